@@ -1,0 +1,22 @@
+// Bundles the extension, the worker, the CLI and the webview with esbuild.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false };
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+
+const targets = [
+  { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
+  { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022' },
+].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
+
+for (const t of targets) {
+  const options = { ...common, ...t, outdir: 'dist' };
+  if (watch) await (await esbuild.context(options)).watch();
+  else await esbuild.build(options);
+}

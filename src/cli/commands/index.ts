@@ -1,0 +1,5 @@
+import type { Command } from '../command';
+import { roundtrip } from './roundtrip';
+
+/** Every CLI command, in the order `edgewise --help` lists them. */
+export const commands: Command[] = [roundtrip];

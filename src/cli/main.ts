@@ -1,0 +1,68 @@
+import { commands } from './commands';
+import { CliError, parse, type CliIo } from './command';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'edgewise: see, shrink, measure and understand ML models for edge devices',
+    '',
+    'usage: edgewise <command> [options]',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'edgewise <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${require('../../package.json').version}\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`edgewise: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nedgewise: cancelling (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const args = parse(cmd, rest);
+    if (args.values.help) {
+      process.stdout.write(cmd.usage.trimEnd() + '\n');
+      return 0;
+    }
+    const quiet = args.values.quiet === true;
+    const io: CliIo = {
+      out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+      err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+      progress: (t) => { if (!quiet) process.stderr.write(`${t}\n`); },
+      signal: controller.signal,
+    };
+    return await cmd.run(args, io);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`edgewise ${name}: ${message.split('\n')[0]}\n`);
+    if (process.env.EDGEWISE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return e instanceof CliError ? e.exitCode : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e) => { process.stderr.write(`edgewise: ${e}\n`); process.exitCode = 1; },
+  );
+}

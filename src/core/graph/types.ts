@@ -1,0 +1,120 @@
+/**
+ * The format-neutral model description every reader (ONNX, TFLite) produces and every consumer
+ * (CLI, worker, graph view) uses. It is plain JSON: no weight bytes, safe to post to a webview.
+ */
+
+/** A dimension: a number, or a symbolic name such as 'batch'. */
+export type Dim = number | string;
+
+/** Quantization parameters of a tensor (TFLite tensors, or ONNX Q/DQ inputs). */
+export interface QuantInfo {
+  scale: number[];
+  zeroPoint: number[];
+  /** The per-channel axis; absent for per-tensor. */
+  axis?: number;
+}
+
+export interface TensorInfo {
+  name: string;
+  /** Edgewise dtype name ('float32', 'int8', ...). */
+  dtype: string;
+  /** null when the shape is unknown. */
+  shape: Dim[] | null;
+  quant?: QuantInfo;
+}
+
+/** A constant input of a node (an initializer / TFLite buffer). */
+export interface WeightInfo extends TensorInfo {
+  bytes: number;
+  elements: number;
+}
+
+export interface AttributeInfo {
+  name: string;
+  /** 'int', 'float', 'string', 'ints', 'floats', 'strings', 'tensor', 'graph', ... */
+  type: string;
+  /** Display text (long lists and tensors summarised). */
+  value: string;
+}
+
+export interface ViewNode {
+  /** Unique within its graph; the node's name when it has a unique one, else synthesised. */
+  id: string;
+  /** The node's own name, possibly ''. */
+  name: string;
+  opType: string;
+  domain: string;
+  /** Value names ('' for an omitted optional input). */
+  inputs: string[];
+  outputs: string[];
+  attributes: AttributeInfo[];
+  /** Inputs that are constants; they are not drawn as nodes. */
+  weights: WeightInfo[];
+  weightBytes: number;
+  /** Hierarchy path from the name scope ('/encoder/layer.0/MatMul' -> ['encoder', 'layer.0']). */
+  scope: string[];
+  /** If/Loop/Scan bodies and other graph attributes. */
+  subgraphs: { attribute: string; graph: ViewGraph }[];
+}
+
+export interface ViewGraph {
+  name: string;
+  nodes: ViewNode[];
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Type and shape of intermediate values, where known (for edge labels). */
+  values: Record<string, TensorInfo>;
+}
+
+/** What `edgewise inspect --json` prints; the same fields for every format. */
+export interface ModelSummary {
+  file: string;
+  format: 'onnx' | 'tflite';
+  fileBytes: number;
+  /** ONNX IR version; null for formats without one. */
+  irVersion: number | null;
+  producer: { name: string; version: string };
+  /** ONNX: {domain: version} ('' is the default domain). TFLite: {tflite: schemaVersion}. */
+  opsets: Record<string, number>;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Nodes in the main graph. */
+  nodes: number;
+  /** Nodes including every subgraph. */
+  nodesWithSubgraphs: number;
+  /** {opType: count} over the main graph. */
+  ops: Record<string, number>;
+  initializers: { count: number; bytes: number };
+  /** Sum of element counts of the main graph's initializers. */
+  parameters: number;
+  bytesByDtype: Record<string, number>;
+  externalData: boolean;
+  /** Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known, else null. */
+  macs: number | null;
+  metadata: Record<string, string>;
+}
+
+export interface WeightStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Fraction of elements that are exactly zero. */
+  sparsity: number;
+  histogram: { min: number; max: number; counts: number[] };
+}
+
+/** What the inspector shows for a selected node, fetched on demand. */
+export interface NodeDetails {
+  nodeId: string;
+  weights: (WeightInfo & { stats: WeightStats | null })[];
+}
+
+/** A model opened by any reader (Netron's one-module-per-format shape). */
+export interface ModelReader {
+  readonly format: 'onnx' | 'tflite';
+  summary(): ModelSummary;
+  viewGraph(): ViewGraph;
+  /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
+  nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
+}

@@ -1,0 +1,43 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema, type ModelProto } from './proto/onnx_pb';
+import { OnnxFormatError } from './errors';
+
+/**
+ * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
+ * not reuse the buffer while the model is alive. Unknown fields are kept and written back.
+ */
+export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelProto {
+  if (bytes.length === 0) throw new OnnxFormatError(file, 'the file is empty');
+  sniffNotOnnx(bytes, file);
+  let proto: ModelProto;
+  try {
+    proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
+  } catch (e) {
+    throw new OnnxFormatError(file, `not a valid ONNX protobuf (${describeDecodeError(e)})`);
+  }
+  if (!proto.graph && proto.functions.length === 0 && proto.opsetImport.length === 0) {
+    throw new OnnxFormatError(file, 'no graph, no functions and no opset imports: this is not an ONNX model');
+  }
+  return proto;
+}
+
+export function encodeModelProto(proto: ModelProto): Uint8Array {
+  return toBinary(ModelProtoSchema, proto, { writeUnknownFields: true });
+}
+
+function describeDecodeError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/premature EOF|out of range|index out of range/i.test(msg)) return 'a field runs past the end of the file: truncated or corrupt';
+  return msg;
+}
+
+/** Common formats that get renamed to .onnx by mistake, recognised by their magic bytes. */
+function sniffNotOnnx(bytes: Uint8Array, file: string): void {
+  const ascii = (start: number, len: number) => String.fromCharCode(...bytes.subarray(start, start + len));
+  if (bytes.length >= 8 && ascii(4, 4) === 'TFL3') throw new OnnxFormatError(file, 'this is a TensorFlow Lite file (identifier TFL3), not ONNX');
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3 && bytes[3] === 4) {
+    throw new OnnxFormatError(file, 'this is a ZIP archive (a PyTorch checkpoint or Keras file?), not ONNX');
+  }
+  if (bytes.length >= 6 && bytes[0] === 0x93 && ascii(1, 5) === 'NUMPY') throw new OnnxFormatError(file, 'this is a NumPy .npy file, not ONNX');
+  if (bytes.length >= 8 && ascii(0, 8) === '\x89HDF\r\n\x1a\n') throw new OnnxFormatError(file, 'this is an HDF5 file (Keras .h5?), not ONNX');
+}

@@ -1,0 +1,119 @@
+import type { TensorProto } from './proto/onnx_pb';
+import { TensorProto_DataLocation } from './proto/onnx_pb';
+import { DataType, arrayCtor, arrayLength, bitsPerElement, dtypeName, type TensorArray } from '../tensor/dtypes';
+
+/** Number of elements from the tensor's dims (1 for a scalar). */
+export function elementCount(t: TensorProto): number {
+  let n = 1;
+  for (const d of t.dims) n *= Number(d);
+  return n;
+}
+
+export function isExternal(t: TensorProto): boolean {
+  return t.dataLocation === TensorProto_DataLocation.EXTERNAL;
+}
+
+/** Bytes the tensor's data occupies in its fixed-width (raw_data) form. */
+export function tensorByteLength(t: TensorProto): number {
+  if (t.dataType === DataType.string) return t.stringData.reduce((s, b) => s + b.length, 0);
+  return Math.ceil((bitsPerElement(t.dataType) * elementCount(t)) / 8);
+}
+
+/**
+ * A typed-array view over raw little-endian bytes. Zero-copy when the bytes are aligned for the
+ * element size; protobuf gives no alignment guarantee, so unaligned data is copied once.
+ */
+export function viewBytes(code: number, bytes: Uint8Array, count: number): Exclude<TensorArray, string[]> {
+  const Ctor = arrayCtor(code);
+  const length = arrayLength(code, count);
+  const need = length * Ctor.BYTES_PER_ELEMENT;
+  if (bytes.byteLength < need) {
+    throw new Error(`tensor data holds ${bytes.byteLength} bytes, its shape needs ${need}`);
+  }
+  if (bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(bytes.buffer, bytes.byteOffset, length);
+  const copy = new Uint8Array(need);
+  copy.set(bytes.subarray(0, need));
+  return new Ctor(copy.buffer, 0, length);
+}
+
+const converted = new WeakMap<TensorProto, TensorArray>();
+
+/**
+ * The tensor's elements as a typed array (see `TensorArray` for how each data type is held).
+ * `raw_data` is viewed in place; the typed `*_data` fields are converted once and cached.
+ * External data must be resolved first (Model.tensorData does that).
+ */
+export function tensorArray(t: TensorProto, raw?: Uint8Array): TensorArray {
+  const count = elementCount(t);
+  const code = t.dataType;
+  if (code === DataType.string) return t.stringData.map((b) => new TextDecoder().decode(b));
+  const bytes = raw ?? (t.rawData.length > 0 || isRawOnly(t) ? t.rawData : undefined);
+  if (bytes) return viewBytes(code, bytes, count);
+  const cached = converted.get(t);
+  if (cached) return cached;
+  const out = fromTypedFields(t, count);
+  converted.set(t, out);
+  return out;
+}
+
+function isRawOnly(t: TensorProto): boolean {
+  return t.floatData.length === 0 && t.int32Data.length === 0 && t.int64Data.length === 0 &&
+    t.doubleData.length === 0 && t.uint64Data.length === 0 && t.stringData.length === 0 && !isExternal(t);
+}
+
+function fromTypedFields(t: TensorProto, count: number): Exclude<TensorArray, string[]> {
+  const code = t.dataType;
+  const Ctor = arrayCtor(code);
+  const length = arrayLength(code, count);
+  switch (code) {
+    case DataType.float32: case DataType.complex64:
+      return Float32Array.from(t.floatData);
+    case DataType.float64: case DataType.complex128:
+      return Float64Array.from(t.doubleData);
+    case DataType.int64:
+      return BigInt64Array.from(t.int64Data);
+    case DataType.uint64:
+      return BigUint64Array.from(t.uint64Data);
+    case DataType.uint32:
+      return Uint32Array.from(t.uint64Data, (v) => Number(v));
+    default: {
+      // int32_data carries every type of 16 bits or fewer, one element (or one packed byte) each.
+      if (t.int32Data.length !== length) {
+        throw new Error(`tensor '${t.name}' (${dtypeName(code)}) has ${t.int32Data.length} values in int32_data, its shape needs ${length}`);
+      }
+      const out = new Ctor(new ArrayBuffer(length * Ctor.BYTES_PER_ELEMENT), 0, length) as Int32Array;
+      for (let i = 0; i < length; i++) out[i] = t.int32Data[i];
+      return out;
+    }
+  }
+}
+
+/** float32 elements of a float tensor of any float width (float16/bfloat16 widened). */
+export function toFloat32(code: number, data: TensorArray): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (code === DataType.float16) return float16BitsToFloat32(data as Uint16Array);
+  if (code === DataType.bfloat16) {
+    const bits = data as Uint16Array;
+    const u = new Uint32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) u[i] = bits[i] << 16;
+    return new Float32Array(u.buffer);
+  }
+  if (Array.isArray(data)) throw new Error('string tensors have no numeric value');
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  return out;
+}
+
+export function float16BitsToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) out[i] = sign * frac * 2 ** -24;
+    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
+    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
+}
