@@ -1,0 +1,37 @@
+/**
+ * Messages between the extension host and the graph webview. The webview never reads files: it
+ * gets a compact ViewGraph once, then node details and overlays on demand.
+ */
+import type { ModelSummary, NodeDetails, ViewGraph } from '../src/core/graph/types';
+
+/** A per-node numeric layer drawn as a colour scale (weight size, latency, accuracy drop...). */
+export interface Overlay {
+  id: string;
+  label: string;
+  /** Unit for the legend ('bytes', 'ms', 'dB', 'points'). */
+  unit: string;
+  /** Values keyed by ViewNode.id of the main graph. */
+  values: Record<string, number>;
+  scale: 'linear' | 'log';
+  /** When set, higher is better (colours invert). */
+  higherIsBetter?: boolean;
+}
+
+export type HostToWebview =
+  | { type: 'model'; file: string; graph: ViewGraph; summary: ModelSummary }
+  | { type: 'error'; file: string; message: string }
+  | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
+  | { type: 'nodeDetailsError'; requestId: number; message: string }
+  | { type: 'overlay'; overlay: Overlay }
+  | { type: 'removeOverlay'; id: string }
+  /** Select and reveal a node (from a diagnostic, a search elsewhere...). */
+  | { type: 'reveal'; nodeId: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'nodeDetails'; requestId: number; nodeId: string; graphPath: string[] }
+  | { type: 'export'; format: 'svg' | 'png'; /** SVG text, or a PNG data URL. */ data: string }
+  /** Toolbar actions that the extension runs (benchmark, quantize, prune...). */
+  | { type: 'command'; command: string; nodeId?: string }
+  | { type: 'selection'; nodeId: string | null }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
