@@ -1,0 +1,170 @@
+/**
+ * The benchmark child process (dist/bench-child.js): receives one job over IPC, measures, sends
+ * progress and one result, exits. A fresh process per job keeps peak RSS the model's own and
+ * lets a native crash end only this process.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { loadModel } from '../onnx/io';
+import { describeInputs, planInputs, type InputSpec } from './inputs';
+import { machineInfo } from './machine';
+import { findProfileFile, layerProfile, mapOptimizedNodes, readTrace, type NodeIO } from './profile';
+import { providerList, sessionOptions } from './session';
+import { latencyStats, median } from './stats';
+import {
+  BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type ChildMessage,
+  type LayerProfile, type OptLevel, type ParentMessage,
+} from './types';
+
+type Ort = typeof import('onnxruntime-node');
+type Feeds = Record<string, Tensor>;
+
+const PROFILE_WARMUP = 2;
+
+function send(msg: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(msg, undefined, undefined, () => resolve());
+  });
+}
+
+function progress(job: BenchmarkJob, p: Omit<BenchmarkProgress, 'threads' | 'pid'>): void {
+  void send({ type: 'progress', progress: { ...p, threads: job.threads, pid: process.pid } });
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
+}
+
+async function createSession(ort: Ort, job: BenchmarkJob, extra: { optLevel?: OptLevel; profileFilePrefix?: string; optimizedModelFilePath?: string } = {}): Promise<InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(job.model, sessionOptions({
+      threads: job.threads, interOpThreads: job.interOpThreads, optLevel: extra.optLevel ?? job.optLevel,
+      executionProviders: job.executionProviders, spinning: job.spinning,
+      profileFilePrefix: extra.profileFilePrefix, optimizedModelFilePath: extra.optimizedModelFilePath,
+    }));
+  } catch (e) {
+    throw new BenchmarkError('model', `${job.model}: onnxruntime cannot load it: ${firstLine(e)}`);
+  }
+}
+
+async function timedRun(session: InferenceSession, feeds: Feeds, model: string): Promise<number> {
+  const t0 = performance.now();
+  try {
+    await session.run(feeds);
+  } catch (e) {
+    throw new BenchmarkError('model', `${model}: onnxruntime failed to run it: ${firstLine(e)}`);
+  }
+  return performance.now() - t0;
+}
+
+async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feeds, phase: BenchmarkProgress['phase'], count: number, minMs = 0): Promise<number[]> {
+  const samples: number[] = [];
+  const start = performance.now();
+  let lastReport = 0;
+  while (samples.length < count || performance.now() - start < minMs) {
+    samples.push(await timedRun(session, feeds, job.model));
+    const now = performance.now();
+    if (now - lastReport > 250) {
+      lastReport = now;
+      progress(job, { phase, done: samples.length, total: count });
+    }
+  }
+  return samples;
+}
+
+/** Profiles `runs` runs (after a short warm-up) in a fresh session with ORT's profiler on. */
+async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: string, optLevel: OptLevel, optimizedModelFilePath?: string): Promise<{ profile: LayerProfile; samplesMs: number[] }> {
+  const prefix = path.join(dir, `profile-${optLevel}`);
+  const session = await createSession(ort, job, { optLevel, profileFilePrefix: prefix, optimizedModelFilePath });
+  const runs = job.profileRuns ?? Math.max(1, Math.min(job.runs, 20));
+  const phase = optimizedModelFilePath ? 'profile-optimized' : 'profile';
+  await runLoop(job, session, feeds, phase, PROFILE_WARMUP);
+  const samplesMs = await runLoop(job, session, feeds, phase, runs);
+  session.endProfiling();
+  await session.release();
+  const mean = samplesMs.reduce((a, b) => a + b, 0) / samplesMs.length;
+  return { profile: layerProfile(readTrace(findProfileFile(prefix)), runs, mean, optLevel), samplesMs };
+}
+
+function nodeIO(file: string): { nodes: NodeIO[]; inputs: string[] } {
+  const model = loadModel(file);
+  const g = model.graph.proto;
+  return {
+    nodes: g.node.map((n) => ({ name: n.name, opType: n.opType, inputs: n.input, outputs: n.output })),
+    inputs: [...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)],
+  };
+}
+
+export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkResult> {
+  const rssBaselineBytes = process.memoryUsage().rss;
+  const modelBytes = fs.statSync(job.model).size;
+  progress(job, { phase: 'load' });
+  const t0 = performance.now();
+  const session = await createSession(ort, job);
+  const initMs = performance.now() - t0;
+  const rssAfterLoadBytes = process.memoryUsage().rss;
+
+  const specs: InputSpec[] = session.inputMetadata.map((m) => {
+    if (!m.isTensor) throw new BenchmarkError('input', `${job.model}: input '${m.name}' is not a tensor; only tensor inputs can be benchmarked`);
+    return { name: m.name, dtype: m.type, shape: m.shape };
+  });
+  const plan = planInputs(specs, job.dims, job.inputFiles);
+  const feeds: Feeds = Object.fromEntries(plan.inputs.map((i) => [i.name, new ort.Tensor(i.dtype as Tensor.Type, i.data as Tensor.DataType, i.shape)]));
+
+  progress(job, { phase: 'first-run' });
+  const firstRunMs = await timedRun(session, feeds, job.model);
+  await runLoop(job, session, feeds, 'warmup', job.warmup);
+  const samples = await runLoop(job, session, feeds, 'runs', job.runs, job.minDurationMs);
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  await session.release();
+
+  const result: BenchmarkResult = {
+    model: job.model, modelBytes, threads: job.threads, optLevel: job.optLevel,
+    executionProviders: providerList(job.executionProviders), spinning: job.spinning,
+    ortVersion: ort.env.versions.node ?? ort.env.versions.common, machine: machineInfo(),
+    inputs: describeInputs(plan.inputs), warnings: plan.warnings, warmup: job.warmup,
+    initMs, firstRunMs, latency: latencyStats(samples), peakRssBytes, rssAfterLoadBytes, rssBaselineBytes,
+  };
+  if (job.profile) await addProfiles(ort, job, feeds, result);
+  return result;
+}
+
+async function addProfiles(ort: Ort, job: BenchmarkJob, feeds: Feeds, result: BenchmarkResult): Promise<void> {
+  const dir = job.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-profile-'));
+  try {
+    const own = await profiledRuns(ort, job, feeds, dir, 'disabled');
+    result.profile = own.profile;
+    let overheadSamples = own.samplesMs;
+    if (job.optLevel !== 'disabled') {
+      const optimizedFile = path.join(dir, 'optimized.onnx');
+      const opt = await profiledRuns(ort, job, feeds, dir, job.optLevel, optimizedFile);
+      const original = nodeIO(job.model);
+      const mapping = mapOptimizedNodes(original.nodes, nodeIO(optimizedFile).nodes, original.inputs);
+      for (const n of opt.profile.nodes) n.originalNodes = mapping.get(n.name) ?? [];
+      result.profileOptimized = opt.profile;
+      overheadSamples = opt.samplesMs;
+    }
+    result.profilerOverhead = median(overheadSamples) / result.latency.p50Ms - 1;
+  } finally {
+    if (!job.scratchDir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  // The parent went away (killed, crashed): do not live on as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  const job = await new Promise<BenchmarkJob>((resolve) => process.once('message', (m: ParentMessage) => resolve(m.job)));
+  const ort = require('onnxruntime-node') as Ort;
+  try {
+    await send({ type: 'result', result: await measure(ort, job) });
+  } catch (e) {
+    const kind = e instanceof BenchmarkError ? e.kind : 'internal';
+    await send({ type: 'error', kind, message: e instanceof BenchmarkError ? e.message : `${job.model}: ${firstLine(e)}` });
+  }
+  process.exit(0);
+}
+
+if (require.main === module) void main();
