@@ -6,7 +6,8 @@ export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cores: os.availableParallelism?.() ?? cpus.length,
+    // Logical CPUs of the machine (availableParallelism would report a taskset pin instead).
+    cores: cpus.length,
     totalMemBytes: os.totalmem(),
     platform: os.platform(),
     arch: os.arch(),
