@@ -60,7 +60,7 @@ async function timedRun(session: InferenceSession, feeds: Feeds, model: string):
   return performance.now() - t0;
 }
 
-async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feeds, phase: BenchmarkProgress['phase'], count: number, minMs = 0): Promise<number[]> {
+async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feeds, phase: 'warmup' | 'runs', count: number, minMs = 0): Promise<number[]> {
   const samples: number[] = [];
   const start = performance.now();
   let lastReport = 0;
@@ -75,18 +75,37 @@ async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feed
   return samples;
 }
 
-/** Profiles `runs` runs (after a short warm-up) in a fresh session with ORT's profiler on. */
-async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: string, optLevel: OptLevel, optimizedModelFilePath?: string): Promise<{ profile: LayerProfile; samplesMs: number[] }> {
+/**
+ * Profiles `runs` runs (after a short warm-up) in a fresh session with ORT's profiler on. With
+ * `compare`, a plain session at the same level runs alternately with it, so the profiler's
+ * overhead is measured under the same load (a noisy machine drifts between separate loops).
+ */
+async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: string, optLevel: OptLevel, opts: { optimizedModelFilePath?: string; compare?: boolean } = {}): Promise<{ profile: LayerProfile; overhead?: number }> {
   const prefix = path.join(dir, `profile-${optLevel}`);
-  const session = await createSession(ort, job, { optLevel, profileFilePrefix: prefix, optimizedModelFilePath });
+  const session = await createSession(ort, job, { optLevel, profileFilePrefix: prefix, optimizedModelFilePath: opts.optimizedModelFilePath });
+  const plain = opts.compare ? await createSession(ort, job, { optLevel }) : undefined;
   const runs = job.profileRuns ?? Math.max(1, Math.min(job.runs, 20));
-  const phase = optimizedModelFilePath ? 'profile-optimized' : 'profile';
-  await runLoop(job, session, feeds, phase, PROFILE_WARMUP);
-  const samplesMs = await runLoop(job, session, feeds, phase, runs);
+  const phase = opts.optimizedModelFilePath ? 'profile-optimized' : 'profile';
+  const profiled: number[] = [];
+  const unprofiled: number[] = [];
+  let lastReport = 0;
+  for (let i = 0; i < PROFILE_WARMUP + runs; i++) {
+    const t = await timedRun(session, feeds, job.model);
+    const u = plain ? await timedRun(plain, feeds, job.model) : 0;
+    if (i >= PROFILE_WARMUP) { profiled.push(t); unprofiled.push(u); }
+    if (performance.now() - lastReport > 250) {
+      lastReport = performance.now();
+      progress(job, { phase, done: i + 1, total: PROFILE_WARMUP + runs });
+    }
+  }
   session.endProfiling();
   await session.release();
-  const mean = samplesMs.reduce((a, b) => a + b, 0) / samplesMs.length;
-  return { profile: layerProfile(readTrace(findProfileFile(prefix)), runs, mean, optLevel), samplesMs };
+  await plain?.release();
+  const mean = profiled.reduce((a, b) => a + b, 0) / profiled.length;
+  return {
+    profile: layerProfile(readTrace(findProfileFile(prefix)), runs, mean, optLevel),
+    overhead: plain ? median(profiled) / median(unprofiled) - 1 : undefined,
+  };
 }
 
 function nodeIO(file: string): { nodes: NodeIO[]; inputs: string[] } {
@@ -135,19 +154,18 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
 async function addProfiles(ort: Ort, job: BenchmarkJob, feeds: Feeds, result: BenchmarkResult): Promise<void> {
   const dir = job.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-profile-'));
   try {
-    const own = await profiledRuns(ort, job, feeds, dir, 'disabled');
+    const own = await profiledRuns(ort, job, feeds, dir, 'disabled', { compare: job.optLevel === 'disabled' });
     result.profile = own.profile;
-    let overheadSamples = own.samplesMs;
+    result.profilerOverhead = own.overhead;
     if (job.optLevel !== 'disabled') {
       const optimizedFile = path.join(dir, 'optimized.onnx');
-      const opt = await profiledRuns(ort, job, feeds, dir, job.optLevel, optimizedFile);
+      const opt = await profiledRuns(ort, job, feeds, dir, job.optLevel, { optimizedModelFilePath: optimizedFile, compare: true });
       const original = nodeIO(job.model);
       const mapping = mapOptimizedNodes(original.nodes, nodeIO(optimizedFile).nodes, original.inputs);
       for (const n of opt.profile.nodes) n.originalNodes = mapping.get(n.name) ?? [];
       result.profileOptimized = opt.profile;
-      overheadSamples = opt.samplesMs;
+      result.profilerOverhead = opt.overhead;
     }
-    result.profilerOverhead = median(overheadSamples) / result.latency.p50Ms - 1;
   } finally {
     if (!job.scratchDir) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * 3-4x, and a fresh process makes peak RSS the model's own. Cancelling kills the child.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type ChildMessage } from './types';
@@ -46,7 +47,8 @@ export function canPin(): boolean {
 }
 
 function startChild(script: string, affinity?: number[]): ChildProcess {
-  const execArgv = script.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
+  // Under tsx (tests, bench scripts) the child is the .ts source and needs tsx's loader too.
+  const execArgv = script.endsWith('.ts') ? ['--require', createRequire(__filename).resolve('tsx/cjs')] : [];
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'ignore', 'pipe', 'ipc'];
   if (affinity?.length && canPin()) {
     return spawn(TASKSET, ['-c', affinity.join(','), process.execPath, ...execArgv, script], { stdio });

@@ -122,7 +122,7 @@ export interface BenchmarkResult {
   profile?: LayerProfile;
   /** At the benchmark's own level, with fused nodes mapped back to the model's nodes. */
   profileOptimized?: LayerProfile;
-  /** Median of profiled runs at the benchmark's level over the unprofiled p50, minus 1. */
+  /** Profiled over unprofiled median run time minus 1, same level, runs alternating in one process. */
   profilerOverhead?: number;
 }
 
