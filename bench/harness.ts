@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_JOB, runBenchmark } from '../src/core/runtime/benchmark';
@@ -19,8 +20,8 @@ import { median } from '../src/core/runtime/stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const { values, positionals } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' } }, allowPositionals: true });
-const rounds = Number(values.rounds ?? 8);
-const runs = Number(values.runs ?? 50);
+const rounds = Number(values.rounds ?? 12);
+const runs = Number(values.runs ?? 30);
 const warmup = 10;
 const models = positionals.length ? positionals.map((m) => path.resolve(m)) : [
   path.join(ROOT, 'test/fixtures/fmnist_cnn.onnx'),
@@ -31,6 +32,18 @@ const models = positionals.length ? positionals.map((m) => path.resolve(m)) : [
 // Measure the bundle the CLI runs, not the TypeScript source.
 const childScript = path.join(ROOT, 'dist/bench-child.js');
 if (!fs.existsSync(childScript)) throw new Error(`${childScript} is missing: run npm run build`);
+
+/** 95% interval of the median of `xs` by bootstrap resampling (seeded, so reruns agree). */
+function bootstrapMedian(xs: number[], draws = 2000): [number, number] {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const meds: number[] = [];
+  for (let d = 0; d < draws; d++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)])));
+  meds.sort((a, b) => a - b);
+  return [meds[Math.floor(draws * 0.025)], meds[Math.floor(draws * 0.975)]];
+}
+
+const load = () => os.loadavg().map((v) => v.toFixed(1)).join(' ');
 
 const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
 const f = (v: number, d = 3) => v.toFixed(d);
@@ -43,6 +56,7 @@ function bareLoop(model: string): number {
 
 async function main(): Promise<void> {
   console.log(`harness: ${rounds} alternating rounds per model, ${warmup} warm-up + ${runs} runs each, 1 thread, opt level all, spinning off`);
+  console.log(`machine: ${os.cpus()[0]?.model}, ${os.cpus().length} CPUs, load average ${load()} (1/5/15 min)`);
   for (const model of models) {
     if (!fs.existsSync(model)) {
       console.log(`\n${model}: missing (make it with /usr/bin/python3 bench/models/make_models.py, or pass a path)`);
@@ -68,8 +82,11 @@ async function main(): Promise<void> {
     console.log(`  p50 edgewise bench  ${ours.map((v) => f(v)).join(', ')} ms  (median ${f(median(ours))}, spread ${pct(spread(ours))})`);
     console.log(`  p50 bare run loop   ${bare.map((v) => f(v)).join(', ')} ms  (median ${f(median(bare))}, spread ${pct(spread(bare))})`);
     console.log(`  per-round ratios    ${ratios.map((v) => f(v)).join(', ')}`);
-    console.log(`  RATIO edgewise/bare ${f(ratio)} median of per-round ratios, ${f(median(ours) / median(bare))} ratio of medians, ` +
-      `${f(Math.min(...ours) / Math.min(...bare))} ratio of best rounds  (${Math.abs(ratio - 1) <= 0.03 ? 'within' : 'OUTSIDE'} 3%)`);
+    const [lo, hi] = bootstrapMedian(ratios);
+    console.log(`  RATIO edgewise/bare ${f(ratio)} (median of per-round ratios; 95% interval ${f(lo)}-${f(hi)}), ` +
+      `${f(median(ours) / median(bare))} ratio of medians, ${f(Math.min(...ours) / Math.min(...bare))} ratio of best rounds ` +
+      `(${Math.abs(ratio - 1) <= 0.03 ? 'within' : 'OUTSIDE'} 3%)`);
+    console.log(`  load average now    ${load()}`);
     console.log(`  profiler overhead   ${pct(profiled.profilerOverhead ?? NaN)} on the median run (opt level all, profiled and plain sessions alternating run by run)`);
     for (const p of [profiled.profile!, profiled.profileOptimized!]) {
       console.log(`  per-layer coverage  opt ${p.optLevel.padEnd(8)} ${p.nodes.length} nodes: kernels ${pct(p.coverage)} of the wall-clock run ` +
