@@ -135,7 +135,7 @@ export const bench: Command = {
 export function jsonResult(r: BenchmarkResult, target: Target | undefined, budgetBreaks: BudgetBreak[]) {
   const { samplesMs, ...latency } = r.latency;
   const summary = (p?: LayerProfile) => p && {
-    optLevel: p.optLevel, runs: p.runs, runMeanMs: p.runMeanMs, ortRunMeanMs: p.ortRunMeanMs,
+    optLevel: p.optLevel, runs: p.runs, droppedRuns: p.droppedRuns, runMeanMs: p.runMeanMs, ortRunMeanMs: p.ortRunMeanMs,
     coverage: p.coverage, coverageOfOrtRun: p.coverageOfOrtRun, unattributedShare: p.unattributedShare,
   };
   return {
@@ -185,7 +185,7 @@ function formatResults(results: BenchmarkResult[], breaks: BudgetBreak[][], targ
 
 function formatProfile(p: LayerProfile, top: number, what: string): string[] {
   const out = [
-    `  per layer, opt level ${p.optLevel} (${what}), ${p.runs} profiled runs of ${ms(p.runMeanMs)} ms: ` +
+    `  per layer, opt level ${p.optLevel} (${what}), ${p.runs} profiled runs of ${ms(p.runMeanMs)} ms${p.droppedRuns ? ` (${p.droppedRuns} preempted runs left out)` : ''}: ` +
       `kernels explain ${pct(p.coverage)} of the run (${pct(p.coverageOfOrtRun)} of ORT's ${ms(p.ortRunMeanMs)} ms), ${pct(p.unattributedShare)} unattributed`,
   ];
   const width = Math.min(48, Math.max(...p.nodes.slice(0, top).map((n) => n.name.length), 4));

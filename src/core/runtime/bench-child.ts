@@ -101,9 +101,8 @@ async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: stri
   session.endProfiling();
   await session.release();
   await plain?.release();
-  const mean = profiled.reduce((a, b) => a + b, 0) / profiled.length;
   return {
-    profile: layerProfile(readTrace(findProfileFile(prefix)), runs, mean, optLevel),
+    profile: layerProfile(readTrace(findProfileFile(prefix)), profiled, optLevel),
     overhead: plain ? median(profiled) / median(unprofiled) - 1 : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { median } from './stats';
 import type { LayerProfile, NodeLatency, OptLevel } from './types';
 
 /** One event of ORT's Chrome-trace profile (the fields Edgewise reads). */
@@ -32,30 +33,46 @@ export function readTrace(file: string): TraceEvent[] {
 
 const KERNEL = '_kernel_time';
 
+/** Runs slower than this multiple of the median run are dropped as preemption (a shared machine). */
+const OUTLIER = 2;
+
 /**
- * Mean kernel time per node over the last `runs` model runs of the trace (earlier runs are
- * warm-up), as a share of `runMeanMs`, the wall time of a profiled run measured by the caller.
+ * Mean kernel time per node over the last `wallMs.length` model runs of the trace (earlier runs
+ * are warm-up), as a share of the wall time of those runs measured by the caller around
+ * session.run (`wallMs[i]` is run i). Runs over twice the median wall time are left out of every
+ * figure, so a preemption between kernels does not count as unattributed time.
  */
-export function layerProfile(events: readonly TraceEvent[], runs: number, runMeanMs: number, optLevel: OptLevel): LayerProfile {
+export function layerProfile(events: readonly TraceEvent[], wallMs: readonly number[], optLevel: OptLevel): LayerProfile {
+  const runs = wallMs.length;
   const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
   if (modelRuns.length < runs) throw new Error(`the profile holds ${modelRuns.length} runs, expected at least ${runs}`);
-  const kept = modelRuns.slice(modelRuns.length - runs);
-  const from = kept[0].ts;
-  const ortRunMeanMs = kept.reduce((a, e) => a + e.dur, 0) / runs / 1000;
+  const windows = modelRuns.slice(modelRuns.length - runs);
+  const limit = OUTLIER * median(wallMs);
+  const keep = wallMs.map((w) => w <= limit);
+  const kept = keep.filter(Boolean).length;
   const totals = new Map<string, { opType: string; us: number }>();
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith(KERNEL) || e.ts < from) continue;
+  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith(KERNEL) && e.ts >= windows[0].ts).sort((a, b) => a.ts - b.ts);
+  let w = 0;
+  for (const e of kernels) {
+    while (w < windows.length - 1 && e.ts >= windows[w + 1].ts) w++;
+    if (!keep[w]) continue;
     const name = e.name.slice(0, -KERNEL.length);
     const t = totals.get(name) ?? { opType: e.args?.op_name ?? '', us: 0 };
     t.us += e.dur;
     totals.set(name, t);
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const runMeanMs = mean(wallMs.filter((_, i) => keep[i]));
+  const ortRunMeanMs = mean(windows.filter((_, i) => keep[i]).map((e) => e.dur)) / 1000;
   const runUs = runMeanMs * 1000;
-  const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({ name, opType: t.opType, meanUs: t.us / runs, share: t.us / runs / runUs }))
+  const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({ name, opType: t.opType, meanUs: t.us / kept, share: t.us / kept / runUs }))
     .sort((a, b) => b.meanUs - a.meanUs);
   const kernelUs = nodes.reduce((a, n) => a + n.meanUs, 0);
   const coverage = kernelUs / runUs;
-  return { optLevel, runs, runMeanMs, ortRunMeanMs, coverage, coverageOfOrtRun: kernelUs / (ortRunMeanMs * 1000), unattributedShare: 1 - coverage, nodes };
+  return {
+    optLevel, runs: kept, droppedRuns: runs - kept, runMeanMs, ortRunMeanMs, coverage,
+    coverageOfOrtRun: kernelUs / (ortRunMeanMs * 1000), unattributedShare: 1 - coverage, nodes,
+  };
 }
 
 /** A node reduced to what the mapping needs. */

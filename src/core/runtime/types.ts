@@ -63,7 +63,10 @@ export interface NodeLatency {
 
 export interface LayerProfile {
   optLevel: OptLevel;
+  /** Profiled runs the figures average over. */
   runs: number;
+  /** Runs left out for taking over twice the median (the process was preempted). */
+  droppedRuns: number;
   /** Mean wall time of the profiled runs (measured in JS around session.run), ms. */
   runMeanMs: number;
   /** Mean duration of ORT's own `model_run` events: the run without the JS binding around it, ms. */

@@ -10,7 +10,7 @@ function result(): BenchmarkResult {
     ortVersion: '1.30.0', machine: { cpuModel: 'CPU', cores: 2, totalMemBytes: 1, platform: 'linux', arch: 'x64', nodeVersion: '20' },
     inputs: [], warnings: [], warmup: 1, initMs: 10, firstRunMs: 2, latency: latencyStats([1, 2, 2, 3, 9]),
     peakRssBytes: 100 << 20, rssAfterLoadBytes: 90 << 20, rssBaselineBytes: 50 << 20,
-    profile: { optLevel: 'disabled', runs: 5, runMeanMs: 12, ortRunMeanMs: 11.9, coverage: 0.97, coverageOfOrtRun: 0.98, unattributedShare: 0.03, nodes },
+    profile: { optLevel: 'disabled', runs: 5, droppedRuns: 0, runMeanMs: 12, ortRunMeanMs: 11.9, coverage: 0.97, coverageOfOrtRun: 0.98, unattributedShare: 0.03, nodes },
   };
 }
 
