@@ -3,7 +3,9 @@
  * Chromium, posts the view graph and prints JSON
  * {nodes, edges, groups, visibleNodes, firstRenderMs, layoutMs, expandAllMs, fps}.
  *
- *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP]
+ *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP] [--constants]
+ *
+ * --constants draws Constant nodes too (hidden by default, as in the view's default).
  *
  * MODEL defaults to bench/models/transformer_100x64.onnx (make it with
  * `/usr/bin/python3 bench/models/make_models.py`). Run `npm run build` first (the npm script does).
@@ -25,7 +27,7 @@ const ORIGIN = 'http://edgewise.test';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface Args { model: string; screenshot?: string; expandAll: boolean; light: boolean; select?: string; fpsSeconds: number }
+interface Args { model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { model: 'bench/models/transformer_100x64.onnx', expandAll: false, light: false, fpsSeconds: 3 };
@@ -34,6 +36,7 @@ function parseArgs(argv: string[]): Args {
     if (x === '--screenshot') a.screenshot = argv[++i];
     else if (x === '--expand-all') a.expandAll = true;
     else if (x === '--light') a.light = true;
+    else if (x === '--constants') a.constants = true;
     else if (x === '--select') a.select = argv[++i];
     else if (x === '--fps-seconds') a.fpsSeconds = Number(argv[++i]);
     else if (x === '--help' || x === '-h') { console.log(fs.readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); }
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
 
     const workerStartMs = await page.evaluate('globalThis.edgewise.layout.warm') as number;
     process.stderr.write(`layout worker started in ${workerStartMs.toFixed(0)} ms\n`);
+    if (args.constants) await page.evaluate('globalThis.edgewise.showConstants = true');
     await page.evaluate((msg) => { (globalThis as Record<string, unknown>).benchMessage = msg; }, message);
     const first = await page.evaluate(`(async () => {
       const app = globalThis.edgewise;
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
     process.stderr.write(`pan/zoom: ${JSON.stringify(fps)}\n`);
 
     if (args.screenshot) {
-      await page.evaluate('globalThis.edgewise.viewport.fit()');
+      await page.evaluate('globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
       if (args.select) await selectOp(page, args.select);
       await page.waitForTimeout(400);
       fs.mkdirSync(path.dirname(path.resolve(args.screenshot)), { recursive: true });

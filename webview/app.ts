@@ -202,7 +202,7 @@ export class App {
     this.refreshHighlights();
     // Keep the group that was clicked where it was on screen.
     const after = focus ? this.scene.byId.get(focus) : undefined;
-    if (fit) this.viewport.fit();
+    if (fit) this.viewport.fitOrStart(this.direction);
     else if (before && after) {
       this.viewport.tx = before.x - after.x * this.viewport.scale;
       this.viewport.ty = before.y - after.y * this.viewport.scale;

@@ -19,7 +19,7 @@ export class LayoutClient {
       .catch(() => url);
     // Start the worker now: elkjs takes a moment to initialise, the model is still on its way.
     const t0 = performance.now();
-    this.warm = this.layout({ id: '', items: [{ id: 'a', w: 10, h: 10 }], edges: [], inPorts: [], outPorts: [] }, 'DOWN')
+    this.warm = this.layout(warmUpGraph(), 'DOWN')
       .then(() => performance.now() - t0, () => -1);
   }
 
@@ -64,4 +64,11 @@ export class LayoutClient {
   get busy(): boolean {
     return this.waiting.size > 0;
   }
+}
+
+/** A small branching graph: laying it out once gets elkjs's code compiled before the model arrives. */
+function warmUpGraph(): LayoutGroup {
+  const items = Array.from({ length: 80 }, (_, i) => ({ id: `w${i}`, w: 80 + (i % 3) * 20, h: 40 }));
+  const edges = items.slice(1).map((it, i) => ({ from: `w${i % 7 === 0 ? Math.max(0, i - 5) : i}`, to: it.id, value: `v${i}` }));
+  return { id: '', items, edges, inPorts: [], outPorts: [] };
 }

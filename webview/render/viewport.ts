@@ -100,6 +100,17 @@ export class Viewport {
     this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, false);
   }
 
+  /** Fits a graph that reads at fit zoom; a tall or wide one starts readable at its inputs. */
+  fitOrStart(direction: 'DOWN' | 'RIGHT'): void {
+    if (!this.scene) return;
+    const { width: w, height: h } = this.scene;
+    const s = Math.min((this.width - 40) / Math.max(w, 1), (this.height - 40) / Math.max(h, 1));
+    if (s >= 0.45) { this.fit(); return; }
+    const k = 0.85;
+    if (direction === 'DOWN') this.set(k, Math.max(20, this.width / 2 - (w / 2) * k), 10, false);
+    else this.set(k, 10, Math.max(20, this.height / 2 - (h / 2) * k), false);
+  }
+
   /** Centres a box at a readable zoom, animated. */
   reveal(b: Box, scale = Math.max(this.scale, 0.9)): void {
     const s = Math.min(scale, 1.5);
