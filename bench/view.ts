@@ -3,7 +3,7 @@
  * Chromium, posts the view graph and prints JSON
  * {nodes, edges, groups, visibleNodes, firstRenderMs, layoutMs, expandAllMs, fps}.
  *
- *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP] [--constants]
+ *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
  *
  * --constants draws Constant nodes too (hidden by default, as in the view's default).
  *
@@ -27,7 +27,7 @@ const ORIGIN = 'http://edgewise.test';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface Args { model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
+interface Args { overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { model: 'bench/models/transformer_100x64.onnx', expandAll: false, light: false, fpsSeconds: 3 };
@@ -37,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--expand-all') a.expandAll = true;
     else if (x === '--light') a.light = true;
     else if (x === '--constants') a.constants = true;
+    else if (x === '--overlay') a.overlay = argv[++i];
     else if (x === '--select') a.select = argv[++i];
     else if (x === '--fps-seconds') a.fpsSeconds = Number(argv[++i]);
     else if (x === '--help' || x === '-h') { console.log(fs.readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); }
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
     if (args.screenshot) {
       await page.evaluate('globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
       if (args.select) await selectOp(page, args.select);
+      if (args.overlay) await page.evaluate(`globalThis.edgewise.setOverlay(${JSON.stringify(args.overlay)})`);
       await page.waitForTimeout(400);
       fs.mkdirSync(path.dirname(path.resolve(args.screenshot)), { recursive: true });
       await page.screenshot({ path: args.screenshot });
