@@ -348,8 +348,7 @@ export class App {
   }
 
   setOverlay(id: string): void {
-    this.activeOverlay = id;
-    this.applyOverlay();
+    this.refreshOverlays(this.overlays.has(id) ? id : '');
   }
 
   private toggleScale(): void {

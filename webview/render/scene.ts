@@ -210,6 +210,8 @@ function fillOf(it: SceneItem, s: DrawState): string {
 function textOn(fill: string, t: Theme): string {
   const m = fill.match(/hsl\(\s*[\d.]+\s+[\d.]+%\s+([\d.]+)%/);
   if (m) return Number(m[1]) > 55 ? '#111' : '#f5f5f5';
+  const rgb = fill.match(/rgb\((\d+),\s*(\d+),\s*(\d+)\)/);
+  if (rgb) return 0.2126 * Number(rgb[1]) + 0.7152 * Number(rgb[2]) + 0.0722 * Number(rgb[3]) > 140 ? '#111' : '#f5f5f5';
   return t.foreground;
 }
 
