@@ -86,7 +86,7 @@ export interface NodeIO {
 /**
  * Which of the model's own nodes each node of ORT's optimized graph stands for. ORT names a fused
  * node after one of the originals ('fused /7/Gemm'), an NCHWc node after an original tensor
- * ('/1/Relu_output_0_nchwc'), or keeps the name; it renames the tensors in between. A node
+ * ('/1/Relu_output_0_nchwc'), extends one ('/m/MatMul/MatMulAddFusion'), or keeps the name; it renames the tensors in between. A node
  * claims the original it is named after, or else the producers of the original tensors it
  * outputs, then walks back through original tensors that vanished from the optimized graph (they
  * were fused away). Nodes ORT added (layout reorders) map to [].
@@ -97,6 +97,15 @@ export function mapOptimizedNodes(original: readonly NodeIO[], optimized: readon
   for (const n of original) for (const o of n.outputs) producer.set(o, n);
   const present = new Set<string>(graphInputs);
   for (const n of optimized) for (const t of [...n.inputs, ...n.outputs]) present.add(t);
+  // 'X/MatMulAddFusion', 'X_token_3': the longest original name the node's name extends.
+  const byPrefix = (name: string): NodeIO | undefined => {
+    for (let k = name.length - 1; k > 0; k--) {
+      if (name[k] !== '/' && name[k] !== '_') continue;
+      const n = byName.get(name.slice(0, k));
+      if (n) return n;
+    }
+    return undefined;
+  };
   const claimed = new Map<NodeIO, string>();
   const result = new Map<string, string[]>(optimized.map((n) => [n.name, []]));
 
@@ -115,7 +124,7 @@ export function mapOptimizedNodes(original: readonly NodeIO[], optimized: readon
   };
   // Pass 1: by name, the strongest evidence.
   for (const opt of optimized) {
-    const seed = byName.get(opt.name) ?? byName.get(opt.name.replace(/^fused /, '')) ?? producer.get(opt.name.replace(/_nchwc$/, ''));
+    const seed = byName.get(opt.name) ?? byName.get(opt.name.replace(/^fused /, '')) ?? producer.get(opt.name.replace(/_nchwc$/, '')) ?? byPrefix(opt.name);
     if (seed && !claimed.has(seed)) claim(opt, seed);
   }
   // Pass 2: by the original tensors a node still outputs.

@@ -31,9 +31,12 @@ describe('runtime/profile', () => {
     ];
     const optimized = [
       n('r_nchwc', 'Conv', ['x', 'reorder'], ['t0']), n('p_nchwc', 'MaxPool', ['t0'], ['t1']),
-      n('ReorderOutput', 'ReorderOutput', ['t1'], ['p']), n('fused gemm', 'FusedGemm', ['p', 'w2'], ['y']),
+      n('ReorderOutput', 'ReorderOutput', ['t1'], ['p']), n('gemm/MatMulAddFusion', 'Gemm', ['p', 'w2'], ['t2']),
+      n('relu2', 'Relu', ['t2'], ['y']),
     ];
     const m = mapOptimizedNodes(original, optimized, ['x', 'w', 'w2']);
-    assert.deepEqual(Object.fromEntries(m), { r_nchwc: ['relu', 'conv'], p_nchwc: ['pool'], ReorderOutput: [], 'fused gemm': ['gemm', 'relu2'] });
+    assert.deepEqual(Object.fromEntries(m), { r_nchwc: ['relu', 'conv'], p_nchwc: ['pool'], ReorderOutput: [], 'gemm/MatMulAddFusion': ['gemm'], relu2: ['relu2'] });
+    const fused = mapOptimizedNodes(original, [...optimized.slice(0, 3), n('fused gemm', 'FusedGemm', ['p', 'w2'], ['y'])], ['x', 'w', 'w2']);
+    assert.deepEqual(fused.get('fused gemm'), ['gemm', 'relu2']);
   });
 });
