@@ -20,8 +20,8 @@ import { median } from '../src/core/runtime/stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const { values, positionals } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' } }, allowPositionals: true });
-const rounds = Number(values.rounds ?? 12);
-const runs = Number(values.runs ?? 30);
+const rounds = Number(values.rounds ?? 20);
+const runs = Number(values.runs ?? 20);
 const warmup = 10;
 const models = positionals.length ? positionals.map((m) => path.resolve(m)) : [
   path.join(ROOT, 'test/fixtures/fmnist_cnn.onnx'),
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         ours.push((await runBenchmark(job, { childScript })).latency.p50Ms);
       }
     }
-    const profiled = await runBenchmark({ ...job, runs: 20, profile: true, profileRuns: 20 }, { childScript });
+    const profiled = await runBenchmark({ ...job, runs: 20, profile: true, profileRuns: 50 }, { childScript });
     const ratios = ours.map((v, i) => v / bare[i]);
     const ratio = median(ratios);
     console.log(`\n${path.basename(model)}`);
