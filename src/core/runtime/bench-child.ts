@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadModel } from '../onnx/io';
 import { describeInputs, planInputs, type InputSpec } from './inputs';
-import { machineInfo } from './machine';
+import { cpuAffinity, machineInfo } from './machine';
 import { findProfileFile, layerProfile, mapOptimizedNodes, readTrace, type NodeIO } from './profile';
 import { providerList, sessionOptions } from './session';
 import { latencyStats, median } from './stats';
@@ -116,6 +116,12 @@ function nodeIO(file: string): { nodes: NodeIO[]; inputs: string[] } {
   };
 }
 
+/** The CPUs the child is pinned to, when that is fewer than the machine has. */
+function pinnedCpus(): number[] | undefined {
+  const cpus = cpuAffinity();
+  return cpus && cpus.length < os.cpus().length ? cpus : undefined;
+}
+
 export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkResult> {
   const rssBaselineBytes = process.memoryUsage().rss;
   const modelBytes = fs.statSync(job.model).size;
@@ -142,7 +148,7 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
   const result: BenchmarkResult = {
     model: job.model, modelBytes, threads: job.threads, optLevel: job.optLevel,
     executionProviders: providerList(job.executionProviders), spinning: job.spinning,
-    ortVersion: ort.env.versions.node ?? ort.env.versions.common, machine: machineInfo(),
+    ortVersion: ort.env.versions.node ?? ort.env.versions.common, machine: machineInfo(), affinity: pinnedCpus(),
     inputs: describeInputs(plan.inputs), warnings: plan.warnings, warmup: job.warmup,
     initMs, firstRunMs, latency: latencyStats(samples), peakRssBytes, rssAfterLoadBytes, rssBaselineBytes,
   };

@@ -89,7 +89,7 @@ function runChild(job: BenchmarkJob, hooks: RunHooks): Promise<BenchmarkResult> 
         phase = m.progress.phase;
         hooks.onProgress?.(m.progress);
       } else if (m.type === 'result') {
-        outcome ??= { result: pinned(m.result, hooks.affinity) };
+        outcome ??= { result: m.result };
       } else {
         outcome ??= { error: new BenchmarkError(m.kind, m.message) };
       }
@@ -108,8 +108,4 @@ function runChild(job: BenchmarkJob, hooks: RunHooks): Promise<BenchmarkResult> 
     });
     child.send({ type: 'run', job });
   });
-}
-
-function pinned(result: BenchmarkResult, affinity?: number[]): BenchmarkResult {
-  return affinity?.length && canPin() ? { ...result, affinity } : result;
 }

@@ -106,7 +106,7 @@ export interface BenchmarkResult {
   spinning: boolean;
   ortVersion: string;
   machine: MachineInfo;
-  /** CPUs the child was pinned to (target affinity), when pinning worked. */
+  /** CPUs the child ran on as the OS reports them, when fewer than the machine's (a target's affinity). */
   affinity?: number[];
   inputs: InputDescription[];
   warnings: string[];

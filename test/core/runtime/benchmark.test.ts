@@ -6,7 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema } from '../../../src/core/onnx/proto/onnx_pb';
 import { encodeModelProto } from '../../../src/core/onnx/codec';
 import { makeNode, makeValueInfo } from '../../../src/core/onnx/build';
-import { DEFAULT_JOB, runBenchmark, runSweep } from '../../../src/core/runtime/benchmark';
+import { canPin, DEFAULT_JOB, runBenchmark, runSweep } from '../../../src/core/runtime/benchmark';
 import { encodeNpy } from '../../../src/core/runtime/npy';
 import { BenchmarkError, type BenchmarkJob } from '../../../src/core/runtime/types';
 
@@ -80,6 +80,13 @@ describe('runtime/benchmark (real onnxruntime in a child process)', function () 
     assert.deepEqual(rs.map((r) => r.threads), [1, 2]);
     assert.equal(pids.length, 2, 'two fresh processes');
     assert.notEqual(pids[0], pids[1]);
+  });
+
+  it('pins the child to a target\'s CPUs where the OS allows it', async function () {
+    if (!canPin() || os.cpus().length < 2) this.skip();
+    const r = await runBenchmark(job({ runs: 3 }), { affinity: [1] });
+    assert.deepEqual(r.affinity, [1], 'as /proc reports it from inside the child');
+    assert.equal((await runBenchmark(job({ runs: 3 }))).affinity, undefined);
   });
 
   it('feeds a .npy input and rejects one of the wrong shape or dtype with a clear message', async () => {
