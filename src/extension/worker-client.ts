@@ -70,7 +70,9 @@ export class WorkerClient {
   /** Restarts so far (for the output channel and tests). */
   restarts = 0;
 
-  constructor(private readonly options: WorkerClientOptions) {}
+  constructor(private readonly options: WorkerClientOptions) {
+    this.options = { ...options };
+  }
 
   /** The pid of the running worker, if one is running. */
   get pid(): number | undefined {
@@ -116,6 +118,13 @@ export class WorkerClient {
   notify<P>(type: NotificationType<P>, params: P): void {
     if (!this.session) return; // nothing cached in a worker that is not running
     void this.session.connection.sendNotification(type.method, params).catch(() => undefined);
+  }
+
+  /** Changes how the worker starts; a running worker is stopped so the next request uses them. */
+  configure(options: Pick<WorkerClientOptions, 'execPath' | 'execArgv'>): void {
+    this.options.execPath = options.execPath;
+    this.options.execArgv = options.execArgv;
+    this.stop();
   }
 
   /** Stops the worker; the next request starts a new one. */

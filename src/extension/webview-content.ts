@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { renderStandinHtml as renderWebviewHtml } from './standin-webview';
+
+/** The graph webview's HTML with URIs of the bundles in dist/ and a fresh nonce. */
+export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+  const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+  const asset = (...parts: string[]) => {
+    const uri = vscode.Uri.joinPath(dist, ...parts);
+    return fs.existsSync(uri.fsPath) ? webview.asWebviewUri(uri).toString() : undefined;
+  };
+  const scriptUri = asset('webview.js');
+  const layoutWorkerUri = asset('layout-worker.js');
+  // TEMPORARY until webview/html.ts lands: the stand-in needs no bundle.
+  if ((!scriptUri || !layoutWorkerUri) && !renderWebviewHtml.name.startsWith('renderStandin')) return missingBundleHtml();
+  return renderWebviewHtml({
+    scriptUri: scriptUri ?? '',
+    layoutWorkerUri: layoutWorkerUri ?? '',
+    styleUri: asset('webview.css'),
+    codiconsUri: asset('codicons', 'codicon.css'),
+    cspSource: webview.cspSource,
+    nonce: randomBytes(16).toString('base64'),
+    title,
+  });
+}
+
+function missingBundleHtml(): string {
+  return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head>
+<body><p>The Edgewise graph view is not built: <code>dist/webview.js</code> or <code>dist/layout-worker.js</code> is missing.
+Run <code>npm run build</code> in the extension's folder.</p></body></html>`;
+}
