@@ -15,7 +15,7 @@ export interface CommandDeps {
 export function registerCommands({ panels, worker, log }: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('edgewise.openModelGraph', async (uri?: vscode.Uri) => {
-      const target = uri instanceof vscode.Uri ? uri : activeModel() ?? (await pickModel());
+      const target = await resolveModel(uri);
       if (target) await panels.open(target);
     }),
     vscode.commands.registerCommand('edgewise.restartWorker', () => {
@@ -38,6 +38,15 @@ export function activeModel(): vscode.Uri | undefined {
   }
   const doc = vscode.window.activeTextEditor?.document.uri;
   return doc && isModel(doc) ? doc : undefined;
+}
+
+/**
+ * The model a command acts on: the Explorer's or graph toolbar's URI argument, else the active
+ * model editor, else one the user picks. Undefined when the user cancels the picker.
+ */
+export async function resolveModel(arg: unknown): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  return activeModel() ?? (await pickModel());
 }
 
 async function pickModel(): Promise<vscode.Uri | undefined> {

