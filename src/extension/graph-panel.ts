@@ -111,8 +111,10 @@ export class GraphPanel implements vscode.Disposable {
     } catch (e) {
       if (e instanceof RequestCancelledError) return;
       this.log.error(`opening ${file}: ${message(e)}`);
-      this.post({ type: 'error', file, message: message(e) });
-      this.state = { kind: 'error', message: message(e) };
+      // The webview prefixes the file itself; core errors already start with it.
+      const text = message(e).startsWith(`${file}: `) ? message(e).slice(file.length + 2) : message(e);
+      this.post({ type: 'error', file, message: text });
+      this.state = { kind: 'error', message: text };
     }
     this.loaded = true;
     for (const r of this.readyWaiters.splice(0)) r();

@@ -39,6 +39,7 @@ async function runSuite(server, context) {
 
 async function main() {
   const mode = process.argv[2] ?? '';
+  fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
   makeWorkspace();
   await buildSuite();

@@ -26,15 +26,32 @@ async function closeAllEditors(page) {
   await page.locator('iframe.webview:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
 }
 
-/** The graph page has rendered something: the webview's root holds a drawing or a message. */
-async function waitForGraph(frame) {
+/** Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until truthy. */
+async function poll(frame, fn, what, arg) {
   const root = frame.locator('#edgewise-root');
-  await root.waitFor({ state: 'visible' });
-  await frame.locator('#edgewise-root:not(.loading)').waitFor({ timeout: STEP_TIMEOUT_MS });
-  return root;
+  await root.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  let last;
+  while (Date.now() < end) {
+    last = await root.evaluate(fn, arg).catch((e) => ({ error: e.message }));
+    if (last && !last.error) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the graph is drawn; fails at once with the page's error message if one shows. */
+async function waitForGraph(frame) {
+  return poll(frame, () => {
+    const err = document.querySelector('.message.error:not([hidden])');
+    if (err) return { error: `the editor shows an error: ${err.textContent}` };
+    const m = globalThis.edgewise?.metrics;
+    return m && m.renderedAt > 0 ? m : null;
+  }, 'the first render');
 }
 
 export async function runUiChecks(page, url, shots, log) {
+  const frame = () => graphFrame(page);
   const steps = [
     ['workbench-open', async () => {
       await page.goto(url);
@@ -46,22 +63,35 @@ export async function runUiChecks(page, url, shots, log) {
     }],
     ['graph-renders', async () => {
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
-      const root = await waitForGraph(graphFrame(page));
-      const text = await root.innerText();
-      if (/not implemented|error/i.test(text)) throw new Error(`the graph shows: ${text.slice(0, 200)}`);
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
+      log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
+    }],
+    ['search-selects-node', async () => {
+      const field = frame().locator('vscode-textfield.search input');
+      await field.fill('Conv');
+      await field.press('Enter');
+      await frame().locator('.search-count', { hasText: /^1 of \d+/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await poll(frame(), () => globalThis.edgewise?.selected ?? null, 'a selected node');
+    }],
+    ['inspector-attributes', async () => {
+      const inspector = frame().locator('.inspector');
+      await inspector.locator('h2', { hasText: 'Conv' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await inspector.getByText('kernel_shape').first().waitFor();
+      // Weight statistics come from the worker on demand (nodeDetails).
+      await inspector.locator('.weights .histogram').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
     ['large-model-opens', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'deep_1200.onnx').dblclick();
-      const root = await waitForGraph(graphFrame(page));
-      const text = await root.innerText();
-      if (/not implemented|error/i.test(text)) throw new Error(`the graph shows: ${text.slice(0, 200)}`);
+      const m = await waitForGraph(frame());
+      if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
+      log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'corrupt.onnx').dblclick();
-      const root = await waitForGraph(graphFrame(page));
-      await root.getByText(/not a valid ONNX/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await frame().locator('.message.error', { hasText: /corrupt\.onnx.*not a valid ONNX/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
   ];
 
