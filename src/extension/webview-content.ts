@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { renderStandinHtml as renderWebviewHtml } from './standin-webview';
+import { renderWebviewHtml } from '../../webview/html';
 
 /** The graph webview's HTML with URIs of the bundles in dist/ and a fresh nonce. */
 export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
@@ -12,11 +12,10 @@ export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
   };
   const scriptUri = asset('webview.js');
   const layoutWorkerUri = asset('layout-worker.js');
-  // TEMPORARY until webview/html.ts lands: the stand-in needs no bundle.
-  if ((!scriptUri || !layoutWorkerUri) && !renderWebviewHtml.name.startsWith('renderStandin')) return missingBundleHtml();
+  if (!scriptUri || !layoutWorkerUri) return missingBundleHtml();
   return renderWebviewHtml({
-    scriptUri: scriptUri ?? '',
-    layoutWorkerUri: layoutWorkerUri ?? '',
+    scriptUri,
+    layoutWorkerUri,
     styleUri: asset('webview.css'),
     codiconsUri: asset('codicons', 'codicon.css'),
     cspSource: webview.cspSource,
