@@ -1,17 +1,20 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from './proto/onnx_pb';
+import type { ModelProto, TensorProto } from './proto/onnx_pb';
 import { OnnxFormatError } from './errors';
+import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
 
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
- * not reuse the buffer while the model is alive. Unknown fields are kept and written back.
+ * not reuse the buffer while the model is alive. `float_data`/`double_data` become
+ * Float32Array/Float64Array (one copy each). Unknown fields are kept and written back.
  */
 export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError(file, 'the file is empty');
   sniffNotOnnx(bytes, file);
   let proto: ModelProto;
   try {
-    proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
+    proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
+    forEachTensor(proto, adoptPackedFields);
   } catch (e) {
     throw new OnnxFormatError(file, `not a valid ONNX protobuf (${describeDecodeError(e)})`);
   }
@@ -22,7 +25,35 @@ export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelPro
 }
 
 export function encodeModelProto(proto: ModelProto): Uint8Array {
-  return toBinary(ModelProtoSchema, proto, { writeUnknownFields: true });
+  return withPackedBytes(proto, () => toBinary(packedSchemas().encode, proto, { writeUnknownFields: true }));
+}
+
+/** A standalone TensorProto (the `input_0.pb` files of ONNX test data sets). */
+export function decodeTensorProto(bytes: Uint8Array, file = '<buffer>'): TensorProto {
+  try {
+    const t = fromBinary(packedSchemas().decodeTensor, bytes, { readUnknownFields: true }) as TensorProto;
+    adoptPackedFields(t);
+    return t;
+  } catch (e) {
+    throw new OnnxFormatError(file, `not a valid ONNX TensorProto (${describeDecodeError(e)})`);
+  }
+}
+
+export function encodeTensorProto(t: TensorProto): Uint8Array {
+  return withPackedBytes(t, () => toBinary(packedSchemas().encodeTensor, t, { writeUnknownFields: true }));
+}
+
+function withPackedBytes<T>(root: object, encode: () => T): T {
+  const restore: (() => void)[] = [];
+  try {
+    forEachTensor(root, (t) => {
+      const r = exposePackedBytes(t);
+      if (r) restore.push(r);
+    });
+    return encode();
+  } finally {
+    for (const r of restore) r();
+  }
 }
 
 function describeDecodeError(e: unknown): string {
