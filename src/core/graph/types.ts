@@ -89,8 +89,13 @@ export interface ModelSummary {
   parameters: number;
   bytesByDtype: Record<string, number>;
   externalData: boolean;
-  /** Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known, else null. */
+  /**
+   * Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known (symbolic dims
+   * such as batch count as 1); null when no such node has known shapes.
+   */
   macs: number | null;
+  /** Conv/ConvTranspose/MatMul/Gemm nodes whose MACs are left out of `macs` (shapes unknown). */
+  macsUnknownNodes?: number;
   metadata: Record<string, string>;
 }
 
