@@ -1,7 +1,9 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import type { ModelProto, TensorProto } from './proto/onnx_pb';
+import { ModelProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from './proto/onnx_pb';
+import type { DescMessage } from '@bufbuild/protobuf';
 import { OnnxFormatError } from './errors';
 import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
+import { findOverrun } from './wire-check';
 
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
@@ -16,7 +18,7 @@ export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelPro
     proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
     forEachTensor(proto, adoptPackedFields);
   } catch (e) {
-    throw new OnnxFormatError(file, `not a valid ONNX protobuf (${describeDecodeError(e)})`);
+    throw decodeError(file, bytes, ModelProtoSchema, 'ONNX protobuf', e);
   }
   if (!proto.graph && proto.functions.length === 0 && proto.opsetImport.length === 0) {
     throw new OnnxFormatError(file, 'no graph, no functions and no opset imports: this is not an ONNX model');
@@ -35,7 +37,7 @@ export function decodeTensorProto(bytes: Uint8Array, file = '<buffer>'): TensorP
     adoptPackedFields(t);
     return t;
   } catch (e) {
-    throw new OnnxFormatError(file, `not a valid ONNX TensorProto (${describeDecodeError(e)})`);
+    throw decodeError(file, bytes, TensorProtoSchema, 'ONNX TensorProto', e);
   }
 }
 
@@ -54,6 +56,14 @@ function withPackedBytes<T>(root: object, encode: () => T): T {
   } finally {
     for (const r of restore) r();
   }
+}
+
+function decodeError(file: string, bytes: Uint8Array, desc: DescMessage, what: string, e: unknown): OnnxFormatError {
+  const o = findOverrun(bytes, desc);
+  if (o) {
+    return new OnnxFormatError(file, `field '${o.field}' at byte ${o.offset} claims ${o.claimed} bytes but only ${o.available} remain: a length runs past the end of the file (truncated or corrupt)`);
+  }
+  return new OnnxFormatError(file, `not a valid ${what} (${describeDecodeError(e)})`);
 }
 
 function describeDecodeError(e: unknown): string {
