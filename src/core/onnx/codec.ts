@@ -4,6 +4,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import { OnnxFormatError } from './errors';
 import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
 import { findOverrun } from './wire-check';
+import { concatChunks, encodeModelChunks } from './encode-chunks';
 
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
@@ -27,7 +28,15 @@ export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelPro
 }
 
 export function encodeModelProto(proto: ModelProto): Uint8Array {
-  return withPackedBytes(proto, () => toBinary(packedSchemas().encode, proto, { writeUnknownFields: true }));
+  return concatChunks(encodeModelProtoChunks(proto));
+}
+
+/**
+ * The encoded model as chunks whose concatenation is the file; large weights are the tensors'
+ * own bytes (no copy), so a writer can stream them straight to disk.
+ */
+export function encodeModelProtoChunks(proto: ModelProto, bigFieldBytes?: number): Uint8Array[] {
+  return withPackedBytes(proto, () => encodeModelChunks(proto, bigFieldBytes));
 }
 
 /** A standalone TensorProto (the `input_0.pb` files of ONNX test data sets). */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, TensorProto_DataLocation, type TensorProto } from './proto/onnx_pb';
-import { decodeModelProto, encodeModelProto } from './codec';
+import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from './codec';
 import { OnnxFormatError } from './errors';
 import { Model } from './model';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
@@ -121,9 +121,9 @@ function setInline(t: TensorProto, bytes: Uint8Array): void {
 
 function writeInline(model: Model, out: string, tensors: TensorProto[]): SaveResult {
   for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)));
-  const bytes = encodeModelProto(model.proto);
-  atomicWrite(out, [bytes]);
-  return { file: out, bytes: bytes.length };
+  const chunks = encodeModelProtoChunks(model.proto);
+  atomicWrite(out, chunks);
+  return { file: out, bytes: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
 /** The tensor's little-endian bytes, whichever field holds them; undefined for strings. */

@@ -24,6 +24,7 @@ interface Schemas {
   encode: DescMessage;
   decodeTensor: DescMessage;
   encodeTensor: DescMessage;
+  encodeGraph: DescMessage;
 }
 
 let schemas: Schemas | undefined;
@@ -34,7 +35,7 @@ export function packedSchemas(): Schemas {
     const proto = clone(FileDescriptorProtoSchema, file_onnx.proto);
     edit(tensorFields(proto));
     const reg = createFileRegistry(proto, () => undefined);
-    return { model: reg.getMessage('onnx.ModelProto')!, tensor: reg.getMessage('onnx.TensorProto')! };
+    return { model: reg.getMessage('onnx.ModelProto')!, tensor: reg.getMessage('onnx.TensorProto')!, graph: reg.getMessage('onnx.GraphProto')! };
   };
   const dec = variant((f) => {
     for (let i = f.length - 1; i >= 0; i--) if (FIELDS.some((x) => x.no === f[i].number)) f.splice(i, 1);
@@ -47,7 +48,7 @@ export function packedSchemas(): Schemas {
       field.options = undefined;
     }
   });
-  return (schemas = { decode: dec.model, encode: enc.model, decodeTensor: dec.tensor, encodeTensor: enc.tensor });
+  return (schemas = { decode: dec.model, encode: enc.model, decodeTensor: dec.tensor, encodeTensor: enc.tensor, encodeGraph: enc.graph });
 }
 
 function tensorFields(proto: ReturnType<typeof clone<typeof FileDescriptorProtoSchema>>) {

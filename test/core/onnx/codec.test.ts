@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { create } from '@bufbuild/protobuf';
-import { decodeModelProto, encodeModelProto } from '../../../src/core/onnx/codec';
+import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from '../../../src/core/onnx/codec';
 import { forEachTensor } from '../../../src/core/onnx/packed';
 import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProtoSchema } from '../../../src/core/onnx/proto/onnx_pb';
 import { hasTestdata, testdataModels } from './testdata';
@@ -31,6 +31,19 @@ describe('ONNX codec', () => {
       assert.deepEqual(differ, [], `${differ.length} of ${files.length} models differ after re-encoding`);
       assert.ok(rawTensors >= 100, `expected raw_data initializers in the corpus, saw ${rawTensors}`);
     });
+
+    it('writes the same bytes when every tensor payload is spliced in as its own chunk', () => {
+      const differ: string[] = [];
+      let spliced = 0;
+      for (const file of testdataModels()) {
+        const bytes = fs.readFileSync(file);
+        const chunks = encodeModelProtoChunks(decodeModelProto(bytes, file), 1);
+        if (chunks.length > 1) spliced++;
+        if (Buffer.compare(Buffer.concat(chunks), bytes) !== 0) differ.push(file);
+      }
+      assert.deepEqual(differ, []);
+      assert.ok(spliced >= 40, `only ${spliced} models went through the splicing path`);
+    });
   });
 
   describe('packed float_data and double_data', () => {
@@ -54,6 +67,10 @@ describe('ONNX codec', () => {
       assert.deepEqual(encodeModelProto(proto), bytes);
       // The generic encoder of @bufbuild/protobuf writes the same bytes as the fast path.
       assert.deepEqual(Buffer.from(encodeModelProto(proto)), Buffer.from(encodeGeneric(proto)));
+      const chunks = encodeModelProtoChunks(proto, 1);
+      assert.ok(chunks.length > 1);
+      assert.deepEqual(Buffer.concat(chunks), Buffer.from(bytes));
+      assert.ok(t.floatData instanceof Float32Array, 'encoding leaves the typed arrays in place');
     });
 
     it('reads unpacked (one tag per value) float_data as well', () => {
