@@ -57,22 +57,56 @@ function tensorFields(proto: ReturnType<typeof clone<typeof FileDescriptorProtoS
   return tensor.field;
 }
 
+/**
+ * For each message type, its fields that can lead to a TensorProto (directly or through
+ * graphs, nodes, attributes...), so walking a model skips value infos, shapes and strings.
+ */
+const tensorPaths = new Map<string, { local: string; oneof?: string }[]>();
+const registry = createFileRegistry(file_onnx.proto, () => undefined);
+
+function pathsOf(typeName: string): { local: string; oneof?: string }[] {
+  const cached = tensorPaths.get(typeName);
+  if (cached) return cached;
+  const reaches = new Map<string, boolean>();
+  const canReach = (desc: DescMessage): boolean => {
+    const known = reaches.get(desc.typeName);
+    if (known !== undefined) return known;
+    reaches.set(desc.typeName, false); // cycles (graphs in attributes) resolve through other fields
+    let yes = desc.typeName === 'onnx.TensorProto';
+    for (const f of desc.fields) {
+      const sub = f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message') ? f.message : undefined;
+      if (sub && (sub.typeName === 'onnx.TensorProto' || canReach(sub))) yes = true;
+    }
+    reaches.set(desc.typeName, yes);
+    return yes;
+  };
+  const desc = registry.getMessage(typeName);
+  const out: { local: string; oneof?: string }[] = [];
+  if (desc) {
+    for (const f of desc.fields) {
+      const sub = f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message') ? f.message : undefined;
+      if (sub && (sub.typeName === 'onnx.TensorProto' || canReach(sub))) out.push({ local: f.localName, oneof: f.oneof?.localName });
+    }
+  }
+  tensorPaths.set(typeName, out);
+  return out;
+}
+
 /** Calls `fn` on every TensorProto in a decoded message tree (initializers, attributes, subgraphs...). */
 export function forEachTensor(root: object, fn: (t: TensorProto) => void): void {
-  const stack: unknown[] = [root];
+  const stack: Record<string, unknown>[] = [root as Record<string, unknown>];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
-    if (Array.isArray(v)) {
-      if (v.length > 0 && typeof v[0] === 'object') for (let i = 0; i < v.length; i++) stack.push(v[i]);
-      continue;
-    }
-    const o = v as Record<string, unknown>;
-    if (o.$typeName === 'onnx.TensorProto') fn(o as unknown as TensorProto);
-    for (const k in o) {
-      if (k === '$unknown' || k === '$typeName') continue;
-      const x = o[k];
-      if (typeof x === 'object' && x !== null) stack.push(x);
+    const o = stack.pop()!;
+    const typeName = o.$typeName as string;
+    if (typeName === 'onnx.TensorProto') fn(o as unknown as TensorProto);
+    for (const { local, oneof } of pathsOf(typeName)) {
+      let v: unknown;
+      if (oneof) {
+        const one = o[oneof] as { case?: string; value?: unknown } | undefined;
+        v = one?.case === local ? one.value : undefined;
+      } else v = o[local];
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push(v[i]);
+      else if (v && typeof v === 'object') stack.push(v as Record<string, unknown>);
     }
   }
 }
