@@ -41,6 +41,14 @@ for path in sys.argv[1:]:
             n *= d
         params += n
     init_names = {t.name for t in g.initializer}
+    const_values = [a.t for n in g.node if n.op_type == 'Constant' and n.domain in ('', 'ai.onnx')
+                    for a in n.attribute if a.name == 'value']
+    const_elements = 0
+    for t in const_values:
+        n = 1
+        for d in t.dims:
+            n *= d
+        const_elements += n
     out[path] = {
         'irVersion': m.ir_version,
         'producer': {'name': m.producer_name, 'version': m.producer_version},
@@ -50,6 +58,7 @@ for path in sys.argv[1:]:
         'ops': dict(Counter(n.op_type for n in g.node)),
         'initializers': len(g.initializer),
         'parameters': params,
+        'constants': {'count': len(const_values), 'elements': const_elements},
         'inputs': [value_type(v) for v in g.input if v.name not in init_names],
         'outputs': [value_type(v) for v in g.output],
     }

@@ -52,6 +52,9 @@ export function describe(s: ModelSummary): string {
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
     ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} initializers`],
     ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? ', stored in external data' : ''}`],
+    ...(s.constants && s.constants.count > 0
+      ? [['Constants', `${formatBytes(s.constants.bytes)} (${formatCount(s.constants.elements)} values) in ${s.constants.count} Constant nodes`]]
+      : []),
     ['MACs', macs],
   ], ''));
   lines.push('');

@@ -24,6 +24,15 @@ export function summarizeOnnx(model: Model): ModelSummary {
     initBytes += bytes;
   }
   const macs = countMacs(g, types);
+  const constants = { count: 0, elements: 0, bytes: 0 };
+  for (const n of g.nodes) {
+    if (n.opType !== 'Constant' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+    const t = n.attribute.find((a) => a.name === 'value')?.t;
+    if (!t) continue;
+    constants.count++;
+    constants.elements += elementCount(t);
+    constants.bytes += tensorByteLength(t);
+  }
   return {
     file: model.label,
     format: 'onnx',
@@ -38,6 +47,7 @@ export function summarizeOnnx(model: Model): ModelSummary {
     ops,
     initializers: { count: g.proto.initializer.length, bytes: initBytes },
     parameters,
+    constants,
     bytesByDtype,
     externalData: model.hasExternalData(),
     macs: macs.known > 0 || macs.unknown === 0 ? macs.total : null,

@@ -87,6 +87,8 @@ export interface ModelSummary {
   initializers: { count: number; bytes: number };
   /** Sum of element counts of the main graph's initializers. */
   parameters: number;
+  /** Constant nodes of the main graph with a tensor value (some exporters keep weights there). */
+  constants?: { count: number; elements: number; bytes: number };
   bytesByDtype: Record<string, number>;
   externalData: boolean;
   /**

@@ -9,7 +9,8 @@ interface PyValue { name: string; elem: string | null; shape: (number | string |
 interface PySummary {
   irVersion: number; producer: { name: string; version: string }; opsets: Record<string, number>;
   nodes: number; nodesWithSubgraphs: number; ops: Record<string, number>;
-  initializers: number; parameters: number; inputs: PyValue[]; outputs: PyValue[];
+  initializers: number; parameters: number; constants: { count: number; elements: number };
+  inputs: PyValue[]; outputs: PyValue[];
 }
 
 /** onnx's element type names and Edgewise's. */
@@ -62,6 +63,7 @@ describe('inspect --json agrees with python3-onnx', function () {
       assert.deepEqual(ours.ops, py.ops, 'op histogram');
       assert.equal(ours.parameters, py.parameters, 'parameters');
       assert.equal(ours.initializers.count, py.initializers, 'initializers');
+      assert.deepEqual({ count: ours.constants.count, elements: ours.constants.elements }, py.constants, 'Constant nodes');
       assert.equal(ours.irVersion, py.irVersion, 'irVersion');
       assert.deepEqual(ours.producer, py.producer, 'producer');
       assert.deepEqual(ours.opsets, py.opsets, 'opsets');
