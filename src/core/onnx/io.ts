@@ -15,6 +15,9 @@ export function loadModel(file: string): Model {
   try {
     const st = fs.statSync(abs);
     if (st.isDirectory()) throw new OnnxFormatError(abs, 'is a folder, not a model file');
+    if (st.size > PROTOBUF_LIMIT) {
+      throw new OnnxFormatError(abs, `is ${st.size} bytes, past protobuf's 2 GiB limit: not an ONNX file (large models keep their weights in external data files)`);
+    }
     bytes = fs.readFileSync(abs);
   } catch (e) {
     if (e instanceof OnnxFormatError) throw e;
