@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { create } from '@bufbuild/protobuf';
 import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from '../../../src/core/onnx/codec';
 import { forEachTensor } from '../../../src/core/onnx/packed';
+import { makeTensor } from '../../../src/core/onnx/build';
 import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProtoSchema } from '../../../src/core/onnx/proto/onnx_pb';
 import { hasTestdata, testdataModels } from './testdata';
 
@@ -89,10 +90,25 @@ describe('ONNX codec', () => {
   });
 
   describe('bad bytes', () => {
+    it('names the nested field whose length runs past the end of its message', () => {
+      const t = makeTensor('w', 'float32', [2], new Float32Array([1, 2]));
+      const bytes = encodeModelProto(create(ModelProtoSchema, {
+        irVersion: 8n, opsetImport: [create(OperatorSetIdProtoSchema, { version: 17n })],
+        graph: create(GraphProtoSchema, { name: 'g', initializer: [t] }),
+      }));
+      // raw_data is field 9, length-delimited: tag 0x4a, then its length 8. Claim 64 instead.
+      const at = Buffer.from(bytes).indexOf(Buffer.from([0x4a, 0x08]));
+      assert.ok(at > 0);
+      const bad = Uint8Array.from(bytes);
+      bad[at + 1] = 64;
+      assert.throws(() => decodeModelProto(bad, 'm.onnx'), /m\.onnx: field 'graph\.initializer\.raw_data' at byte \d+ claims 64 bytes but only 8 remain/);
+    });
+
     it('names the problem for truncated, empty and foreign input', () => {
       const good = fs.readFileSync('test/fixtures/fmnist_cnn.onnx');
       assert.throws(() => decodeModelProto(new Uint8Array(0), 'e.onnx'), /e\.onnx: the file is empty/);
       assert.throws(() => decodeModelProto(good.subarray(0, good.length / 2), 't.onnx'), /t\.onnx: .*past the end|t\.onnx: not a valid/);
+      assert.throws(() => decodeModelProto(good.subarray(0, good.length / 2), 't.onnx'), /field 'graph' at byte \d+ claims 901456 bytes but only \d+ remain/);
       const tfl = fs.readFileSync('test/fixtures/hello_world_float.tflite');
       assert.throws(() => decodeModelProto(tfl, 'x.onnx'), /TensorFlow Lite/);
     });
