@@ -517,6 +517,33 @@ const RULES: Record<string, Rule> = {
     });
     return [{ dtype: input(c, 0)?.dtype ?? 0, shape }];
   },
+  LSTM: (c) => recurrent(c, 3),
+  GRU: (c) => recurrent(c, 2),
+  RNN: (c) => recurrent(c, 1),
+  DepthToSpace: (c) => {
+    const x = shapeOf(c, 0);
+    const b = attrInt(c.node, 'blocksize', 1);
+    const [n, ch, h, w] = x ?? [];
+    if (!x || x.length !== 4) return [{ dtype: input(c, 0)?.dtype ?? 0, shape: null }];
+    const mul = (d: Dim, k: number): Dim => (typeof d === 'number' ? d * k : UNKNOWN_DIM);
+    return [{ dtype: input(c, 0)?.dtype ?? 0, shape: [n, typeof ch === 'number' ? ch / (b * b) : UNKNOWN_DIM, mul(h, b), mul(w, b)] }];
+  },
+  SpaceToDepth: (c) => {
+    const x = shapeOf(c, 0);
+    const b = attrInt(c.node, 'blocksize', 1);
+    if (!x || x.length !== 4) return [{ dtype: input(c, 0)?.dtype ?? 0, shape: null }];
+    const div = (d: Dim): Dim => (typeof d === 'number' ? d / b : UNKNOWN_DIM);
+    return [{ dtype: input(c, 0)?.dtype ?? 0, shape: [x[0], typeof x[1] === 'number' ? x[1] * b * b : UNKNOWN_DIM, div(x[2]), div(x[3])] }];
+  },
+  Resize: (c) => {
+    const x = shapeOf(c, 0);
+    const dtype = input(c, 0)?.dtype ?? 0;
+    if (!x) return [{ dtype, shape: null }];
+    // Opset 11+: (X, roi, scales, sizes); opset 10: (X, scales). Only integer sizes are kept as constants.
+    const sizes = c.node.input.length >= 4 ? constOf(c, 3) : undefined;
+    if (sizes && sizes.length === x.length) return [{ dtype, shape: sizes }];
+    return [{ dtype, shape: x.map(() => UNKNOWN_DIM) }];
+  },
   ArgMax: (c) => argReduce(c),
   ArgMin: (c) => argReduce(c),
   TopK: (c) => {
@@ -532,6 +559,21 @@ const RULES: Record<string, Rule> = {
 function globalPool(c: Ctx): ValueType[] {
   const x = input(c, 0);
   return [{ dtype: x?.dtype ?? 0, shape: x?.shape ? x.shape.map((d, i) => (i < 2 ? d : 1)) : null }];
+}
+
+/** LSTM/GRU/RNN: Y [seq, directions, batch, hidden], then the last hidden (and cell) state. */
+function recurrent(c: Ctx, gates: number): ValueType[] {
+  const x = shapeOf(c, 0);
+  const w = shapeOf(c, 1);
+  const dtype = input(c, 0)?.dtype ?? 0;
+  const hidden = attrInt(c.node, 'hidden_size', 0) || (w && typeof w[1] === 'number' ? w[1] / (gates === 3 ? 4 : gates === 2 ? 3 : 1) : 0);
+  if (!x || !hidden) return [];
+  const dirs = attrString(c.node, 'direction') === 'bidirectional' ? 2 : 1;
+  const batchFirst = attrInt(c.node, 'layout', 0) === 1;
+  const [seq, batch] = batchFirst ? [x[1], x[0]] : [x[0], x[1]];
+  const y: Dim[] = batchFirst ? [batch, seq, dirs, hidden] : [seq, dirs, batch, hidden];
+  const state: Dim[] = batchFirst ? [batch, dirs, hidden] : [dirs, batch, hidden];
+  return [{ dtype, shape: y }, { dtype, shape: state }, { dtype, shape: state }];
 }
 
 function argReduce(c: Ctx): ValueType[] {

@@ -207,7 +207,7 @@ export class Graph {
       pending[i] = deps.size;
       for (const d of deps) dependents[d].push(i);
     });
-    // A min-heap would keep file order exactly; a sorted ready queue is simpler and close enough.
+    // A FIFO of ready nodes: file order wherever the dependencies allow it.
     const ready: number[] = [];
     for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
     const out: NodeProto[] = [];
