@@ -25,7 +25,9 @@ export function encodeModelChunks(proto: ModelProto, bigFieldBytes = 64 * 1024):
 /** Concatenates chunks into one array (a single copy). */
 export function concatChunks(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  // allocUnsafe skips zero-filling memory that is overwritten at once.
+  const buf = Buffer.allocUnsafe(chunks.reduce((n, c) => n + c.length, 0));
+  const out = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   let at = 0;
   for (const c of chunks) { out.set(c, at); at += c.length; }
   return out;
