@@ -126,7 +126,7 @@ export function adoptPackedFields(t: TensorProto): void {
     }
     const total = parts.reduce((s, p) => s + p.length, 0);
     if (total % Ctor.BYTES_PER_ELEMENT !== 0) throw new Error(`TensorProto field ${no} holds ${total} bytes, not a whole number of values`);
-    const out = new Uint8Array(total);
+    const out = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer at offset 0, not zero-filled
     let at = 0;
     for (const p of parts) { out.set(p, at); at += p.length; }
     (t as Record<string, unknown>)[key] = new Ctor(out.buffer, 0, total / Ctor.BYTES_PER_ELEMENT);
