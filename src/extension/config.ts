@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Target } from '../core/runtime/targets';
 
 /** Every Edgewise setting, read in one place. */
 export interface EdgewiseConfig {
@@ -17,6 +18,8 @@ export interface EdgewiseConfig {
     profile: boolean;
     /** Target whose budgets are checked ('' for none). */
     target: string;
+    /** The user's own targets, by name. */
+    targets: Target[];
   };
 }
 
@@ -33,6 +36,7 @@ export function readConfig(): EdgewiseConfig {
       warmup: Math.max(0, Math.round(c.get<number>('benchmark.warmup') ?? 10)),
       profile: c.get<boolean>('benchmark.profile') ?? true,
       target: c.get<string>('benchmark.target')?.trim() ?? 'local-cpu',
+      targets: (c.get<Target[]>('benchmark.targets') ?? []).filter((t) => typeof t?.name === 'string').map((t) => ({ ...t, description: t.description ?? '' })),
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
-import type { BudgetBreak } from '../core/runtime/targets';
+import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 
 /** Params of every request about one model file. */
@@ -77,6 +77,8 @@ export interface BenchmarkParams extends ModelParams, ProgressParams {
   profile?: boolean;
   /** A target name ('local-cpu', 'edge-small', ...) whose budgets the results are checked against. */
   target?: string;
+  /** The user's own targets (settings); found before the built-in ones. */
+  customTargets?: Target[];
   dims?: Record<string, number>;
   inputFiles?: Record<string, string>;
 }

@@ -70,7 +70,7 @@ export function registerBenchmarkCommand({ panels, worker, log }: CommandDeps): 
     const { benchmark: cfg } = readConfig();
     const response = await withWorkerProgress(`benchmarking ${uri.path.split('/').pop()}`, (options) =>
       worker.request(BenchmarkRequest.type, {
-        file: uri.fsPath, threads: cfg.threads, runs: cfg.runs, warmup: cfg.warmup, profile: cfg.profile, target: cfg.target || undefined,
+        file: uri.fsPath, threads: cfg.threads, runs: cfg.runs, warmup: cfg.warmup, profile: cfg.profile, target: cfg.target || undefined, customTargets: cfg.targets,
       }, options));
     if (!response) return undefined;
     log.info(`benchmark ${uri.fsPath}: ${response.results.map((r) => `${r.threads} thread(s) p50 ${r.latency.p50Ms.toFixed(3)} ms`).join(', ')}`);

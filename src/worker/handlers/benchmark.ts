@@ -29,7 +29,7 @@ const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
 /** Benchmarks in fresh child processes, one at a time; cancelling kills the running child. */
 export function registerBenchmarkHandlers({ server, models }: WorkerServices): void {
   server.on(BenchmarkRequest.type, async (params: BenchmarkParams, ctx) => {
-    const target = params.target ? findTarget(params.target) : undefined;
+    const target = params.target ? findTarget(params.target, params.customTargets ?? []) : undefined;
     const threads = params.threads?.length ? params.threads : [target?.threads ?? 1];
     const profile = params.profile ?? true;
     checkProviders(params.executionProviders ?? ['cpu']);
