@@ -23,19 +23,28 @@ export function csp(nonce: string): string {
   return `default-src 'none'; style-src 'nonce-${nonce}'; img-src data:;`;
 }
 
-function histogramSvg(samples: readonly number[], p50: number, p95: number): string {
-  const h = histogram(samples, 30);
-  const W = 560, H = 160, pad = 24;
+/**
+ * Run-time histogram. A few preempted runs can be 100x the median and would squash every other
+ * bar into one: when max is over twice p99, bins stop at p99 and the runs beyond are counted.
+ */
+function histogramSvg(samples: readonly number[], p50: number, p95: number, p99: number): string {
+  const max = Math.max(...samples);
+  const clip = max > 2 * p99 ? p99 : max;
+  const shown = samples.filter((v) => v <= clip);
+  const beyond = samples.length - shown.length;
+  const h = histogram(shown, 30);
+  const W = 560, H = 170, pad = 24;
   const peak = Math.max(1, ...h.counts);
   const bw = (W - 2 * pad) / Math.max(1, h.counts.length);
-  const x = (v: number) => pad + (h.max === h.min ? 0 : ((v - h.min) / (h.max - h.min)) * (W - 2 * pad));
+  const x = (v: number) => pad + (h.max === h.min ? 0 : ((Math.min(v, h.max) - h.min) / (h.max - h.min)) * (W - 2 * pad));
   const bars = h.counts.map((c, i) => {
-    const bh = (c / peak) * (H - 2 * pad);
+    const bh = (c / peak) * (H - 2 * pad - 12);
     return `<rect x="${(pad + i * bw).toFixed(1)}" y="${(H - pad - bh).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" class="bar"><title>${c} runs</title></rect>`;
   }).join('');
-  const mark = (v: number, label: string) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${pad / 2}" y2="${H - pad}" class="mark"/>` +
-    `<text x="${(x(v) + 3).toFixed(1)}" y="${pad - 2}" class="lbl">${label} ${ms(v)}</text>`;
-  return `<svg role="img" aria-label="latency histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}${mark(p50, 'p50')}${mark(p95, 'p95')}` +
+  const mark = (v: number, label: string, row: number) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${8 + row * 12}" y2="${H - pad}" class="mark"/>` +
+    `<text x="${(x(v) + 3).toFixed(1)}" y="${16 + row * 12}" class="lbl">${label} ${ms(v)} ms</text>`;
+  const note = beyond ? `<text x="${W - pad}" y="16" class="lbl end">${beyond} slower run${beyond === 1 ? '' : 's'} (to ${ms(max)} ms) not shown</text>` : '';
+  return `<svg role="img" aria-label="latency histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}${mark(p50, 'p50', 0)}${mark(p95, 'p95', 1)}${note}` +
     `<text x="${pad}" y="${H - 6}" class="lbl">${ms(h.min)} ms</text><text x="${W - pad}" y="${H - 6}" class="lbl end">${ms(h.max)} ms</text></svg>`;
 }
 
@@ -51,7 +60,7 @@ export function benchmarkReportHtml(results: readonly BenchmarkResult[], ctx: Re
 <tr><th>min</th><td>${ms(l.minMs)} ms</td><th>max</th><td>${ms(l.maxMs)} ms</td><th>mean</th><td>${ms(l.meanMs)} ± ${ms(l.stdMs)} ms</td><th>throughput</th><td>${l.throughputPerSec.toFixed(1)}/s</td></tr>
 <tr><th>session</th><td>${ms(r.initMs)} ms</td><th>first run</th><td>${ms(r.firstRunMs)} ms</td><th>peak RSS</th><td>${mib(r.peakRssBytes)}</td><th>after load</th><td>${mib(r.rssAfterLoadBytes)}</td></tr>
 </table>
-${histogramSvg(l.samplesMs, l.p50Ms, l.p95Ms)}
+${histogramSvg(l.samplesMs, l.p50Ms, l.p95Ms, l.p99Ms)}
 ${r.profile ? `<h3>Slowest layers</h3>
 <p class="note">Opt level disabled (the model's own nodes), ${r.profile.runs} profiled runs: kernels explain ${pct(r.profile.coverage)} of the run, ${pct(r.profile.unattributedShare)} unattributed.${r.profilerOverhead !== undefined ? ` Profiler overhead ${pct(r.profilerOverhead)}.` : ''}</p>
 <table class="layers"><tr><th>node</th><th>op</th><th>ms</th><th>share</th></tr>${rows}</table>` : '<p class="note">Run with profiling for per-layer latency.</p>'}
@@ -70,7 +79,7 @@ ${r.profile ? `<h3>Slowest layers</h3>
 <style nonce="${ctx.nonce}">
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px; }
 .kv th, .layers th { text-align: left; font-weight: 600; padding-right: 8px; }
-.kv td { padding-right: 16px; }
+.kv td { padding-right: 16px; white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .name { font-family: var(--vscode-editor-font-family); }
 .bar { fill: var(--vscode-charts-blue, #3794ff); }

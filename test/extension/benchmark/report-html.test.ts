@@ -25,5 +25,14 @@ describe('extension/benchmark/report-html', () => {
     assert.match(html, /<svg role="img" aria-label="latency histogram"/);
     assert.equal((html.match(/class="bar"/g) ?? []).length, 30);
     assert.match(html, /<li>peak RAM 2 is over<\/li>/);
+    assert.doesNotMatch(html, /not shown/);
+  });
+
+  it('stops the histogram at p99 when a few preempted runs would squash it', () => {
+    const r = result();
+    r.latency = latencyStats([...Array.from({ length: 200 }, (_, i) => 1 + (i % 10) / 10), 150]);
+    const html = benchmarkReportHtml([r], { nonce: 'n' });
+    assert.match(html, /1 slower run \(to 150\.0 ms\) not shown/);
+    assert.match(html, /class="lbl end">1\.90 ms<\/text><\/svg>/, 'the axis ends at p99');
   });
 });
