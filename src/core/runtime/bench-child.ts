@@ -90,8 +90,11 @@ async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: stri
   const unprofiled: number[] = [];
   let lastReport = 0;
   for (let i = 0; i < PROFILE_WARMUP + runs; i++) {
+    // Alternate which goes first, so cache warmth from the other session favours neither.
+    const plainFirst = plain && i % 2 === 1;
+    const u0 = plainFirst ? await timedRun(plain, feeds, job.model) : 0;
     const t = await timedRun(session, feeds, job.model);
-    const u = plain ? await timedRun(plain, feeds, job.model) : 0;
+    const u = plain && !plainFirst ? await timedRun(plain, feeds, job.model) : u0;
     if (i >= PROFILE_WARMUP) { profiled.push(t); unprofiled.push(u); }
     if (performance.now() - lastReport > 250) {
       lastReport = performance.now();
