@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +10,19 @@ const MODEL = path.join(ROOT, 'test/fixtures/fmnist_cnn.onnx');
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'src/cli/main.ts'), 'bench', ...args], { encoding: 'utf8', timeout: 60000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Live child processes of `pid`, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[1]) === pid && fields[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
 
 describe('cli: edgewise bench', function () {
@@ -43,6 +56,22 @@ describe('cli: edgewise bench', function () {
     assert.deepEqual(o.inputs[0].shape, [2, 1, 28, 28]);
     assert.deepEqual(o.budgetBreaks, []);
     assert.equal(o.perNode, undefined);
+  });
+
+  it('stops on Ctrl-C with exit 130 and leaves no benchmark process behind', async () => {
+    const cliProc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'src/cli/main.ts'), 'bench', MODEL, '--runs', '100000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    cliProc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const exited = new Promise<number | null>((resolve) => cliProc.on('close', (code) => resolve(code)));
+    const end = Date.now() + 30000;
+    while (!/: runs /.test(err) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const children = childrenOf(cliProc.pid!);
+    assert.equal(children.length, 1, `one benchmark child (stderr: ${err})`);
+    cliProc.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(err, /edgewise bench: benchmark cancelled/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.throws(() => process.kill(children[0], 0), 'the child is gone');
   });
 
   it('names the file and the problem in one line for bad input', () => {
