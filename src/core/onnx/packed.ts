@@ -13,7 +13,8 @@ import { file_onnx, type TensorProto } from './proto/onnx_pb';
  * views of the wire bytes, and then turns each into a Float32Array/Float64Array: a view of the
  * file buffer where the payload is aligned, else one copy.
  * Encoding uses a variant that declares them as `bytes`, which has the same wire form as a
- * packed field, so the arrays are written with one copy too and field order stays canonical.
+ * packed field, so the arrays are written as bytes (no per-element work) in canonical order.
+ * Typed arrays are host-endian; ONNX is little-endian, as are the hosts Edgewise supports.
  */
 const FIELDS = [
   { no: 4, key: 'floatData', Ctor: Float32Array },
