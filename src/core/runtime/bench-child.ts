@@ -46,7 +46,10 @@ async function createSession(ort: Ort, job: BenchmarkJob, extra: { optLevel?: Op
       profileFilePrefix: extra.profileFilePrefix, optimizedModelFilePath: extra.optimizedModelFilePath,
     }));
   } catch (e) {
-    throw new BenchmarkError('model', `${job.model}: onnxruntime cannot load it: ${firstLine(e)}`);
+    const eps = providerList(job.executionProviders);
+    // With another provider asked for, the failure is usually the device, not the model.
+    const what = eps.length > 1 ? `onnxruntime cannot create a session with providers ${eps.join(', ')}` : 'onnxruntime cannot load it';
+    throw new BenchmarkError('model', `${job.model}: ${what}: ${firstLine(e)}`);
   }
 }
 
