@@ -1,0 +1,89 @@
+/** Bins in every calibration histogram. */
+export const HISTOGRAM_BINS = 2048;
+
+/**
+ * A fixed-size histogram that streams: each batch is binned into the current range, and when a
+ * batch falls outside it the range grows and the old counts are re-binned (each old bin moves to
+ * the new bin holding its centre). Memory is constant in the number of batches.
+ * `abs` mode bins |x| over [0, max] and counts exact zeros apart (Relu outputs are mostly zeros,
+ * which any zero point represents exactly; in bin 0 they would swamp a KL search); signed mode
+ * bins x over [min, max].
+ */
+export class StreamingHistogram {
+  counts: Float64Array;
+  lo = 0;
+  hi = 0;
+  total = 0;
+  /** Exact zeros (abs mode only; not in `counts`). */
+  zeros = 0;
+  /** Extremes of the raw (signed) values seen. */
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(readonly abs: boolean, readonly bins = HISTOGRAM_BINS) {
+    this.counts = new Float64Array(bins);
+  }
+
+  get binWidth(): number {
+    return (this.hi - this.lo) / this.bins;
+  }
+
+  add(values: Float32Array, batchMin: number, batchMax: number): void {
+    if (values.length === 0 || !Number.isFinite(batchMin) || !Number.isFinite(batchMax)) return;
+    if (batchMin < this.min) this.min = batchMin;
+    if (batchMax > this.max) this.max = batchMax;
+    const lo = this.abs ? 0 : batchMin;
+    const hi = this.abs ? Math.max(Math.abs(batchMin), Math.abs(batchMax)) : batchMax;
+    if (this.total === 0) { this.lo = lo; this.hi = hi > lo ? hi : lo + 1e-12; }
+    else if (lo < this.lo || hi > this.hi) this.grow(Math.min(lo, this.lo), Math.max(hi, this.hi));
+    const counts = this.counts;
+    const last = this.bins - 1;
+    const start = this.lo;
+    const inv = this.bins / (this.hi - this.lo);
+    if (this.abs) {
+      let zeros = 0;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v === 0) { zeros++; continue; }
+        let b = ((v < 0 ? -v : v) - start) * inv | 0;
+        if (b > last) b = last;
+        counts[b]++;
+      }
+      this.zeros += zeros;
+    } else {
+      for (let i = 0; i < values.length; i++) {
+        let b = (values[i] - start) * inv | 0;
+        if (b > last) b = last; else if (b < 0) b = 0;
+        counts[b]++;
+      }
+    }
+    this.total += values.length;
+  }
+
+  private grow(lo: number, hi: number): void {
+    const old = this.counts;
+    const oldLo = this.lo;
+    const oldWidth = this.binWidth;
+    this.counts = new Float64Array(this.bins);
+    this.lo = lo;
+    this.hi = hi;
+    const inv = this.bins / (hi - lo);
+    for (let i = 0; i < old.length; i++) {
+      if (!old[i]) continue;
+      const centre = oldLo + (i + 0.5) * oldWidth;
+      const b = Math.min(this.bins - 1, Math.max(0, Math.floor((centre - lo) * inv)));
+      this.counts[b] += old[i];
+    }
+  }
+
+  /** The value below which `fraction` of the mass lies (upper edge of the bin reaching it). */
+  quantile(fraction: number): number {
+    const target = fraction * this.total;
+    let acc = this.zeros;
+    for (let i = 0; i < this.bins; i++) {
+      acc += this.counts[i];
+      if (acc >= target) return this.lo + (i + 1) * this.binWidth;
+    }
+    return this.hi;
+  }
+}
