@@ -10,7 +10,7 @@ export interface Accuracy { top1: number; top5: number; samples: number }
 /** How close a test output is to a reference output over a whole data set. */
 export interface OutputComparison {
   output: string;
-  /** Share of samples whose argmax over the last axis agrees (classification-style outputs). */
+  /** Share of rows (all positions but the last axis) whose argmax over the last axis agrees. */
   top1Agreement: number;
   /** Cosine similarity of all values. */
   cosine: number;
@@ -60,7 +60,8 @@ export class OutputAgreement {
 
   constructor(readonly output: string) {}
 
-  update(ref: Float32Array, test: Float32Array, n: number): void {
+  /** One batch; `width` is the size of the last axis (argmax runs over it, row by row). */
+  update(ref: Float32Array, test: Float32Array, width: number): void {
     if (ref.length !== test.length) throw new Error(`output '${this.output}': ${ref.length} values in one model, ${test.length} in the other`);
     for (let i = 0; i < ref.length; i++) {
       const r = ref[i];
@@ -73,8 +74,8 @@ export class OutputAgreement {
       const a = d < 0 ? -d : d;
       if (a > this.maxAbs) this.maxAbs = a;
     }
-    const width = ref.length / Math.max(1, n);
-    for (let s = 0; s < n; s++) {
+    const rows = ref.length / Math.max(1, width);
+    for (let s = 0; s < rows; s++) {
       if (argmax(ref, s * width, width) === argmax(test, s * width, width)) this.agree++;
       this.rows++;
     }
@@ -178,7 +179,10 @@ export async function compareModels(
       const feeds = data.batch(start, n);
       const oa = await sa.run(feeds, shared);
       const ob = await sb.run(feeds, shared);
-      shared.forEach((o, k) => agreements[k].update(floatData(oa[o], `output '${o}' of ${ra.label}`), floatData(ob[o], `output '${o}' of ${rb.label}`), n));
+      shared.forEach((o, k) => {
+        const dims = (oa[o] as ort.Tensor).dims;
+        agreements[k].update(floatData(oa[o], `output '${o}' of ${ra.label}`), floatData(ob[o], `output '${o}' of ${rb.label}`), Number(dims[dims.length - 1] ?? 1));
+      });
       accA?.update(floatData(oa[shared[0]], shared[0]), start, n);
       accB?.update(floatData(ob[shared[0]], shared[0]), start, n);
       samples += n;

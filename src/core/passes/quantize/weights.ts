@@ -14,10 +14,10 @@ export interface TensorMapping {
   kind: 'weight' | 'bias' | 'activation';
   /** The node the tensor feeds (or is produced by, for activations). */
   node: string;
-  dtype: QType | 'int32';
+  dtype: QType | 'int32' | 'float16';
   axis?: number;
-  /** Name of the scale tensor in the output model. */
-  scale: string;
+  /** Name of the scale tensor in the output model (none for float16). */
+  scale?: string;
   zeroPoint?: string;
   /** Scale values (one per channel), for reports; omitted for long per-channel lists. */
   scales?: number[];
