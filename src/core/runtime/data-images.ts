@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArrayDataset, batchLimit, channelAxisOf, preprocess, type DataOptions, type Dataset, type InputSpec } from './data';
+import { ArrayDataset, batchLimit, channelAxisOf, preprocess, type DataOptions, type Dataset, type InputSpec } from './data-array';
 
 /**
  * Images decoded and resized with sharp into the model's input layout: [C,H,W] (NCHW) or

@@ -1,0 +1,21 @@
+import { loadModel, saveModel } from './src/core/onnx/io';
+import { quantizeStatic, staticCalibrationTensors } from './src/core/passes/quantize/static';
+import { MinMaxCalibrator } from './src/core/passes/calibrate/minmax';
+import { calibrate } from './src/core/runtime/calibration-run';
+import { loadDataset } from './src/core/runtime/data';
+import { compareModels } from './src/core/analysis/accuracy';
+import { fusedOps } from './src/core/runtime/fused-ops';
+(async () => {
+  const m = loadModel('/work/models/resnet18.onnx');
+  const data = await loadDataset(m, undefined, { randomCount: 8, warn: console.error });
+  const tensors = staticCalibrationTensors(m, {});
+  const c = await calibrate(m, tensors, data, new MinMaxCalibrator(), { threads: 1 });
+  console.log('calib ms', c.ms, c.tensors);
+  const { model, report } = quantizeStatic(m, { ranges: c.ranges, perChannel: true });
+  console.log(report.quantized.length, report.skipped, report.foldedRelus.length, report.weightBytesBefore, report.weightBytesAfter);
+  saveModel(model, `/tmp/r18_static.onnx`, { overwrite: true });
+  const r = await compareModels(m, '/tmp/r18_static.onnx', data, undefined, { threads: 1 });
+  console.log(JSON.stringify(r.outputs));
+  const f = await fusedOps(`/tmp/r18_static.onnx`);
+  console.log(f.quantized, f.qdqLeft, f.all);
+})();
