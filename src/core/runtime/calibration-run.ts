@@ -49,7 +49,7 @@ export async function calibrate(
         const feeds = data.batch(start, n);
         for (const name of fromInputs) if (feeds[name].type === 'float32') calibrator.update(name, feeds[name].data as Float32Array);
       }
-    }, { ...options, outputs: [...new Set([...fetch, ...g.output.slice(0, 1).map((o) => o.name)])] });
+    }, { ...options, outputs: fetch.length ? fetch : [g.output[0].name], reuseOutputs: true });
   } finally {
     await session.release();
   }

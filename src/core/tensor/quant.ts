@@ -67,6 +67,16 @@ export function channelRanges(values: Float32Array, shape: readonly number[], ax
   const min = new Float64Array(channels).fill(Infinity);
   const max = new Float64Array(channels).fill(-Infinity);
   let i = 0;
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < channels; c++, i++) {
+        const v = values[i];
+        if (v < min[c]) min[c] = v;
+        if (v > max[c]) max[c] = v;
+      }
+    }
+    return { min, max };
+  }
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
       let lo = min[c];
@@ -103,41 +113,74 @@ export function quantizeTensor(
 ): QuantizedTensor {
   const r = qRange(type, symmetric);
   const out = type === 'uint8' || type === 'uint4' ? new Uint8Array(values.length) : new Int8Array(values.length);
-  if (axis === undefined) {
-    const { min, max } = tensorRange(values);
-    const p = computeQParams(min, max, type, symmetric);
-    quantizeRun(values, out, 0, values.length, p, r);
-    return { values: out, scales: Float32Array.of(p.scale), zeroPoints: Int32Array.of(p.zeroPoint) };
-  }
-  const { min, max } = channelRanges(values, shape, axis);
-  const channels = shape[axis];
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const perChannel = axis !== undefined;
+  const channels = perChannel ? shape[axis] : 1;
+  const inner = perChannel ? shape.slice(axis + 1).reduce((a, b) => a * b, 1) : values.length;
+  const outer = perChannel ? shape.slice(0, axis).reduce((a, b) => a * b, 1) : 1;
+  let min: ArrayLike<number>;
+  let max: ArrayLike<number>;
+  if (perChannel) ({ min, max } = channelRanges(values, shape, axis));
+  else { const t = tensorRange(values); min = [t.min]; max = [t.max]; }
   const scales = new Float32Array(channels);
   const zeroPoints = new Int32Array(channels);
-  const params: QParams[] = [];
+  // Per channel: the divisor and the saturation bounds in the x/scale domain (integers).
+  const lo = new Float64Array(channels);
+  const hi = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    params.push(computeQParams(min[c], max[c], type, symmetric));
-    scales[c] = params[c].scale;
-    zeroPoints[c] = params[c].zeroPoint;
+    const p = computeQParams(min[c], max[c], type, symmetric);
+    scales[c] = p.scale;
+    zeroPoints[c] = p.zeroPoint;
+    lo[c] = r.qmin - p.zeroPoint;
+    hi[c] = r.qmax - p.zeroPoint;
   }
-  let i = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++, i += inner) quantizeRun(values, out, i, i + inner, params[c], r);
-  }
-  return { values: out, scales, zeroPoints, axis };
+  if (inner === 1 && channels > 1) quantizeColumns(values, out, outer, channels, scales, zeroPoints, lo, hi);
+  else quantizeBlocksOf(values, out, outer, channels, inner, scales, zeroPoints, lo, hi);
+  return perChannel ? { values: out, scales, zeroPoints, axis } : { values: out, scales, zeroPoints };
 }
 
-function quantizeRun(src: Float32Array, dst: Int8Array | Uint8Array, from: number, to: number, p: QParams, r: QRange): void {
-  const { scale, zeroPoint } = p;
-  const { qmin, qmax } = r;
-  for (let i = from; i < to; i++) {
-    const x = Math.fround(src[i] / scale);
-    // Inline round-half-even (same rule as roundHalfEven, kept here for the hot loop).
-    let q = Math.round(x);
-    if (q - x === 0.5 && (q & 1) !== 0) q -= 1;
-    q += zeroPoint;
-    dst[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+/** 1.5 * 2^52: adding and subtracting it rounds a float64 of magnitude < 2^51 to an integer, ties to even. */
+const ROUND_MAGIC = 6755399441055744;
+
+// The two loops below are the hot path of every weight quantizer: saturate in the x/scale domain
+// (the bounds are integers, so rounding cannot leave them; NaN becomes 0), then round half to even
+// with ROUND_MAGIC, the same rule as roundHalfEven.
+
+/** Contiguous runs of `inner` elements share a channel. */
+function quantizeBlocksOf(
+  src: Float32Array, dst: Int8Array | Uint8Array, outer: number, channels: number, inner: number,
+  scales: Float32Array, zps: Int32Array, lo: Float64Array, hi: Float64Array,
+): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      const scale = scales[c];
+      const zp = zps[c];
+      const l = lo[c];
+      const h = hi[c];
+      for (const end = i + inner; i < end; i++) {
+        let x = Math.fround(src[i] / scale);
+        x = x < l ? l : x > h ? h : x;
+        dst[i] = (x + ROUND_MAGIC - ROUND_MAGIC) + zp;
+      }
+    }
+  }
+}
+
+/** The channel is the last axis: element i belongs to channel i % channels. */
+function quantizeColumns(
+  src: Float32Array, dst: Int8Array | Uint8Array, rows: number, channels: number,
+  scales: Float32Array, zps: Int32Array, lo: Float64Array, hi: Float64Array,
+): void {
+  const s = Float64Array.from(scales);
+  let i = 0;
+  for (let row = 0; row < rows; row++) {
+    for (let c = 0; c < channels; c++, i++) {
+      let x = Math.fround(src[i] / s[c]);
+      const l = lo[c];
+      const h = hi[c];
+      x = x < l ? l : x > h ? h : x;
+      dst[i] = (x + ROUND_MAGIC - ROUND_MAGIC) + zps[c];
+    }
   }
 }
 

@@ -129,9 +129,11 @@ export function staticCalibrationTensors(model: Model, options: Omit<StaticOptio
   const foldRelu = (options.activationType ?? 'uint8') === 'uint8';
   const { candidates } = plan(model, model.graph, { ...options, ranges: {}, foldRelu });
   const set = new Set<string>();
+  // A same-scale op's output (MaxPool, Flatten, ...) reuses its input's scale: no statistics needed.
+  const inherited = new Set(candidates.filter((c) => SAME_SCALE.has(c.node.opType) && c.output).map((c) => c.output!));
   for (const c of candidates) {
-    for (const a of c.activations) set.add(a);
-    if (c.output) set.add(c.output);
+    for (const a of c.activations) if (!inherited.has(a)) set.add(a);
+    if (c.output && !inherited.has(c.output)) set.add(c.output);
   }
   return [...set];
 }
@@ -164,11 +166,14 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
     weightBytesBefore: initializerBytes(input), weightBytesAfter: 0,
   };
   const ranges = options.ranges;
+  const inheritedFrom = new Map<string, string>();
+  for (const c of candidates) if (SAME_SCALE.has(c.node.opType) && c.output) inheritedFrom.set(c.output, c.activations[0]);
+  const hasRange = (t: string): boolean => !!ranges[t] || (inheritedFrom.has(t) && hasRange(inheritedFrom.get(t)!));
   const accepted: Candidate[] = [];
   for (const c of candidates) {
-    const missing = c.activations.find((a) => !ranges[a]);
+    const missing = c.activations.find((a) => !hasRange(a));
     if (missing) { skipped.push({ node: c.label, opType: c.node.opType, reason: `input '${missing}' has no calibrated range (not float32, or not reached by the calibration data)` }); continue; }
-    if (c.output && !ranges[c.output]) c.output = undefined;
+    if (c.output && !hasRange(c.output)) c.output = undefined;
     accepted.push(c);
   }
   if (accepted.every((c) => !c.weight) && !accepted.length) {
