@@ -105,7 +105,7 @@ function formatResult(r: QuantizeJobResult): string {
   } else {
     lines.push(`  quantized ${rep.quantized.length} nodes: ${summarize(rep.quantized.map((n) => n.opType))}`);
   }
-  if (rep.pass === 'static-int8' && rep.foldedRelus.length) lines.push(`  folded ${rep.foldedRelus.length} Relu into the uint8 QuantizeLinear of their producer`);
+  if (rep.pass === 'static-int8' && rep.foldedRelus.length) lines.push(`  folded ${rep.foldedRelus.length} Relu/Clip into the uint8 QuantizeLinear of their producer`);
   if (rep.skipped.length) {
     lines.push(`  skipped ${rep.skipped.length} nodes:`);
     for (const s of rep.skipped.slice(0, 12)) lines.push(`    ${s.node} (${s.opType}): ${s.reason}`);

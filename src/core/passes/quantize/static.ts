@@ -31,7 +31,7 @@ export interface StaticReport {
   opset: { from: number; to: number };
   quantized: ChangedNode[];
   skipped: SkippedNode[];
-  /** Relu nodes removed because the uint8 QuantizeLinear after their producer clamps at 0 already. */
+  /** Relu (and Clip-from-0) nodes removed: the uint8 QuantizeLinear after their producer clamps the same way. */
   foldedRelus: string[];
   tensors: TensorMapping[];
   weightBytesBefore: number;
@@ -112,7 +112,7 @@ function plan(model: Model, graph: Graph, options: StaticOptions & { foldRelu: b
     if (options.foldRelu && ['Conv', 'MatMul', 'Gemm', 'Add'].includes(node.opType) && !outputs.has(out)) {
       const users = graph.consumersOf(out);
       const r = users[0];
-      if (users.length === 1 && r.opType === 'Relu' && !r.domain && !selectionReason(r, options) && !outputs.has(r.output[0])) {
+      if (users.length === 1 && (r.opType === 'Relu' || clipsAtZero(model, graph, r)) && !r.domain && !selectionReason(r, options) && !outputs.has(r.output[0])) {
         c.relu = r;
         folded.add(r);
         out = r.output[0];
@@ -122,6 +122,19 @@ function plan(model: Model, graph: Graph, options: StaticOptions & { foldRelu: b
     candidates.push(c);
   }
   return { candidates, skipped };
+}
+
+/**
+ * A Clip with lower bound 0 (Relu6 and the like). Folding it is exact: its output range is
+ * calibrated, so the uint8 QuantizeLinear saturates at 0 and at a maximum no larger than Clip's.
+ */
+function clipsAtZero(model: Model, graph: Graph, node: NodeProto): boolean {
+  if (node.opType !== 'Clip') return false;
+  const minAttr = node.attribute.find((a) => a.name === 'min');
+  if (minAttr) return minAttr.f === 0;
+  if (!node.input[1]) return false;
+  const min = floatConstant(model, graph, node.input[1]);
+  return !!min && min.values.length === 1 && min.values[0] === 0;
 }
 
 /** The activation tensors static quantization needs ranges for (calibrate these). */
