@@ -65,6 +65,22 @@ describe('static INT8 (QDQ)', () => {
     for (let i = 0; i < 8; i++) assert.ok(Math.abs(y[i] - want[i]) < 0.05, `y[${i}] = ${y[i]}, want ${want[i]}`);
   });
 
+  it('folds Clip(0, 6) like Relu, and honours include/exclude lists', () => {
+    const clip = buildModel(
+      [makeNode('Conv', ['x', 'w'], ['c'], {}, 'conv'), makeNode('Clip', ['c', 'lo', 'hi'], ['r'], {}, 'relu6'), makeNode('Add', ['r', 'r'], ['y'], {}, 'add')],
+      [makeValueInfo('x', 'float32', [1, 1, 2, 2])], [makeValueInfo('y', 'float32', [1, 2, 2, 2])],
+      [makeTensor('w', 'float32', [2, 1, 1, 1], Float32Array.of(0.5, -1)), makeTensor('lo', 'float32', [], Float32Array.of(0)), makeTensor('hi', 'float32', [], Float32Array.of(6))],
+    );
+    const folded = quantizeStatic(clip, { ranges: RANGES });
+    assert.deepEqual(folded.report.foldedRelus, ['relu6']);
+    onnxCheck(writeTemp(folded.model));
+    const onlyConv = quantizeStatic(convModel(), { ranges: RANGES, includeOps: ['Conv'] });
+    assert.deepEqual(onlyConv.report.quantized.map((n) => n.node), ['conv']);
+    const noConv = quantizeStatic(convModel(), { ranges: { ...RANGES, c: { min: -1, max: 2 } }, excludeNodes: ['conv'] });
+    assert.ok(noConv.report.skipped.some((n) => n.node === 'conv' && n.reason === 'excluded by name'));
+    assert.ok(noConv.model.graph.nodes.some((n) => n.opType === 'Relu'), 'the Relu of an excluded Conv stays');
+  });
+
   it('keeps Relu with int8 symmetric activations (ARM)', () => {
     const { model: q, report } = quantizeStatic(convModel(), { ranges: { ...RANGES, c: { min: -1, max: 2 } }, activationType: 'int8' });
     assert.deepEqual(report.foldedRelus, []);
