@@ -5,6 +5,11 @@ export interface Calibrator {
   readonly method: 'minmax' | 'percentile' | 'entropy';
   /** One batch of one tensor's values. Memory must not grow with the number of batches. */
   update(tensor: string, values: Float32Array): void;
+  /**
+   * Optional: one batch's min and max only. When present, the runtime computes them inside the
+   * model (ReduceMin/ReduceMax) instead of copying every activation out.
+   */
+  updateRange?(tensor: string, min: number, max: number): void;
   ranges(): RangeTable;
 }
 

@@ -18,6 +18,12 @@ export class MinMaxCalibrator implements Calibrator {
   update(tensor: string, values: Float32Array): void {
     if (values.length === 0) return;
     const b = batchMinMax(values);
+    this.updateRange(tensor, b.min, b.max);
+  }
+
+  updateRange(tensor: string, min: number, max: number): void {
+    if (!Number.isFinite(min) || !Number.isFinite(max)) return;
+    const b = { min, max };
     const s = this.stats.get(tensor);
     if (!s) { this.stats.set(tensor, b); return; }
     if (this.options.movingAverage) {
