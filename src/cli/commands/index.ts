@@ -1,8 +1,11 @@
 import type { Command } from '../command';
 import { compare } from './compare';
+import { convert } from './convert';
+import { demo } from './demo';
 import { evalCommand } from './eval';
+import { inspect } from './inspect';
 import { quantize } from './quantize';
 import { roundtrip } from './roundtrip';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [roundtrip, quantize, evalCommand, compare];
+export const commands: Command[] = [inspect, convert, quantize, evalCommand, compare, roundtrip, demo];
