@@ -29,8 +29,7 @@ import { loadLabels } from '../src/core/runtime/data-labels';
 import { fusedOps } from '../src/core/runtime/fused-ops';
 import { openSession } from '../src/core/runtime/ort-session';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
-const fixtures = fs.existsSync(FIXTURES) ? FIXTURES : '/work/shared/fixtures';
+const fixtures = path.resolve(__dirname, '../test/fixtures');
 
 function modelPath(arg: string | undefined, name: string): string {
   if (arg) return arg;

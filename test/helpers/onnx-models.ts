@@ -47,4 +47,5 @@ export function onnxCheck(file: string): void {
   if (r.status !== 0) throw new Error(`onnx.checker rejected ${file}: ${r.stderr.trim().split('\n').pop()}`);
 }
 
-export const FIXTURES = '/work/shared/fixtures';
+/** The project's own fixtures: the Fashion-MNIST CNN and 1,000 training images with labels. */
+export const FIXTURES = path.resolve(__dirname, '../fixtures');
