@@ -43,12 +43,13 @@ export function klThreshold(hist: Float64Array, levels: number): number {
   if (bins <= levels) return bins;
   const total = hist.reduce((a, b) => a + b, 0);
   if (total === 0) return bins;
-  // suffix[i] = mass in bins i.. (the tail clipped at threshold i)
+  // suffix[i]: mass in bins i.. (the tail clipped at i); prefix sums give each bucket's mass and
+  // non-empty bin count in O(1).
   const suffix = new Float64Array(bins + 1);
   for (let i = bins - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + hist[i];
-  const p = new Float64Array(bins);
-  const q = new Float64Array(bins);
-  const kl = (i: number): number => divergence(hist, suffix[i], i, levels, p, q);
+  const nonzero = new Float64Array(bins + 1);
+  for (let i = 0; i < bins; i++) nonzero[i + 1] = nonzero[i] + (hist[i] !== 0 ? 1 : 0);
+  const kl = (i: number): number => divergence(hist, suffix, nonzero, total, i, levels);
   const coarse = 16;
   let best = bins;
   let bestKl = kl(bins);
@@ -63,29 +64,28 @@ export function klThreshold(hist: Float64Array, levels: number): number {
   return best + 0.5;
 }
 
-function divergence(hist: Float64Array, tail: number, i: number, levels: number, p: Float64Array, q: Float64Array): number {
-  for (let j = 0; j < i; j++) p[j] = hist[j];
-  p[i - 1] += tail;
+/**
+ * KL(P || Q) for threshold i in one pass: P = hist[0..i) with the tail in its last bin (sum =
+ * total); Q spreads each bucket's mass evenly over its non-empty bins (sum = total - tail).
+ */
+function divergence(hist: Float64Array, suffix: Float64Array, nonzero: Float64Array, total: number, i: number, levels: number): number {
+  const tail = suffix[i];
+  const qTotal = total - tail;
+  if (qTotal <= 0) return Infinity;
   const merged = i / levels;
+  let kl = 0;
   for (let k = 0; k < levels; k++) {
     const start = Math.floor(k * merged);
     const end = k === levels - 1 ? i : Math.floor((k + 1) * merged);
-    let sum = 0;
-    let nonzero = 0;
-    for (let j = start; j < end; j++) { sum += hist[j]; if (hist[j] !== 0) nonzero++; }
-    const v = nonzero ? sum / nonzero : 0;
-    for (let j = start; j < end; j++) q[j] = hist[j] !== 0 ? v : 0;
-  }
-  let pSum = 0;
-  let qSum = 0;
-  for (let j = 0; j < i; j++) { pSum += p[j]; qSum += q[j]; }
-  if (qSum <= 0) return Infinity;
-  let kl = 0;
-  for (let j = 0; j < i; j++) {
-    if (p[j] === 0) continue;
-    const pj = p[j] / pSum;
-    const qj = q[j] > 0 ? q[j] / qSum : EPS;
-    kl += pj * Math.log(pj / qj);
+    const filled = nonzero[end] - nonzero[start];
+    const bucket = suffix[start] - suffix[end];
+    const q = filled ? bucket / filled / qTotal : 0;
+    for (let j = start; j < end; j++) {
+      const h = hist[j];
+      const pj = (j === i - 1 ? h + tail : h) / total;
+      if (pj === 0) continue;
+      kl += pj * Math.log(pj / (h !== 0 ? q : EPS));
+    }
   }
   return kl;
 }

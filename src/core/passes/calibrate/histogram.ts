@@ -20,8 +20,11 @@ export class StreamingHistogram {
   min = Infinity;
   max = -Infinity;
 
+  private readonly scratch: Uint32Array;
+
   constructor(readonly abs: boolean, readonly bins = HISTOGRAM_BINS) {
     this.counts = new Float64Array(bins);
+    this.scratch = new Uint32Array(bins);
   }
 
   get binWidth(): number {
@@ -36,7 +39,9 @@ export class StreamingHistogram {
     const hi = this.abs ? Math.max(Math.abs(batchMin), Math.abs(batchMax)) : batchMax;
     if (this.total === 0) { this.lo = lo; this.hi = hi > lo ? hi : lo + 1e-12; }
     else if (lo < this.lo || hi > this.hi) this.grow(Math.min(lo, this.lo), Math.max(hi, this.hi));
-    const counts = this.counts;
+    // Integer increments into a per-batch scratch array are cheaper than float64 adds.
+    const counts = this.scratch;
+    counts.fill(0);
     const last = this.bins - 1;
     const start = this.lo;
     const inv = this.bins / (this.hi - this.lo);
@@ -57,6 +62,8 @@ export class StreamingHistogram {
         counts[b]++;
       }
     }
+    const total = this.counts;
+    for (let b = 0; b < this.bins; b++) total[b] += counts[b];
     this.total += values.length;
   }
 
