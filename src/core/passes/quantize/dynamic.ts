@@ -4,9 +4,10 @@ import { attrInt, type Model } from '../../onnx/model';
 import { DataType } from '../../tensor/dtypes';
 import { quantizeTensor } from '../../tensor/quant';
 import {
-  attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, pruneUnused, selectionReason, setOpset,
+  attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
   type ChangedNode, type NodeSelection, type SkippedNode,
 } from '../common';
+import { opsetUpgrade } from './opset';
 import { scaleSummary, type TensorMapping } from './weights';
 
 export interface DynamicOptions extends NodeSelection {
@@ -34,8 +35,15 @@ const CONV_REASON = 'Conv stays float: dynamic quantization would need ConvInteg
 
 /** Dynamic INT8: MatMul/Gemm weights to int8 offline, activations quantized at run time. */
 export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { model: Model; report: DynamicReport } {
-  const model = forkModel(input);
   const form = options.form ?? 'onnx';
+  // DynamicQuantizeLinear and MatMulInteger exist from opset 11 (10 for MatMulInteger).
+  let upgradeTo: number | undefined;
+  if (form === 'onnx') {
+    const decision = opsetUpgrade(input, 11);
+    if (decision.action === 'refuse') throw new PassError(`${input.label}: ${decision.reason}; DynamicQuantizeLinear needs opset 11 (try the com.microsoft form)`);
+    if (decision.action === 'upgrade') upgradeTo = decision.to;
+  }
+  const model = forkModel(input);
   const perChannel = options.perChannel ?? false;
   const graph = model.graph;
   const g = graph.proto;
@@ -112,7 +120,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
   graph.invalidate();
   pruneUnused(graph);
   if (form === 'com.microsoft' && report.quantized.length) setOpset(model, 'com.microsoft', 1);
-  else if ((model.opsetVersion('') ?? 0) < 11 && report.quantized.length) setOpset(model, '', 11); // DynamicQuantizeLinear is opset 11
+  else if (upgradeTo && report.quantized.length) setOpset(model, '', upgradeTo);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }

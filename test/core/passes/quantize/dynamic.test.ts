@@ -62,6 +62,18 @@ describe('dynamic INT8', () => {
     await ort.InferenceSession.create(file);
   });
 
+  it('raises opset 10 to 11 for DynamicQuantizeLinear when safe, refuses when not', () => {
+    const old = (extra: ReturnType<typeof makeNode>[]) => buildModel(
+      [makeNode('MatMul', ['x', 'w'], ['h'], {}, 'mm'), ...extra],
+      [makeValueInfo('x', 'float32', [1, 2])], [makeValueInfo(extra.length ? 'y' : 'h', 'float32', [1, 2])],
+      [makeTensor('w', 'float32', [2, 2], Float32Array.of(1, 2, 3, 4))], 10);
+    const up = quantizeDynamic(old([]));
+    assert.equal(up.model.opsetVersion(''), 11);
+    onnxCheck(writeTemp(up.model));
+    assert.throws(() => quantizeDynamic(old([makeNode('Clip', ['h'], ['y'], { min: { float: 0 }, max: { float: 6 } })])), /opset 10 is below 11.*Clip/);
+    assert.equal(quantizeDynamic(old([makeNode('Clip', ['h'], ['y'], { min: { float: 0 }, max: { float: 6 } })]), { form: 'com.microsoft' }).report.quantized.length, 1);
+  });
+
   it('ORT fuses the MatMulInteger chain into DynamicQuantizeMatMul (fixture CNN)', async () => {
     const { model, report } = quantizeDynamic(loadModel(`${FIXTURES}/fmnist_cnn.onnx`));
     assert.equal(report.quantized.length, 2);
