@@ -5,7 +5,8 @@ import {
 } from '../onnx/proto/onnx_pb';
 import { Model, attr, type Graph } from '../onnx/model';
 import { toFloat32 } from '../onnx/tensor';
-import { DataType } from '../tensor/dtypes';
+import { DataType, dtypeName, type DType } from '../tensor/dtypes';
+import { makeValueInfo } from '../onnx/build';
 
 /** Which nodes a pass may touch. Include lists, when given, are allow-lists; exclude lists win. */
 export interface NodeSelection {
@@ -72,9 +73,13 @@ export function setOpset(model: Model, domain: string, version: number): void {
 /** A constant float tensor feeding a node input: an initializer, possibly through Identity nodes. */
 export interface ConstantInput { tensor: TensorProto; values: Float32Array; dims: number[] }
 
-/** The initializer behind `value` (not a graph input), following Identity chains; else undefined. */
-export function constantTensor(graph: Graph, value: string): TensorProto | undefined {
-  const inputs = new Set(graph.proto.input.map((i) => i.name));
+/**
+ * The initializer behind `value`, following Identity chains; else undefined. An initializer that
+ * is also a graph input can be overridden at run time, so it is not constant, except in IR < 4
+ * models, where every initializer is listed as an input.
+ */
+export function constantTensor(graph: Graph, value: string, initializerInputsAreConstant = false): TensorProto | undefined {
+  const inputs = new Set(initializerInputsAreConstant ? [] : graph.proto.input.map((i) => i.name));
   let name = value;
   for (let hops = 0; hops < 16; hops++) {
     const t = graph.initializers().get(name);
@@ -92,7 +97,7 @@ export function constantTensor(graph: Graph, value: string): TensorProto | undef
 
 /** float32 values of a constant float32 input, or undefined (not constant, or not float32). */
 export function floatConstant(model: Model, graph: Graph, value: string): ConstantInput | undefined {
-  const t = constantTensor(graph, value);
+  const t = constantTensor(graph, value, Number(model.proto.irVersion) < 4);
   if (!t || t.dataType !== DataType.float32) return undefined;
   return { tensor: t, values: toFloat32(t.dataType, model.tensorData(t)), dims: t.dims.map(Number) };
 }
@@ -134,6 +139,21 @@ function subgraphReads(g: GraphProto): string[] {
     for (const a of n.attribute) for (const sub of a.g ? [a.g, ...a.graphs] : a.graphs) out.push(...subgraphReads(sub));
   }
   return out;
+}
+
+/**
+ * IR versions below 4 require every initializer to be listed as a graph input too: declares the
+ * initializers a pass added (typed and shaped from the tensor) so such models stay valid.
+ */
+export function declareInitializerInputs(model: Model): void {
+  if (Number(model.proto.irVersion) >= 4) return;
+  const g = model.graph.proto;
+  const listed = new Set(g.input.map((i) => i.name));
+  for (const t of g.initializer) {
+    if (listed.has(t.name)) continue;
+    g.input.push(makeValueInfo(t.name, dtypeName(t.dataType) as DType, t.dims.map(Number)));
+  }
+  model.graph.invalidate();
 }
 
 /** Bytes of all initializers (what a pass shrinks). */

@@ -6,7 +6,7 @@ import { toFloat32 } from '../onnx/tensor';
 import { DataType } from '../tensor/dtypes';
 import { toFloat16 } from '../tensor/fp16';
 import {
-  forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason,
+  declareInitializerInputs, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason,
   type NodeSelection, type SkippedNode,
 } from './common';
 import type { TensorMapping } from './quantize/weights';
@@ -24,6 +24,11 @@ export const FP16_DEFAULT_BLOCK: Record<string, string> = {
   RandomUniformLike: 'generates float32 values from attributes',
   EyeLike: 'generates values from a dtype attribute',
   Multinomial: 'sampling needs float32 probabilities',
+  QuantizeLinear: 'already quantized: its scale is float32',
+  DequantizeLinear: 'already quantized: its scale is float32',
+  DynamicQuantizeLinear: 'already quantized: float32 input',
+  QLinearConv: 'already quantized: its scales are float32',
+  QLinearMatMul: 'already quantized: its scales are float32',
 };
 
 export interface Fp16Options extends NodeSelection {
@@ -97,6 +102,8 @@ export function convertFp16(input: Model, options: Fp16Options = {}): { model: M
   for (const g of input.allGraphs()) {
     if (g !== input.graph) throw new PassError(`${input.label}: control flow (If/Loop/Scan subgraphs) is not converted to float16 yet`);
   }
+  const sequenceOp = input.graph.nodes.find((n) => /Sequence|^Optional/.test(n.opType));
+  if (sequenceOp) throw new PassError(`${input.label}: sequence/optional values (${sequenceOp.opType}) are not converted to float16 yet`);
   const model = forkModel(input);
   const graph = model.graph;
   const g = graph.proto;
@@ -184,7 +191,8 @@ export function convertFp16(input: Model, options: Fp16Options = {}): { model: M
     });
   }
 
-  for (const vi of g.valueInfo) {
+  // IR < 4 lists initializers as graph inputs too: their declared type follows the tensor.
+  for (const vi of [...g.valueInfo, ...g.input.filter((i) => !graphInputs.has(i.name))]) {
     const t = final.get(vi.name);
     if (t !== undefined && vi.type?.value.case === 'tensorType') vi.type.value.value.elemType = t;
   }
@@ -193,6 +201,7 @@ export function convertFp16(input: Model, options: Fp16Options = {}): { model: M
   g.node = graph.topologicalOrder();
   graph.invalidate();
   pruneUnused(graph);
+  declareInitializerInputs(model);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }

@@ -4,7 +4,7 @@ import { attrInt, type Model } from '../../onnx/model';
 import { DataType } from '../../tensor/dtypes';
 import { quantizeTensor } from '../../tensor/quant';
 import {
-  attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
+  declareInitializerInputs, attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
   type ChangedNode, type NodeSelection, type SkippedNode,
 } from '../common';
 import { opsetUpgrade } from './opset';
@@ -119,6 +119,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
   g.initializer.push(...newInits);
   graph.invalidate();
   pruneUnused(graph);
+  declareInitializerInputs(model);
   if (form === 'com.microsoft' && report.quantized.length) setOpset(model, 'com.microsoft', 1);
   else if (upgradeTo && report.quantized.length) setOpset(model, '', upgradeTo);
   report.weightBytesAfter = initializerBytes(model);

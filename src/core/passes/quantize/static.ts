@@ -3,7 +3,7 @@ import { makeNode, makeTensor, NameAllocator } from '../../onnx/build';
 import { attrInt, type Graph, type Model } from '../../onnx/model';
 import { computeQParams, type QParams, type QType } from '../../tensor/quant';
 import {
-  attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
+  declareInitializerInputs, attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
   type ChangedNode, type NodeSelection, type SkippedNode,
 } from '../common';
 import { opsetUpgrade } from './opset';
@@ -178,7 +178,10 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
     opset: { from: fromOpset, to: toOpset }, quantized: [], skipped, foldedRelus: [], tensors: [],
     weightBytesBefore: initializerBytes(input), weightBytesAfter: 0,
   };
-  const ranges = options.ranges;
+  // A range for a tensor the graph declares non-float (a caller's mistake) is ignored.
+  const declared = new Map<string, number>();
+  for (const v of [...g.input, ...g.valueInfo, ...g.output]) if (v.type?.value.case === 'tensorType') declared.set(v.name, v.type.value.value.elemType);
+  const ranges: RangeTable = Object.fromEntries(Object.entries(options.ranges).filter(([t]) => (declared.get(t) ?? 1) === 1));
   const inheritedFrom = new Map<string, string>();
   for (const c of candidates) if (SAME_SCALE.has(c.node.opType) && c.output) inheritedFrom.set(c.output, c.activations[0]);
   const hasRange = (t: string): boolean => !!ranges[t] || (inheritedFrom.has(t) && hasRange(inheritedFrom.get(t)!));
@@ -295,6 +298,7 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
   g.node = graph.topologicalOrder();
   graph.invalidate();
   pruneUnused(graph);
+  declareInitializerInputs(model);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }

@@ -4,7 +4,7 @@ import type { Model } from '../../onnx/model';
 import { computeQParams, packInt4, qRange } from '../../tensor/quant';
 import { roundHalfEven } from '../../tensor/round';
 import {
-  floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
+  declareInitializerInputs, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
   type ChangedNode, type NodeSelection, type SkippedNode,
 } from '../common';
 import { planMatMul } from './dynamic';
@@ -151,6 +151,7 @@ export function quantizeInt4(input: Model, options: Int4Options = {}): { model: 
   g.initializer.push(...inits);
   model.graph.invalidate();
   pruneUnused(model.graph);
+  declareInitializerInputs(model);
   if (report.quantized.length) setOpset(model, 'com.microsoft', 1);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
@@ -208,6 +209,7 @@ export function quantizeInt8Weights(input: Model, options: Int8WeightOptions = {
   g.node = [...added, ...g.node];
   graph.invalidate();
   pruneUnused(graph);
+  declareInitializerInputs(model);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }
