@@ -1,5 +1,5 @@
 import type { RangeTable } from '../quantize/static';
-import { batchMinMax, type Calibrator } from './calibrator';
+import type { Calibrator } from './calibrator';
 import { StreamingHistogram } from './histogram';
 
 /**
@@ -13,8 +13,7 @@ export class EntropyCalibrator implements Calibrator {
   update(tensor: string, values: Float32Array): void {
     let h = this.hists.get(tensor);
     if (!h) this.hists.set(tensor, (h = new StreamingHistogram(true)));
-    const { min, max } = batchMinMax(values);
-    h.add(values, min, max);
+    h.add(values);
   }
 
   ranges(): RangeTable {

@@ -1,3 +1,5 @@
+import { batchMinMax as extremes } from './calibrator';
+
 /** Bins in every calibration histogram. */
 export const HISTOGRAM_BINS = 2048;
 
@@ -31,40 +33,69 @@ export class StreamingHistogram {
     return (this.hi - this.lo) / this.bins;
   }
 
-  add(values: Float32Array, batchMin: number, batchMax: number): void {
-    if (values.length === 0 || !Number.isFinite(batchMin) || !Number.isFinite(batchMax)) return;
-    if (batchMin < this.min) this.min = batchMin;
-    if (batchMax > this.max) this.max = batchMax;
-    const lo = this.abs ? 0 : batchMin;
-    const hi = this.abs ? Math.max(Math.abs(batchMin), Math.abs(batchMax)) : batchMax;
-    if (this.total === 0) { this.lo = lo; this.hi = hi > lo ? hi : lo + 1e-12; }
-    else if (lo < this.lo || hi > this.hi) this.grow(Math.min(lo, this.lo), Math.max(hi, this.hi));
+  /**
+   * Adds one batch. Values are binned and their extremes tracked in one pass; only when the batch
+   * leaves the current range (the first batches, mostly) does the range grow and the batch get
+   * binned again.
+   */
+  add(values: Float32Array): void {
+    if (values.length === 0) return;
+    if (this.total === 0) {
+      const { min, max } = extremes(values);
+      if (!Number.isFinite(min) || !Number.isFinite(max)) return;
+      this.lo = this.abs ? 0 : min;
+      const hi = this.abs ? Math.max(-min, max) : max;
+      this.hi = hi > this.lo ? hi : this.lo + 1e-12;
+    }
+    let seen = this.binInto(values);
+    const lo = this.abs ? 0 : seen.min;
+    const hi = this.abs ? Math.max(-seen.min, seen.max) : seen.max;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return;
+    if (lo < this.lo || hi > this.hi) {
+      this.grow(Math.min(lo, this.lo), Math.max(hi, this.hi));
+      seen = this.binInto(values);
+    }
+    if (seen.min < this.min) this.min = seen.min;
+    if (seen.max > this.max) this.max = seen.max;
+    const total = this.counts;
+    const counts = this.scratch;
+    for (let b = 0; b < this.bins; b++) total[b] += counts[b];
+    this.zeros += seen.zeros;
+    this.total += values.length;
+  }
+
+  /** Bins a batch into the scratch counts (clamped to the current range) and returns its extremes. */
+  private binInto(values: Float32Array): { min: number; max: number; zeros: number } {
     // Integer increments into a per-batch scratch array are cheaper than float64 adds.
     const counts = this.scratch;
     counts.fill(0);
     const last = this.bins - 1;
     const start = this.lo;
     const inv = this.bins / (this.hi - this.lo);
+    let min = Infinity;
+    let max = -Infinity;
+    let zeros = 0;
     if (this.abs) {
-      let zeros = 0;
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
+        if (v < min) min = v;
+        if (v > max) max = v;
         if (v === 0) { zeros++; continue; }
         let b = ((v < 0 ? -v : v) - start) * inv | 0;
         if (b > last) b = last;
         counts[b]++;
       }
-      this.zeros += zeros;
     } else {
       for (let i = 0; i < values.length; i++) {
-        let b = (values[i] - start) * inv | 0;
+        const v = values[i];
+        if (v < min) min = v;
+        if (v > max) max = v;
+        let b = (v - start) * inv | 0;
         if (b > last) b = last; else if (b < 0) b = 0;
         counts[b]++;
       }
     }
-    const total = this.counts;
-    for (let b = 0; b < this.bins; b++) total[b] += counts[b];
-    this.total += values.length;
+    return { min, max, zeros };
   }
 
   private grow(lo: number, hi: number): void {
