@@ -52,7 +52,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
     pass: 'dynamic-int8', form, perChannel, quantized: [], skipped: [], tensors: [],
     weightBytesBefore: initializerBytes(input), weightBytesAfter: 0,
   };
-  const activationQ = new Map<string, { q: string; scale: string; zp: string; node: NodeProto }>();
+  const activationQ = new Map<string, { q: string; scale: string; zp: string }>();
   const newNodes = new Map<NodeProto, NodeProto[]>();
   const newInits: TensorProto[] = [];
 
@@ -93,10 +93,9 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
       let a = activationQ.get(plan.activation);
       if (!a) {
         const base = plan.activation.replace(/^\//, '');
-        a = { q: names.take(`${base}_quantized`), scale: names.take(`${base}_scale`), zp: names.take(`${base}_zero_point`), node: undefined as unknown as NodeProto };
-        a.node = makeNode('DynamicQuantizeLinear', [plan.activation], [a.q, a.scale, a.zp], {}, names.take(`${base}_DynamicQuantizeLinear`));
+        a = { q: names.take(`${base}_quantized`), scale: names.take(`${base}_scale`), zp: names.take(`${base}_zero_point`) };
         activationQ.set(plan.activation, a);
-        emitted.push(a.node);
+        emitted.push(makeNode('DynamicQuantizeLinear', [plan.activation], [a.q, a.scale, a.zp], {}, names.take(`${base}_DynamicQuantizeLinear`)));
         report.tensors.push({ float: plan.activation, quantized: a.q, kind: 'activation', node: label, dtype: 'uint8', scale: a.scale, zeroPoint: a.zp });
       }
       const mm = names.take(`${label}_MatMulInteger_output`);
@@ -173,13 +172,12 @@ export function planMatMul(model: Model, node: NodeProto): MatMulPlan | { reason
   const c = node.input[2];
   if (c) {
     const bc = floatConstant(model, graph, c);
-    if (bc) {
-      plan.bias = beta === 1 ? bc.values : bc.values.map((v) => v * beta);
+    if (beta === 1) plan.biasValue = c; // used as is, constant or not
+    else if (bc) {
+      plan.bias = bc.values.map((v) => v * beta);
       plan.biasDims = bc.dims;
       plan.biasName = bc.tensor.name;
-      if (beta === 1) { plan.bias = undefined; plan.biasValue = c; }
-    } else if (beta === 1) plan.biasValue = c;
-    else return { reason: `Gemm with beta=${beta} and a non-constant C is not quantized` };
+    } else return { reason: `Gemm with beta=${beta} and a non-constant C is not quantized` };
   }
   return plan;
 }
