@@ -26,7 +26,10 @@ async function closeAllEditors(page) {
   await page.locator('iframe.webview:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
 }
 
-/** Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until truthy. */
+/**
+ * Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until it
+ * returns a truthy value; `{fatal: message}` fails at once.
+ */
 async function poll(frame, fn, what, arg) {
   const root = frame.locator('#edgewise-root');
   await root.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
@@ -34,6 +37,7 @@ async function poll(frame, fn, what, arg) {
   let last;
   while (Date.now() < end) {
     last = await root.evaluate(fn, arg).catch((e) => ({ error: e.message }));
+    if (last?.fatal) throw new Error(last.fatal);
     if (last && !last.error) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -44,7 +48,7 @@ async function poll(frame, fn, what, arg) {
 async function waitForGraph(frame) {
   return poll(frame, () => {
     const err = document.querySelector('.message.error:not([hidden])');
-    if (err) return { error: `the editor shows an error: ${err.textContent}` };
+    if (err) return { fatal: `the editor shows an error: ${err.textContent}` };
     const m = globalThis.edgewise?.metrics;
     return m && m.renderedAt > 0 ? m : null;
   }, 'the first render');
@@ -69,6 +73,7 @@ export async function runUiChecks(page, url, shots, log) {
       log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
     ['search-selects-node', async () => {
+      await waitForGraph(frame());
       const field = frame().locator('vscode-textfield.search input');
       await field.fill('Conv');
       await field.press('Enter');
