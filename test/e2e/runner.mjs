@@ -55,7 +55,7 @@ async function main() {
     if (mode !== '--suite-only') {
       const page = await browser.context.newPage();
       const url = workbenchUrl(server, ws, { extensionDevelopmentPath: root });
-      const result = await runUiChecks(page, url, shots, log);
+      const result = await runUiChecks(page, url, shots, log, ws);
       log(`UI checks: ${result.passed} passed, ${result.failed} failed`);
       if (result.failed) failed++;
     }

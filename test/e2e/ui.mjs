@@ -1,4 +1,5 @@
 // UI checks in the real workbench: what a user does, with a screenshot after each step.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const STEP_TIMEOUT_MS = 60_000;
@@ -19,6 +20,23 @@ async function runCommand(page, title) {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await input.press('Enter');
+}
+
+/** Waits until the workbench knows the extension's commands (its host may still be starting). */
+async function waitForExtension(page) {
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  const input = page.locator('.quick-input-widget input');
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Edgewise: Open Model Graph');
+    const found = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Edgewise: Open Model Graph' }).first()
+      .waitFor({ timeout: 2000 }).then(() => true, () => false);
+    await input.press('Escape');
+    if (found) return;
+    if (Date.now() > end) throw new Error('the Edgewise commands never appeared in the command palette');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 async function closeAllEditors(page) {
@@ -54,12 +72,39 @@ async function waitForGraph(frame) {
   }, 'the first render');
 }
 
-export async function runUiChecks(page, url, shots, log) {
+/**
+ * Clicks an export button in the graph toolbar and accepts the save dialog (VS Code's own file
+ * dialog in the browser) at its default, next to the model; checks the file that arrives.
+ */
+async function exportView(page, frame, format, ws) {
+  const out = path.join(ws, `fmnist_cnn.${format}`);
+  fs.rmSync(out, { force: true });
+  await frame.locator(`vscode-toolbar-button[label="Export ${format.toUpperCase()}"]`).click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const end = Date.now() + 10_000;
+  while (!(await input.inputValue()).endsWith(`fmnist_cnn.${format}`)) {
+    if (Date.now() > end) throw new Error(`the save dialog proposes ${await input.inputValue()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await input.press('Enter');
+  const until = Date.now() + STEP_TIMEOUT_MS;
+  while (!fs.existsSync(out)) {
+    if (Date.now() > until) throw new Error(`${out} was not written`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const head = fs.readFileSync(out).subarray(0, 200);
+  const ok = format === 'svg' ? /<svg[\s>]/.test(head.toString('utf8')) : head.readUInt32BE(0) === 0x89504e47;
+  if (!ok) throw new Error(`${out} is not a ${format.toUpperCase()} file`);
+}
+
+export async function runUiChecks(page, url, shots, log, ws) {
   const frame = () => graphFrame(page);
   const steps = [
     ['workbench-open', async () => {
       await page.goto(url);
       await explorerRow(page, 'fmnist_cnn.onnx').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await waitForExtension(page);
       await closeAllEditors(page); // editors the suite left open are restored with the workspace
     }],
     ['explorer-context-menu', async () => {
@@ -87,6 +132,8 @@ export async function runUiChecks(page, url, shots, log) {
       // Weight statistics come from the worker on demand (nodeDetails).
       await inspector.locator('.weights .histogram').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
+    ['export-svg', () => exportView(page, frame(), 'svg', ws)],
+    ['export-png', () => exportView(page, frame(), 'png', ws)],
     ['large-model-opens', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'deep_1200.onnx').dblclick();
