@@ -82,6 +82,11 @@ export class GraphPanel implements vscode.Disposable {
         }
         return;
       case 'command':
+        // Only Edgewise's own commands: the page must not reach the rest of VS Code.
+        if (!m.command.startsWith('edgewise.')) {
+          this.log.warn(`the graph view asked for '${m.command}', which is not an Edgewise command`);
+          return;
+        }
         await vscode.commands.executeCommand(m.command, this.uri, m.nodeId);
         return;
       case 'selection':

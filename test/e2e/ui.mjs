@@ -141,6 +141,17 @@ export async function runUiChecks(page, url, shots, log, ws) {
       if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
       log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
+    ['palette-file-picker', async () => {
+      // No model editor active: the command asks with a file picker (VS Code's own in the browser).
+      await closeAllEditors(page);
+      await runCommand(page, 'Edgewise: Open Model Graph');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(path.join(ws, 'fmnist_cnn.onnx'));
+      await input.press('Enter');
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
+    }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'corrupt.onnx').dblclick();
