@@ -162,7 +162,16 @@ export class WorkerClient {
         for (const line of chunk.split('\n')) if (line.trim()) this.options.log?.(`[worker ${proc.pid}] ${line}`);
       });
     }
-    proc.on('error', (e) => this.options.log?.(`worker ${proc.pid ?? '?'} error: ${e.message}`));
+    proc.on('error', (e) => {
+      this.options.log?.(`worker ${proc.pid ?? '(not started)'} error: ${e.message}`);
+      // A worker that could not start never emits 'exit': fail its requests here.
+      if (proc.pid === undefined && this.session === session) {
+        this.session = undefined;
+        const why = `could not start the Edgewise worker with ${this.options.execPath ?? process.execPath}: ${e.message}`;
+        for (const r of [...session.running.values()]) r.fail(new Error(`${why} (for ${r.description})`));
+        session.connection.dispose();
+      }
+    });
     proc.on('exit', (code, signal) => this.onExit(session, code, signal));
     this.session = session;
     this.options.log?.(`started the worker, pid ${proc.pid}`);
