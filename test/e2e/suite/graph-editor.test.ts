@@ -52,14 +52,6 @@ describe('graph editor in VS Code', () => {
     await vscode.commands.executeCommand('edgewise.openModelGraph');
     assert.equal(api.panels.forFile(workspaceFile('fmnist_cnn.onnx')).length, 1);
   });
-
-  it('pushes an overlay onto the open graph', async () => {
-    const api = await edgewise();
-    const panel = await openGraph('fmnist_cnn.onnx');
-    assert.ok(panel.state.kind === 'model');
-    const n = api.panels.pushOverlay(panel.uri, { id: 'test', label: 'Test', unit: 'ms', values: {}, scale: 'linear' });
-    assert.equal(n, 1);
-  });
 });
 
 describe('graph editor follows its file', () => {
