@@ -18,6 +18,11 @@ export interface WorkerClientOptions {
   execPath?: string;
   /** Extra Node flags, such as `--max-old-space-size=8192` for very large models. */
   execArgv?: string[];
+  /**
+   * How long a cancelled request may keep the worker busy before the worker is restarted
+   * (a handler stuck in synchronous work never reaches its next checkpoint). Default 1000 ms.
+   */
+  cancelDeadlineMs?: number;
   /** A line of the worker's stderr or of the client's own lifecycle. */
   log?: (line: string) => void;
   /** The worker died; `failed` describes the requests that were running. */
@@ -102,15 +107,29 @@ export class WorkerClient {
         f();
       };
       session.running.set(id, { description, fail: (e) => finish(() => reject(e)) });
-      // The caller hears of cancellation at once; the worker stops at its next checkpoint.
-      const cancelListener = options.token?.onCancellationRequested(() => finish(() => reject(new RequestCancelledError(description))));
-      if (options.token?.isCancellationRequested) return finish(() => reject(new RequestCancelledError(description)));
+      let answered = false;
+      // The caller hears of cancellation at once; the worker stops at its next checkpoint, or is
+      // restarted if it has not answered by the deadline.
+      const onCancel = () => {
+        finish(() => reject(new RequestCancelledError(description)));
+        setTimeout(() => {
+          if (!answered && this.session === session) this.restart(`${description} did not stop within ${this.cancelDeadlineMs} ms of being cancelled`);
+        }, this.cancelDeadlineMs).unref?.();
+      };
+      const cancelListener = options.token?.onCancellationRequested(onCancel);
+      if (options.token?.isCancellationRequested) return onCancel();
       const sending = sent === undefined
         ? session.connection.sendRequest<R>(type.method, options.token)
         : session.connection.sendRequest<R>(type.method, sent, options.token);
       sending.then(
-        (result) => finish(() => resolve(result)),
-        (e: unknown) => finish(() => reject(toError(e, description))),
+        (result) => {
+          answered = true;
+          finish(() => resolve(result));
+        },
+        (e: unknown) => {
+          answered = true;
+          finish(() => reject(toError(e, description)));
+        },
       );
     });
   }
@@ -129,12 +148,26 @@ export class WorkerClient {
 
   /** Stops the worker; the next request starts a new one. */
   stop(): void {
+    this.end('was stopped', 'SIGTERM');
+  }
+
+  private get cancelDeadlineMs(): number {
+    return this.options.cancelDeadlineMs ?? 1000;
+  }
+
+  /** Kills a worker that does not let go of a cancelled request; the next request starts a new one. */
+  private restart(why: string): void {
+    this.options.log?.(`restarting the worker: ${why}`);
+    this.end(`was restarted because ${why},`, 'SIGKILL');
+  }
+
+  private end(what: string, signal: NodeJS.Signals): void {
     const s = this.session;
     if (!s) return;
     this.session = undefined;
-    for (const r of [...s.running.values()]) r.fail(new Error(`the Edgewise worker was stopped while running ${r.description}`));
+    for (const r of [...s.running.values()]) r.fail(new Error(`the Edgewise worker ${what} while running ${r.description}`));
     s.connection.dispose();
-    s.proc.kill();
+    s.proc.kill(signal);
   }
 
   dispose(): void {

@@ -120,6 +120,27 @@ describe('worker client (dist/worker.js over IPC)', () => {
     assert.ok((await client.request(WorkerInfoRequest.type, undefined)).pid > 0);
   });
 
+  it('restarts a worker that keeps running a cancelled request past the deadline', async () => {
+    const stuck = new WorkerClient({ workerPath: path.join(__dirname, 'fixtures', 'stuck-worker.js'), cancelDeadlineMs: 1000, onCrash: (c) => crashes.push(c) });
+    try {
+      const first = await stuck.request(WorkerInfoRequest.type, undefined);
+      const source = new CancellationTokenSource();
+      const pending = stuck.request(ViewGraphRequest.type, { file: '/models/big.onnx' }, { token: source.token });
+      await new Promise((r) => setTimeout(r, 200)); // the worker is now inside its 5 s loop
+      const cancelledAt = Date.now();
+      source.cancel();
+      await assert.rejects(pending, RequestCancelledError);
+      await waitFor(() => !isAlive(first.pid), 3000);
+      const freedAfter = Date.now() - cancelledAt;
+      assert.ok(freedAfter < 1500, `the stuck worker went away ${freedAfter} ms after the cancellation`);
+      const second = await stuck.request(WorkerInfoRequest.type, undefined);
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(crashes.length, 0, 'a restart to honour cancellation is not reported as a crash');
+    } finally {
+      stuck.dispose();
+    }
+  });
+
   it('fails requests clearly when the Node executable cannot start', async () => {
     const broken = new WorkerClient({ workerPath, execPath: path.join(tmp, 'no-such-node') });
     try {
