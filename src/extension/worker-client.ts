@@ -49,6 +49,9 @@ export class WorkerCrashedError extends Error {
   }
 }
 
+/** Another request's cancellation restarted the worker under this one; `request` retries it. */
+class WorkerRestartedError extends Error {}
+
 /** The caller cancelled the request. */
 export class RequestCancelledError extends Error {
   constructor(readonly request: string) {
@@ -85,6 +88,14 @@ export class WorkerClient {
   }
 
   request<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions = {}): Promise<R> {
+    // A request caught in a restart it did not cause runs again, once, on the new worker.
+    return this.send(type, params, options).catch((e: unknown) => {
+      if (e instanceof WorkerRestartedError) return this.send(type, params, options);
+      throw e;
+    });
+  }
+
+  private send<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions): Promise<R> {
     if (this.disposed) return Promise.reject(new Error('the Edgewise worker client was disposed'));
     const session = this.ensureSession();
     const description = describeRequest(type.method, params);
@@ -158,14 +169,17 @@ export class WorkerClient {
   /** Kills a worker that does not let go of a cancelled request; the next request starts a new one. */
   private restart(why: string): void {
     this.options.log?.(`restarting the worker: ${why}`);
-    this.end(`was restarted because ${why},`, 'SIGKILL');
+    this.end(`was restarted because ${why},`, 'SIGKILL', true);
   }
 
-  private end(what: string, signal: NodeJS.Signals): void {
+  private end(what: string, signal: NodeJS.Signals, retry = false): void {
     const s = this.session;
     if (!s) return;
     this.session = undefined;
-    for (const r of [...s.running.values()]) r.fail(new Error(`the Edgewise worker ${what} while running ${r.description}`));
+    for (const r of [...s.running.values()]) {
+      const message = `the Edgewise worker ${what} while running ${r.description}`;
+      r.fail(retry ? new WorkerRestartedError(message) : new Error(message));
+    }
     s.connection.dispose();
     s.proc.kill(signal);
   }

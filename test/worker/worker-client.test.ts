@@ -127,6 +127,7 @@ describe('worker client (dist/worker.js over IPC)', () => {
       const source = new CancellationTokenSource();
       const pending = stuck.request(ViewGraphRequest.type, { file: '/models/big.onnx' }, { token: source.token });
       await new Promise((r) => setTimeout(r, 200)); // the worker is now inside its 5 s loop
+      const bystander = stuck.request(WorkerInfoRequest.type, undefined); // queued behind the loop
       const cancelledAt = Date.now();
       source.cancel();
       await assert.rejects(pending, RequestCancelledError);
@@ -135,6 +136,8 @@ describe('worker client (dist/worker.js over IPC)', () => {
       assert.ok(freedAfter < 1500, `the stuck worker went away ${freedAfter} ms after the cancellation`);
       const second = await stuck.request(WorkerInfoRequest.type, undefined);
       assert.notEqual(second.pid, first.pid);
+      // The request that was waiting behind the stuck one ran again on the new worker.
+      assert.equal((await bystander).pid, second.pid);
       assert.equal(crashes.length, 0, 'a restart to honour cancellation is not reported as a crash');
     } finally {
       stuck.dispose();
