@@ -62,14 +62,18 @@ async function poll(frame, fn, what, arg) {
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** Waits until the graph is drawn; fails at once with the page's error message if one shows. */
-async function waitForGraph(frame) {
-  return poll(frame, () => {
+/**
+ * Waits until the graph of `file` (a file name) is drawn; fails at once with the page's error
+ * message if one shows. The file check skips a previous editor's webview that is still going away.
+ */
+async function waitForGraph(frame, file) {
+  return poll(frame, (_root, name) => {
+    const app = globalThis.edgewise;
     const err = document.querySelector('.message.error:not([hidden])');
-    if (err) return { fatal: `the editor shows an error: ${err.textContent}` };
-    const m = globalThis.edgewise?.metrics;
-    return m && m.renderedAt > 0 ? m : null;
-  }, 'the first render');
+    if (err && err.textContent.includes(name)) return { fatal: `the editor shows an error: ${err.textContent}` };
+    const m = app?.metrics;
+    return app?.file?.endsWith(`/${name}`) && m && m.renderedAt > 0 ? m : null;
+  }, `the first render of ${file}`, file);
 }
 
 /**
@@ -113,12 +117,12 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['graph-renders', async () => {
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
       log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
     ['search-selects-node', async () => {
-      await waitForGraph(frame());
+      await waitForGraph(frame(), 'fmnist_cnn.onnx');
       const field = frame().locator('vscode-textfield.search input');
       await field.fill('Conv');
       await field.press('Enter');
@@ -137,7 +141,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     ['large-model-opens', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'deep_1200.onnx').dblclick();
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'deep_1200.onnx');
       if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
       log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
@@ -148,7 +152,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       const t0 = Date.now();
       await explorerRow(page, name).dblclick({ timeout: STEP_TIMEOUT_MS });
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), name);
       log(`     ${name}: ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn; ${Date.now() - t0} ms from double-click to first render`);
     }]] : []),
     ['palette-file-picker', async () => {
@@ -161,7 +165,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.fill(path.join(ws, 'fmnist_cnn.onnx'));
       await input.press('Enter');
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
     }],
     ['corrupt-model-error', async () => {
