@@ -62,6 +62,19 @@ async function poll(frame, fn, what, arg) {
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/** Polls `fn` in every frame of the page (webviews of several editors) until one returns a value. */
+async function pollFrames(page, fn, what) {
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      const v = await f.evaluate(fn).catch(() => null);
+      if (v) return v;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /**
  * Waits until the graph of `file` (a file name) is drawn; fails at once with the page's error
  * message if one shows. The file check skips a previous editor's webview that is still going away.
@@ -138,6 +151,19 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['export-svg', () => exportView(page, frame(), 'svg', ws)],
     ['export-png', () => exportView(page, frame(), 'png', ws)],
+    ['benchmark-latency-overlay', async () => {
+      // From the palette on the open graph: the overlay lands on the graph, the p50 in the status bar.
+      await runCommand(page, 'Edgewise: Benchmark Model');
+      const found = await pollFrames(page, () => {
+        const app = globalThis.edgewise;
+        const o = app?.overlays?.get('latency');
+        return app && o && app.activeOverlay === 'latency' ? { nodes: Object.keys(o.values).length, label: o.label } : null;
+      }, 'the latency overlay on the graph');
+      if (found.nodes < 10) throw new Error(`latency for only ${found.nodes} nodes`);
+      await page.locator('.statusbar-item', { hasText: /p50 [\d.]+ ms/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await pollFrames(page, () => document.querySelector('svg[aria-label="latency histogram"]') && document.querySelectorAll('.layers tr').length > 10 ? true : null, 'the results panel');
+      log(`     ${found.nodes} nodes coloured by "${found.label}"`);
+    }],
     ['large-model-opens', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'deep_1200.onnx').dblclick();
