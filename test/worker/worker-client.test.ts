@@ -8,6 +8,8 @@ import {
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, root, workerPath } from './build-worker';
+import { saveModel } from '../../src/core/onnx/io';
+import { deepModel } from '../fixtures/deep-model';
 
 function isAlive(pid: number): boolean {
   try {
@@ -30,8 +32,13 @@ describe('worker client (dist/worker.js over IPC)', () => {
   let client: WorkerClient;
   const crashes: WorkerCrash[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-worker-'));
+  // Big enough that summarising it is still under way when the worker is killed or cancelled.
+  const bigModel = path.join(tmp, 'deep_5000.onnx');
 
-  before(() => buildWorker());
+  before(() => {
+    buildWorker();
+    saveModel(deepModel(50), bigModel);
+  });
   beforeEach(() => {
     crashes.length = 0;
     client = new WorkerClient({ workerPath, onCrash: (c) => crashes.push(c) });
@@ -92,16 +99,16 @@ describe('worker client (dist/worker.js over IPC)', () => {
 
   it('reports the request a killed worker was running, and restarts on the next request', async () => {
     const first = await client.request(WorkerInfoRequest.type, undefined);
-    const pending = client.request(ModelSummaryRequest.type, { file: '/work/models/transformer_100x64.onnx' });
+    const pending = client.request(ModelSummaryRequest.type, { file: bigModel });
     process.kill(first.pid, 'SIGKILL');
     await assert.rejects(pending, (e: Error) => {
       assert.ok(e instanceof WorkerCrashedError);
-      assert.match(e.message, /edgewise\/modelSummary on \/work\/models\/transformer_100x64\.onnx/);
+      assert.match(e.message, /edgewise\/modelSummary on .*deep_5000\.onnx/);
       assert.match(e.message, /SIGKILL/);
       return true;
     });
     assert.equal(crashes.length, 1);
-    assert.deepEqual(crashes[0].failed, ['edgewise/modelSummary on /work/models/transformer_100x64.onnx']);
+    assert.deepEqual(crashes[0].failed, [`edgewise/modelSummary on ${bigModel}`]);
     assert.equal(crashes[0].signal, 'SIGKILL');
     const second = await client.request(WorkerInfoRequest.type, undefined);
     assert.notEqual(second.pid, first.pid);
@@ -112,7 +119,7 @@ describe('worker client (dist/worker.js over IPC)', () => {
     await client.request(WorkerInfoRequest.type, undefined);
     const source = new CancellationTokenSource();
     const started = Date.now();
-    const pending = client.request(ViewGraphRequest.type, { file: '/work/models/transformer_100x64.onnx' }, { token: source.token });
+    const pending = client.request(ViewGraphRequest.type, { file: bigModel }, { token: source.token });
     source.cancel();
     await assert.rejects(pending, RequestCancelledError);
     assert.ok(Date.now() - started < 1000);

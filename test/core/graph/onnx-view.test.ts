@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { create } from '@bufbuild/protobuf';
@@ -7,7 +8,7 @@ import { loadModel } from '../../../src/core/onnx/io';
 import { Model } from '../../../src/core/onnx/model';
 import { nodeScope, onnxViewGraph } from '../../../src/core/graph/onnx-view';
 
-const FMNIST = '/work/shared/fixtures/fmnist_cnn.onnx';
+const FMNIST = path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx');
 
 /** A scoped model with a duplicate node name, an unnamed node and an If with two branches. */
 function scopedModel(): Model {

@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { loadModel } from '../../../src/core/onnx/io';
 import { onnxViewGraph } from '../../../src/core/graph/onnx-view';
 import { HISTOGRAM_BINS, onnxNodeDetails, weightStats } from '../../../src/core/graph/weight-stats';
 
-const FMNIST = '/work/shared/fixtures/fmnist_cnn.onnx';
+const FMNIST = path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx');
 
 describe('weightStats', () => {
   it('computes min, max, mean, std, sparsity and a full histogram', () => {
