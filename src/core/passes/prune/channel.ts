@@ -14,7 +14,7 @@ export interface ChannelOptions {
   sparsity: number;
   /** Channel importance: L1 or L2 norm of its weights, summed over the group's source layers. */
   norm?: 'l1' | 'l2';
-  /** Node names whose output channels stay whole (their whole group is left alone). */
+  /** Node names to leave alone: every group that would cut one of their tensors stays whole. */
   exclude?: string[];
   /** Prune only these group ids (from a previous report), e.g. to measure one group's effect. */
   onlyGroups?: number[];
@@ -86,7 +86,8 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   const plan: { group: ChannelGroup; remove: number[] }[] = [];
   for (const g of groups) {
     const base = { id: g.id, sources: g.sources.map(label), channels: g.channels };
-    const excluded = g.sources.filter((s) => exclude.has(label(s)));
+    const touched = new Set<NodeProto>([...g.sources, ...g.uses.flatMap((u) => (u.kind === 'value' ? [] : [u.node]))]);
+    const excluded = [...touched].filter((s) => exclude.has(label(s)));
     const reasons = [...g.blockers];
     if (excluded.length) reasons.push(`excluded by request (${excluded.map(label).join(', ')})`);
     if (options.onlyGroups && !options.onlyGroups.includes(g.id)) reasons.push('not selected');

@@ -136,6 +136,15 @@ export function analyzeChannelGroups(graph: Graph): ChannelGroup[] {
   const total = (l: Layout) => l.segs.reduce((a, s) => a + s.count, 0);
   const front = (l: Layout) => (l.rank === undefined ? undefined : l.rank + l.axis);
 
+  // Layers that read one stored weight must lose the same channels, or the file would hold two copies.
+  const spaceOfWeight = new Map<object, number>();
+  const newSource = (size: number, node: NodeProto, weight: ConstantValue): number => {
+    const s = sp.add(size, node);
+    const earlier = spaceOfWeight.get(weight.tensor);
+    if (earlier !== undefined) sp.union(earlier, s, `shared weight '${weight.tensor.name}'`);
+    else spaceOfWeight.set(weight.tensor, s);
+    return s;
+  };
   for (const node of graph.topologicalOrder()) {
     const label = `${node.opType} '${nodeLabel(node)}'`;
     const ins = node.input.map((n) => (n ? layouts.get(n) : undefined));
@@ -167,7 +176,7 @@ export function analyzeChannelGroups(graph: Graph): ChannelGroup[] {
       }
       if (group !== 1) { if (x) blockLayout(x, `${label} is a grouped convolution (group=${group})`); continue; }
       if (x) useSegments(x, node, 1, transposed ? 0 : 1, 1, 'consumer');
-      const s = sp.add(outChannels, node);
+      const s = newSource(outChannels, node, w);
       sp.use(s, { kind: 'param', node, input: 1, axis: transposed ? 1 : 0, offset: 0, block: 1, role: 'source' });
       if (node.input[2]) sp.use(s, { kind: 'param', node, input: 2, axis: 0, offset: 0, block: 1, role: 'per-channel' });
       if (!resolveConstant(graph, node.input[2] ?? '') && node.input[2]) sp.block(s, `${label} has a bias computed at run time`);
@@ -194,7 +203,7 @@ export function analyzeChannelGroups(graph: Graph): ChannelGroup[] {
         useSegments(x, node, 1, kAxis, block, 'consumer');
       }
       const n = b.dims[nAxis];
-      const s = sp.add(n, node);
+      const s = newSource(n, node, b);
       sp.use(s, { kind: 'param', node, input: 1, axis: nAxis, offset: 0, block: 1, role: 'source' });
       if (gemm && node.input[2]) {
         const c = resolveConstant(graph, node.input[2]);

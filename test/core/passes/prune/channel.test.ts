@@ -122,6 +122,49 @@ describe('prune/channel', () => {
     assert.ok(full.data.some((v, i) => Math.abs(v - got.data[i]) > 1e-3), 'pruning changed something');
   });
 
+  it('follows a Reshape to [N, K] into MatMul layers (channel -> block of features) and matches the masked original', async () => {
+    const n = (op: string, i: string[], o: string[], a: Record<string, number | number[]> = {}) => makeNode(op, i, o, a, o[0]);
+    const model = buildModel([
+      n('Conv', ['x', 'wc', 'bc'], ['c']),
+      n('Relu', ['c'], ['rc']),
+      n('Reshape', ['rc', 'shape'], ['flat']),
+      n('MatMul', ['flat', 'm1'], ['h']),
+      n('Add', ['h', 'bias1'], ['hb']),
+      n('Relu', ['hb'], ['hr']),
+      n('MatMul', ['hr', 'm2'], ['y']),
+    ], [
+      weight('wc', [4, 2, 1, 1], 11), filled('bc', [4], 0), makeTensor('shape', 'int64', [2], BigInt64Array.from([1n, 16n])),
+      weight('m1', [16, 6], 12), weight('bias1', [6], 13), weight('m2', [6, 3], 14),
+    ], [makeValueInfo('x', 'float32', [1, 2, 2, 2])], [makeValueInfo('y', 'float32', [1, 3])]);
+    const { model: pruned, report } = channelPrune(model, { sparsity: 0.5 });
+    assert.deepEqual(report.pruned.map((g) => [g.sources[0], g.removed]), [['c', 2], ['h', 3]]);
+    const m1 = pruned.graph.nodes.find((x) => x.output[0] === 'h')!;
+    assert.deepEqual(resolveConstant(pruned.graph, m1.input[1])!.dims, [8, 3], 'two 2x2 channels gone: 8 of 16 rows, 3 of 6 columns');
+    const reshape = pruned.graph.nodes.find((x) => x.opType === 'Reshape')!;
+    assert.deepEqual(Array.from(pruned.tensorData(resolveConstant(pruned.graph, reshape.input[1])!.tensor) as BigInt64Array), [1n, 8n]);
+    assert.equal(onnxCheckerError(modelBytes(pruned)), '');
+    const x = randomFloats(8, 5);
+    const removed = new Map(report.pruned.map((g) => [g.id, g.removedChannels]));
+    const want = await runOnce(modelBytes(masked(model, removed)), x, [1, 2, 2, 2]);
+    const got = await runOnce(modelBytes(pruned), x, [1, 2, 2, 2]);
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(got.data[i] - want.data[i]) < 1e-5, `output ${i}`);
+  });
+
+  it('cuts a weight shared by two layers once, and leaves groups touching an excluded node whole', () => {
+    const n = (op: string, i: string[], o: string[]) => makeNode(op, i, o, {}, o[0]);
+    const model = buildModel([
+      n('Conv', ['x', 'w'], ['a']), n('Conv', ['x', 'w'], ['b']), n('Add', ['a', 'b'], ['s']), n('Relu', ['s'], ['r']),
+      n('Conv', ['r', 'w2'], ['c']), n('Relu', ['c'], ['rc']), n('Conv', ['rc', 'w3'], ['y']),
+    ], [weight('w', [6, 3, 1, 1], 1), weight('w2', [4, 6, 1, 1], 2), weight('w3', [2, 4, 1, 1], 3)],
+    [makeValueInfo('x', 'float32', [1, 3, 2, 2])], [makeValueInfo('y', 'float32', [1, 2, 2, 2])]);
+    const { model: pruned, report } = channelPrune(model, { sparsity: 0.5, exclude: ['y'] });
+    assert.deepEqual(report.pruned.map((g) => g.sources), [['a', 'b']]);
+    assert.equal(pruned.proto.graph!.initializer.filter((t) => t.name.startsWith('w_pruned')).length, 1, 'one smaller copy');
+    assert.equal(pruned.graph.nodes[0].input[1], pruned.graph.nodes[1].input[1]);
+    assert.match(report.left.find((g) => g.sources[0] === 'c')!.reasons.join(), /excluded by request \(y\)/);
+    assert.equal(onnxCheckerError(modelBytes(pruned)), '');
+  });
+
   it('leaves a group it cannot prove safe untouched and says why', () => {
     const n = (op: string, i: string[], o: string[], a: Record<string, number | number[]> = {}) => makeNode(op, i, o, a, o[0]);
     const model = buildModel([
