@@ -13,7 +13,7 @@ import { encodeModelProto } from '../src/core/onnx/codec';
 import type { Model } from '../src/core/onnx/model';
 import { channelPrune } from '../src/core/passes/prune/channel';
 import { magnitudePrune } from '../src/core/passes/prune/magnitude';
-import { loadEvalSet, top1Accuracy, type EvalSet } from '../src/cli/commands/prune-eval';
+import { loadEvalSet, top1Accuracy, type EvalSet } from '../src/core/runtime/top1';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string, fallback?: string) => {

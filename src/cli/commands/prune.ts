@@ -1,12 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from '../../core/onnx/io';
-import { encodeModelProto } from '../../core/onnx/codec';
-import type { Model } from '../../core/onnx/model';
-import { magnitudePrune, type MagnitudeReport } from '../../core/passes/prune/magnitude';
-import { channelPrune, type ChannelReport } from '../../core/passes/prune/channel';
-import { CliError, flag, num, str, strs, type CliIo, type Command, type ParsedArgs } from '../command';
-import { loadEvalSet, top1Accuracy, type EvalSet } from './prune-eval';
+import type { MagnitudeReport } from '../../core/passes/prune/magnitude';
+import type { ChannelReport } from '../../core/passes/prune/channel';
+import { PruneError } from '../../core/passes/prune/common';
+import { runPruneJob, type PruneEvaluation } from '../../core/prune-job';
+import { CliError, flag, num, str, strs, type Command } from '../command';
 
 const USAGE = `usage: edgewise prune MODEL --method magnitude|channel --sparsity S [options]
 
@@ -60,76 +57,27 @@ export const prune: Command = {
     if (!(sparsity > 0 && sparsity < 1)) throw new CliError(`--sparsity must be strictly between 0 and 1, got ${str(args, 'sparsity')}`, 2);
     const norm = str(args, 'norm') ?? 'l1';
     if (norm !== 'l1' && norm !== 'l2') throw new CliError(`--norm must be 'l1' or 'l2', got '${norm}'`, 2);
-    const evalSet = readEvalArgs(args);
-    const input = path.resolve(file);
-    const out = path.resolve(str(args, 'out') ?? siblingPath(input, 'pruned'));
-    const force = flag(args, 'force');
-    if (out === input) throw new CliError(`${out}: the output would replace the input model; choose another --out`, 2);
-    if (!force && fs.existsSync(out)) throw new CliError(`${out}: already exists; pass --force to overwrite it or choose another --out`);
-
-    const model = loadModel(input);
-    const exclude = strs(args, 'exclude-node');
-    const known = new Set(model.graph.nodes.map((n) => n.name));
-    for (const e of exclude) if (!known.has(e)) throw new CliError(`${input}: --exclude-node '${e}': no node has that name`);
-    io.progress(`pruning ${input} (${method}, sparsity ${sparsity})`);
-    const onProgress = (m: string) => io.progress(`  ${m}`);
-    const result = method === 'magnitude'
-      ? magnitudePrune(model, { sparsity, scope: flag(args, 'per-layer') ? 'per-layer' : 'global', skipFirstLast: !flag(args, 'all-layers'), exclude, onProgress, signal: io.signal })
-      : channelPrune(model, { sparsity, norm, exclude, onProgress, signal: io.signal });
-
-    const accuracy = evalSet ? await evaluate(model, result.model, result.report, evalSet, { sparsity, norm, exclude }, io) : undefined;
-    if (io.signal.aborted) throw new CliError('cancelled; nothing was written');
-    const saved = saveModel(result.model, out, { overwrite: force });
-    const summary = { input, output: saved.file, bytes: saved.bytes, report: result.report, accuracy };
-    if (flag(args, 'json')) io.out(JSON.stringify(summary, null, 2));
-    else io.out(describe(summary.report, input, saved.file, accuracy));
-    return 0;
+    if (!!str(args, 'eval') !== !!str(args, 'labels')) throw new CliError('--eval and --labels go together', 2);
+    try {
+      const result = await runPruneJob(path.resolve(file), {
+        method, sparsity, norm, scope: flag(args, 'per-layer') ? 'per-layer' : 'global', allLayers: flag(args, 'all-layers'),
+        exclude: strs(args, 'exclude-node'), out: str(args, 'out'), force: flag(args, 'force'),
+        evalData: str(args, 'eval'), labels: str(args, 'labels'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
+      });
+      if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
+      else io.out(describe(result.report, result.input, result.output, result.evaluation));
+      return 0;
+    } catch (e) {
+      if (e instanceof PruneError) throw new CliError(e.message);
+      throw e;
+    }
   },
 };
-
-function readEvalArgs(args: ParsedArgs): EvalSet | undefined {
-  const x = str(args, 'eval');
-  const y = str(args, 'labels');
-  if (!x && !y) return undefined;
-  if (!x || !y) throw new CliError('--eval and --labels go together', 2);
-  try {
-    return loadEvalSet(x, y);
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-}
-
-interface Accuracy {
-  samples: number;
-  before: number;
-  after: number;
-  /** Channel pruning: accuracy with only this group pruned, so each group's share of the drop shows. */
-  perGroup?: { id: number; sources: string[]; removed: number; accuracy: number }[];
-}
-
-async function evaluate(
-  original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet,
-  opts: { sparsity: number; norm: 'l1' | 'l2'; exclude: string[] }, io: CliIo,
-): Promise<Accuracy> {
-  io.progress(`  evaluating on ${set.labels.length} samples`);
-  const before = await top1Accuracy(encodeModelProto(original.proto), set, io.signal);
-  const after = await top1Accuracy(encodeModelProto(pruned.proto), set, io.signal);
-  const acc: Accuracy = { samples: set.labels.length, before, after };
-  if (report.method === 'channel') {
-    acc.perGroup = [];
-    for (const g of report.pruned) {
-      io.progress(`  evaluating group ${g.id} (${g.sources.join(', ')}) alone`);
-      const one = channelPrune(original, { sparsity: opts.sparsity, norm: opts.norm, exclude: opts.exclude, onlyGroups: [g.id], measureSizes: false, signal: io.signal });
-      acc.perGroup.push({ id: g.id, sources: g.sources, removed: g.removed, accuracy: await top1Accuracy(encodeModelProto(one.model.proto), set, io.signal) });
-    }
-  }
-  return acc;
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
-function describe(r: MagnitudeReport | ChannelReport, input: string, output: string, acc?: Accuracy): string {
+function describe(r: MagnitudeReport | ChannelReport, input: string, output: string, acc?: PruneEvaluation): string {
   const lines: string[] = [];
   if (r.method === 'magnitude') {
     lines.push(`${input}: ${pct(r.achievedSparsity)} of ${r.prunableParams} prunable weights are zero (${r.scope})`);
@@ -146,8 +94,8 @@ function describe(r: MagnitudeReport | ChannelReport, input: string, output: str
     if (r.sizeBefore && r.sizeAfter) lines.push(`file ${kb(r.sizeBefore.bytes)} -> ${kb(r.sizeAfter.bytes)}`);
   }
   if (acc) {
-    lines.push(`top-1 accuracy on ${acc.samples} samples: ${pct(acc.before)} -> ${pct(acc.after)} (without fine-tuning)`);
-    for (const g of acc.perGroup ?? []) lines.push(`  only group ${g.id} (${g.sources.join(', ')}, -${g.removed} channels): ${pct(g.accuracy)}`);
+    lines.push(`top-1 accuracy on ${acc.samples} samples: ${pct(acc.top1Before)} -> ${pct(acc.top1After)} (without fine-tuning)`);
+    for (const g of acc.perGroup ?? []) lines.push(`  only group ${g.id} (${g.sources.join(', ')}, -${g.removed} channels): ${pct(g.top1)}`);
   }
   lines.push(`wrote ${output}`);
   return lines.join('\n');

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { readNpy, type NpyArray } from '../../core/runtime/npy';
+import { readNpy, type NpyArray } from './npy';
 
-// A small top-1 loop for `prune --eval` until the shared evaluation in core/analysis lands.
+// A small top-1 loop for pruning jobs until the shared evaluation (core/analysis/accuracy.ts) lands.
 
 export interface EvalSet {
   /** One sample's elements, float32, in the model's input layout. */
