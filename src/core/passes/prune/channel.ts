@@ -57,6 +57,8 @@ export interface ChannelReport {
   /** Groups left whole, each with why (unsafe, excluded, too small). */
   left: LeftGroup[];
   layers: ChannelLayer[];
+  /** Output channels of every layer that lost some (sources and depthwise convs), by node name: for graph overlays. */
+  channelsKept: Record<string, { before: number; after: number }>;
   /** Stored parameters (initializer and Constant elements) before and after. */
   paramsBefore: number;
   paramsAfter: number;
@@ -111,7 +113,12 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   const reshapes = new Map<NodeProto, number>();
   const changedValues = new Set<string>();
   const pruned: PrunedGroup[] = [];
+  const channelsKept: ChannelReport['channelsKept'] = {};
   for (const { group, remove } of plan) {
+    for (const u of group.uses) {
+      const layer = u.kind === 'group-attr' ? u.node : u.kind === 'param' && u.role === 'source' ? u.node : undefined;
+      if (layer) channelsKept[label(layer)] = { before: group.channels, after: group.channels - remove.length };
+    }
     if (options.signal?.aborted) throw new PruneError('cancelled');
     const dependents = new Set<string>();
     for (const u of group.uses) applyUse(u, remove, { cuts, groupAttr, reshapes, changedValues });
@@ -160,7 +167,7 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   return {
     model: out,
     report: {
-      method: 'channel', norm, targetSparsity: options.sparsity, pruned, left, layers,
+      method: 'channel', norm, targetSparsity: options.sparsity, pruned, left, layers, channelsKept,
       paramsBefore, paramsAfter: storedParams(out),
       sizeBefore, sizeAfter: options.measureSizes === false ? undefined : measureSize(out),
       clearedValueInfo: vi.length - out.proto.graph!.valueInfo.length,

@@ -104,6 +104,7 @@ describe('prune/channel', () => {
     assert.deepEqual(dims(pruned, 'dw'), [4, 1, 3, 3]);
     const dw = pruned.graph.nodes.find((n) => n.output[0] === 'dw')!;
     assert.equal(attrInt(dw, 'group', 0), 4, 'depthwise group follows its channels');
+    assert.deepEqual(report.channelsKept, { c1: { before: 8, after: 4 }, c2: { before: 8, after: 4 }, dw: { before: 8, after: 4 }, c3: { before: 6, after: 3 }, c4: { before: 4, after: 2 } });
     assert.deepEqual(dims(pruned, 'c3'), [3, 4, 1, 1]);
     assert.deepEqual(dims(pruned, 'c4'), [2, 4 + 3, 1, 1], 'the concat consumer loses channels of both concat inputs at their offsets');
     assert.deepEqual(dims(pruned, 'y'), [5, 2 * 36]);
