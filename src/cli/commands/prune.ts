@@ -25,6 +25,7 @@ options:
   --eval X.npy --labels Y.npy
                        report top-1 accuracy before and after (uint8 X is scaled to [0, 1]);
                        channel pruning also measures each pruned group's own effect
+  --no-group-eval      channel + --eval: skip the per-group measurement (one evaluation per group)
   --out PATH           output file (default: MODEL.pruned.onnx beside MODEL)
   --force              overwrite an existing output file
   --json               print the result as JSON only
@@ -43,6 +44,7 @@ export const prune: Command = {
     'exclude-node': { type: 'string', multiple: true },
     eval: { type: 'string' },
     labels: { type: 'string' },
+    'no-group-eval': { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -62,7 +64,7 @@ export const prune: Command = {
       const result = await runPruneJob(path.resolve(file), {
         method, sparsity, norm, scope: flag(args, 'per-layer') ? 'per-layer' : 'global', allLayers: flag(args, 'all-layers'),
         exclude: strs(args, 'exclude-node'), out: str(args, 'out'), force: flag(args, 'force'),
-        evalData: str(args, 'eval'), labels: str(args, 'labels'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
+        evalData: str(args, 'eval'), labels: str(args, 'labels'), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
       });
       if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
       else io.out(describe(result.report, result.input, result.output, result.evaluation));
