@@ -114,6 +114,11 @@ async function main(): Promise<void> {
     row('fmnist CNN channel 30%: top-1, 10k test split', `${pct(b2)} -> ${pct(a2)} (no fine-tuning)`, 'reported');
   } else row('fmnist CNN channel 30%: top-1, 10k test split', 'dataset-fashion-mnist not installed', 'SKIPPED');
 
+  const keepFirst = channelPrune(cnn, { sparsity: 0.3, exclude: ['/0/Conv'], measureSizes: false });
+  const kr = keepFirst.report.paramsAfter / keepFirst.report.paramsBefore;
+  const [b3, a3] = [await top1Accuracy(bytes(cnn), test10k ?? train1k), await top1Accuracy(bytes(keepFirst.model), test10k ?? train1k)];
+  row(`fmnist CNN channel 30%, first conv excluded: params, top-1 ${test10k ? '10k test' : '1k train'}`, `down ${pct(1 - kr)}; ${pct(b3)} -> ${pct(a3)}`, 'reported');
+
   // 2. resnet18, 30% of channels: latency side by side.
   const resnetFile = arg('resnet') ?? ['/work/models/resnet18.onnx', path.join(root, 'bench/models/resnet18.onnx')].find((f) => fs.existsSync(f));
   if (resnetFile) {
