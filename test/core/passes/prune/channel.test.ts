@@ -187,6 +187,26 @@ describe('prune/channel', () => {
     assert.equal(onnxCheckerError(modelBytes(pruned)), '');
   });
 
+  it('names the reason for each kind of group it will not touch', () => {
+    const n = (op: string, i: string[], o: string[], a: Record<string, number | number[]> = {}) => makeNode(op, i, o, a, o[0]);
+    const x = makeValueInfo('x', 'float32', [1, 3, 4, 4]);
+    const cases: [string, ReturnType<typeof makeNode>[], RegExp][] = [
+      ['concat with a graph input', [n('Conv', ['x', 'w'], ['c']), n('Concat', ['c', 'x'], ['cat'], { axis: 1 }), n('Conv', ['cat', 'w9'], ['y'])],
+        /Concat 'cat' also joins a tensor of unknown channel count/],
+      ['shape read', [n('Conv', ['x', 'w'], ['c']), n('Shape', ['c'], ['s']), n('Conv', ['c', 'w6'], ['y'])], /read by Shape 's', a shape-dependent op/],
+      ['add with a graph input', [n('Conv', ['x', 'w'], ['c']), n('Add', ['c', 'x'], ['y'])], /Add 'y' combines the channels with 'x', a tensor of unknown shape/],
+      ['grouped conv', [n('Conv', ['x', 'w'], ['c']), n('Conv', ['c', 'wg'], ['y'], { group: 2 })], /grouped convolution \(group=2\)/],
+    ];
+    for (const [what, nodes, reason] of cases) {
+      const outputs = [makeValueInfo('y', 'float32', undefined)];
+      if (what === 'shape read') outputs.push(makeValueInfo('s', 'int64', [4]));
+      const model = buildModel(nodes, [weight('w', [6, 3, 1, 1], 1), weight('w9', [2, 9, 1, 1], 2), weight('w6', [2, 6, 1, 1], 3), weight('wg', [2, 3, 1, 1], 4)], [x], outputs);
+      const groups = analyzeChannelGroups(model.graph);
+      const c = groups.find((g) => g.sources[0].output[0] === 'c')!;
+      assert.ok(c.blockers.some((r) => reason.test(r)), `${what}: ${c.blockers.join('; ')}`);
+    }
+  });
+
   it('rejects bad input: nothing prunable, nothing safe, sparsity outside (0, 1)', () => {
     const relu = buildModel([makeNode('Relu', ['x'], ['y'])], [], [makeValueInfo('x', 'float32', [1, 4])], [makeValueInfo('y', 'float32', [1, 4])]);
     assert.throws(() => channelPrune(relu, { sparsity: 0.5 }), /nothing to prune/);
