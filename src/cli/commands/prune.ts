@@ -1,8 +1,6 @@
 import * as path from 'node:path';
-import type { MagnitudeReport } from '../../core/passes/prune/magnitude';
-import type { ChannelReport } from '../../core/passes/prune/channel';
 import { PruneError } from '../../core/passes/prune/common';
-import { runPruneJob, type PruneEvaluation } from '../../core/prune-job';
+import { runPruneJob, type PruneJobResult } from '../../core/prune-job';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 
 const USAGE = `usage: edgewise prune MODEL --method magnitude|channel --sparsity S [options]
@@ -67,7 +65,7 @@ export const prune: Command = {
         evalData: str(args, 'eval'), labels: str(args, 'labels'), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
       });
       if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
-      else io.out(describe(result.report, result.input, result.output, result.evaluation));
+      else io.out(describe(result));
       return 0;
     } catch (e) {
       if (e instanceof PruneError) throw new CliError(e.message);
@@ -79,7 +77,8 @@ export const prune: Command = {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
-function describe(r: MagnitudeReport | ChannelReport, input: string, output: string, acc?: PruneEvaluation): string {
+function describe(job: PruneJobResult): string {
+  const { report: r, input, output, evaluation: acc } = job;
   const lines: string[] = [];
   if (r.method === 'magnitude') {
     lines.push(`${input}: ${pct(r.achievedSparsity)} of ${r.prunableParams} prunable weights are zero (${r.scope})`);
@@ -93,7 +92,7 @@ function describe(r: MagnitudeReport | ChannelReport, input: string, output: str
     lines.push(`${input}: parameters ${r.paramsBefore} -> ${r.paramsAfter} (${pct(r.paramsAfter / r.paramsBefore)} kept), ${r.pruned.length} channel group(s) pruned, ${r.left.length} left whole`);
     for (const g of r.pruned) lines.push(`  group ${String(g.id).padStart(3)}  ${g.channels} -> ${g.channels - g.removed} channels  ${g.sources.join(', ')}${g.dependents.length ? `  (+ ${g.dependents.length} dependent node(s))` : ''}`);
     for (const g of r.left) lines.push(`  group ${String(g.id).padStart(3)}  left whole (${g.channels} channels, ${g.sources.join(', ')}): ${g.reasons.join('; ')}`);
-    if (r.sizeBefore && r.sizeAfter) lines.push(`file ${kb(r.sizeBefore.bytes)} -> ${kb(r.sizeAfter.bytes)}`);
+    lines.push(`file ${kb(job.fileBytesBefore)} -> ${kb(job.fileBytesAfter)} (${pct(job.fileBytesAfter / job.fileBytesBefore)})`);
   }
   if (acc) {
     lines.push(`top-1 accuracy on ${acc.samples} samples: ${pct(acc.top1Before)} -> ${pct(acc.top1After)} (without fine-tuning)`);

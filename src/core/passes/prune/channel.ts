@@ -6,8 +6,8 @@ import { elementCount } from '../../onnx/tensor';
 import { constantFloats, resolveConstant, sliceTensor } from './constants';
 import { analyzeChannelGroups, shapeValues, type ChannelGroup, type ChannelUse } from './groups';
 import { removeUnusedConstants } from './cleanup';
-import { measureSize, type ModelSize } from './sizes';
-import { PruneError, checkSparsity, type PruneProgress } from './common';
+import { measureSize, measureSizeAsync, type ModelSize } from './sizes';
+import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 
 export interface ChannelOptions {
   /** Share of each prunable group's channels to remove, in (0, 1). */
@@ -70,11 +70,26 @@ export interface ChannelReport {
 
 const label = (n: NodeProto) => n.name || n.output[0] || n.opType;
 
+type Result = { model: Model; report: ChannelReport };
+
 /**
  * Removes the least important output channels of every group the analysis proves safe, together
  * with every tensor slice that depends on them. Returns a new model; the input is not changed.
  */
-export function channelPrune(model: Model, options: ChannelOptions): { model: Model; report: ChannelReport } {
+export function channelPrune(model: Model, options: ChannelOptions): Result {
+  const r = runSteps(channelSteps(model, options), options.signal);
+  if (options.measureSizes !== false) { r.report.sizeBefore = measureSize(model); r.report.sizeAfter = measureSize(r.model); }
+  return r;
+}
+
+/** channelPrune that yields to the event loop as it goes (cancellable between groups and tensors). */
+export async function channelPruneAsync(model: Model, options: ChannelOptions): Promise<Result> {
+  const r = await runStepsAsync(channelSteps(model, options), options.signal);
+  if (options.measureSizes !== false) { r.report.sizeBefore = await measureSizeAsync(model); r.report.sizeAfter = await measureSizeAsync(r.model); }
+  return r;
+}
+
+function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
   checkSparsity(options.sparsity);
   const norm = options.norm ?? 'l1';
   const exclude = new Set(options.exclude ?? []);
@@ -82,6 +97,7 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   const graph = out.graph;
   options.onProgress?.('analysing channel dependencies', 0);
   const groups = analyzeChannelGroups(graph);
+  yield;
   if (groups.length === 0) throw new PruneError(`${model.label}: nothing to prune: no Conv, ConvTranspose, Gemm or MatMul with a stored weight`);
 
   const left: LeftGroup[] = [];
@@ -96,6 +112,7 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
     const count = Math.min(Math.floor(options.sparsity * g.channels), g.channels - 1);
     if (reasons.length === 0 && count <= 0) reasons.push(`${g.channels} channel(s): none to remove at sparsity ${options.sparsity}`);
     if (reasons.length) { left.push({ ...base, reasons }); continue; }
+    yield;
     const importance = groupImportance(out, g, norm);
     const order = Array.from(importance.keys()).sort((a, b) => importance[a] - importance[b] || a - b);
     plan.push({ group: g, remove: order.slice(0, count).sort((a, b) => a - b) });
@@ -106,7 +123,6 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   }
 
   const paramsBefore = storedParams(out);
-  const sizeBefore = options.measureSizes === false ? undefined : measureSize(model);
   const nodeParamsBefore = new Map<NodeProto, number>();
   const cuts = new Map<NodeProto, Map<number, Map<number, Set<number>>>>();
   const groupAttr = new Map<NodeProto, number>();
@@ -133,6 +149,7 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
   const names = new NameAllocator(out.proto.graph);
   const sliced = new Map<string, string>();
   for (const [node, inputs] of cuts) {
+    yield;
     nodeParamsBefore.set(node, nodeParams(out, node));
     for (const [input, axes] of inputs) {
       const src = resolveConstant(graph, node.input[input]);
@@ -169,7 +186,6 @@ export function channelPrune(model: Model, options: ChannelOptions): { model: Mo
     report: {
       method: 'channel', norm, targetSparsity: options.sparsity, pruned, left, layers, channelsKept,
       paramsBefore, paramsAfter: storedParams(out),
-      sizeBefore, sizeAfter: options.measureSizes === false ? undefined : measureSize(out),
       clearedValueInfo: vi.length - out.proto.graph!.valueInfo.length,
     },
   };

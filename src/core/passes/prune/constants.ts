@@ -70,12 +70,19 @@ export function sliceTensor(model: Model, src: ConstantValue, keep: Map<number, 
     const inner = curDims.slice(axis + 1).reduce((a, b) => a * b, 1) * elem;
     const n = curDims[axis];
     const out = new Uint8Array(outer * indices.length * inner);
+    // Copy runs of consecutive kept indices at once: most of a pruned tensor is long runs.
+    const runs: [number, number][] = [];
+    for (const i of indices) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === i) last[1]++;
+      else runs.push([i, i + 1]);
+    }
     let o = 0;
     for (let a = 0; a < outer; a++) {
       const base = a * n * inner;
-      for (const i of indices) {
-        out.set(cur.subarray(base + i * inner, base + (i + 1) * inner), o);
-        o += inner;
+      for (const [from, to] of runs) {
+        out.set(cur.subarray(base + from * inner, base + to * inner), o);
+        o += (to - from) * inner;
       }
     }
     cur = out;

@@ -4,8 +4,8 @@ import { Model } from '../../onnx/model';
 import { makeTensor } from '../../onnx/build';
 import { DataType, dtypeName, type DType } from '../../tensor/dtypes';
 import { constantBytes, constantFloats, resolveConstant, type ConstantValue } from './constants';
-import { measureSize, type ModelSize } from './sizes';
-import { PruneError, checkSparsity, type PruneProgress } from './common';
+import { measureSize, measureSizeAsync, type ModelSize } from './sizes';
+import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 
 export interface MagnitudeOptions {
   /** Share of each prunable weight tensor's elements to zero, in (0, 1). */
@@ -71,11 +71,26 @@ interface Candidate {
 /** Ops whose weight input (index 1, or 0 for a MatMul with a constant left side) can hold zeros. */
 const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
+type Result = { model: Model; report: MagnitudeReport };
+
 /**
  * Zeroes the smallest weights by |w| until the target share of each prunable tensor (per layer)
  * or of all of them together (global) is zero. Returns a new model; the input is not changed.
  */
-export function magnitudePrune(model: Model, options: MagnitudeOptions): { model: Model; report: MagnitudeReport } {
+export function magnitudePrune(model: Model, options: MagnitudeOptions): Result {
+  const r = runSteps(magnitudeSteps(model, options), options.signal);
+  if (options.measureSizes !== false) { r.report.sizeBefore = measureSize(model); r.report.sizeAfter = measureSize(r.model); }
+  return r;
+}
+
+/** magnitudePrune that yields to the event loop as it goes (cancellable within ~50 ms per layer). */
+export async function magnitudePruneAsync(model: Model, options: MagnitudeOptions): Promise<Result> {
+  const r = await runStepsAsync(magnitudeSteps(model, options), options.signal);
+  if (options.measureSizes !== false) { r.report.sizeBefore = await measureSizeAsync(model); r.report.sizeAfter = await measureSizeAsync(r.model); }
+  return r;
+}
+
+function* magnitudeSteps(model: Model, options: MagnitudeOptions): Steps<Result> {
   checkSparsity(options.sparsity);
   const scope = options.scope ?? 'global';
   const exclude = new Set(options.exclude ?? []);
@@ -114,35 +129,39 @@ export function magnitudePrune(model: Model, options: MagnitudeOptions): { model
   });
   if (candidates.length === 0) throw new PruneError(`${model.label}: nothing to prune: every weighted layer is excluded or is the first or last layer`);
 
-  const sizeBefore = options.measureSizes === false ? undefined : measureSize(model);
-  const magnitudes = candidates.map((c) => absValues(constantFloats(out, c.weight)));
-  const budgets = scope === 'global'
-    ? globalBudgets(magnitudes, options.sparsity)
-    : magnitudes.map((m) => kthSmallest(m, Math.round(options.sparsity * m.length)));
+  const magnitudes: Float32Array[] = [];
+  for (const c of candidates) {
+    magnitudes.push(absValues(constantFloats(out, c.weight)));
+    yield;
+  }
+  const total = magnitudes.reduce((n, m) => n + m.length, 0);
+  const budgets: Budget[] = [];
+  if (scope === 'global') budgets.push(...yield* selectBudgets(magnitudes, Math.round(options.sparsity * total)));
+  else for (const m of magnitudes) budgets.push(...yield* selectBudgets([m], Math.round(options.sparsity * m.length)));
 
   const layers: MagnitudeLayer[] = [];
-  candidates.forEach((c, i) => {
-    if (options.signal?.aborted) throw new PruneError('cancelled');
+  for (const [i, c] of candidates.entries()) {
     options.onProgress?.(`zeroing ${c.node.name || c.node.output[0]}`, i / candidates.length);
+    yield;
     const mags = magnitudes[i];
     const { threshold, atThreshold } = budgets[i];
     const zeroMask = new Uint8Array(mags.length);
     let zerosBefore = 0;
+    let zerosAfter = 0;
     let tiesLeft = atThreshold;
     for (let j = 0; j < mags.length; j++) {
       const m = mags[j];
       if (m === 0) zerosBefore++;
-      if (m < threshold || (m === threshold && tiesLeft-- > 0)) zeroMask[j] = 1;
-      else if (m === 0) zeroMask[j] = 1;
+      let zero = m < threshold || m === 0;
+      if (!zero && m === threshold && tiesLeft > 0) { zero = true; tiesLeft--; }
+      if (zero) { zeroMask[j] = 1; zerosAfter++; }
     }
-    const replaced = zeroedCopy(out, c.weight, zeroMask);
-    const zerosAfter = zeroMask.reduce((s, v) => s + v, 0);
-    replaceData(c.weight.tensor, replaced);
+    replaceData(c.weight.tensor, zeroedCopy(out, c.weight, zeroMask));
     layers.push({
       node: c.node.name || c.node.output[0], opType: c.node.opType, weight: c.weight.tensor.name,
       params: mags.length, zerosBefore, zerosAfter, sparsity: zerosAfter / mags.length,
     });
-  });
+  }
   out.graph.invalidate();
   const prunableParams = layers.reduce((s, l) => s + l.params, 0);
   const zeroParams = layers.reduce((s, l) => s + l.zerosAfter, 0);
@@ -150,8 +169,7 @@ export function magnitudePrune(model: Model, options: MagnitudeOptions): { model
     model: out,
     report: {
       method: 'magnitude', scope, targetSparsity: options.sparsity, layers, skipped, prunableParams, zeroParams,
-      achievedSparsity: zeroParams / prunableParams, sizeBefore,
-      sizeAfter: options.measureSizes === false ? undefined : measureSize(out),
+      achievedSparsity: zeroParams / prunableParams,
       note: MAGNITUDE_NOTE,
     },
   };
@@ -170,56 +188,51 @@ interface Budget {
   atThreshold: number;
 }
 
-/** The k-th smallest value (1-based) and how many ties at it to take; k = 0 zeroes nothing. */
-function kthSmallest(values: Float32Array, k: number): Budget {
-  if (k <= 0) return { threshold: 0, atThreshold: 0 };
-  k = Math.min(k, values.length);
-  const t = kthNonNegative(values, k);
-  let below = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] < t) below++;
-  return { threshold: t, atThreshold: k - below };
-}
-
 /**
- * Radix select: non-negative floats order like their bit patterns as unsigned ints, so two
- * 16-bit histogram passes find the k-th smallest in linear time (sorting 11M weights took 3 s).
+ * Radix select over several arrays at once: non-negative floats order like their bit patterns as
+ * unsigned ints, so two 16-bit histogram passes find the k-th smallest (1-based) in linear time
+ * (sorting 11M weights took 3 s). Yields after each array. Ties at the threshold are shared out
+ * in array order so exactly k elements are taken; k = 0 takes nothing.
  */
-function kthNonNegative(values: Float32Array, k: number): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+function* selectBudgets(arrays: Float32Array[], k: number): Steps<Budget[]> {
+  if (k <= 0) return arrays.map(() => ({ threshold: 0, atThreshold: 0 }));
   const hist = new Uint32Array(65536);
-  for (let i = 0; i < bits.length; i++) hist[bits[i] >>> 16]++;
+  for (const a of arrays) {
+    const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    for (let i = 0; i < bits.length; i++) hist[bits[i] >>> 16]++;
+    yield;
+  }
   let rank = k;
   let high = 0;
   while (rank > hist[high]) rank -= hist[high++];
   hist.fill(0);
-  for (let i = 0; i < bits.length; i++) if (bits[i] >>> 16 === high) hist[bits[i] & 0xffff]++;
+  for (const a of arrays) {
+    const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    for (let i = 0; i < bits.length; i++) if (bits[i] >>> 16 === high) hist[bits[i] & 0xffff]++;
+    yield;
+  }
   let low = 0;
   while (rank > hist[low]) rank -= hist[low++];
-  return new Float32Array(new Uint32Array([(high << 16 | low) >>> 0]).buffer)[0];
-}
-
-/** One threshold over all layers; the ties at it are shared out in layer order. */
-function globalBudgets(mags: Float32Array[], sparsity: number): Budget[] {
-  const total = mags.reduce((s, m) => s + m.length, 0);
-  const all = new Float32Array(total);
-  let o = 0;
-  for (const m of mags) { all.set(m, o); o += m.length; }
-  const { threshold, atThreshold } = kthSmallest(all, Math.round(sparsity * total));
-  let ties = atThreshold;
-  return mags.map((m) => {
+  const threshold = new Float32Array(new Uint32Array([(high << 16 | low) >>> 0]).buffer)[0];
+  // rank is now how many of the elements equal to the threshold the k smallest include.
+  let ties = rank;
+  const out: Budget[] = [];
+  for (const a of arrays) {
     let here = 0;
-    for (let i = 0; i < m.length; i++) if (m[i] === threshold) here++;
+    for (let i = 0; i < a.length; i++) if (a[i] === threshold) here++;
     const take = Math.min(here, ties);
     ties -= take;
-    return { threshold, atThreshold: take };
-  });
+    out.push({ threshold, atThreshold: take });
+  }
+  return out;
 }
 
 /** A copy of the weight with masked elements set to zero, in the weight's own data type. */
 function zeroedCopy(model: Model, w: ConstantValue, mask: Uint8Array): TensorProto {
   const bytes = constantBytes(model, w.tensor).slice();
   const width = bytes.length / mask.length;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) bytes.fill(0, i * width, (i + 1) * width);
+  const view = width === 8 ? new Float64Array(bytes.buffer) : width === 4 ? new Uint32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) view[i] = 0;
   return makeTensor(w.tensor.name, dtypeName(w.tensor.dataType) as DType, w.dims, bytes);
 }
 
