@@ -4,6 +4,7 @@
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { registerModelHandlers } from './handlers/model';
+import { registerPruneHandlers } from './handlers/prune';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -13,6 +14,7 @@ import type { WorkerServices } from './services';
 const handlerModules: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
+  registerPruneHandlers,
 ];
 
 function main(): void {
