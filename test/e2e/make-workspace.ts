@@ -52,6 +52,7 @@ function deepModel(blocks: number): Model {
 function main(out: string): void {
   fs.mkdirSync(out, { recursive: true });
   const cnn = path.join(out, 'fmnist_cnn.onnx');
+  fs.rmSync(path.join(out, 'fmnist_cnn.pruned.onnx'), { force: true }); // the prune step writes it
   if (!fs.existsSync(cnn)) {
     fs.copyFileSync(FIXTURE, cnn);
     fs.chmodSync(cnn, 0o644);

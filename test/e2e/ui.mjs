@@ -94,6 +94,28 @@ export async function runUiChecks(page, url, shots, log) {
       await explorerRow(page, 'corrupt.onnx').dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
+    ['prune-from-explorer', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first().click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Channel pruning' }).first().click();
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Channel pruning' }).waitFor();
+      await page.locator('.quick-input-widget input').press('Enter'); // the proposed 0.3
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'No evaluation' }).first().click();
+      const toast = page.locator('.notification-toast', { hasText: 'fmnist_cnn.pruned.onnx: parameters' });
+      await toast.waitFor({ timeout: STEP_TIMEOUT_MS });
+      log(`     ${(await toast.locator('.notification-list-item-message').textContent()).trim()}`);
+    }],
+    ['pruned-graph-shows-channels-kept', async () => {
+      await page.locator('.notification-toast .monaco-button', { hasText: 'Open Graph' }).first().click();
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the pruned graph`);
+      const kept = await poll(frame(), () => {
+        const o = globalThis.edgewise?.overlays?.get('edgewise.prune.channelsKept');
+        return o && globalThis.edgewise.activeOverlay === o.id ? o.values : null;
+      }, 'the channels-kept overlay');
+      log(`     channels kept: ${JSON.stringify(kept)}`);
+    }],
   ];
 
   let passed = 0;
