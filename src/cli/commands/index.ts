@@ -1,6 +1,9 @@
 import type { Command } from '../command';
+import { convert } from './convert';
+import { demo } from './demo';
+import { inspect } from './inspect';
 import { prune } from './prune';
 import { roundtrip } from './roundtrip';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [roundtrip, prune];
+export const commands: Command[] = [inspect, convert, prune, roundtrip, demo];

@@ -87,10 +87,17 @@ export interface ModelSummary {
   initializers: { count: number; bytes: number };
   /** Sum of element counts of the main graph's initializers. */
   parameters: number;
+  /** Constant nodes of the main graph with a tensor value (some exporters keep weights there). */
+  constants?: { count: number; elements: number; bytes: number };
   bytesByDtype: Record<string, number>;
   externalData: boolean;
-  /** Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known, else null. */
+  /**
+   * Multiply-accumulates of all Conv/ConvTranspose/MatMul/Gemm nodes (symbolic dims such as
+   * batch count as 1); null when some of those nodes have shapes that cannot be known.
+   */
   macs: number | null;
+  /** Conv/ConvTranspose/MatMul/Gemm nodes whose shapes are unknown (why `macs` is null). */
+  macsUnknownNodes?: number;
   metadata: Record<string, string>;
 }
 

@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType as AttrType,
   GraphProtoSchema,
-  type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+  type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from './proto/onnx_pb';
 import { ExternalDataReader } from './external';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
@@ -63,14 +63,32 @@ export class Model {
   }
 
   private externalBytes(t: TensorProto): Uint8Array {
+    return this.externalReader(t).read(t, tensorByteLength(t));
+  }
+
+  private externalReader(t: TensorProto): ExternalDataReader {
     if (!this.source.file) throw new Error(`tensor '${t.name}' has external data, but the model was not loaded from a file`);
-    this.external ??= new ExternalDataReader(path.dirname(this.source.file), this.source.file);
-    return this.external.read(t, tensorByteLength(t));
+    return (this.external ??= new ExternalDataReader(path.dirname(this.source.file), this.source.file));
+  }
+
+  /**
+   * Checks that every external tensor's file is inside the model's folder and long enough,
+   * without reading the data. Throws OnnxFormatError naming the first problem.
+   */
+  checkExternalData(): void {
+    for (const g of this.allGraphs()) {
+      for (const t of g.proto.initializer) if (isExternal(t)) this.externalReader(t).check(t, tensorByteLength(t));
+    }
   }
 
   /** Every graph in the model: the main graph first, then subgraphs depth-first. */
   *allGraphs(): Generator<Graph> {
     yield* walkGraphs(this.graph);
+  }
+
+  /** Model-local functions by `domain:name` (IR 10 adds an overload: `domain:name:overload`). */
+  functions(): Map<string, FunctionProto> {
+    return new Map(this.proto.functions.map((f) => [[f.domain, f.name, f.overload].filter((x, i) => i < 2 || x).join(':'), f]));
   }
 
   hasExternalData(): boolean {
@@ -89,6 +107,7 @@ export class Graph {
   private producerMap?: Map<string, NodeProto>;
   private consumerMap?: Map<string, NodeProto[]>;
   private initMap?: Map<string, TensorProto>;
+  private valueInfoMap?: Map<string, ValueInfoProto>;
   private subgraphCache = new WeakMap<NodeProto, { attribute: string; graph: Graph }[]>();
 
   constructor(readonly proto: GraphProto, readonly parent?: Graph) {}
@@ -102,6 +121,7 @@ export class Graph {
     this.producerMap = undefined;
     this.consumerMap = undefined;
     this.initMap = undefined;
+    this.valueInfoMap = undefined;
   }
 
   initializers(): Map<string, TensorProto> {
@@ -147,11 +167,12 @@ export class Graph {
 
   /** value_info, input or output entry for a value name, if the graph records one. */
   valueInfo(name: string): ValueInfoProto | undefined {
-    for (const list of [this.proto.input, this.proto.output, this.proto.valueInfo]) {
-      const v = list.find((x) => x.name === name);
-      if (v) return v;
+    if (!this.valueInfoMap) {
+      this.valueInfoMap = new Map();
+      // Inputs and outputs win over value_info entries of the same name.
+      for (const list of [this.proto.valueInfo, this.proto.output, this.proto.input]) for (const v of list) this.valueInfoMap.set(v.name, v);
     }
-    return undefined;
+    return this.valueInfoMap.get(name);
   }
 
   /** Graph inputs that are not initializers (IR < 4 lists initializers as inputs too). */
@@ -194,7 +215,7 @@ export class Graph {
       pending[i] = deps.size;
       for (const d of deps) dependents[d].push(i);
     });
-    // A min-heap would keep file order exactly; a sorted ready queue is simpler and close enough.
+    // A FIFO of ready nodes: file order wherever the dependencies allow it.
     const ready: number[] = [];
     for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
     const out: NodeProto[] = [];
