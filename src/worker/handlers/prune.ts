@@ -5,7 +5,8 @@ import type { WorkerServices } from '../services';
 /** Magnitude and channel pruning of a model file. */
 export function registerPruneHandlers({ server, models }: WorkerServices): void {
   server.on(PruneRequest.type, async (params, ctx) => {
-    const { file, progressToken: _, ...options } = params;
+    const { file, progressToken, ...options } = params;
+    void progressToken; // the server's, not the job's
     const controller = new AbortController();
     const sub = ctx.token.onCancellationRequested(() => controller.abort());
     try {
