@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { bench } from './bench';
 import { convert } from './convert';
 import { demo } from './demo';
 import { inspect } from './inspect';
@@ -6,4 +7,4 @@ import { prune } from './prune';
 import { roundtrip } from './roundtrip';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, prune, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, prune, bench, roundtrip, demo];
