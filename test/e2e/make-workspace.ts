@@ -17,6 +17,7 @@ const TFLITE_FIXTURE = path.join(FIXTURES, 'hello_world_float.tflite');
 function main(out: string): void {
   fs.mkdirSync(out, { recursive: true });
   const cnn = path.join(out, 'fmnist_cnn.onnx');
+  fs.rmSync(path.join(out, 'fmnist_cnn.pruned.onnx'), { force: true }); // the prune step writes it
   if (!fs.existsSync(cnn)) {
     fs.copyFileSync(FIXTURE, cnn);
     fs.chmodSync(cnn, 0o644);

@@ -124,6 +124,33 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await waitForExtension(page);
       await closeAllEditors(page); // editors the suite left open are restored with the workspace
     }],
+    ['prune-from-explorer', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first().click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Channel pruning' }).first().click();
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Channel pruning' }).waitFor();
+      await page.locator('.quick-input-widget input').press('Enter'); // the proposed 0.3
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'No evaluation' }).first().click();
+      // The result is a notification; a toast may have hidden already, the notification list keeps it.
+      const text = 'fmnist_cnn.pruned.onnx: parameters';
+      const toast = page.locator('.notification-toast .notification-list-item', { hasText: text }).first();
+      if (!(await toast.waitFor({ timeout: STEP_TIMEOUT_MS }).then(() => true, () => false))) await runCommand(page, 'Notifications: Show Notifications');
+      const item = page.locator('.notification-list-item', { hasText: text }).first();
+      await item.waitFor({ timeout: 10_000 });
+      log(`     ${(await item.locator('.notification-list-item-message').textContent()).trim()}`);
+    }],
+    ['pruned-graph-shows-channels-kept', async () => {
+      const item = page.locator('.notification-list-item', { hasText: 'fmnist_cnn.pruned.onnx: parameters' }).first();
+      await item.locator('.monaco-button', { hasText: 'Open Graph' }).first().click();
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the pruned graph`);
+      const kept = await poll(frame(), () => {
+        const o = globalThis.edgewise?.overlays?.get('edgewise.prune.channelsKept');
+        return o && globalThis.edgewise.activeOverlay === o.id ? o.values : null;
+      }, 'the channels-kept overlay');
+      log(`     channels kept: ${JSON.stringify(kept)}`);
+    }],
     ['explorer-context-menu', async () => {
       await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
