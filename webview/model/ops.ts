@@ -104,3 +104,8 @@ export function formatBytes(b: number): string {
 export function formatShape(shape: (number | string)[] | null | undefined): string {
   return shape ? `[${shape.join(', ')}]` : '?';
 }
+
+/** For edge labels: long symbolic dims ('p2o.DynamicDimension.0', 'unk__12') show as '?' (the inspector has them). */
+export function shortShape(shape: (number | string)[] | null | undefined): string {
+  return shape ? `[${shape.map((d) => (typeof d === 'string' && (d.length > 8 || d === '') ? '?' : d)).join(', ')}]` : '?';
+}
