@@ -86,10 +86,28 @@ export function nodeDetail(n: ViewNode): string {
       return v.length > 28 ? v.slice(0, 27) + '…' : v;
     }
     case 'LeakyRelu': { const a = attr('alpha'); return a ? `α ${a}` : ''; }
-    case 'Clip': return '';
+    case 'Clip': {
+      const [lo, hi] = [n.weights.find((w) => w.name === n.inputs[1]), n.weights.find((w) => w.name === n.inputs[2])];
+      const a = lo?.value ?? attr('min'), b = hi?.value ?? attr('max');
+      return a !== undefined || b !== undefined ? `${a !== undefined ? short(a) : ''} … ${b !== undefined ? short(b) : ''}` : '';
+    }
+  }
+  const sym = OPERATOR[n.opType];
+  if (sym && n.inputs.length === 2) {
+    // A scalar operand held as a constant: 'Mul' reads '× 0.5'.
+    const w = n.weights.find((w) => w.value !== undefined && w.elements === 1);
+    if (w) return `${sym} ${short(w.value!)}`;
   }
   const w = n.weights.reduce<typeof n.weights[number] | undefined>((best, w) => (!best || w.elements > best.elements ? w : best), undefined);
-  return w ? `⟨${x(w.shape)}⟩` : '';
+  return w && w.elements > 1 ? `⟨${x(w.shape)}⟩` : '';
+}
+
+const OPERATOR: Record<string, string> = { Add: '+', Sub: '−', Mul: '×', Div: '÷', Pow: '^', Max: 'max', Min: 'min' };
+
+/** A number as at most 4 significant digits ('0.943169' -> '0.9432'); other text as is. */
+function short(v: string): string {
+  const num = Number(v);
+  return v.trim() !== '' && Number.isFinite(num) ? String(Number(num.toPrecision(4))) : v;
 }
 
 const DTYPE_BY_CODE: Record<number, string> = { 1: 'f32', 2: 'u8', 3: 'i8', 6: 'i32', 7: 'i64', 9: 'bool', 10: 'f16', 11: 'f64', 16: 'bf16' };
