@@ -174,7 +174,8 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
     return pts;
   });
   const t = title ? byId.get('title') : undefined;
-  const titleBox = t ? { x: t.x ?? 0, y: t.y ?? 0, w: t.width ?? 0, h: t.height ?? 0 } : null;
+  // The title is the leftmost box of the first layer: moving it to the left border keeps it clear.
+  const titleBox = t ? { x: pad, y: t.y ?? 0, w: t.width ?? 0, h: t.height ?? 0 } : null;
   return { w, h, items, edges: edgePoints, inPorts, outPorts, title: titleBox };
 }
 

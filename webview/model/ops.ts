@@ -96,7 +96,12 @@ export function nodeDetail(n: ViewNode): string {
   if (sym && n.inputs.length === 2) {
     // A scalar operand held as a constant: 'Mul' reads '× 0.5'.
     const w = n.weights.find((w) => w.value !== undefined && w.elements === 1);
-    if (w) return `${sym} ${short(w.value!)}`;
+    if (w) {
+      const v = short(w.value!);
+      if (sym === '+' && v.startsWith('-')) return `− ${v.slice(1)}`;
+      if (sym === '−' && v.startsWith('-')) return `+ ${v.slice(1)}`;
+      return `${sym} ${v}`;
+    }
   }
   const w = n.weights.reduce<typeof n.weights[number] | undefined>((best, w) => (!best || w.elements > best.elements ? w : best), undefined);
   return w && w.elements > 1 ? `⟨${x(w.shape)}⟩` : '';

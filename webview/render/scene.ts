@@ -10,6 +10,9 @@ import { shortShape } from '../model/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';
 import type { Painter } from './painter';
 
+/** Op labels show from this zoom; below it the scene draws in fast mode. */
+export const LABEL_SCALE = 0.35;
+
 export interface SceneItem extends Box {
   id: string;
   kind: 'node' | 'input' | 'output' | 'group' | 'open';
@@ -88,7 +91,7 @@ export class Scene {
     const v = s.view;
     const inView = (b: Box): boolean => b.x <= v.x + v.w && b.x + b.w >= v.x && b.y <= v.y + v.h && b.y + b.h >= v.y;
     const t = s.theme;
-    const labels = s.scale >= 0.35;
+    const labels = s.scale >= LABEL_SCALE;
     const details = s.scale >= 0.8;
     for (const g of this.open) if (inView(g)) this.drawOpen(p, g, s, labels);
 
@@ -106,7 +109,15 @@ export class Scene {
         p.polyline(e.points, on ? t.focus : t.edge, on ? lw * 2 : lw, labels ? 6 : 0);
         if (e.arrow) p.polygon(arrowHead(e.points, 7, 4.5), on ? t.focus : t.edge);
       }
-      if (details) for (const e of visibleEdges) if (e.head) this.drawEdgeLabel(p, e, t);
+      if (details) {
+        // One label per value leaving a producer, even when the edge forks.
+        const labelled = new Set<string>();
+        for (const e of visibleEdges) {
+          if (!e.head || labelled.has(e.from + '|' + e.value)) continue;
+          labelled.add(e.from + '|' + e.value);
+          this.drawEdgeLabel(p, e, t);
+        }
+      }
     }
 
     const visible: SceneItem[] = [];

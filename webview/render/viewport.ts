@@ -1,8 +1,9 @@
 /** The canvas, its pan/zoom transform and the frame loop: draws only when something changed. */
 import type { Box } from '../layout/protocol';
 import { CanvasPainter } from './painter';
-import { CanvasFastPainter } from './scene';
+import { CanvasFastPainter, LABEL_SCALE } from './scene';
 import type { DrawState, Scene } from './scene';
+import { RasterCache } from './raster';
 import type { Theme } from './theme';
 
 export interface ViewportState {
@@ -26,6 +27,7 @@ export class Viewport {
   private pending = false;
   private dpr = 1;
   private animation: number | null = null;
+  private raster = new RasterCache(() => this.redraw());
 
   constructor(readonly canvas: HTMLCanvasElement, theme: Theme) {
     this.theme = theme;
@@ -63,11 +65,26 @@ export class Viewport {
     c.fillStyle = this.theme.background;
     c.fillRect(0, 0, this.canvas.width, this.canvas.height);
     if (this.scene) {
-      c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
       const state: DrawState = { theme: this.theme, scale: this.scale, view: this.worldView(), ...this.state };
-      this.scene.draw(this.painter, state, this.fast);
+      // Zoomed out, frames come from a bitmap of the scene (state and theme objects are replaced on change).
+      const cached = this.scale < LABEL_SCALE && this.raster.draw(c, this.scene, state, this.rasterKey(), this.dpr, this.theme.background);
+      if (!cached) {
+        c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
+        this.scene.draw(this.painter, state, this.fast);
+      }
     }
     this.onFrame?.(performance.now() - t0);
+  }
+
+  private keyParts: [ViewportState, Theme] | null = null;
+  private key: object = {};
+  /** An object that changes identity whenever what the bitmap shows (state, theme) changes. */
+  private rasterKey(): object {
+    if (!this.keyParts || this.keyParts[0] !== this.state || this.keyParts[1] !== this.theme) {
+      this.keyParts = [this.state, this.theme];
+      this.key = {};
+    }
+    return this.key;
   }
 
   /** The world rectangle on screen. */
