@@ -124,8 +124,17 @@ export class Viewport {
     const s = Math.min((this.width - 40) / Math.max(w, 1), (this.height - 40) / Math.max(h, 1));
     if (s >= 0.45) { this.fit(); return; }
     const k = 0.85;
-    if (direction === 'DOWN') this.set(k, Math.max(20, this.width / 2 - (w / 2) * k), 10, false);
-    else this.set(k, 10, Math.max(20, this.height / 2 - (h / 2) * k), false);
+    // Centred on where the graph starts (its first item), not on the middle of the whole scene.
+    const first = this.scene.items[0];
+    if (direction === 'DOWN') {
+      const cx = first ? first.x + first.w / 2 : w / 2;
+      const tx = w * k <= this.width - 40 ? this.width / 2 - (w / 2) * k : clamp(this.width / 2 - cx * k, this.width - 20 - w * k, 20);
+      this.set(k, tx, 10, false);
+    } else {
+      const cy = first ? first.y + first.h / 2 : h / 2;
+      const ty = h * k <= this.height - 40 ? this.height / 2 - (h / 2) * k : clamp(this.height / 2 - cy * k, this.height - 20 - h * k, 20);
+      this.set(k, 10, ty, false);
+    }
   }
 
   /** Centres a box at a readable zoom, animated. */
