@@ -76,6 +76,7 @@ export function nodeDetail(n: ViewNode): string {
       return `${k ? k.join('×') : ''}${s && s.some((v) => v > 1) ? ` /${s[0]}` : ''}`;
     }
     case 'Transpose': { const p = ints('perm'); return p ? `[${p.join(',')}]` : ''; }
+    case 'Reshape': { const v = n.weights.find((w) => w.name === n.inputs[1])?.value; return v !== undefined ? `→ [${v}]` : ''; }
     case 'Softmax': case 'LogSoftmax': case 'Concat': case 'Gather': case 'Split': case 'Flatten': {
       const a = attr('axis');
       return a !== undefined ? `axis ${a}` : '';

@@ -39,9 +39,13 @@ function viewOf(model: Model, g: Graph): ViewGraph {
     for (const input of n.input) {
       if (!input || weights.some((w) => w.name === input)) continue;
       const t = inits.get(input) ?? g.initializer(input);
-      if (t) { weights.push(weightInfo(t)); continue; }
-      const c = constants.get(input);
-      if (c) weights.push({ ...weightInfo(c), name: input, value: smallValues(c) });
+      const c = t ? undefined : constants.get(input);
+      const tensor = t ?? c;
+      if (!tensor) continue;
+      const w: WeightInfo = { ...weightInfo(tensor), name: input };
+      const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
+      if (value !== undefined) w.value = value;
+      weights.push(w);
     }
     const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
     return {
