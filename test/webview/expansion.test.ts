@@ -48,4 +48,21 @@ describe('initialExpansion', () => {
     for (const g of first) assert.ok(more.has(g));
     assert.ok(more.size > first.size);
   });
+
+  it('opens the first parts of a split flat graph even when the parts look alike', () => {
+    const nodes: ViewNode[] = [];
+    let x = 'in';
+    for (let b = 0; b < 40; b++) {
+      nodes.push(node(`c${b}`, 'Conv', [x], [`c${b}`]), node(`r${b}`, 'Relu', [`c${b}`], [`r${b}`]), node(`a${b}`, 'Add', [x, `r${b}`], [`a${b}`]));
+      x = `a${b}`;
+    }
+    const g: ViewGraph = { name: 'flat', nodes, inputs: [{ name: 'in', dtype: 'float32', shape: [1] }], outputs: [{ name: x, dtype: 'float32', shape: [1] }], values: {} };
+    const m = new GraphModel(g, { showConstants: false, measure, maxChildren: 30, partSize: 15 });
+    const parts = m.hierarchy.root.groups;
+    assert.ok(parts.length >= 6);
+    assert.ok(parts.filter((p) => m.group(p)!.repeat).length >= 2, 'some parts are alike');
+    const e = initialExpansion(m, 40);
+    assert.ok(e.has(parts[0]), 'the first part opens');
+    assert.ok(!e.has(parts[parts.length - 1]));
+  });
 });

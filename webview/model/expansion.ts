@@ -14,7 +14,7 @@ export function initialExpansion(model: GraphModel, budget: number, start: Reado
   // Copies of a block by signature and depth.
   const copies = new Map<string, ViewGroup[]>();
   for (const g of h.groups.values()) {
-    if (!g.repeat) continue;
+    if (!g.repeat || g.part) continue;
     const key = unitKey(g);
     let list = copies.get(key);
     if (!list) copies.set(key, (list = []));
@@ -29,7 +29,7 @@ export function initialExpansion(model: GraphModel, budget: number, start: Reado
       if (g.id === '' || expanded.has(g.id) || !isOpen(g.parent)) continue;
       const key = unitKey(g);
       if (rejected.has(key) || units.has(key)) continue;
-      const members = g.repeat ? copies.get(key)! : [g];
+      const members = copies.get(key) ?? [g];
       if (members.every((c) => !expanded.has(c.id) && isOpen(c.parent))) units.set(key, members);
     }
     let best: { key: string; members: ViewGroup[]; grow: number; size: number } | null = null;
@@ -45,6 +45,7 @@ export function initialExpansion(model: GraphModel, budget: number, start: Reado
   }
 }
 
+/** Copies open together; parts of a split flat group do not count as copies (their likeness is chance). */
 function unitKey(g: ViewGroup): string {
-  return g.repeat ? `${g.depth}:${g.signature}` : `#${g.id}`;
+  return g.repeat && !g.part ? `${g.depth}:${g.signature}` : `#${g.id}`;
 }

@@ -95,7 +95,7 @@ export class GraphModel {
         counts.set(c, (counts.get(c) ?? 0) + 1);
       });
       this.composition.set(g.id, [...counts].sort((a, b) => b[1] - a[1]));
-      const text = Math.max(m(g.label, true) + 30, m(groupSubtitle(g), false) + 24);
+      const text = Math.max(m(g.label, true) + 30, m(collapsedSubtitle(g), false) + 24);
       this.groupSize.set(g.id, { w: Math.ceil(Math.min(300, Math.max(150, text))), h: GROUP_H });
     }
   }
@@ -237,6 +237,11 @@ function ioWidth(m: Measure, name: string): number {
 
 export function groupSubtitle(g: ViewGroup): string {
   return `${g.size} nodes${g.weightBytes ? ' · ' + bytesShort(g.weightBytes) : ''}`;
+}
+
+/** The subtitle of a collapsed group's box. */
+export function collapsedSubtitle(g: ViewGroup): string {
+  return groupSubtitle(g) + (g.repeat ? `  ·  ×${g.repeat.count}` : '');
 }
 
 /** The subtitle of an expanded group's title. */

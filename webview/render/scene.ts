@@ -5,7 +5,7 @@
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
 import type { Box, EdgeGeometry, LayoutResult } from '../layout/protocol';
 import { GROUP_HEADER } from '../layout/protocol';
-import { GraphModel, groupSubtitle, openSubtitle, type Leaf } from '../model/graph-model';
+import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../model/graph-model';
 import { shortShape } from '../model/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';
 import type { Painter } from './painter';
@@ -175,7 +175,7 @@ export class Scene {
     if (!labels) return;
     const fg = s.overlay?.get(it.id) ? textOn(fill, t) : t.foreground;
     p.text(g.label, it.x + 12, it.y + 16, { font: `600 12.5px ${t.font}`, colour: fg }, it.w - 24);
-    const sub = groupSubtitle(g) + (g.repeat ? `  ·  ×${g.repeat.count}` : '');
+    const sub = collapsedSubtitle(g);
     p.text(sub, it.x + 12, it.y + 33, { font: `11px ${t.font}`, colour: s.overlay?.get(it.id) ? fg : t.muted }, it.w - 24);
   }
 
