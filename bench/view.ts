@@ -5,7 +5,9 @@
  * firstRenderMs: model posted -> first layout drawn; settledMs: until the background expansion
  * that follows it is drawn too.
  *
- *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
+ *   npm run bench:view -- MODEL [--screenshot out.png [--fit]] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
+ *
+ * --fit takes the screenshot with the whole graph in view (default: the start view).
  *
  * --constants draws Constant nodes too (hidden by default, as in the view's default).
  *
@@ -29,7 +31,7 @@ const ORIGIN = 'http://edgewise.test';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface Args { overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
+interface Args { fit?: boolean; overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { model: 'bench/models/transformer_100x64.onnx', expandAll: false, light: false, fpsSeconds: 3 };
@@ -39,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--expand-all') a.expandAll = true;
     else if (x === '--light') a.light = true;
     else if (x === '--constants') a.constants = true;
+    else if (x === '--fit') a.fit = true;
     else if (x === '--overlay') a.overlay = argv[++i];
     else if (x === '--select') a.select = argv[++i];
     else if (x === '--fps-seconds') a.fpsSeconds = Number(argv[++i]);
@@ -144,7 +147,7 @@ async function main(): Promise<void> {
     process.stderr.write(`pan/zoom: ${JSON.stringify(fps)}\n`);
 
     if (args.screenshot) {
-      await page.evaluate('globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
+      await page.evaluate(args.fit ? 'globalThis.edgewise.viewport.fit()' : 'globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
       if (args.select) await selectOp(page, args.select);
       if (args.overlay) await page.evaluate(`globalThis.edgewise.setOverlay(${JSON.stringify(args.overlay)})`);
       await page.waitForTimeout(400);
