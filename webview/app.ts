@@ -24,7 +24,7 @@ import { bindInput } from './input';
 /** Groups start collapsed once more than this many items would be drawn... */
 const VISIBLE_BUDGET = 400;
 /** ...but the first layout draws at most this many (it is fast); more open right after it. */
-const FIRST_BUDGET = 150;
+const FIRST_BUDGET = 100;
 /** After this long a layout shows "still laying out… cancel". */
 const SLOW_LAYOUT_MS = 1500;
 

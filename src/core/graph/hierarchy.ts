@@ -47,7 +47,7 @@ export interface HierarchyOptions {
 export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {}): Hierarchy {
   const include = options.include ?? (() => true);
   const maxChildren = options.maxChildren ?? 250;
-  const partSize = options.partSize ?? Math.min(120, Math.max(1, Math.floor(maxChildren * 0.7)));
+  const partSize = options.partSize ?? Math.min(80, Math.max(1, Math.floor(maxChildren * 0.7)));
   const groups = new Map<string, ViewGroup>();
   const root = newGroup('', '', null, 0);
   groups.set('', root);
