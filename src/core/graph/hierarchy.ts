@@ -116,6 +116,9 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
   const groupOf: (string | undefined)[] = new Array(graph.nodes.length);
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => { for (const o of n.outputs) if (o) producer.set(o, i); });
+  const nodeKeys: (string | undefined)[] = new Array(graph.nodes.length);
+  let total = 0;
+  for (const x of groupOfCount(groups)) total += x;
   const finish = (g: ViewGroup, depth: number): number[] => {
     g.depth = depth;
     for (const i of g.nodes) groupOf[i] = g.id;
@@ -129,7 +132,8 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
     all.sort((a, b) => a - b);
     g.size = all.length;
     g.weightBytes = all.reduce((s, i) => s + graph.nodes[i].weightBytes, 0);
-    g.signature = signature(graph, g, groups, all, producer);
+    // Copies are disjoint, so a group holding over half the nodes has none: skip its (long) signature.
+    g.signature = all.length * 2 > total ? `unique:${g.id}` : signature(graph, g, groups, all, producer, nodeKeys);
     return all;
   };
   finish(root, 0);
@@ -183,6 +187,11 @@ export function cutPoints(graph: ViewGraph, members: number[], consumers: Map<st
   return starts;
 }
 
+/** Direct member counts of every group (their sum is the number of included nodes). */
+function groupOfCount(groups: Map<string, ViewGroup>): number[] {
+  return [...groups.values()].map((g) => g.nodes.length);
+}
+
 function newGroup(id: string, label: string, parent: string | null, depth: number): ViewGroup {
   return { id, label, parent, depth, groups: [], nodes: [], size: 0, weightBytes: 0, signature: '' };
 }
@@ -209,7 +218,7 @@ function removeSubtree(groups: Map<string, ViewGroup>, g: ViewGroup): void {
  * shapes, with inputs as positions of their producers inside the group (or 'x' for outside),
  * followed by the nesting of child groups. Names do not enter, so copies of a block match.
  */
-function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup>, all: number[], producer: Map<string, number>): string {
+function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup>, all: number[], producer: Map<string, number>, nodeKeys: (string | undefined)[]): string {
   const local = new Map<number, number>();
   all.forEach((n, k) => local.set(n, k));
   const parts: string[] = [];
@@ -223,7 +232,8 @@ function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup
       const w = n.weights.find((x) => x.name === v);
       return w ? `w${w.dtype}${w.shape?.join('x')}` : 'x';
     });
-    parts.push(`${n.domain}:${n.opType}(${ins.join(',')})${n.attributes.map((a) => a.name + '=' + a.value).join(';')}`);
+    const key = (nodeKeys[i] ??= `${n.domain}:${n.opType}|${n.attributes.map((a) => a.name + '=' + a.value).join(';')}`);
+    parts.push(`${key}(${ins.join(',')})`);
   }
   parts.push('|' + g.groups.map((c) => groups.get(c)!.signature).join(','));
   return hash(parts.join('\n'));
