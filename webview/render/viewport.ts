@@ -6,6 +6,9 @@ import type { DrawState, Scene } from './scene';
 import { RasterCache } from './raster';
 import type { Theme } from './theme';
 
+/** Far enough out to fit a 10,000-node model expanded (hundreds of thousands of pixels tall). */
+const MIN_SCALE = 0.001;
+
 export interface ViewportState {
   selected: string | null;
   highlighted: ReadonlySet<string>;
@@ -97,7 +100,7 @@ export class Viewport {
   }
 
   zoomAt(px: number, py: number, factor: number): void {
-    const s = clamp(this.scale * factor, 0.01, 4);
+    const s = clamp(this.scale * factor, MIN_SCALE, 4);
     this.tx = px - ((px - this.tx) * s) / this.scale;
     this.ty = py - ((py - this.ty) * s) / this.scale;
     this.scale = s;
@@ -113,7 +116,7 @@ export class Viewport {
   fit(box?: Box, maxScale = 1.2): void {
     const b = box ?? (this.scene ? { x: 0, y: 0, w: this.scene.width, h: this.scene.height } : null);
     if (!b) return;
-    const s = clamp(Math.min((this.width - 40) / Math.max(b.w, 1), (this.height - 40) / Math.max(b.h, 1)), 0.01, maxScale);
+    const s = clamp(Math.min((this.width - 40) / Math.max(b.w, 1), (this.height - 40) / Math.max(b.h, 1)), MIN_SCALE, maxScale);
     this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, false);
   }
 
