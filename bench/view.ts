@@ -183,7 +183,8 @@ async function servePage(page: Page, dist: string, light: boolean): Promise<void
   const html = renderWebviewHtml({
     scriptUri: `${ORIGIN}/webview.js`, layoutWorkerUri: `${ORIGIN}/layout-worker.js`, styleUri: `${ORIGIN}/webview.css`,
     codiconsUri: `${ORIGIN}/codicons/codicon.css`, cspSource: ORIGIN, nonce, title: 'Edgewise bench',
-  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`);
+  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)
+    .replace('</head>', `<style nonce="${nonce}">${themeVariables(light)}</style></head>`);
   const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
   await page.route(`${ORIGIN}/**`, async (route) => {
     const rel = new URL(route.request().url()).pathname;
@@ -194,7 +195,21 @@ async function servePage(page: Page, dist: string, light: boolean): Promise<void
   });
 }
 
-/** Frames per second while a script pans and zooms: zoomed out, zooming in, then panning at reading zoom. */
+/** A few of the colour variables VS Code sets on a webview, from its Light+/Dark+ themes. */
+function themeVariables(light: boolean): string {
+  const vars: Record<string, [string, string]> = {
+    'editor-background': ['#ffffff', '#1e1e1e'], 'editor-foreground': ['#3b3b3b', '#cccccc'], foreground: ['#3b3b3b', '#cccccc'],
+    descriptionForeground: ['#717171', '#9d9d9d'], 'sideBar-background': ['#f8f8f8', '#181818'], 'panel-border': ['#e5e5e5', '#2b2b2b'],
+    'editorWidget-background': ['#f8f8f8', '#202020'], 'editorWidget-border': ['#c8c8c8', '#454545'], 'textLink-foreground': ['#005fb8', '#4daafc'],
+    'dropdown-background': ['#ffffff', '#313131'], 'dropdown-foreground': ['#3b3b3b', '#cccccc'], 'dropdown-border': ['#cecece', '#3c3c3c'],
+    'badge-background': ['#cccccc', '#616161'], 'badge-foreground': ['#3b3b3b', '#f8f8f8'],
+    'input-background': ['#ffffff', '#313131'], 'input-foreground': ['#3b3b3b', '#cccccc'], 'input-border': ['#cecece', '#3c3c3c'],
+    'icon-foreground': ['#3b3b3b', '#cccccc'], 'panelTitle-activeForeground': ['#3b3b3b', '#e7e7e7'],
+    'panelTitle-inactiveForeground': ['#3b3b3b99', '#9d9d9d'], 'panelTitle-activeBorder': ['#005fb8', '#0078d4'],
+  };
+  return `body{${Object.entries(vars).map(([k, [l, d]]) => `--vscode-${k}:${light ? l : d}`).join(';')}}`;
+}
+
 /** Frames per second while a script pans and zooms: zoomed out, zooming in, then panning at reading zoom. */
 async function measureFps(page: Page, seconds: number): Promise<{ overall: number; phases: Record<string, number>; drawP95: number }> {
   // A string, so the bundler's helpers do not leak into the page.
