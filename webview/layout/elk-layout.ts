@@ -137,7 +137,7 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
   const pad = isRoot ? 24 : GROUP_PAD;
   const graph: ElkNode = {
     id: 'root',
-    layoutOptions: { ...BASE_OPTIONS, ...extra, 'elk.direction': dir, 'elk.padding': `[top=${top},left=${pad},bottom=${pad},right=${pad}]` },
+    layoutOptions: { ...BASE_OPTIONS, ...placement(subs), ...extra, 'elk.direction': dir, 'elk.padding': `[top=${top},left=${pad},bottom=${pad},right=${pad}]` },
     children,
     edges,
   };
@@ -177,6 +177,16 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
   // The title is the leftmost box of the first layer: moving it to the left border keeps it clear.
   const titleBox = t ? { x: pad, y: t.y ?? 0, w: t.width ?? 0, h: t.height ?? 0 } : null;
   return { w, h, items, edges: edgePoints, inPorts, outPorts, title: titleBox };
+}
+
+/**
+ * A chain of expanded blocks (encoder layers) with straightened edges drifts sideways by the
+ * offset between each block's in- and out-port, layer after layer; centring nodes stops it.
+ */
+function placement(subs: (Relative | undefined)[]): Record<string, string> {
+  let open = 0;
+  for (const s of subs) if (s) open++;
+  return open >= 3 ? { 'elk.layered.nodePlacement.strategy': 'SIMPLE' } : {};
 }
 
 function port(id: string, x: number, y: number, side: string): ElkPort {
