@@ -251,7 +251,7 @@ async function selectOp(page: Page, op: string): Promise<void> {
       const n = app.frame.graph.nodes[leaf.index];
       if (n.weightBytes > bytes) { bytes = n.weightBytes; best = leaf.id; }
     }
-    if (best) app.select(best, false);
+    if (best) app.select(best, true);
   })()`);
 }
 

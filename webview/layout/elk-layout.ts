@@ -180,13 +180,13 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
 }
 
 /**
- * A chain of expanded blocks (encoder layers) with straightened edges drifts sideways by the
+ * A long chain of expanded blocks (encoder layers) with straightened edges drifts sideways by the
  * offset between each block's in- and out-port, layer after layer; centring nodes stops it.
  */
 function placement(subs: (Relative | undefined)[]): Record<string, string> {
   let open = 0;
   for (const s of subs) if (s) open++;
-  return open >= 3 ? { 'elk.layered.nodePlacement.strategy': 'SIMPLE' } : {};
+  return open >= 8 ? { 'elk.layered.nodePlacement.strategy': 'SIMPLE' } : {};
 }
 
 function port(id: string, x: number, y: number, side: string): ElkPort {
