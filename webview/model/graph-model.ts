@@ -246,7 +246,8 @@ export function collapsedSubtitle(g: ViewGroup): string {
 
 /** The subtitle of an expanded group's title. */
 export function openSubtitle(g: ViewGroup): string {
-  return groupSubtitle(g) + (g.repeat ? ` · ${g.repeat.index + 1} of ${g.repeat.count} identical` : '');
+  // Parts of a flat graph look alike by chance: saying so would only widen the title.
+  return groupSubtitle(g) + (g.repeat && !g.part ? ` · ${g.repeat.index + 1} of ${g.repeat.count} identical` : '');
 }
 
 function bytesShort(b: number): string {
