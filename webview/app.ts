@@ -132,6 +132,9 @@ export class App {
   }
 
   load(file: string, graph: ViewGraph, summary: ModelSummary): void {
+    // A file fixed on disk after an error reloads here: the old error must go.
+    this.message.hidden = true;
+    clear(this.message);
     this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
     this.file = file;
     this.summary = summary;
