@@ -13,7 +13,16 @@ import { encodeModelProto } from '../src/core/onnx/codec';
 import type { Model } from '../src/core/onnx/model';
 import { channelPrune } from '../src/core/passes/prune/channel';
 import { magnitudePrune } from '../src/core/passes/prune/magnitude';
-import { loadEvalSet, top1Accuracy, type EvalSet } from '../src/core/runtime/top1';
+import { evaluateModel } from '../src/core/analysis/accuracy';
+import { ArrayDataset, batchLimit, loadDataset, modelInputs, sampleShape, type Dataset } from '../src/core/runtime/data';
+import { loadLabels } from '../src/core/runtime/data-labels';
+
+interface EvalSet { data: Dataset; labels: Int32Array }
+
+/** Top-1 of an in-memory model, one thread. */
+async function top1Accuracy(model: Model, set: EvalSet): Promise<number> {
+  return (await evaluateModel(model, set.data, set.labels, { threads: 1 })).accuracy!.top1;
+}
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string, fallback?: string) => {
@@ -29,9 +38,10 @@ const row = (target: string, measured: string, verdict: string) => {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const ok = (b: boolean) => (b ? 'MET' : 'NOT MET');
 const bytes = (m: Model) => encodeModelProto(m.proto);
+const BATCH = 100;
 
-/** The Fashion-MNIST test split from Debian's dataset-fashion-mnist (gzipped IDX). */
-function fashionMnistTest(): EvalSet | undefined {
+/** The Fashion-MNIST test split from Debian's dataset-fashion-mnist (gzipped IDX), shaped for `model`. */
+function fashionMnistTest(model: Model): EvalSet | undefined {
   const dir = '/usr/share/datasets/fashion-mnist';
   const imgFile = path.join(dir, 't10k-images-idx3-ubyte.gz');
   if (!fs.existsSync(imgFile)) return undefined;
@@ -40,7 +50,10 @@ function fashionMnistTest(): EvalSet | undefined {
   if (img.readUInt32BE(0) !== 0x803 || lab.readUInt32BE(0) !== 0x801) throw new Error(`${dir}: not IDX files`);
   const n = img.readUInt32BE(4);
   const pixels = img.subarray(16, 16 + n * 784);
-  return { samples: Float32Array.from(pixels, (v) => v / 255), perSample: 784, labels: Array.from(lab.subarray(8, 8 + n)) };
+  const specs = modelInputs(model);
+  const sample = sampleShape(specs[0], [28, 28], imgFile);
+  const data = new ArrayDataset(`fashion-mnist t10k: ${n} samples`, n, false, batchLimit(specs, BATCH), [{ spec: specs[0], sample, data: Float32Array.from(pixels, (v) => v / 255) }]);
+  return { data, labels: Int32Array.from(lab.subarray(8, 8 + n)) };
 }
 
 /** p50 latency of both models at 1 thread, in alternating rounds so machine noise hits both alike. */
@@ -105,18 +118,19 @@ async function main(): Promise<void> {
   const ch = channelPrune(cnn, { sparsity: 0.3 });
   const ratio = ch.report.paramsAfter / ch.report.paramsBefore;
   row('fmnist CNN channel 30%: parameters down >= 40%', `${ch.report.paramsBefore} -> ${ch.report.paramsAfter} (down ${pct(1 - ratio)})`, ok(ratio <= 0.6));
-  const train1k = loadEvalSet(path.join(fixtures, 'fmnist_train1k_u8.npy'), path.join(fixtures, 'fmnist_train1k_labels.npy'));
-  const [b1, a1] = [await top1Accuracy(bytes(cnn), train1k), await top1Accuracy(bytes(ch.model), train1k)];
+  const train1kData = await loadDataset(cnn, path.join(fixtures, 'fmnist_train1k_u8.npy'), { scale: 1 / 255, batch: BATCH });
+  const train1k: EvalSet = { data: train1kData, labels: loadLabels(path.join(fixtures, 'fmnist_train1k_labels.npy'), train1kData.count) };
+  const [b1, a1] = [await top1Accuracy(cnn, train1k), await top1Accuracy(ch.model, train1k)];
   row('fmnist CNN channel 30%: top-1, 1k train samples', `${pct(b1)} -> ${pct(a1)} (no fine-tuning)`, 'reported');
-  const test10k = fashionMnistTest();
+  const test10k = fashionMnistTest(cnn);
   if (test10k) {
-    const [b2, a2] = [await top1Accuracy(bytes(cnn), test10k), await top1Accuracy(bytes(ch.model), test10k)];
+    const [b2, a2] = [await top1Accuracy(cnn, test10k), await top1Accuracy(ch.model, test10k)];
     row('fmnist CNN channel 30%: top-1, 10k test split', `${pct(b2)} -> ${pct(a2)} (no fine-tuning)`, 'reported');
   } else row('fmnist CNN channel 30%: top-1, 10k test split', 'dataset-fashion-mnist not installed', 'SKIPPED');
 
   const keepFirst = channelPrune(cnn, { sparsity: 0.3, exclude: ['/0/Conv'], measureSizes: false });
   const kr = keepFirst.report.paramsAfter / keepFirst.report.paramsBefore;
-  const [b3, a3] = [await top1Accuracy(bytes(cnn), test10k ?? train1k), await top1Accuracy(bytes(keepFirst.model), test10k ?? train1k)];
+  const [b3, a3] = [await top1Accuracy(cnn, test10k ?? train1k), await top1Accuracy(keepFirst.model, test10k ?? train1k)];
   row(`fmnist CNN channel 30%, first conv excluded: params, top-1 ${test10k ? '10k test' : '1k train'}`, `down ${pct(1 - kr)}; ${pct(b3)} -> ${pct(a3)}`, 'reported');
 
   // 2. resnet18, 30% of channels: latency side by side.
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
   const r = mg.report;
   row('fmnist CNN magnitude 50%: >= half of prunable weights zero', `${pct(r.zeroParams / r.prunableParams)} of ${r.prunableParams}`, ok(r.zeroParams / r.prunableParams >= 0.5));
   row('fmnist CNN magnitude 50%: gzip size down', `${r.sizeBefore!.gzipBytes} -> ${r.sizeAfter!.gzipBytes} bytes (${pct(r.sizeAfter!.gzipBytes / r.sizeBefore!.gzipBytes)}); file ${r.sizeBefore!.bytes} -> ${r.sizeAfter!.bytes}`, ok(r.sizeAfter!.gzipBytes < r.sizeBefore!.gzipBytes));
-  const [mb, ma] = [await top1Accuracy(bytes(cnn), test10k ?? train1k), await top1Accuracy(bytes(mg.model), test10k ?? train1k)];
+  const [mb, ma] = [await top1Accuracy(cnn, test10k ?? train1k), await top1Accuracy(mg.model, test10k ?? train1k)];
   row(`fmnist CNN magnitude 50%: top-1, ${test10k ? '10k test split' : '1k train samples'}`, `${pct(mb)} -> ${pct(ma)}`, 'reported');
   if (resnetFile) {
     const resnet = loadModel(resnetFile);

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, saveModel, siblingPath } from './onnx/io';
-import { encodeModelProto } from './onnx/codec';
 import type { Model } from './onnx/model';
+import { evaluateModel } from './analysis/accuracy';
 import { magnitudePruneAsync, type MagnitudeReport } from './passes/prune/magnitude';
 import { channelPruneAsync, type ChannelReport } from './passes/prune/channel';
 import { PruneError } from './passes/prune/common';
-import { loadEvalSet, top1Accuracy, type EvalSet } from './runtime/top1';
+import { loadDataset, type Dataset, type Preprocess } from './runtime/data';
+import { loadLabels } from './runtime/data-labels';
+import { readNpyHeader } from './runtime/npy';
 
 export type PruneMethod = 'magnitude' | 'channel';
 
@@ -25,9 +27,15 @@ export interface PruneJobOptions {
   out?: string;
   /** Allow replacing an existing output file (never the input). */
   force?: boolean;
-  /** Evaluation samples (.npy) and integer labels (.npy): top-1 before and after. */
+  /** Evaluation samples (.npy, folder of .npy or images) and integer labels (.npy or text): top-1 before and after. */
   evalData?: string;
   labels?: string;
+  /** Preprocessing of the evaluation samples; uint8 .npy samples default to scale 1/255, like images. */
+  preprocess?: Preprocess;
+  /** Largest evaluation batch for a symbolic batch dimension (default 32). */
+  batch?: number;
+  /** ONNX Runtime intra-op threads for the evaluation (default 1). */
+  threads?: number;
   /** Channel + eval: also measure each pruned group alone (one extra prune and evaluation each). Default true. */
   perGroup?: boolean;
   signal?: AbortSignal;
@@ -76,7 +84,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   const model = loadModel(input);
   const names = new Set(model.graph.nodes.map((n) => n.name));
   for (const e of o.exclude ?? []) if (!names.has(e)) throw new PruneError(`${input}: no node is named '${e}' (excluded nodes go by node name)`);
-  const evalSet = o.evalData && o.labels ? loadEvalSet(o.evalData, o.labels) : undefined;
+  const evalSet = o.evalData && o.labels ? await loadEvalSet(model, o.evalData, o.labels, o) : undefined;
 
   progress(`pruning ${path.basename(input)} (${o.method}, sparsity ${o.sparsity})`, 0);
   const onProgress = (m: string, f: number) => progress(m, f * 0.5);
@@ -84,7 +92,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   const result = o.method === 'magnitude'
     ? await magnitudePruneAsync(model, { sparsity: o.sparsity, scope: o.scope, skipFirstLast: !o.allLayers, exclude: o.exclude, onProgress, signal: o.signal })
     : await channelPruneAsync(model, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onProgress, signal: o.signal, measureSizes: false });
-  const evaluation = evalSet ? await evaluate(model, result.model, result.report, evalSet, o) : undefined;
+  const evaluation = evalSet ? await evaluate(input, model, result.model, result.report, evalSet, o) : undefined;
   // Let a pending cancellation arrive before anything is written.
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (o.signal?.aborted) throw new PruneError('cancelled; nothing was written');
@@ -98,18 +106,33 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   };
 }
 
-async function evaluate(original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet, o: PruneJobOptions): Promise<PruneEvaluation> {
+interface EvalSet { data: Dataset; labels: Int32Array }
+
+async function loadEvalSet(model: Model, dataFile: string, labelsFile: string, o: PruneJobOptions): Promise<EvalSet> {
+  const scale = o.preprocess?.scale ?? (isUint8Npy(dataFile) ? 1 / 255 : undefined);
+  const data = await loadDataset(model, dataFile, { ...o.preprocess, scale, batch: o.batch });
+  return { data, labels: loadLabels(labelsFile, data.count) };
+}
+
+function isUint8Npy(file: string): boolean {
+  return file.toLowerCase().endsWith('.npy') && fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true && readNpyHeader(file).dtype === 'uint8';
+}
+
+async function evaluate(input: string, original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet, o: PruneJobOptions): Promise<PruneEvaluation> {
   const progress = o.progress ?? (() => {});
-  progress(`evaluating on ${set.labels.length} samples`, 0.5);
-  const top1Before = await top1Accuracy(encodeModelProto(original.proto), set, o.signal);
-  const top1After = await top1Accuracy(encodeModelProto(pruned.proto), set, o.signal);
-  const ev: PruneEvaluation = { samples: set.labels.length, top1Before, top1After };
+  const run = { signal: o.signal, threads: o.threads ?? 1 };
+  const accuracy = async (m: string | Model) => (await evaluateModel(m, set.data, set.labels, run)).accuracy!;
+  const top1 = async (m: string | Model) => (await accuracy(m)).top1;
+  progress(`evaluating on ${set.data.count} samples`, 0.5);
+  // The original runs from its file; pruned models exist only in memory.
+  const before = await accuracy(input);
+  const ev: PruneEvaluation = { samples: before.samples, top1Before: before.top1, top1After: await top1(pruned) };
   if (report.method === 'channel' && o.perGroup !== false) {
     ev.perGroup = [];
     for (const [i, g] of report.pruned.entries()) {
       progress(`evaluating group ${g.id} (${g.sources.join(', ')}) alone`, 0.6 + (0.35 * i) / report.pruned.length);
       const one = await channelPruneAsync(original, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onlyGroups: [g.id], measureSizes: false, signal: o.signal });
-      ev.perGroup.push({ id: g.id, sources: g.sources, removed: g.removed, top1: await top1Accuracy(encodeModelProto(one.model.proto), set, o.signal) });
+      ev.perGroup.push({ id: g.id, sources: g.sources, removed: g.removed, top1: await top1(one.model) });
     }
   }
   return ev;

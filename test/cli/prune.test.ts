@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, type CliIo } from '../../src/cli/command';
 import { prune } from '../../src/cli/commands/prune';
+import { encodeNpy, readNpy } from '../../src/core/runtime/npy';
 import { FIXTURES } from '../core/passes/prune/helpers';
 
 function io(signal = new AbortController().signal) {
@@ -35,6 +36,25 @@ describe('cli prune', () => {
     assert.equal(result.evaluation.perGroup.length, 3);
     await assert.rejects(prune.run(parse(prune, [model, ...args]), io().cli), /already exists; pass --force/);
     assert.equal(await prune.run(parse(prune, [model, ...args, '--force']), io().cli), 0);
+  });
+
+  it('takes the shared data options: uint8 .npy defaults to 1/255, float .npy and text labels with --scale agree', async () => {
+    const u8 = path.join(FIXTURES, 'fmnist_train1k_u8.npy');
+    const x = readNpy(u8);
+    const f32 = path.join(dir, 'x.npy');
+    fs.writeFileSync(f32, encodeNpy({ dtype: 'float32', shape: x.shape, data: Float32Array.from(x.data as Uint8Array) }));
+    const labels = path.join(dir, 'y.txt');
+    fs.writeFileSync(labels, Array.from(readNpy(path.join(FIXTURES, 'fmnist_train1k_labels.npy')).data as BigInt64Array, String).join('\n'));
+    const top1 = async (extra: string[]) => {
+      const a = io();
+      assert.equal(await prune.run(parse(prune, [model, '--method', 'magnitude', '--sparsity', '0.5', '--json', '--force', '--labels', labels, ...extra]), a.cli), 0);
+      return JSON.parse(a.out.join('')).evaluation;
+    };
+    const byDefault = await top1(['--eval', u8]);
+    assert.ok(byDefault.top1Before > 0.8, `top-1 ${byDefault.top1Before}`);
+    assert.equal(byDefault.samples, 1000);
+    assert.deepEqual(await top1(['--eval', f32, '--scale', '1/255', '--batch', '64']), byDefault);
+    await assert.rejects(prune.run(parse(prune, [model, '--method', 'magnitude', '--sparsity', '0.5', '--eval', u8, '--labels', labels, '--scale', 'x']), io().cli), /--scale must be a number/);
   });
 
   it('rejects bad arguments with one line and writes nothing, also when cancelled', async () => {

@@ -2,6 +2,10 @@ import * as path from 'node:path';
 import { PruneError } from '../../core/passes/prune/common';
 import { runPruneJob, type PruneJobResult } from '../../core/prune-job';
 import { CliError, flag, num, str, strs, type Command } from '../command';
+import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
+
+// Evaluation always has data, so the random-sample count does not apply.
+const { samples: _randomOnly, ...EVAL_DATA_OPTIONS } = DATA_OPTIONS;
 
 const USAGE = `usage: edgewise prune MODEL --method magnitude|channel --sparsity S [options]
 
@@ -20,9 +24,14 @@ options:
   --all-layers         magnitude: also prune the first and last layers (kept dense by default)
   --norm l1|l2         channel: importance norm (default l1)
   --exclude-node NAME  leave this node alone (repeatable)
-  --eval X.npy --labels Y.npy
-                       report top-1 accuracy before and after (uint8 X is scaled to [0, 1]);
-                       channel pruning also measures each pruned group's own effect
+  --eval X --labels Y  report top-1 accuracy before and after; X: a .npy file, a folder of .npy
+                       files or of PNG/JPEG images; Y: integer labels (.npy or text, one per line).
+                       Channel pruning also measures each pruned group's own effect
+  --scale S            multiply X first (e.g. 1/255; uint8 .npy and images default to 1/255)
+  --mean M[,M..]       subtract per channel, then --std S[,S..] divide per channel
+  --layout NCHW|NHWC   --resize HxW   image layout and size (default: from the model's input)
+  --batch N            samples per run for a symbolic batch dimension (default 32)
+  --threads N          ONNX Runtime intra-op threads for the evaluation (default 1)
   --no-group-eval      channel + --eval: skip the per-group measurement (one evaluation per group)
   --out PATH           output file (default: MODEL.pruned.onnx beside MODEL)
   --force              overwrite an existing output file
@@ -46,6 +55,7 @@ export const prune: Command = {
     out: { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...EVAL_DATA_OPTIONS,
   },
   async run(args, io) {
     const file = args.positionals[0];
@@ -58,11 +68,13 @@ export const prune: Command = {
     const norm = str(args, 'norm') ?? 'l1';
     if (norm !== 'l1' && norm !== 'l2') throw new CliError(`--norm must be 'l1' or 'l2', got '${norm}'`, 2);
     if (!!str(args, 'eval') !== !!str(args, 'labels')) throw new CliError('--eval and --labels go together', 2);
+    const data = dataOptions(args, (m) => io.err(m));
+    const preprocess = { scale: data.scale, mean: data.mean, std: data.std, layout: data.layout, resize: data.resize };
     try {
       const result = await runPruneJob(path.resolve(file), {
         method, sparsity, norm, scope: flag(args, 'per-layer') ? 'per-layer' : 'global', allLayers: flag(args, 'all-layers'),
         exclude: strs(args, 'exclude-node'), out: str(args, 'out'), force: flag(args, 'force'),
-        evalData: str(args, 'eval'), labels: str(args, 'labels'), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
+        evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess, batch: data.batch, threads: threadsOption(args), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
       });
       if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
       else io.out(describe(result));

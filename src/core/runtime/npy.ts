@@ -18,8 +18,10 @@ const CTORS: Record<string, { new (b: ArrayBufferLike, o: number, n: number): Np
   int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
 };
 
-/** Parses .npy (format versions 1-3, little-endian, C order). Errors name the file and the problem. */
-export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+interface NpyHeader { dtype: DType; shape: number[]; offset: number }
+
+/** The header of a .npy file: `bytes` need only hold the magic and the header itself. */
+function parseHeader(bytes: Uint8Array, file: string): NpyHeader {
   const fail = (why: string): never => { throw new Error(`${file}: ${why}`); };
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') fail('not a .npy file (bad magic)');
   const major = bytes[6];
@@ -35,9 +37,15 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   if (fortran) fail('Fortran-order arrays are not supported; save with np.ascontiguousarray');
   const dtype = DESCR[descr!] ?? fail(`unsupported dtype '${descr}' (little-endian numeric types only)`);
   const shape = shapeText!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  return { dtype, shape, offset: start + headerLen };
+}
+
+/** Parses .npy (format versions 1-3, little-endian, C order). Errors name the file and the problem. */
+export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
+  const fail = (why: string): never => { throw new Error(`${file}: ${why}`); };
+  const { dtype, shape, offset } = parseHeader(bytes, file);
   const count = shape.reduce((a, b) => a * b, 1);
   const Ctor = CTORS[dtype];
-  const offset = start + headerLen;
   const need = count * Ctor.BYTES_PER_ELEMENT;
   if (bytes.length - offset < need) fail(`holds ${bytes.length - offset} data bytes, shape [${shape}] needs ${need}`);
   const abs = bytes.byteOffset + offset;
@@ -47,15 +55,36 @@ export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
   return { dtype, shape, data };
 }
 
+function unreadable(file: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+}
+
 export function readNpy(file: string): NpyArray {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+    throw unreadable(file, e);
   }
   return parseNpy(bytes, file);
+}
+
+/** A .npy file's dtype and shape, reading only its header. */
+export function readNpyHeader(file: string): { dtype: DType; shape: number[] } {
+  let fd: number;
+  try { fd = fs.openSync(file, 'r'); } catch (e) { throw unreadable(file, e); }
+  try {
+    const head = Buffer.alloc(12);
+    fs.readSync(fd, head, 0, 12, 0);
+    const len = head[6] === 1 ? head.readUInt16LE(8) + 10 : head.readUInt32LE(8) + 12;
+    const bytes = Buffer.alloc(Math.min(len, 1 << 20));
+    const got = fs.readSync(fd, bytes, 0, bytes.length, 0);
+    const { dtype, shape } = parseHeader(bytes.subarray(0, got), file);
+    return { dtype, shape };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 const DESCR_OF: Partial<Record<DType, string>> = Object.fromEntries(Object.entries(DESCR).map(([k, v]) => [v, k]));

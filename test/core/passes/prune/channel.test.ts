@@ -10,7 +10,7 @@ import { analyzeChannelGroups } from '../../../../src/core/passes/prune/groups';
 import { resolveConstant } from '../../../../src/core/passes/prune/constants';
 import { PruneError } from '../../../../src/core/passes/prune/common';
 import { valueInfoToTensor } from '../../../../src/core/graph/onnx-view';
-import { buildModel, filled, FIXTURES, fmnist1k, modelBytes, onnxCheckerError, randomFloats, runOnce, top1, weight } from './helpers';
+import { buildModel, filled, FIXTURES, fmnistTop1, modelBytes, onnxCheckerError, randomFloats, runOnce, weight } from './helpers';
 
 const CNN = path.join(FIXTURES, 'fmnist_cnn.onnx');
 
@@ -85,9 +85,8 @@ describe('prune/channel', () => {
     const io = (m: Model) => [...m.proto.graph!.input, ...m.proto.graph!.output].map(valueInfoToTensor);
     assert.deepEqual(io(pruned), io(model), 'inputs and outputs unchanged (names, types and shapes)');
     assert.ok(report.sizeAfter!.bytes < report.sizeBefore!.bytes * 0.6);
-    const { images, labels } = fmnist1k();
-    const before = await top1(modelBytes(model), images, labels);
-    const after = await top1(modelBytes(pruned), images, labels);
+    const before = await fmnistTop1(model);
+    const after = await fmnistTop1(pruned);
     console.log(`      channel 30%: params ${report.paramsBefore} -> ${report.paramsAfter} (${(ratio * 100).toFixed(1)}%), top-1 on 1k ${before.toFixed(3)} -> ${after.toFixed(3)}`);
     assert.ok(after > 0.1, 'still better than chance without fine-tuning');
   });

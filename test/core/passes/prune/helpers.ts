@@ -6,7 +6,9 @@ import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type Node
 import { encodeModelProto } from '../../../../src/core/onnx/codec';
 import { Model } from '../../../../src/core/onnx/model';
 import { makeTensor } from '../../../../src/core/onnx/build';
-import { readNpy } from '../../../../src/core/runtime/npy';
+import { evaluateModel } from '../../../../src/core/analysis/accuracy';
+import { loadDataset } from '../../../../src/core/runtime/data';
+import { loadLabels } from '../../../../src/core/runtime/data-labels';
 
 export const FIXTURES = path.join(__dirname, '../../../fixtures');
 
@@ -24,35 +26,11 @@ export function modelBytes(m: Model): Uint8Array {
   return encodeModelProto(m.proto);
 }
 
-/** Fashion-MNIST 1k training images as float32 [N,1,28,28] in [0,1], and their labels. */
-export function fmnist1k(): { images: Float32Array; labels: number[]; count: number } {
-  const x = readNpy(path.join(FIXTURES, 'fmnist_train1k_u8.npy'));
-  const y = readNpy(path.join(FIXTURES, 'fmnist_train1k_labels.npy'));
-  const u8 = x.data as Uint8Array;
-  const images = new Float32Array(u8.length);
-  for (let i = 0; i < u8.length; i++) images[i] = u8[i] / 255;
-  return { images, labels: Array.from(y.data as BigInt64Array, Number), count: x.shape[0] };
-}
-
-/** Top-1 accuracy of a classifier with input [N,1,28,28] in batches. */
-export async function top1(bytes: Uint8Array, images: Float32Array, labels: number[], batch = 250): Promise<number> {
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
-  let right = 0;
-  const per = 28 * 28;
-  for (let b = 0; b < labels.length; b += batch) {
-    const n = Math.min(batch, labels.length - b);
-    const input = new ort.Tensor('float32', images.subarray(b * per, (b + n) * per), [n, 1, 28, 28]);
-    const out = (await s.run({ [s.inputNames[0]]: input }))[s.outputNames[0]];
-    const logits = out.data as Float32Array;
-    const classes = out.dims[1];
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-      if (best === labels[b + i]) right++;
-    }
-  }
-  await s.release();
-  return right / labels.length;
+/** Top-1 of a Fashion-MNIST classifier on the 1k training fixture (uint8 scaled to [0, 1]), through the shared evaluation. */
+export async function fmnistTop1(model: Model): Promise<number> {
+  const data = await loadDataset(model, path.join(FIXTURES, 'fmnist_train1k_u8.npy'), { scale: 1 / 255, batch: 250 });
+  const labels = loadLabels(path.join(FIXTURES, 'fmnist_train1k_labels.npy'), data.count);
+  return (await evaluateModel(model, data, labels, { threads: 1 })).accuracy!.top1;
 }
 
 /** Runs a model once on one float input; returns the first output's dims and data. */

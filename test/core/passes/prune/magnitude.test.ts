@@ -5,7 +5,7 @@ import { resolveConstant } from '../../../../src/core/passes/prune/constants';
 import { magnitudePrune } from '../../../../src/core/passes/prune/magnitude';
 import { PruneError } from '../../../../src/core/passes/prune/common';
 import { makeNode, makeValueInfo } from '../../../../src/core/onnx/build';
-import { buildModel, FIXTURES, fmnist1k, modelBytes, onnxCheckerError, top1 } from './helpers';
+import { buildModel, FIXTURES, modelBytes, onnxCheckerError, fmnistTop1 } from './helpers';
 
 const CNN = path.join(FIXTURES, 'fmnist_cnn.onnx');
 
@@ -38,9 +38,8 @@ describe('prune/magnitude', () => {
     // The input model is untouched.
     assert.equal(zerosIn(model, '7.weight').zeros, 0);
     assert.equal(onnxCheckerError(modelBytes(pruned)), '');
-    const { images, labels } = fmnist1k();
-    const before = await top1(modelBytes(model), images, labels);
-    const after = await top1(modelBytes(pruned), images, labels);
+    const before = await fmnistTop1(model);
+    const after = await fmnistTop1(pruned);
     console.log(`      magnitude 50%: top-1 on 1k ${before.toFixed(3)} -> ${after.toFixed(3)}, gzip ${report.sizeBefore!.gzipBytes} -> ${report.sizeAfter!.gzipBytes} bytes`);
   });
 
