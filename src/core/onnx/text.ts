@@ -219,7 +219,7 @@ class Printer {
     }
     const out: string[] = [];
     const isFloat = t.dataType === DataType.float32 || t.dataType === DataType.float64;
-    for (const v of data as ArrayLike<unknown>) {
+    for (const v of data as Iterable<unknown>) {
       if (typeof v === 'string') out.push(stringLiteral(v));
       else if (typeof v === 'bigint') out.push(String(v));
       else if (typeof v === 'number') {
