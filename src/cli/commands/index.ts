@@ -1,5 +1,6 @@
 import type { Command } from '../command';
+import { analyze } from './analyze';
 import { roundtrip } from './roundtrip';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [roundtrip];
+export const commands: Command[] = [analyze, roundtrip];

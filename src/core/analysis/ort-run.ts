@@ -5,7 +5,8 @@
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/model';
 import { encodeModelProto } from '../onnx/codec';
-import { makeValueInfo } from '../onnx/build';
+import { create } from '@bufbuild/protobuf';
+import { ValueInfoProtoSchema } from '../onnx/proto/onnx_pb';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -21,7 +22,8 @@ export function bytesWithOutputs(model: Model, extra: readonly string[]): Uint8A
   const had = new Set(outputs.map((o) => o.name));
   const added = extra.filter((n) => !had.has(n));
   const before = outputs.length;
-  for (const name of added) outputs.push(makeValueInfo(name, 'float32', undefined));
+  // Untyped: ORT infers the type, and a non-float tensor then fails at fetch with a clear message.
+  for (const name of added) outputs.push(create(ValueInfoProtoSchema, { name }));
   try {
     return encodeModelProto(model.proto);
   } finally {
