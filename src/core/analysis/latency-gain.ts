@@ -48,6 +48,41 @@ export function layerTimes(model: Model, nodeUs: Record<string, number>, layers:
   return out;
 }
 
+/** A profiled node as the benchmark reports it (ORT's name, and the model nodes it stands for). */
+export interface ProfiledNode {
+  name: string;
+  meanUs: number;
+  originalNodes?: string[];
+}
+
+const WEIGHTED = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul']);
+
+/**
+ * Per-node times (keyed by model node name or id) from a profile at any optimization level. A
+ * fused node's time goes to the weighted op among the nodes it stands for (a Conv+Clip fusion is
+ * the Conv's time), else is split evenly. ORT's QDQ fusions name the fused node after the original
+ * with a `_token_<n>` suffix; that name is mapped back when the profile gives no originals.
+ */
+export function profileNodeTimes(model: Model, profiled: readonly ProfiledNode[]): Record<string, number> {
+  const ids = nodeIds(model.graph.nodes);
+  const byKey = new Map<string, NodeProto>();
+  model.graph.nodes.forEach((n, i) => { byKey.set(ids[i], n); if (n.name) byKey.set(n.name, n); });
+  const keyOf = (n: NodeProto) => n.name || ids[model.graph.nodes.indexOf(n)];
+  const out: Record<string, number> = {};
+  for (const p of profiled) {
+    let originals = (p.originalNodes ?? []).map((o) => byKey.get(o)).filter((n): n is NodeProto => !!n);
+    if (!originals.length) {
+      const own = byKey.get(p.name) ?? byKey.get(p.name.replace(/_token_\d+$/, ''));
+      if (own) originals = [own];
+    }
+    if (!originals.length) continue;
+    const weighted = originals.filter((n) => WEIGHTED.has(n.opType));
+    const take = weighted.length ? weighted : originals;
+    for (const n of take) out[keyOf(n)] = (out[keyOf(n)] ?? 0) + p.meanUs / take.length;
+  }
+  return out;
+}
+
 /** Gains for every layer timed in both models, biggest saving first. */
 export function latencyGains(floatUs: Record<string, number>, int8Us: Record<string, number>): LayerLatency[] {
   return Object.keys(floatUs)
