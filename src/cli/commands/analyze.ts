@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { loadModel } from '../../core/onnx/io';
-import { tensorErrors, type TensorError } from '../../core/analysis/tensor-error';
-import { inferTensorMap } from '../../core/analysis/tensor-match';
+import type { TensorError } from '../../core/analysis/tensor-error';
+import { analyzePair } from '../../core/analysis/pair';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
-import { Scorer, type Score } from '../../core/analysis/scorer';
-import { diagnose, DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
+import type { Score } from '../../core/analysis/scorer';
+import { DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
 import { jsonDb } from '../../core/analysis/metrics';
 import { CliError, flag, num, str, type Command } from '../command';
 
@@ -40,16 +40,10 @@ Tensors are matched through the QDQ structure (DequantizeLinear(QuantizeLinear(t
     const labelsFile = str(args, 'labels');
     const labels = labelsFile ? npyLabels(path.resolve(labelsFile), samples) : undefined;
     if (labels && labels.length < samples) throw new CliError(`${labelsFile}: ${labels.length} labels for ${samples} samples`);
-    const map = inferTensorMap(floatModel, quantModel);
-    if (Object.keys(map).length === 0) throw new CliError(`${quantModel.label}: no tensor matches ${floatModel.label} (is it a QDQ model made from it?)`);
-    io.progress(`comparing ${Object.keys(map).length} tensors on ${samples} samples`);
-    const t0 = performance.now();
-    const layers = await tensorErrors(floatModel, quantModel, map, batches);
-    const scorer = new Scorer(floatModel, { batches, labels });
-    const float = await scorer.score(floatModel);
-    const quant = await scorer.score(quantModel);
-    const findings = diagnose({ tensorErrors: layers }, { minSqnrDb: num(args, 'min-sqnr', DEFAULT_THRESHOLDS.minSqnrDb) });
-    const seconds = (performance.now() - t0) / 1000;
+    const { float, quantized: quant, layers, findings, seconds } = await analyzePair(floatModel, quantModel, { batches, labels }, {
+      thresholds: { minSqnrDb: num(args, 'min-sqnr', DEFAULT_THRESHOLDS.minSqnrDb) },
+      progress: (m) => io.progress(`${m} on ${samples} samples`),
+    });
     if (flag(args, 'json')) {
       io.out(JSON.stringify({
         float: { file: floatModel.label, score: jsonScore(float) }, quantized: { file: quantModel.label, score: jsonScore(quant) },
