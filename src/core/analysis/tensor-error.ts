@@ -6,7 +6,7 @@
 import type { Model } from '../onnx/model';
 import { nodeIds } from '../graph/node-id';
 import { ErrorSums } from './metrics';
-import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
+import { bytesWithOutputs, createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 
 export interface TensorError {
   /** Tensor name in the float model. */
@@ -23,7 +23,7 @@ export interface TensorError {
 }
 
 export interface TensorErrorOptions extends RunOptions {
-  /** Bound on float elements fetched per batch per model; batches stay as given (default 64M). */
+  /** Bound on float elements fetched per run (default 64M); more tensors are fetched in groups. */
   maxElementsPerRun?: number;
 }
 
@@ -48,20 +48,27 @@ export async function tensorErrors(
   }
   pairs.sort((a, b) => a.order - b.order);
   const sums = pairs.map(() => new ErrorSums());
-  // Float tensors per batch are kept until the quantized run of the same batch consumes them;
-  // groups of tensors bound the memory that takes.
-  const groups = groupPairs(pairs.length, batches, options.maxElementsPerRun ?? 64 * 1024 * 1024, floatModel);
-  for (const [from, to] of groups) {
-    const slice = pairs.slice(from, to);
+  // Both sessions stay open and see each batch in turn, so only one batch's tensors are held.
+  // Tensors are fetched in groups when one batch of all of them would exceed the bound.
+  const perBatch = Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel));
+  const size = Math.max(1, Math.floor((options.maxElementsPerRun ?? 64 * 1024 * 1024) / perBatch));
+  for (let from = 0; from < pairs.length; from += size) {
+    const slice = pairs.slice(from, from + size);
     const floatNames = slice.map((p) => p.tensor);
     const quantNames = slice.map((p) => p.quant);
-    const reference: Float32Array[][] = [];
-    await runBatches(bytesWithOutputs(floatModel, floatNames), batches, floatNames,
-      (b, r) => { reference[b] = floatNames.map((n) => floatData(r, n)); }, options);
-    await runBatches(bytesWithOutputs(quantModel, quantNames), batches, quantNames, (b, r) => {
-      quantNames.forEach((n, k) => sums[from + k].add(reference[b][k], floatData(r, n)));
-      reference[b] = [];
-    }, options);
+    const [fs, qs] = await Promise.all([
+      createSession(bytesWithOutputs(floatModel, floatNames), options),
+      createSession(bytesWithOutputs(quantModel, quantNames), options),
+    ]);
+    try {
+      for (const feeds of batches) {
+        const ref = await fs.run(feeds, floatNames);
+        const test = await qs.run(feeds, quantNames);
+        quantNames.forEach((n, k) => sums[from + k].add(floatData(ref, floatNames[k]), floatData(test, n)));
+      }
+    } finally {
+      await Promise.all([fs.release(), qs.release()]);
+    }
   }
   return pairs.map((p, i) => ({
     tensor: p.tensor, quantTensor: p.quant, layer: p.layer, opType: p.opType,
@@ -69,20 +76,11 @@ export async function tensorErrors(
   }));
 }
 
-/**
- * Ranges of tensor indices fetched together. Without shapes we assume the worst case of every
- * tensor being as large as the model input times 64, which keeps typical CNNs in one group.
- */
-function groupPairs(count: number, batches: readonly Feeds[], budget: number, model: Model): [number, number][] {
-  const inputElements = batches.reduce((a, b) => a + Object.values(b).reduce((s, t) => s + t.size, 0), 0);
-  const perTensor = Math.max(1, inputElements * tensorGrowth(model));
-  const size = Math.max(1, Math.floor(budget / perTensor));
-  const out: [number, number][] = [];
-  for (let i = 0; i < count; i += size) out.push([i, Math.min(count, i + size)]);
-  return out;
+function maxBatchElements(batches: readonly Feeds[]): number {
+  return batches.reduce((m, b) => Math.max(m, Object.values(b).reduce((s, t) => s + t.size, 0)), 0);
 }
 
-/** Largest intermediate / input element ratio, from value_info shapes when present (else 64). */
+/** Largest intermediate / input element ratio, from value_info shapes when present (else 16, typical of CNNs). */
 function tensorGrowth(model: Model): number {
   const numel = (shape: (number | null)[]): number | null => (shape.every((d) => d !== null) ? shape.reduce((a: number, b) => a * b!, 1) : null);
   const shapeOf = (v: (typeof model.graph.proto.valueInfo)[number]): (number | null)[] | null => {
@@ -92,7 +90,7 @@ function tensorGrowth(model: Model): number {
   };
   const inputs = model.graph.realInputs().map(shapeOf).map((s) => (s ? numel(s) : null));
   const inSize = inputs.reduce<number>((a, b) => a + (b ?? 0), 0);
-  if (!inSize || model.graph.proto.valueInfo.length === 0) return 64;
+  if (!inSize || model.graph.proto.valueInfo.length === 0) return 16;
   let max = 1;
   for (const v of model.graph.proto.valueInfo) {
     const s = shapeOf(v);
