@@ -22,6 +22,12 @@ export class ErrorSums {
     this.maxAbsError = m;
   }
 
+  /** Adds sums computed elsewhere (in the comparison graph): Σr², Σ(r−q)², Σr·q, Σq², max|r−q|. */
+  addSums(signal: number, noise: number, dot: number, testPower: number, maxAbsError: number): void {
+    this.signal += signal; this.noise += noise; this.dot += dot; this.testPower += testPower;
+    if (maxAbsError > this.maxAbsError) this.maxAbsError = maxAbsError;
+  }
+
   /** 10·log10(signal / noise); Infinity when identical. */
   get sqnrDb(): number {
     if (this.noise === 0) return Infinity;

@@ -6,6 +6,7 @@
 import type { Model } from '../onnx/model';
 import { nodeIds } from '../graph/node-id';
 import { ErrorSums } from './metrics';
+import { combineObstacle, comparisonModelBytes, STATS_PER_TENSOR } from './compare-graph';
 import { bytesWithOutputs, createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 
 export interface TensorError {
@@ -23,6 +24,11 @@ export interface TensorError {
 }
 
 export interface TensorErrorOptions extends RunOptions {
+  /**
+   * Compute the sums inside one ORT session running both graphs (default true when the models
+   * can share a graph); else both models run with the tensors as extra outputs.
+   */
+  inGraph?: boolean;
   /** Bound on float elements fetched per run (default 64M); more tensors are fetched in groups. */
   maxElementsPerRun?: number;
 }
@@ -48,6 +54,10 @@ export async function tensorErrors(
   }
   pairs.sort((a, b) => a.order - b.order);
   const sums = pairs.map(() => new ErrorSums());
+  if (options.inGraph !== false && !combineObstacle(floatModel, quantModel)) {
+    await inGraphSums(floatModel, quantModel, pairs.map((p) => [p.tensor, p.quant]), batches, sums, options);
+    return results(pairs, sums);
+  }
   // Both sessions stay open and see each batch in turn, so only one batch's tensors are held.
   // Tensors are fetched in groups when one batch of all of them would exceed the bound.
   const perBatch = Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel));
@@ -70,10 +80,32 @@ export async function tensorErrors(
       await Promise.all([fs.release(), qs.release()]);
     }
   }
+  return results(pairs, sums);
+}
+
+function results(pairs: readonly { tensor: string; quant: string; layer: string; opType: string }[], sums: readonly ErrorSums[]): TensorError[] {
   return pairs.map((p, i) => ({
     tensor: p.tensor, quantTensor: p.quant, layer: p.layer, opType: p.opType,
     sqnrDb: sums[i].sqnrDb, cosine: sums[i].cosine, relativeError: sums[i].relativeError, maxAbsError: sums[i].maxAbsError,
   }));
+}
+
+/** One session running both graphs; each batch returns five sums per pair. */
+async function inGraphSums(
+  floatModel: Model, quantModel: Model, pairs: [string, string][], batches: readonly Feeds[], sums: ErrorSums[], options: RunOptions,
+): Promise<void> {
+  const session = await createSession(comparisonModelBytes(floatModel, quantModel, pairs), options);
+  try {
+    for (const feeds of batches) {
+      const stats = floatData(await session.run(feeds, ['ew_stats']), 'ew_stats');
+      for (let i = 0; i < pairs.length; i++) {
+        const o = i * STATS_PER_TENSOR;
+        sums[i].addSums(stats[o], stats[o + 1], stats[o + 2], stats[o + 3], stats[o + 4]);
+      }
+    }
+  } finally {
+    await session.release();
+  }
 }
 
 function maxBatchElements(batches: readonly Feeds[]): number {

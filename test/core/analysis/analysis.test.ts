@@ -36,6 +36,14 @@ describe('analysis on the Fashion-MNIST MobileNet (real ORT runs)', function () 
     }
     // Error accumulates: the last layer is noisier than the first.
     assert.ok(errors[errors.length - 1].sqnrDb < errors[0].sqnrDb);
+    // The sums computed inside ORT (one combined graph) agree with the tensors fetched to JS.
+    const fetched = await tensorErrors(model, q.model, q.tensorMap, tune.batches.slice(0, 1), { inGraph: false });
+    errors.forEach((e, i) => {
+      assert.equal(e.layer, fetched[i].layer);
+      assert.ok(Math.abs(e.sqnrDb - fetched[i].sqnrDb) < 0.01, e.layer);
+      assert.ok(Math.abs(e.cosine - fetched[i].cosine) < 1e-4, e.layer); // float32 sums in ORT
+      assert.ok(Math.abs(e.maxAbsError - fetched[i].maxAbsError) < 1e-5);
+    });
   });
 
   it('sensitivity ranks layers by the harm they do alone, and mixed precision meets its budget', async () => {
