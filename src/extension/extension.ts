@@ -3,16 +3,20 @@
  * together. It computes nothing; see worker-client.ts, model-editor.ts and commands.ts.
  */
 import * as vscode from 'vscode';
+import { registerAnalysis, type AnalysisApi } from './analysis';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
+import { RecipeLanguage } from './recipe';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
 export interface EdgewiseApi {
   panels: GraphPanels;
   worker: WorkerClient;
+  analysis: AnalysisApi;
+  recipes: RecipeLanguage;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -26,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     onCrash: (crash) => void reportCrash(crash, log),
   });
   const panels = new GraphPanels();
+  const analysis = registerAnalysis({ panels, worker, log });
+  const recipes = new RecipeLanguage(worker);
 
   context.subscriptions.push(
     log,
@@ -33,13 +39,15 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     panels,
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
+    ...analysis.disposables,
+    recipes,
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker };
+  return { panels, worker, analysis: analysis.api, recipes };
 }
 
 export function deactivate(): void {
