@@ -19,6 +19,7 @@ export interface AnalyzeOptions {
   data: string;
   labels?: string;
   count?: number;
+  minSqnrDb?: number;
 }
 
 export interface AnalysisApi {
