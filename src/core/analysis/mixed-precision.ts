@@ -4,6 +4,7 @@
  * within budget. The search over "how many of the most harmful layers go back" is a binary
  * search (the metric is close to monotonic in that count), then confirmed by a final build.
  */
+import type { Model } from '../onnx/model';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
@@ -40,6 +41,13 @@ export interface MixedPrecisionOptions {
   minGainUs?: number;
   onProgress?: (message: string) => void;
   rankBy?: HarmKey;
+  /**
+   * Measures a model's latency (ms). When given with `latency`, the latency-aware result is kept
+   * only if it measures faster than the accuracy-only search (INT8 wherever the budget allows)
+   * and than the float model: per-layer profiles are noisy and conversions between float and
+   * INT8 layers cost time no single layer's profile shows.
+   */
+  latencyOf?: (model: Model) => Promise<number>;
 }
 
 export interface MixedPrecisionResult {
@@ -52,6 +60,9 @@ export interface MixedPrecisionResult {
   quantized: QuantizedModel;
   /** Builds evaluated during the search. */
   evaluations: number;
+  /** Measured latency (ms) of each candidate when `latencyOf` was given, and which one won. */
+  candidates?: { name: 'latency-aware' | 'accuracy-only' | 'float'; latencyMs: number; withinBudget: boolean }[];
+  chosen?: 'latency-aware' | 'accuracy-only' | 'float';
 }
 
 export function meetsBudget(float: Score, score: Score, budget: AccuracyBudget): boolean {
@@ -61,6 +72,31 @@ export function meetsBudget(float: Score, score: Score, budget: AccuracyBudget):
 }
 
 export async function mixedPrecision(
+  quantizer: LayerQuantizer, scorer: Scorer, float: Score, sensitivity: readonly LayerSensitivity[], options: MixedPrecisionOptions,
+): Promise<MixedPrecisionResult> {
+  const aware = await search(quantizer, scorer, float, sensitivity, options);
+  if (!options.latencyOf || !options.latency?.length) return aware;
+  const plain = await search(quantizer, scorer, float, sensitivity, { ...options, latency: undefined });
+  const floatModel: QuantizedModel = { model: (await quantizer.build(new Set())).model, tensorMap: {} };
+  const options3: [NonNullable<MixedPrecisionResult['chosen']>, MixedPrecisionResult | undefined, QuantizedModel][] = [
+    ['latency-aware', aware, aware.quantized], ['accuracy-only', plain, plain.quantized], ['float', undefined, floatModel],
+  ];
+  const candidates: NonNullable<MixedPrecisionResult['candidates']> = [];
+  for (const [name, result, q] of options3) {
+    options.onProgress?.(`timing the ${name} candidate`);
+    candidates.push({ name, latencyMs: await options.latencyOf(q.model), withinBudget: result ? result.withinBudget : true });
+  }
+  const best = candidates.filter((c) => c.withinBudget).sort((a, b) => a.latencyMs - b.latencyMs)[0] ?? candidates[0];
+  const evaluations = aware.evaluations + plain.evaluations;
+  if (best.name === 'latency-aware') return { ...aware, evaluations, candidates, chosen: best.name };
+  if (best.name === 'accuracy-only') return { ...plain, evaluations, candidates, chosen: best.name };
+  return {
+    float, score: float, withinBudget: true, int8Layers: [], quantized: floatModel, evaluations, candidates, chosen: 'float',
+    decisions: quantizer.layers.map((layer) => ({ layer, precision: 'float', reason: 'int8-slower', detail: 'the float model measured fastest' })),
+  };
+}
+
+async function search(
   quantizer: LayerQuantizer, scorer: Scorer, float: Score, sensitivity: readonly LayerSensitivity[], options: MixedPrecisionOptions,
 ): Promise<MixedPrecisionResult> {
   const forceFloat = new Set(options.forceFloat ?? []);

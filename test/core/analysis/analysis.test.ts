@@ -74,5 +74,21 @@ describe('analysis on the Fashion-MNIST MobileNet (real ORT runs)', function () 
     assert.equal(slowDecision.reason, 'int8-slower');
     assert.ok(result.int8Layers.length > 0, 'some layers stay quantized');
     assert.equal(result.decisions.length, quantizer.layers.length);
+
+    // With a latency measurement the fastest candidate within budget wins. A stand-in clock:
+    // every layer in INT8 (a rounded weight) saves 1 ms.
+    const original = new Set(model.graph.proto.initializer);
+    const clock = async (m: typeof model) => 100 - m.graph.proto.initializer.filter((t) => !original.has(t)).length;
+    const timed = await mixedPrecision(quantizer, scorer, float, report.layers, {
+      budget: { minValue: 0.998 },
+      latency: [{ layer: slow, floatUs: 10, int8Us: 15, gainUs: -5 }],
+      latencyOf: clock,
+    });
+    assert.deepEqual(timed.candidates?.map((c) => c.name), ['latency-aware', 'accuracy-only', 'float']);
+    assert.ok(timed.withinBudget);
+    const fastest = timed.candidates!.filter((c) => c.withinBudget).sort((a, b) => a.latencyMs - b.latencyMs)[0];
+    assert.equal(timed.chosen, fastest.name);
+    assert.equal(timed.candidates![2].latencyMs, 100);
+    assert.equal(await clock(timed.quantized.model), fastest.latencyMs);
   });
 });
