@@ -2,11 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { textUri } from '../../../src/extension/model-text';
-import { recipeFor } from '../../../src/extension/analysis';
 import type { AnalyzeResult } from '../../../src/worker/protocol';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
 
 const MODEL = 'fmnist_mobilenet.onnx';
+
+/** Where the quick fix writes overrides: edgewise.json next to the model. */
+const recipeFor = (model: vscode.Uri) => vscode.Uri.joinPath(model, '..', 'edgewise.json');
 
 async function analyze(): Promise<AnalyzeResult> {
   await edgewise();
@@ -49,7 +51,7 @@ describe('per-layer analysis in VS Code', function () {
     assert.equal(panel.selection ?? nodeId, nodeId);
   });
 
-  it('shows the model as text with diagnostics on node lines, hovers and CodeLens, and the quick fix writes the recipe', async () => {
+  it('shows the model as text with diagnostics on node lines and hovers, and the quick fix writes the recipe', async () => {
     const api = await edgewise();
     await analyze();
     const model = workspaceFile(MODEL);
