@@ -3,11 +3,13 @@
  * together. It computes nothing; see worker-client.ts, model-editor.ts and commands.ts.
  */
 import * as vscode from 'vscode';
+import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
 import { registerAnalysis, type AnalysisApi } from './analysis';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
+import { registerQuantizeCommand } from './quantize';
 import { RecipeLanguage } from './recipe';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
@@ -15,6 +17,8 @@ import { WorkerClient, type WorkerCrash } from './worker-client';
 export interface EdgewiseApi {
   panels: GraphPanels;
   worker: WorkerClient;
+  /** Last benchmark per model, its results panels and budget diagnostics. */
+  benchmark: BenchmarkState;
   analysis: AnalysisApi;
   recipes: RecipeLanguage;
 }
@@ -30,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     onCrash: (crash) => void reportCrash(crash, log),
   });
   const panels = new GraphPanels();
+  const benchmark = registerBenchmarkCommand({ panels, worker, log });
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
 
@@ -39,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     panels,
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
+    ...benchmark.disposables,
+    registerQuantizeCommand({ panels, worker, log }),
     ...analysis.disposables,
     recipes,
     onConfigChange('worker', () => {
@@ -47,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, analysis: analysis.api, recipes };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes };
 }
 
 export function deactivate(): void {

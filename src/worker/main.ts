@@ -4,7 +4,9 @@
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { registerAnalysisHandlers } from './handlers/analysis';
+import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerModelHandlers } from './handlers/model';
+import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -14,6 +16,8 @@ import type { WorkerServices } from './services';
 const handlerModules: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
+  registerBenchmarkHandlers,
+  registerQuantizeHandlers,
   registerAnalysisHandlers,
 ];
 

@@ -5,6 +5,9 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
+import type { BudgetBreak, Target } from '../core/runtime/targets';
+import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
+import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
 import type { ModelText } from '../core/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts, OverlayData } from '../core/analysis/annotations';
@@ -66,6 +69,67 @@ export interface NodeDetailsParams extends ModelParams {
 export namespace NodeDetailsRequest {
   export const method = 'edgewise/nodeDetails';
   export const type = new RequestType<NodeDetailsParams, NodeDetails, void>(method);
+}
+
+export interface BenchmarkParams extends ModelParams, ProgressParams {
+  /** Intra-op thread counts; more than one is a sweep, one child process each. Default: the target's, else 1. */
+  threads?: number[];
+  runs?: number;
+  warmup?: number;
+  optLevel?: OptLevel;
+  executionProviders?: string[];
+  /** Per-layer latency from ORT's profiler (default true). */
+  profile?: boolean;
+  /** A target name ('local-cpu', 'edge-small', ...) whose budgets the results are checked against. */
+  target?: string;
+  /** The user's own targets (settings); found before the built-in ones. */
+  customTargets?: Target[];
+  dims?: Record<string, number>;
+  inputFiles?: Record<string, string>;
+}
+
+export interface BenchmarkResponse {
+  /** One per thread count, in the order asked. */
+  results: BenchmarkResult[];
+  target?: string;
+  /** Per result, the budgets of the target it breaks. */
+  budgetBreaks: BudgetBreak[][];
+  /** Per-layer ms of the first result keyed by ViewNode.id of the main graph (with profiling). */
+  latencyByNode?: Record<string, number>;
+}
+
+/** Runs a benchmark (or a thread sweep) in fresh child processes; cancelling kills the running child. */
+export namespace BenchmarkRequest {
+  export const method = 'edgewise/benchmark';
+  export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
+}
+
+export interface QuantizeParams extends ModelParams, ProgressParams {
+  mode: QuantizeMode;
+  /** Output file; default `<model>.<mode>.onnx` next to the model. */
+  out?: string;
+  /** Replace an existing output file (never the model itself). */
+  force?: boolean;
+  /** Calibration data (.npy, a folder of .npy or images); random samples with a warning when absent. */
+  calib?: string;
+  calibration?: CalibrationMethod;
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  excludeOps?: string[];
+  excludeNodes?: string[];
+  /** Evaluation data and labels; without, outputs are compared on the calibration (or random) data. */
+  evalData?: string;
+  labels?: string;
+  /** Preprocessing of .npy/image data: x * scale, then (x - mean) / std per channel. */
+  preprocess?: { scale?: number; mean?: number[]; std?: number[]; layout?: 'NCHW' | 'NHWC' };
+  /** Skip the quick before/after latency figures. */
+  skipLatency?: boolean;
+}
+
+/** Quantizes a model file, writes the result (no partial file on failure or cancel) and returns the report. */
+export namespace QuantizeRequest {
+  export const method = 'edgewise/quantize';
+  export const type = new RequestType<QuantizeParams, QuantizeJobResult, void>(method);
 }
 
 /** Drops the cached reader of a file (it changed on disk, or its editor closed). */

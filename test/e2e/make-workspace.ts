@@ -1,6 +1,7 @@
 /**
- * Writes the E2E test workspace: the Fashion-MNIST CNN, a 1,200-node model built with core's
- * builders (12 scoped blocks of 100 nodes, like a deep encoder), and a corrupt model.
+ * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
+ * 1,200-node model built with core's builders (12 scoped blocks of 100 nodes, like a deep
+ * encoder), and a corrupt model.
  * Usage: npx tsx test/e2e/make-workspace.ts OUT_DIR
  */
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import { saveModel } from '../../src/core/onnx/io';
 import { Model } from '../../src/core/onnx/model';
 
 const FIXTURE = '/work/shared/fixtures/fmnist_cnn.onnx';
+const TFLITE_FIXTURE = '/work/shared/fixtures/tflite/hello_world_float.tflite';
 const WIDTH = 16;
 
 /** blocks x 25 units of (MatMul, Add, Relu, Identity) = 100 nodes per block. */
@@ -55,6 +57,11 @@ function main(out: string): void {
   if (!fs.existsSync(cnn)) {
     fs.copyFileSync(FIXTURE, cnn);
     fs.chmodSync(cnn, 0o644);
+  }
+  const tflite = path.join(out, 'hello_world_float.tflite');
+  if (!fs.existsSync(tflite)) {
+    fs.copyFileSync(TFLITE_FIXTURE, tflite);
+    fs.chmodSync(tflite, 0o644);
   }
   const deep = path.join(out, 'deep_1200.onnx');
   if (!fs.existsSync(deep)) saveModel(deepModel(12), deep);

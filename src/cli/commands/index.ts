@@ -1,10 +1,14 @@
 import type { Command } from '../command';
 import { analyze } from './analyze';
+import { bench } from './bench';
+import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
+import { evalCommand } from './eval';
 import { inspect } from './inspect';
+import { quantize } from './quantize';
 import { roundtrip } from './roundtrip';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, analyze, run, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, analyze, run, roundtrip, demo];
