@@ -152,11 +152,18 @@ async function mobilenet(): Promise<void> {
   t0 = performance.now();
   const report = await sensitivity(quantizer, scorer, float, { skipOnlyFloat: true });
   log(`sensitivity (only-this-layer, ${quantizer.layers.length} builds): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const mp = await mixedPrecision(quantizer, scorer, float, report.layers, { budget: { minValue: 0.999 }, latency: gains });
+  // Candidates (latency-aware, accuracy-only, float) are timed and the fastest within budget kept.
+  const latencyOf = async (m: Model) => {
+    const f = path.join(scratch, `candidate-${Math.random().toString(36).slice(2)}.onnx`);
+    saveModel(m, f, { overwrite: true });
+    return (await runBenchmark({ ...DEFAULT_JOB, model: f, runs: 60, warmup: 10 })).latency.p50Ms;
+  };
+  const mp = await mixedPrecision(quantizer, scorer, float, report.layers, { budget: { minValue: 0.999 }, latency: gains, latencyOf });
   const mpFile = path.join(scratch, 'mobilenet.mixed.onnx');
   saveModel(mp.quantized.model, mpFile, { overwrite: true });
   const reasons = mp.decisions.reduce<Record<string, number>>((a, d) => ({ ...a, [d.reason]: (a[d.reason] ?? 0) + 1 }), {});
-  log(`mixed: cosine ${mp.score.value.toFixed(5)} (${mp.withinBudget ? 'within' : 'OUTSIDE'} budget), decisions ${JSON.stringify(reasons)}`);
+  log(`mixed: cosine ${mp.score.value.toFixed(5)} (${mp.withinBudget ? 'within' : 'OUTSIDE'} budget), decisions ${JSON.stringify(reasons)}; ` +
+    `candidates ${JSON.stringify(mp.candidates?.map((c) => [c.name, Number(c.latencyMs.toFixed(2))]))}, chosen ${mp.chosen}`);
 
   // Side by side: alternate the three models, several rounds, compare medians of p50.
   const files = { fp32: floatFile, int8: int8File, mixed: mpFile };
