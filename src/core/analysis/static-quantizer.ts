@@ -4,7 +4,7 @@
  */
 import type { Model } from '../onnx/model';
 import { nodeIds } from '../graph/node-id';
-import { nodeLabel } from '../passes/common';
+import { nodeLabel, PassError } from '../passes/common';
 import { quantizeStatic, staticCalibrationTensors, type RangeTable, type StaticOptions } from '../passes/quantize/static';
 import { calibrate } from '../runtime/calibration-run';
 import { MinMaxCalibrator } from '../passes/calibrate/minmax';
@@ -40,7 +40,15 @@ export class StaticLayerQuantizer implements LayerQuantizer {
     const key = chosen.join('\u0000');
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const { model, report } = quantizeStatic(this.model, { ...this.settings, ranges: this.ranges, includeNodes: chosen.map((l) => this.labelOf.get(l)!) });
+    let built;
+    try {
+      built = quantizeStatic(this.model, { ...this.settings, ranges: this.ranges, includeNodes: chosen.map((l) => this.labelOf.get(l)!) });
+    } catch (e) {
+      // Some ops (same-scale ones such as Flatten) are quantized only next to a quantized neighbour.
+      if (e instanceof PassError && /nothing to quantize/.test(e.message)) return { model: this.model, tensorMap: {} };
+      throw e;
+    }
+    const { model, report } = built;
     const tensorMap: Record<string, string> = {};
     for (const t of report.tensors) if (t.kind === 'activation' && t.dequantized) tensorMap[t.float] = t.dequantized;
     const out = { model, tensorMap };
