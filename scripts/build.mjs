@@ -3,7 +3,9 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false };
+// jsonc-parser's default (UMD) build requires its modules dynamically, which a bundle cannot
+// follow; its ES module build bundles cleanly.
+const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false, alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' } };
 const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
 
 const targets = [

@@ -4,12 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
+import { registerAnalysis, type AnalysisApi } from './analysis';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
 import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
+import { RecipeLanguage } from './recipe';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
@@ -18,6 +20,8 @@ export interface EdgewiseApi {
   worker: WorkerClient;
   /** Last benchmark per model, its results panels and budget diagnostics. */
   benchmark: BenchmarkState;
+  analysis: AnalysisApi;
+  recipes: RecipeLanguage;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -32,6 +36,8 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   });
   const panels = new GraphPanels();
   const benchmark = registerBenchmarkCommand({ panels, worker, log });
+  const analysis = registerAnalysis({ panels, worker, log });
+  const recipes = new RecipeLanguage(worker);
 
   context.subscriptions.push(
     log,
@@ -42,13 +48,15 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...benchmark.disposables,
     registerQuantizeCommand({ panels, worker, log }),
     registerPruneCommand({ panels, worker, log }),
+    ...analysis.disposables,
+    recipes,
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, benchmark: benchmark.state };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes };
 }
 
 export function deactivate(): void {

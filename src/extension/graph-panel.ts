@@ -51,6 +51,11 @@ export class GraphPanel implements vscode.Disposable {
     return this.loaded ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
   }
 
+  /** Ids of the overlays this graph shows (or will show once loaded). */
+  overlayIds(): string[] {
+    return [...this.overlays.keys()];
+  }
+
   showOverlay(overlay: Overlay): void {
     this.overlays.set(overlay.id, overlay);
     if (this.loaded) this.post({ type: 'overlay', overlay });

@@ -3,6 +3,7 @@
  * later benchmarks and passes) outside the extension host. Started by src/extension/worker-client.ts.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { registerAnalysisHandlers } from './handlers/analysis';
 import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
@@ -19,6 +20,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerBenchmarkHandlers,
   registerQuantizeHandlers,
   registerPruneHandlers,
+  registerAnalysisHandlers,
 ];
 
 function main(): void {

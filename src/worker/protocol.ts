@@ -9,6 +9,10 @@ import type { PruneJobOptions, PruneJobResult } from '../core/prune-job';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
+import type { ModelText } from '../core/onnx/text';
+import type { Finding } from '../core/analysis/diagnostics';
+import type { NodeFacts, OverlayData } from '../core/analysis/annotations';
+import type { RecipeProblem } from '../core/recipe/validate';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -133,6 +137,65 @@ export namespace QuantizeRequest {
 export namespace ForgetModelNotification {
   export const method = 'edgewise/forgetModel';
   export const type = new NotificationType<ModelParams>(method);
+}
+
+/** Returns the model in ONNX's textual syntax, one node per line, with each node's line. */
+export namespace ModelTextRequest {
+  export const method = 'edgewise/modelText';
+  export const type = new RequestType<ModelParams & ProgressParams, ModelText, void>(method);
+}
+
+export interface AnalyzeParams extends ModelParams, ProgressParams {
+  /** The quantized (QDQ) model made from `file`. */
+  quantized: string;
+  /** .npy inputs, and optionally .npy class ids. */
+  data: string;
+  labels?: string;
+  count?: number;
+  /** Warn below this SQNR (dB); default 20. */
+  minSqnrDb?: number;
+}
+
+export interface AnalyzeResult {
+  file: string;
+  quantized: string;
+  samples: number;
+  metric: string;
+  floatScore: number;
+  quantizedScore: number;
+  outputSqnrDb: number | null;
+  findings: Finding[];
+  /** Per-node facts (SQNR, cosine...) keyed by ViewNode.id of the float model. */
+  facts: Record<string, NodeFacts>;
+  overlays: OverlayData[];
+  seconds: number;
+}
+
+/** Per-layer error of a quantized model against its float original, with findings and overlays. */
+export namespace AnalyzeRequest {
+  export const method = 'edgewise/analyze';
+  export const type = new RequestType<AnalyzeParams, AnalyzeResult, void>(method);
+}
+
+export interface RecipeParams {
+  /** Absolute path of the recipe file (relative paths inside it resolve from its folder). */
+  file: string;
+  /** The recipe's current text (the editor's, possibly unsaved). */
+  text: string;
+}
+
+export interface RecipeCheck {
+  problems: RecipeProblem[];
+  /** The recipe's model, when it could be read. */
+  model?: string;
+  /** Node names of that model, for completion. */
+  nodeNames: string[];
+}
+
+/** Validates a recipe against its schema and its model (unknown nodes, unreachable budgets). */
+export namespace ValidateRecipeRequest {
+  export const method = 'edgewise/validateRecipe';
+  export const type = new RequestType<RecipeParams, RecipeCheck, void>(method);
 }
 
 /** Progress of a long request, from the worker to the client. */

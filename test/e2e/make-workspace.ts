@@ -29,6 +29,11 @@ function main(out: string): void {
   }
   const deep = path.join(out, 'deep_1200.onnx');
   if (!fs.existsSync(deep)) saveModel(deepModel(12), deep);
+  // Per-layer analysis: the MobileNet fixture, its QDQ version and Fashion-MNIST samples.
+  for (const f of ['fmnist_mobilenet.onnx', 'fmnist_mobilenet.int8.onnx', 'fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy']) {
+    fs.copyFileSync(path.join(__dirname, '../fixtures', f), path.join(out, f));
+  }
+  fs.rmSync(path.join(out, 'edgewise.json'), { force: true });
   // The first 200 bytes of a real model: a valid header, then a message cut mid-field.
   fs.writeFileSync(path.join(out, 'corrupt.onnx'), fs.readFileSync(FIXTURE).subarray(0, 200));
 }

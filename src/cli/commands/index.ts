@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { analyze } from './analyze';
 import { bench } from './bench';
 import { compare } from './compare';
 import { convert } from './convert';
@@ -8,6 +9,7 @@ import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
 import { roundtrip } from './roundtrip';
+import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, analyze, run, roundtrip, demo];

@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { nodeIds } from './node-id';
 import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto/onnx_pb';
 import type { Graph, Model } from '../onnx/model';
 import { makeTensor } from '../onnx/build';
@@ -33,7 +34,7 @@ function viewOf(model: Model, g: Graph): ViewGraph {
     }
   }
   const constants = constantTensors(g);
-  const ids = nodeIds(g);
+  const ids = nodeIds(g.nodes);
   const nodes: ViewNode[] = g.nodes.map((n, i) => {
     const weights: WeightInfo[] = [];
     for (const input of n.input) {
@@ -112,20 +113,6 @@ function smallValues(t: TensorProto): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** The node's name when it is non-empty and unique in the graph, else `opType_index` (made unique). */
-function nodeIds(g: Graph): string[] {
-  const count = new Map<string, number>();
-  for (const n of g.nodes) if (n.name) count.set(n.name, (count.get(n.name) ?? 0) + 1);
-  const used = new Set<string>();
-  for (const n of g.nodes) if (n.name && count.get(n.name) === 1) used.add(n.name);
-  return g.nodes.map((n, i) => {
-    if (n.name && count.get(n.name) === 1) return n.name;
-    let id = `${n.name || n.opType}#${i}`;
-    for (let k = 1; used.has(id); k++) id = `${n.name || n.opType}#${i}.${k}`;
-    used.add(id);
-    return id;
-  });
-}
 
 /**
  * Hierarchy path of a node: the torch name-scope metadata when present, else the name's

@@ -1,0 +1,42 @@
+import { runRecipe, RecipeError, type RecipeRunReport } from '../../core/recipe/run';
+import { RECIPE_PASSES } from '../../core/recipe/passes';
+import { CliError, flag, type Command } from '../command';
+
+/** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
+export const BUDGET_BROKEN = 3;
+
+export const run: Command = {
+  name: 'run',
+  summary: 'Apply a recipe (edgewise.json) and check its budgets; exits 3 when one breaks',
+  usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run]
+
+Validates RECIPE against its model, runs its passes in order, writes the result ("output", or
+<model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
+the "eval" data (else "data"), model size, and latency/RAM on this machine.
+
+Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad recipe or input; 2 usage.
+
+  --json      print the run report as JSON only
+  --force     overwrite an existing output file
+  --dry-run   run and check without writing the output`,
+  options: { json: { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (!file) throw new CliError('missing RECIPE argument', 2);
+    let report: RecipeRunReport;
+    try {
+      report = await runRecipe(file, { passes: RECIPE_PASSES, write: !flag(args, 'dry-run'), force: flag(args, 'force'), progress: io.progress });
+    } catch (e) {
+      if (e instanceof RecipeError) throw new CliError(e.message);
+      throw e;
+    }
+    if (flag(args, 'json')) io.out(JSON.stringify(report, null, 2));
+    else {
+      for (const p of report.problems) io.err(`${report.recipe}:${p.line + 1}:${p.column + 1}: ${p.severity}: ${p.message}`);
+      io.out(report.output ? `wrote ${report.output} (${report.measured.sizeBytes} bytes)` : `dry run: ${report.measured.sizeBytes} bytes`);
+      for (const c of report.budgets) io.out(`${c.ok ? 'ok    ' : 'BROKEN'} ${c.message}`);
+      if (report.budgets.length === 0) io.out('no budgets to check');
+    }
+    return report.ok ? 0 : BUDGET_BROKEN;
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * What INT8 saves or costs per layer: per-node kernel times of the float model and of the
+ * quantized model (from profiles), gathered per layer. Quantize/Dequantize nodes count toward the
+ * layer they serve, so a layer's INT8 time includes the conversions it brings.
+ */
+import type { Model } from '../onnx/model';
+import type { NodeProto } from '../onnx/proto/onnx_pb';
+import { nodeIds } from '../graph/node-id';
+
+export interface LayerLatency {
+  layer: string;
+  floatUs: number;
+  int8Us: number;
+  /** floatUs − int8Us: positive when INT8 saves time. */
+  gainUs: number;
+}
+
+const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
+
+/**
+ * Sums per-node times into per-layer times. `nodeUs` is keyed by node name (or node id for
+ * unnamed nodes). A node belongs to the layer of the same id; a Q/DQ node to the nearest layer
+ * it feeds (DequantizeLinear) or is fed by (QuantizeLinear), through other Q/DQ nodes.
+ */
+export function layerTimes(model: Model, nodeUs: Record<string, number>, layers: ReadonlySet<string>): Record<string, number> {
+  const g = model.graph;
+  const ids = nodeIds(g.nodes);
+  const idOf = new Map<NodeProto, string>(g.nodes.map((n, i) => [n, ids[i]]));
+  const out: Record<string, number> = {};
+  const find = (n: NodeProto, down: boolean, depth = 0): string | undefined => {
+    const id = idOf.get(n)!;
+    if (layers.has(id)) return id;
+    if (!QDQ.has(n.opType) || depth > 4) return undefined;
+    const next = down ? n.output.flatMap((o) => g.consumersOf(o)) : n.input.map((i) => g.producer(i)).filter((p): p is NodeProto => !!p);
+    for (const m of next) {
+      const hit = find(m, down, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  g.nodes.forEach((n, i) => {
+    const us = nodeUs[n.name || ids[i]] ?? nodeUs[ids[i]];
+    if (us === undefined) return;
+    const preferDown = n.opType !== 'QuantizeLinear';
+    const layer = find(n, preferDown) ?? find(n, !preferDown);
+    if (layer) out[layer] = (out[layer] ?? 0) + us;
+  });
+  return out;
+}
+
+/** A profiled node as the benchmark reports it (ORT's name, and the model nodes it stands for). */
+export interface ProfiledNode {
+  name: string;
+  meanUs: number;
+  originalNodes?: string[];
+}
+
+const WEIGHTED = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul']);
+
+/**
+ * Per-node times (keyed by model node name or id) from a profile at any optimization level. A
+ * fused node's time goes to the weighted op among the nodes it stands for (a Conv+Clip fusion is
+ * the Conv's time), else is split evenly. ORT's QDQ fusions name the fused node after the original
+ * with a `_token_<n>` suffix; that name is mapped back when the profile gives no originals.
+ */
+export function profileNodeTimes(model: Model, profiled: readonly ProfiledNode[]): Record<string, number> {
+  const ids = nodeIds(model.graph.nodes);
+  const byKey = new Map<string, NodeProto>();
+  model.graph.nodes.forEach((n, i) => { byKey.set(ids[i], n); if (n.name) byKey.set(n.name, n); });
+  const keyOf = (n: NodeProto) => n.name || ids[model.graph.nodes.indexOf(n)];
+  const out: Record<string, number> = {};
+  for (const p of profiled) {
+    let originals = (p.originalNodes ?? []).map((o) => byKey.get(o)).filter((n): n is NodeProto => !!n);
+    if (!originals.length) {
+      const own = byKey.get(p.name) ?? byKey.get(p.name.replace(/_token_\d+$/, ''));
+      if (own) originals = [own];
+    }
+    if (!originals.length) continue;
+    const weighted = originals.filter((n) => WEIGHTED.has(n.opType));
+    const take = weighted.length ? weighted : originals;
+    for (const n of take) out[keyOf(n)] = (out[keyOf(n)] ?? 0) + p.meanUs / take.length;
+  }
+  return out;
+}
+
+/** Gains for every layer timed in both models, biggest saving first. */
+export function latencyGains(floatUs: Record<string, number>, int8Us: Record<string, number>): LayerLatency[] {
+  return Object.keys(floatUs)
+    .filter((l) => int8Us[l] !== undefined)
+    .map((layer) => ({ layer, floatUs: floatUs[layer], int8Us: int8Us[layer], gainUs: floatUs[layer] - int8Us[layer] }))
+    .sort((a, b) => b.gainUs - a.gainUs);
+}

@@ -1,0 +1,66 @@
+/** Accumulators for comparing a reference tensor stream with a test stream, sample by sample. */
+
+/** Running sums from which SQNR, cosine and relative error follow. */
+export class ErrorSums {
+  signal = 0;
+  noise = 0;
+  dot = 0;
+  testPower = 0;
+  count = 0;
+  maxAbsError = 0;
+
+  add(reference: ArrayLike<number>, test: ArrayLike<number>): void {
+    if (reference.length !== test.length) throw new Error(`tensor sizes differ: ${reference.length} vs ${test.length}`);
+    let s = 0, n = 0, d = 0, t = 0, m = this.maxAbsError;
+    for (let i = 0; i < reference.length; i++) {
+      const r = reference[i], q = test[i], e = r - q;
+      s += r * r; n += e * e; d += r * q; t += q * q;
+      if (Math.abs(e) > m) m = Math.abs(e);
+    }
+    this.signal += s; this.noise += n; this.dot += d; this.testPower += t;
+    this.count += reference.length;
+    this.maxAbsError = m;
+  }
+
+  /** Adds sums computed elsewhere (in the comparison graph): Σr², Σ(r−q)², Σr·q, Σq², max|r−q|. */
+  addSums(signal: number, noise: number, dot: number, testPower: number, maxAbsError: number): void {
+    this.signal += signal; this.noise += noise; this.dot += dot; this.testPower += testPower;
+    if (maxAbsError > this.maxAbsError) this.maxAbsError = maxAbsError;
+  }
+
+  /** 10·log10(signal / noise); Infinity when identical. */
+  get sqnrDb(): number {
+    if (this.noise === 0) return Infinity;
+    if (this.signal === 0) return -Infinity;
+    return 10 * Math.log10(this.signal / this.noise);
+  }
+
+  get cosine(): number {
+    if (this.signal === 0 && this.testPower === 0) return 1;
+    if (this.signal === 0 || this.testPower === 0) return 0;
+    return this.dot / Math.sqrt(this.signal * this.testPower);
+  }
+
+  /** ‖ref − test‖ / ‖ref‖. */
+  get relativeError(): number {
+    if (this.signal === 0) return this.noise === 0 ? 0 : Infinity;
+    return Math.sqrt(this.noise / this.signal);
+  }
+}
+
+/** argmax of each row of a [rows, classes] matrix. */
+export function argmaxRows(data: ArrayLike<number>, classes: number): Int32Array {
+  const rows = Math.floor(data.length / classes);
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0, bestValue = data[r * classes];
+    for (let c = 1; c < classes; c++) if (data[r * classes + c] > bestValue) { bestValue = data[r * classes + c]; best = c; }
+    out[r] = best;
+  }
+  return out;
+}
+
+/** SQNR in dB, JSON-safe: Infinity (identical tensors) becomes null. */
+export function jsonDb(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

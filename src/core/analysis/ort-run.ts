@@ -1,0 +1,63 @@
+/**
+ * Running a Model in onnxruntime-node for analysis: optional intermediate tensors exposed as
+ * extra graph outputs, batches fed in order, float outputs handed to a callback.
+ */
+import * as ort from 'onnxruntime-node';
+import type { Model } from '../onnx/model';
+import { encodeModelProto } from '../onnx/codec';
+import { create } from '@bufbuild/protobuf';
+import { ValueInfoProtoSchema } from '../onnx/proto/onnx_pb';
+
+export type Feeds = Record<string, ort.Tensor>;
+
+export interface RunOptions {
+  /** Intra-op threads (default 1: analysis runs beside other work). */
+  threads?: number;
+  optLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** The model's bytes with `extra` float tensors added as graph outputs (the model is left as it was). */
+export function bytesWithOutputs(model: Model, extra: readonly string[]): Uint8Array {
+  const outputs = model.graph.proto.output;
+  const had = new Set(outputs.map((o) => o.name));
+  const added = extra.filter((n) => !had.has(n));
+  const before = outputs.length;
+  // Untyped: ORT infers the type, and a non-float tensor then fails at fetch with a clear message.
+  for (const name of added) outputs.push(create(ValueInfoProtoSchema, { name }));
+  try {
+    return encodeModelProto(model.proto);
+  } finally {
+    outputs.splice(before);
+  }
+}
+
+export async function createSession(bytes: Uint8Array, options: RunOptions = {}): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: options.optLevel ?? 'all',
+    intraOpNumThreads: options.threads ?? 1,
+    interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+}
+
+/** Float32 data of a named output of one run. */
+export function floatData(results: ort.InferenceSession.OnnxValueMapType, name: string): Float32Array {
+  const t = results[name] as ort.Tensor | undefined;
+  if (!t) throw new Error(`the run returned no tensor '${name}'`);
+  if (t.type !== 'float32') throw new Error(`tensor '${name}' is ${t.type}, expected float32`);
+  return t.data as Float32Array;
+}
+
+/** Runs every batch through a session made from `bytes`, fetching `fetch`, and releases it. */
+export async function runBatches(
+  bytes: Uint8Array, batches: readonly Feeds[], fetch: readonly string[],
+  onBatch: (index: number, results: ort.InferenceSession.OnnxValueMapType) => void, options: RunOptions = {},
+): Promise<void> {
+  const session = await createSession(bytes, options);
+  try {
+    for (let i = 0; i < batches.length; i++) onBatch(i, await session.run(batches[i], fetch as string[]));
+  } finally {
+    await session.release();
+  }
+}

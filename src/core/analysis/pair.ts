@@ -1,0 +1,40 @@
+/**
+ * The analysis of a float model and its quantized version on one data set, as the CLI prints it
+ * and the editor shows it: end-to-end scores, per-layer error, findings, per-node facts.
+ */
+import type { Model } from '../onnx/model';
+import { tensorErrors, type TensorError } from './tensor-error';
+import { inferTensorMap } from './tensor-match';
+import { Scorer, type EvalSet, type Score } from './scorer';
+import { diagnose, type DiagnosticThresholds, type Finding } from './diagnostics';
+import { nodeFacts, type NodeFacts } from './annotations';
+
+export interface PairAnalysis {
+  float: Score;
+  quantized: Score;
+  layers: TensorError[];
+  findings: Finding[];
+  facts: Record<string, NodeFacts>;
+  seconds: number;
+}
+
+export interface PairOptions {
+  /** The pass's float -> quantized tensor mapping; inferred from the Q/DQ structure when absent. */
+  tensorMap?: Record<string, string>;
+  thresholds?: Partial<DiagnosticThresholds>;
+  progress?: (message: string) => void;
+}
+
+export async function analyzePair(floatModel: Model, quantModel: Model, data: EvalSet, options: PairOptions = {}): Promise<PairAnalysis> {
+  const t0 = performance.now();
+  const map = options.tensorMap ?? inferTensorMap(floatModel, quantModel);
+  if (Object.keys(map).length === 0) throw new Error(`${quantModel.label}: no tensor matches ${floatModel.label} (is it a QDQ model made from it?)`);
+  options.progress?.(`comparing ${Object.keys(map).length} tensors`);
+  const layers = await tensorErrors(floatModel, quantModel, map, data.batches);
+  options.progress?.('scoring both models');
+  const scorer = new Scorer(floatModel, data);
+  const float = await scorer.score(floatModel);
+  const quantized = await scorer.score(quantModel);
+  const findings = diagnose({ tensorErrors: layers }, options.thresholds);
+  return { float, quantized, layers, findings, facts: nodeFacts({ tensorErrors: layers }), seconds: (performance.now() - t0) / 1000 };
+}

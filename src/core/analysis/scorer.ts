@@ -1,0 +1,77 @@
+/**
+ * The end-to-end metric per-layer analysis optimises: top-1 accuracy (percent) when labels are
+ * given, else agreement with the float model's outputs (output cosine, or top-1 agreement).
+ */
+import type { Model } from '../onnx/model';
+import { argmaxRows, ErrorSums } from './metrics';
+import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
+
+export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
+
+export interface Score {
+  metric: MetricKind;
+  value: number;
+  /** Output SQNR against the float model (dB), a finer signal than top-1 to break ties. */
+  outputSqnrDb: number;
+  outputCosine: number;
+}
+
+export interface EvalSet {
+  batches: Feeds[];
+  /** Class ids, one per sample across all batches; enables the 'top1' metric. */
+  labels?: ArrayLike<number>;
+}
+
+export const METRIC_UNITS: Record<MetricKind, string> = { top1: '%', agreement: '%', cosine: '', sqnr: 'dB' };
+
+/** Scores models on one evaluation set against the float model's outputs (computed once). */
+export class Scorer {
+  private reference?: Float32Array[];
+  readonly metric: MetricKind;
+  private readonly output: string;
+
+  constructor(private readonly floatModel: Model, private readonly data: EvalSet, metric?: MetricKind, private readonly run: RunOptions = {}) {
+    this.metric = metric ?? (data.labels ? 'top1' : 'cosine');
+    if (this.metric === 'top1' && !data.labels) throw new Error('the top1 metric needs labels');
+    const out = floatModel.graph.proto.output[0];
+    if (!out) throw new Error(`${floatModel.label} has no outputs`);
+    this.output = out.name;
+  }
+
+  private async outputs(model: Model): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    await runBatches(bytesWithOutputs(model, []), this.data.batches, [this.output], (_, r) => out.push(floatData(r, this.output)), this.run);
+    return out;
+  }
+
+  async score(model: Model): Promise<Score> {
+    this.reference ??= await this.outputs(this.floatModel);
+    const outs = model === this.floatModel ? this.reference : await this.outputs(model);
+    const sums = new ErrorSums();
+    let correct = 0, agree = 0, samples = 0;
+    outs.forEach((o, b) => {
+      const ref = this.reference![b];
+      sums.add(ref, o);
+      const rows = this.rows(b);
+      const classes = o.length / rows;
+      const pred = argmaxRows(o, classes), refPred = argmaxRows(ref, classes);
+      for (let r = 0; r < rows; r++) {
+        if (this.data.labels && pred[r] === Number(this.data.labels[samples + r])) correct++;
+        if (pred[r] === refPred[r]) agree++;
+      }
+      samples += rows;
+    });
+    const value = {
+      top1: (100 * correct) / samples,
+      agreement: (100 * agree) / samples,
+      cosine: sums.cosine,
+      sqnr: sums.sqnrDb,
+    }[this.metric];
+    return { metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine };
+  }
+
+  private rows(batch: number): number {
+    const first = Object.values(this.data.batches[batch])[0];
+    return first.dims[0] ?? 1;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The recipe file (`edgewise.json`): which passes to run on a model with which options, per-node
+ * overrides, and the budgets the result must meet. Paths are relative to the recipe's folder.
+ */
+
+export type Precision = 'float' | 'int8' | 'fp16';
+
+export interface RecipeData {
+  /** .npy file of model inputs (uint8 images are scaled by `scale`). */
+  inputs: string;
+  /** .npy file of class ids, one per sample. */
+  labels?: string;
+  /** Multiplier applied to integer inputs (default 1/255 for uint8). */
+  scale?: number;
+  /** Use only the first `count` samples. */
+  count?: number;
+}
+
+export interface PassStep {
+  pass: string;
+  options?: Record<string, unknown>;
+}
+
+export interface Budgets {
+  /** Largest allowed top-1 drop from the float model, in points (needs eval labels). */
+  maxAccuracyDrop?: number;
+  /** Smallest allowed output cosine against the float model. */
+  minCosine?: number;
+  /** Model file size. */
+  maxSizeBytes?: number;
+  /** Median latency on this machine. */
+  maxLatencyMs?: number;
+  /** Peak resident memory of a process running the model. */
+  maxRamBytes?: number;
+}
+
+export interface Recipe {
+  model: string;
+  /** Where the result goes (default: next to the model, `<name>.edge.onnx`). */
+  output?: string;
+  /** Benchmark target name (see `edgewise targets`). */
+  target?: string;
+  /** Calibration / tuning data. */
+  data?: RecipeData;
+  /** Held-out data the budgets are checked on (default: `data`). */
+  eval?: RecipeData;
+  passes: PassStep[];
+  /** Per-node precision, keyed by node name (ViewNode.id). */
+  overrides?: Record<string, { precision: Precision }>;
+  budgets?: Budgets;
+}
+
+/** A small JSON-schema-like description, enough for precise messages with positions. */
+export type Spec =
+  | { type: 'object'; props: Record<string, Spec>; required?: string[]; additional?: Spec; doc?: string }
+  | { type: 'string'; enum?: readonly string[]; nodeName?: boolean; doc?: string }
+  | { type: 'number'; min?: number; max?: number; exclusiveMin?: number; integer?: boolean; doc?: string }
+  | { type: 'boolean'; doc?: string }
+  | { type: 'array'; items: Spec; doc?: string }
+  | { type: 'any'; doc?: string };
+
+const nodeList: Spec = { type: 'array', items: { type: 'string', nodeName: true }, doc: 'node names' };
+
+/** Options each known pass accepts; unknown options are reported as warnings. */
+export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
+  fp16: { keepIoTypes: { type: 'boolean' }, include: nodeList, exclude: nodeList },
+  quantize: {
+    mode: { type: 'string', enum: ['static', 'dynamic'] },
+    activations: { type: 'string', enum: ['uint8', 'int8'] },
+    weights: { type: 'string', enum: ['int8', 'uint8', 'int4'] },
+    perChannel: { type: 'boolean' },
+    calibration: { type: 'string', enum: ['minmax', 'entropy', 'percentile'] },
+    samples: { type: 'number', integer: true, min: 1 },
+    include: nodeList,
+    exclude: nodeList,
+  },
+  int4: { blockSize: { type: 'number', integer: true, min: 16 }, include: nodeList, exclude: nodeList },
+  prune: { sparsity: { type: 'number', min: 0, max: 1 }, structured: { type: 'boolean' }, include: nodeList, exclude: nodeList },
+  'mixed-precision': {
+    maxAccuracyDrop: { type: 'number', min: 0 },
+    minCosine: { type: 'number', min: -1, max: 1 },
+    latencyAware: { type: 'boolean' },
+    include: nodeList,
+    exclude: nodeList,
+  },
+};
+
+const data: Spec = {
+  type: 'object', required: ['inputs'],
+  props: {
+    inputs: { type: 'string', doc: '.npy file of model inputs' },
+    labels: { type: 'string', doc: '.npy file of class ids' },
+    scale: { type: 'number', exclusiveMin: 0 },
+    count: { type: 'number', integer: true, min: 1 },
+  },
+};
+
+export const RECIPE_SPEC: Spec = {
+  type: 'object', required: ['model', 'passes'],
+  props: {
+    $schema: { type: 'string' },
+    model: { type: 'string', doc: 'the model file, relative to the recipe' },
+    output: { type: 'string' },
+    target: { type: 'string' },
+    data,
+    eval: data,
+    passes: {
+      type: 'array',
+      items: { type: 'object', required: ['pass'], props: { pass: { type: 'string', enum: Object.keys(PASS_OPTIONS) }, options: { type: 'object', props: {}, additional: { type: 'any' } } } },
+    },
+    overrides: {
+      type: 'object', props: {},
+      additional: { type: 'object', required: ['precision'], props: { precision: { type: 'string', enum: ['float', 'int8', 'fp16'] } } },
+    },
+    budgets: {
+      type: 'object',
+      props: {
+        maxAccuracyDrop: { type: 'number', min: 0 },
+        minCosine: { type: 'number', min: -1, max: 1 },
+        maxSizeBytes: { type: 'number', exclusiveMin: 0 },
+        maxLatencyMs: { type: 'number', exclusiveMin: 0 },
+        maxRamBytes: { type: 'number', exclusiveMin: 0 },
+      },
+    },
+  },
+};

@@ -1,0 +1,214 @@
+/**
+ * Recipe validation like a language server: every problem carries its JSON path, a message and
+ * the text range it belongs to, so the editor can underline it and the CLI can print line:column.
+ */
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { PASS_OPTIONS, RECIPE_SPEC, type Recipe, type Spec } from './schema';
+
+export type JsonPath = (string | number)[];
+
+export interface RecipeProblem {
+  severity: 'error' | 'warning';
+  code: 'syntax' | 'type' | 'value' | 'required' | 'unknown-property' | 'unknown-option' | 'unknown-node' | 'unreachable-budget';
+  path: JsonPath;
+  message: string;
+  /** Character range in the recipe text. */
+  offset: number;
+  length: number;
+  /** 0-based. */
+  line: number;
+  column: number;
+}
+
+/** What validation may check against when the model is at hand. */
+export interface ModelFacts {
+  /** ViewNode ids of the main graph. */
+  nodeNames: readonly string[];
+  /** Bytes of float weights (initializers) in the model. */
+  weightBytes?: number;
+}
+
+export interface RecipeValidation {
+  /** The parsed recipe when there are no errors (warnings allowed). */
+  recipe?: Recipe;
+  problems: RecipeProblem[];
+}
+
+export function pathText(path: JsonPath): string {
+  return '$' + path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('');
+}
+
+class Checker {
+  readonly problems: RecipeProblem[] = [];
+  private readonly lineStarts: number[] = [0];
+
+  constructor(text: string, private readonly facts?: ModelFacts) {
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
+  }
+
+  report(severity: RecipeProblem['severity'], code: RecipeProblem['code'], path: JsonPath, message: string, offset: number, length: number): void {
+    let lo = 0, hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    this.problems.push({ severity, code, path, message, offset, length, line: lo, column: offset - this.lineStarts[lo] });
+  }
+
+  private at(node: Node, severity: RecipeProblem['severity'], code: RecipeProblem['code'], path: JsonPath, message: string): void {
+    this.report(severity, code, path, `${pathText(path)}: ${message}`, node.offset, node.length);
+  }
+
+  check(node: Node, spec: Spec, path: JsonPath): void {
+    switch (spec.type) {
+      case 'any': return;
+      case 'string':
+        if (node.type !== 'string') return this.at(node, 'error', 'type', path, `expected a string, got ${describe(node)}`);
+        if (spec.enum && !spec.enum.includes(node.value)) {
+          return this.at(node, 'error', 'value', path, `'${node.value}' is not one of ${spec.enum.map((e) => `'${e}'`).join(', ')}`);
+        }
+        if (spec.nodeName) this.checkNodeName(node, node.value, path);
+        return;
+      case 'number': {
+        if (node.type !== 'number') return this.at(node, 'error', 'type', path, `expected a number, got ${describe(node)}`);
+        const v = node.value as number;
+        if (spec.integer && !Number.isInteger(v)) return this.at(node, 'error', 'value', path, `expected an integer, got ${v}`);
+        if (spec.min !== undefined && v < spec.min) return this.at(node, 'error', 'value', path, `${v} is below the minimum ${spec.min}`);
+        if (spec.max !== undefined && v > spec.max) return this.at(node, 'error', 'value', path, `${v} is above the maximum ${spec.max}`);
+        if (spec.exclusiveMin !== undefined && v <= spec.exclusiveMin) return this.at(node, 'error', 'value', path, `must be greater than ${spec.exclusiveMin}, got ${v}`);
+        return;
+      }
+      case 'boolean':
+        if (node.type !== 'boolean') this.at(node, 'error', 'type', path, `expected true or false, got ${describe(node)}`);
+        return;
+      case 'array':
+        if (node.type !== 'array') return this.at(node, 'error', 'type', path, `expected an array, got ${describe(node)}`);
+        node.children?.forEach((c, i) => this.check(c, spec.items, [...path, i]));
+        return;
+      case 'object': {
+        if (node.type !== 'object') return this.at(node, 'error', 'type', path, `expected an object, got ${describe(node)}`);
+        const seen = new Set<string>();
+        for (const prop of node.children ?? []) {
+          const [key, value] = prop.children ?? [];
+          if (!key || !value) continue;
+          const name = key.value as string;
+          seen.add(name);
+          const sub = spec.props[name] ?? spec.additional;
+          if (!sub) {
+            this.at(key, 'warning', 'unknown-property', [...path, name], `unknown property '${name}'${suggest(name, Object.keys(spec.props))}`);
+            continue;
+          }
+          this.check(value, sub, [...path, name]);
+        }
+        for (const r of spec.required ?? []) {
+          if (!seen.has(r)) this.report('error', 'required', [...path, r], `${pathText(path)}: missing required property '${r}'`, node.offset, 1);
+        }
+        return;
+      }
+    }
+  }
+
+  checkNodeName(node: Node, name: string, path: JsonPath): void {
+    if (!this.facts || this.facts.nodeNames.includes(name)) return;
+    this.at(node, 'error', 'unknown-node', path, `the model has no node '${name}'${suggest(name, this.facts.nodeNames)}`);
+  }
+}
+
+function describe(node: Node): string {
+  return node.type === 'null' ? 'null' : node.type === 'string' ? `'${String(node.value).slice(0, 40)}'` : node.type === 'object' || node.type === 'array' ? `an ${node.type}` : `${node.type} ${node.value}`;
+}
+
+/** ", did you mean 'x'?" for the closest candidate by edit distance, when it is close. */
+function suggest(name: string, candidates: readonly string[]): string {
+  let best = '', bestD = Infinity;
+  for (const c of candidates) {
+    if (Math.abs(c.length - name.length) >= bestD) continue;
+    const d = editDistance(name, c, bestD);
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best && bestD <= Math.max(2, name.length / 3) ? `; did you mean '${best}'?` : '';
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, cur[j]);
+    }
+    if (rowMin >= cap) return cap;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function child(node: Node | undefined, key: string): { key: Node; value: Node } | undefined {
+  for (const p of node?.type === 'object' ? node.children ?? [] : []) {
+    if (p.children?.[0]?.value === key && p.children[1]) return { key: p.children[0], value: p.children[1] };
+  }
+  return undefined;
+}
+
+export function validateRecipe(text: string, facts?: ModelFacts): RecipeValidation {
+  const checker = new Checker(text, facts);
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  for (const e of errors) checker.report('error', 'syntax', [], `syntax error: ${printParseErrorCode(e.error)}`, e.offset, Math.max(1, e.length));
+  if (!root) return { problems: checker.problems };
+  checker.check(root, RECIPE_SPEC, []);
+  const passes = child(root, 'passes')?.value;
+  passes?.children?.forEach((step, i) => {
+    const name = child(step, 'pass')?.value.value;
+    const options = child(step, 'options')?.value;
+    const known = typeof name === 'string' ? PASS_OPTIONS[name] : undefined;
+    if (!known || options?.type !== 'object') return;
+    for (const prop of options.children ?? []) {
+      const [key, value] = prop.children ?? [];
+      if (!key || !value) continue;
+      const path = ['passes', i, 'options', key.value as string];
+      const spec = known[key.value as string];
+      if (!spec) checker.report('warning', 'unknown-option', path, `${pathText(path)}: '${name}' has no option '${key.value}'${suggest(key.value, Object.keys(known))}`, key.offset, key.length);
+      else checker.check(value, spec, path);
+    }
+  });
+  for (const prop of child(root, 'overrides')?.value.children ?? []) {
+    const key = prop.children?.[0];
+    if (key) checker.checkNodeName(key, key.value as string, ['overrides', key.value as string]);
+  }
+  checkBudgets(root, checker, facts);
+  const hasErrors = checker.problems.some((p) => p.severity === 'error');
+  checker.problems.sort((a, b) => a.offset - b.offset);
+  return { recipe: hasErrors ? undefined : (JSON.parse(JSON.stringify(nodeValue(root))) as Recipe), problems: checker.problems };
+}
+
+/** Budgets that no pass in the recipe could meet, or that lack what they are measured with. */
+function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
+  const budgets = child(root, 'budgets')?.value;
+  if (budgets?.type !== 'object') return;
+  const passNames = (child(root, 'passes')?.value.children ?? []).map((s) => child(s, 'pass')?.value.value as string);
+  const hasLabels = ['eval', 'data'].some((k) => child(child(root, k)?.value, 'labels'));
+  const drop = child(budgets, 'maxAccuracyDrop');
+  const flag = (n: Node, key: string, message: string) => checker.report('error', 'unreachable-budget', ['budgets', key], `${pathText(['budgets', key])}: ${message}`, n.offset, n.length);
+  if (drop && !hasLabels) flag(drop.key, 'maxAccuracyDrop', 'an accuracy budget needs labels ("eval": {"labels": ...} or "data": {"labels": ...})');
+  const cos = child(budgets, 'minCosine');
+  if (cos && cos.value.value === 1 && passNames.some((p) => p && p !== 'prune')) flag(cos.value, 'minCosine', 'cosine 1 is only met by an unchanged model; every pass here changes the outputs');
+  const size = child(budgets, 'maxSizeBytes');
+  if (size && facts?.weightBytes !== undefined && typeof size.value.value === 'number') {
+    const int4 = passNames.includes('int4') || passNames.includes('prune');
+    const smallest = facts.weightBytes / (int4 ? 8 : passNames.some((p) => p === 'quantize' || p === 'mixed-precision') ? 4 : passNames.includes('fp16') ? 2 : 1);
+    if (size.value.value < smallest) {
+      flag(size.value, 'maxSizeBytes', `${size.value.value} bytes is below ${Math.round(smallest)} bytes, the weights' size after the most these passes can shrink them`);
+    }
+  }
+}
+
+function nodeValue(node: Node): unknown {
+  switch (node.type) {
+    case 'object': return Object.fromEntries((node.children ?? []).filter((p) => p.children?.length === 2).map((p) => [p.children![0].value, nodeValue(p.children![1])]));
+    case 'array': return (node.children ?? []).map(nodeValue);
+    default: return node.value;
+  }
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseTree, findNodeAtLocation } from 'jsonc-parser';
+import { loadModel } from '../../core/onnx/io';
+import { modelToText } from '../../core/onnx/text';
+import { nodeIds } from '../../core/graph/node-id';
+import { analyzePair } from '../../core/analysis/pair';
+import { analysisOverlays } from '../../core/analysis/annotations';
+import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
+import { jsonDb } from '../../core/analysis/metrics';
+import { validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
+import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
+import type { WorkerServices } from '../services';
+
+/** The text view, per-layer analysis and recipe validation. */
+export function registerAnalysisHandlers({ server }: WorkerServices): void {
+  server.on(ModelTextRequest.type, async ({ file }, ctx) => {
+    ctx.progress('Reading model');
+    const model = loadModel(file);
+    await ctx.checkpoint();
+    return modelToText(model);
+  });
+
+  server.on(AnalyzeRequest.type, async (p, ctx) => {
+    ctx.progress('Reading the models', 0);
+    const floatModel = loadModel(p.file);
+    const quantModel = loadModel(p.quantized);
+    const { batches, samples } = npyFeeds(floatModel, p.data, { count: p.count });
+    const labels = p.labels ? npyLabels(p.labels, samples) : undefined;
+    await ctx.checkpoint();
+    const r = await analyzePair(floatModel, quantModel, { batches, labels }, {
+      thresholds: p.minSqnrDb !== undefined ? { minSqnrDb: p.minSqnrDb } : undefined,
+      progress: (m) => ctx.progress(m, 0.5),
+    });
+    const facts = JSON.parse(JSON.stringify(r.facts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+    return {
+      file: floatModel.label, quantized: quantModel.label, samples, metric: r.float.metric, floatScore: r.float.value,
+      quantizedScore: r.quantized.value, outputSqnrDb: jsonDb(r.quantized.outputSqnrDb), findings: r.findings, facts,
+      overlays: analysisOverlays(r.facts), seconds: r.seconds,
+    };
+  });
+
+  server.on(ValidateRecipeRequest.type, async ({ file, text }) => {
+    const out: RecipeCheck = { problems: [], nodeNames: [] };
+    const ref = recipeModel(text);
+    let facts;
+    let missing: RecipeProblem | undefined;
+    if (ref) {
+      const modelFile = path.resolve(path.dirname(file), ref.value);
+      if (!fs.existsSync(modelFile)) {
+        const before = text.slice(0, ref.offset);
+        const line = before.split('\n').length - 1;
+        missing = {
+          severity: 'error', code: 'value', path: ['model'], message: `$.model: no such file '${modelFile}'`,
+          offset: ref.offset, length: ref.length, line, column: ref.offset - (before.lastIndexOf('\n') + 1),
+        };
+      } else {
+        const model = loadModel(modelFile);
+        out.model = modelFile;
+        out.nodeNames = nodeIds(model.graph.nodes);
+        const weightBytes = model.graph.proto.initializer.reduce((a, t) => a + (t.rawData.length || 4 * t.floatData.length), 0);
+        facts = { nodeNames: out.nodeNames, weightBytes };
+      }
+    }
+    out.problems = validateRecipe(text, facts).problems;
+    if (missing) out.problems.unshift(missing);
+    return out;
+  });
+}
+
+function recipeModel(text: string): { value: string; offset: number; length: number } | undefined {
+  const root = parseTree(text);
+  const node = root && findNodeAtLocation(root, ['model']);
+  return node?.type === 'string' ? { value: node.value as string, offset: node.offset, length: node.length } : undefined;
+}

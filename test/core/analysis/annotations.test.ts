@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import { loadModel } from '../../../src/core/onnx/io';
+import { modelToText } from '../../../src/core/onnx/text';
+import { analysisOverlays, annotateText, nodeFacts } from '../../../src/core/analysis/annotations';
+import { diagnose } from '../../../src/core/analysis/diagnostics';
+import { FMNIST_MODEL } from '../../helpers/fmnist';
+
+describe('analysis/annotations', () => {
+  const model = loadModel(FMNIST_MODEL);
+  const text = modelToText(model);
+  const lines = text.text.split('\n');
+  const conv0 = '/features/features.0/Conv', gemm = '/classifier/Gemm', dw = '/features/features.3/body/body.0/Conv';
+
+  it('puts findings, hovers and CodeLens on the lines of their nodes', () => {
+    const facts = nodeFacts({
+      tensorErrors: [{ tensor: 't', quantTensor: 'q', layer: dw, opType: 'Conv', sqnrDb: 12, cosine: 0.97, relativeError: 0.25, maxAbsError: 1 }],
+      latency: [{ nodeId: conv0, meanUs: 300, share: 0.3 }, { nodeId: gemm, meanUs: 20, share: 0.02 }, { nodeId: dw, meanUs: 50, share: 0.05 }],
+      gains: [{ layer: dw, floatUs: 50, int8Us: 80, gainUs: -30 }],
+      weightBytes: { [conv0]: 576 },
+    });
+    const findings = diagnose({ tensorErrors: [{ tensor: 't', quantTensor: 'q', layer: dw, opType: 'Conv', sqnrDb: 12, cosine: 0.97, relativeError: 0.25, maxAbsError: 1 }],
+      layerShares: [{ nodeId: conv0, share: 0.3 }], budgetBreaks: [{ budget: 'ram', message: 'peak RAM over budget' }] });
+    const a = annotateText(text, findings, facts, 2);
+    const onLine = (id: string) => a.diagnostics.filter((d) => d.nodeId === id).map((d) => [d.code, lines[d.line].trim().endsWith(`# ${id}`)]);
+    assert.deepEqual(onLine(dw), [['low-sqnr', true]]);
+    assert.deepEqual(onLine(conv0), [['hot-layer', true]]);
+    assert.deepEqual(a.diagnostics.filter((d) => d.code === 'budget-ram').map((d) => d.line), [0]);
+    assert.match(a.hovers[text.nodeLines[conv0]], /\| weights \| 576 B \|/);
+    assert.match(a.hovers[text.nodeLines[dw]], /\| INT8 vs float \| costs 30 µs \|/);
+    assert.deepEqual(a.lenses.map((l) => [l.nodeId, l.line]), [[conv0, text.nodeLines[conv0]], [dw, text.nodeLines[dw]]]);
+    assert.match(a.lenses[0].title, /^#1 by time: 300 µs \(30\.0%\)/);
+
+    const overlays = analysisOverlays(facts);
+    assert.deepEqual(overlays.map((o) => o.id), ['analysis.sqnr', 'analysis.gain', 'analysis.latency']);
+    assert.deepEqual(overlays[0].values, { [dw]: 12 });
+  });
+});

@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { textUri } from '../../../src/extension/model-text';
+import type { AnalyzeResult } from '../../../src/worker/protocol';
+import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
+
+const MODEL = 'fmnist_mobilenet.onnx';
+
+/** Where the quick fix writes overrides: edgewise.json next to the model. */
+const recipeFor = (model: vscode.Uri) => vscode.Uri.joinPath(model, '..', 'edgewise.json');
+
+async function analyze(): Promise<AnalyzeResult> {
+  await edgewise();
+  const result = await vscode.commands.executeCommand<AnalyzeResult>('edgewise.analyzeModel', workspaceFile(MODEL), {
+    quantized: workspaceFile('fmnist_mobilenet.int8.onnx').fsPath, data: workspaceFile('fmnist_test1k_u8.npy').fsPath,
+    labels: workspaceFile('fmnist_test1k_labels.npy').fsPath, count: 100, minSqnrDb: 25,
+  });
+  assert.ok(result, 'the analysis ran');
+  return result;
+}
+
+async function until<T>(get: () => T | undefined | Promise<T | undefined>, what: string, ms = 20000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('per-layer analysis in VS Code', function () {
+  this.timeout(120000);
+  afterEach(closeAllEditors);
+
+  it('puts findings in the Problems panel on the model file, and as overlays on its graph', async () => {
+    const panel = await openGraph(MODEL);
+    const result = await analyze();
+    const model = workspaceFile(MODEL);
+    const diags = vscode.languages.getDiagnostics(model).filter((d) => d.source === 'edgewise');
+    assert.equal(diags.length, result.findings.length);
+    const low = diags.find((d) => typeof d.code === 'object' && d.code.value === 'low-sqnr');
+    assert.ok(low, 'a low-SQNR warning');
+    assert.equal(low.severity, vscode.DiagnosticSeverity.Warning);
+    // The code link reveals the node in the graph.
+    assert.ok(typeof low.code === 'object' && low.code.target.scheme === 'command');
+    assert.ok(panel.overlayIds().includes('analysis.sqnr'));
+    const nodeId = low.message.split(': ')[0];
+    await vscode.commands.executeCommand('edgewise.revealNode', model, nodeId);
+    assert.equal(panel.selection ?? nodeId, nodeId);
+  });
+
+  it('shows the model as text with diagnostics on node lines and hovers, and the quick fix writes the recipe', async () => {
+    const api = await edgewise();
+    await analyze();
+    const model = workspaceFile(MODEL);
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('edgewise.openModelAsText', model);
+    const doc = editor.document;
+    assert.equal(doc.uri.toString(), textUri(model).toString());
+    assert.match(doc.getText(), /^<ir_version: 8, opset_import: \["" : 17\]/);
+    const diags = await until(() => { const d = vscode.languages.getDiagnostics(doc.uri); return d.length ? d : undefined; }, 'text-view diagnostics');
+    const text = api.analysis.text.textOf(model)!;
+    for (const d of diags) {
+      const nodeId = text.lineNodes[d.range.start.line];
+      assert.ok(nodeId, `diagnostic on a node line (${d.range.start.line})`);
+      assert.ok(doc.lineAt(d.range.start.line).text.endsWith(`# ${nodeId}`));
+    }
+    const line = diags[0].range.start.line;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 2));
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(hoverText, /SQNR \| \d+\.\d dB/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diags[0].range);
+    const fix = actions.find((a) => a.title === 'Keep this layer in float');
+    assert.ok(fix?.command, 'the quick fix is offered');
+    await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+    const recipe = JSON.parse(fs.readFileSync(recipeFor(model).fsPath, 'utf8'));
+    assert.deepEqual(recipe.overrides, { [text.lineNodes[line]]: { precision: 'float' } });
+  });
+
+  it('validates recipes as diagnostics and completes node names', async () => {
+    const api = await edgewise();
+    const recipe = recipeFor(workspaceFile(MODEL));
+    fs.writeFileSync(recipe.fsPath, '{\n  "model": "fmnist_mobilenet.onnx",\n  "passes": [{"pass": "quantize", "options": {"exclude": ["/classifier/Gem"]}}],\n  "budgets": {"maxSizeBytes": 1000}\n}\n');
+    const doc = await vscode.workspace.openTextDocument(recipe);
+    await vscode.window.showTextDocument(doc);
+    const diags = await until(() => { const d = vscode.languages.getDiagnostics(recipe).filter((x) => x.source === 'edgewise'); return d.length >= 2 ? d : undefined; }, 'recipe diagnostics');
+    const unknown = diags.find((d) => d.code === 'unknown-node');
+    assert.ok(unknown);
+    assert.equal(doc.getText(unknown.range), '"/classifier/Gem"');
+    assert.match(unknown.message, /did you mean '\/classifier\/Gemm'/);
+    assert.ok(diags.some((d) => d.code === 'unreachable-budget'));
+    const inside = doc.positionAt(doc.getText().indexOf('/classifier/Gem') + 3);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', recipe, inside);
+    assert.ok(list.items.some((i) => i.label === '/classifier/Gemm'));
+    void api;
+  });
+});
