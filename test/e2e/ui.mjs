@@ -143,7 +143,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     ['pruned-graph-shows-channels-kept', async () => {
       const item = page.locator('.notification-list-item', { hasText: 'fmnist_cnn.pruned.onnx: parameters' }).first();
       await item.locator('.monaco-button', { hasText: 'Open Graph' }).first().click();
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'fmnist_cnn.pruned.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the pruned graph`);
       const kept = await poll(frame(), () => {
         const o = globalThis.edgewise?.overlays?.get('edgewise.prune.channelsKept');
