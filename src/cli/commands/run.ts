@@ -1,5 +1,6 @@
 import { runRecipe, RecipeError, type RecipeRunReport } from '../../core/recipe/run';
 import { RECIPE_PASSES } from '../../core/recipe/passes';
+import { measureModel } from '../../core/recipe/measure';
 import { CliError, flag, type Command } from '../command';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
@@ -25,7 +26,7 @@ Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad rec
     if (!file) throw new CliError('missing RECIPE argument', 2);
     let report: RecipeRunReport;
     try {
-      report = await runRecipe(file, { passes: RECIPE_PASSES, write: !flag(args, 'dry-run'), force: flag(args, 'force'), progress: io.progress });
+      report = await runRecipe(file, { passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), progress: io.progress });
     } catch (e) {
       if (e instanceof RecipeError) throw new CliError(e.message);
       throw e;

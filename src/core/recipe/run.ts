@@ -19,6 +19,8 @@ export interface PassContext {
   floatModel: Model;
   /** Calibration / tuning data, when the recipe names some. */
   data?: EvalSet;
+  /** The calibration data file (absolute) and its preprocessing, for passes that stream it themselves. */
+  dataSource?: { file: string; scale?: number; count?: number };
   /** The recipe's per-node precision overrides. */
   overrides: NonNullable<Recipe['overrides']>;
   budgets: Budgets;
@@ -107,7 +109,8 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   const { recipe, model: floatModel, problems, dir } = loadRecipe(file);
   const tuning = evalSet(floatModel, dir, recipe.data);
   const held = evalSet(floatModel, dir, recipe.eval) ?? tuning;
-  const ctx: PassContext = { floatModel, data: tuning, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
+  const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
   let model = floatModel;
   const passes: RecipeRunReport['passes'] = [];
   for (const step of recipe.passes) {

@@ -65,7 +65,7 @@ const nodeList: Spec = { type: 'array', items: { type: 'string', nodeName: true 
 export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   fp16: { keepIoTypes: { type: 'boolean' }, include: nodeList, exclude: nodeList },
   quantize: {
-    mode: { type: 'string', enum: ['static', 'dynamic'] },
+    mode: { type: 'string', enum: ['static', 'dynamic', 'int8-weights'] },
     activations: { type: 'string', enum: ['uint8', 'int8'] },
     weights: { type: 'string', enum: ['int8', 'uint8', 'int4'] },
     perChannel: { type: 'boolean' },
