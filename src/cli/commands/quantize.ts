@@ -1,6 +1,7 @@
 import { QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type QuantizeJobResult, type QuantizeMode } from '../../core/quantize-job';
 import type { OutputComparison } from '../../core/analysis/accuracy';
 import { CancelledError } from '../../core/runtime/infer';
+import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/analysis/mixed-precision-job';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, mib, parseNumber, pct, threadsOption } from '../data-options';
 
@@ -33,6 +34,10 @@ Options:
   --accuracy-level L        int4: MatMulNBits accuracy_level 0-4 (default 0)
   --fp16-io                 fp16: make the model's inputs/outputs float16 too
   --eval X --labels Y       evaluation data and labels (.npy or text, one integer per line)
+  --max-accuracy-drop P     static mixed precision: return the most harmful layers to float until the
+                            top-1 drop on --eval/--labels is at most P points (prints each layer's
+                            precision and why)
+  --holdout X --holdout-labels Y   held-out data the mixed-precision result is checked on
   --out PATH                output file (default MODEL.<mode>.onnx)
   --force                   replace an existing output file
   --no-latency              skip the quick latency figures
@@ -50,11 +55,13 @@ export const quantize: Command = {
     'include-op': { type: 'string', multiple: true }, 'include-node': { type: 'string', multiple: true },
     form: { type: 'string' }, 'block-size': { type: 'string' }, asymmetric: { type: 'boolean' }, 'accuracy-level': { type: 'string' },
     'fp16-io': { type: 'boolean' }, eval: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' },
+    'max-accuracy-drop': { type: 'string' }, holdout: { type: 'string' }, 'holdout-labels': { type: 'string' },
     force: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, json: { type: 'boolean' }, ...DATA_OPTIONS,
   },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument', 2);
+    if (str(args, 'max-accuracy-drop') !== undefined) return runMixed(file, args, io);
     const mode = str(args, 'mode') as QuantizeMode | undefined;
     if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(', ')}${mode ? `, got '${mode}'` : ''}`, 2);
     const calibration = (str(args, 'calibration') ?? 'minmax') as CalibrationMethod;
@@ -87,6 +94,38 @@ export const quantize: Command = {
     }
   },
 };
+
+async function runMixed(file: string, args: Parameters<Command['run']>[0], io: Parameters<Command['run']>[1]): Promise<number> {
+  const mode = str(args, 'mode') ?? 'static';
+  if (mode !== 'static') throw new CliError(`--max-accuracy-drop searches static INT8 layers; --mode must be static, got '${mode}'`, 2);
+  const maxDrop = parseNumber(str(args, 'max-accuracy-drop')!, 'max-accuracy-drop');
+  const evalData = str(args, 'eval'), labels = str(args, 'labels');
+  if (!evalData || !labels) throw new CliError('--max-accuracy-drop needs --eval and --labels (the data the drop is measured on)', 2);
+  const hd = str(args, 'holdout'), hl = str(args, 'holdout-labels');
+  if (!!hd !== !!hl) throw new CliError('--holdout and --holdout-labels go together', 2);
+  const activationType = str(args, 'activation-type') ?? 'uint8';
+  if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
+  const r = await runMixedPrecisionJob(file, {
+    maxDrop, evalData, labels, calib: str(args, 'calib'), holdout: hd && hl ? { data: hd, labels: hl } : undefined,
+    perChannel: flag(args, 'per-channel'), activationType, preprocess: dataOptions(args, (m) => io.err(m)),
+    out: str(args, 'out'), force: flag(args, 'force'), progress: io.progress,
+  });
+  io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatMixed(r));
+  return 0;
+}
+
+function formatMixed(r: MixedPrecisionJobResult): string {
+  const floats = r.decisions.filter((d) => d.precision === 'float').length;
+  const lines = [
+    `mixed precision (static INT8, budget ${r.maxDrop} points): ${r.input} -> ${r.output}`,
+    `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
+    `  tuning top-1 ${r.floatTop1.toFixed(2)}% -> ${r.top1.toFixed(2)}% (drop ${(r.floatTop1 - r.top1).toFixed(2)} points: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
+  ];
+  if (r.heldOut) lines.push(`  held-out top-1 ${r.heldOut.floatTop1.toFixed(2)}% -> ${r.heldOut.top1.toFixed(2)}% (drop ${r.heldOut.drop.toFixed(2)} points: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
+  lines.push('  layers:');
+  for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);
+  return lines.join('\n');
+}
 
 export function formatComparison(outputs: OutputComparison[]): string[] {
   return outputs.map((c) =>

@@ -1,0 +1,85 @@
+/**
+ * `quantize --max-accuracy-drop`: static INT8 with the most harmful layers returned to float until
+ * the top-1 drop on the tuning data is within budget; optionally checked on held-out data.
+ */
+import * as fs from 'node:fs';
+import { loadModel, saveModel } from '../onnx/io';
+import { loadDataset, batchRanges, type Dataset, type Preprocess } from '../runtime/data';
+import { loadLabels } from '../runtime/data-labels';
+import { resolveOutput } from '../quantize-job';
+import { StaticLayerQuantizer } from './static-quantizer';
+import { Scorer, type EvalSet } from './scorer';
+import { sensitivity } from './sensitivity';
+import { mixedPrecision, type LayerDecision } from './mixed-precision';
+
+export interface MixedPrecisionJobOptions {
+  /** Largest top-1 drop from the float model on the tuning data, in points. */
+  maxDrop: number;
+  /** Tuning data and labels: the search measures the drop here. */
+  evalData: string;
+  labels: string;
+  /** Calibration data (default: the tuning data). */
+  calib?: string;
+  /** Held-out data and labels the result is checked on (not searched on). */
+  holdout?: { data: string; labels: string };
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  preprocess?: Preprocess;
+  out?: string;
+  force?: boolean;
+  progress?: (message: string) => void;
+}
+
+export interface MixedPrecisionJobResult {
+  input: string;
+  output: string;
+  maxDrop: number;
+  floatTop1: number;
+  top1: number;
+  withinBudget: boolean;
+  heldOut?: { floatTop1: number; top1: number; drop: number };
+  decisions: LayerDecision[];
+  evaluations: number;
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+}
+
+function evalSet(ds: Dataset, labels: Int32Array): EvalSet {
+  return { batches: [...batchRanges(ds)].map(([s, n]) => ds.batch(s, n)), labels };
+}
+
+export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
+  const progress = o.progress ?? (() => {});
+  if (!(o.maxDrop >= 0)) throw new Error(`the accuracy budget must be a number of points >= 0, got ${o.maxDrop}`);
+  const output = resolveOutput(inputFile, 'static', o.out, o.force ?? false);
+  const model = loadModel(inputFile);
+  const tuneDs = await loadDataset(model, o.evalData, o.preprocess);
+  const tune = evalSet(tuneDs, loadLabels(o.labels, tuneDs.count));
+  const calibDs = o.calib ? await loadDataset(model, o.calib, o.preprocess) : tuneDs;
+  const held = o.holdout ? await (async () => {
+    const ds = await loadDataset(model, o.holdout!.data, o.preprocess);
+    return evalSet(ds, loadLabels(o.holdout!.labels, ds.count));
+  })() : undefined;
+
+  progress(`calibrating on ${calibDs.description}`);
+  const quantizer = await StaticLayerQuantizer.create(model, calibDs, { perChannel: o.perChannel ?? false, activationType: o.activationType });
+  const scorer = new Scorer(model, tune, 'top1');
+  const float = await scorer.score(model);
+  const sens = await sensitivity(quantizer, scorer, float, { onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); } });
+  const mp = await mixedPrecision(quantizer, scorer, float, sens.layers, { budget: { maxDrop: o.maxDrop }, onProgress: progress });
+
+  let heldOut: MixedPrecisionJobResult['heldOut'];
+  if (held) {
+    progress('checking the result on the held-out data');
+    const hs = new Scorer(model, held, 'top1');
+    const f = (await hs.score(model)).value, q = (await hs.score(mp.quantized.model)).value;
+    heldOut = { floatTop1: f, top1: q, drop: f - q };
+  }
+  progress(`writing ${output}`);
+  const saved = saveModel(mp.quantized.model, output, { overwrite: o.force });
+  return {
+    input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
+    heldOut, decisions: mp.decisions, evaluations: mp.evaluations,
+    fileBytesBefore: model.source.fileBytes ?? fs.statSync(model.label).size, fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
+  };
+}

@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse, CliError, type CliIo } from '../../src/cli/command';
+import { quantize } from '../../src/cli/commands/quantize';
+import { loadModel } from '../../src/core/onnx/io';
+import { FIXTURES } from '../helpers/fmnist';
+
+async function run(argv: string[]): Promise<{ code: number | Error; out: string[] }> {
+  const out: string[] = [];
+  const io: CliIo = { out: (t) => out.push(t), err: () => {}, progress: () => {}, signal: new AbortController().signal };
+  try {
+    return { code: await quantize.run(parse(quantize, argv), io), out };
+  } catch (e) {
+    return { code: e as Error, out };
+  }
+}
+
+const fx = (f: string) => path.join(FIXTURES, f);
+
+describe('cli quantize --max-accuracy-drop (mixed precision)', function () {
+  this.timeout(60000);
+
+  it('returns the most harmful layers to float until the tuning drop is within budget, and says why per layer', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-mixed-'));
+    const out = path.join(dir, 'mixed.onnx');
+    try {
+      // A zero-point budget: all-INT8 costs some top-1 on the tuning set, so some layers must go back to float.
+      const r = await run([fx('fmnist_mobilenet.onnx'), '--max-accuracy-drop', '0', '--eval', fx('fmnist_tune500_u8.npy'), '--labels', fx('fmnist_tune500_labels.npy'),
+        '--holdout', fx('fmnist_test1k_u8.npy'), '--holdout-labels', fx('fmnist_test1k_labels.npy'), '--out', out, '--json']);
+      assert.equal(r.code, 0, String(r.code));
+      const rep = JSON.parse(r.out.join('\n'));
+      assert.equal(rep.withinBudget, true);
+      assert.ok(rep.floatTop1 - rep.top1 <= 1e-9);
+      const floats = rep.decisions.filter((d: { precision: string }) => d.precision === 'float');
+      const int8 = rep.decisions.filter((d: { precision: string }) => d.precision === 'int8');
+      assert.ok(floats.length >= 1 && int8.length >= 1, `${floats.length} float, ${int8.length} int8`);
+      assert.ok(floats.every((d: { reason: string; detail: string }) => d.reason === 'harmful' && d.detail.length > 0));
+      assert.ok(Number.isFinite(rep.heldOut.drop));
+      // The file holds exactly the INT8 layers the report names: their weights are read through DequantizeLinear.
+      const g = loadModel(out).graph.proto;
+      const dqOut = new Set(g.node.filter((n) => n.opType === 'DequantizeLinear').flatMap((n) => n.output));
+      const conv = (name: string) => g.node.find((n) => n.name === name && n.opType === 'Conv');
+      for (const d of [...floats, ...int8] as { layer: string; precision: string }[]) {
+        const n = conv(d.layer);
+        if (n) assert.equal(dqOut.has(n.input[1]), d.precision === 'int8', d.layer);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints each layer\'s precision in text and needs labelled data', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-mixed-'));
+    try {
+      const r = await run([fx('fmnist_mobilenet.onnx'), '--max-accuracy-drop', '1', '--eval', fx('fmnist_tune500_u8.npy'), '--labels', fx('fmnist_tune500_labels.npy'), '--out', path.join(dir, 'm.onnx')]);
+      assert.equal(r.code, 0, String(r.code));
+      assert.match(r.out[0], /tuning top-1 [\d.]+% -> [\d.]+% \(drop [\d.-]+ points: within budget\)/);
+      assert.match(r.out[0], /\n {4}(int8|float) +\/classifier\/Gemm: /);
+      const bad = await run([fx('fmnist_mobilenet.onnx'), '--max-accuracy-drop', '1', '--eval', fx('fmnist_tune500_u8.npy')]);
+      assert.ok(bad.code instanceof CliError && /needs --eval and --labels/.test(bad.code.message));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
