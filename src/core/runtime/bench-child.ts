@@ -100,7 +100,7 @@ async function profiledRuns(ort: Ort, job: BenchmarkJob, feeds: Feeds, dir: stri
     const t = await timedRun(session, feeds, job.model);
     const u = plain && !plainFirst ? await timedRun(plain, feeds, job.model) : u0;
     if (i >= PROFILE_WARMUP) { profiled.push(t); unprofiled.push(u); }
-    if (performance.now() - lastReport > 250) {
+    if (i === 0 || performance.now() - lastReport > 250) {
       lastReport = performance.now();
       progress(job, { phase, done: i + 1, total: PROFILE_WARMUP + runs });
     }
