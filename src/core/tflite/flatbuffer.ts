@@ -10,7 +10,11 @@ export class FlatBuffer {
   private visits = 0;
   private readonly maxVisits: number;
 
-  constructor(readonly bytes: Uint8Array, readonly file: string) {
+  /**
+   * `fileBytes` is the size of the whole file when `bytes` holds only its beginning: a read past
+   * `bytes` but inside the file then throws NeedMoreBytes so the caller can read further.
+   */
+  constructor(readonly bytes: Uint8Array, readonly file: string, private readonly fileBytes = bytes.byteLength) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // A table needs at least 4 bytes of its own, so a well-formed file has fewer than length/4 tables.
     this.maxVisits = Math.floor(bytes.byteLength / 4) + 64;
@@ -24,10 +28,11 @@ export class FlatBuffer {
     throw new TfliteFormatError(this.file, problem);
   }
 
-  private need(pos: number, size: number, what: string): void {
-    if (!Number.isInteger(pos) || pos < 0 || size < 0 || pos + size > this.bytes.byteLength) {
-      this.fail(`${what} at offset ${pos} (${size} bytes) lies outside the file (${this.bytes.byteLength} bytes)`);
-    }
+  /** Checks that `size` bytes at `pos` lie in the file; `problem` replaces the default message. */
+  need(pos: number, size: number, what: string, problem?: string): void {
+    if (Number.isInteger(pos) && pos >= 0 && size >= 0 && pos + size <= this.bytes.byteLength) return;
+    if (pos >= 0 && pos + size <= this.fileBytes) throw new NeedMoreBytes(pos + size);
+    this.fail(problem ?? `${what} at offset ${pos} (${size} bytes) lies outside the file (${this.fileBytes} bytes)`);
   }
 
   u8(pos: number): number { this.need(pos, 1, 'byte'); return this.view.getUint8(pos); }
@@ -48,7 +53,7 @@ export class FlatBuffer {
   /** Follows the uoffset stored at `pos`. */
   deref(pos: number, what: string): number {
     const target = pos + this.u32(pos);
-    if (target >= this.bytes.byteLength) this.fail(`${what} offset at ${pos} points to ${target}, outside the file (${this.bytes.byteLength} bytes)`);
+    this.need(target, 1, what, `${what} offset at ${pos} points to ${target}, outside the file (${this.fileBytes} bytes)`);
     return target;
   }
 
@@ -73,6 +78,13 @@ export class FlatBuffer {
     this.need(vtable, vtableSize, `vtable of ${what}`);
     this.need(pos, objectSize, what);
     return new Table(this, pos, vtable, vtableSize, objectSize, what);
+  }
+}
+
+/** Thrown when a read needs more of the file than was loaded; `end` is the offset it needs. */
+export class NeedMoreBytes extends Error {
+  constructor(readonly end: number) {
+    super(`needs the file up to offset ${end}`);
   }
 }
 
@@ -120,9 +132,7 @@ export class Table {
     const at = this.fb.deref(p, what);
     const length = this.fb.u32(at);
     const start = at + 4;
-    if (start + length * elementSize > this.fb.length) {
-      this.fb.fail(`${what} claims ${length} elements at offset ${at}, past the end of the file (${this.fb.length} bytes)`);
-    }
+    this.fb.need(start, length * elementSize, what, `${what} claims ${length} elements at offset ${at}, past the end of the file`);
     return { start, length };
   }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AttributeInfo, QuantInfo } from '../graph/types';
 import { TfliteFormatError } from './errors';
-import { FlatBuffer, type Table } from './flatbuffer';
+import { FlatBuffer, NeedMoreBytes, type Table } from './flatbuffer';
 import { decodeOptions } from './options';
 import {
   BufferField, BuiltinOperator, builtinOperatorName, builtinOptions2Name, builtinOptionsName, FILE_IDENTIFIER,
@@ -86,6 +86,7 @@ export interface TfliteModel {
 
 /** Largest file read into memory whole; beyond it only the FlatBuffer part is read (buffers stay on disk). */
 const WHOLE_FILE_LIMIT = 0x7fff_ffff;
+const FIRST_HEAD = 16 << 20;
 
 /** Reads a .tflite file. Buffers stored inside the FlatBuffer stay zero-copy views of the file bytes. */
 export function loadTflite(file: string): TfliteModel {
@@ -100,8 +101,18 @@ export function loadTflite(file: string): TfliteModel {
     const bytes = fs.readFileSync(abs);
     return decodeTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), abs);
   }
-  const head = readFileRange(abs, 0, WHOLE_FILE_LIMIT);
-  return decodeTflite(head, abs, { fileBytes: size, readRange: (o, n) => readFileRange(abs, o, n) });
+  // Over 2 GB the FlatBuffer is followed by buffer data: read as much of the start as the tables need.
+  const whole = { fileBytes: size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
+  let head = FIRST_HEAD;
+  for (;;) {
+    try {
+      return decodeTflite(readFileRange(abs, 0, head), abs, whole);
+    } catch (e) {
+      if (!(e instanceof NeedMoreBytes)) throw e;
+      if (e.end > WHOLE_FILE_LIMIT) throw new TfliteFormatError(abs, `the FlatBuffer part reaches offset ${e.end}, beyond the 2 GB a FlatBuffer can address`);
+      head = Math.min(WHOLE_FILE_LIMIT, Math.max(e.end, head * 2));
+    }
+  }
 }
 
 function readFileRange(file: string, offset: number, size: number): Uint8Array {
@@ -128,7 +139,7 @@ export function decodeTflite(
   bytes: Uint8Array, file: string,
   whole?: { fileBytes: number; readRange(offset: number, size: number): Uint8Array },
 ): TfliteModel {
-  const fb = new FlatBuffer(bytes, file);
+  const fb = new FlatBuffer(bytes, file, whole?.fileBytes);
   if (bytes.byteLength < 8) fb.fail(`truncated: ${bytes.byteLength} bytes is too short for a TFLite model`);
   const id = fb.identifier();
   if (id !== FILE_IDENTIFIER) fb.fail(`not a TFLite model: file identifier is ${JSON.stringify(id)}, expected "${FILE_IDENTIFIER}"`);
