@@ -27,6 +27,8 @@ export interface TfliteTensor {
   shape: number[];
   /** Shape with -1 for unknown dimensions, when the file stores one. */
   shapeSignature: number[] | null;
+  /** Byte offset of shape_signature's first element (to pin dynamic dimensions in a copy). */
+  shapeSignatureAt: number | null;
   buffer: number;
   quant: QuantInfo | null;
   isVariable: boolean;
@@ -225,6 +227,7 @@ function readTensor(t: Table, index: number, at: string, fb: FlatBuffer, bufferC
     dtype: tensorTypeName(type),
     shape: t.i32s(TensorField.shape, `${at}.shape`) ?? [],
     shapeSignature: t.i32s(TensorField.shapeSignature, `${at}.shape_signature`),
+    shapeSignatureAt: t.vector(TensorField.shapeSignature, 4, `${at}.shape_signature`)?.start ?? null,
     buffer,
     quant: readQuant(t.table(TensorField.quantization, `${at}.quantization`), at),
     isVariable: t.bool(TensorField.isVariable),
