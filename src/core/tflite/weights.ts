@@ -7,10 +7,12 @@ import { elementCount } from './view';
 /**
  * A constant tensor's values as float32, dequantized (scale * (q - zero_point), per channel along
  * the quantized dimension) when it carries quantization parameters. Null for types without a
- * numeric value (string, resource, variant) or data shorter than the shape needs.
+ * numeric value (string, resource, variant), sparse tensors, or data shorter than the shape needs.
  */
 export function tensorValues(model: TfliteModel, t: TfliteTensor): Float32Array | null {
   if (t.dtype === 'string' || t.dtype === 'resource' || t.dtype === 'variant' || t.dtype.startsWith('unknown')) return null;
+  // A sparse tensor's buffer holds only its non-zero values (plus index metadata elsewhere).
+  if (t.sparse) return null;
   const count = elementCount(t.shape);
   const bytes = bufferBytes(model, t.buffer);
   let values: Float32Array;
