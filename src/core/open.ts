@@ -7,11 +7,12 @@ import { TfliteReader } from './tflite/reader';
 /** Opens a model file with the reader for its format (by content, then by extension). */
 export function openModel(file: string): ModelReader {
   const abs = path.resolve(file);
-  if (isTflite(abs)) return TfliteReader.open(abs);
+  if (isTfliteFile(abs)) return TfliteReader.open(abs);
   return OnnxReader.open(abs);
 }
 
-function isTflite(file: string): boolean {
+/** True for a file with the TFLite identifier or a .tflite name (a damaged .tflite gets the TFLite error). */
+export function isTfliteFile(file: string): boolean {
   try {
     const fd = fs.openSync(file, 'r');
     try {

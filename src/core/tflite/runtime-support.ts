@@ -1,4 +1,4 @@
-import type { TfliteModel, TfliteTensor } from './model';
+import { loadTflite, type TfliteModel, type TfliteTensor } from './model';
 
 /**
  * What the TFLite runtime Edgewise uses (Google's LiteRT.js, `@litertjs/core` 2.5.3, WebAssembly
@@ -65,4 +65,11 @@ export function tfliteRuntimeMessage(file: string, blockers: RuntimeBlocker[]): 
   return `${file}: LiteRT.js ${LITERT_VERSION} (the WebAssembly TFLite runtime Edgewise uses) cannot run this model: ` +
     blockers.map((b) => b.detail).join('; ') +
     '. Inspecting and viewing it works; to measure it, convert it to ONNX or run it on the device.';
+}
+
+/** For `edgewise bench|eval`: the one-line message when LiteRT.js cannot run `file`, else null. */
+export function tfliteRuntimeProblem(file: string): string | null {
+  const model = loadTflite(file);
+  const blockers = tfliteRuntimeBlockers(model);
+  return blockers.length > 0 ? tfliteRuntimeMessage(model.file, blockers) : null;
 }

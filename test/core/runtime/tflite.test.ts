@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { TfliteRuntimeUnsupported, TfliteSession } from '../../../src/core/runtime/tflite';
 import { loadTflite } from '../../../src/core/tflite/model';
-import { tfliteRuntimeBlockers } from '../../../src/core/tflite/runtime-support';
+import { tfliteRuntimeBlockers, tfliteRuntimeProblem } from '../../../src/core/tflite/runtime-support';
 import { tensorValues } from '../../../src/core/tflite/weights';
 import { repoRoot } from '../tflite/build-model';
 
@@ -81,5 +81,13 @@ describe('tflite runtime: LiteRT.js (WebAssembly) in Node', function () {
       assert.ok(!e.message.includes('\n'));
       return true;
     });
+  });
+});
+
+describe('tflite runtime: the bench/eval guard', () => {
+  it('tfliteRuntimeProblem: null for a runnable model, the one-line message otherwise', () => {
+    assert.equal(tfliteRuntimeProblem(fixture('hello_world_float.tflite')), null);
+    const message = tfliteRuntimeProblem(fixture('micro_speech_quantized.tflite'))!;
+    assert.match(message, /micro_speech_quantized\.tflite: LiteRT\.js 2\.5\.3 .* cannot run this model: its inputs\/outputs 'Reshape_1', 'labels_softmax' are int8/);
   });
 });
