@@ -1,6 +1,6 @@
 /**
- * TFLite figures: how long Edgewise takes to open a .tflite (decode + summary + view graph), and,
- * where LiteRT.js can run the model, its load/compile time and per-run latency on the CPU (wasm).
+ * TFLite figures: how long Edgewise takes to open a .tflite (decode + summary + view graph), and
+ * the TFLite WebAssembly interpreter's load time and per-run latency (one thread, XNNPACK).
  *
  *   npx tsx bench/tflite.ts [model.tflite ...]   (default: every model in ../shared/fixtures/tflite)
  */
@@ -23,9 +23,21 @@ function defaultModels(): string[] {
   throw new Error('no models given and ../shared/fixtures/tflite not found beside the clone');
 }
 
+function zeros(dtype: string, n: number): TfliteData {
+  switch (dtype) {
+    case 'int8': return new Int8Array(n);
+    case 'uint8': return new Uint8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'uint32': return new Uint32Array(n);
+    case 'float64': return new Float64Array(n);
+    default: return new Float32Array(n);
+  }
+}
+
 async function main(): Promise<void> {
   const files = process.argv.slice(2).length ? process.argv.slice(2) : defaultModels();
-  console.log('model | KB | ops | open+summary+view ms (median of 20) | LiteRT.js load+compile ms (the first includes loading the runtime) | run ms (median of 200)');
+  console.log('model | KB | ops | open+summary+view ms (median of 20) | interpreter load ms (the first includes loading the runtime) | run ms (median, n runs)');
   for (const file of files) {
     const times: number[] = [];
     let ops = 0;
@@ -41,19 +53,21 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const session = await TfliteSession.create(file);
       compile = (performance.now() - t0).toFixed(1);
-      const feeds: TfliteData[] = session.inputs.map((i) => new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.5));
-      for (let i = 0; i < 20; i++) await session.run(feeds);
-      const runs: number[] = [];
-      for (let i = 0; i < 200; i++) {
+      const feeds: TfliteData[] = session.inputs.map((i) => zeros(i.dtype, i.shape.reduce((a, b) => a * b, 1)));
+      for (let i = 0; i < 5; i++) await session.run(feeds);
+      // 200 runs, or fewer for slow models (at least 20, about 5 s).
+      const samples: number[] = [];
+      const start = performance.now();
+      while (samples.length < 200 && (samples.length < 20 || performance.now() - start < 5000)) {
         const t = performance.now();
         await session.run(feeds);
-        runs.push(performance.now() - t);
+        samples.push(performance.now() - t);
       }
-      run = median(runs).toFixed(3);
+      run = `${median(samples).toFixed(3)} (n=${samples.length})`;
       session.dispose();
     } catch (e) {
       if (!(e instanceof TfliteRuntimeUnsupported)) throw e;
-      run = 'not runnable (see edgewise bench message)';
+      run = `not runnable: ${e.message.split(': ').slice(1).join(': ')}`;
     }
     const kb = (fs.statSync(file).size / 1024).toFixed(0);
     console.log(`${path.basename(file)} | ${kb} | ${ops} | ${median(times).toFixed(2)} | ${compile} | ${run}`);

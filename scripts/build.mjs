@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false };
-const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@litertjs/core'];
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-tflite'];
 
 const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },

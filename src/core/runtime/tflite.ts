@@ -1,22 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import type * as LiteRt from '@litertjs/core';
-import { loadTflite, type TfliteModel } from '../tflite/model';
-import { tfliteRuntimeBlockers, tfliteRuntimeMessage } from '../tflite/runtime-support';
+import { loadTflite } from '../tflite/model';
+import { TFLITE_RUNTIME, tfliteRuntimeMessage, tfliteRuntimePlan } from '../tflite/runtime-support';
 
-/** Input/output data LiteRT.js accepts (float32, int32, uint8 tensors). */
-export type TfliteData = Float32Array | Int32Array | Uint8Array;
+/** Element data of one input or output. */
+export type TfliteData = Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export interface TfliteIo {
-  /** The tensor's name in the model (as the graph view shows it). */
   name: string;
-  dtype: 'float32' | 'int32' | 'uint8';
-  /** Concrete shape the model runs with (dynamic dimensions pinned to the stored size, usually 1). */
+  dtype: string;
   shape: number[];
 }
 
-/** Thrown for a model LiteRT.js cannot run; the message is the one-line CLI message. */
+/** Thrown for a model the runtime cannot run; the message is the one-line CLI message. */
 export class TfliteRuntimeUnsupported extends Error {
   constructor(message: string) {
     super(message);
@@ -24,118 +21,126 @@ export class TfliteRuntimeUnsupported extends Error {
   }
 }
 
-let runtime: Promise<{ lrt: typeof LiteRt; log: string[] }> | undefined;
-
-/**
- * Loads LiteRT.js (WebAssembly, from the package's own wasm/ folder: nothing is fetched). It is
- * written for browsers and loads its Emscripten script through `importScripts` or a <script>
- * tag; Node gets an `importScripts` that runs the script here with Node's require. The runtime's
- * log lines are kept (for error messages) instead of printed.
- */
-function loadRuntime(): Promise<{ lrt: typeof LiteRt; log: string[] }> {
-  return (runtime ??= (async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lrt = require('@litertjs/core') as typeof LiteRt;
-    const wasmDir = path.join(path.dirname(require.resolve('@litertjs/core/package.json')), 'wasm');
-    const log: string[] = [];
-    const keep = (line: string) => { log.push(line); if (log.length > 50) log.shift(); };
-    const g = globalThis as Record<string, unknown>;
-    g.self ??= globalThis;
-    g.Module = { print: keep, printErr: keep };
-    g.importScripts = (url: string) => {
-      const file = url.startsWith('file:') ? new URL(url).pathname : url;
-      const factory = vm.runInThisContext(
-        `(function (require, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\nreturn ModuleFactory;})`,
-        { filename: file },
-      ) as (r: NodeRequire, f: string, d: string) => unknown;
-      g.ModuleFactory = factory(require, file, path.dirname(file));
-    };
-    // There is no WebGPU in Node: the runtime warns once while creating its environment; keep that quiet.
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => keep(args.map(String).join(' '));
-    try {
-      await lrt.loadLiteRt(wasmDir + path.sep);
-    } finally {
-      console.warn = warn;
-      delete g.importScripts;
-    }
-    return { lrt, log };
-  })());
+/** The slice of the TFLite Web API (tflite_web_api_client) Edgewise uses. */
+interface WebTensorInfo { name: string; dataType: string; shape: string; data(): TfliteData }
+interface WebModelRunner {
+  getInputs(): WebTensorInfo[];
+  getOutputs(): WebTensorInfo[];
+  infer(): boolean;
+  cleanUp(): void;
+}
+interface WebApi {
+  tflite_web_api: { setWasmPath(path: string): void };
+  TFLiteWebModelRunner: { create(model: ArrayBuffer, options: { numThreads?: number; enableProfiling?: boolean }): Promise<WebModelRunner> };
 }
 
-/** One compiled .tflite model on LiteRT.js's CPU (XNNPACK) accelerator. */
+interface Runtime { api: WebApi; log: string[] }
+
+let runtime: Promise<Runtime> | undefined;
+let loaded: Runtime | undefined;
+
+/**
+ * Loads TensorFlow Lite's WebAssembly build (the TFLite Web API inside `@tensorflow/tfjs-tflite`,
+ * XNNPACK on the CPU; its wasm files ship in the package: nothing is fetched). It is written for
+ * browsers; in Node it gets, for the time of loading only: `self`/`location` as a Web Worker has
+ * them, an `importScripts` that runs the Emscripten script with the wasm bytes read from disk, and
+ * no `MessageChannel` so that it picks its single-threaded build (its threads need Web Workers).
+ * The runtime's log lines are kept for error messages instead of printed.
+ */
+async function loadRuntime(): Promise<Runtime> {
+  const pkg = path.dirname(require.resolve('@tensorflow/tfjs-tflite/package.json'));
+  const wasmDir = path.join(pkg, 'wasm') + path.sep;
+  const log: string[] = [];
+  const keep = (line: string) => { log.push(line); if (log.length > 200) log.shift(); };
+  const g = globalThis as Record<string, unknown>;
+  const saved = { self: g.self, location: g.location, MessageChannel: g.MessageChannel };
+  g.self = globalThis;
+  g.location = { origin: 'file://', href: `file://${wasmDir}` };
+  g.MessageChannel = undefined;
+  g.importScripts = (url: string) => {
+    const file = url.startsWith('file:') ? new URL(url).pathname : url;
+    const factory = vm.runInThisContext(`(function () {${fs.readFileSync(file, 'utf8')}\nreturn tflite_web_api_ModuleFactory;})`, { filename: file })() as (m: object) => unknown;
+    const wasmBinary = fs.readFileSync(file.replace(/\.js$/, '.wasm'));
+    g.tflite_web_api_ModuleFactory = (moduleArg: object) => factory(Object.assign(moduleArg, { wasmBinary, print: keep, printErr: keep }));
+  };
+  try {
+    const client = path.join(wasmDir, 'tflite_web_api_client.js');
+    const exportsObject: { tfweb?: WebApi } = {};
+    vm.runInThisContext(`(function (exports) {${fs.readFileSync(client, 'utf8')}\n})`, { filename: client }).call(globalThis, exportsObject);
+    const api = exportsObject.tfweb ?? (g.tfweb as WebApi | undefined);
+    if (!api) throw new Error(`${client} did not define the TFLite Web API`);
+    api.tflite_web_api.setWasmPath(wasmDir);
+    // The first runner loads the Emscripten module; a one-operator model would do, use an empty call.
+    await api.TFLiteWebModelRunner.create(new ArrayBuffer(0), { numThreads: 1 }).catch(() => undefined);
+    return { api, log };
+  } finally {
+    delete g.importScripts;
+    delete g.tflite_web_api_ModuleFactory;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete g[k];
+      else g[k] = v;
+    }
+  }
+}
+
+/** One model on TFLite's WebAssembly interpreter (single-threaded, XNNPACK). */
 export class TfliteSession {
   private constructor(
     readonly file: string,
     readonly inputs: TfliteIo[],
     readonly outputs: TfliteIo[],
-    private readonly lrt: typeof LiteRt,
-    private readonly compiled: LiteRt.CompiledModel,
+    /** What was changed in the copy the interpreter runs (see tfliteRuntimePlan). */
+    readonly warnings: string[],
+    private readonly runner: WebModelRunner,
   ) {}
 
   /**
-   * Throws TfliteRuntimeUnsupported (one line) for models LiteRT.js cannot run; `skipChecks`
-   * tries anyway (a newer LiteRT.js may lift a limit), and reports the runtime's own error.
+   * Throws TfliteRuntimeUnsupported (one line) for models the runtime cannot run; `skipChecks`
+   * tries anyway and reports the runtime's own error.
    */
   static async create(file: string, options: { skipChecks?: boolean } = {}): Promise<TfliteSession> {
     const model = loadTflite(file);
-    const blockers = options.skipChecks ? [] : tfliteRuntimeBlockers(model);
-    if (blockers.length > 0) throw new TfliteRuntimeUnsupported(tfliteRuntimeMessage(model.file, blockers));
-    const { lrt, log } = await loadRuntime();
-    const main = model.subgraphs[0];
-    const io = (i: number): TfliteIo => ({ name: main.tensors[i].name, dtype: main.tensors[i].dtype as TfliteIo['dtype'], shape: main.tensors[i].shape });
-    const before = log.length;
+    const plan = options.skipChecks ? { blockers: [], repairs: [], warnings: [] } : tfliteRuntimePlan(model);
+    if (plan.blockers.length > 0) throw new TfliteRuntimeUnsupported(tfliteRuntimeMessage(model.file, plan.blockers));
+    const rt = loaded ?? (loaded = await (runtime ??= loadRuntime()));
+    // The interpreter takes its own copy of the bytes; repairs go into that copy, never the file.
+    const bytes = model.readRange(0, model.fileBytes);
+    const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const view = new DataView(copy);
+    for (const r of plan.repairs) view.setInt32(r.at, r.value, true);
+    const before = rt.log.length;
+    let runner: WebModelRunner;
     try {
-      const compiled = await lrt.loadAndCompile(pinnedBytes(model), { accelerator: 'wasm' });
-      return new TfliteSession(model.file, main.inputs.map(io), main.outputs.map(io), lrt, compiled);
+      runner = await rt.api.TFLiteWebModelRunner.create(copy, { numThreads: 1 });
     } catch (e) {
-      throw new TfliteRuntimeUnsupported(`${model.file}: LiteRT.js could not load the model: ${runtimeError(e, log.slice(before))}`);
+      throw new TfliteRuntimeUnsupported(`${model.file}: ${TFLITE_RUNTIME} could not load the model: ${runtimeError(e, rt.log.slice(before))}`);
     }
+    const io = (t: WebTensorInfo): TfliteIo => ({ name: t.name, dtype: t.dataType, shape: t.shape.split(',').filter((d) => d !== '').map(Number) });
+    return new TfliteSession(model.file, runner.getInputs().map(io), runner.getOutputs().map(io), plan.warnings, runner);
   }
 
-  /** Runs once; inputs in the order of `inputs`, outputs in the order of `outputs`. */
+  /** Runs once; inputs in the order of `inputs`, outputs (copies) in the order of `outputs`. */
   async run(feeds: TfliteData[]): Promise<TfliteData[]> {
-    if (feeds.length !== this.inputs.length) throw new Error(`${this.file}: expects ${this.inputs.length} inputs, got ${feeds.length}`);
-    const tensors = feeds.map((data, k) => new this.lrt.Tensor(data as LiteRt.TypedArray, this.inputs[k].shape));
-    try {
-      const results = await this.compiled.run(tensors);
-      try {
-        return results.map((t) => t.toTypedArray().slice() as TfliteData);
-      } finally {
-        for (const t of results) t.delete();
+    const targets = this.runner.getInputs();
+    if (feeds.length !== targets.length) throw new Error(`${this.file}: expects ${targets.length} inputs, got ${feeds.length}`);
+    feeds.forEach((data, k) => {
+      const view = targets[k].data();
+      if (data.constructor !== view.constructor || data.length !== view.length) {
+        throw new Error(`${this.file}: input '${targets[k].name}' takes ${view.length} ${targets[k].dataType} values, got ${data.length} (${data.constructor.name})`);
       }
-    } finally {
-      for (const t of tensors) t.delete();
-    }
+      view.set(data as never);
+    });
+    if (!this.runner.infer()) throw new Error(`${this.file}: the TFLite interpreter failed to run the model`);
+    return this.runner.getOutputs().map((t) => t.data().slice());
   }
 
   dispose(): void {
-    this.compiled.delete();
+    this.runner.cleanUp();
   }
-}
-
-/**
- * The model bytes with -1 (dynamic) dimensions of input/output shape signatures replaced by the
- * stored shape: LiteRT.js has no way to resize an input, and rejects a [1, 1] tensor for [-1, 1].
- * A copy: the file's bytes are not changed.
- */
-function pinnedBytes(model: TfliteModel): Uint8Array {
-  const main = model.subgraphs[0];
-  const whole = model.readRange(0, model.fileBytes);
-  let copy: Uint8Array | null = null;
-  for (const i of [...main.inputs, ...main.outputs]) {
-    const t = main.tensors[i];
-    if (!t.shapeSignature || t.shapeSignatureAt === null || !t.shapeSignature.some((d) => d < 0)) continue;
-    copy ??= whole.slice();
-    const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
-    t.shapeSignature.forEach((d, k) => { if (d < 0) view.setInt32(t.shapeSignatureAt! + 4 * k, Math.max(t.shape[k] ?? 1, 1), true); });
-  }
-  return copy ?? whole;
 }
 
 function runtimeError(e: unknown, log: string[]): string {
-  const errors = log.filter((l) => l.startsWith('ERROR')).map((l) => l.replace(/^ERROR: (\[[^\]]*\] )?/, ''));
-  const unique = [...new Set(errors)];
+  const errors = [...new Set(log.filter((l) => l.startsWith('ERROR')).map((l) => l.replace(/^ERROR: /, '')))];
   const own = e instanceof Error ? e.message.split('\n')[0] : String(e);
-  return unique.length ? `${unique.slice(0, 2).join('; ')} (${own})` : own;
+  return errors.length ? `${errors.slice(0, 2).join('; ')} (${own})` : own;
 }

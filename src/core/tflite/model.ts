@@ -31,6 +31,8 @@ export interface TfliteTensor {
   shapeSignatureAt: number | null;
   buffer: number;
   quant: QuantInfo | null;
+  /** Byte offset of quantization.quantized_dimension when the file stores it (for repairs in a copy). */
+  quantAxisAt: number | null;
   isVariable: boolean;
   sparse: boolean;
 }
@@ -229,20 +231,21 @@ function readTensor(t: Table, index: number, at: string, fb: FlatBuffer, bufferC
     shapeSignature: t.i32s(TensorField.shapeSignature, `${at}.shape_signature`),
     shapeSignatureAt: t.vector(TensorField.shapeSignature, 4, `${at}.shape_signature`)?.start ?? null,
     buffer,
-    quant: readQuant(t.table(TensorField.quantization, `${at}.quantization`), at),
+    ...readQuant(t.table(TensorField.quantization, `${at}.quantization`), at),
     isVariable: t.bool(TensorField.isVariable),
     sparse: t.has(TensorField.sparsity),
   };
 }
 
-function readQuant(q: Table | null, at: string): QuantInfo | null {
-  if (!q) return null;
+function readQuant(q: Table | null, at: string): { quant: QuantInfo | null; quantAxisAt: number | null } {
+  const none = { quant: null, quantAxisAt: null };
+  if (!q) return none;
   const scale = q.f32s(QuantizationField.scale, `${at}.quantization.scale`) ?? [];
-  if (scale.length === 0) return null;
+  if (scale.length === 0) return none;
   const zeroPoint = q.i64s(QuantizationField.zeroPoint, `${at}.quantization.zero_point`) ?? [];
-  const info: QuantInfo = { scale, zeroPoint: zeroPoint.length ? zeroPoint : scale.map(() => 0) };
-  if (scale.length > 1) info.axis = q.i32(QuantizationField.quantizedDimension);
-  return info;
+  const quant: QuantInfo = { scale, zeroPoint: zeroPoint.length ? zeroPoint : scale.map(() => 0) };
+  if (scale.length > 1) quant.axis = q.i32(QuantizationField.quantizedDimension);
+  return { quant, quantAxisAt: q.field(QuantizationField.quantizedDimension) || null };
 }
 
 function readOperator(t: Table, index: number, at: string, fb: FlatBuffer, codeCount: number, subgraphCount: number): TfliteOperator {

@@ -1,73 +1,85 @@
 import { loadTflite, type TfliteModel, type TfliteTensor } from './model';
 
 /**
- * What the TFLite runtime Edgewise uses (Google's LiteRT.js, `@litertjs/core` 2.5.3, WebAssembly
- * with XNNPACK) can run, found by running it in Node 20 on the nine TFLite Micro fixtures.
- * LiteRT.js is written for browsers; it loads in Node once a script loader is provided
- * (src/core/runtime/tflite.ts). The limits below are the library's, each with its own message.
+ * Which runtime runs .tflite models in Edgewise, and what it cannot run.
+ *
+ * Google's LiteRT.js (`@litertjs/core` 2.5.3) was tried first, in Node 20 and 24: it loads once
+ * given a script loader, but it ran 1 of the 9 TFLite Micro fixtures (hello_world_float, with its
+ * dynamic batch pinned): its Tensor class holds only float32/int32/uint8 ("Element type INT8 is not
+ * supported."), it refuses variable tensors ("Variable tensors not yet supported.") and has no
+ * way to resize a dynamic input. TensorFlow Lite's own interpreter compiled to WebAssembly, the
+ * TFLite Web API shipped in `@tensorflow/tfjs-tflite` 0.0.1-alpha.10, runs 8 of the 9 (int8,
+ * int16, LSTM/SVDF state included) and the ninth after a repair (below); Edgewise uses that one
+ * (src/core/runtime/tflite.ts).
  */
-export const LITERT_VERSION = '2.5.3';
-
-/** Element types the LiteRT.js Tensor class can hold (its DATATYPES table). */
-const IO_DTYPES = new Set(['float32', 'int32', 'uint8']);
+export const TFLITE_RUNTIME = 'the TFLite WebAssembly interpreter (@tensorflow/tfjs-tflite 0.0.1-alpha.10)';
 
 export interface RuntimeBlocker {
-  /** A short key for tests and logs. */
-  kind: 'variable-tensors' | 'io-dtype' | 'quantized-dimension';
-  /** One sentence naming the tensor/op and the runtime's own error text. */
+  kind: 'quantized-dimension';
+  /** One sentence naming the tensor and the runtime's own error text. */
   detail: string;
 }
 
+/** A fix applied to a copy of the model bytes before the interpreter sees them. */
+export interface RuntimeRepair {
+  /** Byte offset of the int32 to overwrite. */
+  at: number;
+  value: number;
+  tensor: string;
+}
+
+export interface RuntimePlan {
+  blockers: RuntimeBlocker[];
+  repairs: RuntimeRepair[];
+  /** What the repairs change, for the user (empty without repairs). */
+  warnings: string[];
+}
+
 /**
- * Why LiteRT.js cannot run this model, if it cannot; empty when it should run. Dynamic input
- * dimensions are not listed: the adapter pins them to the stored shape (batch 1).
+ * What the interpreter would refuse, found before loading. Old TOCO files give depthwise
+ * convolution biases (1-D) their filter's per-channel axis (3); the interpreter checks the axis against the
+ * rank ("quantized_dimension must be in range [0, 1)") while TFLite Micro does not. A 1-D tensor
+ * with one scale per element has only one possible axis, so that case is repaired (axis 0) in a
+ * copy; any other axis beyond the rank blocks the run.
  */
-export function tfliteRuntimeBlockers(model: TfliteModel): RuntimeBlocker[] {
-  const out: RuntimeBlocker[] = [];
-  const main = model.subgraphs[0];
-  const variables = model.subgraphs.flatMap((sg) => sg.tensors.filter((t) => t.isVariable));
-  if (variables.length > 0) {
-    out.push({
-      kind: 'variable-tensors',
-      detail: `${variables.length} variable tensor(s) (stateful LSTM/SVDF state, e.g. '${label(variables[0])}'): LiteRT.js refuses them at load ("Variable tensors not yet supported.")`,
-    });
-  }
-  const byType = new Map<string, string[]>();
-  for (const i of [...main.inputs, ...main.outputs]) {
-    const t = main.tensors[i];
-    if (!IO_DTYPES.has(t.dtype)) byType.set(t.dtype, [...(byType.get(t.dtype) ?? []), `'${label(t)}'`]);
-  }
-  for (const [dtype, names] of byType) {
-    out.push({
-      kind: 'io-dtype',
-      detail: `its inputs/outputs ${names.join(', ')} are ${dtype}, and LiteRT.js tensors hold only float32, int32 and uint8 ("Element type ${dtype.toUpperCase()} is not supported.")`,
-    });
-  }
+export function tfliteRuntimePlan(model: TfliteModel): RuntimePlan {
+  const plan: RuntimePlan = { blockers: [], repairs: [], warnings: [] };
   for (const sg of model.subgraphs) {
-    const bad = sg.tensors.find((t) => t.quant?.axis !== undefined && t.quant.axis >= Math.max(t.shape.length, 1));
-    if (bad) {
-      out.push({
-        kind: 'quantized-dimension',
-        detail: `tensor '${label(bad)}' (rank ${bad.shape.length}) has quantized_dimension ${bad.quant!.axis}: the TFLite runtime rejects it ("quantized_dimension must be in range [0, ${bad.shape.length})")`,
-      });
-      break;
+    for (const t of sg.tensors) {
+      const axis = t.quant?.axis;
+      if (axis === undefined || axis < Math.max(t.shape.length, 1)) continue;
+      if (t.shape.length === 1 && t.quant!.scale.length === t.shape[0] && t.quantAxisAt !== null) {
+        plan.repairs.push({ at: t.quantAxisAt, value: 0, tensor: label(t) });
+      } else if (plan.blockers.length === 0) {
+        plan.blockers.push({
+          kind: 'quantized-dimension',
+          detail: `tensor '${label(t)}' (shape [${t.shape.join(', ')}]) has quantized_dimension ${axis}, which the TFLite interpreter rejects ("quantized_dimension must be in range [0, ${t.shape.length})")`,
+        });
+      }
     }
   }
-  return out;
+  if (plan.repairs.length > 0) {
+    plan.warnings.push(`${plan.repairs.length} per-channel quantized 1-D tensor(s) (e.g. '${plan.repairs[0].tensor}') store a quantized_dimension beyond their rank (old TOCO files; TFLite Micro ignores it): run with axis 0, their only axis`);
+  }
+  return plan;
+}
+
+/** The blockers of `tfliteRuntimePlan`. */
+export function tfliteRuntimeBlockers(model: TfliteModel): RuntimeBlocker[] {
+  return tfliteRuntimePlan(model).blockers;
 }
 
 function label(t: TfliteTensor): string {
   return t.name || `tensor_${t.index}`;
 }
 
-/** The one-line CLI message for `edgewise bench|eval` on a .tflite LiteRT.js cannot run. */
+/** The one-line CLI message for `edgewise bench|eval` on a .tflite the runtime cannot run. */
 export function tfliteRuntimeMessage(file: string, blockers: RuntimeBlocker[]): string {
-  return `${file}: LiteRT.js ${LITERT_VERSION} (the WebAssembly TFLite runtime Edgewise uses) cannot run this model: ` +
-    blockers.map((b) => b.detail).join('; ') +
-    '. Inspecting and viewing it works; to measure it, convert it to ONNX or run it on the device.';
+  return `${file}: ${TFLITE_RUNTIME} cannot run this model: ${blockers.map((b) => b.detail).join('; ')}. ` +
+    'Inspecting and viewing it works; to measure it, run it on the device.';
 }
 
-/** For `edgewise bench|eval`: the one-line message when LiteRT.js cannot run `file`, else null. */
+/** For `edgewise bench|eval`: the one-line message when the runtime cannot run `file`, else null. */
 export function tfliteRuntimeProblem(file: string): string | null {
   const model = loadTflite(file);
   const blockers = tfliteRuntimeBlockers(model);
