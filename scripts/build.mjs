@@ -1,6 +1,6 @@
 // Bundles the extension, the worker, the CLI and the webview with esbuild.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false };
@@ -12,11 +12,17 @@ const targets = [
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
-  { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022' },
+  { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
 
 for (const t of targets) {
   const options = { ...common, ...t, outdir: 'dist' };
   if (watch) await (await esbuild.context(options)).watch();
   else await esbuild.build(options);
+}
+
+// Icons for the webview (the page links dist/codicons/codicon.css with id vscode-codicon-stylesheet).
+if (existsSync('node_modules/@vscode/codicons/dist/codicon.css')) {
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 }

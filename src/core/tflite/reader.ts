@@ -2,7 +2,8 @@ import type { ModelReader, ModelSummary, NodeDetails, ViewGraph } from '../graph
 import { isConstant, loadTflite, type TfliteModel } from './model';
 import { summarizeTflite } from './summary';
 import { tfliteViewGraph, valueNames, weightInfo, type TfliteView } from './view';
-import { tensorValues, valueStats } from './weights';
+import { weightStats } from '../graph/weight-stats';
+import { tensorValues } from './weights';
 
 /** The TensorFlow Lite reader behind the format-neutral ModelReader. */
 export class TfliteReader implements ModelReader {
@@ -42,7 +43,7 @@ export class TfliteReader implements ModelReader {
       .map((i) => {
         const t = sg.tensors[i];
         const values = tensorValues(this.model, t);
-        return { ...weightInfo(this.model, t, names[i]), stats: values ? valueStats(values) : null };
+        return { ...weightInfo(this.model, t, names[i]), stats: values ? weightStats(values) : null };
       });
     return { nodeId, weights };
   }

@@ -29,7 +29,7 @@ function buildGraph(model: TfliteModel, s: number, stack: number[], origins: Tfl
   const nodes: ViewNode[] = sg.operators.map((op) => {
     const opType = operatorName(model, op);
     const node = buildNode(model, sg, op, opType, names);
-    node.id = uniqueId(node.name, `${opType}_${op.index}`, nodeIds);
+    node.id = uniqueId(node.name, `${node.name || opType}#${op.index}`, nodeIds);
     for (const ref of op.subgraphRefs) {
       // A subgraph that (indirectly) calls itself is shown once, not expanded again.
       if (stack.includes(ref.subgraph)) continue;
@@ -93,9 +93,10 @@ export function valueNames(sg: TfliteSubGraph): string[] {
   return sg.tensors.map((t) => (t.name === '' ? `tensor_${t.index}` : count.get(t.name)! > 1 ? `${t.name}#${t.index}` : t.name));
 }
 
+/** The node's name when unused so far, else `name#index` / `opType#index` (as the ONNX view does). */
 function uniqueId(preferred: string, fallback: string, taken: Set<string>): string {
   let id = preferred && !taken.has(preferred) ? preferred : fallback;
-  for (let n = 2; taken.has(id); n++) id = `${fallback}_${n}`;
+  for (let k = 1; taken.has(id); k++) id = `${fallback}.${k}`;
   taken.add(id);
   return id;
 }

@@ -1,4 +1,4 @@
-import type { QuantInfo, WeightStats } from '../graph/types';
+import type { QuantInfo } from '../graph/types';
 import { toFloat32, viewBytes } from '../onnx/tensor';
 import { DataType, dtypeCode } from '../tensor/dtypes';
 import { bufferBytes, type TfliteModel, type TfliteTensor } from './model';
@@ -61,30 +61,4 @@ function dequantize(values: Float32Array, shape: number[], q: QuantInfo): void {
     const c = Math.floor(i / inner) % dim;
     values[i] = (q.scale[c] ?? q.scale[0]) * (values[i] - (q.zeroPoint[c] ?? 0));
   }
-}
-
-const BINS = 32;
-
-// Private until src/core/graph/weight-stats.ts exports the shared `weightStats` (owned by the graph-view work).
-export function valueStats(values: Float32Array): WeightStats | null {
-  let n = 0, min = Infinity, max = -Infinity, sum = 0, zeros = 0;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    n++;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-    if (v === 0) zeros++;
-  }
-  if (n === 0) return null;
-  const mean = sum / n;
-  let sq = 0;
-  const counts = new Array<number>(BINS).fill(0);
-  const width = (max - min) / BINS;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    sq += (v - mean) ** 2;
-    counts[width > 0 ? Math.min(BINS - 1, Math.floor((v - min) / width)) : 0]++;
-  }
-  return { min, max, mean, std: Math.sqrt(sq / n), sparsity: zeros / values.length, histogram: { min, max, counts } };
 }

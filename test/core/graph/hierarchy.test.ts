@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import { buildHierarchy } from '../../../src/core/graph/hierarchy';
+import type { ViewGraph, ViewNode } from '../../../src/core/graph/types';
+
+function node(name: string, opType: string, inputs: string[], outputs: string[], weightBytes = 0): ViewNode {
+  const scope = name.split('/').filter(Boolean).slice(0, -1);
+  const weights = weightBytes ? [{ name: `${name}.w`, dtype: 'float32', shape: [weightBytes / 4], bytes: weightBytes, elements: weightBytes / 4 }] : [];
+  return { id: name, name, opType, domain: '', inputs: [...inputs, ...weights.map((w) => w.name)], outputs, attributes: [], weights, weightBytes, scope, subgraphs: [] };
+}
+
+/** n encoder layers (MatMul -> Add residual -> LayerNorm), each under /encoder/layers.k/. */
+function encoder(n: number, extra?: (k: number) => ViewNode[]): ViewGraph {
+  const nodes: ViewNode[] = [];
+  let x = 'input';
+  for (let k = 0; k < n; k++) {
+    const p = `/encoder/layers.${k}`;
+    nodes.push(node(`${p}/attn/MatMul`, 'MatMul', [x], [`${p}/mm`], 1024));
+    nodes.push(node(`${p}/attn/Softmax`, 'Softmax', [`${p}/mm`], [`${p}/sm`]));
+    nodes.push(node(`${p}/Add`, 'Add', [x, `${p}/sm`], [`${p}/add`]));
+    nodes.push(node(`${p}/norm/LayerNormalization`, 'LayerNormalization', [`${p}/add`], [`${p}/out`], 64));
+    nodes.push(...(extra?.(k) ?? []));
+    x = `${p}/out`;
+  }
+  nodes.push(node('/head/Gemm', 'Gemm', [x], ['logits'], 40));
+  return { name: 'g', nodes, inputs: [], outputs: [], values: {} };
+}
+
+describe('buildHierarchy', () => {
+  it('groups by scope, merges single-child chains and dissolves one-node groups', () => {
+    const h = buildHierarchy(encoder(3));
+    assert.deepEqual(h.root.groups, ['encoder']);
+    assert.equal(h.groups.get('encoder')!.groups.length, 3);
+    const layer = h.groups.get('encoder/layers.1')!;
+    assert.deepEqual(layer.groups, ['encoder/layers.1/attn'], 'norm (one node) is dissolved');
+    assert.equal(layer.size, 4);
+    assert.equal(layer.weightBytes, 1024 + 64);
+    assert.equal(h.groups.get('head'), undefined, 'the one-node head scope is dissolved into the root');
+    assert.equal(h.groupOf[h.groupOf.length - 1], '');
+    assert.equal(h.root.size, 13);
+  });
+
+  it('merges a group with one child group and no nodes into a path label', () => {
+    const g = encoder(2);
+    for (const n of g.nodes) if (n.scope[0] === 'encoder') n.scope = ['model', ...n.scope];
+    const h = buildHierarchy(g);
+    const top = h.groups.get(h.root.groups[0])!;
+    assert.equal(top.id, 'model/encoder');
+    assert.equal(top.label, 'model/encoder');
+  });
+
+  it('gives identical layers one signature and marks them as repeats', () => {
+    const h = buildHierarchy(encoder(4));
+    const layers = h.groups.get('encoder')!.groups.map((id) => h.groups.get(id)!);
+    assert.equal(new Set(layers.map((l) => l.signature)).size, 1);
+    assert.deepEqual(layers.map((l) => l.repeat?.index), [0, 1, 2, 3]);
+    assert.equal(layers[2].repeat?.first, 'encoder/layers.0');
+  });
+
+  it('tells a structurally different layer apart', () => {
+    const g = encoder(3, (k) => (k === 1 ? [node(`/encoder/layers.${k}/Relu`, 'Relu', [`/encoder/layers.${k}/out`], ['r'])] : []));
+    const h = buildHierarchy(g);
+    const [a, b, c] = h.groups.get('encoder')!.groups.map((id) => h.groups.get(id)!);
+    assert.equal(a.signature, c.signature);
+    assert.notEqual(a.signature, b.signature);
+    assert.equal(b.repeat, undefined);
+  });
+
+  it('splits a flat graph with too many members into parts and can exclude nodes', () => {
+    const nodes = Array.from({ length: 25 }, (_, i) => node(`n${i}`, i % 5 === 0 ? 'Constant' : 'Relu', [`v${i}`], [`v${i + 1}`]));
+    const h = buildHierarchy({ name: 'flat', nodes, inputs: [], outputs: [], values: {} }, { maxChildren: 8, include: (n) => n.opType !== 'Constant' });
+    assert.equal(h.root.size, 20);
+    assert.equal(h.root.nodes.length, 0);
+    assert.ok(h.root.groups.length >= 3);
+    assert.ok(h.root.groups.every((id) => h.groups.get(id)!.nodes.length <= 8));
+    assert.equal(h.groupOf[0], undefined);
+  });
+});

@@ -1,0 +1,64 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { loadModel } from '../../../src/core/onnx/io';
+import { onnxViewGraph } from '../../../src/core/graph/onnx-view';
+import { HISTOGRAM_BINS, onnxNodeDetails, weightStats } from '../../../src/core/graph/weight-stats';
+
+const FMNIST = '/work/shared/fixtures/fmnist_cnn.onnx';
+
+describe('weightStats', () => {
+  it('computes min, max, mean, std, sparsity and a full histogram', () => {
+    const s = weightStats(new Float32Array([0, 0, 1, 2, 3, -1, NaN, 0]));
+    assert.equal(s.min, -1);
+    assert.equal(s.max, 3);
+    assert.ok(Math.abs(s.mean - 5 / 7) < 1e-12);
+    const m = 5 / 7;
+    const v = [0, 0, 1, 2, 3, -1, 0].reduce((a, x) => a + (x - m) ** 2, 0) / 7;
+    assert.ok(Math.abs(s.std - Math.sqrt(v)) < 1e-12);
+    assert.equal(s.sparsity, 3 / 8);
+    assert.equal(s.histogram.counts.length, HISTOGRAM_BINS);
+    assert.equal(s.histogram.counts.reduce((a, b) => a + b, 0), 7);
+    assert.equal(s.histogram.counts[HISTOGRAM_BINS - 1], 1, 'the max lands in the last bin');
+  });
+
+  it('handles constant and empty tensors', () => {
+    const c = weightStats(new Float32Array(10).fill(2));
+    assert.deepEqual([c.min, c.max, c.std, c.sparsity, c.histogram.counts[0]], [2, 2, 0, 0, 10]);
+    const e = weightStats(new Float32Array(0));
+    assert.equal(e.histogram.counts.reduce((a, b) => a + b, 0), 0);
+  });
+});
+
+describe('onnxNodeDetails', () => {
+  it('matches numpy on the real fmnist Conv and Gemm weights', () => {
+    const model = loadModel(FMNIST);
+    const view = onnxViewGraph(model);
+    const ids = view.nodes.filter((n) => n.weights.length > 0).map((n) => n.id);
+    const got = ids.flatMap((id) => onnxNodeDetails(model, view, id, []).weights);
+    const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', `
+import onnx, json, numpy as np
+from onnx import numpy_helper
+m = onnx.load('${FMNIST}')
+out = {}
+for t in m.graph.initializer:
+    a = numpy_helper.to_array(t).astype(np.float64)
+    h, _ = np.histogram(a, bins=${HISTOGRAM_BINS})
+    out[t.name] = dict(min=a.min(), max=a.max(), mean=a.mean(), std=a.std(), sparsity=float((a == 0).mean()), hist=h.tolist())
+print(json.dumps(out))`]).toString());
+    assert.equal(got.length, Object.keys(py).length);
+    for (const w of got) {
+      const p = py[w.name];
+      assert.ok(w.stats, w.name);
+      assert.ok(Math.abs(w.stats.min - p.min) < 1e-6 && Math.abs(w.stats.max - p.max) < 1e-6, w.name);
+      assert.ok(Math.abs(w.stats.mean - p.mean) < 1e-5 && Math.abs(w.stats.std - p.std) < 1e-5, w.name);
+      assert.equal(w.stats.sparsity, p.sparsity);
+      const diff = w.stats.histogram.counts.reduce((s, c, i) => s + Math.abs(c - p.hist[i]), 0);
+      assert.ok(diff <= 2, `${w.name}: histogram differs by ${diff} (edge rounding only)`);
+    }
+  });
+
+  it('names a missing node', () => {
+    const model = loadModel(FMNIST);
+    assert.throws(() => onnxNodeDetails(model, onnxViewGraph(model), 'nope', []), /no node 'nope'/);
+  });
+});

@@ -1,0 +1,24 @@
+import * as assert from 'node:assert/strict';
+import { renderWebviewHtml } from '../../webview/html';
+
+describe('renderWebviewHtml', () => {
+  const html = renderWebviewHtml({
+    scriptUri: 'https://res/webview.js', layoutWorkerUri: 'https://res/layout-worker.js', styleUri: 'https://res/webview.css',
+    codiconsUri: 'https://res/codicon.css', cspSource: 'https://res', nonce: 'abc123', title: 'a<b>.onnx',
+  });
+
+  it('sets a strict CSP with the nonce and no unsafe sources', () => {
+    const csp = html.match(/Content-Security-Policy" content="([^"]+)"/)![1];
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-abc123'/);
+    assert.match(csp, /worker-src blob: https:\/\/res/);
+    assert.doesNotMatch(csp, /unsafe-(inline|eval)/);
+  });
+
+  it('passes the worker URL on the script tag and links codicons by the id vscode-elements expects', () => {
+    assert.match(html, /<script nonce="abc123" src="https:\/\/res\/webview.js" data-layout-worker="https:\/\/res\/layout-worker.js"><\/script>/);
+    assert.match(html, /id="vscode-codicon-stylesheet" href="https:\/\/res\/codicon.css"/);
+    assert.match(html, /<title>a&lt;b>.onnx<\/title>/);
+    assert.doesNotMatch(html, /<style|onclick=|style="/);
+  });
+});

@@ -1,0 +1,429 @@
+/**
+ * The graph view's controller: holds the model, the expansion state and the selection, asks the
+ * layout worker for geometry, and wires toolbar, canvas, inspector and host messages together.
+ */
+import type { ModelSummary, ViewGraph, ViewNode } from '../src/core/graph/types';
+import type { HostToWebview, Overlay } from './messages';
+import type { Host } from './host';
+import { LayoutCancelled, LayoutClient } from './layout/client';
+import type { Direction, LayoutResult } from './layout/protocol';
+import { GraphModel } from './model/graph-model';
+import { overlayScale, rampColour, weightBytesOverlay } from './model/overlay';
+import { readTheme } from './render/theme';
+import { Scene } from './render/scene';
+import { SvgPainter, CanvasPainter } from './render/painter';
+import { Viewport } from './render/viewport';
+import { clear, h } from './ui/dom';
+import { Inspector } from './ui/inspector';
+import { Legend } from './ui/legend';
+import { modelPanel } from './ui/model-panel';
+import { Toolbar } from './ui/toolbar';
+import { bindInput } from './input';
+
+/** Groups start collapsed once more than this many items would be drawn. */
+const VISIBLE_BUDGET = 400;
+/** After this long a layout shows "still laying out… cancel". */
+const SLOW_LAYOUT_MS = 1500;
+
+interface GraphFrame { graph: ViewGraph; label: string; path: string[] }
+
+export interface Metrics {
+  nodes: number;
+  edges: number;
+  groups: number;
+  visibleNodes: number;
+  layoutMs: number;
+  elkMs: number;
+  renderedAt: number;
+  receivedAt: number;
+}
+
+export class App {
+  file = '';
+  summary: ModelSummary | null = null;
+  frames: GraphFrame[] = [];
+  model: GraphModel | null = null;
+  scene: Scene | null = null;
+  expanded = new Set<string>();
+  direction: Direction = 'DOWN';
+  showConstants = false;
+  selected: string | null = null;
+  overlays = new Map<string, Overlay>();
+  activeOverlay = '';
+  matches: string[] = [];
+  matchIndex = -1;
+  metrics: Metrics | null = null;
+  readonly viewport: Viewport;
+  readonly layout: LayoutClient;
+  readonly toolbar: Toolbar;
+  readonly inspector: Inspector;
+  readonly legend = new Legend();
+  private side = h('aside', { class: 'side' });
+  private nodePane = h('vscode-tab-panel', {});
+  private modelPane = h('vscode-tab-panel', {});
+  private busy = h('div', { class: 'busy', role: 'status', hidden: true });
+  private status = h('div', { class: 'sr-only', 'aria-live': 'polite' });
+  private message = h('div', { class: 'message', hidden: true });
+  private nextRequest = 1;
+  private layoutSeq = 0;
+  private layoutListeners: (() => void)[] = [];
+
+  constructor(readonly root: HTMLElement, readonly host: Host, workerUrl: string) {
+    this.layout = new LayoutClient(workerUrl);
+    this.toolbar = new Toolbar({
+      search: (q) => this.search(q),
+      searchStep: (d) => void this.searchStep(d),
+      fit: () => this.viewport.fit(),
+      toggleDirection: () => { this.direction = this.direction === 'DOWN' ? 'RIGHT' : 'DOWN'; void this.relayout(true); },
+      expandAll: () => void this.expandAll(),
+      collapseAll: () => { this.expanded.clear(); void this.relayout(true); },
+      toggleConstants: () => { this.showConstants = !this.showConstants; this.rebuild(); },
+      overlay: (id) => this.setOverlay(id),
+      toggleScale: () => this.toggleScale(),
+      exportAs: (f) => this.exportAs(f),
+      navigate: (depth) => this.navigate(depth),
+      togglePanel: () => { this.side.hidden = !this.side.hidden; },
+    });
+    this.inspector = new Inspector({
+      openSubgraph: (n, a) => this.openSubgraph(n, a),
+      reveal: (name) => { this.toolbar.searchField.value = name; this.search(name); void this.searchStep(1); },
+    });
+    const canvas = h('canvas', { tabindex: '0', class: 'graph', role: 'application', 'aria-label': 'Model graph. Arrow keys move the selection, Enter expands, plus and minus zoom, 0 fits.' });
+    const tabs = h('vscode-tabs', { 'selected-index': '0' },
+      h('vscode-tab-header', { slot: 'header' }, 'Node'), this.nodePane,
+      h('vscode-tab-header', { slot: 'header' }, 'Model'), this.modelPane);
+    this.nodePane.append(this.inspector.el);
+    this.side.append(tabs);
+    clear(root);
+    root.classList.remove('loading');
+    root.append(this.toolbar.el, h('main', {}, h('div', { class: 'stage' }, canvas, this.legend.el, this.busy, this.message), this.side), this.status);
+    this.viewport = new Viewport(canvas, readTheme());
+    bindInput(this, canvas);
+    new MutationObserver(() => { this.viewport.theme = readTheme(); this.viewport.redraw(); })
+      .observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  // ---- host messages ----
+
+  handle(m: HostToWebview): void {
+    switch (m.type) {
+      case 'model': return this.load(m.file, m.graph, m.summary);
+      case 'error': return this.showError(`${m.file}: ${m.message}`);
+      case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
+      case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
+      case 'overlay': this.overlays.set(m.overlay.id, m.overlay); this.refreshOverlays(m.overlay.id); return;
+      case 'removeOverlay': this.overlays.delete(m.id); this.refreshOverlays(this.activeOverlay === m.id ? '' : this.activeOverlay); return;
+      case 'reveal': void this.revealNode(m.nodeId); return;
+    }
+  }
+
+  showError(text: string): void {
+    this.message.hidden = false;
+    this.message.className = 'message error';
+    clear(this.message);
+    this.message.append(h('span', { class: 'codicon codicon-error' }), h('span', {}, text));
+  }
+
+  load(file: string, graph: ViewGraph, summary: ModelSummary): void {
+    this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, receivedAt: performance.now() };
+    this.file = file;
+    this.summary = summary;
+    this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];
+    this.overlays.set('weight-bytes', weightBytesOverlay(graph));
+    clear(this.modelPane);
+    this.modelPane.append(modelPanel(file, summary));
+    this.refreshOverlays(this.activeOverlay, false);
+    this.rebuild();
+  }
+
+  get frame(): GraphFrame {
+    return this.frames[this.frames.length - 1];
+  }
+
+  /** Recomputes the drawable model for the current graph and lays it out from scratch. */
+  rebuild(): void {
+    const measureCtx = document.createElement('canvas').getContext('2d')!;
+    const theme = this.viewport.theme;
+    const widths = new Map<string, number>();
+    const measure = (text: string, bold: boolean): number => {
+      const key = (bold ? 'b' : 'n') + text;
+      let w = widths.get(key);
+      if (w === undefined) {
+        measureCtx.font = bold ? `600 12.5px ${theme.font}` : `11px ${theme.font}`;
+        w = measureCtx.measureText(text).width;
+        widths.set(key, w);
+      }
+      return w;
+    };
+    this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure });
+    this.expanded = initialExpansion(this.model);
+    this.selected = null;
+    this.toolbar.setCrumbs(this.frames.map((f) => f.label));
+    this.inspector.empty();
+    void this.relayout(true);
+  }
+
+  // ---- layout ----
+
+  /** Lays out the current expansion; on cancel, restores `previous`. Resolves when drawn. */
+  async relayout(fit: boolean, previous?: Set<string>, focus?: string): Promise<boolean> {
+    const model = this.model;
+    if (!model) return false;
+    const seq = ++this.layoutSeq;
+    const t0 = performance.now();
+    const tree = model.layoutTree(this.expanded);
+    const slow = setTimeout(() => this.showBusy(model.countVisible(this.expanded), previous), SLOW_LAYOUT_MS);
+    let result: LayoutResult;
+    try {
+      result = await this.layout.layout(tree, this.direction);
+    } catch (e) {
+      clearTimeout(slow);
+      this.busy.hidden = true;
+      if (e instanceof LayoutCancelled) {
+        if (seq === this.layoutSeq && previous) { this.expanded = previous; void this.relayout(false); }
+        return false;
+      }
+      this.showError(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    } finally {
+      clearTimeout(slow);
+    }
+    this.busy.hidden = true;
+    if (seq !== this.layoutSeq || model !== this.model) return false;
+    const anchor = focus ? this.scene?.byId.get(focus) : undefined;
+    const before = anchor ? { x: anchor.x * this.viewport.scale + this.viewport.tx, y: anchor.y * this.viewport.scale + this.viewport.ty } : null;
+    this.scene = new Scene(model, result);
+    this.viewport.scene = this.scene;
+    if (this.metrics && this.metrics.renderedAt === 0) {
+      Object.assign(this.metrics, { layoutMs: performance.now() - t0, elkMs: result.elkMs, groups: model.hierarchy.groups.size - 1, edges: model.links.length });
+    }
+    if (this.metrics) this.metrics.visibleNodes = this.scene.items.length;
+    this.applyOverlay();
+    this.refreshHighlights();
+    // Keep the group that was clicked where it was on screen.
+    const after = focus ? this.scene.byId.get(focus) : undefined;
+    if (fit) this.viewport.fitOrStart(this.direction);
+    else if (before && after) {
+      this.viewport.tx = before.x - after.x * this.viewport.scale;
+      this.viewport.ty = before.y - after.y * this.viewport.scale;
+    }
+    this.viewport.drawNow();
+    if (this.metrics && this.metrics.renderedAt === 0) this.metrics.renderedAt = performance.now();
+    for (const f of this.layoutListeners.splice(0)) f();
+    return true;
+  }
+
+  /** Resolves after the next layout is drawn (for the benchmark and tests). */
+  whenLaidOut(): Promise<void> {
+    return new Promise((r) => this.layoutListeners.push(r));
+  }
+
+  private showBusy(items: number, previous?: Set<string>): void {
+    clear(this.busy);
+    const cancel = h('vscode-button', { secondary: true }, 'Cancel');
+    cancel.addEventListener('click', () => this.layout.cancel());
+    this.busy.append(h('vscode-progress-ring', {}), h('span', {}, `Still laying out ${items.toLocaleString()} items…`), cancel);
+    this.busy.hidden = false;
+    void previous;
+  }
+
+  toggleGroup(groupId: string): void {
+    const previous = new Set(this.expanded);
+    if (this.expanded.has(groupId)) {
+      for (const g of [...this.expanded]) if (g === groupId || g.startsWith(groupId + '/')) this.expanded.delete(g);
+    } else {
+      this.expanded.add(groupId);
+    }
+    void this.relayout(false, previous, `G:${groupId}`);
+    this.select(`G:${groupId}`, false);
+  }
+
+  async expandAll(): Promise<number> {
+    if (!this.model) return 0;
+    const t0 = performance.now();
+    const previous = new Set(this.expanded);
+    this.expanded = new Set(this.model.allGroups());
+    await this.relayout(true, previous);
+    return performance.now() - t0;
+  }
+
+  // ---- selection, search, navigation ----
+
+  select(id: string | null, reveal: boolean): void {
+    this.selected = id;
+    this.viewport.state = { ...this.viewport.state, selected: id };
+    this.host.post({ type: 'selection', nodeId: id && id.startsWith('N') ? this.nodeOf(id)?.id ?? null : null });
+    const item = id ? this.scene?.byId.get(id) : undefined;
+    if (item && reveal) this.viewport.reveal(item);
+    this.viewport.redraw();
+    if (!id || !this.model) { this.inspector.empty(); return; }
+    if (id.startsWith('G:')) {
+      const g = this.model.group(id.slice(2));
+      if (g) this.inspector.showGroup(g, this.model.composition.get(g.id) ?? []);
+      this.status.textContent = `Group ${g?.label}, ${g?.size} nodes, ${this.expanded.has(id.slice(2)) ? 'expanded' : 'collapsed'}`;
+      return;
+    }
+    const n = this.nodeOf(id);
+    if (!n) { this.status.textContent = id.slice(2); return; }
+    this.inspector.showNode(n, this.frame.graph);
+    this.status.textContent = `${n.opType} ${n.name}`;
+    if (n.weights.length) this.host.post({ type: 'nodeDetails', requestId: this.nextRequest++, nodeId: n.id, graphPath: this.frame.path });
+  }
+
+  nodeOf(itemId: string): ViewNode | undefined {
+    const leaf = this.model?.leaves.get(itemId);
+    return leaf && leaf.kind === 'node' ? this.frame.graph.nodes[leaf.index] : undefined;
+  }
+
+  search(query: string): void {
+    const q = query.trim().toLowerCase();
+    this.matches = [];
+    this.matchIndex = -1;
+    if (q && this.model) {
+      for (const leaf of this.model.leaves.values()) {
+        if (leaf.kind !== 'node') { if (leaf.label.toLowerCase().includes(q)) this.matches.push(leaf.id); continue; }
+        const n = this.frame.graph.nodes[leaf.index];
+        if (n.name.toLowerCase().includes(q) || n.opType.toLowerCase() === q || n.opType.toLowerCase().startsWith(q) ||
+            n.inputs.some((v) => v.toLowerCase().includes(q)) || n.outputs.some((v) => v.toLowerCase().includes(q))) {
+          this.matches.push(leaf.id);
+        }
+      }
+    }
+    this.toolbar.setCount(q ? `${this.matches.length} found` : '');
+    this.refreshHighlights();
+  }
+
+  async searchStep(delta: number): Promise<void> {
+    if (this.matches.length === 0) return;
+    this.matchIndex = (this.matchIndex + delta + this.matches.length) % this.matches.length;
+    this.toolbar.setCount(`${this.matchIndex + 1} of ${this.matches.length}`);
+    await this.revealItem(this.matches[this.matchIndex]);
+  }
+
+  /** Expands the groups around an item, then selects and centres it. */
+  async revealItem(leafId: string): Promise<void> {
+    const leaf = this.model?.leaves.get(leafId);
+    if (!leaf) return;
+    const missing = leaf.chain.filter((g) => !this.expanded.has(g));
+    if (missing.length) {
+      const previous = new Set(this.expanded);
+      for (const g of missing) this.expanded.add(g);
+      await this.relayout(false, previous);
+    }
+    this.select(leafId, true);
+  }
+
+  async revealNode(nodeId: string): Promise<void> {
+    while (this.frames.length > 1 && !this.model?.leafOfNode.has(nodeId)) this.navigate(0);
+    const leaf = this.model?.leafOfNode.get(nodeId);
+    if (leaf) await this.revealItem(leaf);
+  }
+
+  private refreshHighlights(): void {
+    const set = new Set<string>();
+    if (this.model) for (const m of this.matches) set.add(this.model.visibleOf(m, this.expanded));
+    this.viewport.state = { ...this.viewport.state, highlighted: set };
+    this.viewport.redraw();
+  }
+
+  openSubgraph(n: ViewNode, attribute: string): void {
+    const sub = n.subgraphs.find((s) => s.attribute === attribute);
+    if (!sub) return;
+    this.frames.push({ graph: sub.graph, label: `${n.name || n.opType}.${attribute}`, path: [...this.frame.path, n.id, attribute] });
+    this.rebuild();
+  }
+
+  navigate(depth: number): void {
+    if (depth >= this.frames.length - 1) return;
+    this.frames.length = depth + 1;
+    this.rebuild();
+  }
+
+  // ---- overlays ----
+
+  private refreshOverlays(active: string, apply = true): void {
+    this.toolbar.setOverlays([...this.overlays.values()], active);
+    this.activeOverlay = active;
+    if (apply) this.applyOverlay();
+  }
+
+  setOverlay(id: string): void {
+    this.refreshOverlays(this.overlays.has(id) ? id : '');
+  }
+
+  private toggleScale(): void {
+    const o = this.overlays.get(this.activeOverlay);
+    if (!o) return;
+    o.scale = o.scale === 'log' ? 'linear' : 'log';
+    this.applyOverlay();
+  }
+
+  /** Node values by item id; collapsed groups get the sum of their nodes. */
+  private applyOverlay(): void {
+    const o = this.overlays.get(this.activeOverlay);
+    if (!o || !this.model || !this.scene || this.frames.length > 1) {
+      this.viewport.state = { ...this.viewport.state, overlay: null };
+      this.legend.show(null, null);
+      this.viewport.redraw();
+      return;
+    }
+    const byItem = new Map<string, number>();
+    for (const [nodeId, v] of Object.entries(o.values)) {
+      const leaf = this.model.leafOfNode.get(nodeId);
+      if (!leaf) continue;
+      const item = this.model.visibleOf(leaf, this.expanded);
+      byItem.set(item, (byItem.get(item) ?? 0) + v);
+    }
+    const scale = overlayScale(o, [...byItem.values()]);
+    const fills = new Map<string, string>();
+    for (const [id, v] of byItem) fills.set(id, rampColour(scale.position(v)));
+    this.viewport.state = { ...this.viewport.state, overlay: fills };
+    this.legend.show(o, scale);
+    this.viewport.redraw();
+  }
+
+  // ---- export ----
+
+  exportAs(format: 'svg' | 'png'): void {
+    const scene = this.scene;
+    if (!scene) return;
+    const theme = this.viewport.theme;
+    const pad = 20;
+    const view = { x: -pad, y: -pad, w: scene.width + 2 * pad, h: scene.height + 2 * pad };
+    const state = { theme, scale: 1, view, ...this.viewport.state };
+    if (format === 'svg') {
+      const p = new SvgPainter();
+      scene.draw(p, state);
+      this.host.post({ type: 'export', format, data: p.document(view.x, view.y, view.w, view.h, theme.background, theme.font) });
+      return;
+    }
+    const k = Math.min(2, 16000 / Math.max(view.w, view.h), Math.sqrt(120e6 / (view.w * view.h)));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(view.w * k);
+    canvas.height = Math.ceil(view.h * k);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = theme.background;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(k, 0, 0, k, pad * k, pad * k);
+    scene.draw(new CanvasPainter(ctx), state);
+    this.host.post({ type: 'export', format, data: canvas.toDataURL('image/png') });
+  }
+}
+
+/** Expands groups, largest first, while the drawn item count stays within budget. */
+export function initialExpansion(model: GraphModel): Set<string> {
+  const expanded = new Set<string>();
+  let visible = model.countVisible(expanded);
+  const queue = [...model.hierarchy.root.groups];
+  while (queue.length) {
+    queue.sort((a, b) => model.group(b)!.size - model.group(a)!.size);
+    const id = queue.shift()!;
+    const g = model.group(id)!;
+    const grow = g.nodes.length + g.groups.length - 1;
+    if (visible + grow > VISIBLE_BUDGET) continue;
+    expanded.add(id);
+    visible += grow;
+    queue.push(...g.groups);
+  }
+  return expanded;
+}

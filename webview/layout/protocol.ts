@@ -1,0 +1,87 @@
+/**
+ * Messages between the webview and its layout worker. The webview describes each expanded group as
+ * a flat graph of its direct members (expanded children nested, with ports where edges cross
+ * their border); the worker lays groups out bottom-up with elkjs and returns absolute geometry.
+ */
+
+export type Direction = 'DOWN' | 'RIGHT';
+
+/** One member of an expanded group: a node, a graph input/output, a collapsed or an expanded group. */
+export interface LayoutItem {
+  id: string;
+  w: number;
+  h: number;
+  /** Present when the item is an expanded group: its own members, laid out first. */
+  sub?: LayoutGroup;
+}
+
+/** An edge between two members of one group; ports name the value crossing an expanded member's border. */
+export interface LayoutEdge {
+  from: string;
+  /** Value name of the out-port when `from` is an expanded group. */
+  fromPort?: string;
+  to: string;
+  toPort?: string;
+  /** The value carried (for labels). */
+  value: string;
+}
+
+export interface LayoutGroup {
+  id: string;
+  items: LayoutItem[];
+  edges: LayoutEdge[];
+  /** Values entering from outside: edges inside may start from `^in:<value>`. */
+  inPorts: string[];
+  /** Values leaving: edges inside may end at `^out:<value>`. */
+  outPorts: string[];
+}
+
+export interface LayoutRequest {
+  type: 'layout';
+  requestId: number;
+  direction: Direction;
+  root: LayoutGroup;
+}
+
+export interface Box { x: number; y: number; w: number; h: number }
+
+export interface EdgeGeometry {
+  /** Flat [x0, y0, x1, y1, ...] in absolute coordinates. */
+  points: number[];
+  from: string;
+  to: string;
+  value: string;
+  /** True when the edge ends at a real item (draw an arrowhead), false when it continues through a port. */
+  arrow: boolean;
+  /** True for the segment leaving the producer (carries the shape label). */
+  head: boolean;
+  /** The group whose layout holds the edge ('' for the root). */
+  group: string;
+}
+
+export interface LayoutResult {
+  type: 'layoutResult';
+  requestId: number;
+  /** Absolute box of every item (nodes, io, collapsed and expanded groups) by id. */
+  boxes: Record<string, Box>;
+  edges: EdgeGeometry[];
+  width: number;
+  height: number;
+  /** Time spent in elkjs and groups laid out vs taken from the cache. */
+  elkMs: number;
+  laidOut: number;
+  cached: number;
+}
+
+export interface LayoutFailure {
+  type: 'layoutError';
+  requestId: number;
+  message: string;
+}
+
+export type ToLayoutWorker = LayoutRequest;
+export type FromLayoutWorker = LayoutResult | LayoutFailure;
+
+/** Space above an expanded group's members for its title bar. */
+export const GROUP_HEADER = 30;
+export const GROUP_PAD = 14;

@@ -1,0 +1,142 @@
+/** The canvas, its pan/zoom transform and the frame loop: draws only when something changed. */
+import type { Box } from '../layout/protocol';
+import { CanvasPainter } from './painter';
+import { CanvasFastPainter } from './scene';
+import type { DrawState, Scene } from './scene';
+import type { Theme } from './theme';
+
+export interface ViewportState {
+  selected: string | null;
+  highlighted: ReadonlySet<string>;
+  overlay: ReadonlyMap<string, string> | null;
+}
+
+export class Viewport {
+  scale = 1;
+  tx = 0;
+  ty = 0;
+  scene: Scene | null = null;
+  theme: Theme;
+  state: ViewportState = { selected: null, highlighted: new Set(), overlay: null };
+  /** Called after each frame with its draw time (ms). */
+  onFrame?: (ms: number) => void;
+  private ctx: CanvasRenderingContext2D;
+  private painter: CanvasPainter;
+  private fast: CanvasFastPainter;
+  private pending = false;
+  private dpr = 1;
+  private animation: number | null = null;
+
+  constructor(readonly canvas: HTMLCanvasElement, theme: Theme) {
+    this.theme = theme;
+    this.ctx = canvas.getContext('2d', { alpha: false })!;
+    this.painter = new CanvasPainter(this.ctx);
+    this.fast = new CanvasFastPainter(this.ctx);
+    new ResizeObserver(() => this.resize()).observe(canvas);
+    this.resize();
+  }
+
+  private resize(): void {
+    this.dpr = window.devicePixelRatio || 1;
+    const r = this.canvas.getBoundingClientRect();
+    this.canvas.width = Math.max(1, Math.round(r.width * this.dpr));
+    this.canvas.height = Math.max(1, Math.round(r.height * this.dpr));
+    this.redraw();
+  }
+
+  get width(): number { return this.canvas.width / this.dpr; }
+  get height(): number { return this.canvas.height / this.dpr; }
+
+  redraw(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.drawNow();
+    });
+  }
+
+  drawNow(): void {
+    const t0 = performance.now();
+    const c = this.ctx;
+    c.setTransform(1, 0, 0, 1, 0, 0);
+    c.fillStyle = this.theme.background;
+    c.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    if (this.scene) {
+      c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
+      const state: DrawState = { theme: this.theme, scale: this.scale, view: this.worldView(), ...this.state };
+      this.scene.draw(this.painter, state, this.fast);
+    }
+    this.onFrame?.(performance.now() - t0);
+  }
+
+  /** The world rectangle on screen. */
+  worldView(): Box {
+    return { x: -this.tx / this.scale, y: -this.ty / this.scale, w: this.width / this.scale, h: this.height / this.scale };
+  }
+
+  toWorld(px: number, py: number): [number, number] {
+    return [(px - this.tx) / this.scale, (py - this.ty) / this.scale];
+  }
+
+  zoomAt(px: number, py: number, factor: number): void {
+    const s = clamp(this.scale * factor, 0.01, 4);
+    this.tx = px - ((px - this.tx) * s) / this.scale;
+    this.ty = py - ((py - this.ty) * s) / this.scale;
+    this.scale = s;
+    this.redraw();
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.tx += dx;
+    this.ty += dy;
+    this.redraw();
+  }
+
+  fit(box?: Box, maxScale = 1.2): void {
+    const b = box ?? (this.scene ? { x: 0, y: 0, w: this.scene.width, h: this.scene.height } : null);
+    if (!b) return;
+    const s = clamp(Math.min((this.width - 40) / Math.max(b.w, 1), (this.height - 40) / Math.max(b.h, 1)), 0.01, maxScale);
+    this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, false);
+  }
+
+  /** Fits a graph that reads at fit zoom; a tall or wide one starts readable at its inputs. */
+  fitOrStart(direction: 'DOWN' | 'RIGHT'): void {
+    if (!this.scene) return;
+    const { width: w, height: h } = this.scene;
+    const s = Math.min((this.width - 40) / Math.max(w, 1), (this.height - 40) / Math.max(h, 1));
+    if (s >= 0.45) { this.fit(); return; }
+    const k = 0.85;
+    if (direction === 'DOWN') this.set(k, Math.max(20, this.width / 2 - (w / 2) * k), 10, false);
+    else this.set(k, 10, Math.max(20, this.height / 2 - (h / 2) * k), false);
+  }
+
+  /** Centres a box at a readable zoom, animated. */
+  reveal(b: Box, scale = Math.max(this.scale, 0.9)): void {
+    const s = Math.min(scale, 1.5);
+    this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, true);
+  }
+
+  private set(scale: number, tx: number, ty: number, animate: boolean): void {
+    if (this.animation !== null) cancelAnimationFrame(this.animation);
+    if (!animate) {
+      [this.scale, this.tx, this.ty] = [scale, tx, ty];
+      this.redraw();
+      return;
+    }
+    const [s0, x0, y0] = [this.scale, this.tx, this.ty];
+    const start = performance.now();
+    const step = (): void => {
+      const k = Math.min(1, (performance.now() - start) / 220);
+      const e = k * (2 - k);
+      [this.scale, this.tx, this.ty] = [s0 + (scale - s0) * e, x0 + (tx - x0) * e, y0 + (ty - y0) * e];
+      this.drawNow();
+      this.animation = k < 1 ? requestAnimationFrame(step) : null;
+    };
+    this.animation = requestAnimationFrame(step);
+  }
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, x));
+}

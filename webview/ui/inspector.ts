@@ -1,0 +1,117 @@
+/** The inspector: the selected node's fields, its tensors and (fetched on demand) weight statistics. */
+import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '../../src/core/graph/types';
+import type { ViewGroup } from '../../src/core/graph/hierarchy';
+import { CATEGORY_LABEL, formatBytes, formatShape, opCategory } from '../model/ops';
+import { clear, h, svg } from './dom';
+
+export interface InspectorActions {
+  openSubgraph(node: ViewNode, attribute: string): void;
+  reveal(valueOrNode: string): void;
+}
+
+export class Inspector {
+  readonly el = h('div', { class: 'inspector', role: 'region', 'aria-label': 'Node inspector' });
+  private statsHost: HTMLElement | null = null;
+
+  constructor(private actions: InspectorActions) {
+    this.empty();
+  }
+
+  empty(): void {
+    clear(this.el);
+    this.el.append(h('p', { class: 'hint' }, 'Select a node to see its attributes, tensors and weights. Arrow keys move along the graph; Enter opens a group.'));
+  }
+
+  showGroup(g: ViewGroup, composition: [string, number][]): void {
+    clear(this.el);
+    this.el.append(
+      h('h2', {}, g.label),
+      table([
+        ['Scope', g.id],
+        ['Nodes', String(g.size)],
+        ['Weights', formatBytes(g.weightBytes)],
+        g.repeat ? ['Repeated block', `${g.repeat.index + 1} of ${g.repeat.count} identical (first: ${g.repeat.first})`] : null,
+      ]),
+      h('h3', {}, 'Ops inside'),
+      table(composition.map(([c, n]) => [CATEGORY_LABEL[c as keyof typeof CATEGORY_LABEL] ?? c, String(n)])),
+    );
+  }
+
+  showNode(n: ViewNode, graph: ViewGraph): void {
+    clear(this.el);
+    const weightNames = new Set(n.weights.map((w) => w.name));
+    const tensorRow = (name: string): HTMLElement => {
+      const info: TensorInfo | undefined = n.weights.find((w) => w.name === name) ?? graph.values[name];
+      const link = h('a', { href: '#', class: 'tensor', title: 'Find in graph' }, name || '(omitted)');
+      link.addEventListener('click', (e) => { e.preventDefault(); if (name) this.actions.reveal(name); });
+      return h('tr', {}, h('td', {}, link), h('td', { class: 'mono' }, info ? `${info.dtype} ${formatShape(info.shape)}` : ''),
+        h('td', { class: 'muted' }, weightNames.has(name) ? 'weight' : ''));
+    };
+    this.el.append(
+      h('h2', {}, n.opType, h('span', { class: `cat cat-${opCategory(n.opType)}` }, CATEGORY_LABEL[opCategory(n.opType)])),
+      table([
+        ['Name', n.name || '(unnamed)'],
+        ['Domain', n.domain || 'ai.onnx'],
+        n.scope.length ? ['Scope', n.scope.join(' › ')] : null,
+        n.weightBytes ? ['Weights', formatBytes(n.weightBytes)] : null,
+      ]),
+    );
+    if (n.attributes.length) {
+      this.el.append(h('h3', {}, 'Attributes'), table(n.attributes.map((a) => [a.name, a.value]), true));
+    }
+    this.el.append(h('h3', {}, 'Inputs'), h('table', { class: 'kv tensors' }, ...n.inputs.map(tensorRow)));
+    this.el.append(h('h3', {}, 'Outputs'), h('table', { class: 'kv tensors' }, ...n.outputs.map(tensorRow)));
+    for (const s of n.subgraphs) {
+      const b = h('vscode-button', { secondary: true }, `Open ${s.attribute} (${s.graph.nodes.length} nodes)`);
+      b.addEventListener('click', () => this.actions.openSubgraph(n, s.attribute));
+      this.el.append(b);
+    }
+    if (n.weights.length) {
+      this.statsHost = h('div', { class: 'weights' }, h('p', { class: 'muted' }, 'Loading weight statistics…'));
+      this.el.append(h('h3', {}, 'Weights'), this.statsHost);
+    } else {
+      this.statsHost = null;
+    }
+  }
+
+  showDetails(d: NodeDetails): void {
+    if (!this.statsHost) return;
+    clear(this.statsHost);
+    for (const w of d.weights) {
+      this.statsHost.append(h('div', { class: 'weight' },
+        h('div', { class: 'weight-title' }, h('span', { class: 'mono' }, w.name)),
+        table([
+          ['Type', `${w.dtype} ${formatShape(w.shape)}`],
+          ['Size', `${formatBytes(w.bytes)} · ${w.elements.toLocaleString()} elements`],
+          ...(w.stats ? statRows(w.stats) : [['Statistics', 'not numeric'] as [string, string]]),
+        ]),
+        w.stats ? histogram(w.stats) : null,
+      ));
+    }
+  }
+
+  showDetailsError(message: string): void {
+    if (!this.statsHost) return;
+    clear(this.statsHost);
+    this.statsHost.append(h('p', { class: 'error' }, message));
+  }
+}
+
+function statRows(s: WeightStats): [string, string][] {
+  const f = (x: number): string => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(4));
+  return [['Min / max', `${f(s.min)} / ${f(s.max)}`], ['Mean ± std', `${f(s.mean)} ± ${f(s.std)}`], ['Zeros', `${(s.sparsity * 100).toFixed(2)} %`]];
+}
+
+function histogram(s: WeightStats): Element {
+  const counts = s.histogram.counts;
+  const max = Math.max(1, ...counts);
+  const W = 240, H = 48, bw = W / counts.length;
+  const bars = counts.map((c, i) => svg('rect', { x: (i * bw).toFixed(1), y: (H - (H * c) / max).toFixed(1), width: (bw - 1).toFixed(1), height: ((H * c) / max).toFixed(1), class: 'bar' }));
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `Histogram of values from ${s.histogram.min} to ${s.histogram.max}` }, ...bars);
+  return h('div', { class: 'histogram' }, chart, h('div', { class: 'axis' }, h('span', {}, s.histogram.min.toPrecision(3)), h('span', {}, s.histogram.max.toPrecision(3))));
+}
+
+export function table(rows: ([string, string] | null)[], mono = false): HTMLElement {
+  return h('table', { class: 'kv' }, ...rows.filter((r): r is [string, string] => r !== null).map(([k, v]) =>
+    h('tr', {}, h('th', {}, k), h('td', { class: mono ? 'mono' : '' }, v))));
+}

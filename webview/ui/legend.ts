@@ -1,0 +1,25 @@
+/** The overlay legend: a colour ramp with its range and unit. */
+import type { Overlay } from '../messages';
+import { formatBytes } from '../model/ops';
+import { rampColour, type OverlayScale } from '../model/overlay';
+import { clear, h } from './dom';
+
+export class Legend {
+  readonly el = h('div', { class: 'legend', role: 'note', 'aria-label': 'Overlay legend', hidden: true });
+
+  show(o: Overlay | null, s: OverlayScale | null): void {
+    clear(this.el);
+    if (!o || !s) { this.el.hidden = true; return; }
+    this.el.hidden = false;
+    const ramp = document.createElement('canvas');
+    ramp.width = 160; ramp.height = 10;
+    const c = ramp.getContext('2d')!;
+    for (let x = 0; x < 160; x++) { c.fillStyle = rampColour(o.higherIsBetter ? 1 - x / 159 : x / 159); c.fillRect(x, 0, 1, 10); }
+    const fmt = (v: number): string => (o.unit === 'bytes' ? formatBytes(v) : `${Number(v.toPrecision(3))} ${o.unit}`);
+    this.el.append(
+      h('div', { class: 'legend-title' }, `${o.label} (${s.scale})`),
+      ramp,
+      h('div', { class: 'legend-range' }, h('span', {}, fmt(s.min)), h('span', {}, fmt(s.max))),
+    );
+  }
+}
