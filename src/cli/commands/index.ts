@@ -1,5 +1,8 @@
 import type { Command } from '../command';
+import { convert } from './convert';
+import { demo } from './demo';
+import { inspect } from './inspect';
 import { roundtrip } from './roundtrip';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [roundtrip];
+export const commands: Command[] = [inspect, convert, roundtrip, demo];

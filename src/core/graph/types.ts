@@ -87,10 +87,17 @@ export interface ModelSummary {
   initializers: { count: number; bytes: number };
   /** Sum of element counts of the main graph's initializers. */
   parameters: number;
+  /** Constant nodes of the main graph with a tensor value (some exporters keep weights there). */
+  constants?: { count: number; elements: number; bytes: number };
   bytesByDtype: Record<string, number>;
   externalData: boolean;
-  /** Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known, else null. */
+  /**
+   * Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known (symbolic dims
+   * such as batch count as 1); null when no such node has known shapes.
+   */
   macs: number | null;
+  /** Conv/ConvTranspose/MatMul/Gemm nodes whose MACs are left out of `macs` (shapes unknown). */
+  macsUnknownNodes?: number;
   metadata: Record<string, string>;
 }
 

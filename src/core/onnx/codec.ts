@@ -1,19 +1,25 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from './proto/onnx_pb';
+import { ModelProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from './proto/onnx_pb';
+import type { DescMessage } from '@bufbuild/protobuf';
 import { OnnxFormatError } from './errors';
+import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
+import { findOverrun } from './wire-check';
+import { concatChunks, encodeModelChunks } from './encode-chunks';
 
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
- * not reuse the buffer while the model is alive. Unknown fields are kept and written back.
+ * not reuse the buffer while the model is alive. `float_data`/`double_data` become
+ * Float32Array/Float64Array (one copy each). Unknown fields are kept and written back.
  */
 export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError(file, 'the file is empty');
   sniffNotOnnx(bytes, file);
   let proto: ModelProto;
   try {
-    proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
+    proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
+    forEachTensor(proto, adoptPackedFields);
   } catch (e) {
-    throw new OnnxFormatError(file, `not a valid ONNX protobuf (${describeDecodeError(e)})`);
+    throw decodeError(file, bytes, ModelProtoSchema, 'ONNX protobuf', e);
   }
   if (!proto.graph && proto.functions.length === 0 && proto.opsetImport.length === 0) {
     throw new OnnxFormatError(file, 'no graph, no functions and no opset imports: this is not an ONNX model');
@@ -22,7 +28,51 @@ export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelPro
 }
 
 export function encodeModelProto(proto: ModelProto): Uint8Array {
-  return toBinary(ModelProtoSchema, proto, { writeUnknownFields: true });
+  return concatChunks(encodeModelProtoChunks(proto));
+}
+
+/**
+ * The encoded model as chunks whose concatenation is the file; large weights are the tensors'
+ * own bytes (no copy), so a writer can stream them straight to disk.
+ */
+export function encodeModelProtoChunks(proto: ModelProto, bigFieldBytes?: number): Uint8Array[] {
+  return withPackedBytes(proto, () => encodeModelChunks(proto, bigFieldBytes));
+}
+
+/** A standalone TensorProto (the `input_0.pb` files of ONNX test data sets). */
+export function decodeTensorProto(bytes: Uint8Array, file = '<buffer>'): TensorProto {
+  try {
+    const t = fromBinary(packedSchemas().decodeTensor, bytes, { readUnknownFields: true }) as TensorProto;
+    adoptPackedFields(t);
+    return t;
+  } catch (e) {
+    throw decodeError(file, bytes, TensorProtoSchema, 'ONNX TensorProto', e);
+  }
+}
+
+export function encodeTensorProto(t: TensorProto): Uint8Array {
+  return withPackedBytes(t, () => toBinary(packedSchemas().encodeTensor, t, { writeUnknownFields: true }));
+}
+
+function withPackedBytes<T>(root: object, encode: () => T): T {
+  const restore: (() => void)[] = [];
+  try {
+    forEachTensor(root, (t) => {
+      const r = exposePackedBytes(t);
+      if (r) restore.push(r);
+    });
+    return encode();
+  } finally {
+    for (const r of restore) r();
+  }
+}
+
+function decodeError(file: string, bytes: Uint8Array, desc: DescMessage, what: string, e: unknown): OnnxFormatError {
+  const o = findOverrun(bytes, desc);
+  if (o) {
+    return new OnnxFormatError(file, `field '${o.field}' at byte ${o.offset} claims ${o.claimed} bytes but only ${o.available} remain: a length runs past the end of the file (truncated or corrupt)`);
+  }
+  return new OnnxFormatError(file, `not a valid ${what} (${describeDecodeError(e)})`);
 }
 
 function describeDecodeError(e: unknown): string {

@@ -49,33 +49,89 @@ function isInside(root: string, p: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-/** Reads external tensor bytes; each data file is read once and sliced (views, no per-tensor copy). */
+/** Largest single read: read(2) moves at most about 2 GiB per call on Linux. */
+const READ_CHUNK = 1 << 30;
+
+/**
+ * Reads external tensor bytes, each tensor's slice on its own with positional reads, so data
+ * files of any size work (readFileSync stops at 2 GiB) and only the tensors asked for are read.
+ * A tensor's bytes are read once and kept.
+ */
 export class ExternalDataReader {
-  private readonly files = new Map<string, Buffer>();
+  private readonly cache = new WeakMap<TensorProto, Uint8Array>();
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly modelDir: string, private readonly modelFile: string) {}
 
   read(t: TensorProto, expectedBytes: number): Uint8Array {
+    const cached = this.cache.get(t);
+    if (cached) return cached;
     const ref = externalRef(t, this.modelFile);
     const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
-    let buf = this.files.get(abs);
-    if (!buf) {
-      try {
-        buf = fs.readFileSync(abs);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(e)})`;
-        throw new OnnxFormatError(this.modelFile, `external data file '${ref.location}' for tensor '${t.name}' ${why}`);
-      }
-      this.files.set(abs, buf);
-    }
     const length = ref.length ?? expectedBytes;
-    if (ref.offset + length > buf.length) {
-      throw new OnnxFormatError(this.modelFile, `tensor '${t.name}' reads bytes ${ref.offset}..${ref.offset + length} of '${ref.location}', which has only ${buf.length}`);
-    }
     if (length < expectedBytes) {
       throw new OnnxFormatError(this.modelFile, `tensor '${t.name}' has ${length} bytes of external data, its shape needs ${expectedBytes}`);
     }
-    return buf.subarray(ref.offset, ref.offset + length);
+    const bytes = this.readSlice(abs, ref, length, t.name);
+    this.cache.set(t, bytes);
+    return bytes;
+  }
+
+  /** Checks that a tensor's external bytes exist, without reading them. */
+  check(t: TensorProto, expectedBytes: number): void {
+    const ref = externalRef(t, this.modelFile);
+    const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
+    const size = this.fileSize(abs, ref.location, t.name);
+    const length = ref.length ?? expectedBytes;
+    if (ref.offset + length > size) throw this.pastEnd(t.name, ref, length, size);
+  }
+
+  private fileSize(abs: string, location: string, tensor: string): number {
+    let size = this.sizes.get(abs);
+    if (size === undefined) {
+      try {
+        const st = fs.statSync(abs);
+        if (!st.isFile()) throw new OnnxFormatError(this.modelFile, `external data '${location}' for tensor '${tensor}' is not a regular file`);
+        size = st.size;
+      } catch (e) {
+        if (e instanceof OnnxFormatError) throw e;
+        throw this.unreadable(e, location, tensor);
+      }
+      this.sizes.set(abs, size);
+    }
+    return size;
+  }
+
+  private readSlice(abs: string, ref: ExternalRef, length: number, tensor: string): Uint8Array {
+    const size = this.fileSize(abs, ref.location, tensor);
+    if (ref.offset + length > size) throw this.pastEnd(tensor, ref, length, size);
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, 'r');
+    } catch (e) {
+      throw this.unreadable(e, ref.location, tensor);
+    }
+    try {
+      const out = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, out, done, Math.min(READ_CHUNK, length - done), ref.offset + done);
+        if (n === 0) throw this.pastEnd(tensor, ref, length, ref.offset + done);
+        done += n;
+      }
+      return out;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private unreadable(e: unknown, location: string, tensor: string): OnnxFormatError {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(e)})`;
+    return new OnnxFormatError(this.modelFile, `external data file '${location}' for tensor '${tensor}' ${why}`);
+  }
+
+  private pastEnd(tensor: string, ref: ExternalRef, length: number, size: number): OnnxFormatError {
+    return new OnnxFormatError(this.modelFile, `tensor '${tensor}' reads bytes ${ref.offset}..${ref.offset + length} of '${ref.location}', which has only ${size}`);
   }
 }

@@ -63,9 +63,22 @@ export class Model {
   }
 
   private externalBytes(t: TensorProto): Uint8Array {
+    return this.externalReader(t).read(t, tensorByteLength(t));
+  }
+
+  private externalReader(t: TensorProto): ExternalDataReader {
     if (!this.source.file) throw new Error(`tensor '${t.name}' has external data, but the model was not loaded from a file`);
-    this.external ??= new ExternalDataReader(path.dirname(this.source.file), this.source.file);
-    return this.external.read(t, tensorByteLength(t));
+    return (this.external ??= new ExternalDataReader(path.dirname(this.source.file), this.source.file));
+  }
+
+  /**
+   * Checks that every external tensor's file is inside the model's folder and long enough,
+   * without reading the data. Throws OnnxFormatError naming the first problem.
+   */
+  checkExternalData(): void {
+    for (const g of this.allGraphs()) {
+      for (const t of g.proto.initializer) if (isExternal(t)) this.externalReader(t).check(t, tensorByteLength(t));
+    }
   }
 
   /** Every graph in the model: the main graph first, then subgraphs depth-first. */
@@ -194,7 +207,7 @@ export class Graph {
       pending[i] = deps.size;
       for (const d of deps) dependents[d].push(i);
     });
-    // A min-heap would keep file order exactly; a sorted ready queue is simpler and close enough.
+    // A FIFO of ready nodes: file order wherever the dependencies allow it.
     const ready: number[] = [];
     for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
     const out: NodeProto[] = [];

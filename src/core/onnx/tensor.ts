@@ -67,15 +67,15 @@ function fromTypedFields(t: TensorProto, count: number): Exclude<TensorArray, st
   const length = arrayLength(code, count);
   switch (code) {
     case DataType.float32: case DataType.complex64:
-      return Float32Array.from(t.floatData);
+      return checkLength(t, t.floatData instanceof Float32Array ? t.floatData : Float32Array.from(t.floatData), length);
     case DataType.float64: case DataType.complex128:
-      return Float64Array.from(t.doubleData);
+      return checkLength(t, t.doubleData instanceof Float64Array ? t.doubleData : Float64Array.from(t.doubleData), length);
     case DataType.int64:
-      return BigInt64Array.from(t.int64Data);
+      return checkLength(t, BigInt64Array.from(t.int64Data), length);
     case DataType.uint64:
-      return BigUint64Array.from(t.uint64Data);
+      return checkLength(t, BigUint64Array.from(t.uint64Data), length);
     case DataType.uint32:
-      return Uint32Array.from(t.uint64Data, (v) => Number(v));
+      return checkLength(t, Uint32Array.from(t.uint64Data, (v) => Number(v)), length);
     default: {
       // int32_data carries every type of 16 bits or fewer, one element (or one packed byte) each.
       if (t.int32Data.length !== length) {
@@ -86,6 +86,13 @@ function fromTypedFields(t: TensorProto, count: number): Exclude<TensorArray, st
       return out;
     }
   }
+}
+
+function checkLength<A extends { length: number }>(t: TensorProto, data: A, length: number): A {
+  if (data.length !== length) {
+    throw new Error(`tensor '${t.name}' (${dtypeName(t.dataType)}) holds ${data.length} values, its shape needs ${length}`);
+  }
+  return data;
 }
 
 /** float32 elements of a float tensor of any float width (float16/bfloat16 widened). */

@@ -704,7 +704,7 @@ export type TensorProto = Message<"onnx.TensorProto"> & {
   /**
    * @generated from field: repeated float float_data = 4 [packed = true];
    */
-  floatData: number[];
+  floatData: number[] | Float32Array;
 
   /**
    * Also carries 8/16-bit integers, bool, float16/bfloat16/float8 bit patterns and packed 4-bit pairs.
@@ -755,7 +755,7 @@ export type TensorProto = Message<"onnx.TensorProto"> & {
   /**
    * @generated from field: repeated double double_data = 10 [packed = true];
    */
-  doubleData: number[];
+  doubleData: number[] | Float64Array;
 
   /**
    * @generated from field: repeated uint64 uint64_data = 11 [packed = true];

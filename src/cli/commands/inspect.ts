@@ -1,0 +1,71 @@
+import * as path from 'node:path';
+import { openModel } from '../../core/open';
+import { OnnxReader } from '../../core/onnx/reader';
+import type { ModelSummary } from '../../core/graph/types';
+import { CliError, flag, type Command } from '../command';
+import { formatBytes, formatCount, formatShape, table } from '../format';
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'Summarize a model: inputs, outputs, ops, parameters, size by data type, MACs',
+  usage: [
+    'usage: edgewise inspect MODEL [--json]',
+    '',
+    'Prints what MODEL is made of: inputs and outputs with shapes, node counts, an op histogram,',
+    'parameters and bytes by data type, and the multiply-accumulates of Conv/MatMul/Gemm layers.',
+    'Reads no weight data; external data files are checked for presence and size.',
+    '',
+    '  --json   print the summary as one JSON object (nothing else on stdout)',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (!file) throw new CliError('missing MODEL argument (see --help)', 2);
+    if (args.positionals.length > 1) throw new CliError(`unexpected argument '${args.positionals[1]}'`, 2);
+    const reader = openModel(file);
+    if (reader instanceof OnnxReader) reader.model.checkExternalData();
+    const summary = reader.summary();
+    io.out(flag(args, 'json') ? JSON.stringify(summary, null, 2) : describe(summary));
+    return 0;
+  },
+};
+
+/** The readable summary. */
+export function describe(s: ModelSummary): string {
+  const lines: string[] = [];
+  const opsets = Object.entries(s.opsets).map(([d, v]) => (d ? `${d} ${v}` : `opset ${v}`)).join(', ');
+  const producer = [s.producer.name, s.producer.version].filter(Boolean).join(' ');
+  lines.push(`${path.basename(s.file)}  ${formatBytes(s.fileBytes)}, ${s.format.toUpperCase()}${s.irVersion !== null ? ` IR ${s.irVersion}` : ''}${opsets ? `, ${opsets}` : ''}${producer ? `, made by ${producer}` : ''}`);
+  lines.push('');
+  const io = (title: string, list: ModelSummary['inputs']) => {
+    lines.push(`${title}:`);
+    lines.push(list.length ? table(list.map((t) => [t.name, t.dtype, formatShape(t.shape)])) : '  (none)');
+  };
+  io('Inputs', s.inputs);
+  io('Outputs', s.outputs);
+  lines.push('');
+  const dtypes = Object.entries(s.bytesByDtype).sort((a, b) => b[1] - a[1]).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ');
+  const macs = s.macs === null
+    ? 'unknown (shapes not known)'
+    : `${formatCount(s.macs)}${s.macsUnknownNodes ? ` (+ ${s.macsUnknownNodes} layers of unknown shape)` : ''}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ', symbolic dims counted as 1' : ''}`;
+  lines.push(table([
+    ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
+    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} initializers`],
+    ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? ', stored in external data' : ''}`],
+    ...(s.constants && s.constants.count > 0
+      ? [['Constants', `${formatBytes(s.constants.bytes)} (${formatCount(s.constants.elements)} values) in ${s.constants.count} Constant nodes`]]
+      : []),
+    ['MACs', macs],
+  ], ''));
+  lines.push('');
+  lines.push('Ops:');
+  const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  lines.push(ops.length ? table(ops.map(([op, n]) => [op, String(n)])) : '  (none)');
+  const meta = Object.entries(s.metadata);
+  if (meta.length) {
+    lines.push('');
+    lines.push('Metadata:');
+    lines.push(table(meta.map(([k, v]) => [k, v.length > 80 ? `${v.slice(0, 77)}...` : v])));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+/**
+ * Edgewise's entry point: wires the worker, the graph editor, the commands and the settings
+ * together. It computes nothing; see worker-client.ts, model-editor.ts and commands.ts.
+ */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { onConfigChange, readConfig, workerExecArgv } from './config';
+import { GraphPanels } from './graph-panels';
+import { ModelEditorProvider } from './model-editor';
+import { WorkerClient, type WorkerCrash } from './worker-client';
+
+/** What `activate` returns: for other extensions' and the E2E suite's use. */
+export interface EdgewiseApi {
+  panels: GraphPanels;
+  worker: WorkerClient;
+}
+
+export function activate(context: vscode.ExtensionContext): EdgewiseApi {
+  const log = vscode.window.createOutputChannel('Edgewise', { log: true });
+  const config = readConfig();
+  const worker = new WorkerClient({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    execPath: config.worker.nodePath,
+    execArgv: workerExecArgv(config),
+    log: (line) => log.info(line),
+    onCrash: (crash) => void reportCrash(crash, log),
+  });
+  const panels = new GraphPanels();
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => worker.dispose() },
+    panels,
+    ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
+    ...registerCommands({ panels, worker, log }),
+    onConfigChange('worker', () => {
+      const next = readConfig();
+      worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
+      log.info('worker settings changed; the worker restarts on the next request');
+    }),
+  );
+  return { panels, worker };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}
+
+async function reportCrash(crash: WorkerCrash, log: vscode.LogOutputChannel): Promise<void> {
+  const what = crash.failed.length ? ` while running ${crash.failed.join(', ')}` : '';
+  const how = crash.signal ? `killed by ${crash.signal}` : `exit code ${crash.code}`;
+  const pick = await vscode.window.showErrorMessage(
+    `Edgewise: the worker process stopped (${how})${what}. It restarts on the next request.`,
+    'Show Log',
+  );
+  if (pick) log.show();
+}

@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import type { Overlay } from '../../webview/messages';
+import type { GraphPanel } from './graph-panel';
+
+/** The custom editor's view type (package.json `contributes.customEditors`). */
+export const GRAPH_VIEW_TYPE = 'edgewise.modelGraph';
+
+/**
+ * Every open graph editor, by model file. Features that compute per-node numbers (latency,
+ * accuracy drop) push them here as overlays; diagnostics and reports reveal nodes through it.
+ */
+export class GraphPanels implements vscode.Disposable {
+  private readonly panels = new Set<GraphPanel>();
+  private readonly opened = new vscode.EventEmitter<GraphPanel>();
+  /** Fires when a graph editor opens (before its model has loaded). */
+  readonly onDidOpen = this.opened.event;
+
+  add(panel: GraphPanel): void {
+    this.panels.add(panel);
+    panel.webviewPanel.onDidDispose(() => {
+      this.panels.delete(panel);
+      panel.dispose();
+    });
+    this.opened.fire(panel);
+  }
+
+  /** The open graphs of a model file. */
+  forFile(uri: vscode.Uri): GraphPanel[] {
+    const key = uri.toString();
+    return [...this.panels].filter((p) => p.uri.toString() === key);
+  }
+
+  /** The graph editor the user is looking at, if any. */
+  active(): GraphPanel | undefined {
+    return [...this.panels].find((p) => p.webviewPanel.active);
+  }
+
+  all(): GraphPanel[] {
+    return [...this.panels];
+  }
+
+  /** Shows an overlay on every open graph of the model; returns how many graphs got it. */
+  pushOverlay(uri: vscode.Uri, overlay: Overlay): number {
+    const panels = this.forFile(uri);
+    for (const p of panels) p.showOverlay(overlay);
+    return panels.length;
+  }
+
+  removeOverlay(uri: vscode.Uri, id: string): void {
+    for (const p of this.forFile(uri)) p.removeOverlay(id);
+  }
+
+  /** Opens the model's graph if needed and selects `nodeId` in it. */
+  async reveal(uri: vscode.Uri, nodeId: string): Promise<GraphPanel> {
+    const panel = this.forFile(uri)[0] ?? (await this.open(uri));
+    await panel.reveal(nodeId);
+    return panel;
+  }
+
+  /** Opens (or focuses) the graph editor of a model and returns its panel. */
+  async open(uri: vscode.Uri): Promise<GraphPanel> {
+    const existing = this.forFile(uri)[0];
+    const next = existing ? undefined : new Promise<GraphPanel>((resolve) => {
+      const sub = this.onDidOpen((p) => {
+        if (p.uri.toString() !== uri.toString()) return;
+        sub.dispose();
+        resolve(p);
+      });
+    });
+    await vscode.commands.executeCommand('vscode.openWith', uri, GRAPH_VIEW_TYPE);
+    return existing ?? (await next!);
+  }
+
+  dispose(): void {
+    this.opened.dispose();
+  }
+}

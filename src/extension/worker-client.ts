@@ -1,0 +1,199 @@
+/**
+ * The extension's side of the worker: starts dist/worker.js on first use, sends typed requests,
+ * and survives the worker dying (a model can crash native code): pending requests fail with a
+ * message naming them, and the next request starts a fresh worker. No 'vscode' import, so the
+ * unit tests drive it directly.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import {
+  IPCMessageReader, IPCMessageWriter, ResponseError, createMessageConnection,
+  type CancellationToken, type MessageConnection, type NotificationType, type RequestType,
+} from 'vscode-jsonrpc/node';
+import { CANCELLED_CODE, ProgressNotification, type ProgressReport } from '../worker/protocol';
+
+export interface WorkerClientOptions {
+  /** Absolute path of dist/worker.js. */
+  workerPath: string;
+  /** The Node executable; defaults to this process's (Electron runs as Node with ELECTRON_RUN_AS_NODE). */
+  execPath?: string;
+  /** Extra Node flags, such as `--max-old-space-size=8192` for very large models. */
+  execArgv?: string[];
+  /** A line of the worker's stderr or of the client's own lifecycle. */
+  log?: (line: string) => void;
+  /** The worker died; `failed` describes the requests that were running. */
+  onCrash?: (crash: WorkerCrash) => void;
+}
+
+export interface WorkerCrash {
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** One line per request that was running ('edgewise/viewGraph on /models/a.onnx'). */
+  failed: string[];
+}
+
+export interface RequestOptions {
+  token?: CancellationToken;
+  onProgress?: (report: Omit<ProgressReport, 'token'>) => void;
+}
+
+/** The request ran while the worker died. */
+export class WorkerCrashedError extends Error {
+  constructor(readonly request: string, readonly crash: WorkerCrash) {
+    super(`the Edgewise worker stopped (${describeExit(crash)}) while running ${request}`);
+  }
+}
+
+/** The caller cancelled the request. */
+export class RequestCancelledError extends Error {
+  constructor(readonly request: string) {
+    super(`${request} was cancelled`);
+  }
+}
+
+interface Running {
+  fail: (e: Error) => void;
+}
+
+/** A running worker process and its connection. */
+interface Session {
+  proc: ChildProcess;
+  connection: MessageConnection;
+  running: Map<number, { description: string } & Running>;
+}
+
+export class WorkerClient {
+  private session?: Session;
+  private nextId = 1;
+  private disposed = false;
+  private readonly progress = new Map<string, NonNullable<RequestOptions['onProgress']>>();
+  /** Restarts so far (for the output channel and tests). */
+  restarts = 0;
+
+  constructor(private readonly options: WorkerClientOptions) {
+    this.options = { ...options };
+  }
+
+  /** The pid of the running worker, if one is running. */
+  get pid(): number | undefined {
+    return this.session?.proc.pid;
+  }
+
+  request<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions = {}): Promise<R> {
+    if (this.disposed) return Promise.reject(new Error('the Edgewise worker client was disposed'));
+    const session = this.ensureSession();
+    const description = describeRequest(type.method, params);
+    const id = this.nextId++;
+    let sent = params;
+    let progressToken: string | undefined;
+    if (options.onProgress) {
+      progressToken = `p${id}`;
+      this.progress.set(progressToken, options.onProgress);
+      sent = { ...(params as object), progressToken } as P;
+    }
+    return new Promise<R>((resolve, reject) => {
+      let settled = false;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        session.running.delete(id);
+        if (progressToken) this.progress.delete(progressToken);
+        cancelListener?.dispose();
+        f();
+      };
+      session.running.set(id, { description, fail: (e) => finish(() => reject(e)) });
+      // The caller hears of cancellation at once; the worker stops at its next checkpoint.
+      const cancelListener = options.token?.onCancellationRequested(() => finish(() => reject(new RequestCancelledError(description))));
+      if (options.token?.isCancellationRequested) return finish(() => reject(new RequestCancelledError(description)));
+      const sending = sent === undefined
+        ? session.connection.sendRequest<R>(type.method, options.token)
+        : session.connection.sendRequest<R>(type.method, sent, options.token);
+      sending.then(
+        (result) => finish(() => resolve(result)),
+        (e: unknown) => finish(() => reject(toError(e, description))),
+      );
+    });
+  }
+
+  notify<P>(type: NotificationType<P>, params: P): void {
+    if (!this.session) return; // nothing cached in a worker that is not running
+    void this.session.connection.sendNotification(type.method, params).catch(() => undefined);
+  }
+
+  /** Changes how the worker starts; a running worker is stopped so the next request uses them. */
+  configure(options: Pick<WorkerClientOptions, 'execPath' | 'execArgv'>): void {
+    this.options.execPath = options.execPath;
+    this.options.execArgv = options.execArgv;
+    this.stop();
+  }
+
+  /** Stops the worker; the next request starts a new one. */
+  stop(): void {
+    const s = this.session;
+    if (!s) return;
+    this.session = undefined;
+    for (const r of [...s.running.values()]) r.fail(new Error(`the Edgewise worker was stopped while running ${r.description}`));
+    s.connection.dispose();
+    s.proc.kill();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
+  }
+
+  private ensureSession(): Session {
+    if (this.session) return this.session;
+    const proc = fork(this.options.workerPath, [], {
+      execPath: this.options.execPath ?? process.execPath,
+      execArgv: this.options.execArgv ?? [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const connection = createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
+    const session: Session = { proc, connection, running: new Map() };
+    connection.onNotification(ProgressNotification.type, ({ token, ...report }) => this.progress.get(token)?.(report));
+    // A dead worker shows up as an IPC write error too; 'exit' below is the one place that handles it.
+    connection.onError(() => undefined);
+    connection.listen();
+    for (const stream of [proc.stdout, proc.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.trim()) this.options.log?.(`[worker ${proc.pid}] ${line}`);
+      });
+    }
+    proc.on('error', (e) => this.options.log?.(`worker ${proc.pid ?? '?'} error: ${e.message}`));
+    proc.on('exit', (code, signal) => this.onExit(session, code, signal));
+    this.session = session;
+    this.options.log?.(`started the worker, pid ${proc.pid}`);
+    return session;
+  }
+
+  private onExit(session: Session, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.session !== session) return; // stopped on purpose
+    this.session = undefined;
+    const crash: WorkerCrash = { pid: session.proc.pid, code, signal, failed: [...session.running.values()].map((r) => r.description) };
+    this.options.log?.(`worker ${crash.pid} stopped (${describeExit(crash)})${crash.failed.length ? ` while running ${crash.failed.join(', ')}` : ''}`);
+    for (const r of [...session.running.values()]) r.fail(new WorkerCrashedError(r.description, crash));
+    session.connection.dispose();
+    if (!this.disposed) {
+      this.restarts++;
+      this.options.onCrash?.(crash);
+    }
+  }
+}
+
+function describeRequest(method: string, params: unknown): string {
+  const file = (params as { file?: unknown } | undefined)?.file;
+  return typeof file === 'string' ? `${method} on ${file}` : method;
+}
+
+function describeExit(crash: Pick<WorkerCrash, 'code' | 'signal'>): string {
+  return crash.signal ? `killed by ${crash.signal}` : `exit code ${crash.code}`;
+}
+
+function toError(e: unknown, description: string): Error {
+  if (e instanceof ResponseError && e.code === CANCELLED_CODE) return new RequestCancelledError(description);
+  if (e instanceof Error) return e;
+  return new Error(String(e));
+}

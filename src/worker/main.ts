@@ -1,0 +1,32 @@
+/**
+ * The worker process: a JSON-RPC server over IPC that runs every heavy job (decoding models,
+ * later benchmarks and passes) outside the extension host. Started by src/extension/worker-client.ts.
+ */
+import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { registerModelHandlers } from './handlers/model';
+import { registerWorkerHandlers } from './handlers/worker';
+import { ModelCache } from './model-cache';
+import { WorkerServer } from './server';
+import type { WorkerServices } from './services';
+
+/** One entry per area; a new area adds its `registerXHandlers` here. */
+const handlerModules: ((services: WorkerServices) => void)[] = [
+  registerWorkerHandlers,
+  registerModelHandlers,
+];
+
+function main(): void {
+  if (!process.send) {
+    process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
+    process.exit(2);
+  }
+  const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+  const services: WorkerServices = { server: new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`)), models: new ModelCache() };
+  for (const register of handlerModules) register(services);
+  // The extension host went away: nobody is left to answer.
+  process.on('disconnect', () => process.exit(0));
+  connection.onClose(() => process.exit(0));
+  connection.listen();
+}
+
+main();

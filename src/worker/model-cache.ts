@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModelReader } from '../core/graph/types';
+import { openModel } from '../core/open';
+
+interface Entry {
+  reader: ModelReader;
+  /** mtime and size when opened: a changed file is opened again. */
+  stamp: string;
+}
+
+/** Opened model readers by file, reopened when the file changes, least recently used dropped first. */
+export class ModelCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly capacity = 4, private readonly open: (file: string) => ModelReader = openModel) {}
+
+  get(file: string): ModelReader {
+    const abs = path.resolve(file);
+    const stamp = fileStamp(abs);
+    const hit = this.entries.get(abs);
+    this.entries.delete(abs);
+    if (hit && hit.stamp === stamp) {
+      this.entries.set(abs, hit);
+      return hit.reader;
+    }
+    const reader = this.open(abs);
+    this.entries.set(abs, { reader, stamp });
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    return reader;
+  }
+
+  forget(file: string): void {
+    this.entries.delete(path.resolve(file));
+  }
+
+  files(): string[] {
+    return [...this.entries.keys()];
+  }
+}
+
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'missing'; // openModel reports the real problem
+  }
+}

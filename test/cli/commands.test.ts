@@ -1,0 +1,72 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { commands } from '../../src/cli/commands';
+import { ensureCliBuilt, runCli } from './run';
+
+const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');
+
+describe('CLI commands', () => {
+  let dir: string;
+  before(ensureCliBuilt);
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-cli-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('every command has --help', () => {
+    for (const c of commands) {
+      const r = runCli([c.name, '--help']);
+      assert.equal(r.code, 0, c.name);
+      assert.match(r.stdout, new RegExp(`^usage: edgewise ${c.name}`), c.name);
+    }
+    assert.match(runCli(['--help']).stdout, /inspect/);
+  });
+
+  it('inspect prints a readable summary, and with --json only JSON', () => {
+    const text = runCli(['inspect', FIXTURE]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /input\s+float32\s+\[N, 1, 28, 28\]/);
+    assert.match(text.stdout, /Parameters\s+225 k \(225,034\)/);
+    const r = runCli(['inspect', '--json', FIXTURE]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    for (const key of ['irVersion', 'producer', 'opsets', 'inputs', 'outputs', 'nodes', 'nodesWithSubgraphs', 'ops',
+      'initializers', 'parameters', 'bytesByDtype', 'externalData', 'macs']) assert.ok(key in s, key);
+    assert.deepEqual(s.producer, { name: 'pytorch', version: '1.13.0' });
+    assert.deepEqual(s.opsets, { '': 17 });
+    assert.deepEqual(s.inputs, [{ name: 'input', dtype: 'float32', shape: ['N', 1, 28, 28] }]);
+    assert.deepEqual(s.outputs, [{ name: 'output', dtype: 'float32', shape: ['N', 10] }]);
+    assert.deepEqual(s.ops, { Conv: 2, Relu: 3, MaxPool: 2, Flatten: 1, Gemm: 2 });
+    assert.deepEqual(s.initializers, { count: 8, bytes: 900136 });
+    assert.equal(s.parameters, 225034);
+    // Conv1 26*26*32*9 + Conv2 11*11*64*32*9 + Gemm 1600*128 + Gemm 128*10, per image.
+    assert.equal(s.macs, 26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 1600 * 128 + 128 * 10);
+  });
+
+  it('convert moves weights out and back, atomically and without overwriting', () => {
+    const ext = path.join(dir, 'ext.onnx');
+    let r = runCli(['convert', FIXTURE, ext, '--external-data', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).externalFile, `${ext}.data`);
+    assert.equal(JSON.parse(runCli(['inspect', '--json', ext]).stdout).externalData, true);
+    const back = path.join(dir, 'back.onnx');
+    r = runCli(['convert', ext, back, '--inline']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fs.readFileSync(back), fs.readFileSync(FIXTURE));
+    r = runCli(['convert', ext, back]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already exists; pass --force/);
+    r = runCli(['convert', ext, ext]);
+    assert.match(r.stderr, /it is the input/);
+    assert.equal(runCli(['convert', ext, back, '--force', '--inline']).code, 0);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['back.onnx', 'ext.onnx', 'ext.onnx.data']);
+  });
+
+  it('demo inspects and round-trips the sample', () => {
+    const r = runCli(['demo', '--out', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Inspect the sample model/);
+    assert.match(r.stdout, /and back inline: byte-identical to the original/);
+    assert.ok(fs.existsSync(path.join(dir, 'fmnist_cnn.external.onnx.data')));
+  });
+});

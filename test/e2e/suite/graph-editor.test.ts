@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
+import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
+
+describe('graph editor in VS Code', () => {
+  afterEach(closeAllEditors);
+
+  it('contributes its commands and opens *.onnx with the graph editor', async () => {
+    await edgewise();
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['edgewise.openModelGraph', 'edgewise.restartWorker', 'edgewise.showLog']) assert.ok(commands.includes(c), c);
+    await vscode.commands.executeCommand('vscode.open', workspaceFile('fmnist_cnn.onnx'));
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    assert.ok(input instanceof vscode.TabInputCustom, 'the .onnx tab is a custom editor');
+    assert.equal(input.viewType, GRAPH_VIEW_TYPE);
+  });
+
+  it('shows the Fashion-MNIST CNN from the worker', async () => {
+    const panel = await openGraph('fmnist_cnn.onnx');
+    assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
+    assert.ok(panel.state.kind === 'model' && panel.state.nodes >= 10);
+  });
+
+  it('opens a 1,200-node model', async () => {
+    const panel = await openGraph('deep_1200.onnx');
+    assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
+    assert.ok(panel.state.kind === 'model' && panel.state.nodes === 1200);
+  });
+
+  it('shows a corrupt model as a clear error in the editor', async () => {
+    const panel = await openGraph('corrupt.onnx');
+    assert.equal(panel.state.kind, 'error');
+    assert.ok(panel.state.kind === 'error');
+    // The reader's own words (core/onnx/codec.ts), without the file name the webview adds.
+    assert.match(panel.state.message, /truncated or corrupt/);
+    assert.doesNotMatch(panel.state.message, /corrupt\.onnx/);
+  });
+
+  it('uses the active model when run from the palette', async () => {
+    const api = await edgewise();
+    await vscode.commands.executeCommand('vscode.open', workspaceFile('fmnist_cnn.onnx'));
+    await vscode.commands.executeCommand('edgewise.openModelGraph');
+    assert.equal(api.panels.forFile(workspaceFile('fmnist_cnn.onnx')).length, 1);
+  });
+
+  it('pushes an overlay onto the open graph', async () => {
+    const api = await edgewise();
+    const panel = await openGraph('fmnist_cnn.onnx');
+    assert.ok(panel.state.kind === 'model');
+    const n = api.panels.pushOverlay(panel.uri, { id: 'test', label: 'Test', unit: 'ms', values: {}, scale: 'linear' });
+    assert.equal(n, 1);
+  });
+});

@@ -1,0 +1,114 @@
+// UI checks in the real workbench: what a user does, with a screenshot after each step.
+import * as path from 'node:path';
+
+const STEP_TIMEOUT_MS = 60_000;
+
+/** The graph webview of the active editor (webviews are two nested iframes). */
+function graphFrame(page) {
+  return page.frameLocator('iframe.webview:visible').frameLocator('#active-frame');
+}
+
+function explorerRow(page, name) {
+  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await input.press('Enter');
+}
+
+async function closeAllEditors(page) {
+  await runCommand(page, 'View: Close All Editors');
+  await page.locator('iframe.webview:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+}
+
+/** Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until truthy. */
+async function poll(frame, fn, what, arg) {
+  const root = frame.locator('#edgewise-root');
+  await root.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  let last;
+  while (Date.now() < end) {
+    last = await root.evaluate(fn, arg).catch((e) => ({ error: e.message }));
+    if (last && !last.error) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the graph is drawn; fails at once with the page's error message if one shows. */
+async function waitForGraph(frame) {
+  return poll(frame, () => {
+    const err = document.querySelector('.message.error:not([hidden])');
+    if (err) return { error: `the editor shows an error: ${err.textContent}` };
+    const m = globalThis.edgewise?.metrics;
+    return m && m.renderedAt > 0 ? m : null;
+  }, 'the first render');
+}
+
+export async function runUiChecks(page, url, shots, log) {
+  const frame = () => graphFrame(page);
+  const steps = [
+    ['workbench-open', async () => {
+      await page.goto(url);
+      await explorerRow(page, 'fmnist_cnn.onnx').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await closeAllEditors(page); // editors the suite left open are restored with the workspace
+    }],
+    ['explorer-context-menu', async () => {
+      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
+    }],
+    ['graph-renders', async () => {
+      await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
+      log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
+    }],
+    ['search-selects-node', async () => {
+      const field = frame().locator('vscode-textfield.search input');
+      await field.fill('Conv');
+      await field.press('Enter');
+      await frame().locator('.search-count', { hasText: /^1 of \d+/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await poll(frame(), () => globalThis.edgewise?.selected ?? null, 'a selected node');
+    }],
+    ['inspector-attributes', async () => {
+      const inspector = frame().locator('.inspector');
+      await inspector.locator('h2', { hasText: 'Conv' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await inspector.getByText('kernel_shape').first().waitFor();
+      // Weight statistics come from the worker on demand (nodeDetails).
+      await inspector.locator('.weights .histogram').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    }],
+    ['large-model-opens', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'deep_1200.onnx').dblclick();
+      const m = await waitForGraph(frame());
+      if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
+      log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
+    }],
+    ['corrupt-model-error', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'corrupt.onnx').dblclick();
+      await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    }],
+  ];
+
+  let passed = 0;
+  let failed = 0;
+  for (const [i, [name, run]] of steps.entries()) {
+    const shot = path.join(shots, `${String(i + 1).padStart(2, '0')}-${name}.png`);
+    try {
+      await run();
+      passed++;
+      log(`ok   ${name}`);
+    } catch (e) {
+      failed++;
+      log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
+    }
+    await page.screenshot({ path: shot }).catch((e) => log(`no screenshot for ${name}: ${e.message}`));
+  }
+  return { passed, failed };
+}

@@ -1,0 +1,17 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+describe('the .vsix contents (.vscodeignore)', () => {
+  it('carry the bundles and linux-x64 onnxruntime only: no sources, tests or other platforms', () => {
+    const vsce = path.resolve('node_modules/.bin/vsce');
+    const r = spawnSync(vsce, ['ls'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const files = r.stdout.trim().split('\n');
+    for (const must of ['package.json', 'README.md', 'LICENSE', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node']) {
+      assert.ok(files.includes(must), `${must} is packaged`);
+    }
+    const leaks = files.filter((f) => /^(src|test|bench|scripts|webview)\/|\.ts$|\/(darwin|win32)\/|linux\/arm64|^\.ci\//.test(f));
+    assert.deepEqual(leaks, []);
+  });
+});

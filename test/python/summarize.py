@@ -1,0 +1,65 @@
+"""Prints, as JSON, what python3-onnx reads about each model: the fields `edgewise inspect --json`
+reports (node counts, op histogram, parameters, initializers, inputs/outputs, opsets), computed
+independently. Element types are onnx's own names ('FLOAT', 'INT64')."""
+import json
+import sys
+from collections import Counter
+
+import onnx
+
+
+def count_nodes(graph):
+    n = len(graph.node)
+    for node in graph.node:
+        for a in node.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                n += count_nodes(a.g)
+            elif a.type == onnx.AttributeProto.GRAPHS:
+                n += sum(count_nodes(g) for g in a.graphs)
+    return n
+
+
+def value_type(v):
+    t = v.type
+    if not t.HasField('tensor_type'):
+        return {'name': v.name, 'elem': None, 'shape': None}
+    tt = t.tensor_type
+    shape = None
+    if tt.HasField('shape'):
+        shape = [d.dim_value if d.HasField('dim_value') else (d.dim_param or None) for d in tt.shape.dim]
+    return {'name': v.name, 'elem': onnx.TensorProto.DataType.Name(tt.elem_type), 'shape': shape}
+
+
+out = {}
+for path in sys.argv[1:]:
+    m = onnx.load(path, load_external_data=False)
+    g = m.graph
+    params = 0
+    for t in g.initializer:
+        n = 1
+        for d in t.dims:
+            n *= d
+        params += n
+    init_names = {t.name for t in g.initializer}
+    const_values = [a.t for n in g.node if n.op_type == 'Constant' and n.domain in ('', 'ai.onnx')
+                    for a in n.attribute if a.name == 'value']
+    const_elements = 0
+    for t in const_values:
+        n = 1
+        for d in t.dims:
+            n *= d
+        const_elements += n
+    out[path] = {
+        'irVersion': m.ir_version,
+        'producer': {'name': m.producer_name, 'version': m.producer_version},
+        'opsets': {o.domain if o.domain != 'ai.onnx' else '': o.version for o in m.opset_import},
+        'nodes': len(g.node),
+        'nodesWithSubgraphs': count_nodes(g),
+        'ops': dict(Counter(n.op_type for n in g.node)),
+        'initializers': len(g.initializer),
+        'parameters': params,
+        'constants': {'count': len(const_values), 'elements': const_elements},
+        'inputs': [value_type(v) for v in g.input if v.name not in init_names],
+        'outputs': [value_type(v) for v in g.output],
+    }
+json.dump(out, sys.stdout)
