@@ -69,7 +69,7 @@ function buildNode(model: TfliteModel, sg: TfliteSubGraph, op: TfliteOperator, o
     id: '',
     name,
     opType,
-    domain: code.customCode ? 'custom' : '',
+    domain: code.customCode ? 'custom' : 'tflite',
     inputs: op.inputs.map((i) => (i < 0 ? '' : names[i])),
     outputs: op.outputs.map((i) => (i < 0 ? '' : names[i])),
     attributes,

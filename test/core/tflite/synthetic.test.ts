@@ -91,7 +91,7 @@ describe('tflite: synthetic models built with the flatbuffers Builder', () => {
     assert.equal(loop.opType, 'WHILE');
     assert.deepEqual(loop.subgraphs.map((s) => [s.attribute, s.graph.name]), [['cond_subgraph_index', 'cond'], ['body_subgraph_index', 'body']]);
     const body = loop.subgraphs[1].graph;
-    assert.deepEqual(body.nodes.map((n) => [n.opType, n.domain]), [['ADD', ''], ['GELU', ''], ['MyCustomOp', 'custom']]);
+    assert.deepEqual(body.nodes.map((n) => [n.opType, n.domain]), [['ADD', 'tflite'], ['GELU', 'tflite'], ['MyCustomOp', 'custom']]);
     assert.deepEqual(body.nodes[2].inputs, ['act', '']);
     assert.deepEqual(body.nodes[2].outputs, ['tensor_4']);
     assert.deepEqual(g.inputs[0].shape, ['?', 4]);
