@@ -48,8 +48,7 @@ let loaded: Runtime | undefined;
  * The runtime's log lines are kept for error messages instead of printed.
  */
 async function loadRuntime(): Promise<Runtime> {
-  const pkg = path.dirname(require.resolve('@tensorflow/tfjs-tflite/package.json'));
-  const wasmDir = path.join(pkg, 'wasm') + path.sep;
+  const wasmDir = runtimeDir() + path.sep;
   const log: string[] = [];
   const keep = (line: string) => { log.push(line); if (log.length > 200) log.shift(); };
   const g = globalThis as Record<string, unknown>;
@@ -81,6 +80,13 @@ async function loadRuntime(): Promise<Runtime> {
       else g[k] = v;
     }
   }
+}
+
+/** dist/tflite next to the bundles (scripts/build.mjs copies it), else the package's wasm/ (tests, tsx). */
+function runtimeDir(): string {
+  const bundled = path.join(__dirname, 'tflite');
+  if (fs.existsSync(path.join(bundled, 'tflite_web_api_client.js'))) return bundled;
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-tflite/package.json')), 'wasm');
 }
 
 /** One model on TFLite's WebAssembly interpreter (single-threaded, XNNPACK). */
