@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    process.stderr.write(`edgewise: unknown command '${name}'\n\n${usage()}\n`);
+    process.stderr.write(`edgewise: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')}; see edgewise --help)\n`);
     return 2;
   }
   const controller = new AbortController();

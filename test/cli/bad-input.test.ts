@@ -124,5 +124,8 @@ describe('CLI on bad input', function () {
     assert.equal(r.stderr.trimEnd().split('\n').length, 1);
     assert.equal(runCli(['convert', FIXTURE]).code, 2);
     assert.equal(runCli(['inspect']).code, 2);
+    const unknown = runCli(['inspekt', FIXTURE]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^edgewise: unknown command 'inspekt' \(commands: inspect, .*\)\n$/);
   });
 });

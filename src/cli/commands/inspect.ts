@@ -46,8 +46,8 @@ export function describe(s: ModelSummary): string {
   lines.push('');
   const dtypes = Object.entries(s.bytesByDtype).sort((a, b) => b[1] - a[1]).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ');
   const macs = s.macs === null
-    ? 'unknown (shapes not known)'
-    : `${formatCount(s.macs)}${s.macsUnknownNodes ? ` (+ ${s.macsUnknownNodes} layers of unknown shape)` : ''}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ', symbolic dims counted as 1' : ''}`;
+    ? `unknown: the shapes of ${s.macsUnknownNodes ?? 'some'} Conv/MatMul/Gemm layers could not be worked out`
+    : `${formatCount(s.macs)}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
   lines.push(table([
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
     ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} initializers`],

@@ -92,11 +92,11 @@ export interface ModelSummary {
   bytesByDtype: Record<string, number>;
   externalData: boolean;
   /**
-   * Multiply-accumulates of Conv/ConvTranspose/MatMul/Gemm where shapes are known (symbolic dims
-   * such as batch count as 1); null when no such node has known shapes.
+   * Multiply-accumulates of all Conv/ConvTranspose/MatMul/Gemm nodes (symbolic dims such as
+   * batch count as 1); null when some of those nodes have shapes that cannot be known.
    */
   macs: number | null;
-  /** Conv/ConvTranspose/MatMul/Gemm nodes whose MACs are left out of `macs` (shapes unknown). */
+  /** Conv/ConvTranspose/MatMul/Gemm nodes whose shapes are unknown (why `macs` is null). */
   macsUnknownNodes?: number;
   metadata: Record<string, string>;
 }

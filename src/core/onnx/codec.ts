@@ -9,7 +9,8 @@ import { concatChunks, encodeModelChunks } from './encode-chunks';
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
  * not reuse the buffer while the model is alive. `float_data`/`double_data` become
- * Float32Array/Float64Array (one copy each). Unknown fields are kept and written back.
+ * Float32Array/Float64Array (views too where aligned, else one copy). Unknown fields are kept
+ * and written back.
  */
 export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError(file, 'the file is empty');

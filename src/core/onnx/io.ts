@@ -146,6 +146,7 @@ function writeExternal(model: Model, out: string, tensors: TensorProto[], option
   }
   if (!options.overwrite && fs.existsSync(dataFile)) throw new OnnxFormatError(dataFile, 'already exists; choose another output path');
   const threshold = options.externalThreshold ?? 1024;
+  fs.mkdirSync(path.dirname(dataFile), { recursive: true });
   const data = new AtomicFile(dataFile);
   let modelFile: AtomicFile | undefined;
   try {

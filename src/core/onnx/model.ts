@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType as AttrType,
   GraphProtoSchema,
-  type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+  type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from './proto/onnx_pb';
 import { ExternalDataReader } from './external';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
@@ -86,6 +86,11 @@ export class Model {
     yield* walkGraphs(this.graph);
   }
 
+  /** Model-local functions by `domain:name` (IR 10 adds an overload: `domain:name:overload`). */
+  functions(): Map<string, FunctionProto> {
+    return new Map(this.proto.functions.map((f) => [[f.domain, f.name, f.overload].filter((x, i) => i < 2 || x).join(':'), f]));
+  }
+
   hasExternalData(): boolean {
     for (const g of this.allGraphs()) for (const t of g.proto.initializer) if (isExternal(t)) return true;
     return false;
@@ -102,6 +107,7 @@ export class Graph {
   private producerMap?: Map<string, NodeProto>;
   private consumerMap?: Map<string, NodeProto[]>;
   private initMap?: Map<string, TensorProto>;
+  private valueInfoMap?: Map<string, ValueInfoProto>;
   private subgraphCache = new WeakMap<NodeProto, { attribute: string; graph: Graph }[]>();
 
   constructor(readonly proto: GraphProto, readonly parent?: Graph) {}
@@ -115,6 +121,7 @@ export class Graph {
     this.producerMap = undefined;
     this.consumerMap = undefined;
     this.initMap = undefined;
+    this.valueInfoMap = undefined;
   }
 
   initializers(): Map<string, TensorProto> {
@@ -160,11 +167,12 @@ export class Graph {
 
   /** value_info, input or output entry for a value name, if the graph records one. */
   valueInfo(name: string): ValueInfoProto | undefined {
-    for (const list of [this.proto.input, this.proto.output, this.proto.valueInfo]) {
-      const v = list.find((x) => x.name === name);
-      if (v) return v;
+    if (!this.valueInfoMap) {
+      this.valueInfoMap = new Map();
+      // Inputs and outputs win over value_info entries of the same name.
+      for (const list of [this.proto.valueInfo, this.proto.output, this.proto.input]) for (const v of list) this.valueInfoMap.set(v.name, v);
     }
-    return undefined;
+    return this.valueInfoMap.get(name);
   }
 
   /** Graph inputs that are not initializers (IR < 4 lists initializers as inputs too). */

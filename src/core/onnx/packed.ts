@@ -10,9 +10,11 @@ import { file_onnx, type TensorProto } from './proto/onnx_pb';
  * The generic protobuf reader turns a packed float field into a JS array one element at a time
  * (about 15 MB/s here, and 8 bytes of heap per 4-byte float). Instead the codec decodes with a
  * variant of the schema that lacks those two fields, so they arrive as unknown fields holding
- * views of the wire bytes, and then turns each into a Float32Array/Float64Array with one copy.
+ * views of the wire bytes, and then turns each into a Float32Array/Float64Array: a view of the
+ * file buffer where the payload is aligned, else one copy.
  * Encoding uses a variant that declares them as `bytes`, which has the same wire form as a
- * packed field, so the arrays are written with one copy too and field order stays canonical.
+ * packed field, so the arrays are written as bytes (no per-element work) in canonical order.
+ * Typed arrays are host-endian; ONNX is little-endian, as are the hosts Edgewise supports.
  */
 const FIELDS = [
   { no: 4, key: 'floatData', Ctor: Float32Array },
@@ -126,6 +128,12 @@ export function adoptPackedFields(t: TensorProto): void {
     }
     const total = parts.reduce((s, p) => s + p.length, 0);
     if (total % Ctor.BYTES_PER_ELEMENT !== 0) throw new Error(`TensorProto field ${no} holds ${total} bytes, not a whole number of values`);
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) {
+      // Aligned in the file buffer: a view, like raw_data.
+      (t as Record<string, unknown>)[key] = new Ctor(only.buffer as ArrayBuffer, only.byteOffset, total / Ctor.BYTES_PER_ELEMENT);
+      continue;
+    }
     const out = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer at offset 0, not zero-filled
     let at = 0;
     for (const p of parts) { out.set(p, at); at += p.length; }

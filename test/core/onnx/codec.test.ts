@@ -74,6 +74,21 @@ describe('ONNX codec', () => {
       assert.ok(t.floatData instanceof Float32Array, 'encoding leaves the typed arrays in place');
     });
 
+    it('views aligned float_data in the file buffer and copies unaligned float_data', () => {
+      const seen = new Set<boolean>();
+      const payload = Buffer.from(new Float32Array([1, 2, 3]).buffer);
+      // dims come before float_data: 2 to 5 bytes of them move its alignment through all four cases.
+      for (const dims of [[3n], [300n], [1n, 3n], [1n, 300n]]) {
+        const bytes = encodeModelProto(model(create(TensorProtoSchema, { name: 'w', dataType: 1, dims, floatData: [1, 2, 3] })));
+        const f = decodeModelProto(bytes).graph!.initializer[0].floatData as Float32Array;
+        const aligned = (bytes.byteOffset + Buffer.from(bytes).indexOf(payload)) % 4 === 0;
+        assert.equal(f.buffer === bytes.buffer, aligned, `dims ${dims}: a view exactly when aligned`);
+        assert.deepEqual(Array.from(f), [1, 2, 3]);
+        seen.add(aligned);
+      }
+      assert.deepEqual([...seen].sort(), [false, true], 'both the view and the copy path ran');
+    });
+
     it('reads unpacked (one tag per value) float_data as well', () => {
       // Field 4, wire type 5 (fixed32), twice: legal protobuf that a non-packing writer emits.
       const tensor = Buffer.concat([

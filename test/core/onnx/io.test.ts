@@ -55,6 +55,22 @@ describe('loading and saving', () => {
       assert.deepEqual(leftovers(), []);
     });
 
+    it('moves external weights to a new data file when saved in another folder', () => {
+      fs.mkdirSync(path.join(dir, 'a'));
+      fs.mkdirSync(path.join(dir, 'b'));
+      const first = path.join(dir, 'a', 'cnn.onnx');
+      saveModel(loadModel(FIXTURE), first, { weights: 'external', externalLocation: 'weights/cnn.bin' });
+      assert.ok(fs.existsSync(path.join(dir, 'a', 'weights', 'cnn.bin')));
+      const second = path.join(dir, 'b', 'copy.onnx');
+      const r = saveModel(loadModel(first), second);
+      assert.equal(r.externalFile, `${second}.data`);
+      assert.equal(r.externalReason, 'the input model kept its weights external');
+      fs.rmSync(path.join(dir, 'a'), { recursive: true });
+      const original = loadModel(FIXTURE);
+      const copy = loadModel(second);
+      copy.graph.proto.initializer.forEach((t, i) => assert.deepEqual(floats(copy, t), floats(original, original.graph.proto.initializer[i]), t.name));
+    });
+
     it('writes models that python3-onnx loads and checks', function () {
       const missing = pythonOnnxMissing();
       if (missing) { console.log(`      skipped: ${missing}`); this.skip(); }

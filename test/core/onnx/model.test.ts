@@ -3,7 +3,8 @@ import { create } from '@bufbuild/protobuf';
 import { loadModel } from '../../../src/core/onnx/io';
 import { Graph, Model, attr, attrInt, attrInts, outerReads } from '../../../src/core/onnx/model';
 import { makeNode, makeTensor, makeValueInfo, NameAllocator } from '../../../src/core/onnx/build';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type NodeProto } from '../../../src/core/onnx/proto/onnx_pb';
+import { FunctionProtoSchema, GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type NodeProto } from '../../../src/core/onnx/proto/onnx_pb';
+import { decodeModelProto, encodeModelProto } from '../../../src/core/onnx/codec';
 import { hasTestdata, testdataModel } from './testdata';
 
 function modelOf(nodes: NodeProto[], extra: Partial<{ inputs: string[]; outputs: string[] }> = {}): Model {
@@ -76,6 +77,23 @@ describe('Model and Graph', () => {
     assert.equal(subs[0].graph.parent, m.graph);
     assert.equal(subs[0].graph.producer('acc_out')?.opType, 'Add');
     assert.deepEqual([...m.allGraphs()].map((g) => g.proto.name), ['g', 'body']);
+  });
+
+  it('finds value infos and model-local functions', () => {
+    const m = modelOf([makeNode('MyRelu', ['x'], ['y'], {}, 'call', 'custom')], { outputs: ['y'] });
+    m.graph.proto.valueInfo.push(makeValueInfo('y', 'float32', [9]));
+    assert.deepEqual(m.graph.valueInfo('x')?.name, 'x');
+    assert.equal(m.graph.valueInfo('y'), m.graph.proto.output[0], 'outputs win over value_info');
+    assert.equal(m.graph.valueInfo('nope'), undefined);
+    m.proto.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'custom', version: 1n }));
+    m.proto.functions.push(create(FunctionProtoSchema, {
+      name: 'MyRelu', domain: 'custom', input: ['a'], output: ['b'],
+      node: [makeNode('Relu', ['a'], ['b'])], opsetImport: [create(OperatorSetIdProtoSchema, { version: 17n })],
+    }));
+    const again = new Model(decodeModelProto(encodeModelProto(m.proto)));
+    assert.deepEqual([...again.functions().keys()], ['custom:MyRelu']);
+    assert.equal(again.functions().get('custom:MyRelu')?.node[0].opType, 'Relu');
+    assert.deepEqual(again.opsets(), { '': 17, custom: 1 });
   });
 
   it('reads attributes with their types', () => {
