@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TfliteRuntimeUnsupported, TfliteSession, type TfliteData } from '../src/core/runtime/tflite';
+import { TfliteRuntimeUnsupported } from '../src/core/runtime/tflite';
+import { measureTflite } from '../src/core/runtime/tflite-measure';
 import { TfliteReader } from '../src/core/tflite/reader';
 
 function median(xs: number[]): number {
@@ -23,21 +24,9 @@ function defaultModels(): string[] {
   throw new Error('no models given and ../shared/fixtures/tflite not found beside the clone');
 }
 
-function zeros(dtype: string, n: number): TfliteData {
-  switch (dtype) {
-    case 'int8': return new Int8Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'float64': return new Float64Array(n);
-    default: return new Float32Array(n);
-  }
-}
-
 async function main(): Promise<void> {
   const files = process.argv.slice(2).length ? process.argv.slice(2) : defaultModels();
-  console.log('model | KB | ops | open+summary+view ms (median of 20) | interpreter load ms (the first includes loading the runtime) | run ms (median, n runs)');
+  console.log('model | KB | ops | open+summary+view ms (median of 20) | interpreter load ms (the first includes loading the runtime) | run ms (median of n; generated inputs)');
   for (const file of files) {
     const times: number[] = [];
     let ops = 0;
@@ -50,21 +39,13 @@ async function main(): Promise<void> {
     }
     let compile = '-', run = '-';
     try {
-      const t0 = performance.now();
-      const session = await TfliteSession.create(file);
-      compile = (performance.now() - t0).toFixed(1);
-      const feeds: TfliteData[] = session.inputs.map((i) => zeros(i.dtype, i.shape.reduce((a, b) => a * b, 1)));
-      for (let i = 0; i < 5; i++) await session.run(feeds);
       // 200 runs, or fewer for slow models (at least 20, about 5 s).
-      const samples: number[] = [];
-      const start = performance.now();
-      while (samples.length < 200 && (samples.length < 20 || performance.now() - start < 5000)) {
-        const t = performance.now();
-        await session.run(feeds);
-        samples.push(performance.now() - t);
-      }
-      run = `${median(samples).toFixed(3)} (n=${samples.length})`;
-      session.dispose();
+      const m = await measureTflite(file, { warmup: 5, runs: 20, minDurationMs: 0 });
+      const more = m.samplesMs.length < 200 && median(m.samplesMs) * 200 > 5000
+        ? m.samplesMs
+        : (await measureTflite(file, { warmup: 5, runs: 200 })).samplesMs;
+      compile = m.initMs.toFixed(1);
+      run = `${median(more).toFixed(3)} (n=${more.length})`;
     } catch (e) {
       if (!(e instanceof TfliteRuntimeUnsupported)) throw e;
       run = `not runnable: ${e.message.split(': ').slice(1).join(': ')}`;

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TfliteRuntimeUnsupported, TfliteSession } from '../../../src/core/runtime/tflite';
+import { generatedFeeds, measureTflite } from '../../../src/core/runtime/tflite-measure';
 import { decodeTflite, loadTflite } from '../../../src/core/tflite/model';
 import { tfliteRuntimePlan, tfliteRuntimeProblem } from '../../../src/core/tflite/runtime-support';
 import { tensorValues } from '../../../src/core/tflite/weights';
@@ -150,5 +151,26 @@ describe('tflite runtime: TFLite interpreter (WebAssembly) in Node', function ()
         session.dispose();
       }
     }
+  });
+});
+
+describe('tflite runtime: timed runs', function () {
+  this.timeout(30000);
+
+  it('measureTflite times person_detect on generated int8 input', async () => {
+    const m = await measureTflite(fixture('person_detect.tflite'), { warmup: 2, runs: 5 });
+    assert.equal(m.samplesMs.length, 5);
+    assert.ok(m.samplesMs.every((t) => t > 0 && t < 5000));
+    assert.ok(m.initMs > 0 && m.firstRunMs > 0);
+    assert.deepEqual(m.inputs, [{ name: 'input', dtype: 'int8', shape: [1, 96, 96, 1] }]);
+    assert.equal(m.warnings.length, 1);
+  });
+
+  it('generated feeds follow each input\'s type and size, and a seed repeats them', () => {
+    const io = [{ name: 'a', dtype: 'int8', shape: [1, 4] }, { name: 'b', dtype: 'float32', shape: [-1, 3] }];
+    const [a, b] = generatedFeeds(io, 5);
+    assert.ok(a instanceof Int8Array && a.length === 4);
+    assert.ok(b instanceof Float32Array && b.length === 3 && b.every((v) => v >= 0 && v < 1));
+    assert.deepEqual(generatedFeeds(io, 5), [a, b]);
   });
 });
