@@ -37,7 +37,6 @@ interface WebApi {
 interface Runtime { api: WebApi; log: string[] }
 
 let runtime: Promise<Runtime> | undefined;
-let loaded: Runtime | undefined;
 
 /**
  * Loads TensorFlow Lite's WebAssembly build (the TFLite Web API inside `@tensorflow/tfjs-tflite`,
@@ -69,7 +68,8 @@ async function loadRuntime(): Promise<Runtime> {
     const api = exportsObject.tfweb ?? (g.tfweb as WebApi | undefined);
     if (!api) throw new Error(`${client} did not define the TFLite Web API`);
     api.tflite_web_api.setWasmPath(wasmDir);
-    // The first runner loads the Emscripten module; a one-operator model would do, use an empty call.
+    // The first create() loads the Emscripten module, which needs the shims above; an empty model
+    // is refused only after that, so this loads the runtime and nothing else.
     await api.TFLiteWebModelRunner.create(new ArrayBuffer(0), { numThreads: 1 }).catch(() => undefined);
     return { api, log };
   } finally {
@@ -108,7 +108,7 @@ export class TfliteSession {
     const model = loadTflite(file);
     const plan = options.skipChecks ? { blockers: [], repairs: [], warnings: [] } : tfliteRuntimePlan(model);
     if (plan.blockers.length > 0) throw new TfliteRuntimeUnsupported(tfliteRuntimeMessage(model.file, plan.blockers));
-    const rt = loaded ?? (loaded = await (runtime ??= loadRuntime()));
+    const rt = await (runtime ??= loadRuntime().catch((e) => { runtime = undefined; throw e; }));
     // The interpreter takes its own copy of the bytes; repairs go into that copy, never the file.
     const bytes = model.readRange(0, model.fileBytes);
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
