@@ -18,9 +18,11 @@ export interface TfliteMeasureOptions {
   runs: number;
   /** Keep running past `runs` until this much time has passed in the timed loop. */
   minDurationMs?: number;
-  /** Input data in the order of the model's inputs; generated (seeded) when absent. */
-  feeds?: TfliteData[];
+  /** Input data in the order of the model's inputs, or made from them; generated (seeded) when absent. */
+  feeds?: TfliteData[] | ((inputs: TfliteIo[]) => TfliteData[]);
   signal?: AbortSignal;
+  /** Called when loading is done and before the first run. */
+  onPhase?: (phase: 'first-run' | 'warmup' | 'runs') => void;
 }
 
 export async function measureTflite(file: string, options: TfliteMeasureOptions): Promise<TfliteMeasurement> {
@@ -28,14 +30,17 @@ export async function measureTflite(file: string, options: TfliteMeasureOptions)
   const session = await TfliteSession.create(file);
   const initMs = performance.now() - t0;
   try {
-    const feeds = options.feeds ?? generatedFeeds(session.inputs);
+    const feeds = typeof options.feeds === 'function' ? options.feeds(session.inputs) : (options.feeds ?? generatedFeeds(session.inputs));
     const timed = async () => {
       const t = performance.now();
       await session.run(feeds);
       return performance.now() - t;
     };
+    options.onPhase?.('first-run');
     const firstRunMs = await timed();
+    options.onPhase?.('warmup');
     for (let i = 0; i < options.warmup; i++) await timed();
+    options.onPhase?.('runs');
     const samplesMs: number[] = [];
     const start = performance.now();
     while (samplesMs.length < options.runs || performance.now() - start < (options.minDurationMs ?? 0)) {
