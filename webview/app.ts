@@ -83,6 +83,7 @@ export class App {
       exportAs: (f) => this.exportAs(f),
       navigate: (depth) => this.navigate(depth),
       togglePanel: () => { this.side.hidden = !this.side.hidden; },
+      runCommand: (command) => this.host.post({ type: 'command', command }),
     });
     this.inspector = new Inspector({
       openSubgraph: (n, a) => this.openSubgraph(n, a),

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Target } from '../core/runtime/targets';
 
 /** Every Edgewise setting, read in one place. */
 export interface EdgewiseConfig {
@@ -7,6 +8,18 @@ export interface EdgewiseConfig {
     nodePath: string | undefined;
     /** Heap limit of the worker in MB (0: Node's default). */
     maxMemoryMb: number;
+  };
+  benchmark: {
+    /** Thread counts; more than one is a sweep. Empty: the target's, else 1. */
+    threads: number[] | undefined;
+    runs: number;
+    warmup: number;
+    /** Per-layer latency from ORT's profiler. */
+    profile: boolean;
+    /** Target whose budgets are checked ('' for none). */
+    target: string;
+    /** The user's own targets, by name. */
+    targets: Target[];
   };
 }
 
@@ -17,7 +30,19 @@ export function readConfig(): EdgewiseConfig {
       nodePath: c.get<string>('worker.nodePath')?.trim() || undefined,
       maxMemoryMb: Math.max(0, c.get<number>('worker.maxMemoryMb') ?? 0),
     },
+    benchmark: {
+      threads: nonEmpty((c.get<number[]>('benchmark.threads') ?? []).filter((t) => Number.isInteger(t) && t > 0).slice(0, 8)),
+      runs: Math.max(1, Math.round(c.get<number>('benchmark.runs') ?? 100)),
+      warmup: Math.max(0, Math.round(c.get<number>('benchmark.warmup') ?? 10)),
+      profile: c.get<boolean>('benchmark.profile') ?? true,
+      target: c.get<string>('benchmark.target')?.trim() ?? 'local-cpu',
+      targets: (c.get<Target[]>('benchmark.targets') ?? []).filter((t) => typeof t?.name === 'string').map((t) => ({ ...t, description: t.description ?? '' })),
+    },
   };
+}
+
+function nonEmpty<T>(xs: T[]): T[] | undefined {
+  return xs.length ? xs : undefined;
 }
 
 /** Node flags for the worker from the settings. */

@@ -3,6 +3,7 @@
  * together. It computes nothing; see worker-client.ts, model-editor.ts and commands.ts.
  */
 import * as vscode from 'vscode';
+import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
 import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
@@ -13,6 +14,8 @@ import { WorkerClient, type WorkerCrash } from './worker-client';
 export interface EdgewiseApi {
   panels: GraphPanels;
   worker: WorkerClient;
+  /** Last benchmark per model, its results panels and budget diagnostics. */
+  benchmark: BenchmarkState;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -26,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     onCrash: (crash) => void reportCrash(crash, log),
   });
   const panels = new GraphPanels();
+  const benchmark = registerBenchmarkCommand({ panels, worker, log });
 
   context.subscriptions.push(
     log,
@@ -33,13 +37,14 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     panels,
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
+    ...benchmark.disposables,
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker };
+  return { panels, worker, benchmark: benchmark.state };
 }
 
 export function deactivate(): void {

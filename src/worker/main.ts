@@ -3,6 +3,7 @@
  * later benchmarks and passes) outside the extension host. Started by src/extension/worker-client.ts.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
+import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerModelHandlers } from './handlers/model';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
@@ -13,6 +14,7 @@ import type { WorkerServices } from './services';
 const handlerModules: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
+  registerBenchmarkHandlers,
 ];
 
 function main(): void {

@@ -5,6 +5,8 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
+import type { BudgetBreak, Target } from '../core/runtime/targets';
+import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -62,6 +64,39 @@ export interface NodeDetailsParams extends ModelParams {
 export namespace NodeDetailsRequest {
   export const method = 'edgewise/nodeDetails';
   export const type = new RequestType<NodeDetailsParams, NodeDetails, void>(method);
+}
+
+export interface BenchmarkParams extends ModelParams, ProgressParams {
+  /** Intra-op thread counts; more than one is a sweep, one child process each. Default: the target's, else 1. */
+  threads?: number[];
+  runs?: number;
+  warmup?: number;
+  optLevel?: OptLevel;
+  executionProviders?: string[];
+  /** Per-layer latency from ORT's profiler (default true). */
+  profile?: boolean;
+  /** A target name ('local-cpu', 'edge-small', ...) whose budgets the results are checked against. */
+  target?: string;
+  /** The user's own targets (settings); found before the built-in ones. */
+  customTargets?: Target[];
+  dims?: Record<string, number>;
+  inputFiles?: Record<string, string>;
+}
+
+export interface BenchmarkResponse {
+  /** One per thread count, in the order asked. */
+  results: BenchmarkResult[];
+  target?: string;
+  /** Per result, the budgets of the target it breaks. */
+  budgetBreaks: BudgetBreak[][];
+  /** Per-layer ms of the first result keyed by ViewNode.id of the main graph (with profiling). */
+  latencyByNode?: Record<string, number>;
+}
+
+/** Runs a benchmark (or a thread sweep) in fresh child processes; cancelling kills the running child. */
+export namespace BenchmarkRequest {
+  export const method = 'edgewise/benchmark';
+  export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
 }
 
 /** Drops the cached reader of a file (it changed on disk, or its editor closed). */

@@ -40,6 +40,19 @@ async function poll(frame, fn, what, arg) {
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/** Polls `fn` in every frame of the page (webviews of several editors) until one returns a value. */
+async function pollFrames(page, fn, what) {
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      const v = await f.evaluate(fn).catch(() => null);
+      if (v) return v;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /** Waits until the graph is drawn; fails at once with the page's error message if one shows. */
 async function waitForGraph(frame) {
   return poll(frame, () => {
@@ -81,6 +94,19 @@ export async function runUiChecks(page, url, shots, log) {
       await inspector.getByText('kernel_shape').first().waitFor();
       // Weight statistics come from the worker on demand (nodeDetails).
       await inspector.locator('.weights .histogram').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    }],
+    ['benchmark-latency-overlay', async () => {
+      // From the palette on the open graph: the overlay lands on the graph, the p50 in the status bar.
+      await runCommand(page, 'Edgewise: Benchmark Model');
+      const found = await pollFrames(page, () => {
+        const app = globalThis.edgewise;
+        const o = app?.overlays?.get('latency');
+        return app && o && app.activeOverlay === 'latency' ? { nodes: Object.keys(o.values).length, label: o.label } : null;
+      }, 'the latency overlay on the graph');
+      if (found.nodes < 10) throw new Error(`latency for only ${found.nodes} nodes`);
+      await page.locator('.statusbar-item', { hasText: /p50 [\d.]+ ms/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await pollFrames(page, () => document.querySelector('svg[aria-label="latency histogram"]') && document.querySelectorAll('.layers tr').length > 10 ? true : null, 'the results panel');
+      log(`     ${found.nodes} nodes coloured by "${found.label}"`);
     }],
     ['large-model-opens', async () => {
       await closeAllEditors(page);

@@ -14,6 +14,8 @@ export interface ToolbarActions {
   exportAs(format: 'svg' | 'png'): void;
   navigate(depth: number): void;
   togglePanel(): void;
+  /** Asks the extension to run one of its commands on this model (benchmark...). */
+  runCommand(command: string): void;
 }
 
 export class Toolbar {
@@ -60,6 +62,7 @@ export class Toolbar {
       button('symbol-ruler', 'Linear / log colour scale', () => a.toggleScale()),
       button('file-media', 'Export PNG', () => a.exportAs('png')),
       button('file-code', 'Export SVG', () => a.exportAs('svg')),
+      button('dashboard', 'Benchmark model (latency overlay)', () => a.runCommand('edgewise.benchmarkModel')),
       button('layout-sidebar-right', 'Toggle side panel', () => a.togglePanel()),
     );
   }

@@ -1,0 +1,33 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { MachineInfo } from './types';
+
+/** The machine a benchmark ran on, as the OS reports it. */
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    // Logical CPUs of the machine (availableParallelism would report a taskset pin instead).
+    cores: cpus.length,
+    totalMemBytes: os.totalmem(),
+    platform: os.platform(),
+    arch: os.arch(),
+    nodeVersion: process.versions.node,
+  };
+}
+
+/** The CPUs this process may run on (Linux, from /proc), or undefined where that is unknown. */
+export function cpuAffinity(): number[] | undefined {
+  let status: string;
+  try {
+    status = fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1].trim();
+  if (!list) return undefined;
+  return list.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}

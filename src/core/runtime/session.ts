@@ -1,0 +1,61 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import type { OptLevel } from './types';
+
+export const OPT_LEVELS: readonly OptLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
+export interface SessionSettings {
+  threads: number;
+  interOpThreads?: number;
+  optLevel: OptLevel;
+  executionProviders: string[];
+  spinning: boolean;
+  profileFilePrefix?: string;
+  optimizedModelFilePath?: string;
+}
+
+/**
+ * ORT session options for a measurement. Spinning is off unless asked for: idle worker threads
+ * that spin take a core from whoever else is busy (the extension host), which halves throughput.
+ * Warnings are silenced (level 3) so they do not mix with the CLI's output.
+ */
+export function sessionOptions(s: SessionSettings): InferenceSession.SessionOptions {
+  const spin = s.spinning ? '1' : '0';
+  const options: InferenceSession.SessionOptions = {
+    intraOpNumThreads: s.threads,
+    interOpNumThreads: s.interOpThreads ?? 1,
+    graphOptimizationLevel: s.optLevel,
+    executionProviders: providerList(s.executionProviders),
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+  };
+  if (s.profileFilePrefix) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = s.profileFilePrefix;
+  }
+  if (s.optimizedModelFilePath) options.optimizedModelFilePath = s.optimizedModelFilePath;
+  return options;
+}
+
+/** The user's providers in order, with 'cpu' last as the fallback for nodes others do not take. */
+export function providerList(names: readonly string[]): string[] {
+  const list = names.map((n) => n.trim().toLowerCase()).filter(Boolean);
+  return list.includes('cpu') ? list : [...list, 'cpu'];
+}
+
+/** Execution providers this onnxruntime-node build ships ('cpu', 'webgpu'...); the machine may still lack a device. */
+export function bundledProviders(): string[] {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  return ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name);
+}
+
+/** Rejects provider names this build of ORT does not know before a child is started. */
+export function checkProviders(names: readonly string[]): void {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const known = ort.listSupportedBackends();
+  for (const n of providerList(names)) {
+    const b = known.find((k) => k.name === n);
+    if (!b) throw new Error(`unknown execution provider '${n}' (this onnxruntime-node knows: ${known.map((k) => k.name).join(', ')})`);
+    if (!b.bundled) throw new Error(`execution provider '${n}' is not installed with this onnxruntime-node (installed: ${known.filter((k) => k.bundled).map((k) => k.name).join(', ')})`);
+  }
+}

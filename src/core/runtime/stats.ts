@@ -1,0 +1,34 @@
+import type { LatencyStats } from './types';
+
+/** Percentile with linear interpolation between closest ranks (NumPy's default), p in [0, 100]. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** Summary statistics of run times in ms (population standard deviation). */
+export function latencyStats(samplesMs: number[]): LatencyStats {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = sorted.reduce((a, b) => a + b, 0) / n;
+  const variance = sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+  return {
+    samplesMs,
+    minMs: sorted[0],
+    meanMs: mean,
+    stdMs: Math.sqrt(variance),
+    p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[n - 1],
+    throughputPerSec: 1000 / mean,
+  };
+}

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { BenchmarkResult } from './types';
+
+/**
+ * The constraints of a device a model must fit. Budgets are checked against what was measured
+ * here; a target with a foreign device's budgets says whether the model fits those budgets on
+ * this CPU, not how fast that device would be.
+ */
+export interface Target {
+  name: string;
+  description: string;
+  /** Intra-op threads to benchmark with (the device's usable cores). */
+  threads?: number;
+  /** CPUs to pin the benchmark to (Linux), e.g. [0]. */
+  affinity?: number[];
+  /** Peak resident memory of the benchmark process, bytes. */
+  ramBudgetBytes?: number;
+  /** Latency budget in ms, checked against `latencyMetric` (default p95). */
+  latencyBudgetMs?: number;
+  latencyMetric?: 'p50' | 'p95' | 'p99';
+  /** Model file size, bytes. */
+  storageBudgetBytes?: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const BUILTIN_TARGETS: readonly Target[] = [
+  { name: 'local-cpu', description: 'This machine\'s CPU, 1 thread, no budgets', threads: 1 },
+  { name: 'local-cpu-all', description: `This machine\'s CPU, all ${os.availableParallelism?.() ?? os.cpus().length} cores, no budgets`, threads: os.availableParallelism?.() ?? os.cpus().length },
+  {
+    name: 'edge-small',
+    description: 'Budgets of a small single-core board (256 MiB RAM, 100 ms p95, 16 MiB model), pinned to CPU 0',
+    threads: 1, affinity: [0], ramBudgetBytes: 256 * MiB, latencyBudgetMs: 100, latencyMetric: 'p95', storageBudgetBytes: 16 * MiB,
+  },
+];
+
+export interface BudgetBreak {
+  budget: 'ram' | 'latency' | 'storage';
+  limit: number;
+  measured: number;
+  unit: 'bytes' | 'ms';
+  /** One sentence for a diagnostic or the CLI. */
+  message: string;
+}
+
+/** Targets from a JSON file: an array of Target objects. */
+export function loadTargets(file: string): Target[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message})`}`);
+  }
+  if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of targets`);
+  return data.map((t, i) => {
+    if (typeof t !== 'object' || t === null || typeof (t as Target).name !== 'string') throw new Error(`${file}: target ${i} has no "name"`);
+    for (const k of ['threads', 'ramBudgetBytes', 'latencyBudgetMs', 'storageBudgetBytes'] as const) {
+      const v = (t as Target)[k];
+      if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new Error(`${file}: target '${(t as Target).name}': "${k}" must be a positive number`);
+    }
+    return { ...(t as Target), description: (t as Target).description ?? '' };
+  });
+}
+
+export function findTarget(name: string, extra: readonly Target[] = []): Target {
+  const all = [...extra, ...BUILTIN_TARGETS];
+  const t = all.find((x) => x.name === name);
+  if (!t) throw new Error(`unknown target '${name}' (known: ${all.map((x) => x.name).join(', ')})`);
+  return t;
+}
+
+/** Every budget of `target` the result breaks; [] when it fits. */
+export function checkBudgets(result: BenchmarkResult, target: Target): BudgetBreak[] {
+  const breaks: BudgetBreak[] = [];
+  const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
+  if (target.ramBudgetBytes !== undefined && result.peakRssBytes > target.ramBudgetBytes) {
+    breaks.push({
+      budget: 'ram', limit: target.ramBudgetBytes, measured: result.peakRssBytes, unit: 'bytes',
+      message: `peak RAM ${mib(result.peakRssBytes)} is over the ${target.name} budget of ${mib(target.ramBudgetBytes)}`,
+    });
+  }
+  if (target.latencyBudgetMs !== undefined) {
+    const metric = target.latencyMetric ?? 'p95';
+    const measured = result.latency[`${metric}Ms`];
+    if (measured > target.latencyBudgetMs) {
+      breaks.push({
+        budget: 'latency', limit: target.latencyBudgetMs, measured, unit: 'ms',
+        message: `${metric} latency ${measured.toFixed(2)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms`,
+      });
+    }
+  }
+  if (target.storageBudgetBytes !== undefined && result.modelBytes > target.storageBudgetBytes) {
+    breaks.push({
+      budget: 'storage', limit: target.storageBudgetBytes, measured: result.modelBytes, unit: 'bytes',
+      message: `model file ${mib(result.modelBytes)} is over the ${target.name} budget of ${mib(target.storageBudgetBytes)}`,
+    });
+  }
+  return breaks;
+}

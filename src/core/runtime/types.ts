@@ -1,0 +1,159 @@
+/**
+ * What a benchmark is asked to do and what it measured. Plain JSON, so it crosses the child
+ * process, the worker protocol and `edgewise bench --json` unchanged; formatting lives in callers.
+ */
+
+export type OptLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** One benchmark of one model at one thread count, run in its own child process. */
+export interface BenchmarkJob {
+  /** Absolute path of the model file. */
+  model: string;
+  threads: number;
+  /** Inter-op threads (only used by the parallel execution mode); default 1. */
+  interOpThreads?: number;
+  warmup: number;
+  runs: number;
+  /** Keep running past `runs` until this much time has passed in the timed loop. */
+  minDurationMs?: number;
+  optLevel: OptLevel;
+  /** Execution providers by name, in order of preference ('cpu' is always the fallback). */
+  executionProviders: string[];
+  /** Let ORT's worker threads spin while idle (off by default: it hurts when others are busy). */
+  spinning: boolean;
+  /** Symbolic dimension values ({batch: 4}); unknown ones default to 1 with a warning. */
+  dims: Record<string, number>;
+  /** Input name -> .npy file; inputs not listed are generated. */
+  inputFiles: Record<string, string>;
+  /** Per-layer latency from ORT's profiler, in extra sessions after the timed runs. */
+  profile: boolean;
+  /** Runs per profiling session (after 2 warm-up runs); default min(runs, 20). */
+  profileRuns?: number;
+  /** Folder for profiler traces and the optimized model; removed afterwards. Default: a temp dir. */
+  scratchDir?: string;
+}
+
+export interface LatencyStats {
+  /** Each timed run, in ms, in order. */
+  samplesMs: number[];
+  minMs: number;
+  meanMs: number;
+  stdMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Inferences per second from the mean. */
+  throughputPerSec: number;
+}
+
+/** Mean time of one node per run, from the profiler. */
+export interface NodeLatency {
+  /** The node's name as ORT reports it. */
+  name: string;
+  opType: string;
+  /** Mean kernel time per run, microseconds. */
+  meanUs: number;
+  /** meanUs divided by the profiled run's mean wall time. */
+  share: number;
+  /** For fused/optimized nodes: the model's own nodes it stands for ([] when ORT added it). */
+  originalNodes?: string[];
+}
+
+export interface LayerProfile {
+  optLevel: OptLevel;
+  /** Profiled runs the figures average over. */
+  runs: number;
+  /** Runs left out for taking over twice the median (the process was preempted). */
+  droppedRuns: number;
+  /** Mean wall time of the profiled runs (measured in JS around session.run), ms. */
+  runMeanMs: number;
+  /** Mean duration of ORT's own `model_run` events: the run without the JS binding around it, ms. */
+  ortRunMeanMs: number;
+  /** Sum of per-node means divided by runMeanMs. */
+  coverage: number;
+  /** Sum of per-node means divided by ortRunMeanMs (how much of ORT's run the kernels explain). */
+  coverageOfOrtRun: number;
+  /** 1 - coverage: time outside node kernels (JS binding, executor, copies). */
+  unattributedShare: number;
+  /** Slowest first. */
+  nodes: NodeLatency[];
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  totalMemBytes: number;
+  platform: string;
+  arch: string;
+  nodeVersion: string;
+}
+
+export interface InputDescription {
+  name: string;
+  dtype: string;
+  shape: number[];
+  source: 'generated' | string;
+}
+
+export interface BenchmarkResult {
+  model: string;
+  modelBytes: number;
+  threads: number;
+  optLevel: OptLevel;
+  executionProviders: string[];
+  spinning: boolean;
+  ortVersion: string;
+  machine: MachineInfo;
+  /** CPUs the child ran on as the OS reports them, when fewer than the machine's (a target's affinity). */
+  affinity?: number[];
+  inputs: InputDescription[];
+  warnings: string[];
+  warmup: number;
+  /** Session creation time, ms. */
+  initMs: number;
+  firstRunMs: number;
+  latency: LatencyStats;
+  /** Peak resident set of the child process up to the end of the timed runs (profiling excluded). */
+  peakRssBytes: number;
+  /** Resident set right after the session was created. */
+  rssAfterLoadBytes: number;
+  /** Resident set of the child before loading anything (Node itself). */
+  rssBaselineBytes: number;
+  /** At optimization level 'disabled': the model's own node names. */
+  profile?: LayerProfile;
+  /** At the benchmark's own level, with fused nodes mapped back to the model's nodes. */
+  profileOptimized?: LayerProfile;
+  /** Profiled over unprofiled median run time minus 1, same level, runs alternating in one process. */
+  profilerOverhead?: number;
+}
+
+export interface BenchmarkProgress {
+  phase: 'load' | 'first-run' | 'warmup' | 'runs' | 'profile' | 'profile-optimized';
+  /** Runs done and planned in this phase, when it counts runs. */
+  done?: number;
+  total?: number;
+  threads: number;
+  /** Process id of the child doing the work. */
+  pid: number;
+}
+
+/** Why a benchmark ended without a result; `kind` lets callers word it or map it to an exit code. */
+export type BenchmarkErrorKind = 'model' | 'input' | 'crash' | 'cancelled' | 'internal';
+
+export class BenchmarkError extends Error {
+  constructor(readonly kind: BenchmarkErrorKind, message: string) {
+    super(message);
+    this.name = 'BenchmarkError';
+  }
+}
+
+/** Messages from the child to its parent. */
+export type ChildMessage =
+  | { type: 'progress'; progress: BenchmarkProgress }
+  | { type: 'result'; result: BenchmarkResult }
+  | { type: 'error'; kind: BenchmarkErrorKind; message: string };
+
+/** Messages from the parent to the child. */
+export type ParentMessage = { type: 'run'; job: BenchmarkJob };

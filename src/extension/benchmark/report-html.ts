@@ -1,0 +1,98 @@
+/**
+ * The benchmark results panel as static HTML: an SVG latency histogram and the slowest layers.
+ * No scripts at all, so the panel's CSP can forbid them; styles carry a nonce.
+ */
+import { histogram } from '../../core/runtime/histogram';
+import type { BudgetBreak } from '../../core/runtime/targets';
+import type { BenchmarkResult } from '../../core/runtime/types';
+
+export interface ReportContext {
+  /** Random per render; allows only this page's own <style>. */
+  nonce: string;
+  /** Target name the budgets came from, if any. */
+  target?: string;
+  budgetBreaks?: BudgetBreak[];
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+export function csp(nonce: string): string {
+  return `default-src 'none'; style-src 'nonce-${nonce}'; img-src data:;`;
+}
+
+/**
+ * Run-time histogram. A few preempted runs can be 100x the median and would squash every other
+ * bar into one: when max is over twice p99, bins stop at p99 and the runs beyond are counted.
+ */
+function histogramSvg(samples: readonly number[], p50: number, p95: number, p99: number): string {
+  const max = Math.max(...samples);
+  const clip = max > 2 * p99 ? p99 : max;
+  const shown = samples.filter((v) => v <= clip);
+  const beyond = samples.length - shown.length;
+  const h = histogram(shown, 30);
+  const W = 560, H = 170, pad = 24;
+  const peak = Math.max(1, ...h.counts);
+  const bw = (W - 2 * pad) / Math.max(1, h.counts.length);
+  const x = (v: number) => pad + (h.max === h.min ? 0 : ((Math.min(v, h.max) - h.min) / (h.max - h.min)) * (W - 2 * pad));
+  const bars = h.counts.map((c, i) => {
+    const bh = (c / peak) * (H - 2 * pad - 12);
+    return `<rect x="${(pad + i * bw).toFixed(1)}" y="${(H - pad - bh).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" class="bar"><title>${c} runs</title></rect>`;
+  }).join('');
+  const mark = (v: number, label: string, row: number) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${8 + row * 12}" y2="${H - pad}" class="mark"/>` +
+    `<text x="${(x(v) + 3).toFixed(1)}" y="${16 + row * 12}" class="lbl">${label} ${ms(v)} ms</text>`;
+  const note = beyond ? `<text x="${W - pad}" y="16" class="lbl end">${beyond} slower run${beyond === 1 ? '' : 's'} (to ${ms(max)} ms) not shown</text>` : '';
+  return `<svg role="img" aria-label="latency histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}${mark(p50, 'p50', 0)}${mark(p95, 'p95', 1)}${note}` +
+    `<text x="${pad}" y="${H - 6}" class="lbl">${ms(h.min)} ms</text><text x="${W - pad}" y="${H - 6}" class="lbl end">${ms(h.max)} ms</text></svg>`;
+}
+
+export function benchmarkReportHtml(results: readonly BenchmarkResult[], ctx: ReportContext): string {
+  const sections = results.map((r) => {
+    const l = r.latency;
+    const layers = (r.profile?.nodes ?? []).slice(0, 10);
+    const rows = layers.map((n) => `<tr><td class="name">${esc(n.name)}</td><td>${esc(n.opType)}</td><td class="num">${(n.meanUs / 1000).toFixed(3)}</td><td class="num">${pct(n.share)}</td></tr>`).join('');
+    return `<section>
+<h2>${r.threads} thread${r.threads === 1 ? '' : 's'}</h2>
+<table class="kv">
+<tr><th>p50</th><td>${ms(l.p50Ms)} ms</td><th>p90</th><td>${ms(l.p90Ms)} ms</td><th>p95</th><td>${ms(l.p95Ms)} ms</td><th>p99</th><td>${ms(l.p99Ms)} ms</td></tr>
+<tr><th>min</th><td>${ms(l.minMs)} ms</td><th>max</th><td>${ms(l.maxMs)} ms</td><th>mean</th><td>${ms(l.meanMs)} ± ${ms(l.stdMs)} ms</td><th>throughput</th><td>${l.throughputPerSec.toFixed(1)}/s</td></tr>
+<tr><th>session</th><td>${ms(r.initMs)} ms</td><th>first run</th><td>${ms(r.firstRunMs)} ms</td><th>peak RSS</th><td>${mib(r.peakRssBytes)}</td><th>after load</th><td>${mib(r.rssAfterLoadBytes)}</td></tr>
+</table>
+${histogramSvg(l.samplesMs, l.p50Ms, l.p95Ms, l.p99Ms)}
+${r.profile ? `<h3>Slowest layers</h3>
+<p class="note">Opt level disabled (the model's own nodes), ${r.profile.runs} profiled runs: kernels explain ${pct(r.profile.coverage)} of the run, ${pct(r.profile.unattributedShare)} unattributed.${r.profilerOverhead !== undefined ? ` Profiler overhead ${pct(r.profilerOverhead)}.` : ''}</p>
+<table class="layers"><tr><th>node</th><th>op</th><th>ms</th><th>share</th></tr>${rows}</table>` : '<p class="note">Run with profiling for per-layer latency.</p>'}
+</section>`;
+  }).join('\n');
+  const r0 = results[0];
+  const breaks = ctx.budgetBreaks ?? [];
+  const budget = ctx.target
+    ? breaks.length
+      ? `<ul class="broken">${breaks.map((b) => `<li>${esc(b.message)}</li>`).join('')}</ul>`
+      : `<p class="ok">Within every budget of ${esc(ctx.target)}.</p>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp(ctx.nonce)}">
+<style nonce="${ctx.nonce}">
+body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px; }
+.kv th, .layers th { text-align: left; font-weight: 600; padding-right: 8px; }
+.kv td { padding-right: 16px; white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+.name { font-family: var(--vscode-editor-font-family); }
+.bar { fill: var(--vscode-charts-blue, #3794ff); }
+.mark { stroke: var(--vscode-charts-orange, #d18616); stroke-dasharray: 3 2; }
+.lbl { fill: var(--vscode-descriptionForeground); font-size: 10px; }
+.end { text-anchor: end; }
+.note { color: var(--vscode-descriptionForeground); }
+.broken { color: var(--vscode-errorForeground); }
+.ok { color: var(--vscode-charts-green, #89d185); }
+</style></head><body>
+<h1>${esc(r0.model.split(/[\\/]/).pop() ?? r0.model)}</h1>
+<p class="note">${mib(r0.modelBytes)} · onnxruntime ${esc(r0.ortVersion)} (${esc(r0.executionProviders.join(', '))}) · opt level ${r0.optLevel} · ${esc(r0.machine.cpuModel)}, ${r0.machine.cores} cores</p>
+${budget}
+${sections}
+</body></html>`;
+}

@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BUILTIN_TARGETS, checkBudgets, findTarget, loadTargets, type Target } from '../../../src/core/runtime/targets';
+import { latencyStats } from '../../../src/core/runtime/stats';
+import type { BenchmarkResult } from '../../../src/core/runtime/types';
+
+const MiB = 1024 * 1024;
+
+function result(over: Partial<BenchmarkResult>): BenchmarkResult {
+  return {
+    model: '/m.onnx', modelBytes: 20 * MiB, threads: 1, optLevel: 'all', executionProviders: ['cpu'], spinning: false,
+    ortVersion: '1.30.0', machine: { cpuModel: 'x', cores: 2, totalMemBytes: 1, platform: 'linux', arch: 'x64', nodeVersion: '20' },
+    inputs: [], warnings: [], warmup: 0, initMs: 1, firstRunMs: 1, latency: latencyStats([10, 20, 30, 200]),
+    peakRssBytes: 300 * MiB, rssAfterLoadBytes: 250 * MiB, rssBaselineBytes: 50 * MiB, ...over,
+  };
+}
+
+describe('runtime/targets', () => {
+  it('lists local-cpu first and finds targets by name, user targets before built-ins', () => {
+    assert.equal(BUILTIN_TARGETS[0].name, 'local-cpu');
+    const mine: Target = { name: 'local-cpu', description: 'mine', threads: 2 };
+    assert.equal(findTarget('local-cpu', [mine]).threads, 2);
+    assert.throws(() => findTarget('pi-zero'), /unknown target 'pi-zero' \(known: local-cpu, local-cpu-all, edge-small\)/);
+  });
+
+  it('lists every budget a result breaks, and none when it fits', () => {
+    const edge = findTarget('edge-small');
+    const breaks = checkBudgets(result({}), edge);
+    assert.deepEqual(breaks.map((b) => b.budget), ['ram', 'latency', 'storage']);
+    assert.equal(breaks[0].message, 'peak RAM 300.0 MiB is over the edge-small budget of 256.0 MiB');
+    assert.equal(breaks[1].measured, result({}).latency.p95Ms);
+    assert.match(breaks[1].message, /^p95 latency 174\.50 ms at 1 thread\(s\) is over the edge-small budget of 100 ms$/);
+    assert.deepEqual(checkBudgets(result({ peakRssBytes: 100 * MiB, modelBytes: MiB, latency: latencyStats([5, 6]) }), edge), []);
+    assert.deepEqual(checkBudgets(result({}), findTarget('local-cpu')), []);
+  });
+
+  it('reads targets from JSON and rejects malformed ones with the file named', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-targets-'));
+    try {
+      const file = path.join(dir, 't.json');
+      fs.writeFileSync(file, JSON.stringify([{ name: 'tight', latencyBudgetMs: 0.001, latencyMetric: 'p50' }]));
+      assert.deepEqual(loadTargets(file), [{ name: 'tight', description: '', latencyBudgetMs: 0.001, latencyMetric: 'p50' }]);
+      fs.writeFileSync(file, JSON.stringify([{ name: 'bad', ramBudgetBytes: -1 }]));
+      assert.throws(() => loadTargets(file), /t\.json: target 'bad': "ramBudgetBytes" must be a positive number/);
+      fs.writeFileSync(file, '{');
+      assert.throws(() => loadTargets(file), /t\.json: not valid JSON/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

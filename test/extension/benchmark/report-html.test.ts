@@ -1,0 +1,38 @@
+import * as assert from 'node:assert/strict';
+import { benchmarkReportHtml } from '../../../src/extension/benchmark/report-html';
+import { latencyStats } from '../../../src/core/runtime/stats';
+import type { BenchmarkResult } from '../../../src/core/runtime/types';
+
+function result(): BenchmarkResult {
+  const nodes = Array.from({ length: 12 }, (_, i) => ({ name: i === 0 ? '<img src=x onerror=alert(1)>' : `/layer${i}/Conv`, opType: 'Conv', meanUs: 1000 - i * 10, share: 0.05 }));
+  return {
+    model: '/models/net.onnx', modelBytes: 1 << 20, threads: 1, optLevel: 'all', executionProviders: ['cpu'], spinning: false,
+    ortVersion: '1.30.0', machine: { cpuModel: 'CPU', cores: 2, totalMemBytes: 1, platform: 'linux', arch: 'x64', nodeVersion: '20' },
+    inputs: [], warnings: [], warmup: 1, initMs: 10, firstRunMs: 2, latency: latencyStats([1, 2, 2, 3, 9]),
+    peakRssBytes: 100 << 20, rssAfterLoadBytes: 90 << 20, rssBaselineBytes: 50 << 20,
+    profile: { optLevel: 'disabled', runs: 5, droppedRuns: 0, runMeanMs: 12, ortRunMeanMs: 11.9, coverage: 0.97, coverageOfOrtRun: 0.98, unattributedShare: 0.03, nodes },
+  };
+}
+
+describe('extension/benchmark/report-html', () => {
+  it('renders a script-free page with a strict CSP, a histogram and the 10 slowest layers, escaping names', () => {
+    const html = benchmarkReportHtml([result()], { nonce: 'abc123', target: 'edge-small', budgetBreaks: [{ budget: 'ram', limit: 1, measured: 2, unit: 'bytes', message: 'peak RAM 2 is over' }] });
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-abc123'; img-src data:;">/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /<img/);
+    assert.match(html, /&#60;img src=x onerror=alert\(1\)&#62;/);
+    assert.equal((html.match(/<tr><td class="name">/g) ?? []).length, 10);
+    assert.match(html, /<svg role="img" aria-label="latency histogram"/);
+    assert.equal((html.match(/class="bar"/g) ?? []).length, 30);
+    assert.match(html, /<li>peak RAM 2 is over<\/li>/);
+    assert.doesNotMatch(html, /not shown/);
+  });
+
+  it('stops the histogram at p99 when a few preempted runs would squash it', () => {
+    const r = result();
+    r.latency = latencyStats([...Array.from({ length: 200 }, (_, i) => 1 + (i % 10) / 10), 150]);
+    const html = benchmarkReportHtml([r], { nonce: 'n' });
+    assert.match(html, /1 slower run \(to 150\.0 ms\) not shown/);
+    assert.match(html, /class="lbl end">1\.90 ms<\/text><\/svg>/, 'the axis ends at p99');
+  });
+});

@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-client';
+import { BenchmarkRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
+import { buildWorker, root, workerPath } from './build-worker';
+
+const MODEL = path.join(root, 'test/fixtures/fmnist_cnn.onnx');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of the worker's benchmark children, from /proc. */
+function benchChildren(workerPid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === workerPid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('bench-child')) out.push(Number(d));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+async function waitFor<T>(get: () => T | undefined, ms = 10000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('worker: benchmark request', function () {
+  this.timeout(60000);
+  let client: WorkerClient;
+  before(() => buildWorker());
+  beforeEach(() => { client = new WorkerClient({ workerPath }); });
+  afterEach(() => client.dispose());
+
+  it('benchmarks with progress, checks budgets and keys per-layer latency by the graph\'s node ids', async () => {
+    const fractions: number[] = [];
+    const r = await client.request(BenchmarkRequest.type, { file: MODEL, runs: 5, warmup: 1, target: 'edge-small' }, { onProgress: (p) => { if (p.fraction !== undefined) fractions.push(p.fraction); } });
+    assert.equal(r.results.length, 1);
+    assert.equal(r.results[0].latency.samplesMs.length, 5);
+    assert.equal(r.target, 'edge-small');
+    assert.deepEqual(r.budgetBreaks, [[]]);
+    assert.ok(fractions.length > 0 && fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1] - 1e-9)));
+    const graph = await client.request(ViewGraphRequest.type, { file: MODEL });
+    assert.deepEqual(Object.keys(r.latencyByNode!).sort(), graph.nodes.map((n) => n.id).sort(), 'a latency for every node of the graph');
+  });
+
+  it('cancels within a second, leaves no child process, and keeps serving', async () => {
+    const info = await client.request(WorkerInfoRequest.type, undefined);
+    const source = new CancellationTokenSource();
+    const running = client.request(BenchmarkRequest.type, { file: MODEL, runs: 1000000, profile: false }, { token: source.token });
+    const child = await waitFor(() => benchChildren(info.pid)[0]);
+    const t0 = Date.now();
+    source.cancel();
+    await assert.rejects(running, RequestCancelledError);
+    // Gone means killed and reaped by the worker (a zombie still answers kill(pid, 0)).
+    await waitFor(() => (isAlive(child) ? undefined : true), 1000);
+    assert.ok(Date.now() - t0 < 1000, `child gone ${Date.now() - t0} ms after the cancellation`);
+    assert.deepEqual(benchChildren(info.pid), []);
+    assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'the same worker still serves');
+  });
+
+  it('reports a crashed benchmark child by name and keeps serving', async () => {
+    const info = await client.request(WorkerInfoRequest.type, undefined);
+    const running = client.request(BenchmarkRequest.type, { file: MODEL, runs: 1000000, profile: false });
+    const child = await waitFor(() => benchChildren(info.pid)[0]);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(child, 'SIGSEGV');
+    await assert.rejects(running, /fmnist_cnn\.onnx: the benchmark process was killed by SIGSEGV/);
+    assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid);
+  });
+
+  it('rejects a model onnxruntime cannot load with the file named', async () => {
+    const bad = path.join(root, 'package.json');
+    await assert.rejects(client.request(BenchmarkRequest.type, { file: bad, runs: 1 }), /package\.json: onnxruntime cannot load it/);
+  });
+});
