@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
-import { NodeDetailsRequest, ViewGraphRequest } from '../../../src/worker/protocol';
+import { NodeDetailsRequest, ViewGraphRequest, type BenchmarkResponse } from '../../../src/worker/protocol';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
 
 /** The nine TFLite Micro models and their operator counts (test/core/tflite/fixtures.test.ts). */
@@ -49,6 +49,22 @@ describe('TFLite models in VS Code', () => {
     assert.equal(filter.quant?.scale.length, 8);
     assert.equal(filter.quant?.axis, 3);
     assert.ok(filter.stats && filter.stats.min < 0 && filter.stats.max > 0);
+  });
+
+  it('benchmarks a .tflite from its graph on the TFLite interpreter', async function () {
+    this.timeout(120_000);
+    const config = vscode.workspace.getConfiguration('edgewise');
+    await config.update('benchmark.runs', 10, vscode.ConfigurationTarget.Global);
+    try {
+      const panel = await openGraph('person_detect.tflite');
+      const response = await vscode.commands.executeCommand<BenchmarkResponse>('edgewise.benchmarkModel', panel.uri);
+      assert.ok(response, 'the benchmark returned results');
+      assert.equal(response.results[0].latency.samplesMs.length, 10);
+      assert.deepEqual(response.results[0].executionProviders, ['tflite-wasm']);
+      assert.deepEqual(response.results[0].inputs.map((i) => i.dtype), ['int8']);
+    } finally {
+      await config.update('benchmark.runs', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('shows a damaged .tflite as a clear error in the editor', async () => {
