@@ -8,9 +8,17 @@ describe('the .vsix contents (.vscodeignore)', () => {
     const r = spawnSync(vsce, ['ls'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     const files = r.stdout.trim().split('\n');
-    for (const must of ['package.json', 'README.md', 'LICENSE', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node']) {
+    for (const must of [
+      'package.json', 'README.md', 'LICENSE', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+      // Without it Node loads onnxruntime-common's CommonJS build as an ES module and fails.
+      'node_modules/onnxruntime-common/dist/cjs/package.json',
+      // sharp decodes image data sets (calibration/evaluation) in the worker.
+      'node_modules/sharp/dist/index.cjs', 'node_modules/@img/sharp-linux-x64/package.json',
+    ]) {
       assert.ok(files.includes(must), `${must} is packaged`);
     }
+    assert.ok(files.some((f) => /^node_modules\/@img\/sharp-linux-x64\/lib\/sharp-linux-x64.*\.node$/.test(f)), 'sharp\'s linux-x64 binding is packaged');
+    assert.ok(files.some((f) => /^node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/.test(f)), 'libvips is packaged');
     const leaks = files.filter((f) => /^(src|test|bench|scripts|webview)\/|\.ts$|\/(darwin|win32)\/|linux\/arm64|^\.ci\//.test(f));
     assert.deepEqual(leaks, []);
   });

@@ -8,6 +8,7 @@ import { registerCommands } from './commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
+import { registerQuantizeCommand } from './quantize';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
+    registerQuantizeCommand({ panels, worker, log }),
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });

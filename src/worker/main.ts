@@ -5,6 +5,7 @@
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerModelHandlers } from './handlers/model';
+import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -15,6 +16,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
   registerBenchmarkHandlers,
+  registerQuantizeHandlers,
 ];
 
 function main(): void {

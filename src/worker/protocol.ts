@@ -7,6 +7,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
+import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -97,6 +98,34 @@ export interface BenchmarkResponse {
 export namespace BenchmarkRequest {
   export const method = 'edgewise/benchmark';
   export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
+}
+
+export interface QuantizeParams extends ModelParams, ProgressParams {
+  mode: QuantizeMode;
+  /** Output file; default `<model>.<mode>.onnx` next to the model. */
+  out?: string;
+  /** Replace an existing output file (never the model itself). */
+  force?: boolean;
+  /** Calibration data (.npy, a folder of .npy or images); random samples with a warning when absent. */
+  calib?: string;
+  calibration?: CalibrationMethod;
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  excludeOps?: string[];
+  excludeNodes?: string[];
+  /** Evaluation data and labels; without, outputs are compared on the calibration (or random) data. */
+  evalData?: string;
+  labels?: string;
+  /** Preprocessing of .npy/image data: x * scale, then (x - mean) / std per channel. */
+  preprocess?: { scale?: number; mean?: number[]; std?: number[]; layout?: 'NCHW' | 'NHWC' };
+  /** Skip the quick before/after latency figures. */
+  skipLatency?: boolean;
+}
+
+/** Quantizes a model file, writes the result (no partial file on failure or cancel) and returns the report. */
+export namespace QuantizeRequest {
+  export const method = 'edgewise/quantize';
+  export const type = new RequestType<QuantizeParams, QuantizeJobResult, void>(method);
 }
 
 /** Drops the cached reader of a file (it changed on disk, or its editor closed). */

@@ -7,6 +7,7 @@ import { openModel } from '../../core/open';
 import { CliError, str, type CliIo, type Command } from '../command';
 import { formatBytes } from '../format';
 import { describe } from './inspect';
+import { quantizeStep } from './demo-quantize';
 
 /** What every demo step gets: the sample model and a folder for what it writes. */
 export interface DemoContext {
@@ -55,7 +56,7 @@ const roundTripStep: DemoStep = {
 };
 
 /** The demo, in order. Later features add their steps here. */
-export const demoSteps: DemoStep[] = [inspectStep, roundTripStep];
+export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep];
 
 export const demo: Command = {
   name: 'demo',

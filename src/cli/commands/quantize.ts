@@ -1,0 +1,138 @@
+import { QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type QuantizeJobResult, type QuantizeMode } from '../../core/quantize-job';
+import type { OutputComparison } from '../../core/analysis/accuracy';
+import { CancelledError } from '../../core/runtime/infer';
+import { CliError, flag, num, str, strs, type Command } from '../command';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions, mib, parseNumber, pct, threadsOption } from '../data-options';
+
+const USAGE = `usage: edgewise quantize MODEL --mode fp16|dynamic|static|int4|int8-weights [options]
+
+Writes a quantized copy next to MODEL (MODEL.<mode>.onnx), then reports sizes, nodes quantized and
+skipped (with reasons), the quantized ops ONNX Runtime actually fused, accuracy or output agreement
+before/after, and a quick p50 latency before/after.
+
+Modes:
+  fp16          weights and activations in float16 (inputs/outputs stay float32; --fp16-io to change them)
+  dynamic       MatMul/Gemm int8 weights, activations quantized at run time (Conv stays float)
+  static        QDQ int8 with calibration: uint8 asymmetric activations (x86), int8 symmetric weights
+  int4          MatMul/Gemm 4-bit weights (com.microsoft MatMulNBits)
+  int8-weights  int8 weights + DequantizeLinear, float math (targets without integer kernels)
+
+Options:
+  --calib X                 calibration data (static)
+  --calibration M           minmax (default) | percentile | entropy
+  --percentile P            percentile calibration cut (default 99.999)
+  --moving-average          minmax: moving average of per-batch ranges
+  --per-channel             one weight scale per output channel
+  --activation-type T       uint8 (default, x86) | int8 (symmetric, ARM)
+  --exclude-op T            leave op type T in float (repeatable)
+  --exclude-node N          leave node N in float (repeatable)
+  --include-op T, --include-node N   quantize only these (repeatable)
+  --form F                  dynamic: onnx (default) | com.microsoft
+  --block-size B            int4: power of two >= 16 (default 32)
+  --asymmetric              int4: 4-bit zero point per block
+  --accuracy-level L        int4: MatMulNBits accuracy_level 0-4 (default 0)
+  --fp16-io                 fp16: make the model's inputs/outputs float16 too
+  --eval X --labels Y       evaluation data and labels (.npy or text, one integer per line)
+  --out PATH                output file (default MODEL.<mode>.onnx)
+  --force                   replace an existing output file
+  --no-latency              skip the quick latency figures
+  --json                    print the full report as JSON only
+${DATA_USAGE}`;
+
+export const quantize: Command = {
+  name: 'quantize',
+  summary: 'Quantize a model (FP16, dynamic/static INT8, INT4/INT8 weight-only) and report what it gained',
+  usage: USAGE,
+  options: {
+    mode: { type: 'string' }, calib: { type: 'string' }, calibration: { type: 'string' }, percentile: { type: 'string' },
+    'moving-average': { type: 'boolean' }, 'per-channel': { type: 'boolean' }, 'activation-type': { type: 'string' },
+    'exclude-op': { type: 'string', multiple: true }, 'exclude-node': { type: 'string', multiple: true },
+    'include-op': { type: 'string', multiple: true }, 'include-node': { type: 'string', multiple: true },
+    form: { type: 'string' }, 'block-size': { type: 'string' }, asymmetric: { type: 'boolean' }, 'accuracy-level': { type: 'string' },
+    'fp16-io': { type: 'boolean' }, eval: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' },
+    force: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, json: { type: 'boolean' }, ...DATA_OPTIONS,
+  },
+  async run(args, io) {
+    const file = args.positionals[0];
+    if (!file) throw new CliError('missing MODEL argument', 2);
+    const mode = str(args, 'mode') as QuantizeMode | undefined;
+    if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(', ')}${mode ? `, got '${mode}'` : ''}`, 2);
+    const calibration = (str(args, 'calibration') ?? 'minmax') as CalibrationMethod;
+    if (!['minmax', 'percentile', 'entropy'].includes(calibration)) throw new CliError(`--calibration must be minmax, percentile or entropy, got '${calibration}'`, 2);
+    const activationType = str(args, 'activation-type') ?? 'uint8';
+    if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
+    const form = str(args, 'form') ?? 'onnx';
+    if (form !== 'onnx' && form !== 'com.microsoft') throw new CliError(`--form must be onnx or com.microsoft, got '${form}'`, 2);
+    const json = flag(args, 'json');
+    const warn = (m: string) => io.err(m);
+    const data = dataOptions(args, warn);
+    const threads = threadsOption(args);
+    try {
+      const result = await runQuantizeJob(file, {
+        mode, out: str(args, 'out'), force: flag(args, 'force'), calib: str(args, 'calib'), calibration,
+        percentile: str(args, 'percentile') !== undefined ? parseNumber(str(args, 'percentile')!, 'percentile') : undefined,
+        movingAverage: flag(args, 'moving-average'), perChannel: flag(args, 'per-channel') || undefined,
+        activationType, dynamicForm: form, blockSize: num(args, 'block-size', 32), symmetric: !flag(args, 'asymmetric'),
+        accuracyLevel: num(args, 'accuracy-level', 0), keepIoTypes: !flag(args, 'fp16-io'),
+        excludeOps: strs(args, 'exclude-op'), excludeNodes: strs(args, 'exclude-node'),
+        includeOps: strs(args, 'include-op'), includeNodes: strs(args, 'include-node'),
+        evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess: data, randomCount: data.randomCount,
+        skipLatency: flag(args, 'no-latency'), threads, signal: io.signal, progress: io.progress, warn,
+      });
+      io.out(json ? JSON.stringify(result, null, 2) : formatResult(result));
+      return 0;
+    } catch (e) {
+      if (e instanceof CancelledError) throw new CliError('cancelled; no output file was left behind', 130);
+      throw e;
+    }
+  },
+};
+
+export function formatComparison(outputs: OutputComparison[]): string[] {
+  return outputs.map((c) =>
+    `  ${c.output}: top-1 agreement ${pct(c.top1Agreement, 2)}, cosine ${c.cosine.toFixed(6)}, max |error| ${c.maxAbsError.toPrecision(3)}, SQNR ${c.sqnrDb === null ? 'exact' : `${c.sqnrDb.toFixed(1)} dB`}`);
+}
+
+function formatResult(r: QuantizeJobResult): string {
+  const rep = r.report;
+  const lines = [
+    `${r.mode}: ${r.input} -> ${r.output}`,
+    `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)} (${r.fileRatio.toFixed(3)}x)`,
+  ];
+  if (r.calibration) lines.push(`  calibration: ${r.calibration.method} on ${r.calibration.data}, ${r.calibration.tensors} tensors, ${(r.calibration.ms / 1000).toFixed(2)} s`);
+  if (rep.pass === 'fp16') {
+    lines.push(`  converted ${rep.convertedTensors} tensors to float16, ${rep.castsAdded} Casts added, ${rep.clamped} values clamped to ±65504, ${rep.flushedToZero} flushed to zero`);
+  } else {
+    lines.push(`  quantized ${rep.quantized.length} nodes: ${summarize(rep.quantized.map((n) => n.opType))}`);
+  }
+  if (rep.pass === 'static-int8' && rep.foldedRelus.length) lines.push(`  folded ${rep.foldedRelus.length} Relu/Clip into the uint8 QuantizeLinear of their producer`);
+  if (rep.skipped.length) {
+    lines.push(`  skipped ${rep.skipped.length} nodes:`);
+    for (const s of rep.skipped.slice(0, 12)) lines.push(`    ${s.node} (${s.opType}): ${s.reason}`);
+    if (rep.skipped.length > 12) lines.push(`    ... ${rep.skipped.length - 12} more (see --json)`);
+  }
+  if (r.fused) {
+    const ops = Object.entries(r.fused.quantizedOps).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+    lines.push(`  ORT runs: ${ops}${r.fused.share !== null ? ` (${pct(r.fused.share, 0)} of the ${r.fused.weightedNodesQuantized} quantized Conv/MatMul/Gemm fused)` : ''}${r.fused.qdqLeft ? `, ${r.fused.qdqLeft} Q/DQ left unfused` : ''}`);
+  }
+  if (r.evaluation) {
+    const e = r.evaluation;
+    lines.push(`  evaluation on ${e.data}${e.synthetic ? ' (RANDOM: accuracy unknown)' : ''}:`);
+    if (e.accuracyBefore && e.accuracyAfter) {
+      lines.push(`  top-1 ${pct(e.accuracyBefore.top1, 2)} -> ${pct(e.accuracyAfter.top1, 2)} (${((e.accuracyAfter.top1 - e.accuracyBefore.top1) * 100).toFixed(2)} points), top-5 ${pct(e.accuracyBefore.top5, 2)} -> ${pct(e.accuracyAfter.top5, 2)}`);
+    }
+    lines.push(...formatComparison(e.outputs));
+  }
+  if (r.latency) {
+    const l = r.latency;
+    lines.push(`  p50 (${l.note}, ${l.threads} thread): ${l.beforeP50Ms.toFixed(2)} ms -> ${l.afterP50Ms.toFixed(2)} ms (${l.speedup.toFixed(2)}x)`);
+  }
+  for (const w of r.warnings) if (!/^WARNING: NO DATA/.test(w)) lines.push(`  note: ${w}`);
+  return lines.join('\n');
+}
+
+function summarize(ops: string[]): string {
+  const counts = new Map<string, number>();
+  for (const o of ops) counts.set(o, (counts.get(o) ?? 0) + 1);
+  return [...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+}

@@ -1,0 +1,77 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { DataOptions } from '../core/runtime/data';
+import { CliError, num, str, type ParsedArgs } from './command';
+
+/** Options every data-reading command shares (preprocessing of .npy and images). */
+export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  scale: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  layout: { type: 'string' },
+  resize: { type: 'string' },
+  batch: { type: 'string' },
+  samples: { type: 'string' },
+  threads: { type: 'string' },
+};
+
+export const DATA_USAGE = `Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per
+input), or a folder of PNG/JPEG images. Without data, random inputs are used (accuracy unknown).
+  --scale S        multiply values first (e.g. 1/255; images default to 1/255)
+  --mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel
+  --layout NCHW|NHWC   image layout (default: from the model's input shape)
+  --resize HxW     image size (default: from the model's input shape)
+  --batch N        samples per run for models with a symbolic batch dimension (default 32)
+  --samples N      random samples when no data is given (default 16)
+  --threads N      ONNX Runtime intra-op threads (default 1)`;
+
+function numberList(args: ParsedArgs, key: string): number[] | undefined {
+  const v = str(args, key);
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((x) => parseNumber(x.trim(), key));
+  return list;
+}
+
+/** A number or a fraction such as 1/255. */
+export function parseNumber(text: string, key: string): number {
+  const m = /^([-+]?[\d.eE+-]+)\s*\/\s*([\d.eE+-]+)$/.exec(text);
+  const n = m ? Number(m[1]) / Number(m[2]) : Number(text);
+  if (!Number.isFinite(n)) throw new CliError(`--${key} must be a number, got '${text}'`, 2);
+  return n;
+}
+
+export function dataOptions(args: ParsedArgs, warn: (m: string) => void): DataOptions {
+  const layout = str(args, 'layout')?.toUpperCase();
+  if (layout && layout !== 'NCHW' && layout !== 'NHWC') throw new CliError(`--layout must be NCHW or NHWC, got '${layout}'`, 2);
+  const resize = str(args, 'resize');
+  let size: [number, number] | undefined;
+  if (resize) {
+    const m = /^(\d+)x(\d+)$/i.exec(resize);
+    if (!m) throw new CliError(`--resize must be HxW (e.g. 224x224), got '${resize}'`, 2);
+    size = [Number(m[1]), Number(m[2])];
+  }
+  const scale = str(args, 'scale');
+  return {
+    scale: scale !== undefined ? parseNumber(scale, 'scale') : undefined,
+    mean: numberList(args, 'mean'),
+    std: numberList(args, 'std'),
+    layout: layout as DataOptions['layout'],
+    resize: size,
+    batch: num(args, 'batch', 32),
+    randomCount: num(args, 'samples', 16),
+    warn,
+  };
+}
+
+export function threadsOption(args: ParsedArgs): number {
+  const t = num(args, 'threads', 1);
+  if (!(t >= 1 && Number.isInteger(t))) throw new CliError(`--threads must be a positive integer, got '${str(args, 'threads')}'`, 2);
+  return t;
+}
+
+export function pct(x: number | undefined, digits = 1): string {
+  return x === undefined ? '-' : `${(x * 100).toFixed(digits)}%`;
+}
+
+export function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}

@@ -1,0 +1,199 @@
+import type * as ort from 'onnxruntime-node';
+import type { Model } from '../onnx/model';
+import { batchRanges, type Dataset } from '../runtime/data';
+import { throwIfCancelled, type RunOptions } from '../runtime/infer';
+import { openSession, type SessionSettings } from '../runtime/ort-session';
+
+/** Top-1/top-5 accuracy of class scores against integer labels. */
+export interface Accuracy { top1: number; top5: number; samples: number }
+
+/** How close a test output is to a reference output over a whole data set. */
+export interface OutputComparison {
+  output: string;
+  /** Share of rows (all positions but the last axis) whose argmax over the last axis agrees. */
+  top1Agreement: number;
+  /** Cosine similarity of all values. */
+  cosine: number;
+  maxAbsError: number;
+  /** 10 log10(sum ref^2 / sum (ref - test)^2); null when the outputs are identical. */
+  sqnrDb: number | null;
+  values: number;
+}
+
+/** Streams top-k hits over batches of [n, classes] scores. */
+export class TopKAccuracy {
+  private hits1 = 0;
+  private hits5 = 0;
+  private seen = 0;
+
+  constructor(private readonly labels: Int32Array) {}
+
+  update(scores: Float32Array, start: number, n: number): void {
+    const classes = scores.length / n;
+    for (let s = 0; s < n; s++) {
+      const label = this.labels[start + s];
+      const base = s * classes;
+      const target = scores[base + label];
+      let above = 0;
+      for (let c = 0; c < classes; c++) if (scores[base + c] > target || (scores[base + c] === target && c < label)) above++;
+      if (above === 0) this.hits1++;
+      if (above < 5) this.hits5++;
+      this.seen++;
+    }
+  }
+
+  result(): Accuracy {
+    return { top1: this.seen ? this.hits1 / this.seen : 0, top5: this.seen ? this.hits5 / this.seen : 0, samples: this.seen };
+  }
+}
+
+/** Streams the comparison of a test output with a reference output. */
+export class OutputAgreement {
+  private dot = 0;
+  private refSq = 0;
+  private testSq = 0;
+  private errSq = 0;
+  private maxAbs = 0;
+  private agree = 0;
+  private rows = 0;
+  private count = 0;
+
+  constructor(readonly output: string) {}
+
+  /** One batch; `width` is the size of the last axis (argmax runs over it, row by row). */
+  update(ref: Float32Array, test: Float32Array, width: number): void {
+    if (ref.length !== test.length) throw new Error(`output '${this.output}': ${ref.length} values in one model, ${test.length} in the other`);
+    for (let i = 0; i < ref.length; i++) {
+      const r = ref[i];
+      const t = test[i];
+      const d = r - t;
+      this.dot += r * t;
+      this.refSq += r * r;
+      this.testSq += t * t;
+      this.errSq += d * d;
+      const a = d < 0 ? -d : d;
+      if (a > this.maxAbs) this.maxAbs = a;
+    }
+    const rows = ref.length / Math.max(1, width);
+    for (let s = 0; s < rows; s++) {
+      if (argmax(ref, s * width, width) === argmax(test, s * width, width)) this.agree++;
+      this.rows++;
+    }
+    this.count += ref.length;
+  }
+
+  result(): OutputComparison {
+    const denom = Math.sqrt(this.refSq * this.testSq);
+    return {
+      output: this.output,
+      top1Agreement: this.rows ? this.agree / this.rows : 0,
+      cosine: denom > 0 ? this.dot / denom : this.refSq === this.testSq ? 1 : 0,
+      maxAbsError: this.maxAbs,
+      sqnrDb: this.errSq === 0 ? null : 10 * Math.log10(this.refSq / this.errSq),
+      values: this.count,
+    };
+  }
+}
+
+function argmax(a: Float32Array, from: number, width: number): number {
+  let best = 0;
+  for (let i = 1; i < width; i++) if (a[from + i] > a[from + best]) best = i;
+  return best;
+}
+
+function floatData(v: ort.OnnxValue | undefined, what: string): Float32Array {
+  const t = v as ort.Tensor | undefined;
+  if (!t) throw new Error(`${what} is missing from the results`);
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16' || t.type === 'float64' || t.type.startsWith('int') || t.type.startsWith('uint')) return Float32Array.from(t.data as ArrayLike<number>, Number);
+  throw new Error(`${what} has type ${t.type}, not a number`);
+}
+
+export interface EvalResult {
+  model: string;
+  data: string;
+  samples: number;
+  synthetic: boolean;
+  accuracy?: Accuracy;
+  /** The output scored for accuracy. */
+  scoredOutput: string;
+}
+
+type ModelRef = { label: string; source: string | Model };
+
+function ref(m: string | Model): ModelRef {
+  return typeof m === 'string' ? { label: m, source: m } : { label: m.label, source: m };
+}
+
+/** Runs a model over a data set; with labels, top-1/top-5 of its first output. */
+export async function evaluateModel(
+  model: string | Model, data: Dataset, labels?: Int32Array, options: RunOptions & SessionSettings = {},
+): Promise<EvalResult> {
+  const m = ref(model);
+  const session = await openSession(m.source, options);
+  try {
+    const out = session.outputNames[0];
+    const acc = labels ? new TopKAccuracy(labels) : undefined;
+    let samples = 0;
+    for (const [start, n] of batchRanges(data)) {
+      throwIfCancelled(options.signal);
+      const res = await session.run(data.batch(start, n), [out]);
+      acc?.update(floatData(res[out], `output '${out}'`), start, n);
+      samples += n;
+      options.progress?.(start + n, data.count);
+    }
+    return { model: m.label, data: data.description, samples, synthetic: data.synthetic, accuracy: acc?.result(), scoredOutput: out };
+  } finally {
+    await session.release();
+  }
+}
+
+export interface CompareResult {
+  a: string;
+  b: string;
+  data: string;
+  samples: number;
+  synthetic: boolean;
+  outputs: OutputComparison[];
+  accuracyA?: Accuracy;
+  accuracyB?: Accuracy;
+}
+
+/** Runs two models with the same inputs side by side and compares every output they share. */
+export async function compareModels(
+  a: string | Model, b: string | Model, data: Dataset, labels?: Int32Array, options: RunOptions & SessionSettings = {},
+): Promise<CompareResult> {
+  const ra = ref(a);
+  const rb = ref(b);
+  const sa = await openSession(ra.source, options);
+  const sb = await openSession(rb.source, options).catch(async (e) => { await sa.release(); throw e; });
+  try {
+    const shared = sa.outputNames.filter((o) => sb.outputNames.includes(o));
+    if (!shared.length) throw new Error(`${rb.label}: shares no output name with ${ra.label}`);
+    const agreements = shared.map((o) => new OutputAgreement(o));
+    const accA = labels ? new TopKAccuracy(labels) : undefined;
+    const accB = labels ? new TopKAccuracy(labels) : undefined;
+    let samples = 0;
+    for (const [start, n] of batchRanges(data)) {
+      throwIfCancelled(options.signal);
+      const feeds = data.batch(start, n);
+      const oa = await sa.run(feeds, shared);
+      const ob = await sb.run(feeds, shared);
+      shared.forEach((o, k) => {
+        const dims = (oa[o] as ort.Tensor).dims;
+        agreements[k].update(floatData(oa[o], `output '${o}' of ${ra.label}`), floatData(ob[o], `output '${o}' of ${rb.label}`), Number(dims[dims.length - 1] ?? 1));
+      });
+      accA?.update(floatData(oa[shared[0]], shared[0]), start, n);
+      accB?.update(floatData(ob[shared[0]], shared[0]), start, n);
+      samples += n;
+      options.progress?.(start + n, data.count);
+    }
+    return {
+      a: ra.label, b: rb.label, data: data.description, samples, synthetic: data.synthetic,
+      outputs: agreements.map((x) => x.result()), accuracyA: accA?.result(), accuracyB: accB?.result(),
+    };
+  } finally {
+    await sa.release();
+    await sb.release();
+  }
+}

@@ -1,0 +1,202 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, saveModel, siblingPath } from './onnx/io';
+import type { Model } from './onnx/model';
+import { compareModels, type Accuracy, type OutputComparison } from './analysis/accuracy';
+import { EntropyCalibrator } from './passes/calibrate/entropy';
+import { MinMaxCalibrator } from './passes/calibrate/minmax';
+import { PercentileCalibrator } from './passes/calibrate/percentile';
+import type { Calibrator } from './passes/calibrate/calibrator';
+import type { NodeSelection } from './passes/common';
+import { convertFp16, type Fp16Report } from './passes/fp16';
+import { quantizeDynamic, type DynamicReport } from './passes/quantize/dynamic';
+import { quantizeStatic, staticCalibrationTensors, type StaticReport } from './passes/quantize/static';
+import { quantizeInt4, quantizeInt8Weights, type WeightOnlyReport } from './passes/quantize/weight-only';
+import { calibrate } from './runtime/calibration-run';
+import { loadDataset, type Dataset, type Preprocess } from './runtime/data';
+import { loadLabels } from './runtime/data-labels';
+import { countOf, fusedOps } from './runtime/fused-ops';
+import { CancelledError, throwIfCancelled } from './runtime/infer';
+import { quickLatency } from './runtime/quick-bench';
+
+export const QUANTIZE_MODES = ['fp16', 'dynamic', 'static', 'int4', 'int8-weights'] as const;
+export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+
+export interface QuantizeJobOptions extends NodeSelection {
+  mode: QuantizeMode;
+  /** Output path; default `<model>.<mode>.onnx` next to the input. */
+  out?: string;
+  /** Allow replacing an existing output file (never the input). */
+  force?: boolean;
+  /** Calibration data (static); random samples with a warning when absent. */
+  calib?: string;
+  calibration?: CalibrationMethod;
+  percentile?: number;
+  movingAverage?: boolean;
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  /** Dynamic: 'onnx' (MatMulInteger chain) or 'com.microsoft' (DynamicQuantizeMatMul). */
+  dynamicForm?: 'onnx' | 'com.microsoft';
+  blockSize?: number;
+  symmetric?: boolean;
+  accuracyLevel?: number;
+  keepIoTypes?: boolean;
+  /** Evaluation data and labels; without, outputs are compared on the calibration (or random) data. */
+  evalData?: string;
+  labels?: string;
+  preprocess?: Preprocess;
+  /** Samples drawn when no data is given. */
+  randomCount?: number;
+  /** Skip the quick latency figures / the fused-op count. */
+  skipLatency?: boolean;
+  skipFused?: boolean;
+  threads?: number;
+  signal?: AbortSignal;
+  progress?: (message: string) => void;
+  warn?: (message: string) => void;
+}
+
+export type PassReport = Fp16Report | DynamicReport | StaticReport | WeightOnlyReport;
+
+export interface QuantizeJobResult {
+  input: string;
+  output: string;
+  mode: QuantizeMode;
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+  fileRatio: number;
+  passMs: number;
+  report: PassReport;
+  calibration?: { method: CalibrationMethod; data: string; synthetic: boolean; samples: number; tensors: number; ms: number };
+  /** What ORT runs after its graph optimizations. */
+  fused?: { quantizedOps: Record<string, number>; quantizedOpCount: number; weightedNodesQuantized: number; share: number | null; qdqLeft: number };
+  evaluation?: {
+    data: string; synthetic: boolean; samples: number;
+    accuracyBefore?: Accuracy; accuracyAfter?: Accuracy; outputs: OutputComparison[];
+  };
+  latency?: { beforeP50Ms: number; afterP50Ms: number; speedup: number; threads: number; runs: number; note: string };
+  warnings: string[];
+}
+
+/** Calls through at most once a second, and always for the last item. */
+function throttled(fn: (done: number, total: number) => void): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (done === total || now - last >= 1000) { last = now; fn(done, total); }
+  };
+}
+
+/** Where the job will write, checked before any work: a missing folder or an existing file fail early. */
+export function resolveOutput(input: string, mode: QuantizeMode, out: string | undefined, force: boolean): string {
+  const file = path.resolve(out ?? siblingPath(input, mode));
+  if (file === path.resolve(input)) throw new Error(`${file}: is the input model; choose another output path`);
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new Error(`${file}: the output folder '${dir}' does not exist`);
+  if (fs.existsSync(file) && !force) throw new Error(`${file}: already exists; pass --force to replace it`);
+  return file;
+}
+
+function makeCalibrator(o: QuantizeJobOptions): Calibrator {
+  switch (o.calibration ?? 'minmax') {
+    case 'minmax': return new MinMaxCalibrator({ movingAverage: o.movingAverage });
+    case 'percentile': return new PercentileCalibrator({ percentile: o.percentile, symmetric: o.activationType === 'int8' });
+    case 'entropy': return new EntropyCalibrator();
+    default: throw new Error(`unknown calibration method '${o.calibration}' (minmax, percentile, entropy)`);
+  }
+}
+
+/**
+ * Quantizes a model file and proves the result: load, (calibrate), run the pass, save atomically,
+ * count what ORT fused, compare outputs/accuracy, and time both quickly. A cancelled job leaves no
+ * output file behind.
+ */
+export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<QuantizeJobResult> {
+  const progress = o.progress ?? (() => {});
+  const warnings: string[] = [];
+  const warn = (m: string) => { warnings.push(m); o.warn?.(m); };
+  if (!QUANTIZE_MODES.includes(o.mode)) throw new Error(`unknown mode '${o.mode}' (${QUANTIZE_MODES.join(', ')})`);
+  const output = resolveOutput(inputFile, o.mode, o.out, o.force ?? false);
+  const model = loadModel(inputFile);
+  const dataOpts = { ...o.preprocess, randomCount: o.randomCount, warn };
+  // Data problems (wrong shape, missing labels) fail before any work is done.
+  if (o.labels && !o.evalData && !o.calib) throw new Error(`${o.labels}: labels need the data they label (--eval)`);
+  const calibData: Dataset | undefined = o.mode === 'static' ? await loadDataset(model, o.calib, dataOpts) : undefined;
+  const evalData = o.evalData ? await loadDataset(model, o.evalData, dataOpts) : calibData ?? await loadDataset(model, o.calib, dataOpts);
+  const labels = o.labels ? loadLabels(o.labels, evalData.count) : undefined;
+  let written = false;
+  try {
+    let calibration: QuantizeJobResult['calibration'];
+    const t0 = performance.now();
+    let result: { model: Model; report: PassReport };
+    switch (o.mode) {
+      case 'fp16': result = convertFp16(model, { ...o, keepIoTypes: o.keepIoTypes }); break;
+      case 'dynamic': result = quantizeDynamic(model, { ...o, form: o.dynamicForm }); break;
+      case 'int4': result = quantizeInt4(model, o); break;
+      case 'int8-weights': result = quantizeInt8Weights(model, o); break;
+      case 'static': {
+        if (!calibData) throw new Error('no calibration data');
+        const tensors = staticCalibrationTensors(model, o);
+        progress(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
+        const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
+          signal: o.signal, threads: o.threads,
+          progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)),
+        });
+        calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
+        throwIfCancelled(o.signal);
+        result = quantizeStatic(model, { ...o, ranges: cal.ranges });
+        break;
+      }
+    }
+    const passMs = performance.now() - t0 - (calibration?.ms ?? 0);
+    throwIfCancelled(o.signal);
+    progress(`writing ${output}`);
+    const saved = saveModel(result.model, output, { overwrite: o.force });
+    written = true;
+    const fileBytesBefore = model.source.fileBytes ?? fs.statSync(model.label).size;
+    const fileBytesAfter = saved.bytes + (saved.externalBytes ?? 0);
+    const job: QuantizeJobResult = {
+      input: model.label, output, mode: o.mode, fileBytesBefore, fileBytesAfter, fileRatio: fileBytesAfter / fileBytesBefore,
+      passMs, report: result.report, calibration, warnings,
+    };
+
+    if (!o.skipFused) {
+      throwIfCancelled(o.signal);
+      progress('counting the ops ORT fused');
+      const f = await fusedOps(output, o.threads ?? 1);
+      const weighted = result.report.pass === 'fp16' ? 0 : result.report.quantized.filter((n) => ['Conv', 'MatMul', 'Gemm'].includes(n.opType)).length;
+      const q = f.quantized;
+      const fusedWeighted = (q.QLinearConv ?? 0) + (q.NhwcQLinearConv ?? 0) + (q.QLinearMatMul ?? 0) + (q.QGemm ?? 0) +
+        (q.DynamicQuantizeMatMul ?? 0) + (q.MatMulIntegerToFloat ?? 0) + (q.MatMulNBits ?? 0);
+      job.fused = {
+        quantizedOps: q, quantizedOpCount: countOf(q), weightedNodesQuantized: weighted,
+        share: weighted && result.report.pass !== 'int8-weights' ? Math.min(1, fusedWeighted / weighted) : null, qdqLeft: f.qdqLeft,
+      };
+    }
+
+    throwIfCancelled(o.signal);
+    progress(`comparing outputs on ${evalData.description}`);
+    const cmp = await compareModels(inputFile, output, evalData, labels, { signal: o.signal, threads: o.threads });
+    job.evaluation = {
+      data: cmp.data, synthetic: cmp.synthetic, samples: cmp.samples,
+      accuracyBefore: cmp.accuracyA, accuracyAfter: cmp.accuracyB, outputs: cmp.outputs,
+    };
+
+    if (!o.skipLatency) {
+      throwIfCancelled(o.signal);
+      progress('timing both models (quick, in-process)');
+      const before = await quickLatency(inputFile, evalData, { threads: o.threads ?? 1, signal: o.signal });
+      const after = await quickLatency(output, evalData, { threads: o.threads ?? 1, signal: o.signal });
+      job.latency = {
+        beforeP50Ms: before.p50Ms, afterP50Ms: after.p50Ms, speedup: before.p50Ms / after.p50Ms, threads: before.threads, runs: before.runs,
+        note: 'quick in-process median; use the benchmark for real figures',
+      };
+      if (o.mode === 'fp16') warn('FP16 halves the file; on CPU ONNX Runtime computes in float32 with Casts, so it is usually slower there. It pays off on GPU/NPU targets.');
+    }
+    return job;
+  } catch (e) {
+    if (written && (e instanceof CancelledError || o.signal?.aborted)) fs.rmSync(output, { force: true });
+    throw e;
+  }
+}

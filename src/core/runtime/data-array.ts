@@ -1,0 +1,132 @@
+import * as ort from 'onnxruntime-node';
+import type { DType } from '../tensor/dtypes';
+
+/** A model input as data must match it: element type and shape (symbolic dims as strings). */
+export interface InputSpec { name: string; dtype: DType; shape: (number | string)[] }
+
+/** Samples for calibration or evaluation, N along axis 0 of every input. */
+export interface Dataset {
+  /** What the data is, for reports ("fmnist.npy: 1000 samples [1,28,28]"). */
+  description: string;
+  count: number;
+  /** True when the samples are random numbers (no data given): accuracy is then unknown. */
+  synthetic: boolean;
+  /** Samples per run: the model's fixed batch size, or a default for a symbolic batch dimension. */
+  maxBatch: number;
+  /** True when the model's batch dimension is a fixed number: every run must be exactly maxBatch. */
+  fixedBatch: boolean;
+  /** Samples [start, start + n) of every input as ORT tensors of shape [n, ...sample]. */
+  batch(start: number, n: number): Record<string, ort.Tensor>;
+}
+
+/** Value transforms applied to every sample: x * scale, then (x - mean[c]) / std[c]. */
+export interface Preprocess {
+  scale?: number;
+  mean?: number[];
+  std?: number[];
+  /** Channel axis layout of image inputs (and of mean/std for .npy data). Default: from the model's shape. */
+  layout?: 'NCHW' | 'NHWC';
+  /** Image size [height, width]; default: from the model's input shape. */
+  resize?: [number, number];
+}
+
+export interface DataOptions extends Preprocess {
+  /** Largest batch for models whose batch dimension is symbolic (default 32). */
+  batch?: number;
+  /** Number of random samples when no data is given (default 16). */
+  randomCount?: number;
+  /** Called with the warning printed when random data stands in for real data. */
+  warn?: (message: string) => void;
+}
+
+/** A dataset held in memory: per input, all samples' values as float64-convertible arrays. */
+export class ArrayDataset implements Dataset {
+  constructor(
+    readonly description: string,
+    readonly count: number,
+    readonly synthetic: boolean,
+    private readonly batching: { size: number; fixed: boolean },
+    private readonly inputs: { spec: InputSpec; sample: number[]; data: ArrayLike<number> }[],
+  ) {}
+
+  get maxBatch(): number { return this.batching.size; }
+  get fixedBatch(): boolean { return this.batching.fixed; }
+
+  batch(start: number, n: number): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const { spec, sample, data } of this.inputs) {
+      const per = sample.reduce((a, b) => a * b, 1);
+      out[spec.name] = toOrtTensor(spec.dtype, data, start * per, n * per, [n, ...sample]);
+    }
+    return out;
+  }
+}
+
+function toOrtTensor(dtype: DType, data: ArrayLike<number>, from: number, length: number, dims: number[]): ort.Tensor {
+  const slice = (Ctor: { new (n: number): { [i: number]: number } }) => {
+    if (data instanceof Float32Array && Ctor === Float32Array) return data.subarray(from, from + length);
+    const a = new Ctor(length);
+    for (let i = 0; i < length; i++) a[i] = data[from + i];
+    return a;
+  };
+  switch (dtype) {
+    case 'float32': return new ort.Tensor('float32', slice(Float32Array) as Float32Array, dims);
+    case 'float64': return new ort.Tensor('float64', slice(Float64Array) as Float64Array, dims);
+    case 'int32': return new ort.Tensor('int32', slice(Int32Array) as Int32Array, dims);
+    case 'uint8': return new ort.Tensor('uint8', slice(Uint8Array) as Uint8Array, dims);
+    case 'int8': return new ort.Tensor('int8', slice(Int8Array) as Int8Array, dims);
+    case 'bool': return new ort.Tensor('bool', slice(Uint8Array) as Uint8Array, dims);
+    case 'int64': {
+      const a = new BigInt64Array(length);
+      for (let i = 0; i < length; i++) a[i] = BigInt(Math.round(data[from + i]));
+      return new ort.Tensor('int64', a, dims);
+    }
+    default: throw new Error(`inputs of type ${dtype} are not supported for data feeding`);
+  }
+}
+
+/** The batch size a model accepts: its fixed first dimension, or `fallback` when symbolic. */
+export function batchLimit(specs: InputSpec[], fallback: number): { size: number; fixed: boolean } {
+  const first = specs[0]?.shape[0];
+  return typeof first === 'number' && first > 0 ? { size: first, fixed: true } : { size: Math.max(1, fallback), fixed: false };
+}
+
+/** [start, n] of each run over a data set; a fixed batch size drops an incomplete last batch. */
+export function* batchRanges(data: Dataset): Generator<[number, number]> {
+  const step = data.maxBatch;
+  for (let start = 0; start < data.count; start += step) {
+    const n = Math.min(step, data.count - start);
+    if (n < step && data.fixedBatch) return;
+    yield [start, n];
+  }
+}
+
+/** Applies scale/mean/std in place; mean/std are per channel along `channelAxis` of a sample. */
+export function preprocess(values: Float32Array, sample: number[], p: Preprocess, channelAxis: number | undefined): void {
+  const scale = p.scale ?? 1;
+  const mean = p.mean ?? [0];
+  const std = p.std ?? [1];
+  if (scale === 1 && mean.every((m) => m === 0) && std.every((s) => s === 1)) return;
+  const channels = channelAxis !== undefined ? sample[channelAxis] : 1;
+  for (const [what, list] of [['mean', mean], ['std', std]] as const) {
+    if (list.length !== 1 && list.length !== channels) throw new Error(`--${what} has ${list.length} values; the data has ${channels} channel(s)`);
+  }
+  const inner = channelAxis !== undefined ? sample.slice(channelAxis + 1).reduce((a, b) => a * b, 1) : 1;
+  for (let i = 0; i < values.length; i++) {
+    const c = channels > 1 ? Math.floor(i / inner) % channels : 0;
+    values[i] = (values[i] * scale - mean[mean.length === 1 ? 0 : c]) / std[std.length === 1 ? 0 : c];
+  }
+}
+
+/** Channel axis within one sample, from the layout option or the model's input shape. */
+export function channelAxisOf(spec: InputSpec, layout?: 'NCHW' | 'NHWC'): number | undefined {
+  if (spec.shape.length !== 4) return undefined;
+  if (layout) return layout === 'NCHW' ? 0 : 2;
+  const [, c1, , c3] = spec.shape;
+  const rgbOrGrey = (d: unknown) => d === 1 || d === 3;
+  if (rgbOrGrey(c3) && !rgbOrGrey(c1)) return 2;
+  if (typeof c1 === 'number' && c1 <= 4) return 0;
+  if (typeof c3 === 'number' && c3 <= 4) return 2;
+  return 0;
+}
+

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Model } from '../onnx/model';
+import { decodeModelProto } from '../onnx/codec';
+import { openSession } from './ort-session';
+
+/** Op types (ORT's, after its graph optimizations) that run integer or low-bit kernels. */
+const QUANTIZED_OP = /^(QLinear|QGemm|DynamicQuantizeMatMul|MatMulIntegerToFloat|MatMulNBits|NhwcQLinear|QAttention|ConvInteger|MatMulInteger)/;
+
+export interface FusedOps {
+  /** Count per op type of the optimized graph's quantized kernels (QLinearConv, QGemm, ...). */
+  quantized: Record<string, number>;
+  /** Every op type in the optimized graph with its count. */
+  all: Record<string, number>;
+  /** Remaining QuantizeLinear/DequantizeLinear nodes (unfused Q/DQ around float ops). */
+  qdqLeft: number;
+}
+
+/**
+ * What ORT actually runs: creates a session that writes its optimized graph to a temp folder,
+ * then counts op types in it. The temp folder is removed.
+ */
+export async function fusedOps(model: string | Model, threads = 1): Promise<FusedOps> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-fused-'));
+  try {
+    const file = path.join(dir, 'optimized.onnx');
+    const session = await openSession(model, { threads, optimization: 'all', optimizedModelFilePath: file });
+    await session.release();
+    const proto = decodeModelProto(fs.readFileSync(file), file);
+    const all: Record<string, number> = {};
+    const quantized: Record<string, number> = {};
+    let qdqLeft = 0;
+    for (const n of proto.graph?.node ?? []) {
+      all[n.opType] = (all[n.opType] ?? 0) + 1;
+      if (QUANTIZED_OP.test(n.opType)) quantized[n.opType] = (quantized[n.opType] ?? 0) + 1;
+      if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') qdqLeft++;
+    }
+    return { quantized, all, qdqLeft };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function countOf(r: Record<string, number>): number {
+  return Object.values(r).reduce((a, b) => a + b, 0);
+}

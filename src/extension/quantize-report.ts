@@ -1,0 +1,36 @@
+import * as path from 'node:path';
+import type { QuantizeJobResult } from '../core/quantize-job';
+
+/** The full before/after report as Markdown. */
+export function reportMarkdown(r: QuantizeJobResult): string {
+  const pct = (x?: number) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const lines = [
+    `# ${r.mode}: ${path.basename(r.input)} -> ${path.basename(r.output)}`, '',
+    '| | before | after |', '|---|---|---|',
+    `| file | ${r.fileBytesBefore} B | ${r.fileBytesAfter} B (${r.fileRatio.toFixed(3)}x) |`,
+  ];
+  const e = r.evaluation;
+  if (e?.accuracyBefore && e.accuracyAfter) {
+    lines.push(`| top-1 | ${pct(e.accuracyBefore.top1)} | ${pct(e.accuracyAfter.top1)} |`, `| top-5 | ${pct(e.accuracyBefore.top5)} | ${pct(e.accuracyAfter.top5)} |`);
+  }
+  if (r.latency) lines.push(`| p50 (quick, ${r.latency.threads} thread) | ${r.latency.beforeP50Ms.toFixed(2)} ms | ${r.latency.afterP50Ms.toFixed(2)} ms (${r.latency.speedup.toFixed(2)}x) |`);
+  if (e) {
+    lines.push('', `## Outputs on ${e.data}${e.synthetic ? ' (random: accuracy unknown)' : ''}`, '', '| output | top-1 agreement | cosine | max abs error | SQNR |', '|---|---|---|---|---|');
+    for (const o of e.outputs) lines.push(`| ${o.output} | ${pct(o.top1Agreement)} | ${o.cosine.toFixed(6)} | ${o.maxAbsError.toPrecision(3)} | ${o.sqnrDb === null ? 'exact' : `${o.sqnrDb.toFixed(1)} dB`} |`);
+  }
+  if (r.fused) {
+    const ops = Object.entries(r.fused.quantizedOps).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+    lines.push('', `## What ONNX Runtime runs`, '', `${ops}${r.fused.share !== null ? `: ${pct(r.fused.share)} of the quantized Conv/MatMul/Gemm fused` : ''}.`);
+  }
+  const rep = r.report;
+  if (rep.pass !== 'fp16') {
+    lines.push('', `## Quantized nodes (${rep.quantized.length})`, '');
+    for (const n of rep.quantized) lines.push(`- \`${n.node}\` (${n.opType})${n.detail ? `: ${n.detail}` : ''}`);
+  }
+  if (rep.skipped.length) {
+    lines.push('', `## Skipped nodes (${rep.skipped.length})`, '');
+    for (const s of rep.skipped) lines.push(`- \`${s.node}\` (${s.opType}): ${s.reason}`);
+  }
+  if (r.warnings.length) lines.push('', '## Notes', '', ...r.warnings.map((w) => `- ${w}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,107 @@
+/**
+ * "Edgewise: Quantize Model...": a short QuickPick flow (mode, calibration data, output), the job
+ * in the worker under a cancellable progress notification, then a result message with
+ * Open graph / Compare / Benchmark.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
+import { QuantizeRequest, type QuantizeParams } from '../worker/protocol';
+import { resolveModel, type CommandDeps } from './commands';
+import { withWorkerProgress } from './progress';
+import { reportMarkdown } from './quantize-report';
+import { requireTrust } from './trust';
+
+interface ModeItem extends vscode.QuickPickItem { mode: QuantizeMode }
+
+const MODES: ModeItem[] = [
+  { mode: 'static', label: 'Static INT8', detail: 'Calibrated QDQ (uint8 activations, int8 weights): the fast path on x86 CPUs for CNNs and MLPs' },
+  { mode: 'dynamic', label: 'Dynamic INT8', detail: 'MatMul/Gemm weights int8, activations quantized at run time: transformers and RNNs; Conv stays float' },
+  { mode: 'fp16', label: 'FP16', detail: 'Half the file; pays off on GPU/NPU targets (on CPU it is usually slower)' },
+  { mode: 'int4', label: 'INT4 weights (MatMulNBits)', detail: 'MatMul weights in 4 bits, blocks of 32: about 1/6 of the float bytes' },
+  { mode: 'int8-weights', label: 'INT8 weights only', detail: 'int8 storage, float math: for targets without integer kernels' },
+];
+
+/** Registers edgewise.quantizeModel. */
+export function registerQuantizeCommand({ worker, log }: CommandDeps): vscode.Disposable {
+  return vscode.commands.registerCommand('edgewise.quantizeModel', async (arg?: vscode.Uri) => {
+    const uri = await resolveModel(arg);
+    if (!uri) return;
+    const params = await askParams(uri);
+    if (!params || !(await requireTrust('Quantizing'))) return;
+    const name = path.basename(uri.fsPath);
+    const result = await withWorkerProgress(`quantizing ${name}`, (opts) => worker.request(QuantizeRequest.type, params, opts));
+    if (!result) return;
+    log.info(`quantize ${params.mode}: ${result.input} -> ${result.output} (${result.fileRatio.toFixed(3)}x)`);
+    await showResult(result);
+  });
+}
+
+async function askParams(uri: vscode.Uri): Promise<QuantizeParams | undefined> {
+  const picked = await vscode.window.showQuickPick(MODES, { title: `Quantize ${path.basename(uri.fsPath)} (1/3): mode`, matchOnDetail: true });
+  if (!picked) return undefined;
+  const params: QuantizeParams = { file: uri.fsPath, mode: picked.mode, perChannel: true };
+  const data = await askData(picked.mode === 'static' ? 'calibration' : 'evaluation', uri);
+  if (data === undefined) return undefined;
+  if (data) {
+    if (picked.mode === 'static') params.calib = data.file;
+    else params.evalData = data.file;
+    if (data.scale !== undefined) params.preprocess = { scale: data.scale };
+  }
+  const ext = path.extname(uri.fsPath) || '.onnx';
+  const suggested = vscode.Uri.file(path.join(path.dirname(uri.fsPath), `${path.basename(uri.fsPath, ext)}.${picked.mode}${ext}`));
+  const out = await vscode.window.showSaveDialog({ title: `Quantize (3/3): output file`, defaultUri: suggested, filters: { ONNX: ['onnx'] } });
+  if (!out) return undefined;
+  if (out.fsPath === uri.fsPath) {
+    void vscode.window.showErrorMessage('Edgewise: the output cannot replace the input model; choose another file name.');
+    return undefined;
+  }
+  // The save dialog has already asked before replacing an existing file.
+  return { ...params, out: out.fsPath, force: true };
+}
+
+/** '' for random data, a file or folder (and a scale for .npy), undefined when cancelled. */
+async function askData(purpose: string, uri: vscode.Uri): Promise<{ file: string; scale?: number } | '' | undefined> {
+  const choose = { label: '$(folder-opened) Choose data...', detail: 'A .npy file (N samples on axis 0), a folder of .npy files, or a folder of PNG/JPEG images' };
+  const random = { label: '$(warning) Random inputs', detail: 'No data: ranges and agreement from random numbers; accuracy unknown' };
+  const pick = await vscode.window.showQuickPick([choose, random], { title: `Quantize (2/3): ${purpose} data` });
+  if (!pick) return undefined;
+  if (pick === random) return '';
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: true, canSelectFolders: true, canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)),
+    filters: { 'NumPy arrays': ['npy'] }, title: `${purpose} data`,
+  });
+  if (!picked?.[0]) return undefined;
+  const file = picked[0].fsPath;
+  if (!file.toLowerCase().endsWith('.npy')) return { file };
+  const scale = await vscode.window.showInputBox({
+    title: 'Scale the values by (e.g. 1/255 for uint8 pixels; empty for none)', value: '',
+    validateInput: (v) => (v.trim() === '' || Number.isFinite(parseScale(v)) ? undefined : 'a number or a fraction such as 1/255'),
+  });
+  if (scale === undefined) return undefined;
+  return scale.trim() ? { file, scale: parseScale(scale) } : { file };
+}
+
+function parseScale(text: string): number {
+  const [a, b] = text.split('/').map((s) => Number(s.trim()));
+  return b === undefined ? a : a / b;
+}
+
+async function showResult(r: QuantizeJobResult): Promise<void> {
+  const e = r.evaluation;
+  const quality = e?.accuracyBefore && e.accuracyAfter
+    ? `top-1 ${(e.accuracyBefore.top1 * 100).toFixed(1)}% -> ${(e.accuracyAfter.top1 * 100).toFixed(1)}%`
+    : e ? `output agreement ${(e.outputs[0].top1Agreement * 100).toFixed(1)}%, cosine ${e.outputs[0].cosine.toFixed(4)}${e.synthetic ? ' (random data)' : ''}` : '';
+  const speed = r.latency ? `, p50 ${r.latency.speedup.toFixed(2)}x (quick)` : '';
+  const message = `Edgewise: ${path.basename(r.output)}: ${r.fileRatio.toFixed(2)}x the size, ${quality}${speed}.`;
+  const pick = await vscode.window.showInformationMessage(message, 'Open graph', 'Compare', 'Benchmark');
+  const out = vscode.Uri.file(r.output);
+  if (pick === 'Open graph') await vscode.commands.executeCommand('edgewise.openModelGraph', out);
+  else if (pick === 'Compare') {
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(r) });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  } else if (pick === 'Benchmark') {
+    if ((await vscode.commands.getCommands(true)).includes('edgewise.benchmarkModel')) await vscode.commands.executeCommand('edgewise.benchmarkModel', out);
+    else void vscode.window.showInformationMessage('Edgewise: benchmarking is not in this build yet; the report has a quick p50.');
+  }
+}

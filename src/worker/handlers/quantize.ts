@@ -1,0 +1,30 @@
+import { runQuantizeJob } from '../../core/quantize-job';
+import { CancelledError as JobCancelledError } from '../../core/runtime/infer';
+import { QuantizeRequest } from '../protocol';
+import { CancelledError } from '../server';
+import type { WorkerServices } from '../services';
+
+/** FP16 / INT8 / INT4 passes with calibration, evaluation and the fused-op count (src/core/quantize-job.ts). */
+export function registerQuantizeHandlers({ server, models }: WorkerServices): void {
+  server.on(QuantizeRequest.type, async (params, ctx) => {
+    const controller = new AbortController();
+    const cancel = ctx.token.onCancellationRequested(() => controller.abort());
+    try {
+      const { file, progressToken: _token, ...options } = params;
+      const result = await runQuantizeJob(file, {
+        ...options,
+        signal: controller.signal,
+        progress: (message) => ctx.progress(message),
+        warn: (message) => ctx.progress(message),
+      });
+      // A graph of the output may be open from an earlier run.
+      models.forget(result.output);
+      return result;
+    } catch (e) {
+      if (e instanceof JobCancelledError || controller.signal.aborted) throw new CancelledError();
+      throw e;
+    } finally {
+      cancel.dispose();
+    }
+  });
+}

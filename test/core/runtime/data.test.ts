@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { makeNode, makeValueInfo } from '../../../src/core/onnx/build';
+import { loadModel } from '../../../src/core/onnx/io';
+import { batchRanges, loadDataset, RANDOM_DATA_WARNING } from '../../../src/core/runtime/data';
+import { loadLabels } from '../../../src/core/runtime/data-labels';
+import { encodeNpy } from '../../../src/core/runtime/npy';
+import { buildModel, FIXTURES, tempDir } from '../../helpers/onnx-models';
+
+function imageModel(layout: 'NCHW' | 'NHWC') {
+  const shape = layout === 'NCHW' ? ['N', 3, 4, 6] : ['N', 4, 6, 3];
+  return buildModel([makeNode('Relu', ['x'], ['y'])], [makeValueInfo('x', 'float32', shape)], [makeValueInfo('y', 'float32', shape)]);
+}
+
+describe('data sets', () => {
+  it('.npy: reshapes [N,28,28] uint8 to [N,1,28,28] float32, scales, batches by the symbolic batch dim', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const d = await loadDataset(model, `${FIXTURES}/fmnist_train1k_u8.npy`, { scale: 1 / 255, batch: 300 });
+    assert.equal(d.count, 1000);
+    assert.equal(d.synthetic, false);
+    assert.deepEqual([...batchRanges(d)], [[0, 300], [300, 300], [600, 300], [900, 100]]);
+    const b = d.batch(0, 2).input;
+    assert.deepEqual(b.dims, [2, 1, 28, 28]);
+    const x = b.data as Float32Array;
+    assert.ok(x.every((v) => v >= 0 && v <= 1));
+    assert.ok(x.some((v) => v > 0.5));
+  });
+
+  it('wrong-shape data and an empty folder fail with the file named', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const dir = tempDir();
+    const bad = path.join(dir, 'bad.npy');
+    fs.writeFileSync(bad, encodeNpy({ dtype: 'float32', shape: [4, 30, 30], data: new Float32Array(3600) }));
+    await assert.rejects(loadDataset(model, bad), (e: Error) => e.message.includes(bad) && /\[30,30\].*expects \[1,28,28\]/.test(e.message));
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    await assert.rejects(loadDataset(model, empty), /holds no .npy files and no PNG\/JPEG images/);
+    await assert.rejects(loadDataset(model, path.join(dir, 'missing.npy')), /no such file/);
+  });
+
+  it('a folder of .npy files is concatenated in name order', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.npy'), encodeNpy({ dtype: 'float32', shape: [2, 1, 28, 28], data: new Float32Array(2 * 784).fill(1) }));
+    fs.writeFileSync(path.join(dir, 'b.npy'), encodeNpy({ dtype: 'float32', shape: [1, 28, 28], data: new Float32Array(784).fill(2) }));
+    const d = await loadDataset(model, dir);
+    assert.equal(d.count, 3);
+    assert.equal((d.batch(2, 1).input.data as Float32Array)[0], 2);
+  });
+
+  for (const layout of ['NCHW', 'NHWC'] as const) {
+    it(`images via sharp: resize, ${layout}, scale, mean/std per channel`, async () => {
+      const dir = tempDir();
+      // 12x8 solid colour (R=255, G=0, B=51): resized to 6x4 stays solid.
+      await sharp({ create: { width: 12, height: 8, channels: 3, background: { r: 255, g: 0, b: 51 } } }).png().toFile(path.join(dir, 'a.png'));
+      await sharp({ create: { width: 5, height: 5, channels: 3, background: { r: 0, g: 255, b: 0 } } }).jpeg({ quality: 100 }).toFile(path.join(dir, 'b.jpg'));
+      const d = await loadDataset(imageModel(layout), dir, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+      assert.equal(d.count, 2);
+      const t = d.batch(0, 1).x;
+      assert.deepEqual(t.dims, layout === 'NCHW' ? [1, 3, 4, 6] : [1, 4, 6, 3]);
+      const v = t.data as Float32Array;
+      const at = (c: number) => (layout === 'NCHW' ? v[c * 24 + 7] : v[7 * 3 + c]);
+      assert.ok(Math.abs(at(0) - 1) < 1e-6 && Math.abs(at(1) + 1) < 1e-6 && Math.abs(at(2) - (0.2 - 0.5) / 0.5) < 1e-6, `${at(0)} ${at(1)} ${at(2)}`);
+    });
+  }
+
+  it('no data: random samples with a loud warning', async () => {
+    const warnings: string[] = [];
+    const d = await loadDataset(loadModel(`${FIXTURES}/fmnist_cnn.onnx`), undefined, { randomCount: 5, warn: (m) => warnings.push(m) });
+    assert.equal(d.synthetic, true);
+    assert.equal(d.count, 5);
+    assert.deepEqual(warnings, [RANDOM_DATA_WARNING]);
+    assert.match(RANDOM_DATA_WARNING, /^WARNING: NO DATA GIVEN.*UNKNOWN/);
+  });
+
+  it('labels from .npy and from text; counts must match', () => {
+    assert.equal(loadLabels(`${FIXTURES}/fmnist_train1k_labels.npy`, 1000).length, 1000);
+    const dir = tempDir();
+    const txt = path.join(dir, 'labels.txt');
+    fs.writeFileSync(txt, '3\n1\n\nimg_7.png 9\n');
+    assert.deepEqual([...loadLabels(txt)], [3, 1, 9]);
+    assert.throws(() => loadLabels(txt, 4), /has 3 labels for 4 samples/);
+    fs.writeFileSync(txt, 'cat\n');
+    assert.throws(() => loadLabels(txt), /does not end with an integer label/);
+  });
+});
