@@ -36,6 +36,15 @@ describe('cli: .tflite models', function () {
     assert.match(r.stderr, /warning: 14 per-channel quantized/);
   });
 
+  it('eval runs a quantized .tflite over (random) data, quantizing its float samples', () => {
+    const r = runCli(['eval', fixture('trained_lstm_int8.tflite'), '--json', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.samples, 16);
+    assert.equal(j.synthetic, true);
+    assert.equal(j.scoredOutput, 'StatefulPartitionedCall:0');
+  });
+
   it('bench names a damaged .tflite in one line', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-tflite-cli-'));
     try {
