@@ -1,9 +1,13 @@
 /**
  * Graph view benchmark: decodes MODEL with core, loads the real webview bundle (dist/) in headless
  * Chromium, posts the view graph and prints JSON
- * {nodes, edges, groups, visibleNodes, firstRenderMs, layoutMs, expandAllMs, fps}.
+ * {nodes, edges, groups, visibleNodes, firstRenderMs, settledMs, layoutMs, expandAllMs, fps}.
+ * firstRenderMs: model posted -> first layout drawn; settledMs: until the background expansion
+ * that follows it is drawn too.
  *
- *   npm run bench:view -- MODEL [--screenshot out.png] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
+ *   npm run bench:view -- MODEL [--screenshot out.png [--fit]] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
+ *
+ * --fit takes the screenshot with the whole graph in view (default: the start view).
  *
  * --constants draws Constant nodes too (hidden by default, as in the view's default).
  *
@@ -27,7 +31,7 @@ const ORIGIN = 'http://edgewise.test';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface Args { overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
+interface Args { fit?: boolean; overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { model: 'bench/models/transformer_100x64.onnx', expandAll: false, light: false, fpsSeconds: 3 };
@@ -37,6 +41,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--expand-all') a.expandAll = true;
     else if (x === '--light') a.light = true;
     else if (x === '--constants') a.constants = true;
+    else if (x === '--fit') a.fit = true;
     else if (x === '--overlay') a.overlay = argv[++i];
     else if (x === '--select') a.select = argv[++i];
     else if (x === '--fps-seconds') a.fpsSeconds = Number(argv[++i]);
@@ -118,6 +123,14 @@ async function main(): Promise<void> {
       return { ms: performance.now() - t, metrics: app.metrics };
     })()`) as { ms: number; metrics: { edges: number; groups: number; layoutMs: number; visibleNodes: number } };
     process.stderr.write(`first render ${first.ms.toFixed(0)} ms (${first.metrics.visibleNodes} items drawn)\n`);
+    // The view opens more groups in the background right after the first layout.
+    const settledMs = await page.evaluate(`(async () => {
+      const app = globalThis.edgewise;
+      if (app.metrics.settledAt === 0) await app.whenSettled();
+      return app.metrics.settledAt - app.metrics.receivedAt;
+    })()`) as number;
+    const settledItems = await page.evaluate('globalThis.edgewise.scene.items.length') as number;
+    process.stderr.write(`settled ${settledMs.toFixed(0)} ms after the model arrived (${settledItems} items drawn)\n`);
 
     let expandAllMs: number | null = null;
     if (args.expandAll) {
@@ -134,7 +147,7 @@ async function main(): Promise<void> {
     process.stderr.write(`pan/zoom: ${JSON.stringify(fps)}\n`);
 
     if (args.screenshot) {
-      await page.evaluate('globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
+      await page.evaluate(args.fit ? 'globalThis.edgewise.viewport.fit()' : 'globalThis.edgewise.viewport.fitOrStart(globalThis.edgewise.direction)');
       if (args.select) await selectOp(page, args.select);
       if (args.overlay) await page.evaluate(`globalThis.edgewise.setOverlay(${JSON.stringify(args.overlay)})`);
       await page.waitForTimeout(400);
@@ -149,6 +162,9 @@ async function main(): Promise<void> {
       groups: first.metrics.groups,
       visibleNodes,
       firstRenderMs: Math.round(first.ms),
+      firstItems: first.metrics.visibleNodes,
+      settledMs: Math.round(settledMs),
+      settledItems,
       layoutMs: Math.round(first.metrics.layoutMs),
       expandAllMs: expandAllMs === null ? null : Math.round(expandAllMs),
       fps: fps.overall,
@@ -167,7 +183,8 @@ async function servePage(page: Page, dist: string, light: boolean): Promise<void
   const html = renderWebviewHtml({
     scriptUri: `${ORIGIN}/webview.js`, layoutWorkerUri: `${ORIGIN}/layout-worker.js`, styleUri: `${ORIGIN}/webview.css`,
     codiconsUri: `${ORIGIN}/codicons/codicon.css`, cspSource: ORIGIN, nonce, title: 'Edgewise bench',
-  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`);
+  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)
+    .replace('</head>', `<style nonce="${nonce}">${themeVariables(light)}</style></head>`);
   const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
   await page.route(`${ORIGIN}/**`, async (route) => {
     const rel = new URL(route.request().url()).pathname;
@@ -178,7 +195,21 @@ async function servePage(page: Page, dist: string, light: boolean): Promise<void
   });
 }
 
-/** Frames per second while a script pans and zooms: zoomed out, zooming in, then panning at reading zoom. */
+/** A few of the colour variables VS Code sets on a webview, from its Light+/Dark+ themes. */
+function themeVariables(light: boolean): string {
+  const vars: Record<string, [string, string]> = {
+    'editor-background': ['#ffffff', '#1e1e1e'], 'editor-foreground': ['#3b3b3b', '#cccccc'], foreground: ['#3b3b3b', '#cccccc'],
+    descriptionForeground: ['#717171', '#9d9d9d'], 'sideBar-background': ['#f8f8f8', '#181818'], 'panel-border': ['#e5e5e5', '#2b2b2b'],
+    'editorWidget-background': ['#f8f8f8', '#202020'], 'editorWidget-border': ['#c8c8c8', '#454545'], 'textLink-foreground': ['#005fb8', '#4daafc'],
+    'dropdown-background': ['#ffffff', '#313131'], 'dropdown-foreground': ['#3b3b3b', '#cccccc'], 'dropdown-border': ['#cecece', '#3c3c3c'],
+    'badge-background': ['#cccccc', '#616161'], 'badge-foreground': ['#3b3b3b', '#f8f8f8'],
+    'input-background': ['#ffffff', '#313131'], 'input-foreground': ['#3b3b3b', '#cccccc'], 'input-border': ['#cecece', '#3c3c3c'],
+    'icon-foreground': ['#3b3b3b', '#cccccc'], 'panelTitle-activeForeground': ['#3b3b3b', '#e7e7e7'],
+    'panelTitle-inactiveForeground': ['#3b3b3b99', '#9d9d9d'], 'panelTitle-activeBorder': ['#005fb8', '#0078d4'],
+  };
+  return `body{${Object.entries(vars).map(([k, [l, d]]) => `--vscode-${k}:${light ? l : d}`).join(';')}}`;
+}
+
 /** Frames per second while a script pans and zooms: zoomed out, zooming in, then panning at reading zoom. */
 async function measureFps(page: Page, seconds: number): Promise<{ overall: number; phases: Record<string, number>; drawP95: number }> {
   // A string, so the bundler's helpers do not leak into the page.
@@ -220,7 +251,7 @@ async function selectOp(page: Page, op: string): Promise<void> {
       const n = app.frame.graph.nodes[leaf.index];
       if (n.weightBytes > bytes) { bytes = n.weightBytes; best = leaf.id; }
     }
-    if (best) app.select(best, false);
+    if (best) app.select(best, true);
   })()`);
 }
 

@@ -8,6 +8,7 @@ import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutResult } from './layout/protocol';
 import { GraphModel } from './model/graph-model';
+import { initialExpansion } from './model/expansion';
 import { overlayScale, rampColour, weightBytesOverlay } from './model/overlay';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
@@ -20,8 +21,10 @@ import { modelPanel } from './ui/model-panel';
 import { Toolbar } from './ui/toolbar';
 import { bindInput } from './input';
 
-/** Groups start collapsed once more than this many items would be drawn. */
+/** Groups start collapsed once more than this many items would be drawn... */
 const VISIBLE_BUDGET = 400;
+/** ...but the first layout draws at most this many (it is fast); more open right after it. */
+const FIRST_BUDGET = 100;
 /** After this long a layout shows "still laying out… cancel". */
 const SLOW_LAYOUT_MS = 1500;
 
@@ -35,6 +38,8 @@ export interface Metrics {
   layoutMs: number;
   elkMs: number;
   renderedAt: number;
+  /** When the background expansion after the first layout was drawn. */
+  settledAt: number;
   receivedAt: number;
 }
 
@@ -67,6 +72,7 @@ export class App {
   private nextRequest = 1;
   private layoutSeq = 0;
   private layoutListeners: (() => void)[] = [];
+  private settleListeners: (() => void)[] = [];
 
   constructor(readonly root: HTMLElement, readonly host: Host, workerUrl: string) {
     this.layout = new LayoutClient(workerUrl);
@@ -126,7 +132,10 @@ export class App {
   }
 
   load(file: string, graph: ViewGraph, summary: ModelSummary): void {
-    this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, receivedAt: performance.now() };
+    // A file fixed on disk after an error reloads here: the old error must go.
+    this.message.hidden = true;
+    clear(this.message);
+    this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
     this.file = file;
     this.summary = summary;
     this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];
@@ -157,17 +166,42 @@ export class App {
       return w;
     };
     this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure });
-    this.expanded = initialExpansion(this.model);
+    const model = this.model;
+    const first = initialExpansion(model, FIRST_BUDGET);
+    this.expanded = new Set(first);
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));
     this.inspector.empty();
-    void this.relayout(true);
+    void this.relayout(true).then((drawn) => this.grow(model, first, drawn));
+  }
+
+  /**
+   * After a fast first layout, opens more groups (up to the full budget) in the background,
+   * unless the user has expanded or collapsed something meanwhile. The view is refitted when the
+   * user has not moved it, else the first item stays where it is on screen.
+   */
+  private async grow(model: GraphModel, first: Set<string>, drawn: boolean): Promise<void> {
+    const same = (): boolean => this.model === model && this.expanded.size === first.size && [...first].every((g) => this.expanded.has(g));
+    const more = drawn && same() ? initialExpansion(model, VISIBLE_BUDGET, first) : first;
+    if (more.size > first.size) {
+      const view = (): string => [this.viewport.scale, this.viewport.tx, this.viewport.ty].join();
+      const before = view();
+      this.expanded = more;
+      await this.relayout(() => view() === before, new Set(first), this.scene?.items[0]?.id);
+    }
+    if (this.metrics && this.model === model && this.metrics.settledAt === 0) this.metrics.settledAt = performance.now();
+    for (const f of this.settleListeners.splice(0)) f();
+  }
+
+  /** Resolves once the first layout and the background expansion after it are drawn. */
+  whenSettled(): Promise<void> {
+    return new Promise((r) => this.settleListeners.push(r));
   }
 
   // ---- layout ----
 
   /** Lays out the current expansion; on cancel, restores `previous`. Resolves when drawn. */
-  async relayout(fit: boolean, previous?: Set<string>, focus?: string): Promise<boolean> {
+  async relayout(fitView: boolean | (() => boolean), previous?: Set<string>, focus?: string): Promise<boolean> {
     const model = this.model;
     if (!model) return false;
     const seq = ++this.layoutSeq;
@@ -191,6 +225,7 @@ export class App {
     }
     this.busy.hidden = true;
     if (seq !== this.layoutSeq || model !== this.model) return false;
+    const fit = typeof fitView === 'function' ? fitView() : fitView;
     const anchor = focus ? this.scene?.byId.get(focus) : undefined;
     const before = anchor ? { x: anchor.x * this.viewport.scale + this.viewport.tx, y: anchor.y * this.viewport.scale + this.viewport.ty } : null;
     this.scene = new Scene(model, result);
@@ -409,22 +444,4 @@ export class App {
     scene.draw(new CanvasPainter(ctx), state);
     this.host.post({ type: 'export', format, data: canvas.toDataURL('image/png') });
   }
-}
-
-/** Expands groups, largest first, while the drawn item count stays within budget. */
-export function initialExpansion(model: GraphModel): Set<string> {
-  const expanded = new Set<string>();
-  let visible = model.countVisible(expanded);
-  const queue = [...model.hierarchy.root.groups];
-  while (queue.length) {
-    queue.sort((a, b) => model.group(b)!.size - model.group(a)!.size);
-    const id = queue.shift()!;
-    const g = model.group(id)!;
-    const grow = g.nodes.length + g.groups.length - 1;
-    if (visible + grow > VISIBLE_BUDGET) continue;
-    expanded.add(id);
-    visible += grow;
-    queue.push(...g.groups);
-  }
-  return expanded;
 }

@@ -9,6 +9,7 @@ import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
 import { registerQuantizeCommand } from './quantize';
+import { registerPruneCommand } from './prune';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
     registerQuantizeCommand({ panels, worker, log }),
+    registerPruneCommand({ panels, worker, log }),
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });

@@ -21,6 +21,9 @@ export class GraphPanel implements vscode.Disposable {
   private readonly cancel = new vscode.CancellationTokenSource();
   private readonly readyWaiters: (() => void)[] = [];
   private loaded = false;
+  /** Loads started; only the latest one may post (a file saved twice loads twice). */
+  private loads = 0;
+  private reloadTimer?: NodeJS.Timeout;
   state: GraphPanelState = { kind: 'loading' };
   /** The node selected in the webview, or null. */
   selection: string | null = null;
@@ -82,6 +85,11 @@ export class GraphPanel implements vscode.Disposable {
         }
         return;
       case 'command':
+        // Only Edgewise's own commands: the page must not reach the rest of VS Code.
+        if (!m.command.startsWith('edgewise.')) {
+          this.log.warn(`the graph view asked for '${m.command}', which is not an Edgewise command`);
+          return;
+        }
         await vscode.commands.executeCommand(m.command, this.uri, m.nodeId);
         return;
       case 'selection':
@@ -95,6 +103,7 @@ export class GraphPanel implements vscode.Disposable {
 
   private async load(): Promise<void> {
     const file = this.uri.fsPath;
+    const seq = ++this.loads;
     try {
       if (this.uri.scheme !== 'file') throw new Error(`${this.uri.toString()} is not a file on this machine; Edgewise opens local model files`);
       const token = this.cancel.token;
@@ -105,11 +114,12 @@ export class GraphPanel implements vscode.Disposable {
           this.worker.request(ModelSummaryRequest.type, { file }, { token }),
         ]),
       );
+      if (seq !== this.loads) return;
       this.post({ type: 'model', file, graph, summary });
       this.state = { kind: 'model', nodes: graph.nodes.length };
       for (const overlay of this.overlays.values()) this.post({ type: 'overlay', overlay });
     } catch (e) {
-      if (e instanceof RequestCancelledError) return;
+      if (e instanceof RequestCancelledError || seq !== this.loads) return;
       this.log.error(`opening ${file}: ${message(e)}`);
       // The webview prefixes the file itself; core errors already start with it.
       const text = message(e).startsWith(`${file}: `) ? message(e).slice(file.length + 2) : message(e);
@@ -120,9 +130,13 @@ export class GraphPanel implements vscode.Disposable {
     for (const r of this.readyWaiters.splice(0)) r();
   }
 
+  /** The file changed: load it again once writes have settled. */
   private reload(): void {
-    this.worker.notify(ForgetModelNotification.type, { file: this.uri.fsPath });
-    if (this.loaded) void this.load();
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.worker.notify(ForgetModelNotification.type, { file: this.uri.fsPath });
+      if (this.loaded) void this.load();
+    }, 300);
   }
 
   private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
@@ -135,6 +149,7 @@ export class GraphPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.reloadTimer);
     this.cancel.cancel();
     this.cancel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -18,6 +18,11 @@ export interface WorkerClientOptions {
   execPath?: string;
   /** Extra Node flags, such as `--max-old-space-size=8192` for very large models. */
   execArgv?: string[];
+  /**
+   * How long a cancelled request may keep the worker busy before the worker is restarted
+   * (a handler stuck in synchronous work never reaches its next checkpoint). Default 1000 ms.
+   */
+  cancelDeadlineMs?: number;
   /** A line of the worker's stderr or of the client's own lifecycle. */
   log?: (line: string) => void;
   /** The worker died; `failed` describes the requests that were running. */
@@ -43,6 +48,9 @@ export class WorkerCrashedError extends Error {
     super(`the Edgewise worker stopped (${describeExit(crash)}) while running ${request}`);
   }
 }
+
+/** Another request's cancellation restarted the worker under this one; `request` retries it. */
+class WorkerRestartedError extends Error {}
 
 /** The caller cancelled the request. */
 export class RequestCancelledError extends Error {
@@ -80,6 +88,14 @@ export class WorkerClient {
   }
 
   request<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions = {}): Promise<R> {
+    // A request caught in a restart it did not cause runs again, once, on the new worker.
+    return this.send(type, params, options).catch((e: unknown) => {
+      if (e instanceof WorkerRestartedError) return this.send(type, params, options);
+      throw e;
+    });
+  }
+
+  private send<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions): Promise<R> {
     if (this.disposed) return Promise.reject(new Error('the Edgewise worker client was disposed'));
     const session = this.ensureSession();
     const description = describeRequest(type.method, params);
@@ -102,15 +118,29 @@ export class WorkerClient {
         f();
       };
       session.running.set(id, { description, fail: (e) => finish(() => reject(e)) });
-      // The caller hears of cancellation at once; the worker stops at its next checkpoint.
-      const cancelListener = options.token?.onCancellationRequested(() => finish(() => reject(new RequestCancelledError(description))));
-      if (options.token?.isCancellationRequested) return finish(() => reject(new RequestCancelledError(description)));
+      let answered = false;
+      // The caller hears of cancellation at once; the worker stops at its next checkpoint, or is
+      // restarted if it has not answered by the deadline.
+      const onCancel = () => {
+        finish(() => reject(new RequestCancelledError(description)));
+        setTimeout(() => {
+          if (!answered && this.session === session) this.restart(`${description} did not stop within ${this.cancelDeadlineMs} ms of being cancelled`);
+        }, this.cancelDeadlineMs).unref?.();
+      };
+      const cancelListener = options.token?.onCancellationRequested(onCancel);
+      if (options.token?.isCancellationRequested) return onCancel();
       const sending = sent === undefined
         ? session.connection.sendRequest<R>(type.method, options.token)
         : session.connection.sendRequest<R>(type.method, sent, options.token);
       sending.then(
-        (result) => finish(() => resolve(result)),
-        (e: unknown) => finish(() => reject(toError(e, description))),
+        (result) => {
+          answered = true;
+          finish(() => resolve(result));
+        },
+        (e: unknown) => {
+          answered = true;
+          finish(() => reject(toError(e, description)));
+        },
       );
     });
   }
@@ -129,12 +159,29 @@ export class WorkerClient {
 
   /** Stops the worker; the next request starts a new one. */
   stop(): void {
+    this.end('was stopped', 'SIGTERM');
+  }
+
+  private get cancelDeadlineMs(): number {
+    return this.options.cancelDeadlineMs ?? 1000;
+  }
+
+  /** Kills a worker that does not let go of a cancelled request; the next request starts a new one. */
+  private restart(why: string): void {
+    this.options.log?.(`restarting the worker: ${why}`);
+    this.end(`was restarted because ${why},`, 'SIGKILL', true);
+  }
+
+  private end(what: string, signal: NodeJS.Signals, retry = false): void {
     const s = this.session;
     if (!s) return;
     this.session = undefined;
-    for (const r of [...s.running.values()]) r.fail(new Error(`the Edgewise worker was stopped while running ${r.description}`));
+    for (const r of [...s.running.values()]) {
+      const message = `the Edgewise worker ${what} while running ${r.description}`;
+      r.fail(retry ? new WorkerRestartedError(message) : new Error(message));
+    }
     s.connection.dispose();
-    s.proc.kill();
+    s.proc.kill(signal);
   }
 
   dispose(): void {
@@ -162,7 +209,16 @@ export class WorkerClient {
         for (const line of chunk.split('\n')) if (line.trim()) this.options.log?.(`[worker ${proc.pid}] ${line}`);
       });
     }
-    proc.on('error', (e) => this.options.log?.(`worker ${proc.pid ?? '?'} error: ${e.message}`));
+    proc.on('error', (e) => {
+      this.options.log?.(`worker ${proc.pid ?? '(not started)'} error: ${e.message}`);
+      // A worker that could not start never emits 'exit': fail its requests here.
+      if (proc.pid === undefined && this.session === session) {
+        this.session = undefined;
+        const why = `could not start the Edgewise worker with ${this.options.execPath ?? process.execPath}: ${e.message}`;
+        for (const r of [...session.running.values()]) r.fail(new Error(`${why} (for ${r.description})`));
+        session.connection.dispose();
+      }
+    });
     proc.on('exit', (code, signal) => this.onExit(session, code, signal));
     this.session = session;
     this.options.log?.(`started the worker, pid ${proc.pid}`);

@@ -6,6 +6,7 @@ import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vsc
 import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
+import { registerPruneHandlers } from './handlers/prune';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -17,6 +18,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerModelHandlers,
   registerBenchmarkHandlers,
   registerQuantizeHandlers,
+  registerPruneHandlers,
 ];
 
 function main(): void {

@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
+import type { PruneJobOptions, PruneJobResult } from '../core/prune-job';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
@@ -142,3 +143,17 @@ export namespace ProgressNotification {
 
 /** JSON-RPC error code of a request that ended because it was cancelled (the LSP value). */
 export const CANCELLED_CODE = -32800;
+
+/** What to prune and how; the same choices as `edgewise prune` (see src/core/prune-job.ts). */
+export type PruneParams = ModelParams & ProgressParams & Omit<PruneJobOptions, 'signal' | 'progress'>;
+
+export interface PruneResult extends PruneJobResult {
+  /** Channel pruning: channels kept per layer of the written model, keyed by its ViewNode ids (for an overlay). */
+  channelsKept?: Record<string, number>;
+}
+
+/** Prunes a model (magnitude or channel), writes `<model>.pruned.onnx` and returns the report. */
+export namespace PruneRequest {
+  export const method = 'edgewise/prune';
+  export const type = new RequestType<PruneParams, PruneResult, void>(method);
+}

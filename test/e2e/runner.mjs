@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchBrowser, startCodeServer, workbenchUrl } from './code-server.mjs';
 import { buildSuite, makeWorkspace, root, suiteDir, work, ws } from './prepare.mjs';
+import { serveBridge } from './bridge.mjs';
 import { runUiChecks } from './ui.mjs';
 
 const shots = path.join(root, 'test-output', 'e2e');
@@ -24,11 +25,13 @@ async function runSuite(server, context) {
   const consoleLog = fs.createWriteStream(path.join(work, 'workbench-console.log'));
   page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => log(`workbench page error: ${e.message}`));
+  const stopBridge = serveBridge(path.join(suiteDir, 'ui-bridge'), page, shots, log);
   const url = workbenchUrl(server, ws, { extensionDevelopmentPath: root, extensionTestsPath: path.join(suiteDir, 'index.js') });
   await page.goto(url);
   const timer = setTimeout(() => report(124), SUITE_TIMEOUT_MS);
   const code = await exited;
   clearTimeout(timer);
+  stopBridge();
   await page.screenshot({ path: path.join(shots, '00-extension-host-suite.png') }).catch(() => undefined);
   const reportFile = path.join(suiteDir, 'suite-report.txt');
   if (fs.existsSync(reportFile)) process.stdout.write(fs.readFileSync(reportFile, 'utf8'));
@@ -55,7 +58,7 @@ async function main() {
     if (mode !== '--suite-only') {
       const page = await browser.context.newPage();
       const url = workbenchUrl(server, ws, { extensionDevelopmentPath: root });
-      const result = await runUiChecks(page, url, shots, log);
+      const result = await runUiChecks(page, url, shots, log, ws);
       log(`UI checks: ${result.passed} passed, ${result.failed} failed`);
       if (result.failed) failed++;
     }

@@ -1,4 +1,5 @@
 // UI checks in the real workbench: what a user does, with a screenshot after each step.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const STEP_TIMEOUT_MS = 60_000;
@@ -21,12 +22,32 @@ async function runCommand(page, title) {
   await input.press('Enter');
 }
 
+/** Waits until the workbench knows the extension's commands (its host may still be starting). */
+async function waitForExtension(page) {
+  const end = Date.now() + STEP_TIMEOUT_MS;
+  const input = page.locator('.quick-input-widget input');
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Edgewise: Open Model Graph');
+    const found = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Edgewise: Open Model Graph' }).first()
+      .waitFor({ timeout: 2000 }).then(() => true, () => false);
+    await input.press('Escape');
+    if (found) return;
+    if (Date.now() > end) throw new Error('the Edgewise commands never appeared in the command palette');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function closeAllEditors(page) {
   await runCommand(page, 'View: Close All Editors');
   await page.locator('iframe.webview:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
 }
 
-/** Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until truthy. */
+/**
+ * Polls `fn` (run inside the graph webview, where the app is `globalThis.edgewise`) until it
+ * returns a truthy value; `{fatal: message}` fails at once.
+ */
 async function poll(frame, fn, what, arg) {
   const root = frame.locator('#edgewise-root');
   await root.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
@@ -34,6 +55,7 @@ async function poll(frame, fn, what, arg) {
   let last;
   while (Date.now() < end) {
     last = await root.evaluate(fn, arg).catch((e) => ({ error: e.message }));
+    if (last?.fatal) throw new Error(last.fatal);
     if (last && !last.error) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -53,23 +75,81 @@ async function pollFrames(page, fn, what) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Waits until the graph is drawn; fails at once with the page's error message if one shows. */
-async function waitForGraph(frame) {
-  return poll(frame, () => {
+/**
+ * Waits until the graph of `file` (a file name) is drawn; fails at once with the page's error
+ * message if one shows. The file check skips a previous editor's webview that is still going away.
+ */
+async function waitForGraph(frame, file) {
+  return poll(frame, (_root, name) => {
+    const app = globalThis.edgewise;
     const err = document.querySelector('.message.error:not([hidden])');
-    if (err) return { error: `the editor shows an error: ${err.textContent}` };
-    const m = globalThis.edgewise?.metrics;
-    return m && m.renderedAt > 0 ? m : null;
-  }, 'the first render');
+    if (err && err.textContent.includes(name)) return { fatal: `the editor shows an error: ${err.textContent}` };
+    const m = app?.metrics;
+    return app?.file?.endsWith(`/${name}`) && m && m.renderedAt > 0 ? m : null;
+  }, `the first render of ${file}`, file);
 }
 
-export async function runUiChecks(page, url, shots, log) {
+/**
+ * Clicks an export button in the graph toolbar and accepts the save dialog (VS Code's own file
+ * dialog in the browser) at its default, next to the model; checks the file that arrives.
+ */
+async function exportView(page, frame, format, ws) {
+  const out = path.join(ws, `fmnist_cnn.${format}`);
+  fs.rmSync(out, { force: true });
+  await frame.locator(`vscode-toolbar-button[label="Export ${format.toUpperCase()}"]`).click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const end = Date.now() + 10_000;
+  while (!(await input.inputValue()).endsWith(`fmnist_cnn.${format}`)) {
+    if (Date.now() > end) throw new Error(`the save dialog proposes ${await input.inputValue()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await input.press('Enter');
+  const until = Date.now() + STEP_TIMEOUT_MS;
+  while (!fs.existsSync(out)) {
+    if (Date.now() > until) throw new Error(`${out} was not written`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const head = fs.readFileSync(out).subarray(0, 200);
+  const ok = format === 'svg' ? /<svg[\s>]/.test(head.toString('utf8')) : head.readUInt32BE(0) === 0x89504e47;
+  if (!ok) throw new Error(`${out} is not a ${format.toUpperCase()} file`);
+}
+
+export async function runUiChecks(page, url, shots, log, ws) {
   const frame = () => graphFrame(page);
   const steps = [
     ['workbench-open', async () => {
       await page.goto(url);
       await explorerRow(page, 'fmnist_cnn.onnx').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await waitForExtension(page);
       await closeAllEditors(page); // editors the suite left open are restored with the workspace
+    }],
+    ['prune-from-explorer', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first().click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Channel pruning' }).first().click();
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Channel pruning' }).waitFor();
+      await page.locator('.quick-input-widget input').press('Enter'); // the proposed 0.3
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'No evaluation' }).first().click();
+      // The result is a notification; a toast may have hidden already, the notification list keeps it.
+      const text = 'fmnist_cnn.pruned.onnx: parameters';
+      const toast = page.locator('.notification-toast .notification-list-item', { hasText: text }).first();
+      if (!(await toast.waitFor({ timeout: STEP_TIMEOUT_MS }).then(() => true, () => false))) await runCommand(page, 'Notifications: Show Notifications');
+      const item = page.locator('.notification-list-item', { hasText: text }).first();
+      await item.waitFor({ timeout: 10_000 });
+      log(`     ${(await item.locator('.notification-list-item-message').textContent()).trim()}`);
+    }],
+    ['pruned-graph-shows-channels-kept', async () => {
+      const item = page.locator('.notification-list-item', { hasText: 'fmnist_cnn.pruned.onnx: parameters' }).first();
+      await item.locator('.monaco-button', { hasText: 'Open Graph' }).first().click();
+      const m = await waitForGraph(frame());
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the pruned graph`);
+      const kept = await poll(frame(), () => {
+        const o = globalThis.edgewise?.overlays?.get('edgewise.prune.channelsKept');
+        return o && globalThis.edgewise.activeOverlay === o.id ? o.values : null;
+      }, 'the channels-kept overlay');
+      log(`     channels kept: ${JSON.stringify(kept)}`);
     }],
     ['explorer-context-menu', async () => {
       await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
@@ -77,11 +157,12 @@ export async function runUiChecks(page, url, shots, log) {
     }],
     ['graph-renders', async () => {
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
       log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
     }],
     ['search-selects-node', async () => {
+      await waitForGraph(frame(), 'fmnist_cnn.onnx');
       const field = frame().locator('vscode-textfield.search input');
       await field.fill('Conv');
       await field.press('Enter');
@@ -95,6 +176,8 @@ export async function runUiChecks(page, url, shots, log) {
       // Weight statistics come from the worker on demand (nodeDetails).
       await inspector.locator('.weights .histogram').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
+    ['export-svg', () => exportView(page, frame(), 'svg', ws)],
+    ['export-png', () => exportView(page, frame(), 'png', ws)],
     ['benchmark-latency-overlay', async () => {
       // From the palette on the open graph: the overlay lands on the graph, the p50 in the status bar.
       await runCommand(page, 'Edgewise: Benchmark Model');
@@ -111,9 +194,32 @@ export async function runUiChecks(page, url, shots, log) {
     ['large-model-opens', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'deep_1200.onnx').dblclick();
-      const m = await waitForGraph(frame());
+      const m = await waitForGraph(frame(), 'deep_1200.onnx');
       if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
       log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
+    }],
+    ...(process.env.EDGEWISE_E2E_LARGE ? [['extra-large-model-opens', async () => {
+      // Optional: EDGEWISE_E2E_LARGE=/work/models/transformer_100x64.onnx (not copied into git).
+      const name = `large_${path.basename(process.env.EDGEWISE_E2E_LARGE)}`;
+      fs.copyFileSync(process.env.EDGEWISE_E2E_LARGE, path.join(ws, name));
+      await closeAllEditors(page);
+      const t0 = Date.now();
+      await explorerRow(page, name).dblclick({ timeout: STEP_TIMEOUT_MS });
+      const m = await waitForGraph(frame(), name);
+      log(`     ${name}: ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn; ${Date.now() - t0} ms from double-click to first render`);
+    }]] : []),
+    ['palette-file-picker', async () => {
+      // No model editor active: the command asks with a file picker (VS Code's own in the browser).
+      await closeAllEditors(page);
+      await runCommand(page, 'Edgewise: Open Model Graph');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      // The dialog resets its text once it has listed the folder: type after that.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await input.fill(path.join(ws, 'fmnist_cnn.onnx'));
+      await input.press('Enter');
+      const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
     }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 
 export const root = path.resolve(__dirname, '../..');
 export const workerPath = path.join(root, 'dist', 'worker.js');
-export const fixture = '/work/shared/fixtures/fmnist_cnn.onnx';
+export const fixture = path.join(root, 'test', 'fixtures', 'fmnist_cnn.onnx');
 
 let built = false;
 

@@ -8,6 +8,8 @@ import {
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, root, workerPath } from './build-worker';
+import { saveModel } from '../../src/core/onnx/io';
+import { deepModel } from '../fixtures/deep-model';
 
 function isAlive(pid: number): boolean {
   try {
@@ -26,18 +28,17 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-/** Skips a test while core still has the placeholder behind this request. */
-function skipIfPlaceholder(ctx: Mocha.Context, e: unknown): never {
-  if (e instanceof Error && /not implemented yet/.test(e.message)) ctx.skip();
-  throw e;
-}
-
 describe('worker client (dist/worker.js over IPC)', () => {
   let client: WorkerClient;
   const crashes: WorkerCrash[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-worker-'));
+  // Big enough that summarising it is still under way when the worker is killed or cancelled.
+  const bigModel = path.join(tmp, 'deep_5000.onnx');
 
-  before(() => buildWorker());
+  before(() => {
+    buildWorker();
+    saveModel(deepModel(50), bigModel);
+  });
   beforeEach(() => {
     crashes.length = 0;
     client = new WorkerClient({ workerPath, onCrash: (c) => crashes.push(c) });
@@ -69,49 +70,45 @@ describe('worker client (dist/worker.js over IPC)', () => {
     assert.equal(crashes.length, 0);
   });
 
-  it('summarises, views and details the Fashion-MNIST CNN', async function () {
-    let summary;
-    try {
-      summary = await client.request(ModelSummaryRequest.type, { file: fixture });
-    } catch (e) {
-      skipIfPlaceholder(this, e);
-    }
+  it('summarises, views and details the Fashion-MNIST CNN', async () => {
+    const summary = await client.request(ModelSummaryRequest.type, { file: fixture });
     assert.equal(summary.format, 'onnx');
     assert.equal(summary.ops.Conv, 2);
     assert.equal(summary.ops.Gemm, 2);
-    let graph;
-    try {
-      graph = await client.request(ViewGraphRequest.type, { file: fixture });
-    } catch (e) {
-      skipIfPlaceholder(this, e);
-    }
+    const graph = await client.request(ViewGraphRequest.type, { file: fixture });
     const conv = graph.nodes.find((n) => n.opType === 'Conv');
     assert.ok(conv, 'a Conv node in the view graph');
     assert.ok(conv.weightBytes > 0);
-    let details;
-    try {
-      details = await client.request(NodeDetailsRequest.type, { file: fixture, nodeId: conv.id });
-    } catch (e) {
-      skipIfPlaceholder(this, e);
-    }
+    const details = await client.request(NodeDetailsRequest.type, { file: fixture, nodeId: conv.id });
     assert.equal(details.nodeId, conv.id);
     assert.ok(details.weights.some((w) => w.stats && w.stats.std > 0));
     const info = await client.request(WorkerInfoRequest.type, undefined);
     assert.deepEqual(info.cachedModels, [fixture]);
   });
 
+  it('passes the worker\'s progress reports to the caller of that request only', async () => {
+    const seen: string[] = [];
+    const other: string[] = [];
+    await Promise.all([
+      client.request(ViewGraphRequest.type, { file: fixture }, { onProgress: (p) => seen.push(`${p.message} ${p.fraction}`) }),
+      client.request(ModelSummaryRequest.type, { file: fixture }, { onProgress: (p) => other.push(p.message) }),
+    ]);
+    assert.deepEqual(seen, ['Reading model 0', 'Building the graph 0.5']);
+    assert.deepEqual(other, ['Reading model']);
+  });
+
   it('reports the request a killed worker was running, and restarts on the next request', async () => {
     const first = await client.request(WorkerInfoRequest.type, undefined);
-    const pending = client.request(ModelSummaryRequest.type, { file: '/work/models/transformer_100x64.onnx' });
+    const pending = client.request(ModelSummaryRequest.type, { file: bigModel });
     process.kill(first.pid, 'SIGKILL');
     await assert.rejects(pending, (e: Error) => {
       assert.ok(e instanceof WorkerCrashedError);
-      assert.match(e.message, /edgewise\/modelSummary on \/work\/models\/transformer_100x64\.onnx/);
+      assert.match(e.message, /edgewise\/modelSummary on .*deep_5000\.onnx/);
       assert.match(e.message, /SIGKILL/);
       return true;
     });
     assert.equal(crashes.length, 1);
-    assert.deepEqual(crashes[0].failed, ['edgewise/modelSummary on /work/models/transformer_100x64.onnx']);
+    assert.deepEqual(crashes[0].failed, [`edgewise/modelSummary on ${bigModel}`]);
     assert.equal(crashes[0].signal, 'SIGKILL');
     const second = await client.request(WorkerInfoRequest.type, undefined);
     assert.notEqual(second.pid, first.pid);
@@ -122,12 +119,49 @@ describe('worker client (dist/worker.js over IPC)', () => {
     await client.request(WorkerInfoRequest.type, undefined);
     const source = new CancellationTokenSource();
     const started = Date.now();
-    const pending = client.request(ViewGraphRequest.type, { file: '/work/models/transformer_100x64.onnx' }, { token: source.token });
+    const pending = client.request(ViewGraphRequest.type, { file: bigModel }, { token: source.token });
     source.cancel();
     await assert.rejects(pending, RequestCancelledError);
     assert.ok(Date.now() - started < 1000);
     // The worker is still there for the next request.
     assert.ok((await client.request(WorkerInfoRequest.type, undefined)).pid > 0);
+  });
+
+  it('restarts a worker that keeps running a cancelled request past the deadline', async () => {
+    const stuck = new WorkerClient({ workerPath: path.join(__dirname, 'fixtures', 'stuck-worker.js'), cancelDeadlineMs: 1000, onCrash: (c) => crashes.push(c) });
+    try {
+      const first = await stuck.request(WorkerInfoRequest.type, undefined);
+      const source = new CancellationTokenSource();
+      const pending = stuck.request(ViewGraphRequest.type, { file: '/models/big.onnx' }, { token: source.token });
+      await new Promise((r) => setTimeout(r, 200)); // the worker is now inside its 5 s loop
+      const bystander = stuck.request(WorkerInfoRequest.type, undefined); // queued behind the loop
+      const cancelledAt = Date.now();
+      source.cancel();
+      await assert.rejects(pending, RequestCancelledError);
+      await waitFor(() => !isAlive(first.pid), 3000);
+      const freedAfter = Date.now() - cancelledAt;
+      assert.ok(freedAfter < 1500, `the stuck worker went away ${freedAfter} ms after the cancellation`);
+      const second = await stuck.request(WorkerInfoRequest.type, undefined);
+      assert.notEqual(second.pid, first.pid);
+      // The request that was waiting behind the stuck one ran again on the new worker.
+      assert.equal((await bystander).pid, second.pid);
+      assert.equal(crashes.length, 0, 'a restart to honour cancellation is not reported as a crash');
+    } finally {
+      stuck.dispose();
+    }
+  });
+
+  it('fails requests clearly when the Node executable cannot start', async () => {
+    const broken = new WorkerClient({ workerPath, execPath: path.join(tmp, 'no-such-node') });
+    try {
+      await assert.rejects(broken.request(WorkerInfoRequest.type, undefined), (e: Error) => {
+        assert.match(e.message, /could not start the Edgewise worker with .*no-such-node: .*ENOENT/);
+        assert.match(e.message, /edgewise\/workerInfo/);
+        return true;
+      });
+    } finally {
+      broken.dispose();
+    }
   });
 
   it('stops its worker on dispose without reporting a crash', async () => {

@@ -34,6 +34,11 @@ export interface LayoutGroup {
   inPorts: string[];
   /** Values leaving: edges inside may end at `^out:<value>`. */
   outPorts: string[];
+  /**
+   * The expanded group's title (label and subtitle) size. Top-to-bottom, it is laid out as a box
+   * in the first layer, left of the in-ports, so edges entering the group never cross it.
+   */
+  title?: { w: number; h: number };
 }
 
 export interface LayoutRequest {
@@ -64,6 +69,8 @@ export interface LayoutResult {
   requestId: number;
   /** Absolute box of every item (nodes, io, collapsed and expanded groups) by id. */
   boxes: Record<string, Box>;
+  /** Absolute box of each expanded group's title, by item id (`G:<group>`). */
+  titles: Record<string, Box>;
   edges: EdgeGeometry[];
   width: number;
   height: number;

@@ -30,10 +30,14 @@ export interface Link { from: string; to: string; value: string }
 export const NODE_H = 40;
 export const IO_H = 30;
 export const GROUP_H = 56;
+export const TITLE_H = 20;
 
 export interface GraphModelOptions {
   showConstants: boolean;
   measure: Measure;
+  /** Splitting of large flat groups (buildHierarchy's defaults when absent). */
+  maxChildren?: number;
+  partSize?: number;
 }
 
 export class GraphModel {
@@ -48,7 +52,7 @@ export class GraphModel {
 
   constructor(readonly graph: ViewGraph, readonly options: GraphModelOptions) {
     const include = (n: ViewNode): boolean => options.showConstants || !(n.opType === 'Constant' && n.inputs.length === 0);
-    this.hierarchy = buildHierarchy(graph, { include });
+    this.hierarchy = buildHierarchy(graph, { include, maxChildren: options.maxChildren, partSize: options.partSize });
     const m = options.measure;
     const producer = new Map<string, string>();
     for (const v of graph.inputs) {
@@ -91,7 +95,7 @@ export class GraphModel {
         counts.set(c, (counts.get(c) ?? 0) + 1);
       });
       this.composition.set(g.id, [...counts].sort((a, b) => b[1] - a[1]));
-      const text = Math.max(m(g.label, true) + 30, m(groupSubtitle(g), false) + 24);
+      const text = Math.max(m(g.label, true) + 30, m(collapsedSubtitle(g), false) + 24);
       this.groupSize.set(g.id, { w: Math.ceil(Math.min(300, Math.max(150, text))), h: GROUP_H });
     }
   }
@@ -151,7 +155,11 @@ export class GraphModel {
       for (const c of g.groups) {
         const cg = this.hierarchy.groups.get(c)!;
         const first = firstNode(this.hierarchy, cg);
-        if (expanded.has(c)) members.push({ first, item: { id: `G:${c}`, w: 0, h: 0, sub: make(cg) } });
+        if (expanded.has(c)) {
+          const sub = make(cg);
+          sub.title = this.titleSize(cg);
+          members.push({ first, item: { id: `G:${c}`, w: 0, h: 0, sub } });
+        }
         else { const s = this.groupSize.get(c)!; members.push({ first, item: { id: `G:${c}`, w: s.w, h: s.h } }); }
       }
       for (const i of g.nodes) members.push({ first: i, item: this.item(`N${i}`) });
@@ -198,6 +206,12 @@ export class GraphModel {
     return lgs.get('')!;
   }
 
+  /** The expanded group's title: '▾ label' then its subtitle, on one line. */
+  titleSize(g: ViewGroup): { w: number; h: number } {
+    const m = this.options.measure;
+    return { w: Math.ceil(m(`▾  ${g.label}`, true) + m(openSubtitle(g), false) + 30), h: TITLE_H };
+  }
+
   private item(id: string): LayoutItem {
     const l = this.leaves.get(id)!;
     return { id, w: l.w, h: l.h };
@@ -223,6 +237,17 @@ function ioWidth(m: Measure, name: string): number {
 
 export function groupSubtitle(g: ViewGroup): string {
   return `${g.size} nodes${g.weightBytes ? ' · ' + bytesShort(g.weightBytes) : ''}`;
+}
+
+/** The subtitle of a collapsed group's box. */
+export function collapsedSubtitle(g: ViewGroup): string {
+  return groupSubtitle(g) + (g.repeat ? `  ·  ×${g.repeat.count}` : '');
+}
+
+/** The subtitle of an expanded group's title. */
+export function openSubtitle(g: ViewGroup): string {
+  // Parts of a flat graph look alike by chance: saying so would only widen the title.
+  return groupSubtitle(g) + (g.repeat && !g.part ? ` · ${g.repeat.index + 1} of ${g.repeat.count} identical` : '');
 }
 
 function bytesShort(b: number): string {

@@ -87,6 +87,7 @@ export function nodeDetail(n: ViewNode): string {
       return `${k ? k.join('×') : ''}${s && s.some((v) => v > 1) ? ` /${s[0]}` : ''}`;
     }
     case 'Transpose': { const p = ints('perm'); return p ? `[${p.join(',')}]` : ''; }
+    case 'Reshape': { const v = n.weights.find((w) => w.name === n.inputs[1])?.value; return v !== undefined ? `→ [${v}]` : ''; }
     case 'Softmax': case 'LogSoftmax': case 'Concat': case 'Gather': case 'Split': case 'Flatten': {
       const a = attr('axis');
       return a !== undefined ? `axis ${a}` : '';
@@ -97,10 +98,33 @@ export function nodeDetail(n: ViewNode): string {
       return v.length > 28 ? v.slice(0, 27) + '…' : v;
     }
     case 'LeakyRelu': { const a = attr('alpha'); return a ? `α ${a}` : ''; }
-    case 'Clip': return '';
+    case 'Clip': {
+      const [lo, hi] = [n.weights.find((w) => w.name === n.inputs[1]), n.weights.find((w) => w.name === n.inputs[2])];
+      const a = lo?.value ?? attr('min'), b = hi?.value ?? attr('max');
+      return a !== undefined || b !== undefined ? `${a !== undefined ? short(a) : ''} … ${b !== undefined ? short(b) : ''}` : '';
+    }
+  }
+  const sym = OPERATOR[n.opType];
+  if (sym && n.inputs.length === 2) {
+    // A scalar operand held as a constant: 'Mul' reads '× 0.5'.
+    const w = n.weights.find((w) => w.value !== undefined && w.elements === 1);
+    if (w) {
+      const v = short(w.value!);
+      if (sym === '+' && v.startsWith('-')) return `− ${v.slice(1)}`;
+      if (sym === '−' && v.startsWith('-')) return `+ ${v.slice(1)}`;
+      return `${sym} ${v}`;
+    }
   }
   const w = n.weights.reduce<typeof n.weights[number] | undefined>((best, w) => (!best || w.elements > best.elements ? w : best), undefined);
-  return w ? `⟨${x(w.shape)}⟩` : '';
+  return w && w.elements > 1 ? `⟨${x(w.shape)}⟩` : '';
+}
+
+const OPERATOR: Record<string, string> = { Add: '+', Sub: '−', Mul: '×', Div: '÷', Pow: '^', Max: 'max', Min: 'min' };
+
+/** A number as at most 4 significant digits ('0.943169' -> '0.9432'); other text as is. */
+function short(v: string): string {
+  const num = Number(v);
+  return v.trim() !== '' && Number.isFinite(num) ? String(Number(num.toPrecision(4))) : v;
 }
 
 const DTYPE_BY_CODE: Record<number, string> = { 1: 'f32', 2: 'u8', 3: 'i8', 6: 'i32', 7: 'i64', 9: 'bool', 10: 'f16', 11: 'f64', 16: 'bf16' };
@@ -114,4 +138,9 @@ export function formatBytes(b: number): string {
 
 export function formatShape(shape: (number | string)[] | null | undefined): string {
   return shape ? `[${shape.join(', ')}]` : '?';
+}
+
+/** For edge labels: long symbolic dims ('p2o.DynamicDimension.0', 'unk__12') show as '?' (the inspector has them). */
+export function shortShape(shape: (number | string)[] | null | undefined): string {
+  return shape ? `[${shape.map((d) => (typeof d === 'string' && (d.length > 8 || d === '') ? '?' : d)).join(', ')}]` : '?';
 }

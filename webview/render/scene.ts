@@ -5,10 +5,13 @@
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
 import type { Box, EdgeGeometry, LayoutResult } from '../layout/protocol';
 import { GROUP_HEADER } from '../layout/protocol';
-import { GraphModel, groupSubtitle, type Leaf } from '../model/graph-model';
-import { formatShape } from '../model/ops';
+import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../model/graph-model';
+import { shortShape } from '../model/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';
 import type { Painter } from './painter';
+
+/** Op labels show from this zoom; below it the scene draws in fast mode. */
+export const LABEL_SCALE = 0.35;
 
 export interface SceneItem extends Box {
   id: string;
@@ -16,6 +19,8 @@ export interface SceneItem extends Box {
   leaf?: Leaf;
   group?: ViewGroup;
   depth: number;
+  /** An expanded group's title box (top-to-bottom layouts). */
+  title?: Box;
 }
 
 export interface SceneEdge extends EdgeGeometry {
@@ -49,7 +54,7 @@ export class Scene {
       if (id.startsWith('G:')) {
         const group = model.group(id.slice(2))!;
         const kind = layout.boxes[id] && isOpen(layout, group) ? 'open' : 'group';
-        item = { id, ...b, kind, group, depth: group.depth };
+        item = { id, ...b, kind, group, depth: group.depth, title: layout.titles?.[id] };
       } else {
         const leaf = model.leaves.get(id)!;
         item = { id, ...b, kind: leaf.kind, leaf, depth: 99 };
@@ -77,7 +82,7 @@ export class Scene {
     }
     for (let i = this.open.length - 1; i >= 0; i--) {
       const it = this.open[i];
-      if (x >= it.x && x <= it.x + it.w && y >= it.y && y <= it.y + it.h) return { item: it, header: y <= it.y + GROUP_HEADER };
+      if (x >= it.x && x <= it.x + it.w && y >= it.y && y <= it.y + it.h) return { item: it, header: inHeader(it, x, y) };
     }
     return null;
   }
@@ -86,7 +91,7 @@ export class Scene {
     const v = s.view;
     const inView = (b: Box): boolean => b.x <= v.x + v.w && b.x + b.w >= v.x && b.y <= v.y + v.h && b.y + b.h >= v.y;
     const t = s.theme;
-    const labels = s.scale >= 0.35;
+    const labels = s.scale >= LABEL_SCALE;
     const details = s.scale >= 0.8;
     for (const g of this.open) if (inView(g)) this.drawOpen(p, g, s, labels);
 
@@ -104,7 +109,15 @@ export class Scene {
         p.polyline(e.points, on ? t.focus : t.edge, on ? lw * 2 : lw, labels ? 6 : 0);
         if (e.arrow) p.polygon(arrowHead(e.points, 7, 4.5), on ? t.focus : t.edge);
       }
-      if (details) for (const e of visibleEdges) if (e.head) this.drawEdgeLabel(p, e, t);
+      if (details) {
+        // One label per value leaving a producer, even when the edge forks.
+        const labelled = new Set<string>();
+        for (const e of visibleEdges) {
+          if (!e.head || labelled.has(e.from + '|' + e.value)) continue;
+          labelled.add(e.from + '|' + e.value);
+          this.drawEdgeLabel(p, e, t);
+        }
+      }
     }
 
     const visible: SceneItem[] = [];
@@ -162,7 +175,7 @@ export class Scene {
     if (!labels) return;
     const fg = s.overlay?.get(it.id) ? textOn(fill, t) : t.foreground;
     p.text(g.label, it.x + 12, it.y + 16, { font: `600 12.5px ${t.font}`, colour: fg }, it.w - 24);
-    const sub = groupSubtitle(g) + (g.repeat ? `  ·  ×${g.repeat.count}` : '');
+    const sub = collapsedSubtitle(g);
     p.text(sub, it.x + 12, it.y + 33, { font: `11px ${t.font}`, colour: s.overlay?.get(it.id) ? fg : t.muted }, it.w - 24);
   }
 
@@ -172,8 +185,19 @@ export class Scene {
     p.rect(it.x, it.y, it.w, it.h, 8, t.groupFill, s.selected === it.id ? t.focus : t.groupBorder, s.selected === it.id ? 2 : 1);
     if (g.repeat) p.rect(it.x, it.y + 8, 3, it.h - 16, 1.5, `hsl(${signatureHue(g.signature)} 65% ${t.dark ? 60 : 45}%)`, null);
     if (!labels) return;
-    p.text(`▾  ${g.label}`, it.x + 10, it.y + GROUP_HEADER / 2 + 1, { font: `600 12px ${t.font}`, colour: t.foreground }, it.w - 20);
-    const sub = groupSubtitle(g) + (g.repeat ? ` · ${g.repeat.index + 1} of ${g.repeat.count} identical` : '');
+    const head = `▾  ${g.label}`;
+    const sub = openSubtitle(g);
+    if (it.title) {
+      // Title and subtitle on one line inside the title box (in-edges pass to its right).
+      const tb = it.title;
+      const font = `600 12px ${t.font}`;
+      const y = tb.y + tb.h / 2 + 1;
+      const w = Math.min(tb.w - 10, this.model.options.measure(head, true) + 4);
+      p.text(head, tb.x + 4, y, { font, colour: t.foreground }, w);
+      p.text(sub, tb.x + 4 + w + 8, y, { font: `11px ${t.font}`, colour: t.muted }, Math.max(0, tb.w - w - 16));
+      return;
+    }
+    p.text(head, it.x + 10, it.y + GROUP_HEADER / 2 + 1, { font: `600 12px ${t.font}`, colour: t.foreground }, it.w - 20);
     p.text(sub, it.x + it.w - 10, it.y + GROUP_HEADER / 2 + 1, { font: `11px ${t.font}`, colour: t.muted, align: 'right' }, Math.max(0, it.w / 2 - 10));
   }
 
@@ -185,12 +209,19 @@ export class Scene {
   private drawEdgeLabel(p: Painter, e: SceneEdge, t: Theme): void {
     const info = this.model.graph.values[e.value];
     if (!info?.shape) return;
-    const text = formatShape(info.shape);
+    const text = shortShape(info.shape);
     const pts = e.points;
     // Just after the start, beside the first segment.
     const x = pts[0] + 6, y = pts[1] + 11;
     p.text(text, x, y, { font: `10px ${t.monoFont}`, colour: t.muted }, 160);
   }
+}
+
+/** The click target that toggles an expanded group: its title box, else the top band. */
+function inHeader(it: SceneItem, x: number, y: number): boolean {
+  const t = it.title;
+  if (t) return x >= t.x - 4 && x <= t.x + t.w + 4 && y >= it.y && y <= t.y + t.h + 4;
+  return y <= it.y + GROUP_HEADER;
 }
 
 function isOpen(layout: LayoutResult, g: ViewGroup): boolean {

@@ -19,9 +19,10 @@ export interface Theme {
 export function readTheme(el: Element = document.body): Theme {
   const css = getComputedStyle(el);
   const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
-  const background = v('--vscode-editor-background', '#1e1e1e');
+  const light = document.body.classList.contains('vscode-light');
+  const background = v('--vscode-editor-background', light ? '#ffffff' : '#1e1e1e');
   const dark = document.body.classList.contains('vscode-dark') || document.body.classList.contains('vscode-high-contrast') ||
-    (!document.body.classList.contains('vscode-light') && luminance(background) < 0.4);
+    (!light && luminance(background) < 0.4);
   const foreground = v('--vscode-editor-foreground', dark ? '#cccccc' : '#333333');
   return {
     dark,

@@ -1,9 +1,13 @@
 /** The canvas, its pan/zoom transform and the frame loop: draws only when something changed. */
 import type { Box } from '../layout/protocol';
 import { CanvasPainter } from './painter';
-import { CanvasFastPainter } from './scene';
+import { CanvasFastPainter, LABEL_SCALE } from './scene';
 import type { DrawState, Scene } from './scene';
+import { RasterCache } from './raster';
 import type { Theme } from './theme';
+
+/** Far enough out to fit a 10,000-node model expanded (hundreds of thousands of pixels tall). */
+const MIN_SCALE = 0.001;
 
 export interface ViewportState {
   selected: string | null;
@@ -26,6 +30,7 @@ export class Viewport {
   private pending = false;
   private dpr = 1;
   private animation: number | null = null;
+  private raster = new RasterCache(() => this.redraw());
 
   constructor(readonly canvas: HTMLCanvasElement, theme: Theme) {
     this.theme = theme;
@@ -63,11 +68,26 @@ export class Viewport {
     c.fillStyle = this.theme.background;
     c.fillRect(0, 0, this.canvas.width, this.canvas.height);
     if (this.scene) {
-      c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
       const state: DrawState = { theme: this.theme, scale: this.scale, view: this.worldView(), ...this.state };
-      this.scene.draw(this.painter, state, this.fast);
+      // Zoomed out, frames come from a bitmap of the scene (state and theme objects are replaced on change).
+      const cached = this.scale < LABEL_SCALE && this.raster.draw(c, this.scene, state, this.rasterKey(), this.dpr, this.theme.background);
+      if (!cached) {
+        c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
+        this.scene.draw(this.painter, state, this.fast);
+      }
     }
     this.onFrame?.(performance.now() - t0);
+  }
+
+  private keyParts: [ViewportState, Theme] | null = null;
+  private key: object = {};
+  /** An object that changes identity whenever what the bitmap shows (state, theme) changes. */
+  private rasterKey(): object {
+    if (!this.keyParts || this.keyParts[0] !== this.state || this.keyParts[1] !== this.theme) {
+      this.keyParts = [this.state, this.theme];
+      this.key = {};
+    }
+    return this.key;
   }
 
   /** The world rectangle on screen. */
@@ -80,7 +100,7 @@ export class Viewport {
   }
 
   zoomAt(px: number, py: number, factor: number): void {
-    const s = clamp(this.scale * factor, 0.01, 4);
+    const s = clamp(this.scale * factor, MIN_SCALE, 4);
     this.tx = px - ((px - this.tx) * s) / this.scale;
     this.ty = py - ((py - this.ty) * s) / this.scale;
     this.scale = s;
@@ -96,7 +116,7 @@ export class Viewport {
   fit(box?: Box, maxScale = 1.2): void {
     const b = box ?? (this.scene ? { x: 0, y: 0, w: this.scene.width, h: this.scene.height } : null);
     if (!b) return;
-    const s = clamp(Math.min((this.width - 40) / Math.max(b.w, 1), (this.height - 40) / Math.max(b.h, 1)), 0.01, maxScale);
+    const s = clamp(Math.min((this.width - 40) / Math.max(b.w, 1), (this.height - 40) / Math.max(b.h, 1)), MIN_SCALE, maxScale);
     this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, false);
   }
 
@@ -107,8 +127,17 @@ export class Viewport {
     const s = Math.min((this.width - 40) / Math.max(w, 1), (this.height - 40) / Math.max(h, 1));
     if (s >= 0.45) { this.fit(); return; }
     const k = 0.85;
-    if (direction === 'DOWN') this.set(k, Math.max(20, this.width / 2 - (w / 2) * k), 10, false);
-    else this.set(k, 10, Math.max(20, this.height / 2 - (h / 2) * k), false);
+    // Centred on where the graph starts (its first item), not on the middle of the whole scene.
+    const first = this.scene.items[0];
+    if (direction === 'DOWN') {
+      const cx = first ? first.x + first.w / 2 : w / 2;
+      const tx = w * k <= this.width - 40 ? this.width / 2 - (w / 2) * k : clamp(this.width / 2 - cx * k, this.width - 20 - w * k, 20);
+      this.set(k, tx, 10, false);
+    } else {
+      const cy = first ? first.y + first.h / 2 : h / 2;
+      const ty = h * k <= this.height - 40 ? this.height / 2 - (h / 2) * k : clamp(this.height / 2 - cy * k, this.height - 20 - h * k, 20);
+      this.set(k, 10, ty, false);
+    }
   }
 
   /** Centres a box at a readable zoom, animated. */

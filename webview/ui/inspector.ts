@@ -1,7 +1,7 @@
 /** The inspector: the selected node's fields, its tensors and (fetched on demand) weight statistics. */
 import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '../../src/core/graph/types';
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
-import { CATEGORY_LABEL, formatBytes, formatShape, opCategory } from '../model/ops';
+import { CATEGORY_LABEL, formatBytes, formatShape, opCategory, shortShape } from '../model/ops';
 import { quantText } from '../model/quant';
 import { clear, h, svg } from './dom';
 
@@ -45,7 +45,9 @@ export class Inspector {
       const info: TensorInfo | undefined = n.weights.find((w) => w.name === name) ?? graph.values[name];
       const link = h('a', { href: '#', class: 'tensor', title: 'Find in graph' }, name || '(omitted)');
       link.addEventListener('click', (e) => { e.preventDefault(); if (name) this.actions.reveal(name); });
-      return h('tr', {}, h('td', {}, link), h('td', { class: 'mono' }, info ? `${info.dtype} ${formatShape(info.shape)}` : ''),
+      const weight = n.weights.find((w) => w.name === name);
+      const type = info ? `${info.dtype} ${shortShape(info.shape)}${weight?.value !== undefined ? ` = ${weight.value}` : ''}` : '';
+      return h('tr', {}, h('td', {}, link), h('td', { class: 'mono', title: info ? `${info.dtype} ${formatShape(info.shape)}` : '' }, type),
         h('td', { class: 'muted' }, weightNames.has(name) ? 'weight' : ''));
     };
     this.el.append(

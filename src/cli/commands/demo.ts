@@ -8,6 +8,7 @@ import { CliError, str, type CliIo, type Command } from '../command';
 import { formatBytes } from '../format';
 import { describe } from './inspect';
 import { quantizeStep } from './demo-quantize';
+import { runPruneJob } from '../../core/prune-job';
 
 /** What every demo step gets: the sample model and a folder for what it writes. */
 export interface DemoContext {
@@ -55,8 +56,27 @@ const roundTripStep: DemoStep = {
   },
 };
 
+const pruneStep: DemoStep = {
+  title: 'Prune 30% of its channels and measure the accuracy cost',
+  async run({ model, workDir, io }) {
+    const fixtures = path.dirname(model);
+    const data = path.join(fixtures, 'fmnist_train1k_u8.npy');
+    const labels = path.join(fixtures, 'fmnist_train1k_labels.npy');
+    const haveData = fs.existsSync(data) && fs.existsSync(labels);
+    const r = await runPruneJob(model, {
+      method: 'channel', sparsity: 0.3, out: path.join(workDir, 'fmnist_cnn.pruned.onnx'), perGroup: false,
+      evalData: haveData ? data : undefined, labels: haveData ? labels : undefined, signal: io.signal,
+    });
+    if (r.report.method !== 'channel') return;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    io.out(`parameters ${r.report.paramsBefore} -> ${r.report.paramsAfter} (-${pct(1 - r.report.paramsAfter / r.report.paramsBefore)}), file ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}`);
+    for (const g of r.report.left) io.out(`left whole: ${g.sources.join(', ')}: ${g.reasons[0]}`);
+    if (r.evaluation) io.out(`top-1 on ${r.evaluation.samples} samples: ${pct(r.evaluation.top1Before)} -> ${pct(r.evaluation.top1After)} (no fine-tuning)`);
+  },
+};
+
 /** The demo, in order. Later features add their steps here. */
-export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep];
+export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep, pruneStep];
 
 export const demo: Command = {
   name: 'demo',

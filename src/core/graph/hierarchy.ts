@@ -24,6 +24,8 @@ export interface ViewGroup {
   signature: string;
   /** Set when two or more groups share the signature: which copy this is (0-based) and how many there are. */
   repeat?: { index: number; count: number; first: string };
+  /** Set on the consecutive parts a large flat group was split into. */
+  part?: { index: number; count: number };
 }
 
 export interface Hierarchy {
@@ -36,13 +38,16 @@ export interface Hierarchy {
 export interface HierarchyOptions {
   /** Nodes to leave out (the webview hides Constant nodes); default: all. */
   include?: (node: ViewNode, index: number) => boolean;
-  /** A group with more direct members than this is split into consecutive parts. */
+  /** A group with more direct members than this is split into consecutive parts... */
   maxChildren?: number;
+  /** ...of about this many nodes each. */
+  partSize?: number;
 }
 
 export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {}): Hierarchy {
   const include = options.include ?? (() => true);
-  const maxChildren = options.maxChildren ?? 400;
+  const maxChildren = options.maxChildren ?? 250;
+  const partSize = options.partSize ?? Math.min(80, Math.max(1, Math.floor(maxChildren * 0.7)));
   const groups = new Map<string, ViewGroup>();
   const root = newGroup('', '', null, 0);
   groups.set('', root);
@@ -86,27 +91,34 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
   };
   simplify(root);
 
-  // 3. Split groups with too many direct members into parts of consecutive nodes.
+  // 3. Split groups with too many direct members into parts of consecutive nodes, cut where
+  //    the fewest values cross (between blocks rather than through them).
+  const consumers = new Map<string, number[]>();
+  graph.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) { const l = consumers.get(v); if (l) l.push(i); else consumers.set(v, [i]); } });
   for (const g of [...groups.values()]) {
     if (g.nodes.length + g.groups.length <= maxChildren || g.nodes.length < 2) continue;
-    const parts = Math.ceil(g.nodes.length / maxChildren) + (g.groups.length > 0 ? 1 : 0);
-    const per = Math.ceil(g.nodes.length / Math.max(parts, 2));
     const members = g.nodes;
+    const parts = Math.max(2, Math.ceil(members.length / partSize));
+    const starts = cutPoints(graph, members, consumers, Math.ceil(members.length / parts));
     g.nodes = [];
-    for (let k = 0, p = 0; k < members.length; k += per, p++) {
-      const chunk = members.slice(k, k + per);
+    starts.forEach((k, p) => {
+      const chunk = members.slice(k, starts[p + 1] ?? members.length);
       const id = g.id ? `${g.id}/#part${p + 1}` : `#part${p + 1}`;
       const part = newGroup(id, `nodes ${k + 1}–${k + chunk.length}`, g.id, g.depth + 1);
       part.nodes = chunk;
+      part.part = { index: p, count: starts.length };
       groups.set(id, part);
       g.groups.push(id);
-    }
+    });
   }
 
   // 4. Depths, sizes, weights, child order, signatures.
   const groupOf: (string | undefined)[] = new Array(graph.nodes.length);
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => { for (const o of n.outputs) if (o) producer.set(o, i); });
+  const nodeKeys: (string | undefined)[] = new Array(graph.nodes.length);
+  let total = 0;
+  for (const x of groupOfCount(groups)) total += x;
   const finish = (g: ViewGroup, depth: number): number[] => {
     g.depth = depth;
     for (const i of g.nodes) groupOf[i] = g.id;
@@ -120,7 +132,8 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
     all.sort((a, b) => a - b);
     g.size = all.length;
     g.weightBytes = all.reduce((s, i) => s + graph.nodes[i].weightBytes, 0);
-    g.signature = signature(graph, g, groups, all, producer);
+    // Copies are disjoint, so a group holding over half the nodes has none: skip its (long) signature.
+    g.signature = all.length * 2 > total ? `unique:${g.id}` : signature(graph, g, groups, all, producer, nodeKeys);
     return all;
   };
   finish(root, 0);
@@ -138,6 +151,45 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
     list.forEach((g, index) => { g.repeat = { index, count: list.length, first: list[0].id }; });
   }
   return { root, groups, groupOf };
+}
+
+/**
+ * Where to cut `members` (node indices in file order, which ONNX keeps topological) into runs of
+ * about `per`: each cut, within ±40% of the ideal spot, goes where the fewest values produced
+ * before it are consumed after it. Returns each run's start position.
+ */
+export function cutPoints(graph: ViewGraph, members: number[], consumers: Map<string, number[]>, per: number): number[] {
+  const n = members.length;
+  const pos = new Map<number, number>();
+  members.forEach((m, k) => pos.set(m, k));
+  // crossing[k]: values alive across the cut just before position k.
+  const diff = new Int32Array(n + 2);
+  members.forEach((m, p) => {
+    for (const v of graph.nodes[m].outputs) {
+      let last = -1;
+      for (const c of consumers.get(v) ?? []) { const q = pos.get(c); if (q !== undefined && q > last) last = q; }
+      if (last > p) { diff[p + 1]++; diff[last + 1]--; }
+    }
+  });
+  const crossing = new Int32Array(n + 1);
+  for (let k = 1, run = 0; k <= n; k++) { run += diff[k]; crossing[k] = run; }
+  const starts = [0];
+  const slack = Math.max(1, Math.floor(per * 0.4));
+  for (let s = 0; n - s > per + slack;) {
+    const ideal = s + per;
+    let best = ideal;
+    for (let k = Math.max(s + 1, ideal - slack); k <= Math.min(n - slack, ideal + slack); k++) {
+      if (crossing[k] < crossing[best] || (crossing[k] === crossing[best] && Math.abs(k - ideal) < Math.abs(best - ideal))) best = k;
+    }
+    starts.push(best);
+    s = best;
+  }
+  return starts;
+}
+
+/** Direct member counts of every group (their sum is the number of included nodes). */
+function groupOfCount(groups: Map<string, ViewGroup>): number[] {
+  return [...groups.values()].map((g) => g.nodes.length);
 }
 
 function newGroup(id: string, label: string, parent: string | null, depth: number): ViewGroup {
@@ -166,7 +218,7 @@ function removeSubtree(groups: Map<string, ViewGroup>, g: ViewGroup): void {
  * shapes, with inputs as positions of their producers inside the group (or 'x' for outside),
  * followed by the nesting of child groups. Names do not enter, so copies of a block match.
  */
-function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup>, all: number[], producer: Map<string, number>): string {
+function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup>, all: number[], producer: Map<string, number>, nodeKeys: (string | undefined)[]): string {
   const local = new Map<number, number>();
   all.forEach((n, k) => local.set(n, k));
   const parts: string[] = [];
@@ -180,7 +232,8 @@ function signature(graph: ViewGraph, g: ViewGroup, groups: Map<string, ViewGroup
       const w = n.weights.find((x) => x.name === v);
       return w ? `w${w.dtype}${w.shape?.join('x')}` : 'x';
     });
-    parts.push(`${n.domain}:${n.opType}(${ins.join(',')})${n.attributes.map((a) => a.name + '=' + a.value).join(';')}`);
+    const key = (nodeKeys[i] ??= `${n.domain}:${n.opType}|${n.attributes.map((a) => a.name + '=' + a.value).join(';')}`);
+    parts.push(`${key}(${ins.join(',')})`);
   }
   parts.push('|' + g.groups.map((c) => groups.get(c)!.signature).join(','));
   return hash(parts.join('\n'));

@@ -1,5 +1,8 @@
-import { AttributeProto_AttributeType as AttrType, type AttributeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto/onnx_pb';
+import { create } from '@bufbuild/protobuf';
+import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/proto/onnx_pb';
 import type { Graph, Model } from '../onnx/model';
+import { makeTensor } from '../onnx/build';
+import { inferShapes } from './shapes';
 import { elementCount, tensorByteLength } from '../onnx/tensor';
 import { dtypeName } from '../tensor/dtypes';
 import type { AttributeInfo, Dim, TensorInfo, ViewGraph, ViewNode, WeightInfo } from './types';
@@ -9,26 +12,42 @@ export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
 
 /** The format-neutral view of an ONNX model's main graph, with If/Loop/Scan bodies nested in their nodes. */
 export function onnxViewGraph(model: Model): ViewGraph {
-  return viewOf(model.graph);
+  return viewOf(model, model.graph);
 }
 
-function viewOf(g: Graph): ViewGraph {
+function viewOf(model: Model, g: Graph): ViewGraph {
   const values: Record<string, TensorInfo> = {};
+  const inits = g.initializers();
+  // Inferred types fill in what value_info leaves out (most exporters record none).
+  try {
+    for (const [name, t] of inferShapes(model, g)) {
+      if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
+    }
+  } catch {
+    // A graph the inference cannot walk keeps only its declared types.
+  }
   for (const list of [g.proto.valueInfo, g.proto.input, g.proto.output]) {
     for (const v of list) {
       const info = valueInfoToTensor(v);
-      if (info) values[v.name] = info;
+      if (info && (info.shape || !values[v.name])) values[v.name] = info;
     }
   }
-  const inits = g.initializers();
+  const constants = constantTensors(g);
   const ids = nodeIds(g);
   const nodes: ViewNode[] = g.nodes.map((n, i) => {
     const weights: WeightInfo[] = [];
     for (const input of n.input) {
-      const t = input ? (inits.get(input) ?? g.initializer(input)) : undefined;
-      if (t && !weights.some((w) => w.name === t.name)) weights.push(weightInfo(t));
+      if (!input || weights.some((w) => w.name === input)) continue;
+      const t = inits.get(input) ?? g.initializer(input);
+      const c = t ? undefined : constants.get(input);
+      const tensor = t ?? c;
+      if (!tensor) continue;
+      const w: WeightInfo = { ...weightInfo(tensor), name: input };
+      const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
+      if (value !== undefined) w.value = value;
+      weights.push(w);
     }
-    const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(s.graph) }));
+    const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
     return {
       id: ids[i],
       name: n.name,
@@ -50,6 +69,47 @@ function viewOf(g: Graph): ViewGraph {
     outputs: g.proto.output.map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null }),
     values,
   };
+}
+
+/** Whether a node is an ONNX Constant (no inputs, one value attribute). */
+export function isConstantNode(n: NodeProto): boolean {
+  return n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx') && n.input.length === 0;
+}
+
+/**
+ * The tensors Constant nodes produce, by output value name (PaddlePaddle exports keep every weight
+ * there). value_float(s)/value_int(s) become small tensors; sparse and string values are left out.
+ */
+export function constantTensors(g: Graph): Map<string, TensorProto> {
+  const out = new Map<string, TensorProto>();
+  for (const n of g.nodes) {
+    if (!isConstantNode(n) || !n.output[0]) continue;
+    const t = constantValue(n);
+    if (t) out.set(n.output[0], t);
+  }
+  return out;
+}
+
+function constantValue(n: NodeProto): TensorProto | undefined {
+  const a = n.attribute[0];
+  if (!a) return undefined;
+  const name = n.output[0];
+  switch (a.name) {
+    case 'value': return a.t ? (a.t.name ? a.t : create(TensorProtoSchema, { ...a.t, name })) : undefined;
+    case 'value_float': return makeTensor(name, 'float32', [], new Float32Array([a.f]));
+    case 'value_floats': return makeTensor(name, 'float32', [a.floats.length], new Float32Array(a.floats));
+    case 'value_int': return makeTensor(name, 'int64', [], new BigInt64Array([a.i]));
+    case 'value_ints': return makeTensor(name, 'int64', [a.ints.length], new BigInt64Array(a.ints));
+    default: return undefined;
+  }
+}
+
+/** Display text of a constant's values when it has at most a few elements. */
+function smallValues(t: TensorProto): string | undefined {
+  if (elementCount(t) > 4) return undefined;
+  const text = tensorText(t);
+  const m = text.match(/\[([^\]]*)\]$/) ?? text.match(/ (\S+)$/);
+  return m ? m[1] : undefined;
 }
 
 /** The node's name when it is non-empty and unique in the graph, else `opType_index` (made unique). */

@@ -23,10 +23,12 @@ export interface TensorInfo {
   quant?: QuantInfo;
 }
 
-/** A constant input of a node (an initializer / TFLite buffer). */
+/** A constant input of a node (an initializer, an ONNX Constant node's value, a TFLite buffer). */
 export interface WeightInfo extends TensorInfo {
   bytes: number;
   elements: number;
+  /** The values as display text, for a constant of at most a few elements ('0.5', '1, 2'). */
+  value?: string;
 }
 
 export interface AttributeInfo {

@@ -1,6 +1,7 @@
 import type { Graph, Model } from '../onnx/model';
 import { toFloat32 } from '../onnx/tensor';
 import { DataType } from '../tensor/dtypes';
+import { constantTensors } from './onnx-view';
 import type { NodeDetails, ViewGraph, WeightStats } from './types';
 
 export const HISTOGRAM_BINS = 32;
@@ -25,10 +26,11 @@ export function onnxNodeDetails(model: Model, view: ViewGraph, nodeId: string, g
   const idx = v.nodes.findIndex((n) => n.id === nodeId);
   if (idx < 0) throw new Error(`no node '${nodeId}' in graph '${v.name || 'main'}'`);
   const node = v.nodes[idx];
+  const constants = node.weights.some((w) => !g.initializer(w.name)) ? constantTensors(g) : undefined;
   return {
     nodeId,
     weights: node.weights.map((w) => {
-      const t = g.initializer(w.name);
+      const t = g.initializer(w.name) ?? constants?.get(w.name);
       let stats: WeightStats | null = null;
       if (t && isNumeric(t.dataType)) stats = weightStats(toFloat32(t.dataType, model.tensorData(t)));
       return { ...w, stats };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildHierarchy } from '../../../src/core/graph/hierarchy';
+import { buildHierarchy, cutPoints } from '../../../src/core/graph/hierarchy';
 import type { ViewGraph, ViewNode } from '../../../src/core/graph/types';
 
 function node(name: string, opType: string, inputs: string[], outputs: string[], weightBytes = 0): ViewNode {
@@ -73,5 +73,27 @@ describe('buildHierarchy', () => {
     assert.ok(h.root.groups.length >= 3);
     assert.ok(h.root.groups.every((id) => h.groups.get(id)!.nodes.length <= 8));
     assert.equal(h.groupOf[0], undefined);
+  });
+});
+
+describe('cutPoints', () => {
+  it('cuts a chain of blocks between blocks, where one value crosses', () => {
+    // Blocks of 5 nodes: a skip connection from each block's first node to its last.
+    const nodes: ViewNode[] = [];
+    let x = 'in';
+    for (let b = 0; b < 6; b++) {
+      const p = `b${b}`;
+      nodes.push(node(`${p}n0`, 'Conv', [x], [`${p}v0`]));
+      for (let k = 1; k < 4; k++) nodes.push(node(`${p}n${k}`, 'Relu', [`${p}v${k - 1}`], [`${p}v${k}`]));
+      nodes.push(node(`${p}n4`, 'Add', [`${p}v3`, `${p}v0`], [`${p}out`]));
+      x = `${p}out`;
+    }
+    const g: ViewGraph = { name: 'g', nodes, inputs: [], outputs: [], values: {} };
+    const consumers = new Map<string, number[]>();
+    nodes.forEach((n, i) => { for (const v of n.inputs) consumers.set(v, [...(consumers.get(v) ?? []), i]); });
+    const starts = cutPoints(g, nodes.map((_, i) => i), consumers, 9);
+    assert.equal(starts[0], 0);
+    assert.ok(starts.length >= 3);
+    for (const s of starts.slice(1)) assert.equal(s % 5, 0, `cut at ${s} is inside a block`);
   });
 });

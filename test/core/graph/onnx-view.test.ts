@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { create } from '@bufbuild/protobuf';
@@ -7,7 +8,7 @@ import { loadModel } from '../../../src/core/onnx/io';
 import { Model } from '../../../src/core/onnx/model';
 import { nodeScope, onnxViewGraph } from '../../../src/core/graph/onnx-view';
 
-const FMNIST = '/work/shared/fixtures/fmnist_cnn.onnx';
+const FMNIST = path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx');
 
 /** A scoped model with a duplicate node name, an unnamed node and an If with two branches. */
 function scopedModel(): Model {
@@ -92,5 +93,46 @@ describe('nodeScope', () => {
     assert.deepEqual(nodeScope('/Relu'), []);
     assert.deepEqual(nodeScope('x', "['', 'layers.3', 'mlp']"), ['layers.3', 'mlp']);
     assert.deepEqual(nodeScope('/a/b', '[]'), []);
+  });
+});
+
+/** PaddlePaddle-style: every weight in a Constant node (tensor, value_float and value_ints forms). */
+function constantWeightsModel(): Model {
+  const w = makeTensor('', 'float32', [2, 1, 3, 3], Float32Array.from({ length: 18 }, (_, i) => i - 4));
+  const graph = create(GraphProtoSchema, {
+    name: 'paddle',
+    node: [
+      makeNode('Constant', [], ['conv.w'], { value: w }),
+      makeNode('Conv', ['x', 'conv.w'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      makeNode('Constant', [], ['half'], { value_float: { float: 0.5 } }),
+      makeNode('Mul', ['c', 'half'], ['m']),
+      makeNode('Constant', [], ['shape'], { value_ints: { ints: [1, -1] } }),
+      makeNode('Reshape', ['m', 'shape'], ['y']),
+    ],
+    input: [makeValueInfo('x', 'float32', [1, 1, 8, 8])],
+    output: [makeValueInfo('y', 'float32', null as never)],
+  });
+  const proto = create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })] });
+  return new Model(proto);
+}
+
+describe('onnxViewGraph: Constant-node weights and inferred shapes', () => {
+  it('makes a Constant that feeds a node that node\'s weight, with small values as text', () => {
+    const v = onnxViewGraph(constantWeightsModel());
+    const conv = v.nodes.find((n) => n.opType === 'Conv')!;
+    assert.deepEqual(conv.weights.map((w) => [w.name, w.dtype, w.shape, w.bytes, w.value]), [['conv.w', 'float32', [2, 1, 3, 3], 72, undefined]]);
+    assert.equal(conv.weightBytes, 72);
+    const mul = v.nodes.find((n) => n.opType === 'Mul')!;
+    assert.deepEqual(mul.weights.map((w) => [w.name, w.shape, w.value]), [['half', [], '0.5']]);
+    const reshape = v.nodes.find((n) => n.opType === 'Reshape')!;
+    assert.deepEqual(reshape.weights.map((w) => [w.name, w.dtype, w.value]), [['shape', 'int64', '1, -1']]);
+  });
+
+  it('fills edge shapes the file does not record from shape inference', () => {
+    const v = onnxViewGraph(constantWeightsModel());
+    assert.deepEqual(v.values.c?.shape, [1, 2, 8, 8]);
+    assert.deepEqual(v.values.m?.shape, [1, 2, 8, 8]);
+    assert.deepEqual(v.values.y?.shape, [1, 128]);
+    assert.deepEqual(v.values.x?.shape, [1, 1, 8, 8]);
   });
 });

@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { loadModel } from '../../../src/core/onnx/io';
 import { onnxViewGraph } from '../../../src/core/graph/onnx-view';
 import { HISTOGRAM_BINS, onnxNodeDetails, weightStats } from '../../../src/core/graph/weight-stats';
 
-const FMNIST = '/work/shared/fixtures/fmnist_cnn.onnx';
+const FMNIST = path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx');
 
 describe('weightStats', () => {
   it('computes min, max, mean, std, sparsity and a full histogram', () => {
@@ -55,6 +56,23 @@ print(json.dumps(out))`]).toString());
       const diff = w.stats.histogram.counts.reduce((s, c, i) => s + Math.abs(c - p.hist[i]), 0);
       assert.ok(diff <= 2, `${w.name}: histogram differs by ${diff} (edge rounding only)`);
     }
+  });
+
+  it('gives statistics for weights held in Constant nodes (PaddlePaddle exports)', () => {
+    const { create } = require('@bufbuild/protobuf') as typeof import('@bufbuild/protobuf');
+    const pb = require('../../../src/core/onnx/proto/onnx_pb') as typeof import('../../../src/core/onnx/proto/onnx_pb');
+    const { makeNode, makeTensor, makeValueInfo } = require('../../../src/core/onnx/build') as typeof import('../../../src/core/onnx/build');
+    const { Model } = require('../../../src/core/onnx/model') as typeof import('../../../src/core/onnx/model');
+    const data = Float32Array.from([0, 0, 1, -1, 2, 4]);
+    const graph = create(pb.GraphProtoSchema, {
+      node: [makeNode('Constant', [], ['w'], { value: makeTensor('', 'float32', [2, 3], data) }), makeNode('MatMul', ['x', 'w'], ['y'], {}, 'mm')],
+      input: [makeValueInfo('x', 'float32', [1, 2])], output: [makeValueInfo('y', 'float32', [1, 3])],
+    });
+    const model = new Model(create(pb.ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(pb.OperatorSetIdProtoSchema, { version: 17n })] }));
+    const d = onnxNodeDetails(model, onnxViewGraph(model), 'mm', []);
+    assert.equal(d.weights.length, 1);
+    const s = d.weights[0].stats!;
+    assert.deepEqual([s.min, s.max, s.mean, s.sparsity], [-1, 4, 1, 2 / 6]);
   });
 
   it('names a missing node', () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
@@ -28,6 +29,14 @@ describe('graph editor in VS Code', () => {
     assert.ok(panel.state.kind === 'model' && panel.state.nodes === 1200);
   });
 
+  it('opens a TensorFlow Lite model with the same editor', async function () {
+    const panel = await openGraph('hello_world_float.tflite');
+    // Until the TFLite reader is merged, core says so; the editor must show that, not a blank page.
+    if (panel.state.kind === 'error' && /not supported yet/.test(panel.state.message)) this.skip();
+    assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
+    assert.ok(panel.state.kind === 'model' && panel.state.nodes >= 3);
+  });
+
   it('shows a corrupt model as a clear error in the editor', async () => {
     const panel = await openGraph('corrupt.onnx');
     assert.equal(panel.state.kind, 'error');
@@ -43,12 +52,26 @@ describe('graph editor in VS Code', () => {
     await vscode.commands.executeCommand('edgewise.openModelGraph');
     assert.equal(api.panels.forFile(workspaceFile('fmnist_cnn.onnx')).length, 1);
   });
+});
 
-  it('pushes an overlay onto the open graph', async () => {
-    const api = await edgewise();
-    const panel = await openGraph('fmnist_cnn.onnx');
-    assert.ok(panel.state.kind === 'model');
-    const n = api.panels.pushOverlay(panel.uri, { id: 'test', label: 'Test', unit: 'ms', values: {}, scale: 'linear' });
-    assert.equal(n, 1);
+describe('graph editor follows its file', () => {
+  afterEach(closeAllEditors);
+
+  it('reloads the graph when the model changes on disk', async () => {
+    const changing = workspaceFile('changing.onnx');
+    fs.copyFileSync(workspaceFile('fmnist_cnn.onnx').fsPath, changing.fsPath);
+    try {
+      const panel = await openGraph('changing.onnx');
+      const nodes = () => (panel.state.kind === 'model' ? panel.state.nodes : -1);
+      assert.equal(nodes(), 10);
+      fs.copyFileSync(workspaceFile('deep_1200.onnx').fsPath, changing.fsPath);
+      const end = Date.now() + 30_000;
+      while (nodes() !== 1200) {
+        if (Date.now() > end) assert.fail(`still showing ${JSON.stringify(panel.state)} 30 s after the file changed`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      fs.rmSync(changing.fsPath, { force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EdgewiseApi } from '../../../src/extension/extension';
@@ -29,4 +30,44 @@ export async function openGraph(name: string): Promise<GraphPanel> {
 
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/**
+ * The UI bridge: an extension-host test asks the Playwright runner (test/e2e/runner.mjs) to look
+ * at the page, through request files next to this bundle. Absent under @vscode/test-electron.
+ */
+const bridge = path.join(__dirname, 'ui-bridge');
+let bridgeSeq = 0;
+
+export function hasUiBridge(): boolean {
+  return fs.existsSync(path.join(bridge, 'ready'));
+}
+
+async function askRunner<T>(request: object, timeoutMs: number): Promise<T> {
+  if (!hasUiBridge()) throw new Error('no UI bridge: run the suite through test/e2e/runner.mjs');
+  const id = `${process.pid}-${++bridgeSeq}`;
+  const answer = path.join(bridge, `${id}.answer.json`);
+  fs.writeFileSync(path.join(bridge, `${id}.tmp`), JSON.stringify(request));
+  fs.renameSync(path.join(bridge, `${id}.tmp`), path.join(bridge, `${id}.request.json`));
+  const end = Date.now() + timeoutMs;
+  while (!fs.existsSync(answer)) {
+    if (Date.now() > end) throw new Error(`the runner did not answer ${JSON.stringify(request)} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { ok, value, error } = JSON.parse(fs.readFileSync(answer, 'utf8')) as { ok: boolean; value: T; error?: string };
+  if (!ok) throw new Error(error);
+  return value;
+}
+
+/**
+ * Polls `fn` (a function source taking the webview's root element; the graph app is
+ * `globalThis.edgewise`) in the visible graph webview until it returns a truthy value.
+ */
+export function untilInGraphWebview<T>(fn: string, timeoutMs = 30_000): Promise<T> {
+  return askRunner({ kind: 'untilInGraph', fn, timeoutMs }, timeoutMs + 10_000);
+}
+
+/** Saves a screenshot of the workbench as test-output/e2e/suite-NAME.png. */
+export function screenshot(name: string): Promise<void> {
+  return askRunner({ kind: 'screenshot', name }, 30_000);
 }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import { WorkerInfoRequest } from '../../../src/worker/protocol';
 import { closeAllEditors, edgewise, openGraph } from './helpers';
 
@@ -10,6 +11,16 @@ describe('worker inside VS Code', () => {
     const info = await api.worker.request(WorkerInfoRequest.type, undefined);
     assert.notEqual(info.pid, process.pid);
     assert.equal(info.pid, api.worker.pid);
+  });
+
+  it('"Edgewise: Restart Worker" replaces the worker without reporting a crash', async () => {
+    const api = await edgewise();
+    const before = await api.worker.request(WorkerInfoRequest.type, undefined);
+    const restarts = api.worker.restarts;
+    await vscode.commands.executeCommand('edgewise.restartWorker');
+    const after = await api.worker.request(WorkerInfoRequest.type, undefined);
+    assert.notEqual(after.pid, before.pid);
+    assert.equal(api.worker.restarts, restarts, 'a requested restart is not a crash');
   });
 
   it('survives the worker being killed and restarts it', async () => {

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, saveModel, siblingPath } from './onnx/io';
+import { encodeModelProto } from './onnx/codec';
+import type { Model } from './onnx/model';
+import { magnitudePruneAsync, type MagnitudeReport } from './passes/prune/magnitude';
+import { channelPruneAsync, type ChannelReport } from './passes/prune/channel';
+import { PruneError } from './passes/prune/common';
+import { loadEvalSet, top1Accuracy, type EvalSet } from './runtime/top1';
+
+export type PruneMethod = 'magnitude' | 'channel';
+
+export interface PruneJobOptions {
+  method: PruneMethod;
+  /** Share to remove, strictly between 0 and 1. */
+  sparsity: number;
+  /** Magnitude: one global threshold (default) or the same sparsity in every layer. */
+  scope?: 'global' | 'per-layer';
+  /** Magnitude: also prune the first and last layers. */
+  allLayers?: boolean;
+  /** Channel: importance norm. */
+  norm?: 'l1' | 'l2';
+  exclude?: string[];
+  /** Output path; default `<model>.pruned.onnx` next to the input. */
+  out?: string;
+  /** Allow replacing an existing output file (never the input). */
+  force?: boolean;
+  /** Evaluation samples (.npy) and integer labels (.npy): top-1 before and after. */
+  evalData?: string;
+  labels?: string;
+  /** Channel + eval: also measure each pruned group alone (one extra prune and evaluation each). Default true. */
+  perGroup?: boolean;
+  signal?: AbortSignal;
+  progress?: (message: string, fraction?: number) => void;
+}
+
+export interface PruneEvaluation {
+  samples: number;
+  top1Before: number;
+  top1After: number;
+  /** Channel pruning: top-1 with only this group pruned, so each group's share of the drop shows. */
+  perGroup?: { id: number; sources: string[]; removed: number; top1: number }[];
+}
+
+export interface PruneJobResult {
+  input: string;
+  output: string;
+  method: PruneMethod;
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+  report: MagnitudeReport | ChannelReport;
+  evaluation?: PruneEvaluation;
+}
+
+/** Where the job will write, checked before any work: the input, a missing folder or an existing file fail early. */
+export function resolvePruneOutput(input: string, out: string | undefined, force: boolean): string {
+  const file = path.resolve(out ?? siblingPath(input, 'pruned'));
+  if (file === path.resolve(input)) throw new PruneError(`${file}: is the input model; choose another output path`);
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new PruneError(`${file}: the output folder '${dir}' does not exist`);
+  if (fs.existsSync(file) && !force) throw new PruneError(`${file}: already exists; pass --force to replace it or choose another --out`);
+  return file;
+}
+
+/**
+ * Prunes a model file: load, check the request, run the pass, evaluate when data is given, and
+ * save atomically. A cancelled or failed job leaves no output file behind.
+ */
+export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promise<PruneJobResult> {
+  const progress = o.progress ?? (() => {});
+  if (o.method !== 'magnitude' && o.method !== 'channel') throw new PruneError(`unknown method '${o.method}' (magnitude, channel)`);
+  if (!(o.sparsity > 0 && o.sparsity < 1)) throw new PruneError(`sparsity must be strictly between 0 and 1, got ${o.sparsity}`);
+  if (!!o.evalData !== !!o.labels) throw new PruneError('evaluation needs both the samples and their labels');
+  const input = path.resolve(inputFile);
+  const output = resolvePruneOutput(input, o.out, o.force ?? false);
+  const model = loadModel(input);
+  const names = new Set(model.graph.nodes.map((n) => n.name));
+  for (const e of o.exclude ?? []) if (!names.has(e)) throw new PruneError(`${input}: no node is named '${e}' (excluded nodes go by node name)`);
+  const evalSet = o.evalData && o.labels ? loadEvalSet(o.evalData, o.labels) : undefined;
+
+  progress(`pruning ${path.basename(input)} (${o.method}, sparsity ${o.sparsity})`, 0);
+  const onProgress = (m: string, f: number) => progress(m, f * 0.5);
+  // Gzip sizes are what magnitude pruning buys; channel pruning's gain shows in the file size.
+  const result = o.method === 'magnitude'
+    ? await magnitudePruneAsync(model, { sparsity: o.sparsity, scope: o.scope, skipFirstLast: !o.allLayers, exclude: o.exclude, onProgress, signal: o.signal })
+    : await channelPruneAsync(model, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onProgress, signal: o.signal, measureSizes: false });
+  const evaluation = evalSet ? await evaluate(model, result.model, result.report, evalSet, o) : undefined;
+  // Let a pending cancellation arrive before anything is written.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (o.signal?.aborted) throw new PruneError('cancelled; nothing was written');
+  progress(`writing ${output}`, 0.95);
+  const saved = saveModel(result.model, output, { overwrite: o.force });
+  return {
+    input, output, method: o.method,
+    fileBytesBefore: model.source.fileBytes ?? fs.statSync(input).size,
+    fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
+    report: result.report, evaluation,
+  };
+}
+
+async function evaluate(original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet, o: PruneJobOptions): Promise<PruneEvaluation> {
+  const progress = o.progress ?? (() => {});
+  progress(`evaluating on ${set.labels.length} samples`, 0.5);
+  const top1Before = await top1Accuracy(encodeModelProto(original.proto), set, o.signal);
+  const top1After = await top1Accuracy(encodeModelProto(pruned.proto), set, o.signal);
+  const ev: PruneEvaluation = { samples: set.labels.length, top1Before, top1After };
+  if (report.method === 'channel' && o.perGroup !== false) {
+    ev.perGroup = [];
+    for (const [i, g] of report.pruned.entries()) {
+      progress(`evaluating group ${g.id} (${g.sources.join(', ')}) alone`, 0.6 + (0.35 * i) / report.pruned.length);
+      const one = await channelPruneAsync(original, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onlyGroups: [g.id], measureSizes: false, signal: o.signal });
+      ev.perGroup.push({ id: g.id, sources: g.sources, removed: g.removed, top1: await top1Accuracy(encodeModelProto(one.model.proto), set, o.signal) });
+    }
+  }
+  return ev;
+}

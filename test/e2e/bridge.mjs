@@ -1,0 +1,46 @@
+// The runner's side of the UI bridge (suite/helpers.ts): while the extension-host suite runs,
+// answers its requests to look at the page (poll a function in the graph webview, screenshot).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+function graphRoot(page) {
+  return page.frameLocator('iframe.webview:visible').frameLocator('#active-frame').locator('#edgewise-root');
+}
+
+async function untilInGraph(page, { fn, timeoutMs }) {
+  // Playwright sends a function's source to the page and calls it there.
+  const pageFunction = (0, eval)(`(${fn})`);
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    // A function source evaluated through the debugger protocol: the page's CSP does not apply.
+    last = await graphRoot(page).evaluate(pageFunction, undefined, { timeout: 2000 }).catch((e) => `(${e.message.split('\n')[0]})`);
+    if (last && !(typeof last === 'string' && last.startsWith('('))) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${fn} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+/** Starts answering; returns a function that stops. */
+export function serveBridge(dir, page, shots, log) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ready'), '');
+  const busy = new Set();
+  const timer = setInterval(() => {
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.request.json') && !busy.has(f))) {
+      busy.add(f);
+      const id = f.slice(0, -'.request.json'.length);
+      const request = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      const work = request.kind === 'untilInGraph' ? untilInGraph(page, request)
+        : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
+          : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
+      work.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: e.message }))
+        .then((answer) => {
+          if (!answer.ok) log(`bridge: ${request.kind} failed: ${answer.error}`);
+          fs.writeFileSync(path.join(dir, `${id}.answer.json`), JSON.stringify(answer));
+        });
+    }
+  }, 100);
+  return () => clearInterval(timer);
+}
