@@ -229,8 +229,11 @@ export async function runUiChecks(page, url, shots, log, ws) {
     ['tflite-context-menu-graph', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'person_detect.tflite').click({ button: 'right' });
-      await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
-      const m = await waitForGraph(frame());
+      const open = page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first();
+      await open.waitFor();
+      await page.waitForTimeout(300); // the menu must settle before a click lands on it
+      await open.click();
+      const m = await waitForGraph(frame(), 'person_detect.tflite');
       if (m.nodes !== 31) throw new Error(`${m.nodes} nodes, expected 31`);
     }],
     ['tflite-inspector-quantization', async () => {
@@ -255,7 +258,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
         if (name.startsWith('mobilenet') && (await row.count()) === 0) { log(`     ${name}: not in the workspace, skipped`); continue; }
         await closeAllEditors(page);
         await row.dblclick();
-        const m = await waitForGraph(frame());
+        const m = await waitForGraph(frame(), name);
         if (m.nodes !== nodes) throw new Error(`${name}: ${m.nodes} nodes, expected ${nodes}`);
         drawn.push(`${name.replace('.tflite', '')} ${m.visibleNodes}`);
       }
