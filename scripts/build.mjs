@@ -6,7 +6,8 @@ const watch = process.argv.includes('--watch');
 // jsonc-parser's default (UMD) build requires its modules dynamically, which a bundle cannot
 // follow; its ES module build bundles cleanly.
 const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false, alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' } };
-const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp'];
+// @tensorflow/tfjs-tflite: only require.resolve'd, as the fallback location of the wasm files copied to dist/tflite below.
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-tflite'];
 
 const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
@@ -27,4 +28,13 @@ for (const t of targets) {
 if (existsSync('node_modules/@vscode/codicons/dist/codicon.css')) {
   mkdirSync('dist/codicons', { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
+}
+
+// TFLite's WebAssembly interpreter (single-threaded builds, plain and SIMD) for src/core/runtime/tflite.ts.
+const tfliteWasm = 'node_modules/@tensorflow/tfjs-tflite/wasm';
+if (existsSync(tfliteWasm)) {
+  mkdirSync('dist/tflite', { recursive: true });
+  for (const f of ['tflite_web_api_client.js', 'tflite_web_api_cc.js', 'tflite_web_api_cc.wasm', 'tflite_web_api_cc_simd.js', 'tflite_web_api_cc_simd.wasm']) {
+    copyFileSync(`${tfliteWasm}/${f}`, `dist/tflite/${f}`);
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
  * 1,200-node model built with core's builders (12 scoped blocks of 100 nodes, like a deep
- * encoder), and a corrupt model.
+ * encoder), a corrupt model, and the other TFLite fixtures (with a corrupt .tflite).
  * Usage: npx tsx test/e2e/make-workspace.ts OUT_DIR
  */
 import * as fs from 'node:fs';
@@ -36,6 +36,29 @@ function main(out: string): void {
   fs.rmSync(path.join(out, 'edgewise.json'), { force: true });
   // The first 200 bytes of a real model: a valid header, then a message cut mid-field.
   fs.writeFileSync(path.join(out, 'corrupt.onnx'), fs.readFileSync(FIXTURE).subarray(0, 200));
+  copyTfliteModels(out);
+}
+
+/**
+ * The nine TFLite Micro models: eight from test/fixtures/tflite, the 4 MB MobileNetV2 from the
+ * shared fixtures beside the clone (left out when absent), and a .tflite cut inside its tables.
+ */
+function copyTfliteModels(out: string): void {
+  const repo = path.resolve(__dirname, '../..');
+  const local = path.join(FIXTURES, 'tflite');
+  const files = fs.readdirSync(local).map((f) => path.join(local, f));
+  const mobilenet = [path.resolve(repo, '../shared/fixtures/tflite'), path.resolve(repo, '../../shared/fixtures/tflite')]
+    .map((d) => path.join(d, 'mobilenet_v2_quantized_1x3x224x224.tflite')).find((f) => fs.existsSync(f));
+  if (mobilenet) files.push(mobilenet);
+  for (const f of files) {
+    const to = path.join(out, path.basename(f));
+    if (!fs.existsSync(to)) {
+      fs.copyFileSync(f, to);
+      fs.chmodSync(to, 0o644);
+    }
+  }
+  // Its subgraphs vector starts at 0x740: cut before it (see test/core/tflite/fixtures.test.ts).
+  fs.writeFileSync(path.join(out, 'corrupt.tflite'), fs.readFileSync(path.join(local, 'hello_world_float.tflite')).subarray(0, 0x700));
 }
 
 main(path.resolve(process.argv[2] ?? 'test/e2e/.work/ws'));

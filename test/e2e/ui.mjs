@@ -127,7 +127,10 @@ export async function runUiChecks(page, url, shots, log, ws) {
     ['prune-from-explorer', async () => {
       await closeAllEditors(page);
       await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
-      await page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first().click();
+      const prune = page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first();
+      await prune.waitFor();
+      await page.waitForTimeout(300); // the menu must settle before a click lands on it
+      await prune.click();
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Channel pruning' }).first().click();
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Channel pruning' }).waitFor();
       await page.locator('.quick-input-widget input').press('Enter'); // the proposed 0.3
@@ -156,6 +159,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
     }],
     ['graph-renders', async () => {
+      await page.waitForTimeout(300); // the menu must settle before a click lands on it
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
@@ -225,6 +229,49 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await explorerRow(page, 'corrupt.onnx').dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    }],
+    ['tflite-context-menu-graph', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'person_detect.tflite').click({ button: 'right' });
+      const open = page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first();
+      await open.waitFor();
+      await page.waitForTimeout(300); // the menu must settle before a click lands on it
+      await open.click();
+      const m = await waitForGraph(frame(), 'person_detect.tflite');
+      if (m.nodes !== 31) throw new Error(`${m.nodes} nodes, expected 31`);
+    }],
+    ['tflite-inspector-quantization', async () => {
+      const field = frame().locator('vscode-textfield.search input');
+      await field.fill('DEPTHWISE_CONV_2D');
+      await field.press('Enter');
+      const inspector = frame().locator('.inspector');
+      await inspector.locator('h2', { hasText: 'DEPTHWISE_CONV_2D' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await inspector.locator('h3', { hasText: 'Quantization' }).waitFor();
+      // The filter's per-channel scales come with its statistics from the worker.
+      await inspector.locator('.weights td', { hasText: /8 channels on axis 3: scale/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await inspector.locator('.weights .histogram').first().waitFor();
+    }],
+    ['tflite-all-models-render', async () => {
+      const models = [['hello_world_float.tflite', 3], ['hello_world_int8.tflite', 3], ['micro_speech_quantized.tflite', 4],
+        ['keyword_scrambled.tflite', 15], ['trained_lstm.tflite', 4], ['trained_lstm_int8.tflite', 4],
+        ['person_detect.tflite', 31], ['dtln_noise_suppression.tflite', 4], ['mobilenet_v2_quantized_1x3x224x224.tflite', 84]];
+      const drawn = [];
+      for (const [name, nodes] of models) {
+        const row = explorerRow(page, name);
+        // The 4 MB MobileNetV2 is copied from the shared fixtures beside the clone, when present.
+        if (name.startsWith('mobilenet') && (await row.count()) === 0) { log(`     ${name}: not in the workspace, skipped`); continue; }
+        await closeAllEditors(page);
+        await row.dblclick();
+        const m = await waitForGraph(frame(), name);
+        if (m.nodes !== nodes) throw new Error(`${name}: ${m.nodes} nodes, expected ${nodes}`);
+        drawn.push(`${name.replace('.tflite', '')} ${m.visibleNodes}`);
+      }
+      log(`     drawn items: ${drawn.join(', ')}`);
+    }],
+    ['tflite-corrupt-error', async () => {
+      await closeAllEditors(page);
+      await explorerRow(page, 'corrupt.tflite').dblclick();
+      await frame().locator('.message.error', { hasText: /corrupt\.tflite: operator_codes offset at 52 points to 3132, outside the file/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
   ];
 

@@ -2,6 +2,7 @@
 import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '../../src/core/graph/types';
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
 import { CATEGORY_LABEL, formatBytes, formatShape, opCategory, shortShape } from '../model/ops';
+import { quantText } from '../model/quant';
 import { clear, h, svg } from './dom';
 
 export interface InspectorActions {
@@ -63,6 +64,11 @@ export class Inspector {
     }
     this.el.append(h('h3', {}, 'Inputs'), h('table', { class: 'kv tensors' }, ...n.inputs.map(tensorRow)));
     this.el.append(h('h3', {}, 'Outputs'), h('table', { class: 'kv tensors' }, ...n.outputs.map(tensorRow)));
+    // Quantized activations (TFLite tensors); weights show theirs with their statistics.
+    const quantized = [...n.inputs, ...n.outputs].filter((v, i, all) => v && !weightNames.has(v) && all.indexOf(v) === i && graph.values[v]?.quant);
+    if (quantized.length) {
+      this.el.append(h('h3', {}, 'Quantization'), table(quantized.map((v) => [v, quantText(graph.values[v].quant!)]), true));
+    }
     for (const s of n.subgraphs) {
       const b = h('vscode-button', { secondary: true }, `Open ${s.attribute} (${s.graph.nodes.length} nodes)`);
       b.addEventListener('click', () => this.actions.openSubgraph(n, s.attribute));
@@ -85,6 +91,7 @@ export class Inspector {
         table([
           ['Type', `${w.dtype} ${formatShape(w.shape)}`],
           ['Size', `${formatBytes(w.bytes)} · ${w.elements.toLocaleString()} elements`],
+          ...(w.quant ? [['Quantization', quantText(w.quant)] as [string, string]] : []),
           ...(w.stats ? statRows(w.stats) : [['Statistics', 'not numeric'] as [string, string]]),
         ]),
         w.stats ? histogram(w.stats) : null,

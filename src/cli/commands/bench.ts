@@ -15,6 +15,7 @@ const USAGE = `usage: edgewise bench MODEL [--threads 1,2,4] [--runs N] [--warmu
                       [--spinning] [--json]
 
 Measures MODEL with onnxruntime in a fresh child process per thread count, one at a time.
+A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no per-layer profile).
 
   --threads LIST      intra-op thread counts; a list is a sweep (default 1, or the target's)
   --runs N            timed runs (default 100); --min-duration MS keeps running until MS have passed
@@ -159,7 +160,7 @@ function formatResults(results: BenchmarkResult[], breaks: BudgetBreak[][], targ
   const r0 = results[0];
   const lines = [
     `${r0.model}`,
-    `  ${mib(r0.modelBytes)}, onnxruntime ${r0.ortVersion} (${r0.executionProviders.join(', ')}), opt level ${r0.optLevel}, ` +
+    `  ${mib(r0.modelBytes)}, ${r0.executionProviders[0] === 'tflite-wasm' ? r0.ortVersion : `onnxruntime ${r0.ortVersion} (${r0.executionProviders.join(', ')}), opt level ${r0.optLevel}`}, ` +
       `${r0.machine.cpuModel} (${r0.machine.cores} cores)${r0.affinity ? `, pinned to CPU ${r0.affinity.join(',')}` : ''}`,
     `  inputs: ${r0.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join('x')}]${i.source === 'generated' ? '' : ` from ${i.source}`}`).join(', ')}`,
   ];

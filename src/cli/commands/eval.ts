@@ -1,6 +1,9 @@
-import { evaluateModel } from '../../core/analysis/accuracy';
+import * as path from 'node:path';
+import { evaluateModel, type EvalResult } from '../../core/analysis/accuracy';
 import { loadModel } from '../../core/onnx/io';
-import { loadDataset } from '../../core/runtime/data';
+import { isTfliteFile } from '../../core/open';
+import { loadDataset, loadDatasetFor } from '../../core/runtime/data';
+import { evaluateTflite, tfliteInputSpecs } from '../../core/runtime/tflite-eval';
 import { loadLabels } from '../../core/runtime/data-labels';
 import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, pct, threadsOption } from '../data-options';
@@ -8,16 +11,24 @@ import { DATA_OPTIONS, DATA_USAGE, dataOptions, pct, threadsOption } from '../da
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Run a model over a data set: top-1/top-5 accuracy with labels',
-  usage: `usage: edgewise eval MODEL --data X [--labels Y] [--json]\n\nRuns MODEL over the samples in X; with labels (.npy or text, one integer per line), reports top-1\nand top-5 accuracy of its first output.\n${DATA_USAGE}`,
+  usage: `usage: edgewise eval MODEL --data X [--labels Y] [--json]\n\nRuns MODEL over the samples in X; with labels (.npy or text, one integer per line), reports top-1\nand top-5 accuracy of its first output. A .tflite model runs on TFLite's WebAssembly interpreter, one\nsample per run; its quantized inputs take real values (they are quantized with the input's scale).\n${DATA_USAGE}`,
   options: { data: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean' }, ...DATA_OPTIONS },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument', 2);
-    const model = loadModel(file);
-    const data = await loadDataset(model, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
     const labelsFile = str(args, 'labels');
-    const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
-    const r = await evaluateModel(model.label, data, labels, { threads: threadsOption(args), signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });
+    let r: EvalResult;
+    if (isTfliteFile(file)) {
+      // TFLite's WebAssembly interpreter, one sample per run (see src/core/runtime/tflite-eval.ts).
+      const data = await loadDatasetFor(tfliteInputSpecs(file), file, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
+      const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
+      r = await evaluateTflite(path.resolve(file), data, labels, { signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });
+    } else {
+      const model = loadModel(file);
+      const data = await loadDataset(model, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
+      const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
+      r = await evaluateModel(model.label, data, labels, { threads: threadsOption(args), signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });
+    }
     if (flag(args, 'json')) io.out(JSON.stringify(r, null, 2));
     else {
       io.out(`${r.model}: ${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);

@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadModel } from '../onnx/io';
+import { isTfliteFile } from '../open';
+import { measureTfliteJob } from './tflite-bench';
 import { describeInputs, planInputs, type InputSpec } from './inputs';
 import { cpuAffinity, machineInfo } from './machine';
 import { findProfileFile, layerProfile, mapOptimizedNodes, readTrace, type NodeIO } from './profile';
@@ -187,9 +189,12 @@ async function main(): Promise<void> {
   // The parent went away (killed, crashed): do not live on as an orphan.
   process.on('disconnect', () => process.exit(0));
   const job = await new Promise<BenchmarkJob>((resolve) => process.once('message', (m: ParentMessage) => resolve(m.job)));
-  const ort = require('onnxruntime-node') as Ort;
   try {
-    await send({ type: 'result', result: await measure(ort, job) });
+    // .tflite files run on TFLite's WebAssembly interpreter; everything else on onnxruntime.
+    const result = isTfliteFile(job.model)
+      ? await measureTfliteJob(job, (p) => progress(job, p))
+      : await measure(require('onnxruntime-node') as Ort, job);
+    await send({ type: 'result', result });
   } catch (e) {
     const kind = e instanceof BenchmarkError ? e.kind : 'internal';
     await send({ type: 'error', kind, message: e instanceof BenchmarkError ? e.message : `${job.model}: ${firstLine(e)}` });

@@ -97,8 +97,12 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
  * samples concatenated in name order), a folder of PNG/JPEG images; random samples when undefined.
  */
 export async function loadDataset(model: Model, source: string | undefined, options: DataOptions = {}): Promise<Dataset> {
-  const specs = modelInputs(model);
-  if (specs.length === 0) throw new Error(`${model.label}: the model has no inputs to feed`);
+  return loadDatasetFor(modelInputs(model), model.label, source, options);
+}
+
+/** `loadDataset` for inputs described directly (a TFLite model's, say); `label` names the model in errors. */
+export async function loadDatasetFor(specs: InputSpec[], label: string, source: string | undefined, options: DataOptions = {}): Promise<Dataset> {
+  if (specs.length === 0) throw new Error(`${label}: the model has no inputs to feed`);
   if (source === undefined) return randomDataset(specs, options);
   const abs = path.resolve(source);
   let st: fs.Stats;
