@@ -2,20 +2,9 @@
  * Messages between the extension host and the graph webview. The webview never reads files: it
  * gets a compact ViewGraph once, then node details and overlays on demand.
  */
-import type { ModelSummary, NodeDetails, ViewGraph } from '../src/core/graph/types';
+import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
 
-/** A per-node numeric layer drawn as a colour scale (weight size, latency, accuracy drop...). */
-export interface Overlay {
-  id: string;
-  label: string;
-  /** Unit for the legend ('bytes', 'ms', 'dB', 'points'). */
-  unit: string;
-  /** Values keyed by ViewNode.id of the main graph. */
-  values: Record<string, number>;
-  scale: 'linear' | 'log';
-  /** When set, higher is better (colours invert). */
-  higherIsBetter?: boolean;
-}
+export type { Overlay };
 
 export type HostToWebview =
   | { type: 'model'; file: string; graph: ViewGraph; summary: ModelSummary }

@@ -4,14 +4,14 @@
  * here, a handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ModelSummary, NodeDetails, ViewGraph } from '../core/graph/types';
+import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
 import type { PruneJobOptions, PruneJobResult } from '../core/prune-job';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
 import type { ModelText } from '../core/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
-import type { NodeFacts, OverlayData } from '../core/analysis/annotations';
+import type { NodeFacts } from '../core/analysis/annotations';
 import type { RecipeProblem } from '../core/recipe/validate';
 
 /** Params of every request about one model file. */
@@ -167,7 +167,7 @@ export interface AnalyzeResult {
   findings: Finding[];
   /** Per-node facts (SQNR, cosine...) keyed by ViewNode.id of the float model. */
   facts: Record<string, NodeFacts>;
-  overlays: OverlayData[];
+  overlays: Overlay[];
   seconds: number;
 }
 

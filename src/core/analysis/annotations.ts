@@ -4,6 +4,7 @@
  * and per-node overlays for the graph. Pure data; the extension turns it into VS Code objects.
  */
 import type { ModelText } from '../onnx/text';
+import type { Overlay } from '../graph/types';
 import type { Finding, Severity } from './diagnostics';
 import type { TensorError } from './tensor-error';
 import type { LayerLatency } from './latency-gain';
@@ -99,19 +100,10 @@ export function nodeFacts(parts: {
   return out;
 }
 
-/** A per-node overlay in the shape of webview/messages.ts `Overlay`. */
-export interface OverlayData {
-  id: string;
-  label: string;
-  unit: string;
-  values: Record<string, number>;
-  scale: 'linear' | 'log';
-  higherIsBetter?: boolean;
-}
 
-export function analysisOverlays(facts: Record<string, NodeFacts>): OverlayData[] {
+export function analysisOverlays(facts: Record<string, NodeFacts>): Overlay[] {
   const pick = (k: keyof NodeFacts) => Object.fromEntries(Object.entries(facts).filter(([, f]) => typeof f[k] === 'number' && Number.isFinite(f[k] as number)).map(([id, f]) => [id, f[k] as number]));
-  const overlays: OverlayData[] = [
+  const overlays: Overlay[] = [
     { id: 'analysis.sqnr', label: 'Quantization SQNR', unit: 'dB', values: pick('sqnrDb'), scale: 'linear', higherIsBetter: true },
     { id: 'analysis.drop', label: 'Accuracy drop (this layer alone in INT8)', unit: 'points', values: pick('drop'), scale: 'linear' },
     { id: 'analysis.gain', label: 'INT8 latency gain', unit: 'µs', values: pick('gainUs'), scale: 'linear', higherIsBetter: true },

@@ -127,3 +127,16 @@ export interface ModelReader {
   /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
   nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
 }
+
+/** A per-node numeric layer drawn as a colour scale (weight size, latency, accuracy drop...). */
+export interface Overlay {
+  id: string;
+  label: string;
+  /** Unit for the legend ('bytes', 'ms', 'dB', 'points'). */
+  unit: string;
+  /** Values keyed by ViewNode.id of the main graph. */
+  values: Record<string, number>;
+  scale: 'linear' | 'log';
+  /** When set, higher is better (colours invert). */
+  higherIsBetter?: boolean;
+}

@@ -156,6 +156,15 @@ export function declareInitializerInputs(model: Model): void {
   model.graph.invalidate();
 }
 
+/** After a pass rewrote a graph: topological order again, drop what nobody reads, keep IR<4 models valid. */
+export function finishGraph(model: Model, graph: Graph): void {
+  graph.invalidate();
+  graph.proto.node = graph.topologicalOrder();
+  graph.invalidate();
+  pruneUnused(graph);
+  declareInitializerInputs(model);
+}
+
 /** Bytes of all initializers (what a pass shrinks). */
 export function initializerBytes(model: Model): number {
   let total = 0;

@@ -6,7 +6,7 @@ import { toFloat32 } from '../onnx/tensor';
 import { DataType } from '../tensor/dtypes';
 import { toFloat16 } from '../tensor/fp16';
 import {
-  declareInitializerInputs, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason,
+  finishGraph, forkModel, initializerBytes, nodeLabel, PassError, selectionReason,
   type NodeSelection, type SkippedNode,
 } from './common';
 import type { TensorMapping } from './quantize/weights';
@@ -197,11 +197,7 @@ export function convertFp16(input: Model, options: Fp16Options = {}): { model: M
     if (t !== undefined && vi.type?.value.case === 'tensorType') vi.type.value.value.elemType = t;
   }
   g.node = [...head, ...g.node, ...tail];
-  graph.invalidate();
-  g.node = graph.topologicalOrder();
-  graph.invalidate();
-  pruneUnused(graph);
-  declareInitializerInputs(model);
+  finishGraph(model, graph);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }

@@ -3,7 +3,7 @@ import { makeNode, makeTensor, NameAllocator } from '../../onnx/build';
 import { attrInt, type Graph, type Model } from '../../onnx/model';
 import { computeQParams, type QParams, type QType } from '../../tensor/quant';
 import {
-  declareInitializerInputs, attrFloat, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, pruneUnused, selectionReason, setOpset,
+  attrFloat, finishGraph, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, selectionReason, setOpset,
   type ChangedNode, type NodeSelection, type SkippedNode,
 } from '../common';
 import { opsetUpgrade } from './opset';
@@ -294,11 +294,7 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
 
   g.node = [...g.node.filter((n) => !removed.has(n)), ...added];
   g.initializer.push(...inits);
-  graph.invalidate();
-  g.node = graph.topologicalOrder();
-  graph.invalidate();
-  pruneUnused(graph);
-  declareInitializerInputs(model);
+  finishGraph(model, graph);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };
 }
