@@ -13,6 +13,15 @@ function explorerRow(page, name) {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
 }
 
+/** Right-clicks a file in the Explorer and picks an item of its context menu. */
+async function contextMenu(page, file, item) {
+  await explorerRow(page, file).click({ button: 'right' });
+  const action = page.locator('.monaco-menu .action-item', { hasText: item }).first();
+  await action.waitFor();
+  await page.waitForTimeout(300); // the menu must settle before a click lands on it
+  await action.click();
+}
+
 async function runCommand(page, title) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -126,11 +135,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['prune-from-explorer', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
-      const prune = page.locator('.monaco-menu .action-item', { hasText: 'Prune Model...' }).first();
-      await prune.waitFor();
-      await page.waitForTimeout(300); // the menu must settle before a click lands on it
-      await prune.click();
+      await contextMenu(page, 'fmnist_cnn.onnx', 'Prune Model...');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Channel pruning' }).first().click();
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Channel pruning' }).waitFor();
       await page.locator('.quick-input-widget input').press('Enter'); // the proposed 0.3
@@ -232,11 +237,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['tflite-context-menu-graph', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'person_detect.tflite').click({ button: 'right' });
-      const open = page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first();
-      await open.waitFor();
-      await page.waitForTimeout(300); // the menu must settle before a click lands on it
-      await open.click();
+      await contextMenu(page, 'person_detect.tflite', 'Open Model Graph');
       const m = await waitForGraph(frame(), 'person_detect.tflite');
       if (m.nodes !== 31) throw new Error(`${m.nodes} nodes, expected 31`);
     }],

@@ -4,18 +4,9 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-client';
 import { BenchmarkRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
-import { buildWorker, root, workerPath } from './build-worker';
+import { buildWorker, isAlive, root, workerPath } from './build-worker';
 
 const MODEL = path.join(root, 'test/fixtures/fmnist_cnn.onnx');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pids of the worker's benchmark children, from /proc. */
 function benchChildren(workerPid: number): number[] {

@@ -7,18 +7,9 @@ import {
   RequestCancelledError, WorkerClient, WorkerCrashedError, type WorkerCrash,
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
-import { buildWorker, fixture, root, workerPath } from './build-worker';
+import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
 import { saveModel } from '../../src/core/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
