@@ -6,7 +6,7 @@ import { elementCount } from '../../onnx/tensor';
 import { constantFloats, resolveConstant, sliceTensor } from './constants';
 import { analyzeChannelGroups, shapeValues, type ChannelGroup, type ChannelUse } from './groups';
 import { removeUnusedConstants } from './cleanup';
-import { measureSize, measureSizeAsync, type ModelSize } from './sizes';
+import { withSizes, withSizesAsync, type ModelSize } from './sizes';
 import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 
 export interface ChannelOptions {
@@ -77,16 +77,12 @@ type Result = { model: Model; report: ChannelReport };
  * with every tensor slice that depends on them. Returns a new model; the input is not changed.
  */
 export function channelPrune(model: Model, options: ChannelOptions): Result {
-  const r = runSteps(channelSteps(model, options), options.signal);
-  if (options.measureSizes !== false) { r.report.sizeBefore = measureSize(model); r.report.sizeAfter = measureSize(r.model); }
-  return r;
+  return withSizes(model, runSteps(channelSteps(model, options), options.signal), options.measureSizes !== false);
 }
 
 /** channelPrune that yields to the event loop as it goes (cancellable between groups and tensors). */
 export async function channelPruneAsync(model: Model, options: ChannelOptions): Promise<Result> {
-  const r = await runStepsAsync(channelSteps(model, options), options.signal);
-  if (options.measureSizes !== false) { r.report.sizeBefore = await measureSizeAsync(model); r.report.sizeAfter = await measureSizeAsync(r.model); }
-  return r;
+  return withSizesAsync(model, await runStepsAsync(channelSteps(model, options), options.signal), options.measureSizes !== false);
 }
 
 function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {

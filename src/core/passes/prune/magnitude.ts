@@ -4,7 +4,7 @@ import { Model } from '../../onnx/model';
 import { makeTensor } from '../../onnx/build';
 import { DataType, dtypeName, type DType } from '../../tensor/dtypes';
 import { constantBytes, constantFloats, resolveConstant, type ConstantValue } from './constants';
-import { measureSize, measureSizeAsync, type ModelSize } from './sizes';
+import { withSizes, withSizesAsync, type ModelSize } from './sizes';
 import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 
 export interface MagnitudeOptions {
@@ -78,16 +78,12 @@ type Result = { model: Model; report: MagnitudeReport };
  * or of all of them together (global) is zero. Returns a new model; the input is not changed.
  */
 export function magnitudePrune(model: Model, options: MagnitudeOptions): Result {
-  const r = runSteps(magnitudeSteps(model, options), options.signal);
-  if (options.measureSizes !== false) { r.report.sizeBefore = measureSize(model); r.report.sizeAfter = measureSize(r.model); }
-  return r;
+  return withSizes(model, runSteps(magnitudeSteps(model, options), options.signal), options.measureSizes !== false);
 }
 
 /** magnitudePrune that yields to the event loop as it goes (cancellable within ~50 ms per layer). */
 export async function magnitudePruneAsync(model: Model, options: MagnitudeOptions): Promise<Result> {
-  const r = await runStepsAsync(magnitudeSteps(model, options), options.signal);
-  if (options.measureSizes !== false) { r.report.sizeBefore = await measureSizeAsync(model); r.report.sizeAfter = await measureSizeAsync(r.model); }
-  return r;
+  return withSizesAsync(model, await runStepsAsync(magnitudeSteps(model, options), options.signal), options.measureSizes !== false);
 }
 
 function* magnitudeSteps(model: Model, options: MagnitudeOptions): Steps<Result> {

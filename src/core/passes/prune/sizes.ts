@@ -33,3 +33,17 @@ export async function measureSizeAsync(model: Model): Promise<ModelSize> {
   const all = serialized(model);
   return { bytes: all.length, gzipBytes: (await gzipAsync(all)).length };
 }
+
+type SizedResult = { model: Model; report: { sizeBefore?: ModelSize; sizeAfter?: ModelSize } };
+
+/** Records the input's and the pruned model's sizes in the report, unless `measure` is false. */
+export function withSizes<R extends SizedResult>(input: Model, r: R, measure = true): R {
+  if (measure) { r.report.sizeBefore = measureSize(input); r.report.sizeAfter = measureSize(r.model); }
+  return r;
+}
+
+/** withSizes with gzip off the event loop. */
+export async function withSizesAsync<R extends SizedResult>(input: Model, r: R, measure = true): Promise<R> {
+  if (measure) { r.report.sizeBefore = await measureSizeAsync(input); r.report.sizeAfter = await measureSizeAsync(r.model); }
+  return r;
+}
