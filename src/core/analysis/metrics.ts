@@ -22,6 +22,21 @@ export class ErrorSums {
     this.maxAbsError = m;
   }
 
+  /** Like add, with the test tensor given as 8-bit codes and the float value of each code (int8 at code + 128). */
+  addDequantized(reference: Float32Array, codes: Uint8Array | Int8Array, table: Float32Array): void {
+    if (reference.length !== codes.length) throw new Error(`tensor sizes differ: ${reference.length} vs ${codes.length}`);
+    const off = codes instanceof Int8Array ? 128 : 0;
+    let s = 0, n = 0, d = 0, t = 0, m = this.maxAbsError;
+    for (let i = 0; i < reference.length; i++) {
+      const r = reference[i], q = table[codes[i] + off], e = r - q;
+      s += r * r; n += e * e; d += r * q; t += q * q;
+      if (Math.abs(e) > m) m = Math.abs(e);
+    }
+    this.signal += s; this.noise += n; this.dot += d; this.testPower += t;
+    this.count += reference.length;
+    this.maxAbsError = m;
+  }
+
   /** Adds sums computed elsewhere (in the comparison graph): Σr², Σ(r−q)², Σr·q, Σq², max|r−q|. */
   addSums(signal: number, noise: number, dot: number, testPower: number, maxAbsError: number): void {
     this.signal += signal; this.noise += noise; this.dot += dot; this.testPower += testPower;

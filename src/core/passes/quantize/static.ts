@@ -47,6 +47,16 @@ export const QDQ_OPS = [
 const SAME_SCALE = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze']);
 const WEIGHTED = new Set(['Conv', 'MatMul', 'Gemm']);
 
+/**
+ * ONNX Runtime fuses DQ -> Softmax -> Q into QLinearSoftmax, whose kernel assumes the output
+ * scale its own quantizer uses (1/256 over [0, 1]); a calibrated scale gives wrong values (a
+ * near-uniform attention softmax came out as all zeros).
+ */
+function softmaxQParams(type: string, symmetric: boolean): QParams {
+  if (type === 'uint8') return symmetric ? { scale: 1 / 128, zeroPoint: 128 } : { scale: 1 / 256, zeroPoint: 0 };
+  return symmetric ? { scale: 1 / 128, zeroPoint: 0 } : { scale: 1 / 256, zeroPoint: -128 };
+}
+
 interface Candidate {
   node: NodeProto;
   label: string;
@@ -211,11 +221,14 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
   const params = new Map<string, QParams>();
   const sameScaleInput = new Map<string, string>();
   for (const c of accepted) if (SAME_SCALE.has(c.node.opType) && c.output) sameScaleInput.set(c.output, c.activations[0]);
+  const softmaxOutputs = new Set(g.node.filter((n) => n.opType === 'Softmax' && !n.domain).map((n) => n.output[0]));
   const paramsOf = (t: string): QParams => {
     let p = params.get(t);
     if (!p) {
       const src = sameScaleInput.get(t);
-      p = src && quantizedActs.has(src) ? paramsOf(src) : computeQParams(ranges[t].min, ranges[t].max, actType, symmetric);
+      p = src && quantizedActs.has(src) ? paramsOf(src)
+        : softmaxOutputs.has(t) ? softmaxQParams(actType, symmetric)
+        : computeQParams(ranges[t].min, ranges[t].max, actType, symmetric);
       params.set(t, p);
     }
     return p;

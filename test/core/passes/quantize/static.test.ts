@@ -13,7 +13,7 @@ import { calibrate } from '../../../../src/core/runtime/calibration-run';
 import { loadDataset } from '../../../../src/core/runtime/data';
 import { loadLabels } from '../../../../src/core/runtime/data-labels';
 import { fusedOps } from '../../../../src/core/runtime/fused-ops';
-import { buildModel, FIXTURES, onnxCheck, writeTemp } from '../../../helpers/onnx-models';
+import { buildModel, FIXTURES, onnxCheck, randomFloats, writeTemp } from '../../../helpers/onnx-models';
 
 /** x[1,1,2,2] -> Conv(2 out channels, 1x1, bias) -> Relu -> y */
 function convModel(opset = 17, extra: Parameters<typeof makeNode>[] = []) {
@@ -63,6 +63,29 @@ describe('static INT8 (QDQ)', () => {
     // Float: 2 * relu(0.5x + 0.1) and 2 * relu(-x + 0.25); quantized within a few steps of 0.01.
     const want = [-1, 0, 0.5, 1.5].flatMap((v) => [0.5 * v + 0.1]).concat([-1, 0, 0.5, 1.5].map((v) => -v + 0.25)).map((v) => 2 * Math.max(0, v));
     for (let i = 0; i < 8; i++) assert.ok(Math.abs(y[i] - want[i]) < 0.05, `y[${i}] = ${y[i]}, want ${want[i]}`);
+  });
+
+  it('gives Softmax outputs the fixed 1/256 scale that ORT\'s fused QLinearSoftmax assumes', async () => {
+    // Near-uniform attention: softmax over 64 logits close to 0, every probability about 1/64.
+    const w1 = randomFloats(64 * 64, 3).map((v) => v * 0.01);
+    const w2 = randomFloats(64 * 8, 5);
+    const model = buildModel(
+      [makeNode('MatMul', ['x', 'w1'], ['m'], {}, 'scores'), makeNode('Softmax', ['m'], ['s'], { axis: -1 }, 'softmax'),
+        makeNode('MatMul', ['s', 'w2'], ['y'], {}, 'mix')],
+      [makeValueInfo('x', 'float32', [1, 4, 64])], [makeValueInfo('y', 'float32', [1, 4, 8])],
+      [makeTensor('w1', 'float32', [64, 64], w1), makeTensor('w2', 'float32', [64, 8], w2)],
+    );
+    const ranges = { x: { min: -1, max: 1 }, m: { min: -0.1, max: 0.1 }, s: { min: 0, max: 0.0165 }, y: { min: -0.3, max: 0.3 } };
+    const { model: q, report } = quantizeStatic(model, { ranges });
+    const s = report.tensors.find((t) => t.float === 's')!;
+    assert.deepEqual([s.scales![0], s.zeroPoints![0]], [1 / 256, 0]);
+    const x = new ort.Tensor('float32', randomFloats(4 * 64, 11), [1, 4, 64]);
+    const run = async (m: typeof model) => (await (await ort.InferenceSession.create(writeTemp(m))).run({ x })).y.data as Float32Array;
+    const [want, got] = [await run(model), await run(q)];
+    let signal = 0, noise = 0;
+    for (let i = 0; i < want.length; i++) { signal += want[i] ** 2; noise += (want[i] - got[i]) ** 2; }
+    // With the calibrated scale (0.0165/255) the fused kernel returned zeros: SQNR 0 dB.
+    assert.ok(10 * Math.log10(signal / noise) > 20, `output SQNR ${10 * Math.log10(signal / noise)} dB`);
   });
 
   it('folds Clip(0, 6) like Relu, and honours include/exclude lists', () => {
