@@ -23,6 +23,8 @@ export interface PairOptions {
   tensorMap?: Record<string, string>;
   thresholds?: Partial<DiagnosticThresholds>;
   progress?: (message: string) => void;
+  /** See TensorErrorOptions.inGraph. */
+  inGraph?: boolean;
 }
 
 export async function analyzePair(floatModel: Model, quantModel: Model, data: EvalSet, options: PairOptions = {}): Promise<PairAnalysis> {
@@ -30,11 +32,21 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
   const map = options.tensorMap ?? inferTensorMap(floatModel, quantModel);
   if (Object.keys(map).length === 0) throw new Error(`${quantModel.label}: no tensor matches ${floatModel.label} (is it a QDQ model made from it?)`);
   options.progress?.(`comparing ${Object.keys(map).length} tensors`);
-  const layers = await tensorErrors(floatModel, quantModel, map, data.batches);
-  options.progress?.('scoring both models');
+  const outs = { float: [] as Float32Array[], quant: [] as Float32Array[] };
+  const layers = await tensorErrors(floatModel, quantModel, map, data.batches, {
+    inGraph: options.inGraph,
+    onOutputs: (b, f, q) => { outs.float[b] = f; outs.quant[b] = q; },
+  });
   const scorer = new Scorer(floatModel, data);
-  const float = await scorer.score(floatModel);
-  const quantized = await scorer.score(quantModel);
+  let float: Score, quantized: Score;
+  if (outs.float.length === data.batches.length) {
+    float = scorer.scoreOutputs(outs.float, outs.float);
+    quantized = scorer.scoreOutputs(outs.quant);
+  } else {
+    options.progress?.('scoring both models');
+    float = await scorer.score(floatModel);
+    quantized = await scorer.score(quantModel);
+  }
   const findings = diagnose({ tensorErrors: layers }, options.thresholds);
   return { float, quantized, layers, findings, facts: nodeFacts({ tensorErrors: layers }), seconds: (performance.now() - t0) / 1000 };
 }
