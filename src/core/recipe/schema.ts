@@ -80,6 +80,7 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
     maxAccuracyDrop: { type: 'number', min: 0 },
     minCosine: { type: 'number', min: -1, max: 1 },
     latencyAware: { type: 'boolean' },
+    perChannel: { type: 'boolean' },
     include: nodeList,
     exclude: nodeList,
   },
