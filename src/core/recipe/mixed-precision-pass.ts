@@ -101,7 +101,7 @@ export const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
   const float = await scorer.score(model);
   const free = quantizer.layers.filter((l) => !fixed.has(l));
   const sens = await sensitivity(quantizer, scorer, float, {
-    layers: free, skipOnlyFloat: true,
+    layers: free,
     onProgress: (d, n) => { if (d === n || d % 10 === 0) ctx.progress(`sensitivity ${d}/${n} layers`); },
   });
   const latency = o.latencyAware ? await latencyInputs(model, quantizer, ctx) : undefined;

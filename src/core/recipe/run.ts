@@ -119,7 +119,12 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     const runner = options.passes[step.pass];
     if (!runner) throw new RecipeError(`${path.resolve(file)}: pass '${step.pass}' is not available in this build`);
     progress(`running ${step.pass}`);
-    const out = await runner(model, step.options ?? {}, ctx);
+    let out;
+    try {
+      out = await runner(model, step.options ?? {}, ctx);
+    } catch (e) {
+      throw new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step.pass}): ${(e as Error).message}`);
+    }
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }

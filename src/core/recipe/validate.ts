@@ -172,6 +172,7 @@ export function validateRecipe(text: string, facts?: ModelFacts, format: RecipeF
     if (key) checker.checkNodeName(key, key.value as string, ['overrides', key.value as string]);
   }
   checkBudgets(root, checker, facts);
+  checkPassNeeds(root, checker);
   const hasErrors = checker.problems.some((p) => p.severity === 'error');
   checker.problems.sort((a, b) => a.offset - b.offset);
   return { recipe: hasErrors ? undefined : (JSON.parse(JSON.stringify(treeValue(root))) as Recipe), problems: checker.problems };
@@ -196,4 +197,23 @@ function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
       flag(size.value, 'maxSizeBytes', `${size.value.value} bytes is below ${Math.round(smallest)} bytes, the weights' size after the most these passes can shrink them`);
     }
   }
+}
+
+/** What a pass needs from the rest of the recipe: data to calibrate on, a budget to search for. */
+function checkPassNeeds(root: Node, checker: Checker): void {
+  const budgets = child(root, 'budgets')?.value;
+  const data = child(root, 'data')?.value;
+  (child(root, 'passes')?.value.children ?? []).forEach((step, i) => {
+    const name = child(step, 'pass');
+    if (name?.value.value !== 'mixed-precision') return;
+    const options = child(step, 'options')?.value;
+    const path = ['passes', i, 'pass'];
+    const flag = (message: string) => checker.report('error', 'required', path, `${pathText(path)}: ${message}`, name.value.offset, name.value.length);
+    if (!data) flag('mixed-precision calibrates and tunes on the recipe\'s "data"; add it');
+    if (!['maxAccuracyDrop', 'minCosine'].some((k) => child(options, k) || child(budgets, k))) {
+      flag('mixed-precision needs an accuracy budget: "maxAccuracyDrop" or "minCosine" in its options or in "budgets"');
+    } else if ((child(options, 'maxAccuracyDrop') || (!child(options, 'minCosine') && child(budgets, 'maxAccuracyDrop'))) && data && !child(data, 'labels')) {
+      flag('mixed-precision with maxAccuracyDrop tunes top-1 accuracy, which needs "labels" in "data"');
+    }
+  });
 }
