@@ -8,10 +8,11 @@ export const BUDGET_BROKEN = 3;
 
 export const run: Command = {
   name: 'run',
-  summary: 'Apply a recipe (edgewise.json) and check its budgets; exits 3 when one breaks',
+  summary: 'Apply a recipe (edgewise.json or edgewise.yaml) and check its budgets; exits 3 when one breaks',
   usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run]
 
-Validates RECIPE against its model, runs its passes in order, writes the result ("output", or
+RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its model, runs its
+passes in order (fp16, quantize, int4, prune, mixed-precision), writes the result ("output", or
 <model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
 the "eval" data (else "data"), model size, and latency/RAM on this machine.
 
