@@ -112,7 +112,6 @@ async function loadEvalSet(model: Model, dataFile: string, labelsFile: string, o
   return { data, labels: loadLabels(labelsFile, data.count) };
 }
 
-
 async function evaluate(input: string, original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet, o: PruneJobOptions): Promise<PruneEvaluation> {
   const progress = o.progress ?? (() => {});
   const run = { signal: o.signal, threads: o.threads ?? 1 };
