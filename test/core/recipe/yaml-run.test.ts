@@ -99,6 +99,39 @@ budgets:
     }
   });
 
+  it('mixed-precision, latency-aware on an output-cosine budget: profiles both models and keeps the fastest candidate within budget', () => {
+    const { dir, file } = workspace(`model: m.onnx
+data: { inputs: ${fx('fmnist_tune500_u8.npy')}, count: 200 }
+eval: { inputs: ${fx('fmnist_test1k_u8.npy')}, count: 300 }
+passes:
+  - pass: mixed-precision
+    options: { minCosine: 0.999, latencyAware: true }
+budgets: { minCosine: 0.999 }
+`);
+    try {
+      const r = run(file, '--json');
+      assert.ok(r.status === 0 || r.status === 3, r.stderr);
+      const rep = JSON.parse(r.stdout);
+      const mp = rep.passes[0].report;
+      assert.equal(mp.metric, 'cosine');
+      assert.match(mp.calibration, /\(first 200\)/);
+      const names = mp.candidates.map((c: { name: string }) => c.name);
+      assert.deepEqual(names, ['latency-aware', 'accuracy-only', 'float']);
+      assert.ok(mp.candidates.every((c: { latencyMs: number }) => c.latencyMs > 0));
+      const within = mp.candidates.filter((c: { withinBudget: boolean }) => c.withinBudget);
+      const fastest = within.reduce((a: { latencyMs: number }, b: { latencyMs: number }) => (b.latencyMs < a.latencyMs ? b : a));
+      assert.equal(mp.chosen, fastest.name);
+      const layers = mp.decisions as { layer: string; precision: string; reason: string; gainUs?: number }[];
+      if (mp.chosen === 'float') assert.ok(layers.every((d) => d.precision === 'float'));
+      for (const d of layers) if (d.reason === 'int8-slower' && d.gainUs !== undefined) assert.ok(d.gainUs < 0, d.layer);
+      for (const d of layers) if (/Conv$/.test(d.layer)) assert.equal(weightViaDq(rep.output, d.layer), d.precision === 'int8', d.layer);
+      assert.equal(rep.budgets[0].ok, rep.measured.cosine >= 0.999);
+      assert.equal(r.status, rep.budgets[0].ok ? 0 : 3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('mixed-precision needs data, and a budget in its options or the recipe', () => {
     const { dir, file } = workspace(`model: m.onnx\ndata:\n  inputs: ${fx('fmnist_tune500_u8.npy')}\npasses:\n  - pass: mixed-precision\n`);
     try {
