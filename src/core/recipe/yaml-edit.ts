@@ -125,7 +125,7 @@ interface LineShape {
 }
 
 function lineShape(line: string): LineShape | undefined {
-  const m = /^( *)(- +)?(.*)$/.exec(line)!;
+  const m = /^( *)(- +)?([^]*)$/.exec(line)!;
   const rest = m[3];
   if (!m[2] && (rest === '' || rest.startsWith('#'))) return undefined;
   const indent = m[1].length;
@@ -173,7 +173,7 @@ export interface YamlNameSlot {
 export function yamlNodeNameSlot(text: string, offset: number): YamlNameSlot | undefined {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const before = text.slice(lineStart, offset);
-  const lines = text.slice(0, lineStart).split('\n');
+  const lines = text.slice(0, lineStart).split(/\r?\n/);
   const row = lines.length - 1;
   const word = (start: number, quoted: boolean) => {
     let end = offset;

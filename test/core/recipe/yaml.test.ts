@@ -167,6 +167,9 @@ overrides:
     assert.equal(slot('quantize'), undefined);
     assert.equal(slot('m.onnx'), undefined);
     assert.equal(slot('options'), undefined);
+    const crlf = text.replace(/\n/g, '\r\n');
+    assert.equal(nodeNameSlot(crlf, crlf.indexOf('/fe') + 3, 'yaml')?.kind, 'list-item', 'Windows line ends');
+    assert.equal(setOverride('model: m.onnx\r\npasses: []\r\n', '/fo', 'float', 'yaml'), 'model: m.onnx\r\npasses: []\r\noverrides:\r\n  /fo:\r\n    precision: float\r\n');
     const bare = nodeNameSlot(text, text.indexOf('/fo') + 3, 'yaml')!;
     assert.equal(nodeNameText(bare, 'odd: name'), '"odd: name"');
     assert.equal(nodeNameText(bare, '/features/0/Conv'), '/features/0/Conv');
