@@ -76,9 +76,9 @@ function fromYaml(node: YamlNode | null, doc: Document, text: string, depth = 0)
   if (isMap(node)) {
     const children = node.items.filter(isPair).map((pair): TreeNode => {
       const k = pair.key as YamlNode | null;
-      const key: TreeNode = k && isScalar(k)
-        ? { type: 'string', value: String(k.value), ...range(k) }
-        : { type: 'string', value: k ? text.slice(...(k.range ?? [0, 0]).slice(0, 2) as [number, number]) : '', ...(k ? range(k) : { offset: 0, length: 0 }) };
+      // A key is a name; a complex key (a mapping used as a key) is named by its text.
+      const at = k ? range(k) : { offset: 0, length: 0 };
+      const key: TreeNode = { type: 'string', value: k && isScalar(k) ? String(k.value) : text.slice(at.offset, at.offset + at.length), ...at };
       const v = pair.value as YamlNode | null;
       // `key:` with nothing after it is null, placed just after the key.
       const value = v ? fromYaml(v, doc, text, depth) : { type: 'null' as const, offset: key.offset + key.length, length: 0, value: null };
