@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { overrideEdits } from '../core/recipe/edit';
+import { recipeFormat } from '../core/recipe/tree';
 import { AnalyzeRequest, type AnalyzeResult } from '../worker/protocol';
 import { AnalysisStore } from './analysis-store';
 import type { CommandDeps } from './commands';
@@ -14,6 +15,7 @@ import { ModelTextProvider, TEXT_SCHEME, modelOfText, textUri } from './model-te
 import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
+import { recipeNextTo } from './recipe';
 
 export interface AnalyzeOptions {
   quantized: string;
@@ -93,15 +95,10 @@ async function askAnalyzeOptions(model: vscode.Uri): Promise<AnalyzeOptions | un
   return { quantized, data, labels };
 }
 
-/** The recipe a model's overrides go to: edgewise.json next to the model. */
-export function recipeFor(model: vscode.Uri): vscode.Uri {
-  return vscode.Uri.joinPath(model, '..', 'edgewise.json');
-}
-
-/** Writes `overrides[nodeId] = {precision: "float"}` into the model's recipe (creating it if needed). */
+/** Writes `overrides[nodeId] = {precision: "float"}` into the model's recipe (edgewise.json/.yaml/.yml, creating edgewise.json if none). */
 export async function keepLayerInFloat(model: vscode.Uri | string, nodeId: string): Promise<boolean> {
   const uri = typeof model === 'string' ? vscode.Uri.parse(model) : model;
-  const recipe = recipeFor(uri);
+  const recipe = await recipeNextTo(uri);
   const edit = new vscode.WorkspaceEdit();
   let text: string;
   try {
@@ -113,7 +110,7 @@ export async function keepLayerInFloat(model: vscode.Uri | string, nodeId: strin
     return keepLayerInFloat(uri, nodeId);
   }
   const doc = await vscode.workspace.openTextDocument(recipe);
-  for (const e of overrideEdits(text, nodeId, 'float')) {
+  for (const e of overrideEdits(text, nodeId, 'float', recipeFormat(recipe.path))) {
     edit.replace(recipe, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
   }
   const ok = await vscode.workspace.applyEdit(edit);

@@ -82,7 +82,7 @@ async function askData(purpose: string, uri: vscode.Uri): Promise<{ file: string
   const file = picked[0].fsPath;
   if (!file.toLowerCase().endsWith('.npy')) return { file };
   const scale = await vscode.window.showInputBox({
-    title: 'Scale the values by (e.g. 1/255 for uint8 pixels; empty for none)', value: '',
+    title: 'Scale the values by (empty: 1/255 for uint8 data, else none; 1 to keep uint8 values as they are)', value: '',
     validateInput: (v) => (v.trim() === '' || Number.isFinite(parseScale(v)) ? undefined : 'a number or a fraction such as 1/255'),
   });
   if (scale === undefined) return undefined;

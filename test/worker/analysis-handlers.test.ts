@@ -46,6 +46,12 @@ describe('worker: text view, analysis and recipe requests', function () {
       assert.deepEqual(check.problems.map((p) => p.code), ['unknown-node']);
       const missing = await client.request(ValidateRecipeRequest.type, { file, text: '{"model": "nope.onnx", "passes": []}' });
       assert.match(missing.problems[0].message, /no such file/);
+      // The same checks on a YAML recipe, placed on its lines.
+      const yaml = await client.request(ValidateRecipeRequest.type, { file: path.join(dir, 'edgewise.yaml'), text: '# yaml\nmodel: m.onnx\npasses: []\noverrides:\n  /classifier/Gem: {precision: float}\n' });
+      assert.ok(yaml.nodeNames.includes('/classifier/Gemm'));
+      assert.deepEqual(yaml.problems.map((p) => [p.code, p.line, p.column]), [['unknown-node', 4, 2]]);
+      const yamlMissing = await client.request(ValidateRecipeRequest.type, { file: path.join(dir, 'edgewise.yml'), text: 'model: nope.onnx  # gone\npasses: []\n' });
+      assert.deepEqual(yamlMissing.problems.map((p) => [p.code, p.line, p.column, p.length]), [['value', 0, 7, 9]]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/model';
 import { readNpy } from '../runtime/npy';
+import { defaultScale } from '../runtime/data-array';
 import type { Feeds } from './ort-run';
 
 export interface NpyFeedOptions {
@@ -29,7 +30,7 @@ export function npyFeeds(model: Model, file: string, options: NpyFeedOptions = {
     throw new Error(`${file}: samples of shape [${arr.shape.slice(1)}] do not fit input '${input.name}' [${known}]`);
   }
   const sampleDims = known ?? arr.shape.slice(1);
-  const scale = options.scale ?? (arr.dtype === 'uint8' ? 1 / 255 : 1);
+  const scale = options.scale ?? defaultScale(arr.dtype) ?? 1;
   const first = t?.shape?.dim[0]?.value;
   const fixed = first?.case === 'dimValue' && Number(first.value) > 0 ? Number(first.value) : undefined;
   const batch = fixed ?? options.batch ?? 100;

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseTree, findNodeAtLocation } from 'jsonc-parser';
 import { loadModel } from '../../core/onnx/io';
 import { modelToText } from '../../core/onnx/text';
 import { nodeIds } from '../../core/graph/node-id';
@@ -9,6 +8,7 @@ import { analysisOverlays } from '../../core/analysis/annotations';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
 import { jsonDb } from '../../core/analysis/metrics';
 import { validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
+import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
 
@@ -42,17 +42,16 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
 
   server.on(ValidateRecipeRequest.type, async ({ file, text }) => {
     const out: RecipeCheck = { problems: [], nodeNames: [] };
-    const ref = recipeModel(text);
+    const format = recipeFormat(file);
+    const ref = child(parseRecipeText(text, format).root, 'model')?.value;
     let facts;
     let missing: RecipeProblem | undefined;
-    if (ref) {
+    if (ref?.type === 'string') {
       const modelFile = path.resolve(path.dirname(file), ref.value);
       if (!fs.existsSync(modelFile)) {
-        const before = text.slice(0, ref.offset);
-        const line = before.split('\n').length - 1;
         missing = {
           severity: 'error', code: 'value', path: ['model'], message: `$.model: no such file '${modelFile}'`,
-          offset: ref.offset, length: ref.length, line, column: ref.offset - (before.lastIndexOf('\n') + 1),
+          offset: ref.offset, length: ref.length, ...lineColumn(text, ref.offset),
         };
       } else {
         const model = loadModel(modelFile);
@@ -62,14 +61,8 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
         facts = { nodeNames: out.nodeNames, weightBytes };
       }
     }
-    out.problems = validateRecipe(text, facts).problems;
+    out.problems = validateRecipe(text, facts, format).problems;
     if (missing) out.problems.unshift(missing);
     return out;
   });
-}
-
-function recipeModel(text: string): { value: string; offset: number; length: number } | undefined {
-  const root = parseTree(text);
-  const node = root && findNodeAtLocation(root, ['model']);
-  return node?.type === 'string' ? { value: node.value as string, offset: node.offset, length: node.length } : undefined;
 }

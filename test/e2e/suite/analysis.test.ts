@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { parse as parseYaml } from 'yaml';
 import { textUri } from '../../../src/extension/model-text';
 import type { AnalyzeResult } from '../../../src/worker/protocol';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
@@ -9,6 +10,7 @@ const MODEL = 'fmnist_mobilenet.onnx';
 
 /** Where the quick fix writes overrides: edgewise.json next to the model. */
 const recipeFor = (model: vscode.Uri) => vscode.Uri.joinPath(model, '..', 'edgewise.json');
+const yamlRecipeFor = (model: vscode.Uri) => vscode.Uri.joinPath(model, '..', 'edgewise.yaml');
 
 async function analyze(): Promise<AnalyzeResult> {
   await edgewise();
@@ -94,5 +96,58 @@ describe('per-layer analysis in VS Code', function () {
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', recipe, inside);
     assert.ok(list.items.some((i) => i.label === '/classifier/Gemm'));
     void api;
+  });
+
+  it('validates YAML recipes as diagnostics and completes node names', async () => {
+    await edgewise();
+    const recipe = yamlRecipeFor(workspaceFile(MODEL));
+    fs.writeFileSync(recipe.fsPath, [
+      '# a YAML recipe', 'model: fmnist_mobilenet.onnx', 'passes:', '  - pass: quantize', '    options:', '      exclude:', '        - /classifier/Gem  # typo',
+      'budgets:', '  maxSizeBytes: 1000', '',
+    ].join('\n'));
+    try {
+      const doc = await vscode.workspace.openTextDocument(recipe);
+      await vscode.window.showTextDocument(doc);
+      const diags = await until(() => { const d = vscode.languages.getDiagnostics(recipe).filter((x) => x.source === 'edgewise'); return d.length >= 2 ? d : undefined; }, 'YAML recipe diagnostics');
+      const unknown = diags.find((d) => d.code === 'unknown-node');
+      assert.ok(unknown);
+      assert.equal(doc.getText(unknown.range), '/classifier/Gem');
+      assert.equal(unknown.range.start.line, 6);
+      assert.match(unknown.message, /did you mean '\/classifier\/Gemm'/);
+      assert.ok(diags.some((d) => d.code === 'unreachable-budget' && d.range.start.line === 8));
+      const inside = doc.positionAt(doc.getText().indexOf('/classifier/Gem') + 3);
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', recipe, inside);
+      assert.ok(list.items.some((i) => i.label === '/classifier/Gemm'));
+    } finally {
+      fs.rmSync(recipe.fsPath, { force: true });
+    }
+  });
+
+  it('the quick fix writes the override into a YAML recipe (edgewise.yaml) next to the model, keeping its comments', async () => {
+    const api = await edgewise();
+    const model = workspaceFile(MODEL);
+    const recipe = yamlRecipeFor(model);
+    fs.rmSync(recipeFor(model).fsPath, { force: true });
+    const original = '# quantize the MobileNet\nmodel: fmnist_mobilenet.onnx  # float model\npasses:\n  - pass: quantize   # static INT8\n# end\n';
+    fs.writeFileSync(recipe.fsPath, original);
+    try {
+      await analyze();
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('edgewise.openModelAsText', model);
+      const diags = await until(() => { const d = vscode.languages.getDiagnostics(editor.document.uri); return d.length ? d : undefined; }, 'text-view diagnostics');
+      const nodeId = api.analysis.text.textOf(model)!.lineNodes[diags[0].range.start.line];
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diags[0].range);
+      const fix = actions.find((a) => a.title === 'Keep this layer in float');
+      assert.ok(fix?.command, 'the quick fix is offered');
+      await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+      const written = fs.readFileSync(recipe.fsPath, 'utf8');
+      assert.ok(written.startsWith(original.replace('# end\n', '')), `the lines before stay as written:\n${written}`);
+      assert.ok(written.endsWith('    precision: float\n# end\n'), written);
+      assert.deepEqual(parseYaml(written).overrides, { [nodeId]: { precision: 'float' } });
+      assert.ok(!fs.existsSync(recipeFor(model).fsPath), 'no edgewise.json was made beside the YAML recipe');
+      const check = await api.recipes.validate(await vscode.workspace.openTextDocument(recipe));
+      assert.deepEqual(check.problems.filter((p) => p.severity === 'error'), []);
+    } finally {
+      fs.rmSync(recipe.fsPath, { force: true });
+    }
   });
 });
