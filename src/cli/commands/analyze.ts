@@ -7,6 +7,7 @@ import type { Score } from '../../core/analysis/scorer';
 import { DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
 import { jsonDb } from '../../core/analysis/metrics';
 import { CliError, flag, num, str, type Command } from '../command';
+import { parseNumber } from '../data-options';
 
 export const analyze: Command = {
   name: 'analyze',
@@ -36,7 +37,7 @@ Tensors are matched through the QDQ structure (DequantizeLinear(QuantizeLinear(t
     const count = args.values.count !== undefined ? num(args, 'count', 0) : undefined;
     const floatModel = loadModel(floatFile);
     const quantModel = loadModel(quantFile);
-    const { batches, samples } = npyFeeds(floatModel, path.resolve(data), { count, scale: args.values.scale !== undefined ? num(args, 'scale', 1) : undefined });
+    const { batches, samples } = npyFeeds(floatModel, path.resolve(data), { count, scale: args.values.scale !== undefined ? parseNumber(String(args.values.scale), 'scale') : undefined });
     const labelsFile = str(args, 'labels');
     const labels = labelsFile ? npyLabels(path.resolve(labelsFile), samples) : undefined;
     if (labels && labels.length < samples) throw new CliError(`${labelsFile}: ${labels.length} labels for ${samples} samples`);
