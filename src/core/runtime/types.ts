@@ -29,6 +29,8 @@ export interface BenchmarkJob {
   profile: boolean;
   /** Runs per profiling session (after 2 warm-up runs); default min(runs, 20). */
   profileRuns?: number;
+  /** With `profile`, also profile at level 'disabled' (the model's own node names); default true. */
+  ownProfile?: boolean;
   /** Folder for profiler traces and the optimized model; removed afterwards. Default: a temp dir. */
   scratchDir?: string;
 }
