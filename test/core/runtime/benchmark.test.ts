@@ -82,6 +82,13 @@ describe('runtime/benchmark (real onnxruntime in a child process)', function () 
     assert.notEqual(pids[0], pids[1]);
   });
 
+  it('profiles only the optimized graph when the own-names profile is not wanted', async () => {
+    const r = await runBenchmark(job({ runs: 3, profile: true, profileRuns: 3, ownProfile: false }));
+    assert.equal(r.profile, undefined);
+    assert.equal(r.profileOptimized?.runs, 3);
+    assert.deepEqual(r.profileOptimized.nodes.flatMap((n) => n.originalNodes ?? []).sort(), [...OWN_NODES].sort());
+  });
+
   it('pins the child to a target\'s CPUs where the OS allows it', async function () {
     if (!canPin() || os.cpus().length < 2) this.skip();
     const r = await runBenchmark(job({ runs: 3 }), { affinity: [1] });
