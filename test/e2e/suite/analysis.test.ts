@@ -107,12 +107,14 @@ describe('per-layer analysis in VS Code', function () {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
       return l?.length ? l : undefined;
     }, 'CodeLens on the text view');
+    // VS Code returns the lenses in line order; the ranks are in their titles.
     const titles = lenses.map((l) => l.command?.title ?? '');
-    assert.match(titles[0], /^#1 by time: \d+(\.\d+)? (µs|ms) \(\d+\.\d%\)/);
+    assert.deepEqual(titles.map((t) => t.split(' ')[0]).sort(), ['#1', '#2', '#3', '#4', '#5']);
+    const first = lenses.find((l) => l.command?.title.startsWith('#1 '))!;
+    assert.match(first.command!.title, /^#1 by time: \d+(\.\d+)? (µs|ms) \(\d+\.\d%\)/);
     assert.ok(titles.every((t) => / · INT8 (saves|costs) \d+(\.\d+)? (µs|ms)/.test(t)), titles.join('\n'));
     // The slowest float layer heads the list, on its own line.
     const slowest = Object.entries(result.facts).filter(([, f]) => f.latencyUs !== undefined).sort((a, b) => b[1].latencyUs! - a[1].latencyUs!)[0][0];
-    const first = lenses.find((l) => l.command?.title.startsWith('#1 '))!;
     assert.equal(text.lineNodes[first.range.start.line], slowest);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(first.range.start.line, 2));
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
