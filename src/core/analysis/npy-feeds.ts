@@ -30,8 +30,15 @@ export function npyFeeds(model: Model, file: string, options: NpyFeedOptions = {
   }
   const sampleDims = known ?? arr.shape.slice(1);
   const scale = options.scale ?? (arr.dtype === 'uint8' ? 1 / 255 : 1);
-  const count = Math.min(total, options.count ?? total);
-  const batch = options.batch ?? 100;
+  // A model exported with a fixed batch size (often 1) takes batches of exactly that size.
+  const first = t?.shape?.dim[0];
+  const fixedBatch = first?.value.case === 'dimValue' ? Number(first.value.value) : undefined;
+  let count = Math.min(total, options.count ?? total);
+  if (fixedBatch) {
+    count -= count % fixedBatch;
+    if (count === 0) throw new Error(`${file}: ${total} sample(s), fewer than the fixed batch size ${fixedBatch} of input '${input.name}'`);
+  }
+  const batch = fixedBatch ?? options.batch ?? 100;
   const batches: Feeds[] = [];
   for (let s = 0; s < count; s += batch) {
     const n = Math.min(batch, count - s);
