@@ -169,7 +169,7 @@ export interface AnalyzeParams extends ModelParams, ProgressParams {
 
 /** Whole-model figures of the latency part of an analysis (per-layer ones are in the facts). */
 export interface AnalyzeLatency {
-  /** Mean wall time of a profiled run, ms. */
+  /** Median wall time of a profiled run, ms. */
   floatMs: number;
   quantizedMs: number;
   /** Median of the timed (unprofiled) runs, ms. */

@@ -24,8 +24,9 @@ Tensors are matched through the QDQ structure (DequantizeLinear(QuantizeLinear(t
 
 With --latency, both model files are also profiled with ONNX Runtime (one fresh process each, one
 after the other, 1 thread, full graph optimization, generated inputs) and each layer gets its float
-and INT8 kernel time, the gain (float - INT8; negative: INT8 is slower there, keep it in float)
-and its share of the float model's run time. Q/DQ nodes count toward the layer they serve.
+and INT8 kernel time (median over the profiled runs), the gain (float - INT8; negative: INT8 is
+slower there, keep it in float) and its share of the float model's run time. Q/DQ nodes count
+toward the layer they serve. Per-layer times are noisy on a busy machine: raise --runs.
 
   --data X.npy      model inputs, one sample per row (uint8 images are scaled by 1/255)
   --labels Y.npy    class ids, one per sample (enables top-1 accuracy)
@@ -112,8 +113,8 @@ function latencyLine(l: PairLatency): string {
   const slower = l.gains.filter((g) => g.gainUs < 0);
   const lost = slower.reduce((a, g) => a - g.gainUs, 0);
   const saved = l.gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0);
-  return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${l.seconds.toFixed(1)} s): float ${l.float.runMeanMs.toFixed(2)} ms, ` +
-    `INT8 ${l.quantized.runMeanMs.toFixed(2)} ms per run (timed p50 ${l.float.p50Ms.toFixed(2)} / ${l.quantized.p50Ms.toFixed(2)} ms); ` +
+  return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${l.seconds.toFixed(1)} s): float ${l.float.runMs.toFixed(2)} ms, ` +
+    `INT8 ${l.quantized.runMs.toFixed(2)} ms per profiled run (median; timed p50 ${l.float.p50Ms.toFixed(2)} / ${l.quantized.p50Ms.toFixed(2)} ms); ` +
     `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${lost.toFixed(0)} µs lost), faster on ${l.gains.length - slower.length} (${saved.toFixed(0)} µs saved)`;
 }
 

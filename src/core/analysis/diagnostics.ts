@@ -31,7 +31,7 @@ export const DEFAULT_THRESHOLDS: DiagnosticThresholds = { minSqnrDb: 20, hotLaye
 
 export interface DiagnosticInputs {
   tensorErrors?: readonly TensorError[];
-  /** Share of the run time per node (0..1), e.g. from a profile. */
+  /** Share of the model's run (kernel) time per node (0..1), e.g. from a profile. */
   layerShares?: readonly { nodeId: string; share: number; meanUs?: number }[];
   latencyGains?: readonly LayerLatency[];
   /** Values the FP16 pass clamped to the float16 range, per node. */
@@ -61,7 +61,7 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     if (l.share > t.hotLayerShare) {
       out.push({
         severity: 'info', code: 'hot-layer', nodeId: l.nodeId, value: l.share,
-        message: `takes ${(100 * l.share).toFixed(1)}% of the run time${l.meanUs !== undefined ? ` (${us(l.meanUs)})` : ''}`,
+        message: `takes ${(100 * l.share).toFixed(1)}% of the model's kernel time${l.meanUs !== undefined ? ` (${us(l.meanUs)})` : ''}`,
       });
     }
   }

@@ -12,7 +12,7 @@ import type { NodeProto } from '../onnx/proto/onnx_pb';
 import { saveModel } from '../onnx/io';
 import { nodeIds } from '../graph/node-id';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
-import type { BenchmarkProgress, BenchmarkResult } from '../runtime/types';
+import type { BenchmarkProgress, BenchmarkResult, LayerProfile, NodeLatency } from '../runtime/types';
 import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from './latency-gain';
 
 export interface PairLatencyOptions {
@@ -27,18 +27,25 @@ export interface PairLatencyOptions {
   childScript?: string;
 }
 
-/** One float layer's time and its share of the float model's run. */
+/** One float layer's time and its share of the float model's kernel time. */
 export interface LayerShare {
   nodeId: string;
+  /** The layer's time per run: the median over the profiled runs (named as the facts and rules take it). */
   meanUs: number;
-  /** meanUs over the mean wall time of a profiled run (0..1). */
+  /**
+   * meanUs over the time of all the float model's kernels per run (0..1): what the layer costs of
+   * the model's own work. Not over the wall time, which preemption on a busy machine inflates
+   * (the per-kernel medians leave it out) and which for tiny models is mostly the JS binding.
+   */
   share: number;
 }
 
 export interface ModelTiming {
   file: string;
-  /** Mean wall time of a profiled run, ms. */
-  runMeanMs: number;
+  /** Sum of the median kernel times per run, ms (the denominator of the shares). */
+  kernelMs: number;
+  /** Median wall time of a profiled run, ms. */
+  runMs: number;
   /** Median of the timed (unprofiled) runs, ms. */
   p50Ms: number;
   /** Sum of the per-layer times, ms (the rest is outside the layers' kernels). */
@@ -91,20 +98,24 @@ export async function profilePair(floatModel: Model, quantModel: Model, options:
 export function pairLatency(floatModel: Model, quantModel: Model, floatRun: BenchmarkResult, quantRun: BenchmarkResult): Omit<PairLatency, 'runs' | 'threads' | 'seconds'> {
   const fp = floatRun.profileOptimized, qp = quantRun.profileOptimized;
   if (!fp || !qp) throw new Error('pairLatency needs profiles of both models at their optimization level');
+  // Per-node medians: a preemption inside one small kernel multiplies its mean (this matters on a
+  // busy machine, where the extension host and other work share the cores).
+  const robust = (nodes: readonly NodeLatency[]) => nodes.map((n) => ({ name: n.name, meanUs: n.medianUs ?? n.meanUs, originalNodes: n.originalNodes }));
   const floatIds = nodeIds(floatModel.graph.nodes);
-  const floatUs = layerTimes(floatModel, profileNodeTimes(floatModel, fp.nodes), new Set(floatIds));
+  const floatUs = layerTimes(floatModel, profileNodeTimes(floatModel, robust(fp.nodes)), new Set(floatIds));
   const toFloat = quantToFloatIds(floatModel, floatIds, quantModel);
   const quantUs: Record<string, number> = {};
-  for (const [qid, us] of Object.entries(layerTimes(quantModel, profileNodeTimes(quantModel, qp.nodes), new Set(toFloat.keys())))) {
+  for (const [qid, us] of Object.entries(layerTimes(quantModel, profileNodeTimes(quantModel, robust(qp.nodes)), new Set(toFloat.keys())))) {
     const id = toFloat.get(qid)!;
     quantUs[id] = (quantUs[id] ?? 0) + us;
   }
-  const runUs = fp.runMeanMs * 1000;
-  const shares = Object.entries(floatUs).map(([nodeId, meanUs]) => ({ nodeId, meanUs, share: meanUs / runUs })).sort((a, b) => b.meanUs - a.meanUs);
+  const runMs = (p: LayerProfile) => p.runMedianMs ?? p.runMeanMs;
+  const kernelUs = robust(fp.nodes).reduce((a, n) => a + n.meanUs, 0);
+  const shares = Object.entries(floatUs).map(([nodeId, meanUs]) => ({ nodeId, meanUs, share: meanUs / kernelUs })).sort((a, b) => b.meanUs - a.meanUs);
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0) / 1000;
   return {
-    float: { file: floatRun.model, runMeanMs: fp.runMeanMs, p50Ms: floatRun.latency.p50Ms, layersMs: sum(floatUs) },
-    quantized: { file: quantRun.model, runMeanMs: qp.runMeanMs, p50Ms: quantRun.latency.p50Ms, layersMs: sum(quantUs) },
+    float: { file: floatRun.model, kernelMs: kernelUs / 1000, runMs: runMs(fp), p50Ms: floatRun.latency.p50Ms, layersMs: sum(floatUs) },
+    quantized: { file: quantRun.model, kernelMs: robust(qp.nodes).reduce((a, n) => a + n.meanUs, 0) / 1000, runMs: runMs(qp), p50Ms: quantRun.latency.p50Ms, layersMs: sum(quantUs) },
     gains: latencyGains(floatUs, quantUs),
     shares,
   };

@@ -53,7 +53,7 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
       quantizedScore: r.quantized.value, outputSqnrDb: jsonDb(r.quantized.outputSqnrDb), findings: r.findings, facts,
       overlays: analysisOverlays(r.facts), seconds: r.seconds,
       latency: l && {
-        floatMs: l.float.runMeanMs, quantizedMs: l.quantized.runMeanMs, floatP50Ms: l.float.p50Ms, quantizedP50Ms: l.quantized.p50Ms,
+        floatMs: l.float.runMs, quantizedMs: l.quantized.runMs, floatP50Ms: l.float.p50Ms, quantizedP50Ms: l.quantized.p50Ms,
         timedLayers: l.gains.length, slowerLayers: l.gains.filter((g) => g.gainUs < 0).length, runs: l.runs, seconds: l.seconds,
       },
     };

@@ -93,7 +93,7 @@ describe('per-layer analysis in VS Code', function () {
     assert.equal(slower.length, result.latency.timedLayers);
     assert.ok(slower.every((d) => d.severity === vscode.DiagnosticSeverity.Warning && /INT8 is slower than float here/.test(d.message)));
     const hot = diags.filter((d) => code(d) === 'hot-layer');
-    assert.ok(hot.length > 0 && hot.every((d) => d.severity === vscode.DiagnosticSeverity.Information && /% of the run time/.test(d.message)));
+    assert.ok(hot.length > 0 && hot.every((d) => d.severity === vscode.DiagnosticSeverity.Information && /% of the model's kernel time/.test(d.message)));
     assert.ok(['analysis.gain', 'analysis.latency'].every((id) => panel.overlayIds().includes(id)));
     if (hasUiBridge()) {
       await untilInGraphWebview(`() => globalThis.edgewise?.overlays.has('analysis.gain') && globalThis.edgewise?.overlays.has('analysis.latency')`);
