@@ -29,8 +29,11 @@ export interface BenchmarkJob {
   profile: boolean;
   /** Runs per profiling session (after 2 warm-up runs); default min(runs, 20). */
   profileRuns?: number;
-  /** With `profile`, also profile at level 'disabled' (the model's own node names); default true. */
-  ownProfile?: boolean;
+  /**
+   * With `profile`: only the per-layer times at the job's level, without the extra profile at
+   * level 'disabled' and without measuring the profiler's overhead (a third of the profiling work).
+   */
+  layersOnly?: boolean;
   /** Folder for profiler traces and the optimized model; removed afterwards. Default: a temp dir. */
   scratchDir?: string;
 }
