@@ -11,7 +11,8 @@ import { AnalysisStore } from './analysis-store';
 import { readConfig } from './config';
 import type { CommandDeps } from './commands';
 import { resolveModel } from './commands';
-import { ModelTextProvider, SEVERITY, TEXT_SCHEME, modelOfText, textUri, type NodeDiagnostic } from './model-text';
+import { ModelTextProvider, TEXT_SCHEME, modelOfText, textUri } from './model-text';
+import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
 
@@ -52,15 +53,7 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
     vscode.languages.registerCodeActionsProvider(sel, new KeepInFloat(text), { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     store.onDidChange((model) => {
       const result = store.get(model)!;
-      diagnostics.set(model, result.findings.map((f) => {
-        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), f.nodeId ? `${f.nodeId}: ${f.message}` : f.message, SEVERITY[f.severity]);
-        d.source = 'edgewise';
-        d.code = f.nodeId
-          ? { value: f.code, target: vscode.Uri.parse(`command:edgewise.revealNode?${encodeURIComponent(JSON.stringify([model.toString(), f.nodeId]))}`) }
-          : f.code;
-        (d as NodeDiagnostic).nodeId = f.nodeId;
-        return d;
-      }));
+      diagnostics.set(model, findingDiagnostics(model, result.findings));
       showOnGraphs(model, result);
     }),
     // A graph opened after the analysis gets its overlays too.

@@ -30,15 +30,13 @@ export function npyFeeds(model: Model, file: string, options: NpyFeedOptions = {
   }
   const sampleDims = known ?? arr.shape.slice(1);
   const scale = options.scale ?? (arr.dtype === 'uint8' ? 1 / 255 : 1);
-  // A model exported with a fixed batch size (often 1) takes batches of exactly that size.
-  const first = t?.shape?.dim[0];
-  const fixedBatch = first?.value.case === 'dimValue' ? Number(first.value.value) : undefined;
-  let count = Math.min(total, options.count ?? total);
-  if (fixedBatch) {
-    count -= count % fixedBatch;
-    if (count === 0) throw new Error(`${file}: ${total} sample(s), fewer than the fixed batch size ${fixedBatch} of input '${input.name}'`);
-  }
-  const batch = fixedBatch ?? options.batch ?? 100;
+  const first = t?.shape?.dim[0]?.value;
+  const fixed = first?.case === 'dimValue' && Number(first.value) > 0 ? Number(first.value) : undefined;
+  const batch = fixed ?? options.batch ?? 100;
+  // A model with a fixed batch size runs whole batches only.
+  const wanted = Math.min(total, options.count ?? total);
+  const count = fixed ? wanted - (wanted % fixed) : wanted;
+  if (count === 0) throw new Error(`${file}: ${wanted} samples do not fill one batch of ${fixed} (input '${input.name}' has a fixed batch size)`);
   const batches: Feeds[] = [];
   for (let s = 0; s < count; s += batch) {
     const n = Math.min(batch, count - s);
