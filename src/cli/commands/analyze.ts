@@ -91,7 +91,7 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
     } else {
       io.out(summaryLine(float, quant, samples));
       if (latency) io.out(latencyLine(latency));
-      io.out(table(layers, latency, new Map(nodeIds(floatModel.graph.nodes).map((id, i) => [id, floatModel.graph.nodes[i].opType]))));
+      io.out(table(layers, latency, nodeIds(floatModel.graph.nodes).map((id, i) => ({ id, opType: floatModel.graph.nodes[i].opType }))));
       for (const f of findings) io.out(`${f.severity}: ${f.nodeId ?? '(model)'}: ${f.message}`);
     }
     return 0;
@@ -118,29 +118,34 @@ function latencyLine(l: PairLatency): string {
     `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${lost.toFixed(0)} µs lost), faster on ${l.gains.length - slower.length} (${saved.toFixed(0)} µs saved)`;
 }
 
-/** One row per tensor; with latency, the layer's times on its first row and layers without a matched tensor after. */
-function table(layers: readonly TensorError[], latency?: PairLatency, opOf: ReadonlyMap<string, string> = new Map()): string {
+/**
+ * One row per compared tensor; with latency, a layer's times on its first row, and timed layers
+ * without a compared tensor (a Conv whose Clip carries the error) get their own row, in graph order.
+ */
+function table(layers: readonly TensorError[], latency: PairLatency | undefined, nodes: readonly { id: string; opType: string }[]): string {
   const gains = new Map(latency?.gains.map((g) => [g.layer, g]));
   const shares = new Map(latency?.shares.map((s) => [s.nodeId, s]));
-  const timedOnly = latency ? latency.shares.map((s) => s.nodeId).filter((id) => !layers.some((l) => l.layer === id)) : [];
-  const names = [...layers.map((l) => l.layer), ...timedOnly];
-  const w = Math.min(60, Math.max(5, ...names.map((n) => n.length)));
+  const errors = new Map<string, TensorError[]>();
+  for (const l of layers) errors.set(l.layer, [...(errors.get(l.layer) ?? []), l]);
+  // Graph order; layers the graph does not list (none expected) keep their place at the end.
+  const order = [...nodes.map((n) => n.id).filter((id) => errors.has(id) || shares.has(id) || gains.has(id)), ...[...errors.keys()].filter((id) => !nodes.some((n) => n.id === id))];
+  const opOf = new Map(nodes.map((n) => [n.id, n.opType]));
+  const w = Math.min(60, Math.max(5, ...order.map((n) => n.length)));
   const fit = (n: string) => (n.length > w ? '…' + n.slice(-(w - 1)) : n.padEnd(w));
   const us = (x: number | undefined) => (x === undefined ? '' : x.toFixed(0)).padStart(9);
   const timeCols = (layer: string) => {
+    if (!latency) return '';
     const g = gains.get(layer), s = shares.get(layer);
     return ` ${us(s?.meanUs ?? g?.floatUs)} ${us(g?.int8Us)} ${us(g?.gainUs)} ${(s ? `${(100 * s.share).toFixed(1)}%` : '').padStart(6)}`;
   };
   const timeHead = latency ? ` ${'float µs'.padStart(9)} ${'INT8 µs'.padStart(9)} ${'gain µs'.padStart(9)} ${'share'.padStart(6)}` : '';
   const head = `${'layer'.padEnd(w)}  ${'op'.padEnd(18)} ${'SQNR dB'.padStart(8)} ${'cosine'.padStart(9)} ${'rel.err'.padStart(8)}${timeHead}`;
-  const seen = new Set<string>();
-  const rows = layers.map((l) => {
-    const first = !seen.has(l.layer);
-    seen.add(l.layer);
-    return `${fit(l.layer)}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact').padStart(8)} ${l.cosine.toFixed(5).padStart(9)} ${l.relativeError.toFixed(4).padStart(8)}` +
-      (latency && first ? timeCols(l.layer) : '');
-  });
   const blank = `${''.padStart(8)} ${''.padStart(9)} ${''.padStart(8)}`;
-  for (const id of timedOnly) rows.push(`${fit(id)}  ${(opOf.get(id) ?? '').padEnd(18)} ${blank}${timeCols(id)}`);
+  const rows = order.flatMap((id) => {
+    const errs = errors.get(id);
+    if (!errs) return [`${fit(id)}  ${(opOf.get(id) ?? '').padEnd(18)} ${blank}${timeCols(id)}`];
+    return errs.map((l, i) => `${fit(id)}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact').padStart(8)} ${l.cosine.toFixed(5).padStart(9)} ${l.relativeError.toFixed(4).padStart(8)}` +
+      (i === 0 ? timeCols(id) : '').trimEnd());
+  });
   return [head, ...rows].join('\n');
 }
