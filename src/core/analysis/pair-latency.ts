@@ -66,6 +66,10 @@ export interface PairLatency {
 
 const DEFAULT_RUNS = 20;
 
+/**
+ * Profiles the two models' files (a model changed in memory since it was loaded runs as its file
+ * is; a model without a file is written to a temp folder for the run), then gathers per layer.
+ */
 export async function profilePair(floatModel: Model, quantModel: Model, options: PairLatencyOptions = {}): Promise<PairLatency> {
   const t0 = performance.now();
   const runs = Math.max(1, Math.round(options.runs ?? DEFAULT_RUNS));
@@ -111,12 +115,13 @@ export function pairLatency(floatModel: Model, quantModel: Model, floatRun: Benc
     quantUs[id] = (quantUs[id] ?? 0) + us;
   }
   const runMs = (p: LayerProfile) => p.runMedianMs ?? p.runMeanMs;
-  const kernelUs = robust(fp.nodes).reduce((a, n) => a + n.meanUs, 0);
+  const kernelsUs = (p: LayerProfile) => robust(p.nodes).reduce((a, n) => a + n.meanUs, 0);
+  const kernelUs = kernelsUs(fp);
   const shares = Object.entries(floatUs).map(([nodeId, meanUs]) => ({ nodeId, meanUs, share: meanUs / kernelUs })).sort((a, b) => b.meanUs - a.meanUs);
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0) / 1000;
   return {
     float: { file: floatRun.model, kernelMs: kernelUs / 1000, runMs: runMs(fp), p50Ms: floatRun.latency.p50Ms, layersMs: sum(floatUs) },
-    quantized: { file: quantRun.model, kernelMs: robust(qp.nodes).reduce((a, n) => a + n.meanUs, 0) / 1000, runMs: runMs(qp), p50Ms: quantRun.latency.p50Ms, layersMs: sum(quantUs) },
+    quantized: { file: quantRun.model, kernelMs: kernelsUs(qp) / 1000, runMs: runMs(qp), p50Ms: quantRun.latency.p50Ms, layersMs: sum(quantUs) },
     gains: latencyGains(floatUs, quantUs),
     shares,
   };
