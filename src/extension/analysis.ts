@@ -9,6 +9,7 @@ import { overrideEdits } from '../core/recipe/edit';
 import { recipeFormat } from '../core/recipe/tree';
 import { AnalyzeRequest, type AnalyzeResult } from '../worker/protocol';
 import { AnalysisStore } from './analysis-store';
+import { readConfig } from './config';
 import type { CommandDeps } from './commands';
 import { resolveModel } from './commands';
 import { ModelTextProvider, TEXT_SCHEME, modelOfText, textUri } from './model-text';
@@ -23,6 +24,11 @@ export interface AnalyzeOptions {
   labels?: string;
   count?: number;
   minSqnrDb?: number;
+  /** Profile both models per layer; default the `edgewise.analysis.latency` setting. */
+  latency?: boolean;
+  latencyRuns?: number;
+  hotLayerShare?: number;
+  int8SlowerUs?: number;
 }
 
 export interface AnalysisApi {
@@ -62,7 +68,9 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
       if (!model || !(await requireTrust('Per-layer analysis'))) return undefined;
       const opts = options ?? (await askAnalyzeOptions(model));
       if (!opts) return undefined;
-      const result = await withWorkerProgress('per-layer analysis', (o) => worker.request(AnalyzeRequest.type, { file: model.fsPath, ...opts }, o));
+      const { analysis: cfg } = readConfig();
+      const params = { file: model.fsPath, ...opts, latency: opts.latency ?? cfg.latency, latencyRuns: opts.latencyRuns ?? cfg.latencyRuns };
+      const result = await withWorkerProgress('per-layer analysis', (o) => worker.request(AnalyzeRequest.type, params, o));
       if (result) store.set(model, result);
       return result;
     }),

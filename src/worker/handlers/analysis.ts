@@ -11,6 +11,8 @@ import { validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
 import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
+import { CancelledError } from '../server';
+import { BenchmarkError } from '../../core/runtime/types';
 
 /** The text view, per-layer analysis and recipe validation. */
 export function registerAnalysisHandlers({ server }: WorkerServices): void {
@@ -28,15 +30,32 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
     const { batches, samples } = npyFeeds(floatModel, p.data, { count: p.count });
     const labels = p.labels ? npyLabels(p.labels, samples) : undefined;
     await ctx.checkpoint();
-    const r = await analyzePair(floatModel, quantModel, { batches, labels }, {
-      thresholds: p.minSqnrDb !== undefined ? { minSqnrDb: p.minSqnrDb } : undefined,
-      progress: (m) => ctx.progress(m, 0.5),
-    });
+    const controller = new AbortController();
+    const sub = ctx.token.onCancellationRequested(() => controller.abort());
+    let r;
+    try {
+      r = await analyzePair(floatModel, quantModel, { batches, labels }, {
+        thresholds: definedOnly({ minSqnrDb: p.minSqnrDb, hotLayerShare: p.hotLayerShare, int8SlowerUs: p.int8SlowerUs }),
+        latency: p.latency ? { runs: p.latencyRuns, signal: controller.signal } : undefined,
+        // With latency, the error analysis is the first half of the work and profiling the second.
+        progress: (m, fraction) => ctx.progress(m, fraction === undefined ? (p.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
+      });
+    } catch (e) {
+      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
+      throw e;
+    } finally {
+      sub.dispose();
+    }
     const facts = JSON.parse(JSON.stringify(r.facts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+    const l = r.latency;
     return {
       file: floatModel.label, quantized: quantModel.label, samples, metric: r.float.metric, floatScore: r.float.value,
       quantizedScore: r.quantized.value, outputSqnrDb: jsonDb(r.quantized.outputSqnrDb), findings: r.findings, facts,
       overlays: analysisOverlays(r.facts), seconds: r.seconds,
+      latency: l && {
+        floatMs: l.float.runMs, quantizedMs: l.quantized.runMs, floatP50Ms: l.float.p50Ms, quantizedP50Ms: l.quantized.p50Ms,
+        timedLayers: l.gains.length, slowerLayers: l.gains.filter((g) => g.gainUs < 0).length, runs: l.runs, seconds: l.seconds,
+      },
     };
   });
 
@@ -65,4 +84,9 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
     if (missing) out.problems.unshift(missing);
     return out;
   });
+}
+
+/** The keys whose value is set (an undefined threshold would override the default). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
