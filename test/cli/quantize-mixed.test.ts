@@ -64,4 +64,28 @@ describe('cli quantize --max-accuracy-drop (mixed precision)', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('--latency-aware times the candidates and keeps the fastest within budget', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-mixed-'));
+    try {
+      const out = path.join(dir, 'fast.onnx');
+      const probes = () => new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('edgewise-mixed-')));
+      const before = probes();
+      const r = await run([fx('fmnist_mobilenet.onnx'), '--max-accuracy-drop', '1', '--eval', fx('fmnist_tune500_u8.npy'), '--labels', fx('fmnist_tune500_labels.npy'),
+        '--latency-aware', '--out', out, '--json']);
+      assert.equal(r.code, 0, String(r.code));
+      const rep = JSON.parse(r.out.join('\n'));
+      const names = rep.candidates.map((c: { name: string }) => c.name);
+      assert.deepEqual(names, ['latency-aware', 'accuracy-only', 'float']);
+      for (const c of rep.candidates) assert.ok(c.latencyMs > 0, `${c.name}: ${c.latencyMs} ms`);
+      const within = rep.candidates.filter((c: { withinBudget: boolean }) => c.withinBudget);
+      const fastest = within.reduce((a: { latencyMs: number }, b: { latencyMs: number }) => (b.latencyMs < a.latencyMs ? b : a));
+      assert.equal(rep.chosen, fastest.name);
+      assert.equal(rep.withinBudget, true);
+      assert.ok(fs.existsSync(out));
+      assert.deepEqual([...probes()].filter((f) => !before.has(f)), [], 'no candidate files left');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -38,6 +38,8 @@ Options:
                             top-1 drop on --eval/--labels is at most P points (prints each layer's
                             precision and why)
   --holdout X --holdout-labels Y   held-out data the mixed-precision result is checked on
+  --latency-aware           mixed precision: profile per layer, keep layers whose INT8 is slower in
+                            float, time the candidates and keep the fastest within budget
   --out PATH                output file (default MODEL.<mode>.onnx)
   --force                   replace an existing output file
   --no-latency              skip the quick latency figures
@@ -55,7 +57,7 @@ export const quantize: Command = {
     'include-op': { type: 'string', multiple: true }, 'include-node': { type: 'string', multiple: true },
     form: { type: 'string' }, 'block-size': { type: 'string' }, asymmetric: { type: 'boolean' }, 'accuracy-level': { type: 'string' },
     'fp16-io': { type: 'boolean' }, eval: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' },
-    'max-accuracy-drop': { type: 'string' }, holdout: { type: 'string' }, 'holdout-labels': { type: 'string' },
+    'max-accuracy-drop': { type: 'string' }, holdout: { type: 'string' }, 'holdout-labels': { type: 'string' }, 'latency-aware': { type: 'boolean' },
     force: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, json: { type: 'boolean' }, ...DATA_OPTIONS,
   },
   async run(args, io) {
@@ -107,7 +109,7 @@ async function runMixed(file: string, args: Parameters<Command['run']>[0], io: P
   if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
   const r = await runMixedPrecisionJob(file, {
     maxDrop, evalData, labels, calib: str(args, 'calib'), holdout: hd && hl ? { data: hd, labels: hl } : undefined,
-    perChannel: flag(args, 'per-channel'), activationType, preprocess: dataOptions(args, (m) => io.err(m)),
+    perChannel: flag(args, 'per-channel'), activationType, latencyAware: flag(args, 'latency-aware'), preprocess: dataOptions(args, (m) => io.err(m)),
     out: str(args, 'out'), force: flag(args, 'force'), progress: io.progress,
   });
   io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatMixed(r));
@@ -121,6 +123,7 @@ function formatMixed(r: MixedPrecisionJobResult): string {
     `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
     `  tuning top-1 ${r.floatTop1.toFixed(2)}% -> ${r.top1.toFixed(2)}% (drop ${(r.floatTop1 - r.top1).toFixed(2)} points: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
   ];
+  if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${c.latencyMs.toFixed(2)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);
   if (r.heldOut) lines.push(`  held-out top-1 ${r.heldOut.floatTop1.toFixed(2)}% -> ${r.heldOut.top1.toFixed(2)}% (drop ${r.heldOut.drop.toFixed(2)} points: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
   lines.push('  layers:');
   for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);

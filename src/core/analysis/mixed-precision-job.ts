@@ -11,6 +11,7 @@ import { StaticLayerQuantizer } from './static-quantizer';
 import { Scorer, type EvalSet } from './scorer';
 import { sensitivity } from './sensitivity';
 import { mixedPrecision, type LayerDecision } from './mixed-precision';
+import { latencyProbe } from './latency-probe';
 
 export interface MixedPrecisionJobOptions {
   /** Largest top-1 drop from the float model on the tuning data, in points. */
@@ -24,6 +25,8 @@ export interface MixedPrecisionJobOptions {
   holdout?: { data: string; labels: string };
   perChannel?: boolean;
   activationType?: 'uint8' | 'int8';
+  /** Profile per layer, keep the layers whose INT8 is slower in float, and keep the fastest candidate within budget. */
+  latencyAware?: boolean;
   preprocess?: Preprocess;
   out?: string;
   force?: boolean;
@@ -40,6 +43,9 @@ export interface MixedPrecisionJobResult {
   heldOut?: { floatTop1: number; top1: number; drop: number };
   decisions: LayerDecision[];
   evaluations: number;
+  /** Latency-aware runs: the timed candidates (p50, ms) and the one kept. */
+  candidates?: { name: string; latencyMs: number; withinBudget: boolean }[];
+  chosen?: string;
   fileBytesBefore: number;
   fileBytesAfter: number;
 }
@@ -66,7 +72,13 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
   const scorer = new Scorer(model, tune, 'top1');
   const float = await scorer.score(model);
   const sens = await sensitivity(quantizer, scorer, float, { onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); } });
-  const mp = await mixedPrecision(quantizer, scorer, float, sens.layers, { budget: { maxDrop: o.maxDrop }, onProgress: progress });
+  const probe = o.latencyAware ? await latencyProbe(model, quantizer, { progress }) : undefined;
+  let mp: Awaited<ReturnType<typeof mixedPrecision>>;
+  try {
+    mp = await mixedPrecision(quantizer, scorer, float, sens.layers, { budget: { maxDrop: o.maxDrop }, latency: probe?.latency, latencyOf: probe?.latencyOf, onProgress: progress });
+  } finally {
+    probe?.dispose();
+  }
 
   let heldOut: MixedPrecisionJobResult['heldOut'];
   if (held) {
@@ -79,7 +91,7 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
   const saved = saveModel(mp.quantized.model, output, { overwrite: o.force });
   return {
     input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
-    heldOut, decisions: mp.decisions, evaluations: mp.evaluations,
+    heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen,
     fileBytesBefore: model.source.fileBytes ?? fs.statSync(model.label).size, fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
   };
 }

@@ -5,18 +5,12 @@
  * Layers the recipe keeps out of INT8 (overrides, `exclude`, outside `include`) are float from
  * the start; latency-aware runs also keep the layers whose INT8 kernel is slower here in float.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type { Model } from '../onnx/model';
-import { saveModel } from '../onnx/io';
 import { loadDataset, type Dataset } from '../runtime/data';
-import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import { StaticLayerQuantizer } from '../analysis/static-quantizer';
 import { Scorer, type MetricKind } from '../analysis/scorer';
 import { sensitivity } from '../analysis/sensitivity';
-import { mixedPrecision, type AccuracyBudget, type LayerDecision, type MixedPrecisionOptions } from '../analysis/mixed-precision';
-import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from '../analysis/latency-gain';
+import { mixedPrecision, type AccuracyBudget, type LayerDecision } from '../analysis/mixed-precision';
+import { latencyProbe } from '../analysis/latency-probe';
 import type { PassContext, PassRunner } from './run';
 
 export interface MixedPrecisionPassReport {
@@ -58,25 +52,6 @@ function budgetOf(o: Record<string, unknown>, ctx: PassContext): { maxAccuracyDr
   return { maxAccuracyDrop: ctx.budgets.maxAccuracyDrop, minCosine: ctx.budgets.minCosine };
 }
 
-/** Per-layer INT8 gain from profiles of the float and the all-INT8 model, and a latency probe for candidates. */
-async function latencyInputs(model: Model, quantizer: StaticLayerQuantizer, ctx: PassContext): Promise<Pick<MixedPrecisionOptions, 'latency' | 'latencyOf'> & { cleanup: () => void }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-mixed-'));
-  let n = 0;
-  const save = (m: Model) => saveModel(m, path.join(dir, `m${n++}.onnx`)).file;
-  const layers = new Set(quantizer.layers);
-  const all = await quantizer.build(layers);
-  ctx.progress('profiling the float and the all-INT8 model per layer');
-  const job = { ...DEFAULT_JOB, runs: 30, warmup: 5, profile: true, profileRuns: 20 };
-  const pf = await runBenchmark({ ...job, model: save(model) });
-  const pq = await runBenchmark({ ...job, model: save(all.model) });
-  const latency: LayerLatency[] = latencyGains(
-    layerTimes(model, profileNodeTimes(model, pf.profileOptimized?.nodes ?? []), layers),
-    layerTimes(all.model, profileNodeTimes(all.model, pq.profileOptimized?.nodes ?? []), layers),
-  );
-  const latencyOf = async (m: Model) => (await runBenchmark({ ...DEFAULT_JOB, runs: 40, warmup: 5, model: save(m) })).latency.p50Ms;
-  return { latency, latencyOf, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
 export const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
   const src = ctx.dataSource;
   if (!src || !ctx.data) throw new Error(`${model.label}: mixed-precision calibrates and tunes on the recipe's "data"; the recipe has none`);
@@ -104,7 +79,7 @@ export const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
     layers: free,
     onProgress: (d, n) => { if (d === n || d % 10 === 0) ctx.progress(`sensitivity ${d}/${n} layers`); },
   });
-  const latency = o.latencyAware ? await latencyInputs(model, quantizer, ctx) : undefined;
+  const latency = o.latencyAware ? await latencyProbe(model, quantizer, { progress: ctx.progress }) : undefined;
   try {
     const mp = await mixedPrecision(quantizer, scorer, float, sens.layers, {
       budget: target, forceFloat, forceInt8, latency: latency?.latency, latencyOf: latency?.latencyOf, onProgress: ctx.progress,
@@ -118,6 +93,6 @@ export const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
     };
     return { model: mp.quantized.model, report };
   } finally {
-    latency?.cleanup();
+    latency?.dispose();
   }
 };
