@@ -8,7 +8,7 @@ import type { Model } from '../onnx/model';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
-import { harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
+import { defaultHarmKey, harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
 
 export type Precision = 'int8' | 'float';
 
@@ -40,6 +40,7 @@ export interface MixedPrecisionOptions {
   /** Minimum saving (µs) for a layer to count as faster in INT8 (default 0). */
   minGainUs?: number;
   onProgress?: (message: string) => void;
+  /** Default: `defaultHarmKey` of the scorer's metric. */
   rankBy?: HarmKey;
   /**
    * Measures a model's latency (ms). When given with `latency`, the latency-aware result is kept
@@ -116,7 +117,7 @@ async function search(
       });
     } else candidates.push(layer);
   }
-  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), options.rankBy);
+  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), options.rankBy ?? defaultHarmKey(scorer.metric));
   const rankOf = new Map(harm.map((s, i) => [s.layer, i]));
   // Layers without a sensitivity measurement go last (returned to float only after measured ones).
   const ordered = [...harm.map((s) => s.layer), ...candidates.filter((l) => !rankOf.has(l))];
