@@ -117,7 +117,8 @@ async function search(
       });
     } else candidates.push(layer);
   }
-  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), options.rankBy ?? defaultHarmKey(scorer.metric));
+  const key = options.rankBy ?? defaultHarmKey(scorer.metric);
+  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), key);
   const rankOf = new Map(harm.map((s, i) => [s.layer, i]));
   // Layers without a sensitivity measurement go last (returned to float only after measured ones).
   const ordered = [...harm.map((s) => s.layer), ...candidates.filter((l) => !rankOf.has(l))];
@@ -151,7 +152,7 @@ async function search(
   const final = await tryPrefix(best);
   ordered.forEach((layer, i) => {
     const s = harm[rankOf.get(layer) ?? -1];
-    const why = s ? `alone it costs ${s.drop.toFixed(3)} ${scorer.metric}, float recovers ${s.recovery.toFixed(3)}` : 'not measured';
+    const why = s ? `alone it costs ${s.drop.toFixed(3)} ${scorer.metric}${keyFigure(s, key)}, float recovers ${s.recovery.toFixed(3)}` : 'not measured';
     decisions.set(layer, i < best
       ? { layer, precision: 'float', reason: 'harmful', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `returned to float (harm rank ${i + 1}: ${why})` }
       : { layer, precision: 'int8', reason: 'within-budget', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `INT8 within budget (${why})` });
@@ -161,6 +162,13 @@ async function search(
     float, score: final.score, withinBudget: meetsBudget(float, final.score, options.budget),
     decisions: quantizer.layers.map((l) => decisions.get(l)!), int8Layers, quantized: final.q, evaluations,
   };
+}
+
+/** The figure the harm order ranked by, when it is not the metric itself. */
+function keyFigure(s: LayerSensitivity, key: HarmKey): string {
+  if (key === 'kl') return `, output KL ${s.onlyQuantized.outputKl.toExponential(1)}`;
+  if (key === 'sqnr') return `, output SQNR ${s.onlyQuantized.outputSqnrDb.toFixed(1)} dB`;
+  return '';
 }
 
 function fmtUs(us: number): string {
