@@ -6,7 +6,8 @@
 import { logSoftmaxRow } from '../src/core/analysis/metrics';
 import { spearman, overlap } from './rank-stats';
 
-export const RANK_KEYS = ['kl', 'sqnr', 'top1', 'loss', 'ptrue'] as const;
+/** 'top1>kl': top-1 drop first where it is clearly real on the tuning part (McNemar z > 3), then KL. */
+export const RANK_KEYS = ['kl', 'sqnr', 'top1', 'loss', 'ptrue', 'top1>kl'] as const;
 export type RankKey = (typeof RANK_KEYS)[number];
 
 /** Per-sample quantities of one layer's model against the float model. */
@@ -53,8 +54,8 @@ export function compareRankKeys(
   for (let i = 0; i < n; i++) for (let c = 0; c < classes; c++) signal[i] += ref[i * classes + c] ** 2;
   let seed = 12345;
   const rand = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 4294967296; };
-  const rho: Record<RankKey, number[]> = { kl: [], sqnr: [], top1: [], loss: [], ptrue: [] };
-  const top: Record<RankKey, number[]> = { kl: [], sqnr: [], top1: [], loss: [], ptrue: [] };
+  const rho = Object.fromEntries(RANK_KEYS.map((k) => [k, [] as number[]])) as Record<RankKey, number[]>;
+  const top = Object.fromEntries(RANK_KEYS.map((k) => [k, [] as number[]])) as Record<RankKey, number[]>;
   const order = Array.from({ length: n }, (_, i) => i);
   for (let r = 0; r < splits; r++) {
     for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
@@ -63,10 +64,14 @@ export function compareRankKeys(
     const truth = stats.map((s) => sum(s.lost, rest) - sum(s.gained, rest));
     const sig = sum(signal, tune);
     const noiseDb = stats.map((s) => 10 * Math.log10(sum(s.noise, tune) / sig));
+    const kl = stats.map((s) => sum(s.kl, tune));
+    const lost = stats.map((s) => sum(s.lost, tune)), gained = stats.map((s) => sum(s.gained, tune));
+    const z = lost.map((l, i) => (l + gained[i] ? (l - gained[i]) / Math.sqrt(l + gained[i]) : 0));
     const harm: Record<RankKey, number[]> = {
-      kl: stats.map((s) => sum(s.kl, tune)),
+      kl,
       sqnr: noiseDb,
-      top1: stats.map((s) => sum(s.lost, tune) - sum(s.gained, tune)),
+      top1: lost.map((l, i) => l - gained[i]),
+      'top1>kl': kl.map((x, i) => (z[i] > 3 ? 1e6 * (lost[i] - gained[i]) : 0) + x),
       loss: stats.map((s) => sum(s.loss, tune)),
       ptrue: stats.map((s) => sum(s.ptrue, tune)),
     };
