@@ -112,7 +112,8 @@ async function fixture(): Promise<void> {
   const floatTune = await tuneScorer.score(model), floatHeld = await heldScorer.score(model);
   const all = await quantizer.build(new Set(quantizer.layers));
   const allHeld = await heldScorer.score(all.model);
-  const floatPred = await predictions(model, truthSet.batches, truthSet.labels);
+  const floatOut = await outputs(model, truthSet.batches);
+  const floatPred = argmaxRows(floatOut, floatOut.length / truthSet.labels.length);
   const allTruth = pairedDrop(floatPred, await predictions(all.model, truthSet.batches, truthSet.labels), truthSet.labels);
   const floatTruth = (100 * floatPred.filter((p, i) => p === truthSet.labels[i]).length) / floatPred.length;
   log(`float top-1: tuning ${floatTune.value.toFixed(2)}%, held-out 1k ${floatHeld.value.toFixed(2)}%, ${truthSet.what} ${floatTruth.toFixed(2)}%; ` +
@@ -131,7 +132,6 @@ async function fixture(): Promise<void> {
   t0 = performance.now();
   const truth = new Map<string, PairedDrop>();
   const even = new Map<string, number>(), odd = new Map<string, number>();
-  const floatOut = await outputs(model, truthSet.batches);
   const layerOut = new Map<string, Float32Array>();
   for (const layer of quantizer.layers) {
     const out = await outputs((await quantizer.build(new Set([layer]))).model, truthSet.batches);
