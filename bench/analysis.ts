@@ -13,7 +13,7 @@
  *            set, checked on the held-out 1k and the 9,500.
  * mobilenet: latency-aware mixed precision under an output cosine >= 0.999 budget, benchmarked
  *            side by side with all-FP32 and all-INT8 in one run (alternating rounds).
- * scale:     per-tensor analysis of a 100-layer transformer on 500 samples, wall time.
+ * scale:     `edgewise analyze` of a 100-layer transformer and its static INT8 copy on 500 samples, wall time.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -37,6 +37,7 @@ import { dropPoints, mcnemarZ, overlap, spearman, type PairedDrop } from './rank
 import { compareRankKeys } from './rank-keys';
 import { mixedPrecision } from '../src/core/analysis/mixed-precision';
 import { tensorErrors } from '../src/core/analysis/tensor-error';
+import { analyzePair } from '../src/core/analysis/pair';
 import { latencyGains, layerTimes, profileNodeTimes } from '../src/core/analysis/latency-gain';
 
 const ROOT = path.join(__dirname, '..');
@@ -261,20 +262,27 @@ async function mobilenet(): Promise<void> {
 
 async function scale(): Promise<void> {
   const file = process.env.TRANSFORMER ?? path.join(ROOT, 'bench/models/transformer_100x64.onnx');
-  log(`## scale: ${file}, 500 random samples`);
+  log(`## scale: ${file}, 500 random samples, the \`edgewise analyze FLOAT QUANT --data X\` path`);
   const model = loadModel(file);
-  const ds = randomDataset(modelInputs(model), { randomCount: 500 });
-  const data = evalSet(ds);
   let t0 = performance.now();
   const calib = randomDataset(modelInputs(model), { randomCount: 32 }, 7);
   const quantizer = await StaticLayerQuantizer.create(model, calib, { perChannel: false });
-  const q = await quantizer.build(new Set(quantizer.layers));
+  const quantFile = path.join(scratch, 'transformer.static.onnx');
+  saveModel((await quantizer.build(new Set(quantizer.layers))).model, quantFile, { overwrite: true });
   log(`calibration (32 samples) + quantization of ${quantizer.layers.length} layers: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const ds = randomDataset(modelInputs(model), { randomCount: 500 });
+  const data = evalSet(ds);
+  // As the CLI does: both models read from their files, tensors matched through the Q/DQ structure.
+  const floatModel = loadModel(file), quantModel = loadModel(quantFile);
   t0 = performance.now();
-  const errs = await tensorErrors(model, q.model, q.tensorMap, data.batches);
+  const cpu = process.cpuUsage();
+  const r = await analyzePair(floatModel, quantModel, data, { progress: (m) => log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s: ${m}`) });
   const secs = (performance.now() - t0) / 1000;
-  const worst = [...errs].sort((a, b) => a.sqnrDb - b.sqnrDb)[0];
-  log(`per-tensor analysis: ${errs.length} tensors x 500 samples in ${secs.toFixed(1)} s (target < 60 s: ${secs < 60 ? 'met' : 'NOT met'}); worst ${worst?.layer} ${worst?.sqnrDb.toFixed(1)} dB`);
+  const used = process.cpuUsage(cpu);
+  const worst = [...r.layers].sort((a, b) => a.sqnrDb - b.sqnrDb)[0];
+  log(`analysis: ${r.layers.length} tensors x ${ds.count} samples (${data.batches.length} runs of each model) in ${secs.toFixed(1)} s wall, ` +
+    `${((used.user + used.system) / 1e6).toFixed(1)} s CPU (target < 60 s: ${secs < 60 ? 'met' : 'NOT met'}); ` +
+    `output cosine ${r.quantized.outputCosine.toFixed(5)}; worst ${worst?.layer} ${worst?.sqnrDb.toFixed(1)} dB; ${r.findings.length} findings`);
 }
 
 function short(layer: string): string {

@@ -16,7 +16,8 @@ export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 
 export const DATA_USAGE = `Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per
 input), or a folder of PNG/JPEG images. Without data, random inputs are used (accuracy unknown).
-  --scale S        multiply values first (e.g. 1/255; images default to 1/255)
+  --scale S        multiply values first (default 1/255 for uint8 .npy data and images, else 1;
+                   --scale 1 keeps uint8 values as they are)
   --mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel
   --layout NCHW|NHWC   image layout (default: from the model's input shape)
   --resize HxW     image size (default: from the model's input shape)

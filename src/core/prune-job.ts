@@ -8,7 +8,6 @@ import { channelPruneAsync, type ChannelReport } from './passes/prune/channel';
 import { PruneError } from './passes/prune/common';
 import { loadDataset, type Dataset, type Preprocess } from './runtime/data';
 import { loadLabels } from './runtime/data-labels';
-import { readNpyHeader } from './runtime/npy';
 
 export type PruneMethod = 'magnitude' | 'channel';
 
@@ -109,13 +108,8 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
 interface EvalSet { data: Dataset; labels: Int32Array }
 
 async function loadEvalSet(model: Model, dataFile: string, labelsFile: string, o: PruneJobOptions): Promise<EvalSet> {
-  const scale = o.preprocess?.scale ?? (isUint8Npy(dataFile) ? 1 / 255 : undefined);
-  const data = await loadDataset(model, dataFile, { ...o.preprocess, scale, batch: o.batch });
+  const data = await loadDataset(model, dataFile, { ...o.preprocess, batch: o.batch });
   return { data, labels: loadLabels(labelsFile, data.count) };
-}
-
-function isUint8Npy(file: string): boolean {
-  return file.toLowerCase().endsWith('.npy') && fs.statSync(file, { throwIfNoEntry: false })?.isFile() === true && readNpyHeader(file).dtype === 'uint8';
 }
 
 async function evaluate(input: string, original: Model, pruned: Model, report: MagnitudeReport | ChannelReport, set: EvalSet, o: PruneJobOptions): Promise<PruneEvaluation> {

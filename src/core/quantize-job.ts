@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import { diagnose, type Finding } from './analysis/diagnostics';
+import { fp16Clamps } from './analysis/fp16-clamps';
 import * as path from 'node:path';
 import { loadModel, saveModel, siblingPath } from './onnx/io';
 import type { Model } from './onnx/model';
@@ -77,6 +79,8 @@ export interface QuantizeJobResult {
   };
   latency?: { beforeP50Ms: number; afterP50Ms: number; speedup: number; threads: number; runs: number; note: string };
   warnings: string[];
+  /** Findings on the output model (FP16: clamped weights), for the Problems panel. */
+  findings: Finding[];
 }
 
 /** Calls through at most once a second, and always for the last item. */
@@ -159,6 +163,7 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
     const job: QuantizeJobResult = {
       input: model.label, output, mode: o.mode, fileBytesBefore, fileBytesAfter, fileRatio: fileBytesAfter / fileBytesBefore,
       passMs, report: result.report, calibration, warnings,
+      findings: result.report.pass === 'fp16' ? diagnose({ fp16Clamps: fp16Clamps(result.model, result.report) }) : [],
     };
 
     if (!o.skipFused) {

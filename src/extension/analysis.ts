@@ -6,13 +6,17 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { overrideEdits } from '../core/recipe/edit';
+import { recipeFormat } from '../core/recipe/tree';
 import { AnalyzeRequest, type AnalyzeResult } from '../worker/protocol';
 import { AnalysisStore } from './analysis-store';
+import { readConfig } from './config';
 import type { CommandDeps } from './commands';
 import { resolveModel } from './commands';
-import { ModelTextProvider, SEVERITY, TEXT_SCHEME, modelOfText, textUri, type NodeDiagnostic } from './model-text';
+import { ModelTextProvider, TEXT_SCHEME, modelOfText, textUri } from './model-text';
+import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
+import { recipeNextTo } from './recipe';
 
 export interface AnalyzeOptions {
   quantized: string;
@@ -20,6 +24,11 @@ export interface AnalyzeOptions {
   labels?: string;
   count?: number;
   minSqnrDb?: number;
+  /** Profile both models per layer; default the `edgewise.analysis.latency` setting. */
+  latency?: boolean;
+  latencyRuns?: number;
+  hotLayerShare?: number;
+  int8SlowerUs?: number;
 }
 
 export interface AnalysisApi {
@@ -46,15 +55,7 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
     vscode.languages.registerCodeActionsProvider(sel, new KeepInFloat(text), { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     store.onDidChange((model) => {
       const result = store.get(model)!;
-      diagnostics.set(model, result.findings.map((f) => {
-        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), f.nodeId ? `${f.nodeId}: ${f.message}` : f.message, SEVERITY[f.severity]);
-        d.source = 'edgewise';
-        d.code = f.nodeId
-          ? { value: f.code, target: vscode.Uri.parse(`command:edgewise.revealNode?${encodeURIComponent(JSON.stringify([model.toString(), f.nodeId]))}`) }
-          : f.code;
-        (d as NodeDiagnostic).nodeId = f.nodeId;
-        return d;
-      }));
+      diagnostics.set(model, findingDiagnostics(model, result.findings));
       showOnGraphs(model, result);
     }),
     // A graph opened after the analysis gets its overlays too.
@@ -67,7 +68,9 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
       if (!model || !(await requireTrust('Per-layer analysis'))) return undefined;
       const opts = options ?? (await askAnalyzeOptions(model));
       if (!opts) return undefined;
-      const result = await withWorkerProgress('per-layer analysis', (o) => worker.request(AnalyzeRequest.type, { file: model.fsPath, ...opts }, o));
+      const { analysis: cfg } = readConfig();
+      const params = { file: model.fsPath, ...opts, latency: opts.latency ?? cfg.latency, latencyRuns: opts.latencyRuns ?? cfg.latencyRuns };
+      const result = await withWorkerProgress('per-layer analysis', (o) => worker.request(AnalyzeRequest.type, params, o));
       if (result) store.set(model, result);
       return result;
     }),
@@ -100,15 +103,10 @@ async function askAnalyzeOptions(model: vscode.Uri): Promise<AnalyzeOptions | un
   return { quantized, data, labels };
 }
 
-/** The recipe a model's overrides go to: edgewise.json next to the model. */
-export function recipeFor(model: vscode.Uri): vscode.Uri {
-  return vscode.Uri.joinPath(model, '..', 'edgewise.json');
-}
-
-/** Writes `overrides[nodeId] = {precision: "float"}` into the model's recipe (creating it if needed). */
+/** Writes `overrides[nodeId] = {precision: "float"}` into the model's recipe (edgewise.json/.yaml/.yml, creating edgewise.json if none). */
 export async function keepLayerInFloat(model: vscode.Uri | string, nodeId: string): Promise<boolean> {
   const uri = typeof model === 'string' ? vscode.Uri.parse(model) : model;
-  const recipe = recipeFor(uri);
+  const recipe = await recipeNextTo(uri);
   const edit = new vscode.WorkspaceEdit();
   let text: string;
   try {
@@ -120,7 +118,7 @@ export async function keepLayerInFloat(model: vscode.Uri | string, nodeId: strin
     return keepLayerInFloat(uri, nodeId);
   }
   const doc = await vscode.workspace.openTextDocument(recipe);
-  for (const e of overrideEdits(text, nodeId, 'float')) {
+  for (const e of overrideEdits(text, nodeId, 'float', recipeFormat(recipe.path))) {
     edit.replace(recipe, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
   }
   const ok = await vscode.workspace.applyEdit(edit);

@@ -21,6 +21,12 @@ export interface EdgewiseConfig {
     /** The user's own targets, by name. */
     targets: Target[];
   };
+  analysis: {
+    /** Profile both models per layer during an analysis. */
+    latency: boolean;
+    /** Profiled runs per model. */
+    latencyRuns: number;
+  };
 }
 
 export function readConfig(): EdgewiseConfig {
@@ -37,6 +43,10 @@ export function readConfig(): EdgewiseConfig {
       profile: c.get<boolean>('benchmark.profile') ?? true,
       target: c.get<string>('benchmark.target')?.trim() ?? 'local-cpu',
       targets: (c.get<Target[]>('benchmark.targets') ?? []).filter((t) => typeof t?.name === 'string').map((t) => ({ ...t, description: t.description ?? '' })),
+    },
+    analysis: {
+      latency: c.get<boolean>('analysis.latency') ?? true,
+      latencyRuns: Math.max(1, Math.round(c.get<number>('analysis.latencyRuns') ?? 20)),
     },
   };
 }

@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
-    registerQuantizeCommand({ panels, worker, log }),
+    registerQuantizeCommand({ panels, worker, log }, analysis.api.diagnostics),
     registerPruneCommand({ panels, worker, log }),
     ...analysis.disposables,
     recipes,

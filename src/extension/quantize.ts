@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
 import { QuantizeRequest, type QuantizeParams } from '../worker/protocol';
 import { resolveModel, type CommandDeps } from './commands';
+import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { reportMarkdown } from './quantize-report';
 import { requireTrust } from './trust';
@@ -22,18 +23,24 @@ const MODES: ModeItem[] = [
   { mode: 'int8-weights', label: 'INT8 weights only', detail: 'int8 storage, float math: for targets without integer kernels' },
 ];
 
-/** Registers edgewise.quantizeModel. */
-export function registerQuantizeCommand({ worker, log }: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('edgewise.quantizeModel', async (arg?: vscode.Uri) => {
+/**
+ * Registers edgewise.quantizeModel. Given `params` (scripts, tests) it asks nothing; it returns the
+ * job's result, and findings on the output (FP16 clamped weights) go to the Problems panel.
+ */
+export function registerQuantizeCommand({ worker, log }: CommandDeps, diagnostics: vscode.DiagnosticCollection): vscode.Disposable {
+  return vscode.commands.registerCommand('edgewise.quantizeModel', async (arg?: vscode.Uri, given?: Omit<QuantizeParams, 'file'>) => {
     const uri = await resolveModel(arg);
-    if (!uri) return;
-    const params = await askParams(uri);
-    if (!params || !(await requireTrust('Quantizing'))) return;
+    if (!uri) return undefined;
+    const params = given ? { ...given, file: uri.fsPath } : await askParams(uri);
+    if (!params || !(await requireTrust('Quantizing'))) return undefined;
     const name = path.basename(uri.fsPath);
     const result = await withWorkerProgress(`quantizing ${name}`, (opts) => worker.request(QuantizeRequest.type, params, opts));
-    if (!result) return;
+    if (!result) return undefined;
     log.info(`quantize ${params.mode}: ${result.input} -> ${result.output} (${result.fileRatio.toFixed(3)}x)`);
-    await showResult(result);
+    const out = vscode.Uri.file(result.output);
+    diagnostics.set(out, findingDiagnostics(out, result.findings));
+    void showResult(result);
+    return result;
   });
 }
 
@@ -75,7 +82,7 @@ async function askData(purpose: string, uri: vscode.Uri): Promise<{ file: string
   const file = picked[0].fsPath;
   if (!file.toLowerCase().endsWith('.npy')) return { file };
   const scale = await vscode.window.showInputBox({
-    title: 'Scale the values by (e.g. 1/255 for uint8 pixels; empty for none)', value: '',
+    title: 'Scale the values by (empty: 1/255 for uint8 data, else none; 1 to keep uint8 values as they are)', value: '',
     validateInput: (v) => (v.trim() === '' || Number.isFinite(parseScale(v)) ? undefined : 'a number or a fraction such as 1/255'),
   });
   if (scale === undefined) return undefined;
@@ -100,8 +107,5 @@ async function showResult(r: QuantizeJobResult): Promise<void> {
   else if (pick === 'Compare') {
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(r) });
     await vscode.window.showTextDocument(doc, { preview: true });
-  } else if (pick === 'Benchmark') {
-    if ((await vscode.commands.getCommands(true)).includes('edgewise.benchmarkModel')) await vscode.commands.executeCommand('edgewise.benchmarkModel', out);
-    else void vscode.window.showInformationMessage('Edgewise: benchmarking is not in this build yet; the report has a quick p50.');
-  }
+  } else if (pick === 'Benchmark') await vscode.commands.executeCommand('edgewise.benchmarkModel', out);
 }

@@ -1,13 +1,30 @@
 /**
- * Recipe files (edgewise.json) edited like a language: validation by the worker as diagnostics
- * (schema, unknown node names, unreachable budgets) and completion of the model's node names.
+ * Recipe files (edgewise.json, edgewise.yaml) edited like a language: validation by the worker as
+ * diagnostics (schema, unknown node names, unreachable budgets) and completion of the model's node names.
  */
 import * as vscode from 'vscode';
-import { nodeNameSlot } from '../core/recipe/edit';
+import { nodeNameSlot, nodeNameText } from '../core/recipe/edit';
+import { recipeFormat } from '../core/recipe/tree';
 import { ValidateRecipeRequest, type RecipeCheck } from '../worker/protocol';
 import type { WorkerClient } from './worker-client';
 
-export const RECIPE_SELECTOR: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/edgewise.json' }];
+export const RECIPE_FILES = ['edgewise.json', 'edgewise.yaml', 'edgewise.yml'];
+
+export const RECIPE_SELECTOR: vscode.DocumentSelector = RECIPE_FILES.map((name) => ({ scheme: 'file', pattern: `**/${name}` }));
+
+/** The recipe next to a model: the first of edgewise.json/.yaml/.yml that exists, else a new edgewise.json. */
+export async function recipeNextTo(model: vscode.Uri): Promise<vscode.Uri> {
+  for (const name of RECIPE_FILES) {
+    const uri = vscode.Uri.joinPath(model, '..', name);
+    try {
+      await vscode.workspace.fs.stat(uri);
+      return uri;
+    } catch {
+      // not there; try the next name
+    }
+  }
+  return vscode.Uri.joinPath(model, '..', RECIPE_FILES[0]);
+}
 
 export class RecipeLanguage implements vscode.CompletionItemProvider, vscode.Disposable {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('edgewise-recipe');
@@ -23,7 +40,7 @@ export class RecipeLanguage implements vscode.CompletionItemProvider, vscode.Dis
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, 300)),
       vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)),
-      vscode.languages.registerCompletionItemProvider(RECIPE_SELECTOR, this, '"', '/'),
+      vscode.languages.registerCompletionItemProvider(RECIPE_SELECTOR, this, '"', "'", '/'),
     );
     for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
   }
@@ -54,13 +71,15 @@ export class RecipeLanguage implements vscode.CompletionItemProvider, vscode.Dis
   }
 
   async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {
-    const slot = nodeNameSlot(doc.getText(), doc.offsetAt(pos));
+    const slot = nodeNameSlot(doc.getText(), doc.offsetAt(pos), recipeFormat(doc.uri.path));
     if (!slot) return [];
     const check = this.checks.get(doc.uri.toString()) ?? (await this.validate(doc));
     const range = new vscode.Range(doc.positionAt(slot.offset), doc.positionAt(slot.offset + slot.length));
     return check.nodeNames.map((name) => {
       const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Reference);
       item.range = range;
+      item.insertText = nodeNameText(slot, name);
+      item.filterText = name;
       item.detail = slot.kind === 'override-key' ? 'node: per-node precision override' : 'node';
       return item;
     });

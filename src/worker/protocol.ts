@@ -154,6 +154,32 @@ export interface AnalyzeParams extends ModelParams, ProgressParams {
   count?: number;
   /** Warn below this SQNR (dB); default 20. */
   minSqnrDb?: number;
+  /**
+   * Also profile both model files per layer (a fresh benchmark process each, after the error
+   * analysis; cancelling kills it): latency facts, gain/latency overlays, latency findings.
+   */
+  latency?: boolean;
+  /** Profiled runs per model; default 20. */
+  latencyRuns?: number;
+  /** Inform when a float layer takes over this share (0..1) of the run; default 0.2. */
+  hotLayerShare?: number;
+  /** Warn when INT8 costs more than this many µs over float on a layer; default 0. */
+  int8SlowerUs?: number;
+}
+
+/** Whole-model figures of the latency part of an analysis (per-layer ones are in the facts). */
+export interface AnalyzeLatency {
+  /** Median wall time of a profiled run, ms. */
+  floatMs: number;
+  quantizedMs: number;
+  /** Median of the timed (unprofiled) runs, ms. */
+  floatP50Ms: number;
+  quantizedP50Ms: number;
+  /** Layers timed in both models, and those where INT8 is slower. */
+  timedLayers: number;
+  slowerLayers: number;
+  runs: number;
+  seconds: number;
 }
 
 export interface AnalyzeResult {
@@ -168,6 +194,8 @@ export interface AnalyzeResult {
   /** Per-node facts (SQNR, cosine...) keyed by ViewNode.id of the float model. */
   facts: Record<string, NodeFacts>;
   overlays: Overlay[];
+  /** With `latency`. */
+  latency?: AnalyzeLatency;
   seconds: number;
 }
 

@@ -103,4 +103,23 @@ describe('edgewise quantize', () => {
     assert.ok(!fs.existsSync(out));
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['fmnist_cnn.onnx']);
   });
+
+  it('scales uint8 .npy data by 1/255 by default, like prune, analyze and recipes, and says so in --help', async function () {
+    this.timeout(60000);
+    const file = path.join(tempDir(), 'm.onnx');
+    fs.copyFileSync(`${FIXTURES}/fmnist_mobilenet.onnx`, file);
+    const top1 = async (...scale: string[]) => {
+      const r = await runCli([file, '--mode', 'static', '--calib', `${FIXTURES}/fmnist_tune500_u8.npy`, '--eval', `${FIXTURES}/fmnist_test1k_u8.npy`,
+        '--labels', `${FIXTURES}/fmnist_test1k_labels.npy`, '--force', '--json', '--no-latency', '-q', ...scale]);
+      assert.equal(r.code, 0, String(r.code));
+      const e = JSON.parse(r.io.out.join('\n')).evaluation;
+      return [e.accuracyBefore.top1, e.accuracyAfter.top1];
+    };
+    const byDefault = await top1();
+    assert.ok(byDefault[0] > 0.85 && byDefault[1] > 0.85, `float and INT8 top-1 on 0..1 inputs: ${byDefault}`);
+    assert.deepEqual(await top1('--scale', '1/255'), byDefault);
+    const unscaled = await top1('--scale', '1');
+    assert.ok(unscaled[0] < 0.6, `raw 0..255 inputs cost accuracy: ${unscaled}`);
+    assert.match(quantize.usage, /--scale S +multiply values first \(default 1\/255 for uint8 \.npy data and images/);
+  });
 });

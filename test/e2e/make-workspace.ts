@@ -1,13 +1,16 @@
 /**
  * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
  * 1,200-node model built with core's builders (12 scoped blocks of 100 nodes, like a deep
- * encoder), a corrupt model, and the other TFLite fixtures (with a corrupt .tflite).
+ * encoder), a model with weights beyond the float16 range, a corrupt model, and the other TFLite
+ * fixtures (with a corrupt .tflite).
  * Usage: npx tsx test/e2e/make-workspace.ts OUT_DIR
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
+import { makeNode, makeTensor, makeValueInfo } from '../../src/core/onnx/build';
+import { buildModel } from '../helpers/onnx-models';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const FIXTURE = path.join(FIXTURES, 'fmnist_cnn.onnx');
@@ -34,6 +37,13 @@ function main(out: string): void {
     fs.copyFileSync(path.join(__dirname, '../fixtures', f), path.join(out, f));
   }
   fs.rmSync(path.join(out, 'edgewise.json'), { force: true });
+  // FP16: a weight beyond the float16 range, which the pass clamps and reports.
+  fs.rmSync(path.join(out, 'big_weights.fp16.onnx'), { force: true });
+  saveModel(buildModel(
+    [makeNode('Mul', ['x', 'big'], ['m'], {}, 'scale_up'), makeNode('Add', ['m', 'one'], ['y'], {}, 'shift')],
+    [makeValueInfo('x', 'float32', [1, 3])], [makeValueInfo('y', 'float32', [1, 3])],
+    [makeTensor('big', 'float32', [3], Float32Array.of(1e6, -1e5, 2)), makeTensor('one', 'float32', [1], Float32Array.of(1))],
+  ), path.join(out, 'big_weights.onnx'), { overwrite: true });
   // The first 200 bytes of a real model: a valid header, then a message cut mid-field.
   fs.writeFileSync(path.join(out, 'corrupt.onnx'), fs.readFileSync(FIXTURE).subarray(0, 200));
   copyTfliteModels(out);

@@ -2,11 +2,28 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WorkerClient } from '../../src/extension/worker-client';
-import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest } from '../../src/worker/protocol';
-import { buildWorker, root, workerPath } from './build-worker';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-client';
+import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, WorkerInfoRequest } from '../../src/worker/protocol';
+import { buildWorker, isAlive, root, workerPath } from './build-worker';
 
 const FIX = path.join(root, 'test/fixtures');
+const PAIR = {
+  file: path.join(FIX, 'fmnist_mobilenet.onnx'), quantized: path.join(FIX, 'fmnist_mobilenet.int8.onnx'),
+  data: path.join(FIX, 'fmnist_test1k_u8.npy'), labels: path.join(FIX, 'fmnist_test1k_labels.npy'),
+};
+
+/** Pids of the worker's benchmark children, from /proc. */
+function benchChildren(workerPid: number): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === workerPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bench-child');
+    } catch {
+      return false;
+    }
+  });
+}
 
 describe('worker: text view, analysis and recipe requests', function () {
   this.timeout(60000);
@@ -34,6 +51,44 @@ describe('worker: text view, analysis and recipe requests', function () {
     assert.ok(r.findings.some((f) => f.code === 'low-sqnr'));
     assert.ok(!r.findings.some((f) => f.nodeId === first));
     assert.deepEqual(r.overlays.map((o) => o.id), ['analysis.sqnr']);
+    assert.equal(r.latency, undefined);
+  });
+
+  it('with latency: profiles both files, adds latency facts, overlays and findings', async () => {
+    const fractions: number[] = [];
+    const r = await client.request(AnalyzeRequest.type, { ...PAIR, count: 50, latency: true, latencyRuns: 5, hotLayerShare: 0.02, int8SlowerUs: -1e9 },
+      { onProgress: (p) => { if (p.fraction !== undefined) fractions.push(p.fraction); } });
+    const l = r.latency!;
+    assert.ok(l.timedLayers >= 23 && l.runs === 5 && l.floatMs > 0 && l.quantizedMs > 0 && l.seconds > 0);
+    assert.ok(fractions.some((f) => f > 0.5) && fractions.every((f, i) => f <= 1 && (i === 0 || f >= fractions[i - 1] - 1e-9)));
+    assert.deepEqual(r.overlays.map((o) => o.id), ['analysis.sqnr', 'analysis.gain', 'analysis.latency']);
+    const conv0 = r.facts['/features/features.0/Conv'];
+    assert.ok(conv0.latencyUs! > 0 && conv0.share! > 0 && conv0.gainUs !== undefined);
+    // A threshold every timed layer crosses: one int8-slower warning per timed layer.
+    assert.equal(r.findings.filter((f) => f.code === 'int8-slower').length, l.timedLayers);
+    const hot = r.findings.filter((f) => f.code === 'hot-layer');
+    assert.deepEqual(hot.map((f) => f.nodeId).sort(), Object.entries(r.facts).filter(([, f]) => f.share! > 0.02).map(([id]) => id).sort());
+  });
+
+  it('cancelling an analysis while it profiles kills the benchmark child and keeps serving', async () => {
+    const info = await client.request(WorkerInfoRequest.type, undefined);
+    const source = new CancellationTokenSource();
+    let child: number | undefined;
+    const running = client.request(AnalyzeRequest.type, { ...PAIR, count: 20, latency: true, latencyRuns: 100000 }, {
+      token: source.token,
+      onProgress: (p) => {
+        if (child === undefined && p.message.includes('timed runs')) {
+          child = benchChildren(info.pid)[0];
+          source.cancel();
+        }
+      },
+    });
+    await assert.rejects(running, RequestCancelledError);
+    assert.ok(child, 'a benchmark child was running');
+    for (let i = 0; i < 50 && isAlive(child); i++) await new Promise((res) => setTimeout(res, 20));
+    assert.ok(!isAlive(child), 'the child was killed');
+    assert.deepEqual(benchChildren(info.pid), []);
+    assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'the same worker still serves');
   });
 
   it('validates a recipe against its model, including a missing model file', async () => {
@@ -47,6 +102,12 @@ describe('worker: text view, analysis and recipe requests', function () {
       assert.deepEqual(check.problems.map((p) => p.code), ['unknown-node']);
       const missing = await client.request(ValidateRecipeRequest.type, { file, text: '{"model": "nope.onnx", "passes": []}' });
       assert.match(missing.problems[0].message, /no such file/);
+      // The same checks on a YAML recipe, placed on its lines.
+      const yaml = await client.request(ValidateRecipeRequest.type, { file: path.join(dir, 'edgewise.yaml'), text: '# yaml\nmodel: m.onnx\npasses: []\noverrides:\n  /classifier/Gem: {precision: float}\n' });
+      assert.ok(yaml.nodeNames.includes('/classifier/Gemm'));
+      assert.deepEqual(yaml.problems.map((p) => [p.code, p.line, p.column]), [['unknown-node', 4, 2]]);
+      const yamlMissing = await client.request(ValidateRecipeRequest.type, { file: path.join(dir, 'edgewise.yml'), text: 'model: nope.onnx  # gone\npasses: []\n' });
+      assert.deepEqual(yamlMissing.problems.map((p) => [p.code, p.line, p.column, p.length]), [['value', 0, 7, 9]]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,32 +1,50 @@
 import * as path from 'node:path';
 import { loadModel } from '../../core/onnx/io';
+import { nodeIds } from '../../core/graph/node-id';
 import type { TensorError } from '../../core/analysis/tensor-error';
 import { analyzePair } from '../../core/analysis/pair';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
 import type { Score } from '../../core/analysis/scorer';
 import { DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
 import { jsonDb } from '../../core/analysis/metrics';
+import type { PairLatency } from '../../core/analysis/pair-latency';
+import { BenchmarkError } from '../../core/runtime/types';
 import { CliError, flag, num, str, type Command } from '../command';
+import { parseNumber } from '../data-options';
 
 export const analyze: Command = {
   name: 'analyze',
   summary: 'Per-layer error of a quantized model against its float original',
-  usage: `usage: edgewise analyze FLOAT QUANT --data X.npy [--labels Y.npy] [--count N] [--min-sqnr DB] [--json]
+  usage: `usage: edgewise analyze FLOAT QUANT --data X.npy [--labels Y.npy] [--count N] [--min-sqnr DB]
+                        [--latency [--runs N] [--hot-share F] [--slower-by US]] [--json]
 
 Runs both models on the same inputs with every matched intermediate tensor exposed and prints,
 per layer, the SQNR (dB), cosine similarity and relative error of the quantized model's value
 against the float one, plus the end-to-end top-1 accuracy (with --labels) or output agreement.
 Tensors are matched through the QDQ structure (DequantizeLinear(QuantizeLinear(t)) carries t).
 
+With --latency, both model files are also profiled with ONNX Runtime (one fresh process each, one
+after the other, 1 thread, full graph optimization, generated inputs) and each layer gets its float
+and INT8 kernel time (median over the profiled runs), the gain (float - INT8; negative: INT8 is
+slower there, keep it in float) and its share of the float model's run time. Q/DQ nodes count
+toward the layer they serve. Per-layer times are noisy on a busy machine: raise --runs.
+
   --data X.npy      model inputs, one sample per row (uint8 images are scaled by 1/255)
   --labels Y.npy    class ids, one per sample (enables top-1 accuracy)
   --count N         use the first N samples (default: all)
   --scale S         multiplier for the input data (default 1/255 for uint8, else 1)
   --min-sqnr DB     warn below this SQNR (default ${DEFAULT_THRESHOLDS.minSqnrDb})
-  --json            print JSON only`,
+  --latency         profile both models per layer (adds columns float µs, INT8 µs, gain, share)
+  --runs N          profiled runs per model (default 20)
+  --hot-share F     inform when a float layer takes over this share of the run (default ${DEFAULT_THRESHOLDS.hotLayerShare})
+  --slower-by US    warn when INT8 costs more than US µs over float on a layer (default ${DEFAULT_THRESHOLDS.int8SlowerUs})
+  --json            print JSON only
+
+Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
   options: {
     data: { type: 'string' }, labels: { type: 'string' }, count: { type: 'string' }, scale: { type: 'string' },
-    'min-sqnr': { type: 'string' }, json: { type: 'boolean' },
+    'min-sqnr': { type: 'string' }, latency: { type: 'boolean' }, runs: { type: 'string' }, 'hot-share': { type: 'string' },
+    'slower-by': { type: 'string' }, json: { type: 'boolean' },
   },
   async run(args, io) {
     const [floatFile, quantFile] = args.positionals;
@@ -36,22 +54,45 @@ Tensors are matched through the QDQ structure (DequantizeLinear(QuantizeLinear(t
     const count = args.values.count !== undefined ? num(args, 'count', 0) : undefined;
     const floatModel = loadModel(floatFile);
     const quantModel = loadModel(quantFile);
-    const { batches, samples } = npyFeeds(floatModel, path.resolve(data), { count, scale: args.values.scale !== undefined ? num(args, 'scale', 1) : undefined });
+    const { batches, samples } = npyFeeds(floatModel, path.resolve(data), { count, scale: args.values.scale !== undefined ? parseNumber(String(args.values.scale), 'scale') : undefined });
     const labelsFile = str(args, 'labels');
     const labels = labelsFile ? npyLabels(path.resolve(labelsFile), samples) : undefined;
     if (labels && labels.length < samples) throw new CliError(`${labelsFile}: ${labels.length} labels for ${samples} samples`);
-    const { float, quantized: quant, layers, findings, seconds } = await analyzePair(floatModel, quantModel, { batches, labels }, {
-      thresholds: { minSqnrDb: num(args, 'min-sqnr', DEFAULT_THRESHOLDS.minSqnrDb) },
-      progress: (m) => io.progress(`${m} on ${samples} samples`),
+    const withLatency = flag(args, 'latency');
+    for (const k of ['runs', 'hot-share', 'slower-by']) {
+      if (!withLatency && args.values[k] !== undefined) throw new CliError(`--${k} needs --latency`, 2);
+    }
+    const runs = num(args, 'runs', 20);
+    if (!Number.isInteger(runs) || runs < 1) throw new CliError(`--runs must be a whole number >= 1, got '${str(args, 'runs')}'`, 2);
+    let lastStep = '';
+    const analysis = await analyzePair(floatModel, quantModel, { batches, labels }, {
+      thresholds: {
+        minSqnrDb: num(args, 'min-sqnr', DEFAULT_THRESHOLDS.minSqnrDb),
+        hotLayerShare: num(args, 'hot-share', DEFAULT_THRESHOLDS.hotLayerShare),
+        int8SlowerUs: num(args, 'slower-by', DEFAULT_THRESHOLDS.int8SlowerUs),
+      },
+      latency: withLatency ? { runs, signal: io.signal } : undefined,
+      progress: (m, fraction) => {
+        // Profiling reports run counts several times a second: print each step once.
+        const step = m.replace(/ \d+\/\d+$/, '');
+        if (step === lastStep) return;
+        lastStep = step;
+        io.progress(fraction === undefined ? `${m} on ${samples} samples` : step);
+      },
+    }).catch((e) => {
+      if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
+      throw e;
     });
+    const { float, quantized: quant, layers, findings, latency, seconds } = analysis;
     if (flag(args, 'json')) {
       io.out(JSON.stringify({
         float: { file: floatModel.label, score: jsonScore(float) }, quantized: { file: quantModel.label, score: jsonScore(quant) },
-        samples, seconds, layers: layers.map((l) => ({ ...l, sqnrDb: jsonDb(l.sqnrDb) })), findings,
+        samples, seconds, layers: layers.map((l) => ({ ...l, sqnrDb: jsonDb(l.sqnrDb) })), latency, findings,
       }, null, 2));
     } else {
       io.out(summaryLine(float, quant, samples));
-      io.out(table(layers));
+      if (latency) io.out(latencyLine(latency));
+      io.out(table(layers, latency, nodeIds(floatModel.graph.nodes).map((id, i) => ({ id, opType: floatModel.graph.nodes[i].opType }))));
       for (const f of findings) io.out(`${f.severity}: ${f.nodeId ?? '(model)'}: ${f.message}`);
     }
     return 0;
@@ -69,12 +110,43 @@ function summaryLine(float: Score, quant: Score, samples: number): string {
     `(drop ${(float.value - quant.value).toFixed(float.metric === 'top1' ? 2 : 5)}); output SQNR ${quant.outputSqnrDb.toFixed(1)} dB, cosine ${quant.outputCosine.toFixed(5)}`;
 }
 
-function table(layers: readonly TensorError[]): string {
-  const w = Math.min(60, Math.max(5, ...layers.map((l) => l.layer.length)));
-  const head = `${'layer'.padEnd(w)}  ${'op'.padEnd(18)} ${'SQNR dB'.padStart(8)} ${'cosine'.padStart(9)} ${'rel.err'.padStart(8)}`;
-  const rows = layers.map((l) => {
-    const name = l.layer.length > w ? '…' + l.layer.slice(-(w - 1)) : l.layer.padEnd(w);
-    return `${name}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact').padStart(8)} ${l.cosine.toFixed(5).padStart(9)} ${l.relativeError.toFixed(4).padStart(8)}`;
+function latencyLine(l: PairLatency): string {
+  const slower = l.gains.filter((g) => g.gainUs < 0);
+  const lost = slower.reduce((a, g) => a - g.gainUs, 0);
+  const saved = l.gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0);
+  return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${l.seconds.toFixed(1)} s): float ${l.float.runMs.toFixed(2)} ms, ` +
+    `INT8 ${l.quantized.runMs.toFixed(2)} ms per profiled run (median; timed p50 ${l.float.p50Ms.toFixed(2)} / ${l.quantized.p50Ms.toFixed(2)} ms); ` +
+    `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${lost.toFixed(0)} µs lost), faster on ${l.gains.length - slower.length} (${saved.toFixed(0)} µs saved)`;
+}
+
+/**
+ * One row per compared tensor; with latency, a layer's times on its first row, and timed layers
+ * without a compared tensor (a Conv whose Clip carries the error) get their own row, in graph order.
+ */
+function table(layers: readonly TensorError[], latency: PairLatency | undefined, nodes: readonly { id: string; opType: string }[]): string {
+  const gains = new Map(latency?.gains.map((g) => [g.layer, g]));
+  const shares = new Map(latency?.shares.map((s) => [s.nodeId, s]));
+  const errors = new Map<string, TensorError[]>();
+  for (const l of layers) errors.set(l.layer, [...(errors.get(l.layer) ?? []), l]);
+  // Graph order; layers the graph does not list (none expected) keep their place at the end.
+  const order = [...nodes.map((n) => n.id).filter((id) => errors.has(id) || shares.has(id) || gains.has(id)), ...[...errors.keys()].filter((id) => !nodes.some((n) => n.id === id))];
+  const opOf = new Map(nodes.map((n) => [n.id, n.opType]));
+  const w = Math.min(60, Math.max(5, ...order.map((n) => n.length)));
+  const fit = (n: string) => (n.length > w ? '…' + n.slice(-(w - 1)) : n.padEnd(w));
+  const us = (x: number | undefined) => (x === undefined ? '' : x.toFixed(0)).padStart(9);
+  const timeCols = (layer: string) => {
+    if (!latency) return '';
+    const g = gains.get(layer), s = shares.get(layer);
+    return ` ${us(s?.meanUs ?? g?.floatUs)} ${us(g?.int8Us)} ${us(g?.gainUs)} ${(s ? `${(100 * s.share).toFixed(1)}%` : '').padStart(6)}`;
+  };
+  const timeHead = latency ? ` ${'float µs'.padStart(9)} ${'INT8 µs'.padStart(9)} ${'gain µs'.padStart(9)} ${'share'.padStart(6)}` : '';
+  const head = `${'layer'.padEnd(w)}  ${'op'.padEnd(18)} ${'SQNR dB'.padStart(8)} ${'cosine'.padStart(9)} ${'rel.err'.padStart(8)}${timeHead}`;
+  const blank = `${''.padStart(8)} ${''.padStart(9)} ${''.padStart(8)}`;
+  const rows = order.flatMap((id) => {
+    const errs = errors.get(id);
+    if (!errs) return [`${fit(id)}  ${(opOf.get(id) ?? '').padEnd(18)} ${blank}${timeCols(id)}`];
+    return errs.map((l, i) => `${fit(id)}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact').padStart(8)} ${l.cosine.toFixed(5).padStart(9)} ${l.relativeError.toFixed(4).padStart(8)}` +
+      (i === 0 ? timeCols(id) : '').trimEnd());
   });
   return [head, ...rows].join('\n');
 }

@@ -27,7 +27,7 @@ options:
   --eval X --labels Y  report top-1 accuracy before and after; X: a .npy file, a folder of .npy
                        files or of PNG/JPEG images; Y: integer labels (.npy or text, one per line).
                        Channel pruning also measures each pruned group's own effect
-  --scale S            multiply X first (e.g. 1/255; uint8 .npy and images default to 1/255)
+  --scale S            multiply X first (default 1/255 for uint8 .npy data and images, else 1)
   --mean M[,M..]       subtract per channel, then --std S[,S..] divide per channel
   --layout NCHW|NHWC   --resize HxW   image layout and size (default: from the model's input)
   --batch N            samples per run for a symbolic batch dimension (default 32)

@@ -1,6 +1,7 @@
 import { runRecipe, RecipeError, type RecipeRunReport } from '../../core/recipe/run';
 import { RECIPE_PASSES } from '../../core/recipe/passes';
 import { measureModel } from '../../core/recipe/measure';
+import type { MixedPrecisionPassReport } from '../../core/recipe/mixed-precision-pass';
 import { CliError, flag, type Command } from '../command';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
@@ -8,10 +9,11 @@ export const BUDGET_BROKEN = 3;
 
 export const run: Command = {
   name: 'run',
-  summary: 'Apply a recipe (edgewise.json) and check its budgets; exits 3 when one breaks',
+  summary: 'Apply a recipe (edgewise.json or edgewise.yaml) and check its budgets; exits 3 when one breaks',
   usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run]
 
-Validates RECIPE against its model, runs its passes in order, writes the result ("output", or
+RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its model, runs its
+passes in order (fp16, quantize, int4, prune, mixed-precision), writes the result ("output", or
 <model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
 the "eval" data (else "data"), model size, and latency/RAM on this machine.
 
@@ -35,9 +37,21 @@ Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad rec
     else {
       for (const p of report.problems) io.err(`${report.recipe}:${p.line + 1}:${p.column + 1}: ${p.severity}: ${p.message}`);
       io.out(report.output ? `wrote ${report.output} (${report.measured.sizeBytes} bytes)` : `dry run: ${report.measured.sizeBytes} bytes`);
+      for (const p of report.passes) if (p.pass === 'mixed-precision') io.out(formatMixedPass(p.report as MixedPrecisionPassReport));
       for (const c of report.budgets) io.out(`${c.ok ? 'ok    ' : 'BROKEN'} ${c.message}`);
       if (report.budgets.length === 0) io.out('no budgets to check');
     }
     return report.ok ? 0 : BUDGET_BROKEN;
   },
 };
+
+function formatMixedPass(r: MixedPrecisionPassReport): string {
+  const unit = r.metric === 'top1' ? '%' : '';
+  const fmt = (v: number) => (r.metric === 'top1' ? v.toFixed(2) : v.toFixed(5));
+  const lines = [
+    `mixed-precision: ${r.int8Layers} layers INT8, ${r.floatLayers} float (${r.evaluations} builds evaluated${r.chosen ? `, ${r.chosen} candidate measured fastest` : ''})`,
+    `  tuning ${r.metric === 'top1' ? 'top-1' : 'output cosine'} ${fmt(r.tuning.float)}${unit} -> ${fmt(r.tuning.result)}${unit}: ${r.tuning.withinBudget ? 'within' : 'OUTSIDE'} the pass's budget`,
+  ];
+  for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);
+  return lines.join('\n');
+}

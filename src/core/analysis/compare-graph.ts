@@ -13,6 +13,9 @@ import { encodeModelProto } from '../onnx/codec';
 export const STATS_PER_TENSOR = 5;
 const PREFIX = 'ew_q::';
 
+/** The name a quantized-model value has in the combined graph. */
+export const quantizedName = (v: string): string => PREFIX + v;
+
 /** Why the two models cannot share one graph, or undefined when they can. */
 export function combineObstacle(floatModel: Model, quantModel: Model): string | undefined {
   if (floatModel.opsetVersion('') !== quantModel.opsetVersion('')) return 'the models import different ONNX opsets';
@@ -25,10 +28,12 @@ export function combineObstacle(floatModel: Model, quantModel: Model): string | 
 }
 
 /**
- * The combined model's bytes; its one output `ew_stats` holds STATS_PER_TENSOR sums per pair,
+ * The combined model's bytes; its output `ew_stats` holds STATS_PER_TENSOR sums per pair,
  * summed over the batch. `pairs` are [float tensor, quantized tensor] names, both float32.
+ * With `output` (a graph output of both models), both models' values of it are outputs too:
+ * `output` and `quantizedName(output)`.
  */
-export function comparisonModelBytes(floatModel: Model, quantModel: Model, pairs: readonly [string, string][]): Uint8Array {
+export function comparisonModelBytes(floatModel: Model, quantModel: Model, pairs: readonly [string, string][], output?: string): Uint8Array {
   const f = floatModel.graph.proto;
   const q = quantModel.graph.proto;
   const inputs = new Set(floatModel.graph.realInputs().map((i) => i.name));
@@ -58,7 +63,7 @@ export function comparisonModelBytes(floatModel: Model, quantModel: Model, pairs
   const graph: GraphProto = create(GraphProtoSchema, {
     name: 'ew_compare',
     input: floatModel.graph.realInputs(),
-    output: [create(ValueInfoProtoSchema, { name: 'ew_stats' })],
+    output: ['ew_stats', ...(output ? [output, rename(output)] : [])].map((name) => create(ValueInfoProtoSchema, { name })),
     initializer: [...f.initializer, ...qInits, makeTensor(one, 'int64', [1], BigInt64Array.of(1n))],
     node: [...f.node, ...qNodes, ...nodes],
   });

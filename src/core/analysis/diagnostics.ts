@@ -31,7 +31,7 @@ export const DEFAULT_THRESHOLDS: DiagnosticThresholds = { minSqnrDb: 20, hotLaye
 
 export interface DiagnosticInputs {
   tensorErrors?: readonly TensorError[];
-  /** Share of the run time per node (0..1), e.g. from a profile. */
+  /** Share of the model's run (kernel) time per node (0..1), e.g. from a profile. */
   layerShares?: readonly { nodeId: string; share: number; meanUs?: number }[];
   latencyGains?: readonly LayerLatency[];
   /** Values the FP16 pass clamped to the float16 range, per node. */
@@ -61,15 +61,16 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     if (l.share > t.hotLayerShare) {
       out.push({
         severity: 'info', code: 'hot-layer', nodeId: l.nodeId, value: l.share,
-        message: `takes ${(100 * l.share).toFixed(1)}% of the run time${l.meanUs !== undefined ? ` (${l.meanUs.toFixed(0)} µs)` : ''}`,
+        message: `takes ${(100 * l.share).toFixed(1)}% of the model's kernel time${l.meanUs !== undefined ? ` (${us(l.meanUs)})` : ''}`,
       });
     }
   }
-  for (const g of inputs.latencyGains ?? []) {
+  // The costliest first.
+  for (const g of [...(inputs.latencyGains ?? [])].sort((a, b) => a.gainUs - b.gainUs)) {
     if (-g.gainUs > t.int8SlowerUs) {
       out.push({
         severity: 'warning', code: 'int8-slower', nodeId: g.layer, value: -g.gainUs,
-        message: `INT8 is slower than float here (${g.int8Us.toFixed(0)} µs vs ${g.floatUs.toFixed(0)} µs): keep this layer in float`,
+        message: `INT8 is slower than float here (${us(g.int8Us)} vs ${us(g.floatUs)}): keep this layer in float`,
       });
     }
   }
@@ -86,4 +87,9 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
   }
   const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
   return out.sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
+/** Whole µs, with a decimal below 100 µs where rounding would hide the difference. */
+function us(x: number): string {
+  return `${x < 100 ? x.toFixed(1) : x.toFixed(0)} µs`;
 }

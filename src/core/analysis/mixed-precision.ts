@@ -28,6 +28,8 @@ export interface AccuracyBudget {
   maxDrop?: number;
   /** Smallest allowed metric value (e.g. cosine 0.999). */
   minValue?: number;
+  /** Smallest allowed output cosine against the float model, whatever the metric. */
+  minOutputCosine?: number;
 }
 
 export interface MixedPrecisionOptions {
@@ -69,6 +71,7 @@ export interface MixedPrecisionResult {
 export function meetsBudget(float: Score, score: Score, budget: AccuracyBudget): boolean {
   if (budget.maxDrop !== undefined && float.value - score.value > budget.maxDrop + 1e-9) return false;
   if (budget.minValue !== undefined && score.value < budget.minValue) return false;
+  if (budget.minOutputCosine !== undefined && score.outputCosine < budget.minOutputCosine) return false;
   return true;
 }
 

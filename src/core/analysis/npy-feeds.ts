@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/model';
 import { readNpy } from '../runtime/npy';
+import { defaultScale } from '../runtime/data-array';
 import type { Feeds } from './ort-run';
 
 export interface NpyFeedOptions {
@@ -29,9 +30,14 @@ export function npyFeeds(model: Model, file: string, options: NpyFeedOptions = {
     throw new Error(`${file}: samples of shape [${arr.shape.slice(1)}] do not fit input '${input.name}' [${known}]`);
   }
   const sampleDims = known ?? arr.shape.slice(1);
-  const scale = options.scale ?? (arr.dtype === 'uint8' ? 1 / 255 : 1);
-  const count = Math.min(total, options.count ?? total);
-  const batch = options.batch ?? 100;
+  const scale = options.scale ?? defaultScale(arr.dtype) ?? 1;
+  const first = t?.shape?.dim[0]?.value;
+  const fixed = first?.case === 'dimValue' && Number(first.value) > 0 ? Number(first.value) : undefined;
+  const batch = fixed ?? options.batch ?? 100;
+  // A model with a fixed batch size runs whole batches only.
+  const wanted = Math.min(total, options.count ?? total);
+  const count = fixed ? wanted - (wanted % fixed) : wanted;
+  if (count === 0) throw new Error(`${file}: ${wanted} samples do not fill one batch of ${fixed} (input '${input.name}' has a fixed batch size)`);
   const batches: Feeds[] = [];
   for (let s = 0; s < count; s += batch) {
     const n = Math.min(batch, count - s);

@@ -27,20 +27,31 @@ export interface Fetcher {
 }
 
 export async function createFetcher(model: Model, tensors: readonly TensorFetch[], options: RunOptions & { pack?: boolean } = {}): Promise<Fetcher> {
-  if (options.pack !== false && !packObstacle(model, tensors)) {
+  // Graph outputs are fetched as they are; the rest is packed.
+  const outputs = new Set(model.graph.proto.output.map((o) => o.name));
+  const direct = tensors.map((t, i) => (outputs.has(t.name) ? i : -1)).filter((i) => i >= 0);
+  const packable = tensors.filter((t) => !outputs.has(t.name));
+  if (options.pack !== false && !packObstacle(model, packable)) {
     // A tensor of another type than declared makes the Concat invalid; the plain outputs then name it.
-    const session = await createSession(packedOutputBytes(model, tensors), options).catch(() => undefined);
+    const session = await createSession(packedOutputBytes(model, packable), options).catch(() => undefined);
     if (session) {
-      const groups = packGroups(tensors);
-      const fetch = groups.flatMap((_, g) => [packedName(g), sizesName(g)]);
+      const groups = packGroups(packable);
+      const packedAt = tensors.map((_, i) => i).filter((i) => !outputs.has(tensors[i].name));
+      const fetch = [...groups.flatMap((_, g) => [packedName(g), sizesName(g)]), ...new Set(direct.map((i) => tensors[i].name))];
       return {
         packed: true,
-        run: async (feeds) => unpack(await session.run(feeds, fetch), groups, tensors.length),
+        run: async (feeds) => {
+          const r = await session.run(feeds, fetch);
+          const out = new Array<Fetched>(tensors.length);
+          unpack(r, groups, packable.length).forEach((x, k) => { out[packedAt[k]] = x; });
+          for (const i of direct) out[i] = typed(r[tensors[i].name] as ort.Tensor | undefined, tensors[i]);
+          return out;
+        },
         release: () => session.release(),
       };
     }
   }
-  const names = tensors.map((t) => t.name);
+  const names = [...new Set(tensors.map((t) => t.name))];
   const session = await createSession(bytesWithOutputs(model, names), options);
   return {
     packed: false,
@@ -52,12 +63,10 @@ export async function createFetcher(model: Model, tensors: readonly TensorFetch[
   };
 }
 
-/** Why `tensors` cannot be packed in this model, or undefined when they can. */
+/** Why `tensors` (none of them a graph output) cannot be packed in this model, or undefined when they can. */
 export function packObstacle(model: Model, tensors: readonly TensorFetch[]): string | undefined {
-  if (tensors.length === 0) return 'nothing to fetch';
+  if (tensors.length === 0) return 'nothing to pack';
   if ((model.opsetVersion('') ?? 0) < 5) return 'Reshape takes its shape as an input only from opset 5';
-  const outputs = new Set(model.graph.proto.output.map((o) => o.name));
-  if (tensors.some((t) => outputs.has(t.name))) return 'a requested tensor is already a graph output';
   return undefined;
 }
 

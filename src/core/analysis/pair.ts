@@ -8,6 +8,7 @@ import { inferTensorMap } from './tensor-match';
 import { Scorer, type EvalSet, type Score } from './scorer';
 import { diagnose, type DiagnosticThresholds, type Finding } from './diagnostics';
 import { nodeFacts, type NodeFacts } from './annotations';
+import { profilePair, type PairLatency, type PairLatencyOptions } from './pair-latency';
 
 export interface PairAnalysis {
   float: Score;
@@ -15,6 +16,8 @@ export interface PairAnalysis {
   layers: TensorError[];
   findings: Finding[];
   facts: Record<string, NodeFacts>;
+  /** Per-layer latency of both models, when asked for. */
+  latency?: PairLatency;
   seconds: number;
 }
 
@@ -22,7 +25,14 @@ export interface PairOptions {
   /** The pass's float -> quantized tensor mapping; inferred from the Q/DQ structure when absent. */
   tensorMap?: Record<string, string>;
   thresholds?: Partial<DiagnosticThresholds>;
-  progress?: (message: string) => void;
+  progress?: (message: string, fraction?: number) => void;
+  /** See TensorErrorOptions.inGraph. */
+  inGraph?: boolean;
+  /**
+   * Also profile both models (a fresh benchmark process each, after the error analysis) for
+   * per-layer latency gains and run-time shares; its `signal` cancels the profiling.
+   */
+  latency?: Omit<PairLatencyOptions, 'progress'>;
 }
 
 export async function analyzePair(floatModel: Model, quantModel: Model, data: EvalSet, options: PairOptions = {}): Promise<PairAnalysis> {
@@ -30,11 +40,23 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
   const map = options.tensorMap ?? inferTensorMap(floatModel, quantModel);
   if (Object.keys(map).length === 0) throw new Error(`${quantModel.label}: no tensor matches ${floatModel.label} (is it a QDQ model made from it?)`);
   options.progress?.(`comparing ${Object.keys(map).length} tensors`);
-  const layers = await tensorErrors(floatModel, quantModel, map, data.batches);
-  options.progress?.('scoring both models');
+  const outs = { float: [] as Float32Array[], quant: [] as Float32Array[] };
+  const layers = await tensorErrors(floatModel, quantModel, map, data.batches, {
+    inGraph: options.inGraph,
+    onOutputs: (b, f, q) => { outs.float[b] = f; outs.quant[b] = q; },
+  });
   const scorer = new Scorer(floatModel, data);
-  const float = await scorer.score(floatModel);
-  const quantized = await scorer.score(quantModel);
-  const findings = diagnose({ tensorErrors: layers }, options.thresholds);
-  return { float, quantized, layers, findings, facts: nodeFacts({ tensorErrors: layers }), seconds: (performance.now() - t0) / 1000 };
+  let float: Score, quantized: Score;
+  if (outs.float.length === data.batches.length) {
+    float = scorer.scoreOutputs(outs.float, outs.float);
+    quantized = scorer.scoreOutputs(outs.quant);
+  } else {
+    options.progress?.('scoring both models');
+    float = await scorer.score(floatModel);
+    quantized = await scorer.score(quantModel);
+  }
+  const latency = options.latency ? await profilePair(floatModel, quantModel, { ...options.latency, progress: options.progress }) : undefined;
+  const findings = diagnose({ tensorErrors: layers, latencyGains: latency?.gains, layerShares: latency?.shares }, options.thresholds);
+  const facts = nodeFacts({ tensorErrors: layers, gains: latency?.gains, latency: latency?.shares });
+  return { float, quantized, layers, findings, facts, latency, seconds: (performance.now() - t0) / 1000 };
 }

@@ -53,7 +53,17 @@ export class Scorer {
 
   async score(model: Model): Promise<Score> {
     this.reference ??= await this.outputs(this.floatModel);
-    const outs = model === this.floatModel ? this.reference : await this.outputs(model);
+    return this.scoreOutputs(model === this.floatModel ? this.reference : await this.outputs(model));
+  }
+
+  /**
+   * Scores a model's outputs (one array per batch) already fetched elsewhere; `reference`, the
+   * float model's outputs, is kept for later scores when none was computed yet.
+   */
+  scoreOutputs(outs: readonly Float32Array[], reference?: Float32Array[]): Score {
+    if (reference) this.reference ??= reference;
+    if (!this.reference) throw new Error('no float outputs to score against');
+    if (outs.length !== this.data.batches.length) throw new Error(`${outs.length} output batches for ${this.data.batches.length} input batches`);
     const sums = new ErrorSums();
     const labels = this.data.labels;
     let correct = 0, agree = 0, samples = 0, kl = 0, loss = 0;

@@ -6,7 +6,7 @@
 import type { Model } from '../onnx/model';
 import { nodeIds } from '../graph/node-id';
 import { ErrorSums } from './metrics';
-import { combineObstacle, comparisonModelBytes, STATS_PER_TENSOR } from './compare-graph';
+import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
 import { createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
 import { elementCount } from '../onnx/tensor';
@@ -33,8 +33,16 @@ export interface TensorErrorOptions extends RunOptions {
    * extra outputs.
    */
   inGraph?: boolean;
+  /** Optimization level of the float reference session on the fetch path (default 'disabled'). */
+  referenceOptLevel?: RunOptions['optLevel'];
   /** Bound on float elements fetched per run (default 64M); more tensors are fetched in groups. */
   maxElementsPerRun?: number;
+  /**
+   * Receives each batch's first graph output from both models, fetched in the same runs, so a
+   * caller can score the models without running them again (not called when the quantized
+   * model lacks that output).
+   */
+  onOutputs?: (batch: number, float: Float32Array, quant: Float32Array) => void;
 }
 
 /** Compares every mapped float tensor; results follow the float graph's topological order. */
@@ -60,7 +68,7 @@ export async function tensorErrors(
   const sums = pairs.map(() => new ErrorSums());
   const inGraph = options.inGraph ?? pairs.length <= IN_GRAPH_MAX_PAIRS;
   if (inGraph && !combineObstacle(floatModel, quantModel)) {
-    await inGraphSums(floatModel, quantModel, pairs.map((p) => [p.tensor, p.quant]), batches, sums, options);
+    await inGraphSums(floatModel, quantModel, pairs.map((p) => [p.tensor, p.quant]), batches, sums, { ...options, output: sharedOutput(floatModel, quantModel) });
     return results(pairs, sums);
   }
   // Both sessions stay open and see each batch in turn, so only one batch's tensors are held.
@@ -71,14 +79,19 @@ export async function tensorErrors(
     const slice = pairs.slice(from, from + size);
     const floatNames = slice.map((p) => p.tensor);
     const quantNames = slice.map((p) => p.quant);
+    const output = from === 0 && options.onOutputs ? sharedOutput(floatModel, quantModel) : undefined;
+    const extra = output ? [{ name: output, type: 'float32' as const }] : [];
+    // The reference runs unoptimized: it is the model as written, and with thousands of
+    // exposed tensors ORT's optimizers took 9 s to create the session (1.3 s without them).
     const [f, q] = await Promise.all([
-      createFetcher(floatModel, slice.map((p) => ({ name: p.tensor, type: 'float32' as const })), options),
-      createFetcher(quantModel, slice.map((p) => ({ name: p.read.name, type: p.read.type })), options),
+      createFetcher(floatModel, [...slice.map((p) => ({ name: p.tensor, type: 'float32' as const })), ...extra], { ...options, optLevel: options.referenceOptLevel ?? 'disabled' }),
+      createFetcher(quantModel, [...slice.map((p) => ({ name: p.read.name, type: p.read.type })), ...extra], options),
     ]);
     try {
-      for (const feeds of batches) {
-        const ref = await f.run(feeds);
-        const test = await q.run(feeds);
+      for (let b = 0; b < batches.length; b++) {
+        const ref = await f.run(batches[b]);
+        const test = await q.run(batches[b]);
+        if (output) options.onOutputs!(b, ref[slice.length] as Float32Array, test[slice.length] as Float32Array);
         for (let k = 0; k < slice.length; k++) {
           const table = slice[k].read.table;
           if (table) sums[from + k].addDequantized(ref[k] as Float32Array, test[k] as Uint8Array | Int8Array, table);
@@ -131,14 +144,26 @@ function results(pairs: readonly { tensor: string; quant: string; layer: string;
  */
 const IN_GRAPH_MAX_PAIRS = 256;
 
+/** The float model's first graph output when the quantized model has it too. */
+function sharedOutput(floatModel: Model, quantModel: Model): string | undefined {
+  const first = floatModel.graph.proto.output[0]?.name;
+  const isInput = floatModel.graph.realInputs().some((i) => i.name === first);
+  return !isInput && quantModel.graph.proto.output.some((o) => o.name === first) ? first : undefined;
+}
+
 /** One session running both graphs; each batch returns five sums per pair. */
 async function inGraphSums(
-  floatModel: Model, quantModel: Model, pairs: [string, string][], batches: readonly Feeds[], sums: ErrorSums[], options: RunOptions,
+  floatModel: Model, quantModel: Model, pairs: [string, string][], batches: readonly Feeds[], sums: ErrorSums[],
+  options: TensorErrorOptions & { output?: string },
 ): Promise<void> {
-  const session = await createSession(comparisonModelBytes(floatModel, quantModel, pairs), options);
+  const output = options.onOutputs ? options.output : undefined;
+  const session = await createSession(comparisonModelBytes(floatModel, quantModel, pairs, output), options);
+  const fetch = output ? ['ew_stats', output, quantizedName(output)] : ['ew_stats'];
   try {
-    for (const feeds of batches) {
-      const stats = floatData(await session.run(feeds, ['ew_stats']), 'ew_stats');
+    for (let b = 0; b < batches.length; b++) {
+      const r = await session.run(batches[b], fetch);
+      if (output) options.onOutputs!(b, floatData(r, output), floatData(r, quantizedName(output)));
+      const stats = floatData(r, 'ew_stats');
       for (let i = 0; i < pairs.length; i++) {
         const o = i * STATS_PER_TENSOR;
         sums[i].addSums(stats[o], stats[o + 1], stats[o + 2], stats[o + 3], stats[o + 4]);

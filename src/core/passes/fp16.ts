@@ -209,6 +209,11 @@ function halfTensor(model: Model, t: TensorProto, report: Fp16Report, reader: st
   report.flushedToZero += conv.flushedToZero;
   report.convertedTensors++;
   const out = t.name ? makeTensor(t.name, 'float16', t.dims.map(Number), conv.bits) : create(TensorProtoSchema, { dataType: F16, dims: t.dims, rawData: new Uint8Array(conv.bits.buffer) });
-  if (t.name) report.tensors.push({ float: t.name, quantized: t.name, kind: 'weight', node: reader, dtype: 'float16', bytesBefore: values.length * 4, bytesAfter: values.length * 2 });
+  if (t.name) {
+    report.tensors.push({
+      float: t.name, quantized: t.name, kind: 'weight', node: reader, dtype: 'float16', bytesBefore: values.length * 4, bytesAfter: values.length * 2,
+      ...(conv.clamped ? { clamped: conv.clamped } : {}),
+    });
+  }
   return out;
 }

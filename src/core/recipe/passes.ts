@@ -17,9 +17,9 @@ import { magnitudePruneAsync } from '../passes/prune/magnitude';
 import { channelPruneAsync } from '../passes/prune/channel';
 import { calibrate } from '../runtime/calibration-run';
 import { loadDataset } from '../runtime/data';
-import { readNpyHeader } from '../runtime/npy';
 import type { Precision } from './schema';
 import type { PassContext, PassRunner } from './run';
+import { mixedPrecisionPass } from './mixed-precision-pass';
 
 type Options = Record<string, unknown>;
 
@@ -67,8 +67,7 @@ const quantize: PassRunner = async (model, o, ctx) => {
   if (o.mode === 'int8-weights') return quantizeInt8Weights(model, { ...sel, perChannel });
   const src = ctx.dataSource;
   if (!src) throw new Error(`${model.label}: static quantization needs calibration data (the recipe's "data")`);
-  const scale = src.scale ?? (readNpyHeader(src.file).dtype === 'uint8' ? 1 / 255 : undefined);
-  const data = await loadDataset(model, src.file, { scale });
+  const data = await loadDataset(model, src.file, { scale: src.scale });
   const tensors = staticCalibrationTensors(model, sel);
   ctx.progress(`calibrating ${tensors.length} tensors on ${data.description}`);
   const cal = await calibrate(model, tensors, data, calibrator(o.calibration));
@@ -87,4 +86,4 @@ const prune: PassRunner = async (model, o, ctx) => {
     : magnitudePruneAsync(model, { sparsity, exclude, onProgress, measureSizes: false });
 };
 
-export const RECIPE_PASSES: Record<string, PassRunner> = { fp16, quantize, int4, prune };
+export const RECIPE_PASSES: Record<string, PassRunner> = { fp16, quantize, int4, prune, 'mixed-precision': mixedPrecisionPass };

@@ -12,6 +12,7 @@ import { nodeIds } from '../graph/node-id';
 import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
 import { Scorer, type EvalSet } from '../analysis/scorer';
 import { validateRecipe, type RecipeProblem } from './validate';
+import { recipeFormat } from './tree';
 import type { Budgets, Recipe, RecipeData } from './schema';
 
 export interface PassContext {
@@ -74,7 +75,7 @@ export class RecipeError extends Error {
   }
 }
 
-/** Loads and validates a recipe file and its model; throws RecipeError on the first error. */
+/** Loads and validates a recipe file (JSON or YAML) and its model; throws RecipeError on the first error. */
 export function loadRecipe(file: string): { recipe: Recipe; model: Model; problems: RecipeProblem[]; dir: string } {
   const abs = path.resolve(file);
   let text: string;
@@ -84,7 +85,8 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
     throw new RecipeError(`${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`);
   }
   const dir = path.dirname(abs);
-  const first = validateRecipe(text);
+  const format = recipeFormat(abs);
+  const first = validateRecipe(text, undefined, format);
   const fail = (problems: RecipeProblem[]) => {
     const e = problems.find((p) => p.severity === 'error')!;
     return new RecipeError(`${abs}:${e.line + 1}:${e.column + 1}: ${e.message}`, problems);
@@ -92,7 +94,7 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
   if (!first.recipe) throw fail(first.problems);
   const model = loadModel(path.resolve(dir, first.recipe.model));
   const weightBytes = model.graph.proto.initializer.reduce((a, t) => a + (t.rawData.length || 4 * t.floatData.length), 0);
-  const checked = validateRecipe(text, { nodeNames: nodeIds(model.graph.nodes), weightBytes });
+  const checked = validateRecipe(text, { nodeNames: nodeIds(model.graph.nodes), weightBytes }, format);
   if (!checked.recipe) throw fail(checked.problems);
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
 }
@@ -117,7 +119,12 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     const runner = options.passes[step.pass];
     if (!runner) throw new RecipeError(`${path.resolve(file)}: pass '${step.pass}' is not available in this build`);
     progress(`running ${step.pass}`);
-    const out = await runner(model, step.options ?? {}, ctx);
+    let out;
+    try {
+      out = await runner(model, step.options ?? {}, ctx);
+    } catch (e) {
+      throw new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step.pass}): ${(e as Error).message}`);
+    }
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }

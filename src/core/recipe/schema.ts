@@ -1,6 +1,7 @@
 /**
- * The recipe file (`edgewise.json`): which passes to run on a model with which options, per-node
- * overrides, and the budgets the result must meet. Paths are relative to the recipe's folder.
+ * The recipe file (`edgewise.json` or `edgewise.yaml`): which passes to run on a model with which
+ * options, per-node overrides, and the budgets the result must meet. Paths are relative to the
+ * recipe's folder.
  */
 
 export type Precision = 'float' | 'int8' | 'fp16';
@@ -80,6 +81,7 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
     maxAccuracyDrop: { type: 'number', min: 0 },
     minCosine: { type: 'number', min: -1, max: 1 },
     latencyAware: { type: 'boolean' },
+    perChannel: { type: 'boolean' },
     include: nodeList,
     exclude: nodeList,
   },

@@ -1,9 +1,10 @@
 /**
  * Recipe validation like a language server: every problem carries its JSON path, a message and
  * the text range it belongs to, so the editor can underline it and the CLI can print line:column.
+ * JSON and YAML recipes are checked alike, on the format-neutral tree of `tree.ts`.
  */
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { PASS_OPTIONS, RECIPE_SPEC, type Recipe, type Spec } from './schema';
+import { child, parseRecipeText, treeValue, type RecipeFormat, type TreeNode as Node } from './tree';
 
 export type JsonPath = (string | number)[];
 
@@ -145,18 +146,10 @@ function editDistance(a: string, b: string, cap: number): number {
   return prev[b.length];
 }
 
-function child(node: Node | undefined, key: string): { key: Node; value: Node } | undefined {
-  for (const p of node?.type === 'object' ? node.children ?? [] : []) {
-    if (p.children?.[0]?.value === key && p.children[1]) return { key: p.children[0], value: p.children[1] };
-  }
-  return undefined;
-}
-
-export function validateRecipe(text: string, facts?: ModelFacts): RecipeValidation {
+export function validateRecipe(text: string, facts?: ModelFacts, format: RecipeFormat = 'json'): RecipeValidation {
   const checker = new Checker(text, facts);
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  for (const e of errors) checker.report('error', 'syntax', [], `syntax error: ${printParseErrorCode(e.error)}`, e.offset, Math.max(1, e.length));
+  const { root, syntax } = parseRecipeText(text, format);
+  for (const e of syntax) checker.report(e.severity, 'syntax', [], e.message, e.offset, e.length);
   if (!root) return { problems: checker.problems };
   checker.check(root, RECIPE_SPEC, []);
   const passes = child(root, 'passes')?.value;
@@ -179,9 +172,10 @@ export function validateRecipe(text: string, facts?: ModelFacts): RecipeValidati
     if (key) checker.checkNodeName(key, key.value as string, ['overrides', key.value as string]);
   }
   checkBudgets(root, checker, facts);
+  checkPassNeeds(root, checker);
   const hasErrors = checker.problems.some((p) => p.severity === 'error');
   checker.problems.sort((a, b) => a.offset - b.offset);
-  return { recipe: hasErrors ? undefined : (JSON.parse(JSON.stringify(nodeValue(root))) as Recipe), problems: checker.problems };
+  return { recipe: hasErrors ? undefined : (JSON.parse(JSON.stringify(treeValue(root))) as Recipe), problems: checker.problems };
 }
 
 /** Budgets that no pass in the recipe could meet, or that lack what they are measured with. */
@@ -205,10 +199,21 @@ function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
   }
 }
 
-function nodeValue(node: Node): unknown {
-  switch (node.type) {
-    case 'object': return Object.fromEntries((node.children ?? []).filter((p) => p.children?.length === 2).map((p) => [p.children![0].value, nodeValue(p.children![1])]));
-    case 'array': return (node.children ?? []).map(nodeValue);
-    default: return node.value;
-  }
+/** What a pass needs from the rest of the recipe: data to calibrate on, a budget to search for. */
+function checkPassNeeds(root: Node, checker: Checker): void {
+  const budgets = child(root, 'budgets')?.value;
+  const data = child(root, 'data')?.value;
+  (child(root, 'passes')?.value.children ?? []).forEach((step, i) => {
+    const name = child(step, 'pass');
+    if (name?.value.value !== 'mixed-precision') return;
+    const options = child(step, 'options')?.value;
+    const path = ['passes', i, 'pass'];
+    const flag = (message: string) => checker.report('error', 'required', path, `${pathText(path)}: ${message}`, name.value.offset, name.value.length);
+    if (!data) flag('mixed-precision calibrates and tunes on the recipe\'s "data"; add it');
+    if (!['maxAccuracyDrop', 'minCosine'].some((k) => child(options, k) || child(budgets, k))) {
+      flag('mixed-precision needs an accuracy budget: "maxAccuracyDrop" or "minCosine" in its options or in "budgets"');
+    } else if ((child(options, 'maxAccuracyDrop') || (!child(options, 'minCosine') && child(budgets, 'maxAccuracyDrop'))) && data && !child(data, 'labels')) {
+      flag('mixed-precision with maxAccuracyDrop tunes top-1 accuracy, which needs "labels" in "data"');
+    }
+  });
 }

@@ -168,12 +168,14 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
 async function addProfiles(ort: Ort, job: BenchmarkJob, feeds: Feeds, result: BenchmarkResult): Promise<void> {
   const dir = job.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-profile-'));
   try {
-    const own = await profiledRuns(ort, job, feeds, dir, 'disabled', { compare: job.optLevel === 'disabled' });
-    result.profile = own.profile;
-    result.profilerOverhead = own.overhead;
+    if (!job.layersOnly || job.optLevel === 'disabled') {
+      const own = await profiledRuns(ort, job, feeds, dir, 'disabled', { compare: job.optLevel === 'disabled' && !job.layersOnly });
+      result.profile = own.profile;
+      result.profilerOverhead = own.overhead;
+    }
     if (job.optLevel !== 'disabled') {
       const optimizedFile = path.join(dir, 'optimized.onnx');
-      const opt = await profiledRuns(ort, job, feeds, dir, job.optLevel, { optimizedModelFilePath: optimizedFile, compare: true });
+      const opt = await profiledRuns(ort, job, feeds, dir, job.optLevel, { optimizedModelFilePath: optimizedFile, compare: !job.layersOnly });
       const original = nodeIO(job.model);
       const mapping = mapOptimizedNodes(original.nodes, nodeIO(optimizedFile).nodes, original.inputs);
       for (const n of opt.profile.nodes) n.originalNodes = mapping.get(n.name) ?? [];

@@ -21,6 +21,7 @@ export interface Dataset {
 
 /** Value transforms applied to every sample: x * scale, then (x - mean[c]) / std[c]. */
 export interface Preprocess {
+  /** Default: `defaultScale` of the data's element type (1/255 for uint8 .npy data and images). */
   scale?: number;
   mean?: number[];
   std?: number[];
@@ -37,6 +38,14 @@ export interface DataOptions extends Preprocess {
   randomCount?: number;
   /** Called with the warning printed when random data stands in for real data. */
   warn?: (message: string) => void;
+}
+
+/**
+ * The multiplier data gets when no scale is given, the same for every command, the worker and
+ * recipes: 8-bit pixels (uint8 .npy arrays, images) become 0..1, anything else is left as it is.
+ */
+export function defaultScale(dtype: string): number | undefined {
+  return dtype === 'uint8' ? 1 / 255 : undefined;
 }
 
 /** A dataset held in memory: per input, all samples' values as float64-convertible arrays. */

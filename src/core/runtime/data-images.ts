@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArrayDataset, batchLimit, channelAxisOf, preprocess, type DataOptions, type Dataset, type InputSpec } from './data-array';
+import { ArrayDataset, batchLimit, channelAxisOf, defaultScale, preprocess, type DataOptions, type Dataset, type InputSpec } from './data-array';
 
 /**
  * Images decoded and resized with sharp into the model's input layout: [C,H,W] (NCHW) or
@@ -41,7 +41,7 @@ export async function imageDataset(specs: InputSpec[], files: string[], folder: 
     }
   }
   const sample = nchw ? [channels, h, w] : [h, w, channels];
-  const scaled = { ...options, scale: options.scale ?? 1 / 255 };
+  const scaled = { ...options, scale: options.scale ?? defaultScale('uint8') };
   for (let k = 0; k < files.length; k++) preprocess(data.subarray(k * per, (k + 1) * per), sample, scaled, axis);
   return new ArrayDataset(`${path.basename(folder)}/: ${files.length} images -> [${sample.join(',')}]`, files.length, false, batchLimit(specs, options.batch ?? 32), [{ spec, sample, data }]);
 }

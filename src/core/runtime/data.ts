@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Model } from '../onnx/model';
 import { dtypeName, type DType } from '../tensor/dtypes';
 import {
-  ArrayDataset, batchLimit, channelAxisOf, preprocess, type DataOptions, type Dataset, type InputSpec,
+  ArrayDataset, batchLimit, channelAxisOf, defaultScale, preprocess, type DataOptions, type Dataset, type InputSpec,
 } from './data-array';
 import { imageDataset } from './data-images';
 import { readNpy, type NpyArray } from './npy';
@@ -60,7 +60,8 @@ function arraysDataset(specs: InputSpec[], arrays: NpyArray[], files: string[], 
     if (a.shape.length === 0) throw new Error(`${files[k]}: a scalar is not a set of samples`);
     const sample = sampleShape(spec, a.shape.slice(1), files[k]);
     const data = npyToFloat(a);
-    if (spec.dtype === 'float32' || spec.dtype === 'float64') preprocess(data, sample, options, channelAxisOf(spec, options.layout));
+    const scale = options.scale ?? defaultScale(a.dtype);
+    if (spec.dtype === 'float32' || spec.dtype === 'float64') preprocess(data, sample, { ...options, scale }, channelAxisOf(spec, options.layout));
     return { spec, sample, data, n: a.shape[0] };
   });
   const count = inputs[0].n;
@@ -146,5 +147,6 @@ function concatNpy(files: string[], spec: InputSpec): NpyArray {
   const data = new Float32Array(parts.reduce((a, p) => a + p.data.length, 0));
   let off = 0;
   for (const p of parts) { for (let i = 0; i < p.data.length; i++) data[off + i] = Number(p.data[i]); off += p.data.length; }
-  return { dtype: 'float32', shape: [n, ...sample], data };
+  // The values are held as float32; the element type says how they are scaled by default.
+  return { dtype: arrays.every((a) => a.dtype === 'uint8') ? 'uint8' : 'float32', shape: [n, ...sample], data };
 }

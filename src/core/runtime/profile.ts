@@ -50,27 +50,30 @@ export function layerProfile(events: readonly TraceEvent[], wallMs: readonly num
   const limit = OUTLIER * median(wallMs);
   const keep = wallMs.map((w) => w <= limit);
   const kept = keep.filter(Boolean).length;
-  const totals = new Map<string, { opType: string; us: number }>();
+  const totals = new Map<string, { opType: string; us: number; perRun: number[] }>();
   const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith(KERNEL) && e.ts >= windows[0].ts).sort((a, b) => a.ts - b.ts);
   let w = 0;
   for (const e of kernels) {
     while (w < windows.length - 1 && e.ts >= windows[w + 1].ts) w++;
     if (!keep[w]) continue;
     const name = e.name.slice(0, -KERNEL.length);
-    const t = totals.get(name) ?? { opType: e.args?.op_name ?? '', us: 0 };
+    const t = totals.get(name) ?? { opType: e.args?.op_name ?? '', us: 0, perRun: new Array<number>(runs).fill(0) };
     t.us += e.dur;
+    t.perRun[w] += e.dur;
     totals.set(name, t);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const runMeanMs = mean(wallMs.filter((_, i) => keep[i]));
   const ortRunMeanMs = mean(windows.filter((_, i) => keep[i]).map((e) => e.dur)) / 1000;
   const runUs = runMeanMs * 1000;
-  const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({ name, opType: t.opType, meanUs: t.us / kept, share: t.us / kept / runUs }))
+  const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({
+    name, opType: t.opType, meanUs: t.us / kept, share: t.us / kept / runUs, medianUs: median(t.perRun.filter((_, i) => keep[i])),
+  }))
     .sort((a, b) => b.meanUs - a.meanUs);
   const kernelUs = nodes.reduce((a, n) => a + n.meanUs, 0);
   const coverage = kernelUs / runUs;
   return {
-    optLevel, runs: kept, droppedRuns: runs - kept, runMeanMs, ortRunMeanMs, coverage,
+    optLevel, runs: kept, droppedRuns: runs - kept, runMeanMs, runMedianMs: median(wallMs.filter((_, i) => keep[i])), ortRunMeanMs, coverage,
     coverageOfOrtRun: kernelUs / (ortRunMeanMs * 1000), unattributedShare: 1 - coverage, nodes,
   };
 }

@@ -29,6 +29,11 @@ export interface BenchmarkJob {
   profile: boolean;
   /** Runs per profiling session (after 2 warm-up runs); default min(runs, 20). */
   profileRuns?: number;
+  /**
+   * With `profile`: only the per-layer times at the job's level, without the extra profile at
+   * level 'disabled' and without measuring the profiler's overhead (a third of the profiling work).
+   */
+  layersOnly?: boolean;
   /** Folder for profiler traces and the optimized model; removed afterwards. Default: a temp dir. */
   scratchDir?: string;
 }
@@ -55,6 +60,8 @@ export interface NodeLatency {
   opType: string;
   /** Mean kernel time per run, microseconds. */
   meanUs: number;
+  /** Median kernel time per run: unlike the mean, not moved by a preemption inside one kernel. */
+  medianUs?: number;
   /** meanUs divided by the profiled run's mean wall time. */
   share: number;
   /** For fused/optimized nodes: the model's own nodes it stands for ([] when ORT added it). */
@@ -69,6 +76,8 @@ export interface LayerProfile {
   droppedRuns: number;
   /** Mean wall time of the profiled runs (measured in JS around session.run), ms. */
   runMeanMs: number;
+  /** Median wall time of the profiled runs, ms. */
+  runMedianMs?: number;
   /** Mean duration of ORT's own `model_run` events: the run without the JS binding around it, ms. */
   ortRunMeanMs: number;
   /** Sum of per-node means divided by runMeanMs. */

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseTree, findNodeAtLocation } from 'jsonc-parser';
 import { loadModel } from '../../core/onnx/io';
 import { modelToText } from '../../core/onnx/text';
 import { nodeIds } from '../../core/graph/node-id';
@@ -9,8 +8,11 @@ import { analysisOverlays } from '../../core/analysis/annotations';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
 import { jsonDb } from '../../core/analysis/metrics';
 import { validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
+import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
+import { CancelledError } from '../server';
+import { BenchmarkError } from '../../core/runtime/types';
 
 /** The text view, per-layer analysis and recipe validation. */
 export function registerAnalysisHandlers({ server }: WorkerServices): void {
@@ -28,31 +30,47 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
     const { batches, samples } = npyFeeds(floatModel, p.data, { count: p.count });
     const labels = p.labels ? npyLabels(p.labels, samples) : undefined;
     await ctx.checkpoint();
-    const r = await analyzePair(floatModel, quantModel, { batches, labels }, {
-      thresholds: p.minSqnrDb !== undefined ? { minSqnrDb: p.minSqnrDb } : undefined,
-      progress: (m) => ctx.progress(m, 0.5),
-    });
+    const controller = new AbortController();
+    const sub = ctx.token.onCancellationRequested(() => controller.abort());
+    let r;
+    try {
+      r = await analyzePair(floatModel, quantModel, { batches, labels }, {
+        thresholds: definedOnly({ minSqnrDb: p.minSqnrDb, hotLayerShare: p.hotLayerShare, int8SlowerUs: p.int8SlowerUs }),
+        latency: p.latency ? { runs: p.latencyRuns, signal: controller.signal } : undefined,
+        // With latency, the error analysis is the first half of the work and profiling the second.
+        progress: (m, fraction) => ctx.progress(m, fraction === undefined ? (p.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
+      });
+    } catch (e) {
+      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
+      throw e;
+    } finally {
+      sub.dispose();
+    }
     const facts = JSON.parse(JSON.stringify(r.facts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+    const l = r.latency;
     return {
       file: floatModel.label, quantized: quantModel.label, samples, metric: r.float.metric, floatScore: r.float.value,
       quantizedScore: r.quantized.value, outputSqnrDb: jsonDb(r.quantized.outputSqnrDb), findings: r.findings, facts,
       overlays: analysisOverlays(r.facts), seconds: r.seconds,
+      latency: l && {
+        floatMs: l.float.runMs, quantizedMs: l.quantized.runMs, floatP50Ms: l.float.p50Ms, quantizedP50Ms: l.quantized.p50Ms,
+        timedLayers: l.gains.length, slowerLayers: l.gains.filter((g) => g.gainUs < 0).length, runs: l.runs, seconds: l.seconds,
+      },
     };
   });
 
   server.on(ValidateRecipeRequest.type, async ({ file, text }) => {
     const out: RecipeCheck = { problems: [], nodeNames: [] };
-    const ref = recipeModel(text);
+    const format = recipeFormat(file);
+    const ref = child(parseRecipeText(text, format).root, 'model')?.value;
     let facts;
     let missing: RecipeProblem | undefined;
-    if (ref) {
+    if (ref?.type === 'string') {
       const modelFile = path.resolve(path.dirname(file), ref.value);
       if (!fs.existsSync(modelFile)) {
-        const before = text.slice(0, ref.offset);
-        const line = before.split('\n').length - 1;
         missing = {
           severity: 'error', code: 'value', path: ['model'], message: `$.model: no such file '${modelFile}'`,
-          offset: ref.offset, length: ref.length, line, column: ref.offset - (before.lastIndexOf('\n') + 1),
+          offset: ref.offset, length: ref.length, ...lineColumn(text, ref.offset),
         };
       } else {
         const model = loadModel(modelFile);
@@ -62,14 +80,13 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
         facts = { nodeNames: out.nodeNames, weightBytes };
       }
     }
-    out.problems = validateRecipe(text, facts).problems;
+    out.problems = validateRecipe(text, facts, format).problems;
     if (missing) out.problems.unshift(missing);
     return out;
   });
 }
 
-function recipeModel(text: string): { value: string; offset: number; length: number } | undefined {
-  const root = parseTree(text);
-  const node = root && findNodeAtLocation(root, ['model']);
-  return node?.type === 'string' ? { value: node.value as string, offset: node.offset, length: node.length } : undefined;
+/** The keys whose value is set (an undefined threshold would override the default). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -5,6 +5,8 @@ import { loadModel } from '../../../src/core/onnx/io';
 import { ioSignature, PassError } from '../../../src/core/passes/common';
 import { convertFp16 } from '../../../src/core/passes/fp16';
 import { compareModels } from '../../../src/core/analysis/accuracy';
+import { diagnose } from '../../../src/core/analysis/diagnostics';
+import { fp16Clamps } from '../../../src/core/analysis/fp16-clamps';
 import { loadDataset } from '../../../src/core/runtime/data';
 import { buildModel, FIXTURES, onnxCheck, writeTemp } from '../../helpers/onnx-models';
 
@@ -29,6 +31,10 @@ describe('FP16', () => {
     );
     const { model: h, report } = convertFp16(model, { excludeOps: ['Relu'], blockOps: [] });
     assert.equal(report.clamped, 2);
+    assert.equal(report.tensors.find((t) => t.float === 'big')?.clamped, 2);
+    // The Problems panel gets one warning on the node that reads the clamped weight.
+    const findings = diagnose({ fp16Clamps: fp16Clamps(h, report) });
+    assert.deepEqual(findings.map((f) => [f.severity, f.code, f.nodeId, f.value]), [['warning', 'fp16-clamped', 'mul', 2]]);
     assert.deepEqual(report.skipped.map((s) => s.node), ['relu']);
     const relu = h.graph.nodes.find((n) => n.opType === 'Relu')!;
     assert.equal(h.graph.producer(relu.input[0])?.opType, 'Cast');

@@ -82,6 +82,15 @@ describe('runtime/benchmark (real onnxruntime in a child process)', function () 
     assert.notEqual(pids[0], pids[1]);
   });
 
+  it('profiles only the layers of the optimized graph when asked (no own-names profile, no overhead figure)', async () => {
+    const r = await runBenchmark(job({ runs: 3, profile: true, profileRuns: 3, layersOnly: true }));
+    assert.equal(r.profile, undefined);
+    assert.equal(r.profilerOverhead, undefined);
+    const opt = r.profileOptimized!;
+    assert.equal(opt.runs + opt.droppedRuns, 3);
+    assert.deepEqual(opt.nodes.flatMap((n) => n.originalNodes ?? []).sort(), [...OWN_NODES].sort());
+  });
+
   it('pins the child to a target\'s CPUs where the OS allows it', async function () {
     if (!canPin() || os.cpus().length < 2) this.skip();
     const r = await runBenchmark(job({ runs: 3 }), { affinity: [1] });

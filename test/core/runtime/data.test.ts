@@ -28,6 +28,25 @@ describe('data sets', () => {
     assert.ok(x.some((v) => v > 0.5));
   });
 
+  it('uint8 .npy data (a file or a folder of them) is scaled by 1/255 unless a scale is given; float data is not', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const file = `${FIXTURES}/fmnist_train1k_u8.npy`;
+    const first = async (source: string, scale?: number) => (await loadDataset(model, source, { scale })).batch(0, 1).input.data as Float32Array;
+    const raw = await first(file, 1);
+    const byDefault = await first(file);
+    assert.ok(Math.max(...raw) > 200, 'scale 1 keeps the uint8 values');
+    byDefault.forEach((v, i) => assert.equal(v, Math.fround(raw[i] / 255)));
+    assert.deepEqual(await first(file, 1 / 255), byDefault);
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'part1.npy'), encodeNpy({ dtype: 'uint8', shape: [2, 1, 28, 28], data: new Uint8Array(2 * 784).fill(51) }));
+    fs.writeFileSync(path.join(dir, 'part2.npy'), encodeNpy({ dtype: 'uint8', shape: [1, 28, 28], data: new Uint8Array(784).fill(255) }));
+    const folder = await loadDataset(model, dir);
+    assert.deepEqual([(folder.batch(0, 1).input.data as Float32Array)[0], (folder.batch(2, 1).input.data as Float32Array)[0]], [Math.fround(0.2), 1]);
+    const floats = path.join(dir, 'floats.npy');
+    fs.writeFileSync(floats, encodeNpy({ dtype: 'float32', shape: [1, 28, 28], data: new Float32Array(784).fill(3) }));
+    assert.equal((await first(floats))[0], 3);
+  });
+
   it('wrong-shape data and an empty folder fail with the file named', async () => {
     const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
     const dir = tempDir();

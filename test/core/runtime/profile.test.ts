@@ -17,10 +17,27 @@ describe('runtime/profile', () => {
     assert.equal(p.droppedRuns, 1);
     assert.deepEqual(p.nodes.map((n) => [n.name, n.opType, n.meanUs]), [['a', 'Conv', 65], ['b', 'Relu', 15]]);
     assert.ok(Math.abs(p.runMeanMs - 0.1) < 1e-12 && Math.abs(p.ortRunMeanMs - 0.1) < 1e-12);
+    assert.equal(p.runMedianMs, 0.1);
     assert.ok(Math.abs(p.coverage - 0.8) < 1e-12);
     assert.ok(Math.abs(p.nodes[0].share - 0.65) < 1e-12);
     assert.ok(Math.abs(p.unattributedShare - 0.2) < 1e-12);
     assert.throws(() => layerProfile(events, [1, 1, 1, 1, 1], 'all'), /holds 4 runs, expected at least 5/);
+  });
+
+  it('takes each node\'s median over the runs too, which a preemption inside one kernel does not move', () => {
+    const events: TraceEvent[] = [
+      run(0, 100), kernel('a', 'Conv', 10, 50), kernel('b', 'Relu', 70, 10),
+      run(1000, 100), kernel('a', 'Conv', 1010, 60), kernel('b', 'Relu', 1070, 10), kernel('b', 'Relu', 1085, 5),
+      run(2000, 150), kernel('a', 'Conv', 2010, 130), kernel('b', 'Relu', 2140, 10), // 'a' preempted, the run not past 2x
+    ];
+    const p = layerProfile(events, [0.1, 0.1, 0.15], 'all');
+    assert.equal(p.runs, 3);
+    const a = p.nodes.find((n) => n.name === 'a')!, b = p.nodes.find((n) => n.name === 'b')!;
+    assert.equal(a.meanUs, 80);
+    assert.equal(a.medianUs, 60);
+    // A node that runs twice in one run counts its sum for that run.
+    assert.deepEqual([b.meanUs, b.medianUs], [35 / 3, 10]);
+    assert.equal(p.runMedianMs, 0.1);
   });
 
   it('maps fused, NCHWc and kept nodes back to the model\'s own nodes; added nodes map to nothing', () => {

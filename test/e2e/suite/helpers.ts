@@ -45,7 +45,9 @@ export function hasUiBridge(): boolean {
 
 async function askRunner<T>(request: object, timeoutMs: number): Promise<T> {
   if (!hasUiBridge()) throw new Error('no UI bridge: run the suite through test/e2e/runner.mjs');
-  const id = `${process.pid}-${++bridgeSeq}`;
+  // Each suite file is bundled with its own copy of this module (and counter): the random part
+  // keeps two files' requests from reading each other's answers.
+  const id = `${process.pid}-${Math.random().toString(36).slice(2, 10)}-${++bridgeSeq}`;
   const answer = path.join(bridge, `${id}.answer.json`);
   fs.writeFileSync(path.join(bridge, `${id}.tmp`), JSON.stringify(request));
   fs.renameSync(path.join(bridge, `${id}.tmp`), path.join(bridge, `${id}.request.json`));

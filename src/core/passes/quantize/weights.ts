@@ -25,6 +25,8 @@ export interface TensorMapping {
   /** Float bytes before and quantized bytes after (weights and biases). */
   bytesBefore?: number;
   bytesAfter?: number;
+  /** float16: values beyond ±65504 clamped to it. */
+  clamped?: number;
 }
 
 const REPORT_SCALES = 16;

@@ -1,0 +1,158 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadModel } from '../../../src/core/onnx/io';
+import { Model } from '../../../src/core/onnx/model';
+import { nodeIds } from '../../../src/core/graph/node-id';
+import { modelToText } from '../../../src/core/onnx/text';
+import { analyzePair } from '../../../src/core/analysis/pair';
+import { profilePair, quantToFloatIds } from '../../../src/core/analysis/pair-latency';
+import { diagnose } from '../../../src/core/analysis/diagnostics';
+import { analysisOverlays, annotateText } from '../../../src/core/analysis/annotations';
+import { BenchmarkError } from '../../../src/core/runtime/types';
+import { FIXTURES, FMNIST_MODEL, fmnistBatches } from '../../helpers/fmnist';
+
+const INT8_MODEL = path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx');
+
+/** Benchmark children of this process (Linux /proc). */
+function benchChildren(): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('bench-child')) out.push(Number(d));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)', function () {
+  this.timeout(60000);
+  const float = loadModel(FMNIST_MODEL);
+  const int8 = loadModel(INT8_MODEL);
+  const floatIds = new Set(nodeIds(float.graph.nodes));
+
+  it('matches the QDQ model\'s layers to the float model\'s nodes', () => {
+    const map = quantToFloatIds(float, nodeIds(float.graph.nodes), int8);
+    // Every float node survives in the QDQ model (Q/DQ nodes are added around them).
+    assert.equal(new Set(map.values()).size, float.graph.nodes.length);
+    for (const [q, f] of map) assert.ok(floatIds.has(f), `${q} -> ${f}`);
+  });
+
+  it('profiles both files: consistent per-layer times, gains and shares', async () => {
+    const messages: string[] = [];
+    const fractions: number[] = [];
+    const l = await profilePair(float, int8, { runs: 5, progress: (m, f) => { messages.push(m); if (f !== undefined) fractions.push(f); } });
+    assert.equal(l.float.file, FMNIST_MODEL);
+    assert.equal(l.quantized.file, INT8_MODEL);
+    assert.ok(messages.some((m) => m.startsWith('profiling the float model')) && messages.some((m) => m.startsWith('profiling the quantized model')));
+    assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1] - 1e-9)), 'progress only moves forward');
+    // The fixture's 22 Convs, its ReduceMean and its Gemm are timed in both models.
+    const weighted = float.graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.name);
+    assert.equal(weighted.length, 23);
+    for (const name of weighted) assert.ok(l.gains.some((g) => g.layer === name), `${name} timed in both models`);
+    for (const g of l.gains) {
+      assert.ok(floatIds.has(g.layer), g.layer);
+      assert.ok(g.floatUs > 0 && g.int8Us > 0, `${g.layer}: ${g.floatUs} / ${g.int8Us}`);
+      assert.equal(g.gainUs, g.floatUs - g.int8Us);
+    }
+    for (let i = 1; i < l.gains.length; i++) assert.ok(l.gains[i - 1].gainUs >= l.gains[i].gainUs, 'biggest saving first');
+    const shareSum = l.shares.reduce((a, s) => a + s.share, 0);
+    assert.ok(shareSum > 0.8 && shareSum <= 1 + 1e-9, `shares sum to ${shareSum}`);
+    for (const s of l.shares) {
+      assert.ok(s.meanUs > 0 && s.share > 0);
+      assert.ok(Math.abs(s.share - s.meanUs / (l.float.kernelMs * 1000)) < 1e-12);
+    }
+    assert.ok(Math.abs(l.float.layersMs - l.shares.reduce((a, s) => a + s.meanUs, 0) / 1000) < 1e-9);
+    // Per layer, the float time and its share are the same measurement.
+    for (const g of l.gains) assert.equal(l.shares.find((s) => s.nodeId === g.layer)?.meanUs, g.floatUs);
+    // Layers hold the kernels ORT kept of the model's own nodes: all but the layout nodes it added.
+    assert.ok(l.float.layersMs <= l.float.kernelMs + 1e-9 && l.float.layersMs > 0.8 * l.float.kernelMs, `${l.float.layersMs} of ${l.float.kernelMs}`);
+    assert.ok(l.quantized.layersMs <= l.quantized.kernelMs + 1e-9 && l.quantized.layersMs > 0.8 * l.quantized.kernelMs);
+    assert.ok(l.float.kernelMs < l.float.runMs, 'kernels take part of a run');
+    assert.ok(l.float.p50Ms > 0 && l.quantized.p50Ms > 0);
+    assert.deepEqual(benchChildren(), [], 'no child left running');
+  });
+
+  it('feeds analyzePair: latency facts, overlays, CodeLens, and findings that fire by threshold', async () => {
+    const { batches, labels } = fmnistBatches('tune500', 50, 50);
+    // Thresholds every timed layer crosses: each gets a hot-layer and an int8-slower finding.
+    const r = await analyzePair(float, int8, { batches, labels }, { latency: { runs: 5 }, thresholds: { hotLayerShare: 0, int8SlowerUs: -1e9, minSqnrDb: -1e9 } });
+    const l = r.latency!;
+    assert.ok(l.gains.length >= 23);
+    const codes = (code: string) => r.findings.filter((f) => f.code === code);
+    assert.deepEqual(codes('int8-slower').map((f) => f.nodeId).sort(), l.gains.map((g) => g.layer).sort());
+    assert.deepEqual(codes('hot-layer').map((f) => f.nodeId).sort(), l.shares.map((s) => s.nodeId).sort());
+    assert.ok(codes('hot-layer').every((f) => f.severity === 'info') && codes('int8-slower').every((f) => f.severity === 'warning'));
+    assert.equal(codes('low-sqnr').length, 0);
+    // The costliest INT8 layer is the first int8-slower finding.
+    assert.equal(codes('int8-slower')[0].nodeId, l.gains[l.gains.length - 1].layer);
+    // Thresholds nothing crosses: no latency findings from the same measurement.
+    const none = diagnose({ latencyGains: l.gains, layerShares: l.shares }, { hotLayerShare: 1, int8SlowerUs: 1e9 });
+    assert.deepEqual(none, []);
+    // The real defaults: findings exactly where INT8 is slower, and where a layer is over 20% of the run.
+    const byDefault = diagnose({ latencyGains: l.gains, layerShares: l.shares });
+    assert.equal(byDefault.filter((f) => f.code === 'int8-slower').length, l.gains.filter((g) => g.gainUs < 0).length);
+    assert.equal(byDefault.filter((f) => f.code === 'hot-layer').length, l.shares.filter((s) => s.share > 0.2).length);
+
+    for (const g of l.gains) {
+      const f = r.facts[g.layer];
+      assert.equal(f.latencyUs, g.floatUs);
+      assert.equal(f.gainUs, g.gainUs);
+      assert.ok(f.share! > 0 && f.share! <= 1);
+    }
+    const overlays = analysisOverlays(r.facts);
+    assert.deepEqual(overlays.map((o) => o.id), ['analysis.sqnr', 'analysis.gain', 'analysis.latency']);
+    const gain = overlays.find((o) => o.id === 'analysis.gain')!;
+    assert.equal(Object.keys(gain.values).length, l.gains.length);
+
+    const text = modelToText(float);
+    const a = annotateText(text, r.findings, r.facts);
+    const slowest = l.shares[0];
+    assert.equal(a.lenses[0].nodeId, slowest.nodeId);
+    assert.equal(a.lenses[0].line, text.nodeLines[slowest.nodeId]);
+    assert.match(a.lenses[0].title, /^#1 by time: \d+ µs \(\d+\.\d%\)/);
+    assert.match(a.hovers[text.nodeLines[l.gains[0].layer]], /\| latency \| \d+ µs \(\d+\.\d% of the run\) \|\n\| INT8 vs float \| (saves|costs) \d+ µs \|/);
+  });
+
+  it('profiles a model that has no file by writing it to a temp folder, then removes it', async () => {
+    const before = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('edgewise-pair-latency-')).length;
+    const inMemory = new Model(int8.proto);
+    const l = await profilePair(float, inMemory, { runs: 3 });
+    assert.match(l.quantized.file, /edgewise-pair-latency-.*quantized\.onnx$/);
+    assert.ok(l.gains.length >= 23);
+    assert.ok(!fs.existsSync(path.dirname(l.quantized.file)));
+    assert.equal(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('edgewise-pair-latency-')).length, before);
+  });
+
+  it('cancels: the running benchmark child is killed and the call rejects as cancelled', async () => {
+    const controller = new AbortController();
+    const seen = new Set<number>();
+    const p = profilePair(float, int8, {
+      runs: 2000,
+      signal: controller.signal,
+      progress: (m) => {
+        for (const pid of benchChildren()) seen.add(pid);
+        if (m.includes('timed runs')) controller.abort();
+      },
+    });
+    await assert.rejects(p, (e: unknown) => e instanceof BenchmarkError && e.kind === 'cancelled');
+    assert.ok(seen.size >= 1, 'a benchmark child was running');
+    for (const pid of seen) assert.ok(!alive(pid), `child ${pid} was killed`);
+    assert.deepEqual(benchChildren(), []);
+  });
+});
