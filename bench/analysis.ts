@@ -3,11 +3,14 @@
  *
  *   npx tsx bench/analysis.ts [fixture] [mobilenet] [scale]      (default: all three)
  *     env MOBILENET=/path/mobilenet_v2.onnx  TRANSFORMER=/path/transformer_100x64.onnx
+ *         FMNIST_MODEL=/path/other-fmnist-model.onnx (another model for the fixture's data)
  *   (default paths: bench/models/<name>.onnx, made by `/usr/bin/python3 bench/models/make_models.py`)
  *
- * fixture:   sensitivity ranking on the tuning set vs brute-force single-layer top-1 drop on the
- *            held-out set (rank agreement); mixed precision --max-accuracy-drop 0.3 tuned on the
- *            tuning set, checked on the held-out set.
+ * fixture:   sensitivity ranking on the 500-image tuning set vs brute-force single-layer top-1 drop
+ *            on the test split minus the tuning images (9,500; Debian's dataset-fashion-mnist, else
+ *            the 1k held-out fixture): which drops are real (McNemar z > 3), top-k overlap and
+ *            Spearman per ranking key; mixed precision --max-accuracy-drop 0.3 tuned on the tuning
+ *            set, checked on the held-out 1k and the 9,500.
  * mobilenet: latency-aware mixed precision under an output cosine >= 0.999 budget, benchmarked
  *            side by side with all-FP32 and all-INT8 in one run (alternating rounds).
  * scale:     `edgewise analyze` of a 100-layer transformer and its static INT8 copy on 500 samples, wall time.
@@ -15,6 +18,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { loadModel, saveModel } from '../src/core/onnx/io';
 import type { Model } from '../src/core/onnx/model';
 import { encodeModelProto } from '../src/core/onnx/codec';
@@ -24,7 +28,13 @@ import { loadLabels } from '../src/core/runtime/data-labels';
 import { runBenchmark, DEFAULT_JOB } from '../src/core/runtime/benchmark';
 import { StaticLayerQuantizer } from '../src/core/analysis/static-quantizer';
 import { Scorer, type EvalSet } from '../src/core/analysis/scorer';
-import { sensitivity, harmOrder, type LayerSensitivity } from '../src/core/analysis/sensitivity';
+import { defaultHarmKey, sensitivity, harmOrder, type LayerSensitivity } from '../src/core/analysis/sensitivity';
+import { bytesWithOutputs, floatData, runBatches, type Feeds } from '../src/core/analysis/ort-run';
+import { argmaxRows } from '../src/core/analysis/metrics';
+import { readNpy } from '../src/core/runtime/npy';
+import { fashionMnistTestSplit, withoutImages, type RawImages } from './fashion-mnist';
+import { dropPoints, mcnemarZ, overlap, spearman, type PairedDrop } from './rank-stats';
+import { compareRankKeys } from './rank-keys';
 import { mixedPrecision } from '../src/core/analysis/mixed-precision';
 import { tensorErrors } from '../src/core/analysis/tensor-error';
 import { analyzePair } from '../src/core/analysis/pair';
@@ -40,87 +50,158 @@ function evalSet(ds: Dataset, labels?: Int32Array): EvalSet {
   return { batches, labels };
 }
 
-/** Spearman rank correlation of two equally long value lists (average ranks for ties). */
-function spearman(a: number[], b: number[]): number {
-  const rank = (xs: number[]) => {
-    const idx = xs.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
-    const r = new Array<number>(xs.length);
-    for (let i = 0; i < idx.length;) {
-      let j = i;
-      while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
-      for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2;
-      i = j + 1;
-    }
-    return r;
-  };
-  const ra = rank(a), rb = rank(b);
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const ma = mean(ra), mb = mean(rb);
-  let num = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) { num += (ra[i] - ma) * (rb[i] - mb); da += (ra[i] - ma) ** 2; db += (rb[i] - mb) ** 2; }
-  return num / Math.sqrt(da * db);
+/** The model's first output over every batch, concatenated: [samples, classes]. */
+async function outputs(model: Model, batches: Feeds[]): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  const name = model.graph.proto.output[0].name;
+  await runBatches(bytesWithOutputs(model, []), batches, [name], (_, r) => parts.push(floatData(r, name).slice()));
+  const all = new Float32Array(parts.reduce((a, o) => a + o.length, 0));
+  let off = 0;
+  for (const o of parts) { all.set(o, off); off += o.length; }
+  return all;
 }
 
-function overlap(a: string[], b: string[]): number {
-  const s = new Set(b);
-  return a.filter((x) => s.has(x)).length;
+/** Top-1 of each sample. */
+async function predictions(model: Model, batches: Feeds[], labels: ArrayLike<number>): Promise<Int32Array> {
+  const o = await outputs(model, batches);
+  return argmaxRows(o, o.length / labels.length);
+}
+
+/** Paired top-1 change from `base` to `test` predictions over the samples `take` selects. */
+function pairedDrop(base: Int32Array, test: Int32Array, labels: ArrayLike<number>, take: (i: number) => boolean = () => true): PairedDrop {
+  const d = { lost: 0, gained: 0, count: 0 };
+  for (let i = 0; i < labels.length; i++) {
+    if (!take(i)) continue;
+    d.count++;
+    const b = base[i] === labels[i], t = test[i] === labels[i];
+    if (b && !t) d.lost++;
+    else if (t && !b) d.gained++;
+  }
+  return d;
+}
+
+/** The images of `raw` as [n,1,28,28] float batches (pixels / 255). */
+function imageBatches(raw: RawImages, batch = 500): Feeds[] {
+  const out: Feeds[] = [];
+  for (let s = 0; s < raw.count; s += batch) {
+    const n = Math.min(batch, raw.count - s);
+    out.push({ input: new ort.Tensor('float32', Float32Array.from(raw.pixels.subarray(s * 784, (s + n) * 784), (v) => v / 255), [n, 1, 28, 28]) });
+  }
+  return out;
 }
 
 async function fixture(): Promise<void> {
-  log('## fixture: test/fixtures/fmnist_mobilenet.onnx (per-tensor INT8 weights, uint8 activations, min/max calibration)');
-  const model = loadModel(path.join(FIX, 'fmnist_mobilenet.onnx'));
+  const file = process.env.FMNIST_MODEL ?? path.join(FIX, 'fmnist_mobilenet.onnx');
+  log(`## fixture: ${file.startsWith(ROOT) ? path.relative(ROOT, file) : file} (per-tensor INT8 weights, uint8 activations, min/max calibration)`);
+  const model = loadModel(file);
   const specs = modelInputs(model);
   const tuneDs = npyDataset(specs, path.join(FIX, 'fmnist_tune500_u8.npy'), { scale: 1 / 255, batch: 100 });
   const heldDs = npyDataset(specs, path.join(FIX, 'fmnist_test1k_u8.npy'), { scale: 1 / 255, batch: 250 });
   const tune = evalSet(tuneDs, loadLabels(path.join(FIX, 'fmnist_tune500_labels.npy')));
   const held = evalSet(heldDs, loadLabels(path.join(FIX, 'fmnist_test1k_labels.npy')));
+  // Ground truth: the full test split minus the tuning images, when Debian's copy is installed.
+  const split = fashionMnistTestSplit();
+  const truthRaw = split && withoutImages(split, readNpy(path.join(FIX, 'fmnist_tune500_u8.npy')).data as Uint8Array);
+  const truthSet = truthRaw
+    ? { batches: imageBatches(truthRaw), labels: truthRaw.labels, what: `${truthRaw.count.toLocaleString('en')} test-split images not in the tuning set` }
+    : { batches: held.batches, labels: held.labels!, what: '1,000 held-out images (apt-get install dataset-fashion-mnist for the 9,500-image truth)' };
   let t0 = performance.now();
   const quantizer = await StaticLayerQuantizer.create(model, tuneDs, { perChannel: false });
-  log(`calibrated on the 500-image tuning set in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${quantizer.layers.length} quantizable layers`);
+  log(`calibrated on the 500-image tuning set in ${secs(t0)} s; ${quantizer.layers.length} quantizable layers`);
   const tuneScorer = new Scorer(model, tune);
   const heldScorer = new Scorer(model, held);
   const floatTune = await tuneScorer.score(model), floatHeld = await heldScorer.score(model);
   const all = await quantizer.build(new Set(quantizer.layers));
   const allHeld = await heldScorer.score(all.model);
-  log(`float top-1: tuning ${floatTune.value.toFixed(2)}%, held-out ${floatHeld.value.toFixed(2)}%; all-INT8 held-out ${allHeld.value.toFixed(2)}% (drop ${(floatHeld.value - allHeld.value).toFixed(2)})`);
+  const floatOut = await outputs(model, truthSet.batches);
+  const floatPred = argmaxRows(floatOut, floatOut.length / truthSet.labels.length);
+  const allTruth = pairedDrop(floatPred, await predictions(all.model, truthSet.batches, truthSet.labels), truthSet.labels);
+  const floatTruth = (100 * floatPred.filter((p, i) => p === truthSet.labels[i]).length) / floatPred.length;
+  log(`float top-1: tuning ${floatTune.value.toFixed(2)}%, held-out 1k ${floatHeld.value.toFixed(2)}%, ${truthSet.what} ${floatTruth.toFixed(2)}%; ` +
+    `all-INT8 drop: held-out 1k ${(floatHeld.value - allHeld.value).toFixed(2)}, ${truthSet.what} ${dropPoints(allTruth).toFixed(2)} points`);
+
+  // The known remedy for this harm (dead depthwise channels' BN-folded weights set the per-tensor scale).
+  const perChannel = await StaticLayerQuantizer.create(model, tuneDs, { perChannel: true });
+  const pcAll = pairedDrop(floatPred, await predictions((await perChannel.build(new Set(perChannel.layers))).model, truthSet.batches, truthSet.labels), truthSet.labels);
+  log(`  (per-channel weight scales instead: all-INT8 drop ${dropPoints(pcAll).toFixed(2)} points on the ${truthSet.what})`);
 
   t0 = performance.now();
   const report = await sensitivity(quantizer, tuneScorer, floatTune, {});
-  log(`sensitivity (both ways, ${quantizer.layers.length} layers, 500 tuning images): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(`sensitivity (both ways, ${quantizer.layers.length} layers, 500 tuning images): ${secs(t0)} s`);
 
-  // Brute force on the held-out set: the real top-1 cost of quantizing each layer alone.
+  // Brute force: the real top-1 cost of quantizing each layer alone, on images the analysis never saw.
   t0 = performance.now();
-  const heldDrop = new Map<string, number>();
+  const truth = new Map<string, PairedDrop>();
+  const even = new Map<string, number>(), odd = new Map<string, number>();
+  const layerOut = new Map<string, Float32Array>();
   for (const layer of quantizer.layers) {
-    const s = await heldScorer.score((await quantizer.build(new Set([layer]))).model);
-    heldDrop.set(layer, floatHeld.value - s.value);
+    const out = await outputs((await quantizer.build(new Set([layer]))).model, truthSet.batches);
+    layerOut.set(layer, out);
+    const pred = argmaxRows(out, out.length / truthSet.labels.length);
+    truth.set(layer, pairedDrop(floatPred, pred, truthSet.labels));
+    even.set(layer, dropPoints(pairedDrop(floatPred, pred, truthSet.labels, (i) => i % 2 === 0)));
+    odd.set(layer, dropPoints(pairedDrop(floatPred, pred, truthSet.labels, (i) => i % 2 === 1)));
   }
-  log(`brute force (each layer alone, 1,000 held-out images): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const truth = [...heldDrop].sort((a, b) => b[1] - a[1]);
-  const truthTop = truth.slice(0, 5).map(([l]) => l);
-  log(`held-out top-5 by real drop: ${truth.slice(0, 5).map(([l, d]) => `${short(l)} ${d.toFixed(1)}`).join(', ')}`);
-  const ranks: [string, LayerSensitivity[]][] = [['output SQNR alone (default)', harmOrder(report.layers, 'sqnr')], ['top-1 drop alone', harmOrder(report.layers, 'metric')]];
+  log(`brute force (each layer alone, ${truthSet.what}): ${secs(t0)} s`);
+  const layers = quantizer.layers;
+  const drop = (l: string) => dropPoints(truth.get(l)!);
+  const z = (l: string) => mcnemarZ(truth.get(l)!);
+  const byTruth = [...layers].sort((a, b) => drop(b) - drop(a));
+  const real = byTruth.filter((l) => z(l) > 3);
+  const rest = byTruth.filter((l) => !real.includes(l));
+  log(`  real single-layer drops (McNemar z > 3): ${real.length} of ${layers.length} layers${real.length ? ': ' : ''}${real.map((l) => `${short(l)} ${drop(l).toFixed(2)} (z ${z(l).toFixed(1)})`).join(', ')}`);
+  if (rest.length) {
+    log(`  the other ${rest.length}: ${Math.min(...rest.map(drop)).toFixed(2)} to ${Math.max(...rest.map(drop)).toFixed(2)} points, largest z ${Math.max(...rest.map(z)).toFixed(1)}: sampling noise`);
+  }
+  const halves = (ls: string[]) => (ls.length > 2 ? spearman(ls.map((l) => even.get(l)!), ls.map((l) => odd.get(l)!)).toFixed(3) : 'n/a');
+  log(`  the truth's own split-half agreement (Spearman of the drops on even vs odd images): all layers ${halves(layers)}, the real ones ${halves(real)}`);
+
+  // With no real drop there is no top to find: top-1 overlap then only shows chance.
+  const k = Math.max(real.length, 1);
+  const truthTop = byTruth.slice(0, k);
+  const ranks: [string, LayerSensitivity[]][] = [
+    [`output KL (the default for top-1: '${defaultHarmKey('top1')}')`, report.layers],
+    ['output SQNR', harmOrder(report.layers, 'sqnr')],
+    ['top-1 drop', harmOrder(report.layers, 'metric')],
+    ['recovery when left in float', [...report.layers].sort((a, b) => b.recovery - a.recovery)],
+  ];
+  for (const [name, order] of ranks) {
+    const predicted = order.map((s) => s.layer);
+    const score = new Map(predicted.map((l, i) => [l, predicted.length - i]));
+    const rho = (ls: string[]) => (ls.length > 2 ? spearman(ls.map((l) => score.get(l)!), ls.map(drop)).toFixed(3) : 'n/a');
+    log(`ranking by ${name}: top-${k} overlap ${overlap(predicted.slice(0, k), truthTop)}/${k}, Spearman among the real ${rho(real)}, over all layers ${rho(layers)}; ` +
+      `predicted top-${k} ${predicted.slice(0, k).map(short).join(', ')}`);
+  }
+  // The keys compared on many tuning sets: random 500-image parts of the truth set, truth on the rest.
+  t0 = performance.now();
+  const keys = compareRankKeys(floatOut, layerOut, truthSet.labels, k);
+  log(`ranking keys on 40 random splits (500 images for the key, the other ${(truthSet.labels.length - 500).toLocaleString('en')} for the truth; ${secs(t0)} s): ` +
+    keys.map((r) => `${r.key} Spearman ${r.spearman.toFixed(3)} ± ${r.stderr.toFixed(3)}, top-${k} ${r.topK.toFixed(2)}/${k}`).join('; '));
   // A cheaper predictor: the SQNR each layer's own output has in the all-INT8 model (one run).
   const errs = await tensorErrors(model, all.model, all.tensorMap, tune.batches);
   const bySqnr = new Map<string, number>();
   for (const e of errs) bySqnr.set(e.layer, Math.min(bySqnr.get(e.layer) ?? Infinity, e.sqnrDb));
-  for (const [name, order] of ranks) {
-    const predicted = order.map((s) => s.layer);
-    const score = predicted.map((_, i) => predicted.length - i);
-    const rho = spearman(score, predicted.map((l) => heldDrop.get(l)!));
-    log(`ranking by ${name}: Spearman vs held-out drop ${rho.toFixed(3)}; top-5 overlap ${overlap(predicted.slice(0, 5), truthTop)}/5; predicted top-5 ${predicted.slice(0, 5).map(short).join(', ')}`);
-  }
-  const layers = quantizer.layers.filter((l) => bySqnr.has(l));
-  log(`ranking by per-tensor SQNR in the all-INT8 model: Spearman vs held-out drop ${spearman(layers.map((l) => -bySqnr.get(l)!), layers.map((l) => heldDrop.get(l)!)).toFixed(3)}`);
+  const measured = layers.filter((l) => bySqnr.has(l));
+  const cheap = [...measured].sort((a, b) => bySqnr.get(a)! - bySqnr.get(b)!);
+  log(`ranking by per-tensor SQNR in the all-INT8 model: top-${k} overlap ${overlap(cheap.slice(0, k), truthTop)}/${k}, ` +
+    `Spearman over its ${measured.length} layers ${spearman(measured.map((l) => -bySqnr.get(l)!), measured.map(drop)).toFixed(3)}`);
 
   t0 = performance.now();
   const mp = await mixedPrecision(quantizer, tuneScorer, floatTune, report.layers, { budget: { maxDrop: 0.3 } });
   const mpHeld = await heldScorer.score(mp.quantized.model);
+  const mpTruth = dropPoints(pairedDrop(floatPred, await predictions(mp.quantized.model, truthSet.batches, truthSet.labels), truthSet.labels));
   const floats = mp.decisions.filter((d) => d.precision === 'float');
-  log(`mixed precision --max-accuracy-drop 0.3 (tuned on 500 tuning images, ${mp.evaluations} builds, ${((performance.now() - t0) / 1000).toFixed(1)} s): ` +
+  const heldDrop = floatHeld.value - mpHeld.value;
+  const verdict = (d: number) => (d <= 0.3 + 1e-9 ? 'met' : 'NOT met');
+  log(`mixed precision --max-accuracy-drop 0.3 (tuned on 500 tuning images, ${mp.evaluations} builds, ${secs(t0)} s): ` +
     `${mp.int8Layers.length} INT8 / ${floats.length} float [${floats.map((d) => short(d.layer)).join(', ')}]`);
-  log(`  tuning drop ${(floatTune.value - mp.score.value).toFixed(2)}; HELD-OUT drop ${(floatHeld.value - mpHeld.value).toFixed(2)} points (budget 0.3: ${floatHeld.value - mpHeld.value <= 0.3 + 1e-9 ? 'met' : 'NOT met'})`);
+  log(`  tuning drop ${(floatTune.value - mp.score.value).toFixed(2)}; HELD-OUT 1k drop ${heldDrop.toFixed(2)} points (budget 0.3: ${verdict(heldDrop)}); ` +
+    `${truthSet.what}: drop ${mpTruth.toFixed(2)} (${verdict(mpTruth)})`);
   log(`  size: float ${bytes(model)} B, all-INT8 ${bytes(all.model)} B, mixed ${bytes(mp.quantized.model)} B`);
+}
+
+function secs(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(1);
 }
 
 async function mobilenet(): Promise<void> {

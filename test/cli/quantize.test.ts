@@ -110,7 +110,7 @@ describe('edgewise quantize', () => {
     fs.copyFileSync(`${FIXTURES}/fmnist_mobilenet.onnx`, file);
     const top1 = async (...scale: string[]) => {
       const r = await runCli([file, '--mode', 'static', '--calib', `${FIXTURES}/fmnist_tune500_u8.npy`, '--eval', `${FIXTURES}/fmnist_test1k_u8.npy`,
-        '--labels', `${FIXTURES}/fmnist_test1k_labels.npy`, '--force', '--json', '--no-latency', '-q', ...scale]);
+        '--labels', `${FIXTURES}/fmnist_test1k_labels.npy`, '--per-channel', '--force', '--json', '--no-latency', '-q', ...scale]);
       assert.equal(r.code, 0, String(r.code));
       const e = JSON.parse(r.io.out.join('\n')).evaluation;
       return [e.accuracyBefore.top1, e.accuracyAfter.top1];

@@ -75,6 +75,18 @@ export function argmaxRows(data: ArrayLike<number>, classes: number): Int32Array
   return out;
 }
 
+/** log(softmax) of row `row` of a [rows, classes] matrix, computed stably. */
+export function logSoftmaxRow(data: ArrayLike<number>, row: number, classes: number): Float64Array {
+  const out = new Float64Array(classes);
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, data[row * classes + c]);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp(data[row * classes + c] - max);
+  const lse = max + Math.log(sum);
+  for (let c = 0; c < classes; c++) out[c] = data[row * classes + c] - lse;
+  return out;
+}
+
 /** SQNR in dB, JSON-safe: Infinity (identical tensors) becomes null. */
 export function jsonDb(x: number): number | null {
   return Number.isFinite(x) ? x : null;

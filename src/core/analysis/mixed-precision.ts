@@ -8,7 +8,7 @@ import type { Model } from '../onnx/model';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
-import { harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
+import { defaultHarmKey, harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
 
 export type Precision = 'int8' | 'float';
 
@@ -42,6 +42,7 @@ export interface MixedPrecisionOptions {
   /** Minimum saving (µs) for a layer to count as faster in INT8 (default 0). */
   minGainUs?: number;
   onProgress?: (message: string) => void;
+  /** Default: `defaultHarmKey` of the scorer's metric. */
   rankBy?: HarmKey;
   /**
    * Measures a model's latency (ms). When given with `latency`, the latency-aware result is kept
@@ -119,7 +120,8 @@ async function search(
       });
     } else candidates.push(layer);
   }
-  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), options.rankBy);
+  const key = options.rankBy ?? defaultHarmKey(scorer.metric);
+  const harm = harmOrder(sensitivity.filter((s) => candidates.includes(s.layer)), key);
   const rankOf = new Map(harm.map((s, i) => [s.layer, i]));
   // Layers without a sensitivity measurement go last (returned to float only after measured ones).
   const ordered = [...harm.map((s) => s.layer), ...candidates.filter((l) => !rankOf.has(l))];
@@ -153,7 +155,7 @@ async function search(
   const final = await tryPrefix(best);
   ordered.forEach((layer, i) => {
     const s = harm[rankOf.get(layer) ?? -1];
-    const why = s ? `alone it costs ${s.drop.toFixed(3)} ${scorer.metric}, float recovers ${s.recovery.toFixed(3)}` : 'not measured';
+    const why = s ? `alone it costs ${s.drop.toFixed(3)} ${scorer.metric}${keyFigure(s, key)}, float recovers ${s.recovery.toFixed(3)}` : 'not measured';
     decisions.set(layer, i < best
       ? { layer, precision: 'float', reason: 'harmful', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `returned to float (harm rank ${i + 1}: ${why})` }
       : { layer, precision: 'int8', reason: 'within-budget', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `INT8 within budget (${why})` });
@@ -163,6 +165,13 @@ async function search(
     float, score: final.score, withinBudget: meetsBudget(float, final.score, options.budget),
     decisions: quantizer.layers.map((l) => decisions.get(l)!), int8Layers, quantized: final.q, evaluations,
   };
+}
+
+/** The figure the harm order ranked by, when it is not the metric itself. */
+function keyFigure(s: LayerSensitivity, key: HarmKey): string {
+  if (key === 'kl') return `, output KL ${s.onlyQuantized.outputKl.toExponential(1)}`;
+  if (key === 'sqnr') return `, output SQNR ${s.onlyQuantized.outputSqnrDb.toFixed(1)} dB`;
+  return '';
 }
 
 function fmtUs(us: number): string {

@@ -3,7 +3,7 @@
  * given, else agreement with the float model's outputs (output cosine, or top-1 agreement).
  */
 import type { Model } from '../onnx/model';
-import { argmaxRows, ErrorSums } from './metrics';
+import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
 import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
@@ -14,6 +14,13 @@ export interface Score {
   /** Output SQNR against the float model (dB), a finer signal than top-1 to break ties. */
   outputSqnrDb: number;
   outputCosine: number;
+  /**
+   * Mean KL divergence (nats) of this model's softmax over the output's last axis from the float
+   * model's: how far the predicted class distribution moved, weighting samples near a decision.
+   */
+  outputKl: number;
+  /** Mean cross-entropy (nats) against the labels, when given. */
+  loss?: number;
 }
 
 export interface EvalSet {
@@ -58,7 +65,8 @@ export class Scorer {
     if (!this.reference) throw new Error('no float outputs to score against');
     if (outs.length !== this.data.batches.length) throw new Error(`${outs.length} output batches for ${this.data.batches.length} input batches`);
     const sums = new ErrorSums();
-    let correct = 0, agree = 0, samples = 0;
+    const labels = this.data.labels;
+    let correct = 0, agree = 0, samples = 0, kl = 0, loss = 0;
     outs.forEach((o, b) => {
       const ref = this.reference![b];
       sums.add(ref, o);
@@ -66,7 +74,13 @@ export class Scorer {
       const classes = o.length / rows;
       const pred = argmaxRows(o, classes), refPred = argmaxRows(ref, classes);
       for (let r = 0; r < rows; r++) {
-        if (this.data.labels && pred[r] === Number(this.data.labels[samples + r])) correct++;
+        const lq = logSoftmaxRow(o, r, classes), lf = logSoftmaxRow(ref, r, classes);
+        for (let c = 0; c < classes; c++) kl += Math.exp(lf[c]) * (lf[c] - lq[c]);
+        if (labels) {
+          const y = Number(labels[samples + r]);
+          if (pred[r] === y) correct++;
+          loss -= lq[y];
+        }
         if (pred[r] === refPred[r]) agree++;
       }
       samples += rows;
@@ -77,7 +91,10 @@ export class Scorer {
       cosine: sums.cosine,
       sqnr: sums.sqnrDb,
     }[this.metric];
-    return { metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine };
+    return {
+      metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine, outputKl: kl / samples,
+      ...(labels ? { loss: loss / samples } : {}),
+    };
   }
 
   private rows(batch: number): number {

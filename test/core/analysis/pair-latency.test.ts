@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadModel } from '../../../src/core/onnx/io';
 import { Model } from '../../../src/core/onnx/model';
@@ -48,8 +47,10 @@ describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)'
 
   it('matches the QDQ model\'s layers to the float model\'s nodes', () => {
     const map = quantToFloatIds(float, nodeIds(float.graph.nodes), int8);
-    // Every float node survives in the QDQ model (Q/DQ nodes are added around them).
-    assert.equal(new Set(map.values()).size, float.graph.nodes.length);
+    // Every node of the QDQ model but its Q/DQ pairs is a float node (Clips folded into uint8 Q nodes are gone).
+    const kept = int8.graph.nodes.filter((n) => n.opType !== 'QuantizeLinear' && n.opType !== 'DequantizeLinear');
+    assert.equal(new Set(map.values()).size, kept.length);
+    assert.ok(kept.length >= 28, `${kept.length} nodes`);
     for (const [q, f] of map) assert.ok(floatIds.has(f), `${q} -> ${f}`);
   });
 
@@ -130,13 +131,12 @@ describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)'
   });
 
   it('profiles a model that has no file by writing it to a temp folder, then removes it', async () => {
-    const before = fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('edgewise-pair-latency-')).length;
     const inMemory = new Model(int8.proto);
     const l = await profilePair(float, inMemory, { runs: 3 });
     assert.match(l.quantized.file, /edgewise-pair-latency-.*quantized\.onnx$/);
     assert.ok(l.gains.length >= 23);
+    // Its own folder is gone (counting all such folders in the shared tmpdir races with other runs).
     assert.ok(!fs.existsSync(path.dirname(l.quantized.file)));
-    assert.equal(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('edgewise-pair-latency-')).length, before);
   });
 
   it('cancels: the running benchmark child is killed and the call rejects as cancelled', async () => {
