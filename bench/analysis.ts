@@ -38,7 +38,7 @@ import { compareRankKeys } from './rank-keys';
 import { mixedPrecision } from '../src/core/analysis/mixed-precision';
 import { tensorErrors } from '../src/core/analysis/tensor-error';
 import { analyzePair } from '../src/core/analysis/pair';
-import { latencyGains, layerTimes, profileNodeTimes } from '../src/core/analysis/latency-gain';
+import { latencyProbe } from '../src/core/analysis/latency-probe';
 
 const ROOT = path.join(__dirname, '..');
 const FIX = path.join(ROOT, 'test/fixtures');
@@ -221,26 +221,17 @@ async function mobilenet(): Promise<void> {
   const int8File = path.join(scratch, 'mobilenet.int8.onnx');
   saveModel(all.model, int8File, { overwrite: true });
   t0 = performance.now();
-  const job = { ...DEFAULT_JOB, runs: 40, warmup: 5, profile: true, profileRuns: 30 };
-  const pf = await runBenchmark({ ...job, model: floatFile });
-  const pq = await runBenchmark({ ...job, model: int8File });
-  const layerSet = new Set(quantizer.layers);
-  const gains = latencyGains(
-    layerTimes(model, profileNodeTimes(model, pf.profileOptimized!.nodes), layerSet),
-    layerTimes(all.model, profileNodeTimes(all.model, pq.profileOptimized!.nodes), layerSet),
-  );
+  // The same probe `quantize --max-accuracy-drop --latency-aware` and the recipe pass use.
+  const probe = await latencyProbe(model, quantizer);
+  const gains = probe.latency;
   const slower = gains.filter((g) => g.gainUs < 0);
-  log(`per-layer profiles (${((performance.now() - t0) / 1000).toFixed(1)} s): INT8 slower on ${slower.length} of ${gains.length} timed layers (${slower.reduce((a, g) => a - g.gainUs, 0).toFixed(0)} µs lost), faster on ${gains.length - slower.length} (${gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0).toFixed(0)} µs saved)`);
+  log(`per-layer profiles (${((performance.now() - t0) / 1000).toFixed(1)} s, per-kernel medians): INT8 slower on ${slower.length} of ${gains.length} timed layers (${slower.reduce((a, g) => a - g.gainUs, 0).toFixed(0)} µs lost), faster on ${gains.length - slower.length} (${gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0).toFixed(0)} µs saved)`);
   t0 = performance.now();
   const report = await sensitivity(quantizer, scorer, float, { skipOnlyFloat: true });
   log(`sensitivity (only-this-layer, ${quantizer.layers.length} builds): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   // Candidates (latency-aware, accuracy-only, float) are timed and the fastest within budget kept.
-  const latencyOf = async (m: Model) => {
-    const f = path.join(scratch, `candidate-${Math.random().toString(36).slice(2)}.onnx`);
-    saveModel(m, f, { overwrite: true });
-    return (await runBenchmark({ ...DEFAULT_JOB, model: f, runs: 60, warmup: 10 })).latency.p50Ms;
-  };
-  const mp = await mixedPrecision(quantizer, scorer, float, report.layers, { budget: { minValue: 0.999 }, latency: gains, latencyOf });
+  const mp = await mixedPrecision(quantizer, scorer, float, report.layers, { budget: { minValue: 0.999 }, latency: gains, latencyOf: probe.latencyOf });
+  probe.dispose();
   const mpFile = path.join(scratch, 'mobilenet.mixed.onnx');
   saveModel(mp.quantized.model, mpFile, { overwrite: true });
   const reasons = mp.decisions.reduce<Record<string, number>>((a, d) => ({ ...a, [d.reason]: (a[d.reason] ?? 0) + 1 }), {});

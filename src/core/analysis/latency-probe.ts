@@ -28,7 +28,7 @@ export async function latencyProbe(
     const layers = new Set(quantizer.layers);
     const all = await quantizer.build(layers);
     options.progress?.('profiling the float and the all-INT8 model per layer');
-    const pair = await profilePair(model, all.model, { signal: options.signal });
+    const pair = await profilePair(model, all.model, { signal: options.signal, useFiles: false });
     return {
       latency: pair.gains.filter((g) => layers.has(g.layer)),
       latencyOf: async (m) => (await runBenchmark({ ...DEFAULT_JOB, runs: 40, warmup: 5, model: save(m) }, { signal: options.signal })).latency.p50Ms,

@@ -25,6 +25,11 @@ export interface PairLatencyOptions {
   progress?: (message: string, fraction?: number) => void;
   /** The benchmark child's entry script (tests); default as runBenchmark finds it. */
   childScript?: string;
+  /**
+   * Profile the models' own files (default). Models built in memory must pass false: a pass's
+   * output keeps its input's file as its source, so that file is not the model.
+   */
+  useFiles?: boolean;
 }
 
 /** One float layer's time and its share of the float model's kernel time. */
@@ -68,7 +73,8 @@ const DEFAULT_RUNS = 20;
 
 /**
  * Profiles the two models' files (a model changed in memory since it was loaded runs as its file
- * is; a model without a file is written to a temp folder for the run), then gathers per layer.
+ * is, unless `useFiles` is false; a model without a file is written to a temp folder for the
+ * run), then gathers per layer.
  */
 export async function profilePair(floatModel: Model, quantModel: Model, options: PairLatencyOptions = {}): Promise<PairLatency> {
   const t0 = performance.now();
@@ -77,7 +83,7 @@ export async function profilePair(floatModel: Model, quantModel: Model, options:
   let scratch: string | undefined;
   // Models loaded from files are profiled as they are; others are written to a temp folder first.
   const fileOf = (m: Model, name: string) => {
-    if (m.source.file) return m.source.file;
+    if (m.source.file && options.useFiles !== false) return m.source.file;
     scratch ??= fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-pair-latency-'));
     const file = path.join(scratch, name);
     saveModel(m, file);

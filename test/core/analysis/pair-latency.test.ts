@@ -139,6 +139,16 @@ describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)'
     assert.ok(!fs.existsSync(path.dirname(l.quantized.file)));
   });
 
+  it('with useFiles false profiles a pass\'s output itself, not the file it keeps from its input', async () => {
+    const built = new Model(int8.proto, { file: float.source.file }); // what forkModel leaves on a pass's output
+    const own = await profilePair(float, built, { runs: 3, useFiles: false });
+    assert.notEqual(own.quantized.file, float.source.file);
+    assert.equal(own.float.file.endsWith('float.onnx'), true);
+    // The quantized model's kernels are not the float model's: some layer's time is its QLinear kernel.
+    assert.ok(own.gains.some((g) => g.floatUs !== g.int8Us));
+    assert.ok(!fs.existsSync(path.dirname(own.quantized.file)));
+  });
+
   it('cancels: the running benchmark child is killed and the call rejects as cancelled', async () => {
     const controller = new AbortController();
     const seen = new Set<number>();
