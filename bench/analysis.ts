@@ -241,14 +241,16 @@ async function mobilenet(): Promise<void> {
   // Side by side: alternate the three models, several rounds, compare medians of p50.
   const files = { fp32: floatFile, int8: int8File, mixed: mpFile };
   const p50: Record<string, number[]> = { fp32: [], int8: [], mixed: [] };
-  for (let round = 0; round < 3; round++) {
+  const ROUNDS = 7;
+  for (let round = 0; round < ROUNDS; round++) {
     for (const [k, f] of Object.entries(files)) p50[k].push((await runBenchmark({ ...DEFAULT_JOB, model: f, runs: 60, warmup: 10 })).latency.p50Ms);
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const m = Object.fromEntries(Object.entries(p50).map(([k, v]) => [k, med(v)]));
-  log(`latency p50 (median of 3 alternating rounds, 1 thread): FP32 ${m.fp32.toFixed(2)} ms, INT8 ${m.int8.toFixed(2)} ms, mixed ${m.mixed.toFixed(2)} ms; ` +
+  log(`latency p50 (median of ${ROUNDS} alternating rounds, 1 thread): FP32 ${m.fp32.toFixed(2)} ms, INT8 ${m.int8.toFixed(2)} ms, mixed ${m.mixed.toFixed(2)} ms; ` +
     `mixed / min(FP32, INT8) = ${(m.mixed / Math.min(m.fp32, m.int8)).toFixed(3)} (rounds: ${JSON.stringify(p50, (_, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))})`);
-  log(`  size: FP32 ${fs.statSync(floatFile).size} B, INT8 ${fs.statSync(int8File).size} B, mixed ${fs.statSync(mpFile).size} B`);
+  const same = fs.readFileSync(int8File).equals(fs.readFileSync(mpFile));
+  log(`  size: FP32 ${fs.statSync(floatFile).size} B, INT8 ${fs.statSync(int8File).size} B, mixed ${fs.statSync(mpFile).size} B${same ? ' (mixed is byte-identical to INT8: any difference above is run-to-run noise)' : ''}`);
 }
 
 async function scale(): Promise<void> {
