@@ -91,6 +91,17 @@ describe('worker: text view, analysis and recipe requests', function () {
     assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'the same worker still serves');
   });
 
+  it('cancelling an analysis while it compares tensors stops it between runs; the same worker keeps serving', async () => {
+    const info = await client.request(WorkerInfoRequest.type, undefined);
+    const source = new CancellationTokenSource();
+    const running = client.request(AnalyzeRequest.type, { ...PAIR, count: undefined, latency: false }, {
+      token: source.token,
+      onProgress: (p) => { if (p.message.startsWith('comparing')) source.cancel(); },
+    });
+    await assert.rejects(running, RequestCancelledError);
+    assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'cancelled in time, not restarted');
+  });
+
   it('validates a recipe against its model, including a missing model file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-recipe-w-'));
     try {

@@ -11,6 +11,7 @@ import type { PairLatency } from '../../core/analysis/pair-latency';
 import { BenchmarkError } from '../../core/runtime/types';
 import { CliError, flag, num, str, type Command } from '../command';
 import { parseNumber } from '../data-options';
+import { CancelledError } from '../../core/runtime/infer';
 
 export const analyze: Command = {
   name: 'analyze',
@@ -71,7 +72,8 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
         hotLayerShare: num(args, 'hot-share', DEFAULT_THRESHOLDS.hotLayerShare),
         int8SlowerUs: num(args, 'slower-by', DEFAULT_THRESHOLDS.int8SlowerUs),
       },
-      latency: withLatency ? { runs, signal: io.signal } : undefined,
+      latency: withLatency ? { runs } : undefined,
+      signal: io.signal,
       progress: (m, fraction) => {
         // Profiling reports run counts several times a second: print each step once.
         const step = m.replace(/ \d+\/\d+$/, '');
@@ -81,6 +83,7 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
       },
     }).catch((e) => {
       if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
+      if (e instanceof CancelledError) throw new CliError('cancelled', 130);
       throw e;
     });
     const { float, quantized: quant, layers, findings, latency, seconds } = analysis;

@@ -33,6 +33,8 @@ export interface PairOptions {
    * per-layer latency gains and run-time shares; its `signal` cancels the profiling.
    */
   latency?: Omit<PairLatencyOptions, 'progress'>;
+  /** Cancels the whole analysis (CancelledError while comparing, BenchmarkError 'cancelled' while profiling). */
+  signal?: AbortSignal;
 }
 
 export async function analyzePair(floatModel: Model, quantModel: Model, data: EvalSet, options: PairOptions = {}): Promise<PairAnalysis> {
@@ -43,6 +45,8 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
   const outs = { float: [] as Float32Array[], quant: [] as Float32Array[] };
   const layers = await tensorErrors(floatModel, quantModel, map, data.batches, {
     inGraph: options.inGraph,
+    signal: options.signal,
+    onProgress: throttled((done, total) => options.progress?.(`comparing ${Object.keys(map).length} tensors (${done}/${total} runs)`)),
     onOutputs: (b, f, q) => { outs.float[b] = f; outs.quant[b] = q; },
   });
   const scorer = new Scorer(floatModel, data);
@@ -55,8 +59,17 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
     float = await scorer.score(floatModel);
     quantized = await scorer.score(quantModel);
   }
-  const latency = options.latency ? await profilePair(floatModel, quantModel, { ...options.latency, progress: options.progress }) : undefined;
+  const latency = options.latency ? await profilePair(floatModel, quantModel, { signal: options.signal, ...options.latency, progress: options.progress }) : undefined;
   const findings = diagnose({ tensorErrors: layers, latencyGains: latency?.gains, layerShares: latency?.shares }, options.thresholds);
   const facts = nodeFacts({ tensorErrors: layers, gains: latency?.gains, latency: latency?.shares });
   return { float, quantized, layers, findings, facts, latency, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Calls through at most once a second, and for the last step. */
+function throttled(fn: (done: number, total: number) => void): (done: number, total: number) => void {
+  let last = performance.now();
+  return (done, total) => {
+    const now = performance.now();
+    if (done === total || now - last >= 1000) { last = now; fn(done, total); }
+  };
 }

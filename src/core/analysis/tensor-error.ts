@@ -9,6 +9,7 @@ import { ErrorSums } from './metrics';
 import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
 import { createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
+import { CancelledError } from '../runtime/infer';
 import { elementCount } from '../onnx/tensor';
 import { DataType } from '../tensor/dtypes';
 
@@ -43,6 +44,10 @@ export interface TensorErrorOptions extends RunOptions {
    * model lacks that output).
    */
   onOutputs?: (batch: number, float: Float32Array, quant: Float32Array) => void;
+  /** Checked between runs; an aborted signal ends the work with CancelledError. */
+  signal?: AbortSignal;
+  /** Runs done of the runs to do (each run is one batch through both models). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Compares every mapped float tensor; results follow the float graph's topological order. */
@@ -66,17 +71,24 @@ export async function tensorErrors(
   }
   pairs.sort((a, b) => a.order - b.order);
   const sums = pairs.map(() => new ErrorSums());
-  const inGraph = options.inGraph ?? pairs.length <= IN_GRAPH_MAX_PAIRS;
-  if (inGraph && !combineObstacle(floatModel, quantModel)) {
-    await inGraphSums(floatModel, quantModel, pairs.map((p) => [p.tensor, p.quant]), batches, sums, { ...options, output: sharedOutput(floatModel, quantModel) });
+  const inGraph = (options.inGraph ?? pairs.length <= IN_GRAPH_MAX_PAIRS) && !combineObstacle(floatModel, quantModel);
+  const groupSize = inGraph ? pairs.length : Math.max(1, Math.floor((options.maxElementsPerRun ?? 64 * 1024 * 1024) / Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel))));
+  const total = batches.length * Math.ceil(pairs.length / groupSize);
+  let done = 0;
+  const step = () => {
+    if (options.signal?.aborted) throw new CancelledError();
+    if (done > 0) options.onProgress?.(done, total);
+    done++;
+  };
+  if (inGraph) {
+    await inGraphSums(floatModel, quantModel, pairs.map((p) => [p.tensor, p.quant]), batches, sums, { ...options, output: sharedOutput(floatModel, quantModel) }, step);
+    options.onProgress?.(total, total);
     return results(pairs, sums);
   }
   // Both sessions stay open and see each batch in turn, so only one batch's tensors are held.
   // Tensors are fetched in groups when one batch of all of them would exceed the bound.
-  const perBatch = Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel));
-  const size = Math.max(1, Math.floor((options.maxElementsPerRun ?? 64 * 1024 * 1024) / perBatch));
-  for (let from = 0; from < pairs.length; from += size) {
-    const slice = pairs.slice(from, from + size);
+  for (let from = 0; from < pairs.length; from += groupSize) {
+    const slice = pairs.slice(from, from + groupSize);
     const floatNames = slice.map((p) => p.tensor);
     const quantNames = slice.map((p) => p.quant);
     const output = from === 0 && options.onOutputs ? sharedOutput(floatModel, quantModel) : undefined;
@@ -89,6 +101,7 @@ export async function tensorErrors(
     ]);
     try {
       for (let b = 0; b < batches.length; b++) {
+        step();
         const ref = await f.run(batches[b]);
         const test = await q.run(batches[b]);
         if (output) options.onOutputs!(b, ref[slice.length] as Float32Array, test[slice.length] as Float32Array);
@@ -102,6 +115,7 @@ export async function tensorErrors(
       await Promise.all([f.release(), q.release()]);
     }
   }
+  options.onProgress?.(total, total);
   return results(pairs, sums);
 }
 
@@ -154,13 +168,14 @@ function sharedOutput(floatModel: Model, quantModel: Model): string | undefined 
 /** One session running both graphs; each batch returns five sums per pair. */
 async function inGraphSums(
   floatModel: Model, quantModel: Model, pairs: [string, string][], batches: readonly Feeds[], sums: ErrorSums[],
-  options: TensorErrorOptions & { output?: string },
+  options: TensorErrorOptions & { output?: string }, step: () => void,
 ): Promise<void> {
   const output = options.onOutputs ? options.output : undefined;
   const session = await createSession(comparisonModelBytes(floatModel, quantModel, pairs, output), options);
   const fetch = output ? ['ew_stats', output, quantizedName(output)] : ['ew_stats'];
   try {
     for (let b = 0; b < batches.length; b++) {
+      step();
       const r = await session.run(batches[b], fetch);
       if (output) options.onOutputs!(b, floatData(r, output), floatData(r, quantizedName(output)));
       const stats = floatData(r, 'ew_stats');

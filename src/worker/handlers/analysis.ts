@@ -12,6 +12,7 @@ import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/rec
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
 import { CancelledError } from '../server';
+import { CancelledError as JobCancelledError } from '../../core/runtime/infer';
 import { BenchmarkError } from '../../core/runtime/types';
 
 /** The text view, per-layer analysis and recipe validation. */
@@ -36,12 +37,13 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
     try {
       r = await analyzePair(floatModel, quantModel, { batches, labels }, {
         thresholds: definedOnly({ minSqnrDb: p.minSqnrDb, hotLayerShare: p.hotLayerShare, int8SlowerUs: p.int8SlowerUs }),
-        latency: p.latency ? { runs: p.latencyRuns, signal: controller.signal } : undefined,
+        latency: p.latency ? { runs: p.latencyRuns } : undefined,
+        signal: controller.signal,
         // With latency, the error analysis is the first half of the work and profiling the second.
         progress: (m, fraction) => ctx.progress(m, fraction === undefined ? (p.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
       });
     } catch (e) {
-      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
+      if ((e instanceof BenchmarkError && e.kind === 'cancelled') || e instanceof JobCancelledError) throw new CancelledError();
       throw e;
     } finally {
       sub.dispose();

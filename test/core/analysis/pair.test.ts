@@ -9,6 +9,9 @@ import { StaticLayerQuantizer } from '../../../src/core/analysis/static-quantize
 import { analyzePair } from '../../../src/core/analysis/pair';
 import { npyFeeds } from '../../../src/core/analysis/npy-feeds';
 import { Scorer } from '../../../src/core/analysis/scorer';
+import { tensorErrors } from '../../../src/core/analysis/tensor-error';
+import { inferTensorMap } from '../../../src/core/analysis/tensor-match';
+import { CancelledError } from '../../../src/core/runtime/infer';
 import { buildModel, tempDir } from '../../helpers/onnx-models';
 import { FIXTURES, FMNIST_MODEL, fmnistBatches } from '../../helpers/fmnist';
 
@@ -50,5 +53,20 @@ describe('analysis/pair (what `edgewise analyze` runs)', function () {
     assert.equal(two.samples, 4);
     assert.deepEqual(two.batches.map((b) => [...(b.x.data as Float32Array)]), [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]]);
     assert.throws(() => npyFeeds(model(8), npy), /5 samples do not fill one batch of 8/);
+  });
+
+  it('stops between runs when cancelled, on both comparison paths, and reports progress', async () => {
+    const model = loadModel(FMNIST_MODEL);
+    const quant = loadModel(path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx'));
+    const data = fmnistBatches('test1k', 500, 50);
+    for (const inGraph of [true, false]) {
+      const controller = new AbortController();
+      const seen: number[] = [];
+      await assert.rejects(tensorErrors(model, quant, inferTensorMap(model, quant), data.batches, {
+        inGraph, signal: controller.signal,
+        onProgress: (done, total) => { seen.push(done); assert.equal(total, 10); if (done === 3) controller.abort(); },
+      }), CancelledError);
+      assert.deepEqual(seen, [1, 2, 3], `inGraph ${inGraph}`);
+    }
   });
 });
