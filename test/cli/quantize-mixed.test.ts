@@ -38,6 +38,10 @@ describe('cli quantize --max-accuracy-drop (mixed precision)', function () {
       assert.ok(floats.length >= 1 && int8.length >= 1, `${floats.length} float, ${int8.length} int8`);
       assert.ok(floats.every((d: { reason: string; detail: string }) => d.reason === 'harmful' && d.detail.length > 0));
       assert.ok(Number.isFinite(rep.heldOut.drop));
+      // Size, accuracy and latency of the result.
+      assert.ok(rep.fileBytesAfter < rep.fileBytesBefore);
+      assert.ok(rep.latency.floatP50Ms > 0 && rep.latency.resultP50Ms > 0);
+      assert.equal(rep.latency.speedup, rep.latency.floatP50Ms / rep.latency.resultP50Ms);
       // The file holds exactly the INT8 layers the report names: their weights are read through DequantizeLinear.
       const g = loadModel(out).graph.proto;
       const dqOut = new Set(g.node.filter((n) => n.opType === 'DequantizeLinear').flatMap((n) => n.output));
@@ -58,6 +62,7 @@ describe('cli quantize --max-accuracy-drop (mixed precision)', function () {
       assert.equal(r.code, 0, String(r.code));
       assert.match(r.out[0], /tuning top-1 [\d.]+% -> [\d.]+% \(drop [\d.-]+ points: within budget\)/);
       assert.match(r.out[0], /\n {4}(int8|float) +\/classifier\/Gemm: /);
+      assert.match(r.out[0], /\n {2}p50 \(1 thread, fresh process each\): float [\d.]+ ms -> [\d.]+ ms \([\d.]+x\)\n/);
       const bad = await run([fx('fmnist_mobilenet.onnx'), '--max-accuracy-drop', '1', '--eval', fx('fmnist_tune500_u8.npy')]);
       assert.ok(bad.code instanceof CliError && /needs --eval and --labels/.test(bad.code.message));
     } finally {

@@ -109,7 +109,8 @@ async function runMixed(file: string, args: Parameters<Command['run']>[0], io: P
   if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
   const r = await runMixedPrecisionJob(file, {
     maxDrop, evalData, labels, calib: str(args, 'calib'), holdout: hd && hl ? { data: hd, labels: hl } : undefined,
-    perChannel: flag(args, 'per-channel'), activationType, latencyAware: flag(args, 'latency-aware'), preprocess: dataOptions(args, (m) => io.err(m)),
+    perChannel: flag(args, 'per-channel'), activationType, latencyAware: flag(args, 'latency-aware'), skipLatency: flag(args, 'no-latency'),
+    preprocess: dataOptions(args, (m) => io.err(m)),
     out: str(args, 'out'), force: flag(args, 'force'), progress: io.progress,
   });
   io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatMixed(r));
@@ -123,6 +124,7 @@ function formatMixed(r: MixedPrecisionJobResult): string {
     `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
     `  tuning top-1 ${r.floatTop1.toFixed(2)}% -> ${r.top1.toFixed(2)}% (drop ${(r.floatTop1 - r.top1).toFixed(2)} points: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
   ];
+  if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${r.latency.floatP50Ms.toFixed(2)} ms -> ${r.latency.resultP50Ms.toFixed(2)} ms (${r.latency.speedup.toFixed(2)}x)`);
   if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${c.latencyMs.toFixed(2)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);
   if (r.heldOut) lines.push(`  held-out top-1 ${r.heldOut.floatTop1.toFixed(2)}% -> ${r.heldOut.top1.toFixed(2)}% (drop ${r.heldOut.drop.toFixed(2)} points: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
   lines.push('  layers:');

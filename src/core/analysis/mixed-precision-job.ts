@@ -12,6 +12,7 @@ import { Scorer, type EvalSet } from './scorer';
 import { sensitivity } from './sensitivity';
 import { mixedPrecision, type LayerDecision } from './mixed-precision';
 import { latencyProbe } from './latency-probe';
+import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 
 export interface MixedPrecisionJobOptions {
   /** Largest top-1 drop from the float model on the tuning data, in points. */
@@ -27,6 +28,8 @@ export interface MixedPrecisionJobOptions {
   activationType?: 'uint8' | 'int8';
   /** Profile per layer, keep the layers whose INT8 is slower in float, and keep the fastest candidate within budget. */
   latencyAware?: boolean;
+  /** Skip timing the float model and the result. */
+  skipLatency?: boolean;
   preprocess?: Preprocess;
   out?: string;
   force?: boolean;
@@ -46,6 +49,8 @@ export interface MixedPrecisionJobResult {
   /** Latency-aware runs: the timed candidates (p50, ms) and the one kept. */
   candidates?: { name: string; latencyMs: number; withinBudget: boolean }[];
   chosen?: string;
+  /** p50 of the float model and of the result, each in a fresh benchmark process (1 thread). */
+  latency?: { floatP50Ms: number; resultP50Ms: number; speedup: number };
   fileBytesBefore: number;
   fileBytesAfter: number;
 }
@@ -89,9 +94,16 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
   }
   progress(`writing ${output}`);
   const saved = saveModel(mp.quantized.model, output, { overwrite: o.force });
+  let latency: MixedPrecisionJobResult['latency'];
+  if (!o.skipLatency) {
+    progress('timing the float model and the result');
+    const p50 = async (file: string) => (await runBenchmark({ ...DEFAULT_JOB, model: file, runs: 40, warmup: 5 })).latency.p50Ms;
+    const floatP50Ms = await p50(inputFile), resultP50Ms = await p50(output);
+    latency = { floatP50Ms, resultP50Ms, speedup: floatP50Ms / resultP50Ms };
+  }
   return {
     input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
-    heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen,
+    heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen, latency,
     fileBytesBefore: model.source.fileBytes ?? fs.statSync(model.label).size, fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
   };
 }
