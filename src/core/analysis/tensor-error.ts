@@ -72,7 +72,9 @@ export async function tensorErrors(
   pairs.sort((a, b) => a.order - b.order);
   const sums = pairs.map(() => new ErrorSums());
   const inGraph = (options.inGraph ?? pairs.length <= IN_GRAPH_MAX_PAIRS) && !combineObstacle(floatModel, quantModel);
-  const groupSize = inGraph ? pairs.length : Math.max(1, Math.floor((options.maxElementsPerRun ?? 64 * 1024 * 1024) / Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel))));
+  // Fetched tensors come in groups when one batch of all of them would exceed the bound.
+  const perBatch = Math.max(1, maxBatchElements(batches) * tensorGrowth(floatModel));
+  const groupSize = inGraph ? pairs.length : Math.max(1, Math.floor((options.maxElementsPerRun ?? 64 * 1024 * 1024) / perBatch));
   const total = batches.length * Math.ceil(pairs.length / groupSize);
   let done = 0;
   const step = () => {
@@ -86,11 +88,8 @@ export async function tensorErrors(
     return results(pairs, sums);
   }
   // Both sessions stay open and see each batch in turn, so only one batch's tensors are held.
-  // Tensors are fetched in groups when one batch of all of them would exceed the bound.
   for (let from = 0; from < pairs.length; from += groupSize) {
     const slice = pairs.slice(from, from + groupSize);
-    const floatNames = slice.map((p) => p.tensor);
-    const quantNames = slice.map((p) => p.quant);
     const output = from === 0 && options.onOutputs ? sharedOutput(floatModel, quantModel) : undefined;
     const extra = output ? [{ name: output, type: 'float32' as const }] : [];
     // The reference runs unoptimized: it is the model as written, and with thousands of
