@@ -20,6 +20,7 @@ import { loadLabels } from './runtime/data-labels';
 import { countOf, fusedOps } from './runtime/fused-ops';
 import { CancelledError, throwIfCancelled } from './runtime/infer';
 import { quickLatency } from './runtime/quick-bench';
+import { throttled } from './runtime/throttle';
 
 export const QUANTIZE_MODES = ['fp16', 'dynamic', 'static', 'int4', 'int8-weights'] as const;
 export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
@@ -83,14 +84,6 @@ export interface QuantizeJobResult {
   findings: Finding[];
 }
 
-/** Calls through at most once a second, and always for the last item. */
-function throttled(fn: (done: number, total: number) => void): (done: number, total: number) => void {
-  let last = 0;
-  return (done, total) => {
-    const now = performance.now();
-    if (done === total || now - last >= 1000) { last = now; fn(done, total); }
-  };
-}
 
 /** Where the job will write, checked before any work: a missing folder or an existing file fail early. */
 export function resolveOutput(input: string, mode: QuantizeMode, out: string | undefined, force: boolean): string {

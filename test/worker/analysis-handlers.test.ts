@@ -6,24 +6,13 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-client';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, isAlive, root, workerPath } from './build-worker';
+import { benchChildren } from '../helpers/processes';
 
 const FIX = path.join(root, 'test/fixtures');
 const PAIR = {
   file: path.join(FIX, 'fmnist_mobilenet.onnx'), quantized: path.join(FIX, 'fmnist_mobilenet.int8.onnx'),
   data: path.join(FIX, 'fmnist_test1k_u8.npy'), labels: path.join(FIX, 'fmnist_test1k_labels.npy'),
 };
-
-/** Pids of the worker's benchmark children, from /proc. */
-function benchChildren(workerPid: number): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === workerPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bench-child');
-    } catch {
-      return false;
-    }
-  });
-}
 
 describe('worker: text view, analysis and recipe requests', function () {
   this.timeout(60000);

@@ -1,28 +1,12 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-client';
 import { BenchmarkRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, isAlive, root, workerPath } from './build-worker';
+import { benchChildren } from '../helpers/processes';
 
 const MODEL = path.join(root, 'test/fixtures/fmnist_cnn.onnx');
-
-/** Pids of the worker's benchmark children, from /proc. */
-function benchChildren(workerPid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === workerPid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('bench-child')) out.push(Number(d));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
 
 async function waitFor<T>(get: () => T | undefined, ms = 10000): Promise<T> {
   const end = Date.now() + ms;

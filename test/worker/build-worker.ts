@@ -14,12 +14,4 @@ export function buildWorker(): void {
   built = true;
 }
 
-/** Whether a process with this pid still exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from '../helpers/processes';

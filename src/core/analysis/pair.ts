@@ -9,6 +9,7 @@ import { Scorer, type EvalSet, type Score } from './scorer';
 import { diagnose, type DiagnosticThresholds, type Finding } from './diagnostics';
 import { nodeFacts, type NodeFacts } from './annotations';
 import { profilePair, type PairLatency, type PairLatencyOptions } from './pair-latency';
+import { throttled } from '../runtime/throttle';
 
 export interface PairAnalysis {
   float: Score;
@@ -63,13 +64,4 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
   const findings = diagnose({ tensorErrors: layers, latencyGains: latency?.gains, layerShares: latency?.shares }, options.thresholds);
   const facts = nodeFacts({ tensorErrors: layers, gains: latency?.gains, latency: latency?.shares });
   return { float, quantized, layers, findings, facts, latency, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** Calls through at most once a second, and for the last step. */
-function throttled(fn: (done: number, total: number) => void): (done: number, total: number) => void {
-  let last = performance.now();
-  return (done, total) => {
-    const now = performance.now();
-    if (done === total || now - last >= 1000) { last = now; fn(done, total); }
-  };
 }

@@ -11,33 +11,9 @@ import { diagnose } from '../../../src/core/analysis/diagnostics';
 import { analysisOverlays, annotateText } from '../../../src/core/analysis/annotations';
 import { BenchmarkError } from '../../../src/core/runtime/types';
 import { FIXTURES, FMNIST_MODEL, fmnistBatches } from '../../helpers/fmnist';
+import { benchChildren, isAlive } from '../../helpers/processes';
 
 const INT8_MODEL = path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx');
-
-/** Benchmark children of this process (Linux /proc). */
-function benchChildren(): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('bench-child')) out.push(Number(d));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)', function () {
   this.timeout(60000);
@@ -162,7 +138,7 @@ describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)'
     });
     await assert.rejects(p, (e: unknown) => e instanceof BenchmarkError && e.kind === 'cancelled');
     assert.ok(seen.size >= 1, 'a benchmark child was running');
-    for (const pid of seen) assert.ok(!alive(pid), `child ${pid} was killed`);
+    for (const pid of seen) assert.ok(!isAlive(pid), `child ${pid} was killed`);
     assert.deepEqual(benchChildren(), []);
   });
 });

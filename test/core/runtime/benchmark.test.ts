@@ -9,21 +9,13 @@ import { makeNode, makeValueInfo } from '../../../src/core/onnx/build';
 import { canPin, DEFAULT_JOB, runBenchmark, runSweep } from '../../../src/core/runtime/benchmark';
 import { encodeNpy } from '../../../src/core/runtime/npy';
 import { BenchmarkError, type BenchmarkJob } from '../../../src/core/runtime/types';
+import { isAlive } from '../../helpers/processes';
 
 const MODEL = path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx');
 const OWN_NODES = ['/0/Conv', '/1/Relu', '/2/MaxPool', '/3/Conv', '/4/Relu', '/5/MaxPool', '/6/Flatten', '/7/Gemm', '/8/Relu', '/9/Gemm'];
 const ABORT_CHILD = path.resolve(__dirname, '../../fixtures/runtime/abort-child.js');
 
 const job = (over: Partial<BenchmarkJob> = {}): BenchmarkJob => ({ ...DEFAULT_JOB, model: MODEL, warmup: 2, runs: 15, ...over });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function rejectsWith(p: Promise<unknown>, kind: string, re: RegExp): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -134,7 +126,7 @@ describe('runtime/benchmark (real onnxruntime in a child process)', function () 
       runBenchmark(job({ runs: 1000000 }), { onProgress: (p) => { if (p.phase === 'runs' && !killed) { killed = p.pid; process.kill(p.pid, 'SIGSEGV'); } } }),
       'crash', /killed by SIGSEGV during runs/,
     );
-    assert.ok(killed > 0 && !alive(killed));
+    assert.ok(killed > 0 && !isAlive(killed));
     const r = await runBenchmark(job({ runs: 3 }));
     assert.equal(r.latency.samplesMs.length, 3, 'the next benchmark runs normally');
   });
@@ -152,7 +144,7 @@ describe('runtime/benchmark (real onnxruntime in a child process)', function () 
     await rejectsWith(running, 'cancelled', /benchmark cancelled/);
     await rejectsWith(queued, 'cancelled', /benchmark cancelled/);
     assert.ok(Date.now() - t0 < 5000);
-    assert.ok(pid > 0 && !alive(pid), 'no orphan child');
+    assert.ok(pid > 0 && !isAlive(pid), 'no orphan child');
     assert.deepEqual(started, []);
   });
 });
