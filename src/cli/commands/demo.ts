@@ -8,6 +8,7 @@ import { CliError, str, type CliIo, type Command } from '../command';
 import { formatBytes } from '../format';
 import { describe } from './inspect';
 import { quantizeStep } from './demo-quantize';
+import { analyzeStep } from './demo-analyze';
 import { runPruneJob } from '../../core/prune-job';
 
 /** What every demo step gets: the sample model and a folder for what it writes. */
@@ -76,7 +77,7 @@ const pruneStep: DemoStep = {
 };
 
 /** The demo, in order. Later features add their steps here. */
-export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep, pruneStep];
+export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep, pruneStep, analyzeStep];
 
 export const demo: Command = {
   name: 'demo',
