@@ -1,6 +1,6 @@
-import { clone } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type NodeProto, type TensorProto } from '../../onnx/proto/onnx_pb';
-import { Model } from '../../onnx/model';
+import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
+import type { Model } from '../../onnx/model';
+import { forkModel } from '../common';
 import { NameAllocator, makeAttribute, makeTensor } from '../../onnx/build';
 import { elementCount } from '../../onnx/tensor';
 import { constantFloats, resolveConstant, sliceTensor } from './constants';
@@ -89,7 +89,7 @@ function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
   checkSparsity(options.sparsity);
   const norm = options.norm ?? 'l1';
   const exclude = new Set(options.exclude ?? []);
-  const out = new Model(clone(ModelProtoSchema, model.proto), model.source);
+  const out = forkModel(model);
   const graph = out.graph;
   options.onProgress?.('analysing channel dependencies', 0);
   const groups = analyzeChannelGroups(graph);

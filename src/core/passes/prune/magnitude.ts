@@ -1,6 +1,6 @@
-import { clone } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type NodeProto, type TensorProto } from '../../onnx/proto/onnx_pb';
-import { Model } from '../../onnx/model';
+import type { GraphProto, NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
+import type { Model } from '../../onnx/model';
+import { forkModel } from '../common';
 import { makeTensor } from '../../onnx/build';
 import { DataType, dtypeName, type DType } from '../../tensor/dtypes';
 import { constantBytes, constantFloats, resolveConstant, type ConstantValue } from './constants';
@@ -90,7 +90,7 @@ function* magnitudeSteps(model: Model, options: MagnitudeOptions): Steps<Result>
   checkSparsity(options.sparsity);
   const scope = options.scope ?? 'global';
   const exclude = new Set(options.exclude ?? []);
-  const out = new Model(clone(ModelProtoSchema, model.proto), model.source);
+  const out = forkModel(model);
   const graph = out.graph;
   const skipped: SkippedLayer[] = [];
   const found: Candidate[] = [];
@@ -152,7 +152,7 @@ function* magnitudeSteps(model: Model, options: MagnitudeOptions): Steps<Result>
       if (!zero && m === threshold && tiesLeft > 0) { zero = true; tiesLeft--; }
       if (zero) { zeroMask[j] = 1; zerosAfter++; }
     }
-    replaceData(c.weight.tensor, zeroedCopy(out, c.weight, zeroMask));
+    replaceData(out.proto.graph!, c.weight.tensor, zeroedCopy(out, c.weight, zeroMask));
     layers.push({
       node: c.node.name || c.node.output[0], opType: c.node.opType, weight: c.weight.tensor.name,
       params: mags.length, zerosBefore, zerosAfter, sparsity: zerosAfter / mags.length,
@@ -232,8 +232,16 @@ function zeroedCopy(model: Model, w: ConstantValue, mask: Uint8Array): TensorPro
   return makeTensor(w.tensor.name, dtypeName(w.tensor.dataType) as DType, w.dims, bytes);
 }
 
-/** Puts the new data where the original lived: the initializer itself or the Constant's value. */
-function replaceData(w: TensorProto, t: TensorProto): void {
+/**
+ * Puts the new data where the original lived: a new initializer in its place (the old one is the
+ * input model's, shared by forkModel), or the Constant node's own copy of its value.
+ */
+function replaceData(g: GraphProto, w: TensorProto, t: TensorProto): void {
+  const i = g.initializer.indexOf(w);
+  if (i >= 0) {
+    g.initializer[i] = t;
+    return;
+  }
   w.rawData = t.rawData;
   w.floatData = [];
   w.doubleData = [];
