@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { overrideEdits } from '../core/recipe/edit';
 import { recipeFormat } from '../core/recipe/tree';
-import { AnalyzeRequest, type AnalyzeResult } from '../worker/protocol';
+import { AnalyzeRequest, type AnalyzeParams, type AnalyzeResult } from '../worker/protocol';
 import { AnalysisStore } from './analysis-store';
 import { readConfig } from './config';
 import type { CommandDeps } from './commands';
@@ -18,18 +18,8 @@ import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
 import { recipeNextTo } from './recipe';
 
-export interface AnalyzeOptions {
-  quantized: string;
-  data: string;
-  labels?: string;
-  count?: number;
-  minSqnrDb?: number;
-  /** Profile both models per layer; default the `edgewise.analysis.latency` setting. */
-  latency?: boolean;
-  latencyRuns?: number;
-  hotLayerShare?: number;
-  int8SlowerUs?: number;
-}
+/** What the analyze command takes besides the model: the request's parameters (latency defaults to the setting). */
+export type AnalyzeOptions = Omit<AnalyzeParams, 'file' | 'progressToken'>;
 
 export interface AnalysisApi {
   store: AnalysisStore;
