@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { loadModel } from '../src/core/onnx/io';
 import { encodeModelProto } from '../src/core/onnx/codec';
@@ -16,6 +15,7 @@ import { magnitudePrune } from '../src/core/passes/prune/magnitude';
 import { evaluateModel } from '../src/core/analysis/accuracy';
 import { ArrayDataset, batchLimit, loadDataset, modelInputs, sampleShape, type Dataset } from '../src/core/runtime/data';
 import { loadLabels } from '../src/core/runtime/data-labels';
+import { FASHION_MNIST_DIR, fashionMnistTestSplit } from './fashion-mnist';
 
 interface EvalSet { data: Dataset; labels: Int32Array }
 
@@ -42,18 +42,12 @@ const BATCH = 100;
 
 /** The Fashion-MNIST test split from Debian's dataset-fashion-mnist (gzipped IDX), shaped for `model`. */
 function fashionMnistTest(model: Model): EvalSet | undefined {
-  const dir = '/usr/share/datasets/fashion-mnist';
-  const imgFile = path.join(dir, 't10k-images-idx3-ubyte.gz');
-  if (!fs.existsSync(imgFile)) return undefined;
-  const img = gunzipSync(fs.readFileSync(imgFile));
-  const lab = gunzipSync(fs.readFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz')));
-  if (img.readUInt32BE(0) !== 0x803 || lab.readUInt32BE(0) !== 0x801) throw new Error(`${dir}: not IDX files`);
-  const n = img.readUInt32BE(4);
-  const pixels = img.subarray(16, 16 + n * 784);
+  const split = fashionMnistTestSplit();
+  if (!split) return undefined;
   const specs = modelInputs(model);
-  const sample = sampleShape(specs[0], [28, 28], imgFile);
-  const data = new ArrayDataset(`fashion-mnist t10k: ${n} samples`, n, false, batchLimit(specs, BATCH), [{ spec: specs[0], sample, data: Float32Array.from(pixels, (v) => v / 255) }]);
-  return { data, labels: Int32Array.from(lab.subarray(8, 8 + n)) };
+  const sample = sampleShape(specs[0], [28, 28], FASHION_MNIST_DIR);
+  const data = new ArrayDataset(`fashion-mnist t10k: ${split.count} samples`, split.count, false, batchLimit(specs, BATCH), [{ spec: specs[0], sample, data: Float32Array.from(split.pixels, (v) => v / 255) }]);
+  return { data, labels: split.labels };
 }
 
 /** p50 latency of both models at 1 thread, in alternating rounds so machine noise hits both alike. */
