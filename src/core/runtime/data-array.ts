@@ -101,7 +101,7 @@ export function batchLimit(specs: InputSpec[], fallback: number): { size: number
 }
 
 /** [start, n] of each run over a data set; a fixed batch size drops an incomplete last batch. */
-export function* batchRanges(data: Dataset): Generator<[number, number]> {
+export function* batchRanges(data: Pick<Dataset, 'count' | 'maxBatch' | 'fixedBatch'>): Generator<[number, number]> {
   const step = data.maxBatch;
   for (let start = 0; start < data.count; start += step) {
     const n = Math.min(step, data.count - start);
