@@ -80,7 +80,7 @@ describe('worker: text view, analysis and recipe requests', function () {
     assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'the same worker still serves');
   });
 
-  it('cancelling an analysis while it compares tensors stops it between runs; the same worker keeps serving', async () => {
+  it('cancelling an analysis while it compares tensors leaves the same worker serving (stopping between runs: pair.test.ts)', async () => {
     const info = await client.request(WorkerInfoRequest.type, undefined);
     const source = new CancellationTokenSource();
     const running = client.request(AnalyzeRequest.type, { ...PAIR, count: undefined, latency: false }, {

@@ -8,10 +8,9 @@ import * as path from 'node:path';
 import type { Model } from '../onnx/model';
 import { loadModel, saveModel, siblingPath } from '../onnx/io';
 import { encodeModelProto } from '../onnx/codec';
-import { nodeIds } from '../graph/node-id';
 import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
 import { Scorer, type EvalSet } from '../analysis/scorer';
-import { validateRecipe, type RecipeProblem } from './validate';
+import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
 import { recipeFormat } from './tree';
 import type { Budgets, Recipe, RecipeData } from './schema';
 
@@ -93,8 +92,7 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
   };
   if (!first.recipe) throw fail(first.problems);
   const model = loadModel(path.resolve(dir, first.recipe.model));
-  const weightBytes = model.graph.proto.initializer.reduce((a, t) => a + (t.rawData.length || 4 * t.floatData.length), 0);
-  const checked = validateRecipe(text, { nodeNames: nodeIds(model.graph.nodes), weightBytes }, format);
+  const checked = validateRecipe(text, modelFacts(model), format);
   if (!checked.recipe) throw fail(checked.problems);
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
 }

@@ -5,6 +5,9 @@
  */
 import { PASS_OPTIONS, RECIPE_SPEC, type Recipe, type Spec } from './schema';
 import { child, parseRecipeText, treeValue, type RecipeFormat, type TreeNode as Node } from './tree';
+import type { Model } from '../onnx/model';
+import { tensorByteLength } from '../onnx/tensor';
+import { nodeIds } from '../graph/node-id';
 
 export type JsonPath = (string | number)[];
 
@@ -27,6 +30,14 @@ export interface ModelFacts {
   nodeNames: readonly string[];
   /** Bytes of float weights (initializers) in the model. */
   weightBytes?: number;
+}
+
+/** The facts of a loaded model (sizes from the tensors' shapes: external data is not read). */
+export function modelFacts(model: Model): Required<ModelFacts> {
+  return {
+    nodeNames: nodeIds(model.graph.nodes),
+    weightBytes: model.graph.proto.initializer.reduce((a, t) => a + tensorByteLength(t), 0),
+  };
 }
 
 export interface RecipeValidation {

@@ -2,12 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../core/onnx/io';
 import { modelToText } from '../../core/onnx/text';
-import { nodeIds } from '../../core/graph/node-id';
 import { analyzePair } from '../../core/analysis/pair';
 import { analysisOverlays } from '../../core/analysis/annotations';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
 import { jsonDb } from '../../core/analysis/metrics';
-import { validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
+import { modelFacts, validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
 import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
@@ -75,11 +74,9 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
           offset: ref.offset, length: ref.length, ...lineColumn(text, ref.offset),
         };
       } else {
-        const model = loadModel(modelFile);
         out.model = modelFile;
-        out.nodeNames = nodeIds(model.graph.nodes);
-        const weightBytes = model.graph.proto.initializer.reduce((a, t) => a + (t.rawData.length || 4 * t.floatData.length), 0);
-        facts = { nodeNames: out.nodeNames, weightBytes };
+        facts = modelFacts(loadModel(modelFile));
+        out.nodeNames = [...facts.nodeNames];
       }
     }
     out.problems = validateRecipe(text, facts, format).problems;
