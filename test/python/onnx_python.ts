@@ -25,3 +25,14 @@ export function runPythonJson<T>(script: string, args: string[]): T {
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+let torch: string | undefined | null = null;
+
+/** Why Debian's python3-torch cannot be used (the training tests' reference), or undefined when it can. */
+export function torchMissing(): string | undefined {
+  if (torch === null) {
+    const r = spawnSync(PYTHON, ['-c', 'import torch, onnx, numpy'], { encoding: 'utf8' });
+    torch = r.status === 0 ? undefined : `python3-torch is not installed (apt-get install python3-torch): ${r.stderr.trim().split('\n').pop()}`;
+  }
+  return torch;
+}
