@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { decodeModelProto, encodeModelProto } from '../src/core/onnx/codec';
-import { makeNode, makeTensor, makeValueInfo } from '../src/core/onnx/build';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProtoSchema, type TensorProto } from '../src/core/onnx/proto/onnx_pb';
+import { decodeModelProto, encodeModelProto } from '../src/core/formats/onnx/codec';
+import { makeNode, makeTensor, makeValueInfo } from '../src/core/formats/onnx/build';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorProtoSchema, type TensorProto } from '../src/core/formats/onnx/proto/onnx_pb';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TfliteRuntimeUnsupported } from '../src/core/runtime/tflite';
 import { measureTflite } from '../src/core/runtime/tflite-measure';
-import { TfliteReader } from '../src/core/tflite/reader';
+import { TfliteReader } from '../src/core/formats/tflite/reader';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

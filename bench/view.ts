@@ -18,12 +18,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Page } from 'playwright-core';
-import { loadModel } from '../src/core/onnx/io';
-import { onnxViewGraph } from '../src/core/graph/onnx-view';
-import { onnxNodeDetails } from '../src/core/graph/weight-stats';
-import { summarizeOnnx } from '../src/core/graph/stats';
+import { loadModel } from '../src/core/formats/onnx/io';
+import { onnxViewGraph } from '../src/core/formats/onnx/view';
+import { onnxNodeDetails } from '../src/core/formats/onnx/node-details';
+import { summarizeOnnx } from '../src/core/formats/onnx/summary';
 import type { ModelSummary, ViewGraph } from '../src/core/graph/types';
-import type { Model } from '../src/core/onnx/model';
+import type { Model } from '../src/core/formats/onnx/model';
 import { renderWebviewHtml } from '../webview/html';
 import type { HostToWebview, WebviewToHost } from '../webview/messages';
 

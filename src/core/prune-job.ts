@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from './onnx/io';
-import type { Model } from './onnx/model';
+import { loadModel, saveModel, siblingPath } from './formats/onnx/io';
+import type { Model } from './formats/onnx/model';
 import { evaluateModel } from './analysis/accuracy';
 import { magnitudePruneAsync, type MagnitudeReport } from './passes/prune/magnitude';
 import { channelPruneAsync, type ChannelReport } from './passes/prune/channel';

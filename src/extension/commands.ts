@@ -1,9 +1,7 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GraphPanels } from './graph-panels';
+import { canDo, extensionsFor } from './model-commands';
 import type { WorkerClient } from './worker-client';
-
-const MODEL_EXTENSIONS = ['.onnx', '.tflite'];
 
 export interface CommandDeps {
   panels: GraphPanels;
@@ -27,7 +25,7 @@ export function registerCommands({ panels, worker, log }: CommandDeps): vscode.D
 }
 
 function isModel(uri: vscode.Uri): boolean {
-  return MODEL_EXTENSIONS.includes(path.extname(uri.path).toLowerCase());
+  return canDo(uri.path, 'view');
 }
 
 /** The model in the active editor: a graph tab, or a model file open as text/binary. */
@@ -52,7 +50,7 @@ export async function resolveModel(arg: unknown): Promise<vscode.Uri | undefined
 async function pickModel(): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: false,
-    filters: { 'ML models': MODEL_EXTENSIONS.map((e) => e.slice(1)) },
+    filters: { 'ML models': extensionsFor('view').map((e) => e.slice(1)) },
     title: 'Open a model graph',
   });
   return picked?.[0];

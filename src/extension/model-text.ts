@@ -3,7 +3,7 @@
  * (printed by the worker), with the analysis findings on node lines, hovers and CodeLens.
  */
 import * as vscode from 'vscode';
-import type { ModelText } from '../core/onnx/text';
+import type { ModelText } from '../core/formats/onnx/text';
 import { annotateText, hoverMarkdown, type TextAnnotations } from '../core/analysis/annotations';
 import { ModelTextRequest } from '../worker/protocol';
 import type { AnalysisStore } from './analysis-store';

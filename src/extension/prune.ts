@@ -5,6 +5,7 @@ import type { Overlay } from '../../webview/messages';
 import type { PruneMethod } from '../core/prune-job';
 import { PruneRequest, type PruneParams, type PruneResult } from '../worker/protocol';
 import { resolveModel, type CommandDeps } from './commands';
+import { canDo } from './model-commands';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
 
@@ -16,7 +17,7 @@ export function registerPruneCommand({ panels, worker, log }: CommandDeps): vsco
   return vscode.commands.registerCommand('edgewise.pruneModel', async (arg?: unknown) => {
     const uri = await resolveModel(arg);
     if (!uri) return;
-    if (path.extname(uri.fsPath).toLowerCase() !== '.onnx') {
+    if (!canDo(uri.fsPath, 'prune')) {
       void vscode.window.showErrorMessage(`Edgewise: pruning works on ONNX models; ${path.basename(uri.fsPath)} is not one.`);
       return;
     }

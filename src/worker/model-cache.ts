@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelReader } from '../core/graph/types';
-import { openModel } from '../core/open';
+import type { ModelReader } from '../core/formats/format';
+import { modelStamp, openModel } from '../core/formats/open';
 
 interface Entry {
   reader: ModelReader;
-  /** mtime and size when opened: a changed file is opened again. */
+  /** The model's stamp when opened (formats/open.ts): a changed file or folder is opened again. */
   stamp: string;
 }
 
@@ -17,7 +16,7 @@ export class ModelCache {
 
   get(file: string): ModelReader {
     const abs = path.resolve(file);
-    const stamp = fileStamp(abs);
+    const stamp = modelStamp(abs);
     const hit = this.entries.get(abs);
     this.entries.delete(abs);
     if (hit && hit.stamp === stamp) {
@@ -36,14 +35,5 @@ export class ModelCache {
 
   files(): string[] {
     return [...this.entries.keys()];
-  }
-}
-
-function fileStamp(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.mtimeMs}:${st.size}`;
-  } catch {
-    return 'missing'; // openModel reports the real problem
   }
 }

@@ -9,7 +9,7 @@ import type { PruneJobOptions, PruneJobResult } from '../core/prune-job';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
 import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
-import type { ModelText } from '../core/onnx/text';
+import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
 import type { RecipeProblem } from '../core/recipe/validate';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureCliBuilt, runCli, type CliResult } from './run';
-import { externalTensor, writeModelWith } from '../core/onnx/models';
+import { externalTensor, writeModelWith } from '../core/formats/onnx/models';
 
 const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');
 const TFLITE = path.resolve('test/fixtures/hello_world_float.tflite');

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, CliError, type CliIo } from '../../src/cli/command';
 import { quantize } from '../../src/cli/commands/quantize';
-import { loadModel } from '../../src/core/onnx/io';
+import { loadModel } from '../../src/core/formats/onnx/io';
 import { FIXTURES } from '../helpers/fmnist';
 
 async function run(argv: string[]): Promise<{ code: number | Error; out: string[] }> {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeNode, makeTensor, makeValueInfo } from '../../src/core/onnx/build';
+import { makeNode, makeTensor, makeValueInfo } from '../../src/core/formats/onnx/build';
 import { parse, type CliIo } from '../../src/cli/command';
 import { quantize } from '../../src/cli/commands/quantize';
 import { encodeNpy } from '../../src/core/runtime/npy';

@@ -7,9 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { saveModel } from '../../src/core/onnx/io';
+import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
-import { makeNode, makeTensor, makeValueInfo } from '../../src/core/onnx/build';
+import { makeNode, makeTensor, makeValueInfo } from '../../src/core/formats/onnx/build';
 import { buildModel } from '../helpers/onnx-models';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
@@ -67,7 +67,7 @@ function copyTfliteModels(out: string): void {
       fs.chmodSync(to, 0o644);
     }
   }
-  // Its subgraphs vector starts at 0x740: cut before it (see test/core/tflite/fixtures.test.ts).
+  // Its subgraphs vector starts at 0x740: cut before it (see test/core/formats/tflite/fixtures.test.ts).
   fs.writeFileSync(path.join(out, 'corrupt.tflite'), fs.readFileSync(path.join(local, 'hello_world_float.tflite')).subarray(0, 0x700));
 }
 

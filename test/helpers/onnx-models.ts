@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/core/onnx/proto/onnx_pb';
-import { Model } from '../../src/core/onnx/model';
-import { encodeModelProto } from '../../src/core/onnx/codec';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/core/formats/onnx/proto/onnx_pb';
+import { Model } from '../../src/core/formats/onnx/model';
+import { encodeModelProto } from '../../src/core/formats/onnx/codec';
 
 /** A small model built in memory for pass tests (IR 8, default opset `opset`). */
 export function buildModel(

@@ -4,11 +4,11 @@
  * ORT runs without depending on the quantization passes. Tensor names do not change.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, type TensorProto } from '../../src/core/onnx/proto/onnx_pb';
-import { Model } from '../../src/core/onnx/model';
-import { makeTensor } from '../../src/core/onnx/build';
-import { toFloat32 } from '../../src/core/onnx/tensor';
-import { nodeIds } from '../../src/core/graph/node-id';
+import { GraphProtoSchema, ModelProtoSchema, type TensorProto } from '../../src/core/formats/onnx/proto/onnx_pb';
+import { Model } from '../../src/core/formats/onnx/model';
+import { makeTensor } from '../../src/core/formats/onnx/build';
+import { toFloat32 } from '../../src/core/tensor/views';
+import { nodeIds } from '../../src/core/formats/onnx/node-id';
 import type { LayerQuantizer, QuantizedModel } from '../../src/core/analysis/quantizer';
 
 export class WeightFakeQuantizer implements LayerQuantizer {

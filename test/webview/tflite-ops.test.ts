@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openModel } from '../../src/core/open';
+import { openModel } from '../../src/core/formats/open';
 import { opCategory } from '../../webview/model/ops';
 
 describe('webview: TFLite operators get op categories', () => {

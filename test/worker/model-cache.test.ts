@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ModelReader } from '../../src/core/graph/types';
+import type { ModelReader } from '../../src/core/formats/format';
 import { ModelCache } from '../../src/worker/model-cache';
 
 /** A reader that only records which file it came from: the cache's behaviour is the subject. */

@@ -8,7 +8,7 @@ import {
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
-import { saveModel } from '../../src/core/onnx/io';
+import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { loadModel } from '../../core/onnx/io';
-import { nodeIds } from '../../core/graph/node-id';
+import { loadModel } from '../../core/formats/onnx/io';
+import { nodeIds } from '../../core/formats/onnx/node-id';
 import type { TensorError } from '../../core/analysis/tensor-error';
 import { analyzePair } from '../../core/analysis/pair';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';

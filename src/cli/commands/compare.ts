@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { compareModels } from '../../core/analysis/accuracy';
-import { loadModel } from '../../core/onnx/io';
+import { loadModel } from '../../core/formats/onnx/io';
 import { loadDataset } from '../../core/runtime/data';
 import { loadLabels } from '../../core/runtime/data-labels';
 import { quickLatency } from '../../core/runtime/quick-bench';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, type SaveOptions } from '../../core/onnx/io';
+import { loadModel, saveModel, type SaveOptions } from '../../core/formats/onnx/io';
 import { CliError, flag, num, type Command } from '../command';
 import { formatBytes } from '../format';
 

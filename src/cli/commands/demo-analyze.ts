@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from '../../core/onnx/io';
+import { loadModel } from '../../core/formats/onnx/io';
 import { batchRanges, loadDataset } from '../../core/runtime/data';
 import { loadLabels } from '../../core/runtime/data-labels';
 import { StaticLayerQuantizer } from '../../core/analysis/static-quantizer';

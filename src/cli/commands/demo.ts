@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeModelProto } from '../../core/onnx/codec';
-import { loadModel, saveModel } from '../../core/onnx/io';
-import { openModel } from '../../core/open';
+import { encodeModelProto } from '../../core/formats/onnx/codec';
+import { loadModel, saveModel } from '../../core/formats/onnx/io';
+import { openModel } from '../../core/formats/open';
 import { CliError, str, type CliIo, type Command } from '../command';
 import { formatBytes } from '../format';
 import { describe } from './inspect';

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { evaluateModel, type EvalResult } from '../../core/analysis/accuracy';
-import { loadModel } from '../../core/onnx/io';
-import { isTfliteFile } from '../../core/open';
+import { loadModel } from '../../core/formats/onnx/io';
+import { formatOf } from '../../core/formats/open';
+import { tfliteFormat } from '../../core/formats/tflite/descriptor';
 import { loadDataset, loadDatasetFor } from '../../core/runtime/data';
 import { evaluateTflite, tfliteInputSpecs } from '../../core/runtime/tflite-eval';
 import { loadLabels } from '../../core/runtime/data-labels';
@@ -18,7 +19,7 @@ export const evalCommand: Command = {
     if (!file) throw new CliError('missing MODEL argument', 2);
     const labelsFile = str(args, 'labels');
     let r: EvalResult;
-    if (isTfliteFile(file)) {
+    if (formatOf(file) === tfliteFormat) {
       // TFLite's WebAssembly interpreter, one sample per run (see src/core/runtime/tflite-eval.ts).
       const data = await loadDatasetFor(tfliteInputSpecs(file), file, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
       const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;

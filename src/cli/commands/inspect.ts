@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { openModel } from '../../core/open';
-import { OnnxReader } from '../../core/onnx/reader';
+import { openModel } from '../../core/formats/open';
+import { OnnxReader } from '../../core/formats/onnx/reader';
 import type { ModelSummary } from '../../core/graph/types';
 import { CliError, flag, type Command } from '../command';
 import { formatBytes, formatCount, formatShape, table } from '../format';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { loadModel } from '../../core/onnx/io';
-import { encodeModelProto } from '../../core/onnx/codec';
+import { loadModel } from '../../core/formats/onnx/io';
+import { encodeModelProto } from '../../core/formats/onnx/codec';
 import { CliError, flag, type Command } from '../command';
 
 export const roundtrip: Command = {

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import { batchRanges, type Dataset } from '../runtime/data';
 import { throwIfCancelled, type RunOptions } from '../runtime/infer';
 import { openSession, type SessionSettings } from '../runtime/ort-session';

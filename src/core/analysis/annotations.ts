@@ -3,7 +3,7 @@
  * diagnostics placed on node lines, hover text per node, CodeLens titles heading the top layers,
  * and per-node overlays for the graph. Pure data; the extension turns it into VS Code objects.
  */
-import type { ModelText } from '../onnx/text';
+import type { ModelText } from '../formats/onnx/text';
 import type { Overlay } from '../graph/types';
 import type { Finding, Severity } from './diagnostics';
 import type { TensorError } from './tensor-error';

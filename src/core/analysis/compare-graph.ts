@@ -5,10 +5,10 @@
  * keeps per-layer analysis of deep models fast.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type GraphProto, type NodeProto } from '../onnx/proto/onnx_pb';
-import type { Model } from '../onnx/model';
-import { makeNode, makeTensor } from '../onnx/build';
-import { encodeModelProto } from '../onnx/codec';
+import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type GraphProto, type NodeProto } from '../formats/onnx/proto/onnx_pb';
+import type { Model } from '../formats/onnx/model';
+import { makeNode, makeTensor } from '../formats/onnx/build';
+import { encodeModelProto } from '../formats/onnx/codec';
 
 export const STATS_PER_TENSOR = 5;
 const PREFIX = 'ew_q::';

@@ -1,7 +1,7 @@
 /** Weights the FP16 pass clamped to the float16 range, as diagnostics inputs keyed by the node reading them. */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import type { Fp16Report } from '../passes/fp16';
-import { nodeIds } from '../graph/node-id';
+import { nodeIds } from '../formats/onnx/node-id';
 import type { DiagnosticInputs } from './diagnostics';
 
 /** `model` is the pass's output: node ids are those of the FP16 model the user opens. */

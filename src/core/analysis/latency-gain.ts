@@ -3,9 +3,9 @@
  * quantized model (from profiles), gathered per layer. Quantize/Dequantize nodes count toward the
  * layer they serve, so a layer's INT8 time includes the conversions it brings.
  */
-import type { Model } from '../onnx/model';
-import type { NodeProto } from '../onnx/proto/onnx_pb';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import type { NodeProto } from '../formats/onnx/proto/onnx_pb';
+import { nodeIds } from '../formats/onnx/node-id';
 
 export interface LayerLatency {
   layer: string;

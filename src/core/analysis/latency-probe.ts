@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Model } from '../onnx/model';
-import { saveModel } from '../onnx/io';
+import type { Model } from '../formats/onnx/model';
+import { saveModel } from '../formats/onnx/io';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import type { LayerQuantizer } from './quantizer';
 import type { MixedPrecisionOptions } from './mixed-precision';

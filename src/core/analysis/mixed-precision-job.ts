@@ -3,7 +3,7 @@
  * the top-1 drop on the tuning data is within budget; optionally checked on held-out data.
  */
 import * as fs from 'node:fs';
-import { loadModel, saveModel } from '../onnx/io';
+import { loadModel, saveModel } from '../formats/onnx/io';
 import { loadDataset, batchRanges, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { resolveOutput } from '../quantize-job';

@@ -4,7 +4,7 @@
  * within budget. The search over "how many of the most harmful layers go back" is a binary
  * search (the metric is close to monotonic in that count), then confirmed by a final build.
  */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';

@@ -3,7 +3,7 @@
  * model's input (uint8 images scaled by 1/255 unless told otherwise), cut into batches the way
  * every other data set is (runtime/data: a fixed batch size runs whole batches only).
  */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import { readNpy } from '../runtime/npy';
 import { batchRanges, modelInputs, npyDataset } from '../runtime/data';
 import type { Feeds } from './ort-run';

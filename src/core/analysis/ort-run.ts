@@ -3,10 +3,10 @@
  * extra graph outputs, batches fed in order, float outputs handed to a callback.
  */
 import * as ort from 'onnxruntime-node';
-import type { Model } from '../onnx/model';
-import { encodeModelProto } from '../onnx/codec';
+import type { Model } from '../formats/onnx/model';
+import { encodeModelProto } from '../formats/onnx/codec';
 import { create } from '@bufbuild/protobuf';
-import { ValueInfoProtoSchema } from '../onnx/proto/onnx_pb';
+import { ValueInfoProtoSchema } from '../formats/onnx/proto/onnx_pb';
 
 export type Feeds = Record<string, ort.Tensor>;
 

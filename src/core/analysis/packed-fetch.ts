@@ -5,10 +5,10 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { create } from '@bufbuild/protobuf';
-import { ValueInfoProtoSchema } from '../onnx/proto/onnx_pb';
-import type { Model } from '../onnx/model';
-import { makeNode, makeTensor } from '../onnx/build';
-import { encodeModelProto } from '../onnx/codec';
+import { ValueInfoProtoSchema } from '../formats/onnx/proto/onnx_pb';
+import type { Model } from '../formats/onnx/model';
+import { makeNode, makeTensor } from '../formats/onnx/build';
+import { encodeModelProto } from '../formats/onnx/codec';
 import { bytesWithOutputs, createSession, type Feeds, type RunOptions } from './ort-run';
 
 export type FetchedType = 'float32' | 'uint8' | 'int8';

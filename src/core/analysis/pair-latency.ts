@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Model } from '../onnx/model';
-import type { NodeProto } from '../onnx/proto/onnx_pb';
-import { saveModel } from '../onnx/io';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import type { NodeProto } from '../formats/onnx/proto/onnx_pb';
+import { saveModel } from '../formats/onnx/io';
+import { nodeIds } from '../formats/onnx/node-id';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import type { BenchmarkProgress, BenchmarkResult, LayerProfile, NodeLatency } from '../runtime/types';
 import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from './latency-gain';

@@ -2,7 +2,7 @@
  * The analysis of a float model and its quantized version on one data set, as the CLI prints it
  * and the editor shows it: end-to-end scores, per-layer error, findings, per-node facts.
  */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import { tensorErrors, type TensorError } from './tensor-error';
 import { inferTensorMap } from './tensor-match';
 import { Scorer, type EvalSet, type Score } from './scorer';

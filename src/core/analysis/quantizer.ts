@@ -1,4 +1,4 @@
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 
 /** A model with some layers in INT8, and where each float tensor lives in it. */
 export interface QuantizedModel {

@@ -2,7 +2,7 @@
  * The end-to-end metric per-layer analysis optimises: top-1 accuracy (percent) when labels are
  * given, else agreement with the float model's outputs (output cosine, or top-1 agreement).
  */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
 import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
 

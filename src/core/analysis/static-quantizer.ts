@@ -2,8 +2,8 @@
  * The static INT8 QDQ pass as a LayerQuantizer: calibrates once, then builds any subset of layers
  * in INT8 from the same ranges, with the pass's own float -> dequantized tensor mapping.
  */
-import type { Model } from '../onnx/model';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import { nodeIds } from '../formats/onnx/node-id';
 import { nodeLabel, PassError } from '../passes/common';
 import { quantizeStatic, staticCalibrationTensors, type RangeTable, type StaticOptions } from '../passes/quantize/static';
 import { calibrate } from '../runtime/calibration-run';

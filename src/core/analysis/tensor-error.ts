@@ -3,14 +3,14 @@
  * with the matched intermediate tensors exposed as graph outputs, and SQNR, cosine and relative
  * error accumulated over all samples.
  */
-import type { Model } from '../onnx/model';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import { nodeIds } from '../formats/onnx/node-id';
 import { ErrorSums } from './metrics';
 import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
 import { createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
 import { CancelledError } from '../runtime/infer';
-import { elementCount } from '../onnx/tensor';
+import { elementCount } from '../formats/onnx/tensor';
 import { DataType } from '../tensor/dtypes';
 
 export interface TensorError {

@@ -4,7 +4,7 @@
  * carried by DequantizeLinear(QuantizeLinear(t)), or by a same-named float output of an op that
  * reads dequantized inputs (a quantized op whose output is not requantized).
  */
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 
 /** Ops whose outputs are not float activations worth comparing. */
 const NOT_ACTIVATIONS = new Set([

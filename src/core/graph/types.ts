@@ -1,6 +1,7 @@
 /**
- * The format-neutral model description every reader (ONNX, TFLite) produces and every consumer
- * (CLI, worker, graph view) uses. It is plain JSON: no weight bytes, safe to post to a webview.
+ * The format-neutral model description every format's reader (src/core/formats/) produces and
+ * every consumer (CLI, worker, graph view) uses. It is plain JSON: no weight bytes, safe to post
+ * to a webview.
  */
 
 /** A dimension: a number, or a symbolic name such as 'batch'. */
@@ -71,7 +72,8 @@ export interface ViewGraph {
 /** What `edgewise inspect --json` prints; the same fields for every format. */
 export interface ModelSummary {
   file: string;
-  format: 'onnx' | 'tflite';
+  /** Id of the format that read it (ModelFormat.id in src/core/formats/registry.ts: 'onnx', 'tflite'...). */
+  format: string;
   fileBytes: number;
   /** ONNX IR version; null for formats without one. */
   irVersion: number | null;
@@ -117,15 +119,6 @@ export interface WeightStats {
 export interface NodeDetails {
   nodeId: string;
   weights: (WeightInfo & { stats: WeightStats | null })[];
-}
-
-/** A model opened by any reader (Netron's one-module-per-format shape). */
-export interface ModelReader {
-  readonly format: 'onnx' | 'tflite';
-  summary(): ModelSummary;
-  viewGraph(): ViewGraph;
-  /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
-  nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
 }
 
 /** A per-node numeric layer drawn as a colour scale (weight size, latency, accuracy drop...). */

@@ -2,11 +2,11 @@ import { clone, create } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType as AttrType, GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema,
   type GraphProto, type NodeProto, type TensorProto,
-} from '../onnx/proto/onnx_pb';
-import { Model, attr, type Graph } from '../onnx/model';
-import { toFloat32 } from '../onnx/tensor';
+} from '../formats/onnx/proto/onnx_pb';
+import { Model, attr, type Graph } from '../formats/onnx/model';
+import { toFloat32 } from '../tensor/views';
 import { DataType, dtypeName, type DType } from '../tensor/dtypes';
-import { makeValueInfo } from '../onnx/build';
+import { makeValueInfo } from '../formats/onnx/build';
 
 /** Which nodes a pass may touch. Include lists, when given, are allow-lists; exclude lists win. */
 export interface NodeSelection {

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
-import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type NodeProto, type TensorProto } from '../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, NameAllocator } from '../onnx/build';
-import { attrInt, type Model } from '../onnx/model';
-import { toFloat32 } from '../onnx/tensor';
+import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type NodeProto, type TensorProto } from '../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, NameAllocator } from '../formats/onnx/build';
+import { attrInt, type Model } from '../formats/onnx/model';
+import { toFloat32 } from '../tensor/views';
 import { DataType } from '../tensor/dtypes';
 import { toFloat16 } from '../tensor/fp16';
 import {

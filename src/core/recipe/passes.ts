@@ -2,8 +2,8 @@
  * The passes a recipe can name, wired to their implementations. Per-node overrides become each
  * pass's exclude list: a node the recipe keeps in another precision is left alone by this pass.
  */
-import type { Model } from '../onnx/model';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import { nodeIds } from '../formats/onnx/node-id';
 import { nodeLabel, type NodeSelection } from '../passes/common';
 import { convertFp16 } from '../passes/fp16';
 import { quantizeDynamic } from '../passes/quantize/dynamic';

@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Model } from '../onnx/model';
-import { loadModel, saveModel, siblingPath } from '../onnx/io';
-import { encodeModelProto } from '../onnx/codec';
+import type { Model } from '../formats/onnx/model';
+import { loadModel, saveModel, siblingPath } from '../formats/onnx/io';
+import { encodeModelProto } from '../formats/onnx/codec';
 import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
 import { Scorer, type EvalSet } from '../analysis/scorer';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';

@@ -5,9 +5,9 @@
  */
 import { PASS_OPTIONS, RECIPE_SPEC, type Recipe, type Spec } from './schema';
 import { child, parseRecipeText, treeValue, type RecipeFormat, type TreeNode as Node } from './tree';
-import type { Model } from '../onnx/model';
-import { tensorByteLength } from '../onnx/tensor';
-import { nodeIds } from '../graph/node-id';
+import type { Model } from '../formats/onnx/model';
+import { tensorByteLength } from '../formats/onnx/tensor';
+import { nodeIds } from '../formats/onnx/node-id';
 
 export type JsonPath = (string | number)[];
 

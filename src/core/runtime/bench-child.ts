@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadModel } from '../onnx/io';
-import { isTfliteFile } from '../open';
+import { loadModel } from '../formats/onnx/io';
+import { formatOf } from '../formats/open';
+import { tfliteFormat } from '../formats/tflite/descriptor';
 import { measureTfliteJob } from './tflite-bench';
 import { describeInputs, planInputs, type InputSpec } from './inputs';
 import { cpuAffinity, machineInfo } from './machine';
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   const job = await new Promise<BenchmarkJob>((resolve) => process.once('message', (m: ParentMessage) => resolve(m.job)));
   try {
     // .tflite files run on TFLite's WebAssembly interpreter; everything else on onnxruntime.
-    const result = isTfliteFile(job.model)
+    const result = formatOf(job.model) === tfliteFormat
       ? await measureTfliteJob(job, (p) => progress(job, p))
       : await measure(require('onnxruntime-node') as Ort, job);
     await send({ type: 'result', result });

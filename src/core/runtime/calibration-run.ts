@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import type * as ort from 'onnxruntime-node';
-import { ValueInfoProtoSchema } from '../onnx/proto/onnx_pb';
-import { makeNode, NameAllocator } from '../onnx/build';
+import { ValueInfoProtoSchema } from '../formats/onnx/proto/onnx_pb';
+import { makeNode, NameAllocator } from '../formats/onnx/build';
 import { forkModel } from '../passes/common';
 import type { Calibrator } from '../passes/calibrate/calibrator';
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import type { RangeTable } from '../passes/quantize/static';
 import type { Dataset } from './data';
 import { runDataset, type RunOptions } from './infer';

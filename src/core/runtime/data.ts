@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import { dtypeName, type DType } from '../tensor/dtypes';
 import {
   ArrayDataset, batchLimit, channelAxisOf, defaultScale, preprocess, type DataOptions, type Dataset, type InputSpec,

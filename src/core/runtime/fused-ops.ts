@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Model } from '../onnx/model';
-import { decodeModelProto } from '../onnx/codec';
+import type { Model } from '../formats/onnx/model';
+import { decodeModelProto } from '../formats/onnx/codec';
 import { openSession } from './ort-session';
 
 /** Op types (ORT's, after its graph optimizations) that run integer or low-bit kernels. */

@@ -2,8 +2,8 @@ import * as ort from 'onnxruntime-node';
 
 // ORT's warnings (e.g. about serializing an optimized graph) are noise on the CLI's stderr.
 ort.env.logLevel = 'error';
-import type { Model } from '../onnx/model';
-import { encodeModelProto } from '../onnx/codec';
+import type { Model } from '../formats/onnx/model';
+import { encodeModelProto } from '../formats/onnx/codec';
 
 export interface SessionSettings {
   /** Intra-op threads; 1 for stable single-thread figures. Default: ORT's choice. */

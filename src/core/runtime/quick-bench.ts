@@ -1,4 +1,4 @@
-import type { Model } from '../onnx/model';
+import type { Model } from '../formats/onnx/model';
 import type { Dataset } from './data';
 import { throwIfCancelled } from './infer';
 import { openSession } from './ort-session';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { TfliteFormatError } from '../tflite/errors';
-import { TFLITE_RUNTIME } from '../tflite/runtime-support';
+import { TfliteFormatError } from '../formats/tflite/errors';
+import { TFLITE_RUNTIME } from '../formats/tflite/runtime-support';
 import { describeInputs, planInputs, type InputPlan } from './inputs';
 import { machineInfo } from './machine';
 import { latencyStats } from './stats';

@@ -2,7 +2,7 @@ import type { Tensor } from 'onnxruntime-node';
 import { TopKAccuracy, type EvalResult } from '../analysis/accuracy';
 import type { QuantInfo } from '../graph/types';
 import type { DType } from '../tensor/dtypes';
-import { loadTflite } from '../tflite/model';
+import { loadTflite } from '../formats/tflite/model';
 import type { Dataset, InputSpec } from './data-array';
 import { TfliteSession, type TfliteData } from './tflite';
 

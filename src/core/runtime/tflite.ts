@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { loadTflite } from '../tflite/model';
-import { TFLITE_RUNTIME, tfliteRuntimeMessage, tfliteRuntimePlan } from '../tflite/runtime-support';
+import { loadTflite } from '../formats/tflite/model';
+import { TFLITE_RUNTIME, tfliteRuntimeMessage, tfliteRuntimePlan } from '../formats/tflite/runtime-support';
 
 /** Element data of one input or output. */
 export type TfliteData = Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array;

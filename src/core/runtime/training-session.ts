@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
-import type { Model } from '../onnx/model';
-import { toFloat32 } from '../onnx/tensor';
-import { makeTensor } from '../onnx/build';
+import type { Model } from '../formats/onnx/model';
+import { toFloat32 } from '../tensor/views';
+import { makeTensor } from '../formats/onnx/build';
 import { forkModel } from '../passes/common';
-import { encodeModelProto } from '../onnx/codec';
+import { encodeModelProto } from '../formats/onnx/codec';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from '../passes/train/training-graph';
 import type { BatchStats } from '../passes/train/forward-rewrites';
 import { Optimizer, type OptimizerOptions, type OptimizerState } from '../passes/train/optimizer';

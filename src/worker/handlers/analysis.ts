@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from '../../core/onnx/io';
-import { modelToText } from '../../core/onnx/text';
+import { loadModel } from '../../core/formats/onnx/io';
+import { modelToText } from '../../core/formats/onnx/text';
 import { analyzePair } from '../../core/analysis/pair';
 import { analysisOverlays } from '../../core/analysis/annotations';
 import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';

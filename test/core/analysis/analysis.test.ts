@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { loadModel } from '../../../src/core/onnx/io';
+import { loadModel } from '../../../src/core/formats/onnx/io';
 import { tensorErrors } from '../../../src/core/analysis/tensor-error';
 import { Scorer } from '../../../src/core/analysis/scorer';
 import { sensitivity } from '../../../src/core/analysis/sensitivity';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { loadModel } from '../../../src/core/onnx/io';
-import { modelToText } from '../../../src/core/onnx/text';
+import { loadModel } from '../../../src/core/formats/onnx/io';
+import { modelToText } from '../../../src/core/formats/onnx/text';
 import { analysisOverlays, annotateText, nodeFacts } from '../../../src/core/analysis/annotations';
 import { diagnose } from '../../../src/core/analysis/diagnostics';
 import { FMNIST_MODEL } from '../../helpers/fmnist';

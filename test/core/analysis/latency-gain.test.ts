@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema } from '../../../src/core/onnx/proto/onnx_pb';
-import { Model } from '../../../src/core/onnx/model';
-import { makeNode } from '../../../src/core/onnx/build';
+import { GraphProtoSchema, ModelProtoSchema } from '../../../src/core/formats/onnx/proto/onnx_pb';
+import { Model } from '../../../src/core/formats/onnx/model';
+import { makeNode } from '../../../src/core/formats/onnx/build';
 import { latencyGains, layerTimes, profileNodeTimes } from '../../../src/core/analysis/latency-gain';
 
 /** x -> Q -> DQ -> Conv(DQ(w)) -> Q -> DQ -> Clip -> y, the QDQ shape of one quantized conv. */

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel } from '../../../src/core/onnx/io';
-import { Model } from '../../../src/core/onnx/model';
-import { nodeIds } from '../../../src/core/graph/node-id';
-import { modelToText } from '../../../src/core/onnx/text';
+import { loadModel } from '../../../src/core/formats/onnx/io';
+import { Model } from '../../../src/core/formats/onnx/model';
+import { nodeIds } from '../../../src/core/formats/onnx/node-id';
+import { modelToText } from '../../../src/core/formats/onnx/text';
 import { analyzePair } from '../../../src/core/analysis/pair';
 import { profilePair, quantToFloatIds } from '../../../src/core/analysis/pair-latency';
 import { diagnose } from '../../../src/core/analysis/diagnostics';

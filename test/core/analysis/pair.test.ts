@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel } from '../../../src/core/onnx/io';
-import { makeNode, makeValueInfo } from '../../../src/core/onnx/build';
+import { loadModel, saveModel } from '../../../src/core/formats/onnx/io';
+import { makeNode, makeValueInfo } from '../../../src/core/formats/onnx/build';
 import { encodeNpy } from '../../../src/core/runtime/npy';
 import { modelInputs, npyDataset } from '../../../src/core/runtime/data';
 import { StaticLayerQuantizer } from '../../../src/core/analysis/static-quantizer';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { loadModel } from '../../../src/core/onnx/io';
+import { loadModel } from '../../../src/core/formats/onnx/io';
 import { modelInputs, npyDataset } from '../../../src/core/runtime/data';
 import { StaticLayerQuantizer } from '../../../src/core/analysis/static-quantizer';
 import { Scorer, type Score } from '../../../src/core/analysis/scorer';

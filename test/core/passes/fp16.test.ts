@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor, makeValueInfo } from '../../../src/core/onnx/build';
-import { loadModel } from '../../../src/core/onnx/io';
+import { makeNode, makeTensor, makeValueInfo } from '../../../src/core/formats/onnx/build';
+import { loadModel } from '../../../src/core/formats/onnx/io';
 import { ioSignature, PassError } from '../../../src/core/passes/common';
 import { convertFp16 } from '../../../src/core/passes/fp16';
 import { compareModels } from '../../../src/core/analysis/accuracy';

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadModel, saveModel } from '../../../src/core/onnx/io';
+import { loadModel, saveModel } from '../../../src/core/formats/onnx/io';
 import { ioSignature, PassError } from '../../../src/core/passes/common';
 import { convertFp16 } from '../../../src/core/passes/fp16';
 import { quantizeDynamic } from '../../../src/core/passes/quantize/dynamic';
 import { quantizeInt8Weights } from '../../../src/core/passes/quantize/weight-only';
-import { hasTestdata, TESTDATA } from '../onnx/testdata';
+import { hasTestdata, TESTDATA } from '../formats/onnx/testdata';
 import { tempDir } from '../../helpers/onnx-models';
 
 // pytorch-converted models are IR 3: every initializer is also a graph input (the case that broke).

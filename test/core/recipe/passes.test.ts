@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadModel } from '../../../src/core/onnx/io';
+import { loadModel } from '../../../src/core/formats/onnx/io';
 import { FIXTURES } from '../../helpers/fmnist';
 
 const CLI = [require.resolve('tsx/cli'), path.join(__dirname, '../../../src/cli/main.ts'), 'run'];

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { loadModel } from '../../../src/core/onnx/io';
+import { loadModel } from '../../../src/core/formats/onnx/io';
 import type { Calibrator } from '../../../src/core/passes/calibrate/calibrator';
 import { MinMaxCalibrator } from '../../../src/core/passes/calibrate/minmax';
 import { staticCalibrationTensors } from '../../../src/core/passes/quantize/static';

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TfliteRuntimeUnsupported, TfliteSession } from '../../../src/core/runtime/tflite';
 import { generatedFeeds, measureTflite } from '../../../src/core/runtime/tflite-measure';
-import { decodeTflite, loadTflite } from '../../../src/core/tflite/model';
-import { tfliteRuntimePlan, tfliteRuntimeProblem } from '../../../src/core/tflite/runtime-support';
-import { tensorValues } from '../../../src/core/tflite/weights';
-import { repoRoot } from '../tflite/build-model';
+import { decodeTflite, loadTflite } from '../../../src/core/formats/tflite/model';
+import { tfliteRuntimePlan, tfliteRuntimeProblem } from '../../../src/core/formats/tflite/runtime-support';
+import { tensorValues } from '../../../src/core/formats/tflite/weights';
+import { repoRoot } from '../formats/tflite/build-model';
 
 const fixture = (name: string) => path.join(repoRoot, 'test/fixtures/tflite', name);
 

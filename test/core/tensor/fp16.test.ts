@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { float32ToFloat16Bits, toFloat16 } from '../../../src/core/tensor/fp16';
-import { float16BitsToFloat32 } from '../../../src/core/onnx/tensor';
+import { float16BitsToFloat32, float32ToFloat16Bits, toFloat16 } from '../../../src/core/tensor/fp16';
 
 describe('float16 conversion', () => {
   it('encodes exact values', () => {

@@ -41,7 +41,7 @@ describe('graph editor in VS Code', () => {
     const panel = await openGraph('corrupt.onnx');
     assert.equal(panel.state.kind, 'error');
     assert.ok(panel.state.kind === 'error');
-    // The reader's own words (core/onnx/codec.ts), without the file name the webview adds.
+    // The reader's own words (core/formats/onnx/codec.ts), without the file name the webview adds.
     assert.match(panel.state.message, /truncated or corrupt/);
     assert.doesNotMatch(panel.state.message, /corrupt\.onnx/);
   });

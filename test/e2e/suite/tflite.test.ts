@@ -5,7 +5,7 @@ import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
 import { NodeDetailsRequest, ViewGraphRequest, type BenchmarkResponse } from '../../../src/worker/protocol';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
 
-/** The nine TFLite Micro models and their operator counts (test/core/tflite/fixtures.test.ts). */
+/** The nine TFLite Micro models and their operator counts (test/core/formats/tflite/fixtures.test.ts). */
 const MODELS: [string, number][] = [
   ['hello_world_float.tflite', 3],
   ['hello_world_int8.tflite', 3],
@@ -71,7 +71,7 @@ describe('TFLite models in VS Code', () => {
     const panel = await openGraph('corrupt.tflite');
     assert.equal(panel.state.kind, 'error');
     assert.ok(panel.state.kind === 'error');
-    // The reader's own words (core/tflite/flatbuffer.ts): the file was cut at 0x700 = 1,792 bytes.
+    // The reader's own words (core/formats/tflite/flatbuffer.ts): the file was cut at 0x700 = 1,792 bytes.
     assert.match(panel.state.message, /operator_codes offset at 52 points to 3132, outside the file \(1792 bytes\)/);
   });
 });

@@ -1,8 +1,8 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import type { Model } from '../../onnx/model';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import type { Model } from '../../formats/onnx/model';
 import { forkModel } from '../common';
-import { NameAllocator, makeAttribute, makeTensor } from '../../onnx/build';
-import { elementCount } from '../../onnx/tensor';
+import { NameAllocator, makeAttribute, makeTensor } from '../../formats/onnx/build';
+import { elementCount } from '../../formats/onnx/tensor';
 import { constantFloats, resolveConstant, sliceTensor } from './constants';
 import { analyzeChannelGroups, shapeValues, type ChannelGroup, type ChannelUse } from './groups';
 import { removeUnusedConstants } from './cleanup';

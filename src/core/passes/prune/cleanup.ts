@@ -1,4 +1,4 @@
-import type { GraphProto } from '../../onnx/proto/onnx_pb';
+import type { GraphProto } from '../../formats/onnx/proto/onnx_pb';
 
 /**
  * Drops initializers nothing reads any more and Identity/Constant nodes whose outputs nothing

@@ -1,9 +1,9 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { attr, type Graph, type Model } from '../../onnx/model';
-import { elementCount, tensorByteLength } from '../../onnx/tensor';
-import { makeTensor } from '../../onnx/build';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { attr, type Graph, type Model } from '../../formats/onnx/model';
+import { elementCount, tensorByteLength } from '../../formats/onnx/tensor';
+import { makeTensor } from '../../formats/onnx/build';
 import { bitsPerElement, isFloat, dtypeName, type DType } from '../../tensor/dtypes';
-import { toFloat32 } from '../../onnx/tensor';
+import { toFloat32 } from '../../tensor/views';
 
 /** A value whose contents are fixed in the file: an initializer, or a Constant/Identity chain ending in one. */
 export interface ConstantValue {

@@ -1,6 +1,7 @@
-import type { NodeProto } from '../../onnx/proto/onnx_pb';
-import { attrInt, attrInts, outerReads, type Graph } from '../../onnx/model';
-import { isExternal, tensorArray, toFloat32 } from '../../onnx/tensor';
+import type { NodeProto } from '../../formats/onnx/proto/onnx_pb';
+import { attrInt, attrInts, outerReads, type Graph } from '../../formats/onnx/model';
+import { isExternal, tensorArray } from '../../formats/onnx/tensor';
+import { toFloat32 } from '../../tensor/views';
 import { DataType, isFloat } from '../../tensor/dtypes';
 import { isScalarConstantNode, resolveConstant, type ConstantValue } from './constants';
 

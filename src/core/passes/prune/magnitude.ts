@@ -1,7 +1,7 @@
-import type { GraphProto, NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import type { Model } from '../../onnx/model';
+import type { GraphProto, NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import type { Model } from '../../formats/onnx/model';
 import { forkModel } from '../common';
-import { makeTensor } from '../../onnx/build';
+import { makeTensor } from '../../formats/onnx/build';
 import { DataType, dtypeName, type DType } from '../../tensor/dtypes';
 import { constantBytes, constantFloats, resolveConstant, type ConstantValue } from './constants';
 import { withSizes, withSizesAsync, type ModelSize } from './sizes';

@@ -1,8 +1,8 @@
 import { gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { encodeModelProto } from '../../onnx/codec';
-import type { Model } from '../../onnx/model';
-import { isExternal } from '../../onnx/tensor';
+import { encodeModelProto } from '../../formats/onnx/codec';
+import type { Model } from '../../formats/onnx/model';
+import { isExternal } from '../../formats/onnx/tensor';
 
 /** How big a model is on disk, and how well it compresses. */
 export interface ModelSize {

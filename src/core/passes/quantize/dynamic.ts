@@ -1,6 +1,6 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, NameAllocator } from '../../onnx/build';
-import { attrInt, type Model } from '../../onnx/model';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, NameAllocator } from '../../formats/onnx/build';
+import { attrInt, type Model } from '../../formats/onnx/model';
 import { DataType } from '../../tensor/dtypes';
 import { quantizeTensor } from '../../tensor/quant';
 import {

@@ -1,4 +1,4 @@
-import type { Model } from '../../onnx/model';
+import type { Model } from '../../formats/onnx/model';
 
 /** Ops whose meaning did not change between opset 7 and 13 for the attributes they carry. */
 const UNCHANGED_TO_13 = new Set([

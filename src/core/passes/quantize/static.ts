@@ -1,6 +1,6 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, NameAllocator } from '../../onnx/build';
-import { attrInt, type Graph, type Model } from '../../onnx/model';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, NameAllocator } from '../../formats/onnx/build';
+import { attrInt, type Graph, type Model } from '../../formats/onnx/model';
 import { computeQParams, type QParams, type QType } from '../../tensor/quant';
 import {
   attrFloat, finishGraph, floatConstant, forkModel, initializerBytes, nodeLabel, PassError, selectionReason, setOpset,

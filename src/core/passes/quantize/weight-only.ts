@@ -1,6 +1,6 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, NameAllocator } from '../../onnx/build';
-import type { Model } from '../../onnx/model';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, NameAllocator } from '../../formats/onnx/build';
+import type { Model } from '../../formats/onnx/model';
 import { computeQParams, packInt4, qRange } from '../../tensor/quant';
 import { roundHalfEven } from '../../tensor/round';
 import {

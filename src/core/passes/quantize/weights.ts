@@ -1,5 +1,5 @@
-import type { NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, type NameAllocator } from '../../onnx/build';
+import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, type NameAllocator } from '../../formats/onnx/build';
 import { quantizeTensor, type QType, type QuantizedTensor } from '../../tensor/quant';
 import { roundHalfEven } from '../../tensor/round';
 

@@ -1,7 +1,7 @@
-import type { NodeProto } from '../../onnx/proto/onnx_pb';
-import type { Graph, Model } from '../../onnx/model';
-import { toFloat32 } from '../../onnx/tensor';
-import type { ValueType } from '../../graph/shapes';
+import type { NodeProto } from '../../formats/onnx/proto/onnx_pb';
+import type { Graph, Model } from '../../formats/onnx/model';
+import { toFloat32 } from '../../tensor/views';
+import type { ValueType } from '../../formats/onnx/value-type';
 import type { Dim } from '../../graph/types';
 import { DataType } from '../../tensor/dtypes';
 import { constantTensor } from '../common';

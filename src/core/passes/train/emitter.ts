@@ -1,5 +1,5 @@
-import type { GraphProto, NodeProto, TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor, NameAllocator, type AttrInput } from '../../onnx/build';
+import type { GraphProto, NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, NameAllocator, type AttrInput } from '../../formats/onnx/build';
 import { DataType } from '../../tensor/dtypes';
 
 /** Element types a training graph computes in: float32 for training, float64 for exact gradient checks. */

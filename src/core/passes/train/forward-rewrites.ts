@@ -1,5 +1,5 @@
-import { makeAttribute } from '../../onnx/build';
-import type { Model } from '../../onnx/model';
+import { makeAttribute } from '../../formats/onnx/build';
+import type { Model } from '../../formats/onnx/model';
 import { attrFloat } from '../common';
 import type { Dim } from '../../graph/types';
 import type { Emitter } from './emitter';

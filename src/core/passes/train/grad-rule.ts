@@ -1,4 +1,4 @@
-import type { NodeProto } from '../../onnx/proto/onnx_pb';
+import type { NodeProto } from '../../formats/onnx/proto/onnx_pb';
 import type { Dim } from '../../graph/types';
 import type { Emitter } from './emitter';
 

@@ -1,7 +1,8 @@
-import type { TensorProto, ValueInfoProto } from '../../onnx/proto/onnx_pb';
-import { makeValueInfo } from '../../onnx/build';
-import type { Model } from '../../onnx/model';
-import { inferShapes, type ValueType } from '../../graph/shapes';
+import type { TensorProto, ValueInfoProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeValueInfo } from '../../formats/onnx/build';
+import type { Model } from '../../formats/onnx/model';
+import { inferShapes } from '../../formats/onnx/shapes';
+import type { ValueType } from '../../formats/onnx/value-type';
 import { DataType, dtypeName, type DType } from '../../tensor/dtypes';
 import { forkModel } from '../common';
 import type { ForwardPass } from './backward';

@@ -1,5 +1,5 @@
-import type { GraphProto } from '../../onnx/proto/onnx_pb';
-import type { ValueType } from '../../graph/shapes';
+import type { GraphProto } from '../../formats/onnx/proto/onnx_pb';
+import type { ValueType } from '../../formats/onnx/value-type';
 import type { Emitter } from './emitter';
 import { inputLike } from './gradient-graph';
 

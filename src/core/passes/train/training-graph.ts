@@ -1,7 +1,7 @@
-import type { TensorProto } from '../../onnx/proto/onnx_pb';
-import type { Model } from '../../onnx/model';
-import { elementCount } from '../../onnx/tensor';
-import type { ValueType } from '../../graph/shapes';
+import type { TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import type { Model } from '../../formats/onnx/model';
+import { elementCount } from '../../formats/onnx/tensor';
+import type { ValueType } from '../../formats/onnx/value-type';
 import type { Dim } from '../../graph/types';
 import { DataType } from '../../tensor/dtypes';
 import { forkModel } from '../common';

@@ -1,15 +1,15 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { loadModel } from '../../../../src/core/onnx/io';
-import { makeNode, makeValueInfo, makeTensor } from '../../../../src/core/onnx/build';
-import { Model, attrInt } from '../../../../src/core/onnx/model';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
+import { makeNode, makeValueInfo, makeTensor } from '../../../../src/core/formats/onnx/build';
+import { Model, attrInt } from '../../../../src/core/formats/onnx/model';
 import { clone } from '@bufbuild/protobuf';
-import { ModelProtoSchema } from '../../../../src/core/onnx/proto/onnx_pb';
+import { ModelProtoSchema } from '../../../../src/core/formats/onnx/proto/onnx_pb';
 import { channelPrune } from '../../../../src/core/passes/prune/channel';
 import { analyzeChannelGroups } from '../../../../src/core/passes/prune/groups';
 import { resolveConstant } from '../../../../src/core/passes/prune/constants';
 import { PruneError } from '../../../../src/core/passes/prune/common';
-import { valueInfoToTensor } from '../../../../src/core/graph/onnx-view';
+import { valueInfoToTensor } from '../../../../src/core/formats/onnx/view';
 import { buildModel, filled, FIXTURES, fmnistTop1, modelBytes, onnxCheckerError, randomFloats, runOnce, weight } from './helpers';
 
 const CNN = path.join(FIXTURES, 'fmnist_cnn.onnx');

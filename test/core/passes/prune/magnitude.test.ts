@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { loadModel } from '../../../../src/core/onnx/io';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { resolveConstant } from '../../../../src/core/passes/prune/constants';
 import { magnitudePrune } from '../../../../src/core/passes/prune/magnitude';
 import { PruneError } from '../../../../src/core/passes/prune/common';
-import { makeNode, makeValueInfo } from '../../../../src/core/onnx/build';
+import { makeNode, makeValueInfo } from '../../../../src/core/formats/onnx/build';
 import { buildModel, FIXTURES, modelBytes, onnxCheckerError, fmnistTop1 } from './helpers';
 
 const CNN = path.join(FIXTURES, 'fmnist_cnn.onnx');

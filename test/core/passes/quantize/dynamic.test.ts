@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/onnx/build';
-import { loadModel } from '../../../../src/core/onnx/io';
-import { tensorArray } from '../../../../src/core/onnx/tensor';
+import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
+import { tensorArray } from '../../../../src/core/formats/onnx/tensor';
 import { ioSignature } from '../../../../src/core/passes/common';
 import { quantizeDynamic } from '../../../../src/core/passes/quantize/dynamic';
 import { fusedOps } from '../../../../src/core/runtime/fused-ops';

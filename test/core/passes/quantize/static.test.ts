@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/onnx/build';
-import { attrInt } from '../../../../src/core/onnx/model';
-import { loadModel } from '../../../../src/core/onnx/io';
-import { tensorArray } from '../../../../src/core/onnx/tensor';
+import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
+import { attrInt } from '../../../../src/core/formats/onnx/model';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
+import { tensorArray } from '../../../../src/core/formats/onnx/tensor';
 import { ioSignature, PassError } from '../../../../src/core/passes/common';
 import { EntropyCalibrator } from '../../../../src/core/passes/calibrate/entropy';
 import { MinMaxCalibrator } from '../../../../src/core/passes/calibrate/minmax';

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import type { NodeProto, TensorProto } from '../../../../src/core/onnx/proto/onnx_pb';
-import { makeValueInfo } from '../../../../src/core/onnx/build';
-import { encodeModelProto } from '../../../../src/core/onnx/codec';
-import type { Model } from '../../../../src/core/onnx/model';
+import type { NodeProto, TensorProto } from '../../../../src/core/formats/onnx/proto/onnx_pb';
+import { makeValueInfo } from '../../../../src/core/formats/onnx/build';
+import { encodeModelProto } from '../../../../src/core/formats/onnx/codec';
+import type { Model } from '../../../../src/core/formats/onnx/model';
 import { vjpModel } from '../../../../src/core/passes/train/gradient-graph';
 import { buildModel } from '../../../helpers/onnx-models';
 

@@ -1,4 +1,4 @@
-import { makeNode, makeTensor } from '../../../../src/core/onnx/build';
+import { makeNode, makeTensor } from '../../../../src/core/formats/onnx/build';
 import { gradCheck } from './gradcheck';
 
 describe('train: elementwise and activation gradients vs finite differences (float64)', () => {

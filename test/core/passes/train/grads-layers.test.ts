@@ -1,4 +1,4 @@
-import { makeNode, makeTensor } from '../../../../src/core/onnx/build';
+import { makeNode, makeTensor } from '../../../../src/core/formats/onnx/build';
 import { gradCheck, randomValues } from './gradcheck';
 
 describe('train: layer gradients vs finite differences', () => {

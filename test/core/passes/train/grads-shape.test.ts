@@ -1,4 +1,4 @@
-import { makeNode, makeTensor } from '../../../../src/core/onnx/build';
+import { makeNode, makeTensor } from '../../../../src/core/formats/onnx/build';
 import { gradCheck } from './gradcheck';
 
 const i64 = (name: string, values: number[]) => makeTensor(name, 'int64', [values.length], BigInt64Array.from(values, BigInt));

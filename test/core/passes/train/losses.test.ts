@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/onnx/build';
+import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
 import type { LossSpec } from '../../../../src/core/passes/train/losses';
 import { TrainingSession, type TrainingBatch } from '../../../../src/core/runtime/training-session';
 import { buildModel } from '../../../helpers/onnx-models';

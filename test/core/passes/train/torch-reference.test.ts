@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadModel } from '../../../../src/core/onnx/io';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { readNpy } from '../../../../src/core/runtime/npy';
 import { TrainingSession } from '../../../../src/core/runtime/training-session';
 import { tempDir } from '../../../helpers/onnx-models';

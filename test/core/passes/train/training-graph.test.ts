@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/onnx/build';
-import { loadModel } from '../../../../src/core/onnx/io';
+import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { GRAD_RULES } from '../../../../src/core/passes/train/grads';
 import { buildTrainingGraph } from '../../../../src/core/passes/train/training-graph';
 import { TrainingSession } from '../../../../src/core/runtime/training-session';

@@ -1,4 +1,4 @@
-import { attrInt, attrString } from '../../../onnx/model';
+import { attrInt, attrString } from '../../../formats/onnx/model';
 import { attrFloat } from '../../common';
 import { dy, normalizeAxis, unsupported, type GradContext, type GradRule } from '../grad-rule';
 

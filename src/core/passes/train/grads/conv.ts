@@ -1,5 +1,5 @@
-import type { NodeProto } from '../../../onnx/proto/onnx_pb';
-import { attrInt, attrInts, attrString } from '../../../onnx/model';
+import type { NodeProto } from '../../../formats/onnx/proto/onnx_pb';
+import { attrInt, attrInts, attrString } from '../../../formats/onnx/model';
 import { dy, staticDims, unsupported, type GradContext, type GradRule } from '../grad-rule';
 
 /** A sliding window with explicit pads ([begin..., end...]), as Conv and pooling define it. */

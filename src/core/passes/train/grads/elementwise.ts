@@ -1,4 +1,4 @@
-import { attrInt } from '../../../onnx/model';
+import { attrInt } from '../../../formats/onnx/model';
 import { dy, unbroadcast, unsupported, type GradContext, type GradRule } from '../grad-rule';
 
 /** Gradients of a broadcasting binary op: `da(g)`, `db(g)` shaped like the output, then unbroadcast. */

@@ -1,4 +1,4 @@
-import type { NodeProto } from '../../../onnx/proto/onnx_pb';
+import type { NodeProto } from '../../../formats/onnx/proto/onnx_pb';
 import type { GradRule } from '../grad-rule';
 import { ACTIVATION_GRADS } from './activations';
 import { CONV_GRADS } from './conv';

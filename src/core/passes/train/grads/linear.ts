@@ -1,4 +1,4 @@
-import { attrInt } from '../../../onnx/model';
+import { attrInt } from '../../../formats/onnx/model';
 import { attrFloat } from '../../common';
 import { dy, unbroadcast, type GradContext, type GradRule } from '../grad-rule';
 

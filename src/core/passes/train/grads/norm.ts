@@ -1,4 +1,4 @@
-import { attrInt } from '../../../onnx/model';
+import { attrInt } from '../../../formats/onnx/model';
 import { DataType } from '../../../tensor/dtypes';
 import { attrFloat } from '../../common';
 import { dy, normalizeAxis, unbroadcast, type GradRule } from '../grad-rule';

@@ -1,4 +1,4 @@
-import { attrInt, attrInts } from '../../../onnx/model';
+import { attrInt, attrInts } from '../../../formats/onnx/model';
 import { dy, staticDims, unsupported, type GradRule } from '../grad-rule';
 import { windowOf, windowOutput, type Window } from './conv';
 

@@ -1,6 +1,6 @@
-import { attrInt, type Graph } from '../../../onnx/model';
-import { makeNode } from '../../../onnx/build';
-import type { NodeProto } from '../../../onnx/proto/onnx_pb';
+import { attrInt, type Graph } from '../../../formats/onnx/model';
+import { makeNode } from '../../../formats/onnx/build';
+import type { NodeProto } from '../../../formats/onnx/proto/onnx_pb';
 import { DataType } from '../../../tensor/dtypes';
 import { constantTensor } from '../../common';
 import { dy, normalizeAxis, unsupported, type GradRule } from '../grad-rule';

@@ -1,4 +1,4 @@
-import { attrInt, attrInts, attrString } from '../../../onnx/model';
+import { attrInt, attrInts, attrString } from '../../../formats/onnx/model';
 import { dy, normalizeAxis, staticDims, unsupported, type GradContext, type GradRule } from '../grad-rule';
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER;

@@ -1,0 +1,234 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema, TensorProto_DataLocation, type TensorProto } from './proto/onnx_pb';
+import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from './codec';
+import { OnnxFormatError } from './errors';
+import { Model } from './model';
+import { isExternal, tensorArray, tensorByteLength } from './tensor';
+import { DataType } from '../../tensor/dtypes';
+
+/** Reads and decodes an ONNX file. Weights stay views into the file's buffer. */
+export function loadModel(file: string): Model {
+  const abs = path.resolve(file);
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) throw new OnnxFormatError(abs, 'is a folder, not a model file');
+    if (st.size > PROTOBUF_LIMIT) {
+      throw new OnnxFormatError(abs, `is ${st.size} bytes, past protobuf's 2 GiB limit: not an ONNX file (large models keep their weights in external data files)`);
+    }
+    bytes = fs.readFileSync(abs);
+  } catch (e) {
+    if (e instanceof OnnxFormatError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OnnxFormatError(abs, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`);
+  }
+  return new Model(decodeModelProto(bytes, abs), { file: abs, fileBytes: bytes.length });
+}
+
+/** Protobuf messages cannot exceed 2 GiB; leave headroom for the graph itself. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
+const INLINE_HEADROOM = 64 * 1024 * 1024;
+
+export interface SaveOptions {
+  /**
+   * 'inline': every tensor in the .onnx; 'external': tensors of at least `externalThreshold` bytes
+   * go to `<out>.data` (or `externalLocation`); 'auto' (default): inline unless the model would
+   * pass the 2 GiB protobuf limit, and keep weights external if the input had them external.
+   */
+  weights?: 'auto' | 'inline' | 'external';
+  externalLocation?: string;
+  externalThreshold?: number;
+  /** Allow writing over an existing file. The input model is protected unless this is set. */
+  overwrite?: boolean;
+  /** Most weight bytes kept inline in 'auto' mode; defaults to the protobuf limit minus headroom. */
+  maxInlineBytes?: number;
+}
+
+export interface SaveResult {
+  file: string;
+  bytes: number;
+  externalFile?: string;
+  externalBytes?: number;
+  /** Why weights went external, when they did. */
+  externalReason?: string;
+}
+
+/**
+ * Writes the model atomically: the .onnx (and its external data file) are written to temporary
+ * files in the destination folder and renamed into place, so a crash never leaves half a model.
+ * The model passed in is left as it was.
+ */
+export function saveModel(model: Model, outFile: string, options: SaveOptions = {}): SaveResult {
+  const out = path.resolve(outFile);
+  const dir = path.dirname(out);
+  if (!fs.existsSync(dir)) throw new OnnxFormatError(out, `the output folder '${dir}' does not exist`);
+  if (!options.overwrite && fs.existsSync(out)) {
+    throw new OnnxFormatError(out, 'already exists; choose another output path or allow overwriting');
+  }
+  const tensors = allInitializers(model);
+  const weightBytes = tensors.reduce((s, t) => s + tensorByteLength(t), 0);
+  const inlineLimit = options.maxInlineBytes ?? PROTOBUF_LIMIT - INLINE_HEADROOM;
+  let mode = options.weights ?? 'auto';
+  let externalReason = 'requested';
+  if (mode === 'auto') {
+    if (weightBytes > inlineLimit) {
+      mode = 'external';
+      externalReason = `the weights (${weightBytes} bytes) exceed protobuf's 2 GiB limit`;
+    } else if (model.hasExternalData()) {
+      mode = 'external';
+      externalReason = 'the input model kept its weights external';
+    } else mode = 'inline';
+  }
+  if (mode === 'inline' && weightBytes > PROTOBUF_LIMIT - INLINE_HEADROOM) {
+    throw new OnnxFormatError(out, `cannot be written inline: its weights (${weightBytes} bytes) exceed protobuf's 2 GiB limit; use external data`);
+  }
+  const saved = tensors.map(snapshot);
+  try {
+    return mode === 'external'
+      ? writeExternal(model, out, tensors, options, externalReason)
+      : writeInline(model, out, tensors);
+  } finally {
+    saved.forEach((restore) => restore());
+  }
+}
+
+function allInitializers(model: Model): TensorProto[] {
+  const out: TensorProto[] = [];
+  for (const g of model.allGraphs()) out.push(...g.proto.initializer);
+  return out;
+}
+
+/** Remembers where a tensor keeps its data, so saving can move it and put it back after. */
+const DATA_FIELDS = ['dataLocation', 'externalData', 'rawData', 'floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const;
+
+function snapshot(t: TensorProto): () => void {
+  // Own-ness matters: proto2 writes a field that was set, even to its default value.
+  const rec = t as unknown as Record<string, unknown>;
+  const saved = DATA_FIELDS.map((k) => ({ k, own: Object.prototype.hasOwnProperty.call(rec, k), v: rec[k] }));
+  return () => {
+    for (const { k, own, v } of saved) {
+      if (own) rec[k] = v;
+      else delete rec[k];
+    }
+  };
+}
+
+function setInline(t: TensorProto, bytes: Uint8Array): void {
+  t.rawData = bytes;
+  t.externalData = [];
+  // Unset rather than DEFAULT, so a model that never named a location is written as it was.
+  delete (t as unknown as Record<string, unknown>).dataLocation;
+}
+
+function writeInline(model: Model, out: string, tensors: TensorProto[]): SaveResult {
+  for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)));
+  const chunks = encodeModelProtoChunks(model.proto);
+  atomicWrite(out, chunks);
+  return { file: out, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+}
+
+/** The tensor's little-endian bytes, whichever field holds them; undefined for strings. */
+function tensorBytes(model: Model, t: TensorProto): Uint8Array | undefined {
+  if (t.dataType === DataType.string) return undefined;
+  if (isExternal(t) || t.rawData.length > 0) return model.rawBytes(t).subarray(0, tensorByteLength(t));
+  const data = tensorArray(t);
+  if (Array.isArray(data)) return undefined;
+  return new Uint8Array(data.buffer, data.byteOffset, Math.min(data.byteLength, tensorByteLength(t)));
+}
+
+function writeExternal(model: Model, out: string, tensors: TensorProto[], options: SaveOptions, reason: string): SaveResult {
+  const location = options.externalLocation ?? `${path.basename(out)}.data`;
+  const dataFile = path.resolve(path.dirname(out), location);
+  if (path.isAbsolute(location) || !dataFile.startsWith(path.dirname(out) + path.sep)) {
+    throw new OnnxFormatError(out, `external data location '${location}' must stay inside the model's folder`);
+  }
+  if (!options.overwrite && fs.existsSync(dataFile)) throw new OnnxFormatError(dataFile, 'already exists; choose another output path');
+  const threshold = options.externalThreshold ?? 1024;
+  fs.mkdirSync(path.dirname(dataFile), { recursive: true });
+  const data = new AtomicFile(dataFile);
+  let modelFile: AtomicFile | undefined;
+  try {
+    let offset = 0;
+    for (const t of tensors) {
+      const length = tensorByteLength(t);
+      const bytes = tensorBytes(model, t);
+      if (!bytes || length < threshold) {
+        if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, length));
+        continue;
+      }
+      // Page-aligned offsets let runtimes mmap large tensors; small ones pack tighter.
+      const align = length >= 4096 ? 4096 : 64;
+      const pad = (align - (offset % align)) % align;
+      if (pad) data.write(new Uint8Array(pad));
+      offset += pad;
+      data.write(bytes);
+      Object.assign(t, { rawData: new Uint8Array(0), floatData: [], int32Data: [], int64Data: [], doubleData: [], uint64Data: [] });
+      t.dataLocation = TensorProto_DataLocation.EXTERNAL;
+      t.externalData = [
+        create(StringStringEntryProtoSchema, { key: 'location', value: location }),
+        create(StringStringEntryProtoSchema, { key: 'offset', value: String(offset) }),
+        create(StringStringEntryProtoSchema, { key: 'length', value: String(length) }),
+      ];
+      offset += length;
+    }
+    const modelBytes = encodeModelProto(model.proto);
+    modelFile = new AtomicFile(out);
+    modelFile.write(modelBytes);
+    data.commit();
+    modelFile.commit();
+    return { file: out, bytes: modelBytes.length, externalFile: dataFile, externalBytes: offset, externalReason: reason };
+  } catch (e) {
+    data.abort();
+    modelFile?.abort();
+    throw e;
+  }
+}
+
+/** A file written under a temporary name beside its destination, renamed into place on commit. */
+class AtomicFile {
+  readonly tmp: string;
+  private fd: number | undefined;
+
+  constructor(readonly file: string) {
+    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    this.fd = fs.openSync(this.tmp, 'wx');
+  }
+
+  write(chunk: Uint8Array): void {
+    let written = 0;
+    while (written < chunk.length) written += fs.writeSync(this.fd!, chunk, written, Math.min(chunk.length - written, 1 << 30));
+  }
+
+  commit(): void {
+    fs.fsyncSync(this.fd!);
+    fs.closeSync(this.fd!);
+    this.fd = undefined;
+    fs.renameSync(this.tmp, this.file);
+  }
+
+  abort(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Writes chunks to a temporary file beside `file`, fsyncs, and renames it into place. */
+export function atomicWrite(file: string, chunks: Uint8Array[]): void {
+  const f = new AtomicFile(file);
+  try {
+    for (const c of chunks) f.write(c);
+    f.commit();
+  } catch (e) {
+    f.abort();
+    throw e;
+  }
+}
+
+/** The default output path next to the input: `model.onnx` + 'int8' -> `model.int8.onnx`. */
+export function siblingPath(input: string, tag: string): string {
+  const ext = path.extname(input);
+  return path.join(path.dirname(input), `${path.basename(input, ext)}.${tag}${ext || '.onnx'}`);
+}

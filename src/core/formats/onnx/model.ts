@@ -1,0 +1,296 @@
+import * as path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import {
+  AttributeProto_AttributeType as AttrType,
+  GraphProtoSchema,
+  type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
+} from './proto/onnx_pb';
+import { ExternalDataReader } from './external';
+import { isExternal, tensorArray, tensorByteLength } from './tensor';
+import type { TensorArray } from '../../tensor/dtypes';
+
+/** Where a model came from: its file (for external data and messages) or just a label. */
+export interface ModelSource {
+  /** Absolute path of the .onnx file, when it has one. */
+  file?: string;
+  /** Size of the file as read, in bytes. */
+  fileBytes?: number;
+}
+
+/** A decoded ONNX model: the proto, plus lookups that passes and views need. */
+export class Model {
+  private external?: ExternalDataReader;
+  readonly graph: Graph;
+
+  constructor(readonly proto: ModelProto, readonly source: ModelSource = {}) {
+    if (!proto.graph) proto.graph = create(GraphProtoSchema, {});
+    this.graph = new Graph(proto.graph);
+  }
+
+  /** The name used in messages: the file path or '<buffer>'. */
+  get label(): string {
+    return this.source.file ?? '<buffer>';
+  }
+
+  get dir(): string | undefined {
+    return this.source.file ? path.dirname(this.source.file) : undefined;
+  }
+
+  /** {domain: version}; the default ONNX domain is ''. */
+  opsets(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const o of this.proto.opsetImport) out[o.domain === 'ai.onnx' ? '' : o.domain] = Number(o.version);
+    return out;
+  }
+
+  opsetVersion(domain = ''): number | undefined {
+    return this.opsets()[domain];
+  }
+
+  metadata(): Record<string, string> {
+    return Object.fromEntries(this.proto.metadataProps.map((p) => [p.key, p.value]));
+  }
+
+  /** The tensor's elements, reading external data (confined to the model's folder) when needed. */
+  tensorData(t: TensorProto): TensorArray {
+    if (!isExternal(t)) return tensorArray(t);
+    return tensorArray(t, this.externalBytes(t));
+  }
+
+  /** Raw little-endian bytes of a tensor stored in raw_data or externally. */
+  rawBytes(t: TensorProto): Uint8Array {
+    return isExternal(t) ? this.externalBytes(t) : t.rawData;
+  }
+
+  private externalBytes(t: TensorProto): Uint8Array {
+    return this.externalReader(t).read(t, tensorByteLength(t));
+  }
+
+  private externalReader(t: TensorProto): ExternalDataReader {
+    if (!this.source.file) throw new Error(`tensor '${t.name}' has external data, but the model was not loaded from a file`);
+    return (this.external ??= new ExternalDataReader(path.dirname(this.source.file), this.source.file));
+  }
+
+  /**
+   * Checks that every external tensor's file is inside the model's folder and long enough,
+   * without reading the data. Throws OnnxFormatError naming the first problem.
+   */
+  checkExternalData(): void {
+    for (const g of this.allGraphs()) {
+      for (const t of g.proto.initializer) if (isExternal(t)) this.externalReader(t).check(t, tensorByteLength(t));
+    }
+  }
+
+  /** Every graph in the model: the main graph first, then subgraphs depth-first. */
+  *allGraphs(): Generator<Graph> {
+    yield* walkGraphs(this.graph);
+  }
+
+  /** Model-local functions by `domain:name` (IR 10 adds an overload: `domain:name:overload`). */
+  functions(): Map<string, FunctionProto> {
+    return new Map(this.proto.functions.map((f) => [[f.domain, f.name, f.overload].filter((x, i) => i < 2 || x).join(':'), f]));
+  }
+
+  hasExternalData(): boolean {
+    for (const g of this.allGraphs()) for (const t of g.proto.initializer) if (isExternal(t)) return true;
+    return false;
+  }
+}
+
+function* walkGraphs(g: Graph): Generator<Graph> {
+  yield g;
+  for (const node of g.proto.node) for (const sub of g.subgraphs(node)) yield* walkGraphs(sub.graph);
+}
+
+/** A graph (main or subgraph) with producer/consumer maps built on first use. */
+export class Graph {
+  private producerMap?: Map<string, NodeProto>;
+  private consumerMap?: Map<string, NodeProto[]>;
+  private initMap?: Map<string, TensorProto>;
+  private valueInfoMap?: Map<string, ValueInfoProto>;
+  private subgraphCache = new WeakMap<NodeProto, { attribute: string; graph: Graph }[]>();
+
+  constructor(readonly proto: GraphProto, readonly parent?: Graph) {}
+
+  get nodes(): NodeProto[] {
+    return this.proto.node;
+  }
+
+  /** Call after changing nodes or initializers so the lookups are rebuilt. */
+  invalidate(): void {
+    this.producerMap = undefined;
+    this.consumerMap = undefined;
+    this.initMap = undefined;
+    this.valueInfoMap = undefined;
+  }
+
+  initializers(): Map<string, TensorProto> {
+    return (this.initMap ??= new Map(this.proto.initializer.map((t) => [t.name, t])));
+  }
+
+  /** An initializer visible here: this graph's own, or an enclosing graph's (outer scope). */
+  initializer(name: string): TensorProto | undefined {
+    return this.initializers().get(name) ?? this.parent?.initializer(name);
+  }
+
+  producers(): Map<string, NodeProto> {
+    if (!this.producerMap) {
+      this.producerMap = new Map();
+      for (const n of this.proto.node) for (const o of n.output) if (o) this.producerMap.set(o, n);
+    }
+    return this.producerMap;
+  }
+
+  consumers(): Map<string, NodeProto[]> {
+    if (!this.consumerMap) {
+      const m = new Map<string, NodeProto[]>();
+      for (const n of this.proto.node) {
+        for (const i of n.input) {
+          if (!i) continue;
+          let list = m.get(i);
+          if (!list) m.set(i, (list = []));
+          if (list[list.length - 1] !== n) list.push(n);
+        }
+      }
+      this.consumerMap = m;
+    }
+    return this.consumerMap;
+  }
+
+  producer(value: string): NodeProto | undefined {
+    return this.producers().get(value);
+  }
+
+  consumersOf(value: string): NodeProto[] {
+    return this.consumers().get(value) ?? [];
+  }
+
+  /** value_info, input or output entry for a value name, if the graph records one. */
+  valueInfo(name: string): ValueInfoProto | undefined {
+    if (!this.valueInfoMap) {
+      this.valueInfoMap = new Map();
+      // Inputs and outputs win over value_info entries of the same name.
+      for (const list of [this.proto.valueInfo, this.proto.output, this.proto.input]) for (const v of list) this.valueInfoMap.set(v.name, v);
+    }
+    return this.valueInfoMap.get(name);
+  }
+
+  /** Graph inputs that are not initializers (IR < 4 lists initializers as inputs too). */
+  realInputs(): ValueInfoProto[] {
+    const inits = this.initializers();
+    return this.proto.input.filter((i) => !inits.has(i.name));
+  }
+
+  /** If/Loop/Scan bodies and any other graph-valued attribute of a node. */
+  subgraphs(node: NodeProto): { attribute: string; graph: Graph }[] {
+    let out = this.subgraphCache.get(node);
+    if (!out) {
+      out = [];
+      for (const a of node.attribute) {
+        if (a.g) out.push({ attribute: a.name, graph: new Graph(a.g, this) });
+        a.graphs.forEach((g, i) => out!.push({ attribute: `${a.name}[${i}]`, graph: new Graph(g, this) }));
+      }
+      this.subgraphCache.set(node, out);
+    }
+    return out;
+  }
+
+  /**
+   * Nodes in an order where every node comes after its producers (Kahn's algorithm, stable in
+   * file order). Values from outside the graph (inputs, initializers, outer scope) count as ready.
+   * Throws on a cycle.
+   */
+  topologicalOrder(): NodeProto[] {
+    const nodes = this.proto.node;
+    const index = new Map<NodeProto, number>(nodes.map((n, i) => [n, i]));
+    const producers = this.producers();
+    const pending = new Int32Array(nodes.length);
+    const dependents: number[][] = nodes.map(() => []);
+    nodes.forEach((n, i) => {
+      const deps = new Set<number>();
+      for (const v of nodeInputsIncludingSubgraphs(this, n)) {
+        const p = producers.get(v);
+        if (p && p !== n) deps.add(index.get(p)!);
+      }
+      pending[i] = deps.size;
+      for (const d of deps) dependents[d].push(i);
+    });
+    // A FIFO of ready nodes: file order wherever the dependencies allow it.
+    const ready: number[] = [];
+    for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
+    const out: NodeProto[] = [];
+    for (let head = 0; head < ready.length; head++) {
+      const i = ready[head];
+      out.push(nodes[i]);
+      for (const j of dependents[i]) if (--pending[j] === 0) ready.push(j);
+    }
+    if (out.length !== nodes.length) throw new Error(`graph '${this.proto.name}' has a cycle`);
+    return out;
+  }
+}
+
+/** A node's inputs plus the outer-scope values its subgraphs read. */
+function nodeInputsIncludingSubgraphs(g: Graph, n: NodeProto): string[] {
+  const subs = g.subgraphs(n);
+  if (subs.length === 0) return n.input.filter((x) => x);
+  const out = n.input.filter((x) => x);
+  for (const s of subs) out.push(...outerReads(s.graph.proto));
+  return out;
+}
+
+/** Names a graph reads that it does not define itself (its outer-scope captures). */
+export function outerReads(g: GraphProto): string[] {
+  const defined = new Set<string>([...g.input.map((i) => i.name), ...g.initializer.map((t) => t.name)]);
+  for (const n of g.node) for (const o of n.output) defined.add(o);
+  const out = new Set<string>();
+  for (const n of g.node) {
+    for (const i of n.input) if (i && !defined.has(i)) out.add(i);
+    for (const a of n.attribute) {
+      for (const sub of a.g ? [a.g, ...a.graphs] : a.graphs) for (const r of outerReads(sub)) if (!defined.has(r)) out.add(r);
+    }
+  }
+  return [...out];
+}
+
+/** Typed value of a node attribute (ints as numbers), or undefined when absent. */
+export function attr(node: NodeProto, name: string): AttrValue | undefined {
+  const a = node.attribute.find((x) => x.name === name);
+  return a ? attrValue(a) : undefined;
+}
+
+export type AttrValue = number | string | number[] | string[] | TensorProto | GraphProto | TensorProto[] | GraphProto[] | unknown;
+
+export function attrValue(a: AttributeProto): AttrValue {
+  switch (a.type) {
+    case AttrType.FLOAT: return a.f;
+    case AttrType.INT: return Number(a.i);
+    case AttrType.STRING: return new TextDecoder().decode(a.s);
+    case AttrType.TENSOR: return a.t;
+    case AttrType.GRAPH: return a.g;
+    case AttrType.FLOATS: return a.floats;
+    case AttrType.INTS: return a.ints.map(Number);
+    case AttrType.STRINGS: return a.strings.map((s) => new TextDecoder().decode(s));
+    case AttrType.TENSORS: return a.tensors;
+    case AttrType.GRAPHS: return a.graphs;
+    case AttrType.SPARSE_TENSOR: return a.sparseTensor;
+    case AttrType.SPARSE_TENSORS: return a.sparseTensors;
+    case AttrType.TYPE_PROTO: return a.tp;
+    case AttrType.TYPE_PROTOS: return a.typeProtos;
+    default: return undefined;
+  }
+}
+
+export function attrInt(node: NodeProto, name: string, fallback: number): number {
+  const v = attr(node, name);
+  return typeof v === 'number' ? v : fallback;
+}
+
+export function attrInts(node: NodeProto, name: string): number[] | undefined {
+  const v = attr(node, name);
+  return Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number') ? (v as number[]) : undefined;
+}
+
+export function attrString(node: NodeProto, name: string): string | undefined {
+  const v = attr(node, name);
+  return typeof v === 'string' ? v : undefined;
+}

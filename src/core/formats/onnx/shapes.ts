@@ -1,0 +1,82 @@
+import type { NodeProto, TensorProto } from './proto/onnx_pb';
+import type { Graph, Model } from './model';
+import { elementCount } from './tensor';
+import { DataType } from '../../tensor/dtypes';
+import { RULES } from './shape-rules';
+import { MAX_CONST, type Ctx } from './shape-ops';
+import { UNKNOWN_DIM, tensorType, type ValueType } from './value-type';
+
+/**
+ * Shape inference for the ops that decide model size and cost (Conv, pooling, Gemm, MatMul,
+ * elementwise broadcast, Reshape with a constant shape, Flatten, Concat, Transpose, ...), in the
+ * way ONNX's own inference does it. Values it cannot infer keep the graph's value_info, if any.
+ * Symbolic dimensions stay strings; a dimension nobody can know is '?'.
+ */
+
+/**
+ * Types of every value of `graph` (default: the main graph): inputs and initializers as
+ * declared, node outputs as inferred, else as value_info records them.
+ */
+export function inferShapes(model: Model, graph: Graph = model.graph): Map<string, ValueType> {
+  const types = new Map<string, ValueType>();
+  const consts = new Map<string, number[]>();
+  const declared = new Map<string, ValueType>();
+  for (const v of [...graph.proto.valueInfo, ...graph.proto.output, ...graph.proto.input]) {
+    const t = tensorType(v.type);
+    if (t) declared.set(v.name, t);
+  }
+  for (const v of graph.proto.input) if (declared.has(v.name)) types.set(v.name, declared.get(v.name)!);
+  for (const t of graph.proto.initializer) {
+    types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });
+    const vals = constValues(t, model);
+    if (vals) consts.set(t.name, vals);
+  }
+  let order: NodeProto[];
+  try {
+    order = graph.topologicalOrder();
+  } catch {
+    order = graph.nodes;
+  }
+  for (const node of order) {
+    const ctx: Ctx = { node, types, consts };
+    let out: (ValueType | undefined)[] = [];
+    const rule = node.domain === '' || node.domain === 'ai.onnx' ? RULES[node.opType] : undefined;
+    if (rule) {
+      try {
+        out = rule(ctx);
+      } catch {
+        out = [];
+      }
+    }
+    node.output.forEach((name, i) => {
+      if (!name) return;
+      const inferred = out[i];
+      const known = declared.get(name);
+      types.set(name, pick(inferred, known) ?? { dtype: 0, shape: null });
+    });
+  }
+  return types;
+}
+
+/** The inferred type unless the declared one knows more. */
+function pick(inferred: ValueType | undefined, declared: ValueType | undefined): ValueType | undefined {
+  if (!inferred) return declared;
+  if (!declared) return inferred;
+  const dtype = inferred.dtype || declared.dtype;
+  if (!inferred.shape) return { dtype, shape: declared.shape };
+  if (declared.shape && declared.shape.length === inferred.shape.length) {
+    return { dtype, shape: inferred.shape.map((d, i) => (typeof d === 'number' ? d : declared.shape![i] !== UNKNOWN_DIM ? declared.shape![i] : d)) };
+  }
+  return { dtype, shape: inferred.shape };
+}
+
+function constValues(t: TensorProto, model: Model): number[] | undefined {
+  if (t.dataType !== DataType.int64 && t.dataType !== DataType.int32) return undefined;
+  if (elementCount(t) > MAX_CONST) return undefined;
+  try {
+    const data = model.tensorData(t);
+    return Array.from(data as ArrayLike<number | bigint>, Number);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,210 @@
+import { create } from '@bufbuild/protobuf';
+import { nodeIds } from './node-id';
+import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/onnx_pb';
+import type { Graph, Model } from './model';
+import { makeTensor } from './build';
+import { inferShapes } from './shapes';
+import { elementCount, tensorByteLength } from './tensor';
+import { dtypeName } from '../../tensor/dtypes';
+import type { AttributeInfo, Dim, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+
+/** Node metadata key the PyTorch dynamo exporter writes: a Python-list literal of module names. */
+export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
+
+/** The format-neutral view of an ONNX model's main graph, with If/Loop/Scan bodies nested in their nodes. */
+export function onnxViewGraph(model: Model): ViewGraph {
+  return viewOf(model, model.graph);
+}
+
+function viewOf(model: Model, g: Graph): ViewGraph {
+  const values: Record<string, TensorInfo> = {};
+  const inits = g.initializers();
+  // Inferred types fill in what value_info leaves out (most exporters record none).
+  try {
+    for (const [name, t] of inferShapes(model, g)) {
+      if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
+    }
+  } catch {
+    // A graph the inference cannot walk keeps only its declared types.
+  }
+  for (const list of [g.proto.valueInfo, g.proto.input, g.proto.output]) {
+    for (const v of list) {
+      const info = valueInfoToTensor(v);
+      if (info && (info.shape || !values[v.name])) values[v.name] = info;
+    }
+  }
+  const constants = constantTensors(g);
+  const ids = nodeIds(g.nodes);
+  const nodes: ViewNode[] = g.nodes.map((n, i) => {
+    const weights: WeightInfo[] = [];
+    for (const input of n.input) {
+      if (!input || weights.some((w) => w.name === input)) continue;
+      const t = inits.get(input) ?? g.initializer(input);
+      const c = t ? undefined : constants.get(input);
+      const tensor = t ?? c;
+      if (!tensor) continue;
+      const w: WeightInfo = { ...weightInfo(tensor), name: input };
+      const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
+      if (value !== undefined) w.value = value;
+      weights.push(w);
+    }
+    const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
+    return {
+      id: ids[i],
+      name: n.name,
+      opType: n.opType,
+      domain: n.domain === 'ai.onnx' ? '' : n.domain,
+      inputs: [...n.input],
+      outputs: [...n.output],
+      attributes: n.attribute.map(attributeInfo),
+      weights,
+      weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
+      scope: nodeScope(n.name, n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value),
+      subgraphs,
+    };
+  });
+  return {
+    name: g.proto.name,
+    nodes,
+    inputs: g.realInputs().map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null }),
+    outputs: g.proto.output.map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null }),
+    values,
+  };
+}
+
+/** Whether a node is an ONNX Constant (no inputs, one value attribute). */
+export function isConstantNode(n: NodeProto): boolean {
+  return n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx') && n.input.length === 0;
+}
+
+/**
+ * The tensors Constant nodes produce, by output value name (PaddlePaddle exports keep every weight
+ * there). value_float(s)/value_int(s) become small tensors; sparse and string values are left out.
+ */
+export function constantTensors(g: Graph): Map<string, TensorProto> {
+  const out = new Map<string, TensorProto>();
+  for (const n of g.nodes) {
+    if (!isConstantNode(n) || !n.output[0]) continue;
+    const t = constantValue(n);
+    if (t) out.set(n.output[0], t);
+  }
+  return out;
+}
+
+function constantValue(n: NodeProto): TensorProto | undefined {
+  const a = n.attribute[0];
+  if (!a) return undefined;
+  const name = n.output[0];
+  switch (a.name) {
+    case 'value': return a.t ? (a.t.name ? a.t : create(TensorProtoSchema, { ...a.t, name })) : undefined;
+    case 'value_float': return makeTensor(name, 'float32', [], new Float32Array([a.f]));
+    case 'value_floats': return makeTensor(name, 'float32', [a.floats.length], new Float32Array(a.floats));
+    case 'value_int': return makeTensor(name, 'int64', [], new BigInt64Array([a.i]));
+    case 'value_ints': return makeTensor(name, 'int64', [a.ints.length], new BigInt64Array(a.ints));
+    default: return undefined;
+  }
+}
+
+/** Display text of a constant's values when it has at most a few elements. */
+function smallValues(t: TensorProto): string | undefined {
+  if (elementCount(t) > 4) return undefined;
+  const text = tensorText(t);
+  const m = text.match(/\[([^\]]*)\]$/) ?? text.match(/ (\S+)$/);
+  return m ? m[1] : undefined;
+}
+
+
+/**
+ * Hierarchy path of a node: the torch name-scope metadata when present, else the name's
+ * slash-separated prefix ('/encoder/layer.0/attention/MatMul' -> ['encoder', 'layer.0', 'attention']).
+ */
+export function nodeScope(name: string, torchScopes?: string): string[] {
+  if (torchScopes !== undefined) {
+    const parsed = parseScopeList(torchScopes);
+    if (parsed) return parsed;
+  }
+  if (!name.includes('/')) return [];
+  const parts = name.split('/').filter((p) => p.length > 0);
+  return parts.slice(0, -1);
+}
+
+/** Parses "['', 'encoder', 'layers.0']" (a Python list literal) or a JSON array of strings. */
+function parseScopeList(text: string): string[] | null {
+  const out: string[] = [];
+  const re = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) out.push(m[1] ?? m[2]);
+  if (out.length === 0 && !/^\s*\[\s*\]\s*$/.test(text)) return null;
+  return out.filter((s) => s.length > 0);
+}
+
+export function valueInfoToTensor(v: ValueInfoProto): TensorInfo | null {
+  const t = v.type?.value;
+  if (!t || t.case !== 'tensorType') {
+    if (t?.case === 'sequenceType') return { name: v.name, dtype: 'sequence', shape: null };
+    return null;
+  }
+  const shape: Dim[] | null = t.value.shape
+    ? t.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?'))
+    : null;
+  return { name: v.name, dtype: dtypeName(t.value.elemType ?? 0), shape };
+}
+
+export function weightInfo(t: TensorProto): WeightInfo {
+  return {
+    name: t.name,
+    dtype: dtypeName(t.dataType),
+    shape: t.dims.map(Number),
+    bytes: tensorByteLength(t),
+    elements: elementCount(t),
+  };
+}
+
+const MAX_LIST = 8;
+
+/** An attribute with display text (long lists and tensors summarised). */
+export function attributeInfo(a: AttributeProto): AttributeInfo {
+  const dec = new TextDecoder();
+  const list = (xs: readonly (number | bigint | string)[]): string =>
+    '[' + xs.slice(0, MAX_LIST).map(String).join(', ') + (xs.length > MAX_LIST ? `, … ${xs.length} items` : '') + ']';
+  const num = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))));
+  switch (a.type) {
+    case AttrType.FLOAT: return { name: a.name, type: 'float', value: num(a.f) };
+    case AttrType.INT: return { name: a.name, type: 'int', value: String(a.i) };
+    case AttrType.STRING: return { name: a.name, type: 'string', value: dec.decode(a.s) };
+    case AttrType.FLOATS: return { name: a.name, type: 'floats', value: list(a.floats.map(num)) };
+    case AttrType.INTS: return { name: a.name, type: 'ints', value: list(a.ints) };
+    case AttrType.STRINGS: return { name: a.name, type: 'strings', value: list(a.strings.map((s) => dec.decode(s))) };
+    case AttrType.TENSOR: return { name: a.name, type: 'tensor', value: a.t ? tensorText(a.t) : 'tensor' };
+    case AttrType.TENSORS: return { name: a.name, type: 'tensors', value: `${a.tensors.length} tensors` };
+    case AttrType.GRAPH: return { name: a.name, type: 'graph', value: `graph '${a.g?.name ?? ''}' (${a.g?.node.length ?? 0} nodes)` };
+    case AttrType.GRAPHS: return { name: a.name, type: 'graphs', value: `${a.graphs.length} graphs` };
+    case AttrType.SPARSE_TENSOR: return { name: a.name, type: 'sparse_tensor', value: 'sparse tensor' };
+    case AttrType.TYPE_PROTO: return { name: a.name, type: 'type_proto', value: 'type' };
+    default: return { name: a.name, type: 'unknown', value: '' };
+  }
+}
+
+/** A tensor attribute (Constant's value): small ones show their values, large ones dtype and shape. */
+function tensorText(t: TensorProto): string {
+  const dtype = dtypeName(t.dataType);
+  const shape = `[${t.dims.map(Number).join(', ')}]`;
+  const n = elementCount(t);
+  if (n > MAX_LIST) return `${dtype}${shape}`;
+  let vals: string[] = [];
+  if (t.rawData.length > 0) {
+    const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    const bytes = tensorByteLength(t) / Math.max(n, 1);
+    for (let i = 0; i < n; i++) {
+      if (dtype === 'float32') vals.push(String(Number(dv.getFloat32(i * 4, true).toPrecision(6))));
+      else if (dtype === 'int64') vals.push(String(dv.getBigInt64(i * 8, true)));
+      else if (dtype === 'int32') vals.push(String(dv.getInt32(i * 4, true)));
+      else if (dtype === 'float64') vals.push(String(dv.getFloat64(i * 8, true)));
+      else if (bytes === 1) vals.push(String(dtype === 'int8' ? dv.getInt8(i) : dv.getUint8(i)));
+      else return `${dtype}${shape}`;
+    }
+  } else {
+    vals = [...t.floatData, ...t.int64Data, ...t.int32Data, ...t.doubleData].slice(0, n).map((x) => String(x));
+  }
+  return t.dims.length === 0 ? `${dtype} ${vals[0] ?? ''}` : `${dtype}${shape} [${vals.join(', ')}]`;
+}

@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { create } from '@bufbuild/protobuf';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, StringStringEntryProtoSchema } from '../../../../src/core/formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
+import { Model } from '../../../../src/core/formats/onnx/model';
+import { nodeScope, onnxViewGraph } from '../../../../src/core/formats/onnx/view';
+
+const FMNIST = path.resolve(__dirname, '../../../fixtures/fmnist_cnn.onnx');
+
+/** A scoped model with a duplicate node name, an unnamed node and an If with two branches. */
+function scopedModel(): Model {
+  const w = makeTensor('w', 'float32', [4, 4], new Float32Array(16).fill(0.5));
+  const thenG = create(GraphProtoSchema, {
+    name: 'then', node: [makeNode('Relu', ['h'], ['t_out'], {}, 'then_relu')],
+    output: [makeValueInfo('t_out', 'float32', [1, 4])],
+  });
+  const elseG = create(GraphProtoSchema, {
+    name: 'else', node: [makeNode('Neg', ['h'], ['e_out'], {}, 'dup'), makeNode('Abs', ['e_out'], ['e_out2'], {}, 'dup')],
+    output: [makeValueInfo('e_out2', 'float32', [1, 4])],
+  });
+  const mm = makeNode('MatMul', ['x', 'w'], ['h'], {}, '/encoder/layer.0/attention/MatMul');
+  mm.metadataProps.push(create(StringStringEntryProtoSchema, { key: 'pkg.torch.onnx.name_scopes', value: "['', 'encoder', 'layers.0', 'attn']" }));
+  const graph = create(GraphProtoSchema, {
+    name: 'main',
+    node: [
+      mm,
+      makeNode('Relu', ['h'], ['r'], {}, '/encoder/layer.0/Relu'),
+      makeNode('Gemm', ['r', 'w'], ['g'], { alpha: { float: 0.5 }, transB: 1 }, 'dup'),
+      makeNode('Identity', ['g'], ['g2'], {}, 'dup'),
+      makeNode('Greater', ['g2', 'g2'], ['c']),
+      makeNode('If', ['c'], ['y'], { then_branch: thenG, else_branch: elseG }, 'branch'),
+    ],
+    initializer: [w],
+    input: [makeValueInfo('x', 'float32', ['batch', 4])],
+    output: [makeValueInfo('y', 'float32', [1, 4])],
+    valueInfo: [makeValueInfo('h', 'float32', ['batch', 4])],
+  });
+  const proto = create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })] });
+  return new Model(proto);
+}
+
+describe('onnxViewGraph', () => {
+  it('makes initializers node weights, ids unique, scopes from names and torch metadata', () => {
+    const v = onnxViewGraph(scopedModel());
+    assert.equal(v.nodes.length, 6);
+    const ids = v.nodes.map((n) => n.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.equal(ids[0], '/encoder/layer.0/attention/MatMul');
+    assert.deepEqual(v.nodes[0].scope, ['encoder', 'layers.0', 'attn'], 'torch metadata wins over the name');
+    assert.deepEqual(v.nodes[1].scope, ['encoder', 'layer.0']);
+    assert.deepEqual(v.nodes[2].weights.map((w) => [w.name, w.bytes, w.elements]), [['w', 64, 16]]);
+    assert.equal(v.nodes[2].weightBytes, 64);
+    assert.deepEqual(v.nodes[2].attributes, [{ name: 'alpha', type: 'float', value: '0.5' }, { name: 'transB', type: 'int', value: '1' }]);
+    assert.deepEqual(v.inputs, [{ name: 'x', dtype: 'float32', shape: ['batch', 4] }], 'initializers are not graph inputs');
+    assert.deepEqual(v.values.h.shape, ['batch', 4]);
+    assert.equal(v.values.w, undefined);
+  });
+
+  it('nests If branches as subgraphs with their own unique ids', () => {
+    const v = onnxViewGraph(scopedModel());
+    const iff = v.nodes.find((n) => n.opType === 'If')!;
+    assert.deepEqual(iff.subgraphs.map((s) => s.attribute), ['then_branch', 'else_branch']);
+    const els = iff.subgraphs[1].graph;
+    assert.equal(els.nodes.length, 2);
+    assert.notEqual(els.nodes[0].id, els.nodes[1].id);
+    assert.deepEqual(els.outputs.map((o) => o.name), ['e_out2']);
+  });
+
+  it('reads a real PyTorch export: every node, weights sum to the initializer bytes', () => {
+    const model = loadModel(FMNIST);
+    const v = onnxViewGraph(model);
+    const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', `
+import onnx, json, numpy as np
+from onnx import numpy_helper
+m = onnx.load('${FMNIST}')
+print(json.dumps({'nodes': [n.op_type for n in m.graph.node],
+  'bytes': sum(numpy_helper.to_array(t).nbytes for t in m.graph.initializer)}))`]).toString());
+    assert.deepEqual(v.nodes.map((n) => n.opType), py.nodes);
+    assert.equal(v.nodes.reduce((s, n) => s + n.weightBytes, 0), py.bytes);
+    const conv = v.nodes.find((n) => n.opType === 'Conv')!;
+    assert.ok(conv.attributes.some((a) => a.name === 'kernel_shape' && a.value === '[3, 3]'));
+    assert.deepEqual(v.inputs[0].shape?.slice(1), [1, 28, 28]);
+  });
+});
+
+describe('nodeScope', () => {
+  it('splits slash scopes and parses torch scope lists', () => {
+    assert.deepEqual(nodeScope('/encoder/layer.0/attention/MatMul'), ['encoder', 'layer.0', 'attention']);
+    assert.deepEqual(nodeScope('MatMul_12'), []);
+    assert.deepEqual(nodeScope('/Relu'), []);
+    assert.deepEqual(nodeScope('x', "['', 'layers.3', 'mlp']"), ['layers.3', 'mlp']);
+    assert.deepEqual(nodeScope('/a/b', '[]'), []);
+  });
+});
+
+/** PaddlePaddle-style: every weight in a Constant node (tensor, value_float and value_ints forms). */
+function constantWeightsModel(): Model {
+  const w = makeTensor('', 'float32', [2, 1, 3, 3], Float32Array.from({ length: 18 }, (_, i) => i - 4));
+  const graph = create(GraphProtoSchema, {
+    name: 'paddle',
+    node: [
+      makeNode('Constant', [], ['conv.w'], { value: w }),
+      makeNode('Conv', ['x', 'conv.w'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      makeNode('Constant', [], ['half'], { value_float: { float: 0.5 } }),
+      makeNode('Mul', ['c', 'half'], ['m']),
+      makeNode('Constant', [], ['shape'], { value_ints: { ints: [1, -1] } }),
+      makeNode('Reshape', ['m', 'shape'], ['y']),
+    ],
+    input: [makeValueInfo('x', 'float32', [1, 1, 8, 8])],
+    output: [makeValueInfo('y', 'float32', null as never)],
+  });
+  const proto = create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })] });
+  return new Model(proto);
+}
+
+describe('onnxViewGraph: Constant-node weights and inferred shapes', () => {
+  it('makes a Constant that feeds a node that node\'s weight, with small values as text', () => {
+    const v = onnxViewGraph(constantWeightsModel());
+    const conv = v.nodes.find((n) => n.opType === 'Conv')!;
+    assert.deepEqual(conv.weights.map((w) => [w.name, w.dtype, w.shape, w.bytes, w.value]), [['conv.w', 'float32', [2, 1, 3, 3], 72, undefined]]);
+    assert.equal(conv.weightBytes, 72);
+    const mul = v.nodes.find((n) => n.opType === 'Mul')!;
+    assert.deepEqual(mul.weights.map((w) => [w.name, w.shape, w.value]), [['half', [], '0.5']]);
+    const reshape = v.nodes.find((n) => n.opType === 'Reshape')!;
+    assert.deepEqual(reshape.weights.map((w) => [w.name, w.dtype, w.value]), [['shape', 'int64', '1, -1']]);
+  });
+
+  it('fills edge shapes the file does not record from shape inference', () => {
+    const v = onnxViewGraph(constantWeightsModel());
+    assert.deepEqual(v.values.c?.shape, [1, 2, 8, 8]);
+    assert.deepEqual(v.values.m?.shape, [1, 2, 8, 8]);
+    assert.deepEqual(v.values.y?.shape, [1, 128]);
+    assert.deepEqual(v.values.x?.shape, [1, 1, 8, 8]);
+  });
+});
