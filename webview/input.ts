@@ -1,8 +1,25 @@
 /** Mouse, wheel and keyboard on the graph canvas. */
-import type { App } from './app';
-import type { SceneItem } from './render/scene';
+import type { ViewNode } from '../src/core/graph/types';
+import type { Direction } from './layout/protocol';
+import type { Scene, SceneItem } from './render/scene';
+import type { Viewport } from './render/viewport';
 
-export function bindInput(app: App, canvas: HTMLCanvasElement): void {
+/** What the canvas input drives (the App): the view, the selection and navigation. */
+export interface InputTarget {
+  readonly viewport: Viewport;
+  readonly toolbar: { readonly searchField: HTMLElement };
+  readonly scene: Scene | null;
+  readonly selected: string | null;
+  readonly frames: readonly unknown[];
+  readonly direction: Direction;
+  select(id: string | null, reveal: boolean): void;
+  toggleGroup(groupId: string): void;
+  nodeOf(itemId: string): ViewNode | undefined;
+  openSubgraph(n: ViewNode, attribute: string): void;
+  navigate(depth: number): void;
+}
+
+export function bindInput(app: InputTarget, canvas: HTMLCanvasElement): void {
   const vp = app.viewport;
   let drag: { x: number; y: number; moved: boolean } | null = null;
 
@@ -84,7 +101,7 @@ export function bindInput(app: App, canvas: HTMLCanvasElement): void {
 }
 
 /** Arrow navigation: along edges in the flow direction, to the nearest neighbour across it. */
-function step(app: App, key: string): string | null {
+function step(app: InputTarget, key: string): string | null {
   const scene = app.scene;
   if (!scene) return null;
   const items = scene.items;

@@ -9,7 +9,7 @@ import { Scorer } from '../../core/analysis/scorer';
 import { sensitivity } from '../../core/analysis/sensitivity';
 import { runMixedPrecisionJob } from '../../core/analysis/mixed-precision-job';
 import { formatBytes } from '../format';
-import type { DemoStep } from './demo';
+import type { DemoStep } from './demo-step';
 
 /**
  * Per-layer analysis on the bundled MobileNetV2-style fixture, whose per-tensor INT8 really hurts:

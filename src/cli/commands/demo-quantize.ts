@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { runQuantizeJob, type QuantizeMode } from '../../core/quantize-job';
-import type { DemoStep } from './demo';
+import type { DemoStep } from './demo-step';
 import { pct } from '../data-options';
 import { formatBytes, table } from '../format';
 

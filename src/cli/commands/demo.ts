@@ -4,26 +4,13 @@ import * as path from 'node:path';
 import { encodeModelProto } from '../../core/formats/onnx/codec';
 import { loadModel, saveModel } from '../../core/formats/onnx/io';
 import { openModel } from '../../core/formats/open';
-import { CliError, str, type CliIo, type Command } from '../command';
+import { CliError, str, type Command } from '../command';
 import { formatBytes } from '../format';
 import { describe } from './inspect';
 import { quantizeStep } from './demo-quantize';
 import { analyzeStep } from './demo-analyze';
+import type { DemoStep } from './demo-step';
 import { runPruneJob } from '../../core/prune-job';
-
-/** What every demo step gets: the sample model and a folder for what it writes. */
-export interface DemoContext {
-  /** The bundled sample model (a Fashion-MNIST CNN). */
-  model: string;
-  /** A scratch folder for outputs; removed afterwards unless --out named it. */
-  workDir: string;
-  io: CliIo;
-}
-
-export interface DemoStep {
-  title: string;
-  run(ctx: DemoContext): Promise<void>;
-}
 
 const inspectStep: DemoStep = {
   title: 'Inspect the sample model',

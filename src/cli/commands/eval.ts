@@ -4,7 +4,7 @@ import { loadModel } from '../../core/formats/onnx/io';
 import { formatOf } from '../../core/formats/open';
 import { tfliteFormat } from '../../core/formats/tflite/descriptor';
 import { loadDataset, loadDatasetFor } from '../../core/runtime/data';
-import { evaluateTflite, tfliteInputSpecs } from '../../core/runtime/tflite-eval';
+import { evaluateTflite, tfliteInputSpecs } from '../../core/analysis/tflite-eval';
 import { loadLabels } from '../../core/runtime/data-labels';
 import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, pct, threadsOption } from '../data-options';
@@ -20,7 +20,7 @@ export const evalCommand: Command = {
     const labelsFile = str(args, 'labels');
     let r: EvalResult;
     if (formatOf(file) === tfliteFormat) {
-      // TFLite's WebAssembly interpreter, one sample per run (see src/core/runtime/tflite-eval.ts).
+      // TFLite's WebAssembly interpreter, one sample per run (see src/core/analysis/tflite-eval.ts).
       const data = await loadDatasetFor(tfliteInputSpecs(file), file, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
       const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
       r = await evaluateTflite(path.resolve(file), data, labels, { signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });

@@ -1,10 +1,10 @@
 import type { Tensor } from 'onnxruntime-node';
-import { TopKAccuracy, type EvalResult } from '../analysis/accuracy';
+import { TopKAccuracy, type EvalResult } from './accuracy';
 import type { QuantInfo } from '../graph/types';
 import type { DType } from '../tensor/dtypes';
 import { loadTflite } from '../formats/tflite/model';
-import type { Dataset, InputSpec } from './data-array';
-import { TfliteSession, type TfliteData } from './tflite';
+import type { Dataset, InputSpec } from '../runtime/data-array';
+import { TfliteSession, type TfliteData } from '../runtime/tflite';
 
 /**
  * What a data set must provide for a TFLite model's inputs. Quantized inputs are asked for in

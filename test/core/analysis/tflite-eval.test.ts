@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadDatasetFor } from '../../../src/core/runtime/data';
 import { TfliteSession } from '../../../src/core/runtime/tflite';
-import { evaluateTflite, tfliteInputSpecs } from '../../../src/core/runtime/tflite-eval';
+import { evaluateTflite, tfliteInputSpecs } from '../../../src/core/analysis/tflite-eval';
 import { repoRoot, sharedFixture } from '../formats/tflite/build-model';
 
 const fixture = (name: string) => path.join(repoRoot, 'test/fixtures/tflite', name);
