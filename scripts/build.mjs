@@ -14,6 +14,8 @@ const targets = [
   { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  // `edgewise/ota`, the device library for apps: self-contained (no VS Code, no ONNX Runtime).
+  { entryPoints: { ota: 'src/ota/client/index.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
   { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));

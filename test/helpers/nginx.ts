@@ -51,7 +51,12 @@ function tempPathDirectives(): string[] {
     .map((m) => `${m.replace('-', '_')}_temp_path`);
 }
 
-export async function startNginx(root: string): Promise<Nginx> {
+export interface NginxOptions {
+  /** nginx `limit_rate` per response (e.g. '1m' bytes/s), to make transfers last long enough to interrupt. */
+  limitRate?: string;
+}
+
+export async function startNginx(root: string, o: NginxOptions = {}): Promise<Nginx> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-nginx-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -74,6 +79,7 @@ export async function startNginx(root: string): Promise<Nginx> {
       '  server {',
       `    listen 127.0.0.1:${port};`,
       `    root ${root};`,
+      o.limitRate ? `    limit_rate ${o.limitRate};` : '',
       '    location / { }',
       '  }',
       '}',

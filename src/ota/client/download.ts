@@ -73,17 +73,26 @@ function resumes(res: HttpResponse, have: number, length: number): boolean {
 async function receive(res: HttpResponse, part: string, have: number, expected: Expected, hash: Hash, o: DownloadOptions): Promise<number> {
   const fd = fs.openSync(part, have > 0 ? 'a' : 'w');
   let overlong = false;
+  let diskError: unknown;
   try {
     for await (const chunk of res.body) {
       if (have + chunk.length > expected.length) {
         overlong = true;
         break; // ends the response
       }
-      writeAll(fd, chunk);
+      try {
+        writeAll(fd, chunk);
+      } catch (e) {
+        diskError = e;
+        throw e;
+      }
       hash.update(chunk);
       have += chunk.length;
       o.onBytes?.(have, expected.length);
     }
+  } catch (e) {
+    if (e === diskError || e instanceof HttpError) throw e;
+    throw new HttpError(`the connection broke after ${have} of ${expected.length} bytes (${(e as Error).message})`);
   } finally {
     try {
       fs.fsyncSync(fd); // what arrived survives for the next attempt

@@ -80,15 +80,22 @@ function request(url: string, traffic: Traffic, options: GetOptions): Promise<Ht
       agent: options.agents ? (u.protocol === 'https:' ? options.agents.https : options.agents.http) : undefined,
       signal: options.signal,
     });
-    const deadline = options.deadlineMs === undefined ? undefined
-      : setTimeout(() => req.destroy(new HttpError(`${url}: no complete response within ${options.deadlineMs} ms`)), options.deadlineMs);
+    let response: http.IncomingMessage | undefined;
+    // A timeout ends the response with its own error (not the socket's generic 'aborted').
+    const cut = (message: string) => {
+      const e = new HttpError(`${url}: ${message}`);
+      response?.destroy(e);
+      req.destroy(e);
+    };
+    const deadline = options.deadlineMs === undefined ? undefined : setTimeout(() => cut(`no complete response within ${options.deadlineMs} ms`), options.deadlineMs);
     const clear = () => { if (deadline) clearTimeout(deadline); };
-    req.setTimeout(options.idleTimeoutMs, () => req.destroy(new HttpError(`${url}: nothing received for ${options.idleTimeoutMs} ms`)));
+    req.setTimeout(options.idleTimeoutMs, () => cut(`nothing received for ${options.idleTimeoutMs} ms`));
     req.on('error', (e) => {
       clear();
       reject(e);
     });
     req.on('response', (res) => {
+      response = res;
       res.on('end', clear);
       res.on('close', clear);
       resolve({
