@@ -9,7 +9,9 @@ import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
 import { roundtrip } from './roundtrip';
+import { release } from './release';
+import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, analyze, run, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];

@@ -59,6 +59,19 @@ export interface DeviceStatus {
   blocked: Record<string, { reason: string; at: string }>;
 }
 
+/** What a device folder holds now: the model a cold start would load, the fallback, blocked releases. */
+export function deviceStatus(dir: string, bundledModel?: string, bundledVersion?: string): DeviceStatus {
+  const folder = new DeviceFolder(dir);
+  const p = folder.pointer();
+  const h = folder.health(p.current);
+  const bundled = p.current.file === null;
+  return {
+    current: { version: bundled ? bundledVersion ?? null : p.current.version, path: bundled ? bundledModel : folder.absolute(p.current), confirmed: h.confirmed, attempts: h.attempts },
+    previous: p.previous ? { version: p.previous.version } : undefined,
+    blocked: h.blocked,
+  };
+}
+
 export class ModelUpdater {
   private readonly folder: DeviceFolder;
   private readonly channel: string;
@@ -145,14 +158,9 @@ export class ModelUpdater {
     }
   }
 
+  /** The device's state, read only (unlike currentModelPath, it counts no cold start). */
   status(): DeviceStatus {
-    const p = this.folder.pointer();
-    const h = this.folder.health(p.current);
-    return {
-      current: { version: p.current.file === null ? this.o.bundledVersion ?? null : p.current.version, path: p.current.file === null ? this.o.bundledModel : this.folder.absolute(p.current), confirmed: h.confirmed, attempts: h.attempts },
-      previous: p.previous ? { version: p.previous.version } : undefined,
-      blocked: h.blocked,
-    };
+    return deviceStatus(this.o.dir, this.o.bundledModel, this.o.bundledVersion);
   }
 
   private pathOf(ref: ModelRef): string {

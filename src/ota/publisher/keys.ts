@@ -111,3 +111,18 @@ export class KeySource implements RoleKeys {
 function pemBlocks(text: string): string[] {
   return text.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----/g) ?? [];
 }
+
+/**
+ * The keys for commands on an existing repository: the folder given (--keys), else
+ * EDGEWISE_KEYS, else the default folder `release init` chose for it; EDGEWISE_KEY_<ROLE> win.
+ */
+export function keySourceFor(repoDir: string, keysDir?: string, env: NodeJS.ProcessEnv = process.env): KeySource {
+  if (keysDir || env.EDGEWISE_KEYS) return new KeySource(path.resolve(keysDir ?? env.EDGEWISE_KEYS!), env);
+  let initial: Buffer | undefined;
+  try {
+    initial = fs.readFileSync(path.join(repoDir, 'metadata', '1.root.json'));
+  } catch {
+    // Not a repository: the command reports that when it opens it.
+  }
+  return new KeySource(initial ? defaultKeyDir(repoDir, initial) : undefined, env);
+}
