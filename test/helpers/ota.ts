@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeModelProto, encodeModelProto } from '../../src/core/onnx/codec';
+import { decodeModelProto, encodeModelProto } from '../../src/core/formats/onnx/codec';
 import { initRepository, type InitResult } from '../../src/ota/publisher/init';
 import { KeySource } from '../../src/ota/publisher/keys';
 import { publishRelease, type PublishOptions } from '../../src/ota/publisher/publish';

@@ -10,7 +10,7 @@ import { refreshRepository } from '../../src/ota/publisher/refresh';
 import { ReleaseRepository } from '../../src/ota/publisher/repository';
 import { repositoryStatus } from '../../src/ota/publisher/status';
 import { BASE_MODEL, makeRepo, sha256File, tmpDir } from '../helpers/ota';
-import { saveModel, loadModel } from '../../src/core/onnx/io';
+import { saveModel, loadModel } from '../../src/core/formats/onnx/io';
 
 describe('release repository (publisher side)', () => {
   it('init writes a self-signed root with four Ed25519 roles and keeps private keys outside the repository, owner-only', () => {

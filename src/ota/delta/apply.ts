@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { decodeModelProto } from '../../core/onnx/codec';
+import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { writeAll } from '../files';
 import { decodePatch, namedPayloads, type PatchHeader } from './patch';
 

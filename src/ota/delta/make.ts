@@ -1,6 +1,6 @@
 /** Builds the patch between two releases of a model (publisher side). */
 import { createHash } from 'node:crypto';
-import { decodeModelProto } from '../../core/onnx/codec';
+import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { encodePatch, namedPayloads, type PatchHeader, type Segment } from './patch';
 
 /** Tensors smaller than this travel inside the literal bytes: a reference would cost as much. */

@@ -8,8 +8,8 @@
  * compressed with Brotli (the graph's protobuf shrinks several times; weights hardly at all).
  */
 import * as zlib from 'node:zlib';
-import type { ModelProto, TensorProto } from '../../core/onnx/proto/onnx_pb';
-import { forEachTensor } from '../../core/onnx/packed';
+import type { ModelProto, TensorProto } from '../../core/formats/onnx/proto/onnx_pb';
+import { forEachTensor } from '../../core/formats/onnx/packed';
 
 const MAGIC = 'EWDELTA1';
 

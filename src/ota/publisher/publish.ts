@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeModelProto } from '../../core/onnx/codec';
-import { forEachTensor } from '../../core/onnx/packed';
-import { TensorProto_DataLocation } from '../../core/onnx/proto/onnx_pb';
+import { decodeModelProto } from '../../core/formats/onnx/codec';
+import { forEachTensor } from '../../core/formats/onnx/packed';
+import { TensorProto_DataLocation } from '../../core/formats/onnx/proto/onnx_pb';
 import { makeDelta } from '../delta/make';
 import { rebuildChunks } from '../delta/apply';
 import { decodePatch } from '../delta/patch';
