@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Overlay } from '../../webview/messages';
-import type { PruneMethod } from '../core/prune-job';
+import { OUTPUT_TAGS, siblingPath } from '../core/jobs/job';
+import type { PruneMethod } from '../core/jobs/prune';
 import { PruneRequest, type PruneParams, type PruneResult } from '../worker/protocol';
 import { resolveModel, type CommandDeps } from './commands';
 import { canDo } from './model-commands';
@@ -82,7 +83,7 @@ async function askPruneParams(uri: vscode.Uri): Promise<PruneParams | undefined>
     params.labels = labels.fsPath;
   }
 
-  const out = path.join(path.dirname(uri.fsPath), `${path.basename(uri.fsPath, '.onnx')}.pruned.onnx`);
+  const out = siblingPath(uri.fsPath, OUTPUT_TAGS.prune);
   if (fs.existsSync(out)) {
     const replace = await vscode.window.showWarningMessage(`${path.basename(out)} already exists. Replace it?`, { modal: true }, 'Replace');
     if (replace !== 'Replace') return undefined;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { QuantizeJobResult } from '../core/quantize-job';
+import type { QuantizeJobResult } from '../core/jobs/quantize';
 
 /** The full before/after report as Markdown. */
 export function reportMarkdown(r: QuantizeJobResult): string {

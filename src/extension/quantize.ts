@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
+import { siblingPath } from '../core/jobs/job';
+import type { QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import { QuantizeRequest, type QuantizeParams } from '../worker/protocol';
 import { resolveModel, type CommandDeps } from './commands';
 import { findingDiagnostics } from './findings';
@@ -55,8 +56,7 @@ async function askParams(uri: vscode.Uri): Promise<QuantizeParams | undefined> {
     else params.evalData = data.file;
     if (data.scale !== undefined) params.preprocess = { scale: data.scale };
   }
-  const ext = path.extname(uri.fsPath) || '.onnx';
-  const suggested = vscode.Uri.file(path.join(path.dirname(uri.fsPath), `${path.basename(uri.fsPath, ext)}.${picked.mode}${ext}`));
+  const suggested = vscode.Uri.file(siblingPath(uri.fsPath, picked.mode));
   const out = await vscode.window.showSaveDialog({ title: `Quantize (3/3): output file`, defaultUri: suggested, filters: { ONNX: ['onnx'] } });
   if (!out) return undefined;
   if (out.fsPath === uri.fsPath) {

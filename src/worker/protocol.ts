@@ -5,10 +5,11 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
-import type { PruneJobOptions, PruneJobResult } from '../core/prune-job';
+import type { JobHooks } from '../core/jobs/job';
+import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
-import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/quantize-job';
+import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
@@ -235,8 +236,8 @@ export namespace ProgressNotification {
 /** JSON-RPC error code of a request that ended because it was cancelled (the LSP value). */
 export const CANCELLED_CODE = -32800;
 
-/** What to prune and how; the same choices as `edgewise prune` (see src/core/prune-job.ts). */
-export type PruneParams = ModelParams & ProgressParams & Omit<PruneJobOptions, 'signal' | 'progress'>;
+/** What to prune and how; the same choices as `edgewise prune` (see src/core/jobs/prune.ts). */
+export type PruneParams = ModelParams & ProgressParams & Omit<PruneJobOptions, keyof JobHooks>;
 
 export interface PruneResult extends PruneJobResult {
   /** Channel pruning: channels kept per layer of the written model, keyed by its ViewNode ids (for an overlay). */

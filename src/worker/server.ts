@@ -1,6 +1,7 @@
 import {
   CancellationToken, ResponseError, type GenericRequestHandler, type MessageConnection, type NotificationType, type RequestType,
 } from 'vscode-jsonrpc';
+import { CancelledError } from '../core/base/cancel';
 import { CANCELLED_CODE, ProgressNotification, type ProgressParams } from './protocol';
 
 /** What a request handler gets besides its params. */
@@ -9,20 +10,14 @@ export interface HandlerContext {
   /** Reports progress to the client (a no-op when the client did not ask for it). */
   progress(message: string, fraction?: number): void;
   /**
-   * Lets pending messages (a cancellation) arrive, then throws if the request was cancelled.
+   * Lets pending messages (a cancellation) arrive, then throws CancelledError (core/base/cancel.ts,
+   * the one the jobs throw too) if the request was cancelled; the client sees a cancelled request.
    * Long handlers call it between steps: cancellation is honoured at the next checkpoint.
    */
   checkpoint(): Promise<void>;
 }
 
 export type Handler<P, R> = (params: P, ctx: HandlerContext) => R | Promise<R>;
-
-/** Thrown by `checkpoint()`; the client sees a cancelled request, not a failure. */
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
 
 /** The worker's side of the connection: typed handler registration with errors made readable. */
 export class WorkerServer {

@@ -11,7 +11,7 @@ import type { PairLatency } from '../../core/analysis/pair-latency';
 import { BenchmarkError } from '../../core/runtime/types';
 import { CliError, flag, num, str, type Command } from '../command';
 import { parseNumber } from '../data-options';
-import { CancelledError } from '../../core/runtime/infer';
+import { CancelledError } from '../../core/jobs/job';
 
 export const analyze: Command = {
   name: 'analyze',

@@ -7,7 +7,7 @@ import { StaticLayerQuantizer } from '../../core/analysis/static-quantizer';
 import { analyzePair } from '../../core/analysis/pair';
 import { Scorer } from '../../core/analysis/scorer';
 import { sensitivity } from '../../core/analysis/sensitivity';
-import { runMixedPrecisionJob } from '../../core/analysis/mixed-precision-job';
+import { runMixedPrecisionJob } from '../../core/jobs/mixed-precision';
 import { formatBytes } from '../format';
 import type { DemoStep } from './demo-step';
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { runQuantizeJob, type QuantizeMode } from '../../core/quantize-job';
+import { runQuantizeJob, type QuantizeMode } from '../../core/jobs/quantize';
 import type { DemoStep } from './demo-step';
 import { pct } from '../data-options';
 import { formatBytes, table } from '../format';

@@ -10,7 +10,7 @@ import { describe } from './inspect';
 import { quantizeStep } from './demo-quantize';
 import { analyzeStep } from './demo-analyze';
 import type { DemoStep } from './demo-step';
-import { runPruneJob } from '../../core/prune-job';
+import { runPruneJob } from '../../core/jobs/prune';
 
 const inspectStep: DemoStep = {
   title: 'Inspect the sample model',

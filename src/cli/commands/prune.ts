@@ -1,6 +1,7 @@
 import * as path from 'node:path';
+import { CancelledError } from '../../core/jobs/job';
 import { PruneError } from '../../core/passes/prune/common';
-import { runPruneJob, type PruneJobResult } from '../../core/prune-job';
+import { runPruneJob, type PruneJobResult } from '../../core/jobs/prune';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
 
@@ -81,6 +82,7 @@ export const prune: Command = {
       return 0;
     } catch (e) {
       if (e instanceof PruneError) throw new CliError(e.message);
+      if (e instanceof CancelledError) throw new CliError('cancelled; nothing was written', 130);
       throw e;
     }
   },

@@ -1,7 +1,7 @@
-import { QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type QuantizeJobResult, type QuantizeMode } from '../../core/quantize-job';
+import { QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type QuantizeJobResult, type QuantizeMode } from '../../core/jobs/quantize';
 import type { OutputComparison } from '../../core/analysis/accuracy';
-import { CancelledError } from '../../core/runtime/infer';
-import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/analysis/mixed-precision-job';
+import { CancelledError } from '../../core/jobs/job';
+import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/jobs/mixed-precision';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, mib, parseNumber, pct, threadsOption } from '../data-options';
 
@@ -107,12 +107,18 @@ async function runMixed(file: string, args: Parameters<Command['run']>[0], io: P
   if (!!hd !== !!hl) throw new CliError('--holdout and --holdout-labels go together', 2);
   const activationType = str(args, 'activation-type') ?? 'uint8';
   if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
-  const r = await runMixedPrecisionJob(file, {
-    maxDrop, evalData, labels, calib: str(args, 'calib'), holdout: hd && hl ? { data: hd, labels: hl } : undefined,
-    perChannel: flag(args, 'per-channel'), activationType, latencyAware: flag(args, 'latency-aware'), skipLatency: flag(args, 'no-latency'),
-    preprocess: dataOptions(args, (m) => io.err(m)),
-    out: str(args, 'out'), force: flag(args, 'force'), progress: io.progress,
-  });
+  let r: MixedPrecisionJobResult;
+  try {
+    r = await runMixedPrecisionJob(file, {
+      maxDrop, evalData, labels, calib: str(args, 'calib'), holdout: hd && hl ? { data: hd, labels: hl } : undefined,
+      perChannel: flag(args, 'per-channel'), activationType, latencyAware: flag(args, 'latency-aware'), skipLatency: flag(args, 'no-latency'),
+      preprocess: dataOptions(args, (m) => io.err(m)),
+      out: str(args, 'out'), force: flag(args, 'force'), signal: io.signal, progress: io.progress,
+    });
+  } catch (e) {
+    if (e instanceof CancelledError) throw new CliError('cancelled; no output file was left behind', 130);
+    throw e;
+  }
   io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatMixed(r));
   return 0;
 }

@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { batchRanges, type Dataset } from '../runtime/data';
-import { throwIfCancelled, type RunOptions } from '../runtime/infer';
+import { throwIfCancelled } from '../base/cancel';
+import type { RunOptions } from '../runtime/infer';
 import { openSession, type SessionSettings } from '../runtime/ort-session';
 
 /** Top-1/top-5 accuracy of class scores against integer labels. */

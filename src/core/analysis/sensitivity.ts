@@ -2,6 +2,7 @@
  * Per-layer sensitivity, both ways (as AIMET's QuantAnalyzer does): the metric when only one layer
  * is quantized, and when only that layer is left in float with all others quantized.
  */
+import { throwIfCancelled } from '../base/cancel';
 import type { LayerQuantizer } from './quantizer';
 import type { Score, Scorer } from './scorer';
 
@@ -61,7 +62,7 @@ export async function sensitivity(quantizer: LayerQuantizer, scorer: Scorer, flo
   const out: LayerSensitivity[] = [];
   const total = layers.length;
   for (const [i, layer] of layers.entries()) {
-    options.signal?.throwIfAborted();
+    throwIfCancelled(options.signal);
     options.onProgress?.(i, total, layer);
     const onlyQuantized = await scorer.score((await quantizer.build(new Set([layer]))).model);
     let onlyFloat = allQuantized;

@@ -9,7 +9,7 @@ import { ErrorSums } from './metrics';
 import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
 import { createSession, floatData, type Feeds, type RunOptions } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
-import { CancelledError } from '../runtime/infer';
+import { CancelledError } from '../base/cancel';
 import { elementCount } from '../formats/onnx/tensor';
 import { DataType } from '../tensor/dtypes';
 

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Model } from '../formats/onnx/model';
-import { loadModel, saveModel, siblingPath } from '../formats/onnx/io';
+import { loadModel, saveModel } from '../formats/onnx/io';
+import { OUTPUT_TAGS, siblingPath } from '../jobs/job';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
 import { Scorer, type EvalSet } from '../analysis/scorer';
@@ -127,7 +128,7 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     passes.push({ pass: step.pass, report: out.report });
   }
   let output: string | null = null;
-  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, 'edge'));
+  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe));
   if (options.write !== false) {
     if (outFile === floatModel.label) throw new RecipeError(`${outFile}: the output would overwrite the recipe's model`);
     output = saveModel(model, outFile, { overwrite: options.force }).file;

@@ -7,6 +7,7 @@ import type { Calibrator } from '../passes/calibrate/calibrator';
 import type { Model } from '../formats/onnx/model';
 import type { RangeTable } from '../passes/quantize/static';
 import type { Dataset } from './data';
+import { CancelledError } from '../base/cancel';
 import { runDataset, type RunOptions } from './infer';
 import { openSession } from './ort-session';
 
@@ -42,7 +43,7 @@ export async function calibrate(
       await runReduced(model, inner, data, calibrator, feedStats, options);
       reduced = true;
     } catch (e) {
-      if (e instanceof Error && e.name === 'CancelledError') throw e;
+      if (e instanceof CancelledError) throw e;
       // Some tensor type has no ReduceMin kernel: fall back to copying the tensors out.
     }
   }

@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import { throwIfCancelled } from '../base/cancel';
 import { batchRanges, type Dataset } from './data';
 
 export interface RunOptions {
@@ -12,18 +13,6 @@ export interface RunOptions {
    * of allocating and copying new ones. `onBatch` must not keep the arrays past its call.
    */
   reuseOutputs?: boolean;
-}
-
-/** Thrown when a run is cancelled through its AbortSignal. */
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
-export function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
 }
 
 /** Feeds every sample of `data` through `session` in batches; `onBatch` sees each batch's outputs. */

@@ -1,6 +1,6 @@
 import type { Model } from '../formats/onnx/model';
 import type { Dataset } from './data';
-import { throwIfCancelled } from './infer';
+import { throwIfCancelled } from '../base/cancel';
 import { openSession } from './ort-session';
 
 export interface QuickLatency {

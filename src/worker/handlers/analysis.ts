@@ -10,8 +10,7 @@ import { modelFacts, validateRecipe, type RecipeProblem } from '../../core/recip
 import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
-import { CancelledError } from '../server';
-import { CancelledError as JobCancelledError } from '../../core/runtime/infer';
+import { CancelledError } from '../../core/base/cancel';
 import { BenchmarkError } from '../../core/runtime/types';
 
 /** The text view, per-layer analysis and recipe validation. */
@@ -42,7 +41,7 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
         progress: (m, fraction) => ctx.progress(m, fraction === undefined ? (p.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
       });
     } catch (e) {
-      if ((e instanceof BenchmarkError && e.kind === 'cancelled') || e instanceof JobCancelledError) throw new CancelledError();
+      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
       throw e;
     } finally {
       sub.dispose();

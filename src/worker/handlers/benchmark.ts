@@ -4,7 +4,7 @@ import { checkProviders } from '../../core/runtime/session';
 import { checkBudgets, findTarget } from '../../core/runtime/targets';
 import { BenchmarkError, type BenchmarkProgress } from '../../core/runtime/types';
 import { BenchmarkRequest, type BenchmarkParams } from '../protocol';
-import { CancelledError } from '../server';
+import { CancelledError } from '../../core/base/cancel';
 import type { WorkerServices } from '../services';
 
 /** Share of one child's work done when a phase starts (profiling phases only when asked). */

@@ -1,4 +1,4 @@
-import { runPruneJob } from '../../core/prune-job';
+import { runPruneJob } from '../../core/jobs/prune';
 import { PruneRequest, type PruneResult } from '../protocol';
 import type { WorkerServices } from '../services';
 

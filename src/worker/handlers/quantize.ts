@@ -1,10 +1,8 @@
-import { runQuantizeJob } from '../../core/quantize-job';
-import { CancelledError as JobCancelledError } from '../../core/runtime/infer';
+import { runQuantizeJob } from '../../core/jobs/quantize';
 import { QuantizeRequest } from '../protocol';
-import { CancelledError } from '../server';
 import type { WorkerServices } from '../services';
 
-/** FP16 / INT8 / INT4 passes with calibration, evaluation and the fused-op count (src/core/quantize-job.ts). */
+/** FP16 / INT8 / INT4 passes with calibration, evaluation and the fused-op count (src/core/jobs/quantize.ts). */
 export function registerQuantizeHandlers({ server, models }: WorkerServices): void {
   server.on(QuantizeRequest.type, async (params, ctx) => {
     const controller = new AbortController();
@@ -14,15 +12,12 @@ export function registerQuantizeHandlers({ server, models }: WorkerServices): vo
       const result = await runQuantizeJob(file, {
         ...options,
         signal: controller.signal,
-        progress: (message) => ctx.progress(message),
+        progress: (message, fraction) => ctx.progress(message, fraction),
         warn: (message) => ctx.progress(message),
       });
       // A graph of the output may be open from an earlier run.
       models.forget(result.output);
       return result;
-    } catch (e) {
-      if (e instanceof JobCancelledError || controller.signal.aborted) throw new CancelledError();
-      throw e;
     } finally {
       cancel.dispose();
     }

@@ -11,7 +11,7 @@ import { npyFeeds } from '../../../src/core/analysis/npy-feeds';
 import { Scorer } from '../../../src/core/analysis/scorer';
 import { tensorErrors } from '../../../src/core/analysis/tensor-error';
 import { inferTensorMap } from '../../../src/core/analysis/tensor-match';
-import { CancelledError } from '../../../src/core/runtime/infer';
+import { CancelledError } from '../../../src/core/base/cancel';
 import { buildModel, tempDir } from '../../helpers/onnx-models';
 import { FIXTURES, FMNIST_MODEL, fmnistBatches } from '../../helpers/fmnist';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { QuantizeJobResult } from '../../../src/core/quantize-job';
+import type { QuantizeJobResult } from '../../../src/core/jobs/quantize';
 import { closeAllEditors, edgewise, workspaceFile } from './helpers';
 
 describe('quantizing from VS Code', function () {

@@ -7,6 +7,7 @@ import { OnnxFormatError } from './errors';
 import { Model } from './model';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import { DataType } from '../../tensor/dtypes';
+import { AtomicFile, atomicWrite } from '../../base/atomic-file';
 
 /** Reads and decodes an ONNX file. Weights stay views into the file's buffer. */
 export function loadModel(file: string): Model {
@@ -184,51 +185,4 @@ function writeExternal(model: Model, out: string, tensors: TensorProto[], option
     modelFile?.abort();
     throw e;
   }
-}
-
-/** A file written under a temporary name beside its destination, renamed into place on commit. */
-class AtomicFile {
-  readonly tmp: string;
-  private fd: number | undefined;
-
-  constructor(readonly file: string) {
-    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-    this.fd = fs.openSync(this.tmp, 'wx');
-  }
-
-  write(chunk: Uint8Array): void {
-    let written = 0;
-    while (written < chunk.length) written += fs.writeSync(this.fd!, chunk, written, Math.min(chunk.length - written, 1 << 30));
-  }
-
-  commit(): void {
-    fs.fsyncSync(this.fd!);
-    fs.closeSync(this.fd!);
-    this.fd = undefined;
-    fs.renameSync(this.tmp, this.file);
-  }
-
-  abort(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
-    fs.rmSync(this.tmp, { force: true });
-  }
-}
-
-/** Writes chunks to a temporary file beside `file`, fsyncs, and renames it into place. */
-export function atomicWrite(file: string, chunks: Uint8Array[]): void {
-  const f = new AtomicFile(file);
-  try {
-    for (const c of chunks) f.write(c);
-    f.commit();
-  } catch (e) {
-    f.abort();
-    throw e;
-  }
-}
-
-/** The default output path next to the input: `model.onnx` + 'int8' -> `model.int8.onnx`. */
-export function siblingPath(input: string, tag: string): string {
-  const ext = path.extname(input);
-  return path.join(path.dirname(input), `${path.basename(input, ext)}.${tag}${ext || '.onnx'}`);
 }

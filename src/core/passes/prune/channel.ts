@@ -7,6 +7,7 @@ import { constantFloats, resolveConstant, sliceTensor } from './constants';
 import { analyzeChannelGroups, shapeValues, type ChannelGroup, type ChannelUse } from './groups';
 import { removeUnusedConstants } from './cleanup';
 import { withSizes, withSizesAsync, type ModelSize } from './sizes';
+import { throwIfCancelled } from '../../base/cancel';
 import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 
 export interface ChannelOptions {
@@ -131,7 +132,7 @@ function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
       const layer = u.kind === 'group-attr' ? u.node : u.kind === 'param' && u.role === 'source' ? u.node : undefined;
       if (layer) channelsKept[label(layer)] = { before: group.channels, after: group.channels - remove.length };
     }
-    if (options.signal?.aborted) throw new PruneError('cancelled');
+    throwIfCancelled(options.signal);
     const dependents = new Set<string>();
     for (const u of group.uses) applyUse(u, remove, { cuts, groupAttr, reshapes, changedValues });
     for (const u of group.uses) if (u.kind !== 'value' && !group.sources.includes(u.node)) dependents.add(label(u.node));

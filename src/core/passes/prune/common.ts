@@ -1,4 +1,6 @@
-/** Bad pruning input or a cancelled run: the message is one line naming the problem. */
+import { throwIfCancelled } from '../../base/cancel';
+
+/** Bad pruning input: the message is one line naming the problem (a cancelled run ends with CancelledError). */
 export class PruneError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,7 +24,7 @@ export type Steps<T> = Generator<void, T, void>;
 
 export function runSteps<T>(steps: Steps<T>, signal?: AbortSignal): T {
   for (;;) {
-    if (signal?.aborted) throw new PruneError('cancelled');
+    throwIfCancelled(signal);
     const r = steps.next();
     if (r.done) return r.value;
   }
@@ -31,7 +33,7 @@ export function runSteps<T>(steps: Steps<T>, signal?: AbortSignal): T {
 export async function runStepsAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
   let last = performance.now();
   for (;;) {
-    if (signal?.aborted) throw new PruneError('cancelled');
+    throwIfCancelled(signal);
     const r = steps.next();
     if (r.done) return r.value;
     if (performance.now() - last > 50) {

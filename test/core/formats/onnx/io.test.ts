@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeModelProto } from '../../../../src/core/formats/onnx/codec';
-import { loadModel, saveModel, siblingPath } from '../../../../src/core/formats/onnx/io';
+import { loadModel, saveModel } from '../../../../src/core/formats/onnx/io';
 import { Model } from '../../../../src/core/formats/onnx/model';
 import { makeTensor } from '../../../../src/core/formats/onnx/build';
 import { externalTensor, writeModelWith } from './models';
@@ -188,10 +188,5 @@ describe('loading and saving', () => {
     it('refuses an external location outside the output folder', () => {
       assert.throws(() => saveModel(loadModel(FIXTURE), path.join(dir, 'x.onnx'), { weights: 'external', externalLocation: '../x.data' }), /must stay inside/);
     });
-  });
-
-  it('names outputs next to the input', () => {
-    assert.equal(siblingPath('/a/b/model.onnx', 'int8'), '/a/b/model.int8.onnx');
-    assert.equal(siblingPath('/a/b/model', 'fp16'), '/a/b/model.fp16.onnx');
   });
 });

@@ -1,37 +1,33 @@
 import * as fs from 'node:fs';
-import { diagnose, type Finding } from './analysis/diagnostics';
-import { fp16Clamps } from './analysis/fp16-clamps';
-import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from './formats/onnx/io';
-import type { Model } from './formats/onnx/model';
-import { compareModels, type Accuracy, type OutputComparison } from './analysis/accuracy';
-import { EntropyCalibrator } from './passes/calibrate/entropy';
-import { MinMaxCalibrator } from './passes/calibrate/minmax';
-import { PercentileCalibrator } from './passes/calibrate/percentile';
-import type { Calibrator } from './passes/calibrate/calibrator';
-import type { NodeSelection } from './passes/common';
-import { convertFp16, type Fp16Report } from './passes/fp16';
-import { quantizeDynamic, type DynamicReport } from './passes/quantize/dynamic';
-import { quantizeStatic, staticCalibrationTensors, type StaticReport } from './passes/quantize/static';
-import { quantizeInt4, quantizeInt8Weights, type WeightOnlyReport } from './passes/quantize/weight-only';
-import { calibrate } from './runtime/calibration-run';
-import { loadDataset, type Dataset, type Preprocess } from './runtime/data';
-import { loadLabels } from './runtime/data-labels';
-import { countOf, fusedOps } from './runtime/fused-ops';
-import { CancelledError, throwIfCancelled } from './runtime/infer';
-import { quickLatency } from './runtime/quick-bench';
-import { throttled } from './runtime/throttle';
+import { diagnose, type Finding } from '../analysis/diagnostics';
+import { fp16Clamps } from '../analysis/fp16-clamps';
+import { loadModel, saveModel } from '../formats/onnx/io';
+import type { Model } from '../formats/onnx/model';
+import { compareModels, type Accuracy, type OutputComparison } from '../analysis/accuracy';
+import { EntropyCalibrator } from '../passes/calibrate/entropy';
+import { MinMaxCalibrator } from '../passes/calibrate/minmax';
+import { PercentileCalibrator } from '../passes/calibrate/percentile';
+import type { Calibrator } from '../passes/calibrate/calibrator';
+import type { NodeSelection } from '../passes/common';
+import { convertFp16, type Fp16Report } from '../passes/fp16';
+import { quantizeDynamic, type DynamicReport } from '../passes/quantize/dynamic';
+import { quantizeStatic, staticCalibrationTensors, type StaticReport } from '../passes/quantize/static';
+import { quantizeInt4, quantizeInt8Weights, type WeightOnlyReport } from '../passes/quantize/weight-only';
+import { calibrate } from '../runtime/calibration-run';
+import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
+import { loadLabels } from '../runtime/data-labels';
+import { countOf, fusedOps } from '../runtime/fused-ops';
+import { quickLatency } from '../runtime/quick-bench';
+import { throttled } from '../runtime/throttle';
+import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 
 export const QUANTIZE_MODES = ['fp16', 'dynamic', 'static', 'int4', 'int8-weights'] as const;
 export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
-export interface QuantizeJobOptions extends NodeSelection {
+/** Quantize options (the job contract: jobs/job.ts); the default output is `<model>.<mode>.onnx` next to the input. */
+export interface QuantizeJobOptions extends NodeSelection, OutputOptions, JobHooks {
   mode: QuantizeMode;
-  /** Output path; default `<model>.<mode>.onnx` next to the input. */
-  out?: string;
-  /** Allow replacing an existing output file (never the input). */
-  force?: boolean;
   /** Calibration data (static); random samples with a warning when absent. */
   calib?: string;
   calibration?: CalibrationMethod;
@@ -55,9 +51,6 @@ export interface QuantizeJobOptions extends NodeSelection {
   skipLatency?: boolean;
   skipFused?: boolean;
   threads?: number;
-  signal?: AbortSignal;
-  progress?: (message: string) => void;
-  warn?: (message: string) => void;
 }
 
 export type PassReport = Fp16Report | DynamicReport | StaticReport | WeightOnlyReport;
@@ -85,16 +78,6 @@ export interface QuantizeJobResult {
 }
 
 
-/** Where the job will write, checked before any work: a missing folder or an existing file fail early. */
-export function resolveOutput(input: string, mode: QuantizeMode, out: string | undefined, force: boolean): string {
-  const file = path.resolve(out ?? siblingPath(input, mode));
-  if (file === path.resolve(input)) throw new Error(`${file}: is the input model; choose another output path`);
-  const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new Error(`${file}: the output folder '${dir}' does not exist`);
-  if (fs.existsSync(file) && !force) throw new Error(`${file}: already exists; pass --force to replace it`);
-  return file;
-}
-
 function makeCalibrator(o: QuantizeJobOptions): Calibrator {
   switch (o.calibration ?? 'minmax') {
     case 'minmax': return new MinMaxCalibrator({ movingAverage: o.movingAverage });
@@ -106,15 +89,15 @@ function makeCalibrator(o: QuantizeJobOptions): Calibrator {
 
 /**
  * Quantizes a model file and proves the result: load, (calibrate), run the pass, save atomically,
- * count what ORT fused, compare outputs/accuracy, and time both quickly. A cancelled job leaves no
- * output file behind.
+ * count what ORT fused, compare outputs/accuracy, and time both quickly. A failed or cancelled job
+ * leaves no output file behind.
  */
 export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<QuantizeJobResult> {
   const progress = o.progress ?? (() => {});
   const warnings: string[] = [];
   const warn = (m: string) => { warnings.push(m); o.warn?.(m); };
   if (!QUANTIZE_MODES.includes(o.mode)) throw new Error(`unknown mode '${o.mode}' (${QUANTIZE_MODES.join(', ')})`);
-  const output = resolveOutput(inputFile, o.mode, o.out, o.force ?? false);
+  const output = resolveOutput(inputFile, { tag: o.mode, out: o.out, force: o.force });
   const model = loadModel(inputFile);
   const dataOpts = { ...o.preprocess, randomCount: o.randomCount, warn };
   // Data problems (wrong shape, missing labels) fail before any work is done.
@@ -122,35 +105,33 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
   const calibData: Dataset | undefined = o.mode === 'static' ? await loadDataset(model, o.calib, dataOpts) : undefined;
   const evalData = o.evalData ? await loadDataset(model, o.evalData, dataOpts) : calibData ?? await loadDataset(model, o.calib, dataOpts);
   const labels = o.labels ? loadLabels(o.labels, evalData.count) : undefined;
-  let written = false;
-  try {
-    let calibration: QuantizeJobResult['calibration'];
-    const t0 = performance.now();
-    let result: { model: Model; report: PassReport };
-    switch (o.mode) {
-      case 'fp16': result = convertFp16(model, { ...o, keepIoTypes: o.keepIoTypes }); break;
-      case 'dynamic': result = quantizeDynamic(model, { ...o, form: o.dynamicForm }); break;
-      case 'int4': result = quantizeInt4(model, o); break;
-      case 'int8-weights': result = quantizeInt8Weights(model, o); break;
-      case 'static': {
-        if (!calibData) throw new Error('no calibration data');
-        const tensors = staticCalibrationTensors(model, o);
-        progress(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
-        const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
-          signal: o.signal, threads: o.threads,
-          progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)),
-        });
-        calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
-        throwIfCancelled(o.signal);
-        result = quantizeStatic(model, { ...o, ranges: cal.ranges });
-        break;
-      }
+  let calibration: QuantizeJobResult['calibration'];
+  const t0 = performance.now();
+  let result: { model: Model; report: PassReport };
+  switch (o.mode) {
+    case 'fp16': result = convertFp16(model, { ...o, keepIoTypes: o.keepIoTypes }); break;
+    case 'dynamic': result = quantizeDynamic(model, { ...o, form: o.dynamicForm }); break;
+    case 'int4': result = quantizeInt4(model, o); break;
+    case 'int8-weights': result = quantizeInt8Weights(model, o); break;
+    case 'static': {
+      if (!calibData) throw new Error('no calibration data');
+      const tensors = staticCalibrationTensors(model, o);
+      progress(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
+      const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
+        signal: o.signal, threads: o.threads,
+        progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)),
+      });
+      calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
+      throwIfCancelled(o.signal);
+      result = quantizeStatic(model, { ...o, ranges: cal.ranges });
+      break;
     }
-    const passMs = performance.now() - t0 - (calibration?.ms ?? 0);
-    throwIfCancelled(o.signal);
-    progress(`writing ${output}`);
-    const saved = saveModel(result.model, output, { overwrite: o.force });
-    written = true;
+  }
+  const passMs = performance.now() - t0 - (calibration?.ms ?? 0);
+  throwIfCancelled(o.signal);
+  progress(`writing ${output}`);
+  const saved = saveModel(result.model, output, { overwrite: o.force });
+  return removeOnFailure([output, saved.externalFile], async () => {
     const fileBytesBefore = model.source.fileBytes ?? fs.statSync(model.label).size;
     const fileBytesAfter = saved.bytes + (saved.externalBytes ?? 0);
     const job: QuantizeJobResult = {
@@ -193,8 +174,5 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
       if (o.mode === 'fp16') warn('FP16 halves the file; on CPU ONNX Runtime computes in float32 with Casts, so it is usually slower there. It pays off on GPU/NPU targets.');
     }
     return job;
-  } catch (e) {
-    if (written && (e instanceof CancelledError || o.signal?.aborted)) fs.rmSync(output, { force: true });
-    throw e;
-  }
+  });
 }

@@ -1,17 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from './formats/onnx/io';
-import type { Model } from './formats/onnx/model';
-import { evaluateModel } from './analysis/accuracy';
-import { magnitudePruneAsync, type MagnitudeReport } from './passes/prune/magnitude';
-import { channelPruneAsync, type ChannelReport } from './passes/prune/channel';
-import { PruneError } from './passes/prune/common';
-import { loadDataset, type Dataset, type Preprocess } from './runtime/data';
-import { loadLabels } from './runtime/data-labels';
+import { loadModel, saveModel } from '../formats/onnx/io';
+import type { Model } from '../formats/onnx/model';
+import { evaluateModel } from '../analysis/accuracy';
+import { magnitudePruneAsync, type MagnitudeReport } from '../passes/prune/magnitude';
+import { channelPruneAsync, type ChannelReport } from '../passes/prune/channel';
+import { PruneError } from '../passes/prune/common';
+import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
+import { loadLabels } from '../runtime/data-labels';
+import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 
 export type PruneMethod = 'magnitude' | 'channel';
 
-export interface PruneJobOptions {
+/** Prune options (the job contract: jobs/job.ts); the default output is `<model>.pruned.onnx` next to the input. */
+export interface PruneJobOptions extends OutputOptions, JobHooks {
   method: PruneMethod;
   /** Share to remove, strictly between 0 and 1. */
   sparsity: number;
@@ -22,10 +24,6 @@ export interface PruneJobOptions {
   /** Channel: importance norm. */
   norm?: 'l1' | 'l2';
   exclude?: string[];
-  /** Output path; default `<model>.pruned.onnx` next to the input. */
-  out?: string;
-  /** Allow replacing an existing output file (never the input). */
-  force?: boolean;
   /** Evaluation samples (.npy, folder of .npy or images) and integer labels (.npy or text): top-1 before and after. */
   evalData?: string;
   labels?: string;
@@ -37,8 +35,6 @@ export interface PruneJobOptions {
   threads?: number;
   /** Channel + eval: also measure each pruned group alone (one extra prune and evaluation each). Default true. */
   perGroup?: boolean;
-  signal?: AbortSignal;
-  progress?: (message: string, fraction?: number) => void;
 }
 
 export interface PruneEvaluation {
@@ -59,16 +55,6 @@ export interface PruneJobResult {
   evaluation?: PruneEvaluation;
 }
 
-/** Where the job will write, checked before any work: the input, a missing folder or an existing file fail early. */
-export function resolvePruneOutput(input: string, out: string | undefined, force: boolean): string {
-  const file = path.resolve(out ?? siblingPath(input, 'pruned'));
-  if (file === path.resolve(input)) throw new PruneError(`${file}: is the input model; choose another output path`);
-  const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new PruneError(`${file}: the output folder '${dir}' does not exist`);
-  if (fs.existsSync(file) && !force) throw new PruneError(`${file}: already exists; pass --force to replace it or choose another --out`);
-  return file;
-}
-
 /**
  * Prunes a model file: load, check the request, run the pass, evaluate when data is given, and
  * save atomically. A cancelled or failed job leaves no output file behind.
@@ -79,7 +65,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   if (!(o.sparsity > 0 && o.sparsity < 1)) throw new PruneError(`sparsity must be strictly between 0 and 1, got ${o.sparsity}`);
   if (!!o.evalData !== !!o.labels) throw new PruneError('evaluation needs both the samples and their labels');
   const input = path.resolve(inputFile);
-  const output = resolvePruneOutput(input, o.out, o.force ?? false);
+  const output = resolveOutput(input, { tag: OUTPUT_TAGS.prune, out: o.out, force: o.force });
   const model = loadModel(input);
   const names = new Set(model.graph.nodes.map((n) => n.name));
   for (const e of o.exclude ?? []) if (!names.has(e)) throw new PruneError(`${input}: no node is named '${e}' (excluded nodes go by node name)`);
@@ -94,7 +80,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   const evaluation = evalSet ? await evaluate(input, model, result.model, result.report, evalSet, o) : undefined;
   // Let a pending cancellation arrive before anything is written.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  if (o.signal?.aborted) throw new PruneError('cancelled; nothing was written');
+  throwIfCancelled(o.signal);
   progress(`writing ${output}`, 0.95);
   const saved = saveModel(result.model, output, { overwrite: o.force });
   return {

@@ -1,0 +1,106 @@
+/**
+ * The contract every job follows. A job is one user action (quantize, prune, mixed precision; next
+ * analyze, bench, eval, compare; later train, finetune, distill, export, device bench, release...)
+ * that the CLI, the worker and recipes all run the same way, as one exported function:
+ *
+ *   export async function runFooJob(input: string, options: FooJobOptions): Promise<FooJobResult>
+ *
+ * in `src/core/jobs/<action>.ts`. A job may use every core layer below it (formats, passes,
+ * runtime, analysis...; scripts/check-imports.ts enforces the order), never src/worker,
+ * src/extension, src/cli or vscode.
+ *
+ * 1. Options: one typed object `FooJobOptions extends JobHooks` (plus `OutputOptions` when it
+ *    writes a file). Everything but the hooks is plain JSON, so the worker's request parameters are
+ *    `Omit<FooJobOptions, keyof JobHooks>` and a recipe passes the same names as the CLI: never a
+ *    hand copy. Defaults live in the job, not in its callers.
+ * 2. Check before working: option values, the input (open it), data and labels, and the output
+ *    (`resolveOutput`), all before the first long step. A problem is an Error whose one-line message
+ *    names the file and the problem; the CLI prints it, the worker returns it, nothing crashes.
+ * 3. Progress: `progress?.(message, fraction?)`: a short line for people ('calibration 40/100
+ *    samples') and, when known, the fraction of the whole job done, in [0, 1]. Throttle calls from
+ *    hot loops (`throttled` in runtime/throttle.ts). `warn?.(message)` for things the user should
+ *    know that do not stop the job (also return them in the result).
+ * 4. Cancellation: pass `signal` down to every step that takes one and call
+ *    `throwIfCancelled(signal)` between steps; a cancelled job ends with `CancelledError` (the one
+ *    class, defined in base/cancel.ts so lower layers throw it too: the CLI exits 130, the worker
+ *    answers "cancelled"). A step that reports an abort its own way (BenchmarkError 'cancelled')
+ *    is turned into CancelledError by the job. Heavy native work runs in a child process that is
+ *    killed on abort (runtime/benchmark.ts does this).
+ * 5. Output: decide the path with `resolveOutput` first (default: a sibling of the input,
+ *    `model.<tag>.onnx`, with the job's tag in OUTPUT_TAGS so the extension can suggest the same
+ *    name; never the input; the folder exists and is writable; an existing file only with
+ *    `force`), write it atomically (temp file + rename: `atomicWrite`, or the format's saver such
+ *    as `saveModel`), and wrap the steps after the write in `removeOnFailure`, so a failed or
+ *    cancelled job leaves nothing behind.
+ * 6. Result: plain data (sizes, reports, findings), never formatted text: the CLI formats it, the
+ *    extension shows it, a recipe checks budgets on it.
+ *
+ * Then: a CLI command in src/cli/commands/ that parses arguments into the options and prints the
+ * result; a worker request in src/worker/protocol.ts with a handler that calls the job.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export { CancelledError, throwIfCancelled } from '../base/cancel';
+export { atomicWrite } from '../base/atomic-file';
+
+/** Reports progress: a line for people and, when known, the share of the whole job done (0..1). */
+export type Progress = (message: string, fraction?: number) => void;
+
+/** What every job takes besides its own options; the caller's, never sent over the wire. */
+export interface JobHooks {
+  /** Aborting ends the job with CancelledError, leaving no output behind. */
+  signal?: AbortSignal;
+  progress?: Progress;
+  /** Something the user should know that does not stop the job. */
+  warn?: (message: string) => void;
+}
+
+/** Options of a job that writes a file next to its input. */
+export interface OutputOptions {
+  /** Output path; default `resolveOutput`'s sibling of the input. */
+  out?: string;
+  /** Replace an existing output file (never the input). */
+  force?: boolean;
+}
+
+/** The tag in each model-writing job's default output name (`model.<tag>.onnx`); quantize uses its mode. Add yours. */
+export const OUTPUT_TAGS = { prune: 'pruned', mixedPrecision: 'static', recipe: 'edge' } as const;
+
+/** The default output next to the input: `model.onnx` + 'int8' -> `model.int8.onnx` (`ext` for a conversion: '.tflite'). */
+export function siblingPath(input: string, tag: string, ext?: string): string {
+  const own = path.extname(input);
+  return path.join(path.dirname(input), `${path.basename(input, own)}.${tag}${ext ?? (own || '.onnx')}`);
+}
+
+/**
+ * Where a job will write, checked before any work: `out`, else the sibling with `tag`. Fails when
+ * it is the input, its folder is missing or not writable, or it exists and `force` is not set.
+ */
+export function resolveOutput(input: string, o: OutputOptions & { tag: string; ext?: string }): string {
+  const file = path.resolve(o.out ?? siblingPath(input, o.tag, o.ext));
+  if (file === path.resolve(input)) throw new Error(`${file}: is the input model; choose another output path`);
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new Error(`${file}: the output folder '${dir}' does not exist`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new Error(`${file}: the output folder '${dir}' is not writable`);
+  }
+  if (fs.existsSync(file) && !o.force) throw new Error(`${file}: already exists; pass --force to replace it or choose another --out`);
+  return file;
+}
+
+/**
+ * Runs the steps that follow writing `files` (evaluation, timing...); if they fail or are
+ * cancelled, removes those files (undefined entries skipped) before rethrowing, so the job
+ * leaves nothing behind.
+ */
+export async function removeOnFailure<T>(files: readonly (string | undefined)[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    for (const f of files) if (f) fs.rmSync(f, { force: true, recursive: true });
+    throw e;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `quantize --max-accuracy-drop`: static INT8 with the most harmful layers returned to float until
+ * the top-1 drop on the tuning data is within budget; optionally checked on held-out data.
+ */
+import * as fs from 'node:fs';
+import { loadModel, saveModel } from '../formats/onnx/io';
+import { loadDataset, batchRanges, type Dataset, type Preprocess } from '../runtime/data';
+import { loadLabels } from '../runtime/data-labels';
+import { StaticLayerQuantizer } from '../analysis/static-quantizer';
+import { Scorer, type EvalSet } from '../analysis/scorer';
+import { sensitivity } from '../analysis/sensitivity';
+import { mixedPrecision, type LayerDecision } from '../analysis/mixed-precision';
+import { latencyProbe } from '../analysis/latency-probe';
+import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
+import { CancelledError, OUTPUT_TAGS, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+
+/** Mixed-precision options (the job contract: jobs/job.ts); the default output is `<model>.static.onnx`. */
+export interface MixedPrecisionJobOptions extends OutputOptions, JobHooks {
+  /** Largest top-1 drop from the float model on the tuning data, in points. */
+  maxDrop: number;
+  /** Tuning data and labels: the search measures the drop here. */
+  evalData: string;
+  labels: string;
+  /** Calibration data (default: the tuning data). */
+  calib?: string;
+  /** Held-out data and labels the result is checked on (not searched on). */
+  holdout?: { data: string; labels: string };
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  /** Profile per layer, keep the layers whose INT8 is slower in float, and keep the fastest candidate within budget. */
+  latencyAware?: boolean;
+  /** Skip timing the float model and the result. */
+  skipLatency?: boolean;
+  preprocess?: Preprocess;
+}
+
+export interface MixedPrecisionJobResult {
+  input: string;
+  output: string;
+  maxDrop: number;
+  floatTop1: number;
+  top1: number;
+  withinBudget: boolean;
+  heldOut?: { floatTop1: number; top1: number; drop: number };
+  decisions: LayerDecision[];
+  evaluations: number;
+  /** Latency-aware runs: the timed candidates (p50, ms) and the one kept. */
+  candidates?: { name: string; latencyMs: number; withinBudget: boolean }[];
+  chosen?: string;
+  /** p50 of the float model and of the result, each in a fresh benchmark process (1 thread). */
+  latency?: { floatP50Ms: number; resultP50Ms: number; speedup: number };
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+}
+
+function evalSet(ds: Dataset, labels: Int32Array): EvalSet {
+  return { batches: [...batchRanges(ds)].map(([s, n]) => ds.batch(s, n)), labels };
+}
+
+export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
+  const progress = o.progress ?? (() => {});
+  if (!(o.maxDrop >= 0)) throw new Error(`the accuracy budget must be a number of points >= 0, got ${o.maxDrop}`);
+  const output = resolveOutput(inputFile, { tag: OUTPUT_TAGS.mixedPrecision, out: o.out, force: o.force });
+  const model = loadModel(inputFile);
+  const tuneDs = await loadDataset(model, o.evalData, o.preprocess);
+  const tune = evalSet(tuneDs, loadLabels(o.labels, tuneDs.count));
+  const calibDs = o.calib ? await loadDataset(model, o.calib, o.preprocess) : tuneDs;
+  const held = o.holdout ? await (async () => {
+    const ds = await loadDataset(model, o.holdout!.data, o.preprocess);
+    return evalSet(ds, loadLabels(o.holdout!.labels, ds.count));
+  })() : undefined;
+
+  try {
+    return await search();
+  } catch (e) {
+    // A benchmark child ends with BenchmarkError 'cancelled': one error for every cancelled step.
+    if (o.signal?.aborted && !(e instanceof CancelledError)) throw new CancelledError();
+    throw e;
+  }
+
+  async function search(): Promise<MixedPrecisionJobResult> {
+    const { signal } = o;
+    progress(`calibrating on ${calibDs.description}`);
+    const quantizer = await StaticLayerQuantizer.create(model, calibDs, { perChannel: o.perChannel ?? false, activationType: o.activationType });
+    throwIfCancelled(signal);
+    const scorer = new Scorer(model, tune, 'top1');
+    const float = await scorer.score(model);
+    const sens = await sensitivity(quantizer, scorer, float, { signal, onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); } });
+    const probe = o.latencyAware ? await latencyProbe(model, quantizer, { signal, progress }) : undefined;
+    let mp: Awaited<ReturnType<typeof mixedPrecision>>;
+    try {
+      // Each step of the search reports progress: the place to stop when cancelled.
+      const onProgress = (m: string) => { throwIfCancelled(signal); progress(m); };
+      mp = await mixedPrecision(quantizer, scorer, float, sens.layers, { budget: { maxDrop: o.maxDrop }, latency: probe?.latency, latencyOf: probe?.latencyOf, onProgress });
+    } finally {
+      probe?.dispose();
+    }
+
+    let heldOut: MixedPrecisionJobResult['heldOut'];
+    if (held) {
+      throwIfCancelled(signal);
+      progress('checking the result on the held-out data');
+      const hs = new Scorer(model, held, 'top1');
+      const f = (await hs.score(model)).value, q = (await hs.score(mp.quantized.model)).value;
+      heldOut = { floatTop1: f, top1: q, drop: f - q };
+    }
+    throwIfCancelled(signal);
+    progress(`writing ${output}`);
+    const saved = saveModel(mp.quantized.model, output, { overwrite: o.force });
+    return removeOnFailure([output, saved.externalFile], async () => {
+      let latency: MixedPrecisionJobResult['latency'];
+      if (!o.skipLatency) {
+        progress('timing the float model and the result');
+        const p50 = async (file: string) => (await runBenchmark({ ...DEFAULT_JOB, model: file, runs: 40, warmup: 5 }, { signal })).latency.p50Ms;
+        const floatP50Ms = await p50(inputFile), resultP50Ms = await p50(output);
+        latency = { floatP50Ms, resultP50Ms, speedup: floatP50Ms / resultP50Ms };
+      }
+      return {
+        input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
+        heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen, latency,
+        fileBytesBefore: model.source.fileBytes ?? fs.statSync(model.label).size, fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
+      };
+    });
+  }
+}
