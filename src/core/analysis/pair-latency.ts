@@ -13,6 +13,7 @@ import { saveModel } from '../formats/onnx/io';
 import { nodeIds } from '../formats/onnx/node-id';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import type { BenchmarkProgress, BenchmarkResult, LayerProfile, NodeLatency } from '../runtime/types';
+import { PHASE_TEXT } from '../runtime/phases';
 import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from './latency-gain';
 
 export interface PairLatencyOptions {
@@ -155,11 +156,6 @@ export function quantToFloatIds(floatModel: Model, floatIds: readonly string[], 
   return out;
 }
 
-const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
-  load: 'creating the session', 'first-run': 'first run', warmup: 'warm-up', runs: 'timed runs',
-  profile: 'profiling layers', 'profile-optimized': 'profiling layers',
-};
-
 function phaseText(p: BenchmarkProgress): string {
   return `${PHASE_TEXT[p.phase]}${p.total ? ` ${p.done}/${p.total}` : ''}`;
 }
@@ -168,7 +164,7 @@ function phaseText(p: BenchmarkProgress): string {
 function phaseFraction(p: BenchmarkProgress): number {
   const within = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
   switch (p.phase) {
-    case 'load': case 'first-run': return 0;
+    case 'connect': case 'upload': case 'load': case 'first-run': return 0;
     case 'warmup': return 0.02 * within;
     case 'runs': return 0.02 + 0.28 * within;
     case 'profile': case 'profile-optimized': return 0.3 + 0.7 * within;

@@ -10,6 +10,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadModel } from '../formats/onnx/io';
 import { formatOf } from '../formats/open';
 import { tfliteFormat } from '../formats/tflite/descriptor';
+import { timedWithEnergy } from './energy-phase';
 import { measureTfliteJob } from './tflite-bench';
 import { describeInputs, planInputs, type InputSpec } from './inputs';
 import { cpuAffinity, machineInfo } from './machine';
@@ -18,19 +19,20 @@ import { providerList, sessionOptions } from './session';
 import { latencyStats, median } from './stats';
 import {
   BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type ChildMessage,
-  type LayerProfile, type OptLevel, type ParentMessage,
+  type LayerProfile, type OptLevel,
 } from './types';
+import { ipcChannel, stdioChannel, type ParentChannel } from './child-channel';
 
 type Ort = typeof import('onnxruntime-node');
 type Feeds = Record<string, Tensor>;
 
 const PROFILE_WARMUP = 2;
 
+// Node IPC when forked here; JSON lines on stdio when started through a device's shell.
+const channel: ParentChannel = process.argv.includes('--stdio') ? stdioChannel() : ipcChannel();
+
 function send(msg: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) return resolve();
-    process.send(msg, undefined, undefined, () => resolve());
-  });
+  return channel.send(msg);
 }
 
 function progress(job: BenchmarkJob, p: Omit<BenchmarkProgress, 'threads' | 'pid'>): void {
@@ -151,7 +153,7 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
   progress(job, { phase: 'first-run' });
   const firstRunMs = await timedRun(session, feeds, job.model);
   await runLoop(job, session, feeds, 'warmup', job.warmup);
-  const samples = await runLoop(job, session, feeds, 'runs', job.runs, job.minDurationMs);
+  const { samples, energy } = await timedWithEnergy(job.energy, () => runLoop(job, session, feeds, 'runs', job.runs, job.minDurationMs));
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   await session.release();
 
@@ -160,7 +162,7 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
     executionProviders: providerList(job.executionProviders), spinning: job.spinning,
     ortVersion: ort.env.versions.node ?? ort.env.versions.common, machine: machineInfo(), affinity: pinnedCpus(),
     inputs: describeInputs(plan.inputs), warnings: plan.warnings, warmup: job.warmup,
-    initMs, firstRunMs, latency: latencyStats(samples), peakRssBytes, rssAfterLoadBytes, rssBaselineBytes,
+    initMs, firstRunMs, latency: latencyStats(samples), peakRssBytes, rssAfterLoadBytes, rssBaselineBytes, energy,
   };
   if (job.profile) await addProfiles(ort, job, feeds, result);
   return result;
@@ -189,9 +191,13 @@ async function addProfiles(ort: Ort, job: BenchmarkJob, feeds: Feeds, result: Be
 }
 
 async function main(): Promise<void> {
-  // The parent went away (killed, crashed): do not live on as an orphan.
-  process.on('disconnect', () => process.exit(0));
-  const job = await new Promise<BenchmarkJob>((resolve) => process.once('message', (m: ParentMessage) => resolve(m.job)));
+  const msg = await channel.receive();
+  if (msg.type === 'probe') {
+    const ort = require('onnxruntime-node') as Ort;
+    await send({ type: 'facts', facts: { machine: machineInfo(), ortVersion: ort.env.versions.node ?? ort.env.versions.common } });
+    process.exit(0);
+  }
+  const job = msg.job;
   try {
     // .tflite files run on TFLite's WebAssembly interpreter; everything else on onnxruntime.
     const result = formatOf(job.model) === tfliteFormat

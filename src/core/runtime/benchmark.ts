@@ -90,7 +90,7 @@ function runChild(job: BenchmarkJob, hooks: RunHooks): Promise<BenchmarkResult> 
         hooks.onProgress?.(m.progress);
       } else if (m.type === 'result') {
         outcome ??= { result: m.result };
-      } else {
+      } else if (m.type === 'error') {
         outcome ??= { error: new BenchmarkError(m.kind, m.message) };
       }
     });

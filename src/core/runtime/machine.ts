@@ -13,7 +13,18 @@ export function machineInfo(): MachineInfo {
     platform: os.platform(),
     arch: os.arch(),
     nodeVersion: process.versions.node,
+    os: osName(),
   };
+}
+
+function osName(): string {
+  const kernel = `${os.type()} ${os.release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1];
+    return pretty ? `${pretty}, ${kernel}` : kernel;
+  } catch {
+    return kernel;
+  }
 }
 
 /** The CPUs this process may run on (Linux, from /proc), or undefined where that is unknown. */

@@ -21,6 +21,19 @@ export interface Target {
   latencyMetric?: 'p50' | 'p95' | 'p99';
   /** Model file size, bytes. */
   storageBudgetBytes?: number;
+  /** A device to benchmark on over SSH: `ssh://USER@HOST[:PORT]`. Absent: this machine. */
+  ssh?: string;
+  /** Private key file for `ssh` (else the SSH agent and ~/.ssh/id_*). Never a password. */
+  identity?: string;
+  /** Known hosts file for `ssh`; default ~/.ssh/known_hosts. */
+  knownHosts?: string;
+  /**
+   * `qemu-arm64`: ARM64 builds of Node and onnxruntime under qemu-user (here, or on the `ssh`
+   * device): proves a model runs and agrees on ARM; its latency is emulated, never budgeted.
+   */
+  runtime?: 'native' | 'qemu-arm64';
+  /** Folder on the device for Node, onnxruntime, the harness and cached models; default ~/.edgewise. */
+  remoteDir?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -28,6 +41,8 @@ const MiB = 1024 * 1024;
 export const BUILTIN_TARGETS: readonly Target[] = [
   { name: 'local-cpu', description: 'This machine\'s CPU, 1 thread, no budgets', threads: 1 },
   { name: 'local-cpu-all', description: `This machine\'s CPU, all ${os.availableParallelism?.() ?? os.cpus().length} cores, no budgets`, threads: os.availableParallelism?.() ?? os.cpus().length },
+  { name: 'local', description: 'This machine\'s CPU, 1 thread, no budgets', threads: 1 },
+  { name: 'qemu-arm64', description: 'ARM64 emulated on this machine (qemu-user): runs and agrees on ARM; latency is emulated', threads: 1, runtime: 'qemu-arm64' },
   {
     name: 'edge-small',
     description: 'Budgets of a small single-core board (256 MiB RAM, 100 ms p95, 16 MiB model), pinned to CPU 0',

@@ -6,7 +6,8 @@ import { machineInfo } from './machine';
 import { latencyStats } from './stats';
 import { TfliteRuntimeUnsupported, type TfliteData } from './tflite';
 import { measureTflite } from './tflite-measure';
-import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult } from './types';
+import { timedWithEnergy } from './energy-phase';
+import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type EnergyReport } from './types';
 
 /**
  * A benchmark job on a .tflite file, with the same result as for ONNX, measured on TFLite's
@@ -19,9 +20,15 @@ export async function measureTfliteJob(job: BenchmarkJob, progress: (p: Omit<Ben
   let plan: InputPlan | undefined;
   progress({ phase: 'load' });
   let m: Awaited<ReturnType<typeof measureTflite>>;
+  let energy: EnergyReport | undefined;
   try {
     m = await measureTflite(job.model, {
       warmup: job.warmup, runs: job.runs, minDurationMs: job.minDurationMs,
+      timedLoop: async (loop) => {
+        const timed = await timedWithEnergy(job.energy, loop);
+        energy = timed.energy;
+        return timed.samples;
+      },
       feeds: (inputs) => {
         rssAfterLoadBytes = process.memoryUsage().rss;
         plan = planInputs(inputs, job.dims, job.inputFiles);
@@ -41,6 +48,6 @@ export async function measureTfliteJob(job: BenchmarkJob, progress: (p: Omit<Ben
     model: job.model, modelBytes: fs.statSync(job.model).size, threads: 1, optLevel: job.optLevel,
     executionProviders: ['tflite-wasm'], spinning: false, ortVersion: TFLITE_RUNTIME, machine: machineInfo(),
     inputs: describeInputs(plan!.inputs), warnings, warmup: job.warmup, initMs: m.initMs, firstRunMs: m.firstRunMs,
-    latency: latencyStats(m.samplesMs), peakRssBytes: process.resourceUsage().maxRSS * 1024, rssAfterLoadBytes, rssBaselineBytes,
+    latency: latencyStats(m.samplesMs), peakRssBytes: process.resourceUsage().maxRSS * 1024, rssAfterLoadBytes, rssBaselineBytes, energy,
   };
 }

@@ -21,6 +21,8 @@ export interface TfliteMeasureOptions {
   /** Input data in the order of the model's inputs, or made from them; generated (seeded) when absent. */
   feeds?: TfliteData[] | ((inputs: TfliteIo[]) => TfliteData[]);
   signal?: AbortSignal;
+  /** Runs the timed loop (a benchmark wraps it to measure energy around it). */
+  timedLoop?: (loop: () => Promise<number[]>) => Promise<number[]>;
   /** Called when loading is done and before the first run. */
   onPhase?: (phase: 'first-run' | 'warmup' | 'runs') => void;
 }
@@ -41,12 +43,16 @@ export async function measureTflite(file: string, options: TfliteMeasureOptions)
     options.onPhase?.('warmup');
     for (let i = 0; i < options.warmup; i++) await timed();
     options.onPhase?.('runs');
-    const samplesMs: number[] = [];
-    const start = performance.now();
-    while (samplesMs.length < options.runs || performance.now() - start < (options.minDurationMs ?? 0)) {
-      if (options.signal?.aborted) throw new Error(`${file}: cancelled`);
-      samplesMs.push(await timed());
-    }
+    const loop = async () => {
+      const samples: number[] = [];
+      const start = performance.now();
+      while (samples.length < options.runs || performance.now() - start < (options.minDurationMs ?? 0)) {
+        if (options.signal?.aborted) throw new Error(`${file}: cancelled`);
+        samples.push(await timed());
+      }
+      return samples;
+    };
+    const samplesMs = options.timedLoop ? await options.timedLoop(loop) : await loop();
     return { inputs: session.inputs, warnings: session.warnings, initMs, firstRunMs, samplesMs };
   } finally {
     session.dispose();

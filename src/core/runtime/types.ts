@@ -2,6 +2,7 @@
  * What a benchmark is asked to do and what it measured. Plain JSON, so it crosses the child
  * process, the worker protocol and `edgewise bench --json` unchanged; formatting lives in callers.
  */
+import type { EnergyOptions } from './devices/energy/source';
 
 export type OptLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -36,6 +37,8 @@ export interface BenchmarkJob {
   layersOnly?: boolean;
   /** Folder for profiler traces and the optimized model; removed afterwards. Default: a temp dir. */
   scratchDir?: string;
+  /** Measure energy per inference (where the device has a readable power source). Absent: not measured. */
+  energy?: EnergyOptions;
 }
 
 export interface LatencyStats {
@@ -97,6 +100,8 @@ export interface MachineInfo {
   platform: string;
   arch: string;
   nodeVersion: string;
+  /** Operating system and kernel ('Debian GNU/Linux 12 (bookworm), Linux 6.1.0'). */
+  os?: string;
 }
 
 export interface InputDescription {
@@ -136,11 +141,43 @@ export interface BenchmarkResult {
   profileOptimized?: LayerProfile;
   /** Profiled over unprofiled median run time minus 1, same level, runs alternating in one process. */
   profilerOverhead?: number;
+  /** Joules per inference over the timed runs, or why they could not be measured. Absent: not asked. */
+  energy?: EnergyReport;
+  /** Where it ran, when not on this machine directly (a device over SSH, the emulated ARM64 device). */
+  device?: DeviceRun;
+}
+
+/** Energy per inference, measured, or the reason there is no figure (never an estimate). */
+export type EnergyReport =
+  | { available: false; reason: string }
+  | {
+    available: true;
+    /** What was read: 'RAPL package-0 (powercap)', 'INA3221 VDD_IN', ... */
+    source: string;
+    /** Joules per inference above the idle baseline. */
+    joulesPerInference: number;
+    /** Joules per inference including the idle power. */
+    grossJoulesPerInference: number;
+    /** Power while idle (before the timed runs) and during them, watts. */
+    idleWatts: number;
+    activeWatts: number;
+    /** Duration of the measured runs, s, and their number. */
+    seconds: number;
+    inferences: number;
+  };
+
+export interface DeviceRun {
+  /** The target's name. */
+  target: string;
+  /** 'ssh://pi@10.0.0.7', or 'this machine'. */
+  address: string;
+  /** Run under qemu-user: the latency is emulated, not a device's. */
+  emulated: boolean;
 }
 
 export interface BenchmarkProgress {
-  phase: 'load' | 'first-run' | 'warmup' | 'runs' | 'profile' | 'profile-optimized';
-  /** Runs done and planned in this phase, when it counts runs. */
+  phase: 'connect' | 'upload' | 'load' | 'first-run' | 'warmup' | 'runs' | 'profile' | 'profile-optimized';
+  /** Work done and planned in this phase: runs, or bytes for 'upload'. */
   done?: number;
   total?: number;
   threads: number;
@@ -158,11 +195,18 @@ export class BenchmarkError extends Error {
   }
 }
 
+/** What a device's harness reports about where it runs (`edgewise device setup`, the Targets view). */
+export interface DeviceFacts {
+  machine: MachineInfo;
+  ortVersion: string;
+}
+
 /** Messages from the child to its parent. */
 export type ChildMessage =
   | { type: 'progress'; progress: BenchmarkProgress }
+  | { type: 'facts'; facts: DeviceFacts }
   | { type: 'result'; result: BenchmarkResult }
   | { type: 'error'; kind: BenchmarkErrorKind; message: string };
 
 /** Messages from the parent to the child. */
-export type ParentMessage = { type: 'run'; job: BenchmarkJob };
+export type ParentMessage = { type: 'run'; job: BenchmarkJob } | { type: 'probe' };

@@ -1,5 +1,6 @@
 import { DEFAULT_JOB, runSweep } from '../../core/runtime/benchmark';
 import { latencyByNodeId, type NamedNode } from '../../core/runtime/layer-values';
+import { PHASE_TEXT } from '../../core/runtime/phases';
 import { checkProviders } from '../../core/runtime/session';
 import { checkBudgets, findTarget } from '../../core/runtime/targets';
 import { BenchmarkError, type BenchmarkProgress } from '../../core/runtime/types';
@@ -12,7 +13,7 @@ function phaseFraction(p: BenchmarkProgress, profile: boolean): number {
   const within = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
   const timedEnd = profile ? 0.7 : 1;
   switch (p.phase) {
-    case 'load': return 0;
+    case 'connect': case 'upload': case 'load': return 0;
     case 'first-run': return 0.05;
     case 'warmup': return 0.05 + 0.1 * within * timedEnd;
     case 'runs': return (0.15 + 0.85 * within) * timedEnd;
@@ -20,11 +21,6 @@ function phaseFraction(p: BenchmarkProgress, profile: boolean): number {
     case 'profile-optimized': return 0.85 + 0.15 * within;
   }
 }
-
-const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
-  load: 'creating the session', 'first-run': 'first run', warmup: 'warm-up', runs: 'timed runs',
-  profile: 'profiling layers', 'profile-optimized': 'profiling the optimized graph',
-};
 
 /** Benchmarks in fresh child processes, one at a time; cancelling kills the running child. */
 export function registerBenchmarkHandlers({ server, models }: WorkerServices): void {

@@ -22,7 +22,7 @@ describe('runtime/targets', () => {
     assert.equal(BUILTIN_TARGETS[0].name, 'local-cpu');
     const mine: Target = { name: 'local-cpu', description: 'mine', threads: 2 };
     assert.equal(findTarget('local-cpu', [mine]).threads, 2);
-    assert.throws(() => findTarget('pi-zero'), /unknown target 'pi-zero' \(known: local-cpu, local-cpu-all, edge-small\)/);
+    assert.throws(() => findTarget('pi-zero'), /unknown target 'pi-zero' \(known: local-cpu, local-cpu-all, local, qemu-arm64, edge-small\)/);
   });
 
   it('lists every budget a result breaks, and none when it fits', () => {

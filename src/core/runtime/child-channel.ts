@@ -1,0 +1,45 @@
+/**
+ * How the benchmark child talks to whoever started it: Node's IPC channel when forked on this
+ * machine, JSON lines on stdin/stdout when started through a device's shell (SSH, qemu-user).
+ * Over stdio the child exits when its stdin closes: a dropped connection or a cancelled run
+ * leaves no process behind on the device.
+ */
+import * as readline from 'node:readline';
+import type { ChildMessage, ParentMessage } from './types';
+
+/** Starts each message line on stdout, so stray output (a runtime's log) cannot be mistaken for one. */
+export const MESSAGE_PREFIX = '\u001eedgewise ';
+
+export interface ParentChannel {
+  receive(): Promise<ParentMessage>;
+  send(msg: ChildMessage): Promise<void>;
+}
+
+export function ipcChannel(): ParentChannel {
+  // The parent went away (killed, crashed): do not live on as an orphan.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    receive: () => new Promise((resolve) => process.once('message', (m: ParentMessage) => resolve(m))),
+    send: (msg) => new Promise((resolve) => {
+      if (!process.send) return resolve();
+      process.send(msg, undefined, undefined, () => resolve());
+    }),
+  };
+}
+
+export function stdioChannel(): ParentChannel {
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const first = new Promise<ParentMessage>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l) as ParentMessage)));
+  lines.on('close', () => process.exit(0));
+  process.stdout.on('error', () => process.exit(0));
+  return {
+    receive: () => first,
+    send: (msg) => new Promise((resolve) => process.stdout.write(`${MESSAGE_PREFIX}${JSON.stringify(msg)}\n`, () => resolve())),
+  };
+}
+
+/** The message on one line of a child's stdout, or undefined for any other output. */
+export function parseMessageLine(line: string): ChildMessage | undefined {
+  if (!line.startsWith(MESSAGE_PREFIX)) return undefined;
+  return JSON.parse(line.slice(MESSAGE_PREFIX.length)) as ChildMessage;
+}
