@@ -7,7 +7,9 @@ const watch = process.argv.includes('--watch');
 // follow; its ES module build bundles cleanly.
 const common = { bundle: true, sourcemap: true, logLevel: 'info', minify: false, alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' } };
 // @tensorflow/tfjs-tflite: only require.resolve'd, as the fallback location of the wasm files copied to dist/tflite below.
-const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-tflite'];
+// ssh2's optional native parts (its crypto binding, cpu-features) are loaded in try/catch: without
+// them it runs in plain JavaScript, so the bundle leaves them out.
+const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-tflite', 'cpu-features', '*.node'];
 
 const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },

@@ -34,7 +34,7 @@ describe('cli: edgewise bench', function () {
   it('prints the documented JSON fields, an array for a sweep, and exits 3 when a budget breaks', () => {
     const targets = path.join(dir, 'targets.json');
     fs.writeFileSync(targets, JSON.stringify([{ name: 'tight', latencyBudgetMs: 0.0001, latencyMetric: 'p50' }]));
-    const r = cli(MODEL, '--threads', '1,2', '--runs', '5', '--warmup', '1', '--profile', '--profile-runs', '3', '--targets', targets, '--target', 'tight', '--json', '-q');
+    const r = cli(MODEL, '--threads', '1,2', '--runs', '5', '--warmup', '1', '--profile', '--profile-runs', '3', '--target-file', targets, '--target', 'tight', '--json', '-q');
     assert.equal(r.code, 3, r.err);
     const sweep = JSON.parse(r.out);
     assert.ok(Array.isArray(sweep) && sweep.length === 2);

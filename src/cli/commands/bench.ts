@@ -1,21 +1,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_JOB, runSweep } from '../../core/runtime/benchmark';
+import { DEFAULT_JOB } from '../../core/runtime/benchmark';
+import { knownTargets, recipeTargets, resolveTarget } from '../../core/runtime/devices/catalog';
+import { DeviceError } from '../../core/runtime/devices/errors';
+import { runFleet } from '../../core/runtime/devices/fleet';
+import { benchmarkOnTarget } from '../../core/runtime/devices/run-target';
+import { PHASE_TEXT } from '../../core/runtime/phases';
 import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
 import { checkBudgets, findTarget, loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
-import { BenchmarkError, type BenchmarkJob, type BenchmarkResult, type LayerProfile, type OptLevel } from '../../core/runtime/types';
-import { CliError, flag, num, str, strs, type Command } from '../command';
+import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type LayerProfile, type OptLevel } from '../../core/runtime/types';
+import { CliError, flag, num, str, strs, type Command, type ParsedArgs } from '../command';
+import { formatFleet, formatResults, jsonFleet, jsonResult, mb } from './bench-output';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
 
 const USAGE = `usage: edgewise bench MODEL [--threads 1,2,4] [--runs N] [--warmup N] [--min-duration MS]
                       [--profile] [--input NAME=FILE.npy]... [--dim NAME=VALUE]...
-                      [--target NAME] [--targets FILE.json] [--opt-level LEVEL] [--ep cpu,...]
-                      [--spinning] [--json]
+                      [--target NAME|ssh://USER@HOST[:PORT]] [--targets A,B,C] [--target-file FILE.json]
+                      [--identity FILE] [--known-hosts FILE] [--check DATA.npy [--check-count N]]
+                      [--opt-level LEVEL] [--ep cpu,...] [--spinning] [--json]
 
-Measures MODEL with onnxruntime in a fresh child process per thread count, one at a time.
-A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no per-layer profile).
+Measures MODEL with onnxruntime in a fresh child process per thread count, one at a time, on this
+machine or on a device: over SSH (after 'edgewise device setup'), or the emulated ARM64 device
+'qemu-arm64'. A .tflite model runs on TFLite's WebAssembly interpreter (one thread, no per-layer
+profile). Energy per inference is measured where the device has a readable power source.
 
   --threads LIST      intra-op thread counts; a list is a sweep (default 1, or the target's)
   --runs N            timed runs (default 100); --min-duration MS keeps running until MS have passed
@@ -25,8 +34,17 @@ A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no
   --profile-runs N    profiled runs per profiling session (default min(runs, 20))
   --input NAME=FILE   feed input NAME from a .npy file (dtype and shape must match)
   --dim NAME=VALUE    value of a symbolic dimension (unset ones are 1, with a warning)
-  --target NAME       check budgets of a target (built in: local-cpu, local-cpu-all, edge-small);
-                      --targets FILE adds targets from a JSON array
+  --target NAME|URL   where to run and whose budgets to check (built in: local-cpu, local, local-cpu-all,
+                      edge-small, qemu-arm64; yours from --target-file, the recipe's 'targets:', or
+                      'edgewise device add'), or a device as ssh://USER@HOST[:PORT]
+  --targets A,B,C     the fleet table: each target in turn; the slowest real device decides. Without
+                      --target(s), the 'targets:' of the recipe next to MODEL (edgewise.yaml/.json)
+  --target-file FILE  adds targets from a JSON array
+  --identity FILE     private key for ssh:// targets (default: the SSH agent, ~/.ssh/id_*)
+  --known-hosts FILE  known hosts for ssh:// targets (default ~/.ssh/known_hosts)
+  --check DATA.npy    also run DATA through the model on each target: top-1 agreement with the first
+                      target and the kernels ORT ran there (--check-count N: first N samples;
+                      --scale S for the data, default 1/255 for uint8)
   --opt-level LEVEL   disabled | basic | extended | all (default all)
   --ep LIST           execution providers by name (default cpu; cpu is always the fallback)
   --spinning          let ORT's idle threads spin (off by default)
@@ -37,7 +55,10 @@ A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no
                       firstRunMs, peakRssBytes, rssAfterLoadBytes, modelBytes, perNode [{name,
                       opType, meanUs, share}] (with --profile, the model's own nodes, slowest
                       first), perNodeOptimized [{..., originalNodes}], profile {coverage,
-                      unattributedShare, ...}, profilerOverhead, budgetBreaks [...], machine, ...
+                      unattributedShare, ...}, profilerOverhead, budgetBreaks [...], machine, energy
+                      ({available, joulesPerInference, source} or {available: false, reason}),
+                      device {target, address, emulated}, ... With --targets: {model, verdict,
+                      slowest, targets: [{target, emulated, error, agreement, results: [...]}]}
 
 Exit status: 0 ok, 1 bad input or a failed benchmark, 2 usage, ${EXIT_BUDGET} a target budget broken, 130 cancelled.`;
 
@@ -62,7 +83,8 @@ export const bench: Command = {
   options: {
     threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, 'min-duration': { type: 'string' },
     profile: { type: 'boolean' }, 'profile-runs': { type: 'string' }, input: { type: 'string', multiple: true },
-    dim: { type: 'string', multiple: true }, target: { type: 'string' }, targets: { type: 'string' },
+    dim: { type: 'string', multiple: true }, target: { type: 'string' }, targets: { type: 'string' }, 'target-file': { type: 'string' },
+    identity: { type: 'string' }, 'known-hosts': { type: 'string' }, check: { type: 'string' }, 'check-count': { type: 'string' }, scale: { type: 'string' },
     'opt-level': { type: 'string' }, ep: { type: 'string' }, spinning: { type: 'boolean' }, top: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -73,16 +95,10 @@ export const bench: Command = {
     if (!fs.existsSync(model)) throw new CliError(`${model}: no such file`);
     if (fs.statSync(model).isDirectory()) throw new CliError(`${model}: is a folder, not a model file`);
 
-    const extraTargets = str(args, 'targets') ? loadTargets(path.resolve(str(args, 'targets')!)) : [];
-    const targetName = str(args, 'target');
-    let target: Target | undefined;
-    try {
-      target = targetName ? findTarget(targetName, extraTargets) : undefined;
-    } catch (e) {
-      throw new CliError((e as Error).message, 2);
-    }
+    const { target, fleet } = chooseTargets(args, model);
     const threadsText = str(args, 'threads');
-    const threads = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : [target?.threads ?? 1];
+    const threadList = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined;
+    const threads = threadList ?? [target?.threads ?? 1];
     const optLevel = (str(args, 'opt-level') ?? 'all') as OptLevel;
     if (!OPT_LEVELS.includes(optLevel)) throw new CliError(`--opt-level must be one of ${OPT_LEVELS.join(', ')}, got '${optLevel}'`, 2);
     const eps = (str(args, 'ep') ?? 'cpu').split(',');
@@ -105,22 +121,23 @@ export const bench: Command = {
       runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'),
       warmup: num(args, 'warmup', DEFAULT_JOB.warmup), minDurationMs: num(args, 'min-duration', 0) || undefined,
       profile: flag(args, 'profile'), profileRuns: str(args, 'profile-runs') ? positiveInt(str(args, 'profile-runs')!, '--profile-runs') : undefined,
-      dims, inputFiles,
+      dims, inputFiles, energy: {}, outputCheck: checkOption(args),
     };
     if (job.warmup < 0 || !Number.isInteger(job.warmup)) throw new CliError(`--warmup must be a whole number, got '${job.warmup}'`, 2);
 
-    let results: BenchmarkResult[];
-    try {
-      results = await runSweep(job, threads, {
-        signal: io.signal,
-        affinity: target?.affinity,
-        onProgress: (p) => io.progress(`bench ${path.basename(model)} threads=${p.threads}: ${p.phase}${p.total ? ` ${p.done}/${p.total}` : ''}`),
-      });
-    } catch (e) {
-      if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
-      throw e;
+    const progress = (label: string) => (p: BenchmarkProgress) =>
+      io.progress(`bench ${path.basename(model)}${label} threads=${p.threads}: ${PHASE_TEXT[p.phase]}${p.total ? ` ${p.phase === 'upload' ? `${mb(p.done ?? 0)}/${mb(p.total)}` : `${p.done}/${p.total}`}` : ''}`);
+    if (fleet) {
+      const report = await cancellable(() => runFleet(fleet, job, (t) => threadList ?? [t.threads ?? 1], { signal: io.signal, onProgress: (name, _i, p) => progress(` on ${name}`)(p) }));
+      for (const e of report.entries) for (const r of e.results) for (const w of r.warnings) io.err(`warning: ${e.target}: ${w}`);
+      io.out(flag(args, 'json') ? JSON.stringify(jsonFleet(report, fleet), null, 2) : formatFleet(report, fleet));
+      return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
     }
-    const breaks = results.map((r) => (target ? checkBudgets(r, target) : []));
+    const results = await cancellable(() => benchmarkOnTarget(target ?? findTarget('local-cpu'), job, threads, {
+      signal: io.signal, onProgress: progress(target && target.name !== 'local-cpu' ? ` on ${target.name}` : ''),
+    }));
+    // Emulated latency is never held against a budget.
+    const breaks = results.map((r) => (target && !r.device?.emulated ? checkBudgets(r, target) : []));
     for (const r of results) for (const w of r.warnings) io.err(`warning: ${w}`);
     if (flag(args, 'json')) {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
@@ -132,68 +149,46 @@ export const bench: Command = {
   },
 };
 
-/** The documented JSON shape: flat latency fields, perNode from the model's own node names. */
-export function jsonResult(r: BenchmarkResult, target: Target | undefined, budgetBreaks: BudgetBreak[]) {
-  const { samplesMs, ...latency } = r.latency;
-  const summary = (p?: LayerProfile) => p && {
-    optLevel: p.optLevel, runs: p.runs, droppedRuns: p.droppedRuns, runMeanMs: p.runMeanMs, ortRunMeanMs: p.ortRunMeanMs,
-    coverage: p.coverage, coverageOfOrtRun: p.coverageOfOrtRun, unattributedShare: p.unattributedShare,
-  };
-  return {
-    model: r.model, modelBytes: r.modelBytes, threads: r.threads, optLevel: r.optLevel,
-    executionProviders: r.executionProviders, spinning: r.spinning, ortVersion: r.ortVersion, machine: r.machine,
-    affinity: r.affinity, inputs: r.inputs, warnings: r.warnings, warmup: r.warmup, runs: samplesMs.length,
-    ...latency, initMs: r.initMs, firstRunMs: r.firstRunMs,
-    peakRssBytes: r.peakRssBytes, rssAfterLoadBytes: r.rssAfterLoadBytes, rssBaselineBytes: r.rssBaselineBytes,
-    perNode: r.profile?.nodes.map(({ name, opType, meanUs, share }) => ({ name, opType, meanUs, share })),
-    perNodeOptimized: r.profileOptimized?.nodes,
-    profile: summary(r.profile), profileOptimized: summary(r.profileOptimized), profilerOverhead: r.profilerOverhead,
-    target: target?.name, budgetBreaks: target ? budgetBreaks : undefined, samplesMs,
-  };
-}
-
-const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-
-function formatResults(results: BenchmarkResult[], breaks: BudgetBreak[][], target: Target | undefined, top: number): string {
-  const r0 = results[0];
-  const lines = [
-    `${r0.model}`,
-    `  ${mib(r0.modelBytes)}, ${r0.executionProviders[0] === 'tflite-wasm' ? r0.ortVersion : `onnxruntime ${r0.ortVersion} (${r0.executionProviders.join(', ')}), opt level ${r0.optLevel}`}, ` +
-      `${r0.machine.cpuModel} (${r0.machine.cores} cores)${r0.affinity ? `, pinned to CPU ${r0.affinity.join(',')}` : ''}`,
-    `  inputs: ${r0.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join('x')}]${i.source === 'generated' ? '' : ` from ${i.source}`}`).join(', ')}`,
-  ];
-  results.forEach((r, i) => {
-    const l = r.latency;
-    lines.push(
-      '',
-      `threads ${r.threads}: p50 ${ms(l.p50Ms)} ms  p90 ${ms(l.p90Ms)}  p95 ${ms(l.p95Ms)}  p99 ${ms(l.p99Ms)}  ` +
-        `(min ${ms(l.minMs)}, max ${ms(l.maxMs)}, mean ${ms(l.meanMs)} ± ${ms(l.stdMs)}; ${l.samplesMs.length} runs, ${l.throughputPerSec.toFixed(1)}/s)`,
-      `  session ${ms(r.initMs)} ms, first run ${ms(r.firstRunMs)} ms, peak RSS ${mib(r.peakRssBytes)} ` +
-        `(after load ${mib(r.rssAfterLoadBytes)}, Node alone ${mib(r.rssBaselineBytes)})`,
-    );
-    if (r.profilerOverhead !== undefined) lines.push(`  profiler overhead ${pct(r.profilerOverhead)} on the median run`);
-    if (r.profile) lines.push(...formatProfile(r.profile, top, 'model\'s own nodes'));
-    if (r.profileOptimized) lines.push(...formatProfile(r.profileOptimized, top, 'as ORT runs it'));
-    if (target) {
-      if (breaks[i].length === 0) lines.push(`  target ${target.name}: within every budget`);
-      for (const b of breaks[i]) lines.push(`  BUDGET BROKEN (${target.name}): ${b.message}`);
-    }
-  });
-  return lines.join('\n');
-}
-
-function formatProfile(p: LayerProfile, top: number, what: string): string[] {
-  const out = [
-    `  per layer, opt level ${p.optLevel} (${what}), ${p.runs} profiled runs of ${ms(p.runMeanMs)} ms${p.droppedRuns ? ` (${p.droppedRuns} preempted runs left out)` : ''}: ` +
-      `kernels explain ${pct(p.coverage)} of the run (${pct(p.coverageOfOrtRun)} of ORT's ${ms(p.ortRunMeanMs)} ms), ${pct(p.unattributedShare)} unattributed`,
-  ];
-  const width = Math.min(48, Math.max(...p.nodes.slice(0, top).map((n) => n.name.length), 4));
-  for (const n of p.nodes.slice(0, top)) {
-    const orig = n.originalNodes ? `  <- ${n.originalNodes.length ? n.originalNodes.join(', ') : '(added by ORT)'}` : '';
-    out.push(`    ${n.name.padEnd(width)}  ${n.opType.padEnd(16)} ${n.meanUs.toFixed(1).padStart(9)} us  ${pct(n.share).padStart(6)}${orig}`);
+/** Which target, or which fleet: --targets, else --target, else the recipe's `targets:` (a fleet), else this machine. */
+function chooseTargets(args: ParsedArgs, model: string): { target?: Target; fleet?: Target[] } {
+  try {
+    const recipe = recipeTargets(path.dirname(model));
+    const known = knownTargets({ file: str(args, 'target-file') ? loadTargets(path.resolve(str(args, 'target-file')!)) : [], recipe });
+    const ssh = { identity: str(args, 'identity'), knownHosts: str(args, 'known-hosts') };
+    const list = str(args, 'targets')?.split(',').map((t) => t.trim()).filter(Boolean);
+    if (list?.length) return { fleet: list.map((n) => resolveTarget(n, known, ssh)) };
+    const one = str(args, 'target');
+    if (one) return { target: resolveTarget(one, known, ssh) };
+    if (recipe?.names.length) return { fleet: recipe.names.map((n) => resolveTarget(n, known, ssh)) };
+    return {};
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
   }
-  if (p.nodes.length > top) out.push(`    ... ${p.nodes.length - top} more`);
-  return out;
+}
+
+function checkOption(args: ParsedArgs): BenchmarkJob['outputCheck'] {
+  const data = str(args, 'check');
+  if (!data) return undefined;
+  const abs = path.resolve(data);
+  if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--check)`);
+  const count = str(args, 'check-count');
+  return { data: abs, scale: str(args, 'scale') ? parseScale(str(args, 'scale')!) : undefined, count: count ? positiveInt(count, '--check-count') : undefined };
+}
+
+function parseScale(text: string): number {
+  const m = /^1\/(\d+(?:\.\d+)?)$/.exec(text);
+  const v = m ? 1 / Number(m[1]) : Number(text);
+  if (!(v > 0)) throw new CliError(`--scale must be a positive number or 1/N, got '${text}'`, 2);
+  return v;
+}
+
+/** Benchmark and device errors as CLI errors: 130 when cancelled, 1 otherwise. */
+async function cancellable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
+    if (e instanceof DeviceError) throw new CliError(e.message, 1);
+    throw e;
+  }
 }

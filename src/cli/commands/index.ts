@@ -4,6 +4,7 @@ import { bench } from './bench';
 import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
+import { device } from './device';
 import { evalCommand } from './eval';
 import { inspect } from './inspect';
 import { prune } from './prune';
@@ -14,4 +15,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, device, quantize, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];

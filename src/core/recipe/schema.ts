@@ -49,6 +49,11 @@ export interface Recipe {
   /** Per-node precision, keyed by node name (ViewNode.id). */
   overrides?: Record<string, { precision: Precision }>;
   budgets?: Budgets;
+  /**
+   * The fleet `edgewise bench` measures this model on, by name; an entry's fields define the
+   * target (as in the `edgewise.targets` setting), an empty entry names one defined elsewhere.
+   */
+  targets?: Record<string, Record<string, unknown>>;
 }
 
 /** A small JSON-schema-like description, enough for precise messages with positions. */
@@ -113,6 +118,26 @@ export const RECIPE_SPEC: Spec = {
     overrides: {
       type: 'object', props: {},
       additional: { type: 'object', required: ['precision'], props: { precision: { type: 'string', enum: ['float', 'int8', 'fp16'] } } },
+    },
+    targets: {
+      type: 'object', props: {},
+      additional: {
+        type: 'object',
+        props: {
+          description: { type: 'string' },
+          ssh: { type: 'string', doc: 'ssh://USER@HOST[:PORT]' },
+          identity: { type: 'string', doc: 'private key file (never a password)' },
+          knownHosts: { type: 'string' },
+          runtime: { type: 'string', enum: ['native', 'qemu-arm64'] },
+          remoteDir: { type: 'string' },
+          threads: { type: 'number', integer: true, min: 1 },
+          affinity: { type: 'array', items: { type: 'number', integer: true, min: 0 } },
+          ramBudgetBytes: { type: 'number', exclusiveMin: 0 },
+          latencyBudgetMs: { type: 'number', exclusiveMin: 0 },
+          latencyMetric: { type: 'string', enum: ['p50', 'p95', 'p99'] },
+          storageBudgetBytes: { type: 'number', exclusiveMin: 0 },
+        },
+      },
     },
     budgets: {
       type: 'object',

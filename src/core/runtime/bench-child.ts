@@ -11,6 +11,7 @@ import { loadModel } from '../formats/onnx/io';
 import { formatOf } from '../formats/open';
 import { tfliteFormat } from '../formats/tflite/descriptor';
 import { timedWithEnergy } from './energy-phase';
+import { checkOutputs } from './output-check';
 import { measureTfliteJob } from './tflite-bench';
 import { describeInputs, planInputs, type InputSpec } from './inputs';
 import { cpuAffinity, machineInfo } from './machine';
@@ -165,6 +166,7 @@ export async function measure(ort: Ort, job: BenchmarkJob): Promise<BenchmarkRes
     initMs, firstRunMs, latency: latencyStats(samples), peakRssBytes, rssAfterLoadBytes, rssBaselineBytes, energy,
   };
   if (job.profile) await addProfiles(ort, job, feeds, result);
+  if (job.outputCheck) result.outputCheck = await checkOutputs(ort, job);
   return result;
 }
 

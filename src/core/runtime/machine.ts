@@ -14,7 +14,22 @@ export function machineInfo(): MachineInfo {
     arch: os.arch(),
     nodeVersion: process.versions.node,
     os: osName(),
+    int8Features: int8Features(),
   };
+}
+
+/** CPU features that decide which int8 kernels ONNX Runtime's MLAS can use (VNNI, dot product, i8mm). */
+const INT8_FEATURES = ['avx2', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'amx_int8', 'asimd', 'asimddp', 'i8mm', 'sve', 'sve2'];
+
+function int8Features(): string[] | undefined {
+  try {
+    const line = /^(?:flags|Features)\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    if (!line) return undefined;
+    const have = new Set(line.trim().split(/\s+/));
+    return INT8_FEATURES.filter((f) => have.has(f));
+  } catch {
+    return undefined;
+  }
 }
 
 function osName(): string {

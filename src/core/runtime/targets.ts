@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { parseSshUrl } from './devices/ssh-url';
 import type { BenchmarkResult } from './types';
 
 /**
@@ -68,14 +69,34 @@ export function loadTargets(file: string): Target[] {
     throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message})`}`);
   }
   if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of targets`);
-  return data.map((t, i) => {
-    if (typeof t !== 'object' || t === null || typeof (t as Target).name !== 'string') throw new Error(`${file}: target ${i} has no "name"`);
-    for (const k of ['threads', 'ramBudgetBytes', 'latencyBudgetMs', 'storageBudgetBytes'] as const) {
-      const v = (t as Target)[k];
-      if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new Error(`${file}: target '${(t as Target).name}': "${k}" must be a positive number`);
+  return data.map((t, i) => checkTarget(t, `${file}: target ${i}`));
+}
+
+const NUMBERS = ['threads', 'ramBudgetBytes', 'latencyBudgetMs', 'storageBudgetBytes'] as const;
+const STRINGS = ['description', 'ssh', 'identity', 'knownHosts', 'remoteDir'] as const;
+
+/** A target definition (from a file, a recipe or the settings), checked; `where` names it in errors. */
+export function checkTarget(t: unknown, where: string): Target {
+  if (typeof t !== 'object' || t === null || typeof (t as Target).name !== 'string' || !(t as Target).name) throw new Error(`${where} has no "name"`);
+  const target = t as Target;
+  const at = `${where.replace(/: target \d+$/, '')}: target '${target.name}'`;
+  for (const k of NUMBERS) {
+    const v = target[k];
+    if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new Error(`${at}: "${k}" must be a positive number`);
+  }
+  for (const k of STRINGS) {
+    if (target[k] !== undefined && typeof target[k] !== 'string') throw new Error(`${at}: "${k}" must be a string`);
+  }
+  if (target.runtime !== undefined && target.runtime !== 'native' && target.runtime !== 'qemu-arm64') throw new Error(`${at}: "runtime" must be "native" or "qemu-arm64"`);
+  if (target.latencyMetric !== undefined && !['p50', 'p95', 'p99'].includes(target.latencyMetric)) throw new Error(`${at}: "latencyMetric" must be p50, p95 or p99`);
+  if (target.ssh !== undefined) {
+    try {
+      parseSshUrl(target.ssh);
+    } catch (e) {
+      throw new Error(`${at}: ${(e as Error).message}`);
     }
-    return { ...(t as Target), description: (t as Target).description ?? '' };
-  });
+  }
+  return { ...target, description: target.description ?? (target.ssh ? `${target.ssh}${target.runtime === 'qemu-arm64' ? ' (emulated arm64)' : ''}` : '') };
 }
 
 export function findTarget(name: string, extra: readonly Target[] = []): Target {

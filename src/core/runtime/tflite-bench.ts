@@ -44,6 +44,7 @@ export async function measureTfliteJob(job: BenchmarkJob, progress: (p: Omit<Ben
   const warnings = [...m.warnings, ...plan!.warnings];
   if (job.threads !== 1) warnings.push(`${TFLITE_RUNTIME} runs on one thread: measured with 1, not ${job.threads}`);
   if (job.profile) warnings.push('no per-layer profile for .tflite models');
+  if (job.outputCheck) warnings.push('no output check for .tflite models (ONNX models only)');
   return {
     model: job.model, modelBytes: fs.statSync(job.model).size, threads: 1, optLevel: job.optLevel,
     executionProviders: ['tflite-wasm'], spinning: false, ortVersion: TFLITE_RUNTIME, machine: machineInfo(),

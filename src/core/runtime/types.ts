@@ -39,6 +39,21 @@ export interface BenchmarkJob {
   scratchDir?: string;
   /** Measure energy per inference (where the device has a readable power source). Absent: not measured. */
   energy?: EnergyOptions;
+  /** After timing: top-1 of the first output over this data, and the kernels ORT chose (see OutputCheck). */
+  outputCheck?: { data: string; scale?: number; count?: number };
+}
+
+/** The answers the model gave where it ran: compared across devices (x64 against arm64). */
+export interface OutputCheck {
+  /** The .npy data file (on this machine). */
+  data: string;
+  samples: number;
+  /** The output scored. */
+  output: string;
+  /** Index of the largest value of the output, per sample. */
+  top1: number[];
+  /** Op types of the graph ORT ran after its optimizations ('com.microsoft.QLinearConv'), with counts. */
+  kernels: { op: string; count: number }[];
 }
 
 export interface LatencyStats {
@@ -102,6 +117,8 @@ export interface MachineInfo {
   nodeVersion: string;
   /** Operating system and kernel ('Debian GNU/Linux 12 (bookworm), Linux 6.1.0'). */
   os?: string;
+  /** CPU features that decide ORT's int8 kernels (x86: avx2, avx512_vnni...; ARM: asimddp, i8mm...). */
+  int8Features?: string[];
 }
 
 export interface InputDescription {
@@ -141,6 +158,8 @@ export interface BenchmarkResult {
   profileOptimized?: LayerProfile;
   /** Profiled over unprofiled median run time minus 1, same level, runs alternating in one process. */
   profilerOverhead?: number;
+  /** With `outputCheck`: the answers and kernels. */
+  outputCheck?: OutputCheck;
   /** Joules per inference over the timed runs, or why they could not be measured. Absent: not asked. */
   energy?: EnergyReport;
   /** Where it ran, when not on this machine directly (a device over SSH, the emulated ARM64 device). */

@@ -110,11 +110,11 @@ export const MISSING_MARKER = '\u001eedgewise-missing';
  * The shell command that starts the harness in stdio mode (under qemu-user on an emulated
  * device). With `requires`, it first checks that those files are there (else prints MISSING_MARKER).
  */
-export function harnessCommand(installed: Installed, script: string, requires: string[] = []): string {
+export function harnessCommand(installed: Installed, script: string, requires?: string[]): string {
   const env = `NODE_PATH=${q(installed.ortModules)}`;
   const args = [script, '--stdio'];
   const start = installed.emulated ? `export ${env}; ${emulatedCommand(installed.node, args)}` : `${env} exec ${[installed.node, ...args].map(q).join(' ')}`;
-  if (!requires.length) return start;
+  if (!requires) return start;
   const checks = [`test -x ${q(installed.node)}`, `test -d ${q(installed.ortModules)}`, ...[script, ...requires].map((f) => `test -f ${q(f)}`)];
   return `if ${checks.join(' && ')}; then ${start}; else printf '%s\\n' ${q(MISSING_MARKER)}; fi`;
 }

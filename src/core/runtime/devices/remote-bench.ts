@@ -24,8 +24,11 @@ export async function runOnDevice(device: Device, job: BenchmarkJob, hooks: Devi
   const plans = [await planStage(job.model, shares)];
   const inputNames = Object.keys(job.inputFiles);
   for (const name of inputNames) plans.push(await planStage(job.inputFiles[name], shares));
+  const check = job.outputCheck ? await planStage(job.outputCheck.data, shares) : undefined;
+  if (check) plans.push(check);
   const remoteJob: BenchmarkJob = {
     ...job, model: plans[0].remote, inputFiles: Object.fromEntries(inputNames.map((n, i) => [n, plans[i + 1].remote])), scratchDir: undefined,
+    outputCheck: job.outputCheck && { ...job.outputCheck, data: check!.remote },
   };
   const requires = plans.flatMap((p) => p.remotes);
 
@@ -74,6 +77,7 @@ async function runJob(device: Device, installed: Installed, script: string, remo
     ...result,
     model: job.model,
     inputs: result.inputs.map((i) => (i.source === 'generated' ? i : { ...i, source: job.inputFiles[i.name] ?? i.source })),
+    outputCheck: result.outputCheck && { ...result.outputCheck, data: job.outputCheck!.data },
     device: { target: device.name, address: device.description.address, emulated: device.emulated },
   };
 }
