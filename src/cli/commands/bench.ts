@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
-import { knownTargets, recipeTargets, resolveTarget } from '../../core/runtime/devices/catalog';
+import { knownTargets, resolveTarget } from '../../core/runtime/devices/catalog';
 import { DeviceError } from '../../core/runtime/devices/errors';
+import { recipeTargets } from '../../core/recipe/targets';
 import { runFleet } from '../../core/runtime/devices/fleet';
 import { benchmarkOnTarget } from '../../core/runtime/devices/run-target';
 import { PHASE_TEXT } from '../../core/runtime/phases';

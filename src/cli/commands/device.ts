@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { knownTargets, readUserTargets, recipeTargets, removeUserTarget, resolveTarget, saveUserTarget, userTargetsFile } from '../../core/runtime/devices/catalog';
+import { knownTargets, readUserTargets, removeUserTarget, resolveTarget, saveUserTarget, userTargetsFile } from '../../core/runtime/devices/catalog';
 import { DeviceError } from '../../core/runtime/devices/errors';
+import { recipeTargets } from '../../core/recipe/targets';
 import { readInstalled } from '../../core/runtime/devices/harness';
 import { ensureHarness } from '../../core/runtime/devices/harness';
 import { addHostKey, checkHostKey, fingerprint, keyType } from '../../core/runtime/devices/known-hosts';

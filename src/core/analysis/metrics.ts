@@ -63,17 +63,7 @@ export class ErrorSums {
   }
 }
 
-/** argmax of each row of a [rows, classes] matrix. */
-export function argmaxRows(data: ArrayLike<number>, classes: number): Int32Array {
-  const rows = Math.floor(data.length / classes);
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0, bestValue = data[r * classes];
-    for (let c = 1; c < classes; c++) if (data[r * classes + c] > bestValue) { bestValue = data[r * classes + c]; best = c; }
-    out[r] = best;
-  }
-  return out;
-}
+export { argmaxRows } from '../runtime/infer';
 
 /** log(softmax) of row `row` of a [rows, classes] matrix, computed stably. */
 export function logSoftmaxRow(data: ArrayLike<number>, row: number, classes: number): Float64Array {

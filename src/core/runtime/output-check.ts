@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadModel } from '../onnx/io';
-import { argmaxRows } from '../analysis/metrics';
+import { loadModel } from '../formats/onnx/io';
 import { modelInputs, npyDataset, type Dataset } from './data';
-import { runDataset } from './infer';
+import { argmaxRows, runDataset } from './infer';
 import { sessionOptions } from './session';
 import { BenchmarkError, type BenchmarkJob, type OutputCheck } from './types';
 

@@ -1,13 +1,12 @@
 /**
  * Where target names come from, besides the built-in ones: VS Code's settings (passed in), a
- * targets file (--target-file), the `targets:` of the recipe next to the model, and the user's own
+ * targets file (--target-file), the `targets:` of a recipe (read by src/core/recipe), and the user's own
  * list ($XDG_CONFIG_HOME/edgewise/targets.json, kept by `edgewise device add`: outside any
  * workspace, and holding paths to keys, never keys). An `ssh://` URL is a target by itself.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseRecipeText, recipeFormat, treeValue } from '../../recipe/tree';
 import { BUILTIN_TARGETS, checkTarget, findTarget, type Target } from '../targets';
 import { parseSshUrl } from './ssh-url';
 
@@ -46,29 +45,13 @@ function writeUserTargets(targets: Target[], file: string): void {
   fs.renameSync(tmp, file);
 }
 
-const RECIPE_NAMES = ['edgewise.json', 'edgewise.yaml', 'edgewise.yml'];
-
+/** The fleet a recipe names (see src/core/recipe/targets.ts). */
 export interface RecipeTargets {
   file: string;
   /** The fleet, in the recipe's order. */
   names: string[];
   /** Those the recipe defines (an entry with no fields names a target defined elsewhere). */
   defined: Target[];
-}
-
-/** The `targets:` of the recipe in `dir`, if there is one with targets. */
-export function recipeTargets(dir: string): RecipeTargets | undefined {
-  const file = RECIPE_NAMES.map((n) => path.join(dir, n)).find((f) => fs.existsSync(f));
-  if (!file) return undefined;
-  const parsed = parseRecipeText(fs.readFileSync(file, 'utf8'), recipeFormat(file));
-  const value = parsed.root ? treeValue(parsed.root) as { targets?: Record<string, Partial<Target> | null> } : undefined;
-  const targets = value?.targets;
-  if (!targets || typeof targets !== 'object' || Array.isArray(targets)) return undefined;
-  const names = Object.keys(targets);
-  const defined = names
-    .filter((n) => targets[n] && Object.keys(targets[n]!).length > 0)
-    .map((n) => checkTarget({ ...targets[n], name: n }, `${file}: targets.${n}`));
-  return { file, names, defined };
 }
 
 export interface TargetSources {
