@@ -8,7 +8,10 @@ import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/grap
 import type { JobHooks } from '../core/jobs/job';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
-import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
+import type { BenchmarkResult, DeviceFacts, OptLevel } from '../core/runtime/types';
+import type { FleetReport } from '../core/runtime/devices/fleet';
+import type { SetupReport } from '../core/runtime/devices/setup';
+import type { HostKeyInfo } from '../core/runtime/devices/trust';
 import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
@@ -104,6 +107,78 @@ export interface BenchmarkResponse {
 export namespace BenchmarkRequest {
   export const method = 'edgewise/benchmark';
   export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
+}
+
+export interface FleetParams extends ModelParams, ProgressParams {
+  /** The targets in turn, as defined (the extension resolves names from settings and the target list). */
+  targets: Target[];
+  /** Thread counts for every target; default each target's own, else 1. */
+  threads?: number[];
+  runs?: number;
+  warmup?: number;
+  /** Also run this .npy data through the model on each target: top-1 agreement and kernels. */
+  check?: { data: string; scale?: number; count?: number };
+}
+
+/** Benchmarks a model on each target in turn (local, SSH devices, the emulated ARM64 device): the fleet table. */
+export namespace FleetBenchmarkRequest {
+  export const method = 'edgewise/benchmarkFleet';
+  export const type = new RequestType<FleetParams, FleetReport, void>(method);
+}
+
+export interface TargetListParams {
+  /** Targets from the settings (edgewise.targets, edgewise.benchmark.targets). */
+  settings: Target[];
+  /** A workspace folder whose recipe's `targets:` count too. */
+  folder?: string;
+}
+
+export interface TargetListEntry {
+  target: Target;
+  /** 'built in', the settings, a recipe file or the user's targets file. */
+  definedIn: string;
+  kind: 'local' | 'ssh' | 'emulated';
+}
+
+/** Every target Edgewise knows: settings, the recipe in the folder, the user's targets file, built in. */
+export namespace TargetListRequest {
+  export const method = 'edgewise/targets';
+  export const type = new RequestType<TargetListParams, TargetListEntry[], void>(method);
+}
+
+export interface DeviceParams extends ProgressParams {
+  target: Target;
+}
+
+/** Installs Node, onnxruntime and the harness on a device (resumable; cancellable). */
+export namespace DeviceSetupRequest {
+  export const method = 'edgewise/deviceSetup';
+  export const type = new RequestType<DeviceParams, SetupReport, void>(method);
+}
+
+/** What a set-up device is (CPU, cores, memory, OS, Node, onnxruntime). */
+export namespace DeviceInfoRequest {
+  export const method = 'edgewise/deviceInfo';
+  export const type = new RequestType<DeviceParams, DeviceFacts, void>(method);
+}
+
+/** The SSH host key a device offers now, and whether known_hosts knows it. */
+export namespace DeviceHostKeyRequest {
+  export const method = 'edgewise/deviceHostKey';
+  export const type = new RequestType<DeviceParams, HostKeyInfo, void>(method);
+}
+
+export interface DeviceTrustParams extends DeviceParams {
+  /** The fingerprint the user accepted; another key is refused. */
+  fingerprint: string;
+  /** Replace a different known key (the device was reinstalled). */
+  replace?: boolean;
+}
+
+/** Adds the device's host key to known_hosts. */
+export namespace DeviceTrustRequest {
+  export const method = 'edgewise/deviceTrust';
+  export const type = new RequestType<DeviceTrustParams, HostKeyInfo, void>(method);
 }
 
 export interface QuantizeParams extends ModelParams, ProgressParams {

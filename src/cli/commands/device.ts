@@ -2,13 +2,9 @@ import * as path from 'node:path';
 import { knownTargets, readUserTargets, removeUserTarget, resolveTarget, saveUserTarget, userTargetsFile } from '../../core/runtime/devices/catalog';
 import { DeviceError } from '../../core/runtime/devices/errors';
 import { recipeTargets } from '../../core/recipe/targets';
-import { readInstalled } from '../../core/runtime/devices/harness';
-import { ensureHarness } from '../../core/runtime/devices/harness';
-import { addHostKey, checkHostKey, fingerprint, keyType } from '../../core/runtime/devices/known-hosts';
 import { openDevice } from '../../core/runtime/devices/open';
-import { probeFacts, setupDevice } from '../../core/runtime/devices/setup';
-import { DEFAULT_KNOWN_HOSTS, fetchHostKey } from '../../core/runtime/devices/ssh-shell';
-import { parseSshUrl } from '../../core/runtime/devices/ssh-url';
+import { deviceFacts, setupDevice } from '../../core/runtime/devices/setup';
+import { trustHostKey } from '../../core/runtime/devices/trust';
 import { BUILTIN_TARGETS, checkTarget, loadTargets, type Target } from '../../core/runtime/targets';
 import { BenchmarkError, type DeviceFacts } from '../../core/runtime/types';
 import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
@@ -95,11 +91,7 @@ export const device: Command = {
       case 'info': {
         const d = deviceOf(target(args, name));
         try {
-          const facts = await deviceErrors(async () => {
-            const installed = await readInstalled(d);
-            const { script } = await ensureHarness(d, { signal: io.signal });
-            return probeFacts(d, installed, script, io.signal);
-          });
+          const facts = await deviceErrors(() => deviceFacts(d, io.signal));
           io.out(json ? JSON.stringify({ device: d.label, emulated: d.emulated, ...facts }, null, 2) : `${d.label}${d.emulated ? ' (emulated)' : ''}: ${factsLine(facts)}`);
         } finally {
           d.close();
@@ -151,20 +143,9 @@ export const device: Command = {
 /** Fetches the host key, shows its fingerprint and adds it to known_hosts (a changed key only with --replace). */
 async function trust(args: ParsedArgs, t: Target, out: (s: string) => void): Promise<number> {
   if (!t.ssh) throw new CliError(`${t.name} is not an SSH target: nothing to trust`, 2);
-  const ep = parseSshUrl(t.ssh);
-  const file = t.knownHosts ? path.resolve(t.knownHosts.replace(/^~(?=\/)/, process.env.HOME ?? '~')) : DEFAULT_KNOWN_HOSTS;
-  const key = await deviceErrors(() => fetchHostKey(ep));
-  const shown = `${keyType(key)} ${fingerprint(key)}`;
-  const before = checkHostKey(file, ep.host, ep.port, key);
-  if (before.status === 'known') {
-    out(`${ep.host}:${ep.port} (${shown}) is already trusted in ${file}`);
-    return 0;
-  }
-  try {
-    addHostKey(file, ep.host, ep.port, key, flag(args, 'replace'));
-  } catch (e) {
-    throw new CliError(`REFUSED: ${(e as Error).message}`);
-  }
-  out(`trusted ${ep.host}:${ep.port}: ${shown}${before.status === 'changed' ? ` (replacing ${before.knownType} ${before.knownFingerprint})` : ''}, added to ${file}`);
+  const info = await deviceErrors(() => trustHostKey(t, { replace: flag(args, 'replace') }));
+  const shown = `${info.keyType} ${info.fingerprint}`;
+  if (info.status === 'known') out(`${info.host}:${info.port} (${shown}) is already trusted in ${info.knownHosts}`);
+  else out(`trusted ${info.host}:${info.port}: ${shown}${info.status === 'changed' ? ` (replacing ${info.knownFingerprint})` : ''}, added to ${info.knownHosts}`);
   return 0;
 }

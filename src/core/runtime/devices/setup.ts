@@ -9,7 +9,7 @@ import type { DeviceFacts } from '../types';
 import { deviceArch, harnessBundle, nodeBundle, ortBundle, type Bundle, type DeviceArch } from './bundles';
 import type { Device } from './device';
 import { DeviceError } from './errors';
-import { ensureHarness, INSTALLED, type Installed } from './harness';
+import { ensureHarness, INSTALLED, readInstalled, type Installed } from './harness';
 import { runHarness } from './harness-run';
 import { ARM64_CPUINFO, ARM64_SYSROOT, arm64Cpuinfo, QEMU_AARCH64 } from './qemu';
 import { q } from './shell';
@@ -126,4 +126,11 @@ export async function probeFacts(device: Device, installed: Installed, script: s
   });
   if (!facts) throw new Error(`${device.label}: the harness ${failure ? `failed: ${failure}` : 'started but reported nothing'}`);
   return facts;
+}
+
+/** What a set-up device is: checks the installation, brings the harness up to date, asks it. */
+export async function deviceFacts(device: Device, signal?: AbortSignal): Promise<DeviceFacts> {
+  const installed = await readInstalled(device);
+  const { script } = await ensureHarness(device, { signal });
+  return probeFacts(device, installed, script, signal);
 }

@@ -69,10 +69,11 @@ export function sampledSource(name: string, readWatts: () => Promise<number>, in
       return async () => {
         clearInterval(timer);
         const t1 = performance.now();
-        samples.push({ t: t1, w: await readWatts() });
-        samples.sort((a, b) => a.t - b.t);
+        const last = await readWatts();
+        // A background read that finished after stop() was called lies outside the span.
+        const span = [...samples.filter((s) => s.t < t1), { t: t1, w: last }].sort((a, b) => a.t - b.t);
         let joules = 0;
-        for (let i = 1; i < samples.length; i++) joules += ((samples[i].w + samples[i - 1].w) / 2) * ((samples[i].t - samples[i - 1].t) / 1000);
+        for (let i = 1; i < span.length; i++) joules += ((span[i].w + span[i - 1].w) / 2) * ((span[i].t - span[i - 1].t) / 1000);
         return joules;
       };
     },
