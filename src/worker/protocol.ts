@@ -9,6 +9,7 @@ import type { JobHooks } from '../core/jobs/job';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, DeviceFacts, OptLevel } from '../core/runtime/types';
+import type { FleetJobOptions } from '../core/jobs/devices';
 import type { FleetReport } from '../core/runtime/devices/fleet';
 import type { SetupReport } from '../core/runtime/devices/setup';
 import type { HostKeyInfo } from '../core/runtime/devices/trust';
@@ -109,16 +110,8 @@ export namespace BenchmarkRequest {
   export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
 }
 
-export interface FleetParams extends ModelParams, ProgressParams {
-  /** The targets in turn, as defined (the extension resolves names from settings and the target list). */
-  targets: Target[];
-  /** Thread counts for every target; default each target's own, else 1. */
-  threads?: number[];
-  runs?: number;
-  warmup?: number;
-  /** Also run this .npy data through the model on each target: top-1 agreement and kernels. */
-  check?: { data: string; scale?: number; count?: number };
-}
+/** The fleet job's options (targets as defined: the extension resolves names with TargetListRequest). */
+export interface FleetParams extends ModelParams, ProgressParams, Omit<FleetJobOptions, keyof JobHooks> {}
 
 /** Benchmarks a model on each target in turn (local, SSH devices, the emulated ARM64 device): the fleet table. */
 export namespace FleetBenchmarkRequest {

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runFleetJob } from '../../core/jobs/devices';
+import { CancelledError } from '../../core/jobs/job';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
 import { knownTargets, resolveTarget } from '../../core/runtime/devices/catalog';
 import { DeviceError } from '../../core/runtime/devices/errors';
 import { recipeTargets } from '../../core/recipe/targets';
-import { runFleet } from '../../core/runtime/devices/fleet';
 import { benchmarkOnTarget } from '../../core/runtime/devices/run-target';
 import { PHASE_TEXT } from '../../core/runtime/phases';
 import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
@@ -129,7 +130,10 @@ export const bench: Command = {
     const progress = (label: string) => (p: BenchmarkProgress) =>
       io.progress(`bench ${path.basename(model)}${label} threads=${p.threads}: ${PHASE_TEXT[p.phase]}${p.total ? ` ${p.phase === 'upload' ? `${mb(p.done ?? 0)}/${mb(p.total)}` : `${p.done}/${p.total}`}` : ''}`);
     if (fleet) {
-      const report = await cancellable(() => runFleet(fleet, job, (t) => threadList ?? [t.threads ?? 1], { signal: io.signal, onProgress: (name, _i, p) => progress(` on ${name}`)(p) }));
+      const report = await cancellable(() => runFleetJob(model, {
+        targets: fleet, threads: threadList, runs: job.runs, warmup: job.warmup, minDurationMs: job.minDurationMs, profile: job.profile,
+        profileRuns: job.profileRuns, dims, inputFiles, check: job.outputCheck, signal: io.signal, progress: (m) => io.progress(`bench ${path.basename(model)} on ${m}`),
+      }));
       for (const e of report.entries) for (const r of e.results) for (const w of r.warnings) io.err(`warning: ${e.target}: ${w}`);
       io.out(flag(args, 'json') ? JSON.stringify(jsonFleet(report, fleet), null, 2) : formatFleet(report, fleet));
       return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
@@ -189,6 +193,7 @@ async function cancellable<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (e) {
     if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
+    if (e instanceof CancelledError) throw new CliError('cancelled', 130);
     if (e instanceof DeviceError) throw new CliError(e.message, 1);
     throw e;
   }

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
+import { runDeviceInfoJob, runDeviceSetupJob } from '../../core/jobs/devices';
+import { CancelledError } from '../../core/jobs/job';
 import { knownTargets, readUserTargets, removeUserTarget, resolveTarget, saveUserTarget, userTargetsFile } from '../../core/runtime/devices/catalog';
 import { DeviceError } from '../../core/runtime/devices/errors';
 import { recipeTargets } from '../../core/recipe/targets';
-import { openDevice } from '../../core/runtime/devices/open';
-import { deviceFacts, setupDevice } from '../../core/runtime/devices/setup';
 import { trustHostKey } from '../../core/runtime/devices/trust';
 import { BUILTIN_TARGETS, checkTarget, loadTargets, type Target } from '../../core/runtime/targets';
 import { BenchmarkError, type DeviceFacts } from '../../core/runtime/types';
@@ -38,17 +38,12 @@ function target(args: ParsedArgs, name: string | undefined): Target {
   }
 }
 
-function deviceOf(t: Target) {
-  const device = openDevice(t);
-  if (!device) throw new CliError(`${t.name} is this machine: nothing to set up (devices are ssh:// targets and qemu-arm64)`, 2);
-  return device;
-}
-
 async function deviceErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
+    if (e instanceof CancelledError) throw new CliError('cancelled', 130);
     if (e instanceof DeviceError) throw new CliError(e.message, 1);
     throw e;
   }
@@ -73,29 +68,20 @@ export const device: Command = {
     const json = flag(args, 'json');
     switch (action) {
       case 'setup': {
-        const d = deviceOf(target(args, name));
-        try {
-          const report = await deviceErrors(() => setupDevice(d, { signal: io.signal, onProgress: (t) => io.progress(t) }));
-          if (json) {
-            io.out(JSON.stringify(report, null, 2));
-          } else {
-            io.out([`${report.device}: ready${report.emulated ? ' (emulated arm64: latency is not a device\'s)' : ''}`,
-              ...report.steps.map((s) => `  ${s.what}: ${s.done === 'installed' ? 'installed' : 'already there'}`),
-              `  ${factsLine(report.facts)}`].join('\n'));
-          }
-        } finally {
-          d.close();
+        const report = await deviceErrors(() => runDeviceSetupJob(target(args, name), { signal: io.signal, progress: (m) => io.progress(m) }));
+        if (json) {
+          io.out(JSON.stringify(report, null, 2));
+        } else {
+          io.out([`${report.device}: ready${report.emulated ? ' (emulated arm64: latency is not a device\'s)' : ''}`,
+            ...report.steps.map((s) => `  ${s.what}: ${s.done === 'installed' ? 'installed' : 'already there'}`),
+            `  ${factsLine(report.facts)}`].join('\n'));
         }
         return 0;
       }
       case 'info': {
-        const d = deviceOf(target(args, name));
-        try {
-          const facts = await deviceErrors(() => deviceFacts(d, io.signal));
-          io.out(json ? JSON.stringify({ device: d.label, emulated: d.emulated, ...facts }, null, 2) : `${d.label}${d.emulated ? ' (emulated)' : ''}: ${factsLine(facts)}`);
-        } finally {
-          d.close();
-        }
+        const info = await deviceErrors(() => runDeviceInfoJob(target(args, name), { signal: io.signal }));
+        io.out(json ? JSON.stringify({ device: info.device, emulated: info.emulated, ...info.facts }, null, 2)
+          : `${info.device}${info.emulated ? ' (emulated)' : ''}: ${factsLine(info.facts)}`);
         return 0;
       }
       case 'trust': return trust(args, target(args, name), io.out);

@@ -1,84 +1,51 @@
 import * as path from 'node:path';
-import { DEFAULT_JOB } from '../../core/runtime/benchmark';
+import { runDeviceInfoJob, runDeviceSetupJob, runFleetJob } from '../../core/jobs/devices';
 import { knownTargets, readUserTargets, userTargetsFile } from '../../core/runtime/devices/catalog';
-import { runFleet } from '../../core/runtime/devices/fleet';
-import { openDevice } from '../../core/runtime/devices/open';
-import { deviceFacts, setupDevice } from '../../core/runtime/devices/setup';
 import { hostKeyStatus, trustHostKey } from '../../core/runtime/devices/trust';
-import { PHASE_TEXT } from '../../core/runtime/phases';
-import { BUILTIN_TARGETS, type Target } from '../../core/runtime/targets';
-import { BenchmarkError } from '../../core/runtime/types';
+import { BUILTIN_TARGETS } from '../../core/runtime/targets';
 import { recipeTargets } from '../../core/recipe/targets';
 import {
   DeviceHostKeyRequest, DeviceInfoRequest, DeviceSetupRequest, DeviceTrustRequest, FleetBenchmarkRequest, TargetListRequest,
   type TargetListEntry,
 } from '../protocol';
-import { CancelledError, type HandlerContext } from '../server';
+import type { HandlerContext } from '../server';
 import type { WorkerServices } from '../services';
 
-/** The request's cancellation as an AbortSignal, for the work it runs. */
-async function withSignal<T>(ctx: HandlerContext, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** The request's cancellation as an AbortSignal and its progress as a job's. */
+function hooks(ctx: HandlerContext): { signal: AbortSignal; progress: (m: string, f?: number) => void; done: () => void } {
   const controller = new AbortController();
   const sub = ctx.token.onCancellationRequested(() => controller.abort());
-  try {
-    return await work(controller.signal);
-  } catch (e) {
-    if ((e instanceof BenchmarkError && e.kind === 'cancelled') || controller.signal.aborted) throw new CancelledError();
-    throw e;
-  } finally {
-    sub.dispose();
-  }
+  return { signal: controller.signal, progress: (m, f) => ctx.progress(m, f), done: () => sub.dispose() };
 }
 
-function device(target: Target) {
-  const d = openDevice(target);
-  if (!d) throw new Error(`${target.name} runs on this machine: it has nothing to set up`);
-  return d;
+async function run<T>(ctx: HandlerContext, job: (h: ReturnType<typeof hooks>) => Promise<T>): Promise<T> {
+  const h = hooks(ctx);
+  try {
+    return await job(h);
+  } finally {
+    h.done();
+  }
 }
 
 /** Devices: the fleet benchmark, the target list, setup, facts and host keys. */
 export function registerDeviceHandlers({ server }: WorkerServices): void {
-  server.on(FleetBenchmarkRequest.type, (params, ctx) => withSignal(ctx, (signal) => runFleet(params.targets, {
-    ...DEFAULT_JOB, model: params.file, runs: params.runs ?? DEFAULT_JOB.runs, warmup: params.warmup ?? DEFAULT_JOB.warmup,
-    energy: {}, outputCheck: params.check,
-  }, (t) => params.threads ?? [t.threads ?? 1], {
-    signal,
-    onProgress: (name, i, p) => {
-      const within = p.total && p.phase === 'runs' ? (p.done ?? 0) / p.total : 0;
-      ctx.progress(`${name}: ${PHASE_TEXT[p.phase]}${p.total && p.phase !== 'upload' ? ` ${p.done}/${p.total}` : ''}`, (i + within) / params.targets.length);
-    },
-  })));
+  server.on(FleetBenchmarkRequest.type, ({ file, progressToken, ...options }, ctx) => {
+    void progressToken; // the server's, not the job's
+    return run(ctx, (h) => runFleetJob(file, { ...options, signal: h.signal, progress: h.progress }));
+  });
+  server.on(DeviceSetupRequest.type, (params, ctx) => run(ctx, (h) => runDeviceSetupJob(params.target, h)));
+  server.on(DeviceInfoRequest.type, (params, ctx) => run(ctx, async (h) => (await runDeviceInfoJob(params.target, h)).facts));
+  server.on(DeviceHostKeyRequest.type, (params) => hostKeyStatus(params.target));
+  server.on(DeviceTrustRequest.type, (params) => trustHostKey(params.target, { expectFingerprint: params.fingerprint, replace: params.replace }));
 
   server.on(TargetListRequest.type, (params) => {
     const user = readUserTargets();
     const recipe = params.folder ? recipeTargets(params.folder) : undefined;
-    const all = knownTargets({ settings: params.settings, recipe, user });
-    return all.map((target): TargetListEntry => ({
+    return knownTargets({ settings: params.settings, recipe, user }).map((target): TargetListEntry => ({
       target,
       definedIn: BUILTIN_TARGETS.includes(target) ? 'built in' : params.settings.includes(target) ? 'settings'
         : recipe?.defined.includes(target) ? path.basename(recipe.file) : userTargetsFile(),
       kind: target.ssh ? 'ssh' : target.runtime === 'qemu-arm64' ? 'emulated' : 'local',
     }));
   });
-
-  server.on(DeviceSetupRequest.type, (params, ctx) => withSignal(ctx, async (signal) => {
-    const d = device(params.target);
-    try {
-      return await setupDevice(d, { signal, onProgress: (t) => ctx.progress(t) });
-    } finally {
-      d.close();
-    }
-  }));
-
-  server.on(DeviceInfoRequest.type, (params, ctx) => withSignal(ctx, async (signal) => {
-    const d = device(params.target);
-    try {
-      return await deviceFacts(d, signal);
-    } finally {
-      d.close();
-    }
-  }));
-
-  server.on(DeviceHostKeyRequest.type, (params) => hostKeyStatus(params.target));
-  server.on(DeviceTrustRequest.type, (params) => trustHostKey(params.target, { expectFingerprint: params.fingerprint, replace: params.replace }));
 }

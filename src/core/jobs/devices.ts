@@ -1,0 +1,84 @@
+/**
+ * Jobs on devices (see job.ts): the fleet benchmark (a model on each target in turn), setting a
+ * device up, and asking a set-up device what it is. Used by `edgewise bench --targets`,
+ * `edgewise device setup|info` and the worker's device requests.
+ */
+import { DEFAULT_JOB } from '../runtime/benchmark';
+import { DeviceError } from '../runtime/devices/errors';
+import { runFleet, type FleetReport } from '../runtime/devices/fleet';
+import { openDevice } from '../runtime/devices/open';
+import { deviceFacts, setupDevice, type SetupReport } from '../runtime/devices/setup';
+import { PHASE_TEXT } from '../runtime/phases';
+import type { Target } from '../runtime/targets';
+import { BenchmarkError, type BenchmarkJob, type DeviceFacts } from '../runtime/types';
+import { CancelledError, throwIfCancelled, type JobHooks } from './job';
+
+export interface FleetJobOptions extends JobHooks {
+  /** The targets, measured in this order; the first with answers is the reference for `check`. */
+  targets: Target[];
+  /** Thread counts for every target; default each target's own, else 1. */
+  threads?: number[];
+  runs?: number;
+  warmup?: number;
+  minDurationMs?: number;
+  profile?: boolean;
+  profileRuns?: number;
+  dims?: Record<string, number>;
+  inputFiles?: Record<string, string>;
+  /** Also run this .npy data through the model on each target: top-1 agreement and kernels. */
+  check?: BenchmarkJob['outputCheck'];
+}
+
+/** A cancelled benchmark as the one CancelledError. */
+async function cancellable<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  throwIfCancelled(signal);
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
+    throw e;
+  }
+}
+
+export function runFleetJob(model: string, o: FleetJobOptions): Promise<FleetReport> {
+  if (!o.targets.length) throw new Error('no targets to benchmark on');
+  const job: BenchmarkJob = {
+    ...DEFAULT_JOB, model, runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup, minDurationMs: o.minDurationMs,
+    profile: o.profile ?? false, profileRuns: o.profileRuns, dims: o.dims ?? {}, inputFiles: o.inputFiles ?? {}, energy: {}, outputCheck: o.check,
+  };
+  return cancellable(o.signal, () => runFleet(o.targets, job, (t) => o.threads ?? [t.threads ?? 1], {
+    signal: o.signal,
+    onProgress: (name, i, p) => {
+      const within = p.total && p.phase === 'runs' ? Math.min(1, (p.done ?? 0) / p.total) : 0;
+      const count = !p.total ? '' : p.phase === 'upload' ? ` ${((p.done ?? 0) / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB` : ` ${p.done}/${p.total}`;
+      o.progress?.(`${name}: ${PHASE_TEXT[p.phase]}${count}`, (i + within) / o.targets.length);
+    },
+  }));
+}
+
+function deviceOf(target: Target) {
+  const device = openDevice(target);
+  if (!device) throw new DeviceError('config', `${target.name} is this machine: devices are ssh:// targets and qemu-arm64`);
+  return device;
+}
+
+/** Installs Node, onnxruntime and the harness on the target's device. */
+export async function runDeviceSetupJob(target: Target, o: JobHooks = {}): Promise<SetupReport> {
+  const device = deviceOf(target);
+  try {
+    return await cancellable(o.signal, () => setupDevice(device, { signal: o.signal, onProgress: (t) => o.progress?.(t) }));
+  } finally {
+    device.close();
+  }
+}
+
+/** The device's CPU, cores, memory, OS, Node and onnxruntime, from its harness. */
+export async function runDeviceInfoJob(target: Target, o: JobHooks = {}): Promise<{ device: string; emulated: boolean; facts: DeviceFacts }> {
+  const device = deviceOf(target);
+  try {
+    const facts = await cancellable(o.signal, () => deviceFacts(device, o.signal));
+    return { device: device.label, emulated: device.emulated, facts };
+  } finally {
+    device.close();
+  }
+}
