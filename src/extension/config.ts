@@ -18,7 +18,7 @@ export interface EdgewiseConfig {
     profile: boolean;
     /** Target whose budgets are checked ('' for none). */
     target: string;
-    /** The user's own targets, by name. */
+    /** The user's own targets, by name: `edgewise.targets` (devices too), then `edgewise.benchmark.targets`. */
     targets: Target[];
   };
   analysis: {
@@ -42,7 +42,8 @@ export function readConfig(): EdgewiseConfig {
       warmup: Math.max(0, Math.round(c.get<number>('benchmark.warmup') ?? 10)),
       profile: c.get<boolean>('benchmark.profile') ?? true,
       target: c.get<string>('benchmark.target')?.trim() ?? 'local-cpu',
-      targets: (c.get<Target[]>('benchmark.targets') ?? []).filter((t) => typeof t?.name === 'string').map((t) => ({ ...t, description: t.description ?? '' })),
+      targets: [...(c.get<Target[]>('targets') ?? []), ...(c.get<Target[]>('benchmark.targets') ?? [])]
+        .filter((t) => typeof t?.name === 'string').map((t) => ({ ...t, description: t.description ?? '' })),
     },
     analysis: {
       latency: c.get<boolean>('analysis.latency') ?? true,

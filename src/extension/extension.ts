@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
 import { registerAnalysis, type AnalysisApi } from './analysis';
 import { registerCommands } from './commands';
+import { registerDeviceCommands, type DevicesApi } from './devices/commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
@@ -22,6 +23,8 @@ export interface EdgewiseApi {
   benchmark: BenchmarkState;
   analysis: AnalysisApi;
   recipes: RecipeLanguage;
+  /** The Targets view and the last fleet report per model. */
+  devices: DevicesApi;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -38,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const benchmark = registerBenchmarkCommand({ panels, worker, log });
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
+  const devices = registerDeviceCommands({ panels, worker, log }, benchmark.state.results);
 
   context.subscriptions.push(
     log,
@@ -46,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
+    ...devices.disposables,
     registerQuantizeCommand({ panels, worker, log }, analysis.api.diagnostics),
     registerPruneCommand({ panels, worker, log }),
     ...analysis.disposables,
@@ -56,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api };
 }
 
 export function deactivate(): void {

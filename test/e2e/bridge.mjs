@@ -1,5 +1,6 @@
 // The runner's side of the UI bridge (suite/helpers.ts): while the extension-host suite runs,
-// answers its requests to look at the page (poll a function in the graph webview, screenshot).
+// answers its requests to look at the page (poll a function in the graph webview, screenshot,
+// answer a modal dialog, read the text of a part of the workbench).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -21,6 +22,27 @@ async function untilInGraph(page, { fn, timeoutMs }) {
   throw new Error(`${fn} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
+/** Waits for a modal dialog, returns its text and clicks the button labelled `button`. */
+async function clickDialog(page, { button, timeoutMs }) {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+  const text = await dialog.innerText();
+  await dialog.locator('.monaco-button', { hasText: button }).first().click();
+  return text;
+}
+
+/** The text of the first element matching `selector` once it contains `contains`. */
+async function textOf(page, { selector, contains, timeoutMs }) {
+  const end = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < end) {
+    last = await page.locator(selector).first().innerText({ timeout: 1000 }).catch(() => '');
+    if (last.includes(contains)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${selector} did not show '${contains}' within ${timeoutMs} ms (last: ${JSON.stringify(last.slice(0, 300))})`);
+}
+
 /** Starts answering; returns a function that stops. */
 export function serveBridge(dir, page, shots, log) {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -34,7 +56,9 @@ export function serveBridge(dir, page, shots, log) {
       const request = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
       const work = request.kind === 'untilInGraph' ? untilInGraph(page, request)
         : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
-          : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
+          : request.kind === 'clickDialog' ? clickDialog(page, request)
+            : request.kind === 'textOf' ? textOf(page, request)
+              : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
       work.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: e.message }))
         .then((answer) => {
           if (!answer.ok) log(`bridge: ${request.kind} failed: ${answer.error}`);

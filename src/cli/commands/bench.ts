@@ -1,16 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runFleetJob } from '../../core/jobs/devices';
-import { CancelledError } from '../../core/jobs/job';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
 import { knownTargets, resolveTarget } from '../../core/runtime/devices/catalog';
-import { DeviceError } from '../../core/runtime/devices/errors';
 import { recipeTargets } from '../../core/recipe/targets';
 import { benchmarkOnTarget } from '../../core/runtime/devices/run-target';
 import { PHASE_TEXT } from '../../core/runtime/phases';
 import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
-import { checkBudgets, findTarget, loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
-import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type LayerProfile, type OptLevel } from '../../core/runtime/types';
+import { checkBudgets, findTarget, loadTargets, type Target } from '../../core/runtime/targets';
+import { type BenchmarkJob, type BenchmarkProgress, type OptLevel } from '../../core/runtime/types';
+import { deviceErrors } from '../device-errors';
 import { CliError, flag, num, str, strs, type Command, type ParsedArgs } from '../command';
 import { formatFleet, formatResults, jsonFleet, jsonResult, mb } from './bench-output';
 
@@ -130,7 +129,7 @@ export const bench: Command = {
     const progress = (label: string) => (p: BenchmarkProgress) =>
       io.progress(`bench ${path.basename(model)}${label} threads=${p.threads}: ${PHASE_TEXT[p.phase]}${p.total ? ` ${p.phase === 'upload' ? `${mb(p.done ?? 0)}/${mb(p.total)}` : `${p.done}/${p.total}`}` : ''}`);
     if (fleet) {
-      const report = await cancellable(() => runFleetJob(model, {
+      const report = await deviceErrors(() => runFleetJob(model, {
         targets: fleet, threads: threadList, runs: job.runs, warmup: job.warmup, minDurationMs: job.minDurationMs, profile: job.profile,
         profileRuns: job.profileRuns, dims, inputFiles, check: job.outputCheck, signal: io.signal, progress: (m) => io.progress(`bench ${path.basename(model)} on ${m}`),
       }));
@@ -138,7 +137,7 @@ export const bench: Command = {
       io.out(flag(args, 'json') ? JSON.stringify(jsonFleet(report, fleet), null, 2) : formatFleet(report, fleet));
       return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
     }
-    const results = await cancellable(() => benchmarkOnTarget(target ?? findTarget('local-cpu'), job, threads, {
+    const results = await deviceErrors(() => benchmarkOnTarget(target ?? findTarget('local-cpu'), job, threads, {
       signal: io.signal, onProgress: progress(target && target.name !== 'local-cpu' ? ` on ${target.name}` : ''),
     }));
     // Emulated latency is never held against a budget.
@@ -187,14 +186,3 @@ function parseScale(text: string): number {
   return v;
 }
 
-/** Benchmark and device errors as CLI errors: 130 when cancelled, 1 otherwise. */
-async function cancellable<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
-    if (e instanceof CancelledError) throw new CliError('cancelled', 130);
-    if (e instanceof DeviceError) throw new CliError(e.message, 1);
-    throw e;
-  }
-}

@@ -1,12 +1,11 @@
 import * as path from 'node:path';
 import { runDeviceInfoJob, runDeviceSetupJob } from '../../core/jobs/devices';
-import { CancelledError } from '../../core/jobs/job';
 import { knownTargets, readUserTargets, removeUserTarget, resolveTarget, saveUserTarget, userTargetsFile } from '../../core/runtime/devices/catalog';
-import { DeviceError } from '../../core/runtime/devices/errors';
 import { recipeTargets } from '../../core/recipe/targets';
 import { trustHostKey } from '../../core/runtime/devices/trust';
 import { BUILTIN_TARGETS, checkTarget, loadTargets, type Target } from '../../core/runtime/targets';
-import { BenchmarkError, type DeviceFacts } from '../../core/runtime/types';
+import type { DeviceFacts } from '../../core/runtime/types';
+import { deviceErrors } from '../device-errors';
 import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
 import { table } from '../format';
 
@@ -35,17 +34,6 @@ function target(args: ParsedArgs, name: string | undefined): Target {
     return resolveTarget(name, known, { identity: str(args, 'identity'), knownHosts: str(args, 'known-hosts') });
   } catch (e) {
     throw new CliError((e as Error).message, 2);
-  }
-}
-
-async function deviceErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
-    if (e instanceof CancelledError) throw new CliError('cancelled', 130);
-    if (e instanceof DeviceError) throw new CliError(e.message, 1);
-    throw e;
   }
 }
 

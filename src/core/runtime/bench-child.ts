@@ -71,13 +71,14 @@ async function timedRun(session: InferenceSession, feeds: Feeds, model: string):
 
 async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feeds, phase: 'warmup' | 'runs', count: number, minMs = 0): Promise<number[]> {
   const samples: number[] = [];
+  // A phase reports when it starts (a fast phase still shows up; bench:device times the start of the timed runs).
+  progress(job, { phase, done: 0, total: count });
   const start = performance.now();
-  let lastReport = 0;
+  let lastReport = start;
   while (samples.length < count || performance.now() - start < minMs) {
     samples.push(await timedRun(session, feeds, job.model));
     const now = performance.now();
-    // The first run of a phase always reports, so a fast phase still shows up.
-    if (samples.length === 1 || now - lastReport > 250) {
+    if (now - lastReport > 250) {
       lastReport = now;
       progress(job, { phase, done: samples.length, total: count });
     }

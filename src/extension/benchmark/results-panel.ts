@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BenchmarkResponse } from '../../worker/protocol';
+import type { FleetReport } from '../../core/runtime/devices/fleet';
+import { fleetReportHtml } from './fleet-html';
 import { benchmarkReportHtml } from './report-html';
 
 /** One results panel per model file: a static page (no scripts) re-rendered for each run. */
@@ -9,6 +11,19 @@ export class BenchmarkResultsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
 
   show(uri: vscode.Uri, response: BenchmarkResponse): vscode.WebviewPanel {
+    return this.render(uri, benchmarkReportHtml(response.results, {
+      nonce: randomBytes(16).toString('base64'),
+      target: response.target,
+      budgetBreaks: response.budgetBreaks.flat(),
+    }));
+  }
+
+  /** The fleet table of a model benchmarked on several targets (same panel as a single run). */
+  showFleet(uri: vscode.Uri, report: FleetReport): vscode.WebviewPanel {
+    return this.render(uri, fleetReportHtml(report, randomBytes(16).toString('base64')));
+  }
+
+  private render(uri: vscode.Uri, html: string): vscode.WebviewPanel {
     const key = uri.toString();
     let panel = this.panels.get(key);
     if (!panel) {
@@ -18,11 +33,7 @@ export class BenchmarkResultsPanels implements vscode.Disposable {
       this.panels.set(key, panel);
       panel.onDidDispose(() => this.panels.delete(key));
     }
-    panel.webview.html = benchmarkReportHtml(response.results, {
-      nonce: randomBytes(16).toString('base64'),
-      target: response.target,
-      budgetBreaks: response.budgetBreaks.flat(),
-    });
+    panel.webview.html = html;
     panel.reveal(undefined, true);
     return panel;
   }

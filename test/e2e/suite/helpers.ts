@@ -73,3 +73,13 @@ export function untilInGraphWebview<T>(fn: string, timeoutMs = 30_000): Promise<
 export function screenshot(name: string): Promise<void> {
   return askRunner({ kind: 'screenshot', name }, 30_000);
 }
+
+/** Waits for a modal dialog, clicks its button labelled `button`, and returns the dialog's text. */
+export function clickDialogButton(button: string, timeoutMs = 30_000): Promise<string> {
+  return askRunner({ kind: 'clickDialog', button, timeoutMs }, timeoutMs + 10_000);
+}
+
+/** The text of the first element matching a CSS selector in the workbench, once it contains `contains`. */
+export function workbenchText(selector: string, contains: string, timeoutMs = 30_000): Promise<string> {
+  return askRunner({ kind: 'textOf', selector, contains, timeoutMs }, timeoutMs + 10_000);
+}

@@ -1,0 +1,138 @@
+/**
+ * The device targets of issue 16, printed side by side with their reference in the same run:
+ *
+ * 1. Harness overhead through SSH: the p50 of the same model on an SSH loopback device (a real
+ *    sshd started here, the device's own Node and onnxruntime installed by `device setup`) against
+ *    this machine's local p50, in alternating rounds. Target: within 3%.
+ * 2. Per-run cost: from starting `edgewise bench MODEL --target DEVICE` (a new process, as a user
+ *    types it) to the start of the first timed run, with a 25 MB model already cached on the device;
+ *    the same command with `--target local` beside it. Target: within 2 s.
+ *
+ *   flock /work/coord/bench.lock npm run bench:device -- [--rounds N] [--runs N]
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { create } from '@bufbuild/protobuf';
+import { makeNode, makeTensor, makeValueInfo } from '../src/core/formats/onnx/build';
+import { encodeModelProto } from '../src/core/formats/onnx/codec';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema } from '../src/core/formats/onnx/proto/onnx_pb';
+import { DEFAULT_JOB } from '../src/core/runtime/benchmark';
+import { openDevice } from '../src/core/runtime/devices/open';
+import { benchmarkOnTarget } from '../src/core/runtime/devices/run-target';
+import { setupDevice } from '../src/core/runtime/devices/setup';
+import { median } from '../src/core/runtime/stats';
+import { findTarget, type Target } from '../src/core/runtime/targets';
+import { startSshd } from '../test/helpers/sshd';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' } } });
+const rounds = Number(values.rounds ?? 8);
+const runs = Number(values.runs ?? 300);
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** A 25 MB MLP (1024 -> 1700 -> 1700 -> 1024, float32 weights), about 6.4 M multiply-adds a run. */
+function mlp25(file: string): void {
+  let seed = 7;
+  const rand = (n: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.05);
+  const dims = [1024, 1700, 1700, 1024];
+  const nodes = [];
+  const inits = [];
+  let x = 'x';
+  for (let i = 0; i < 3; i++) {
+    inits.push(makeTensor(`w${i}`, 'float32', [dims[i], dims[i + 1]], rand(dims[i] * dims[i + 1])));
+    const y = i === 2 ? 'y' : `h${i}`;
+    nodes.push(makeNode('MatMul', [x, `w${i}`], [i === 2 ? y : `m${i}`], {}, `fc${i}`));
+    if (i < 2) nodes.push(makeNode('Relu', [`m${i}`], [y], {}, `relu${i}`));
+    x = y;
+  }
+  const graph = create(GraphProtoSchema, {
+    name: 'mlp25', node: nodes, initializer: inits, input: [makeValueInfo('x', 'float32', [1, 1024])], output: [makeValueInfo('y', 'float32', [1, 1024])],
+  });
+  const model = create(ModelProtoSchema, { irVersion: 8n, producerName: 'edgewise-bench', graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })] });
+  fs.writeFileSync(file, encodeModelProto(model));
+}
+
+/** Seconds from spawning `edgewise bench` to its report that the timed runs start (the child sends it as they begin). */
+function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; p50: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, 'bench', model, ...args, '--runs', '20', '--warmup', '10', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let started: number | undefined;
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      if (started === undefined && /: timed runs 0\//.test(err)) started = performance.now();
+    });
+    child.on('close', (code) => {
+      if (code !== 0 || started === undefined) return reject(new Error(`edgewise bench exited ${code}: ${err.trim().split('\n').pop()}`));
+      resolve({ seconds: (started - t0) / 1000, p50: JSON.parse(out).p50Ms });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-bench-device-'));
+  const env = { ...process.env, EDGEWISE_CACHE_DIR: process.env.EDGEWISE_CACHE_DIR ?? path.join(os.tmpdir(), 'edgewise-test-cache') };
+  process.env.EDGEWISE_CACHE_DIR = env.EDGEWISE_CACHE_DIR;
+  const sshd = await startSshd();
+  try {
+    console.log(`bench:device  ${os.cpus()[0].model} x${os.cpus().length}, Node ${process.version}; load at start ${load()}`);
+    const device: Target = { name: 'ssh-loop', description: 'this machine over SSH', ssh: sshd.url, identity: sshd.identity, knownHosts: sshd.knownHosts, remoteDir: sshd.deviceDir };
+    fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify([device]));
+    const t0 = performance.now();
+    const d = openDevice(device)!;
+    await setupDevice(d);
+    d.close();
+    console.log(`setup of the SSH loopback device (Node, onnxruntime, harness; tarballs cached locally): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const model = path.join(dir, 'mlp25.onnx');
+    mlp25(model);
+    console.log(`model: ${model} (${(fs.statSync(model).size / 1e6).toFixed(1)} MB)`);
+
+    // 1. p50 here and on the device, alternating which goes first, `rounds` times.
+    const local = findTarget('local');
+    const job = { ...DEFAULT_JOB, model, runs, warmup: 20 };
+    const ratios: number[] = [];
+    const rows: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 ? [device, local] : [local, device];
+      const p50: Record<string, number> = {};
+      for (const t of order) p50[t.name] = (await benchmarkOnTarget(t, job, [1]))[0].latency.p50Ms;
+      ratios.push(p50['ssh-loop'] / p50.local);
+      rows.push(`  round ${i + 1}: local p50 ${p50.local.toFixed(3)} ms, ssh-loop p50 ${p50['ssh-loop'].toFixed(3)} ms, ratio ${ratios[i].toFixed(3)} (load ${load()})`);
+    }
+    console.log(`\n1. harness overhead through SSH, ${rounds} alternating rounds of ${runs} timed runs, 1 thread`);
+    console.log(rows.join('\n'));
+    const r = median(ratios);
+    console.log(`  median ratio ssh-loop/local p50: ${r.toFixed(4)} (${((r - 1) * 100).toFixed(2)}%); target within 3%: ${Math.abs(r - 1) <= 0.03 ? 'MET' : 'NOT MET'}`);
+
+    // 2. From the command to the first timed run, model cached on the device (the first call uploads it).
+    const sshArgs = ['--target', 'ssh-loop', '--target-file', path.join(dir, 'targets.json')];
+    await timeToFirstRun(model, sshArgs, env);
+    const ssh: number[] = [];
+    const here: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      ssh.push((await timeToFirstRun(model, sshArgs, env)).seconds);
+      here.push((await timeToFirstRun(model, ['--target', 'local'], env)).seconds);
+    }
+    console.log(`\n2. command to first timed run, 25 MB model cached on the device (5 runs each, alternating; includes the CLI's start, hashing the model, SSH connect, the device's Node start, session creation, first run and 10 warm-up runs)`);
+    console.log(`  ssh-loop: ${ssh.map((s) => s.toFixed(2)).join(' ')} s, median ${median(ssh).toFixed(2)} s; target within 2 s: ${median(ssh) <= 2 ? 'MET' : 'NOT MET'}`);
+    console.log(`  local (reference, same command with --target local): ${here.map((s) => s.toFixed(2)).join(' ')} s, median ${median(here).toFixed(2)} s`);
+    console.log(`\nload at end ${load()}`);
+  } finally {
+    await sshd.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
