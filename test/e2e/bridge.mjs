@@ -1,6 +1,6 @@
 // The runner's side of the UI bridge (suite/helpers.ts): while the extension-host suite runs,
 // answers its requests to look at the page (poll a function in the graph webview, screenshot,
-// answer a modal dialog, read the text of a part of the workbench).
+// press a notification's button, read the text of a part of the workbench).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -22,12 +22,13 @@ async function untilInGraph(page, { fn, timeoutMs }) {
   throw new Error(`${fn} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
-/** Waits for a modal dialog, returns its text and clicks the button labelled `button`. */
-async function clickDialog(page, { button, timeoutMs }) {
-  const dialog = page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
-  const text = await dialog.innerText();
-  await dialog.locator('.monaco-button', { hasText: button }).first().click();
+/** Waits for a notification containing `contains`, returns its text and clicks its button labelled `button`. */
+async function clickNotification(page, { contains, button, timeoutMs }) {
+  // A toast, or an entry of the notification center (test runs may not show toasts).
+  const toast = page.locator('.notification-list-item', { hasText: contains }).first();
+  await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+  const text = await toast.innerText();
+  await toast.locator('.monaco-button', { hasText: button }).first().click();
   return text;
 }
 
@@ -56,7 +57,7 @@ export function serveBridge(dir, page, shots, log) {
       const request = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
       const work = request.kind === 'untilInGraph' ? untilInGraph(page, request)
         : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
-          : request.kind === 'clickDialog' ? clickDialog(page, request)
+          : request.kind === 'clickNotification' ? clickNotification(page, request)
             : request.kind === 'textOf' ? textOf(page, request)
               : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
       work.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: e.message }))

@@ -12,7 +12,7 @@ import { serveBridge } from './bridge.mjs';
 import { runUiChecks } from './ui.mjs';
 
 const shots = path.join(root, 'test-output', 'e2e');
-const SUITE_TIMEOUT_MS = 240_000;
+const SUITE_TIMEOUT_MS = 480_000;
 
 const log = (m) => process.stderr.write(`e2e: ${m}\n`);
 

@@ -157,7 +157,8 @@ export function quantToFloatIds(floatModel: Model, floatIds: readonly string[], 
 }
 
 function phaseText(p: BenchmarkProgress): string {
-  return `${PHASE_TEXT[p.phase]}${p.total ? ` ${p.done}/${p.total}` : ''}`;
+  // Both profiling phases are one step for the analysis.
+  return `${PHASE_TEXT[p.phase === 'profile-optimized' ? 'profile' : p.phase]}${p.total ? ` ${p.done}/${p.total}` : ''}`;
 }
 
 /** Share of one model's work done (about 10 timed runs, then the profiled runs). */

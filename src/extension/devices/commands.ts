@@ -129,12 +129,15 @@ export function registerDeviceCommands({ worker, log }: CommandDeps, results: Be
     }
     const changed = key.status === 'changed';
     const action = changed ? 'Replace the Known Key' : 'Trust';
-    const detail = `${key.keyType} ${key.fingerprint}\n\n` + (changed
-      ? `${key.knownHosts} knows this device by another key (${key.knownFingerprint}). Someone may be intercepting the connection; replace it only if you know the device was reinstalled.`
-      : `It will be added to ${key.knownHosts}. Compare it with the device's own fingerprint (on the device: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).`);
-    const answer = await vscode.window.showWarningMessage(
-      changed ? `THE HOST KEY OF ${key.host}:${key.port} HAS CHANGED` : `Trust the SSH host key of ${target.name} (${key.host}:${key.port})?`,
-      { modal: true, detail }, action);
+    // A changed key takes a modal; a new one a notification that shows the fingerprint to compare.
+    const answer = changed
+      ? await vscode.window.showWarningMessage(`THE HOST KEY OF ${key.host}:${key.port} HAS CHANGED`, {
+        modal: true,
+        detail: `It now offers ${key.keyType} ${key.fingerprint}; ${key.knownHosts} knows it as ${key.knownFingerprint}. ` +
+          'Someone may be intercepting the connection: replace the known key only if you know the device was reinstalled.',
+      }, action)
+      : await vscode.window.showWarningMessage(`Trust the SSH host key of ${target.name} (${key.host}:${key.port})? ${key.keyType} ${key.fingerprint}: ` +
+        `compare it with the device's (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there). It will be added to ${key.knownHosts}.`, action, 'Cancel');
     if (answer !== action) return undefined;
     const done = await withWorkerProgress(`trusting ${target.name}`, (options) => worker.request(DeviceTrustRequest.type, { target, fingerprint: key.fingerprint, replace: changed }, options));
     if (done) void vscode.window.showInformationMessage(`Edgewise: trusted ${key.host}:${key.port} (${key.fingerprint}).`);

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { FleetReport } from '../../../src/core/runtime/devices/fleet';
 import type { HostKeyInfo } from '../../../src/core/runtime/devices/trust';
 import { sshdMissing, startSshd, type TestSshd } from '../../helpers/sshd';
-import { clickDialogButton, closeAllEditors, edgewise, hasUiBridge, screenshot, workbenchText, workspaceFile } from './helpers';
+import { clickNotificationButton, closeAllEditors, edgewise, hasUiBridge, screenshot, workbenchText, workspaceFile } from './helpers';
 
 describe('devices in VS Code (real sshd)', function () {
   this.timeout(300_000);
@@ -52,11 +52,13 @@ describe('devices in VS Code (real sshd)', function () {
     }
   });
 
-  it('trusts the host key after the modal dialog shows its fingerprint', async function () {
-    if (!hasUiBridge()) return this.skip(); // the modal needs a click (runner.mjs's bridge)
+  it('trusts the host key once the user accepts the fingerprint it shows', async function () {
+    if (!hasUiBridge()) return this.skip(); // the button needs a click (runner.mjs's bridge)
     const fp = execFileSync('ssh-keygen', ['-lf', path.join(s.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
     const trusting = vscode.commands.executeCommand<HostKeyInfo | undefined>('edgewise.targets.trust', 'loop');
-    const dialog = await clickDialogButton('Trust');
+    // Test runs do not pop notifications up as toasts: the notification center shows them.
+    await vscode.commands.executeCommand('notifications.showList');
+    const dialog = await clickNotificationButton('Trust the SSH host key of loop', 'Trust');
     assert.match(dialog, new RegExp(`Trust the SSH host key of loop \\(127\\.0\\.0\\.1:${s.port}\\)`));
     assert.ok(dialog.includes(fp), dialog);
     const info = await trusting;

@@ -74,9 +74,12 @@ export function screenshot(name: string): Promise<void> {
   return askRunner({ kind: 'screenshot', name }, 30_000);
 }
 
-/** Waits for a modal dialog, clicks its button labelled `button`, and returns the dialog's text. */
-export function clickDialogButton(button: string, timeoutMs = 30_000): Promise<string> {
-  return askRunner({ kind: 'clickDialog', button, timeoutMs }, timeoutMs + 10_000);
+/**
+ * Waits for a notification containing `contains`, presses its button labelled `button`, and
+ * returns the notification's text (modal dialogs are refused while extension tests run).
+ */
+export function clickNotificationButton(contains: string, button: string, timeoutMs = 30_000): Promise<string> {
+  return askRunner({ kind: 'clickNotification', contains, button, timeoutMs }, timeoutMs + 10_000);
 }
 
 /** The text of the first element matching a CSS selector in the workbench, once it contains `contains`. */

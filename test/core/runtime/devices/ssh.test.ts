@@ -114,6 +114,24 @@ describe('devices over SSH (real sshd on loopback)', function () {
     assert.throws(() => addHostKey(known, '127.0.0.1', s.port, Buffer.from(s.hostKeyPub.split(' ')[1], 'base64')), /--replace/);
   });
 
+  it('authenticates with a key held by the SSH agent (no identity file given)', async () => {
+    const sock = path.join(tmp, 'agent.sock');
+    const agent = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent)![1]);
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      execFileSync('ssh-add', ['-q', s.identity], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      process.env.SSH_AUTH_SOCK = sock;
+      const device = openDevice(target(s, { identity: undefined }))!;
+      assert.equal((await device.run('echo via-agent')).stdout.trim(), 'via-agent');
+      device.close();
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      process.kill(agentPid);
+    }
+  });
+
   it('says when the device refuses the key', async () => {
     const wrong = path.join(tmp, 'wrong_key');
     keygen(wrong);
