@@ -17,6 +17,7 @@ export const MODEL_COMMANDS: Record<string, ModelCommandNeed> = {
   'edgewise.pruneModel': 'prune',
   'edgewise.openModelAsText': 'text',
   'edgewise.analyzeModel': 'analyze',
+  'edgewise.exportModel': 'export',
 };
 
 /** Extensions (with the dot) of the formats that meet `need`. */

@@ -5,6 +5,7 @@
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { registerAnalysisHandlers } from './handlers/analysis';
 import { registerBenchmarkHandlers } from './handlers/benchmark';
+import { registerExportHandlers } from './handlers/export';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
@@ -18,6 +19,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
   registerBenchmarkHandlers,
+  registerExportHandlers,
   registerQuantizeHandlers,
   registerPruneHandlers,
   registerAnalysisHandlers,

@@ -5,6 +5,7 @@ import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
 import { checkBudgets, findTarget, loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkResult, type LayerProfile, type OptLevel } from '../../core/runtime/types';
 import { CliError, flag, num, str, strs, type Command } from '../command';
+import { dimsOption, pairs, positiveInt } from '../data-options';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
@@ -25,7 +26,7 @@ A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no
   --profile-runs N    profiled runs per profiling session (default min(runs, 20))
   --input NAME=FILE   feed input NAME from a .npy file (dtype and shape must match)
   --dim NAME=VALUE    value of a symbolic dimension (unset ones are 1, with a warning)
-  --target NAME       check budgets of a target (built in: local-cpu, local-cpu-all, edge-small);
+  --target NAME       check budgets of a target (built in: local-cpu, local-cpu-all, edge-small, cortex-m4-256k);
                       --targets FILE adds targets from a JSON array
   --opt-level LEVEL   disabled | basic | extended | all (default all)
   --ep LIST           execution providers by name (default cpu; cpu is always the fallback)
@@ -40,20 +41,6 @@ A .tflite model runs on TFLite's WebAssembly interpreter instead (one thread, no
                       unattributedShare, ...}, profilerOverhead, budgetBreaks [...], machine, ...
 
 Exit status: 0 ok, 1 bad input or a failed benchmark, 2 usage, ${EXIT_BUDGET} a target budget broken, 130 cancelled.`;
-
-function pairs(args: string[], flagName: string): [string, string][] {
-  return args.map((a) => {
-    const i = a.indexOf('=');
-    if (i <= 0 || i === a.length - 1) throw new CliError(`--${flagName} expects NAME=VALUE, got '${a}'`, 2);
-    return [a.slice(0, i), a.slice(i + 1)];
-  });
-}
-
-function positiveInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what} must be a positive integer, got '${text}'`, 2);
-  return n;
-}
 
 export const bench: Command = {
   name: 'bench',
@@ -97,8 +84,7 @@ export const bench: Command = {
       if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--input ${name})`);
       inputFiles[name] = abs;
     }
-    const dims: Record<string, number> = {};
-    for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = positiveInt(v, `--dim ${name}`);
+    const dims = dimsOption(args);
 
     const job: BenchmarkJob = {
       ...DEFAULT_JOB, model, threads: threads[0], optLevel, executionProviders: eps, spinning: flag(args, 'spinning'),

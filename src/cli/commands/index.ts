@@ -5,6 +5,7 @@ import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
 import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
@@ -14,4 +15,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, exportCommand, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];

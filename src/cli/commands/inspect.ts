@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { openModel } from '../../core/formats/open';
 import { OnnxReader } from '../../core/formats/onnx/reader';
+import { TfliteReader } from '../../core/formats/tflite/reader';
+import { planArena, type ArenaPlan } from '../../core/formats/tflite/arena';
 import type { ModelSummary } from '../../core/graph/types';
 import { CliError, flag, type Command } from '../command';
 import { formatBytes, formatCount, formatShape, table } from '../format';
@@ -9,15 +11,18 @@ export const inspect: Command = {
   name: 'inspect',
   summary: 'Summarize a model: inputs, outputs, ops, parameters, size by data type, MACs',
   usage: [
-    'usage: edgewise inspect MODEL [--json]',
+    'usage: edgewise inspect MODEL [--mcu] [--json]',
     '',
     'Prints what MODEL is made of: inputs and outputs with shapes, node counts, an op histogram,',
     'parameters and bytes by data type, and the multiply-accumulates of Conv/MatMul/Gemm layers.',
     'Reads no weight data; external data files are checked for presence and size.',
     '',
+    '  --mcu    for a .tflite: will it fit a microcontroller? Flash (the file) and the TFLite Micro',
+    '           tensor arena, planned from the tensors\' lifetimes (greedy by size, first fit, as TFLite',
+    '           Micro does), with the largest live set (which tensors, at which op)',
     '  --json   print the summary as one JSON object (nothing else on stdout)',
   ].join('\n'),
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, mcu: { type: 'boolean' } },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument (see --help)', 2);
@@ -25,10 +30,28 @@ export const inspect: Command = {
     const reader = openModel(file);
     if (reader instanceof OnnxReader) reader.model.checkExternalData();
     const summary = reader.summary();
+    if (flag(args, 'mcu')) {
+      if (!(reader instanceof TfliteReader)) throw new CliError(`${path.resolve(file)}: --mcu plans TFLite Micro's arena for .tflite models; export this one first (edgewise export MODEL --to tflite --quantize int8)`);
+      const { buffers, ...mcu } = planArena(reader.model);
+      io.out(flag(args, 'json') ? JSON.stringify({ ...summary, mcu: { ...mcu, buffers } }, null, 2) : `${describe(summary)}\n\n${describeMcu(mcu)}`);
+      return 0;
+    }
     io.out(flag(args, 'json') ? JSON.stringify(summary, null, 2) : describe(summary));
     return 0;
   },
 };
+
+function describeMcu(p: Omit<ArenaPlan, 'buffers'>): string {
+  return [
+    'Microcontroller (TFLite Micro):',
+    table([
+      ['Flash', `${formatBytes(p.flashBytes)} (${p.flashBytes} B, the model file)`],
+      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations ${p.plannedBytes} B planned, TFLite Micro structures ~${p.persistentBytes} B${p.variableBytes ? `, variables ${p.variableBytes} B` : ''}`],
+      ['Largest live set', `${formatBytes(p.peak.liveBytes)} at op ${p.peak.op} (${p.peak.opName}): ${p.peak.tensors.map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`],
+    ]),
+    ...p.notes.map((n) => `  note: ${n}`),
+  ].join('\n');
+}
 
 /** The readable summary. */
 export function describe(s: ModelSummary): string {
