@@ -164,10 +164,32 @@ export class ConvertContext {
     if (sameElementOrder(storedShape(onnxShape, v.perm), transposeBetween(v.perm, perm))) {
       this.emit(BuiltinOperator.RESHAPE, [v.tensor, this.tg.constI32(`${name}_shape`, shape)], [out], reshapeOptions(shape));
     } else {
-      this.emit(BuiltinOperator.TRANSPOSE, [v.tensor, this.tg.constI32(`${name}_perm`, transposeBetween(v.perm, perm))], [out]);
+      this.transpose(v.tensor, storedShape(onnxShape, v.perm), transposeBetween(v.perm, perm), out, name);
     }
     this.transposed.set(key, out);
     return out;
+  }
+
+  /**
+   * TRANSPOSE `input` (shape `shape`) by `perm` into `out`. Axes of size 1 do not move any element:
+   * above 4 dimensions they are dropped around the TRANSPOSE (two free RESHAPEs), since many
+   * runtimes (and TRANSPOSE versions below 4) handle at most 4.
+   */
+  private transpose(input: number, shape: number[], perm: number[], out: number, name: string): void {
+    const keep = perm.filter((a) => shape[a] !== 1);
+    if (shape.length <= 4 || keep.length === shape.length) {
+      this.emit(BuiltinOperator.TRANSPOSE, [input, this.tg.constI32(`${name}_perm`, perm)], [out]);
+      return;
+    }
+    const kept = shape.map((d, i) => i).filter((i) => shape[i] !== 1);
+    const small = kept.map((i) => shape[i]);
+    const squeezed = this.tg.tensor(`${name}_squeezed`, small, this.tg.tensors[input].type);
+    this.emit(BuiltinOperator.RESHAPE, [input, this.tg.constI32(`${name}_squeezed_shape`, small)], [squeezed], reshapeOptions(small));
+    const smallPerm = keep.map((a) => kept.indexOf(a));
+    const moved = this.tg.tensor(`${name}_moved`, smallPerm.map((a) => small[a]), this.tg.tensors[input].type);
+    this.emit(BuiltinOperator.TRANSPOSE, [squeezed, this.tg.constI32(`${name}_perm`, smallPerm)], [moved]);
+    const full = this.tg.tensors[out].shape;
+    this.emit(BuiltinOperator.RESHAPE, [moved, this.tg.constI32(`${name}_shape`, full)], [out], reshapeOptions(full));
   }
 
   /** A new float tensor for ONNX value `name`, stored in layout `perm`, registered as that value. */

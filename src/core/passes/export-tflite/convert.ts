@@ -55,7 +55,10 @@ const TYPES: Record<number, TensorType> = {
 export function onnxToTflite(source: Model, options: ConvertOptions = {}): ConvertResult {
   const model = pinnedModel(source, options.dims ?? {});
   const consts = new Map<string, number[]>();
-  const types = inferShapes(model, model.graph, consts);
+  let types = inferShapes(model, model.graph, consts);
+  // Shape arithmetic (Add/Sub/Mul/Div/Cast of shape values) folds once the dims are fixed; shape
+  // inference then sees the values it makes (Slice bounds, Reshape targets) on the next round.
+  for (let round = 0; round < 8 && foldShapeArithmetic(model, consts) > 0; round++) types = inferShapes(model, model.graph, consts);
   const outputs = model.graph.proto.output.map((o) => o.name);
   const ctx = new ConvertContext(model, model.graph, types, consts, new Set(outputs));
   const inputs: IoLayout[] = [];
@@ -128,4 +131,30 @@ export function pinnedModel(model: Model, dims: Record<string, number>): Model {
   fork.graph.proto.valueInfo = [];
   fork.graph.invalidate();
   return fork;
+}
+
+const ARITHMETIC: Record<string, (a: number, b: number) => number> = {
+  Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => Math.trunc(a / b),
+  Max: (a, b) => Math.max(a, b), Min: (a, b) => Math.min(a, b),
+};
+
+/** Integer elementwise ops whose inputs are all known small integer constants: their values into `consts`. */
+function foldShapeArithmetic(model: Model, consts: Map<string, number[]>): number {
+  let folded = 0;
+  for (const node of model.graph.nodes) {
+    const out = node.output[0];
+    if (!out || consts.has(out) || (node.domain && node.domain !== 'ai.onnx')) continue;
+    const ins = node.input.map((i) => consts.get(i));
+    if (ins.length === 0 || ins.some((v) => !v)) continue;
+    let value: number[] | undefined;
+    const f = ARITHMETIC[node.opType];
+    if (f && ins.length === 2) {
+      const [a, b] = ins as number[][];
+      const n = Math.max(a.length, b.length);
+      if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) value = Array.from({ length: n }, (_, i) => f(a[a.length === 1 ? 0 : i], b[b.length === 1 ? 0 : i]));
+    } else if ((node.opType === 'Cast' || node.opType === 'Identity') && ins.length === 1) value = ins[0];
+    else if (node.opType === 'Neg' && ins.length === 1) value = ins[0]!.map((x) => -x);
+    if (value) { consts.set(out, value); folded++; }
+  }
+  return folded;
 }

@@ -48,10 +48,14 @@ export function opVersion(
     }
     case BuiltinOperator.RESIZE_BILINEAR: case BuiltinOperator.RESIZE_NEAREST_NEIGHBOR:
       return int8 ? 2 : 1;
+    case BuiltinOperator.TRANSPOSE: {
+      const rank = t(op.inputs[0])?.shape.length ?? 0;
+      return rank > 5 ? 6 : rank > 4 ? 4 : int8 ? 2 : 1;
+    }
     case BuiltinOperator.AVERAGE_POOL_2D: case BuiltinOperator.MAX_POOL_2D: case BuiltinOperator.CONCATENATION:
     case BuiltinOperator.SOFTMAX: case BuiltinOperator.LOGISTIC: case BuiltinOperator.TANH: case BuiltinOperator.MEAN:
     case BuiltinOperator.PAD: case BuiltinOperator.PADV2: case BuiltinOperator.STRIDED_SLICE: case BuiltinOperator.GATHER:
-    case BuiltinOperator.TRANSPOSE: case BuiltinOperator.SPLIT: case BuiltinOperator.SPLIT_V: case BuiltinOperator.RELU:
+    case BuiltinOperator.SPLIT: case BuiltinOperator.SPLIT_V: case BuiltinOperator.RELU:
     case BuiltinOperator.RELU6: case BuiltinOperator.LEAKY_RELU: case BuiltinOperator.SQUARED_DIFFERENCE:
     case BuiltinOperator.RSQRT: case BuiltinOperator.GELU: case BuiltinOperator.HARD_SWISH: case BuiltinOperator.MIRROR_PAD:
       return int8 ? 2 : 1;
