@@ -58,23 +58,24 @@ export function describe(s: ModelSummary): string {
   const lines: string[] = [];
   const opsets = Object.entries(s.opsets).map(([d, v]) => (d ? `${d} ${v}` : `opset ${v}`)).join(', ');
   const producer = [s.producer.name, s.producer.version].filter(Boolean).join(' ');
-  lines.push(`${path.basename(s.file)}  ${formatBytes(s.fileBytes)}, ${s.format.toUpperCase()}${s.irVersion !== null ? ` IR ${s.irVersion}` : ''}${opsets ? `, ${opsets}` : ''}${producer ? `, made by ${producer}` : ''}`);
+  lines.push(`${path.basename(s.file)}  ${formatBytes(s.fileBytes)}, ${s.format === 'coreml' ? 'Core ML' : s.format.toUpperCase()}${s.irVersion !== null ? ` IR ${s.irVersion}` : ''}${opsets ? `, ${opsets}` : ''}${producer ? `, made by ${producer}` : ''}`);
+  if (s.coreml) lines.push(...coremlLines(s.coreml));
   lines.push('');
   const io = (title: string, list: ModelSummary['inputs']) => {
     lines.push(`${title}:`);
-    lines.push(list.length ? table(list.map((t) => [t.name, t.dtype, formatShape(t.shape)])) : '  (none)');
+    lines.push(list.length ? table(list.map((t) => [t.name, t.dtype, formatShape(t.shape), ...(t.detail ? [t.detail] : [])])) : '  (none)');
   };
   io('Inputs', s.inputs);
   io('Outputs', s.outputs);
   lines.push('');
   const dtypes = Object.entries(s.bytesByDtype).sort((a, b) => b[1] - a[1]).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ');
   const macs = s.macs === null
-    ? `unknown: the shapes of ${s.macsUnknownNodes ?? 'some'} Conv/MatMul/Gemm layers could not be worked out`
+    ? `unknown: the shapes of ${s.macsUnknownNodes || 'some'} ${s.format === 'coreml' ? 'convolution/matmul' : 'Conv/MatMul/Gemm'} layers could not be worked out`
     : `${formatCount(s.macs)}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
   lines.push(table([
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
-    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} initializers`],
-    ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? ', stored in external data' : ''}`],
+    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} ${s.format === 'coreml' ? 'weight tensors' : 'initializers'}`],
+    ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? (s.format === 'coreml' ? ', in the package weight file' : ', stored in external data') : ''}`],
     ...(s.constants && s.constants.count > 0
       ? [['Constants', `${formatBytes(s.constants.bytes)} (${formatCount(s.constants.elements)} values) in ${s.constants.count} Constant nodes`]]
       : []),
@@ -91,4 +92,15 @@ export function describe(s: ModelSummary): string {
     lines.push(table(meta.map(([k, v]) => [k, v.length > 80 ? `${v.slice(0, 77)}...` : v])));
   }
   return lines.join('\n');
+}
+
+/** Core ML: what the model is and the OS it needs. */
+function coremlLines(c: NonNullable<ModelSummary['coreml']>): string[] {
+  const container = { mlmodel: '.mlmodel file', mlpackage: '.mlpackage', mlmodelc: 'compiled .mlmodelc folder (not a source model)' }[c.container];
+  const rows: string[][] = [
+    ['Model type', `${c.modelType}${c.opset ? ` (opset ${c.opset})` : ''}, ${container}${c.isUpdatable ? ', updatable' : ''}`],
+    ['Spec version', `${c.specificationVersion}: needs ${c.minimumOS}`],
+  ];
+  if (c.classLabels) rows.push(['Classes', `${c.classLabels.count}: ${c.classLabels.first.join(', ')}${c.classLabels.count > c.classLabels.first.length ? ', ...' : ''}`]);
+  return ['', table(rows, '')];
 }
