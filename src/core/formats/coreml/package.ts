@@ -77,6 +77,7 @@ function rootModelOfPackage(pkg: string): string {
     throw new CoreMLFormatError(manifestFile, `rootModelIdentifier '${id}' names no item with a path in itemInfoEntries`);
   }
   // Item paths are relative to the package's Data folder.
+  if (path.isAbsolute(entry.path)) throw new CoreMLFormatError(manifestFile, `the root model path '${entry.path}' leaves the package: only paths inside ${path.basename(pkg)} are read`);
   return insidePackage(pkg, path.join('Data', entry.path), manifestFile, 'the root model');
 }
 

@@ -57,7 +57,10 @@ describe('coreml: every fixture opens with the counts an independent protobuf de
     const g = reader.viewGraph();
     const conv = g.nodes.find((n) => n.id === 'convolution2d_1')!;
     assert.equal(conv.opType, 'convolution');
-    assert.deepEqual(conv.inputs.slice(0, 1), ['image']);
+    // The image scaler (x/255) is a node of its own between the input and the first layer.
+    const scaler = g.nodes.find((n) => n.opType === 'imageScaler')!;
+    assert.deepEqual([scaler.inputs, conv.inputs.slice(0, 1)], [['image'], scaler.outputs]);
+    assert.equal(scaler.attributes.find((a) => a.name === 'channelScale')?.value, '1', 'as protoc --decode shows');
     assert.deepEqual(conv.weights.map((w) => [w.name, w.dtype, w.shape]), [['convolution2d_1/weights', 'float32', [32, 1, 3, 3]], ['convolution2d_1/bias', 'float32', [32]]]);
     const relu = g.nodes.find((n) => n.inputs[0] === conv.outputs[0])!;
     assert.equal(relu.opType, 'ReLU');
