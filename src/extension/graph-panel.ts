@@ -1,3 +1,4 @@
+import { unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
 import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
 import { ForgetModelNotification, ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest } from '../worker/protocol';
@@ -120,7 +121,7 @@ export class GraphPanel implements vscode.Disposable {
         ]),
       );
       if (seq !== this.loads) return;
-      this.post({ type: 'model', file, graph, summary });
+      this.post({ type: 'model', file, graph, summary, unavailable: unavailableCommands(file) });
       this.state = { kind: 'model', nodes: graph.nodes.length };
       for (const overlay of this.overlays.values()) this.post({ type: 'overlay', overlay });
     } catch (e) {

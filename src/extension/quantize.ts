@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { siblingPath } from '../core/jobs/job';
 import type { QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import { QuantizeRequest, type QuantizeParams } from '../worker/protocol';
-import { resolveModel, type CommandDeps } from './commands';
+import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { reportMarkdown } from './quantize-report';
@@ -31,7 +31,7 @@ const MODES: ModeItem[] = [
 export function registerQuantizeCommand({ worker, log }: CommandDeps, diagnostics: vscode.DiagnosticCollection): vscode.Disposable {
   return vscode.commands.registerCommand('edgewise.quantizeModel', async (arg?: vscode.Uri, given?: Omit<QuantizeParams, 'file'>) => {
     const uri = await resolveModel(arg);
-    if (!uri) return undefined;
+    if (!uri || !requireAction(uri, 'quantize')) return undefined;
     const params = given ? { ...given, file: uri.fsPath } : await askParams(uri);
     if (!params || !(await requireTrust('Quantizing'))) return undefined;
     const name = path.basename(uri.fsPath);

@@ -48,6 +48,8 @@ export interface ModelFormat {
   open(file: string): ModelReader;
   /** The actions this format supports; the extension's menus and checks read them. */
   readonly actions: readonly FormatAction[];
+  /** Why the actions it lacks are unavailable, shown to the user instead of hiding them silently. */
+  readonly unavailableReason?: string;
 }
 
 /** A model opened by its format's reader: the same three questions for every format. */

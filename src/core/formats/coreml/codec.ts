@@ -1,8 +1,8 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelSchema, type Model } from './proto/model_pb';
 import { CoreMLFormatError } from './errors';
-import { packedCodec, type PackedCodec } from '../packed-fields';
-import { findOverrun } from '../../onnx/wire-check';
+import { packedCodec, type PackedCodec } from '../../base/packed-fields';
+import { findOverrun } from '../../base/protobuf-wire';
 
 let codec: PackedCodec | undefined;
 

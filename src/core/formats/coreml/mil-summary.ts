@@ -4,7 +4,7 @@ import { dtypeBits, milDtype as milDtypeOf, milShape } from './mil-types';
 import { constStorage, immediateTensor, valueText } from './mil-values';
 import { functionBlock, mainFunction } from './mil-walk';
 import type { Block, Operation, Program } from './proto/mil_pb';
-import { addWeight, type Counts } from './summary';
+import { addWeight, type Counts } from './counts';
 
 /** Inputs of constexpr ops that hold compressed weights, and what their storage is called. */
 const COMPRESSED: Record<string, Record<string, 'palettized' | 'linear'>> = {

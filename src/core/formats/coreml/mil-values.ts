@@ -1,5 +1,5 @@
 import { DataType, dtypeCode } from '../../tensor/dtypes';
-import { toFloat32, viewBytes } from '../../onnx/tensor';
+import { toFloat32, viewBytes } from '../../tensor/views';
 import type { BlobFiles } from './model';
 import { dtypeBits, milDtype } from './mil-types';
 import type { TensorValue, Value } from './proto/mil_pb';

@@ -2,7 +2,7 @@ import { featureCHW, layerMacs, layerOutputCHW, type CHW } from './nn-shapes';
 import { layerNetworks, layerOpType, layerWeights, type NetworkLike } from './nn-view';
 import { weightStorage } from './nn-weights';
 import type { FeatureDescription } from './proto/model_pb';
-import { addWeight, type Counts } from './summary';
+import { addWeight, type Counts } from './counts';
 
 /** Layers, weights (by storage: float32, float16, linear/palettized N-bit) and MACs of a neural network. */
 export function networkCounts(net: NetworkLike, inputs: FeatureDescription[], c: Counts): void {

@@ -1,5 +1,5 @@
 import type { QuantInfo, WeightInfo } from '../../graph/types';
-import { float16BitsToFloat32 } from '../../onnx/tensor';
+import { float16BitsToFloat32 } from '../../tensor/fp16';
 import type { WeightParams } from './proto/neural_network_pb';
 
 /**

@@ -13,11 +13,6 @@ export interface CoreMLLocation {
   modelPath: string;
 }
 
-/** True for paths Core ML owns: *.mlmodel, *.mlpackage and *.mlmodelc (or a file inside the folders). */
-export function isCoreMLPath(p: string): boolean {
-  return /\.(mlmodel|mlpackage|mlmodelc)$/i.test(p) || packageRootOf(p) !== undefined;
-}
-
 /** The .mlpackage/.mlmodelc folder a path is inside of (its Manifest.json, say), if any. */
 function packageRootOf(p: string): string | undefined {
   const parts = path.resolve(p).split(path.sep);

@@ -1,4 +1,5 @@
-import type { ModelReader, ModelSummary, NodeDetails, ViewGraph } from '../../graph/types';
+import type { ModelSummary, NodeDetails, ViewGraph } from '../../graph/types';
+import type { ModelReader } from '../format';
 import { weightStats } from '../../graph/weight-stats';
 import { loadCoreML, type CoreMLModel } from './model';
 import type { WeightSources } from './sources';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreMLFormatError } from '../../../../src/core/formats/coreml/errors';
-import { openModel } from '../../../../src/core/open';
+import { openModel } from '../../../../src/core/formats/open';
 import { WorkerClient } from '../../../../src/extension/worker-client';
 import { ModelSummaryRequest, ViewGraphRequest } from '../../../../src/worker/protocol';
 import { buildWorker, workerPath } from '../../../worker/build-worker';

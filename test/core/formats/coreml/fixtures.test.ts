@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CoreMLReader } from '../../../../src/core/formats/coreml/reader';
-import { openModel } from '../../../../src/core/open';
+import { openModel } from '../../../../src/core/formats/open';
 import type { ViewGraph } from '../../../../src/core/graph/types';
 import { DTLN, DTLN_SPEC, fixture, reference } from './helpers';
 

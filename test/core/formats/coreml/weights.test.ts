@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreMLReader } from '../../../../src/core/formats/coreml/reader';
-import { openModel } from '../../../../src/core/open';
+import { openModel } from '../../../../src/core/formats/open';
 import { makeModels, type Expected } from './helpers';
 
 /** Statistics match numpy's on the real (dequantized) values; float32 sums may differ in the last bits. */
