@@ -31,6 +31,11 @@ export function canDo(file: string, need: ModelCommandNeed): boolean {
   return extensionsFor(need).includes(path.extname(modelRoot(file)).toLowerCase());
 }
 
+/** True for a path whose extension is a folder format's (.mlpackage, .mlmodelc). */
+export function isFolderModel(file: string): boolean {
+  return FORMATS.some((f) => f.folderExtensions?.includes(path.extname(file).toLowerCase()));
+}
+
 const ACTION_LABELS: Record<FormatAction, string> = {
   bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view',
 };
