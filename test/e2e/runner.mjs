@@ -12,7 +12,8 @@ import { serveBridge } from './bridge.mjs';
 import { runUiChecks } from './ui.mjs';
 
 const shots = path.join(root, 'test-output', 'e2e');
-const SUITE_TIMEOUT_MS = 240_000;
+// The whole extension-host suite, workbench start included; it grows with every format and feature.
+const SUITE_TIMEOUT_MS = 420_000;
 
 const log = (m) => process.stderr.write(`e2e: ${m}\n`);
 
