@@ -145,6 +145,25 @@ describe('passes/export-tflite: ONNX -> TFLite, checked in TFLite\'s interpreter
     assert.ok(r.maxDiff.y < TOL, `max |diff| ${r.maxDiff.y}`);
   });
 
+  it('attention heads merged as PyTorch exports it: Transpose(1,0,2) then Reshape to 2-D into Gemm reads the heads in ONNX order', async () => {
+    // nn.MultiheadAttention: context [heads*N, L, d] -> Transpose(1,0,2) -> [L, heads*N, d] -> Reshape [L*N, E] -> out_proj.
+    // The stored data keeps the heads axis first, so it cannot be flattened as stored into the dense layer.
+    const m = model([
+      makeNode('Transpose', ['x'], ['t'], { perm: [1, 0, 2] }, 'merge_heads'),
+      makeNode('Reshape', ['t', 'shape'], ['r'], {}, 'flatten_heads'),
+      makeNode('Gemm', ['r', 'w', 'b'], ['y'], { transB: 1 }, 'out_proj'),
+    ], [4, 6, 3], { w: [[5, 12]], b: [[5]] }, { y: [6, 5] });
+    m.graph.proto.initializer.push(int64Const('shape', [6, 12]));
+    m.graph.invalidate();
+    const r = await exportAndRun(m);
+    assert.ok(r.maxDiff.y < TOL, `max |diff| ${r.maxDiff.y}`);
+  });
+
+  it('the Fashion-MNIST transformer (two PyTorch encoder layers) agrees with ONNX Runtime', async () => {
+    const r = await exportAndRun(loadModel(path.join(FIXTURES, 'fmnist_vit.onnx')), { dims: { N: 1 } });
+    assert.ok(r.maxDiff.output < TOL, `max |diff| ${r.maxDiff.output}`);
+  });
+
   it('a PyTorch CNN has no TRANSPOSE between its convolutions: one layout change at the input, none with --nhwc-io', () => {
     for (const f of ['fmnist_cnn.onnx', 'fmnist_mobilenet.onnx']) {
       const m = loadModel(path.join(FIXTURES, f));

@@ -44,7 +44,7 @@ export async function exportAndRun(m: Model, options: ConvertOptions = {}, seed 
     const o = await ort.InferenceSession.create(onnxFile);
     try {
       const got = await s.run([toTfliteInput(data, { shape: x.shape, dtype: 'float32', perm: x.layout === 'nhwc' ? channelsLast(4) : undefined })]);
-      const ref = await o.run({ x: new ort.Tensor('float32', data, x.shape) });
+      const ref = await o.run({ [x.name]: new ort.Tensor('float32', data, x.shape) });
       const maxDiff: Record<string, number> = {};
       s.outputs.forEach((io, k) => {
         const spec = conv.outputs.find((c) => c.name === io.name)!;

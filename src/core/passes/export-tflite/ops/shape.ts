@@ -9,9 +9,9 @@ import { reshapeOptions } from '../options';
 
 /**
  * Reshape, Flatten, Squeeze, Unsqueeze -> RESHAPE. Data stored in another order than ONNX's is
- * reshaped as stored when both orders visit the elements alike; a flatten of NHWC data that only
- * dense layers read is reshaped as stored too (the dense layers reorder their weights); otherwise
- * it is first brought back to ONNX order.
+ * reshaped as stored when both orders visit the elements alike; a flatten to [batch, features] of
+ * data that keeps the batch axis first (NHWC) and that only dense layers read is reshaped as stored
+ * too (the dense layers reorder their weights); otherwise it is first brought back to ONNX order.
  */
 export function convertReshape(ctx: ConvertContext): void {
   const node = ctx.node;
@@ -23,7 +23,8 @@ export function convertReshape(ctx: ConvertContext): void {
   let input = v.tensor;
   let features: Int32Array | undefined;
   if (!isIdentity(v.perm) && !sameElementOrder(xShape, v.perm)) {
-    if (yShape.length === 2 && yShape[0] === xShape[0] && onlyDenseReaders(ctx, y)) {
+    // Only when stored axis 0 is ONNX axis 0: attention's head merge stores heads first, and its rows are not the batch.
+    if (yShape.length === 2 && v.perm[0] === 0 && yShape[0] === xShape[0] && onlyDenseReaders(ctx, y)) {
       // Stored feature j (in stored order, batch excluded) is ONNX feature features[j].
       const inner = v.perm.slice(1);
       const onnxStrides = stridesOf(xShape);
