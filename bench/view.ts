@@ -1,5 +1,5 @@
 /**
- * Graph view benchmark: decodes MODEL with core, loads the real webview bundle (dist/) in headless
+ * Graph view benchmark: opens MODEL (any registered format) with core, loads the real webview bundle (dist/) in headless
  * Chromium, posts the view graph and prints JSON
  * {nodes, edges, groups, visibleNodes, firstRenderMs, settledMs, layoutMs, expandAllMs, fps}.
  * firstRenderMs: model posted -> first layout drawn; settledMs: until the background expansion
@@ -18,12 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Page } from 'playwright-core';
-import { loadModel } from '../src/core/formats/onnx/io';
-import { onnxViewGraph } from '../src/core/formats/onnx/view';
-import { onnxNodeDetails } from '../src/core/formats/onnx/node-details';
-import { summarizeOnnx } from '../src/core/formats/onnx/summary';
-import type { ModelSummary, ViewGraph } from '../src/core/graph/types';
-import type { Model } from '../src/core/formats/onnx/model';
+import { openModel } from '../src/core/formats/open';
 import { renderWebviewHtml } from '../webview/html';
 import type { HostToWebview, WebviewToHost } from '../webview/messages';
 
@@ -52,32 +47,6 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** The summary from core; a smaller one computed here while core's summary is not available. */
-function summary(model: Model, view: ViewGraph): ModelSummary {
-  try {
-    return summarizeOnnx(model);
-  } catch {
-    const ops: Record<string, number> = {};
-    for (const n of view.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
-    const bytesByDtype: Record<string, number> = {};
-    let parameters = 0, bytes = 0, count = 0;
-    const seen = new Set<string>();
-    for (const n of view.nodes) for (const w of n.weights) {
-      if (seen.has(w.name)) continue;
-      seen.add(w.name);
-      bytesByDtype[w.dtype] = (bytesByDtype[w.dtype] ?? 0) + w.bytes;
-      parameters += w.elements; bytes += w.bytes; count++;
-    }
-    const countAll = (g: ViewGraph): number => g.nodes.reduce((s, n) => s + 1 + n.subgraphs.reduce((t, sg) => t + countAll(sg.graph), 0), 0);
-    return {
-      file: model.label, format: 'onnx', fileBytes: model.source.fileBytes ?? 0, irVersion: Number(model.proto.irVersion),
-      producer: { name: model.proto.producerName, version: model.proto.producerVersion }, opsets: model.opsets(),
-      inputs: view.inputs, outputs: view.outputs, nodes: view.nodes.length, nodesWithSubgraphs: countAll(view), ops,
-      initializers: { count, bytes }, parameters, bytesByDtype, externalData: model.hasExternalData(), macs: null, metadata: model.metadata(),
-    };
-  }
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const file = path.resolve(args.model);
@@ -86,11 +55,12 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(dist, 'webview.js'))) throw new Error(`${dist}/webview.js is missing: run npm run build`);
 
   const t0 = performance.now();
-  const model = loadModel(file);
-  const graph = onnxViewGraph(model);
+  const reader = openModel(file);
+  const graph = reader.viewGraph();
+  const summary = reader.summary();
   const decodeMs = performance.now() - t0;
-  const message: HostToWebview = { type: 'model', file, graph, summary: summary(model, graph) };
-  process.stderr.write(`decoded ${path.basename(file)}: ${graph.nodes.length} nodes in ${decodeMs.toFixed(0)} ms\n`);
+  const message: HostToWebview = { type: 'model', file, graph, summary };
+  process.stderr.write(`decoded ${path.basename(file)}: ${graph.nodes.length} nodes, view and summary in ${decodeMs.toFixed(0)} ms\n`);
 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
@@ -101,7 +71,7 @@ async function main(): Promise<void> {
     // Answer the webview's host requests the way the extension would.
     await page.exposeFunction('edgewiseHost', (m: WebviewToHost) => {
       if (m.type !== 'nodeDetails') return;
-      const details = onnxNodeDetails(model, graph, m.nodeId, m.graphPath);
+      const details = reader.nodeDetails(m.nodeId, m.graphPath);
       const reply: HostToWebview = { type: 'nodeDetails', requestId: m.requestId, details };
       void page.evaluate(`window.postMessage(${JSON.stringify(reply)}, '*')`);
     });
@@ -157,6 +127,7 @@ async function main(): Promise<void> {
     }
     console.log(JSON.stringify({
       model: path.basename(file),
+      decodeMs: Math.round(decodeMs),
       nodes: graph.nodes.length,
       edges: first.metrics.edges,
       groups: first.metrics.groups,

@@ -114,7 +114,7 @@ export class App {
 
   handle(m: HostToWebview): void {
     switch (m.type) {
-      case 'model': return this.load(m.file, m.graph, m.summary);
+      case 'model': this.toolbar.setUnavailable(m.unavailable ?? {}); return this.load(m.file, m.graph, m.summary);
       case 'error': return this.showError(`${m.file}: ${m.message}`);
       case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;

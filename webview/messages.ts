@@ -7,7 +7,8 @@ import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/
 export type { Overlay };
 
 export type HostToWebview =
-  | { type: 'model'; file: string; graph: ViewGraph; summary: ModelSummary }
+  /** `unavailable`: toolbar commands this model's format cannot run, each with the reason shown on the button. */
+  | { type: 'model'; file: string; graph: ViewGraph; summary: ModelSummary; unavailable?: Record<string, string> }
   | { type: 'error'; file: string; message: string }
   | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
   | { type: 'nodeDetailsError'; requestId: number; message: string }

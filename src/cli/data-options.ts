@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DataOptions } from '../core/runtime/data';
-import { CliError, num, str, type ParsedArgs } from './command';
+import { CliError, num, str, strs, type ParsedArgs } from './command';
 
 /** Options every data-reading command shares (preprocessing of .npy and images). */
 export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -61,6 +61,28 @@ export function dataOptions(args: ParsedArgs, warn: (m: string) => void): DataOp
     randomCount: num(args, 'samples', 16),
     warn,
   };
+}
+
+/** NAME=VALUE pairs of a repeatable option (--dim, --input). */
+export function pairs(args: string[], flagName: string): [string, string][] {
+  return args.map((a) => {
+    const i = a.indexOf('=');
+    if (i <= 0 || i === a.length - 1) throw new CliError(`--${flagName} expects NAME=VALUE, got '${a}'`, 2);
+    return [a.slice(0, i), a.slice(i + 1)];
+  });
+}
+
+export function positiveInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what} must be a positive integer, got '${text}'`, 2);
+  return n;
+}
+
+/** --dim NAME=N values of symbolic dimensions. */
+export function dimsOption(args: ParsedArgs): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = positiveInt(v, `--dim ${name}`);
+  return dims;
 }
 
 export function threadsOption(args: ParsedArgs): number {

@@ -11,7 +11,7 @@ import { AnalyzeRequest, type AnalyzeParams, type AnalyzeResult } from '../worke
 import { AnalysisStore } from './analysis-store';
 import { readConfig } from './config';
 import type { CommandDeps } from './commands';
-import { resolveModel } from './commands';
+import { requireAction, resolveModel } from './commands';
 import { ModelTextProvider, TEXT_SCHEME, modelOfText, textUri } from './model-text';
 import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
@@ -55,7 +55,7 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
     }),
     vscode.commands.registerCommand('edgewise.analyzeModel', async (arg?: vscode.Uri, options?: AnalyzeOptions) => {
       const model = await resolveModel(arg);
-      if (!model || !(await requireTrust('Per-layer analysis'))) return undefined;
+      if (!model || !requireAction(model, 'analyze') || !(await requireTrust('Per-layer analysis'))) return undefined;
       const opts = options ?? (await askAnalyzeOptions(model));
       if (!opts) return undefined;
       const { analysis: cfg } = readConfig();
@@ -70,7 +70,7 @@ export function registerAnalysis({ panels, worker }: CommandDeps): { api: Analys
     }),
     vscode.commands.registerCommand('edgewise.openModelAsText', async (arg?: vscode.Uri) => {
       const model = await resolveModel(arg);
-      if (!model) return undefined;
+      if (!model || !requireAction(model, 'text')) return undefined;
       const doc = await vscode.workspace.openTextDocument(textUri(model));
       return vscode.window.showTextDocument(doc, { preview: false });
     }),

@@ -12,6 +12,8 @@ import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
 import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
+import { registerExportCommand } from './export-model';
+import { registerMcuDiagnostics } from './mcu';
 import { RecipeLanguage } from './recipe';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
@@ -53,6 +55,8 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...devices.disposables,
     registerQuantizeCommand({ panels, worker, log }, analysis.api.diagnostics),
     registerPruneCommand({ panels, worker, log }),
+    registerExportCommand({ panels, worker, log }),
+    ...registerMcuDiagnostics({ panels, worker, log }),
     ...analysis.disposables,
     recipes,
     onConfigChange('worker', () => {

@@ -1,3 +1,4 @@
+import { isFolderModel, unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
 import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
 import { ForgetModelNotification, ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest } from '../worker/protocol';
@@ -36,7 +37,9 @@ export class GraphPanel implements vscode.Disposable {
   ) {
     this.disposables.push(webviewPanel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)));
     if (uri.scheme === 'file') {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop()!));
+      // A folder model (.mlpackage) changes through the files inside it.
+      const pattern = isFolderModel(uri.fsPath) ? new vscode.RelativePattern(uri, '**/*') : new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop()!);
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       this.disposables.push(watcher, watcher.onDidChange(() => this.reload()), watcher.onDidCreate(() => this.reload()));
     }
   }
@@ -120,7 +123,7 @@ export class GraphPanel implements vscode.Disposable {
         ]),
       );
       if (seq !== this.loads) return;
-      this.post({ type: 'model', file, graph, summary });
+      this.post({ type: 'model', file, graph, summary, unavailable: unavailableCommands(file) });
       this.state = { kind: 'model', nodes: graph.nodes.length };
       for (const overlay of this.overlays.values()) this.post({ type: 'overlay', overlay });
     } catch (e) {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { FormatAction } from '../core/formats/format';
-import { modelExtensions } from '../core/formats/registry';
+import { modelRoot } from '../core/formats/open';
+import { FORMATS, modelExtensions } from '../core/formats/registry';
 
 /** What a model command needs of the model's format: 'view' every format has, the rest its `actions`. */
 export type ModelCommandNeed = FormatAction | 'view';
@@ -17,6 +18,7 @@ export const MODEL_COMMANDS: Record<string, ModelCommandNeed> = {
   'edgewise.pruneModel': 'prune',
   'edgewise.openModelAsText': 'text',
   'edgewise.analyzeModel': 'analyze',
+  'edgewise.exportModel': 'export',
 };
 
 /** Extensions (with the dot) of the formats that meet `need`. */
@@ -26,5 +28,37 @@ export function extensionsFor(need: ModelCommandNeed): string[] {
 
 /** True when `file`'s extension belongs to a format that meets `need` (no file access: menus work the same way). */
 export function canDo(file: string, need: ModelCommandNeed): boolean {
-  return extensionsFor(need).includes(path.extname(file).toLowerCase());
+  return extensionsFor(need).includes(path.extname(modelRoot(file)).toLowerCase());
+}
+
+/** True for a path whose extension is a folder format's (.mlpackage, .mlmodelc). */
+export function isFolderModel(file: string): boolean {
+  return FORMATS.some((f) => f.folderExtensions?.includes(path.extname(file).toLowerCase()));
+}
+
+const ACTION_LABELS: Record<FormatAction, string> = {
+  bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view', export: 'Export',
+};
+
+/**
+ * Why `need` is unavailable for `file` ('Benchmark is not available for Core ML models: running a
+ * Core ML model needs Apple's Core ML framework...'); undefined when it is available or the file
+ * is no known model.
+ */
+export function unavailableReason(file: string, need: ModelCommandNeed): string | undefined {
+  if (need === 'view' || canDo(file, need)) return undefined;
+  const ext = path.extname(modelRoot(file)).toLowerCase();
+  const format = FORMATS.find((f) => f.fileExtensions.includes(ext) || f.folderExtensions?.includes(ext));
+  if (!format) return undefined;
+  return `${ACTION_LABELS[need]} is not available for ${format.label} models${format.unavailableReason ? `: ${format.unavailableReason}` : ''}.`;
+}
+
+/** For the graph toolbar: the model commands unavailable for `file`, each with its reason. */
+export function unavailableCommands(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [command, need] of Object.entries(MODEL_COMMANDS)) {
+    const reason = unavailableReason(file, need);
+    if (reason) out[command] = reason;
+  }
+  return out;
 }

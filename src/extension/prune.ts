@@ -5,8 +5,7 @@ import type { Overlay } from '../../webview/messages';
 import { OUTPUT_TAGS, siblingPath } from '../core/jobs/job';
 import type { PruneMethod } from '../core/jobs/prune';
 import { PruneRequest, type PruneParams, type PruneResult } from '../worker/protocol';
-import { resolveModel, type CommandDeps } from './commands';
-import { canDo } from './model-commands';
+import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
 
@@ -18,10 +17,7 @@ export function registerPruneCommand({ panels, worker, log }: CommandDeps): vsco
   return vscode.commands.registerCommand('edgewise.pruneModel', async (arg?: unknown) => {
     const uri = await resolveModel(arg);
     if (!uri) return;
-    if (!canDo(uri.fsPath, 'prune')) {
-      void vscode.window.showErrorMessage(`Edgewise: pruning works on ONNX models; ${path.basename(uri.fsPath)} is not one.`);
-      return;
-    }
+    if (!requireAction(uri, 'prune')) return;
     const params = await askPruneParams(uri);
     if (!params) return;
     if (params.evalData && !(await requireTrust('Evaluating accuracy'))) return;

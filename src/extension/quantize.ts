@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { siblingPath } from '../core/jobs/job';
 import type { QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import { QuantizeRequest, type QuantizeParams } from '../worker/protocol';
-import { resolveModel, type CommandDeps } from './commands';
+import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { reportMarkdown } from './quantize-report';
@@ -31,7 +31,7 @@ const MODES: ModeItem[] = [
 export function registerQuantizeCommand({ worker, log }: CommandDeps, diagnostics: vscode.DiagnosticCollection): vscode.Disposable {
   return vscode.commands.registerCommand('edgewise.quantizeModel', async (arg?: vscode.Uri, given?: Omit<QuantizeParams, 'file'>) => {
     const uri = await resolveModel(arg);
-    if (!uri) return undefined;
+    if (!uri || !requireAction(uri, 'quantize')) return undefined;
     const params = given ? { ...given, file: uri.fsPath } : await askParams(uri);
     if (!params || !(await requireTrust('Quantizing'))) return undefined;
     const name = path.basename(uri.fsPath);
@@ -68,10 +68,10 @@ async function askParams(uri: vscode.Uri): Promise<QuantizeParams | undefined> {
 }
 
 /** '' for random data, a file or folder (and a scale for .npy), undefined when cancelled. */
-async function askData(purpose: string, uri: vscode.Uri): Promise<{ file: string; scale?: number } | '' | undefined> {
+export async function askData(purpose: string, uri: vscode.Uri, title = `Quantize (2/3): ${purpose} data`): Promise<{ file: string; scale?: number } | '' | undefined> {
   const choose = { label: '$(folder-opened) Choose data...', detail: 'A .npy file (N samples on axis 0), a folder of .npy files, or a folder of PNG/JPEG images' };
   const random = { label: '$(warning) Random inputs', detail: 'No data: ranges and agreement from random numbers; accuracy unknown' };
-  const pick = await vscode.window.showQuickPick([choose, random], { title: `Quantize (2/3): ${purpose} data` });
+  const pick = await vscode.window.showQuickPick([choose, random], { title });
   if (!pick) return undefined;
   if (pick === random) return '';
   const picked = await vscode.window.showOpenDialog({

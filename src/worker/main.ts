@@ -6,6 +6,7 @@ import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vsc
 import { registerAnalysisHandlers } from './handlers/analysis';
 import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerDeviceHandlers } from './handlers/devices';
+import { registerExportHandlers } from './handlers/export';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
@@ -20,6 +21,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerModelHandlers,
   registerBenchmarkHandlers,
   registerDeviceHandlers,
+  registerExportHandlers,
   registerQuantizeHandlers,
   registerPruneHandlers,
   registerAnalysisHandlers,

@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import type { ModelReader } from '../core/formats/format';
-import { modelStamp, openModel } from '../core/formats/open';
+import { modelRoot, modelStamp, openModel } from '../core/formats/open';
 
 interface Entry {
   reader: ModelReader;
@@ -15,7 +14,7 @@ export class ModelCache {
   constructor(private readonly capacity = 4, private readonly open: (file: string) => ModelReader = openModel) {}
 
   get(file: string): ModelReader {
-    const abs = path.resolve(file);
+    const abs = modelRoot(file);
     const stamp = modelStamp(abs);
     const hit = this.entries.get(abs);
     this.entries.delete(abs);
@@ -30,7 +29,7 @@ export class ModelCache {
   }
 
   forget(file: string): void {
-    this.entries.delete(path.resolve(file));
+    this.entries.delete(modelRoot(file));
   }
 
   files(): string[] {

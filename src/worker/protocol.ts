@@ -7,6 +7,8 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
 import type { JobHooks } from '../core/jobs/job';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
+import type { ExportJobOptions, ExportJobResult } from '../core/jobs/export';
+import type { McuFitResult } from '../core/jobs/mcu-fit';
 import type { BudgetBreak, Target } from '../core/runtime/targets';
 import type { BenchmarkResult, DeviceFacts, OptLevel } from '../core/runtime/types';
 import type { FleetJobOptions } from '../core/jobs/devices';
@@ -316,4 +318,25 @@ export interface PruneResult extends PruneJobResult {
 export namespace PruneRequest {
   export const method = 'edgewise/prune';
   export const type = new RequestType<PruneParams, PruneResult, void>(method);
+}
+
+export type ExportParams = ModelParams & ProgressParams & Omit<ExportJobOptions, keyof JobHooks>;
+
+/** Exports an ONNX model to TFLite, writes it atomically, checks it in TFLite's interpreter and returns the report. */
+export namespace ExportRequest {
+  export const method = 'edgewise/export';
+  export const type = new RequestType<ExportParams, ExportJobResult, void>(method);
+}
+
+export interface McuFitParams extends ModelParams {
+  /** Target whose flash/arena budgets to check (e.g. cortex-m4-256k); none: only the figures. */
+  target?: string;
+  /** The user's own targets (settings). */
+  targets?: Target[];
+}
+
+/** Flash and TFLite Micro arena of a .tflite, with findings for the Problems panel. */
+export namespace McuFitRequest {
+  export const method = 'edgewise/mcuFit';
+  export const type = new RequestType<McuFitParams, McuFitResult, void>(method);
 }

@@ -2,7 +2,7 @@
  * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
  * 1,200-node model built with core's builders (12 scoped blocks of 100 nodes, like a deep
  * encoder), a model with weights beyond the float16 range, a corrupt model, and the other TFLite
- * fixtures (with a corrupt .tflite).
+ * fixtures (with a corrupt .tflite), and the Core ML fixtures (with a broken package and .mlmodel).
  * Usage: npx tsx test/e2e/make-workspace.ts OUT_DIR
  */
 import * as fs from 'node:fs';
@@ -19,6 +19,7 @@ const TFLITE_FIXTURE = path.join(FIXTURES, 'hello_world_float.tflite');
 
 function main(out: string): void {
   fs.mkdirSync(out, { recursive: true });
+  copyCoreMLModels(out);
   const cnn = path.join(out, 'fmnist_cnn.onnx');
   fs.rmSync(path.join(out, 'fmnist_cnn.pruned.onnx'), { force: true }); // the prune step writes it
   if (!fs.existsSync(cnn)) {
@@ -69,6 +70,40 @@ function copyTfliteModels(out: string): void {
   }
   // Its subgraphs vector starts at 0x740: cut before it (see test/core/formats/tflite/fixtures.test.ts).
   fs.writeFileSync(path.join(out, 'corrupt.tflite'), fs.readFileSync(path.join(local, 'hello_world_float.tflite')).subarray(0, 0x700));
+}
+
+/**
+ * The Core ML fixtures (files and package folders) from the shared fixtures beside the clone, under
+ * coreml/, with a package that lost its Manifest.json and an .mlmodel cut short.
+ */
+function copyCoreMLModels(out: string): void {
+  const repo = path.resolve(__dirname, '../..');
+  const shared = [path.resolve(repo, '../shared/fixtures/coreml'), path.resolve(repo, '../../shared/fixtures/coreml')].find((d) => fs.existsSync(d));
+  if (!shared) return;
+  const dir = path.join(out, 'coreml');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const source of fs.readdirSync(shared, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const e of fs.readdirSync(path.join(shared, source.name))) {
+      if (!/\.(mlmodel|mlpackage|mlmodelc)$/.test(e)) continue;
+      const to = path.join(dir, e);
+      if (fs.existsSync(to)) continue;
+      fs.cpSync(path.join(shared, source.name, e), to, { recursive: true });
+      makeWritable(to);
+    }
+  }
+  const broken = path.join(dir, 'NoManifest.mlpackage');
+  if (!fs.existsSync(broken)) {
+    fs.cpSync(path.join(dir, 'DTLN_AEC_128_Part1.mlpackage'), broken, { recursive: true });
+    makeWritable(broken);
+    fs.rmSync(path.join(broken, 'Manifest.json'));
+  }
+  fs.writeFileSync(path.join(dir, 'truncated.mlmodel'), fs.readFileSync(path.join(dir, 'MNIST.mlmodel')).subarray(0, 100_000));
+}
+
+/** Copies of the read-only fixtures must be writable so the workspace can be rewritten. */
+function makeWritable(p: string): void {
+  fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+  if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) makeWritable(path.join(p, e));
 }
 
 main(path.resolve(process.argv[2] ?? 'test/e2e/.work/ws'));

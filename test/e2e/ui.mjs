@@ -218,17 +218,32 @@ export async function runUiChecks(page, url, shots, log, ws) {
       log(`     ${name}: ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn; ${Date.now() - t0} ms from double-click to first render`);
     }]] : []),
     ['palette-file-picker', async () => {
-      // No model editor active: the command asks with a file picker (VS Code's own in the browser).
+      // No model editor active: the command lists the workspace's models (folder models too).
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible' });
-      // The dialog resets its text once it has listed the folder: type after that.
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-      await input.fill(path.join(ws, 'fmnist_cnn.onnx'));
+      await input.fill('fmnist_cnn.onnx');
       await input.press('Enter');
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
+    }],
+    ['coreml-package-from-palette-and-explorer', async () => {
+      // An .mlpackage is a folder: the palette lists it, and its folder's context menu opens it.
+      await closeAllEditors(page);
+      await runCommand(page, 'Edgewise: Open Model Graph');
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DTLN_AEC_128_Part1.mlpackage' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await input.fill('DTLN_AEC_128_Part1.mlpackage');
+      await input.press('Enter');
+      let m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
+      if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
+      await closeAllEditors(page);
+      if (!(await explorerRow(page, 'DTLN_AEC_128_Part1.mlpackage').isVisible())) await explorerRow(page, 'coreml').click();
+      await contextMenu(page, 'DTLN_AEC_128_Part1.mlpackage', 'Open Model Graph');
+      m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
+      if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
     }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);

@@ -29,6 +29,18 @@ put('math', 'ADD SUB MUL DIV POW SQRT RSQRT EXP LOG NEG ABS FLOOR CEIL ROUND SIN
 put('quant', 'QUANTIZE DEQUANTIZE FAKE_QUANT');
 put('control', 'IF WHILE CALL CALL_ONCE');
 put('recurrent', 'LSTM UNIDIRECTIONAL_SEQUENCE_LSTM BIDIRECTIONAL_SEQUENCE_LSTM RNN UNIDIRECTIONAL_SEQUENCE_RNN BIDIRECTIONAL_SEQUENCE_RNN SVDF');
+// Core ML neural-network layers (the params field name; activations by their function) and ML Program (MIL) ops.
+put('conv', 'convolution convolution3d conv conv_transpose');
+put('linear', 'innerProduct batchedMatmul embedding embeddingND linear matmul einsum');
+put('activation', 'ReLU leakyReLU thresholdedReLU PReLU tanh scaledTanh sigmoid sigmoidHard ELU softsign softplus parametricSoftplus clampedReLU gelu erf relu relu6 leaky_relu prelu elu silu sigmoid_hard softplus_parametric clamped_relu thresholded_relu scaled_tanh');
+put('normalization', 'batchnorm mvn l2normalize softmax softmaxND lrn layerNormalization batch_norm instance_norm layer_norm l2_norm local_response_norm imageScaler meanImage');
+put('pooling', 'pooling pooling3d globalPooling3d upsample resizeBilinear cropResize max_pool avg_pool l2_pool upsample_nearest_neighbor upsample_bilinear resize_bilinear resize_nearest_neighbor crop_resize');
+put('shape', 'reshape flatten permute concat split sequenceRepeat reorganizeData slice transpose splitND concatND sliceStatic sliceDynamic squeeze expandDims flattenTo2D reshapeLike reshapeStatic reshapeDynamic rankPreservingReshape constantPad padding crop tile stack gather gatherND gatherAlongAxis scatter scatterND scatterAlongAxis getShape broadcastToLike broadcastToStatic broadcastToDynamic fillLike fillStatic fillDynamic copy expand_dims slice_by_index slice_by_size split_nd pad cast shape fill gather_along_axis gather_nd scatter_nd scatter_along_axis depth_to_space space_to_depth pixel_shuffle make_list list_read list_write list_gather list_scatter list_length identity band_part range_1d one_hot oneHot');
+put('math', 'add multiply average bias scale max min dot reduce unary addBroadcastable multiplyBroadcastable subtractBroadcastable divideBroadcastable maxBroadcastable minBroadcastable powBroadcastable modBroadcastable floorDivBroadcastable reduceSum reduceMean reduceMax reduceMin reduceProd reduceL1 reduceL2 reduceLogSum reduceSumSquare reduceLogSumExp argMax argMin cumSum clip ceil floor round sign exp2 equal notEqual lessThan lessEqual greaterThan greaterEqual logicalAnd logicalOr logicalNot logicalXor mul sub real_div floor_div pow sqrt rsqrt log exp abs inverse square maximum minimum reduce_sum reduce_mean reduce_max reduce_min reduce_prod reduce_l2_norm reduce_l1_norm reduce_log_sum_exp reduce_argmax reduce_argmin less less_equal greater greater_equal not_equal logical_and logical_or logical_not select cumsum');
+put('quant', 'constexpr_affine_dequantize constexpr_lut_to_dense constexpr_sparse_to_dense constexpr_blockwise_shift_scale constexpr_cast quantize dequantize');
+put('control', 'branch loop loopBreak loopContinue cond while_loop classLabels');
+put('constant', 'loadConstant loadConstantND const');
+put('recurrent', 'simpleRecurrent gru uniDirectionalLSTM biDirectionalLSTM lstm rnn');
 
 export function opCategory(opType: string): OpCategory {
   return CATEGORY[opType] ?? 'other';

@@ -26,6 +26,8 @@ export class Toolbar {
   private overlaySelect: HTMLSelectElement;
   readonly direction: HTMLElement;
   readonly constants: HTMLElement;
+  /** Buttons that run an extension command, by command id (disabled with a reason when the format cannot). */
+  private readonly commandButtons = new Map<string, { el: HTMLElement; label: string }>();
 
   constructor(private a: ToolbarActions) {
     this.searchField = h('vscode-textfield', { placeholder: 'Search node, op or tensor', 'aria-label': 'Search', class: 'search' }) as HTMLElement & { value: string };
@@ -62,9 +64,25 @@ export class Toolbar {
       button('symbol-ruler', 'Linear / log colour scale', () => a.toggleScale()),
       button('file-media', 'Export PNG', () => a.exportAs('png')),
       button('file-code', 'Export SVG', () => a.exportAs('svg')),
-      button('dashboard', 'Benchmark model (latency overlay)', () => a.runCommand('edgewise.benchmarkModel')),
+      this.commandButton('dashboard', 'Benchmark model (latency overlay)', 'edgewise.benchmarkModel', button),
       button('layout-sidebar-right', 'Toggle side panel', () => a.togglePanel()),
     );
+  }
+
+  private commandButton(icon: string, label: string, command: string, make: (icon: string, label: string, f: () => void) => HTMLElement): HTMLElement {
+    const el = make(icon, label, () => { if (!el.hasAttribute('disabled')) this.a.runCommand(command); });
+    this.commandButtons.set(command, { el, label });
+    return el;
+  }
+
+  /** Disables the command buttons the model's format cannot run; the reason is the button's tooltip. */
+  setUnavailable(reasons: Record<string, string>): void {
+    for (const [command, { el, label }] of this.commandButtons) {
+      const reason = reasons[command];
+      el.toggleAttribute('disabled', reason !== undefined);
+      el.setAttribute('title', reason ?? label);
+      el.setAttribute('label', reason ?? label);
+    }
   }
 
   setCrumbs(names: string[]): void {

@@ -11,6 +11,7 @@ import { checkBudgets, findTarget, loadTargets, type Target } from '../../core/r
 import { type BenchmarkJob, type BenchmarkProgress, type OptLevel } from '../../core/runtime/types';
 import { deviceErrors } from '../device-errors';
 import { CliError, flag, num, str, strs, type Command, type ParsedArgs } from '../command';
+import { dimsOption, pairs, positiveInt } from '../data-options';
 import { formatFleet, formatResults, jsonFleet, jsonResult, mb } from './bench-output';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
@@ -36,7 +37,7 @@ profile). Energy per inference is measured where the device has a readable power
   --input NAME=FILE   feed input NAME from a .npy file (dtype and shape must match)
   --dim NAME=VALUE    value of a symbolic dimension (unset ones are 1, with a warning)
   --target NAME|URL   where to run and whose budgets to check (built in: local-cpu, local, local-cpu-all,
-                      edge-small, qemu-arm64; yours from --target-file, the recipe's 'targets:', or
+                      edge-small, cortex-m4-256k, qemu-arm64; yours from --target-file, the recipe's 'targets:', or
                       'edgewise device add'), or a device as ssh://USER@HOST[:PORT]
   --targets A,B,C     the fleet table: each target in turn; the slowest real device decides. Without
                       --target(s), the 'targets:' of the recipe next to MODEL (edgewise.yaml/.json)
@@ -62,20 +63,6 @@ profile). Energy per inference is measured where the device has a readable power
                       slowest, targets: [{target, emulated, error, agreement, results: [...]}]}
 
 Exit status: 0 ok, 1 bad input or a failed benchmark, 2 usage, ${EXIT_BUDGET} a target budget broken, 130 cancelled.`;
-
-function pairs(args: string[], flagName: string): [string, string][] {
-  return args.map((a) => {
-    const i = a.indexOf('=');
-    if (i <= 0 || i === a.length - 1) throw new CliError(`--${flagName} expects NAME=VALUE, got '${a}'`, 2);
-    return [a.slice(0, i), a.slice(i + 1)];
-  });
-}
-
-function positiveInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what} must be a positive integer, got '${text}'`, 2);
-  return n;
-}
 
 export const bench: Command = {
   name: 'bench',
@@ -114,8 +101,7 @@ export const bench: Command = {
       if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--input ${name})`);
       inputFiles[name] = abs;
     }
-    const dims: Record<string, number> = {};
-    for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = positiveInt(v, `--dim ${name}`);
+    const dims = dimsOption(args);
 
     const job: BenchmarkJob = {
       ...DEFAULT_JOB, model, threads: threads[0], optLevel, executionProviders: eps, spinning: flag(args, 'spinning'),

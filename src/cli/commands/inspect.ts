@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { openModel } from '../../core/formats/open';
 import { OnnxReader } from '../../core/formats/onnx/reader';
+import { TfliteReader } from '../../core/formats/tflite/reader';
+import { planArena, type ArenaPlan } from '../../core/formats/tflite/arena';
 import type { ModelSummary } from '../../core/graph/types';
 import { CliError, flag, type Command } from '../command';
 import { formatBytes, formatCount, formatShape, table } from '../format';
@@ -9,15 +11,18 @@ export const inspect: Command = {
   name: 'inspect',
   summary: 'Summarize a model: inputs, outputs, ops, parameters, size by data type, MACs',
   usage: [
-    'usage: edgewise inspect MODEL [--json]',
+    'usage: edgewise inspect MODEL [--mcu] [--json]',
     '',
     'Prints what MODEL is made of: inputs and outputs with shapes, node counts, an op histogram,',
     'parameters and bytes by data type, and the multiply-accumulates of Conv/MatMul/Gemm layers.',
     'Reads no weight data; external data files are checked for presence and size.',
     '',
+    '  --mcu    for a .tflite: will it fit a microcontroller? Flash (the file) and the TFLite Micro',
+    '           tensor arena, planned from the tensors\' lifetimes (greedy by size, first fit, as TFLite',
+    '           Micro does), with the largest live set (which tensors, at which op)',
     '  --json   print the summary as one JSON object (nothing else on stdout)',
   ].join('\n'),
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, mcu: { type: 'boolean' } },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument (see --help)', 2);
@@ -25,33 +30,52 @@ export const inspect: Command = {
     const reader = openModel(file);
     if (reader instanceof OnnxReader) reader.model.checkExternalData();
     const summary = reader.summary();
+    if (flag(args, 'mcu')) {
+      if (!(reader instanceof TfliteReader)) throw new CliError(`${path.resolve(file)}: --mcu plans TFLite Micro's arena for .tflite models; export this one first (edgewise export MODEL --to tflite --quantize int8)`);
+      const { buffers, ...mcu } = planArena(reader.model);
+      io.out(flag(args, 'json') ? JSON.stringify({ ...summary, mcu: { ...mcu, buffers } }, null, 2) : `${describe(summary)}\n\n${describeMcu(mcu)}`);
+      return 0;
+    }
     io.out(flag(args, 'json') ? JSON.stringify(summary, null, 2) : describe(summary));
     return 0;
   },
 };
+
+function describeMcu(p: Omit<ArenaPlan, 'buffers'>): string {
+  return [
+    'Microcontroller (TFLite Micro):',
+    table([
+      ['Flash', `${formatBytes(p.flashBytes)} (${p.flashBytes} B, the model file)`],
+      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations ${p.plannedBytes} B planned, TFLite Micro structures ~${p.persistentBytes} B${p.variableBytes ? `, variables ${p.variableBytes} B` : ''}`],
+      ['Largest live set', `${formatBytes(p.peak.liveBytes)} at op ${p.peak.op} (${p.peak.opName}): ${p.peak.tensors.map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`],
+    ]),
+    ...p.notes.map((n) => `  note: ${n}`),
+  ].join('\n');
+}
 
 /** The readable summary. */
 export function describe(s: ModelSummary): string {
   const lines: string[] = [];
   const opsets = Object.entries(s.opsets).map(([d, v]) => (d ? `${d} ${v}` : `opset ${v}`)).join(', ');
   const producer = [s.producer.name, s.producer.version].filter(Boolean).join(' ');
-  lines.push(`${path.basename(s.file)}  ${formatBytes(s.fileBytes)}, ${s.format.toUpperCase()}${s.irVersion !== null ? ` IR ${s.irVersion}` : ''}${opsets ? `, ${opsets}` : ''}${producer ? `, made by ${producer}` : ''}`);
+  lines.push(`${path.basename(s.file)}  ${formatBytes(s.fileBytes)}, ${s.format === 'coreml' ? 'Core ML' : s.format.toUpperCase()}${s.irVersion !== null ? ` IR ${s.irVersion}` : ''}${opsets ? `, ${opsets}` : ''}${producer ? `, made by ${producer}` : ''}`);
+  if (s.coreml) lines.push(...coremlLines(s.coreml));
   lines.push('');
   const io = (title: string, list: ModelSummary['inputs']) => {
     lines.push(`${title}:`);
-    lines.push(list.length ? table(list.map((t) => [t.name, t.dtype, formatShape(t.shape)])) : '  (none)');
+    lines.push(list.length ? table(list.map((t) => [t.name, t.dtype, formatShape(t.shape), ...(t.detail ? [t.detail] : [])])) : '  (none)');
   };
   io('Inputs', s.inputs);
   io('Outputs', s.outputs);
   lines.push('');
   const dtypes = Object.entries(s.bytesByDtype).sort((a, b) => b[1] - a[1]).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ');
   const macs = s.macs === null
-    ? `unknown: the shapes of ${s.macsUnknownNodes ?? 'some'} Conv/MatMul/Gemm layers could not be worked out`
+    ? `unknown: the shapes of ${s.macsUnknownNodes || 'some'} ${s.format === 'coreml' ? 'convolution/matmul' : 'Conv/MatMul/Gemm'} layers could not be worked out`
     : `${formatCount(s.macs)}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
   lines.push(table([
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
-    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} initializers`],
-    ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? ', stored in external data' : ''}`],
+    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} ${s.format === 'coreml' ? 'weight tensors' : 'initializers'}`],
+    ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? (s.format === 'coreml' ? ', in the package weight file' : ', stored in external data') : ''}`],
     ...(s.constants && s.constants.count > 0
       ? [['Constants', `${formatBytes(s.constants.bytes)} (${formatCount(s.constants.elements)} values) in ${s.constants.count} Constant nodes`]]
       : []),
@@ -68,4 +92,15 @@ export function describe(s: ModelSummary): string {
     lines.push(table(meta.map(([k, v]) => [k, v.length > 80 ? `${v.slice(0, 77)}...` : v])));
   }
   return lines.join('\n');
+}
+
+/** Core ML: what the model is and the OS it needs. */
+function coremlLines(c: NonNullable<ModelSummary['coreml']>): string[] {
+  const container = { mlmodel: '.mlmodel file', mlpackage: '.mlpackage', mlmodelc: 'compiled .mlmodelc folder (not a source model)' }[c.container];
+  const rows: string[][] = [
+    ['Model type', `${c.modelType}${c.opset ? ` (opset ${c.opset})` : ''}, ${container}${c.isUpdatable ? ', updatable' : ''}`],
+    ['Spec version', `${c.specificationVersion}: needs ${c.minimumOS}`],
+  ];
+  if (c.classLabels) rows.push(['Classes', `${c.classLabels.count}: ${c.classLabels.first.join(', ')}${c.classLabels.count > c.classLabels.first.length ? ', ...' : ''}`]);
+  return ['', table(rows, '')];
 }

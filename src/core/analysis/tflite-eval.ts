@@ -1,10 +1,10 @@
 import type { Tensor } from 'onnxruntime-node';
 import { TopKAccuracy, type EvalResult } from './accuracy';
-import type { QuantInfo } from '../graph/types';
 import type { DType } from '../tensor/dtypes';
 import { loadTflite } from '../formats/tflite/model';
 import type { Dataset, InputSpec } from '../runtime/data-array';
-import { TfliteSession, type TfliteData } from '../runtime/tflite';
+import { TfliteSession } from '../runtime/tflite';
+import { fromTfliteOutput, toTfliteInput } from '../runtime/tflite-feeds';
 
 /**
  * What a data set must provide for a TFLite model's inputs. Quantized inputs are asked for in
@@ -36,43 +36,17 @@ export async function evaluateTflite(
     for (let s = 0; s < data.count; s++) {
       if (options.signal?.aborted) throw new Error(`${file}: cancelled`);
       const batch = data.batch(s, 1);
-      const feeds = session.inputs.map((io, k) => toInput(batch[names[k]], io.dtype, inQuant[k]));
+      const feeds = session.inputs.map((io, k) => {
+        const t = batch[names[k]];
+        if (!t) throw new Error('the data set has no values for an input of the model');
+        return toTfliteInput(t.data as ArrayLike<number>, { shape: io.shape, dtype: io.dtype, quant: inQuant[k] });
+      });
       const [out] = await session.run(feeds);
-      acc?.update(dequantized(out, outTensor.quant), s, 1);
+      acc?.update(fromTfliteOutput(out, { shape: outTensor.shape, dtype: outTensor.dtype, quant: outTensor.quant }), s, 1);
       options.progress?.(s + 1, data.count);
     }
     return { model: model.file, data: data.description, samples: data.count, synthetic: data.synthetic, accuracy: acc?.result(), scoredOutput: outTensor.name };
   } finally {
     session.dispose();
   }
-}
-
-const RANGE: Record<string, [number, number]> = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767] };
-
-/** One sample's data in the interpreter's type: quantized (round half away from zero, clamped) when needed. */
-function toInput(t: Tensor | undefined, dtype: string, q: QuantInfo | null): TfliteData {
-  if (!t) throw new Error('the data set has no values for an input of the model');
-  const values = t.data as ArrayLike<number>;
-  const range = RANGE[dtype];
-  if (q && range) {
-    const [lo, hi] = range;
-    const out = dtype === 'int8' ? new Int8Array(values.length) : dtype === 'uint8' ? new Uint8Array(values.length) : new Int16Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i] / q.scale[0];
-      out[i] = Math.min(hi, Math.max(lo, Math.sign(x) * Math.round(Math.abs(x)) + q.zeroPoint[0]));
-    }
-    return out;
-  }
-  switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'int32': return Int32Array.from(values);
-    case 'uint8': return Uint8Array.from(values);
-    case 'int8': return Int8Array.from(values);
-    default: throw new Error(`inputs of type ${dtype} cannot be fed from a data set`);
-  }
-}
-
-function dequantized(out: TfliteData, q: QuantInfo | null): Float32Array {
-  if (!q || out instanceof Float32Array) return Float32Array.from(out as ArrayLike<number>);
-  return Float32Array.from(out as ArrayLike<number>, (v) => (v - q.zeroPoint[0]) * q.scale[0]);
 }

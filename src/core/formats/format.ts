@@ -20,7 +20,7 @@
 import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
 
 /** What Edgewise can do with a format besides viewing and inspecting it (every format can). */
-export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text';
+export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export';
 
 export interface ModelFormat {
   /** Stable id, lower case: ModelSummary.format and ModelReader.format ('onnx', 'tflite', 'coreml'). */
@@ -48,6 +48,8 @@ export interface ModelFormat {
   open(file: string): ModelReader;
   /** The actions this format supports; the extension's menus and checks read them. */
   readonly actions: readonly FormatAction[];
+  /** Why the actions it lacks are unavailable, shown to the user instead of hiding them silently. */
+  readonly unavailableReason?: string;
 }
 
 /** A model opened by its format's reader: the same three questions for every format. */

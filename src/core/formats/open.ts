@@ -26,8 +26,21 @@ export function formatOf(file: string): ModelFormat {
 
 /** Opens a model (a file, or a folder for folder formats) with the reader of its format. */
 export function openModel(file: string): ModelReader {
-  const abs = path.resolve(file);
+  const abs = modelRoot(file);
   return formatOf(abs).open(abs);
+}
+
+/**
+ * The path a model is opened and cached by: for a file inside a folder model (an .mlpackage's
+ * Manifest.json, say) the folder, else the path itself (absolute).
+ */
+export function modelRoot(file: string): string {
+  const abs = path.resolve(file);
+  const folderExts = FORMATS.flatMap((f) => f.folderExtensions ?? []);
+  for (let dir = abs; ; dir = path.dirname(dir)) {
+    if (folderExts.includes(path.extname(dir).toLowerCase())) return dir;
+    if (path.dirname(dir) === dir) return abs;
+  }
 }
 
 /**

@@ -1,13 +1,14 @@
 import type { FormatAction, ModelFormat } from './format';
 import { onnxFormat } from './onnx/descriptor';
 import { tfliteFormat } from './tflite/descriptor';
+import { coremlFormat } from './coreml/descriptor';
 
 /**
  * Every model format Edgewise reads, in one list: `openModel`, the worker's model cache, the
  * extension's pickers and menus (checked against package.json by a test) all read it. Adding a
  * format is one folder and one line here; see format.ts for the contract.
  */
-export const FORMATS: readonly ModelFormat[] = [onnxFormat, tfliteFormat];
+export const FORMATS: readonly ModelFormat[] = [onnxFormat, tfliteFormat, coremlFormat];
 
 /**
  * What a file that no format recognises is opened as. Protobuf carries no signature, so ONNX

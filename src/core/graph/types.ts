@@ -22,6 +22,8 @@ export interface TensorInfo {
   /** null when the shape is unknown. */
   shape: Dim[] | null;
   quant?: QuantInfo;
+  /** Type facts beyond dtype and shape (Core ML: enumerated shapes, optional feature, description). */
+  detail?: string;
 }
 
 /** A constant input of a node (an initializer, an ONNX Constant node's value, a TFLite buffer). */
@@ -103,6 +105,23 @@ export interface ModelSummary {
   /** Conv/ConvTranspose/MatMul/Gemm nodes whose shapes are unknown (why `macs` is null). */
   macsUnknownNodes?: number;
   metadata: Record<string, string>;
+  /** Core ML facts: what the file needs to run and what kind of model it is. */
+  coreml?: CoreMLFacts;
+}
+
+export interface CoreMLFacts {
+  /** .mlmodel file, .mlpackage folder, or compiled .mlmodelc folder (not a source model). */
+  container: 'mlmodel' | 'mlpackage' | 'mlmodelc';
+  specificationVersion: number;
+  /** The OS releases the specification version needs, e.g. 'iOS 16, macOS 13, tvOS 16, watchOS 9 (Core ML 6)'. */
+  minimumOS: string;
+  /** The model type field, e.g. 'neuralNetworkClassifier', 'mlProgram', 'pipeline'. */
+  modelType: string;
+  isUpdatable: boolean;
+  /** ML Program: the main function's opset (e.g. 'CoreML6'). */
+  opset?: string;
+  /** Class labels of a classifier (count, and the first few). */
+  classLabels?: { count: number; first: string[] };
 }
 
 export interface WeightStats {

@@ -77,8 +77,8 @@ export interface QuantizeJobResult {
   findings: Finding[];
 }
 
-
-function makeCalibrator(o: QuantizeJobOptions): Calibrator {
+/** The calibrator the options ask for (every job that calibrates activations uses this one factory). */
+export function makeCalibrator(o: Pick<QuantizeJobOptions, 'calibration' | 'movingAverage' | 'percentile' | 'activationType'>): Calibrator {
   switch (o.calibration ?? 'minmax') {
     case 'minmax': return new MinMaxCalibrator({ movingAverage: o.movingAverage });
     case 'percentile': return new PercentileCalibrator({ percentile: o.percentile, symmetric: o.activationType === 'int8' });

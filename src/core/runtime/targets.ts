@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseSshUrl } from './devices/ssh-url';
 import type { BenchmarkResult } from './types';
+import { planArena } from '../formats/tflite/arena';
+import { formatOf } from '../formats/open';
+import { loadTflite } from '../formats/tflite/model';
 
 /**
  * The constraints of a device a model must fit. Budgets are checked against what was measured
@@ -22,6 +25,10 @@ export interface Target {
   latencyMetric?: 'p50' | 'p95' | 'p99';
   /** Model file size, bytes. */
   storageBudgetBytes?: number;
+  /** Flash of a microcontroller: the .tflite file must fit, bytes. */
+  flashBytes?: number;
+  /** RAM for TFLite Micro's tensor arena (estimated by planning the model's tensors), bytes. */
+  arenaBytes?: number;
   /** A device to benchmark on over SSH: `ssh://USER@HOST[:PORT]`. Absent: this machine. */
   ssh?: string;
   /** Private key file for `ssh` (else the SSH agent and ~/.ssh/id_*). Never a password. */
@@ -49,10 +56,15 @@ export const BUILTIN_TARGETS: readonly Target[] = [
     description: 'Budgets of a small single-core board (256 MiB RAM, 100 ms p95, 16 MiB model), pinned to CPU 0',
     threads: 1, affinity: [0], ramBudgetBytes: 256 * MiB, latencyBudgetMs: 100, latencyMetric: 'p95', storageBudgetBytes: 16 * MiB,
   },
+  {
+    name: 'cortex-m4-256k',
+    description: 'A Cortex-M4 microcontroller running TFLite Micro: 256 KiB tensor arena, 1 MiB flash (.tflite models)',
+    threads: 1, arenaBytes: 256 * 1024, flashBytes: MiB,
+  },
 ];
 
 export interface BudgetBreak {
-  budget: 'ram' | 'latency' | 'storage';
+  budget: 'ram' | 'latency' | 'storage' | 'flash' | 'arena';
   limit: number;
   measured: number;
   unit: 'bytes' | 'ms';
@@ -72,7 +84,7 @@ export function loadTargets(file: string): Target[] {
   return data.map((t, i) => checkTarget(t, `${file}: target ${i}`));
 }
 
-const NUMBERS = ['threads', 'ramBudgetBytes', 'latencyBudgetMs', 'storageBudgetBytes'] as const;
+const NUMBERS = ['threads', 'ramBudgetBytes', 'latencyBudgetMs', 'storageBudgetBytes', 'flashBytes', 'arenaBytes'] as const;
 const STRINGS = ['description', 'ssh', 'identity', 'knownHosts', 'remoteDir'] as const;
 
 /** A target definition (from a file, a recipe or the settings), checked; `where` names it in errors. */
@@ -130,6 +142,38 @@ export function checkBudgets(result: BenchmarkResult, target: Target): BudgetBre
     breaks.push({
       budget: 'storage', limit: target.storageBudgetBytes, measured: result.modelBytes, unit: 'bytes',
       message: `model file ${mib(result.modelBytes)} is over the ${target.name} budget of ${mib(target.storageBudgetBytes)}`,
+    });
+  }
+  return [...breaks, ...mcuBudgetBreaks(result.model, result.modelBytes, target)];
+}
+
+/**
+ * Flash and TFLite Micro arena budgets: the file's bytes, and the arena planned from the .tflite's
+ * tensors. An ONNX model cannot run on TFLite Micro, so an arena budget fails for it.
+ */
+export function mcuBudgetBreaks(model: string, modelBytes: number, target: Target): BudgetBreak[] {
+  const breaks: BudgetBreak[] = [];
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  if (target.flashBytes !== undefined && modelBytes > target.flashBytes) {
+    breaks.push({
+      budget: 'flash', limit: target.flashBytes, measured: modelBytes, unit: 'bytes',
+      message: `model file ${kib(modelBytes)} does not fit the ${target.name} flash of ${kib(target.flashBytes)}`,
+    });
+  }
+  if (target.arenaBytes === undefined) return breaks;
+  if (formatOf(model).id !== 'tflite') {
+    breaks.push({
+      budget: 'arena', limit: target.arenaBytes, measured: Number.NaN, unit: 'bytes',
+      message: `${target.name} runs TFLite Micro: the tensor arena is planned for .tflite models; export this model first (edgewise export MODEL --to tflite --quantize int8)`,
+    });
+    return breaks;
+  }
+  const plan = planArena(loadTflite(model));
+  if (plan.arenaBytes > target.arenaBytes) {
+    const peak = plan.peak;
+    breaks.push({
+      budget: 'arena', limit: target.arenaBytes, measured: plan.arenaBytes, unit: 'bytes',
+      message: `TFLite Micro arena ~${kib(plan.arenaBytes)} is over the ${target.name} budget of ${kib(target.arenaBytes)}; largest live set ${kib(peak.liveBytes)} at op ${peak.op} (${peak.opName}): ${peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}`,
     });
   }
   return breaks;

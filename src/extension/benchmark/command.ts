@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Overlay } from '../../../webview/messages';
 import { BenchmarkRequest, type BenchmarkResponse } from '../../worker/protocol';
-import { activeModel, resolveModel, type CommandDeps } from '../commands';
+import { activeModel, requireAction, resolveModel, type CommandDeps } from '../commands';
 import { readConfig } from '../config';
 import { withWorkerProgress } from '../progress';
 import { requireTrust } from '../trust';
@@ -62,7 +62,7 @@ export function registerBenchmarkCommand({ panels, worker, log }: CommandDeps): 
 
   const benchmark = async (arg?: unknown): Promise<BenchmarkResponse | undefined> => {
     const uri = await resolveModel(arg);
-    if (!uri || !(await requireTrust('Benchmarking'))) return undefined;
+    if (!uri || !requireAction(uri, 'bench') || !(await requireTrust('Benchmarking'))) return undefined;
     if (uri.scheme !== 'file') {
       void vscode.window.showErrorMessage(`Edgewise: ${uri.toString()} is not a local file; benchmarks run local model files`);
       return undefined;

@@ -22,7 +22,7 @@ describe('runtime/targets', () => {
     assert.equal(BUILTIN_TARGETS[0].name, 'local-cpu');
     const mine: Target = { name: 'local-cpu', description: 'mine', threads: 2 };
     assert.equal(findTarget('local-cpu', [mine]).threads, 2);
-    assert.throws(() => findTarget('pi-zero'), /unknown target 'pi-zero' \(known: local-cpu, local-cpu-all, local, qemu-arm64, edge-small\)/);
+    assert.throws(() => findTarget('pi-zero'), /unknown target 'pi-zero' \(known: local-cpu, local-cpu-all, local, qemu-arm64, edge-small, cortex-m4-256k\)/);
   });
 
   it('lists every budget a result breaks, and none when it fits', () => {
@@ -49,5 +49,26 @@ describe('runtime/targets', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('runtime/targets: microcontroller budgets (flash, TFLite Micro arena)', () => {
+  const tflite = (name: string) => path.resolve(__dirname, '../../fixtures/tflite', name);
+
+  it('cortex-m4-256k: person_detect (294 KiB, ~79 KiB arena) fits; a 64 KiB arena does not, naming the largest live set', () => {
+    const m4 = findTarget('cortex-m4-256k');
+    assert.deepEqual([m4.arenaBytes, m4.flashBytes], [256 * 1024, MiB]);
+    const r = result({ model: tflite('person_detect.tflite'), modelBytes: fs.statSync(tflite('person_detect.tflite')).size });
+    assert.deepEqual(checkBudgets(r, m4), []);
+    const small: Target = { name: 'm0', description: '', arenaBytes: 64 * 1024, flashBytes: 256 * 1024 };
+    const breaks = checkBudgets(r, small);
+    assert.deepEqual(breaks.map((b) => b.budget), ['flash', 'arena']);
+    assert.match(breaks[1].message, /arena ~78\.7 KiB is over the m0 budget of 64\.0 KiB; largest live set 54\.0 KiB at op 2 \(CONV_2D\)/);
+  });
+
+  it('an ONNX model breaks an arena budget: it has to be exported to run on TFLite Micro', () => {
+    const [b] = checkBudgets(result({ model: path.resolve(__dirname, '../../fixtures/fmnist_cnn.onnx'), modelBytes: 1000 }), findTarget('cortex-m4-256k'));
+    assert.equal(b.budget, 'arena');
+    assert.match(b.message, /export this model first/);
   });
 });

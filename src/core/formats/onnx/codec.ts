@@ -3,7 +3,7 @@ import { ModelProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto 
 import type { DescMessage } from '@bufbuild/protobuf';
 import { OnnxFormatError } from './errors';
 import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
-import { findOverrun } from './wire-check';
+import { findOverrun } from '../../base/protobuf-wire';
 import { concatChunks, encodeModelChunks } from './encode-chunks';
 
 /**

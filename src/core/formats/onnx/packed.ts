@@ -3,6 +3,7 @@ import {
   FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
 import { file_onnx, type TensorProto } from './proto/onnx_pb';
+import { lengthDelimitedPayload } from '../../base/packed-fields';
 
 /**
  * Fast handling of TensorProto's packed `float_data` (4) and `double_data` (10).
@@ -144,19 +145,6 @@ export function adoptPackedFields(t: TensorProto): void {
     if (rest.length > 0) t.$unknown = rest;
     else delete t.$unknown;
   }
-}
-
-function lengthDelimitedPayload(data: Uint8Array): Uint8Array {
-  let len = 0;
-  let shift = 0;
-  let i = 0;
-  for (;;) {
-    const b = data[i++];
-    len += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) break;
-    shift += 7;
-  }
-  return data.subarray(i, i + len);
 }
 
 /**

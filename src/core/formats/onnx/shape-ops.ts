@@ -13,6 +13,8 @@ export interface Ctx {
   node: NodeProto;
   types: Map<string, ValueType>;
   consts: Map<string, number[]>;
+  /** Small float initializers (Resize scales). */
+  floats: Map<string, number[]>;
 }
 
 export type Rule = (c: Ctx) => (ValueType | undefined)[];

@@ -267,9 +267,12 @@ export const RULES: Record<string, Rule> = {
     const x = shapeOf(c, 0);
     const dtype = input(c, 0)?.dtype ?? 0;
     if (!x) return [{ dtype, shape: null }];
-    // Opset 11+: (X, roi, scales, sizes); opset 10: (X, scales). Only integer sizes are kept as constants.
+    // Opset 11+: (X, roi, scales, sizes); opset 10: (X, scales). Output = floor(input * scale).
     const sizes = c.node.input.length >= 4 ? constOf(c, 3) : undefined;
     if (sizes && sizes.length === x.length) return [{ dtype, shape: sizes }];
+    const scalesName = c.node.input[c.node.input.length === 2 ? 1 : 2];
+    const scales = scalesName ? c.floats.get(scalesName) : undefined;
+    if (scales && scales.length === x.length) return [{ dtype, shape: x.map((d, i) => (typeof d === 'number' ? Math.floor(d * scales[i]) : UNKNOWN_DIM)) }];
     return [{ dtype, shape: x.map(() => UNKNOWN_DIM) }];
   },
   ArgMax: (c) => argReduce(c),

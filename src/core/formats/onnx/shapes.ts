@@ -15,11 +15,12 @@ import { UNKNOWN_DIM, tensorType, type ValueType } from './value-type';
 
 /**
  * Types of every value of `graph` (default: the main graph): inputs and initializers as
- * declared, node outputs as inferred, else as value_info records them.
+ * declared, node outputs as inferred, else as value_info records them. `consts`, when given,
+ * receives the values of the small integer tensors worked out on the way (shapes, axes).
  */
-export function inferShapes(model: Model, graph: Graph = model.graph): Map<string, ValueType> {
+export function inferShapes(model: Model, graph: Graph = model.graph, consts = new Map<string, number[]>()): Map<string, ValueType> {
   const types = new Map<string, ValueType>();
-  const consts = new Map<string, number[]>();
+  const floats = new Map<string, number[]>();
   const declared = new Map<string, ValueType>();
   for (const v of [...graph.proto.valueInfo, ...graph.proto.output, ...graph.proto.input]) {
     const t = tensorType(v.type);
@@ -30,6 +31,7 @@ export function inferShapes(model: Model, graph: Graph = model.graph): Map<strin
     types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });
     const vals = constValues(t, model);
     if (vals) consts.set(t.name, vals);
+    if (t.dataType === DataType.float32 && elementCount(t) <= MAX_CONST) floats.set(t.name, Array.from(model.tensorData(t) as Float32Array));
   }
   let order: NodeProto[];
   try {
@@ -38,7 +40,7 @@ export function inferShapes(model: Model, graph: Graph = model.graph): Map<strin
     order = graph.nodes;
   }
   for (const node of order) {
-    const ctx: Ctx = { node, types, consts };
+    const ctx: Ctx = { node, types, consts, floats };
     let out: (ValueType | undefined)[] = [];
     const rule = node.domain === '' || node.domain === 'ai.onnx' ? RULES[node.opType] : undefined;
     if (rule) {

@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { compareOnnxWithTflite, type TfliteAgreement } from '../analysis/tflite-agreement';
+import { encodeTflite, estimateTfliteBytes, FLATBUFFER_LIMIT, FlatBufferTooLarge, TensorType } from '../formats/tflite/writer';
+import { loadModel } from '../formats/onnx/io';
+import type { Model } from '../formats/onnx/model';
+import { tensorByteLength } from '../formats/onnx/tensor';
+import { DataType } from '../tensor/dtypes';
+import { ConvertError, type NodeMapping } from '../passes/export-tflite/context';
+import { ExportInputError, onnxToTflite, pinnedModel, type ConvertResult } from '../passes/export-tflite/convert';
+import { applyInt8, type Int8Result } from '../passes/export-tflite/int8';
+import { applyFloat16, applyInt8Weights, EXPORT_MODES, type ExportMode, type StoredWeight } from '../passes/export-tflite/weights';
+import { describeTfliteGraph, type TensorTypeSummary } from '../passes/export-tflite/describe';
+import { ioMaps } from './export-io';
+import { makeCalibrator, type CalibrationMethod } from './quantize';
+import { atomicWrite, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
+import { loadLabels } from '../runtime/data-labels';
+import { calibrateTflite } from '../runtime/tflite-calibration';
+import { throttled } from '../runtime/throttle';
+import { verifyExport, type ExportCheck } from './export-checks';
+
+export interface ExportJobOptions extends JobHooks, OutputOptions {
+  to?: 'tflite';
+  quantize?: ExportMode;
+  /** Calibration data (int8); also what the export is verified on when no `evalData` is given. */
+  calib?: string;
+  calibration?: CalibrationMethod;
+  percentile?: number;
+  /** Data the export is verified on, and its labels (accuracy checks of int8/dynamic/int8-weights). */
+  evalData?: string;
+  labels?: string;
+  preprocess?: Preprocess;
+  randomCount?: number;
+  /** Values of symbolic dimensions. */
+  dims?: Record<string, number>;
+  int8Io?: boolean;
+  nhwcIo?: boolean;
+  /** Skip running the export in TFLite's interpreter. */
+  verify?: boolean;
+}
+
+export interface ExportJobResult {
+  input: string;
+  output: string;
+  mode: ExportMode;
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+  fileRatio: number;
+  /** Every ONNX node and what it became. */
+  nodes: NodeMapping[];
+  /** TFLite operators by name. */
+  ops: Record<string, number>;
+  tensors: TensorTypeSummary;
+  inputs: ConvertResult['inputs'];
+  outputs: ConvertResult['outputs'];
+  transposes: ConvertResult['transposes'];
+  weights: StoredWeight[];
+  /** int8: ops left in float, and the inputs'/outputs' types and quantization. */
+  int8?: Omit<Int8Result, 'weights'>;
+  /** Constraints delegates and TFLite Micro care about. */
+  delegate: { builtinOnly: true; allOpsInt8?: boolean; notes: string[] };
+  calibration?: { method: CalibrationMethod; data: string; synthetic: boolean; samples: number; tensors: number; ms: number };
+  verification?: TfliteAgreement & { checks: ExportCheck[]; passed: boolean };
+  warnings: string[];
+  ms: number;
+}
+
+/** Bad options or input: one line, nothing written. */
+export class ExportError extends Error {}
+
+export function exportOutputPath(input: string, mode: ExportMode): string {
+  const base = path.basename(input, path.extname(input));
+  return path.join(path.dirname(input), `${base}${mode === 'none' ? '' : `.${mode}`}.tflite`);
+}
+
+/** Bytes per float32 weight byte each mode stores. */
+const SIZE_RATIO: Record<ExportMode, number> = { none: 1, float16: 0.5, dynamic: 0.25, int8: 0.25, 'int8-weights': 0.25 };
+
+/** A model whose weights alone would pass the FlatBuffer's 2 GB is refused before any weight is read. */
+function checkSize(model: Model, mode: ExportMode, input: string): void {
+  let bytes = 0;
+  for (const t of model.graph.proto.initializer) bytes += tensorByteLength(t) * (t.dataType === DataType.float32 ? SIZE_RATIO[mode] : 1);
+  if (bytes > FLATBUFFER_LIMIT) {
+    throw new ExportError(`${input}: its weights need ${bytes} bytes as ${mode === 'none' ? 'float32' : mode}, over the 2 GB (${FLATBUFFER_LIMIT} bytes) a TFLite FlatBuffer can hold; split the model or quantize it further`);
+  }
+}
+
+/**
+ * ONNX -> TFLite: convert (builtin ops only, NHWC), apply the mode (calibrating int8 in TFLite's
+ * own interpreter), write atomically, then run the written file in TFLite's interpreter beside
+ * ONNX Runtime on the ONNX model and check agreement. Every bad input fails before anything is
+ * written; a cancelled job leaves no file.
+ */
+export async function runExportJob(inputFile: string, o: ExportJobOptions = {}): Promise<ExportJobResult> {
+  const t0 = performance.now();
+  const progress = o.progress ?? (() => {});
+  const warnings: string[] = [];
+  const warn = (m: string) => { warnings.push(m); o.warn?.(m); };
+  const mode = o.quantize ?? 'none';
+  const input = path.resolve(inputFile);
+  if ((o.to ?? 'tflite') !== 'tflite') throw new ExportError(`${input}: --to ${o.to}: only tflite is supported`);
+  if (!EXPORT_MODES.includes(mode)) throw new ExportError(`${input}: --quantize ${mode}: expected one of ${EXPORT_MODES.join(', ')}`);
+  if (o.int8Io && mode !== 'int8') throw new ExportError(`${input}: --int8-io needs --quantize int8 (int8 inputs and outputs exist only in a full-integer model)`);
+  let output: string;
+  try {
+    output = resolveOutput(input, { out: o.out ?? exportOutputPath(input, mode), force: o.force, tag: mode, ext: '.tflite' });
+  } catch (e) {
+    throw new ExportError((e as Error).message);
+  }
+  const model = loadModel(input);
+  checkSize(model, mode, input);
+
+  progress('converting');
+  let conv: ConvertResult;
+  try {
+    conv = onnxToTflite(model, { dims: o.dims, nhwcIo: o.nhwcIo });
+  } catch (e) {
+    if (e instanceof ConvertError || e instanceof ExportInputError) throw new ExportError(`${input}: ${e.message}`);
+    throw e;
+  }
+  const dataOpts = { ...o.preprocess, randomCount: o.randomCount, warn };
+  const pinned = pinnedModel(model, o.dims ?? {});
+  const needsData = mode === 'int8' || o.verify !== false;
+  const calibData = mode === 'int8' ? await loadDataset(pinned, o.calib, dataOpts) : undefined;
+  const evalData: Dataset | undefined = !needsData ? undefined
+    : o.evalData ? await loadDataset(pinned, o.evalData, dataOpts) : calibData ?? await loadDataset(pinned, o.calib, dataOpts);
+  const labels = o.labels && evalData ? loadLabels(o.labels, evalData.count) : undefined;
+  const estimate = estimateTfliteBytes(conv.graph.toSpec(''));
+  if (estimate > FLATBUFFER_LIMIT) throw new ExportError(`${input}: ${new FlatBufferTooLarge(estimate).message}`);
+
+  const g = conv.graph;
+  let weights: StoredWeight[] = [];
+  let int8: Int8Result | undefined;
+  let calibration: ExportJobResult['calibration'];
+  if (mode === 'float16') weights = applyFloat16(g);
+  else if (mode === 'dynamic' || mode === 'int8-weights') weights = applyInt8Weights(g, mode === 'dynamic');
+  else if (mode === 'int8') {
+    const method = o.calibration ?? 'minmax';
+    progress(`calibrating on ${calibData!.description} in TFLite's interpreter (${method})`);
+    const acts = g.tensors.map((t, i) => i).filter((i) => g.tensors[i].data === undefined && g.tensors[i].type === TensorType.FLOAT32 && !g.inputs.includes(i));
+    const saved = g.outputs;
+    g.outputs = acts;
+    const floatBytes = encodeTflite(g.toSpec('calibration'));
+    g.outputs = saved;
+    const cal = await calibrateTflite(floatBytes, ioMaps(conv, g).inputs, acts.map((i) => g.tensors[i].name), calibData!,
+      makeCalibrator({ calibration: method, percentile: o.percentile, activationType: 'uint8' }),
+      { signal: o.signal, progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)) });
+    calibration = { method, data: calibData!.description, synthetic: calibData!.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
+    const byIndex = new Map(g.tensors.flatMap((t, i) => (cal.ranges[t.name] ? [[i, cal.ranges[t.name]] as const] : [])));
+    int8 = applyInt8(g, byIndex, o.int8Io ?? false);
+    weights = int8.weights;
+  }
+  throwIfCancelled(o.signal);
+
+  progress(`writing ${output}`);
+  const bytes = encodeTflite(g.toSpec(`Edgewise export of ${path.basename(input)} (${mode})`));
+  atomicWrite(output, [bytes]);
+  const described = describeTfliteGraph(g);
+  const result: ExportJobResult = {
+    input, output, mode, fileBytesBefore: model.source.fileBytes ?? fs.statSync(input).size, fileBytesAfter: bytes.byteLength,
+    fileRatio: bytes.byteLength / (model.source.fileBytes ?? fs.statSync(input).size),
+    nodes: conv.mappings, ops: described.ops, tensors: described.tensors, inputs: conv.inputs, outputs: conv.outputs,
+    transposes: conv.transposes, weights,
+    ...(int8 ? { int8: { floatOps: int8.floatOps, io: int8.io } } : {}),
+    delegate: described.delegate(mode, int8),
+    calibration, warnings, ms: 0,
+  };
+  await removeOnFailure([output], async () => {
+    if (o.verify !== false && evalData) {
+      progress(`checking ${path.basename(output)} in TFLite's interpreter beside ONNX Runtime on ${evalData.description}`);
+      const io = ioMaps(conv, g);
+      const agreement = await compareOnnxWithTflite(input, output, io.inputs, io.outputs, evalData, labels, {
+        signal: o.signal, progress: throttled((d, n) => progress(`checking ${d}/${n} samples`)),
+      });
+      const checks = verifyExport(mode, agreement);
+      result.verification = { ...agreement, checks, passed: checks.every((c) => c.passed !== false) };
+      if (evalData.synthetic) warn('verified on RANDOM inputs: agreement on real data is unknown; pass --calib or --eval data');
+      if (!labels && mode !== 'none' && mode !== 'float16') warn('no --labels: the accuracy check of quantized exports (top-1 within 0.5 point of ONNX) was not run');
+    }
+  });
+  result.ms = performance.now() - t0;
+  return result;
+}

@@ -1,0 +1,35 @@
+import { diagnose, type Finding } from '../analysis/diagnostics';
+import { planArena, type ArenaPlan } from '../formats/tflite/arena';
+import { findTarget, mcuBudgetBreaks, type BudgetBreak, type Target } from '../runtime/targets';
+import { loadTflite } from '../formats/tflite/model';
+import { tfliteViewGraph } from '../formats/tflite/view';
+
+export interface McuFitResult {
+  plan: Omit<ArenaPlan, 'buffers'>;
+  /** View node id of the op where the largest live set is. */
+  peakNodeId?: string;
+  target?: string;
+  breaks: BudgetBreak[];
+  findings: Finding[];
+}
+
+/**
+ * Will this .tflite fit a microcontroller? Flash and the planned TFLite Micro arena, checked
+ * against the target's flash/arena budgets when it has them; findings for the Problems panel.
+ */
+export function mcuFit(file: string, targetName?: string, extraTargets: readonly Target[] = []): McuFitResult {
+  const model = loadTflite(file);
+  const { buffers: _buffers, ...plan } = planArena(model);
+  const peakNodeId = model.subgraphs[0].operators.length ? tfliteViewGraph(model).graph.nodes[plan.peak.op]?.id : undefined;
+  const target = targetName ? findTarget(targetName, extraTargets) : undefined;
+  const breaks = target ? mcuBudgetBreaks(model.file, model.fileBytes, target) : [];
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const findings: Finding[] = [
+    ...diagnose({ budgetBreaks: breaks.map((b) => ({ budget: b.budget, message: b.message, measured: b.measured })) }),
+    {
+      severity: 'info', code: 'mcu-fit', nodeId: peakNodeId, value: plan.arenaBytes,
+      message: `TFLite Micro: flash ${kib(plan.flashBytes)}, tensor arena ~${kib(plan.arenaBytes)} (activations ${kib(plan.plannedBytes)} planned); largest live set ${kib(plan.peak.liveBytes)} at op ${plan.peak.op} (${plan.peak.opName}): ${plan.peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}${target && (target.arenaBytes || target.flashBytes) && breaks.length === 0 ? `; fits ${target.name}` : ''}`,
+    },
+  ];
+  return { plan, peakNodeId, target: target?.name, breaks, findings };
+}
