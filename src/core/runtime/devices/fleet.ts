@@ -4,6 +4,7 @@
  * budget, and the report names the slowest one. Emulated results are shown but never budgeted
  * or ranked. With an output check, each target's top-1 answers are compared with the first's.
  */
+import { CancelledError } from '../../base/cancel';
 import { checkBudgets, type BudgetBreak, type Target } from '../targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult } from '../types';
 import { DeviceError } from './errors';
@@ -45,7 +46,7 @@ export async function runFleet(targets: Target[], job: BenchmarkJob, threadsOf: 
       const results = await benchmarkOnTarget(target, job, threadsOf(target), { signal: hooks.signal, onProgress: (p) => hooks.onProgress?.(target.name, i, p) });
       entries.push({ target: target.name, emulated, results, budgetBreaks: emulated ? [] : results.flatMap((r) => checkBudgets(r, target)) });
     } catch (e) {
-      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw e;
+      if ((e instanceof BenchmarkError && e.kind === 'cancelled') || e instanceof CancelledError) throw e;
       const kind = e instanceof DeviceError || e instanceof BenchmarkError ? e.kind : 'internal';
       entries.push({ target: target.name, emulated, results: [], budgetBreaks: [], error: { kind, message: (e as Error).message } });
     }

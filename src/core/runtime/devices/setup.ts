@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { throwIfCancelled } from '../../base/cancel';
 import type { DeviceFacts } from '../types';
 import { deviceArch, harnessBundle, nodeBundle, ortBundle, type Bundle, type DeviceArch } from './bundles';
 import type { Device } from './device';
@@ -69,6 +70,7 @@ export async function setupDevice(device: Device, options: SetupOptions = {}): P
   if (free < needed) throw await device.diskFull('before installing', needed);
 
   for (const b of [node, ort]) {
+    throwIfCancelled(options.signal);
     if (!missing.includes(b)) {
       steps.push({ what: b.what, done: 'present' });
       continue;

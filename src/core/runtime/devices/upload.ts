@@ -5,7 +5,8 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { Device } from './device';
+import { CancelledError } from '../../base/cancel';
+import type { Device } from './device';
 import { DeviceError } from './errors';
 import { describeExit, lastLine, q } from './shell';
 
@@ -37,10 +38,6 @@ export async function localFile(file: string): Promise<LocalFile> {
   return { path: file, bytes: st.size, sha256 };
 }
 
-function cancelled(): Error {
-  return Object.assign(new Error('cancelled'), { name: 'AbortError' });
-}
-
 /**
  * Puts `file` at `remote` (relative to the device folder) unless a complete copy is there.
  * Returns whether bytes were sent.
@@ -52,7 +49,7 @@ export async function upload(device: Device, file: LocalFile, remote: string, op
   if (exists.code === 0) return 'cached';
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) throw cancelled();
+    if (options.signal?.aborted) throw new CancelledError();
     let offset: number;
     try {
       offset = await partSize(device, dir, part, file.bytes);
@@ -106,7 +103,7 @@ async function append(device: Device, file: LocalFile, part: string, offset: num
   source.pipe(proc.stdin);
   const status = await proc.done;
   options.signal?.removeEventListener('abort', onAbort);
-  if (options.signal?.aborted) throw cancelled();
+  if (options.signal?.aborted) throw new CancelledError();
   if (status.lost) throw new DeviceError('lost', `${device.label}: the connection dropped while uploading ${file.path}`);
   if (status.code !== 0) {
     if (/no space left/i.test(stderr)) throw await device.diskFull(`uploading ${file.path}`, file.bytes);
