@@ -24,6 +24,7 @@ import { startProxy, startSilentServer } from '../../../helpers/tcp-proxy';
 import { useTestCache, processesIn } from './device-helpers';
 
 const MODEL = path.resolve(__dirname, '../../../fixtures/fmnist_cnn.onnx');
+const TFLITE = path.resolve(__dirname, '../../../fixtures/tflite/person_detect.tflite');
 
 function target(s: TestSshd, extra: Partial<Target> = {}): Target {
   return { name: 'loop', description: '', ssh: s.url, identity: s.identity, knownHosts: s.knownHosts, remoteDir: s.deviceDir, ...extra };
@@ -83,6 +84,23 @@ describe('devices over SSH (real sshd on loopback)', function () {
       await runOnDevice(device, { ...DEFAULT_JOB, model: MODEL, runs: 5, warmup: 0 }, { onProgress: (p) => again.push(p.phase) });
       assert.ok(!again.includes('upload'), again.join(','));
       assert.deepEqual(fs.readdirSync(path.join(s.deviceDir, 'models')), cached);
+      assert.deepEqual(processesIn(s.deviceDir), []);
+    } finally {
+      device.close();
+    }
+  });
+
+  it('runs a .tflite model on the device the same way as locally (TFLite interpreter from the harness)', async () => {
+    const device = openDevice(target(s))!;
+    try {
+      await setupDevice(device);
+      const r = await runOnDevice(device, { ...DEFAULT_JOB, model: TFLITE, runs: 5, warmup: 1 });
+      assert.equal(r.model, TFLITE);
+      assert.equal(r.executionProviders[0], 'tflite-wasm');
+      assert.equal(r.latency.samplesMs.length, 5);
+      assert.ok(r.latency.p50Ms > 0 && r.peakRssBytes > 0);
+      assert.equal(r.device?.target, 'loop');
+      assert.ok(fs.readdirSync(path.join(s.deviceDir, 'models')).some((k) => fs.existsSync(path.join(s.deviceDir, 'models', k, path.basename(TFLITE)))));
       assert.deepEqual(processesIn(s.deviceDir), []);
     } finally {
       device.close();
