@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareOnnxWithTflite, type TfliteAgreement } from '../analysis/tflite-agreement';
 import { encodeTflite, estimateTfliteBytes, FLATBUFFER_LIMIT, FlatBufferTooLarge, TensorType } from '../formats/tflite/writer';
-import { loadModel } from '../formats/onnx/io';
+import { loadModelWeightsOnDisk } from '../formats/onnx/weights-on-disk';
 import type { Model } from '../formats/onnx/model';
 import { tensorByteLength } from '../formats/onnx/tensor';
 import { DataType } from '../tensor/dtypes';
@@ -74,6 +74,12 @@ export function exportOutputPath(input: string, mode: ExportMode): string {
   return path.join(path.dirname(input), `${base}${mode === 'none' ? '' : `.${mode}`}.tflite`);
 }
 
+/** Size and modification time: weights are read from the input until the output is built. */
+function fileStamp(file: string): string {
+  const st = fs.statSync(file);
+  return `${st.size}:${st.mtimeMs}`;
+}
+
 /** Bytes per float32 weight byte each mode stores. */
 const SIZE_RATIO: Record<ExportMode, number> = { none: 1, float16: 0.5, dynamic: 0.25, int8: 0.25, 'int8-weights': 0.25 };
 
@@ -108,7 +114,9 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
-  const model = loadModel(input);
+  // Large weights stay on disk and are read once, as the file is written (memory: the output plus one weight).
+  const model = loadModelWeightsOnDisk(input);
+  const stamp = fileStamp(input);
   checkSize(model, mode, input);
 
   progress('converting');
@@ -155,6 +163,7 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
 
   progress(`writing ${output}`);
   const bytes = encodeTflite(g.toSpec(`Edgewise export of ${path.basename(input)} (${mode})`));
+  if (fileStamp(input) !== stamp) throw new ExportError(`${input}: the file changed while it was being exported; nothing was written`);
   atomicWrite(output, [bytes]);
   const described = describeTfliteGraph(g);
   const result: ExportJobResult = {

@@ -40,8 +40,8 @@ export function float32ToFloat16Bits(x: number): number {
 }
 
 /** Converts a float32 array, clamping finite overflow to ±65504 and counting what changed class. */
-export function toFloat16(values: Float32Array): Float16Conversion {
-  const bits = new Uint16Array(values.length);
+export function toFloat16(values: Float32Array, out?: Uint16Array): Float16Conversion {
+  const bits = out ?? new Uint16Array(values.length);
   let clamped = 0;
   let flushedToZero = 0;
   for (let i = 0; i < values.length; i++) {

@@ -3,56 +3,38 @@
  * `out` may be given to write into (it must not overlap `values`).
  */
 export function permuteArray<T extends Float32Array | Int32Array>(values: T, shape: number[], perm: readonly number[], out?: T): T {
-  const rank = shape.length;
   const dst = out ?? (new (values.constructor as { new(n: number): T })(values.length));
-  if (perm.every((a, i) => a === i)) { dst.set(values); return dst; }
-  const outShape = perm.map((a) => shape[a]);
-  const inStrides = new Array<number>(rank);
-  for (let i = rank - 1, s = 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]; }
-  // Stride in the input for each output axis, innermost loop unrolled over the last output axis.
-  const strides = perm.map((a) => inStrides[a]);
-  const idx = new Array<number>(rank).fill(0);
-  const last = rank - 1;
-  const n = outShape[last];
-  const step = strides[last];
-  let base = 0;
-  for (let o = 0; o < dst.length; o += n) {
-    for (let k = 0, src = base; k < n; k++, src += step) dst[o + k] = values[src];
-    for (let ax = last - 1; ax >= 0; ax--) {
-      idx[ax]++;
-      base += strides[ax];
-      if (idx[ax] < outShape[ax]) break;
-      base -= strides[ax] * outShape[ax];
-      idx[ax] = 0;
-    }
-  }
+  if (perm.every((a, i) => a === i)) dst.set(values);
+  else permuteRows(values, shape, perm, 0, dst);
   return dst;
 }
 
-
 /**
- * `permuteArray` over raw little-endian bytes of `elemBytes`-byte elements: works on data at any
- * byte offset (weights inside a protobuf need not be aligned for a typed-array view).
+ * Writes rows [first, first + rows) of input axis 0 of a C-order array of `shape` (given as
+ * `block`, C order) to their places in `out`, the whole array transposed by `perm`. Transposing a
+ * large array a block of rows at a time keeps the written lines in cache and the input streamed.
  */
-export function permuteBytes(src: Uint8Array, elemBytes: number, shape: number[], perm: readonly number[], dst: Uint8Array): void {
+export function permuteRows<T extends Float32Array | Int32Array>(block: T, shape: number[], perm: readonly number[], first: number, out: T): void {
   const rank = shape.length;
-  if (perm.every((a, i) => a === i)) { dst.set(src.subarray(0, dst.byteLength)); return; }
-  const outShape = perm.map((a) => shape[a]);
-  const inStrides = new Array<number>(rank);
-  for (let i = rank - 1, s = 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]; }
-  const strides = perm.map((a) => inStrides[a] * elemBytes);
+  if (rank === 0 || block.length === 0) { out.set(block); return; }
+  const outStrides = new Array<number>(rank);
+  for (let i = rank - 1, s = 1; i >= 0; i--) { outStrides[i] = s; s *= shape[perm[i]]; }
+  // Where a step along each input axis lands in the output.
+  const dstStrides = new Array<number>(rank);
+  perm.forEach((a, i) => { dstStrides[a] = outStrides[i]; });
+  const dims = [block.length / shape.slice(1).reduce((a, b) => a * b, 1), ...shape.slice(1)];
   const idx = new Array<number>(rank).fill(0);
   const last = rank - 1;
-  const n = outShape[last];
-  const step = strides[last];
-  let base = 0;
-  for (let o = 0; o < dst.byteLength; o += n * elemBytes) {
-    for (let k = 0, s = base, d = o; k < n; k++, s += step) for (let b = 0; b < elemBytes; b++) dst[d++] = src[s + b];
+  const n = dims[last];
+  const step = dstStrides[last];
+  let base = first * dstStrides[0];
+  for (let s = 0; s < block.length; s += n) {
+    for (let k = 0, d = base; k < n; k++, d += step) out[d] = block[s + k];
     for (let ax = last - 1; ax >= 0; ax--) {
       idx[ax]++;
-      base += strides[ax];
-      if (idx[ax] < outShape[ax]) break;
-      base -= strides[ax] * outShape[ax];
+      base += dstStrides[ax];
+      if (idx[ax] < dims[ax]) break;
+      base -= dstStrides[ax] * dims[ax];
       idx[ax] = 0;
     }
   }

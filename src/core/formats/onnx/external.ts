@@ -55,7 +55,7 @@ const READ_CHUNK = 1 << 30;
 /**
  * Reads external tensor bytes, each tensor's slice on its own with positional reads, so data
  * files of any size work (readFileSync stops at 2 GiB) and only the tensors asked for are read.
- * A tensor's bytes are read once and kept.
+ * A tensor's bytes are read once and kept, unless `keep` is false.
  */
 export class ExternalDataReader {
   private readonly cache = new WeakMap<TensorProto, Uint8Array>();
@@ -63,7 +63,7 @@ export class ExternalDataReader {
 
   constructor(private readonly modelDir: string, private readonly modelFile: string) {}
 
-  read(t: TensorProto, expectedBytes: number): Uint8Array {
+  read(t: TensorProto, expectedBytes: number, keep = true): Uint8Array {
     const cached = this.cache.get(t);
     if (cached) return cached;
     const ref = externalRef(t, this.modelFile);
@@ -72,9 +72,20 @@ export class ExternalDataReader {
     if (length < expectedBytes) {
       throw new OnnxFormatError(this.modelFile, `tensor '${t.name}' has ${length} bytes of external data, its shape needs ${expectedBytes}`);
     }
-    const bytes = this.readSlice(abs, ref, length, t.name);
-    this.cache.set(t, bytes);
+    const bytes = Buffer.allocUnsafe(length);
+    this.readInto(abs, ref, 0, bytes, t.name);
+    if (keep) this.cache.set(t, bytes);
     return bytes;
+  }
+
+  /** Reads `into.byteLength` bytes of a tensor's external data, from byte `offset` of the tensor on (nothing kept). */
+  readRange(t: TensorProto, offset: number, into: Uint8Array): void {
+    const ref = externalRef(t, this.modelFile);
+    const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
+    if (ref.length !== undefined && offset + into.byteLength > ref.length) {
+      throw new OnnxFormatError(this.modelFile, `tensor '${t.name}': bytes ${offset}..${offset + into.byteLength} asked of its ${ref.length}`);
+    }
+    this.readInto(abs, ref, offset, into, t.name);
   }
 
   /** Checks that a tensor's external bytes exist, without reading them. */
@@ -102,9 +113,11 @@ export class ExternalDataReader {
     return size;
   }
 
-  private readSlice(abs: string, ref: ExternalRef, length: number, tensor: string): Uint8Array {
+  private readInto(abs: string, ref: ExternalRef, offset: number, into: Uint8Array, tensor: string): void {
     const size = this.fileSize(abs, ref.location, tensor);
-    if (ref.offset + length > size) throw this.pastEnd(tensor, ref, length, size);
+    const length = into.byteLength;
+    const at = ref.offset + offset;
+    if (at + length > size) throw this.pastEnd(tensor, ref, offset + length, size);
     let fd: number;
     try {
       fd = fs.openSync(abs, 'r');
@@ -112,14 +125,12 @@ export class ExternalDataReader {
       throw this.unreadable(e, ref.location, tensor);
     }
     try {
-      const out = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
-        const n = fs.readSync(fd, out, done, Math.min(READ_CHUNK, length - done), ref.offset + done);
-        if (n === 0) throw this.pastEnd(tensor, ref, length, ref.offset + done);
+        const n = fs.readSync(fd, into, done, Math.min(READ_CHUNK, length - done), at + done);
+        if (n === 0) throw this.pastEnd(tensor, ref, offset + length, at + done);
         done += n;
       }
-      return out;
     } finally {
       fs.closeSync(fd);
     }

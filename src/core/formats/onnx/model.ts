@@ -15,6 +15,11 @@ export interface ModelSource {
   file?: string;
   /** Size of the file as read, in bytes. */
   fileBytes?: number;
+  /**
+   * Read external bytes again on every use instead of keeping them: set for models loaded to
+   * stream their weights into another file once (see loadModelWeightsOnDisk).
+   */
+  rereadExternal?: boolean;
 }
 
 /** A decoded ONNX model: the proto, plus lookups that passes and views need. */
@@ -62,8 +67,14 @@ export class Model {
     return isExternal(t) ? this.externalBytes(t) : t.rawData;
   }
 
+  /** Copies `into.byteLength` raw bytes of the tensor from byte `offset` on: inline, or read from its file. */
+  readRawRange(t: TensorProto, offset: number, into: Uint8Array): void {
+    if (isExternal(t)) this.externalReader(t).readRange(t, offset, into);
+    else into.set(t.rawData.subarray(offset, offset + into.byteLength));
+  }
+
   private externalBytes(t: TensorProto): Uint8Array {
-    return this.externalReader(t).read(t, tensorByteLength(t));
+    return this.externalReader(t).read(t, tensorByteLength(t), !this.source.rereadExternal);
   }
 
   private externalReader(t: TensorProto): ExternalDataReader {

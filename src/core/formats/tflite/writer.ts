@@ -101,12 +101,14 @@ export function encodeTflite(spec: TfliteModelSpec): Uint8Array {
       b.prep(16, n);
       return b.createByteVector(d);
     }
-    // Made in place: reserve the vector's bytes in the builder and let the source fill them.
-    b.startVector(1, n, 16);
-    b.pad(n);
-    const at = b.dataBuffer().capacity() - b.offset();
-    d.write(b.dataBuffer().bytes().subarray(at, at + n));
-    return b.endVector();
+    // Made in place: after prep(16, n) the vector's bytes go right below the builder's current
+    // offset (no further padding), so the source fills them there; createByteVector then moves
+    // them onto themselves (a memmove, no allocation) and writes the length.
+    b.prep(16, n);
+    const end = b.dataBuffer().capacity() - b.offset();
+    const place = b.dataBuffer().bytes().subarray(end - n, end);
+    d.write(place);
+    return b.createByteVector(place);
   };
 
   const bufferData = spec.buffers.map(data);

@@ -2,11 +2,12 @@ import type { NodeProto } from '../../formats/onnx/proto/onnx_pb';
 import type { Graph, Model } from '../../formats/onnx/model';
 import { attr } from '../../formats/onnx/model';
 import type { ValueType } from '../../formats/onnx/value-type';
+import { isExternal } from '../../formats/onnx/tensor';
 import { toFloat32 } from '../../tensor/views';
 import { DataType } from '../../tensor/dtypes';
 import { constantTensor, nodeLabel } from '../common';
 import { BuiltinOperator, TensorType } from '../../formats/tflite/writer';
-import { TfliteGraph, type GraphOp } from './graph';
+import { TfliteGraph, type GraphOp, type RawF32 } from './graph';
 import { identity, isIdentity, sameElementOrder, samePerm, storedShape, transposeBetween, type Perm } from './layout';
 import { reshapeOptions } from './options';
 
@@ -106,15 +107,17 @@ export class ConvertContext {
   }
 
   /**
-   * The raw little-endian bytes of a float32 initializer (a view, whatever its alignment), so large
-   * weights reach the file without a copy; undefined for other constants.
+   * A float32 initializer stored as raw bytes (inline or external), read only when the file is
+   * written, a range at a time, so large weights go from the ONNX file into the TFLite file
+   * without being held; undefined for other constants.
    */
-  constRawF32(name: string): { bytes: Uint8Array; dims: number[] } | undefined {
+  constRawF32(name: string): RawF32 | undefined {
     const t = name ? constantTensor(this.graph, name, Number(this.model.proto.irVersion) < 4) : undefined;
     if (!t || t.dataType !== DataType.float32) return undefined;
-    const bytes = this.model.rawBytes(t);
     const dims = t.dims.map(Number);
-    return bytes.byteLength === 4 * dims.reduce((a, b) => a * b, 1) ? { bytes, dims } : undefined;
+    const byteLength = 4 * dims.reduce((a, b) => a * b, 1);
+    if (!isExternal(t) && t.rawData.byteLength !== byteLength) return undefined;
+    return { dims, byteLength, read: (offset, into) => this.model.readRawRange(t, offset, into) };
   }
 
   /** Integer values of a constant input (shapes, axes, pads), or undefined. */

@@ -15,6 +15,9 @@ export interface LazyFloat32 {
   fill(out: Float32Array): void;
 }
 
+/** A float32 weight's raw little-endian bytes, read when needed: `read` copies bytes [offset, offset + into.byteLength). */
+export interface RawF32 { dims: number[]; byteLength: number; read(offset: number, into: Uint8Array): void }
+
 export function isLazyFloat(d: GraphTensor['data']): d is LazyFloat32 {
   // Typed arrays have a fill() too: only a plain object is lazy.
   return d !== undefined && !ArrayBuffer.isView(d) && typeof (d as LazyFloat32).fill === 'function';

@@ -4,8 +4,8 @@
  * Convolutions want NHWC, so a CNN's activations stay NHWC from the first Conv to the head and
  * a TRANSPOSE appears only where a value must be seen in another order.
  */
-import { permuteArray, permuteBytes } from '../../tensor/permute';
-import type { LazyFloat32 } from './graph';
+import { permuteArray, permuteRows } from '../../tensor/permute';
+import type { LazyFloat32, RawF32 } from './graph';
 
 export type Perm = number[];
 
@@ -53,8 +53,34 @@ export function permuted(values: Float32Array, shape: number[], perm: Perm): Laz
   return { length: values.length, byteLength: values.byteLength, fill: (out) => { permuteArray(values, shape, perm, out); } };
 }
 
-/** Raw little-endian float32 bytes (any alignment) transposed by `perm`, computed when the file is written. */
-export function permutedRaw(bytes: Uint8Array, shape: number[], perm: Perm): LazyFloat32 {
-  const length = bytes.byteLength / 4;
-  return { length, byteLength: bytes.byteLength, fill: (out) => permuteBytes(bytes, 4, shape, perm, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)) };
+/** Bytes of the ONNX weight read at a time while transposing it into the file. */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * A raw float32 weight transposed by `perm`, computed when the file is written: read straight
+ * into place when nothing moves, else a block of rows at a time (the weight is never held whole).
+ */
+export function permutedRaw(raw: RawF32, shape: number[], perm: Perm): LazyFloat32 {
+  const length = raw.byteLength / 4;
+  return {
+    length, byteLength: raw.byteLength, fill: (out) => {
+      if (isIdentity(perm) || length === 0) { raw.read(0, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)); return; }
+      const rowBytes = raw.byteLength / shape[0];
+      const rows = Math.max(1, Math.floor(BLOCK_BYTES / rowBytes));
+      const block = new Float32Array((rows * rowBytes) / 4);
+      for (let r = 0; r < shape[0]; r += rows) {
+        const n = Math.min(rows, shape[0] - r);
+        const part = block.subarray(0, (n * rowBytes) / 4);
+        raw.read(r * rowBytes, new Uint8Array(part.buffer, 0, part.byteLength));
+        permuteRows(part, shape, perm, r, out);
+      }
+    },
+  };
+}
+
+/** The whole weight as floats (one copy). */
+export function rawFloats(raw: RawF32): Float32Array {
+  const f = new Float32Array(raw.byteLength / 4);
+  raw.read(0, new Uint8Array(f.buffer));
+  return f;
 }

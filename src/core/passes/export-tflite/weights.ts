@@ -1,7 +1,7 @@
 import { BuiltinOperator, TensorType } from '../../formats/tflite/writer';
 import { toFloat16 } from '../../tensor/fp16';
 import { quantizeTensor } from '../../tensor/quant';
-import { floatValues, type GraphOp, type GraphTensor, type TfliteGraph } from './graph';
+import { floatValues, type GraphOp, type GraphTensor, type LazyFloat32, type TfliteGraph } from './graph';
 
 /** The four edge modes, plus none (float32). */
 export const EXPORT_MODES = ['none', 'float16', 'dynamic', 'int8', 'int8-weights'] as const;
@@ -57,11 +57,12 @@ export function applyFloat16(g: TfliteGraph): StoredWeight[] {
   const out: StoredWeight[] = [];
   for (const [t, readers] of floatConstants(g)) {
     const tensor = g.tensors[t];
-    const values = floatValues(tensor)!;
-    if (values.length < 2) continue;
-    const bits = toFloat16(values).bits;
+    const float32 = { ...tensor };
+    const n = (tensor.data as Float32Array | LazyFloat32).length;
+    if (n < 2) continue;
     tensor.type = TensorType.FLOAT16;
-    tensor.data = new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+    // Converted as the file is written, straight into it.
+    tensor.data = { byteLength: 2 * n, write: (into) => { toFloat16(floatValues(float32)!, new Uint16Array(into.buffer, into.byteOffset, n)); } };
     dequantizeBefore(g, t, readers);
     out.push({ tensor: tensor.name, op: BuiltinOperator[readers[0].op], from: 'float32', to: 'float16', perChannel: false, dequantizedBy: 'DEQUANTIZE' });
   }

@@ -5,7 +5,8 @@ import {
   ConcatenationOptions, Conv2DOptions, DepthwiseConv2DOptions, Padding, SplitOptions, TransposeConvOptions,
 } from '../../../formats/tflite/fbs/schema_generated';
 import type { ConvertContext } from '../context';
-import { channelsLast, permuted, permutedRaw } from '../layout';
+import type { RawF32 } from '../graph';
+import { channelsLast, permuted, permutedRaw, rawFloats } from '../layout';
 import { permuteArray } from '../../../tensor/permute';
 import { paddingFor, window2d } from './window';
 
@@ -13,7 +14,7 @@ import { paddingFor, window2d } from './window';
  * Weights and bias of a Conv/ConvTranspose, with a following BatchNormalization folded in. `w` is
  * a function when the values are only made on demand (`raw` then holds the ONNX bytes).
  */
-interface Kernel { w: Float32Array | (() => Float32Array); raw?: Uint8Array; wShape: number[]; bias: Float32Array; out: string }
+interface Kernel { w: Float32Array | (() => Float32Array); raw?: RawF32; wShape: number[]; bias: Float32Array; out: string }
 
 /**
  * Folds BatchNormalization into the convolution before it when the convolution's output feeds
@@ -32,8 +33,8 @@ function kernelWithBn(ctx: ConvertContext, outAxis: number): Kernel {
   const b = node.input[2] ? ctx.constFloat(node.input[2]) : undefined;
   if (node.input[2] && !b) ctx.fail('bias computed at run time');
   const kernel: Kernel = {
-    w: w.values ?? (() => { const f = new Float32Array(raw!.bytes.byteLength / 4); new Uint8Array(f.buffer).set(raw!.bytes); return f; }),
-    raw: w.values ? undefined : raw!.bytes, wShape: w.dims, bias: b ? new Float32Array(b.values) : new Float32Array(channels), out,
+    w: w.values ?? (() => rawFloats(raw!)),
+    raw: w.values ? undefined : raw, wShape: w.dims, bias: b ? new Float32Array(b.values) : new Float32Array(channels), out,
   };
   if (!bn) return kernel;
   const [g, beta, mean, v] = [1, 2, 3, 4].map((i) => ctx.constFloat(bn.input[i]));

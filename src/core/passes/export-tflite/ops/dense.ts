@@ -15,11 +15,14 @@ import { permuteArray } from '../../../tensor/permute';
 function fullyConnected(ctx: ConvertContext, a: string, wNK: Float32Array | LazyFloat32, N: number, K: number, bias: Float32Array | undefined, out: string, keepDims: boolean): void {
   const av = ctx.value(a);
   let weights = wNK;
-  if (av.features) {
-    const src = floatValues({ name: '', type: 0, shape: [], data: wNK })!;
-    const reordered = new Float32Array(src.length);
-    for (let n = 0; n < N; n++) for (let j = 0; j < K; j++) reordered[n * K + j] = src[n * K + av.features[j]];
-    weights = reordered;
+  const features = av.features;
+  if (features) {
+    weights = {
+      length: N * K, byteLength: 4 * N * K, fill: (out: Float32Array) => {
+        const src = floatValues({ name: '', type: 0, shape: [], data: wNK })!;
+        for (let n = 0; n < N; n++) for (let j = 0; j < K; j++) out[n * K + j] = src[n * K + features[j]];
+      },
+    };
   }
   const x = av.features ? av.tensor : ctx.in(a, identity(ctx.shape(a).length));
   const act = ctx.fuseActivation(out);
@@ -46,7 +49,7 @@ export function convertGemm(ctx: ConvertContext): void {
   const [N, K] = transB ? [r, c] : [c, r];
   // Straight from the ONNX bytes when nothing scales them; alpha scales a copy.
   const w: Float32Array | LazyFloat32 = raw
-    ? permutedRaw(raw.bytes, [r, c], transB ? [0, 1] : [1, 0])
+    ? permutedRaw(raw, [r, c], transB ? [0, 1] : [1, 0])
     : (transB ? bc!.values : permuteArray(bc!.values, [K, N], [1, 0])).map((v) => v * alpha);
   let bias: Float32Array | undefined;
   let addLater: Float32Array | undefined;
@@ -76,7 +79,7 @@ export function convertMatMul(ctx: ConvertContext): void {
   const aShape = ctx.shape(node.input[0]);
   if (bc && bc.dims.length === 2 && aShape.length >= 2) {
     const [K, N] = bc.dims;
-    const w = raw ? permutedRaw(raw.bytes, [K, N], [1, 0]) : permuted((bc as { values: Float32Array }).values, [K, N], [1, 0]);
+    const w = raw ? permutedRaw(raw, [K, N], [1, 0]) : permuted((bc as { values: Float32Array }).values, [K, N], [1, 0]);
     return fullyConnected(ctx, node.input[0], w, N, K, undefined, node.output[0], aShape.length > 2);
   }
   matmulOfActivations(ctx, false);
