@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sshdMissing, startSshd, type TestSshd } from '../helpers/sshd';
+import { startSshd, type TestSshd } from '../helpers/sshd';
 import { useTestCache } from '../core/runtime/devices/device-helpers';
 import { CLI, ensureCliBuilt } from './run';
 
@@ -22,7 +22,6 @@ describe('cli: edgewise device and bench on devices (real sshd)', function () {
   }
 
   before(async function () {
-    if (sshdMissing()) return this.skip();
     ensureCliBuilt();
     s = await startSshd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-cli-device-'));

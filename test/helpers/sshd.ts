@@ -33,8 +33,23 @@ export interface SshdOptions {
   smallDiskKiB?: number;
 }
 
-export function sshdMissing(): string | undefined {
-  return fs.existsSync(SSHD) ? undefined : `${SSHD} is not installed (apt-get install openssh-server; .ci/run installs it)`;
+/** The tests need the real server: its absence fails them (never a silent skip). */
+function requireSshd(): void {
+  if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is not installed: apt-get install openssh-server openssh-client (.ci/run installs them)`);
+}
+
+/**
+ * The command that starts sshd with a private tmpfs as the device folder: root makes the mount
+ * namespace itself; anyone else in a user namespace (mapped to root to mount), then drops back
+ * to their own uid in a nested one so sshd runs as that user, as it would unprivileged.
+ */
+function smallDiskCommand(kib: number, deviceDir: string, sshdArgs: string[]): [string, string[]] {
+  const start = `${SSHD} ${sshdArgs.join(' ')}`;
+  const mount = `mount -t tmpfs -o size=${kib}k edgewise-test ${deviceDir}`;
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return ['unshare', ['-m', 'sh', '-c', `${mount} && exec ${start}`]];
+  const asUser = `unshare -U --map-user=${uid} --map-group=${process.getgid?.()} ${start}`;
+  return ['unshare', ['-Urm', 'sh', '-c', `${mount} && exec ${asUser}`]];
 }
 
 async function freePort(): Promise<number> {
@@ -70,6 +85,7 @@ async function waitForBanner(port: number, child: ChildProcess, stderr: () => st
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
+  requireSshd();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-sshd-'));
   const hostKey = path.join(dir, 'host_ed25519');
   const hostKeyPub = keygen(hostKey);
@@ -93,9 +109,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       'SetEnv SHLVL=1', '',
     ].join('\n'));
     const args = ['-D', '-e', '-f', config];
-    const child = options.smallDiskKiB
-      ? spawn('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=${options.smallDiskKiB}k edgewise-test ${deviceDir} && exec ${SSHD} ${args.join(' ')}`], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(SSHD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, argv] = options.smallDiskKiB ? smallDiskCommand(options.smallDiskKiB, deviceDir, args) : [SSHD, args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     try {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FleetReport } from '../../../src/core/runtime/devices/fleet';
 import type { HostKeyInfo } from '../../../src/core/runtime/devices/trust';
-import { sshdMissing, startSshd, type TestSshd } from '../../helpers/sshd';
+import { startSshd, type TestSshd } from '../../helpers/sshd';
 import { clickNotificationButton, closeAllEditors, edgewise, hasUiBridge, screenshot, workbenchText, workspaceFile } from './helpers';
 
 describe('devices in VS Code (real sshd)', function () {
@@ -19,7 +19,6 @@ describe('devices in VS Code (real sshd)', function () {
   let s: TestSshd;
 
   before(async function () {
-    if (sshdMissing()) return this.skip();
     s = await startSshd();
     fs.writeFileSync(s.knownHosts, ''); // the device starts unknown
     await config().update('targets', [{

@@ -12,28 +12,24 @@ import { ARM64_SYSROOT, QEMU_AARCH64 } from '../../../../src/core/runtime/device
 import { runOnDevice } from '../../../../src/core/runtime/devices/remote-bench';
 import { setupDevice } from '../../../../src/core/runtime/devices/setup';
 import { findTarget, type Target } from '../../../../src/core/runtime/targets';
-import { sshdMissing, startSshd, type TestSshd } from '../../../helpers/sshd';
+import { startSshd, type TestSshd } from '../../../helpers/sshd';
 import { processesIn, useTestCache } from './device-helpers';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures');
 const INT8 = path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx');
 const DATA = path.join(FIXTURES, 'fmnist_test1k_u8.npy');
 
-function qemuMissing(): string | undefined {
-  if (!fs.existsSync(`/usr/bin/${QEMU_AARCH64}`)) return `${QEMU_AARCH64} is not installed (apt-get install qemu-user-static; .ci/run installs it)`;
-  if (!fs.existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`)) return `the arm64 libc is missing (apt-get install libc6-arm64-cross libstdc++6-arm64-cross)`;
-  return undefined;
+/** The emulator is part of every test run: its absence fails the tests (never a silent skip). */
+function requireQemu(): void {
+  if (!fs.existsSync(`/usr/bin/${QEMU_AARCH64}`)) throw new Error(`${QEMU_AARCH64} is not installed: apt-get install qemu-user-static (.ci/run installs it)`);
+  if (!fs.existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`)) throw new Error('the arm64 libc is missing: apt-get install libc6-arm64-cross libstdc++6-arm64-cross (.ci/run installs them)');
 }
 
 describe('the emulated ARM64 device (qemu-user)', function () {
   this.timeout(600_000);
 
-  before(function () {
-    const missing = qemuMissing();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      return this.skip();
-    }
+  before(() => {
+    requireQemu();
     useTestCache();
   });
 
@@ -70,8 +66,7 @@ describe('the emulated ARM64 device (qemu-user)', function () {
 
   describe('over SSH', () => {
     let s: TestSshd | undefined;
-    before(async function () {
-      if (sshdMissing()) return this.skip();
+    before(async () => {
       s = await startSshd();
     });
     after(async () => { await s?.stop(); });
