@@ -7,6 +7,9 @@
  * 2. Per-run cost: from starting `edgewise bench MODEL --target DEVICE` (a new process, as a user
  *    types it) to the start of the first timed run, with a 25 MB model already cached on the device;
  *    the same command with `--target local` beside it. Target: within 2 s.
+ * 3. ARM64 answers: `edgewise bench` of the static INT8 sample with `--targets local,qemu-arm64 --check`
+ *    over the Fashion-MNIST test images: top-1 agreement of x64 and the emulated arm64 device and the
+ *    kernels ORT ran on each (emulated latency is printed for what it is, never compared).
  *
  *   flock /work/coord/bench.lock npm run bench:device -- [--rounds N] [--runs N]
  */
@@ -29,7 +32,9 @@ import { startSshd } from '../test/helpers/sshd';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/cli.js');
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' } } });
+const INT8 = path.join(ROOT, 'test/fixtures/fmnist_mobilenet.int8.onnx');
+const INT8_DATA = path.join(ROOT, 'test/fixtures/fmnist_test1k_u8.npy');
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' }, 'check-count': { type: 'string' } } });
 const rounds = Number(values.rounds ?? 8);
 const runs = Number(values.runs ?? 300);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -73,6 +78,18 @@ function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv): 
       if (code !== 0 || started === undefined) return reject(new Error(`edgewise bench exited ${code}: ${err.trim().split('\n').pop()}`));
       resolve({ seconds: (started - t0) / 1000, p50: JSON.parse(out).p50Ms });
     });
+  });
+}
+
+/** Runs the CLI as a user would, returning what it printed; fails on a non-zero exit. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.on('close', (code) => (code === 0 ? resolve(out.trimEnd()) : reject(new Error(`edgewise ${args[0]} exited ${code}: ${err.trim().split('\n').pop()}\n${out}`))));
   });
 }
 
@@ -125,6 +142,15 @@ async function main(): Promise<void> {
     console.log(`\n2. command to first timed run, 25 MB model cached on the device (5 runs each, alternating; includes the CLI's start, hashing the model, SSH connect, the device's Node start, session creation, first run and 10 warm-up runs)`);
     console.log(`  ssh-loop: ${ssh.map((s) => s.toFixed(2)).join(' ')} s, median ${median(ssh).toFixed(2)} s; target within 2 s: ${median(ssh) <= 2 ? 'MET' : 'NOT MET'}`);
     console.log(`  local (reference, same command with --target local): ${here.map((s) => s.toFixed(2)).join(' ')} s, median ${median(here).toFixed(2)} s`);
+
+    // 3. The same answers on ARM64: x64 here and the emulated arm64 device, through the CLI as a user runs it.
+    const count = values['check-count'] ?? '1000';
+    console.log(`\n3. top-1 agreement of the static INT8 sample, x64 (local) vs emulated arm64 (qemu-arm64), ${count} test images (load ${load()})`);
+    const t3 = performance.now();
+    await runCli(['device', 'setup', 'qemu-arm64'], env);
+    const fleet = await runCli(['bench', INT8, '--targets', 'local,qemu-arm64', '--check', INT8_DATA, '--check-count', count, '--runs', '20', '--warmup', '2'], env);
+    console.log(fleet.replace(/^/gm, '  '));
+    console.log(`  (${((performance.now() - t3) / 1000).toFixed(1)} s, including the arm64 device's setup on first use)`);
     console.log(`\nload at end ${load()}`);
   } finally {
     await sshd.stop();
