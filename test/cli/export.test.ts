@@ -132,8 +132,12 @@ describe('edgewise export --to tflite', function () {
     oneLineError(runCli(['inspect', cnn, '--mcu']), cnn, /--mcu plans TFLite Micro's arena for .tflite models/);
     const targets = path.join(dir, 'targets.json');
     fs.writeFileSync(targets, JSON.stringify([{ name: 'm0-64k', arenaBytes: 65536, flashBytes: 262144 }]));
-    const b = runCli(['bench', tfl, '--targets', targets, '--target', 'm0-64k', '--runs', '3', '--warmup', '0', '--json'], 60000);
+    const b = runCli(['bench', tfl, '--target-file', targets, '--target', 'm0-64k', '--runs', '3', '--warmup', '0', '--json'], 60000);
     assert.equal(b.code, 3, b.stderr);
     assert.deepEqual(JSON.parse(b.stdout).budgetBreaks.map((x: { budget: string }) => x.budget), ['flash', 'arena']);
+    // --targets is the fleet (names); a file given to it, as before the fleet table, says where it goes.
+    const old = runCli(['bench', tfl, '--targets', targets]);
+    assert.equal(old.code, 2, old.stderr);
+    assert.match(old.stderr, /a file of targets goes in --target-file .*targets\.json/);
   });
 });

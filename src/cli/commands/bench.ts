@@ -146,6 +146,8 @@ function chooseTargets(args: ParsedArgs, model: string): { target?: Target; flee
     const known = knownTargets({ file: str(args, 'target-file') ? loadTargets(path.resolve(str(args, 'target-file')!)) : [], recipe });
     const ssh = { identity: str(args, 'identity'), knownHosts: str(args, 'known-hosts') };
     const list = str(args, 'targets')?.split(',').map((t) => t.trim()).filter(Boolean);
+    const file = list?.find((n) => n.endsWith('.json'));
+    if (file) throw new Error(`--targets takes target names (--targets pi4,qemu-arm64,local); a file of targets goes in --target-file ${file}`);
     if (list?.length) return { fleet: list.map((n) => resolveTarget(n, known, ssh)) };
     const one = str(args, 'target');
     if (one) return { target: resolveTarget(one, known, ssh) };
