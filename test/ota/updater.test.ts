@@ -55,6 +55,7 @@ describe('ModelUpdater against a repository served by nginx', function () {
     const before = nginx.accessLog().length;
     const res = await d.checkForUpdate();
     assert.equal(res.action, 'up-to-date');
+    assert.equal(res.repositoryChanged, false);
     const served = nginx.accessLog().slice(before);
     const bytes = served.reduce((n, e) => n + e.bytes, 0);
     console.log(`      up-to-date check: ${served.length} requests, ${bytes} bytes served by nginx (headers included): ${served.map((e) => `${e.uri} ${e.status} ${e.bytes}`).join(', ')}`);
