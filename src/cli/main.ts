@@ -1,5 +1,6 @@
 import { commands } from './commands';
 import { CliError, parse, type CliIo } from './command';
+import { CancelledError } from '../core/base/cancel';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`edgewise ${name}: ${message.split('\n')[0]}\n`);
     if (process.env.EDGEWISE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return e instanceof CliError ? e.exitCode : 1;
+    return e instanceof CliError ? e.exitCode : e instanceof CancelledError ? 130 : 1;
   } finally {
     process.off('SIGINT', onSigint);
   }

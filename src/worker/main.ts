@@ -9,6 +9,7 @@ import { registerExportHandlers } from './handlers/export';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
+import { registerReleaseHandlers } from './handlers/release';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -23,6 +24,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerQuantizeHandlers,
   registerPruneHandlers,
   registerAnalysisHandlers,
+  registerReleaseHandlers,
 ];
 
 function main(): void {

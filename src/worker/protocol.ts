@@ -6,6 +6,11 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
 import type { JobHooks } from '../core/jobs/job';
+import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
+import type { ChannelChangeResult } from '../ota/publisher/channel';
+import type { InitResult } from '../ota/publisher/init';
+import type { PublishResult } from '../ota/publisher/publish';
+import type { RepositoryStatus } from '../ota/publisher/status';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { ExportJobOptions, ExportJobResult } from '../core/jobs/export';
 import type { McuFitResult } from '../core/jobs/mcu-fit';
@@ -271,4 +276,38 @@ export interface McuFitParams extends ModelParams {
 export namespace McuFitRequest {
   export const method = 'edgewise/mcuFit';
   export const type = new RequestType<McuFitParams, McuFitResult, void>(method);
+}
+
+/** Params of every request about a release repository: its folder. */
+export interface RepoParams {
+  repo: string;
+}
+
+/** Channels, releases, rollout and metadata expiry of a release repository, with device health when `health` names reports. */
+export type ReleaseStatusParams = RepoParams & Omit<ReleaseStatusJobOptions, keyof JobHooks>;
+export namespace ReleaseStatusRequest {
+  export const method = 'edgewise/releaseStatus';
+  export const type = new RequestType<ReleaseStatusParams, RepositoryStatus, void>(method);
+}
+
+/** Creates a release repository and its signing keys (`edgewise release init`). */
+export type ReleaseInitParams = RepoParams & ProgressParams & Omit<ReleaseInitJobOptions, keyof JobHooks>;
+export namespace ReleaseInitRequest {
+  export const method = 'edgewise/releaseInit';
+  export const type = new RequestType<ReleaseInitParams, InitResult, void>(method);
+}
+
+/** Publishes a model as a signed release (`edgewise release publish`). */
+export type ReleasePublishParams = ProgressParams & { model: string } & Omit<ReleasePublishJobOptions, keyof JobHooks>;
+export type ReleasePublishResult = PublishResult;
+export namespace ReleasePublishRequest {
+  export const method = 'edgewise/releasePublish';
+  export const type = new RequestType<ReleasePublishParams, ReleasePublishResult, void>(method);
+}
+
+/** Promotes, pauses or rolls back a release (`edgewise release promote|pause|rollback`). */
+export type ReleaseChangeParams = RepoParams & ProgressParams & Omit<ReleaseChangeJobOptions, keyof JobHooks>;
+export namespace ReleaseChangeRequest {
+  export const method = 'edgewise/releaseChange';
+  export const type = new RequestType<ReleaseChangeParams, ChannelChangeResult, void>(method);
 }

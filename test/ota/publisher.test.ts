@@ -31,7 +31,7 @@ describe('release repository (publisher side)', () => {
       const served = fs.readdirSync(r.repo, { recursive: true }) as string[];
       assert.ok(!served.some((f) => /\.pem$/.test(f)), 'no key in the repository');
       assert.throws(() => initRepository(r.repo, { keysDir: path.join(r.root, 'k2') }), /already a release repository/);
-      assert.throws(() => initRepository(path.join(r.root, 'repo2'), { keysDir: path.join(r.root, 'repo2', 'keys') }), /outside the repository/);
+      assert.throws(() => initRepository(path.join(r.root, 'repo2'), { keysDir: path.join(r.root, 'repo2', 'keys') }), /keys must live outside/);
     } finally {
       fs.rmSync(r.root, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { forEachTensor } from '../../core/formats/onnx/packed';
 import { TensorProto_DataLocation } from '../../core/formats/onnx/proto/onnx_pb';
+import { throwIfCancelled } from '../../core/base/cancel';
 import { makeDelta } from '../delta/make';
 import { rebuildChunks } from '../delta/apply';
 import { decodePatch } from '../delta/patch';
@@ -82,7 +83,7 @@ export async function publishRelease(repoDir: string, keys: KeySource, o: Publis
       deltaReport = made.report;
       deltaInfo = made.info;
     }
-    o.signal?.throwIfAborted();
+    throwIfCancelled(o.signal);
     const release: Release = {
       version: o.version, channel: o.channel, rollout: o.rollout, minAppVersion: o.minAppVersion, state: 'active',
       path: targetPath, sha256, size: modelBytes.length, notes: o.notes, publishedAt: now, updatedAt: now, delta: deltaInfo,
