@@ -14,6 +14,7 @@ import { registerPruneCommand } from './prune';
 import { registerExportCommand } from './export-model';
 import { registerMcuDiagnostics } from './mcu';
 import { RecipeLanguage } from './recipe';
+import { registerReleases, type ReleasesApi } from './releases';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
@@ -24,6 +25,7 @@ export interface EdgewiseApi {
   benchmark: BenchmarkState;
   analysis: AnalysisApi;
   recipes: RecipeLanguage;
+  releases: ReleasesApi;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -40,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const benchmark = registerBenchmarkCommand({ panels, worker, log });
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
+  const releases = registerReleases({ panels, worker, log });
 
   context.subscriptions.push(
     log,
@@ -54,13 +57,14 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...registerMcuDiagnostics({ panels, worker, log }),
     ...analysis.disposables,
     recipes,
+    ...releases.disposables,
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, releases: releases.api };
 }
 
 export function deactivate(): void {
