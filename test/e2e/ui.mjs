@@ -13,9 +13,26 @@ function explorerRow(page, name) {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
 }
 
+/**
+ * The Explorer row of `name`, scrolled into view: the list only renders the rows on screen, and
+ * the workspace holds more files than fit (an expanded folder pushes the rest down).
+ */
+async function shownExplorerRow(page, name) {
+  const row = explorerRow(page, name);
+  if (await row.isVisible()) return row;
+  await page.locator('.explorer-folders-view .monaco-list').first().hover();
+  await page.mouse.wheel(0, -10_000);
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(100);
+    if (await row.isVisible()) return row;
+    await page.mouse.wheel(0, 120);
+  }
+  throw new Error(`${name} is not in the Explorer`);
+}
+
 /** Right-clicks a file in the Explorer and picks an item of its context menu. */
 async function contextMenu(page, file, item) {
-  await explorerRow(page, file).click({ button: 'right' });
+  await (await shownExplorerRow(page, file)).click({ button: 'right' });
   const action = page.locator('.monaco-menu .action-item', { hasText: item }).first();
   await action.waitFor();
   await page.waitForTimeout(300); // the menu must settle before a click lands on it
@@ -160,7 +177,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       log(`     channels kept: ${JSON.stringify(kept)}`);
     }],
     ['explorer-context-menu', async () => {
-      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await (await shownExplorerRow(page, 'fmnist_cnn.onnx')).click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
     }],
     ['graph-renders', async () => {
@@ -202,7 +219,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['large-model-opens', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'deep_1200.onnx').dblclick();
+      await (await shownExplorerRow(page, 'deep_1200.onnx')).dblclick();
       const m = await waitForGraph(frame(), 'deep_1200.onnx');
       if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
       log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
@@ -222,9 +239,10 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open a model graph' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The list only renders the rows on screen: filter first, then the model's row shows.
       await input.fill('fmnist_cnn.onnx');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.press('Enter');
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
@@ -234,20 +252,23 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
       const input = page.locator('.quick-input-widget input');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DTLN_AEC_128_Part1.mlpackage' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open a model graph' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.fill('DTLN_AEC_128_Part1.mlpackage');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DTLN_AEC_128_Part1.mlpackage' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.press('Enter');
       let m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
       if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
       await closeAllEditors(page);
-      if (!(await explorerRow(page, 'DTLN_AEC_128_Part1.mlpackage').isVisible())) await explorerRow(page, 'coreml').click();
+      const coreml = await shownExplorerRow(page, 'coreml');
+      if (!(await explorerRow(page, 'DTLN_AEC_128_Part1.mlpackage').isVisible())) await coreml.click();
       await contextMenu(page, 'DTLN_AEC_128_Part1.mlpackage', 'Open Model Graph');
       m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
       if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
+      await (await shownExplorerRow(page, 'coreml')).click(); // folded again, as the user found it
     }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'corrupt.onnx').dblclick();
+      await (await shownExplorerRow(page, 'corrupt.onnx')).dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
     ['tflite-context-menu-graph', async () => {
@@ -273,11 +294,10 @@ export async function runUiChecks(page, url, shots, log, ws) {
         ['person_detect.tflite', 31], ['dtln_noise_suppression.tflite', 4], ['mobilenet_v2_quantized_1x3x224x224.tflite', 84]];
       const drawn = [];
       for (const [name, nodes] of models) {
-        const row = explorerRow(page, name);
         // The 4 MB MobileNetV2 is copied from the shared fixtures beside the clone, when present.
-        if (name.startsWith('mobilenet') && (await row.count()) === 0) { log(`     ${name}: not in the workspace, skipped`); continue; }
+        if (name.startsWith('mobilenet') && !fs.existsSync(path.join(ws, name))) { log(`     ${name}: not in the workspace, skipped`); continue; }
         await closeAllEditors(page);
-        await row.dblclick();
+        await (await shownExplorerRow(page, name)).dblclick();
         const m = await waitForGraph(frame(), name);
         if (m.nodes !== nodes) throw new Error(`${name}: ${m.nodes} nodes, expected ${nodes}`);
         drawn.push(`${name.replace('.tflite', '')} ${m.visibleNodes}`);
@@ -286,7 +306,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['tflite-corrupt-error', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'corrupt.tflite').dblclick();
+      await (await shownExplorerRow(page, 'corrupt.tflite')).dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.tflite: operator_codes offset at 52 points to 3132, outside the file/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
   ];
