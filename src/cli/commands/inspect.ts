@@ -46,7 +46,7 @@ function describeMcu(p: Omit<ArenaPlan, 'buffers'>): string {
     'Microcontroller (TFLite Micro):',
     table([
       ['Flash', `${formatBytes(p.flashBytes)} (${p.flashBytes} B, the model file)`],
-      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations ${p.plannedBytes} B planned, TFLite Micro structures ~${p.persistentBytes} B${p.variableBytes ? `, variables ${p.variableBytes} B` : ''}`],
+      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations${p.scratch.length ? ` and ${p.scratch.length} kernel scratch buffer(s)` : ''} ${p.plannedBytes} B planned${p.planningBytes > p.plannedBytes ? ` (planning itself needs ${p.planningBytes} B)` : ''}, TFLite Micro's persistent data ~${p.persistentBytes} B${p.variableBytes ? ` (variables ${p.variableBytes} B)` : ''}`],
       ['Largest live set', `${formatBytes(p.peak.liveBytes)} at op ${p.peak.op} (${p.peak.opName}): ${p.peak.tensors.map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`],
     ]),
     ...p.notes.map((n) => `  note: ${n}`),

@@ -1,6 +1,6 @@
 import { diagnose, type Finding } from '../analysis/diagnostics';
 import { planArena, type ArenaPlan } from '../formats/tflite/arena';
-import { findTarget, mcuBudgetBreaks, type BudgetBreak, type Target } from '../runtime/targets';
+import { findTarget, mcuBudgetBreaks, tflmTarget, type BudgetBreak, type Target } from '../runtime/targets';
 import { loadTflite } from '../formats/tflite/model';
 import { tfliteViewGraph } from '../formats/tflite/view';
 
@@ -19,9 +19,9 @@ export interface McuFitResult {
  */
 export function mcuFit(file: string, targetName?: string, extraTargets: readonly Target[] = []): McuFitResult {
   const model = loadTflite(file);
-  const { buffers: _buffers, ...plan } = planArena(model);
-  const peakNodeId = model.subgraphs[0].operators.length ? tfliteViewGraph(model).graph.nodes[plan.peak.op]?.id : undefined;
   const target = targetName ? findTarget(targetName, extraTargets) : undefined;
+  const { buffers: _buffers, ...plan } = planArena(model, tflmTarget(target));
+  const peakNodeId = model.subgraphs[0].operators.length ? tfliteViewGraph(model).graph.nodes[plan.peak.op]?.id : undefined;
   const breaks = target ? mcuBudgetBreaks(model.file, model.fileBytes, target) : [];
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const findings: Finding[] = [

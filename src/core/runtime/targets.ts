@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { BenchmarkResult } from './types';
 import { planArena } from '../formats/tflite/arena';
+import { CORTEX_M, type TflmKernels, type TflmTarget } from '../formats/tflite/tflm-memory';
 import { formatOf } from '../formats/open';
 import { loadTflite } from '../formats/tflite/model';
 
@@ -28,6 +29,8 @@ export interface Target {
   flashBytes?: number;
   /** RAM for TFLite Micro's tensor arena (estimated by planning the model's tensors), bytes. */
   arenaBytes?: number;
+  /** TFLite Micro kernels the firmware links (their scratch buffers count in the arena); default reference. */
+  mcuKernels?: TflmKernels;
 }
 
 const MiB = 1024 * 1024;
@@ -42,8 +45,8 @@ export const BUILTIN_TARGETS: readonly Target[] = [
   },
   {
     name: 'cortex-m4-256k',
-    description: 'A Cortex-M4 microcontroller running TFLite Micro: 256 KiB tensor arena, 1 MiB flash (.tflite models)',
-    threads: 1, arenaBytes: 256 * 1024, flashBytes: MiB,
+    description: 'A Cortex-M4 microcontroller running TFLite Micro with CMSIS-NN kernels: 256 KiB tensor arena, 1 MiB flash (.tflite models)',
+    threads: 1, arenaBytes: 256 * 1024, flashBytes: MiB, mcuKernels: 'cmsis-nn',
   },
 ];
 
@@ -71,6 +74,8 @@ export function loadTargets(file: string): Target[] {
       const v = (t as Target)[k];
       if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new Error(`${file}: target '${(t as Target).name}': "${k}" must be a positive number`);
     }
+    const kernels = (t as Target).mcuKernels;
+    if (kernels !== undefined && kernels !== 'reference' && kernels !== 'cmsis-nn') throw new Error(`${file}: target '${(t as Target).name}': "mcuKernels" must be "reference" or "cmsis-nn"`);
     return { ...(t as Target), description: (t as Target).description ?? '' };
   });
 }
@@ -132,7 +137,7 @@ export function mcuBudgetBreaks(model: string, modelBytes: number, target: Targe
     });
     return breaks;
   }
-  const plan = planArena(loadTflite(model));
+  const plan = planArena(loadTflite(model), tflmTarget(target));
   if (plan.arenaBytes > target.arenaBytes) {
     const peak = plan.peak;
     breaks.push({
@@ -141,4 +146,9 @@ export function mcuBudgetBreaks(model: string, modelBytes: number, target: Targe
     });
   }
   return breaks;
+}
+
+/** What TFLite Micro runs on for a target: a 32-bit Cortex-M with the target's kernels. */
+export function tflmTarget(target: Target | undefined): TflmTarget {
+  return { ...CORTEX_M, kernels: target?.mcuKernels ?? CORTEX_M.kernels };
 }
