@@ -112,7 +112,7 @@ async function buildDelta(repo: ReleaseRepository, o: PublishOptions, modelBytes
   // The patch must rebuild this exact file before any device gets it.
   const { header, literals } = decodePatch(Buffer.concat(plan.chunks));
   const rebuilt = createHash('sha256');
-  for (const c of rebuildChunks(header, literals, baseBytes, baseFile)) rebuilt.update(c);
+  for (const c of rebuildChunks(header, literals, baseBytes)) rebuilt.update(c);
   if (rebuilt.digest('hex') !== header.to.sha256) throw new Error('internal error: the patch does not rebuild the model');
   const fraction = plan.size / modelBytes.length;
   const stats = { from, size: plan.size, fraction, reusedTensors: plan.reusedTensors, changedTensors: plan.changedTensors };
