@@ -5,7 +5,8 @@
 // refuses it), 5% until the health rule pauses and rolls it back; 1.2.1, the fix, staged again.
 // A device "loads" its current model at each launch: the outcome of real onnxruntime-node on
 // that file (computed once per distinct file). Time is simulated (hours); requests are real.
-// Prints requests and bytes served per device per day (from nginx's access log), how many
+// Prints the issue's three byte targets first (bench/fleet-targets.ts; `--targets-only` stops
+// there), then requests and bytes served per device per day (from nginx's access log), how many
 // devices got the broken model before the pause, and the update time distribution.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ import { loadHealth } from '../src/ota/publisher/status';
 import { cohortPercent } from '../src/ota/rollout';
 import { startNginx } from '../test/helpers/nginx';
 import { brokenModel, fineTuned, sha256File } from '../test/helpers/ota';
+import { measureTargets } from './fleet-targets';
 import { Operator, percentiles, pool, rng, versionOf, type CheckLog, type Device, type Step } from './fleet-sim';
 
 const arg = (name: string, fallback: string) => {
@@ -41,6 +43,16 @@ async function main(): Promise<void> {
   const shm = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-fleet-'));
   const devicesRoot = fs.mkdtempSync(path.join(shm, 'ew-fleet-devices-'));
+  console.log(`# bench:fleet targets  ${new Date().toISOString()}  load ${load0.map((v) => v.toFixed(1)).join(' ')}; nginx on loopback, bytes from its access log`);
+  const targets = await measureTargets(root);
+  for (const line of targets.lines) console.log(line);
+  console.log(`targets: ${targets.met ? 'all met' : 'NOT all met'}\n`);
+  if (process.argv.includes('--targets-only')) {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(devicesRoot, { recursive: true, force: true });
+    if (!targets.met) process.exitCode = 1;
+    return;
+  }
   const repo = path.join(root, 'repo');
   const init = initRepository(repo, { keysDir: path.join(root, 'keys') });
   const keys = new KeySource(init.keys.dir, {});
@@ -132,7 +144,8 @@ async function main(): Promise<void> {
   }
   const simDays = hour / 24;
   const wallS = (Date.now() - started) / 1000;
-  report({ devices, checks, loads, operator, nginx: nginx.accessLog(), health: collector.accepted(), simDays, wallS, truncated, load0 });
+  const sizes = new Map(Object.entries({ ...m, '1.2.0': path.join(models, '1.2.0', 'model.onnx') }).map(([v, f]) => [v, fs.statSync(f).size]));
+  report({ devices, checks, loads, operator, sizes, nginx: nginx.accessLog(), health: collector.accepted(), simDays, wallS, truncated, load0 });
   await collector.close();
   await nginx.stop();
   fs.rmSync(devicesRoot, { recursive: true, force: true });
@@ -144,6 +157,8 @@ interface ReportInput {
   checks: CheckLog[];
   loads: { ok: number; failed: number; byVersion: Map<string, number> };
   operator: Operator;
+  /** Model size of each published version. */
+  sizes: Map<string, number>;
   nginx: ReturnType<Awaited<ReturnType<typeof startNginx>>['accessLog']>;
   health: number;
   simDays: number;
@@ -200,6 +215,10 @@ function report(r: ReportInput): void {
   const d = installs.filter((c) => c.result!.via === 'delta');
   const f = installs.filter((c) => c.result!.via === 'full');
   console.log(`  installs by route: delta ${d.length}, full ${f.length}, installed copy / bundled ${installs.length - d.length - f.length}`);
+  const share = d.map((c) => (c.result!.traffic.deltaBytes + c.result!.traffic.metadataBytes) / r.sizes.get(c.result!.to!)!);
+  console.log(`  a delta install's patch + metadata body bytes as a share of the model: ${JSON.stringify(percentiles(share.map((x) => +(100 * x).toFixed(1))))} %`);
+  const upModelBytes = r.checks.filter((c) => c.result?.action === 'up-to-date').reduce((n, c) => n + c.result!.traffic.modelBytes + c.result!.traffic.deltaBytes, 0);
+  console.log(`  model bytes downloaded by the ${r.checks.filter((c) => c.result?.action === 'up-to-date').length} checks that found the device up to date: ${upModelBytes}`);
 }
 
 main().catch((e) => {
