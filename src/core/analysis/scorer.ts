@@ -4,7 +4,8 @@
  */
 import type { Model } from '../formats/onnx/model';
 import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
-import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
+import { bytesWithOutputs, floatData, runBatches, type Feeds } from './ort-run';
+import type { SessionSettings } from '../runtime/session';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
 
@@ -37,7 +38,7 @@ export class Scorer {
   readonly metric: MetricKind;
   private readonly output: string;
 
-  constructor(private readonly floatModel: Model, private readonly data: EvalSet, metric?: MetricKind, private readonly run: RunOptions = {}) {
+  constructor(private readonly floatModel: Model, private readonly data: EvalSet, metric?: MetricKind, private readonly run: SessionSettings = {}) {
     this.metric = metric ?? (data.labels ? 'top1' : 'cosine');
     if (this.metric === 'top1' && !data.labels) throw new Error('the top1 metric needs labels');
     const out = floatModel.graph.proto.output[0];

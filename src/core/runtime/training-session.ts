@@ -7,7 +7,7 @@ import { encodeModelProto } from '../formats/onnx/codec';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from '../passes/train/training-graph';
 import type { BatchStats } from '../passes/train/forward-rewrites';
 import { Optimizer, type OptimizerOptions, type OptimizerState } from '../passes/train/optimizer';
-import { sessionOptions } from './ort-session';
+import { sessionOptions } from './session';
 
 export interface TrainingSessionOptions extends TrainingGraphOptions {
   optimizer: OptimizerOptions;
