@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../tensor/dtypes';
+import type { InputSpec } from './inputs';
 
-/** A model input as data must match it: element type and shape (symbolic dims as strings). */
-export interface InputSpec { name: string; dtype: DType; shape: (number | string)[] }
+export type { InputSpec };
 
 /** Samples for calibration or evaluation, N along axis 0 of every input. */
 export interface Dataset {
@@ -65,7 +65,7 @@ export class ArrayDataset implements Dataset {
     const out: Record<string, ort.Tensor> = {};
     for (const { spec, sample, data } of this.inputs) {
       const per = sample.reduce((a, b) => a * b, 1);
-      out[spec.name] = toOrtTensor(spec.dtype, data, start * per, n * per, [n, ...sample]);
+      out[spec.name] = toOrtTensor(spec.dtype as DType, data, start * per, n * per, [n, ...sample]);
     }
     return out;
   }
