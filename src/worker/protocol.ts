@@ -2,6 +2,7 @@
  * The worker's protocol: every request and notification between the extension host and the
  * worker process, defined once and imported by both sides. To add a request, add a namespace
  * here, a handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`.
+ * A request that runs a job takes `JobParams<TheJobOptions>`: the wire follows the job, never a copy.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
@@ -11,12 +12,12 @@ import type { ChannelChangeResult } from '../ota/publisher/channel';
 import type { InitResult } from '../ota/publisher/init';
 import type { PublishResult } from '../ota/publisher/publish';
 import type { RepositoryStatus } from '../ota/publisher/status';
+import type { AnalyzeJobOptions } from '../core/jobs/analyze';
+import type { BenchJobOptions, BenchJobResult } from '../core/jobs/bench';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { ExportJobOptions, ExportJobResult } from '../core/jobs/export';
-import type { McuFitResult } from '../core/jobs/mcu-fit';
-import type { BudgetBreak, Target } from '../core/runtime/targets';
-import type { BenchmarkResult, OptLevel } from '../core/runtime/types';
-import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
+import type { McuFitJobOptions, McuFitResult } from '../core/jobs/mcu-fit';
+import type { QuantizeJobOptions, QuantizeJobResult } from '../core/jobs/quantize';
 import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
@@ -32,6 +33,12 @@ export interface ModelParams {
 export interface ProgressParams {
   progressToken?: string;
 }
+
+/**
+ * The one rule from a job to its request: the job's options without the caller's hooks (signal,
+ * progress, warn), plus the model file and a progress token.
+ */
+export type JobParams<Options> = ModelParams & ProgressParams & Omit<Options, keyof JobHooks>;
 
 /** Sent by long requests while they run; `token` is the request's `progressToken`. */
 export interface ProgressReport {
@@ -80,29 +87,12 @@ export namespace NodeDetailsRequest {
   export const type = new RequestType<NodeDetailsParams, NodeDetails, void>(method);
 }
 
-export interface BenchmarkParams extends ModelParams, ProgressParams {
-  /** Intra-op thread counts; more than one is a sweep, one child process each. Default: the target's, else 1. */
-  threads?: number[];
-  runs?: number;
-  warmup?: number;
-  optLevel?: OptLevel;
-  executionProviders?: string[];
-  /** Per-layer latency from ORT's profiler (default true). */
-  profile?: boolean;
-  /** A target name ('local-cpu', 'edge-small', ...) whose budgets the results are checked against. */
-  target?: string;
-  /** The user's own targets (settings); found before the built-in ones. */
-  customTargets?: Target[];
-  dims?: Record<string, number>;
-  inputFiles?: Record<string, string>;
-}
+/** What to measure and how; the same choices as `edgewise bench` (src/core/jobs/bench.ts). */
+export type BenchmarkParams = JobParams<BenchJobOptions>;
 
-export interface BenchmarkResponse {
-  /** One per thread count, in the order asked. */
-  results: BenchmarkResult[];
+export interface BenchmarkResponse extends Omit<BenchJobResult, 'target'> {
+  /** The target's name. */
   target?: string;
-  /** Per result, the budgets of the target it breaks. */
-  budgetBreaks: BudgetBreak[][];
   /** Per-layer ms of the first result keyed by ViewNode.id of the main graph (with profiling). */
   latencyByNode?: Record<string, number>;
 }
@@ -113,27 +103,8 @@ export namespace BenchmarkRequest {
   export const type = new RequestType<BenchmarkParams, BenchmarkResponse, void>(method);
 }
 
-export interface QuantizeParams extends ModelParams, ProgressParams {
-  mode: QuantizeMode;
-  /** Output file; default `<model>.<mode>.onnx` next to the model. */
-  out?: string;
-  /** Replace an existing output file (never the model itself). */
-  force?: boolean;
-  /** Calibration data (.npy, a folder of .npy or images); random samples with a warning when absent. */
-  calib?: string;
-  calibration?: CalibrationMethod;
-  perChannel?: boolean;
-  activationType?: 'uint8' | 'int8';
-  excludeOps?: string[];
-  excludeNodes?: string[];
-  /** Evaluation data and labels; without, outputs are compared on the calibration (or random) data. */
-  evalData?: string;
-  labels?: string;
-  /** Preprocessing of .npy/image data: x * scale, then (x - mean) / std per channel. */
-  preprocess?: { scale?: number; mean?: number[]; std?: number[]; layout?: 'NCHW' | 'NHWC' };
-  /** Skip the quick before/after latency figures. */
-  skipLatency?: boolean;
-}
+/** How to quantize; the same choices as `edgewise quantize` (src/core/jobs/quantize.ts). */
+export type QuantizeParams = JobParams<QuantizeJobOptions>;
 
 /** Quantizes a model file, writes the result (no partial file on failure or cancel) and returns the report. */
 export namespace QuantizeRequest {
@@ -153,27 +124,8 @@ export namespace ModelTextRequest {
   export const type = new RequestType<ModelParams & ProgressParams, ModelText, void>(method);
 }
 
-export interface AnalyzeParams extends ModelParams, ProgressParams {
-  /** The quantized (QDQ) model made from `file`. */
-  quantized: string;
-  /** .npy inputs, and optionally .npy class ids. */
-  data: string;
-  labels?: string;
-  count?: number;
-  /** Warn below this SQNR (dB); default 20. */
-  minSqnrDb?: number;
-  /**
-   * Also profile both model files per layer (a fresh benchmark process each, after the error
-   * analysis; cancelling kills it): latency facts, gain/latency overlays, latency findings.
-   */
-  latency?: boolean;
-  /** Profiled runs per model; default 20. */
-  latencyRuns?: number;
-  /** Inform when a float layer takes over this share (0..1) of the run; default 0.2. */
-  hotLayerShare?: number;
-  /** Warn when INT8 costs more than this many µs over float on a layer; default 0. */
-  int8SlowerUs?: number;
-}
+/** What to analyze; the same choices as `edgewise analyze` (src/core/jobs/analyze.ts); `file` is the float model. */
+export type AnalyzeParams = JobParams<AnalyzeJobOptions>;
 
 /** Whole-model figures of the latency part of an analysis (per-layer ones are in the facts). */
 export interface AnalyzeLatency {
@@ -244,7 +196,7 @@ export namespace ProgressNotification {
 export const CANCELLED_CODE = -32800;
 
 /** What to prune and how; the same choices as `edgewise prune` (see src/core/jobs/prune.ts). */
-export type PruneParams = ModelParams & ProgressParams & Omit<PruneJobOptions, keyof JobHooks>;
+export type PruneParams = JobParams<PruneJobOptions>;
 
 export interface PruneResult extends PruneJobResult {
   /** Channel pruning: channels kept per layer of the written model, keyed by its ViewNode ids (for an overlay). */
@@ -257,7 +209,7 @@ export namespace PruneRequest {
   export const type = new RequestType<PruneParams, PruneResult, void>(method);
 }
 
-export type ExportParams = ModelParams & ProgressParams & Omit<ExportJobOptions, keyof JobHooks>;
+export type ExportParams = JobParams<ExportJobOptions>;
 
 /** Exports an ONNX model to TFLite, writes it atomically, checks it in TFLite's interpreter and returns the report. */
 export namespace ExportRequest {
@@ -265,12 +217,8 @@ export namespace ExportRequest {
   export const type = new RequestType<ExportParams, ExportJobResult, void>(method);
 }
 
-export interface McuFitParams extends ModelParams {
-  /** Target whose flash/arena budgets to check (e.g. cortex-m4-256k); none: only the figures. */
-  target?: string;
-  /** The user's own targets (settings). */
-  targets?: Target[];
-}
+/** Which target's budgets to check; the same choices as `edgewise inspect --mcu` and `bench --target` (src/core/jobs/mcu-fit.ts). */
+export type McuFitParams = JobParams<McuFitJobOptions>;
 
 /** Flash and TFLite Micro arena of a .tflite, with findings for the Problems panel. */
 export namespace McuFitRequest {

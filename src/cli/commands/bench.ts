@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_JOB, runSweep } from '../../core/runtime/benchmark';
-import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
-import { checkBudgets, findTarget, loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
-import { BenchmarkError, type BenchmarkJob, type BenchmarkResult, type LayerProfile, type OptLevel } from '../../core/runtime/types';
+import { runBenchJob } from '../../core/jobs/bench';
+import { DEFAULT_JOB } from '../../core/runtime/benchmark';
+import { loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
+import type { BenchmarkResult, LayerProfile, OptLevel } from '../../core/runtime/types';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { dimsOption, pairs, positiveInt } from '../data-options';
 
@@ -57,57 +56,23 @@ export const bench: Command = {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument', 2);
     const model = path.resolve(file);
-    if (!fs.existsSync(model)) throw new CliError(`${model}: no such file`);
-    if (fs.statSync(model).isDirectory()) throw new CliError(`${model}: is a folder, not a model file`);
-
-    const extraTargets = str(args, 'targets') ? loadTargets(path.resolve(str(args, 'targets')!)) : [];
-    const targetName = str(args, 'target');
-    let target: Target | undefined;
-    try {
-      target = targetName ? findTarget(targetName, extraTargets) : undefined;
-    } catch (e) {
-      throw new CliError((e as Error).message, 2);
-    }
     const threadsText = str(args, 'threads');
-    const threads = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : [target?.threads ?? 1];
-    const optLevel = (str(args, 'opt-level') ?? 'all') as OptLevel;
-    if (!OPT_LEVELS.includes(optLevel)) throw new CliError(`--opt-level must be one of ${OPT_LEVELS.join(', ')}, got '${optLevel}'`, 2);
-    const eps = (str(args, 'ep') ?? 'cpu').split(',');
-    try {
-      checkProviders(eps);
-    } catch (e) {
-      throw new CliError((e as Error).message, 2);
-    }
     const inputFiles: Record<string, string> = {};
-    for (const [name, f] of pairs(strs(args, 'input'), 'input')) {
-      const abs = path.resolve(f);
-      if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--input ${name})`);
-      inputFiles[name] = abs;
-    }
-    const dims = dimsOption(args);
-
-    const job: BenchmarkJob = {
-      ...DEFAULT_JOB, model, threads: threads[0], optLevel, executionProviders: eps, spinning: flag(args, 'spinning'),
-      runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'),
-      warmup: num(args, 'warmup', DEFAULT_JOB.warmup), minDurationMs: num(args, 'min-duration', 0) || undefined,
+    for (const [name, f] of pairs(strs(args, 'input'), 'input')) inputFiles[name] = path.resolve(f);
+    const warmup = num(args, 'warmup', DEFAULT_JOB.warmup);
+    if (warmup < 0 || !Number.isInteger(warmup)) throw new CliError(`--warmup must be a whole number, got '${warmup}'`, 2);
+    const { results, target, budgetBreaks: breaks } = await runBenchJob(model, {
+      threads: threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined,
+      runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'), warmup,
+      minDurationMs: num(args, 'min-duration', 0) || undefined,
       profile: flag(args, 'profile'), profileRuns: str(args, 'profile-runs') ? positiveInt(str(args, 'profile-runs')!, '--profile-runs') : undefined,
-      dims, inputFiles,
-    };
-    if (job.warmup < 0 || !Number.isInteger(job.warmup)) throw new CliError(`--warmup must be a whole number, got '${job.warmup}'`, 2);
-
-    let results: BenchmarkResult[];
-    try {
-      results = await runSweep(job, threads, {
-        signal: io.signal,
-        affinity: target?.affinity,
-        onProgress: (p) => io.progress(`bench ${path.basename(model)} threads=${p.threads}: ${p.phase}${p.total ? ` ${p.done}/${p.total}` : ''}`),
-      });
-    } catch (e) {
-      if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
-      throw e;
-    }
-    const breaks = results.map((r) => (target ? checkBudgets(r, target) : []));
-    for (const r of results) for (const w of r.warnings) io.err(`warning: ${w}`);
+      optLevel: str(args, 'opt-level') as OptLevel | undefined, executionProviders: str(args, 'ep')?.split(','), spinning: flag(args, 'spinning'),
+      target: str(args, 'target'), customTargets: str(args, 'targets') ? loadTargets(path.resolve(str(args, 'targets')!)) : undefined,
+      dims: dimsOption(args), inputFiles,
+      signal: io.signal,
+      progress: (m) => io.progress(`bench ${path.basename(model)} ${m}`),
+      warn: (w) => io.err(`warning: ${w}`),
+    });
     if (flag(args, 'json')) {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
       io.out(JSON.stringify(objs.length === 1 ? objs[0] : objs, null, 2));

@@ -6,6 +6,7 @@ import type { Model } from '../formats/onnx/model';
 import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
 import { bytesWithOutputs, floatData, runBatches, type Feeds } from './ort-run';
 import type { SessionSettings } from '../runtime/session';
+import { batchRanges, type Dataset } from '../runtime/data-array';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
 
@@ -28,6 +29,17 @@ export interface EvalSet {
   batches: Feeds[];
   /** Class ids, one per sample across all batches; enables the 'top1' metric. */
   labels?: ArrayLike<number>;
+}
+
+/**
+ * A data set's batches made once, since analysis runs them many times (a fixed batch size runs
+ * whole batches only), with its labels; `samples` is how many the batches hold.
+ */
+export function evalSetOf(ds: Dataset): EvalSet & { samples: number } {
+  const ranges = [...batchRanges(ds)];
+  if (ranges.length === 0) throw new Error(`${ds.description}: ${ds.count} samples do not fill one batch of ${ds.maxBatch} (the model's input has a fixed batch size)`);
+  const samples = ranges.reduce((a, [, n]) => a + n, 0);
+  return { batches: ranges.map(([s, n]) => ds.batch(s, n)), labels: ds.labels?.subarray(0, samples), samples };
 }
 
 export const METRIC_UNITS: Record<MetricKind, string> = { top1: '%', agreement: '%', cosine: '', sqnr: 'dB' };

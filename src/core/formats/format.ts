@@ -60,4 +60,9 @@ export interface ModelReader {
   viewGraph(): ViewGraph;
   /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
   nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
+  /**
+   * Throws when weights the model refers to are missing (an external data file absent or too
+   * short), without reading them. Formats whose weights are inside the file leave it out.
+   */
+  checkWeights?(): void;
 }

@@ -9,8 +9,8 @@ import type { Model } from '../formats/onnx/model';
 import { loadModel, saveModel } from '../formats/onnx/io';
 import { OUTPUT_TAGS, siblingPath } from '../jobs/job';
 import { encodeModelProto } from '../formats/onnx/codec';
-import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
-import { Scorer, type EvalSet } from '../analysis/scorer';
+import { evalSetOf, Scorer, type EvalSet } from '../analysis/scorer';
+import { loadDataset } from '../runtime/data';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
 import { recipeFormat } from './tree';
 import type { Budgets, Recipe, RecipeData } from './schema';
@@ -98,18 +98,16 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
 }
 
-function evalSet(model: Model, dir: string, d: RecipeData | undefined): EvalSet | undefined {
+async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Promise<EvalSet | undefined> {
   if (!d) return undefined;
-  const { batches, samples } = npyFeeds(model, path.resolve(dir, d.inputs), { scale: d.scale, count: d.count });
-  const labels = d.labels ? npyLabels(path.resolve(dir, d.labels), samples) : undefined;
-  return { batches, labels };
+  return evalSetOf(await loadDataset(model, path.resolve(dir, d.inputs), { scale: d.scale, count: d.count, batch: 100 }, d.labels && path.resolve(dir, d.labels)));
 }
 
 export async function runRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
   const progress = options.progress ?? (() => {});
   const { recipe, model: floatModel, problems, dir } = loadRecipe(file);
-  const tuning = evalSet(floatModel, dir, recipe.data);
-  const held = evalSet(floatModel, dir, recipe.eval) ?? tuning;
+  const tuning = await evalSet(floatModel, dir, recipe.data);
+  const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
   const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
   const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
   let model = floatModel;

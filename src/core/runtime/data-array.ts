@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../tensor/dtypes';
 import type { InputSpec } from './inputs';
+import { OptionError } from '../base/option-error';
 
 export type { InputSpec };
 
@@ -17,6 +18,8 @@ export interface Dataset {
   fixedBatch: boolean;
   /** Samples [start, start + n) of every input as ORT tensors of shape [n, ...sample]. */
   batch(start: number, n: number): Record<string, ort.Tensor>;
+  /** Class ids, one per sample, when labels were given. */
+  labels?: Int32Array;
 }
 
 /** Value transforms applied to every sample: x * scale, then (x - mean[c]) / std[c]. */
@@ -31,13 +34,42 @@ export interface Preprocess {
   resize?: [number, number];
 }
 
+/**
+ * How data is read, the same for every command, the worker and recipes: preprocessing, batching,
+ * how many samples. Jobs that read data take these options as their own (`--scale` is `scale`).
+ */
 export interface DataOptions extends Preprocess {
   /** Largest batch for models whose batch dimension is symbolic (default 32). */
   batch?: number;
+  /** Use only the first `count` samples (and labels). */
+  count?: number;
   /** Number of random samples when no data is given (default 16). */
   randomCount?: number;
   /** Called with the warning printed when random data stands in for real data. */
   warn?: (message: string) => void;
+}
+
+/** Option values no data can be read with (OptionError, the CLI's usage error), one message per mistake. */
+export function checkDataOptions(o: DataOptions): void {
+  const fail = (m: string) => { throw new OptionError(m); };
+  if (!!o.mean !== !!o.std) fail(o.mean ? '--mean needs --std (give both: one value, or one per channel)' : '--std needs --mean (give both: one value, or one per channel)');
+  if (o.std?.some((s) => !(s !== 0 && Number.isFinite(s)))) fail(`--std values must be non-zero numbers, got ${o.std.join(',')}`);
+  if (o.mean?.some((m) => !Number.isFinite(m))) fail(`--mean values must be numbers, got ${o.mean.join(',')}`);
+  if (o.scale !== undefined && !(Number.isFinite(o.scale) && o.scale !== 0)) fail(`--scale must be a non-zero number, got ${o.scale}`);
+  for (const [k, v] of [['batch', o.batch], ['count', o.count], ['samples', o.randomCount]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`--${k} must be a whole number >= 1, got ${v}`);
+  }
+  if (o.layout !== undefined && o.layout !== 'NCHW' && o.layout !== 'NHWC') fail(`--layout must be NCHW or NHWC, got '${o.layout}'`);
+  if (o.resize !== undefined && !(o.resize.length === 2 && o.resize.every((d) => Number.isInteger(d) && d > 0))) fail(`--resize must be HxW, got '${o.resize.join('x')}'`);
+}
+
+/** The first `n` samples of a data set (and of its labels). */
+export function firstSamples(ds: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || n >= ds.count) return ds;
+  return {
+    description: `${ds.description} (first ${n})`, count: n, synthetic: ds.synthetic, maxBatch: ds.maxBatch, fixedBatch: ds.fixedBatch,
+    batch: (start, k) => ds.batch(start, Math.min(k, n - start)), labels: ds.labels?.subarray(0, n),
+  };
 }
 
 /**
@@ -50,6 +82,8 @@ export function defaultScale(dtype: string): number | undefined {
 
 /** A dataset held in memory: per input, all samples' values as float64-convertible arrays. */
 export class ArrayDataset implements Dataset {
+  labels?: Int32Array;
+
   constructor(
     readonly description: string,
     readonly count: number,
