@@ -29,7 +29,7 @@ export interface InspectJobResult extends ModelSummary {
 
 /** The model's summary: inputs, outputs, ops, parameters, bytes by type, MACs. */
 export async function runInspectJob(file: string, o: InspectJobOptions = {}, open: OpenModel = openModel): Promise<InspectJobResult> {
-  o.progress?.('reading the model', 0);
+  o.progress?.('Reading model', 0);
   const reader = open(file);
   if (o.checkWeights !== false) reader.checkWeights?.();
   const summary = reader.summary();
@@ -43,9 +43,9 @@ export async function runInspectJob(file: string, o: InspectJobOptions = {}, ope
 
 /** The compact view graph (names, ops, edges, shapes, sizes; no weight bytes) the graph view lays out. */
 export async function runViewJob(file: string, o: ViewJobOptions = {}, open: OpenModel = openModel): Promise<ViewGraph> {
-  o.progress?.('reading the model', 0);
+  o.progress?.('Reading model', 0);
   const reader = open(file);
-  o.progress?.('building the graph', 0.5);
+  o.progress?.('Building the graph', 0.5);
   return reader.viewGraph();
 }
 
