@@ -6,6 +6,7 @@ import { convert } from './convert';
 import { demo } from './demo';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
+import { fl } from './fl';
 import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
@@ -15,4 +16,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, exportCommand, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, exportCommand, evalCommand, compare, prune, analyze, run, release, deviceUpdate, fl, roundtrip, demo];
