@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AttributeInfo, QuantInfo } from '../../graph/types';
 import { TfliteFormatError } from './errors';
 import { FlatBuffer, NeedMoreBytes, type Table } from './flatbuffer';
 import { decodeOptions } from './options';
+import { InputFile } from '../../base/input-file';
 import {
   BufferField, BuiltinOperator, builtinOperatorName, builtinOptions2Name, builtinOptionsName, FILE_IDENTIFIER,
   MetadataField, ModelField, OperatorCodeField, OperatorField, QuantizationField, SignatureDefField, SubGraphField,
@@ -95,18 +95,17 @@ const FIRST_HEAD = 16 << 20;
 /** Reads a .tflite file. Buffers stored inside the FlatBuffer stay zero-copy views of the file bytes. */
 export function loadTflite(file: string): TfliteModel {
   const abs = path.resolve(file);
-  let size: number;
+  const f = InputFile.open(abs, { what: 'model' });
   try {
-    size = fs.statSync(abs).size;
-  } catch (e) {
-    throw new TfliteFormatError(abs, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (size <= WHOLE_FILE_LIMIT) {
-    const bytes = fs.readFileSync(abs);
-    return decodeTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), abs);
+    if (f.size <= WHOLE_FILE_LIMIT) {
+      const bytes = f.read(0, f.size);
+      return decodeTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), abs);
+    }
+  } finally {
+    f.close();
   }
   // Over 2 GB the FlatBuffer is followed by buffer data: read as much of the start as the tables need.
-  const whole = { fileBytes: size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
+  const whole = { fileBytes: f.size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
   let head = FIRST_HEAD;
   for (;;) {
     try {
@@ -120,19 +119,13 @@ export function loadTflite(file: string): TfliteModel {
 }
 
 function readFileRange(file: string, offset: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const fd = fs.openSync(file, 'r');
+  const f = InputFile.open(file, { what: 'model' });
   try {
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, out, done, size - done, offset + done);
-      if (n === 0) throw new TfliteFormatError(file, `file ends before ${offset + size} (reading a buffer at ${offset})`);
-      done += n;
-    }
+    if (offset + size > f.size) throw new TfliteFormatError(file, `file ends before ${offset + size} (reading a buffer at ${offset})`);
+    return f.read(offset, size);
   } finally {
-    fs.closeSync(fd);
+    f.close();
   }
-  return out;
 }
 
 /**
