@@ -1,13 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** A file written under a temporary name beside its destination, renamed into place on commit. */
+/**
+ * A file written under a temporary name beside its destination (`.NAME.PID.ID.tmp`), renamed
+ * into place on commit. Creating one first removes the temporaries of the same destination left
+ * by processes that no longer run (a job killed with kill -9 cannot clean up after itself).
+ */
 export class AtomicFile {
   readonly tmp: string;
   private fd: number | undefined;
 
   constructor(readonly file: string) {
-    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    clearStaleTemps(file);
+    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${(Date.now() * 1000 + tempSerial++).toString(36)}.tmp`);
     this.fd = fs.openSync(this.tmp, 'wx');
   }
 
@@ -60,5 +65,45 @@ export function atomicWrite(file: string, chunks: Uint8Array[]): void {
   } catch (e) {
     f.abort();
     throw e;
+  }
+}
+
+let tempSerial = 0;
+const TEMP_NAME = /^\.(.+)\.(\d+)\.([0-9a-z]+)\.tmp$/;
+
+/** Removes the temporaries of `file` whose writing process is gone; returns their paths. */
+export function clearStaleTemps(file: string): string[] {
+  const dir = path.dirname(file);
+  const name = path.basename(file);
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const m = TEMP_NAME.exec(e);
+    if (!m || m[1] !== name) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    const p = path.join(dir, e);
+    try {
+      if (!fs.lstatSync(p).isFile()) continue;
+      fs.rmSync(p, { force: true });
+      removed.push(p);
+    } catch {
+      // Gone already, or not ours to remove: leave it.
+    }
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

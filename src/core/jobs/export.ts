@@ -108,14 +108,14 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
   if ((o.to ?? 'tflite') !== 'tflite') throw new ExportError(`${input}: --to ${o.to}: only tflite is supported`);
   if (!EXPORT_MODES.includes(mode)) throw new ExportError(`${input}: --quantize ${mode}: expected one of ${EXPORT_MODES.join(', ')}`);
   if (o.int8Io && mode !== 'int8') throw new ExportError(`${input}: --int8-io needs --quantize int8 (int8 inputs and outputs exist only in a full-integer model)`);
+  // Large weights stay on disk and are read once, as the file is written (memory: the output plus one weight).
+  const model = loadModelWeightsOnDisk(input);
   let output: string;
   try {
-    output = resolveOutput(input, { out: o.out ?? exportOutputPath(input, mode), force: o.force, tag: mode, ext: '.tflite' });
+    output = resolveOutput(input, { out: o.out ?? exportOutputPath(input, mode), force: o.force, tag: mode, ext: '.tflite', reads: [...model.externalFiles(), o.calib] });
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
-  // Large weights stay on disk and are read once, as the file is written (memory: the output plus one weight).
-  const model = loadModelWeightsOnDisk(input);
   const stamp = fileStamp(input);
   checkSize(model, mode, input);
 
