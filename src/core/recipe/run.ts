@@ -6,13 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Model } from '../formats/onnx/model';
-import { loadModel, saveModel } from '../formats/onnx/io';
-import { OUTPUT_TAGS, siblingPath } from '../jobs/job';
+import { externalDataFile, loadModel, saveModel, type SaveResult } from '../formats/onnx/io';
+import { OUTPUT_TAGS, removeOnFailure, resolveOutput, siblingPath } from '../jobs/job';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { evalSetOf, Scorer, type EvalSet } from '../analysis/scorer';
 import { loadDataset } from '../runtime/data';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
-import { recipeFormat } from './tree';
+import { recipeFormat, RECIPE_LIMITS } from './tree';
+import { recipePathProblems } from './paths';
+import { readInputText } from '../base/input-file';
 import type { Budgets, Recipe, RecipeData } from './schema';
 
 export interface PassContext {
@@ -67,6 +69,8 @@ export interface RunRecipeOptions {
   write?: boolean;
   force?: boolean;
   progress?: (message: string) => void;
+  /** Let the recipe's paths leave its folder (`edgewise run --allow-outside`). */
+  allowOutside?: boolean;
 }
 
 export class RecipeError extends Error {
@@ -75,14 +79,17 @@ export class RecipeError extends Error {
   }
 }
 
-/** Loads and validates a recipe file (JSON or YAML) and its model; throws RecipeError on the first error. */
-export function loadRecipe(file: string): { recipe: Recipe; model: Model; problems: RecipeProblem[]; dir: string } {
+/**
+ * Loads and validates a recipe file (JSON or YAML) and its model; throws RecipeError on the first
+ * error. Its paths must stay inside its folder unless `allowOutside` (paths.ts).
+ */
+export function loadRecipe(file: string, allowOutside = false): { recipe: Recipe; model: Model; problems: RecipeProblem[]; dir: string } {
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    text = readInputText(abs, { what: 'recipe', limit: { bytes: RECIPE_LIMITS.chars, why: `past the ${RECIPE_LIMITS.chars} bytes a recipe may have` } });
   } catch (e) {
-    throw new RecipeError(`${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`);
+    throw new RecipeError((e as Error).message);
   }
   const dir = path.dirname(abs);
   const format = recipeFormat(abs);
@@ -92,6 +99,10 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
     return new RecipeError(`${abs}:${e.line + 1}:${e.column + 1}: ${e.message}`, problems);
   };
   if (!first.recipe) throw fail(first.problems);
+  if (!allowOutside) {
+    const outside = recipePathProblems(text, format, abs, 'error');
+    if (outside.length > 0) throw fail(outside);
+  }
   const model = loadModel(path.resolve(dir, first.recipe.model));
   const checked = validateRecipe(text, modelFacts(model), format);
   if (!checked.recipe) throw fail(checked.problems);
@@ -105,11 +116,20 @@ async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Pr
 
 export async function runRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
   const progress = options.progress ?? (() => {});
-  const { recipe, model: floatModel, problems, dir } = loadRecipe(file);
+  const { recipe, model: floatModel, problems, dir } = loadRecipe(file, options.allowOutside);
   const tuning = await evalSet(floatModel, dir, recipe.data);
   const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
   const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
   const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe));
+  if (options.write !== false) {
+    const reads = [recipe.data, recipe.eval].flatMap((d) => (d ? [d.inputs, d.labels] : [])).map((f) => f && path.resolve(dir, f));
+    try {
+      resolveOutput(floatModel.label, { tag: OUTPUT_TAGS.recipe, out: outFile, force: options.force, reads: [...floatModel.externalFiles(), ...reads], companions: (f) => [externalDataFile(f)] });
+    } catch (e) {
+      throw new RecipeError((e as Error).message);
+    }
+  }
   let model = floatModel;
   const passes: RecipeRunReport['passes'] = [];
   for (const step of recipe.passes) {
@@ -125,14 +145,21 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }
-  let output: string | null = null;
-  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe));
-  if (options.write !== false) {
-    if (outFile === floatModel.label) throw new RecipeError(`${outFile}: the output would overwrite the recipe's model`);
-    output = saveModel(model, outFile, { overwrite: options.force }).file;
-  }
-  const measured: Measured = { sizeBytes: output ? fs.statSync(output).size : encodeModelProto(model.proto).length };
+  const saved = options.write !== false ? saveModel(model, outFile, { overwrite: options.force }) : undefined;
+  const output = saved?.file ?? null;
+  // Checking the budgets can fail (a model ORT refuses): then the output goes too.
+  const measured = await removeOnFailure([saved?.file, saved?.externalFile], () => measure(model, floatModel, held, recipe.budgets ?? {}, saved, outFile, options));
   const budgets = recipe.budgets ?? {};
+  const checks = checkBudgets(budgets, measured);
+  return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
+}
+
+/** What the budgets are checked on: size, accuracy on the held-out data, latency and memory. */
+async function measure(
+  model: Model, floatModel: Model, held: EvalSet | undefined, budgets: Budgets, saved: SaveResult | undefined, outFile: string, options: RunRecipeOptions,
+): Promise<Measured> {
+  const progress = options.progress ?? (() => {});
+  const measured: Measured = { sizeBytes: saved ? saved.bytes + (saved.externalBytes ?? 0) : encodeModelProto(model.proto).length };
   if (held && (budgets.maxAccuracyDrop !== undefined || budgets.minCosine !== undefined)) {
     progress('checking accuracy on the held-out data');
     if (held.labels) {
@@ -147,10 +174,9 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   }
   if (options.measure && (budgets.maxLatencyMs !== undefined || budgets.maxRamBytes !== undefined)) {
     progress('measuring latency and memory');
-    Object.assign(measured, await options.measure(model, output ?? outFile));
+    Object.assign(measured, await options.measure(model, saved?.file ?? outFile));
   }
-  const checks = checkBudgets(budgets, measured);
-  return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
+  return measured;
 }
 
 /** Every budget against what was measured; a budget that could not be measured fails. */

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../core/formats/onnx/io';
 import { modelToText } from '../../core/formats/onnx/text';
@@ -7,6 +6,7 @@ import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { jsonDb } from '../../core/analysis/metrics';
 import { modelFacts, validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
 import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
+import { recipePathProblems } from '../../core/recipe/paths';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
 import { jobHooks } from './job-hooks';
@@ -39,24 +39,26 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
   server.on(ValidateRecipeRequest.type, async ({ file, text }) => {
     const out: RecipeCheck = { problems: [], nodeNames: [] };
     const format = recipeFormat(file);
+    // The bounded parse (recipe/tree.ts): an editor sends any text, an alias bomb included.
     const ref = child(parseRecipeText(text, format).root, 'model')?.value;
+    const outside = recipePathProblems(text, format, file, 'warning');
     let facts;
-    let missing: RecipeProblem | undefined;
-    if (ref?.type === 'string') {
+    let modelProblem: RecipeProblem | undefined;
+    if (ref?.type === 'string' && !outside.some((p) => p.path[0] === 'model')) {
       const modelFile = path.resolve(path.dirname(file), ref.value);
-      if (!fs.existsSync(modelFile)) {
-        missing = {
-          severity: 'error', code: 'value', path: ['model'], message: `$.model: no such file '${modelFile}'`,
+      try {
+        const model = loadModel(modelFile);
+        out.model = modelFile;
+        facts = modelFacts(model);
+        out.nodeNames = [...facts.nodeNames];
+      } catch (e) {
+        modelProblem = {
+          severity: 'error', code: 'value', path: ['model'], message: `$.model: ${(e as Error).message}`,
           offset: ref.offset, length: ref.length, ...lineColumn(text, ref.offset),
         };
-      } else {
-        out.model = modelFile;
-        facts = modelFacts(loadModel(modelFile));
-        out.nodeNames = [...facts.nodeNames];
       }
     }
-    out.problems = validateRecipe(text, facts, format).problems;
-    if (missing) out.problems.unshift(missing);
+    out.problems = [...(modelProblem ? [modelProblem] : []), ...outside, ...validateRecipe(text, facts, format).problems];
     return out;
   });
 }
