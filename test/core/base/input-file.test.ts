@@ -24,7 +24,7 @@ describe('base/input-file: only regular files, sizes known before reading', () =
   });
 
   it('refuses devices (/dev/zero, /dev/urandom), folders and sockets, and names missing files', async () => {
-    assert.throws(() => readInputFile('/dev/zero', { what: 'data' }), /^\/dev\/zero: is a character device, not a data file$/);
+    assert.throws(() => readInputFile('/dev/zero', { what: 'data' }), (e: Error) => e.message === '/dev/zero: is a character device, not a data file');
     assert.throws(() => readInputHead('/dev/urandom', 16), /\/dev\/urandom: is a character device/);
     assert.throws(() => readInputFile(dir, { what: 'labels' }), new RegExp(`${dir}: is a folder, not a labels file`));
     assert.throws(() => readInputFile(path.join(dir, 'nope')), /nope: no such file$/);
