@@ -3,13 +3,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureCliBuilt, runCli, type CliResult } from './run';
-import { deepIfModel, makeFifo, yamlAliasBomb } from '../helpers/hostile-files';
+import { deepIfModel, makeFifo, npyClaiming, writeFile, yamlAliasBomb } from '../helpers/hostile-files';
+import { encodeNpy } from '../../src/core/runtime/npy';
 
 const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');
 
-/** A clean, fast failure: non-zero exit within the time limit, one line naming `name`, no stack trace. */
+/** Memory a refusal may take: node and the CLI's modules, no input body (issue 22: under 500 MB for any input). */
+const REFUSAL_RSS_MIB = 300;
+
+/** A clean, fast failure: non-zero exit within the time limit, one line naming `name`, no stack trace, bounded memory. */
 function assertRefused(r: CliResult, name: string, why: RegExp): void {
   assert.ok(!r.timedOut, 'the command hung');
+  assert.ok(r.peakRssMiB !== undefined && r.peakRssMiB < REFUSAL_RSS_MIB, `peak RSS ${r.peakRssMiB?.toFixed(0)} MiB`);
   assert.notEqual(r.code, 0, 'exit code');
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
@@ -57,6 +62,26 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     ];
     for (const [args, why] of attempts) assertRefused(runCli(args), 'mx.onnx', why);
     assert.deepEqual([fs.readFileSync(input), fs.readFileSync(`${input}.data`)], before, 'the input and its data are untouched');
+  });
+
+  it('data and labels: only regular files, a .npy sized by its header before its body is read', () => {
+    const good = writeFile(path.join(dir, 'x.npy'), encodeNpy({ dtype: 'float32', shape: [2, 1, 28, 28], data: new Float32Array(2 * 784) }));
+    const eval_ = (data: string, labels?: string) => runCli(['eval', FIXTURE, '--data', data, ...(labels ? ['--labels', labels] : [])], 10_000);
+    assertRefused(eval_('/dev/zero'), '/dev/zero', /is a character device, not a data file or folder/);
+    assertRefused(eval_(makeFifo(path.join(dir, 'f.npy'))), 'f.npy', /is a named pipe \(FIFO\), not a data file or folder/);
+    fs.mkdirSync(path.join(dir, 'samples'));
+    makeFifo(path.join(dir, 'samples', 'a.npy'));
+    assertRefused(eval_(path.join(dir, 'samples')), 'a.npy', /is a named pipe \(FIFO\), not a \.npy file/);
+    assertRefused(eval_(good, '/dev/urandom'), '/dev/urandom', /is a character device, not a labels file/);
+    assertRefused(eval_(good, makeFifo(path.join(dir, 'labels.txt'))), 'labels.txt', /named pipe/);
+    const sparse = path.join(dir, 'huge.npy');
+    fs.closeSync(fs.openSync(sparse, 'w'));
+    fs.truncateSync(sparse, 3 * 2 ** 30); // 3 GiB of zeros without the magic: not read, no disk used
+    assertRefused(eval_(sparse), 'huge.npy', /not a \.npy file \(bad magic\)/);
+    assertRefused(eval_(writeFile(path.join(dir, 'long.npy'), npyClaiming('(2, 1, 28, 28)', 6272 + 8))), 'long.npy', /has 8 bytes after the 6272 data bytes shape \[2,1,28,28\] needs/);
+    assertRefused(eval_(writeFile(path.join(dir, 'short.npy'), npyClaiming('(2, 1, 28, 28)', 6272 - 4))), 'short.npy', /holds 6268 data bytes, shape \[2,1,28,28\] needs 6272/);
+    const claims = writeFile(path.join(dir, 'claims.npy'), npyClaiming('(4294967296, 4294967296)', 16));
+    assertRefused(eval_(claims), 'claims.npy', /shape \[4294967296,4294967296\] is too large/);
   });
 
   it('edgewise run: an alias bomb and a /dev/zero model are refused at once', () => {

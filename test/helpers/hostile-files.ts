@@ -44,3 +44,12 @@ export function writeFile(file: string, bytes: Uint8Array | string): string {
   fs.writeFileSync(file, bytes);
   return file;
 }
+
+/** A float32 .npy file whose header claims `shape` (text, as NumPy writes it) followed by `bodyBytes` zero bytes. */
+export function npyClaiming(shape: string, bodyBytes: number): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.alloc(bodyBytes)]);
+}

@@ -8,6 +8,7 @@ import {
 import { loadLabels } from './data-labels';
 import { imageDataset } from './data-images';
 import { readNpy, type NpyArray } from './npy';
+import { InputFileError, specialKind } from '../base/input-file';
 
 export * from './data-array';
 
@@ -121,6 +122,7 @@ async function readSamples(specs: InputSpec[], label: string, source: string | u
   const abs = path.resolve(source);
   let st: fs.Stats;
   try { st = fs.statSync(abs); } catch { throw new Error(`${abs}: no such file or folder`); }
+  if (!st.isFile() && !st.isDirectory()) throw new InputFileError(abs, `is ${specialKind(st)}, not a data file or folder`);
   if (st.isFile()) {
     if (abs.toLowerCase().endsWith('.npy')) return npyDataset(specs, abs, options);
     throw new Error(`${abs}: not a .npy file or a folder of .npy files or images`);
