@@ -62,6 +62,24 @@ describe('ModelUpdater against a repository served by nginx', function () {
     assert.equal(res.traffic.modelBytes + res.traffic.deltaBytes, 0);
     assert.ok(served.every((e) => e.uri.startsWith('/metadata/')));
     assert.ok(bytes <= 2048, `${bytes} > 2048`);
+
+    // The repository changed (a release on another channel): the device fetches the new snapshot
+    // and targets, compressed, and still no model bytes.
+    await r.publish({ model: BASE_MODEL, version: '1.0.0', channel: 'beta', rollout: 5 });
+    const at = nginx.accessLog().length;
+    const again = await d.checkForUpdate();
+    assert.equal(again.action, 'up-to-date');
+    assert.equal(again.repositoryChanged, true);
+    assert.equal(again.traffic.modelBytes + again.traffic.deltaBytes, 0);
+    const changed = nginx.accessLog().slice(at);
+    const body = changed.reduce((n, e) => n + e.bodyBytes, 0);
+    console.log(`      after a change elsewhere in the repository: ${changed.length} requests, ${body} B of bodies (${changed.reduce((n, e) => n + e.bytes, 0)} B with headers): ${changed.map((e) => `${e.uri} ${e.status} ${e.bodyBytes}`).join(', ')}`);
+    const targets = changed.find((e) => /\/\d+\.targets\.json$/.test(e.uri));
+    assert.ok(targets, 'the new targets metadata was fetched');
+    const raw = fs.statSync(path.join(r.repo, targets.uri)).size;
+    assert.ok(targets.bodyBytes < raw / 2, `targets metadata travelled compressed: ${targets.bodyBytes} B of ${raw} B`);
+    assert.ok(again.traffic.metadataBytes <= body, 'the client counts the bytes on the wire (all but error pages)');
+    assert.ok(body <= 2048, `${body} > 2048`);
   });
 
   it('rolls devices back to the previous release (here the bundled model), downloading nothing', async () => {
