@@ -16,6 +16,10 @@ RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its
 passes in order (fp16, quantize, int4, prune, mixed-precision), writes the result ("output", or
 <model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
 the "eval" data (else "data"), model size, and latency/RAM on this machine.
+A last pass {"pass": "export", "options": {"quantize": "int8"}} writes a .tflite instead
+(<model>.edge.tflite), checked in TFLite's interpreter against the float model; its budgets add
+"maxFlashBytes" and "maxArenaBytes" (TFLite Micro's tensor arena), and a built-in "target" such as
+cortex-m4-256k adds its own flash and arena budgets.
 
 Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad recipe or input; 2 usage.
 

@@ -38,6 +38,11 @@ export interface ExportJobOptions extends JobHooks, OutputOptions {
   nhwcIo?: boolean;
   /** Skip running the export in TFLite's interpreter. */
   verify?: boolean;
+  /**
+   * Another ONNX model with the same inputs and outputs (a recipe's model before its earlier
+   * passes): the written file is also compared with it, on the same data (`reference` in the result).
+   */
+  reference?: string;
 }
 
 export interface ExportJobResult {
@@ -62,6 +67,8 @@ export interface ExportJobResult {
   delegate: { builtinOnly: true; allOpsInt8?: boolean; notes: string[] };
   calibration?: { method: CalibrationMethod; data: string; synthetic: boolean; samples: number; tensors: number; ms: number };
   verification?: TfliteAgreement & { checks: ExportCheck[]; passed: boolean };
+  /** The written file against `reference` (the same as `verification` when that is the input). */
+  reference?: TfliteAgreement;
   warnings: string[];
   ms: number;
 }
@@ -179,11 +186,15 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
     if (o.verify !== false && evalData) {
       progress(`checking ${path.basename(output)} in TFLite's interpreter beside ONNX Runtime on ${evalData.description}`);
       const io = ioMaps(conv, g);
-      const agreement = await compareOnnxWithTflite(input, output, io.inputs, io.outputs, evalData, labels, {
+      const compare = (onnx: string) => compareOnnxWithTflite(onnx, output, io.inputs, io.outputs, evalData, labels, {
         signal: o.signal, progress: throttled((d, n) => progress(`checking ${d}/${n} samples`)),
       });
+      const agreement = await compare(input);
       const checks = verifyExport(mode, agreement);
       result.verification = { ...agreement, checks, passed: checks.every((c) => c.passed !== false) };
+      const reference = o.reference && path.resolve(o.reference);
+      if (reference && reference !== input) progress(`comparing ${path.basename(output)} with ${path.basename(reference)}`);
+      if (reference) result.reference = reference === input ? agreement : await compare(reference);
       if (evalData.synthetic) warn('verified on RANDOM inputs: agreement on real data is unknown; pass --calib or --eval data');
       if (!labels && mode !== 'none' && mode !== 'float16') warn('no --labels: the accuracy check of quantized exports (top-1 within 0.5 point of ONNX) was not run');
     }

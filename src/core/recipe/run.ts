@@ -16,6 +16,8 @@ import { recipeFormat, RECIPE_LIMITS } from './tree';
 import { recipePathProblems } from './paths';
 import { readInputText } from '../base/input-file';
 import type { Budgets, Recipe, RecipeData } from './schema';
+import { ExportPassFailed, runExportPass } from './export-pass';
+import { BUILTIN_TARGETS } from '../runtime/targets';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -34,6 +36,9 @@ export type PassRunner = (model: Model, options: Record<string, unknown>, ctx: P
 
 export interface Measured {
   sizeBytes: number;
+  /** An exported .tflite: its bytes (flash) and TFLite Micro's planned tensor arena. */
+  flashBytes?: number;
+  arenaBytes?: number;
   floatTop1?: number;
   top1?: number;
   cosine?: number;
@@ -121,7 +126,9 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
   const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
   const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
-  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe));
+  const last = recipe.passes[recipe.passes.length - 1];
+  const exportStep = last?.pass === 'export' ? last : undefined;
+  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe, exportStep ? '.tflite' : undefined));
   if (options.write !== false) {
     const reads = [recipe.data, recipe.eval].flatMap((d) => (d ? [d.inputs, d.labels] : [])).map((f) => f && path.resolve(dir, f));
     try {
@@ -132,7 +139,8 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   }
   let model = floatModel;
   const passes: RecipeRunReport['passes'] = [];
-  for (const step of recipe.passes) {
+  const fail = (step: string, e: unknown) => new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step}): ${(e as Error).message}`);
+  for (const step of exportStep ? recipe.passes.slice(0, -1) : recipe.passes) {
     const runner = options.passes[step.pass];
     if (!runner) throw new RecipeError(`${path.resolve(file)}: pass '${step.pass}' is not available in this build`);
     progress(`running ${step.pass}`);
@@ -140,16 +148,29 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     try {
       out = await runner(model, step.options ?? {}, ctx);
     } catch (e) {
-      throw new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step.pass}): ${(e as Error).message}`);
+      throw fail(step.pass, e);
     }
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }
+  const budgets = recipe.budgets ?? {};
+  if (exportStep) {
+    progress('running export');
+    let r;
+    try {
+      r = await runExportPass({ recipe, dir, floatModel, model, out: outFile, options: exportStep.options ?? {}, write: options.write !== false, force: options.force, progress });
+    } catch (e) {
+      if (e instanceof ExportPassFailed) throw new RecipeError(e.message);
+      throw fail('export', e);
+    }
+    passes.push({ pass: 'export', report: r.report });
+    const checks = checkBudgets(withTargetBudgets(budgets, recipe.target), r.measured);
+    return { recipe: path.resolve(file), model: floatModel.label, output: r.output, problems, passes, measured: r.measured, budgets: checks, ok: checks.every((c) => c.ok) };
+  }
   const saved = options.write !== false ? saveModel(model, outFile, { overwrite: options.force }) : undefined;
   const output = saved?.file ?? null;
   // Checking the budgets can fail (a model ORT refuses): then the output goes too.
-  const measured = await removeOnFailure([saved?.file, saved?.externalFile], () => measure(model, floatModel, held, recipe.budgets ?? {}, saved, outFile, options));
-  const budgets = recipe.budgets ?? {};
+  const measured = await removeOnFailure([saved?.file, saved?.externalFile], () => measure(model, floatModel, held, budgets, saved, outFile, options));
   const checks = checkBudgets(budgets, measured);
   return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
 }
@@ -198,7 +219,16 @@ export function checkBudgets(b: Budgets, m: Measured): BudgetCheck[] {
   if (b.maxSizeBytes !== undefined) add('maxSizeBytes', b.maxSizeBytes, m.sizeBytes, (v) => v <= b.maxSizeBytes!, 'model size', ' bytes');
   if (b.maxLatencyMs !== undefined) add('maxLatencyMs', b.maxLatencyMs, m.latencyMs, (v) => v <= b.maxLatencyMs!, 'median latency', ' ms');
   if (b.maxRamBytes !== undefined) add('maxRamBytes', b.maxRamBytes, m.ramBytes, (v) => v <= b.maxRamBytes!, 'peak RAM', ' bytes');
+  if (b.maxFlashBytes !== undefined) add('maxFlashBytes', b.maxFlashBytes, m.flashBytes, (v) => v <= b.maxFlashBytes!, 'flash (the .tflite)', ' bytes');
+  if (b.maxArenaBytes !== undefined) add('maxArenaBytes', b.maxArenaBytes, m.arenaBytes, (v) => v <= b.maxArenaBytes!, 'TFLite Micro tensor arena', ' bytes');
   return out;
+}
+
+/** An exported recipe's target (a built-in one) adds its flash and arena budgets, the tighter of the two winning. */
+function withTargetBudgets(b: Budgets, targetName: string | undefined): Budgets {
+  const t = BUILTIN_TARGETS.find((x) => x.name === targetName);
+  const min = (a: number | undefined, c: number | undefined) => (a === undefined ? c : c === undefined ? a : Math.min(a, c));
+  return t ? { ...b, maxFlashBytes: min(b.maxFlashBytes, t.flashBytes), maxArenaBytes: min(b.maxArenaBytes, t.arenaBytes) } : b;
 }
 
 function fmt(v: number): string {

@@ -33,13 +33,17 @@ export interface Budgets {
   maxLatencyMs?: number;
   /** Peak resident memory of a process running the model. */
   maxRamBytes?: number;
+  /** Microcontroller flash: the exported .tflite's bytes (needs an export pass). */
+  maxFlashBytes?: number;
+  /** TFLite Micro's tensor arena, planned from the exported .tflite (needs an export pass). */
+  maxArenaBytes?: number;
 }
 
 export interface Recipe {
   model: string;
-  /** Where the result goes (default: next to the model, `<name>.edge.onnx`). */
+  /** Where the result goes (default: next to the model, `<name>.edge.onnx`, or `.edge.tflite` with an export pass). */
   output?: string;
-  /** Benchmark target name (see `edgewise targets`). */
+  /** Benchmark target name (see `edgewise targets`); its flash and arena budgets also apply to an export. */
   target?: string;
   /** Calibration / tuning data. */
   data?: RecipeData;
@@ -77,6 +81,16 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   },
   int4: { blockSize: { type: 'number', integer: true, min: 16 }, include: nodeList, exclude: nodeList },
   prune: { sparsity: { type: 'number', min: 0, max: 1 }, structured: { type: 'boolean' }, include: nodeList, exclude: nodeList },
+  // The last pass when present: the model so far becomes a .tflite (see jobs/export.ts).
+  export: {
+    to: { type: 'string', enum: ['tflite'] },
+    quantize: { type: 'string', enum: ['none', 'float16', 'dynamic', 'int8', 'int8-weights'] },
+    calibration: { type: 'string', enum: ['minmax', 'entropy', 'percentile'] },
+    int8Io: { type: 'boolean' },
+    nhwcIo: { type: 'boolean' },
+    dims: { type: 'object', props: {}, additional: { type: 'number', integer: true, min: 1 }, doc: 'values of symbolic dimensions' },
+    verify: { type: 'boolean' },
+  },
   'mixed-precision': {
     maxAccuracyDrop: { type: 'number', min: 0 },
     minCosine: { type: 'number', min: -1, max: 1 },
@@ -122,6 +136,8 @@ export const RECIPE_SPEC: Spec = {
         maxSizeBytes: { type: 'number', exclusiveMin: 0 },
         maxLatencyMs: { type: 'number', exclusiveMin: 0 },
         maxRamBytes: { type: 'number', exclusiveMin: 0 },
+        maxFlashBytes: { type: 'number', exclusiveMin: 0 },
+        maxArenaBytes: { type: 'number', exclusiveMin: 0 },
       },
     },
   },
