@@ -5,8 +5,23 @@ import * as path from 'node:path';
 import { ensureCliBuilt, runCli, type CliResult } from './run';
 import { deepIfModel, makeFifo, npyClaiming, writeFile, yamlAliasBomb } from '../helpers/hostile-files';
 import { encodeNpy } from '../../src/core/runtime/npy';
+import { buildModel } from '../core/formats/tflite/build-model';
 
 const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');
+const COREML_PACKAGE = path.resolve('../shared/fixtures/coreml/adamsro__dtln-aec-coreml/DTLN_AEC_128_Part1.mlpackage');
+
+/** A one-ADD TFLite model whose float32 constant claims `shape` and holds `bytes` bytes. */
+function tfliteWithConstant(shape: number[], bytes: number): Uint8Array {
+  return buildModel({
+    operatorCodes: [{ deprecated: 0, builtin: 0 }],
+    subgraphs: [{
+      name: 'main',
+      tensors: [{ name: 'x', type: 0, shape: [1, 4] }, { name: 'w', type: 0, shape, buffer: 1 }, { name: 'y', type: 0, shape: [1, 4] }],
+      inputs: [0], outputs: [2], operators: [{ opcode: 0, inputs: [0, 1], outputs: [2] }],
+    }],
+    buffers: [{}, { data: new Uint8Array(bytes) }],
+  });
+}
 
 /** Memory a refusal may take: node and the CLI's modules, no input body (issue 22: under 500 MB for any input). */
 const REFUSAL_RSS_MIB = 300;
@@ -40,6 +55,25 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     assertRefused(runCli(['inspect', zero], 10_000), zero, /is a character device, not a model file/);
     assertRefused(runCli(['quantize', zero, '--mode', 'dynamic'], 10_000), zero, /is a character device/);
     assertRefused(runCli(['convert', path.join(dir, 'm.onnx'), path.join(dir, 'o.onnx')], 10_000), 'm.onnx', /named pipe/);
+  });
+
+  it('TFLite and Core ML: only regular files, data checked against what the file claims', () => {
+    const fifo = makeFifo(path.join(dir, 'f.onnx'));
+    assertRefused(runCli(['export', fifo], 10_000), fifo, /is a named pipe \(FIFO\), not a model file/);
+    const short = writeFile(path.join(dir, 'short.tflite'), tfliteWithConstant([1, 4], 12));
+    assertRefused(runCli(['inspect', short], 10_000), short, /tensors\[1\] 'w' has 12 bytes of data in buffer 1, its shape \[1,4\] as float32 needs 16/);
+    const huge = writeFile(path.join(dir, 'huge.tflite'), tfliteWithConstant([2147483647, 2147483647], 16));
+    assertRefused(runCli(['inspect', huge], 10_000), huge, /declares shape \[2147483647,2147483647\], \d+ elements: more than any file can hold/);
+    assertRefused(runCli(['inspect', writeFile(path.join(dir, 'neg.tflite'), tfliteWithConstant([-1, 4], 16))], 10_000), 'neg.tflite', /declares dim -1/);
+    const pkg = path.join(dir, 'p.mlpackage');
+    fs.cpSync(COREML_PACKAGE, pkg, { recursive: true });
+    const weights = path.join(pkg, 'Data/com.apple.CoreML/weights/weight.bin');
+    fs.rmSync(weights, { force: true });
+    makeFifo(weights);
+    assertRefused(runCli(['inspect', pkg], 10_000), 'weight.bin', /is not a file/);
+    fs.rmSync(weights);
+    fs.symlinkSync('/dev/zero', weights);
+    assertRefused(runCli(['inspect', pkg], 10_000), 'weight.bin', /is a link to '\/dev\/zero', outside the package: not read/);
   });
 
   it('an If nested 3,000 deep is refused with the file named, not a stack overflow', () => {

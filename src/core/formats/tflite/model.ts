@@ -4,6 +4,7 @@ import { TfliteFormatError } from './errors';
 import { FlatBuffer, NeedMoreBytes, type Table } from './flatbuffer';
 import { decodeOptions } from './options';
 import { InputFile } from '../../base/input-file';
+import { tensorProblem } from './check';
 import {
   BufferField, BuiltinOperator, builtinOperatorName, builtinOptions2Name, builtinOptionsName, FILE_IDENTIFIER,
   MetadataField, ModelField, OperatorCodeField, OperatorField, QuantizationField, SignatureDefField, SubGraphField,
@@ -147,7 +148,7 @@ export function decodeTflite(
   const buffers = root.tables(ModelField.buffers, 'buffers').map((t, i) => readBuffer(t, i, fb, fileBytes));
   const subgraphTables = root.tables(ModelField.subgraphs, 'subgraphs');
   if (subgraphTables.length === 0) fb.fail('the model has no subgraphs');
-  const subgraphs = subgraphTables.map((t, i) => readSubGraph(t, i, fb, operatorCodes, buffers.length, subgraphTables.length));
+  const subgraphs = subgraphTables.map((t, i) => readSubGraph(t, i, fb, operatorCodes, buffers, subgraphTables.length));
   const metadata = root.tables(ModelField.metadata, 'metadata').map((t, i) => {
     const buffer = t.u32(MetadataField.buffer);
     if (buffer >= buffers.length) fb.fail(`metadata[${i}] names buffer ${buffer}, but the model has ${buffers.length} buffers`);
@@ -184,9 +185,15 @@ function readBuffer(t: Table, i: number, fb: FlatBuffer, fileBytes: number): Tfl
   return data && data.byteLength > 0 ? { kind: 'inline', data } : { kind: 'empty' };
 }
 
-function readSubGraph(t: Table, s: number, fb: FlatBuffer, codes: OperatorCode[], bufferCount: number, subgraphCount: number): TfliteSubGraph {
+function readSubGraph(t: Table, s: number, fb: FlatBuffer, codes: OperatorCode[], buffers: TfliteBuffer[], subgraphCount: number): TfliteSubGraph {
   const at = `subgraphs[${s}]`;
-  const tensors = t.tables(SubGraphField.tensors, `${at}.tensors`).map((tt, i) => readTensor(tt, i, `${at}.tensors[${i}]`, fb, bufferCount));
+  const tensors = t.tables(SubGraphField.tensors, `${at}.tensors`).map((tt, i) => {
+    const tensor = readTensor(tt, i, `${at}.tensors[${i}]`, fb, buffers.length);
+    const b = buffers[tensor.buffer];
+    const problem = tensorProblem(tensor, !b || b.kind === 'empty' ? undefined : b.kind === 'inline' ? b.data.byteLength : b.size);
+    if (problem) fb.fail(`${at}.tensors[${i}] '${tensor.name}' ${problem}`);
+    return tensor;
+  });
   const checkIndex = (list: number[], what: string, allowOmitted: boolean): number[] => {
     for (const x of list) {
       if ((x === -1 && allowOmitted) || (x >= 0 && x < tensors.length)) continue;

@@ -8,6 +8,7 @@
  */
 import { operatorName, type TfliteModel, type TfliteTensor } from './model';
 import { elementCount } from './view';
+import { denseBytes } from './check';
 
 /** Kernels linked in: TFLite Micro's reference kernels, or CMSIS-NN's on a Cortex-M with DSP (M4, M7, M33). */
 export type TflmKernels = 'reference' | 'cmsis-nn';
@@ -196,13 +197,6 @@ export function scratchRequests(model: TfliteModel, kernels: TflmKernels): Scrat
   return out.filter((r) => r.bytes > 0);
 }
 
-const BYTES: Record<string, number> = {
-  float32: 4, float16: 2, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, float64: 8, uint32: 4, uint16: 2, uint64: 8,
-  complex64: 8, complex128: 16,
-};
-
 export function tensorBytes(t: TfliteTensor): number {
-  const per = BYTES[t.dtype];
-  if (per === undefined) return t.dtype === 'int4' ? Math.ceil(elementCount(t.shape) / 2) : 0;
-  return elementCount(t.shape) * per;
+  return denseBytes(t.dtype, elementCount(t.shape)) ?? 0;
 }
