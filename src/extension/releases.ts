@@ -34,7 +34,7 @@ export function registerReleases({ worker, log }: CommandDeps): { api: ReleasesA
   const tree = vscode.window.createTreeView('edgewise.releases', { treeDataProvider: view, showCollapseAll: false });
 
   /** `confirmed` skips the confirmation dialog (for callers that asked already, or scripts). */
-  const change = async (action: ReleaseChangeParams['action'], node: ReleaseNode | undefined, rollout?: number, confirmed = false) => {
+  const change = async (action: 'promote' | 'pause' | 'rollback', node: ReleaseNode | undefined, rollout?: number, confirmed = false) => {
     const repo = await ensureRepository(false);
     const r = node?.kind === 'release' ? node.release : undefined;
     if (!repo || !r) return undefined;

@@ -253,7 +253,7 @@ export namespace ReleasePublishRequest {
   export const type = new RequestType<ReleasePublishParams, ReleasePublishResult, void>(method);
 }
 
-/** Promotes, pauses or rolls back a release (`edgewise release promote|pause|rollback`). */
+/** Promotes, pauses, rolls back or retires a release (`edgewise release promote|pause|rollback|retire`). */
 export type ReleaseChangeParams = RepoParams & ProgressParams & Omit<ReleaseChangeJobOptions, keyof JobHooks>;
 export namespace ReleaseChangeRequest {
   export const method = 'edgewise/releaseChange';

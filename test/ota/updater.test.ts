@@ -94,4 +94,18 @@ describe('ModelUpdater against a repository served by nginx', function () {
     assert.equal(res.traffic.modelBytes, 0);
     assert.equal(sha256File(await d.currentModelPath()), sha256File(BASE_MODEL));
   });
+
+  it('keeps a retired release until a newer one applies to the device (never an older model)', async () => {
+    const d = device('dev-a');
+    const v12 = await r.publish({ model: fineTuned(BASE_MODEL, path.join(work, 'v12.onnx'), 0.1, 1.02).file, version: '1.2.0' });
+    assert.equal((await d.checkForUpdate()).to, '1.2.0');
+    await r.publish({ model: fineTuned(BASE_MODEL, path.join(work, 'v13.onnx'), 0.1, 1.03).file, version: '1.3.0', minAppVersion: '9.0.0' });
+    await changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.2.0' });
+    const res = await d.checkForUpdate();
+    assert.equal(res.action, 'up-to-date', res.reason);
+    assert.equal(res.to, '1.2.0');
+    assert.match(res.reason, /keeps 1\.2\.0 .*1\.0\.0: not newer.*1\.3\.0: needs app 9\.0\.0/);
+    assert.equal(sha256File(await d.currentModelPath()), v12.release.sha256);
+    assert.equal((await device('dev-new-app', { appVersion: '9.0.0' }).checkForUpdate()).to, '1.3.0');
+  });
 });

@@ -8,7 +8,7 @@ import { parseRollout } from '../../ota/release';
 import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
 import { printChange, printInit, printPublish, printStatus } from './release-print';
 
-const USAGE = `usage: edgewise release <init|publish|promote|pause|rollback|status|refresh|health-server> [options]
+const USAGE = `usage: edgewise release <init|publish|promote|pause|rollback|retire|status|refresh|health-server> [options]
 
 Signed model releases in a static TUF repository (metadata/ and targets/, servable as-is by any
 web server or CDN). Private keys stay outside the repository: in the key folder 'init' names,
@@ -24,6 +24,9 @@ environment variables holding the PEM text.
       set the rollout percentage (resumes a paused release)
   release pause    --repo REPO_DIR --channel C [--version V] [--json]   no new devices take it
   release rollback --repo REPO_DIR --channel C [--version V] [--json]   devices leave it
+  release retire   --repo REPO_DIR --channel C --version V [--json]
+      take a superseded release (a newer one is at 100%) and its patch out of the signed list, so
+      the metadata devices fetch stays small; devices on it keep it until a newer release applies
   release status   --repo REPO_DIR [--channel C] [--health FILE|URL] [--json]
       channels, releases, rollout, metadata expiry; with device health reports (a JSON-lines
       file or a health collector's URL)
@@ -35,8 +38,8 @@ environment variables holding the PEM text.
   --keys DIR     key folder (default: the one 'release init' made for the repository)
 `;
 
-type Sub = 'init' | 'publish' | 'promote' | 'pause' | 'rollback' | 'status' | 'refresh' | 'health-server';
-const SUBS: Sub[] = ['init', 'publish', 'promote', 'pause', 'rollback', 'status', 'refresh', 'health-server'];
+type Sub = 'init' | 'publish' | 'promote' | 'pause' | 'rollback' | 'retire' | 'status' | 'refresh' | 'health-server';
+const SUBS: Sub[] = ['init', 'publish', 'promote', 'pause', 'rollback', 'retire', 'status', 'refresh', 'health-server'];
 
 /** Which options each subcommand takes (the rest are refused). */
 const ALLOWED: Record<Sub, string[]> = {
@@ -45,6 +48,7 @@ const ALLOWED: Record<Sub, string[]> = {
   promote: ['repo', 'channel', 'version', 'rollout', 'keys', 'json'],
   pause: ['repo', 'channel', 'version', 'keys', 'json'],
   rollback: ['repo', 'channel', 'version', 'keys', 'json'],
+  retire: ['repo', 'channel', 'version', 'keys', 'json'],
   status: ['repo', 'channel', 'health', 'json'],
   refresh: ['repo', 'keys', 'json'],
   'health-server': ['out', 'port', 'host'],
@@ -52,7 +56,7 @@ const ALLOWED: Record<Sub, string[]> = {
 
 export const release: Command = {
   name: 'release',
-  summary: 'Signed model releases: init, publish, promote, pause, rollback, status',
+  summary: 'Signed model releases: init, publish, promote, pause, rollback, retire, status',
   usage: USAGE,
   options: {
     repo: { type: 'string' }, channel: { type: 'string' }, version: { type: 'string' }, rollout: { type: 'string' },

@@ -53,7 +53,7 @@ export async function runReleasePublishJob(model: string, o: ReleasePublishJobOp
 export interface ReleaseChangeJobOptions extends JobHooks, KeyOptions {
   action: ChannelAction;
   channel: string;
-  /** Default for pause and rollback: the channel's newest release in play. */
+  /** Default for pause and rollback: the channel's newest release in play (promote and retire need it). */
   version?: string;
   /** Promote: the new rollout percentage. */
   rollout?: number;

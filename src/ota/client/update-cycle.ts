@@ -121,6 +121,10 @@ export async function runUpdateCycle(c: CycleContext): Promise<UpdateResult> {
   const keepParts: string[] = [];
   const tidy = (...keep: (ModelRef | undefined)[]) => c.folder.collectGarbage(keep.filter((k): k is ModelRef => k !== undefined), keepParts);
 
+  if (choice.keep) {
+    tidy(pointer.current, pointer.previous);
+    return done({ ...base, action: 'up-to-date', to: currentVersion });
+  }
   if (!r || (r.version === c.bundledVersion && (current.file === null || c.bundledModel))) {
     // The bundled model is what the device should run.
     if (current.file === null || !c.bundledModel) {
