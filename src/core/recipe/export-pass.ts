@@ -13,7 +13,7 @@ import { loadTflite } from '../formats/tflite/model';
 import { runExportJob, type ExportJobResult } from '../jobs/export';
 import type { CalibrationMethod } from '../jobs/quantize';
 import type { ExportMode } from '../passes/export-tflite/weights';
-import { BUILTIN_TARGETS, tflmTarget } from '../runtime/targets';
+import { tflmTarget, type Target } from '../runtime/targets';
 import type { Recipe } from './schema';
 
 export interface ExportPassInput {
@@ -25,6 +25,8 @@ export interface ExportPassInput {
   model: Model;
   /** The .tflite to write (checked by the recipe before any pass ran). */
   out: string;
+  /** The recipe's target, when it is a built-in one: its kernels' scratch buffers count in the arena. */
+  target?: Target;
   options: Record<string, unknown>;
   write: boolean;
   force?: boolean;
@@ -70,9 +72,7 @@ export async function runExportPass(p: ExportPassInput): Promise<ExportPassResul
     if (v && !v.passed) {
       throw new ExportPassFailed(`${report.output}: the export failed its check in TFLite's interpreter: ${v.checks.filter((c) => c.passed === false).map((c) => c.detail).join('; ')} (the file is kept for inspection; "verify": false skips the check)`);
     }
-    // Flash and arena for the recipe's target (its kernels' scratch buffers), else TFLite Micro's reference kernels.
-    const target = BUILTIN_TARGETS.find((t) => t.name === recipe.target);
-    const plan = planArena(loadTflite(report.output), tflmTarget(target));
+    const plan = planArena(loadTflite(report.output), tflmTarget(p.target));
     const ref = report.reference;
     const measured: ExportPassResult['measured'] = {
       sizeBytes: report.fileBytesAfter, flashBytes: report.fileBytesAfter, arenaBytes: plan.arenaBytes,

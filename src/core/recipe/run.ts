@@ -17,7 +17,7 @@ import { recipePathProblems } from './paths';
 import { readInputText } from '../base/input-file';
 import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
-import { BUILTIN_TARGETS } from '../runtime/targets';
+import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -155,16 +155,18 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   }
   const budgets = recipe.budgets ?? {};
   if (exportStep) {
+    // A built-in target (e.g. cortex-m4-256k) plans the arena with its kernels and adds its flash and arena budgets.
+    const target = BUILTIN_TARGETS.find((t) => t.name === recipe.target);
     progress('running export');
     let r;
     try {
-      r = await runExportPass({ recipe, dir, floatModel, model, out: outFile, options: exportStep.options ?? {}, write: options.write !== false, force: options.force, progress });
+      r = await runExportPass({ recipe, dir, floatModel, model, out: outFile, target, options: exportStep.options ?? {}, write: options.write !== false, force: options.force, progress });
     } catch (e) {
       if (e instanceof ExportPassFailed) throw new RecipeError(e.message);
       throw fail('export', e);
     }
     passes.push({ pass: 'export', report: r.report });
-    const checks = checkBudgets(withTargetBudgets(budgets, recipe.target), r.measured);
+    const checks = checkBudgets(withTargetBudgets(budgets, target), r.measured);
     return { recipe: path.resolve(file), model: floatModel.label, output: r.output, problems, passes, measured: r.measured, budgets: checks, ok: checks.every((c) => c.ok) };
   }
   const saved = options.write !== false ? saveModel(model, outFile, { overwrite: options.force }) : undefined;
@@ -224,9 +226,8 @@ export function checkBudgets(b: Budgets, m: Measured): BudgetCheck[] {
   return out;
 }
 
-/** An exported recipe's target (a built-in one) adds its flash and arena budgets, the tighter of the two winning. */
-function withTargetBudgets(b: Budgets, targetName: string | undefined): Budgets {
-  const t = BUILTIN_TARGETS.find((x) => x.name === targetName);
+/** A target's flash and arena budgets beside the recipe's: the tighter of the two wins. */
+function withTargetBudgets(b: Budgets, t: Target | undefined): Budgets {
   const min = (a: number | undefined, c: number | undefined) => (a === undefined ? c : c === undefined ? a : Math.min(a, c));
   return t ? { ...b, maxFlashBytes: min(b.maxFlashBytes, t.flashBytes), maxArenaBytes: min(b.maxArenaBytes, t.arenaBytes) } : b;
 }
