@@ -4,9 +4,11 @@ import { bench } from './bench';
 import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
+import { distill } from './distill';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { fl } from './fl';
+import { finetune } from './finetune';
 import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
@@ -16,4 +18,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, quantize, exportCommand, evalCommand, compare, prune, analyze, run, release, deviceUpdate, fl, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, quantize, exportCommand, evalCommand, compare, prune, finetune, distill, analyze, run, release, deviceUpdate, fl, roundtrip, demo];

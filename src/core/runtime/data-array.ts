@@ -20,6 +20,8 @@ export interface Dataset {
   batch(start: number, n: number): Record<string, ort.Tensor>;
   /** Class ids, one per sample, when labels were given. */
   labels?: Int32Array;
+  /** The samples at `indices` (in that order) of every input, as ORT tensors (shuffled batches). */
+  gather(indices: ArrayLike<number>): Record<string, ort.Tensor>;
 }
 
 /** Value transforms applied to every sample: x * scale, then (x - mean[c]) / std[c]. */
@@ -68,7 +70,7 @@ export function firstSamples(ds: Dataset, n: number | undefined): Dataset {
   if (n === undefined || n >= ds.count) return ds;
   return {
     description: `${ds.description} (first ${n})`, count: n, synthetic: ds.synthetic, maxBatch: ds.maxBatch, fixedBatch: ds.fixedBatch,
-    batch: (start, k) => ds.batch(start, Math.min(k, n - start)), labels: ds.labels?.subarray(0, n),
+    batch: (start, k) => ds.batch(start, Math.min(k, n - start)), gather: (indices) => ds.gather(indices), labels: ds.labels?.subarray(0, n),
   };
 }
 
@@ -100,6 +102,20 @@ export class ArrayDataset implements Dataset {
     for (const { spec, sample, data } of this.inputs) {
       const per = sample.reduce((a, b) => a * b, 1);
       out[spec.name] = toOrtTensor(spec.dtype as DType, data, start * per, n * per, [n, ...sample]);
+    }
+    return out;
+  }
+  gather(indices: ArrayLike<number>): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const { spec, sample, data } of this.inputs) {
+      const per = sample.reduce((a, b) => a * b, 1);
+      const picked = new Float32Array(indices.length * per);
+      for (let k = 0; k < indices.length; k++) {
+        const from = indices[k] * per;
+        if (data instanceof Float32Array) picked.set(data.subarray(from, from + per), k * per);
+        else for (let i = 0; i < per; i++) picked[k * per + i] = data[from + i];
+      }
+      out[spec.name] = toOrtTensor(spec.dtype as DType, picked, 0, picked.length, [indices.length, ...sample]);
     }
     return out;
   }

@@ -188,6 +188,15 @@ export class TrainingSession {
     return this.optimizer.state();
   }
 
+  /** Puts back the weights, optimizer state and running statistics a checkpoint saved. */
+  restore(s: { weights: ReadonlyMap<string, Float32Array>; optimizer: OptimizerState; statistics: ReadonlyMap<string, Float32Array> }): void {
+    const missing = this.parameters.find((p) => !s.weights.has(p.name));
+    if (missing || s.weights.size !== this.parameters.length) throw new Error(`the saved weights do not match this model's trainable parameters${missing ? ` ('${missing.name}' is missing)` : ''}`);
+    this.setWeights(s.weights);
+    this.optimizer.restore(s.optimizer);
+    for (const [name, values] of s.statistics) this.runningStats.get(name)?.set(values);
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }

@@ -14,7 +14,9 @@ import { FIXTURES, fmnistBatches } from '../../../helpers/fmnist';
 const INT8_MODEL = path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx');
 
 async function top1(model: Parameters<typeof encodeModelProto>[0] | string, batches: ReturnType<typeof fmnistBatches>): Promise<number> {
-  const session = await ort.InferenceSession.create(typeof model === 'string' ? model : encodeModelProto(model), { logSeverityLevel: 3 });
+  const session = typeof model === 'string'
+    ? await ort.InferenceSession.create(model, { logSeverityLevel: 3 })
+    : await ort.InferenceSession.create(encodeModelProto(model), { logSeverityLevel: 3 });
   let correct = 0;
   let seen = 0;
   for (const feeds of batches.batches) {
