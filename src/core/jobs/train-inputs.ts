@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
-import type { Model } from '../onnx/model';
-import { inferShapes } from '../graph/shapes';
+import type { Model } from '../formats/onnx/model';
+import { inferShapes } from '../formats/onnx/shapes';
 import { lossOutput } from '../passes/train/training-graph';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';

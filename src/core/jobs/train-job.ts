@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from '../onnx/io';
-import type { Model } from '../onnx/model';
+import { loadModel, saveModel, siblingPath } from '../formats/onnx/io';
+import type { Model } from '../formats/onnx/model';
 import { evaluateModel } from '../analysis/accuracy';
 import type { Dataset, Preprocess } from '../runtime/data';
 import { CancelledError } from '../runtime/infer';

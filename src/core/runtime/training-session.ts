@@ -6,7 +6,7 @@ import { forkModel } from '../passes/common';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from '../passes/train/training-graph';
 import type { BatchStats } from '../passes/train/forward-rewrites';
-import type { TensorProto } from '../onnx/proto/onnx_pb';
+import type { TensorProto } from '../formats/onnx/proto/onnx_pb';
 import type { Emitter } from '../passes/train/emitter';
 import { GradientError } from '../passes/train/grad-rule';
 import { hasQuantizedWeights, qatRewrite, requantize, type QuantizedWeight } from '../passes/train/qat';

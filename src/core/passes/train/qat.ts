@@ -1,7 +1,7 @@
-import type { TensorProto } from '../../onnx/proto/onnx_pb';
-import { makeNode, makeTensor } from '../../onnx/build';
-import { attrInt, type Model } from '../../onnx/model';
-import { toFloat32 } from '../../onnx/tensor';
+import type { TensorProto } from '../../formats/onnx/proto/onnx_pb';
+import { makeNode, makeTensor } from '../../formats/onnx/build';
+import { attrInt, type Model } from '../../formats/onnx/model';
+import { toFloat32 } from '../../tensor/views';
 import { DataType } from '../../tensor/dtypes';
 import { quantizeValue, type QRange } from '../../tensor/quant';
 import { roundHalfEven } from '../../tensor/round';

@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { makeNode, makeTensor } from '../../../../src/core/onnx/build';
-import { encodeModelProto } from '../../../../src/core/onnx/codec';
-import { loadModel } from '../../../../src/core/onnx/io';
+import { makeNode, makeTensor } from '../../../../src/core/formats/onnx/build';
+import { encodeModelProto } from '../../../../src/core/formats/onnx/codec';
+import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { vjpModel } from '../../../../src/core/passes/train/gradient-graph';
 import { fusedOps } from '../../../../src/core/runtime/fused-ops';
 import { TrainingSession } from '../../../../src/core/runtime/training-session';
 import { buildModel } from '../../../helpers/onnx-models';
-import { makeValueInfo } from '../../../../src/core/onnx/build';
+import { makeValueInfo } from '../../../../src/core/formats/onnx/build';
 import { FIXTURES, fmnistBatches } from '../../../helpers/fmnist';
 
 const INT8_MODEL = path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx');
