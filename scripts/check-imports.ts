@@ -37,7 +37,7 @@ export const CORE_LAYERS = [
 export const WEBVIEW_SHARED = ['src/core/graph/types.ts', 'src/core/graph/hierarchy.ts'];
 
 /** Files of webview/ that the extension host (and benchmarks) may import: the message protocol and the page. */
-export const WEBVIEW_HOST_FILES = ['webview/messages.ts', 'webview/html.ts'];
+export const WEBVIEW_HOST_FILES = ['webview/messages.ts', 'webview/html.ts', 'webview/train/messages.ts', 'webview/train/html.ts'];
 
 export const MAX_LINES = 400;
 

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import { CancelledError } from '../core/runtime/infer';
-import { runTrainJob, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train-job';
+import { CancelledError } from '../core/jobs/job';
+import { runTrainJob, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train';
 import { CliError, flag, num, str, type CliIo, type ParsedArgs } from './command';
 import { DATA_OPTIONS, dataOptions, pct, threadsOption } from './data-options';
 

@@ -13,6 +13,8 @@ import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
 import { registerExportCommand } from './export-model';
 import { registerMcuDiagnostics } from './mcu';
+import { registerTrainCommands } from './train';
+import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
 import { registerReleases, type ReleasesApi } from './releases';
 import { WorkerClient, type WorkerCrash } from './worker-client';
@@ -26,6 +28,8 @@ export interface EdgewiseApi {
   analysis: AnalysisApi;
   recipes: RecipeLanguage;
   releases: ReleasesApi;
+  /** Live charts of training runs, by model file. */
+  training: TrainCharts;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -43,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
   const releases = registerReleases({ panels, worker, log });
+  const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
 
   context.subscriptions.push(
     log,
@@ -55,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     registerPruneCommand({ panels, worker, log }),
     registerExportCommand({ panels, worker, log }),
     ...registerMcuDiagnostics({ panels, worker, log }),
+    ...training.disposables,
     ...analysis.disposables,
     recipes,
     ...releases.disposables,
@@ -64,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, releases: releases.api };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, releases: releases.api, training: training.charts };
 }
 
 export function deactivate(): void {

@@ -19,6 +19,8 @@ export const MODEL_COMMANDS: Record<string, ModelCommandNeed> = {
   'edgewise.openModelAsText': 'text',
   'edgewise.analyzeModel': 'analyze',
   'edgewise.exportModel': 'export',
+  'edgewise.finetuneModel': 'train',
+  'edgewise.distillModel': 'train',
 };
 
 /** Extensions (with the dot) of the formats that meet `need`. */

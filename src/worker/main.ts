@@ -10,6 +10,7 @@ import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
 import { registerReleaseHandlers } from './handlers/release';
+import { registerTrainHandlers } from './handlers/train';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -25,6 +26,7 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerPruneHandlers,
   registerAnalysisHandlers,
   registerReleaseHandlers,
+  registerTrainHandlers,
 ];
 
 function main(): void {

@@ -22,6 +22,9 @@ import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
 import type { RecipeProblem } from '../core/recipe/validate';
+import type { TrainJobResult } from '../core/jobs/train';
+import type { EpochReport, StepEvent } from '../core/jobs/train-loop';
+import type { TrainRequestOptions } from '../core/jobs/train-process';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -46,6 +49,13 @@ export interface ProgressReport {
   message: string;
   /** 0..1 when the share of work done is known. */
   fraction?: number;
+  /** Training requests: the steps and epochs finished since the last report (for the live chart). */
+  train?: TrainProgress;
+}
+
+export interface TrainProgress {
+  steps: StepEvent[];
+  epochs: EpochReport[];
 }
 
 export interface WorkerInfo {
@@ -258,4 +268,21 @@ export type ReleaseChangeParams = RepoParams & ProgressParams & Omit<ReleaseChan
 export namespace ReleaseChangeRequest {
   export const method = 'edgewise/releaseChange';
   export const type = new RequestType<ReleaseChangeParams, ChannelChangeResult, void>(method);
+}
+
+/** Fine-tuning or distillation options, as `edgewise finetune` / `distill` take them (src/core/jobs/train.ts). */
+export interface TrainParams extends ModelParams, ProgressParams {
+  options: TrainRequestOptions;
+}
+
+export type TrainResult = TrainJobResult;
+
+/**
+ * Trains a model in a child process of the worker (fine-tune, distill, --qat) and writes the
+ * result; progress reports carry the finished steps and epochs. Cancelling stops at the next
+ * step and keeps the last epoch's checkpoint.
+ */
+export namespace TrainRequest {
+  export const method = 'edgewise/train';
+  export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }

@@ -141,7 +141,8 @@ describe('cli finetune / distill', function () {
       assert.notEqual(r.code, 0, args.join(' '));
       assert.match(r.stderr.trim().split('\n').pop()!, message);
     }
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('finetuned')), []);
+    assert.ok(!fs.existsSync(path.join(dir, 'cnn.pruned.finetuned.onnx')), 'no output');
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.ckpt')), [], 'no temporary file, no checkpoint');
   });
 
   it('a diverging run stops naming the step, keeps the last good checkpoint and writes no output', () => {

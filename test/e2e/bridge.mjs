@@ -21,6 +21,23 @@ async function untilInGraph(page, { fn, timeoutMs }) {
   throw new Error(`${fn} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
+/** Polls `fn` on the element `root` (a selector) in whichever webview frame has it (the training chart...). */
+async function untilInWebview(page, { root, fn, timeoutMs }) {
+  const pageFunction = (0, eval)(`(${fn})`);
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    for (const frame of page.frames()) {
+      const el = await frame.$(root).catch(() => null);
+      if (!el) continue;
+      last = await el.evaluate(pageFunction).catch((e) => `(${e.message.split('\n')[0]})`);
+      if (last && !(typeof last === 'string' && last.startsWith('('))) return last;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${fn} on ${root} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
 /** Starts answering; returns a function that stops. */
 export function serveBridge(dir, page, shots, log) {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -33,6 +50,7 @@ export function serveBridge(dir, page, shots, log) {
       const id = f.slice(0, -'.request.json'.length);
       const request = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
       const work = request.kind === 'untilInGraph' ? untilInGraph(page, request)
+        : request.kind === 'untilInWebview' ? untilInWebview(page, request)
         : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
           : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
       work.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: e.message }))

@@ -176,6 +176,46 @@ export async function runUiChecks(page, url, shots, log, ws) {
       }, 'the channels-kept overlay');
       log(`     channels kept: ${JSON.stringify(kept)}`);
     }],
+    ['distill-quickpick-flow-and-chart', async () => {
+      // The whole flow a user goes through: Explorer menu, QuickPicks, live chart, then the result.
+      await closeAllEditors(page);
+      await contextMenu(page, 'fmnist_cnn.pruned.onnx', 'Distill Model...');
+      const pick = async (placeHolder, row) => {
+        await page.locator('.quick-input-widget', { hasText: placeHolder }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().click();
+      };
+      await pick('Training samples', 'fmnist_test1k_u8.npy');
+      await pick('Labels of fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy');
+      await pick('Teacher model', 'fmnist_cnn.onnx');
+      await pick('Validation samples', 'fmnist_test1k_u8.npy');
+      await pick('Labels of fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy');
+      const input = page.locator('.quick-input-widget input');
+      for (const prompt of ['Epochs', 'Learning rate']) {
+        await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await input.press('Enter'); // the proposed 1 epoch, learning rate 0.001
+      }
+      const chart = await pollFrames(page, () => {
+        const root = document.querySelector('#train-root');
+        if (!root) return null;
+        const rows = root.querySelectorAll('#epochs tbody tr').length;
+        const canvases = root.querySelectorAll('.chart canvas').length;
+        return rows === 1 && canvases >= 2 && !root.querySelector('#result').hidden
+          ? { rows, canvases, status: root.querySelector('#status').textContent, result: root.querySelector('#result-text').textContent } : null;
+      }, 'the training chart with its finished epoch');
+      log(`     ${chart.result}`);
+      await page.screenshot({ path: path.join(shots, 'distill-chart.png') });
+      // "Open Result" on the chart opens the distilled model's graph.
+      for (const f of page.frames()) {
+        const button = await f.$('#train-root #open').catch(() => null);
+        if (button) { await button.click(); break; }
+      }
+      // The chart stays open beside the graph: look for the graph in every frame.
+      const m = await pollFrames(page, () => {
+        const app = globalThis.edgewise;
+        return app?.file?.endsWith('/fmnist_cnn.pruned.distilled.onnx') && app.metrics?.renderedAt > 0 ? app.metrics : null;
+      }, 'the graph of fmnist_cnn.pruned.distilled.onnx');
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the distilled graph`);
+    }],
     ['explorer-context-menu', async () => {
       await (await shownExplorerRow(page, 'fmnist_cnn.onnx')).click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();

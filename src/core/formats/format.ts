@@ -20,7 +20,7 @@
 import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
 
 /** What Edgewise can do with a format besides viewing and inspecting it (every format can). */
-export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export';
+export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export' | 'train';
 
 export interface ModelFormat {
   /** Stable id, lower case: ModelSummary.format and ModelReader.format ('onnx', 'tflite', 'coreml'). */

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { atomicWrite } from '../formats/onnx/io';
+import { atomicWrite } from './job';
 import type { EpochReport } from './train-loop';
 
 const MAGIC = 'EWCKPT01';

@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { Dataset } from '../runtime/data';
-import { CancelledError } from '../runtime/infer';
+import { CancelledError } from './job';
 import { NonFiniteError, type TrainingBatch, type TrainingSession } from '../runtime/training-session';
 import { learningRate, type ScheduleOptions } from '../passes/train/schedule';
 

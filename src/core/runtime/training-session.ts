@@ -161,6 +161,18 @@ export class TrainingSession {
     }));
   }
 
+  /** Per parameter, how far training moved it: ||w - w0|| / ||w0||, largest first. */
+  relativeChanges(): { name: string; relative: number }[] {
+    return this.graph.parameters.map((p, i) => {
+      const w0 = toFloat32(p.initial.dataType, this.source.tensorData(p.initial));
+      const w = this.parameters[i].values;
+      let num = 0;
+      let den = 0;
+      for (let k = 0; k < w.length; k++) { num += (w[k] - w0[k]) ** 2; den += w0[k] * w0[k]; }
+      return { name: p.name, relative: Math.sqrt(num / Math.max(den, 1e-30)) };
+    }).sort((a, b) => b.relative - a.relative);
+  }
+
   /** Running BatchNormalization statistics (with --bn train), by initializer name. */
   statistics(): Map<string, Float32Array> {
     return this.runningStats;

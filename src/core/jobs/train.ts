@@ -1,21 +1,29 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, siblingPath } from '../formats/onnx/io';
+import { loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { evaluateModel } from '../analysis/accuracy';
 import type { Dataset, Preprocess } from '../runtime/data';
-import { CancelledError } from '../runtime/infer';
 import { TrainingSession } from '../runtime/training-session';
 import { GradientError } from '../passes/train/grad-rule';
 import type { LossSpec } from '../passes/train/losses';
+import { hasQuantizedWeights } from '../passes/train/qat';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { loadClassLabels, loadSamples, loadTargets, openTeacher, TrainError, type Teacher } from './train-inputs';
+import { CancelledError, OUTPUT_TAGS, resolveOutput, type JobHooks, type OutputOptions } from './job';
 import { DivergedError, trainEpochs, type EpochReport, type StepEvent } from './train-loop';
 
 export { TrainError } from './train-inputs';
 
-export interface TrainJobOptions {
+/** The job's hooks: the contract's (jobs/job.ts) plus the steps and epochs a live chart follows. */
+export interface TrainHooks extends JobHooks {
+  onStep?: (e: StepEvent) => void;
+  onEpoch?: (r: EpochReport) => void;
+}
+
+/** Training options (the job contract: jobs/job.ts); the default output is `<model>.finetuned.onnx` or `.distilled.onnx`. */
+export interface TrainJobOptions extends OutputOptions, TrainHooks {
   kind: 'finetune' | 'distill';
   /** Training samples (.npy, folder of .npy or images) and their labels (or regression targets with loss mse). */
   data: string;
@@ -44,16 +52,10 @@ export interface TrainJobOptions {
   dropout?: 'off' | 'on';
   seed?: number;
   threads?: number;
-  /** Quantization-aware training of a QDQ model. */
-  qat?: boolean;
-  /** Continue from the checkpoint beside the output. */
+  /** Quantization-aware training of a QDQ model; 'auto': when the model has quantized weights. */
+  qat?: boolean | 'auto';
+  /** Continue from the checkpoint beside the output (`<output>.ckpt`). */
   resume?: boolean;
-  out?: string;
-  force?: boolean;
-  signal?: AbortSignal;
-  progress?: (message: string, fraction?: number) => void;
-  onStep?: (e: StepEvent) => void;
-  onEpoch?: (r: EpochReport) => void;
 }
 
 export interface TrainJobResult {
@@ -74,6 +76,8 @@ export interface TrainJobResult {
   epochs: EpochReport[];
   /** Epochs a resumed run took from the checkpoint. */
   resumedEpochs?: number;
+  /** Per trained tensor, ||w - w0|| / ||w0||, largest first. */
+  changes: { name: string; relative: number }[];
   seconds: number;
 }
 
@@ -82,15 +86,10 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new TrainError(message);
 }
 
-/** The output file and its checkpoint, checked before any work: not the input, folder writable, no silent overwrite. */
+/** The output file and its checkpoint, checked before any work (see resolveOutput), and whether a run may start or resume. */
 export function resolveTrainOutput(input: string, o: Pick<TrainJobOptions, 'kind' | 'out' | 'force' | 'resume'>): { output: string; checkpoint: string } {
-  const output = path.resolve(o.out ?? siblingPath(input, o.kind === 'distill' ? 'distilled' : 'finetuned'));
+  const output = resolveOutput(input, { tag: OUTPUT_TAGS[o.kind], out: o.out, force: o.force });
   const checkpoint = `${output}.ckpt`;
-  check(output !== path.resolve(input), `${output}: is the input model; choose another output path`);
-  const dir = path.dirname(output);
-  check(fs.existsSync(dir), `${output}: the output folder '${dir}' does not exist`);
-  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new TrainError(`${output}: the output folder '${dir}' is not writable`); }
-  check(!fs.existsSync(output) || !!o.force, `${output}: already exists; pass --force to replace it or choose another --out`);
   check(!!o.resume || !!o.force || !fs.existsSync(checkpoint), `${checkpoint}: a checkpoint of an unfinished run exists; pass --resume to continue it or --force to start over`);
   check(!o.resume || fs.existsSync(checkpoint), `${checkpoint}: no checkpoint to resume from`);
   return { output, checkpoint };
@@ -148,10 +147,11 @@ export async function runTrainJob(inputFile: string, o: TrainJobOptions): Promis
   check(!data.fixedBatch || data.maxBatch === batchSize,
     `${input}: the input has a fixed batch size of ${data.maxBatch}; train with --batch-size ${data.maxBatch} or export the model with a symbolic batch dimension`);
   const kind = o.optimizer ?? 'adam';
+  const qat = o.qat === 'auto' ? hasQuantizedWeights(model) : !!o.qat;
   let session: TrainingSession;
   try {
     session = await TrainingSession.create(model, {
-      loss, qat: o.qat, bn: o.bn, dropout: o.dropout, seed: o.seed, threads,
+      loss, qat, bn: o.bn, dropout: o.dropout, seed: o.seed, threads,
       freeze: o.freeze ? (name) => new RegExp(o.freeze!).test(name) : undefined,
       optimizer: { kind, momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay },
     });
@@ -170,7 +170,7 @@ export async function runTrainJob(inputFile: string, o: TrainJobOptions): Promis
     }
     const val = o.valData ? await validationSet(model, o, batchSize) : undefined;
     if (o.kind === 'distill') teacher = await openTeacher(loadModel(path.resolve(o.teacher!)), model, out, threads);
-    const settings = settingsOf(o, loss);
+    const settings = settingsOf({ ...o, qat }, loss);
     const sha = createHash('sha256').update(fs.readFileSync(input)).digest('hex');
     let history: EpochReport[] = [];
     if (o.resume) {
@@ -207,7 +207,7 @@ export async function runTrainJob(inputFile: string, o: TrainJobOptions): Promis
     saveModel(session.exportModel(), output, { overwrite: o.force });
     fs.rmSync(checkpoint, { force: true });
     return {
-      kind: o.kind, input, output, teacher: teacher?.file, qat: !!o.qat, loss, samples: data.count, validationSamples: val?.data.count,
+      kind: o.kind, input, output, teacher: teacher?.file, qat, loss, changes: session.relativeChanges(), samples: data.count, validationSamples: val?.data.count,
       valTop1Before, parameters: { tensors: session.parameters.length, values: parameters }, fixed: session.graph.fixed,
       optimizer: describeOptimizer(kind, lr, o), epochs: history, resumedEpochs: o.resume ? history.length - reports.length : undefined,
       seconds: (performance.now() - started) / 1000,
