@@ -24,8 +24,10 @@ export interface PassContext {
   floatModel: Model;
   /** Calibration / tuning data, when the recipe names some. */
   data?: EvalSet;
-  /** The calibration data file (absolute) and its preprocessing, for passes that stream it themselves. */
-  dataSource?: { file: string; scale?: number; count?: number };
+  /** The calibration data file (absolute), its labels file and preprocessing, for passes that read them themselves. */
+  dataSource?: { file: string; labels?: string; scale?: number; count?: number };
+  /** The recipe's folder (relative paths in pass options resolve from it). */
+  dir: string;
   /** The recipe's per-node precision overrides. */
   overrides: NonNullable<Recipe['overrides']>;
   budgets: Budgets;
@@ -124,8 +126,9 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   const { recipe, model: floatModel, problems, dir } = loadRecipe(file, options.allowOutside);
   const tuning = await evalSet(floatModel, dir, recipe.data);
   const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
-  const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
-  const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const d = recipe.data;
+  const dataSource = d ? { file: path.resolve(dir, d.inputs), labels: d.labels && path.resolve(dir, d.labels), scale: d.scale, count: d.count } : undefined;
+  const ctx: PassContext = { floatModel, data: tuning, dataSource, dir, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
   const last = recipe.passes[recipe.passes.length - 1];
   const exportStep = last?.pass === 'export' ? last : undefined;
   const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe, exportStep ? '.tflite' : undefined));

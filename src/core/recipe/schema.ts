@@ -66,6 +66,22 @@ export type Spec =
 
 const nodeList: Spec = { type: 'array', items: { type: 'string', nodeName: true }, doc: 'node names' };
 
+/** Options of the training passes (finetune, distill), as `edgewise finetune` takes them. */
+const TRAIN_PASS_OPTIONS: Record<string, Spec> = {
+  epochs: { type: 'number', integer: true, min: 1 },
+  batchSize: { type: 'number', integer: true, min: 1 },
+  lr: { type: 'number', exclusiveMin: 0 },
+  optimizer: { type: 'string', enum: ['sgd', 'adam', 'adamw'] },
+  momentum: { type: 'number', min: 0, max: 1 },
+  weightDecay: { type: 'number', min: 0 },
+  schedule: { type: 'string', enum: ['constant', 'cosine'] },
+  warmupSteps: { type: 'number', integer: true, min: 0 },
+  freeze: { type: 'string', doc: 'regular expression of initializer names to keep fixed' },
+  bn: { type: 'string', enum: ['frozen', 'train'] },
+  seed: { type: 'number', integer: true, min: 0 },
+  qat: { type: 'boolean' },
+};
+
 /** Options each known pass accepts; unknown options are reported as warnings. */
 export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   fp16: { keepIoTypes: { type: 'boolean' }, include: nodeList, exclude: nodeList },
@@ -99,6 +115,8 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
     include: nodeList,
     exclude: nodeList,
   },
+  finetune: TRAIN_PASS_OPTIONS,
+  distill: { ...TRAIN_PASS_OPTIONS, teacher: { type: 'string', doc: 'teacher model (default: the recipe\'s model)' }, temperature: { type: 'number', exclusiveMin: 0 }, alpha: { type: 'number', min: 0, max: 1 } },
 };
 
 const data: Spec = {
