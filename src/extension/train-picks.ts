@@ -25,7 +25,7 @@ async function pickFile(o: {
   const files = await candidates(o.glob, o.near, o.prefer, o.exclude ?? []);
   const items: FileItem[] = [
     ...(o.optional ? [{ label: o.optional, none: true }] : []),
-    ...files.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), uri })),
+    ...files.map((uri) => ({ label: path.basename(uri.fsPath), description: folderOf(uri), uri })),
     { label: '$(folder-opened) Browse...', browse: true, detail: o.folders ? 'A file, or a folder of .npy files or PNG/JPEG images' : undefined },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: o.title, placeHolder: o.placeHolder, matchOnDescription: true });
@@ -40,6 +40,12 @@ async function pickFile(o: {
 }
 
 const isLabels = (name: string) => /label/i.test(name);
+
+/** The file's folder relative to the workspace ('' for its root). */
+function folderOf(uri: vscode.Uri): string {
+  const dir = path.dirname(vscode.workspace.asRelativePath(uri, false));
+  return dir === '.' ? '' : dir;
+}
 
 /** A positive number typed into an input box (undefined when cancelled). */
 async function askNumber(title: string, prompt: string, value: string, integer: boolean): Promise<number | undefined> {

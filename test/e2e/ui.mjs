@@ -181,7 +181,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await contextMenu(page, 'fmnist_cnn.pruned.onnx', 'Distill Model...');
       const pick = async (placeHolder, row) => {
-        await page.locator('.quick-input-widget', { hasText: placeHolder }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await page.locator(`.quick-input-widget input[placeholder^="${placeHolder}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
         await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().click();
       };
       await pick('Training samples', 'fmnist_test1k_u8.npy');
