@@ -39,7 +39,7 @@ export function isFolderModel(file: string): boolean {
 }
 
 const ACTION_LABELS: Record<FormatAction, string> = {
-  bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view', export: 'Export',
+  bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view', export: 'Export', train: 'Training',
 };
 
 /**

@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainRequestOptions } from '../core/jobs/train-process';
 import { TrainRequest, type TrainResult } from '../worker/protocol';
-import { resolveModel, type CommandDeps } from './commands';
-import { canDo } from './model-commands';
+import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { askTrainOptions } from './train-picks';
 import { TrainCharts, type TrainAction, type TrainChartPanel } from './train-panel';
@@ -35,10 +34,7 @@ export function registerTrainCommands({ panels, worker, log }: CommandDeps, exte
   const run = async (kind: 'finetune' | 'distill', arg?: unknown, given?: Partial<TrainRequestOptions>): Promise<TrainResult | undefined> => {
     const model = await resolveModel(arg);
     if (!model) return undefined;
-    if (!canDo(model.fsPath, 'train')) {
-      void vscode.window.showErrorMessage(`Edgewise: training works on ONNX models; ${path.basename(model.fsPath)} is not one.`);
-      return undefined;
-    }
+    if (!requireAction(model, 'train')) return undefined;
     if (!(await requireTrust(kind === 'distill' ? 'Distillation' : 'Fine-tuning'))) return undefined;
     const options = given?.data ? { kind, ...given } as TrainRequestOptions : await askTrainOptions(model, kind);
     if (!options) return undefined;
