@@ -11,12 +11,15 @@ describe('recipe: prune -> distill -> quantize -> budgets', function () {
   let dir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-recipe-train-'));
-    fs.copyFileSync(path.join(FIXTURES, 'fmnist_cnn.onnx'), path.join(dir, 'cnn.onnx'));
+    // A recipe reads files inside its own folder only.
+    for (const f of ['fmnist_cnn.onnx', 'fmnist_train1k_u8.npy', 'fmnist_train1k_labels.npy', 'fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy']) {
+      fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f === 'fmnist_cnn.onnx' ? 'cnn.onnx' : f));
+    }
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const data = { inputs: path.join(FIXTURES, 'fmnist_train1k_u8.npy'), labels: path.join(FIXTURES, 'fmnist_train1k_labels.npy') };
-  const evalData = { inputs: path.join(FIXTURES, 'fmnist_test1k_u8.npy'), labels: path.join(FIXTURES, 'fmnist_test1k_labels.npy') };
+  const data = { inputs: 'fmnist_train1k_u8.npy', labels: 'fmnist_train1k_labels.npy' };
+  const evalData = { inputs: 'fmnist_test1k_u8.npy', labels: 'fmnist_test1k_labels.npy' };
   const recipe = (name: string, passes: object[], budgets: object) => {
     const file = path.join(dir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify({ model: 'cnn.onnx', output: `${name}.onnx`, data, eval: evalData, passes, budgets }, null, 2));
