@@ -23,7 +23,7 @@ import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
 import type { RecipeProblem } from '../core/recipe/validate';
 import type { TrainJobResult } from '../core/jobs/train';
-import type { EpochReport, StepEvent } from '../core/jobs/train-loop';
+import type { EpochReport, StepEvent } from '../core/runtime/train-loop';
 import type { TrainRequestOptions } from '../core/jobs/train-process';
 
 /** Params of every request about one model file. */

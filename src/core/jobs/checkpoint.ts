@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { atomicWrite } from './job';
-import type { EpochReport } from './train-loop';
+import type { EpochReport } from '../runtime/train-loop';
 
 const MAGIC = 'EWCKPT01';
 

@@ -1,7 +1,7 @@
 import { childScript, startChild } from '../runtime/benchmark';
 import { CancelledError } from './job';
 import { TrainError, type TrainHooks, type TrainJobOptions, type TrainJobResult } from './train';
-import type { EpochReport, StepEvent } from './train-loop';
+import type { EpochReport, StepEvent } from '../runtime/train-loop';
 
 /** The job options that cross a process boundary (no callbacks, no signal). */
 export type TrainRequestOptions = Omit<TrainJobOptions, keyof TrainHooks>;

@@ -12,7 +12,7 @@ import { hasQuantizedWeights } from '../passes/train/qat';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { loadClassLabels, loadSamples, loadTargets, openTeacher, TrainError, type Teacher } from './train-inputs';
 import { CancelledError, OUTPUT_TAGS, resolveOutput, type JobHooks, type OutputOptions } from './job';
-import { DivergedError, trainEpochs, type EpochReport, type StepEvent } from './train-loop';
+import { DivergedError, trainEpochs, type EpochReport, type StepEvent } from '../runtime/train-loop';
 
 export { TrainError } from './train-inputs';
 
@@ -187,7 +187,7 @@ export async function runTrainJob(inputFile: string, o: TrainJobOptions): Promis
     const parameters = session.parameters.reduce((s, p) => s + p.values.length, 0);
     progress(`training ${session.parameters.length} weight tensors (${parameters} values) on ${data.count} samples`, 0);
     const reports = await keepCheckpointOnFailure(checkpoint, history, progress, () => trainEpochs({
-      session, data, labels, targets, teacher: teacher?.logits, epochs, batchSize, dropLast: data.fixedBatch, seed: o.seed ?? 0,
+      session, data, labels, targets, teacher: teacher?.logits, epochs, batchSize, seed: o.seed,
       schedule: { lr, schedule: o.schedule, warmupSteps: o.warmupSteps }, startEpoch: history.length, validate, signal: o.signal,
       onStep: (e) => {
         o.onStep?.(e);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { loadClassLabels, loadSamples, openTeacher, TrainError } from '../jobs/train-inputs';
-import { trainEpochs } from '../jobs/train-loop';
+import { trainEpochs } from '../runtime/train-loop';
 import { GradientError } from '../passes/train/grad-rule';
 import type { LossSpec } from '../passes/train/losses';
 import { TrainingSession } from '../runtime/training-session';
@@ -38,9 +38,8 @@ async function train(model: Model, o: Options, ctx: PassContext, loss: LossSpec,
   try {
     const epochs = (o.epochs as number | undefined) ?? 1;
     const reports = await trainEpochs({
-      session, data, labels, teacher: teacher?.logits, epochs, batchSize, dropLast: data.fixedBatch, seed: (o.seed as number | undefined) ?? 0,
+      session, data, labels, teacher: teacher?.logits, epochs, batchSize, seed: (o.seed as number | undefined) ?? 0,
       schedule: { lr: (o.lr as number | undefined) ?? (optimizer === 'sgd' ? 0.01 : 1e-3), schedule: o.schedule as 'constant' | 'cosine' | undefined, warmupSteps: o.warmupSteps as number | undefined },
-      startEpoch: 0,
       onEpoch: (r) => ctx.progress(`epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, train top-1 ${r.trainTop1 === undefined ? '-' : (r.trainTop1 * 100).toFixed(1)}%`),
     });
     const trained = session.exportModel();

@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import type { Dataset } from '../runtime/data';
-import { CancelledError } from './job';
-import { NonFiniteError, type TrainingBatch, type TrainingSession } from '../runtime/training-session';
+import type { Model } from '../formats/onnx/model';
+import { CancelledError } from '../base/cancel';
+import { ArrayDataset, batchLimit, modelInputs, type Dataset } from './data';
+import { NonFiniteError, type TrainingBatch, type TrainingSession } from './training-session';
 import { learningRate, type ScheduleOptions } from '../passes/train/schedule';
 
 /** One epoch's figures, as the report prints them. */
@@ -42,12 +43,13 @@ export interface TrainLoopOptions {
   teacher?: (inputs: Record<string, ort.Tensor>) => Promise<Float32Array>;
   epochs: number;
   batchSize: number;
-  /** Drop a last batch smaller than batchSize (models with a fixed batch dimension). */
-  dropLast: boolean;
-  seed: number;
+  /** Drop a last batch smaller than batchSize (default: when the model's batch dimension is fixed). */
+  dropLast?: boolean;
+  /** Seeds the per-epoch shuffle (default 0). */
+  seed?: number;
   schedule: ScheduleOptions;
-  /** Epochs already done (resume): training continues with epoch startEpoch + 1. */
-  startEpoch: number;
+  /** Epochs already done (resume): training continues with epoch startEpoch + 1 (default 0). */
+  startEpoch?: number;
   validate?: () => Promise<number | undefined>;
   /** After each epoch (checkpointing); `report` already holds the validation figure. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
@@ -81,12 +83,12 @@ export function stepsPerEpoch(count: number, batchSize: number, dropLast: boolea
 
 /** Runs epochs startEpoch+1 .. epochs; returns their reports. */
 export async function trainEpochs(o: TrainLoopOptions): Promise<EpochReport[]> {
-  const perEpoch = stepsPerEpoch(o.data.count, o.batchSize, o.dropLast);
+  const perEpoch = stepsPerEpoch(o.data.count, o.batchSize, o.dropLast ?? o.data.fixedBatch);
   const totalSteps = perEpoch * o.epochs;
   const reports: EpochReport[] = [];
-  for (let epoch = o.startEpoch + 1; epoch <= o.epochs; epoch++) {
+  for (let epoch = (o.startEpoch ?? 0) + 1; epoch <= o.epochs; epoch++) {
     const started = performance.now();
-    const order = shuffled(o.data.count, o.seed, epoch);
+    const order = shuffled(o.data.count, o.seed ?? 0, epoch);
     let trainMs = 0;
     let lossSum = 0;
     let correct = 0;
@@ -140,4 +142,22 @@ async function assemble(o: TrainLoopOptions, indices: Int32Array): Promise<Train
   }
   if (o.teacher) batch.teacherLogits = await o.teacher(inputs);
   return batch;
+}
+
+/**
+ * Samples held in typed arrays as a Dataset for trainEpochs: per model input (by name), `count`
+ * samples laid out [count, ...sample] with the sample shape of the model's input.
+ */
+export function arrayDataset(model: Model, count: number, inputs: Record<string, Float32Array>): Dataset {
+  const specs = modelInputs(model);
+  const arrays = specs.map((spec) => {
+    const data = inputs[spec.name];
+    if (!data) throw new Error(`${model.label}: no samples for the input '${spec.name}'`);
+    const sample = spec.shape.slice(1);
+    if (!sample.every((d): d is number => typeof d === 'number')) throw new Error(`${model.label}: the input '${spec.name}' has a symbolic sample shape [${sample.join(', ')}]`);
+    const per = sample.reduce((a, b) => a * b, 1);
+    if (data.length !== count * per) throw new Error(`'${spec.name}': ${data.length} values are not ${count} samples of [${sample.join(', ')}]`);
+    return { spec, sample, data };
+  });
+  return new ArrayDataset(`${count} samples in memory`, count, false, batchLimit(specs, count), arrays);
 }
