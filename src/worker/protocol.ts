@@ -2,7 +2,8 @@
  * The worker's protocol: every request and notification between the extension host and the
  * worker process, defined once and imported by both sides. To add a request, add a namespace
  * here, a handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`.
- * A request that runs a job takes `JobParams<TheJobOptions>`: the wire follows the job, never a copy.
+ * A request that runs a job takes `JobParams<TheJobOptions>` (or `WireOptions<TheJobOptions>` plus its
+ * own target): the wire follows the job, never a copy.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
@@ -37,11 +38,11 @@ export interface ProgressParams {
   progressToken?: string;
 }
 
-/**
- * The one rule from a job to its request: the job's options without the caller's hooks (signal,
- * progress, warn), plus the model file and a progress token.
- */
-export type JobParams<Options> = ModelParams & ProgressParams & Omit<Options, keyof JobHooks>;
+/** The one rule from a job's options to the wire: all of them but the caller's hooks (signal, progress, warn). */
+export type WireOptions<Options> = Omit<Options, keyof JobHooks>;
+
+/** A request that runs a job on one model: the job's wire options, the model file and a progress token. */
+export type JobParams<Options> = ModelParams & ProgressParams & WireOptions<Options>;
 
 /** Sent by long requests while they run; `token` is the request's `progressToken`. */
 export interface ProgressReport {
@@ -242,21 +243,21 @@ export interface RepoParams {
 }
 
 /** Channels, releases, rollout and metadata expiry of a release repository, with device health when `health` names reports. */
-export type ReleaseStatusParams = RepoParams & Omit<ReleaseStatusJobOptions, keyof JobHooks>;
+export type ReleaseStatusParams = RepoParams & WireOptions<ReleaseStatusJobOptions>;
 export namespace ReleaseStatusRequest {
   export const method = 'edgewise/releaseStatus';
   export const type = new RequestType<ReleaseStatusParams, RepositoryStatus, void>(method);
 }
 
 /** Creates a release repository and its signing keys (`edgewise release init`). */
-export type ReleaseInitParams = RepoParams & ProgressParams & Omit<ReleaseInitJobOptions, keyof JobHooks>;
+export type ReleaseInitParams = RepoParams & ProgressParams & WireOptions<ReleaseInitJobOptions>;
 export namespace ReleaseInitRequest {
   export const method = 'edgewise/releaseInit';
   export const type = new RequestType<ReleaseInitParams, InitResult, void>(method);
 }
 
 /** Publishes a model as a signed release (`edgewise release publish`). */
-export type ReleasePublishParams = ProgressParams & { model: string } & Omit<ReleasePublishJobOptions, keyof JobHooks>;
+export type ReleasePublishParams = ProgressParams & { model: string } & WireOptions<ReleasePublishJobOptions>;
 export type ReleasePublishResult = PublishResult;
 export namespace ReleasePublishRequest {
   export const method = 'edgewise/releasePublish';
@@ -264,7 +265,7 @@ export namespace ReleasePublishRequest {
 }
 
 /** Promotes, pauses, rolls back or retires a release (`edgewise release promote|pause|rollback|retire`). */
-export type ReleaseChangeParams = RepoParams & ProgressParams & Omit<ReleaseChangeJobOptions, keyof JobHooks>;
+export type ReleaseChangeParams = RepoParams & ProgressParams & WireOptions<ReleaseChangeJobOptions>;
 export namespace ReleaseChangeRequest {
   export const method = 'edgewise/releaseChange';
   export const type = new RequestType<ReleaseChangeParams, ChannelChangeResult, void>(method);
