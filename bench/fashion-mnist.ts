@@ -17,10 +17,15 @@ export interface RawImages {
 
 /** The 10,000 test images and labels, or undefined when the package is not installed. */
 export function fashionMnistTestSplit(dir = FASHION_MNIST_DIR): RawImages | undefined {
-  const imgFile = path.join(dir, 't10k-images-idx3-ubyte.gz');
+  return fashionMnistSplit('t10k', dir);
+}
+
+/** A split ('train': 60,000 images, 't10k': 10,000) with its labels, or undefined when the package is not installed. */
+export function fashionMnistSplit(split: 'train' | 't10k', dir = FASHION_MNIST_DIR): RawImages | undefined {
+  const imgFile = path.join(dir, `${split}-images-idx3-ubyte.gz`);
   if (!fs.existsSync(imgFile)) return undefined;
   const img = gunzipSync(fs.readFileSync(imgFile));
-  const lab = gunzipSync(fs.readFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz')));
+  const lab = gunzipSync(fs.readFileSync(path.join(dir, `${split}-labels-idx1-ubyte.gz`)));
   if (img.readUInt32BE(0) !== 0x803 || lab.readUInt32BE(0) !== 0x801) throw new Error(`${dir}: not IDX files`);
   const count = img.readUInt32BE(4);
   return { pixels: img.subarray(16, 16 + count * 784), labels: Int32Array.from(lab.subarray(8, 8 + count)), count };

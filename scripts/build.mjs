@@ -18,7 +18,9 @@ const targets = [
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   // `edgewise/ota`, the device library for apps: self-contained (no VS Code, no ONNX Runtime).
   { entryPoints: { ota: 'src/ota/client/index.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
+  { entryPoints: { 'train-child': 'src/core/jobs/train-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
+  { entryPoints: { 'train-chart': 'webview/train/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
 

@@ -37,14 +37,12 @@ export const CORE_LAYERS = [
 export const WEBVIEW_SHARED = ['src/core/graph/types.ts', 'src/core/graph/hierarchy.ts'];
 
 /** Files of webview/ that the extension host (and benchmarks) may import: the message protocol and the page. */
-export const WEBVIEW_HOST_FILES = ['webview/messages.ts', 'webview/html.ts'];
+export const WEBVIEW_HOST_FILES = ['webview/messages.ts', 'webview/html.ts', 'webview/train/messages.ts', 'webview/train/html.ts'];
 
 export const MAX_LINES = 400;
 
 /** Known violations, each with the issue that removes it. Keep this list short; empty it. */
 export const ALLOWED: { rule: Rule; file: string; why: string }[] = [
-  { rule: 'lines', file: 'webview/app.ts', why: 'issue 12: split app.ts along its sections' },
-  { rule: 'lines', file: 'src/core/passes/prune/groups.ts', why: 'issue 12: analyzeChannelGroups into steps' },
 ];
 
 export type Rule = 'vscode' | 'core-outward' | 'layer' | 'format' | 'cli' | 'worker' | 'webview' | 'webview-host' | 'cycle' | 'lines' | 'stale-allow';

@@ -9,11 +9,14 @@ import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutResult } from './layout/protocol';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
-import { overlayScale, rampColour, weightBytesOverlay } from './model/overlay';
+import { overlayFills, weightBytesOverlay } from './model/overlay';
+import { findMatches } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
-import { SvgPainter, CanvasPainter } from './render/painter';
+import { exportImage } from './render/export-image';
+import { textMeasurer } from './render/text-measure';
 import { Viewport } from './render/viewport';
+import { BusyNote } from './ui/busy';
 import { clear, h } from './ui/dom';
 import { Inspector } from './ui/inspector';
 import { Legend } from './ui/legend';
@@ -66,7 +69,7 @@ export class App {
   private side = h('aside', { class: 'side' });
   private nodePane = h('vscode-tab-panel', {});
   private modelPane = h('vscode-tab-panel', {});
-  private busy = h('div', { class: 'busy', role: 'status', hidden: true });
+  private busy: BusyNote;
   private status = h('div', { class: 'sr-only', 'aria-live': 'polite' });
   private message = h('div', { class: 'message', hidden: true });
   private nextRequest = 1;
@@ -76,6 +79,7 @@ export class App {
 
   constructor(readonly root: HTMLElement, readonly host: Host, workerUrl: string) {
     this.layout = new LayoutClient(workerUrl);
+    this.busy = new BusyNote(() => this.layout.cancel());
     this.toolbar = new Toolbar({
       search: (q) => this.search(q),
       searchStep: (d) => void this.searchStep(d),
@@ -103,7 +107,7 @@ export class App {
     this.side.append(tabs);
     clear(root);
     root.classList.remove('loading');
-    root.append(this.toolbar.el, h('main', {}, h('div', { class: 'stage' }, canvas, this.legend.el, this.busy, this.message), this.side), this.status);
+    root.append(this.toolbar.el, h('main', {}, h('div', { class: 'stage' }, canvas, this.legend.el, this.busy.el, this.message), this.side), this.status);
     this.viewport = new Viewport(canvas, readTheme());
     bindInput(this, canvas);
     new MutationObserver(() => { this.viewport.theme = readTheme(); this.viewport.redraw(); })
@@ -152,20 +156,7 @@ export class App {
 
   /** Recomputes the drawable model for the current graph and lays it out from scratch. */
   rebuild(): void {
-    const measureCtx = document.createElement('canvas').getContext('2d')!;
-    const theme = this.viewport.theme;
-    const widths = new Map<string, number>();
-    const measure = (text: string, bold: boolean): number => {
-      const key = (bold ? 'b' : 'n') + text;
-      let w = widths.get(key);
-      if (w === undefined) {
-        measureCtx.font = bold ? `600 12.5px ${theme.font}` : `11px ${theme.font}`;
-        w = measureCtx.measureText(text).width;
-        widths.set(key, w);
-      }
-      return w;
-    };
-    this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure });
+    this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
     const model = this.model;
     const first = initialExpansion(model, FIRST_BUDGET);
     this.expanded = new Set(first);
@@ -207,13 +198,13 @@ export class App {
     const seq = ++this.layoutSeq;
     const t0 = performance.now();
     const tree = model.layoutTree(this.expanded);
-    const slow = setTimeout(() => this.showBusy(model.countVisible(this.expanded), previous), SLOW_LAYOUT_MS);
+    const slow = setTimeout(() => this.busy.show(model.countVisible(this.expanded)), SLOW_LAYOUT_MS);
     let result: LayoutResult;
     try {
       result = await this.layout.layout(tree, this.direction);
     } catch (e) {
       clearTimeout(slow);
-      this.busy.hidden = true;
+      this.busy.hide();
       if (e instanceof LayoutCancelled) {
         if (seq === this.layoutSeq && previous) { this.expanded = previous; void this.relayout(false); }
         return false;
@@ -223,7 +214,7 @@ export class App {
     } finally {
       clearTimeout(slow);
     }
-    this.busy.hidden = true;
+    this.busy.hide();
     if (seq !== this.layoutSeq || model !== this.model) return false;
     const fit = typeof fitView === 'function' ? fitView() : fitView;
     const anchor = focus ? this.scene?.byId.get(focus) : undefined;
@@ -252,15 +243,6 @@ export class App {
   /** Resolves after the next layout is drawn (for the benchmark and tests). */
   whenLaidOut(): Promise<void> {
     return new Promise((r) => this.layoutListeners.push(r));
-  }
-
-  private showBusy(items: number, previous?: Set<string>): void {
-    clear(this.busy);
-    const cancel = h('vscode-button', { secondary: true }, 'Cancel');
-    cancel.addEventListener('click', () => this.layout.cancel());
-    this.busy.append(h('vscode-progress-ring', {}), h('span', {}, `Still laying out ${items.toLocaleString()} items…`), cancel);
-    this.busy.hidden = false;
-    void previous;
   }
 
   toggleGroup(groupId: string): void {
@@ -312,20 +294,9 @@ export class App {
   }
 
   search(query: string): void {
-    const q = query.trim().toLowerCase();
-    this.matches = [];
+    this.matches = this.model ? findMatches(this.model, this.frame.graph, query) : [];
     this.matchIndex = -1;
-    if (q && this.model) {
-      for (const leaf of this.model.leaves.values()) {
-        if (leaf.kind !== 'node') { if (leaf.label.toLowerCase().includes(q)) this.matches.push(leaf.id); continue; }
-        const n = this.frame.graph.nodes[leaf.index];
-        if (n.name.toLowerCase().includes(q) || n.opType.toLowerCase() === q || n.opType.toLowerCase().startsWith(q) ||
-            n.inputs.some((v) => v.toLowerCase().includes(q)) || n.outputs.some((v) => v.toLowerCase().includes(q))) {
-          this.matches.push(leaf.id);
-        }
-      }
-    }
-    this.toolbar.setCount(q ? `${this.matches.length} found` : '');
+    this.toolbar.setCount(query.trim() ? `${this.matches.length} found` : '');
     this.refreshHighlights();
   }
 
@@ -403,16 +374,7 @@ export class App {
       this.viewport.redraw();
       return;
     }
-    const byItem = new Map<string, number>();
-    for (const [nodeId, v] of Object.entries(o.values)) {
-      const leaf = this.model.leafOfNode.get(nodeId);
-      if (!leaf) continue;
-      const item = this.model.visibleOf(leaf, this.expanded);
-      byItem.set(item, (byItem.get(item) ?? 0) + v);
-    }
-    const scale = overlayScale(o, [...byItem.values()]);
-    const fills = new Map<string, string>();
-    for (const [id, v] of byItem) fills.set(id, rampColour(scale.position(v)));
+    const { fills, scale } = overlayFills(o, this.model, this.expanded);
     this.viewport.state = { ...this.viewport.state, overlay: fills };
     this.legend.show(o, scale);
     this.viewport.redraw();
@@ -421,27 +383,6 @@ export class App {
   // ---- export ----
 
   exportAs(format: 'svg' | 'png'): void {
-    const scene = this.scene;
-    if (!scene) return;
-    const theme = this.viewport.theme;
-    const pad = 20;
-    const view = { x: -pad, y: -pad, w: scene.width + 2 * pad, h: scene.height + 2 * pad };
-    const state = { theme, scale: 1, view, ...this.viewport.state };
-    if (format === 'svg') {
-      const p = new SvgPainter();
-      scene.draw(p, state);
-      this.host.post({ type: 'export', format, data: p.document(view.x, view.y, view.w, view.h, theme.background, theme.font) });
-      return;
-    }
-    const k = Math.min(2, 16000 / Math.max(view.w, view.h), Math.sqrt(120e6 / (view.w * view.h)));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.ceil(view.w * k);
-    canvas.height = Math.ceil(view.h * k);
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = theme.background;
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.setTransform(k, 0, 0, k, pad * k, pad * k);
-    scene.draw(new CanvasPainter(ctx), state);
-    this.host.post({ type: 'export', format, data: canvas.toDataURL('image/png') });
+    if (this.scene) this.host.post({ type: 'export', format, data: exportImage(this.scene, this.viewport.theme, this.viewport.state, format) });
   }
 }

@@ -1,8 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { DataOptions } from '../core/runtime/data';
+import { checkDataOptions, type DataOptions } from '../core/runtime/data-array';
 import { CliError, num, str, strs, type ParsedArgs } from './command';
 
-/** Options every data-reading command shares (preprocessing of .npy and images). */
+/** Options every data-reading command shares (how data is read: runtime/data-array.ts DataOptions). */
 export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   scale: { type: 'string' },
   mean: { type: 'string' },
@@ -10,20 +10,32 @@ export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   layout: { type: 'string' },
   resize: { type: 'string' },
   batch: { type: 'string' },
+  count: { type: 'string' },
   samples: { type: 'string' },
   threads: { type: 'string' },
 };
 
-export const DATA_USAGE = `Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per
-input), or a folder of PNG/JPEG images. Without data, random inputs are used (accuracy unknown).
-  --scale S        multiply values first (default 1/255 for uint8 .npy data and images, else 1;
-                   --scale 1 keeps uint8 values as they are)
-  --mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel
-  --layout NCHW|NHWC   image layout (default: from the model's input shape)
-  --resize HxW     image size (default: from the model's input shape)
-  --batch N        samples per run for models with a symbolic batch dimension (default 32)
-  --samples N      random samples when no data is given (default 16)
-  --threads N      ONNX Runtime intra-op threads (default 1)`;
+/** The data options of a command that always has data (no random samples). */
+export const { samples: _randomOnly, ...GIVEN_DATA_OPTIONS } = DATA_OPTIONS;
+
+/** The help text of the data options; `batch` is the command's default batch, `random` whether it can run without data. */
+export function dataUsage({ batch = 32, random = true } = {}): string {
+  return [
+    'Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per',
+    `input), or a folder of PNG/JPEG images.${random ? ' Without data, random inputs are used (accuracy unknown).' : ''}`,
+    '  --scale S        multiply values first (default 1/255 for uint8 .npy data and images, else 1;',
+    '                   --scale 1 keeps uint8 values as they are)',
+    '  --mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel (give both)',
+    '  --layout NCHW|NHWC   image layout (default: from the model\'s input shape)',
+    '  --resize HxW     image size (default: from the model\'s input shape)',
+    `  --batch N        samples per run for models with a symbolic batch dimension (default ${batch})`,
+    '  --count N        use the first N samples (and labels) only (default: all)',
+    ...(random ? ['  --samples N      random samples when no data is given (default 16)'] : []),
+    '  --threads N      ONNX Runtime intra-op threads (default 1)',
+  ].join('\n');
+}
+
+export const DATA_USAGE = dataUsage();
 
 function numberList(args: ParsedArgs, key: string): number[] | undefined {
   const v = str(args, key);
@@ -40,9 +52,9 @@ export function parseNumber(text: string, key: string): number {
   return n;
 }
 
+/** The data options as given (unset ones left to the job's defaults); unusable values are usage errors. */
 export function dataOptions(args: ParsedArgs, warn: (m: string) => void): DataOptions {
   const layout = str(args, 'layout')?.toUpperCase();
-  if (layout && layout !== 'NCHW' && layout !== 'NHWC') throw new CliError(`--layout must be NCHW or NHWC, got '${layout}'`, 2);
   const resize = str(args, 'resize');
   let size: [number, number] | undefined;
   if (resize) {
@@ -51,16 +63,24 @@ export function dataOptions(args: ParsedArgs, warn: (m: string) => void): DataOp
     size = [Number(m[1]), Number(m[2])];
   }
   const scale = str(args, 'scale');
-  return {
+  const whole = (key: string) => (str(args, key) === undefined ? undefined : num(args, key, NaN));
+  const options: DataOptions = {
     scale: scale !== undefined ? parseNumber(scale, 'scale') : undefined,
     mean: numberList(args, 'mean'),
     std: numberList(args, 'std'),
     layout: layout as DataOptions['layout'],
     resize: size,
-    batch: num(args, 'batch', 32),
-    randomCount: num(args, 'samples', 16),
+    batch: whole('batch'),
+    count: whole('count'),
+    randomCount: whole('samples'),
     warn,
   };
+  try {
+    checkDataOptions(options);
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+  return options;
 }
 
 /** NAME=VALUE pairs of a repeatable option (--dim, --input). */

@@ -1,5 +1,15 @@
 import { commands } from './commands';
 import { CliError, parse, type CliIo } from './command';
+import { CancelledError } from '../core/base/cancel';
+import { OptionError } from '../core/base/option-error';
+
+/** A failed command's exit code: the CLI's own, 130 cancelled (Ctrl-C), 2 an unusable option value, else 1 (bad input). */
+function exitCode(e: unknown): number {
+  if (e instanceof CliError) return e.exitCode;
+  if (e instanceof CancelledError) return 130;
+  if (e instanceof OptionError) return 2;
+  return 1;
+}
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -54,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`edgewise ${name}: ${message.split('\n')[0]}\n`);
     if (process.env.EDGEWISE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return e instanceof CliError ? e.exitCode : 1;
+    return exitCode(e);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -14,7 +14,10 @@ import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
 import { registerExportCommand } from './export-model';
 import { registerMcuDiagnostics } from './mcu';
+import { registerTrainCommands } from './train';
+import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
+import { registerReleases, type ReleasesApi } from './releases';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
@@ -27,6 +30,9 @@ export interface EdgewiseApi {
   recipes: RecipeLanguage;
   /** The Targets view and the last fleet report per model. */
   devices: DevicesApi;
+  releases: ReleasesApi;
+  /** Live charts of training runs, by model file. */
+  training: TrainCharts;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -44,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
   const devices = registerDeviceCommands({ panels, worker, log }, benchmark.state.results);
+  const releases = registerReleases({ panels, worker, log });
+  const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
 
   context.subscriptions.push(
     log,
@@ -57,15 +65,17 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     registerPruneCommand({ panels, worker, log }),
     registerExportCommand({ panels, worker, log }),
     ...registerMcuDiagnostics({ panels, worker, log }),
+    ...training.disposables,
     ...analysis.disposables,
     recipes,
+    ...releases.disposables,
     onConfigChange('worker', () => {
       const next = readConfig();
       worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, training: training.charts };
 }
 
 export function deactivate(): void {

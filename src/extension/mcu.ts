@@ -16,7 +16,7 @@ export function registerMcuDiagnostics({ panels, worker, log }: CommandDeps): vs
     if (!uri.fsPath.toLowerCase().endsWith('.tflite')) return;
     const { target, targets } = readConfig().benchmark;
     try {
-      const fit = await worker.request(McuFitRequest.type, { file: uri.fsPath, target: target || undefined, targets });
+      const fit = await worker.request(McuFitRequest.type, { file: uri.fsPath, target: target || undefined, customTargets: targets });
       diagnostics.set(uri, findingDiagnostics(uri, fit.findings));
     } catch (e) {
       log.warn(`microcontroller fit of ${uri.fsPath}: ${(e as Error).message}`);

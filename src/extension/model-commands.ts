@@ -19,6 +19,8 @@ export const MODEL_COMMANDS: Record<string, ModelCommandNeed> = {
   'edgewise.openModelAsText': 'text',
   'edgewise.analyzeModel': 'analyze',
   'edgewise.exportModel': 'export',
+  'edgewise.finetuneModel': 'train',
+  'edgewise.distillModel': 'train',
 };
 
 /** Extensions (with the dot) of the formats that meet `need`. */
@@ -37,7 +39,7 @@ export function isFolderModel(file: string): boolean {
 }
 
 const ACTION_LABELS: Record<FormatAction, string> = {
-  bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view', export: 'Export',
+  bench: 'Benchmark', quantize: 'Quantization', prune: 'Pruning', analyze: 'Per-layer analysis', text: 'The text view', export: 'Export', train: 'Training',
 };
 
 /**

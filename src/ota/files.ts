@@ -1,50 +1,28 @@
 /**
- * Durable file steps for the release repository and the device folder: a write is made under a
- * temporary name, fsynced, renamed over its destination, and the folder fsynced, so after a
- * crash or power loss a reader sees the old file or the new one, never a mix.
+ * File steps of the release repository and the device folder, on top of core/base/atomic-file:
+ * a write is made under a temporary name, fsynced, renamed over its destination, and the folder
+ * fsynced, so after a crash or power loss a reader sees the old file or the new one, never a mix.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { atomicWrite, fsyncDir } from '../core/base/atomic-file';
 
-/** fsync a folder, so the renames inside it survive a power loss. */
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (e) {
-    // Some platforms (Windows) cannot open or fsync a folder; the rename is then as durable as it gets.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw e;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
+export { fsyncDir, writeAll } from '../core/base/atomic-file';
 
 /** A name beside `file` that no other writer uses and that `isTempName` recognises. */
 export function tempPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** Temporary files of interrupted writes (this module's and core/base/atomic-file's). */
 export function isTempName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
 /** Writes `data` to `file` atomically and durably. */
 export function writeFileDurable(file: string, data: string | Uint8Array): void {
-  const tmp = tempPath(file);
-  const fd = fs.openSync(tmp, 'wx');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  renameDurable(tmp, file);
+  atomicWrite(file, [typeof data === 'string' ? Buffer.from(data) : data]);
 }
 
 /** Renames and fsyncs the destination folder (and the source's, when it differs). */
@@ -95,12 +73,6 @@ export async function digestFile(file: string): Promise<FileDigest> {
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Writes all of `bytes` at the file's current position (writeSync may write less than asked). */
-export function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Reads and parses a JSON file; undefined when it is missing or not valid JSON (a torn write). */

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { CancelledError, throwIfCancelled } from '../core/base/cancel';
 
 interface Owner {
   pid: number;
@@ -37,7 +38,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   let wait = 10;
   try {
     for (;;) {
-      options.signal?.throwIfAborted();
+      throwIfCancelled(options.signal);
       if (tryCreate(mine, file, me)) return { release: () => releaseLock(file, me) };
       const text = readText(file);
       if (text !== undefined && !ownerAlive(text)) {
@@ -172,7 +173,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     function onAbort(): void {
       clearTimeout(t);
-      reject(signal!.reason);
+      reject(new CancelledError());
     }
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -26,8 +26,10 @@ export interface DeviceFacts {
 }
 
 export interface Choice {
-  /** The release to run; undefined: the bundled model. */
+  /** The release to run; undefined: the bundled model (or, with `keep`, the model it runs). */
   release?: Release;
+  /** Keep the model the device runs: its release is no longer listed (retired, or a bundled model newer than the channel) and nothing newer applies. */
+  keep?: boolean;
   /** Why, in a few words (for logs and `device-update --json`). */
   reason: string;
 }
@@ -35,14 +37,18 @@ export interface Choice {
 /**
  * The newest release of the device's channel that it may run: not rolled back, its app new enough,
  * not blocked, and either the one it already runs or active with the device inside the rollout.
- * A paused release keeps its devices and takes no new ones.
+ * A paused release keeps its devices and takes no new ones. A device never moves to an older
+ * version without a reason the repository states (a rollback): when the version it runs is not
+ * listed (a retired release, or a bundled model newer than the channel's releases), it keeps it
+ * until a newer release applies.
  */
 export function chooseRelease(releases: readonly Release[], d: DeviceFacts): Choice {
   let best: Release | undefined;
   const skipped: string[] = [];
+  const unlisted = d.current !== undefined && !releases.some((r) => r.channel === d.channel && r.version === d.current);
   for (const r of releases) {
     if (r.channel !== d.channel) continue;
-    const why = ineligible(r, d);
+    const why = unlisted && compareVersions(r.version, d.current!) <= 0 ? `not newer than ${d.current}, which the device runs` : ineligible(r, d);
     if (why) {
       skipped.push(`${r.version}: ${why}`);
       continue;
@@ -50,6 +56,7 @@ export function chooseRelease(releases: readonly Release[], d: DeviceFacts): Cho
     if (!best || compareVersions(r.version, best.version) > 0) best = r;
   }
   if (best) return { release: best, reason: best.version === d.current ? 'current release' : `release ${best.version} (rollout ${best.rollout}%)` };
+  if (unlisted) return { keep: true, reason: `keeps ${d.current} (not listed on channel '${d.channel}'); no newer release applies${skipped.length ? ` (${skipped.join('; ')})` : ''}` };
   return { reason: skipped.length ? `no release applies (${skipped.join('; ')})` : `no release on channel '${d.channel}'` };
 }
 

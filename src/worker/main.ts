@@ -10,6 +10,8 @@ import { registerExportHandlers } from './handlers/export';
 import { registerModelHandlers } from './handlers/model';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
+import { registerReleaseHandlers } from './handlers/release';
+import { registerTrainHandlers } from './handlers/train';
 import { registerWorkerHandlers } from './handlers/worker';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -25,6 +27,8 @@ const handlerModules: ((services: WorkerServices) => void)[] = [
   registerQuantizeHandlers,
   registerPruneHandlers,
   registerAnalysisHandlers,
+  registerReleaseHandlers,
+  registerTrainHandlers,
 ];
 
 function main(): void {

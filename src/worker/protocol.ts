@@ -2,24 +2,36 @@
  * The worker's protocol: every request and notification between the extension host and the
  * worker process, defined once and imported by both sides. To add a request, add a namespace
  * here, a handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`.
+ * A request that runs a job takes `JobParams<TheJobOptions>` (or `WireOptions<TheJobOptions>` plus its
+ * own target): the wire follows the job, never a copy.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
 import type { JobHooks } from '../core/jobs/job';
+import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
+import type { ChannelChangeResult } from '../ota/publisher/channel';
+import type { InitResult } from '../ota/publisher/init';
+import type { PublishResult } from '../ota/publisher/publish';
+import type { RepositoryStatus } from '../ota/publisher/status';
+import type { AnalyzeJobOptions } from '../core/jobs/analyze';
+import type { BenchJobOptions, BenchJobResult } from '../core/jobs/bench';
 import type { PruneJobOptions, PruneJobResult } from '../core/jobs/prune';
 import type { ExportJobOptions, ExportJobResult } from '../core/jobs/export';
-import type { McuFitResult } from '../core/jobs/mcu-fit';
-import type { BudgetBreak, Target } from '../core/runtime/targets';
-import type { BenchmarkResult, DeviceFacts, OptLevel } from '../core/runtime/types';
+import type { McuFitJobOptions, McuFitResult } from '../core/jobs/mcu-fit';
+import type { QuantizeJobOptions, QuantizeJobResult } from '../core/jobs/quantize';
+import type { Target } from '../core/runtime/targets';
+import type { DeviceFacts } from '../core/runtime/types';
 import type { FleetJobOptions } from '../core/jobs/devices';
 import type { FleetReport } from '../core/runtime/devices/fleet';
 import type { SetupReport } from '../core/runtime/devices/setup';
 import type { HostKeyInfo } from '../core/runtime/devices/trust';
-import type { CalibrationMethod, QuantizeJobResult, QuantizeMode } from '../core/jobs/quantize';
 import type { ModelText } from '../core/formats/onnx/text';
 import type { Finding } from '../core/analysis/diagnostics';
 import type { NodeFacts } from '../core/analysis/annotations';
 import type { RecipeProblem } from '../core/recipe/validate';
+import type { TrainJobResult } from '../core/jobs/train';
+import type { EpochReport, StepEvent } from '../core/runtime/train-loop';
+import type { TrainRequestOptions } from '../core/jobs/train-process';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -32,12 +44,25 @@ export interface ProgressParams {
   progressToken?: string;
 }
 
+/** The one rule from a job's options to the wire: all of them but the caller's hooks (signal, progress, warn). */
+export type WireOptions<Options> = Omit<Options, keyof JobHooks>;
+
+/** A request that runs a job on one model: the job's wire options, the model file and a progress token. */
+export type JobParams<Options> = ModelParams & ProgressParams & WireOptions<Options>;
+
 /** Sent by long requests while they run; `token` is the request's `progressToken`. */
 export interface ProgressReport {
   token: string;
   message: string;
   /** 0..1 when the share of work done is known. */
   fraction?: number;
+  /** Training requests: the steps and epochs finished since the last report (for the live chart). */
+  train?: TrainProgress;
+}
+
+export interface TrainProgress {
+  steps: StepEvent[];
+  epochs: EpochReport[];
 }
 
 export interface WorkerInfo {
@@ -79,29 +104,12 @@ export namespace NodeDetailsRequest {
   export const type = new RequestType<NodeDetailsParams, NodeDetails, void>(method);
 }
 
-export interface BenchmarkParams extends ModelParams, ProgressParams {
-  /** Intra-op thread counts; more than one is a sweep, one child process each. Default: the target's, else 1. */
-  threads?: number[];
-  runs?: number;
-  warmup?: number;
-  optLevel?: OptLevel;
-  executionProviders?: string[];
-  /** Per-layer latency from ORT's profiler (default true). */
-  profile?: boolean;
-  /** A target name ('local-cpu', 'edge-small', ...) whose budgets the results are checked against. */
-  target?: string;
-  /** The user's own targets (settings); found before the built-in ones. */
-  customTargets?: Target[];
-  dims?: Record<string, number>;
-  inputFiles?: Record<string, string>;
-}
+/** What to measure and how; the same choices as `edgewise bench` (src/core/jobs/bench.ts). */
+export type BenchmarkParams = JobParams<BenchJobOptions>;
 
-export interface BenchmarkResponse {
-  /** One per thread count, in the order asked. */
-  results: BenchmarkResult[];
+export interface BenchmarkResponse extends Omit<BenchJobResult, 'target'> {
+  /** The target's name. */
   target?: string;
-  /** Per result, the budgets of the target it breaks. */
-  budgetBreaks: BudgetBreak[][];
   /** Per-layer ms of the first result keyed by ViewNode.id of the main graph (with profiling). */
   latencyByNode?: Record<string, number>;
 }
@@ -113,7 +121,7 @@ export namespace BenchmarkRequest {
 }
 
 /** The fleet job's options (targets as defined: the extension resolves names with TargetListRequest). */
-export interface FleetParams extends ModelParams, ProgressParams, Omit<FleetJobOptions, keyof JobHooks> {}
+export type FleetParams = JobParams<FleetJobOptions>;
 
 /** Benchmarks a model on each target in turn (local, SSH devices, the emulated ARM64 device): the fleet table. */
 export namespace FleetBenchmarkRequest {
@@ -176,27 +184,8 @@ export namespace DeviceTrustRequest {
   export const type = new RequestType<DeviceTrustParams, HostKeyInfo, void>(method);
 }
 
-export interface QuantizeParams extends ModelParams, ProgressParams {
-  mode: QuantizeMode;
-  /** Output file; default `<model>.<mode>.onnx` next to the model. */
-  out?: string;
-  /** Replace an existing output file (never the model itself). */
-  force?: boolean;
-  /** Calibration data (.npy, a folder of .npy or images); random samples with a warning when absent. */
-  calib?: string;
-  calibration?: CalibrationMethod;
-  perChannel?: boolean;
-  activationType?: 'uint8' | 'int8';
-  excludeOps?: string[];
-  excludeNodes?: string[];
-  /** Evaluation data and labels; without, outputs are compared on the calibration (or random) data. */
-  evalData?: string;
-  labels?: string;
-  /** Preprocessing of .npy/image data: x * scale, then (x - mean) / std per channel. */
-  preprocess?: { scale?: number; mean?: number[]; std?: number[]; layout?: 'NCHW' | 'NHWC' };
-  /** Skip the quick before/after latency figures. */
-  skipLatency?: boolean;
-}
+/** How to quantize; the same choices as `edgewise quantize` (src/core/jobs/quantize.ts). */
+export type QuantizeParams = JobParams<QuantizeJobOptions>;
 
 /** Quantizes a model file, writes the result (no partial file on failure or cancel) and returns the report. */
 export namespace QuantizeRequest {
@@ -216,27 +205,8 @@ export namespace ModelTextRequest {
   export const type = new RequestType<ModelParams & ProgressParams, ModelText, void>(method);
 }
 
-export interface AnalyzeParams extends ModelParams, ProgressParams {
-  /** The quantized (QDQ) model made from `file`. */
-  quantized: string;
-  /** .npy inputs, and optionally .npy class ids. */
-  data: string;
-  labels?: string;
-  count?: number;
-  /** Warn below this SQNR (dB); default 20. */
-  minSqnrDb?: number;
-  /**
-   * Also profile both model files per layer (a fresh benchmark process each, after the error
-   * analysis; cancelling kills it): latency facts, gain/latency overlays, latency findings.
-   */
-  latency?: boolean;
-  /** Profiled runs per model; default 20. */
-  latencyRuns?: number;
-  /** Inform when a float layer takes over this share (0..1) of the run; default 0.2. */
-  hotLayerShare?: number;
-  /** Warn when INT8 costs more than this many µs over float on a layer; default 0. */
-  int8SlowerUs?: number;
-}
+/** What to analyze; the same choices as `edgewise analyze` (src/core/jobs/analyze.ts); `file` is the float model. */
+export type AnalyzeParams = JobParams<AnalyzeJobOptions>;
 
 /** Whole-model figures of the latency part of an analysis (per-layer ones are in the facts). */
 export interface AnalyzeLatency {
@@ -307,7 +277,7 @@ export namespace ProgressNotification {
 export const CANCELLED_CODE = -32800;
 
 /** What to prune and how; the same choices as `edgewise prune` (see src/core/jobs/prune.ts). */
-export type PruneParams = ModelParams & ProgressParams & Omit<PruneJobOptions, keyof JobHooks>;
+export type PruneParams = JobParams<PruneJobOptions>;
 
 export interface PruneResult extends PruneJobResult {
   /** Channel pruning: channels kept per layer of the written model, keyed by its ViewNode ids (for an overlay). */
@@ -320,7 +290,7 @@ export namespace PruneRequest {
   export const type = new RequestType<PruneParams, PruneResult, void>(method);
 }
 
-export type ExportParams = ModelParams & ProgressParams & Omit<ExportJobOptions, keyof JobHooks>;
+export type ExportParams = JobParams<ExportJobOptions>;
 
 /** Exports an ONNX model to TFLite, writes it atomically, checks it in TFLite's interpreter and returns the report. */
 export namespace ExportRequest {
@@ -328,15 +298,62 @@ export namespace ExportRequest {
   export const type = new RequestType<ExportParams, ExportJobResult, void>(method);
 }
 
-export interface McuFitParams extends ModelParams {
-  /** Target whose flash/arena budgets to check (e.g. cortex-m4-256k); none: only the figures. */
-  target?: string;
-  /** The user's own targets (settings). */
-  targets?: Target[];
-}
+/** Which target's budgets to check; the same choices as `edgewise inspect --mcu` and `bench --target` (src/core/jobs/mcu-fit.ts). */
+export type McuFitParams = JobParams<McuFitJobOptions>;
 
 /** Flash and TFLite Micro arena of a .tflite, with findings for the Problems panel. */
 export namespace McuFitRequest {
   export const method = 'edgewise/mcuFit';
   export const type = new RequestType<McuFitParams, McuFitResult, void>(method);
+}
+
+/** Params of every request about a release repository: its folder. */
+export interface RepoParams {
+  repo: string;
+}
+
+/** Channels, releases, rollout and metadata expiry of a release repository, with device health when `health` names reports. */
+export type ReleaseStatusParams = RepoParams & WireOptions<ReleaseStatusJobOptions>;
+export namespace ReleaseStatusRequest {
+  export const method = 'edgewise/releaseStatus';
+  export const type = new RequestType<ReleaseStatusParams, RepositoryStatus, void>(method);
+}
+
+/** Creates a release repository and its signing keys (`edgewise release init`). */
+export type ReleaseInitParams = RepoParams & ProgressParams & WireOptions<ReleaseInitJobOptions>;
+export namespace ReleaseInitRequest {
+  export const method = 'edgewise/releaseInit';
+  export const type = new RequestType<ReleaseInitParams, InitResult, void>(method);
+}
+
+/** Publishes a model as a signed release (`edgewise release publish`). */
+export type ReleasePublishParams = ProgressParams & { model: string } & WireOptions<ReleasePublishJobOptions>;
+export type ReleasePublishResult = PublishResult;
+export namespace ReleasePublishRequest {
+  export const method = 'edgewise/releasePublish';
+  export const type = new RequestType<ReleasePublishParams, ReleasePublishResult, void>(method);
+}
+
+/** Promotes, pauses, rolls back or retires a release (`edgewise release promote|pause|rollback|retire`). */
+export type ReleaseChangeParams = RepoParams & ProgressParams & WireOptions<ReleaseChangeJobOptions>;
+export namespace ReleaseChangeRequest {
+  export const method = 'edgewise/releaseChange';
+  export const type = new RequestType<ReleaseChangeParams, ChannelChangeResult, void>(method);
+}
+
+/** Fine-tuning or distillation options, as `edgewise finetune` / `distill` take them (src/core/jobs/train.ts). */
+export interface TrainParams extends ModelParams, ProgressParams {
+  options: TrainRequestOptions;
+}
+
+export type TrainResult = TrainJobResult;
+
+/**
+ * Trains a model in a child process of the worker (fine-tune, distill, --qat) and writes the
+ * result; progress reports carry the finished steps and epochs. Cancelling stops at the next
+ * step and keeps the last epoch's checkpoint.
+ */
+export namespace TrainRequest {
+  export const method = 'edgewise/train';
+  export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }

@@ -2,13 +2,13 @@ import {
   CancellationToken, ResponseError, type GenericRequestHandler, type MessageConnection, type NotificationType, type RequestType,
 } from 'vscode-jsonrpc';
 import { CancelledError } from '../core/base/cancel';
-import { CANCELLED_CODE, ProgressNotification, type ProgressParams } from './protocol';
+import { CANCELLED_CODE, ProgressNotification, type ProgressParams, type TrainProgress } from './protocol';
 
 /** What a request handler gets besides its params. */
 export interface HandlerContext {
   readonly token: CancellationToken;
   /** Reports progress to the client (a no-op when the client did not ask for it). */
-  progress(message: string, fraction?: number): void;
+  progress(message: string, fraction?: number, train?: TrainProgress): void;
   /**
    * Lets pending messages (a cancellation) arrive, then throws CancelledError (core/base/cancel.ts,
    * the one the jobs throw too) if the request was cancelled; the client sees a cancelled request.
@@ -29,8 +29,8 @@ export class WorkerServer {
       const progressToken = (params as ProgressParams | undefined)?.progressToken;
       const ctx: HandlerContext = {
         token,
-        progress: (message, fraction) => {
-          if (progressToken) void this.connection.sendNotification(ProgressNotification.type, { token: progressToken, message, fraction });
+        progress: (message, fraction, train) => {
+          if (progressToken) void this.connection.sendNotification(ProgressNotification.type, { token: progressToken, message, fraction, train });
         },
         checkpoint: async () => {
           await new Promise<void>((resolve) => setImmediate(resolve));

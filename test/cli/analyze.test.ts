@@ -57,6 +57,30 @@ describe('CLI analyze --latency', function () {
     assert.equal(plain.latency, undefined);
   });
 
+  it('reads its data like every command: --mean/--std normalize it (the float score equals eval\'s on the same data); one without the other is a usage error', function () {
+    this.timeout(180000);
+    const norm = ['--mean', '0.2860', '--std', '0.3530'];
+    const top1 = (args: string[]) => {
+      const r = runCli(['analyze', ...PAIR, ...args, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).float.score.value as number;
+    };
+    const evalTop1 = (args: string[]) => {
+      const r = runCli(['eval', PAIR[0], '--data', PAIR[3], '--labels', PAIR[5], '--count', '50', ...args, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return 100 * JSON.parse(r.stdout).accuracy.top1;
+    };
+    const normalized = top1(norm), evaluated = evalTop1(norm);
+    assert.ok(Math.abs(normalized - evaluated) < 1e-9, `analyze ${normalized}, eval ${evaluated}`);
+    assert.notEqual(normalized, top1([]), 'the normalization reached the model');
+    for (const [args, re] of [[['--mean', '0.5'], /--mean needs --std/], [['--std', '0.5'], /--std needs --mean/]] as const) {
+      const r = runCli(['analyze', ...PAIR, ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
   it('rejects latency options without --latency, and a bad run count, in one line', () => {
     for (const [args, re] of [[['--runs', '5'], /--runs needs --latency/], [['--latency', '--runs', '0'], /--runs must be a whole number >= 1, got '0'/]] as const) {
       const r = runCli(['analyze', ...PAIR, ...args]);

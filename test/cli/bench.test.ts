@@ -64,7 +64,7 @@ describe('cli: edgewise bench', function () {
     cliProc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     const exited = new Promise<number | null>((resolve) => cliProc.on('close', (code) => resolve(code)));
     const end = Date.now() + 30000;
-    while (!/: runs /.test(err) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (!/: timed runs /.test(err) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     const children = childrenOf(cliProc.pid!);
     assert.equal(children.length, 1, `one benchmark child (stderr: ${err})`);
     cliProc.kill('SIGINT');

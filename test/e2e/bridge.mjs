@@ -44,6 +44,23 @@ async function textOf(page, { selector, contains, timeoutMs }) {
   throw new Error(`${selector} did not show '${contains}' within ${timeoutMs} ms (last: ${JSON.stringify(last.slice(0, 300))})`);
 }
 
+/** Polls `fn` on the element `root` (a selector) in whichever webview frame has it (the training chart...). */
+async function untilInWebview(page, { root, fn, timeoutMs }) {
+  const pageFunction = (0, eval)(`(${fn})`);
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    for (const frame of page.frames()) {
+      const el = await frame.$(root).catch(() => null);
+      if (!el) continue;
+      last = await el.evaluate(pageFunction).catch((e) => `(${e.message.split('\n')[0]})`);
+      if (last && !(typeof last === 'string' && last.startsWith('('))) return last;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${fn} on ${root} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
 /** Starts answering; returns a function that stops. */
 export function serveBridge(dir, page, shots, log) {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -56,6 +73,7 @@ export function serveBridge(dir, page, shots, log) {
       const id = f.slice(0, -'.request.json'.length);
       const request = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
       const work = request.kind === 'untilInGraph' ? untilInGraph(page, request)
+        : request.kind === 'untilInWebview' ? untilInWebview(page, request)
         : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
           : request.kind === 'clickNotification' ? clickNotification(page, request)
             : request.kind === 'textOf' ? textOf(page, request)

@@ -21,7 +21,11 @@ function main(out: string): void {
   fs.mkdirSync(out, { recursive: true });
   copyCoreMLModels(out);
   const cnn = path.join(out, 'fmnist_cnn.onnx');
-  fs.rmSync(path.join(out, 'fmnist_cnn.pruned.onnx'), { force: true }); // the prune step writes it
+  // The prune step writes the pruned model, the training steps their results (and checkpoints).
+  for (const f of ['fmnist_cnn.pruned.onnx', 'fmnist_cnn.pruned.distilled.onnx', 'fmnist_cnn.finetuned.onnx']) {
+    fs.rmSync(path.join(out, f), { force: true });
+    fs.rmSync(path.join(out, `${f}.ckpt`), { force: true });
+  }
   if (!fs.existsSync(cnn)) {
     fs.copyFileSync(FIXTURE, cnn);
     fs.chmodSync(cnn, 0o644);

@@ -13,9 +13,26 @@ function explorerRow(page, name) {
   return page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
 }
 
+/**
+ * The Explorer row of `name`, scrolled into view: the list only renders the rows on screen, and
+ * the workspace holds more files than fit (an expanded folder pushes the rest down).
+ */
+async function shownExplorerRow(page, name) {
+  const row = explorerRow(page, name);
+  if (await row.isVisible()) return row;
+  await page.locator('.explorer-folders-view .monaco-list').first().hover();
+  await page.mouse.wheel(0, -10_000);
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(100);
+    if (await row.isVisible()) return row;
+    await page.mouse.wheel(0, 120);
+  }
+  throw new Error(`${name} is not in the Explorer`);
+}
+
 /** Right-clicks a file in the Explorer and picks an item of its context menu. */
 async function contextMenu(page, file, item) {
-  await explorerRow(page, file).click({ button: 'right' });
+  await (await shownExplorerRow(page, file)).click({ button: 'right' });
   const action = page.locator('.monaco-menu .action-item', { hasText: item }).first();
   await action.waitFor();
   await page.waitForTimeout(300); // the menu must settle before a click lands on it
@@ -159,8 +176,48 @@ export async function runUiChecks(page, url, shots, log, ws) {
       }, 'the channels-kept overlay');
       log(`     channels kept: ${JSON.stringify(kept)}`);
     }],
+    ['distill-quickpick-flow-and-chart', async () => {
+      // The whole flow a user goes through: Explorer menu, QuickPicks, live chart, then the result.
+      await closeAllEditors(page);
+      await contextMenu(page, 'fmnist_cnn.pruned.onnx', 'Distill Model...');
+      const pick = async (placeHolder, row) => {
+        await page.locator(`.quick-input-widget input[placeholder^="${placeHolder}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().click();
+      };
+      await pick('Training samples', 'fmnist_test1k_u8.npy');
+      await pick('Labels of fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy');
+      await pick('Teacher model', 'fmnist_cnn.onnx');
+      await pick('Validation samples', 'fmnist_test1k_u8.npy');
+      await pick('Labels of fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy');
+      const input = page.locator('.quick-input-widget input');
+      for (const prompt of ['Epochs', 'Learning rate']) {
+        await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await input.press('Enter'); // the proposed 1 epoch, learning rate 0.001
+      }
+      const chart = await pollFrames(page, () => {
+        const root = document.querySelector('#train-root');
+        if (!root) return null;
+        const rows = root.querySelectorAll('#epochs tbody tr').length;
+        const canvases = root.querySelectorAll('.chart canvas').length;
+        return rows === 1 && canvases >= 2 && !root.querySelector('#result').hidden
+          ? { rows, canvases, status: root.querySelector('#status').textContent, result: root.querySelector('#result-text').textContent } : null;
+      }, 'the training chart with its finished epoch');
+      log(`     ${chart.result}`);
+      await page.screenshot({ path: path.join(shots, 'distill-chart.png') });
+      // "Open Result" on the chart opens the distilled model's graph.
+      for (const f of page.frames()) {
+        const button = await f.$('#train-root #open').catch(() => null);
+        if (button) { await button.click(); break; }
+      }
+      // The chart stays open beside the graph: look for the graph in every frame.
+      const m = await pollFrames(page, () => {
+        const app = globalThis.edgewise;
+        return app?.file?.endsWith('/fmnist_cnn.pruned.distilled.onnx') && app.metrics?.renderedAt > 0 ? app.metrics : null;
+      }, 'the graph of fmnist_cnn.pruned.distilled.onnx');
+      if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the distilled graph`);
+    }],
     ['explorer-context-menu', async () => {
-      await explorerRow(page, 'fmnist_cnn.onnx').click({ button: 'right' });
+      await (await shownExplorerRow(page, 'fmnist_cnn.onnx')).click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
     }],
     ['graph-renders', async () => {
@@ -202,7 +259,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['large-model-opens', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'deep_1200.onnx').dblclick();
+      await (await shownExplorerRow(page, 'deep_1200.onnx')).dblclick();
       const m = await waitForGraph(frame(), 'deep_1200.onnx');
       if (m.nodes !== 1200) throw new Error(`${m.nodes} nodes, expected 1200`);
       log(`     ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
@@ -222,9 +279,10 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open a model graph' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The list only renders the rows on screen: filter first, then the model's row shows.
       await input.fill('fmnist_cnn.onnx');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.press('Enter');
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
@@ -234,20 +292,23 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
       const input = page.locator('.quick-input-widget input');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DTLN_AEC_128_Part1.mlpackage' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Open a model graph' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.fill('DTLN_AEC_128_Part1.mlpackage');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DTLN_AEC_128_Part1.mlpackage' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await input.press('Enter');
       let m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
       if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
       await closeAllEditors(page);
-      if (!(await explorerRow(page, 'DTLN_AEC_128_Part1.mlpackage').isVisible())) await explorerRow(page, 'coreml').click();
+      const coreml = await shownExplorerRow(page, 'coreml');
+      if (!(await explorerRow(page, 'DTLN_AEC_128_Part1.mlpackage').isVisible())) await coreml.click();
       await contextMenu(page, 'DTLN_AEC_128_Part1.mlpackage', 'Open Model Graph');
       m = await waitForGraph(frame(), 'DTLN_AEC_128_Part1.mlpackage');
       if (m.nodes !== 47) throw new Error(`${m.nodes} nodes, expected 47`);
+      await (await shownExplorerRow(page, 'coreml')).click(); // folded again, as the user found it
     }],
     ['corrupt-model-error', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'corrupt.onnx').dblclick();
+      await (await shownExplorerRow(page, 'corrupt.onnx')).dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
     ['tflite-context-menu-graph', async () => {
@@ -273,11 +334,10 @@ export async function runUiChecks(page, url, shots, log, ws) {
         ['person_detect.tflite', 31], ['dtln_noise_suppression.tflite', 4], ['mobilenet_v2_quantized_1x3x224x224.tflite', 84]];
       const drawn = [];
       for (const [name, nodes] of models) {
-        const row = explorerRow(page, name);
         // The 4 MB MobileNetV2 is copied from the shared fixtures beside the clone, when present.
-        if (name.startsWith('mobilenet') && (await row.count()) === 0) { log(`     ${name}: not in the workspace, skipped`); continue; }
+        if (name.startsWith('mobilenet') && !fs.existsSync(path.join(ws, name))) { log(`     ${name}: not in the workspace, skipped`); continue; }
         await closeAllEditors(page);
-        await row.dblclick();
+        await (await shownExplorerRow(page, name)).dblclick();
         const m = await waitForGraph(frame(), name);
         if (m.nodes !== nodes) throw new Error(`${name}: ${m.nodes} nodes, expected ${nodes}`);
         drawn.push(`${name.replace('.tflite', '')} ${m.visibleNodes}`);
@@ -286,7 +346,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
     }],
     ['tflite-corrupt-error', async () => {
       await closeAllEditors(page);
-      await explorerRow(page, 'corrupt.tflite').dblclick();
+      await (await shownExplorerRow(page, 'corrupt.tflite')).dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.tflite: operator_codes offset at 52 points to 3132, outside the file/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     }],
   ];

@@ -1,8 +1,8 @@
 /**
  * A static file server on loopback that misbehaves on request: it serves a repository folder
  * (with Range support, like nginx) and, for the paths a test names, drops the connection at a
- * byte, sends slowly, corrupts bytes, serves other bytes (a swapped file, stale metadata) or never
- * stops sending.
+ * byte, sends slowly, corrupts bytes, serves other bytes (a swapped file, stale metadata, a
+ * decompression bomb) or never stops sending.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -20,6 +20,8 @@ export interface Fault {
   body?: Buffer;
   /** Send bytes forever. */
   endless?: boolean;
+  /** Label the body with this Content-Encoding (e.g. a gzip bomb as `body`). */
+  contentEncoding?: string;
   /** Apply to this many requests, then serve normally (default: all). */
   times?: number;
 }
@@ -84,7 +86,10 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
       res.writeHead(206, { 'content-length': bytes.length - start, 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` });
     } else {
       entry.status = 200;
-      res.writeHead(200, fault.endless ? {} : { 'content-length': bytes.length });
+      res.writeHead(200, {
+        ...(fault.endless ? {} : { 'content-length': bytes.length }),
+        ...(fault.contentEncoding ? { 'content-encoding': fault.contentEncoding } : {}),
+      });
     }
     const body = bytes.subarray(start);
     void send(res, body, fault, entry);

@@ -76,6 +76,12 @@ export async function startNginx(root: string, o: NginxOptions = {}): Promise<Ng
       '  types { application/json json; }',
       '  default_type application/octet-stream;',
       '  keepalive_requests 100000;',
+      // Metadata compressed as a CDN would serve it (clients that ask for it); models are not JSON.
+      '  gzip on;',
+      '  gzip_types application/json;',
+      '  gzip_comp_level 6;',
+      '  gzip_min_length 256;',
+      '  gzip_vary on;',
       '  server {',
       `    listen 127.0.0.1:${port};`,
       `    root ${root};`,

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeModelProto, encodeModelProto } from '../../src/core/formats/onnx/codec';
+import { DataType } from '../../src/core/tensor/dtypes';
 import { initRepository, type InitResult } from '../../src/ota/publisher/init';
 import { KeySource } from '../../src/ota/publisher/keys';
 import { publishRelease, type PublishOptions } from '../../src/ota/publisher/publish';
@@ -46,7 +47,8 @@ export function makeRepo(tag = 'repo'): TestRepo {
 
 /**
  * A copy of `base` whose last tensors (about `fraction` of the weight bytes, whole tensors) are
- * scaled by `factor`, as a fine-tuned head would be. Returns the file and the changed share.
+ * changed as a fine-tuned head would be: float weights scaled by `factor`, 8-bit weights nudged
+ * by one step. Returns the file and the changed share.
  */
 export function fineTuned(base: string, out: string, fraction: number, factor = 1.01): { file: string; changedWeightBytes: number; weightBytes: number } {
   const bytes = fs.readFileSync(base);
@@ -58,11 +60,16 @@ export function fineTuned(base: string, out: string, fraction: number, factor = 
     const t = inits[i];
     if (changed + t.rawData.length > fraction * weightBytes * 1.05 && changed > 0) continue;
     const copy = new Uint8Array(t.rawData); // never write into the input's buffer
-    const f = new Float32Array(copy.buffer, 0, copy.length / 4);
-    for (let j = 0; j < f.length; j++) f[j] = f[j] * factor + 1e-4;
+    if (t.dataType === DataType.float32) {
+      const f = new Float32Array(copy.buffer, 0, copy.length / 4);
+      for (let j = 0; j < f.length; j++) f[j] = f[j] * factor + 1e-4;
+    } else if (t.dataType === DataType.int8 || t.dataType === DataType.uint8) {
+      for (let j = 0; j < copy.length; j++) copy[j] ^= 1;
+    } else continue;
     t.rawData = copy;
     changed += copy.length;
   }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, encodeModelProto(model));
   return { file: out, changedWeightBytes: changed, weightBytes };
 }

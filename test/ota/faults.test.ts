@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { ModelUpdater, UpdateError, type ModelUpdaterOptions } from '../../src/ota/client';
 import { hashedName } from '../../src/ota/release';
 import { ReleaseRepository } from '../../src/ota/publisher/repository';
@@ -86,9 +87,15 @@ describe('ModelUpdater against faults and attacks', function () {
     assert.equal(sha256File(await u.currentModelPath()), v2.sha256);
   });
 
-  it('stops reading an endless response: metadata at its size limit, a model at its signed length', async () => {
+  it('stops reading an endless response: metadata at its size limit (also decompressed), a model at its signed length', async () => {
     server.set('/metadata/timestamp.json', { endless: true, times: 1 });
     await failsWith(device(), 'metadata', /length|exceeds/i);
+    // 8 MiB of JSON-ish bytes in 8 KB of gzip: decompression stops at the same limit.
+    const bomb = zlib.gzipSync(Buffer.alloc(8 << 20, 0x20));
+    server.set('/metadata/timestamp.json', { body: bomb, contentEncoding: 'gzip', times: 1 });
+    await failsWith(device(), 'metadata', /length|exceeds/i);
+    server.set('/metadata/timestamp.json', { body: Buffer.from('not gzip at all'), contentEncoding: 'gzip', times: 1 });
+    await failsWith(device(), 'metadata', /does not decompress/);
     server.set(v2.uri, { endless: true, times: 1 });
     await failsWith(device(), 'download', /more than the signed/);
   });

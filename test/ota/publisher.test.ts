@@ -9,7 +9,7 @@ import { publishRelease } from '../../src/ota/publisher/publish';
 import { refreshRepository } from '../../src/ota/publisher/refresh';
 import { ReleaseRepository } from '../../src/ota/publisher/repository';
 import { repositoryStatus } from '../../src/ota/publisher/status';
-import { BASE_MODEL, makeRepo, sha256File, tmpDir } from '../helpers/ota';
+import { BASE_MODEL, fineTuned, makeRepo, sha256File, tmpDir } from '../helpers/ota';
 import { saveModel, loadModel } from '../../src/core/formats/onnx/io';
 
 describe('release repository (publisher side)', () => {
@@ -31,7 +31,7 @@ describe('release repository (publisher side)', () => {
       const served = fs.readdirSync(r.repo, { recursive: true }) as string[];
       assert.ok(!served.some((f) => /\.pem$/.test(f)), 'no key in the repository');
       assert.throws(() => initRepository(r.repo, { keysDir: path.join(r.root, 'k2') }), /already a release repository/);
-      assert.throws(() => initRepository(path.join(r.root, 'repo2'), { keysDir: path.join(r.root, 'repo2', 'keys') }), /outside the repository/);
+      assert.throws(() => initRepository(path.join(r.root, 'repo2'), { keysDir: path.join(r.root, 'repo2', 'keys') }), /keys must live outside/);
     } finally {
       fs.rmSync(r.root, { recursive: true, force: true });
     }
@@ -111,6 +111,42 @@ describe('release repository (publisher side)', () => {
       assert.deepEqual(repositoryStatus(r.repo, { now: later }).metadata.warnings, []);
     } finally {
       fs.rmSync(r.root, { recursive: true, force: true });
+    }
+  });
+
+  it('retire takes superseded releases (and their patches) out of the signed list, never one devices may still get or must leave', async () => {
+    const r = makeRepo('pub-retire');
+    const work = tmpDir('pub-retire-models');
+    try {
+      await r.publish({ model: BASE_MODEL, version: '1.0.0' });
+      const v11 = fineTuned(BASE_MODEL, path.join(work, 'v11.onnx'), 0.1).file;
+      await r.publish({ model: v11, version: '1.1.0', rollout: 5, deltaFrom: '1.0.0' });
+      const targetsBytes = () => {
+        const repo = ReleaseRepository.open(r.repo);
+        return fs.statSync(path.join(r.repo, 'metadata', `${repo.targets.signed.version}.targets.json`)).size;
+      };
+      await assert.rejects(changeRelease(r.repo, r.keys, 'retire', { channel: 'stable' }), /retire needs --version/);
+      await assert.rejects(changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.1.0' }), /may still reach devices/);
+      await assert.rejects(changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.0.0' }), /may still reach devices/, '1.1.0 is only at 5%');
+      await changeRelease(r.repo, r.keys, 'promote', { channel: 'stable', version: '1.1.0', rollout: 100 });
+      const before = targetsBytes();
+      const old = await changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.0.0' });
+      assert.deepEqual(old.removed, ['stable/1.0.0/fmnist_mobilenet.onnx']);
+      const fileOf = (v: string) => ReleaseRepository.open(r.repo).releases().find((x) => x.version === v);
+      assert.equal(fileOf('1.0.0'), undefined);
+      assert.ok(fileOf('1.1.0')?.delta, '1.1.0 keeps its patch from 1.0.0: devices on 1.0.0 still use it');
+      assert.ok(targetsBytes() < before, `${targetsBytes()} < ${before}`);
+      assert.ok(fs.existsSync(path.join(r.repo, 'targets', 'stable', '1.0.0')), 'the files stay for clients holding older metadata');
+      // A superseded release goes with its patch; a rolled-back one stays listed.
+      await r.publish({ model: fineTuned(v11, path.join(work, 'v12.onnx'), 0.1, 1.02).file, version: '1.2.0', deltaFrom: '1.1.0' });
+      const v11gone = await changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.1.0' });
+      assert.deepEqual(v11gone.removed, ['stable/1.1.0/v11.onnx', 'stable/1.1.0/v11.onnx.from-1.0.0.delta']);
+      await changeRelease(r.repo, r.keys, 'rollback', { channel: 'stable', version: '1.2.0' });
+      await assert.rejects(changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.2.0' }), /rolled back; it stays listed/);
+      assert.deepEqual(ReleaseRepository.open(r.repo).releases().map((x) => [x.version, x.state]), [['1.2.0', 'rolled-back']]);
+    } finally {
+      fs.rmSync(r.root, { recursive: true, force: true });
+      fs.rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -34,4 +34,18 @@ describe('rollout cohorts and the release a device runs', () => {
     assert.match(chooseRelease([release('1.0.0', 0)], d).reason, /outside the 0% rollout/);
     assert.match(chooseRelease([release('1.0.0', 100, { channel: 'beta' })], d).reason, /no release on channel 'stable'/);
   });
+
+  it('never moves a device to an older version unless the repository says so: a retired release or a newer bundled model is kept', () => {
+    const d = { deviceId: 'd', channel: 'stable', appVersion: '2.0.0' };
+    // 1.1.0 retired (not listed); 1.2.0 needs a newer app: the device keeps 1.1.0, not 1.0.0 or the bundled model.
+    const listed = [release('1.0.0', 100), release('1.2.0', 100, { minAppVersion: '3.0.0' })];
+    const kept = chooseRelease(listed, { ...d, current: '1.1.0' });
+    assert.equal(kept.keep, true);
+    assert.equal(kept.release, undefined);
+    assert.match(kept.reason, /keeps 1\.1\.0 .*1\.0\.0: not newer than 1\.1\.0.*1\.2\.0: needs app 3\.0\.0/);
+    assert.equal(chooseRelease(listed, { ...d, current: '1.1.0', appVersion: '3.0.0' }).release?.version, '1.2.0');
+    // A bundled model newer than every release stays; a listed current version follows the usual rules.
+    assert.equal(chooseRelease([release('1.0.0', 100)], { ...d, current: '1.5.0' }).keep, true);
+    assert.equal(chooseRelease([release('1.0.0', 100), release('1.1.0', 100, { state: 'rolled-back' })], { ...d, current: '1.1.0' }).release?.version, '1.0.0');
+  });
 });

@@ -55,12 +55,31 @@ describe('ModelUpdater against a repository served by nginx', function () {
     const before = nginx.accessLog().length;
     const res = await d.checkForUpdate();
     assert.equal(res.action, 'up-to-date');
+    assert.equal(res.repositoryChanged, false);
     const served = nginx.accessLog().slice(before);
     const bytes = served.reduce((n, e) => n + e.bytes, 0);
     console.log(`      up-to-date check: ${served.length} requests, ${bytes} bytes served by nginx (headers included): ${served.map((e) => `${e.uri} ${e.status} ${e.bytes}`).join(', ')}`);
     assert.equal(res.traffic.modelBytes + res.traffic.deltaBytes, 0);
     assert.ok(served.every((e) => e.uri.startsWith('/metadata/')));
     assert.ok(bytes <= 2048, `${bytes} > 2048`);
+
+    // The repository changed (a release on another channel): the device fetches the new snapshot
+    // and targets, compressed, and still no model bytes.
+    await r.publish({ model: BASE_MODEL, version: '1.0.0', channel: 'beta', rollout: 5 });
+    const at = nginx.accessLog().length;
+    const again = await d.checkForUpdate();
+    assert.equal(again.action, 'up-to-date');
+    assert.equal(again.repositoryChanged, true);
+    assert.equal(again.traffic.modelBytes + again.traffic.deltaBytes, 0);
+    const changed = nginx.accessLog().slice(at);
+    const body = changed.reduce((n, e) => n + e.bodyBytes, 0);
+    console.log(`      after a change elsewhere in the repository: ${changed.length} requests, ${body} B of bodies (${changed.reduce((n, e) => n + e.bytes, 0)} B with headers): ${changed.map((e) => `${e.uri} ${e.status} ${e.bodyBytes}`).join(', ')}`);
+    const targets = changed.find((e) => /\/\d+\.targets\.json$/.test(e.uri));
+    assert.ok(targets, 'the new targets metadata was fetched');
+    const raw = fs.statSync(path.join(r.repo, targets.uri)).size;
+    assert.ok(targets.bodyBytes < raw / 2, `targets metadata travelled compressed: ${targets.bodyBytes} B of ${raw} B`);
+    assert.ok(again.traffic.metadataBytes <= body, 'the client counts the bytes on the wire (all but error pages)');
+    assert.ok(body <= 2048, `${body} > 2048`);
   });
 
   it('rolls devices back to the previous release (here the bundled model), downloading nothing', async () => {
@@ -74,5 +93,19 @@ describe('ModelUpdater against a repository served by nginx', function () {
     assert.equal(res.via, 'bundled');
     assert.equal(res.traffic.modelBytes, 0);
     assert.equal(sha256File(await d.currentModelPath()), sha256File(BASE_MODEL));
+  });
+
+  it('keeps a retired release until a newer one applies to the device (never an older model)', async () => {
+    const d = device('dev-a');
+    const v12 = await r.publish({ model: fineTuned(BASE_MODEL, path.join(work, 'v12.onnx'), 0.1, 1.02).file, version: '1.2.0' });
+    assert.equal((await d.checkForUpdate()).to, '1.2.0');
+    await r.publish({ model: fineTuned(BASE_MODEL, path.join(work, 'v13.onnx'), 0.1, 1.03).file, version: '1.3.0', minAppVersion: '9.0.0' });
+    await changeRelease(r.repo, r.keys, 'retire', { channel: 'stable', version: '1.2.0' });
+    const res = await d.checkForUpdate();
+    assert.equal(res.action, 'up-to-date', res.reason);
+    assert.equal(res.to, '1.2.0');
+    assert.match(res.reason, /keeps 1\.2\.0 .*1\.0\.0: not newer.*1\.3\.0: needs app 9\.0\.0/);
+    assert.equal(sha256File(await d.currentModelPath()), v12.release.sha256);
+    assert.equal((await device('dev-new-app', { appVersion: '9.0.0' }).checkForUpdate()).to, '1.3.0');
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
 import { GraphModel } from '../../webview/model/graph-model';
+import { findMatches } from '../../webview/model/search';
 
 function node(name: string, opType: string, inputs: string[], outputs: string[]): ViewNode {
   return { id: name, name, opType, domain: '', inputs, outputs, attributes: [], weights: [], weightBytes: 0, scope: name.split('/').filter(Boolean).slice(0, -1), subgraphs: [] };
@@ -56,5 +57,19 @@ describe('GraphModel', () => {
     const l1 = l.items[1].sub!;
     assert.ok(l1.edges.some((e) => e.from === '^in:h0' && e.to === 'N3'));
     assert.equal(m.visibleOf('N3', new Set(['l'])), 'G:l/layers.1');
+  });
+});
+
+describe('findMatches (graph search)', () => {
+  it('finds nodes by name, op type prefix and tensor names, and inputs/outputs by name; nothing for a blank query', () => {
+    const g = graph();
+    const m = new GraphModel(g, { showConstants: false, measure });
+    const names = (q: string) => findMatches(m, g, q).map((id) => { const l = m.leaves.get(id)!; return l.kind === 'node' ? g.nodes[l.index].name : `${l.kind}:${l.label}`; });
+    assert.deepEqual(names('relu'), ['/l/layers.0/Relu', '/l/layers.1/Relu']);
+    assert.deepEqual(names('Mat'), ['/l/layers.0/MatMul', '/l/layers.1/MatMul']);
+    assert.deepEqual(names('h0'), ['/l/layers.0/Relu', '/l/layers.1/MatMul']);
+    assert.deepEqual(names('layers.1/M'), ['/l/layers.1/MatMul']);
+    assert.deepEqual(names('x'), ['input:x', '/l/layers.0/MatMul']);
+    assert.deepEqual(names('  '), []);
   });
 });

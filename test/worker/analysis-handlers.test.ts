@@ -7,6 +7,7 @@ import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, isAlive, root, workerPath } from './build-worker';
 import { benchChildren } from '../helpers/processes';
+import { encodeNpy, readNpy } from '../../src/core/runtime/npy';
 
 const FIX = path.join(root, 'test/fixtures');
 const PAIR = {
@@ -81,14 +82,31 @@ describe('worker: text view, analysis and recipe requests', function () {
   });
 
   it('cancelling an analysis while it compares tensors leaves the same worker serving (stopping between runs: pair.test.ts)', async () => {
-    const info = await client.request(WorkerInfoRequest.type, undefined);
-    const source = new CancellationTokenSource();
-    const running = client.request(AnalyzeRequest.type, { ...PAIR, count: undefined, latency: false }, {
-      token: source.token,
-      onProgress: (p) => { if (p.message.startsWith('comparing')) source.cancel(); },
-    });
-    await assert.rejects(running, RequestCancelledError);
-    assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'cancelled in time, not restarted');
+    // 20 copies of the 1,000 test images in batches of 10: 2,000 short runs, so the job is
+    // mid-comparison when the first run count arrives, and each run ends well inside the client's
+    // 1 s cancel deadline even on a loaded machine. A worker that did not stop between runs would
+    // still be running a second later and be killed (a new pid).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-analysis-cancel-'));
+    try {
+      const images = readNpy(PAIR.data);
+      const data = path.join(dir, 'x20.npy');
+      const tiled = new Uint8Array(images.data.length * 20);
+      for (let i = 0; i < 20; i++) tiled.set(images.data as Uint8Array, i * images.data.length);
+      fs.writeFileSync(data, encodeNpy({ dtype: 'uint8', shape: [20 * images.shape[0], ...images.shape.slice(1)], data: tiled }));
+      const info = await client.request(WorkerInfoRequest.type, undefined);
+      const source = new CancellationTokenSource();
+      const seen: string[] = [];
+      const running = client.request(AnalyzeRequest.type, { file: PAIR.file, quantized: PAIR.quantized, data, batch: 10 }, {
+        token: source.token,
+        // Cancelled once runs are under way (the session, created before them, cannot stop mid-way).
+        onProgress: (p) => { seen.push(p.message); if (/\(\d+\/2000 runs\)/.test(p.message)) source.cancel(); },
+      });
+      await assert.rejects(running, RequestCancelledError);
+      assert.ok(seen.some((m) => /\((\d+)\/2000 runs\)/.exec(m) && Number(/\((\d+)\//.exec(m)![1]) < 2000), `cancelled mid-comparison: ${seen.join('; ')}`);
+      assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'cancelled in time, not restarted');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('validates a recipe against its model, including a missing model file', async () => {

@@ -27,7 +27,7 @@ describe('worker: benchmark request', function () {
 
   it('benchmarks with progress, checks budgets and keys per-layer latency by the graph\'s node ids', async () => {
     const fractions: number[] = [];
-    const r = await client.request(BenchmarkRequest.type, { file: MODEL, runs: 5, warmup: 1, target: 'edge-small' }, { onProgress: (p) => { if (p.fraction !== undefined) fractions.push(p.fraction); } });
+    const r = await client.request(BenchmarkRequest.type, { file: MODEL, runs: 5, warmup: 1, profile: true, target: 'edge-small' }, { onProgress: (p) => { if (p.fraction !== undefined) fractions.push(p.fraction); } });
     assert.equal(r.results.length, 1);
     assert.equal(r.results[0].latency.samplesMs.length, 5);
     assert.equal(r.target, 'edge-small');

@@ -1,6 +1,7 @@
 /** Colour scales for overlays: a value per node becomes a fill; collapsed groups show their sum. */
 import type { Overlay } from '../messages';
 import type { ViewGraph } from '../../src/core/graph/types';
+import type { GraphModel } from './graph-model';
 
 /** Perceptually ordered stops (dark blue -> teal -> yellow), low to high. */
 const STOPS: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -43,4 +44,19 @@ export function weightBytesOverlay(graph: ViewGraph): Overlay {
   const values: Record<string, number> = {};
   for (const n of graph.nodes) if (n.weightBytes > 0) values[n.id] = n.weightBytes;
   return { id: 'weight-bytes', label: 'Weight size', unit: 'bytes', values, scale: 'log' };
+}
+
+/** An overlay's fill per visible item (a collapsed group gets the sum of its nodes), and its scale for the legend. */
+export function overlayFills(o: Overlay, model: GraphModel, expanded: ReadonlySet<string>): { fills: Map<string, string>; scale: OverlayScale } {
+  const byItem = new Map<string, number>();
+  for (const [nodeId, v] of Object.entries(o.values)) {
+    const leaf = model.leafOfNode.get(nodeId);
+    if (!leaf) continue;
+    const item = model.visibleOf(leaf, expanded);
+    byItem.set(item, (byItem.get(item) ?? 0) + v);
+  }
+  const scale = overlayScale(o, [...byItem.values()]);
+  const fills = new Map<string, string>();
+  for (const [id, v] of byItem) fills.set(id, rampColour(scale.position(v)));
+  return { fills, scale };
 }

@@ -1,22 +1,16 @@
-import * as path from 'node:path';
-import { loadModel } from '../../core/formats/onnx/io';
-import { nodeIds } from '../../core/formats/onnx/node-id';
 import type { TensorError } from '../../core/analysis/tensor-error';
-import { analyzePair } from '../../core/analysis/pair';
-import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
 import type { Score } from '../../core/analysis/scorer';
 import { DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
 import { jsonDb } from '../../core/analysis/metrics';
 import type { PairLatency } from '../../core/analysis/pair-latency';
-import { BenchmarkError } from '../../core/runtime/types';
+import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { CliError, flag, num, str, type Command } from '../command';
-import { parseNumber } from '../data-options';
-import { CancelledError } from '../../core/jobs/job';
+import { dataOptions, dataUsage, GIVEN_DATA_OPTIONS, threadsOption } from '../data-options';
 
 export const analyze: Command = {
   name: 'analyze',
   summary: 'Per-layer error of a quantized model against its float original',
-  usage: `usage: edgewise analyze FLOAT QUANT --data X.npy [--labels Y.npy] [--count N] [--min-sqnr DB]
+  usage: `usage: edgewise analyze FLOAT QUANT --data X [--labels Y] [--count N] [--min-sqnr DB]
                         [--latency [--runs N] [--hot-share F] [--slower-by US]] [--json]
 
 Runs both models on the same inputs with every matched intermediate tensor exposed and prints,
@@ -30,72 +24,58 @@ and INT8 kernel time (median over the profiled runs), the gain (float - INT8; ne
 slower there, keep it in float) and its share of the float model's run time. Q/DQ nodes count
 toward the layer they serve. Per-layer times are noisy on a busy machine: raise --runs.
 
-  --data X.npy      model inputs, one sample per row (uint8 images are scaled by 1/255)
-  --labels Y.npy    class ids, one per sample (enables top-1 accuracy)
-  --count N         use the first N samples (default: all)
-  --scale S         multiplier for the input data (default 1/255 for uint8, else 1)
+  --data X          model inputs (required; see Data below)
+  --labels Y        class ids, one per sample (.npy or text; enables top-1 accuracy)
   --min-sqnr DB     warn below this SQNR (default ${DEFAULT_THRESHOLDS.minSqnrDb})
   --latency         profile both models per layer (adds columns float µs, INT8 µs, gain, share)
   --runs N          profiled runs per model (default 20)
   --hot-share F     inform when a float layer takes over this share of the run (default ${DEFAULT_THRESHOLDS.hotLayerShare})
   --slower-by US    warn when INT8 costs more than US µs over float on a layer (default ${DEFAULT_THRESHOLDS.int8SlowerUs})
   --json            print JSON only
+${dataUsage({ batch: 100, random: false })}
 
 Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
   options: {
-    data: { type: 'string' }, labels: { type: 'string' }, count: { type: 'string' }, scale: { type: 'string' },
+    data: { type: 'string' }, labels: { type: 'string' },
     'min-sqnr': { type: 'string' }, latency: { type: 'boolean' }, runs: { type: 'string' }, 'hot-share': { type: 'string' },
-    'slower-by': { type: 'string' }, json: { type: 'boolean' },
+    'slower-by': { type: 'string' }, json: { type: 'boolean' }, ...GIVEN_DATA_OPTIONS,
   },
   async run(args, io) {
     const [floatFile, quantFile] = args.positionals;
     if (!floatFile || !quantFile) throw new CliError('expected FLOAT and QUANT model files', 2);
     const data = str(args, 'data');
-    if (!data) throw new CliError('--data X.npy is required (inputs to compare the models on)', 2);
-    const count = args.values.count !== undefined ? num(args, 'count', 0) : undefined;
-    const floatModel = loadModel(floatFile);
-    const quantModel = loadModel(quantFile);
-    const { batches, samples } = npyFeeds(floatModel, path.resolve(data), { count, scale: args.values.scale !== undefined ? parseNumber(String(args.values.scale), 'scale') : undefined });
-    const labelsFile = str(args, 'labels');
-    const labels = labelsFile ? npyLabels(path.resolve(labelsFile), samples) : undefined;
-    if (labels && labels.length < samples) throw new CliError(`${labelsFile}: ${labels.length} labels for ${samples} samples`);
+    if (!data) throw new CliError('--data X is required (inputs to compare the models on)', 2);
     const withLatency = flag(args, 'latency');
     for (const k of ['runs', 'hot-share', 'slower-by']) {
       if (!withLatency && args.values[k] !== undefined) throw new CliError(`--${k} needs --latency`, 2);
     }
     const runs = num(args, 'runs', 20);
     if (!Number.isInteger(runs) || runs < 1) throw new CliError(`--runs must be a whole number >= 1, got '${str(args, 'runs')}'`, 2);
+    const given = (key: string) => (args.values[key] === undefined ? undefined : num(args, key, NaN));
     let lastStep = '';
-    const analysis = await analyzePair(floatModel, quantModel, { batches, labels }, {
-      thresholds: {
-        minSqnrDb: num(args, 'min-sqnr', DEFAULT_THRESHOLDS.minSqnrDb),
-        hotLayerShare: num(args, 'hot-share', DEFAULT_THRESHOLDS.hotLayerShare),
-        int8SlowerUs: num(args, 'slower-by', DEFAULT_THRESHOLDS.int8SlowerUs),
-      },
-      latency: withLatency ? { runs } : undefined,
+    const r = await runAnalyzeJob(floatFile, {
+      ...dataOptions(args, (m) => io.err(m)), quantized: quantFile, data, labels: str(args, 'labels'), threads: threadsOption(args),
+      minSqnrDb: given('min-sqnr'), latency: withLatency, latencyRuns: withLatency ? runs : undefined,
+      hotLayerShare: given('hot-share'), int8SlowerUs: given('slower-by'),
       signal: io.signal,
-      progress: (m, fraction) => {
+      progress: (m) => {
         // Profiling reports run counts several times a second: print each step once.
         const step = m.replace(/ \d+\/\d+$/, '');
         if (step === lastStep) return;
         lastStep = step;
-        io.progress(fraction === undefined ? `${m} on ${samples} samples` : step);
+        io.progress(step);
       },
-    }).catch((e) => {
-      if (e instanceof BenchmarkError) throw new CliError(e.message, e.kind === 'cancelled' ? 130 : 1);
-      if (e instanceof CancelledError) throw new CliError('cancelled', 130);
-      throw e;
     });
-    const { float, quantized: quant, layers, findings, latency, seconds } = analysis;
+    const { float, quantized: quant, layers, findings, latency, seconds, samples } = r;
     if (flag(args, 'json')) {
       io.out(JSON.stringify({
-        float: { file: floatModel.label, score: jsonScore(float) }, quantized: { file: quantModel.label, score: jsonScore(quant) },
+        float: { file: r.floatFile, score: jsonScore(float) }, quantized: { file: r.quantizedFile, score: jsonScore(quant) },
         samples, seconds, layers: layers.map((l) => ({ ...l, sqnrDb: jsonDb(l.sqnrDb) })), latency, findings,
       }, null, 2));
     } else {
       io.out(summaryLine(float, quant, samples));
       if (latency) io.out(latencyLine(latency));
-      io.out(table(layers, latency, nodeIds(floatModel.graph.nodes).map((id, i) => ({ id, opType: floatModel.graph.nodes[i].opType }))));
+      io.out(table(layers, latency, r.nodes));
       for (const f of findings) io.out(`${f.severity}: ${f.nodeId ?? '(model)'}: ${f.message}`);
     }
     return 0;

@@ -1,18 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runBenchJob } from '../../core/jobs/bench';
 import { runFleetJob } from '../../core/jobs/devices';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
 import { knownTargets, resolveTarget } from '../../core/runtime/devices/catalog';
 import { recipeTargets } from '../../core/recipe/targets';
-import { benchmarkOnTarget } from '../../core/runtime/devices/run-target';
-import { PHASE_TEXT } from '../../core/runtime/phases';
-import { checkProviders, OPT_LEVELS } from '../../core/runtime/session';
-import { checkBudgets, findTarget, loadTargets, type Target } from '../../core/runtime/targets';
-import { type BenchmarkJob, type BenchmarkProgress, type OptLevel } from '../../core/runtime/types';
+import { loadTargets, type Target } from '../../core/runtime/targets';
+import type { BenchmarkJob, OptLevel } from '../../core/runtime/types';
 import { deviceErrors } from '../device-errors';
 import { CliError, flag, num, str, strs, type Command, type ParsedArgs } from '../command';
 import { dimsOption, pairs, positiveInt } from '../data-options';
-import { formatFleet, formatResults, jsonFleet, jsonResult, mb } from './bench-output';
+import { formatFleet, formatResults, jsonFleet, jsonResult } from './bench-output';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
@@ -80,55 +78,32 @@ export const bench: Command = {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument', 2);
     const model = path.resolve(file);
-    if (!fs.existsSync(model)) throw new CliError(`${model}: no such file`);
-    if (fs.statSync(model).isDirectory()) throw new CliError(`${model}: is a folder, not a model file`);
-
     const { target, fleet } = chooseTargets(args, model);
     const threadsText = str(args, 'threads');
-    const threadList = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined;
-    const threads = threadList ?? [target?.threads ?? 1];
-    const optLevel = (str(args, 'opt-level') ?? 'all') as OptLevel;
-    if (!OPT_LEVELS.includes(optLevel)) throw new CliError(`--opt-level must be one of ${OPT_LEVELS.join(', ')}, got '${optLevel}'`, 2);
-    const eps = (str(args, 'ep') ?? 'cpu').split(',');
-    try {
-      checkProviders(eps);
-    } catch (e) {
-      throw new CliError((e as Error).message, 2);
-    }
+    const threads = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined;
     const inputFiles: Record<string, string> = {};
-    for (const [name, f] of pairs(strs(args, 'input'), 'input')) {
-      const abs = path.resolve(f);
-      if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--input ${name})`);
-      inputFiles[name] = abs;
-    }
-    const dims = dimsOption(args);
-
-    const job: BenchmarkJob = {
-      ...DEFAULT_JOB, model, threads: threads[0], optLevel, executionProviders: eps, spinning: flag(args, 'spinning'),
-      runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'),
-      warmup: num(args, 'warmup', DEFAULT_JOB.warmup), minDurationMs: num(args, 'min-duration', 0) || undefined,
+    for (const [name, f] of pairs(strs(args, 'input'), 'input')) inputFiles[name] = path.resolve(f);
+    const warmup = num(args, 'warmup', DEFAULT_JOB.warmup);
+    if (warmup < 0 || !Number.isInteger(warmup)) throw new CliError(`--warmup must be a whole number, got '${warmup}'`, 2);
+    const options = {
+      threads, runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'), warmup,
+      minDurationMs: num(args, 'min-duration', 0) || undefined,
       profile: flag(args, 'profile'), profileRuns: str(args, 'profile-runs') ? positiveInt(str(args, 'profile-runs')!, '--profile-runs') : undefined,
-      dims, inputFiles, energy: {}, outputCheck: checkOption(args),
+      dims: dimsOption(args), inputFiles, check: checkOption(args), signal: io.signal,
     };
-    if (job.warmup < 0 || !Number.isInteger(job.warmup)) throw new CliError(`--warmup must be a whole number, got '${job.warmup}'`, 2);
-
-    const progress = (label: string) => (p: BenchmarkProgress) =>
-      io.progress(`bench ${path.basename(model)}${label} threads=${p.threads}: ${PHASE_TEXT[p.phase]}${p.total ? ` ${p.phase === 'upload' ? `${mb(p.done ?? 0)}/${mb(p.total)}` : `${p.done}/${p.total}`}` : ''}`);
     if (fleet) {
-      const report = await deviceErrors(() => runFleetJob(model, {
-        targets: fleet, threads: threadList, runs: job.runs, warmup: job.warmup, minDurationMs: job.minDurationMs, profile: job.profile,
-        profileRuns: job.profileRuns, dims, inputFiles, check: job.outputCheck, signal: io.signal, progress: (m) => io.progress(`bench ${path.basename(model)} on ${m}`),
-      }));
+      const report = await deviceErrors(() => runFleetJob(model, { ...options, targets: fleet, progress: (m) => io.progress(`bench ${path.basename(model)} on ${m}`) }));
       for (const e of report.entries) for (const r of e.results) for (const w of r.warnings) io.err(`warning: ${e.target}: ${w}`);
       io.out(flag(args, 'json') ? JSON.stringify(jsonFleet(report, fleet), null, 2) : formatFleet(report, fleet));
       return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
     }
-    const results = await deviceErrors(() => benchmarkOnTarget(target ?? findTarget('local-cpu'), job, threads, {
-      signal: io.signal, onProgress: progress(target && target.name !== 'local-cpu' ? ` on ${target.name}` : ''),
+    const on = target && target.name !== 'local-cpu' ? ` on ${target.name}` : '';
+    const { results, budgetBreaks: breaks } = await deviceErrors(() => runBenchJob(model, {
+      ...options, optLevel: str(args, 'opt-level') as OptLevel | undefined, executionProviders: str(args, 'ep')?.split(','), spinning: flag(args, 'spinning'),
+      target: target?.name, customTargets: target && [target],
+      progress: (m) => io.progress(`bench ${path.basename(model)}${on} ${m}`),
+      warn: (w) => io.err(`warning: ${w}`),
     }));
-    // Emulated latency is never held against a budget.
-    const breaks = results.map((r) => (target && !r.device?.emulated ? checkBudgets(r, target) : []));
-    for (const r of results) for (const w of r.warnings) io.err(`warning: ${w}`);
     if (flag(args, 'json')) {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
       io.out(JSON.stringify(objs.length === 1 ? objs[0] : objs, null, 2));

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel, type SaveOptions } from '../../core/formats/onnx/io';
+import { externalDataFile, loadModel, saveModel, type SaveOptions } from '../../core/formats/onnx/io';
+import { resolveOutput } from '../../core/jobs/job';
 import { CliError, flag, num, type Command } from '../command';
 import { formatBytes } from '../format';
 
@@ -31,14 +32,11 @@ export const convert: Command = {
     if (extra) throw new CliError(`unexpected argument '${extra}'`, 2);
     if (flag(args, 'external-data') && flag(args, 'inline')) throw new CliError('choose one of --external-data and --inline', 2);
     const force = flag(args, 'force');
-    const out = path.resolve(output);
-    if (!force && fs.existsSync(out)) {
-      throw new CliError(`${out}: already exists${path.resolve(input) === out ? ' (it is the input)' : ''}; pass --force to overwrite it`);
-    }
     // Progress only where there is time to watch it: a small model converts in milliseconds.
     const slow = (fs.statSync(input, { throwIfNoEntry: false })?.size ?? 0) > 64 * 2 ** 20;
     if (slow) io.progress(`reading ${input}`);
     const model = loadModel(input);
+    const out = resolveOutput(input, { tag: 'converted', out: output, force, reads: model.externalFiles(), companions: (f) => [externalDataFile(f)] });
     const options: SaveOptions = {
       weights: flag(args, 'external-data') ? 'external' : flag(args, 'inline') ? 'inline' : 'auto',
       externalThreshold: num(args, 'threshold', 1024),

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { ModelUpdater, UpdateError, deviceStatus, type UpdateResult } from '../../ota/client';
+import { deviceStatus, runDeviceUpdateJob } from '../../core/jobs/device-update';
+import { UpdateError, type UpdateResult } from '../../ota/client';
 import { CliError, flag, str, type Command } from '../command';
 import { formatBytes } from '../format';
-import { throttled } from '../../core/runtime/throttle';
 
 const USAGE = `usage: edgewise device-update --repo URL --root FILE --dir DIR --device-id ID [options]
        edgewise device-update --dir DIR --current [--bundled FILE] [--json]
@@ -48,20 +48,19 @@ export const deviceUpdate: Command = {
       if (!v) throw new CliError(`--${k} is required (see --help)`, 2);
       return v;
     };
-    const u = new ModelUpdater({
-      repo: need('repo'), trustedRoot: path.resolve(need('root')), dir, deviceId: need('device-id'),
-      appVersion: str(args, 'app-version') ?? '0.0.0', channel: str(args, 'channel'), bundledModel: bundled,
-      bundledVersion: str(args, 'bundled-version'), healthUrl: str(args, 'health-url'),
-    });
-    const progress = throttled((done, total) => io.progress(`downloading ${formatBytes(done)} of ${formatBytes(total)}`));
     try {
-      const r = await u.checkForUpdate({ signal: io.signal, onProgress: (p) => { if (p.step === 'download' && p.total) progress(p.bytes ?? 0, p.total); } });
-      const current = u.status().current.path;
-      io.out(json ? JSON.stringify({ ...r, current }, null, 2) : describe(r, current));
+      const r = await runDeviceUpdateJob(dir, {
+        repo: need('repo'), trustedRoot: path.resolve(need('root')), deviceId: need('device-id'),
+        appVersion: str(args, 'app-version') ?? '0.0.0', channel: str(args, 'channel'), bundledModel: bundled,
+        bundledVersion: str(args, 'bundled-version'), healthUrl: str(args, 'health-url'),
+        signal: io.signal, progress: io.progress,
+      });
+      io.out(json ? JSON.stringify(r, null, 2) : describe(r, r.current));
       return 0;
     } catch (e) {
       if (!(e instanceof UpdateError)) throw e;
-      if (json) io.out(JSON.stringify({ action: 'failed', phase: e.phase, error: e.message, traffic: e.traffic, current: u.status().current.path }, null, 2));
+      const current = deviceStatus(dir, bundled, str(args, 'bundled-version')).current.path;
+      if (json) io.out(JSON.stringify({ action: 'failed', phase: e.phase, error: e.message, traffic: e.traffic, current }, null, 2));
       throw new CliError(`${e.phase}: ${e.message} (the installed model is unchanged)`);
     }
   },

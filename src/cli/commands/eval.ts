@@ -1,11 +1,4 @@
-import * as path from 'node:path';
-import { evaluateModel, type EvalResult } from '../../core/analysis/accuracy';
-import { loadModel } from '../../core/formats/onnx/io';
-import { formatOf } from '../../core/formats/open';
-import { tfliteFormat } from '../../core/formats/tflite/descriptor';
-import { loadDataset, loadDatasetFor } from '../../core/runtime/data';
-import { evaluateTflite, tfliteInputSpecs } from '../../core/analysis/tflite-eval';
-import { loadLabels } from '../../core/runtime/data-labels';
+import { runEvalJob } from '../../core/jobs/eval';
 import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, pct, threadsOption } from '../data-options';
 
@@ -17,19 +10,10 @@ export const evalCommand: Command = {
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument', 2);
-    const labelsFile = str(args, 'labels');
-    let r: EvalResult;
-    if (formatOf(file) === tfliteFormat) {
-      // TFLite's WebAssembly interpreter, one sample per run (see src/core/analysis/tflite-eval.ts).
-      const data = await loadDatasetFor(tfliteInputSpecs(file), file, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
-      const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
-      r = await evaluateTflite(path.resolve(file), data, labels, { signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });
-    } else {
-      const model = loadModel(file);
-      const data = await loadDataset(model, str(args, 'data'), dataOptions(args, (m) => io.err(m)));
-      const labels = labelsFile ? loadLabels(labelsFile, data.count) : undefined;
-      r = await evaluateModel(model.label, data, labels, { threads: threadsOption(args), signal: io.signal, progress: (d, n) => io.progress(`${d}/${n}`) });
-    }
+    const r = await runEvalJob(file, {
+      ...dataOptions(args, (m) => io.err(m)), data: str(args, 'data'), labels: str(args, 'labels'), threads: threadsOption(args),
+      signal: io.signal, progress: io.progress,
+    });
     if (flag(args, 'json')) io.out(JSON.stringify(r, null, 2));
     else {
       io.out(`${r.model}: ${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);

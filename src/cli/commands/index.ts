@@ -5,8 +5,11 @@ import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
 import { device } from './device';
+import { distill } from './distill';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
+import { fl } from './fl';
+import { finetune } from './finetune';
 import { inspect } from './inspect';
 import { prune } from './prune';
 import { quantize } from './quantize';
@@ -16,4 +19,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, analyze, run, release, deviceUpdate, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, finetune, distill, analyze, run, release, deviceUpdate, fl, roundtrip, demo];

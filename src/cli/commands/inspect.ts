@@ -1,8 +1,6 @@
 import * as path from 'node:path';
-import { openModel } from '../../core/formats/open';
-import { OnnxReader } from '../../core/formats/onnx/reader';
-import { TfliteReader } from '../../core/formats/tflite/reader';
-import { planArena, type ArenaPlan } from '../../core/formats/tflite/arena';
+import { runInspectJob } from '../../core/jobs/inspect';
+import type { ArenaPlan } from '../../core/formats/tflite/arena';
 import type { ModelSummary } from '../../core/graph/types';
 import { CliError, flag, type Command } from '../command';
 import { formatBytes, formatCount, formatShape, table } from '../format';
@@ -27,13 +25,10 @@ export const inspect: Command = {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument (see --help)', 2);
     if (args.positionals.length > 1) throw new CliError(`unexpected argument '${args.positionals[1]}'`, 2);
-    const reader = openModel(file);
-    if (reader instanceof OnnxReader) reader.model.checkExternalData();
-    const summary = reader.summary();
-    if (flag(args, 'mcu')) {
-      if (!(reader instanceof TfliteReader)) throw new CliError(`${path.resolve(file)}: --mcu plans TFLite Micro's arena for .tflite models; export this one first (edgewise export MODEL --to tflite --quantize int8)`);
-      const { buffers, ...mcu } = planArena(reader.model);
-      io.out(flag(args, 'json') ? JSON.stringify({ ...summary, mcu: { ...mcu, buffers } }, null, 2) : `${describe(summary)}\n\n${describeMcu(mcu)}`);
+    const { mcu, ...summary } = await runInspectJob(file, { mcu: flag(args, 'mcu'), signal: io.signal });
+    if (mcu) {
+      const { buffers: _buffers, ...plan } = mcu;
+      io.out(flag(args, 'json') ? JSON.stringify({ ...summary, mcu }, null, 2) : `${describe(summary)}\n\n${describeMcu(plan)}`);
       return 0;
     }
     io.out(flag(args, 'json') ? JSON.stringify(summary, null, 2) : describe(summary));
@@ -46,7 +41,7 @@ function describeMcu(p: Omit<ArenaPlan, 'buffers'>): string {
     'Microcontroller (TFLite Micro):',
     table([
       ['Flash', `${formatBytes(p.flashBytes)} (${p.flashBytes} B, the model file)`],
-      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations ${p.plannedBytes} B planned, TFLite Micro structures ~${p.persistentBytes} B${p.variableBytes ? `, variables ${p.variableBytes} B` : ''}`],
+      ['Tensor arena', `~${formatBytes(p.arenaBytes)} (${p.arenaBytes} B): activations${p.scratch.length ? ` and ${p.scratch.length} kernel scratch buffer(s)` : ''} ${p.plannedBytes} B planned${p.planningBytes > p.plannedBytes ? ` (planning itself needs ${p.planningBytes} B)` : ''}, TFLite Micro's persistent data ~${p.persistentBytes} B${p.variableBytes ? ` (variables ${p.variableBytes} B)` : ''}`],
       ['Largest live set', `${formatBytes(p.peak.liveBytes)} at op ${p.peak.op} (${p.peak.opName}): ${p.peak.tensors.map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`],
     ]),
     ...p.notes.map((n) => `  note: ${n}`),

@@ -35,6 +35,7 @@ export function printPublish(r: PublishResult): string {
 export function printChange(r: ChannelChangeResult): string {
   const a = r.after;
   if (r.action === 'promote') return `${a.channel} ${a.version}: rollout ${r.before.rollout}% -> ${a.rollout}%${r.before.state === 'paused' ? ' (resumed)' : ''}`;
+  if (r.action === 'retire') return `${a.channel} ${a.version} retired: ${r.removed!.join(', ')} left the signed list (the files stay); devices on it keep it until a newer release applies`;
   if (r.action === 'pause') return `${a.channel} ${a.version} paused at ${a.rollout}%: devices on it keep it, no new device takes it`;
   return `${a.channel} ${a.version} rolled back: devices on it go to ${r.devicesReturnTo ?? 'their bundled model'} at their next check`;
 }

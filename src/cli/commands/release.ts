@@ -1,16 +1,14 @@
 import * as path from 'node:path';
-import { changeRelease, type ChannelAction } from '../../ota/publisher/channel';
+import {
+  runReleaseChangeJob, runReleaseInitJob, runReleasePublishJob, runReleaseRefreshJob, runReleaseStatusJob,
+} from '../../core/jobs/release';
+import type { ChannelAction } from '../../ota/publisher/channel';
 import { startHealthCollector } from '../../ota/publisher/health-server';
-import { initRepository } from '../../ota/publisher/init';
-import { keySourceFor } from '../../ota/publisher/keys';
-import { publishRelease } from '../../ota/publisher/publish';
-import { refreshRepository } from '../../ota/publisher/refresh';
-import { loadHealth, repositoryStatus } from '../../ota/publisher/status';
 import { parseRollout } from '../../ota/release';
 import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
 import { printChange, printInit, printPublish, printStatus } from './release-print';
 
-const USAGE = `usage: edgewise release <init|publish|promote|pause|rollback|status|refresh|health-server> [options]
+const USAGE = `usage: edgewise release <init|publish|promote|pause|rollback|retire|status|refresh|health-server> [options]
 
 Signed model releases in a static TUF repository (metadata/ and targets/, servable as-is by any
 web server or CDN). Private keys stay outside the repository: in the key folder 'init' names,
@@ -26,6 +24,9 @@ environment variables holding the PEM text.
       set the rollout percentage (resumes a paused release)
   release pause    --repo REPO_DIR --channel C [--version V] [--json]   no new devices take it
   release rollback --repo REPO_DIR --channel C [--version V] [--json]   devices leave it
+  release retire   --repo REPO_DIR --channel C --version V [--json]
+      take a superseded release (a newer one is at 100%) and its patch out of the signed list, so
+      the metadata devices fetch stays small; devices on it keep it until a newer release applies
   release status   --repo REPO_DIR [--channel C] [--health FILE|URL] [--json]
       channels, releases, rollout, metadata expiry; with device health reports (a JSON-lines
       file or a health collector's URL)
@@ -37,8 +38,8 @@ environment variables holding the PEM text.
   --keys DIR     key folder (default: the one 'release init' made for the repository)
 `;
 
-type Sub = 'init' | 'publish' | 'promote' | 'pause' | 'rollback' | 'status' | 'refresh' | 'health-server';
-const SUBS: Sub[] = ['init', 'publish', 'promote', 'pause', 'rollback', 'status', 'refresh', 'health-server'];
+type Sub = 'init' | 'publish' | 'promote' | 'pause' | 'rollback' | 'retire' | 'status' | 'refresh' | 'health-server';
+const SUBS: Sub[] = ['init', 'publish', 'promote', 'pause', 'rollback', 'retire', 'status', 'refresh', 'health-server'];
 
 /** Which options each subcommand takes (the rest are refused). */
 const ALLOWED: Record<Sub, string[]> = {
@@ -47,6 +48,7 @@ const ALLOWED: Record<Sub, string[]> = {
   promote: ['repo', 'channel', 'version', 'rollout', 'keys', 'json'],
   pause: ['repo', 'channel', 'version', 'keys', 'json'],
   rollback: ['repo', 'channel', 'version', 'keys', 'json'],
+  retire: ['repo', 'channel', 'version', 'keys', 'json'],
   status: ['repo', 'channel', 'health', 'json'],
   refresh: ['repo', 'keys', 'json'],
   'health-server': ['out', 'port', 'host'],
@@ -54,7 +56,7 @@ const ALLOWED: Record<Sub, string[]> = {
 
 export const release: Command = {
   name: 'release',
-  summary: 'Signed model releases: init, publish, promote, pause, rollback, status',
+  summary: 'Signed model releases: init, publish, promote, pause, rollback, retire, status',
   usage: USAGE,
   options: {
     repo: { type: 'string' }, channel: { type: 'string' }, version: { type: 'string' }, rollout: { type: 'string' },
@@ -80,7 +82,7 @@ export const release: Command = {
 
     if (sub === 'init') {
       const repo = positional('REPO_DIR');
-      const r = initRepository(repo, { keysDir: str(args, 'keys'), rootKeys: int(args, 'root-keys', 1), rootThreshold: int(args, 'root-threshold', 1) });
+      const r = await runReleaseInitJob(repo, { keys: str(args, 'keys'), rootKeys: int(args, 'root-keys', 1), rootThreshold: int(args, 'root-threshold', 1), signal: io.signal });
       out(r, () => printInit(r));
       return 0;
     }
@@ -96,32 +98,30 @@ export const release: Command = {
     const repo = need(args, 'repo');
     if (sub === 'status') {
       noPositional();
-      const source = str(args, 'health');
-      const health = source ? await loadHealth(source, io.signal) : undefined;
-      const s = repositoryStatus(repo, { channel: str(args, 'channel'), health, healthSource: source });
+      const s = await runReleaseStatusJob(repo, { channel: str(args, 'channel'), health: str(args, 'health'), signal: io.signal });
       out(s, () => printStatus(s));
       return 0;
     }
-    const keys = keySourceFor(repo, str(args, 'keys'));
+    const keys = str(args, 'keys');
     if (sub === 'refresh') {
       noPositional();
-      const r = await refreshRepository(repo, keys, { signal: io.signal });
+      const r = await runReleaseRefreshJob(repo, { keys, signal: io.signal });
       out(r, () => `re-signed: timestamp until ${r.timestampExpires}, snapshot until ${r.snapshotExpires}${r.resignedTargets ? `, targets until ${r.targetsExpires}` : ''}`);
       return 0;
     }
     const channel = need(args, 'channel');
     if (sub === 'publish') {
       const model = positional('MODEL');
-      const r = await publishRelease(repo, keys, {
-        model, channel, version: need(args, 'version'), rollout: rollout(args) ?? 100,
+      const r = await runReleasePublishJob(model, {
+        repo, keys, channel, version: need(args, 'version'), rollout: rollout(args),
         minAppVersion: str(args, 'min-app'), notes: str(args, 'notes'), deltaFrom: str(args, 'delta-from'),
-        signal: io.signal, onProgress: io.progress,
+        signal: io.signal, progress: io.progress,
       });
       out(r, () => printPublish(r));
       return 0;
     }
     noPositional();
-    const r = await changeRelease(repo, keys, sub as ChannelAction, { channel, version: str(args, 'version'), rollout: rollout(args), signal: io.signal });
+    const r = await runReleaseChangeJob(repo, { keys, action: sub as ChannelAction, channel, version: str(args, 'version'), rollout: rollout(args), signal: io.signal });
     out(r, () => printChange(r));
     return 0;
   },

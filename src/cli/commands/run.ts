@@ -10,25 +10,33 @@ export const BUDGET_BROKEN = 3;
 export const run: Command = {
   name: 'run',
   summary: 'Apply a recipe (edgewise.json or edgewise.yaml) and check its budgets; exits 3 when one breaks',
-  usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run]
+  usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run] [--allow-outside]
 
 RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its model, runs its
 passes in order (fp16, quantize, int4, prune, mixed-precision), writes the result ("output", or
 <model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
 the "eval" data (else "data"), model size, and latency/RAM on this machine.
+A last pass {"pass": "export", "options": {"quantize": "int8"}} writes a .tflite instead
+(<model>.edge.tflite), checked in TFLite's interpreter against the float model; its budgets add
+"maxFlashBytes" and "maxArenaBytes" (TFLite Micro's tensor arena), and a built-in "target" such as
+cortex-m4-256k adds its own flash and arena budgets.
 
 Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad recipe or input; 2 usage.
 
   --json      print the run report as JSON only
   --force     overwrite an existing output file
-  --dry-run   run and check without writing the output`,
-  options: { json: { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  --dry-run   run and check without writing the output
+  --allow-outside   let the recipe's paths (model, output, data, labels) leave its folder:
+              absolute paths, '..', links that lead out (refused by default)`,
+  options: { json: { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-outside': { type: 'boolean' } },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing RECIPE argument', 2);
     let report: RecipeRunReport;
     try {
-      report = await runRecipe(file, { passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), progress: io.progress });
+      report = await runRecipe(file, {
+        passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), allowOutside: flag(args, 'allow-outside'), progress: io.progress,
+      });
     } catch (e) {
       if (e instanceof RecipeError) throw new CliError(e.message);
       throw e;

@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { batchRanges, type Dataset } from '../runtime/data';
 import { throwIfCancelled } from '../base/cancel';
-import type { RunOptions } from '../runtime/infer';
+import type { DatasetRunOptions } from '../runtime/infer';
 import { openSession, type SessionSettings } from '../runtime/ort-session';
 
 /** Top-1/top-5 accuracy of class scores against integer labels. */
@@ -128,7 +128,7 @@ function ref(m: string | Model): ModelRef {
 
 /** Runs a model over a data set; with labels, top-1/top-5 of its first output. */
 export async function evaluateModel(
-  model: string | Model, data: Dataset, labels?: Int32Array, options: RunOptions & SessionSettings = {},
+  model: string | Model, data: Dataset, labels?: Int32Array, options: DatasetRunOptions & SessionSettings = {},
 ): Promise<EvalResult> {
   const m = ref(model);
   const session = await openSession(m.source, options);
@@ -162,7 +162,7 @@ export interface CompareResult {
 
 /** Runs two models with the same inputs side by side and compares every output they share. */
 export async function compareModels(
-  a: string | Model, b: string | Model, data: Dataset, labels?: Int32Array, options: RunOptions & SessionSettings = {},
+  a: string | Model, b: string | Model, data: Dataset, labels?: Int32Array, options: DatasetRunOptions & SessionSettings = {},
 ): Promise<CompareResult> {
   const ra = ref(a);
   const rb = ref(b);

@@ -10,11 +10,11 @@ import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
 import { defaultHarmKey, harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
 
-export type Precision = 'int8' | 'float';
+export type LayerPrecision = 'int8' | 'float';
 
 export interface LayerDecision {
   layer: string;
-  precision: Precision;
+  precision: LayerPrecision;
   reason: 'int8-slower' | 'harmful' | 'within-budget' | 'forced-float' | 'forced-int8';
   /** Human-readable why, with the numbers behind it. */
   detail: string;

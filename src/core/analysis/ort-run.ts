@@ -2,19 +2,14 @@
  * Running a Model in onnxruntime-node for analysis: optional intermediate tensors exposed as
  * extra graph outputs, batches fed in order, float outputs handed to a callback.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { create } from '@bufbuild/protobuf';
 import { ValueInfoProtoSchema } from '../formats/onnx/proto/onnx_pb';
+import { openSession, type SessionSettings } from '../runtime/ort-session';
 
 export type Feeds = Record<string, ort.Tensor>;
-
-export interface RunOptions {
-  /** Intra-op threads (default 1: analysis runs beside other work). */
-  threads?: number;
-  optLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-}
 
 /** The model's bytes with `extra` float tensors added as graph outputs (the model is left as it was). */
 export function bytesWithOutputs(model: Model, extra: readonly string[]): Uint8Array {
@@ -31,14 +26,9 @@ export function bytesWithOutputs(model: Model, extra: readonly string[]): Uint8A
   }
 }
 
-export async function createSession(bytes: Uint8Array, options: RunOptions = {}): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: options.optLevel ?? 'all',
-    intraOpNumThreads: options.threads ?? 1,
-    interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+/** A session for analysis: one thread unless told otherwise (analysis runs beside other work). */
+export async function analysisSession(bytes: Uint8Array, s: SessionSettings = {}): Promise<ort.InferenceSession> {
+  return openSession(bytes, { ...s, threads: s.threads ?? 1 });
 }
 
 /** Float32 data of a named output of one run. */
@@ -52,9 +42,9 @@ export function floatData(results: ort.InferenceSession.OnnxValueMapType, name: 
 /** Runs every batch through a session made from `bytes`, fetching `fetch`, and releases it. */
 export async function runBatches(
   bytes: Uint8Array, batches: readonly Feeds[], fetch: readonly string[],
-  onBatch: (index: number, results: ort.InferenceSession.OnnxValueMapType) => void, options: RunOptions = {},
+  onBatch: (index: number, results: ort.InferenceSession.OnnxValueMapType) => void, settings: SessionSettings = {},
 ): Promise<void> {
-  const session = await createSession(bytes, options);
+  const session = await analysisSession(bytes, settings);
   try {
     for (let i = 0; i < batches.length; i++) onBatch(i, await session.run(batches[i], fetch as string[]));
   } finally {

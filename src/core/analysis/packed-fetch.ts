@@ -9,7 +9,8 @@ import { ValueInfoProtoSchema } from '../formats/onnx/proto/onnx_pb';
 import type { Model } from '../formats/onnx/model';
 import { makeNode, makeTensor } from '../formats/onnx/build';
 import { encodeModelProto } from '../formats/onnx/codec';
-import { bytesWithOutputs, createSession, type Feeds, type RunOptions } from './ort-run';
+import { analysisSession, bytesWithOutputs, type Feeds } from './ort-run';
+import type { SessionSettings } from '../runtime/session';
 
 export type FetchedType = 'float32' | 'uint8' | 'int8';
 export type Fetched = Float32Array | Uint8Array | Int8Array;
@@ -26,14 +27,14 @@ export interface Fetcher {
   release(): Promise<void>;
 }
 
-export async function createFetcher(model: Model, tensors: readonly TensorFetch[], options: RunOptions & { pack?: boolean } = {}): Promise<Fetcher> {
+export async function createFetcher(model: Model, tensors: readonly TensorFetch[], options: SessionSettings & { pack?: boolean } = {}): Promise<Fetcher> {
   // Graph outputs are fetched as they are; the rest is packed.
   const outputs = new Set(model.graph.proto.output.map((o) => o.name));
   const direct = tensors.map((t, i) => (outputs.has(t.name) ? i : -1)).filter((i) => i >= 0);
   const packable = tensors.filter((t) => !outputs.has(t.name));
   if (options.pack !== false && !packObstacle(model, packable)) {
     // A tensor of another type than declared makes the Concat invalid; the plain outputs then name it.
-    const session = await createSession(packedOutputBytes(model, packable), options).catch(() => undefined);
+    const session = await analysisSession(packedOutputBytes(model, packable), options).catch(() => undefined);
     if (session) {
       const groups = packGroups(packable);
       const packedAt = tensors.map((_, i) => i).filter((i) => !outputs.has(tensors[i].name));
@@ -52,7 +53,7 @@ export async function createFetcher(model: Model, tensors: readonly TensorFetch[
     }
   }
   const names = [...new Set(tensors.map((t) => t.name))];
-  const session = await createSession(bytesWithOutputs(model, names), options);
+  const session = await analysisSession(bytesWithOutputs(model, names), options);
   return {
     packed: false,
     run: async (feeds) => {

@@ -36,6 +36,8 @@ export interface PairOptions {
   latency?: Omit<PairLatencyOptions, 'progress'>;
   /** Cancels the whole analysis (CancelledError while comparing, BenchmarkError 'cancelled' while profiling). */
   signal?: AbortSignal;
+  /** ORT intra-op threads of the comparison runs (default 1); profiling has its own (`latency.threads`). */
+  threads?: number;
 }
 
 export async function analyzePair(floatModel: Model, quantModel: Model, data: EvalSet, options: PairOptions = {}): Promise<PairAnalysis> {
@@ -46,11 +48,12 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
   const outs = { float: [] as Float32Array[], quant: [] as Float32Array[] };
   const layers = await tensorErrors(floatModel, quantModel, map, data.batches, {
     inGraph: options.inGraph,
+    threads: options.threads,
     signal: options.signal,
     onProgress: throttled((done, total) => options.progress?.(`comparing ${Object.keys(map).length} tensors (${done}/${total} runs)`)),
     onOutputs: (b, f, q) => { outs.float[b] = f; outs.quant[b] = q; },
   });
-  const scorer = new Scorer(floatModel, data);
+  const scorer = new Scorer(floatModel, data, undefined, { threads: options.threads });
   let float: Score, quantized: Score;
   if (outs.float.length === data.batches.length) {
     float = scorer.scoreOutputs(outs.float, outs.float);

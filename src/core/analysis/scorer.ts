@@ -4,7 +4,9 @@
  */
 import type { Model } from '../formats/onnx/model';
 import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
-import { bytesWithOutputs, floatData, runBatches, type Feeds, type RunOptions } from './ort-run';
+import { bytesWithOutputs, floatData, runBatches, type Feeds } from './ort-run';
+import type { SessionSettings } from '../runtime/session';
+import { batchRanges, type Dataset } from '../runtime/data-array';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
 
@@ -29,6 +31,17 @@ export interface EvalSet {
   labels?: ArrayLike<number>;
 }
 
+/**
+ * A data set's batches made once, since analysis runs them many times (a fixed batch size runs
+ * whole batches only), with its labels; `samples` is how many the batches hold.
+ */
+export function evalSetOf(ds: Dataset): EvalSet & { samples: number } {
+  const ranges = [...batchRanges(ds)];
+  if (ranges.length === 0) throw new Error(`${ds.description}: ${ds.count} samples do not fill one batch of ${ds.maxBatch} (the model's input has a fixed batch size)`);
+  const samples = ranges.reduce((a, [, n]) => a + n, 0);
+  return { batches: ranges.map(([s, n]) => ds.batch(s, n)), labels: ds.labels?.subarray(0, samples), samples };
+}
+
 export const METRIC_UNITS: Record<MetricKind, string> = { top1: '%', agreement: '%', cosine: '', sqnr: 'dB' };
 
 /** Scores models on one evaluation set against the float model's outputs (computed once). */
@@ -37,7 +50,7 @@ export class Scorer {
   readonly metric: MetricKind;
   private readonly output: string;
 
-  constructor(private readonly floatModel: Model, private readonly data: EvalSet, metric?: MetricKind, private readonly run: RunOptions = {}) {
+  constructor(private readonly floatModel: Model, private readonly data: EvalSet, metric?: MetricKind, private readonly run: SessionSettings = {}) {
     this.metric = metric ?? (data.labels ? 'top1' : 'cosine');
     if (this.metric === 'top1' && !data.labels) throw new Error('the top1 metric needs labels');
     const out = floatModel.graph.proto.output[0];

@@ -7,11 +7,13 @@ import type { Model } from '../formats/onnx/model';
 import { nodeIds } from '../formats/onnx/node-id';
 import { ErrorSums } from './metrics';
 import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
-import { createSession, floatData, type Feeds, type RunOptions } from './ort-run';
+import { analysisSession, floatData, type Feeds } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
 import { CancelledError } from '../base/cancel';
 import { elementCount } from '../formats/onnx/tensor';
 import { DataType } from '../tensor/dtypes';
+import type { SessionSettings } from '../runtime/session';
+import type { OptLevel } from '../runtime/types';
 
 export interface TensorError {
   /** Tensor name in the float model. */
@@ -27,7 +29,7 @@ export interface TensorError {
   maxAbsError: number;
 }
 
-export interface TensorErrorOptions extends RunOptions {
+export interface TensorErrorOptions extends SessionSettings {
   /**
    * Compute the sums inside one ORT session running both graphs (default: when the models can
    * share a graph and there are at most 256 pairs); else both models run with the tensors as
@@ -35,7 +37,7 @@ export interface TensorErrorOptions extends RunOptions {
    */
   inGraph?: boolean;
   /** Optimization level of the float reference session on the fetch path (default 'disabled'). */
-  referenceOptLevel?: RunOptions['optLevel'];
+  referenceOptLevel?: OptLevel;
   /** Bound on float elements fetched per run (default 64M); more tensors are fetched in groups. */
   maxElementsPerRun?: number;
   /**
@@ -170,7 +172,7 @@ async function inGraphSums(
   options: TensorErrorOptions & { output?: string }, step: () => void,
 ): Promise<void> {
   const output = options.onOutputs ? options.output : undefined;
-  const session = await createSession(comparisonModelBytes(floatModel, quantModel, pairs, output), options);
+  const session = await analysisSession(comparisonModelBytes(floatModel, quantModel, pairs, output), options);
   const fetch = output ? ['ew_stats', output, quantizedName(output)] : ['ew_stats'];
   try {
     for (let b = 0; b < batches.length; b++) {

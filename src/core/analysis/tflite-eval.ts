@@ -5,6 +5,7 @@ import { loadTflite } from '../formats/tflite/model';
 import type { Dataset, InputSpec } from '../runtime/data-array';
 import { TfliteSession } from '../runtime/tflite';
 import { fromTfliteOutput, toTfliteInput } from '../runtime/tflite-feeds';
+import { throwIfCancelled } from '../base/cancel';
 
 /**
  * What a data set must provide for a TFLite model's inputs. Quantized inputs are asked for in
@@ -34,7 +35,7 @@ export async function evaluateTflite(
     const names = session.inputs.map((io, k) => io.name || `tensor_${sg.inputs[k]}`);
     const acc = labels ? new TopKAccuracy(labels) : undefined;
     for (let s = 0; s < data.count; s++) {
-      if (options.signal?.aborted) throw new Error(`${file}: cancelled`);
+      throwIfCancelled(options.signal);
       const batch = data.batch(s, 1);
       const feeds = session.inputs.map((io, k) => {
         const t = batch[names[k]];

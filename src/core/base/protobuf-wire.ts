@@ -13,40 +13,42 @@ export interface Overrun {
 /**
  * Walks the protobuf wire format of `bytes` along the schema and finds the first field whose
  * length runs past the end of its container. Only used to explain a failed decode, so it can
- * afford a second pass.
+ * afford a second pass. Iterative (an explicit stack of open messages): a file that nests
+ * messages thousands deep costs no call stack.
  */
 export function findOverrun(bytes: Uint8Array, desc: DescMessage): Overrun | undefined {
-  return walk(bytes, 0, bytes.length, desc, '');
-}
-
-function walk(b: Uint8Array, pos: number, end: number, desc: DescMessage | undefined, prefix: string): Overrun | undefined {
-  while (pos < end) {
-    const tag = varint(b, pos, end);
+  const stack: { end: number; desc: DescMessage | undefined; prefix: string }[] = [{ end: bytes.length, desc, prefix: '' }];
+  let pos = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (pos >= top.end) {
+      stack.pop();
+      continue;
+    }
+    const tag = varint(bytes, pos, top.end);
     if (!tag) return undefined;
     pos = tag.next;
     const no = Math.floor(tag.value / 8);
     const wire = tag.value % 8;
-    const field = desc?.fields.find((f) => f.number === no);
-    const name = `${prefix}${field?.name ?? `#${no}`}`;
+    const field = top.desc?.fields.find((f) => f.number === no);
+    const name = `${top.prefix}${field?.name ?? `#${no}`}`;
     if (wire === 0) {
-      const v = varint(b, pos, end);
-      if (!v) return { field: name, offset: pos, claimed: 1, available: end - pos };
+      const v = varint(bytes, pos, top.end);
+      if (!v) return { field: name, offset: pos, claimed: 1, available: top.end - pos };
       pos = v.next;
     } else if (wire === 1 || wire === 5) {
       const size = wire === 1 ? 8 : 4;
-      if (pos + size > end) return { field: name, offset: pos, claimed: size, available: end - pos };
+      if (pos + size > top.end) return { field: name, offset: pos, claimed: size, available: top.end - pos };
       pos += size;
     } else if (wire === 2) {
-      const len = varint(b, pos, end);
-      if (!len) return { field: name, offset: pos, claimed: 1, available: end - pos };
+      const len = varint(bytes, pos, top.end);
+      if (!len) return { field: name, offset: pos, claimed: 1, available: top.end - pos };
       pos = len.next;
-      if (pos + len.value > end) return { field: name, offset: pos, claimed: len.value, available: end - pos };
+      if (pos + len.value > top.end) return { field: name, offset: pos, claimed: len.value, available: top.end - pos };
       const sub = field && (field.fieldKind === 'message' || (field.fieldKind === 'list' && field.listKind === 'message')) ? field.message : undefined;
-      if (sub) {
-        const inner = walk(b, pos, pos + len.value, sub, `${name}.`);
-        if (inner) return inner;
-      }
-      pos += len.value;
+      // A message is entered (its fields are read next); other payloads are skipped.
+      if (sub) stack.push({ end: pos + len.value, desc: sub, prefix: `${name}.` });
+      else pos += len.value;
     } else {
       return undefined; // groups and invalid wire types: not a length problem
     }

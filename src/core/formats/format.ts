@@ -20,7 +20,7 @@
 import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
 
 /** What Edgewise can do with a format besides viewing and inspecting it (every format can). */
-export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export';
+export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export' | 'train';
 
 export interface ModelFormat {
   /** Stable id, lower case: ModelSummary.format and ModelReader.format ('onnx', 'tflite', 'coreml'). */
@@ -60,4 +60,9 @@ export interface ModelReader {
   viewGraph(): ViewGraph;
   /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
   nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
+  /**
+   * Throws when weights the model refers to are missing (an external data file absent or too
+   * short), without reading them. Formats whose weights are inside the file leave it out.
+   */
+  checkWeights?(): void;
 }

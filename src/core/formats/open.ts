@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelFormat, ModelReader } from './format';
 import { FALLBACK_FORMAT, FORMATS } from './registry';
+import { readInputHead } from '../base/input-file';
 
 /** Bytes of a file that `ModelFormat.sniff` sees. */
 export const HEAD_BYTES = 16;
@@ -65,15 +66,11 @@ export function modelStamp(file: string): string {
   }
 }
 
+/** The first bytes of a regular file; none for anything else (its reader then names the problem). */
 function readHead(file: string): Uint8Array {
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(HEAD_BYTES);
-    return head.subarray(0, fs.readSync(fd, head, 0, HEAD_BYTES, 0));
+    return readInputHead(file, HEAD_BYTES).head;
   } catch {
     return new Uint8Array(0);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }

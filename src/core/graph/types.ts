@@ -90,7 +90,8 @@ export interface ModelSummary {
   nodesWithSubgraphs: number;
   /** {opType: count} over the main graph. */
   ops: Record<string, number>;
-  initializers: { count: number; bytes: number };
+  /** Weights stored in the model (ONNX initializers, sparse ones included in count and bytes; `sparse` of them sparse). */
+  initializers: { count: number; bytes: number; sparse?: number };
   /** Sum of element counts of the main graph's initializers. */
   parameters: number;
   /** Constant nodes of the main graph with a tensor value (some exporters keep weights there). */

@@ -8,9 +8,10 @@ import { DeviceError } from '../runtime/devices/errors';
 import { runFleet, type FleetReport } from '../runtime/devices/fleet';
 import { openDevice } from '../runtime/devices/open';
 import { deviceFacts, setupDevice, type SetupReport } from '../runtime/devices/setup';
-import { PHASE_TEXT } from '../runtime/phases';
+import { phaseText } from '../runtime/phases';
 import type { Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type DeviceFacts } from '../runtime/types';
+import { benchModelFile } from './bench';
 import { CancelledError, throwIfCancelled, type JobHooks } from './job';
 
 export interface FleetJobOptions extends JobHooks {
@@ -40,18 +41,17 @@ async function cancellable<T>(signal: AbortSignal | undefined, work: () => Promi
   }
 }
 
-export function runFleetJob(model: string, o: FleetJobOptions): Promise<FleetReport> {
+export async function runFleetJob(file: string, o: FleetJobOptions): Promise<FleetReport> {
   if (!o.targets.length) throw new Error('no targets to benchmark on');
   const job: BenchmarkJob = {
-    ...DEFAULT_JOB, model, runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup, minDurationMs: o.minDurationMs,
+    ...DEFAULT_JOB, model: benchModelFile(file), runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup, minDurationMs: o.minDurationMs,
     profile: o.profile ?? false, profileRuns: o.profileRuns, dims: o.dims ?? {}, inputFiles: o.inputFiles ?? {}, energy: {}, outputCheck: o.check,
   };
   return cancellable(o.signal, () => runFleet(o.targets, job, (t) => o.threads ?? [t.threads ?? 1], {
     signal: o.signal,
     onProgress: (name, i, p) => {
       const within = p.total && p.phase === 'runs' ? Math.min(1, (p.done ?? 0) / p.total) : 0;
-      const count = !p.total ? '' : p.phase === 'upload' ? ` ${((p.done ?? 0) / 1e6).toFixed(1)}/${(p.total / 1e6).toFixed(1)} MB` : ` ${p.done}/${p.total}`;
-      o.progress?.(`${name}: ${PHASE_TEXT[p.phase]}${count}`, (i + within) / o.targets.length);
+      o.progress?.(`${name}: ${phaseText(p)}`, (i + within) / o.targets.length);
     },
   }));
 }

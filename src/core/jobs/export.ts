@@ -38,6 +38,11 @@ export interface ExportJobOptions extends JobHooks, OutputOptions {
   nhwcIo?: boolean;
   /** Skip running the export in TFLite's interpreter. */
   verify?: boolean;
+  /**
+   * Another ONNX model with the same inputs and outputs (a recipe's model before its earlier
+   * passes): the written file is also compared with it, on the same data (`reference` in the result).
+   */
+  reference?: string;
 }
 
 export interface ExportJobResult {
@@ -62,6 +67,8 @@ export interface ExportJobResult {
   delegate: { builtinOnly: true; allOpsInt8?: boolean; notes: string[] };
   calibration?: { method: CalibrationMethod; data: string; synthetic: boolean; samples: number; tensors: number; ms: number };
   verification?: TfliteAgreement & { checks: ExportCheck[]; passed: boolean };
+  /** The written file against `reference` (the same as `verification` when that is the input). */
+  reference?: TfliteAgreement;
   warnings: string[];
   ms: number;
 }
@@ -108,14 +115,14 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
   if ((o.to ?? 'tflite') !== 'tflite') throw new ExportError(`${input}: --to ${o.to}: only tflite is supported`);
   if (!EXPORT_MODES.includes(mode)) throw new ExportError(`${input}: --quantize ${mode}: expected one of ${EXPORT_MODES.join(', ')}`);
   if (o.int8Io && mode !== 'int8') throw new ExportError(`${input}: --int8-io needs --quantize int8 (int8 inputs and outputs exist only in a full-integer model)`);
+  // Large weights stay on disk and are read once, as the file is written (memory: the output plus one weight).
+  const model = loadModelWeightsOnDisk(input);
   let output: string;
   try {
-    output = resolveOutput(input, { out: o.out ?? exportOutputPath(input, mode), force: o.force, tag: mode, ext: '.tflite' });
+    output = resolveOutput(input, { out: o.out ?? exportOutputPath(input, mode), force: o.force, tag: mode, ext: '.tflite', reads: [...model.externalFiles(), o.calib] });
   } catch (e) {
     throw new ExportError((e as Error).message);
   }
-  // Large weights stay on disk and are read once, as the file is written (memory: the output plus one weight).
-  const model = loadModelWeightsOnDisk(input);
   const stamp = fileStamp(input);
   checkSize(model, mode, input);
 
@@ -179,11 +186,15 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
     if (o.verify !== false && evalData) {
       progress(`checking ${path.basename(output)} in TFLite's interpreter beside ONNX Runtime on ${evalData.description}`);
       const io = ioMaps(conv, g);
-      const agreement = await compareOnnxWithTflite(input, output, io.inputs, io.outputs, evalData, labels, {
+      const compare = (onnx: string) => compareOnnxWithTflite(onnx, output, io.inputs, io.outputs, evalData, labels, {
         signal: o.signal, progress: throttled((d, n) => progress(`checking ${d}/${n} samples`)),
       });
+      const agreement = await compare(input);
       const checks = verifyExport(mode, agreement);
       result.verification = { ...agreement, checks, passed: checks.every((c) => c.passed !== false) };
+      const reference = o.reference && path.resolve(o.reference);
+      if (reference && reference !== input) progress(`comparing ${path.basename(output)} with ${path.basename(reference)}`);
+      if (reference) result.reference = reference === input ? agreement : await compare(reference);
       if (evalData.synthetic) warn('verified on RANDOM inputs: agreement on real data is unknown; pass --calib or --eval data');
       if (!labels && mode !== 'none' && mode !== 'float16') warn('no --labels: the accuracy check of quantized exports (top-1 within 0.5 point of ONNX) was not run');
     }

@@ -43,6 +43,7 @@ import * as path from 'node:path';
 
 export { CancelledError, throwIfCancelled } from '../base/cancel';
 export { atomicWrite } from '../base/atomic-file';
+import { fileIdentity, sameFile } from '../base/file-identity';
 
 /** Reports progress: a line for people and, when known, the share of the whole job done (0..1). */
 export type Progress = (message: string, fraction?: number) => void;
@@ -65,7 +66,7 @@ export interface OutputOptions {
 }
 
 /** The tag in each model-writing job's default output name (`model.<tag>.onnx`); quantize uses its mode. Add yours. */
-export const OUTPUT_TAGS = { prune: 'pruned', mixedPrecision: 'static', recipe: 'edge' } as const;
+export const OUTPUT_TAGS = { prune: 'pruned', mixedPrecision: 'static', recipe: 'edge', flAggregate: 'fedavg', finetune: 'finetuned', distill: 'distilled' } as const;
 
 /** The default output next to the input: `model.onnx` + 'int8' -> `model.int8.onnx` (`ext` for a conversion: '.tflite'). */
 export function siblingPath(input: string, tag: string, ext?: string): string {
@@ -73,13 +74,39 @@ export function siblingPath(input: string, tag: string, ext?: string): string {
   return path.join(path.dirname(input), `${path.basename(input, own)}.${tag}${ext ?? (own || '.onnx')}`);
 }
 
+/** What `resolveOutput` checks besides the output options. */
+export interface OutputCheck extends OutputOptions {
+  /** The job's tag in the default name (`model.<tag>.onnx`). */
+  tag: string;
+  /** The output's extension when it differs from the input's ('.tflite'). */
+  ext?: string;
+  /**
+   * Every other file the job reads: the input's external data, data, labels. The output never
+   * replaces one of them, nor the input, even with `force`.
+   */
+  reads?: readonly (string | undefined)[];
+  /** Files the job writes beside the output (an ONNX model's external data file), checked the same way. */
+  companions?: (output: string) => string[];
+}
+
 /**
  * Where a job will write, checked before any work: `out`, else the sibling with `tag`. Fails when
- * it is the input, its folder is missing or not writable, or it exists and `force` is not set.
+ * the output (or a companion) is the input or a file the job reads, compared by identity (device
+ * and inode, or real path for a file not yet written, so links and `dir/../` spellings are caught)
+ * whatever `force` says; when its folder is missing or not writable; or when it exists and `force`
+ * is not set.
  */
-export function resolveOutput(input: string, o: OutputOptions & { tag: string; ext?: string }): string {
+export function resolveOutput(input: string, o: OutputCheck): string {
   const file = path.resolve(o.out ?? siblingPath(input, o.tag, o.ext));
-  if (file === path.resolve(input)) throw new Error(`${file}: is the input model; choose another output path`);
+  const protectedFiles = [input, ...(o.reads ?? [])].filter((f): f is string => !!f).map((f) => fileIdentity(path.resolve(f)));
+  for (const target of [file, ...(o.companions?.(file) ?? [])]) {
+    const id = fileIdentity(target);
+    const hit = protectedFiles.find((p) => sameFile(p, id));
+    if (hit) {
+      const what = hit.file === path.resolve(input) ? 'the input model' : `'${hit.file}', which this job reads`;
+      throw new Error(`${file}: ${target === file ? 'is' : `would write '${target}', which is`} ${what}; choose another output path`);
+    }
+  }
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new Error(`${file}: the output folder '${dir}' does not exist`);
   try {

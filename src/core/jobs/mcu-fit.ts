@@ -1,8 +1,17 @@
 import { diagnose, type Finding } from '../analysis/diagnostics';
 import { planArena, type ArenaPlan } from '../formats/tflite/arena';
-import { findTarget, mcuBudgetBreaks, type BudgetBreak, type Target } from '../runtime/targets';
+import { findTarget, mcuBudgetBreaks, tflmTarget, type BudgetBreak, type Target } from '../runtime/targets';
 import { loadTflite } from '../formats/tflite/model';
 import { tfliteViewGraph } from '../formats/tflite/view';
+import type { JobHooks } from './job';
+
+/** Microcontroller-fit options (the job contract: jobs/job.ts). */
+export interface McuFitJobOptions extends JobHooks {
+  /** Target whose flash/arena budgets to check (e.g. cortex-m4-256k); none: only the figures. */
+  target?: string;
+  /** The user's own targets, found before the built-in ones. */
+  customTargets?: Target[];
+}
 
 export interface McuFitResult {
   plan: Omit<ArenaPlan, 'buffers'>;
@@ -17,11 +26,11 @@ export interface McuFitResult {
  * Will this .tflite fit a microcontroller? Flash and the planned TFLite Micro arena, checked
  * against the target's flash/arena budgets when it has them; findings for the Problems panel.
  */
-export function mcuFit(file: string, targetName?: string, extraTargets: readonly Target[] = []): McuFitResult {
+export async function runMcuFitJob(file: string, o: McuFitJobOptions = {}): Promise<McuFitResult> {
   const model = loadTflite(file);
-  const { buffers: _buffers, ...plan } = planArena(model);
+  const target = o.target ? findTarget(o.target, o.customTargets ?? []) : undefined;
+  const { buffers: _buffers, ...plan } = planArena(model, tflmTarget(target));
   const peakNodeId = model.subgraphs[0].operators.length ? tfliteViewGraph(model).graph.nodes[plan.peak.op]?.id : undefined;
-  const target = targetName ? findTarget(targetName, extraTargets) : undefined;
   const breaks = target ? mcuBudgetBreaks(model.file, model.fileBytes, target) : [];
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const findings: Finding[] = [

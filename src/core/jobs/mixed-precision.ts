@@ -3,7 +3,7 @@
  * the top-1 drop on the tuning data is within budget; optionally checked on held-out data.
  */
 import * as fs from 'node:fs';
-import { loadModel, saveModel } from '../formats/onnx/io';
+import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
 import { loadDataset, batchRanges, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { StaticLayerQuantizer } from '../analysis/static-quantizer';
@@ -60,8 +60,11 @@ function evalSet(ds: Dataset, labels: Int32Array): EvalSet {
 export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
   const progress = o.progress ?? (() => {});
   if (!(o.maxDrop >= 0)) throw new Error(`the accuracy budget must be a number of points >= 0, got ${o.maxDrop}`);
-  const output = resolveOutput(inputFile, { tag: OUTPUT_TAGS.mixedPrecision, out: o.out, force: o.force });
   const model = loadModel(inputFile);
+  const output = resolveOutput(inputFile, {
+    tag: OUTPUT_TAGS.mixedPrecision, out: o.out, force: o.force, companions: (f) => [externalDataFile(f)],
+    reads: [...model.externalFiles(), o.evalData, o.labels, o.calib, o.holdout?.data, o.holdout?.labels],
+  });
   const tuneDs = await loadDataset(model, o.evalData, o.preprocess);
   const tune = evalSet(tuneDs, loadLabels(o.labels, tuneDs.count));
   const calibDs = o.calib ? await loadDataset(model, o.calib, o.preprocess) : tuneDs;

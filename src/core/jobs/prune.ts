@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, saveModel } from '../formats/onnx/io';
+import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { evaluateModel } from '../analysis/accuracy';
 import { magnitudePruneAsync, type MagnitudeReport } from '../passes/prune/magnitude';
@@ -65,8 +65,10 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   if (!(o.sparsity > 0 && o.sparsity < 1)) throw new PruneError(`sparsity must be strictly between 0 and 1, got ${o.sparsity}`);
   if (!!o.evalData !== !!o.labels) throw new PruneError('evaluation needs both the samples and their labels');
   const input = path.resolve(inputFile);
-  const output = resolveOutput(input, { tag: OUTPUT_TAGS.prune, out: o.out, force: o.force });
   const model = loadModel(input);
+  const output = resolveOutput(input, {
+    tag: OUTPUT_TAGS.prune, out: o.out, force: o.force, reads: [...model.externalFiles(), o.evalData, o.labels], companions: (f) => [externalDataFile(f)],
+  });
   const names = new Set(model.graph.nodes.map((n) => n.name));
   for (const e of o.exclude ?? []) if (!names.has(e)) throw new PruneError(`${input}: no node is named '${e}' (excluded nodes go by node name)`);
   const evalSet = o.evalData && o.labels ? await loadEvalSet(model, o.evalData, o.labels, o) : undefined;

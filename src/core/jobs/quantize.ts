@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { diagnose, type Finding } from '../analysis/diagnostics';
 import { fp16Clamps } from '../analysis/fp16-clamps';
-import { loadModel, saveModel } from '../formats/onnx/io';
+import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { compareModels, type Accuracy, type OutputComparison } from '../analysis/accuracy';
 import { EntropyCalibrator } from '../passes/calibrate/entropy';
@@ -97,8 +97,10 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
   const warnings: string[] = [];
   const warn = (m: string) => { warnings.push(m); o.warn?.(m); };
   if (!QUANTIZE_MODES.includes(o.mode)) throw new Error(`unknown mode '${o.mode}' (${QUANTIZE_MODES.join(', ')})`);
-  const output = resolveOutput(inputFile, { tag: o.mode, out: o.out, force: o.force });
   const model = loadModel(inputFile);
+  const output = resolveOutput(inputFile, {
+    tag: o.mode, out: o.out, force: o.force, reads: [...model.externalFiles(), o.calib, o.evalData, o.labels], companions: (f) => [externalDataFile(f)],
+  });
   const dataOpts = { ...o.preprocess, randomCount: o.randomCount, warn };
   // Data problems (wrong shape, missing labels) fail before any work is done.
   if (o.labels && !o.evalData && !o.calib) throw new Error(`${o.labels}: labels need the data they label (--eval)`);

@@ -4,13 +4,15 @@
  */
 import { applyEdits, getLocation, modify } from 'jsonc-parser';
 import type { Precision } from './schema';
-import type { RecipeFormat } from './tree';
+import { recipeTextProblem, type RecipeFormat } from './tree';
 import { yamlNodeNameSlot, yamlOverrideEdits, yamlScalar, type TextEdit } from './yaml-edit';
 
 export type { TextEdit };
 
 /** The edits that set `overrides[nodeId].precision` (creating `overrides` when needed). */
 export function overrideEdits(text: string, nodeId: string, precision: Precision, format: RecipeFormat = 'json'): TextEdit[] {
+  const bound = recipeTextProblem(text, format);
+  if (bound) throw new Error(bound.message);
   if (format === 'yaml') return yamlOverrideEdits(text, nodeId, precision);
   const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
   return modify(text, ['overrides', nodeId], { precision }, {
@@ -40,6 +42,8 @@ export function nodeNameText(slot: NodeNameSlot, name: string): string {
 }
 
 export function nodeNameSlot(text: string, offset: number, format: RecipeFormat = 'json'): NodeNameSlot | undefined {
+  // Completion runs on the extension host: a text no parser should see gets none.
+  if (recipeTextProblem(text, format)) return undefined;
   if (format === 'yaml') {
     const slot = yamlNodeNameSlot(text, offset);
     return slot && { ...slot, format };

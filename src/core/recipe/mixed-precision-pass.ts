@@ -42,6 +42,7 @@ function firstSamples(ds: Dataset, n: number | undefined): Dataset {
   return {
     description: `${ds.description} (first ${n})`, count: n, synthetic: ds.synthetic, maxBatch: ds.maxBatch, fixedBatch: ds.fixedBatch,
     batch: (start, k) => ds.batch(start, Math.min(k, n - start)),
+    gather: (indices) => ds.gather(indices),
   };
 }
 

@@ -20,6 +20,7 @@ import { loadDataset } from '../runtime/data';
 import type { Precision } from './schema';
 import type { PassContext, PassRunner } from './run';
 import { mixedPrecisionPass } from './mixed-precision-pass';
+import { distillPass, finetunePass } from './train-passes';
 
 type Options = Record<string, unknown>;
 
@@ -86,4 +87,6 @@ const prune: PassRunner = async (model, o, ctx) => {
     : magnitudePruneAsync(model, { sparsity, exclude, onProgress, measureSizes: false });
 };
 
-export const RECIPE_PASSES: Record<string, PassRunner> = { fp16, quantize, int4, prune, 'mixed-precision': mixedPrecisionPass };
+export const RECIPE_PASSES: Record<string, PassRunner> = {
+  fp16, quantize, int4, prune, 'mixed-precision': mixedPrecisionPass, finetune: finetunePass, distill: distillPass,
+};

@@ -6,22 +6,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Model } from '../formats/onnx/model';
-import { loadModel, saveModel } from '../formats/onnx/io';
-import { OUTPUT_TAGS, siblingPath } from '../jobs/job';
+import { externalDataFile, loadModel, saveModel, type SaveResult } from '../formats/onnx/io';
+import { OUTPUT_TAGS, removeOnFailure, resolveOutput, siblingPath } from '../jobs/job';
 import { encodeModelProto } from '../formats/onnx/codec';
-import { npyFeeds, npyLabels } from '../analysis/npy-feeds';
-import { Scorer, type EvalSet } from '../analysis/scorer';
+import { evalSetOf, Scorer, type EvalSet } from '../analysis/scorer';
+import { loadDataset } from '../runtime/data';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
-import { recipeFormat } from './tree';
+import { recipeFormat, RECIPE_LIMITS } from './tree';
+import { recipePathProblems } from './paths';
+import { readInputText } from '../base/input-file';
 import type { Budgets, Recipe, RecipeData } from './schema';
+import { ExportPassFailed, runExportPass } from './export-pass';
+import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 
 export interface PassContext {
   /** The model the recipe started from. */
   floatModel: Model;
   /** Calibration / tuning data, when the recipe names some. */
   data?: EvalSet;
-  /** The calibration data file (absolute) and its preprocessing, for passes that stream it themselves. */
-  dataSource?: { file: string; scale?: number; count?: number };
+  /** The calibration data file (absolute), its labels file and preprocessing, for passes that read them themselves. */
+  dataSource?: { file: string; labels?: string; scale?: number; count?: number };
+  /** The recipe's folder (relative paths in pass options resolve from it). */
+  dir: string;
   /** The recipe's per-node precision overrides. */
   overrides: NonNullable<Recipe['overrides']>;
   budgets: Budgets;
@@ -32,6 +38,9 @@ export type PassRunner = (model: Model, options: Record<string, unknown>, ctx: P
 
 export interface Measured {
   sizeBytes: number;
+  /** An exported .tflite: its bytes (flash) and TFLite Micro's planned tensor arena. */
+  flashBytes?: number;
+  arenaBytes?: number;
   floatTop1?: number;
   top1?: number;
   cosine?: number;
@@ -67,6 +76,8 @@ export interface RunRecipeOptions {
   write?: boolean;
   force?: boolean;
   progress?: (message: string) => void;
+  /** Let the recipe's paths leave its folder (`edgewise run --allow-outside`). */
+  allowOutside?: boolean;
 }
 
 export class RecipeError extends Error {
@@ -75,14 +86,17 @@ export class RecipeError extends Error {
   }
 }
 
-/** Loads and validates a recipe file (JSON or YAML) and its model; throws RecipeError on the first error. */
-export function loadRecipe(file: string): { recipe: Recipe; model: Model; problems: RecipeProblem[]; dir: string } {
+/**
+ * Loads and validates a recipe file (JSON or YAML) and its model; throws RecipeError on the first
+ * error. Its paths must stay inside its folder unless `allowOutside` (paths.ts).
+ */
+export function loadRecipe(file: string, allowOutside = false): { recipe: Recipe; model: Model; problems: RecipeProblem[]; dir: string } {
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    text = readInputText(abs, { what: 'recipe', limit: { bytes: RECIPE_LIMITS.chars, why: `past the ${RECIPE_LIMITS.chars} bytes a recipe may have` } });
   } catch (e) {
-    throw new RecipeError(`${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`);
+    throw new RecipeError((e as Error).message);
   }
   const dir = path.dirname(abs);
   const format = recipeFormat(abs);
@@ -92,29 +106,44 @@ export function loadRecipe(file: string): { recipe: Recipe; model: Model; proble
     return new RecipeError(`${abs}:${e.line + 1}:${e.column + 1}: ${e.message}`, problems);
   };
   if (!first.recipe) throw fail(first.problems);
+  if (!allowOutside) {
+    const outside = recipePathProblems(text, format, abs, 'error');
+    if (outside.length > 0) throw fail(outside);
+  }
   const model = loadModel(path.resolve(dir, first.recipe.model));
   const checked = validateRecipe(text, modelFacts(model), format);
   if (!checked.recipe) throw fail(checked.problems);
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
 }
 
-function evalSet(model: Model, dir: string, d: RecipeData | undefined): EvalSet | undefined {
+async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Promise<EvalSet | undefined> {
   if (!d) return undefined;
-  const { batches, samples } = npyFeeds(model, path.resolve(dir, d.inputs), { scale: d.scale, count: d.count });
-  const labels = d.labels ? npyLabels(path.resolve(dir, d.labels), samples) : undefined;
-  return { batches, labels };
+  return evalSetOf(await loadDataset(model, path.resolve(dir, d.inputs), { scale: d.scale, count: d.count, batch: 100 }, d.labels && path.resolve(dir, d.labels)));
 }
 
 export async function runRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
   const progress = options.progress ?? (() => {});
-  const { recipe, model: floatModel, problems, dir } = loadRecipe(file);
-  const tuning = evalSet(floatModel, dir, recipe.data);
-  const held = evalSet(floatModel, dir, recipe.eval) ?? tuning;
-  const dataSource = recipe.data ? { file: path.resolve(dir, recipe.data.inputs), scale: recipe.data.scale, count: recipe.data.count } : undefined;
-  const ctx: PassContext = { floatModel, data: tuning, dataSource, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const { recipe, model: floatModel, problems, dir } = loadRecipe(file, options.allowOutside);
+  const tuning = await evalSet(floatModel, dir, recipe.data);
+  const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
+  const d = recipe.data;
+  const dataSource = d ? { file: path.resolve(dir, d.inputs), labels: d.labels && path.resolve(dir, d.labels), scale: d.scale, count: d.count } : undefined;
+  const ctx: PassContext = { floatModel, data: tuning, dataSource, dir, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const last = recipe.passes[recipe.passes.length - 1];
+  const exportStep = last?.pass === 'export' ? last : undefined;
+  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe, exportStep ? '.tflite' : undefined));
+  if (options.write !== false) {
+    const reads = [recipe.data, recipe.eval].flatMap((d) => (d ? [d.inputs, d.labels] : [])).map((f) => f && path.resolve(dir, f));
+    try {
+      resolveOutput(floatModel.label, { tag: OUTPUT_TAGS.recipe, out: outFile, force: options.force, reads: [...floatModel.externalFiles(), ...reads], companions: (f) => [externalDataFile(f)] });
+    } catch (e) {
+      throw new RecipeError((e as Error).message);
+    }
+  }
   let model = floatModel;
   const passes: RecipeRunReport['passes'] = [];
-  for (const step of recipe.passes) {
+  const fail = (step: string, e: unknown) => new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step}): ${(e as Error).message}`);
+  for (const step of exportStep ? recipe.passes.slice(0, -1) : recipe.passes) {
     const runner = options.passes[step.pass];
     if (!runner) throw new RecipeError(`${path.resolve(file)}: pass '${step.pass}' is not available in this build`);
     progress(`running ${step.pass}`);
@@ -122,19 +151,41 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     try {
       out = await runner(model, step.options ?? {}, ctx);
     } catch (e) {
-      throw new RecipeError(`${path.resolve(file)}: pass ${passes.length + 1} (${step.pass}): ${(e as Error).message}`);
+      throw fail(step.pass, e);
     }
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }
-  let output: string | null = null;
-  const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe));
-  if (options.write !== false) {
-    if (outFile === floatModel.label) throw new RecipeError(`${outFile}: the output would overwrite the recipe's model`);
-    output = saveModel(model, outFile, { overwrite: options.force }).file;
-  }
-  const measured: Measured = { sizeBytes: output ? fs.statSync(output).size : encodeModelProto(model.proto).length };
   const budgets = recipe.budgets ?? {};
+  if (exportStep) {
+    // A built-in target (e.g. cortex-m4-256k) plans the arena with its kernels and adds its flash and arena budgets.
+    const target = BUILTIN_TARGETS.find((t) => t.name === recipe.target);
+    progress('running export');
+    let r;
+    try {
+      r = await runExportPass({ recipe, dir, floatModel, model, out: outFile, target, options: exportStep.options ?? {}, write: options.write !== false, force: options.force, progress });
+    } catch (e) {
+      if (e instanceof ExportPassFailed) throw new RecipeError(e.message);
+      throw fail('export', e);
+    }
+    passes.push({ pass: 'export', report: r.report });
+    const checks = checkBudgets(withTargetBudgets(budgets, target), r.measured);
+    return { recipe: path.resolve(file), model: floatModel.label, output: r.output, problems, passes, measured: r.measured, budgets: checks, ok: checks.every((c) => c.ok) };
+  }
+  const saved = options.write !== false ? saveModel(model, outFile, { overwrite: options.force }) : undefined;
+  const output = saved?.file ?? null;
+  // Checking the budgets can fail (a model ORT refuses): then the output goes too.
+  const measured = await removeOnFailure([saved?.file, saved?.externalFile], () => measure(model, floatModel, held, budgets, saved, outFile, options));
+  const checks = checkBudgets(budgets, measured);
+  return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
+}
+
+/** What the budgets are checked on: size, accuracy on the held-out data, latency and memory. */
+async function measure(
+  model: Model, floatModel: Model, held: EvalSet | undefined, budgets: Budgets, saved: SaveResult | undefined, outFile: string, options: RunRecipeOptions,
+): Promise<Measured> {
+  const progress = options.progress ?? (() => {});
+  const measured: Measured = { sizeBytes: saved ? saved.bytes + (saved.externalBytes ?? 0) : encodeModelProto(model.proto).length };
   if (held && (budgets.maxAccuracyDrop !== undefined || budgets.minCosine !== undefined)) {
     progress('checking accuracy on the held-out data');
     if (held.labels) {
@@ -149,10 +200,9 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   }
   if (options.measure && (budgets.maxLatencyMs !== undefined || budgets.maxRamBytes !== undefined)) {
     progress('measuring latency and memory');
-    Object.assign(measured, await options.measure(model, output ?? outFile));
+    Object.assign(measured, await options.measure(model, saved?.file ?? outFile));
   }
-  const checks = checkBudgets(budgets, measured);
-  return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
+  return measured;
 }
 
 /** Every budget against what was measured; a budget that could not be measured fails. */
@@ -174,7 +224,15 @@ export function checkBudgets(b: Budgets, m: Measured): BudgetCheck[] {
   if (b.maxSizeBytes !== undefined) add('maxSizeBytes', b.maxSizeBytes, m.sizeBytes, (v) => v <= b.maxSizeBytes!, 'model size', ' bytes');
   if (b.maxLatencyMs !== undefined) add('maxLatencyMs', b.maxLatencyMs, m.latencyMs, (v) => v <= b.maxLatencyMs!, 'median latency', ' ms');
   if (b.maxRamBytes !== undefined) add('maxRamBytes', b.maxRamBytes, m.ramBytes, (v) => v <= b.maxRamBytes!, 'peak RAM', ' bytes');
+  if (b.maxFlashBytes !== undefined) add('maxFlashBytes', b.maxFlashBytes, m.flashBytes, (v) => v <= b.maxFlashBytes!, 'flash (the .tflite)', ' bytes');
+  if (b.maxArenaBytes !== undefined) add('maxArenaBytes', b.maxArenaBytes, m.arenaBytes, (v) => v <= b.maxArenaBytes!, 'TFLite Micro tensor arena', ' bytes');
   return out;
+}
+
+/** A target's flash and arena budgets beside the recipe's: the tighter of the two wins. */
+function withTargetBudgets(b: Budgets, t: Target | undefined): Budgets {
+  const min = (a: number | undefined, c: number | undefined) => (a === undefined ? c : c === undefined ? a : Math.min(a, c));
+  return t ? { ...b, maxFlashBytes: min(b.maxFlashBytes, t.flashBytes), maxArenaBytes: min(b.maxArenaBytes, t.arenaBytes) } : b;
 }
 
 function fmt(v: number): string {

@@ -33,13 +33,17 @@ export interface Budgets {
   maxLatencyMs?: number;
   /** Peak resident memory of a process running the model. */
   maxRamBytes?: number;
+  /** Microcontroller flash: the exported .tflite's bytes (needs an export pass). */
+  maxFlashBytes?: number;
+  /** TFLite Micro's tensor arena, planned from the exported .tflite (needs an export pass). */
+  maxArenaBytes?: number;
 }
 
 export interface Recipe {
   model: string;
-  /** Where the result goes (default: next to the model, `<name>.edge.onnx`). */
+  /** Where the result goes (default: next to the model, `<name>.edge.onnx`, or `.edge.tflite` with an export pass). */
   output?: string;
-  /** Benchmark target name (see `edgewise targets`). */
+  /** Benchmark target name (see `edgewise targets`); its flash and arena budgets also apply to an export. */
   target?: string;
   /** Calibration / tuning data. */
   data?: RecipeData;
@@ -67,6 +71,22 @@ export type Spec =
 
 const nodeList: Spec = { type: 'array', items: { type: 'string', nodeName: true }, doc: 'node names' };
 
+/** Options of the training passes (finetune, distill), as `edgewise finetune` takes them. */
+const TRAIN_PASS_OPTIONS: Record<string, Spec> = {
+  epochs: { type: 'number', integer: true, min: 1 },
+  batchSize: { type: 'number', integer: true, min: 1 },
+  lr: { type: 'number', exclusiveMin: 0 },
+  optimizer: { type: 'string', enum: ['sgd', 'adam', 'adamw'] },
+  momentum: { type: 'number', min: 0, max: 1 },
+  weightDecay: { type: 'number', min: 0 },
+  schedule: { type: 'string', enum: ['constant', 'cosine'] },
+  warmupSteps: { type: 'number', integer: true, min: 0 },
+  freeze: { type: 'string', doc: 'regular expression of initializer names to keep fixed' },
+  bn: { type: 'string', enum: ['frozen', 'train'] },
+  seed: { type: 'number', integer: true, min: 0 },
+  qat: { type: 'boolean' },
+};
+
 /** Options each known pass accepts; unknown options are reported as warnings. */
 export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   fp16: { keepIoTypes: { type: 'boolean' }, include: nodeList, exclude: nodeList },
@@ -82,6 +102,16 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   },
   int4: { blockSize: { type: 'number', integer: true, min: 16 }, include: nodeList, exclude: nodeList },
   prune: { sparsity: { type: 'number', min: 0, max: 1 }, structured: { type: 'boolean' }, include: nodeList, exclude: nodeList },
+  // The last pass when present: the model so far becomes a .tflite (see jobs/export.ts).
+  export: {
+    to: { type: 'string', enum: ['tflite'] },
+    quantize: { type: 'string', enum: ['none', 'float16', 'dynamic', 'int8', 'int8-weights'] },
+    calibration: { type: 'string', enum: ['minmax', 'entropy', 'percentile'] },
+    int8Io: { type: 'boolean' },
+    nhwcIo: { type: 'boolean' },
+    dims: { type: 'object', props: {}, additional: { type: 'number', integer: true, min: 1 }, doc: 'values of symbolic dimensions' },
+    verify: { type: 'boolean' },
+  },
   'mixed-precision': {
     maxAccuracyDrop: { type: 'number', min: 0 },
     minCosine: { type: 'number', min: -1, max: 1 },
@@ -90,6 +120,8 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
     include: nodeList,
     exclude: nodeList,
   },
+  finetune: TRAIN_PASS_OPTIONS,
+  distill: { ...TRAIN_PASS_OPTIONS, teacher: { type: 'string', doc: 'teacher model (default: the recipe\'s model)' }, temperature: { type: 'number', exclusiveMin: 0 }, alpha: { type: 'number', min: 0, max: 1 } },
 };
 
 const data: Spec = {
@@ -147,6 +179,8 @@ export const RECIPE_SPEC: Spec = {
         maxSizeBytes: { type: 'number', exclusiveMin: 0 },
         maxLatencyMs: { type: 'number', exclusiveMin: 0 },
         maxRamBytes: { type: 'number', exclusiveMin: 0 },
+        maxFlashBytes: { type: 'number', exclusiveMin: 0 },
+        maxArenaBytes: { type: 'number', exclusiveMin: 0 },
       },
     },
   },

@@ -198,6 +198,13 @@ function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
   const drop = child(budgets, 'maxAccuracyDrop');
   const flag = (n: Node, key: string, message: string) => checker.report('error', 'unreachable-budget', ['budgets', key], `${pathText(['budgets', key])}: ${message}`, n.offset, n.length);
   if (drop && !hasLabels) flag(drop.key, 'maxAccuracyDrop', 'an accuracy budget needs labels ("eval": {"labels": ...} or "data": {"labels": ...})');
+  const exported = passNames.includes('export');
+  for (const key of ['maxFlashBytes', 'maxArenaBytes']) {
+    const b = child(budgets, key);
+    if (b && !exported) flag(b.key, key, 'flash and arena budgets are checked on a TFLite export: add {"pass": "export"} as the last pass');
+  }
+  const ram = child(budgets, 'maxRamBytes');
+  if (ram && exported) flag(ram.key, 'maxRamBytes', 'peak RAM is measured for ONNX models; for the exported .tflite use "maxArenaBytes" (TFLite Micro\'s tensor arena)');
   const cos = child(budgets, 'minCosine');
   if (cos && cos.value.value === 1 && passNames.some((p) => p && p !== 'prune')) flag(cos.value, 'minCosine', 'cosine 1 is only met by an unchanged model; every pass here changes the outputs');
   const size = child(budgets, 'maxSizeBytes');
@@ -214,12 +221,24 @@ function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
 function checkPassNeeds(root: Node, checker: Checker): void {
   const budgets = child(root, 'budgets')?.value;
   const data = child(root, 'data')?.value;
-  (child(root, 'passes')?.value.children ?? []).forEach((step, i) => {
+  const steps = child(root, 'passes')?.value.children ?? [];
+  steps.forEach((step, i) => {
     const name = child(step, 'pass');
-    if (name?.value.value !== 'mixed-precision') return;
     const options = child(step, 'options')?.value;
     const path = ['passes', i, 'pass'];
-    const flag = (message: string) => checker.report('error', 'required', path, `${pathText(path)}: ${message}`, name.value.offset, name.value.length);
+    const flag = (message: string) => checker.report('error', 'required', path, `${pathText(path)}: ${message}`, name!.value.offset, name!.value.length);
+    if (name?.value.value === 'export') {
+      if (i !== steps.length - 1) flag('export writes the .tflite, so it must be the last pass');
+      const quantize = child(options, 'quantize')?.value.value;
+      if (quantize === 'int8' && !data) flag('export with "quantize": "int8" calibrates on the recipe\'s "data"; add it');
+      if (child(options, 'int8Io')?.value.value === true && quantize !== 'int8') flag('"int8Io" needs "quantize": "int8" (int8 inputs and outputs exist only in a full-integer model)');
+      const output = child(root, 'output')?.value;
+      if (typeof output?.value === 'string' && !output.value.toLowerCase().endsWith('.tflite')) {
+        checker.report('error', 'required', ['output'], `$.output: an export pass writes a .tflite file, not '${output.value}'`, output.offset, output.length);
+      }
+      return;
+    }
+    if (name?.value.value !== 'mixed-precision') return;
     if (!data) flag('mixed-precision calibrates and tunes on the recipe\'s "data"; add it');
     if (!['maxAccuracyDrop', 'minCosine'].some((k) => child(options, k) || child(budgets, k))) {
       flag('mixed-precision needs an accuracy budget: "maxAccuracyDrop" or "minCosine" in its options or in "budgets"');

@@ -32,11 +32,15 @@ function enqueue<T>(task: () => Promise<T>): Promise<T> {
 }
 
 export function defaultChildScript(): string {
-  for (const name of ['bench-child.js', 'bench-child.ts']) {
-    const file = path.join(__dirname, name);
-    if (fs.existsSync(file)) return file;
-  }
-  throw new BenchmarkError('internal', `cannot find the benchmark child script next to ${__dirname} (run npm run build)`);
+  const file = childScript('bench-child', __dirname);
+  if (!file) throw new BenchmarkError('internal', `cannot find the benchmark child script next to ${__dirname} (run npm run build)`);
+  return file;
+}
+
+/** A child entry script `<name>.js` beside the bundle (or `<name>.ts` beside the sources under tsx). */
+export function childScript(name: string, dir: string): string | undefined {
+  for (const file of [`${name}.js`, `${name}.ts`].map((f) => path.join(dir, f))) if (fs.existsSync(file)) return file;
+  return undefined;
 }
 
 const TASKSET = '/usr/bin/taskset';
@@ -46,7 +50,8 @@ export function canPin(): boolean {
   return process.platform === 'linux' && fs.existsSync(TASKSET);
 }
 
-function startChild(script: string, affinity?: number[]): ChildProcess {
+/** Forks a child script with IPC (stderr piped); `.ts` scripts (tests) get tsx's loader. */
+export function startChild(script: string, affinity?: number[]): ChildProcess {
   // Under tsx (tests, bench scripts) the child is the .ts source and needs tsx's loader too.
   const execArgv = script.endsWith('.ts') ? ['--require', createRequire(__filename).resolve('tsx/cjs')] : [];
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'ignore', 'pipe', 'ipc'];

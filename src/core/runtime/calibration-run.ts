@@ -8,7 +8,7 @@ import type { Model } from '../formats/onnx/model';
 import type { RangeTable } from '../passes/quantize/static';
 import type { Dataset } from './data';
 import { CancelledError } from '../base/cancel';
-import { runDataset, type RunOptions } from './infer';
+import { runDataset, type DatasetRunOptions } from './infer';
 import { openSession } from './ort-session';
 
 export interface CalibrationResult {
@@ -26,7 +26,7 @@ export interface CalibrationResult {
  */
 export async function calibrate(
   model: Model, tensors: string[], data: Dataset, calibrator: Calibrator,
-  options: RunOptions & { threads?: number } = {},
+  options: DatasetRunOptions & { threads?: number } = {},
 ): Promise<CalibrationResult> {
   const t0 = performance.now();
   const inputs = new Set(model.graph.realInputs().map((i) => i.name));
@@ -52,7 +52,7 @@ export async function calibrate(
   return { ranges, method: calibrator.method, samples: data.count, tensors: Object.keys(ranges).length, ms: performance.now() - t0 };
 }
 
-type Options = RunOptions & { threads?: number };
+type Options = DatasetRunOptions & { threads?: number };
 type FeedStats = (start: number, n: number) => void;
 
 /** Every wanted tensor becomes a graph output; each batch's values stream into the calibrator. */

@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../tensor/dtypes';
+import type { InputSpec } from './inputs';
+import { OptionError } from '../base/option-error';
 
-/** A model input as data must match it: element type and shape (symbolic dims as strings). */
-export interface InputSpec { name: string; dtype: DType; shape: (number | string)[] }
+export type { InputSpec };
 
 /** Samples for calibration or evaluation, N along axis 0 of every input. */
 export interface Dataset {
@@ -17,6 +18,10 @@ export interface Dataset {
   fixedBatch: boolean;
   /** Samples [start, start + n) of every input as ORT tensors of shape [n, ...sample]. */
   batch(start: number, n: number): Record<string, ort.Tensor>;
+  /** Class ids, one per sample, when labels were given. */
+  labels?: Int32Array;
+  /** The samples at `indices` (in that order) of every input, as ORT tensors (shuffled batches). */
+  gather(indices: ArrayLike<number>): Record<string, ort.Tensor>;
 }
 
 /** Value transforms applied to every sample: x * scale, then (x - mean[c]) / std[c]. */
@@ -31,13 +36,42 @@ export interface Preprocess {
   resize?: [number, number];
 }
 
+/**
+ * How data is read, the same for every command, the worker and recipes: preprocessing, batching,
+ * how many samples. Jobs that read data take these options as their own (`--scale` is `scale`).
+ */
 export interface DataOptions extends Preprocess {
   /** Largest batch for models whose batch dimension is symbolic (default 32). */
   batch?: number;
+  /** Use only the first `count` samples (and labels). */
+  count?: number;
   /** Number of random samples when no data is given (default 16). */
   randomCount?: number;
   /** Called with the warning printed when random data stands in for real data. */
   warn?: (message: string) => void;
+}
+
+/** Option values no data can be read with (OptionError, the CLI's usage error), one message per mistake. */
+export function checkDataOptions(o: DataOptions): void {
+  const fail = (m: string) => { throw new OptionError(m); };
+  if (!!o.mean !== !!o.std) fail(o.mean ? '--mean needs --std (give both: one value, or one per channel)' : '--std needs --mean (give both: one value, or one per channel)');
+  if (o.std?.some((s) => !(s !== 0 && Number.isFinite(s)))) fail(`--std values must be non-zero numbers, got ${o.std.join(',')}`);
+  if (o.mean?.some((m) => !Number.isFinite(m))) fail(`--mean values must be numbers, got ${o.mean.join(',')}`);
+  if (o.scale !== undefined && !(Number.isFinite(o.scale) && o.scale !== 0)) fail(`--scale must be a non-zero number, got ${o.scale}`);
+  for (const [k, v] of [['batch', o.batch], ['count', o.count], ['samples', o.randomCount]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`--${k} must be a whole number >= 1, got ${v}`);
+  }
+  if (o.layout !== undefined && o.layout !== 'NCHW' && o.layout !== 'NHWC') fail(`--layout must be NCHW or NHWC, got '${o.layout}'`);
+  if (o.resize !== undefined && !(o.resize.length === 2 && o.resize.every((d) => Number.isInteger(d) && d > 0))) fail(`--resize must be HxW, got '${o.resize.join('x')}'`);
+}
+
+/** The first `n` samples of a data set (and of its labels). */
+export function firstSamples(ds: Dataset, n: number | undefined): Dataset {
+  if (n === undefined || n >= ds.count) return ds;
+  return {
+    description: `${ds.description} (first ${n})`, count: n, synthetic: ds.synthetic, maxBatch: ds.maxBatch, fixedBatch: ds.fixedBatch,
+    batch: (start, k) => ds.batch(start, Math.min(k, n - start)), gather: (indices) => ds.gather(indices), labels: ds.labels?.subarray(0, n),
+  };
 }
 
 /**
@@ -50,6 +84,8 @@ export function defaultScale(dtype: string): number | undefined {
 
 /** A dataset held in memory: per input, all samples' values as float64-convertible arrays. */
 export class ArrayDataset implements Dataset {
+  labels?: Int32Array;
+
   constructor(
     readonly description: string,
     readonly count: number,
@@ -65,7 +101,21 @@ export class ArrayDataset implements Dataset {
     const out: Record<string, ort.Tensor> = {};
     for (const { spec, sample, data } of this.inputs) {
       const per = sample.reduce((a, b) => a * b, 1);
-      out[spec.name] = toOrtTensor(spec.dtype, data, start * per, n * per, [n, ...sample]);
+      out[spec.name] = toOrtTensor(spec.dtype as DType, data, start * per, n * per, [n, ...sample]);
+    }
+    return out;
+  }
+  gather(indices: ArrayLike<number>): Record<string, ort.Tensor> {
+    const out: Record<string, ort.Tensor> = {};
+    for (const { spec, sample, data } of this.inputs) {
+      const per = sample.reduce((a, b) => a * b, 1);
+      const picked = new Float32Array(indices.length * per);
+      for (let k = 0; k < indices.length; k++) {
+        const from = indices[k] * per;
+        if (data instanceof Float32Array) picked.set(data.subarray(from, from + per), k * per);
+        else for (let i = 0; i < per; i++) picked[k * per + i] = data[from + i];
+      }
+      out[spec.name] = toOrtTensor(spec.dtype as DType, picked, 0, picked.length, [indices.length, ...sample]);
     }
     return out;
   }

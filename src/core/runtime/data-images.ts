@@ -1,5 +1,9 @@
 import * as path from 'node:path';
+import { inputFileSize } from '../base/input-file';
 import { ArrayDataset, batchLimit, channelAxisOf, defaultScale, preprocess, type DataOptions, type Dataset, type InputSpec } from './data-array';
+
+/** An image file larger than this is not a sample image (sharp also bounds the pixel count). */
+const IMAGE_LIMIT = { bytes: 256 << 20, why: 'over the 256 MiB an input image may have' };
 
 /**
  * Images decoded and resized with sharp into the model's input layout: [C,H,W] (NCHW) or
@@ -21,6 +25,7 @@ export async function imageDataset(specs: InputSpec[], files: string[], folder: 
   const per = channels * h * w;
   const data = new Float32Array(per * files.length);
   for (let k = 0; k < files.length; k++) {
+    inputFileSize(files[k], { what: 'image', limit: IMAGE_LIMIT });
     let img = sharp(files[k]).resize(w, h, { fit: 'fill' }).removeAlpha();
     if (channels === 1) img = img.greyscale();
     let raw: Buffer;

@@ -1,5 +1,8 @@
-import * as fs from 'node:fs';
+import { readInputText } from '../base/input-file';
 import { readNpy } from './npy';
+
+/** A label file of text is read whole: 256 MiB holds tens of millions of labels. */
+const LABELS_LIMIT = { bytes: 256 << 20, why: 'over the 256 MiB a text labels file may have (use a .npy)' };
 
 /** Class labels, one integer per sample: from a .npy (any integer dtype) or a text file (one per line). */
 export function loadLabels(file: string, expectedCount?: number): Int32Array {
@@ -9,8 +12,7 @@ export function loadLabels(file: string, expectedCount?: number): Int32Array {
     if (a.dtype.startsWith('float')) throw new Error(`${file}: labels must be integers, the array is ${a.dtype}`);
     labels = Int32Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v));
   } else {
-    let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch { throw new Error(`${file}: no such file`); }
+    const text = readInputText(file, { what: 'labels', limit: LABELS_LIMIT });
     const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
     labels = new Int32Array(lines.length);
     lines.forEach((l, i) => {

@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import type { Model } from '../formats/onnx/model';
 import { dtypeName, type DType } from '../tensor/dtypes';
 import {
-  ArrayDataset, batchLimit, channelAxisOf, defaultScale, preprocess, type DataOptions, type Dataset, type InputSpec,
+  ArrayDataset, batchLimit, channelAxisOf, checkDataOptions, defaultScale, firstSamples, preprocess, type DataOptions, type Dataset, type InputSpec,
 } from './data-array';
+import { loadLabels } from './data-labels';
 import { imageDataset } from './data-images';
 import { readNpy, type NpyArray } from './npy';
+import { InputFileError, specialKind } from '../base/input-file';
 
 export * from './data-array';
 
@@ -94,20 +96,33 @@ export function randomDataset(specs: InputSpec[], options: DataOptions = {}, see
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 /**
- * Data from a path: a .npy file, a folder of .npy files (one per input named <input>.npy, or
- * samples concatenated in name order), a folder of PNG/JPEG images; random samples when undefined.
+ * The one way data is read (every command, the worker, recipes): samples from a path (a .npy
+ * file, a folder of .npy files, one per input named <input>.npy or samples concatenated in name
+ * order, a folder of PNG/JPEG images; random samples when undefined), preprocessed and batched
+ * by `options`, with their labels (.npy or text, one integer per sample of the data) when
+ * `labels` names a file; `options.count` keeps the first samples and labels.
  */
-export async function loadDataset(model: Model, source: string | undefined, options: DataOptions = {}): Promise<Dataset> {
-  return loadDatasetFor(modelInputs(model), model.label, source, options);
+export async function loadDataset(model: Model, source: string | undefined, options: DataOptions = {}, labels?: string): Promise<Dataset> {
+  return loadDatasetFor(modelInputs(model), model.label, source, options, labels);
 }
 
 /** `loadDataset` for inputs described directly (a TFLite model's, say); `label` names the model in errors. */
-export async function loadDatasetFor(specs: InputSpec[], label: string, source: string | undefined, options: DataOptions = {}): Promise<Dataset> {
+export async function loadDatasetFor(specs: InputSpec[], label: string, source: string | undefined, options: DataOptions = {}, labels?: string): Promise<Dataset> {
+  checkDataOptions(options);
+  if (labels && source === undefined) throw new Error(`${labels}: labels need the data they label`);
+  const data = await readSamples(specs, label, source, options);
+  // The one label-count check: one label per sample of the data, before any cut.
+  if (labels) data.labels = loadLabels(labels, data.count);
+  return firstSamples(data, options.count);
+}
+
+async function readSamples(specs: InputSpec[], label: string, source: string | undefined, options: DataOptions): Promise<Dataset> {
   if (specs.length === 0) throw new Error(`${label}: the model has no inputs to feed`);
   if (source === undefined) return randomDataset(specs, options);
   const abs = path.resolve(source);
   let st: fs.Stats;
   try { st = fs.statSync(abs); } catch { throw new Error(`${abs}: no such file or folder`); }
+  if (!st.isFile() && !st.isDirectory()) throw new InputFileError(abs, `is ${specialKind(st)}, not a data file or folder`);
   if (st.isFile()) {
     if (abs.toLowerCase().endsWith('.npy')) return npyDataset(specs, abs, options);
     throw new Error(`${abs}: not a .npy file or a folder of .npy files or images`);

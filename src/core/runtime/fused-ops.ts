@@ -25,7 +25,7 @@ export async function fusedOps(model: string | Model, threads = 1): Promise<Fuse
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-fused-'));
   try {
     const file = path.join(dir, 'optimized.onnx');
-    const session = await openSession(model, { threads, optimization: 'all', optimizedModelFilePath: file });
+    const session = await openSession(model, { threads, optimizedModelFilePath: file });
     await session.release();
     const proto = decodeModelProto(fs.readFileSync(file), file);
     const all: Record<string, number> = {};

@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import { throwIfCancelled } from '../base/cancel';
 import { batchRanges, type Dataset } from './data';
 
-export interface RunOptions {
+export interface DatasetRunOptions {
   signal?: AbortSignal;
   /** Called after each batch with samples done and total. */
   progress?: (done: number, total: number) => void;
@@ -19,7 +19,7 @@ export interface RunOptions {
 export async function runDataset(
   session: ort.InferenceSession, data: Dataset,
   onBatch: (outputs: ort.InferenceSession.OnnxValueMapType, start: number, n: number) => void,
-  options: RunOptions = {},
+  options: DatasetRunOptions = {},
 ): Promise<void> {
   const names = options.outputs ?? session.outputNames;
   let reused: { n: number; fetches: Record<string, ort.Tensor> } | undefined;

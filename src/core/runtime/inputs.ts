@@ -1,7 +1,7 @@
 import { readNpy, type NpyArray } from './npy';
 import { BenchmarkError, type InputDescription } from './types';
 
-/** A model input as ORT describes it: dims are numbers, or names (symbolic) / -1 (unknown). */
+/** A model input: element type ('float32'...) and shape; dims are numbers, or names (symbolic) / -1 (unknown). */
 export interface InputSpec {
   name: string;
   dtype: string;

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { InputFile } from '../base/input-file';
 import type { DType } from '../tensor/dtypes';
 
 /** A NumPy array: its dtype, shape and elements (a view into the file's bytes where aligned). */
@@ -20,70 +20,56 @@ const CTORS: Record<string, { new (b: ArrayBufferLike, o: number, n: number): Np
 
 interface NpyHeader { dtype: DType; shape: number[]; offset: number }
 
-/** The header of a .npy file: `bytes` need only hold the magic and the header itself. */
-function parseHeader(bytes: Uint8Array, file: string): NpyHeader {
-  const fail = (why: string): never => { throw new Error(`${file}: ${why}`); };
-  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') fail('not a .npy file (bad magic)');
-  const major = bytes[6];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+/** Bytes read for the magic, version and header length; then the header itself (at most 1 MiB). */
+const PREAMBLE = 12;
+const HEADER_LIMIT = 1 << 20;
+
+/** The header of a .npy file, read before anything else: the body is read only once it is known to fit. */
+function readHeader(f: InputFile): NpyHeader {
+  const fail = (why: string): never => { throw new Error(`${f.file}: ${why}`); };
+  const pre = f.read(0, Math.min(PREAMBLE, f.size));
+  if (pre.length < 10 || pre[0] !== 0x93 || pre.toString('latin1', 1, 6) !== 'NUMPY') fail('not a .npy file (bad magic)');
+  const major = pre[6];
+  if (major < 1 || major > 3) fail(`unsupported .npy format version ${major}`);
   const start = major === 1 ? 10 : 12;
-  if (start + headerLen > bytes.length) fail('truncated header');
-  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
+  if (pre.length < start) fail('truncated header');
+  const headerLen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+  if (headerLen > HEADER_LIMIT) fail(`declares a ${headerLen}-byte header (at most ${HEADER_LIMIT})`);
+  if (start + headerLen > f.size) fail('truncated header');
+  const header = f.read(start, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || shapeText === undefined) fail(`unreadable header '${header.trim()}'`);
+  if (!descr || shapeText === undefined) fail(`unreadable header '${header.trim().slice(0, 200)}'`);
   if (fortran) fail('Fortran-order arrays are not supported; save with np.ascontiguousarray');
   const dtype = DESCR[descr!] ?? fail(`unsupported dtype '${descr}' (little-endian numeric types only)`);
   const shape = shapeText!.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`invalid shape (${shapeText}) in the header`);
   return { dtype, shape, offset: start + headerLen };
 }
 
-/** Parses .npy (format versions 1-3, little-endian, C order). Errors name the file and the problem. */
-export function parseNpy(bytes: Uint8Array, file = '<buffer>'): NpyArray {
-  const fail = (why: string): never => { throw new Error(`${file}: ${why}`); };
-  const { dtype, shape, offset } = parseHeader(bytes, file);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const Ctor = CTORS[dtype];
-  const need = count * Ctor.BYTES_PER_ELEMENT;
-  if (bytes.length - offset < need) fail(`holds ${bytes.length - offset} data bytes, shape [${shape}] needs ${need}`);
-  const abs = bytes.byteOffset + offset;
-  const data = abs % Ctor.BYTES_PER_ELEMENT === 0
-    ? new Ctor(bytes.buffer, abs, count)
-    : new Ctor(bytes.slice(offset, offset + need).buffer, 0, count);
-  return { dtype, shape, data };
-}
-
-function unreadable(file: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  return new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
-}
-
+/**
+ * Reads a .npy file (format versions 1-3, little-endian, C order): the header first, then exactly
+ * the bytes its shape needs, so a file of the wrong size is refused before its body is read.
+ * Errors name the file and the problem.
+ */
 export function readNpy(file: string): NpyArray {
-  let bytes: Buffer;
+  const f = InputFile.open(file, { what: '.npy' });
   try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw unreadable(file, e);
-  }
-  return parseNpy(bytes, file);
-}
-
-/** A .npy file's dtype and shape, reading only its header. */
-export function readNpyHeader(file: string): { dtype: DType; shape: number[] } {
-  let fd: number;
-  try { fd = fs.openSync(file, 'r'); } catch (e) { throw unreadable(file, e); }
-  try {
-    const head = Buffer.alloc(12);
-    fs.readSync(fd, head, 0, 12, 0);
-    const len = head[6] === 1 ? head.readUInt16LE(8) + 10 : head.readUInt32LE(8) + 12;
-    const bytes = Buffer.alloc(Math.min(len, 1 << 20));
-    const got = fs.readSync(fd, bytes, 0, bytes.length, 0);
-    const { dtype, shape } = parseHeader(bytes.subarray(0, got), file);
-    return { dtype, shape };
+    const { dtype, shape, offset } = readHeader(f);
+    const Ctor = CTORS[dtype];
+    const count = shape.reduce((a, b) => a * b, 1);
+    const need = count * Ctor.BYTES_PER_ELEMENT;
+    const fail = (why: string): never => { throw new Error(`${f.file}: ${why}`); };
+    if (!Number.isSafeInteger(need)) fail(`shape [${shape}] is too large`);
+    const have = f.size - offset;
+    if (have < need) fail(`holds ${have} data bytes, shape [${shape}] needs ${need}`);
+    if (have > need) fail(`has ${have - need} bytes after the ${need} data bytes shape [${shape}] needs`);
+    const body = new ArrayBuffer(need);
+    f.readInto(new Uint8Array(body), offset);
+    return { dtype, shape, data: new Ctor(body, 0, count) };
   } finally {
-    fs.closeSync(fd);
+    f.close();
   }
 }
 

@@ -10,19 +10,12 @@ import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadModel } from '../formats/onnx/io';
 import { modelInputs, npyDataset, type Dataset } from './data';
+import { firstSamples } from './data-array';
 import { argmaxRows, runDataset } from './infer';
 import { sessionOptions } from './session';
 import { BenchmarkError, type BenchmarkJob, type OutputCheck } from './types';
 
 type Ort = typeof import('onnxruntime-node');
-
-function firstN(data: Dataset, count: number | undefined): Dataset {
-  if (!count || count >= data.count) return data;
-  return {
-    description: `${data.description} (first ${count})`, count, synthetic: data.synthetic, maxBatch: data.maxBatch,
-    fixedBatch: data.fixedBatch, batch: (start, n) => data.batch(start, n),
-  };
-}
 
 /** Op types of the optimized graph, with their domain when not the default one, most frequent first. */
 function kernels(optimizedFile: string): { op: string; count: number }[] {
@@ -38,7 +31,7 @@ export async function checkOutputs(ort: Ort, job: BenchmarkJob): Promise<OutputC
   const check = job.outputCheck!;
   let data: Dataset;
   try {
-    data = firstN(npyDataset(modelInputs(loadModel(job.model)), check.data, { scale: check.scale }), check.count);
+    data = firstSamples(npyDataset(modelInputs(loadModel(job.model)), check.data, { scale: check.scale }), check.count);
   } catch (e) {
     throw new BenchmarkError('input', `${check.data}: ${(e as Error).message}`);
   }

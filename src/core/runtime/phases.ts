@@ -5,3 +5,10 @@ export const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
   connect: 'connecting', upload: 'uploading', load: 'creating the session', 'first-run': 'first run', warmup: 'warm-up',
   runs: 'timed runs', profile: 'profiling layers', 'profile-optimized': 'profiling the optimized graph',
 };
+
+/** A phase as progress text with its count (megabytes while uploading). */
+export function phaseText(p: BenchmarkProgress): string {
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  const count = !p.total ? '' : p.phase === 'upload' ? ` ${mb(p.done ?? 0)}/${mb(p.total)} MB` : ` ${p.done}/${p.total}`;
+  return `${PHASE_TEXT[p.phase]}${count}`;
+}

@@ -3,32 +3,41 @@ import type { OptLevel } from './types';
 
 export const OPT_LEVELS: readonly OptLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
+/**
+ * How an ORT session runs: every session Edgewise opens (benchmark children, calibration,
+ * evaluation, analysis, training) is built from one of these by `sessionOptions`.
+ */
 export interface SessionSettings {
-  threads: number;
+  /** Intra-op threads; default ORT's choice (one per core). */
+  threads?: number;
+  /** Default 1 (the graph runs sequentially). */
   interOpThreads?: number;
-  optLevel: OptLevel;
-  executionProviders: string[];
-  spinning: boolean;
+  /** Graph optimization level; default 'all'. */
+  optLevel?: OptLevel;
+  /** Provider names in order; 'cpu' is always added last as the fallback. Default ['cpu']. */
+  executionProviders?: string[];
+  /** Let idle threads spin; default false. */
+  spinning?: boolean;
   profileFilePrefix?: string;
   optimizedModelFilePath?: string;
 }
 
 /**
- * ORT session options for a measurement. Spinning is off unless asked for: idle worker threads
+ * The one builder of ORT session options. Spinning is off unless asked for: idle worker threads
  * that spin take a core from whoever else is busy (the extension host), which halves throughput.
  * Warnings are silenced (level 3) so they do not mix with the CLI's output.
  */
-export function sessionOptions(s: SessionSettings): InferenceSession.SessionOptions {
+export function sessionOptions(s: SessionSettings = {}): InferenceSession.SessionOptions {
   const spin = s.spinning ? '1' : '0';
   const options: InferenceSession.SessionOptions = {
-    intraOpNumThreads: s.threads,
     interOpNumThreads: s.interOpThreads ?? 1,
-    graphOptimizationLevel: s.optLevel,
-    executionProviders: providerList(s.executionProviders),
+    graphOptimizationLevel: s.optLevel ?? 'all',
+    executionProviders: providerList(s.executionProviders ?? ['cpu']),
     executionMode: 'sequential',
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
+  if (s.threads) options.intraOpNumThreads = s.threads;
   if (s.profileFilePrefix) {
     options.enableProfiling = true;
     options.profileFilePrefix = s.profileFilePrefix;

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import { parseSshUrl } from './devices/ssh-url';
 import type { BenchmarkResult } from './types';
 import { planArena } from '../formats/tflite/arena';
+import { CORTEX_M, type TflmKernels, type TflmTarget } from '../formats/tflite/tflm-memory';
 import { formatOf } from '../formats/open';
 import { loadTflite } from '../formats/tflite/model';
 
@@ -42,6 +43,8 @@ export interface Target {
   runtime?: 'native' | 'qemu-arm64';
   /** Folder on the device for Node, onnxruntime, the harness and cached models; default ~/.edgewise. */
   remoteDir?: string;
+  /** TFLite Micro kernels the firmware links (their scratch buffers count in the arena); default reference. */
+  mcuKernels?: TflmKernels;
 }
 
 const MiB = 1024 * 1024;
@@ -58,8 +61,8 @@ export const BUILTIN_TARGETS: readonly Target[] = [
   },
   {
     name: 'cortex-m4-256k',
-    description: 'A Cortex-M4 microcontroller running TFLite Micro: 256 KiB tensor arena, 1 MiB flash (.tflite models)',
-    threads: 1, arenaBytes: 256 * 1024, flashBytes: MiB,
+    description: 'A Cortex-M4 microcontroller running TFLite Micro with CMSIS-NN kernels: 256 KiB tensor arena, 1 MiB flash (.tflite models)',
+    threads: 1, arenaBytes: 256 * 1024, flashBytes: MiB, mcuKernels: 'cmsis-nn',
   },
 ];
 
@@ -108,6 +111,7 @@ export function checkTarget(t: unknown, where: string): Target {
       throw new Error(`${at}: ${(e as Error).message}`);
     }
   }
+  if (target.mcuKernels !== undefined && target.mcuKernels !== 'reference' && target.mcuKernels !== 'cmsis-nn') throw new Error(`${at}: "mcuKernels" must be "reference" or "cmsis-nn"`);
   return { ...target, description: target.description ?? (target.ssh ? `${target.ssh}${target.runtime === 'qemu-arm64' ? ' (emulated arm64)' : ''}` : '') };
 }
 
@@ -168,7 +172,7 @@ export function mcuBudgetBreaks(model: string, modelBytes: number, target: Targe
     });
     return breaks;
   }
-  const plan = planArena(loadTflite(model));
+  const plan = planArena(loadTflite(model), tflmTarget(target));
   if (plan.arenaBytes > target.arenaBytes) {
     const peak = plan.peak;
     breaks.push({
@@ -177,4 +181,9 @@ export function mcuBudgetBreaks(model: string, modelBytes: number, target: Targe
     });
   }
   return breaks;
+}
+
+/** What TFLite Micro runs on for a target: a 32-bit Cortex-M with the target's kernels. */
+export function tflmTarget(target: Target | undefined): TflmTarget {
+  return { ...CORTEX_M, kernels: target?.mcuKernels ?? CORTEX_M.kernels };
 }

@@ -6,11 +6,20 @@ import { forkModel } from '../passes/common';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from '../passes/train/training-graph';
 import type { BatchStats } from '../passes/train/forward-rewrites';
+import type { TensorProto } from '../formats/onnx/proto/onnx_pb';
+import type { Emitter } from '../passes/train/emitter';
+import { GradientError } from '../passes/train/grad-rule';
+import { hasQuantizedWeights, qatRewrite, requantize, type QuantizedWeight } from '../passes/train/qat';
 import { Optimizer, type OptimizerOptions, type OptimizerState } from '../passes/train/optimizer';
-import { sessionOptions } from './ort-session';
+import { sessionOptions } from './session';
 
 export interface TrainingSessionOptions extends TrainingGraphOptions {
   optimizer: OptimizerOptions;
+  /**
+   * Quantization-aware training of a QDQ model: its integer weights are trained as float behind
+   * fake quantizers with their fixed scales and written back as integers by exportModel.
+   */
+  qat?: boolean;
   /** ONNX Runtime intra-op threads (default 1: bit-identical runs). */
   threads?: number;
 }
@@ -63,7 +72,10 @@ export class TrainingSession {
   private readonly gradientFetches: Record<string, ort.Tensor | null>;
   private readonly runningStats = new Map<string, Float32Array>();
 
-  private constructor(readonly source: Model, readonly graph: TrainingGraph, private readonly session: ort.InferenceSession, o: TrainingSessionOptions) {
+  private constructor(
+    readonly source: Model, readonly graph: TrainingGraph, private readonly session: ort.InferenceSession,
+    o: TrainingSessionOptions, private readonly quantized: Map<string, QuantizedWeight>,
+  ) {
     this.parameters = graph.parameters.map((p) => ({ name: p.name, dims: p.dims, values: Float32Array.from(toFloat32(p.initial.dataType, source.tensorData(p.initial))) }));
     this.gradients = graph.parameters.map((p) => new Float32Array(p.dims.reduce((a, b) => a * b, 1)));
     this.optimizer = new Optimizer(o.optimizer, this.parameters.map((p) => p.values.length));
@@ -82,9 +94,12 @@ export class TrainingSession {
 
   /** Builds the training graph of `model` and opens its session. Throws on unsupported ops before anything runs. */
   static async create(model: Model, o: TrainingSessionOptions): Promise<TrainingSession> {
-    const graph = buildTrainingGraph(model, o);
+    let quantized: QuantizedWeight[] = [];
+    if (o.qat && !hasQuantizedWeights(model)) throw new GradientError(`${model.label}: quantization-aware training needs a QDQ model with integer weights (quantize it first, e.g. --mode static)`);
+    const prepare = o.qat ? (fork: Model, e: Emitter) => { o.prepare?.(fork, e); quantized = qatRewrite(fork, e); } : o.prepare;
+    const graph = buildTrainingGraph(model, { ...o, prepare });
     const session = await ort.InferenceSession.create(encodeModelProto(graph.model.proto), sessionOptions({ threads: o.threads ?? 1 }));
-    return new TrainingSession(model, graph, session, o);
+    return new TrainingSession(model, graph, session, o, new Map(quantized.map((w) => [w.float, w])));
   }
 
   /** Number of classes of the output the loss reads ([N, C]), or undefined for other shapes. */
@@ -146,6 +161,18 @@ export class TrainingSession {
     }));
   }
 
+  /** Per parameter, how far training moved it: ||w - w0|| / ||w0||, largest first. */
+  relativeChanges(): { name: string; relative: number }[] {
+    return this.graph.parameters.map((p, i) => {
+      const w0 = toFloat32(p.initial.dataType, this.source.tensorData(p.initial));
+      const w = this.parameters[i].values;
+      let num = 0;
+      let den = 0;
+      for (let k = 0; k < w.length; k++) { num += (w[k] - w0[k]) ** 2; den += w0[k] * w0[k]; }
+      return { name: p.name, relative: Math.sqrt(num / Math.max(den, 1e-30)) };
+    }).sort((a, b) => b.relative - a.relative);
+  }
+
   /** Running BatchNormalization statistics (with --bn train), by initializer name. */
   statistics(): Map<string, Float32Array> {
     return this.runningStats;
@@ -158,17 +185,28 @@ export class TrainingSession {
   exportModel(): Model {
     const out = forkModel(this.source);
     const g = out.graph.proto;
-    const replaced = new Map<string, Float32Array>([...this.weights(), ...this.runningStats]);
-    g.initializer = g.initializer.map((t) => {
-      const v = replaced.get(t.name);
-      return v ? makeTensor(t.name, 'float32', t.dims.map(Number), Float32Array.from(v)) : t;
-    });
+    const replaced = new Map<string, TensorProto>();
+    for (const [name, v] of [...this.weights(), ...this.runningStats]) {
+      const q = this.quantized.get(name);
+      const t = q ? requantize(q, v) : makeTensor(name, 'float32', this.source.graph.initializers().get(name)!.dims.map(Number), Float32Array.from(v));
+      replaced.set(t.name, t);
+    }
+    g.initializer = g.initializer.map((t) => replaced.get(t.name) ?? t);
     out.graph.invalidate();
     return out;
   }
 
   optimizerState(): OptimizerState {
     return this.optimizer.state();
+  }
+
+  /** Puts back the weights, optimizer state and running statistics a checkpoint saved. */
+  restore(s: { weights: ReadonlyMap<string, Float32Array>; optimizer: OptimizerState; statistics: ReadonlyMap<string, Float32Array> }): void {
+    const missing = this.parameters.find((p) => !s.weights.has(p.name));
+    if (missing || s.weights.size !== this.parameters.length) throw new Error(`the saved weights do not match this model's trainable parameters${missing ? ` ('${missing.name}' is missing)` : ''}`);
+    this.setWeights(s.weights);
+    this.optimizer.restore(s.optimizer);
+    for (const [name, values] of s.statistics) this.runningStats.get(name)?.set(values);
   }
 
   async release(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as zlib from 'node:zlib';
 
 /** Requests made and response body bytes received. */
 export interface Traffic {
@@ -120,26 +121,56 @@ async function* counted(res: http.IncomingMessage, traffic: Traffic): AsyncGener
   }
 }
 
-/** GET a small body whole, failing past `maxBytes` (endless responses) or on a non-200 status. */
+/**
+ * Small bodies (TUF metadata) may travel compressed: JSON of hashes and signatures shrinks about
+ * 2-4x, which is most of what an up-to-date device transfers. Model downloads stay identity
+ * (byte ranges of the file itself).
+ */
+const ACCEPT_COMPRESSED = 'gzip, br';
+/** A compressed body of incompressible bytes is slightly longer than the bytes. */
+const COMPRESSION_SLACK = 1024;
+
+/**
+ * GET a small body whole, decompressed, failing past `maxBytes` (endless responses and
+ * decompression bombs alike) or on a non-200 status.
+ */
 export async function httpGetBytes(url: string, maxBytes: number, traffic: Traffic, options: GetOptions): Promise<Buffer> {
-  const res = await httpGet(url, traffic, options);
+  const res = await httpGet(url, traffic, { ...options, headers: { 'accept-encoding': ACCEPT_COMPRESSED, ...options.headers } });
   if (res.status !== 200) {
     res.abort();
     throw new HttpError(`${url}: HTTP ${res.status}`, res.status);
   }
+  const encoding = String(res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const limit = encoding === 'identity' ? maxBytes : maxBytes + COMPRESSION_SLACK;
   const chunks: Buffer[] = [];
   let n = 0;
   try {
     for await (const c of res.body) {
       n += c.length;
-      if (n > maxBytes) throw new HttpError(`${url}: response exceeds ${maxBytes} bytes`, undefined, true);
+      if (n > limit) throw tooLong(url, maxBytes);
       chunks.push(c);
     }
   } catch (e) {
     res.abort(); // a body read to its end leaves the connection to the keep-alive pool
     throw e;
   }
-  return Buffer.concat(chunks);
+  return decompress(url, encoding, Buffer.concat(chunks), maxBytes);
+}
+
+function decompress(url: string, encoding: string, body: Buffer, maxBytes: number): Buffer {
+  if (encoding === 'identity') return body;
+  const inflate = encoding === 'gzip' ? zlib.gunzipSync : encoding === 'br' ? zlib.brotliDecompressSync : undefined;
+  if (!inflate) throw new HttpError(`${url}: unsupported content-encoding '${encoding}'`);
+  try {
+    return inflate(body, { maxOutputLength: Math.max(1, maxBytes) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLong(url, maxBytes);
+    throw new HttpError(`${url}: the ${encoding} body does not decompress: ${(e as Error).message}`);
+  }
+}
+
+function tooLong(url: string, maxBytes: number): HttpError {
+  return new HttpError(`${url}: response exceeds ${maxBytes} bytes`, undefined, true);
 }
 
 /** POST a JSON body; resolves to the status. For health reports: short, best effort. */

@@ -5,5 +5,6 @@
 export { ModelUpdater, deviceStatus } from './updater';
 export type { ModelUpdaterOptions, LoadReport, CheckOptions, DeviceStatus } from './updater';
 export { UpdateError } from './update-cycle';
+export { CancelledError } from '../../core/base/cancel';
 export type { UpdateResult, UpdateAction, UpdateVia, UpdateTraffic, UpdateProgress, UpdateStep } from './update-cycle';
 export type { HealthReport, HealthEvent } from '../health';

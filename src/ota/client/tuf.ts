@@ -32,6 +32,8 @@ export interface SignedTargets {
   targets: TargetFile[];
   /** Whether target files are stored under their hash (`DIR/SHA256.NAME`). */
   consistentSnapshot: boolean;
+  /** Whether the repository changed since the last refresh in this folder (a new timestamp). */
+  changed: boolean;
 }
 
 export async function refreshMetadata(o: RefreshOptions): Promise<SignedTargets> {
@@ -57,15 +59,19 @@ export async function refreshMetadata(o: RefreshOptions): Promise<SignedTargets>
     const read = (f: string) => JSON.parse(fs.readFileSync(path.join(work, f), 'utf8'));
     const targets = Metadata.fromJSON(MetadataKind.Targets, read('targets.json'));
     const root = Metadata.fromJSON(MetadataKind.Root, read('root.json'));
-    commit(work, o.tufDir);
-    return { targets: Object.values(targets.signed.targets), consistentSnapshot: root.signed.consistentSnapshot };
+    const changed = commit(work, o.tufDir).includes('timestamp.json');
+    return { targets: Object.values(targets.signed.targets), consistentSnapshot: root.signed.consistentSnapshot, changed };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Renames back each file tuf-js changed; each is old or new after a crash, and tuf-js re-fetches what does not verify. */
-function commit(work: string, dir: string): void {
+/**
+ * Renames back each file tuf-js changed (returned); each is old or new after a crash, and tuf-js
+ * re-fetches what does not verify.
+ */
+function commit(work: string, dir: string): string[] {
+  const changed: string[] = [];
   for (const f of FILES) {
     const next = path.join(work, f);
     if (!fs.existsSync(next)) continue;
@@ -73,7 +79,9 @@ function commit(work: string, dir: string): void {
     const prev = path.join(dir, f);
     if (fs.existsSync(prev) && fs.readFileSync(prev).equals(bytes)) continue;
     writeFileDurable(prev, bytes);
+    changed.push(f);
   }
+  return changed;
 }
 
 class DeviceFetcher implements Fetcher {

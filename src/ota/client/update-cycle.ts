@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { TargetFile } from '@tufjs/models';
+import { CancelledError } from '../../core/base/cancel';
 import { digestFile } from '../files';
 import { DeltaMismatchError, applyDelta } from '../delta/apply';
 import { METADATA_DIR, TARGETS_DIR, hashedName, releaseFromTarget, type Release } from '../release';
@@ -31,6 +32,8 @@ export interface UpdateResult {
   deltaFallback?: string;
   /** Bytes of the model already staged by an earlier, interrupted attempt. */
   resumedFrom?: number;
+  /** Whether the repository changed since this device's previous check (new signed metadata). */
+  repositoryChanged: boolean;
   traffic: UpdateTraffic;
   durationMs: number;
 }
@@ -81,12 +84,13 @@ export async function runUpdateCycle(c: CycleContext): Promise<UpdateResult> {
   const model: Traffic = { requests: 0, bytes: 0 };
   const delta: Traffic = { requests: 0, bytes: 0 };
   const traffic = (): UpdateTraffic => ({ requests: meta.requests + model.requests + delta.requests, metadataBytes: meta.bytes, modelBytes: model.bytes, deltaBytes: delta.bytes });
-  const done = (r: Omit<UpdateResult, 'traffic' | 'durationMs'>): UpdateResult => {
+  const done = (r: Omit<UpdateResult, 'traffic' | 'durationMs' | 'repositoryChanged'>): UpdateResult => {
     c.onProgress({ step: 'done', detail: r.action });
-    return { ...r, traffic: traffic(), durationMs: Date.now() - started };
+    return { ...r, repositoryChanged: signed.changed, traffic: traffic(), durationMs: Date.now() - started };
   };
   const fail = (phase: UpdateError['phase'], e: unknown): never => {
-    if (e instanceof UpdateError) throw e;
+    if (e instanceof UpdateError || e instanceof CancelledError) throw e;
+    if (c.http.signal?.aborted) throw new CancelledError();
     const msg = e instanceof Error ? e.message : String(e);
     throw new UpdateError(isDiskFull(e) ? `the device's disk is full (${msg}); the installed model is untouched` : msg, isDiskFull(e) ? 'disk' : phase, traffic(), { cause: e });
   };
@@ -117,6 +121,10 @@ export async function runUpdateCycle(c: CycleContext): Promise<UpdateResult> {
   const keepParts: string[] = [];
   const tidy = (...keep: (ModelRef | undefined)[]) => c.folder.collectGarbage(keep.filter((k): k is ModelRef => k !== undefined), keepParts);
 
+  if (choice.keep) {
+    tidy(pointer.current, pointer.previous);
+    return done({ ...base, action: 'up-to-date', to: currentVersion });
+  }
   if (!r || (r.version === c.bundledVersion && (current.file === null || c.bundledModel))) {
     // The bundled model is what the device should run.
     if (current.file === null || !c.bundledModel) {

@@ -119,8 +119,11 @@ export class ModelUpdater {
     const ok = r.ok && r.canary?.ok !== false;
     const version = p.current.file === null ? this.o.bundledVersion ?? null : p.current.version;
     if (ok) {
-      if (!h.confirmed) this.folder.setHealth({ ...h, confirmed: true, lastError: undefined });
-      await this.report({ version, event: 'load-ok' });
+      // Reported once per model (when it proves itself), not at every cold start of a fleet.
+      if (!h.confirmed) {
+        this.folder.setHealth({ ...h, confirmed: true, lastError: undefined });
+        await this.report({ version, event: 'load-ok' });
+      }
       return;
     }
     const reason = r.error ?? (r.canary ? `canary failed${r.canary.detail ? `: ${r.canary.detail}` : ''}` : 'load failed');

@@ -5,9 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { writeAll } from '../files';
-import { decodePatch, namedPayloads, type PatchHeader } from './patch';
+import { decodePatch, type PatchHeader } from './patch';
 
 export class DeltaMismatchError extends Error {}
 
@@ -16,14 +15,8 @@ export interface RebuildTarget {
   size: number;
 }
 
-/** The new file's bytes, in order: the patch's literals and the installed model's named tensors. */
-export function* rebuildChunks(header: PatchHeader, literals: Uint8Array, installed: Uint8Array, installedFile: string): Generator<Uint8Array> {
-  let tensors: Map<string, Uint8Array>;
-  try {
-    tensors = namedPayloads(decodeModelProto(installed, installedFile));
-  } catch (e) {
-    throw new DeltaMismatchError(`the installed model cannot be read: ${(e as Error).message}`);
-  }
+/** The new file's bytes, in order: the patch's literals and ranges of the installed model (the patch's base). */
+export function* rebuildChunks(header: PatchHeader, literals: Uint8Array, installed: Uint8Array): Generator<Uint8Array> {
   let lit = 0;
   for (const s of header.segments) {
     if ('literal' in s) {
@@ -31,9 +24,8 @@ export function* rebuildChunks(header: PatchHeader, literals: Uint8Array, instal
       yield literals.subarray(lit, lit + s.literal);
       lit += s.literal;
     } else {
-      const p = tensors.get(s.tensor);
-      if (!p || p.length !== s.length) throw new DeltaMismatchError(`tensor '${s.tensor}' is not in the installed model with ${s.length} bytes`);
-      yield p;
+      if (!(s.copy >= 0 && s.length >= 0 && s.copy + s.length <= installed.length)) throw new DeltaMismatchError(`a copy (${s.copy}+${s.length}) runs past the installed model's ${installed.length} bytes`);
+      yield installed.subarray(s.copy, s.copy + s.length);
     }
   }
 }
@@ -51,7 +43,7 @@ export function applyDelta(patchBytes: Uint8Array, installedFile: string, outFil
   const fd = fs.openSync(outFile, 'w');
   try {
     let written = 0;
-    for (const chunk of rebuildChunks(header, literals, installed, installedFile)) {
+    for (const chunk of rebuildChunks(header, literals, installed)) {
       if (written + chunk.length > expected.size) throw new DeltaMismatchError('the rebuilt model is longer than the release');
       hash.update(chunk);
       writeAll(fd, chunk);

@@ -1,22 +1,26 @@
 /**
- * The tensor-level patch between two releases of an ONNX model. The new file is a sequence of
- * segments: literal bytes carried by the patch (the new graph, changed initializers) and
- * payloads of unchanged tensors, named, taken from the device's installed model. Concatenated,
- * they are the new file byte for byte, so the rebuilt model's sha256 is the release's.
+ * The tensor-level patch between two releases of a model. The new file is a sequence of
+ * segments: literal bytes carried by the patch (changed initializers, the parts of the graph
+ * that changed) and byte ranges copied from the device's installed model (unchanged tensors and
+ * graph). Concatenated, they are the new file byte for byte, so the rebuilt model's sha256 is
+ * the release's. A patch names its base by sha256 and is only applied to exactly that file, so
+ * the copies can address it by offset: the device rebuilds without decoding any model.
  *
- * File layout: 'EWDELTA1', header length (u32 little-endian), header JSON, then the literal bytes
- * compressed with Brotli (the graph's protobuf shrinks several times; weights hardly at all).
+ * File layout: 'EWDELTA2', the compressed header's length (u32 little-endian), the header JSON
+ * and then the literal bytes, each compressed with Brotli (the graph's protobuf and the tensor
+ * names shrink several times; weights hardly at all).
  */
 import * as zlib from 'node:zlib';
-import type { ModelProto, TensorProto } from '../../core/formats/onnx/proto/onnx_pb';
-import { forEachTensor } from '../../core/formats/onnx/packed';
 
-const MAGIC = 'EWDELTA1';
+const MAGIC = 'EWDELTA2';
+/** Largest header a device decompresses (a segment costs ~30 bytes of JSON). */
+const MAX_HEADER_BYTES = 16 << 20;
 
-export type Segment = { literal: number } | { tensor: string; length: number };
+/** `copy`: an offset in the installed model. */
+export type Segment = { literal: number } | { copy: number; length: number };
 
 export interface PatchHeader {
-  format: 1;
+  format: 2;
   from: { version: string; sha256: string };
   to: { version: string; sha256: string; size: number };
   segments: Segment[];
@@ -26,60 +30,40 @@ export interface PatchHeader {
 
 export function encodePatch(header: Omit<PatchHeader, 'literalBytes'>, literals: Uint8Array[]): Uint8Array[] {
   const raw = Buffer.concat(literals);
-  const json = Buffer.from(JSON.stringify({ ...header, literalBytes: raw.length }), 'utf8');
+  const json = brotli(Buffer.from(JSON.stringify({ ...header, literalBytes: raw.length }), 'utf8'));
   const head = Buffer.alloc(MAGIC.length + 4);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(json.length, MAGIC.length);
-  const packed = zlib.brotliCompressSync(raw, {
+  return [head, json, brotli(raw)];
+}
+
+function brotli(raw: Buffer): Buffer {
+  return zlib.brotliCompressSync(raw, {
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
   });
-  return [head, json, packed];
 }
 
 export class PatchFormatError extends Error {}
 
 export function decodePatch(bytes: Uint8Array): { header: PatchHeader; literals: Uint8Array } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new PatchFormatError('not an Edgewise model patch');
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new PatchFormatError('not an Edgewise model patch (or an older format)');
   const len = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
   if (start + len > buf.length) throw new PatchFormatError('patch header runs past the end of the file');
   let header: PatchHeader;
   try {
-    header = JSON.parse(buf.toString('utf8', start, start + len)) as PatchHeader;
+    header = JSON.parse(zlib.brotliDecompressSync(buf.subarray(start, start + len), { maxOutputLength: MAX_HEADER_BYTES }).toString('utf8')) as PatchHeader;
   } catch {
-    throw new PatchFormatError('patch header is not JSON');
+    throw new PatchFormatError('patch header is not compressed JSON');
   }
-  if (header.format !== 1 || !Array.isArray(header.segments) || !(header.literalBytes >= 0)) throw new PatchFormatError('unknown patch format');
+  if (header.format !== 2 || !Array.isArray(header.segments) || !(header.literalBytes >= 0)) throw new PatchFormatError('unknown patch format');
   let literals: Buffer;
   try {
-    literals = zlib.brotliDecompressSync(bytes.subarray(start + len), { maxOutputLength: Math.max(1, header.literalBytes) });
+    literals = zlib.brotliDecompressSync(buf.subarray(start + len), { maxOutputLength: Math.max(1, header.literalBytes) });
   } catch (e) {
     throw new PatchFormatError(`patch literals do not decompress: ${(e as Error).message}`);
   }
   if (literals.length !== header.literalBytes) throw new PatchFormatError('patch literals have the wrong length');
   return { header, literals };
-}
-
-/** A tensor's payload bytes, whichever field holds them (raw_data, or packed float/double data). */
-function payload(t: TensorProto): Uint8Array | undefined {
-  if (t.rawData.length > 0) return t.rawData;
-  for (const a of [t.floatData, t.doubleData] as unknown[]) {
-    if (ArrayBuffer.isView(a) && a.byteLength > 0) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  }
-  return undefined;
-}
-
-/** Payloads of the model's named tensors, by name; names used twice are left out (ambiguous). */
-export function namedPayloads(proto: ModelProto): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  const dup = new Set<string>();
-  forEachTensor(proto, (t) => {
-    const p = payload(t);
-    if (!t.name || !p) return;
-    if (out.has(t.name)) dup.add(t.name);
-    out.set(t.name, p);
-  });
-  for (const n of dup) out.delete(n);
-  return out;
 }

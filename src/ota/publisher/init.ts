@@ -16,6 +16,8 @@ export interface InitOptions {
   /** Root keys to create and how many must sign a new root (default 1 of 1). */
   rootKeys?: number;
   rootThreshold?: number;
+  /** More folders the key folder must stay out of (e.g. the open workspace). */
+  keysOutside?: string[];
   now?: Date;
   expires?: Expiry;
 }
@@ -60,7 +62,7 @@ export function initRepository(repoDir: string, o: InitOptions = {}): InitResult
   const inMemory: RoleKeys = { keys: (role) => made[role].map((m) => m.key) };
   const rootBytes = signMetadata(root, 'root', root, inMemory);
   const keysDir = path.resolve(o.keysDir ?? defaultKeyDir(repo, rootBytes));
-  checkOutside(keysDir, repo);
+  for (const folder of [repo, ...(o.keysOutside ?? [])]) checkOutside(keysDir, folder);
   if (fs.existsSync(keysDir) && fs.readdirSync(keysDir).some((f) => f.endsWith('.pem'))) {
     throw new Error(`${keysDir} already holds keys; give another --keys folder`);
   }

@@ -51,7 +51,7 @@ export function defaultKeyDir(repoDir: string, initialRoot: Uint8Array): string 
   return path.join(home, 'keys', `${path.basename(path.resolve(repoDir))}-${id}`);
 }
 
-/** Refuses a key folder inside the repository (whatever serves the repository would publish it). */
+/** Refuses a key folder inside `repoDir` (whatever serves a repository would publish its keys). */
 export function checkOutside(keyDir: string, repoDir: string): void {
   const real = (p: string) => {
     let q = path.resolve(p);
@@ -64,7 +64,7 @@ export function checkOutside(keyDir: string, repoDir: string): void {
   };
   const k = real(keyDir);
   const r = real(repoDir);
-  if (k === r || k.startsWith(r + path.sep)) throw new Error(`keys must live outside the repository folder; ${keyDir} is inside ${repoDir}`);
+  if (k === r || k.startsWith(r + path.sep)) throw new Error(`keys must live outside ${repoDir}; ${keyDir} is inside it`);
 }
 
 export function keyFileName(role: RoleName, n: number): string {

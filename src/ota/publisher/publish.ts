@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { forEachTensor } from '../../core/formats/onnx/packed';
 import { TensorProto_DataLocation } from '../../core/formats/onnx/proto/onnx_pb';
+import { throwIfCancelled } from '../../core/base/cancel';
 import { makeDelta } from '../delta/make';
 import { rebuildChunks } from '../delta/apply';
 import { decodePatch } from '../delta/patch';
@@ -82,7 +83,7 @@ export async function publishRelease(repoDir: string, keys: KeySource, o: Publis
       deltaReport = made.report;
       deltaInfo = made.info;
     }
-    o.signal?.throwIfAborted();
+    throwIfCancelled(o.signal);
     const release: Release = {
       version: o.version, channel: o.channel, rollout: o.rollout, minAppVersion: o.minAppVersion, state: 'active',
       path: targetPath, sha256, size: modelBytes.length, notes: o.notes, publishedAt: now, updatedAt: now, delta: deltaInfo,
@@ -111,7 +112,7 @@ async function buildDelta(repo: ReleaseRepository, o: PublishOptions, modelBytes
   // The patch must rebuild this exact file before any device gets it.
   const { header, literals } = decodePatch(Buffer.concat(plan.chunks));
   const rebuilt = createHash('sha256');
-  for (const c of rebuildChunks(header, literals, baseBytes, baseFile)) rebuilt.update(c);
+  for (const c of rebuildChunks(header, literals, baseBytes)) rebuilt.update(c);
   if (rebuilt.digest('hex') !== header.to.sha256) throw new Error('internal error: the patch does not rebuild the model');
   const fraction = plan.size / modelBytes.length;
   const stats = { from, size: plan.size, fraction, reusedTensors: plan.reusedTensors, changedTensors: plan.changedTensors };

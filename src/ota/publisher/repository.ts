@@ -114,9 +114,23 @@ export class ReleaseRepository {
     this.putTarget(new TargetFile({ path: t.path, length: t.length, hashes: t.hashes, unrecognizedFields: { ...t.unrecognizedFields, custom: custom as never } }));
   }
 
+  /** Takes targets out of the signed list; their files stay (clients holding older metadata may still fetch them). */
+  removeTargets(paths: readonly string[]): void {
+    const targets = { ...this.targets.signed.targets };
+    for (const p of paths) {
+      if (!targets[p]) throw new RepositoryError(`${p} is not in the repository`);
+      delete targets[p];
+    }
+    this.setTargets(targets);
+  }
+
   private putTarget(t: TargetFile): void {
+    this.setTargets({ ...this.targets.signed.targets, [t.path]: t });
+  }
+
+  private setTargets(targets: Record<string, TargetFile>): void {
     const s = this.targets.signed;
-    this.targets = new Metadata(new Targets({ version: s.version, specVersion: s.specVersion, expires: s.expires, targets: { ...s.targets, [t.path]: t }, delegations: s.delegations }));
+    this.targets = new Metadata(new Targets({ version: s.version, specVersion: s.specVersion, expires: s.expires, targets, delegations: s.delegations }));
     this.targetsChanged = true;
   }
 

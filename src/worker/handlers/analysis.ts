@@ -1,17 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../core/formats/onnx/io';
 import { modelToText } from '../../core/formats/onnx/text';
-import { analyzePair } from '../../core/analysis/pair';
 import { analysisOverlays } from '../../core/analysis/annotations';
-import { npyFeeds, npyLabels } from '../../core/analysis/npy-feeds';
+import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { jsonDb } from '../../core/analysis/metrics';
 import { modelFacts, validateRecipe, type RecipeProblem } from '../../core/recipe/validate';
 import { child, lineColumn, parseRecipeText, recipeFormat } from '../../core/recipe/tree';
+import { recipePathProblems } from '../../core/recipe/paths';
 import { AnalyzeRequest, ModelTextRequest, ValidateRecipeRequest, type RecipeCheck } from '../protocol';
 import type { WorkerServices } from '../services';
-import { CancelledError } from '../../core/base/cancel';
-import { BenchmarkError } from '../../core/runtime/types';
+import { jobHooks } from './job-hooks';
 
 /** The text view, per-layer analysis and recipe validation. */
 export function registerAnalysisHandlers({ server }: WorkerServices): void {
@@ -22,34 +20,13 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
     return modelToText(model);
   });
 
-  server.on(AnalyzeRequest.type, async (p, ctx) => {
-    ctx.progress('Reading the models', 0);
-    const floatModel = loadModel(p.file);
-    const quantModel = loadModel(p.quantized);
-    const { batches, samples } = npyFeeds(floatModel, p.data, { count: p.count });
-    const labels = p.labels ? npyLabels(p.labels, samples) : undefined;
-    await ctx.checkpoint();
-    const controller = new AbortController();
-    const sub = ctx.token.onCancellationRequested(() => controller.abort());
-    let r;
-    try {
-      r = await analyzePair(floatModel, quantModel, { batches, labels }, {
-        thresholds: definedOnly({ minSqnrDb: p.minSqnrDb, hotLayerShare: p.hotLayerShare, int8SlowerUs: p.int8SlowerUs }),
-        latency: p.latency ? { runs: p.latencyRuns } : undefined,
-        signal: controller.signal,
-        // With latency, the error analysis is the first half of the work and profiling the second.
-        progress: (m, fraction) => ctx.progress(m, fraction === undefined ? (p.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
-      });
-    } catch (e) {
-      if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError();
-      throw e;
-    } finally {
-      sub.dispose();
-    }
+  server.on(AnalyzeRequest.type, async (params, ctx) => {
+    const { file, progressToken: _token, ...options } = params;
+    const r = await jobHooks(ctx, (hooks) => runAnalyzeJob(file, { ...options, ...hooks }));
     const facts = JSON.parse(JSON.stringify(r.facts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
     const l = r.latency;
     return {
-      file: floatModel.label, quantized: quantModel.label, samples, metric: r.float.metric, floatScore: r.float.value,
+      file: r.floatFile, quantized: r.quantizedFile, samples: r.samples, metric: r.float.metric, floatScore: r.float.value,
       quantizedScore: r.quantized.value, outputSqnrDb: jsonDb(r.quantized.outputSqnrDb), findings: r.findings, facts,
       overlays: analysisOverlays(r.facts), seconds: r.seconds,
       latency: l && {
@@ -62,29 +39,26 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
   server.on(ValidateRecipeRequest.type, async ({ file, text }) => {
     const out: RecipeCheck = { problems: [], nodeNames: [] };
     const format = recipeFormat(file);
+    // The bounded parse (recipe/tree.ts): an editor sends any text, an alias bomb included.
     const ref = child(parseRecipeText(text, format).root, 'model')?.value;
+    const outside = recipePathProblems(text, format, file, 'warning');
     let facts;
-    let missing: RecipeProblem | undefined;
-    if (ref?.type === 'string') {
+    let modelProblem: RecipeProblem | undefined;
+    if (ref?.type === 'string' && !outside.some((p) => p.path[0] === 'model')) {
       const modelFile = path.resolve(path.dirname(file), ref.value);
-      if (!fs.existsSync(modelFile)) {
-        missing = {
-          severity: 'error', code: 'value', path: ['model'], message: `$.model: no such file '${modelFile}'`,
+      try {
+        const model = loadModel(modelFile);
+        out.model = modelFile;
+        facts = modelFacts(model);
+        out.nodeNames = [...facts.nodeNames];
+      } catch (e) {
+        modelProblem = {
+          severity: 'error', code: 'value', path: ['model'], message: `$.model: ${(e as Error).message}`,
           offset: ref.offset, length: ref.length, ...lineColumn(text, ref.offset),
         };
-      } else {
-        out.model = modelFile;
-        facts = modelFacts(loadModel(modelFile));
-        out.nodeNames = [...facts.nodeNames];
       }
     }
-    out.problems = validateRecipe(text, facts, format).problems;
-    if (missing) out.problems.unshift(missing);
+    out.problems = [...(modelProblem ? [modelProblem] : []), ...outside, ...validateRecipe(text, facts, format).problems];
     return out;
   });
-}
-
-/** The keys whose value is set (an undefined threshold would override the default). */
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,29 +1,29 @@
+import { runInspectJob, runNodeDetailsJob, runViewJob } from '../../core/jobs/inspect';
 import {
   ForgetModelNotification, ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest,
 } from '../protocol';
 import type { WorkerServices } from '../services';
 
-/** Model summary, view graph and node details, all from one cached reader per file. */
+/** Model summary, view graph and node details (src/core/jobs/inspect.ts), all from one cached reader per file. */
 export function registerModelHandlers({ server, models }: WorkerServices): void {
+  const open = (file: string) => models.get(file);
+
   server.on(ModelSummaryRequest.type, async ({ file }, ctx) => {
-    ctx.progress('Reading model');
-    const reader = models.get(file);
+    // The graph view reads no weights: a missing weights file shows when a node's weights are asked for.
+    const summary = await runInspectJob(file, { checkWeights: false, progress: (m, f) => ctx.progress(m, f) }, open);
     await ctx.checkpoint();
-    return reader.summary();
+    return summary;
   });
 
   server.on(ViewGraphRequest.type, async ({ file }, ctx) => {
-    ctx.progress('Reading model', 0);
-    const reader = models.get(file);
+    const graph = await runViewJob(file, { progress: (m, f) => ctx.progress(m, f) }, open);
     await ctx.checkpoint();
-    ctx.progress('Building the graph', 0.5);
-    return reader.viewGraph();
+    return graph;
   });
 
   server.on(NodeDetailsRequest.type, async ({ file, nodeId, graphPath }, ctx) => {
-    const reader = models.get(file);
     await ctx.checkpoint();
-    return reader.nodeDetails(nodeId, graphPath ?? []);
+    return runNodeDetailsJob(file, nodeId, graphPath, open);
   });
 
   server.onNotification(ForgetModelNotification.type, ({ file }) => models.forget(file));

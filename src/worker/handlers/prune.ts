@@ -1,30 +1,24 @@
 import { runPruneJob } from '../../core/jobs/prune';
 import { PruneRequest, type PruneResult } from '../protocol';
 import type { WorkerServices } from '../services';
+import { jobHooks } from './job-hooks';
 
-/** Magnitude and channel pruning of a model file. */
+/** Magnitude and channel pruning of a model file (src/core/jobs/prune.ts). */
 export function registerPruneHandlers({ server, models }: WorkerServices): void {
   server.on(PruneRequest.type, async (params, ctx) => {
-    const { file, progressToken, ...options } = params;
-    void progressToken; // the server's, not the job's
-    const controller = new AbortController();
-    const sub = ctx.token.onCancellationRequested(() => controller.abort());
-    try {
-      const job = await runPruneJob(file, { ...options, signal: controller.signal, progress: (m, f) => ctx.progress(m, f) });
-      const result: PruneResult = job;
-      if (job.report.method === 'channel') {
-        // Key the kept channels by the view's node ids, so the graph can colour each layer.
-        const byLabel = job.report.channelsKept;
-        const values: Record<string, number> = {};
-        for (const n of models.get(job.output).viewGraph().nodes) {
-          const kept = byLabel[n.name || n.outputs[0]];
-          if (kept) values[n.id] = kept.after;
-        }
-        result.channelsKept = values;
+    const { file, progressToken: _token, ...options } = params;
+    const job = await jobHooks(ctx, (hooks) => runPruneJob(file, { ...options, ...hooks }));
+    const result: PruneResult = job;
+    if (job.report.method === 'channel') {
+      // Key the kept channels by the view's node ids, so the graph can colour each layer.
+      const byLabel = job.report.channelsKept;
+      const values: Record<string, number> = {};
+      for (const n of models.get(job.output).viewGraph().nodes) {
+        const kept = byLabel[n.name || n.outputs[0]];
+        if (kept) values[n.id] = kept.after;
       }
-      return result;
-    } finally {
-      sub.dispose();
+      result.channelsKept = values;
     }
+    return result;
   });
 }

@@ -4,11 +4,10 @@ import * as path from 'node:path';
 import { loadModel, saveModel } from '../../../src/core/formats/onnx/io';
 import { makeNode, makeValueInfo } from '../../../src/core/formats/onnx/build';
 import { encodeNpy } from '../../../src/core/runtime/npy';
-import { modelInputs, npyDataset } from '../../../src/core/runtime/data';
+import { loadDataset, modelInputs, npyDataset } from '../../../src/core/runtime/data';
 import { StaticLayerQuantizer } from '../../../src/core/analysis/static-quantizer';
 import { analyzePair } from '../../../src/core/analysis/pair';
-import { npyFeeds } from '../../../src/core/analysis/npy-feeds';
-import { Scorer } from '../../../src/core/analysis/scorer';
+import { evalSetOf, Scorer } from '../../../src/core/analysis/scorer';
 import { tensorErrors } from '../../../src/core/analysis/tensor-error';
 import { inferTensorMap } from '../../../src/core/analysis/tensor-match';
 import { CancelledError } from '../../../src/core/base/cancel';
@@ -41,18 +40,19 @@ describe('analysis/pair (what `edgewise analyze` runs)', function () {
     }
   });
 
-  it('feeds a model with a fixed batch size whole batches only', () => {
+  it('feeds a model with a fixed batch size whole batches only', async () => {
     const dir = tempDir();
     const npy = path.join(dir, 'x.npy');
     fs.writeFileSync(npy, encodeNpy({ dtype: 'float32', shape: [5, 4], data: Float32Array.from({ length: 20 }, (_, i) => i) }));
     const model = (batch: number) => buildModel([makeNode('Relu', ['x'], ['y'])], [makeValueInfo('x', 'float32', [batch, 4])], [makeValueInfo('y', 'float32', [batch, 4])]);
-    const one = npyFeeds(model(1), npy);
+    const feeds = async (m: ReturnType<typeof model>) => evalSetOf(await loadDataset(m, npy));
+    const one = await feeds(model(1));
     assert.equal(one.samples, 5);
     assert.deepEqual(one.batches.map((b) => b.x.dims), Array(5).fill([1, 4]));
-    const two = npyFeeds(model(2), npy);
+    const two = await feeds(model(2));
     assert.equal(two.samples, 4);
     assert.deepEqual(two.batches.map((b) => [...(b.x.data as Float32Array)]), [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]]);
-    assert.throws(() => npyFeeds(model(8), npy), /5 samples do not fill one batch of 8/);
+    await assert.rejects(feeds(model(8)), /5 samples do not fill one batch of 8/);
   });
 
   it('stops between runs when cancelled, on both comparison paths, and reports progress', async () => {

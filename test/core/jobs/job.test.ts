@@ -31,6 +31,31 @@ describe('jobs/job: the contract every job follows', () => {
     assert.throws(() => resolveOutput(input, { tag: 'x', out: input, force: true }), /is the input model/);
   });
 
+  it('compares outputs by identity (a link to the folder, the data file read, a hard link), even with force', () => {
+    const self = path.join(dir, 'selfdir');
+    fs.symlinkSync('.', self);
+    const data = path.join(dir, 'model.onnx.data');
+    fs.writeFileSync(data, 'weights');
+    const hard = path.join(dir, 'hard.onnx');
+    fs.linkSync(input, hard);
+    for (const force of [false, true]) {
+      assert.throws(() => resolveOutput(input, { tag: 'x', out: path.join(self, 'model.onnx'), force }), /is the input model/);
+      assert.throws(() => resolveOutput(input, { tag: 'x', out: path.join(dir, 'sub', '..', 'model.onnx'), force }), /is the input model/);
+      assert.throws(() => resolveOutput(input, { tag: 'x', out: hard, force }), /is the input model/);
+      assert.throws(() => resolveOutput(input, { tag: 'x', out: path.join(self, 'model.onnx.data'), force, reads: [data] }), /model\.onnx\.data', which this job reads/);
+      // The output's own data file (`<out>.data`) would land on a data file the job reads.
+      fs.writeFileSync(path.join(dir, 'other.onnx.data'), 'theirs');
+      assert.throws(() => resolveOutput(input, { tag: 'x', out: path.join(dir, 'other.onnx'), force, reads: [path.join(self, 'other.onnx.data')], companions: (f) => [`${f}.data`] }),
+        /would write '.*other\.onnx\.data', which is '.*other\.onnx\.data', which this job reads/);
+      fs.rmSync(path.join(dir, 'other.onnx.data'));
+    }
+    // A link named as the output that points at the input is the input too.
+    const link = path.join(dir, 'link.onnx');
+    fs.symlinkSync(input, link);
+    assert.throws(() => resolveOutput(input, { tag: 'x', out: link, force: true }), /is the input model/);
+    for (const f of [self, data, hard, link]) fs.rmSync(f);
+  });
+
   it('checks that the folder is writable before any work', () => {
     const locked = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-job-locked-'));
     fs.chmodSync(locked, 0o555);

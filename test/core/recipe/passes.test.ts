@@ -11,11 +11,13 @@ const CLI = [require.resolve('tsx/cli'), path.join(__dirname, '../../../src/cli/
 /** A recipe on the small Fashion-MNIST CNN with one static quantize pass. */
 function workspace(extra: object): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-recipe-passes-'));
+  // The recipe's files sit in its folder: recipe paths may not leave it (without --allow-outside).
   fs.copyFileSync(path.join(FIXTURES, 'fmnist_cnn.onnx'), path.join(dir, 'cnn.onnx'));
+  for (const f of ['fmnist_train1k_u8.npy', 'fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy']) fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
   const recipe = {
     model: 'cnn.onnx',
-    data: { inputs: path.join(FIXTURES, 'fmnist_train1k_u8.npy'), scale: 1 / 255 },
-    eval: { inputs: path.join(FIXTURES, 'fmnist_test1k_u8.npy'), labels: path.join(FIXTURES, 'fmnist_test1k_labels.npy'), scale: 1 / 255, count: 300 },
+    data: { inputs: 'fmnist_train1k_u8.npy', scale: 1 / 255 },
+    eval: { inputs: 'fmnist_test1k_u8.npy', labels: 'fmnist_test1k_labels.npy', scale: 1 / 255, count: 300 },
     passes: [{ pass: 'quantize', options: { mode: 'static' } }],
     ...extra,
   };

@@ -29,12 +29,14 @@ describe('recipe/run', function () {
   it('runs a recipe, writes the result next to the model and measures the held-out accuracy', async () => {
     const { dir, file } = workspace({ model: 'm.onnx', eval: evalData, passes: [], budgets: { maxAccuracyDrop: 0.3, maxSizeBytes: 300000 } });
     try {
-      const report = await runRecipe(file, { passes: {} });
+      // The eval data lives in the fixtures folder, outside the recipe's: refused unless allowed.
+      await assert.rejects(runRecipe(file, { passes: {} }), /\$\.eval\.inputs: .* is an absolute path, outside the recipe's folder; edgewise run refuses it unless given --allow-outside/);
+      const report = await runRecipe(file, { passes: {}, allowOutside: true });
       assert.equal(report.output, path.join(dir, 'm.edge.onnx'));
       assert.ok(fs.existsSync(report.output!));
       assert.equal(report.measured.top1, report.measured.floatTop1);
       assert.ok(report.ok);
-      await assert.rejects(runRecipe(file, { passes: {} }), /exists/, 'an existing output is not overwritten without force');
+      await assert.rejects(runRecipe(file, { passes: {}, allowOutside: true }), /exists/, 'an existing output is not overwritten without force');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

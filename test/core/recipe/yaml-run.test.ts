@@ -18,7 +18,8 @@ function workspace(yaml: string): { dir: string; file: string } {
 }
 
 function run(file: string, ...extra: string[]) {
-  return spawnSync(process.execPath, [...CLI, file, ...extra], { encoding: 'utf8', timeout: 90000 });
+  // The data comes from the fixtures folder, outside the recipe's: that takes --allow-outside.
+  return spawnSync(process.execPath, [...CLI, file, '--allow-outside', ...extra], { encoding: 'utf8', timeout: 90000 });
 }
 
 /** Whether a Conv reads its weight through DequantizeLinear (INT8) or directly (float). */

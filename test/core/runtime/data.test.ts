@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { makeNode, makeValueInfo } from '../../../src/core/formats/onnx/build';
 import { loadModel } from '../../../src/core/formats/onnx/io';
-import { batchRanges, loadDataset, RANDOM_DATA_WARNING } from '../../../src/core/runtime/data';
+import { batchRanges, loadDataset, RANDOM_DATA_WARNING, type DataOptions } from '../../../src/core/runtime/data';
 import { loadLabels } from '../../../src/core/runtime/data-labels';
 import { encodeNpy } from '../../../src/core/runtime/npy';
+import { OptionError } from '../../../src/core/base/option-error';
 import { buildModel, FIXTURES, tempDir } from '../../helpers/onnx-models';
 
 function imageModel(layout: 'NCHW' | 'NHWC') {
@@ -103,5 +104,34 @@ describe('data sets', () => {
     assert.throws(() => loadLabels(txt, 4), /has 3 labels for 4 samples/);
     fs.writeFileSync(txt, 'cat\n');
     assert.throws(() => loadLabels(txt), /does not end with an integer label/);
+  });
+
+  it('labels come with their data: one per sample of the file, checked before --count cuts both', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const x = `${FIXTURES}/fmnist_train1k_u8.npy`, y = `${FIXTURES}/fmnist_train1k_labels.npy`;
+    const all = loadLabels(y, 1000);
+    const d = await loadDataset(model, x, { count: 10, batch: 4 }, y);
+    assert.equal(d.count, 10);
+    assert.deepEqual([...d.labels!], [...all.subarray(0, 10)]);
+    assert.deepEqual([...batchRanges(d)], [[0, 4], [4, 4], [8, 2]]);
+    assert.deepEqual(d.batch(8, 2).input.dims, [2, 1, 28, 28]);
+    // The tune split's 500 labels do not label the train split's 1000 samples, whatever --count keeps.
+    await assert.rejects(loadDataset(model, x, { count: 10 }, `${FIXTURES}/fmnist_tune500_labels.npy`), /has 500 labels for 1000 samples/);
+    await assert.rejects(loadDataset(model, undefined, {}, y), /labels need the data they label/);
+  });
+
+  it('mean and std go together, and other unusable values fail before reading, as OptionError', async () => {
+    const model = loadModel(`${FIXTURES}/fmnist_cnn.onnx`);
+    const x = `${FIXTURES}/fmnist_train1k_u8.npy`;
+    const cases: [DataOptions, RegExp][] = [
+      [{ mean: [0.5] }, /--mean needs --std/], [{ std: [0.5] }, /--std needs --mean/], [{ mean: [0.5], std: [0] }, /--std values must be non-zero/],
+      [{ batch: 0 }, /--batch must be a whole number >= 1, got 0/], [{ count: 2.5 }, /--count must be a whole number/],
+    ];
+    for (const [o, re] of cases) {
+      await assert.rejects(loadDataset(model, x, o), (e: Error) => e instanceof OptionError && re.test(e.message));
+    }
+    const plain = (await loadDataset(model, x)).batch(0, 1).input.data as Float32Array;
+    const norm = (await loadDataset(model, x, { mean: [0.25], std: [0.5] })).batch(0, 1).input.data as Float32Array;
+    norm.forEach((v, i) => assert.ok(Math.abs(v - (plain[i] - 0.25) / 0.5) < 1e-6));
   });
 });

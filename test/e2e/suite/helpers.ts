@@ -69,6 +69,11 @@ export function untilInGraphWebview<T>(fn: string, timeoutMs = 30_000): Promise<
   return askRunner({ kind: 'untilInGraph', fn, timeoutMs }, timeoutMs + 10_000);
 }
 
+/** Polls `fn` (a function source taking the element) on the element `root` of whichever webview has it. */
+export function untilInWebview<T>(root: string, fn: string, timeoutMs = 30_000): Promise<T> {
+  return askRunner({ kind: 'untilInWebview', root, fn, timeoutMs }, timeoutMs + 10_000);
+}
+
 /** Saves a screenshot of the workbench as test-output/e2e/suite-NAME.png. */
 export function screenshot(name: string): Promise<void> {
   return askRunner({ kind: 'screenshot', name }, 30_000);

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { InputFile, InputFileError, inputFileSize } from '../../base/input-file';
 import { CoreMLFormatError } from './errors';
 
 /**
@@ -36,11 +36,7 @@ export class BlobFile {
 
   fileBytes(): number {
     if (this.size === undefined) {
-      try {
-        this.size = fs.statSync(this.file).size;
-      } catch {
-        throw new CoreMLFormatError(this.file, 'the weight file is missing');
-      }
+      this.size = this.opened(() => inputFileSize(this.file, { what: 'weight' }));
     }
     return this.size;
   }
@@ -87,25 +83,26 @@ export class BlobFile {
   }
 
   private read(position: number, length: number, what: string): Uint8Array {
-    // Aligned to 8 so typed-array views over the result need no copy.
-    const out = new Uint8Array(new ArrayBuffer(Math.ceil(length / 8) * 8), 0, length);
-    let fd: number;
+    const f = this.opened(() => InputFile.open(this.file, { what: 'weight' }));
     try {
-      fd = fs.openSync(this.file, 'r');
-    } catch {
-      throw new CoreMLFormatError(this.file, 'the weight file is missing or cannot be opened');
-    }
-    try {
-      let done = 0;
-      while (done < length) {
-        const n = fs.readSync(fd, out, done, length - done, position + done);
-        if (n === 0) throw new CoreMLFormatError(this.file, `${what} runs past the end of the file`);
-        done += n;
-      }
+      if (position + length > f.size) throw new CoreMLFormatError(this.file, `${what} runs past the end of the file`);
+      // Aligned to 8 so typed-array views over the result need no copy.
+      const out = new Uint8Array(new ArrayBuffer(Math.ceil(length / 8) * 8), 0, length);
+      f.readInto(out, position);
       this.bytesRead += length;
       return out;
     } finally {
-      fs.closeSync(fd);
+      f.close();
+    }
+  }
+
+  /** Runs `fn`, a weight file that cannot be used becoming a Core ML error that names it. */
+  private opened<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof InputFileError)) throw e;
+      throw new CoreMLFormatError(this.file, e.problem === 'no such file' ? 'the weight file is missing' : `the weight file ${e.problem}`);
     }
   }
 }

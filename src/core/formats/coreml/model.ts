@@ -7,6 +7,7 @@ import { CoreMLFormatError } from './errors';
 import { forEachMilOp } from './mil-walk';
 import { insidePackage, locateCoreML, type CoreMLLocation } from './package';
 import type { Model } from './proto/model_pb';
+import { InputFileError, readInputFile } from '../../base/input-file';
 
 /** An opened Core ML model: its specification (or compiled folder) and lazily read weight files. */
 export interface CoreMLModel {
@@ -60,9 +61,9 @@ export function loadCoreML(input: string): CoreMLModel {
   const specFile = location.specFile!;
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(specFile);
+    bytes = readInputFile(specFile, { what: 'model', limit: { bytes: 2 ** 31 - 1, why: "past protobuf's 2 GiB limit: not a Core ML specification" } });
   } catch (e) {
-    throw new CoreMLFormatError(specFile, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw e instanceof InputFileError ? new CoreMLFormatError(specFile, e.problem) : e;
   }
   const spec = decodeCoreMLSpec(bytes, specFile);
   checkBlobReferences(spec, blobs);

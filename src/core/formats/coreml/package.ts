@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreMLFormatError } from './errors';
+import { InputFileError, readInputText } from '../../base/input-file';
 
 /** Where a Core ML model's pieces are on disk. */
 export interface CoreMLLocation {
@@ -46,6 +47,9 @@ export function locateCoreML(input: string): CoreMLLocation {
   return { root, container: 'mlmodel', specFile: root, modelPath: path.dirname(root) };
 }
 
+/** A Manifest.json lists a few items; anything this large is not one. */
+const MANIFEST_LIMIT = 16 << 20;
+
 interface Manifest {
   rootModelIdentifier?: unknown;
   itemInfoEntries?: Record<string, { path?: unknown; name?: unknown }>;
@@ -55,8 +59,9 @@ function rootModelOfPackage(pkg: string): string {
   const manifestFile = path.join(pkg, 'Manifest.json');
   let text: string;
   try {
-    text = fs.readFileSync(manifestFile, 'utf8');
-  } catch {
+    text = readInputText(manifestFile, { what: 'manifest', limit: { bytes: MANIFEST_LIMIT, why: 'too large for a package manifest' } });
+  } catch (e) {
+    if (e instanceof InputFileError && e.problem !== 'no such file') throw new CoreMLFormatError(manifestFile, e.problem);
     throw new CoreMLFormatError(pkg, 'has no Manifest.json: not an .mlpackage (or an incomplete copy of one)');
   }
   let manifest: Manifest;

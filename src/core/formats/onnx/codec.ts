@@ -79,6 +79,8 @@ function decodeError(file: string, bytes: Uint8Array, desc: DescMessage, what: s
 function describeDecodeError(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   if (/premature EOF|out of range|index out of range/i.test(msg)) return 'a field runs past the end of the file: truncated or corrupt';
+  const deep = /maximum recursion depth of (\d+)/.exec(msg);
+  if (deep) return `its messages nest more than ${deep[1]} deep (subgraphs inside subgraphs): past the depth Edgewise reads`;
   return msg;
 }
 

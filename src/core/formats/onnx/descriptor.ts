@@ -7,5 +7,5 @@ export const onnxFormat: ModelFormat = {
   label: 'ONNX',
   fileExtensions: ['.onnx'],
   open: (file) => OnnxReader.open(file),
-  actions: ['bench', 'quantize', 'prune', 'analyze', 'text', 'export'],
+  actions: ['bench', 'quantize', 'prune', 'analyze', 'text', 'export', 'train'],
 };

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorProto } from './proto/onnx_pb';
 import { OnnxFormatError } from './errors';
+import { InputFile, InputFileError, inputFileSize } from '../../base/input-file';
 
 export interface ExternalRef {
   location: string;
@@ -49,9 +50,6 @@ function isInside(root: string, p: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-/** Largest single read: read(2) moves at most about 2 GiB per call on Linux. */
-const READ_CHUNK = 1 << 30;
-
 /**
  * Reads external tensor bytes, each tensor's slice on its own with positional reads, so data
  * files of any size work (readFileSync stops at 2 GiB) and only the tensors asked for are read.
@@ -60,18 +58,14 @@ const READ_CHUNK = 1 << 30;
 export class ExternalDataReader {
   private readonly cache = new WeakMap<TensorProto, Uint8Array>();
   private readonly sizes = new Map<string, number>();
+  private readonly paths = new Map<string, string>();
 
   constructor(private readonly modelDir: string, private readonly modelFile: string) {}
 
   read(t: TensorProto, expectedBytes: number, keep = true): Uint8Array {
     const cached = this.cache.get(t);
     if (cached) return cached;
-    const ref = externalRef(t, this.modelFile);
-    const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
-    const length = ref.length ?? expectedBytes;
-    if (length < expectedBytes) {
-      throw new OnnxFormatError(this.modelFile, `tensor '${t.name}' has ${length} bytes of external data, its shape needs ${expectedBytes}`);
-    }
+    const { abs, ref, length } = this.span(t, expectedBytes);
     const bytes = Buffer.allocUnsafe(length);
     this.readInto(abs, ref, 0, bytes, t.name);
     if (keep) this.cache.set(t, bytes);
@@ -81,7 +75,7 @@ export class ExternalDataReader {
   /** Reads `into.byteLength` bytes of a tensor's external data, from byte `offset` of the tensor on (nothing kept). */
   readRange(t: TensorProto, offset: number, into: Uint8Array): void {
     const ref = externalRef(t, this.modelFile);
-    const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
+    const abs = this.resolve(ref.location);
     if (ref.length !== undefined && offset + into.byteLength > ref.length) {
       throw new OnnxFormatError(this.modelFile, `tensor '${t.name}': bytes ${offset}..${offset + into.byteLength} asked of its ${ref.length}`);
     }
@@ -90,56 +84,67 @@ export class ExternalDataReader {
 
   /** Checks that a tensor's external bytes exist, without reading them. */
   check(t: TensorProto, expectedBytes: number): void {
+    this.span(t, expectedBytes);
+  }
+
+  /** Every external data file the tensors read so far resolve to (absolute paths). */
+  files(): string[] {
+    return [...new Set(this.paths.values())];
+  }
+
+  /**
+   * The one rule for external data: a file inside the model's folder, a length equal to what the
+   * shape needs (when the model states one), and the bytes present in the file.
+   */
+  private span(t: TensorProto, expectedBytes: number): { abs: string; ref: ExternalRef; length: number } {
     const ref = externalRef(t, this.modelFile);
-    const abs = resolveExternalPath(this.modelDir, ref.location, this.modelFile);
-    const size = this.fileSize(abs, ref.location, t.name);
+    const abs = this.resolve(ref.location);
     const length = ref.length ?? expectedBytes;
+    if (length !== expectedBytes) {
+      throw new OnnxFormatError(this.modelFile, `tensor '${t.name}' has ${length} bytes of external data, its shape needs ${expectedBytes}`);
+    }
+    const size = this.fileSize(abs, ref.location, t.name);
     if (ref.offset + length > size) throw this.pastEnd(t.name, ref, length, size);
+    return { abs, ref, length };
+  }
+
+  private resolve(location: string): string {
+    let abs = this.paths.get(location);
+    if (abs === undefined) this.paths.set(location, (abs = resolveExternalPath(this.modelDir, location, this.modelFile)));
+    return abs;
   }
 
   private fileSize(abs: string, location: string, tensor: string): number {
     let size = this.sizes.get(abs);
     if (size === undefined) {
-      try {
-        const st = fs.statSync(abs);
-        if (!st.isFile()) throw new OnnxFormatError(this.modelFile, `external data '${location}' for tensor '${tensor}' is not a regular file`);
-        size = st.size;
-      } catch (e) {
-        if (e instanceof OnnxFormatError) throw e;
-        throw this.unreadable(e, location, tensor);
-      }
+      size = this.withFile(location, tensor, () => inputFileSize(abs, { what: 'data' }));
       this.sizes.set(abs, size);
     }
     return size;
   }
 
   private readInto(abs: string, ref: ExternalRef, offset: number, into: Uint8Array, tensor: string): void {
-    const size = this.fileSize(abs, ref.location, tensor);
-    const length = into.byteLength;
-    const at = ref.offset + offset;
-    if (at + length > size) throw this.pastEnd(tensor, ref, offset + length, size);
-    let fd: number;
-    try {
-      fd = fs.openSync(abs, 'r');
-    } catch (e) {
-      throw this.unreadable(e, ref.location, tensor);
-    }
-    try {
-      let done = 0;
-      while (done < length) {
-        const n = fs.readSync(fd, into, done, Math.min(READ_CHUNK, length - done), at + done);
-        if (n === 0) throw this.pastEnd(tensor, ref, offset + length, at + done);
-        done += n;
+    this.withFile(ref.location, tensor, () => {
+      const f = InputFile.open(abs, { what: 'data' });
+      try {
+        const at = ref.offset + offset;
+        if (at + into.byteLength > f.size) throw this.pastEnd(tensor, ref, offset + into.byteLength, f.size);
+        f.readInto(into, at);
+      } finally {
+        f.close();
       }
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
   }
 
-  private unreadable(e: unknown, location: string, tensor: string): OnnxFormatError {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(e)})`;
-    return new OnnxFormatError(this.modelFile, `external data file '${location}' for tensor '${tensor}' ${why}`);
+  /** Runs `fn`, naming the model, the data file and the tensor in a file problem. */
+  private withFile<T>(location: string, tensor: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof InputFileError)) throw e;
+      const why = e.problem === 'no such file' ? 'is missing' : e.problem;
+      throw new OnnxFormatError(this.modelFile, `external data file '${location}' for tensor '${tensor}' ${why}`);
+    }
   }
 
   private pastEnd(tensor: string, ref: ExternalRef, length: number, size: number): OnnxFormatError {

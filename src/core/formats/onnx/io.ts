@@ -5,32 +5,35 @@ import { StringStringEntryProtoSchema, TensorProto_DataLocation, type TensorProt
 import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from './codec';
 import { OnnxFormatError } from './errors';
 import { Model } from './model';
+import { checkModelData } from './check';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import { DataType } from '../../tensor/dtypes';
 import { AtomicFile, atomicWrite } from '../../base/atomic-file';
+import { readInputFile } from '../../base/input-file';
 
-/** Reads and decodes an ONNX file. Weights stay views into the file's buffer. */
+/**
+ * Reads and decodes an ONNX file (a regular file only, its size checked first) and checks its
+ * tensors against their shapes (check.ts). Weights stay views into the file's buffer.
+ */
 export function loadModel(file: string): Model {
   const abs = path.resolve(file);
-  let bytes: Buffer;
-  try {
-    const st = fs.statSync(abs);
-    if (st.isDirectory()) throw new OnnxFormatError(abs, 'is a folder, not a model file');
-    if (st.size > PROTOBUF_LIMIT) {
-      throw new OnnxFormatError(abs, `is ${st.size} bytes, past protobuf's 2 GiB limit: not an ONNX file (large models keep their weights in external data files)`);
-    }
-    bytes = fs.readFileSync(abs);
-  } catch (e) {
-    if (e instanceof OnnxFormatError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new OnnxFormatError(abs, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`);
-  }
-  return new Model(decodeModelProto(bytes, abs), { file: abs, fileBytes: bytes.length });
+  const bytes = readInputFile(abs, {
+    what: 'model',
+    limit: { bytes: PROTOBUF_LIMIT, why: "past protobuf's 2 GiB limit: not an ONNX file (large models keep their weights in external data files)" },
+  });
+  const model = new Model(decodeModelProto(bytes, abs), { file: abs, fileBytes: bytes.length });
+  checkModelData(model);
+  return model;
 }
 
 /** Protobuf messages cannot exceed 2 GiB; leave headroom for the graph itself. */
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 const INLINE_HEADROOM = 64 * 1024 * 1024;
+
+/** Where `saveModel` puts a model's external data by default: `<out>.data` beside it. */
+export function externalDataFile(out: string): string {
+  return `${path.resolve(out)}.data`;
+}
 
 export interface SaveOptions {
   /**
@@ -140,7 +143,7 @@ function tensorBytes(model: Model, t: TensorProto): Uint8Array | undefined {
 }
 
 function writeExternal(model: Model, out: string, tensors: TensorProto[], options: SaveOptions, reason: string): SaveResult {
-  const location = options.externalLocation ?? `${path.basename(out)}.data`;
+  const location = options.externalLocation ?? path.basename(externalDataFile(out));
   const dataFile = path.resolve(path.dirname(out), location);
   if (path.isAbsolute(location) || !dataFile.startsWith(path.dirname(out) + path.sep)) {
     throw new OnnxFormatError(out, `external data location '${location}' must stay inside the model's folder`);

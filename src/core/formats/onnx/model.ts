@@ -92,6 +92,11 @@ export class Model {
     }
   }
 
+  /** The external data files the model reads, absolute (known after `checkExternalData`, which loading runs). */
+  externalFiles(): string[] {
+    return this.external?.files() ?? [];
+  }
+
   /** Every graph in the model: the main graph first, then subgraphs depth-first. */
   *allGraphs(): Generator<Graph> {
     yield* walkGraphs(this.graph);
@@ -194,6 +199,7 @@ export class Graph {
 
   /** If/Loop/Scan bodies and any other graph-valued attribute of a node. */
   subgraphs(node: NodeProto): { attribute: string; graph: Graph }[] {
+    if (!hasGraphAttribute(node)) return NO_SUBGRAPHS;
     let out = this.subgraphCache.get(node);
     if (!out) {
       out = [];
@@ -213,37 +219,57 @@ export class Graph {
    */
   topologicalOrder(): NodeProto[] {
     const nodes = this.proto.node;
-    const index = new Map<NodeProto, number>(nodes.map((n, i) => [n, i]));
-    const producers = this.producers();
-    const pending = new Int32Array(nodes.length);
-    const dependents: number[][] = nodes.map(() => []);
-    nodes.forEach((n, i) => {
-      const deps = new Set<number>();
-      for (const v of nodeInputsIncludingSubgraphs(this, n)) {
-        const p = producers.get(v);
-        if (p && p !== n) deps.add(index.get(p)!);
+    const n = nodes.length;
+    const producerOf = new Map<string, number>();
+    nodes.forEach((node, i) => { for (const o of node.output) if (o) producerOf.set(o, i); });
+    // Edges producer -> consumer, each pair once (`seen` marks the producers of the current node).
+    const from: number[] = [];
+    const to: number[] = [];
+    const seen = new Int32Array(n).fill(-1);
+    const pending = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      for (const v of nodeInputsIncludingSubgraphs(this, nodes[i])) {
+        const p = producerOf.get(v);
+        if (p === undefined || p === i || seen[p] === i) continue;
+        seen[p] = i;
+        from.push(p);
+        to.push(i);
+        pending[i]++;
       }
-      pending[i] = deps.size;
-      for (const d of deps) dependents[d].push(i);
-    });
-    // A FIFO of ready nodes: file order wherever the dependencies allow it.
-    const ready: number[] = [];
-    for (let i = 0; i < nodes.length; i++) if (pending[i] === 0) ready.push(i);
-    const out: NodeProto[] = [];
-    for (let head = 0; head < ready.length; head++) {
-      const i = ready[head];
-      out.push(nodes[i]);
-      for (const j of dependents[i]) if (--pending[j] === 0) ready.push(j);
     }
-    if (out.length !== nodes.length) throw new Error(`graph '${this.proto.name}' has a cycle`);
+    // Dependents of each node as one flat array (counting sort by producer).
+    const start = new Int32Array(n + 1);
+    for (const p of from) start[p + 1]++;
+    for (let i = 0; i < n; i++) start[i + 1] += start[i];
+    const fill = start.slice(0, n);
+    const dependents = new Int32Array(from.length);
+    for (let e = 0; e < from.length; e++) dependents[fill[from[e]]++] = to[e];
+    // A FIFO of ready nodes: file order wherever the dependencies allow it.
+    const ready = new Int32Array(n);
+    let tail = 0;
+    for (let i = 0; i < n; i++) if (pending[i] === 0) ready[tail++] = i;
+    for (let head = 0; head < tail; head++) {
+      const i = ready[head];
+      for (let e = start[i]; e < start[i + 1]; e++) if (--pending[dependents[e]] === 0) ready[tail++] = dependents[e];
+    }
+    if (tail !== n) throw new Error(`graph '${this.proto.name}' has a cycle`);
+    const out = new Array<NodeProto>(n);
+    for (let k = 0; k < n; k++) out[k] = nodes[ready[k]];
     return out;
   }
 }
 
-/** A node's inputs plus the outer-scope values its subgraphs read. */
+const NO_SUBGRAPHS: { attribute: string; graph: Graph }[] = [];
+
+function hasGraphAttribute(node: NodeProto): boolean {
+  for (const a of node.attribute) if (a.g || a.graphs.length > 0) return true;
+  return false;
+}
+
+/** A node's inputs ('' for an omitted one) plus the outer-scope values its subgraphs read. */
 function nodeInputsIncludingSubgraphs(g: Graph, n: NodeProto): string[] {
   const subs = g.subgraphs(n);
-  if (subs.length === 0) return n.input.filter((x) => x);
+  if (subs.length === 0) return n.input;
   const out = n.input.filter((x) => x);
   for (const s of subs) out.push(...outerReads(s.graph.proto));
   return out;

@@ -28,4 +28,8 @@ export class OnnxReader implements ModelReader {
   nodeDetails(nodeId: string, graphPath: string[] = []): NodeDetails {
     return onnxNodeDetails(this.model, this.viewGraph(), nodeId, graphPath);
   }
+
+  checkWeights(): void {
+    this.model.checkExternalData();
+  }
 }

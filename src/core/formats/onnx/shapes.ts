@@ -27,6 +27,7 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
     if (t) declared.set(v.name, t);
   }
   for (const v of graph.proto.input) if (declared.has(v.name)) types.set(v.name, declared.get(v.name)!);
+  for (const sp of graph.proto.sparseInitializer) if (sp.values) types.set(sp.values.name, { dtype: sp.values.dataType, shape: sp.dims.map(Number) });
   for (const t of graph.proto.initializer) {
     types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });
     const vals = constValues(t, model);
@@ -52,12 +53,21 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
     }
     node.output.forEach((name, i) => {
       if (!name) return;
-      const inferred = out[i];
+      const inferred = possible(out[i]);
       const known = declared.get(name);
       types.set(name, pick(inferred, known) ?? { dtype: 0, shape: null });
     });
   }
   return types;
+}
+
+/**
+ * An inferred type with impossible dims (negative, or past 2^53: what a Conv over an empty or
+ * crafted input works out) made unknown, so no size or cost is ever computed from them.
+ */
+function possible(t: ValueType | undefined): ValueType | undefined {
+  if (!t?.shape || t.shape.every((d) => typeof d !== 'number' || (d >= 0 && Number.isSafeInteger(d)))) return t;
+  return { dtype: t.dtype, shape: t.shape.map((d) => (typeof d === 'number' && !(d >= 0 && Number.isSafeInteger(d)) ? UNKNOWN_DIM : d)) };
 }
 
 /** The inferred type unless the declared one knows more. */

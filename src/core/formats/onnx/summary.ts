@@ -1,7 +1,7 @@
 import type { Graph, Model } from './model';
 import { attrInt } from './model';
 import type { NodeProto, ValueInfoProto } from './proto/onnx_pb';
-import { elementCount, tensorByteLength } from './tensor';
+import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
 import { dtypeName } from '../../tensor/dtypes';
 import { inferShapes } from './shapes';
 import { tensorType, typeName, UNKNOWN_DIM, type ValueType } from './value-type';
@@ -22,6 +22,14 @@ export function summarizeOnnx(model: Model): ModelSummary {
     const name = dtypeName(t.dataType);
     bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
     parameters += elementCount(t);
+    initBytes += bytes;
+  }
+  // Sparse initializers: their dense shape's elements are parameters; their stored values and indices are bytes.
+  for (const sp of g.proto.sparseInitializer) {
+    const bytes = sparseByteLength(sp);
+    const name = dtypeName(sp.values?.dataType ?? 0);
+    bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
+    parameters += sparseElementCount(sp);
     initBytes += bytes;
   }
   const macs = countMacs(g, types);
@@ -46,7 +54,7 @@ export function summarizeOnnx(model: Model): ModelSummary {
     nodes: g.nodes.length,
     nodesWithSubgraphs: countNodes(g),
     ops,
-    initializers: { count: g.proto.initializer.length, bytes: initBytes },
+    initializers: { count: g.proto.initializer.length + g.proto.sparseInitializer.length, bytes: initBytes, sparse: g.proto.sparseInitializer.length },
     parameters,
     constants,
     bytesByDtype,

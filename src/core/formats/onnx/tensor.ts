@@ -1,13 +1,28 @@
-import type { TensorProto } from './proto/onnx_pb';
+import type { SparseTensorProto, TensorProto } from './proto/onnx_pb';
 import { TensorProto_DataLocation } from './proto/onnx_pb';
-import { DataType, arrayCtor, arrayLength, bitsPerElement, dtypeName, type TensorArray } from '../../tensor/dtypes';
+import { DataType, arrayCtor, arrayLength, bitsPerElement, byteLength, dtypeName, type TensorArray } from '../../tensor/dtypes';
 import { viewBytes } from '../../tensor/views';
 
-/** Number of elements from the tensor's dims (1 for a scalar). */
+/**
+ * Number of elements from the tensor's dims (1 for a scalar). Models opened from a file have
+ * passed `tensorProblem`, so this is a safe integer there.
+ */
 export function elementCount(t: TensorProto): number {
   let n = 1;
   for (const d of t.dims) n *= Number(d);
   return n;
+}
+
+/** Elements of a sparse tensor's dense shape. */
+export function sparseElementCount(s: SparseTensorProto): number {
+  let n = 1;
+  for (const d of s.dims) n *= Number(d);
+  return n;
+}
+
+/** Bytes a sparse tensor stores: its values and its indices. */
+export function sparseByteLength(s: SparseTensorProto): number {
+  return (s.values ? tensorByteLength(s.values) : 0) + (s.indices ? tensorByteLength(s.indices) : 0);
 }
 
 export function isExternal(t: TensorProto): boolean {
@@ -77,4 +92,45 @@ function checkLength<A extends { length: number }>(t: TensorProto, data: A, leng
     throw new Error(`tensor '${t.name}' (${dtypeName(t.dataType)}) holds ${data.length} values, its shape needs ${length}`);
   }
   return data;
+}
+
+/**
+ * The one rule for a tensor's shape against its data, applied to every tensor of a model when it
+ * is opened: each dim >= 0, an element count that is a safe integer, and exactly the data the
+ * shape needs in the field its data type uses (raw_data or the typed field). Returns why the
+ * tensor breaks it, or undefined. External data is checked against its file by ExternalDataReader.
+ */
+export function tensorProblem(t: TensorProto): string | undefined {
+  let count = 1;
+  for (const d of t.dims) {
+    if (d < 0n) return `declares dim ${d} in [${t.dims.join(', ')}]; every dim must be >= 0`;
+    count *= Number(d);
+  }
+  if (!Number.isSafeInteger(count)) return `declares [${t.dims.join(', ')}], ${count} elements: more than any file can hold`;
+  if (isExternal(t)) return undefined;
+  const code = t.dataType;
+  const dtype = dtypeName(code);
+  if (code === DataType.string) {
+    return t.stringData.length === count ? undefined : `(string) holds ${t.stringData.length} strings, its shape [${t.dims.join(', ')}] needs ${count}`;
+  }
+  if (bitsPerElement(code) === 0) return count === 0 || t.rawData.length === 0 ? undefined : `has data of an unknown data type (${code})`;
+  const need = byteLength(code, count);
+  if (!Number.isSafeInteger(need)) return `declares [${t.dims.join(', ')}]: ${need} bytes, more than any file can hold`;
+  if (t.rawData.length > 0 || isRawOnly(t)) {
+    return t.rawData.length === need ? undefined : `(${dtype}) holds ${t.rawData.length} bytes of data, its shape [${t.dims.join(', ')}] needs ${need}`;
+  }
+  const [field, have] = typedField(t);
+  const want = arrayLength(code, count);
+  return have === want ? undefined : `(${dtype}) holds ${have} values in ${field}, its shape [${t.dims.join(', ')}] needs ${want}`;
+}
+
+/** The typed field a data type's values live in when not in raw_data, and how many it holds. */
+function typedField(t: TensorProto): [string, number] {
+  switch (t.dataType) {
+    case DataType.float32: case DataType.complex64: return ['float_data', t.floatData.length];
+    case DataType.float64: case DataType.complex128: return ['double_data', t.doubleData.length];
+    case DataType.int64: return ['int64_data', t.int64Data.length];
+    case DataType.uint32: case DataType.uint64: return ['uint64_data', t.uint64Data.length];
+    default: return ['int32_data', t.int32Data.length];
+  }
 }

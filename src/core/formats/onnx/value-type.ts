@@ -30,7 +30,8 @@ export function tensorType(tp: TypeProto | undefined): ValueType | undefined {
   if (v?.case !== 'tensorType' && v?.case !== 'sparseTensorType') return undefined;
   const shape = v.value.shape
     ? v.value.shape.dim.map((d): Dim => {
-      if (d.value.case === 'dimValue') return Number(d.value.value);
+      // A negative dim_value is not a size (ONNX allows none); taken as unknown.
+      if (d.value.case === 'dimValue') return d.value.value >= 0n ? Number(d.value.value) : UNKNOWN_DIM;
       if (d.value.case === 'dimParam' && d.value.value) return d.value.value;
       return UNKNOWN_DIM;
     })

@@ -1,12 +1,12 @@
-import { create } from '@bufbuild/protobuf';
 import { nodeIds } from './node-id';
-import { AttributeProto_AttributeType as AttrType, TensorProtoSchema, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/onnx_pb';
+import { AttributeProto_AttributeType as AttrType, type AttributeProto, type NodeProto, type SparseTensorProto, type TensorProto, type ValueInfoProto } from './proto/onnx_pb';
 import type { Graph, Model } from './model';
 import { makeTensor } from './build';
 import { inferShapes } from './shapes';
-import { elementCount, tensorByteLength } from './tensor';
+import { tensorType } from './value-type';
+import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
 import { dtypeName } from '../../tensor/dtypes';
-import type { AttributeInfo, Dim, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
 
 /** Node metadata key the PyTorch dynamo exporter writes: a Python-list literal of module names. */
 export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
@@ -35,13 +35,17 @@ function viewOf(model: Model, g: Graph): ViewGraph {
   }
   const constants = constantTensors(g);
   const ids = nodeIds(g.nodes);
+  const sparse = new Map(g.proto.sparseInitializer.map((sp) => [sp.values?.name ?? '', sp]));
+  // Linear in the inputs of each node: a weight read twice by one node is listed once.
+  const listed = new Map<string, number>();
   const nodes: ViewNode[] = g.nodes.map((n, i) => {
     const weights: WeightInfo[] = [];
     for (const input of n.input) {
-      if (!input || weights.some((w) => w.name === input)) continue;
-      const t = inits.get(input) ?? g.initializer(input);
-      const c = t ? undefined : constants.get(input);
-      const tensor = t ?? c;
+      if (!input || listed.get(input) === i) continue;
+      listed.set(input, i);
+      const tensor = inits.get(input) ?? g.initializer(input) ?? constants.get(input);
+      const sp = tensor ? undefined : sparse.get(input);
+      if (sp) weights.push(sparseWeightInfo(sp, input));
       if (!tensor) continue;
       const w: WeightInfo = { ...weightInfo(tensor), name: input };
       const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
@@ -96,7 +100,8 @@ function constantValue(n: NodeProto): TensorProto | undefined {
   if (!a) return undefined;
   const name = n.output[0];
   switch (a.name) {
-    case 'value': return a.t ? (a.t.name ? a.t : create(TensorProtoSchema, { ...a.t, name })) : undefined;
+    // Named after its output; the same prototype keeps proto2's defaults (a spread would drop them).
+    case 'value': return a.t ? (a.t.name ? a.t : Object.assign(Object.create(Object.getPrototypeOf(a.t)) as TensorProto, a.t, { name })) : undefined;
     case 'value_float': return makeTensor(name, 'float32', [], new Float32Array([a.f]));
     case 'value_floats': return makeTensor(name, 'float32', [a.floats.length], new Float32Array(a.floats));
     case 'value_int': return makeTensor(name, 'int64', [], new BigInt64Array([a.i]));
@@ -144,10 +149,7 @@ export function valueInfoToTensor(v: ValueInfoProto): TensorInfo | null {
     if (t?.case === 'sequenceType') return { name: v.name, dtype: 'sequence', shape: null };
     return null;
   }
-  const shape: Dim[] | null = t.value.shape
-    ? t.value.shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?'))
-    : null;
-  return { name: v.name, dtype: dtypeName(t.value.elemType ?? 0), shape };
+  return { name: v.name, dtype: dtypeName(t.value.elemType ?? 0), shape: tensorType(v.type)?.shape ?? null };
 }
 
 export function weightInfo(t: TensorProto): WeightInfo {
@@ -157,6 +159,14 @@ export function weightInfo(t: TensorProto): WeightInfo {
     shape: t.dims.map(Number),
     bytes: tensorByteLength(t),
     elements: elementCount(t),
+  };
+}
+
+/** A sparse initializer as a weight: its dense shape, the bytes of its values and indices. */
+function sparseWeightInfo(sp: SparseTensorProto, name: string): WeightInfo {
+  return {
+    name, dtype: `sparse ${dtypeName(sp.values?.dataType ?? 0)}`, shape: sp.dims.map(Number),
+    bytes: sparseByteLength(sp), elements: sparseElementCount(sp),
   };
 }
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { decodeModelProto } from './codec';
 import { loadModel, PROTOBUF_LIMIT } from './io';
 import { Model } from './model';
+import { InputFile } from '../../base/input-file';
 
 /** Weights at least this large stay on disk (smaller ones are cheaper kept than read again). */
 export const ON_DISK_MIN_BYTES = 64 * 1024;
@@ -22,13 +23,13 @@ export function loadModelWeightsOnDisk(file: string, minBytes = ON_DISK_MIN_BYTE
   let size: number;
   try {
     if (path.dirname(fs.realpathSync(abs)) !== fs.realpathSync(path.dirname(abs))) return loadModel(abs);
-    const fd = fs.openSync(abs, 'r');
+    const f = InputFile.open(abs, { what: 'model' });
     try {
-      size = fs.fstatSync(fd).size;
+      size = f.size;
       if (size > PROTOBUF_LIMIT) return loadModel(abs);
-      skimmed = skimModel(new FileCursor(fd, size), path.basename(abs), minBytes);
+      skimmed = skimModel(new FileCursor(f), path.basename(abs), minBytes);
     } finally {
-      fs.closeSync(fd);
+      f.close();
     }
     return new Model(decodeModelProto(skimmed, abs), { file: abs, fileBytes: size, rereadExternal: true });
   } catch {
@@ -136,7 +137,11 @@ class FileCursor {
   private from = 0;
   private filled = 0;
 
-  constructor(private readonly fd: number, readonly size: number) {}
+  readonly size: number;
+
+  constructor(private readonly f: InputFile) {
+    this.size = f.size;
+  }
 
   varint(): number {
     let value = 0;
@@ -176,7 +181,7 @@ class FileCursor {
   private load(): void {
     if (this.pos >= this.size) throw new Error('unexpected end of file');
     this.from = this.pos;
-    this.filled = fs.readSync(this.fd, this.window, 0, Math.min(this.window.length, this.size - this.pos), this.pos);
-    if (this.filled === 0) throw new Error('unexpected end of file');
+    this.filled = Math.min(this.window.length, this.size - this.pos);
+    this.f.readInto(this.window.subarray(0, this.filled), this.pos);
   }
 }

@@ -1,9 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AttributeInfo, QuantInfo } from '../../graph/types';
 import { TfliteFormatError } from './errors';
 import { FlatBuffer, NeedMoreBytes, type Table } from './flatbuffer';
 import { decodeOptions } from './options';
+import { InputFile } from '../../base/input-file';
+import { tensorProblem } from './check';
 import {
   BufferField, BuiltinOperator, builtinOperatorName, builtinOptions2Name, builtinOptionsName, FILE_IDENTIFIER,
   MetadataField, ModelField, OperatorCodeField, OperatorField, QuantizationField, SignatureDefField, SubGraphField,
@@ -95,18 +96,17 @@ const FIRST_HEAD = 16 << 20;
 /** Reads a .tflite file. Buffers stored inside the FlatBuffer stay zero-copy views of the file bytes. */
 export function loadTflite(file: string): TfliteModel {
   const abs = path.resolve(file);
-  let size: number;
+  const f = InputFile.open(abs, { what: 'model' });
   try {
-    size = fs.statSync(abs).size;
-  } catch (e) {
-    throw new TfliteFormatError(abs, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (size <= WHOLE_FILE_LIMIT) {
-    const bytes = fs.readFileSync(abs);
-    return decodeTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), abs);
+    if (f.size <= WHOLE_FILE_LIMIT) {
+      const bytes = f.read(0, f.size);
+      return decodeTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), abs);
+    }
+  } finally {
+    f.close();
   }
   // Over 2 GB the FlatBuffer is followed by buffer data: read as much of the start as the tables need.
-  const whole = { fileBytes: size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
+  const whole = { fileBytes: f.size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
   let head = FIRST_HEAD;
   for (;;) {
     try {
@@ -120,19 +120,13 @@ export function loadTflite(file: string): TfliteModel {
 }
 
 function readFileRange(file: string, offset: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  const fd = fs.openSync(file, 'r');
+  const f = InputFile.open(file, { what: 'model' });
   try {
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, out, done, size - done, offset + done);
-      if (n === 0) throw new TfliteFormatError(file, `file ends before ${offset + size} (reading a buffer at ${offset})`);
-      done += n;
-    }
+    if (offset + size > f.size) throw new TfliteFormatError(file, `file ends before ${offset + size} (reading a buffer at ${offset})`);
+    return f.read(offset, size);
   } finally {
-    fs.closeSync(fd);
+    f.close();
   }
-  return out;
 }
 
 /**
@@ -154,7 +148,7 @@ export function decodeTflite(
   const buffers = root.tables(ModelField.buffers, 'buffers').map((t, i) => readBuffer(t, i, fb, fileBytes));
   const subgraphTables = root.tables(ModelField.subgraphs, 'subgraphs');
   if (subgraphTables.length === 0) fb.fail('the model has no subgraphs');
-  const subgraphs = subgraphTables.map((t, i) => readSubGraph(t, i, fb, operatorCodes, buffers.length, subgraphTables.length));
+  const subgraphs = subgraphTables.map((t, i) => readSubGraph(t, i, fb, operatorCodes, buffers, subgraphTables.length));
   const metadata = root.tables(ModelField.metadata, 'metadata').map((t, i) => {
     const buffer = t.u32(MetadataField.buffer);
     if (buffer >= buffers.length) fb.fail(`metadata[${i}] names buffer ${buffer}, but the model has ${buffers.length} buffers`);
@@ -191,9 +185,15 @@ function readBuffer(t: Table, i: number, fb: FlatBuffer, fileBytes: number): Tfl
   return data && data.byteLength > 0 ? { kind: 'inline', data } : { kind: 'empty' };
 }
 
-function readSubGraph(t: Table, s: number, fb: FlatBuffer, codes: OperatorCode[], bufferCount: number, subgraphCount: number): TfliteSubGraph {
+function readSubGraph(t: Table, s: number, fb: FlatBuffer, codes: OperatorCode[], buffers: TfliteBuffer[], subgraphCount: number): TfliteSubGraph {
   const at = `subgraphs[${s}]`;
-  const tensors = t.tables(SubGraphField.tensors, `${at}.tensors`).map((tt, i) => readTensor(tt, i, `${at}.tensors[${i}]`, fb, bufferCount));
+  const tensors = t.tables(SubGraphField.tensors, `${at}.tensors`).map((tt, i) => {
+    const tensor = readTensor(tt, i, `${at}.tensors[${i}]`, fb, buffers.length);
+    const b = buffers[tensor.buffer];
+    const problem = tensorProblem(tensor, !b || b.kind === 'empty' ? undefined : b.kind === 'inline' ? b.data.byteLength : b.size);
+    if (problem) fb.fail(`${at}.tensors[${i}] '${tensor.name}' ${problem}`);
+    return tensor;
+  });
   const checkIndex = (list: number[], what: string, allowOmitted: boolean): number[] => {
     for (const x of list) {
       if ((x === -1 && allowOmitted) || (x >= 0 && x < tensors.length)) continue;

@@ -1,4 +1,5 @@
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { TfliteFormatError } from './errors';
 import { bufferByteLength, isConstant, operatorName, type TfliteModel, type TfliteOperator, type TfliteSubGraph, type TfliteTensor } from './model';
 
 /** Where a view node came from, for node details. */
@@ -10,15 +11,29 @@ export interface TfliteView {
   origins: Map<ViewGraph, Map<string, NodeOrigin>>;
 }
 
-/** The format-neutral graph of subgraph 0; subgraphs named by WHILE/IF/CALL options nest under their node. */
+/** How deep WHILE/IF/CALL subgraphs may nest in a view. */
+export const MAX_SUBGRAPH_DEPTH = 64;
+
+/**
+ * The format-neutral graph of subgraph 0; subgraphs named by WHILE/IF/CALL options nest under
+ * their node. A subgraph called from several places is expanded at each, so the view is bounded:
+ * at most MAX_SUBGRAPH_DEPTH levels, and at most four times the file's operators (plus 10,000) in
+ * all, else the file is refused (subgraphs calling each other twice per level would double at
+ * every level).
+ */
 export function tfliteViewGraph(model: TfliteModel): TfliteView {
   const origins = new Map<ViewGraph, Map<string, NodeOrigin>>();
-  const graph = buildGraph(model, 0, [0], origins);
+  const operators = model.subgraphs.reduce((n, sg) => n + sg.operators.length, 0);
+  const budget = { left: 4 * operators + 10_000 };
+  const graph = buildGraph(model, 0, [0], origins, budget);
   return { graph, origins };
 }
 
-function buildGraph(model: TfliteModel, s: number, stack: number[], origins: TfliteView['origins']): ViewGraph {
+function buildGraph(model: TfliteModel, s: number, stack: number[], origins: TfliteView['origins'], budget: { left: number }): ViewGraph {
   const sg = model.subgraphs[s];
+  if (stack.length > MAX_SUBGRAPH_DEPTH) throw new TfliteFormatError(model.file, `subgraphs nest more than ${MAX_SUBGRAPH_DEPTH} deep (through WHILE/IF/CALL operators)`);
+  budget.left -= sg.operators.length;
+  if (budget.left < 0) throw new TfliteFormatError(model.file, 'subgraphs call each other so often that the graph would show more than four times the operators in the file');
   const names = valueNames(sg);
   const info = (t: TfliteTensor): TensorInfo => tensorInfo(t, names[t.index]);
   const values: Record<string, TensorInfo> = {};
@@ -33,7 +48,7 @@ function buildGraph(model: TfliteModel, s: number, stack: number[], origins: Tfl
     for (const ref of op.subgraphRefs) {
       // A subgraph that (indirectly) calls itself is shown once, not expanded again.
       if (stack.includes(ref.subgraph)) continue;
-      node.subgraphs.push({ attribute: ref.attribute, graph: buildGraph(model, ref.subgraph, [...stack, ref.subgraph], origins) });
+      node.subgraphs.push({ attribute: ref.attribute, graph: buildGraph(model, ref.subgraph, [...stack, ref.subgraph], origins, budget) });
     }
     byId.set(node.id, { subgraph: s, operator: op.index });
     return node;

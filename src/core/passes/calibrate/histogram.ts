@@ -1,7 +1,7 @@
 import { batchMinMax as extremes } from './calibrator';
 
 /** Bins in every calibration histogram. */
-export const HISTOGRAM_BINS = 2048;
+export const CALIBRATION_BINS = 2048;
 
 /**
  * A fixed-size histogram that streams: each batch is binned into the current range, and when a
@@ -24,7 +24,7 @@ export class StreamingHistogram {
 
   private readonly scratch: Uint32Array;
 
-  constructor(readonly abs: boolean, readonly bins = HISTOGRAM_BINS) {
+  constructor(readonly abs: boolean, readonly bins = CALIBRATION_BINS) {
     this.counts = new Float64Array(bins);
     this.scratch = new Uint32Array(bins);
   }

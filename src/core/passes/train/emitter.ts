@@ -94,9 +94,12 @@ export class Emitter {
     return values.length === 1 ? values[0] : this.op('Sum', values);
   }
 
-  /** `dY` where `mask` holds, 0 elsewhere. */
+  /**
+   * `dY` where the boolean `mask` holds, 0 elsewhere. A product with the mask as 0/1 floats:
+   * ONNX Runtime's Where with a broadcast scalar is 7-10x slower than Cast + Mul on activations.
+   */
   maskGrad(mask: string, dY: string): string {
-    return this.op('Where', [mask, dY, this.scalar(0)]);
+    return this.mul(dY, this.op('Cast', [mask], { to: this.floatType }));
   }
 
   // ---- shapes -----------------------------------------------------------------------------

@@ -29,8 +29,14 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export const ACTIVATION_GRADS: Record<string, GradRule> = {
-  Relu: act((c, g, _x, y) => c.e.maskGrad(c.e.op('Greater', [y, c.e.scalar(0)]), g)),
-  LeakyRelu: act((c, g, x) => c.e.op('Where', [c.e.op('Greater', [x, c.e.scalar(0)]), g, c.e.scale(g, attrFloat(c.node, 'alpha', 0.01))])),
+  // Y >= 0, so Sign(Y) is the 0/1 mask of Y > 0.
+  Relu: act((c, g, _x, y) => c.e.mul(g, c.e.op('Sign', [y]))),
+  // slope = alpha + (1 - alpha) [x > 0]
+  LeakyRelu: act((c, g, x) => {
+    const alpha = attrFloat(c.node, 'alpha', 0.01);
+    const positive = c.e.op('Cast', [c.e.op('Greater', [x, c.e.scalar(0)])], { to: c.e.floatType });
+    return c.e.mul(g, c.e.add(c.e.scale(positive, 1 - alpha), c.e.scalar(alpha)));
+  }),
   // Strictly inside the bounds, as PyTorch's hardtanh (ReLU6) does.
   Clip: {
     inputs: [0],
@@ -54,12 +60,13 @@ export const ACTIVATION_GRADS: Record<string, GradRule> = {
     const inside = c.e.op('And', [c.e.op('Greater', [z, c.e.scalar(0)]), c.e.op('Less', [z, c.e.scalar(1)])]);
     return c.e.maskGrad(inside, c.e.scale(g, alpha));
   }),
-  // y = x * clip(x/6 + 1/2, 0, 1): 0 below -3, 1 above 3, x/3 + 1/2 between.
+  // y = x * clip(x/6 + 1/2, 0, 1): slope 0 below -3, 1 above 3, x/3 + 1/2 between.
   HardSwish: act((c, g, x) => {
-    const mid = c.e.add(c.e.scale(x, 1 / 3), c.e.scalar(0.5));
-    const upper = c.e.op('Where', [c.e.op('Greater', [x, c.e.scalar(3)]), c.e.scalar(1), mid]);
-    const slope = c.e.op('Where', [c.e.op('Less', [x, c.e.scalar(-3)]), c.e.scalar(0), upper]);
-    return c.e.mul(g, slope);
+    const e = c.e;
+    const flag = (op: string, k: number) => e.op('Cast', [e.op(op, [x, e.scalar(k)])], { to: e.floatType });
+    const mid = e.add(e.scale(x, 1 / 3), e.scalar(0.5));
+    const upper = e.add(mid, e.mul(flag('Greater', 3), e.sub(e.scalar(1), mid)));
+    return e.mul(g, e.mul(flag('GreaterOrEqual', -3), upper));
   }),
   // dX = Y * (dY - sum(dY * Y))
   Softmax: act((c, g, _x, y) => {

@@ -1,0 +1,117 @@
+/**
+ * `edgewise bench` and the editor's Benchmark Model: latency, memory and per-layer time in fresh
+ * child processes, one per thread count, checked against a target's budgets. A device target
+ * (ssh://, the emulated ARM64 device) runs the same harness there; emulated latency is never budgeted.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OptionError } from '../base/option-error';
+import { DEFAULT_JOB } from '../runtime/benchmark';
+import { benchmarkOnTarget } from '../runtime/devices/run-target';
+import { phaseText } from '../runtime/phases';
+import { checkProviders, OPT_LEVELS } from '../runtime/session';
+import { checkBudgets, findTarget, type BudgetBreak, type Target } from '../runtime/targets';
+import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
+import { CancelledError, type JobHooks } from './job';
+
+/** Bench options (the job contract: jobs/job.ts). */
+export interface BenchJobOptions extends JobHooks {
+  /** Intra-op thread counts; more than one is a sweep, one child process each. Default: the target's, else 1. */
+  threads?: number[];
+  /** Timed runs (default 100) after `warmup` untimed ones (default 10). */
+  runs?: number;
+  warmup?: number;
+  /** Keep running past `runs` until this much time has passed. */
+  minDurationMs?: number;
+  /** Per-layer latency from ORT's profiler (default false). */
+  profile?: boolean;
+  /** Runs per profiling session; default min(runs, 20). */
+  profileRuns?: number;
+  optLevel?: OptLevel;
+  /** Execution providers by name ('cpu' is always the fallback); default ['cpu']. */
+  executionProviders?: string[];
+  /** Let ORT's idle threads spin (default false). */
+  spinning?: boolean;
+  /** Where to run and whose budgets to check ('local-cpu', 'edge-small', a device of `customTargets`, ...). */
+  target?: string;
+  /** The user's own targets (devices too), found before the built-in ones. */
+  customTargets?: Target[];
+  /** Also run this .npy data through the model: its top-1 answers and the kernels ORT ran. */
+  check?: BenchmarkJob['outputCheck'];
+  /** Values of symbolic dimensions; unset ones are 1, with a warning. */
+  dims?: Record<string, number>;
+  /** Input name -> .npy file; inputs not listed are generated. */
+  inputFiles?: Record<string, string>;
+}
+
+export interface BenchJobResult {
+  /** One per thread count, in the order asked. */
+  results: BenchmarkResult[];
+  target?: Target;
+  /** Per result, the budgets of the target it breaks. */
+  budgetBreaks: BudgetBreak[][];
+}
+
+/** Share of one child's work done when a phase starts (profiling phases only when asked). */
+function phaseFraction(p: BenchmarkProgress, profile: boolean): number {
+  const within = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
+  const timedEnd = profile ? 0.7 : 1;
+  switch (p.phase) {
+    case 'connect': case 'upload': case 'load': return 0;
+    case 'first-run': return 0.05;
+    case 'warmup': return 0.05 + 0.1 * within * timedEnd;
+    case 'runs': return (0.15 + 0.85 * within) * timedEnd;
+    case 'profile': return 0.7 + 0.15 * within;
+    case 'profile-optimized': return 0.85 + 0.15 * within;
+  }
+}
+
+function wholeNumber(v: number | undefined, what: string, min: number): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new OptionError(`${what} must be a whole number >= ${min}, got ${v}`);
+}
+
+/** The model file to benchmark, absolute; a missing file or a folder is a clear error. */
+export function benchModelFile(file: string): string {
+  const model = path.resolve(file);
+  if (!fs.existsSync(model)) throw new Error(`${model}: no such file`);
+  if (fs.statSync(model).isDirectory()) throw new Error(`${model}: is a folder, not a model file`);
+  return model;
+}
+
+export async function runBenchJob(file: string, o: BenchJobOptions): Promise<BenchJobResult> {
+  const model = benchModelFile(file);
+  let target: Target | undefined;
+  try {
+    target = o.target ? findTarget(o.target, o.customTargets ?? []) : undefined;
+    checkProviders(o.executionProviders ?? ['cpu']);
+  } catch (e) {
+    throw new OptionError((e as Error).message);
+  }
+  const threads = o.threads?.length ? o.threads : [target?.threads ?? 1];
+  for (const t of threads) wholeNumber(t, '--threads', 1);
+  wholeNumber(o.runs, '--runs', 1);
+  wholeNumber(o.warmup, '--warmup', 0);
+  wholeNumber(o.profileRuns, '--profile-runs', 1);
+  if (o.optLevel !== undefined && !OPT_LEVELS.includes(o.optLevel)) throw new OptionError(`--opt-level must be one of ${OPT_LEVELS.join(', ')}, got '${o.optLevel}'`);
+  for (const [name, f] of Object.entries(o.inputFiles ?? {})) if (!fs.existsSync(f)) throw new Error(`${path.resolve(f)}: no such file (--input ${name})`);
+  const profile = o.profile ?? false;
+  let results: BenchmarkResult[];
+  try {
+    results = await benchmarkOnTarget(target ?? findTarget('local-cpu'), {
+      ...DEFAULT_JOB, model, optLevel: o.optLevel ?? DEFAULT_JOB.optLevel, runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup,
+      minDurationMs: o.minDurationMs || undefined, executionProviders: o.executionProviders ?? DEFAULT_JOB.executionProviders,
+      spinning: o.spinning ?? false, profile, profileRuns: o.profileRuns, dims: o.dims ?? {}, inputFiles: o.inputFiles ?? {}, energy: {}, outputCheck: o.check,
+    }, threads, {
+      signal: o.signal,
+      onProgress: (p) => {
+        o.progress?.(`${p.threads} thread(s): ${phaseText(p)}`, (threads.indexOf(p.threads) + phaseFraction(p, profile)) / threads.length);
+      },
+    });
+  } catch (e) {
+    if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError(e.message);
+    throw e;
+  }
+  for (const r of results) for (const w of r.warnings) o.warn?.(w);
+  // Emulated latency is never held against a budget.
+  return { results, target, budgetBreaks: results.map((r) => (target && !r.device?.emulated ? checkBudgets(r, target) : [])) };
+}

@@ -1,0 +1,41 @@
+/** `edgewise compare`: two models on the same data, output by output, with file sizes and a quick p50. */
+import * as fs from 'node:fs';
+import { compareModels, type CompareResult } from '../analysis/accuracy';
+import { loadModel } from '../formats/onnx/io';
+import { loadDataset, type DataOptions } from '../runtime/data';
+import { quickLatency } from '../runtime/quick-bench';
+import { throwIfCancelled, type JobHooks } from './job';
+
+/** Compare options (the job contract: jobs/job.ts); the data options are the CLI's. */
+export interface CompareJobOptions extends DataOptions, JobHooks {
+  /** Samples both models run on; random with a warning when absent. */
+  data?: string;
+  labels?: string;
+  /** ONNX Runtime intra-op threads (default 1). */
+  threads?: number;
+  /** Skip the quick in-process p50 of each model. */
+  skipLatency?: boolean;
+}
+
+export interface CompareJobResult extends CompareResult {
+  fileBytes: { a: number; b: number };
+  latency?: { aP50Ms: number; bP50Ms: number; threads: number; note: string };
+}
+
+/** Runs A (the reference) and B on the same inputs and compares every output they share. */
+export async function runCompareJob(a: string, b: string, o: CompareJobOptions): Promise<CompareJobResult> {
+  const ma = loadModel(a);
+  loadModel(b);
+  const data = await loadDataset(ma, o.data, o, o.labels);
+  const threads = o.threads ?? 1;
+  const r = await compareModels(a, b, data, data.labels, { threads, signal: o.signal, progress: (d, n) => o.progress?.(`${d}/${n}`, d / n) });
+  const fileBytes = { a: fs.statSync(a).size, b: fs.statSync(b).size };
+  let latency: CompareJobResult['latency'];
+  if (!o.skipLatency) {
+    throwIfCancelled(o.signal);
+    const la = await quickLatency(a, data, { threads, signal: o.signal });
+    const lb = await quickLatency(b, data, { threads, signal: o.signal });
+    latency = { aP50Ms: la.p50Ms, bP50Ms: lb.p50Ms, threads, note: 'quick in-process median' };
+  }
+  return { ...r, fileBytes, latency };
+}

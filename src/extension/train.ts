@@ -1,0 +1,92 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainRequestOptions } from '../core/jobs/train-process';
+import { TrainRequest, type TrainResult } from '../worker/protocol';
+import { requireAction, resolveModel, type CommandDeps } from './commands';
+import { withWorkerProgress } from './progress';
+import { askTrainOptions } from './train-picks';
+import { TrainCharts, type TrainAction, type TrainChartPanel } from './train-panel';
+import { requireTrust } from './trust';
+import { RequestCancelledError } from './worker-client';
+
+const COMPARE = 'edgewise.compareModels';
+
+/**
+ * "Edgewise: Fine-tune Model..." and "Edgewise: Distill Model...": a QuickPick flow (or the
+ * options given by a caller), then the job in the worker's training child process, with a
+ * cancellable progress notification and the live chart; at the end open, compare or benchmark
+ * the result.
+ */
+export function registerTrainCommands({ panels, worker, log }: CommandDeps, extensionUri: vscode.Uri): { charts: TrainCharts; disposables: vscode.Disposable[] } {
+  const charts = new TrainCharts(extensionUri);
+  const followUp = async (action: TrainAction, model: vscode.Uri, result: TrainResult, chart: TrainChartPanel) => {
+    const out = vscode.Uri.file(result.output);
+    if (action === 'open') await panels.open(out);
+    else if (action === 'benchmark') await vscode.commands.executeCommand('edgewise.benchmarkModel', out);
+    else if ((await vscode.commands.getCommands(true)).includes(COMPARE)) await vscode.commands.executeCommand(COMPARE, model, out);
+    else {
+      // Without a graph diff, the chart's own comparison: accuracy before/after and the weights that moved.
+      chart.panel.reveal(undefined, false);
+      chart.post({ type: 'showComparison' });
+    }
+  };
+
+  const run = async (kind: 'finetune' | 'distill', arg?: unknown, given?: Partial<TrainRequestOptions>): Promise<TrainResult | undefined> => {
+    const model = await resolveModel(arg);
+    if (!model) return undefined;
+    if (!requireAction(model, 'train')) return undefined;
+    if (!(await requireTrust(kind === 'distill' ? 'Distillation' : 'Fine-tuning'))) return undefined;
+    const options = given?.data ? { kind, ...given } as TrainRequestOptions : await askTrainOptions(model, kind);
+    if (!options) return undefined;
+    const title = kind === 'distill' ? 'Distilling' : 'Fine-tuning';
+    let result: TrainResult | undefined;
+    const chart = charts.open(model, kind === 'distill' ? 'Distill' : 'Fine-tune', (action) => {
+      if (result) void followUp(action, model, result, chart);
+    });
+    chart.post({ type: 'start', title: `${title} ${path.basename(model.fsPath)}`, epochs: options.epochs ?? 1 });
+    result = await withWorkerProgress(`${title.toLowerCase()} ${path.basename(model.fsPath)}`, async (opts) => {
+      try {
+        return await worker.request(TrainRequest.type, { file: model.fsPath, options }, {
+          ...opts,
+          onProgress: (p) => {
+            opts.onProgress?.(p);
+            if (p.train) chart.post({ type: 'progress', message: p.message, steps: p.train.steps, epochs: p.train.epochs });
+          },
+        });
+      } catch (e) {
+        const message = e instanceof RequestCancelledError
+          ? 'Cancelled. The checkpoint of the last finished epoch is kept: run again to resume.'
+          : `Failed: ${e instanceof Error ? e.message : String(e)}`;
+        chart.post({ type: 'stopped', message });
+        throw e;
+      }
+    });
+    if (!result) return undefined;
+    log.info(`${kind} ${model.fsPath}: ${JSON.stringify({ ...result, changes: undefined })}`);
+    const last = result.epochs[result.epochs.length - 1];
+    chart.post({ type: 'done', summary: { output: result.output, valTop1Before: result.valTop1Before, valTop1After: last?.valTop1, changes: result.changes } });
+    void notify(result, (action) => followUp(action, model, result!, chart));
+    return result;
+  };
+
+  return {
+    charts,
+    disposables: [
+      charts,
+      vscode.commands.registerCommand('edgewise.finetuneModel', (arg?: unknown, options?: Partial<TrainRequestOptions>) => run('finetune', arg, options)),
+      vscode.commands.registerCommand('edgewise.distillModel', (arg?: unknown, options?: Partial<TrainRequestOptions>) => run('distill', arg, options)),
+    ],
+  };
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+
+async function notify(r: TrainResult, act: (action: TrainAction) => Promise<void>): Promise<void> {
+  const last = r.epochs[r.epochs.length - 1];
+  const accuracy = last?.valTop1 !== undefined ? `validation top-1 ${pct(r.valTop1Before)} -> ${pct(last.valTop1)}` : `train top-1 ${pct(last?.trainTop1)}`;
+  const pick = await vscode.window.showInformationMessage(
+    `Edgewise: ${path.basename(r.output)}: ${r.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}, ${accuracy}.`,
+    'Open Result', 'Compare with Original', 'Benchmark',
+  );
+  if (pick) await act(pick === 'Open Result' ? 'open' : pick === 'Benchmark' ? 'benchmark' : 'compare');
+}

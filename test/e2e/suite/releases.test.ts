@@ -1,0 +1,64 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ReleaseNode } from '../../../src/extension/releases-view';
+import type { InitResult } from '../../../src/ota/publisher/init';
+import { edgewise, hasUiBridge, screenshot, workspaceFile } from './helpers';
+
+describe('releases in VS Code: Publish Model Release... and the Releases view', function () {
+  this.timeout(180_000);
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-e2e-repo-'));
+  after(async () => {
+    await vscode.workspace.getConfiguration('edgewise.releases').update('repository', undefined, vscode.ConfigurationTarget.Workspace);
+    fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  const releaseNodes = async () => {
+    const api = await edgewise();
+    const [channel] = api.releases.view.getChildren();
+    assert.equal(channel?.kind, 'channel', JSON.stringify(channel));
+    return api.releases.view.getChildren(channel).filter((n): n is Extract<ReleaseNode, { kind: 'release' }> => n.kind === 'release');
+  };
+
+  it('the Edgewise sidebar holds the Releases view, which offers to open or create a repository', async () => {
+    const api = await edgewise();
+    await vscode.commands.executeCommand('workbench.view.extension.edgewise');
+    await vscode.commands.executeCommand('edgewise.releases.focus');
+    assert.equal(api.releases.repository(), undefined);
+    assert.deepEqual(api.releases.view.getChildren(), [], 'empty: the welcome content shows');
+    if (hasUiBridge()) await screenshot('releases-welcome');
+  });
+
+  it('creates a repository with keys outside the workspace, publishes a model, and promotes, pauses and rolls back from the view', async () => {
+    const api = await edgewise();
+    const init = await vscode.commands.executeCommand<InitResult>('edgewise.releases.createRepository', vscode.Uri.file(repo));
+    assert.ok(init, 'the repository was created');
+    assert.equal(api.releases.repository(), repo);
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.ok(!init.keys.dir.startsWith(ws + path.sep), `keys in ${init.keys.dir}, outside the workspace ${ws}`);
+
+    const model = workspaceFile('fmnist_cnn.onnx');
+    const published = await vscode.commands.executeCommand<{ release: { version: string } }>('edgewise.publishRelease', model, { channel: 'stable', version: '1.0.0', rollout: 5 });
+    assert.equal(published?.release.version, '1.0.0');
+    let [node] = await releaseNodes();
+    assert.equal(node.release.rollout, 5);
+    assert.match(String(api.releases.view.getTreeItem(node).description), /^5% · /);
+    assert.equal(api.releases.view.getTreeItem(node).contextValue, 'edgewise.release.active');
+    if (hasUiBridge()) await screenshot('releases-published');
+
+    await vscode.commands.executeCommand('edgewise.releases.promote', node, 25);
+    [node] = await releaseNodes();
+    assert.equal(node.release.rollout, 25);
+    await vscode.commands.executeCommand('edgewise.releases.pause', node, { confirmed: true });
+    [node] = await releaseNodes();
+    assert.equal(node.release.state, 'paused');
+    assert.equal(api.releases.view.getTreeItem(node).contextValue, 'edgewise.release.paused');
+    await vscode.commands.executeCommand('edgewise.releases.rollback', node, { confirmed: true });
+    [node] = await releaseNodes();
+    assert.equal(node.release.state, 'rolled-back');
+    assert.match(String(api.releases.view.getTreeItem(node).description), /rolled back at 25%/);
+    if (hasUiBridge()) await screenshot('releases-rolled-back');
+  });
+});
