@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { runBenchJob } from '../../core/jobs/bench';
+import { BENCH_LIMITS, runBenchJob } from '../../core/jobs/bench';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
 import { loadTargets, type BudgetBreak, type Target } from '../../core/runtime/targets';
 import type { BenchmarkResult, LayerProfile, OptLevel } from '../../core/runtime/types';
-import { CliError, flag, num, str, strs, type Command } from '../command';
-import { dimsOption, pairs, positiveInt } from '../data-options';
+import { CliError, flag, num, numberIn, str, strs, type Command } from '../command';
+import { dimsOption, pairs } from '../data-options';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
@@ -59,13 +59,13 @@ export const bench: Command = {
     const threadsText = str(args, 'threads');
     const inputFiles: Record<string, string> = {};
     for (const [name, f] of pairs(strs(args, 'input'), 'input')) inputFiles[name] = path.resolve(f);
-    const warmup = num(args, 'warmup', DEFAULT_JOB.warmup);
-    if (warmup < 0 || !Number.isInteger(warmup)) throw new CliError(`--warmup must be a whole number, got '${warmup}'`, 2);
     const { results, target, budgetBreaks: breaks } = await runBenchJob(model, {
-      threads: threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined,
-      runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'), warmup,
-      minDurationMs: num(args, 'min-duration', 0) || undefined,
-      profile: flag(args, 'profile'), profileRuns: str(args, 'profile-runs') ? positiveInt(str(args, 'profile-runs')!, '--profile-runs') : undefined,
+      threads: threadsText !== undefined ? threadsText.split(',').map((t) => numberIn(t, '--threads', BENCH_LIMITS.threads)) : undefined,
+      runs: num(args, 'runs', DEFAULT_JOB.runs, BENCH_LIMITS.runs),
+      warmup: num(args, 'warmup', DEFAULT_JOB.warmup, BENCH_LIMITS.warmup),
+      minDurationMs: num(args, 'min-duration', 0, BENCH_LIMITS.minDurationMs) || undefined,
+      profile: flag(args, 'profile'),
+      profileRuns: str(args, 'profile-runs') !== undefined ? num(args, 'profile-runs', 0, BENCH_LIMITS.profileRuns) : undefined,
       optLevel: str(args, 'opt-level') as OptLevel | undefined, executionProviders: str(args, 'ep')?.split(','), spinning: flag(args, 'spinning'),
       target: str(args, 'target'), customTargets: str(args, 'targets') ? loadTargets(path.resolve(str(args, 'targets')!)) : undefined,
       dims: dimsOption(args), inputFiles,
@@ -77,7 +77,7 @@ export const bench: Command = {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
       io.out(JSON.stringify(objs.length === 1 ? objs[0] : objs, null, 2));
     } else {
-      io.out(formatResults(results, breaks, target, num(args, 'top', 15)));
+      io.out(formatResults(results, breaks, target, num(args, 'top', 15, { min: 1, max: 10_000, integer: true })));
     }
     return breaks.some((b) => b.length > 0) ? EXIT_BUDGET : 0;
   },

@@ -100,7 +100,7 @@ export const fl: Command = {
       if (!rest.length) throw new CliError('fl aggregate needs client models: C1.onnx:N1 C2.onnx:N2 ...', 2);
       const r = await runFlAggregateJob(path.resolve(base), {
         clients: rest.map(clientArg), out: str(args, 'out'), force: flag(args, 'force'), serverLr: positive(args, 'server-lr', 1),
-        privacy: privacyOptions(args), population: str(args, 'population') ? num(args, 'population', 0) : undefined,
+        privacy: privacyOptions(args), population: str(args, 'population') ? num(args, 'population', 0, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }) : undefined,
         signal: io.signal, progress: (m) => io.progress(`  ${m}`),
       });
       print(r, () => printAggregate(r));
@@ -121,9 +121,7 @@ function clientArg(a: string): { file: string; samples?: number } {
 }
 
 function positive(args: ParsedArgs, key: string, fallback: number): number {
-  const v = num(args, key, fallback);
-  if (!(v > 0)) throw new CliError(`--${key} must be positive, got ${str(args, key)}`, 2);
-  return v;
+  return num(args, key, fallback, { min: 0, max: 1e6, above: true });
 }
 
 export function privacyOptions(args: ParsedArgs): PrivacyOptions | undefined {
@@ -131,10 +129,8 @@ export function privacyOptions(args: ParsedArgs): PrivacyOptions | undefined {
   const z = str(args, 'noise-multiplier');
   if (z !== undefined && clip === undefined) throw new CliError('--noise-multiplier needs --clip C (the noise is Z*C/K)', 2);
   if (clip === undefined) return undefined;
-  const noiseMultiplier = num(args, 'noise-multiplier', 0);
-  if (noiseMultiplier < 0) throw new CliError(`--noise-multiplier must be >= 0, got ${z}`, 2);
-  const delta = num(args, 'delta', 1e-5);
-  if (!(delta > 0 && delta < 1)) throw new CliError(`--delta must be in (0, 1), got ${str(args, 'delta')}`, 2);
+  const noiseMultiplier = num(args, 'noise-multiplier', 0, { min: 0, max: 1e6 });
+  const delta = num(args, 'delta', 1e-5, { min: 0, max: 0.999999, above: true });
   return { clip: positive(args, 'clip', 1), noiseMultiplier, delta };
 }
 
