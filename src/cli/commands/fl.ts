@@ -136,9 +136,7 @@ export function privacyOptions(args: ParsedArgs): PrivacyOptions | undefined {
 
 function optionalInt(args: ParsedArgs, key: string): number | undefined {
   if (str(args, key) === undefined) return undefined;
-  const v = num(args, key, 0);
-  if (!(Number.isInteger(v) && v >= 0)) throw new CliError(`--${key} must be a whole number, got ${str(args, key)}`, 2);
-  return v;
+  return num(args, key, 0, { min: 0, max: 1_000_000_000, integer: true });
 }
 
 export function federationOptions(args: ParsedArgs): FederationOptions {
@@ -148,7 +146,7 @@ export function federationOptions(args: ParsedArgs): FederationOptions {
   const clientsPerRound = optionalInt(args, 'clients-per-round');
   if (!rounds || !clientsPerRound) throw new CliError('--rounds R and --clients-per-round K are required', 2);
   return {
-    rounds, clientsPerRound, minClients: optionalInt(args, 'min-clients'), strategy, mu: str(args, 'mu') ? num(args, 'mu', 0) : undefined,
+    rounds, clientsPerRound, minClients: optionalInt(args, 'min-clients'), strategy, mu: str(args, 'mu') ? num(args, 'mu', 0, { min: 0, max: 1e6 }) : undefined,
     serverLr: positive(args, 'server-lr', 1), privacy: privacyOptions(args), secureAggregation: flag(args, 'secure-aggregation'),
     roundTimeout: str(args, 'round-timeout') ? positive(args, 'round-timeout', 600) : undefined,
   };
