@@ -42,7 +42,7 @@ describe('edgewise run on YAML recipes', function () {
       const ok = run(file, '--dry-run', '--json');
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).ok, true);
-      fs.writeFileSync(file, 'model: m.onnx\npasses:\n  - pass: fp16\n overrides: {}\n');
+      fs.writeFileSync(file, 'model: m.onnx\npasses:\n  - pass: quantize\n overrides: {}\n');
       const bad = run(file, '--dry-run');
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /edgewise\.yaml:4:\d+: .*syntax error: /);
