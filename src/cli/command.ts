@@ -1,4 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { rangeProblem, type Range } from '../core/base/range';
+
+export { THREADS, type Range } from '../core/base/range';
 
 /** Where a command writes: stdout carries results (and only JSON with --json), stderr the rest. */
 export interface CliIo {
@@ -60,10 +63,16 @@ export function flag(args: ParsedArgs, key: string): boolean {
   return args.values[key] === true;
 }
 
-export function num(args: ParsedArgs, key: string, fallback: number): number {
+/** Numeric option `--key`, or `fallback` when it is not given; a value outside `range` is a usage error. */
+export function num(args: ParsedArgs, key: string, fallback: number, range: Range): number {
   const v = str(args, key);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new CliError(`--${key} must be a number, got '${v}'`, 2);
+  return v === undefined ? fallback : numberIn(v, `--${key}`, range);
+}
+
+/** `text` as a number inside `range`; the message names `what` and the bounds. */
+export function numberIn(text: string, what: string, range: Range): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  const problem = rangeProblem(n, range);
+  if (problem) throw new CliError(`${what} ${problem}, got '${text}'`, 2);
   return n;
 }

@@ -1,6 +1,9 @@
 import type { ParseArgsConfig } from 'node:util';
-import { checkDataOptions, type DataOptions } from '../core/runtime/data-array';
-import { CliError, num, str, strs, type ParsedArgs } from './command';
+import { checkDataOptions, DATA_LIMITS, type DataOptions } from '../core/runtime/data-array';
+import { CliError, num, numberIn, str, strs, THREADS, type ParsedArgs } from './command';
+
+/** Largest value of a symbolic dimension (--dim NAME=N). */
+const MAX_DIM = 1 << 20;
 
 /** Options every data-reading command shares (how data is read: runtime/data-array.ts DataOptions). */
 export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -47,7 +50,7 @@ function numberList(args: ParsedArgs, key: string): number[] | undefined {
 /** A number or a fraction such as 1/255. */
 export function parseNumber(text: string, key: string): number {
   const m = /^([-+]?[\d.eE+-]+)\s*\/\s*([\d.eE+-]+)$/.exec(text);
-  const n = m ? Number(m[1]) / Number(m[2]) : Number(text);
+  const n = text.trim() === '' ? NaN : m ? Number(m[1]) / Number(m[2]) : Number(text);
   if (!Number.isFinite(n)) throw new CliError(`--${key} must be a number, got '${text}'`, 2);
   return n;
 }
@@ -63,7 +66,7 @@ export function dataOptions(args: ParsedArgs, warn: (m: string) => void): DataOp
     size = [Number(m[1]), Number(m[2])];
   }
   const scale = str(args, 'scale');
-  const whole = (key: string) => (str(args, key) === undefined ? undefined : num(args, key, NaN));
+  const whole = (key: string) => (str(args, key) === undefined ? undefined : num(args, key, NaN, { min: 1, max: DATA_LIMITS[key as keyof typeof DATA_LIMITS], integer: true }));
   const options: DataOptions = {
     scale: scale !== undefined ? parseNumber(scale, 'scale') : undefined,
     mean: numberList(args, 'mean'),
@@ -92,23 +95,16 @@ export function pairs(args: string[], flagName: string): [string, string][] {
   });
 }
 
-export function positiveInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what} must be a positive integer, got '${text}'`, 2);
-  return n;
-}
 
 /** --dim NAME=N values of symbolic dimensions. */
 export function dimsOption(args: ParsedArgs): Record<string, number> {
   const dims: Record<string, number> = {};
-  for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = positiveInt(v, `--dim ${name}`);
+  for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = numberIn(v, `--dim ${name}`, { min: 1, max: MAX_DIM, integer: true });
   return dims;
 }
 
 export function threadsOption(args: ParsedArgs): number {
-  const t = num(args, 'threads', 1);
-  if (!(t >= 1 && Number.isInteger(t))) throw new CliError(`--threads must be a positive integer, got '${str(args, 'threads')}'`, 2);
-  return t;
+  return num(args, 'threads', 1, THREADS);
 }
 
 export function pct(x: number | undefined, digits = 1): string {

@@ -1,6 +1,6 @@
 /**
  * The worker process: a JSON-RPC server over IPC that runs every heavy job (decoding models,
- * later benchmarks and passes) outside the extension host. Started by src/extension/worker-client.ts.
+ * benchmarks, passes, analysis, training, releases) outside the extension host. Started by src/extension/worker-client.ts.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { registerAnalysisHandlers } from './handlers/analysis';

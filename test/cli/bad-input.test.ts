@@ -55,10 +55,10 @@ describe('CLI on bad input', function () {
   it('a TensorFlow Lite file renamed .onnx', () => {
     const f = file('model.onnx', fs.readFileSync(TFLITE));
     assertOneLineError(runCli(['convert', f, path.join(dir, 'o.onnx')]), f, /TensorFlow Lite/);
-    // inspect reads TFLite by content: a clean error while no TFLite reader exists, a summary once it does.
+    // inspect tells formats by content, not by name: the renamed file is summarised as the TFLite model it is.
     const r = runCli(['inspect', '--json', f]);
-    if (r.code === 0) assert.equal(JSON.parse(r.stdout).format, 'tflite');
-    else assertOneLineError(r, f, /TensorFlow Lite/);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).format, 'tflite');
   });
 
   it('a field whose length runs past the end of the file', () => {

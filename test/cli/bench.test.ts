@@ -59,7 +59,7 @@ describe('cli: edgewise bench', function () {
   });
 
   it('stops on Ctrl-C with exit 130 and leaves no benchmark process behind', async () => {
-    const cliProc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'src/cli/main.ts'), 'bench', MODEL, '--runs', '100000000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cliProc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(ROOT, 'src/cli/main.ts'), 'bench', MODEL, '--runs', '1000000', '--min-duration', '3600000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     cliProc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     const exited = new Promise<number | null>((resolve) => cliProc.on('close', (code) => resolve(code)));

@@ -55,6 +55,7 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     assertRefused(runCli(['inspect', zero], 10_000), zero, /is a character device, not a model file/);
     assertRefused(runCli(['quantize', zero, '--mode', 'dynamic'], 10_000), zero, /is a character device/);
     assertRefused(runCli(['convert', path.join(dir, 'm.onnx'), path.join(dir, 'o.onnx')], 10_000), 'm.onnx', /named pipe/);
+    assertRefused(runCli(['bench', path.join(dir, 'm.onnx'), '--runs', '1'], 10_000), 'm.onnx', /is a named pipe \(FIFO\), not a model file/);
   });
 
   it('TFLite and Core ML: only regular files, data checked against what the file claims', () => {
@@ -74,6 +75,28 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     fs.rmSync(weights);
     fs.symlinkSync('/dev/zero', weights);
     assertRefused(runCli(['inspect', pkg], 10_000), 'weight.bin', /is a link to '\/dev\/zero', outside the package: not read/);
+  });
+
+  it('every numeric option has bounds and says them', () => {
+    const cases: [string[], string][] = [
+      [['bench', FIXTURE, '--threads', '10000'], "--threads must be a whole number from 1 to 256, got '10000'"],
+      [['bench', FIXTURE, '--threads', ''], "--threads must be a whole number from 1 to 256, got ''"],
+      [['bench', FIXTURE, '--threads=-1'], "--threads must be a whole number from 1 to 256, got '-1'"],
+      [['bench', FIXTURE, '--runs', '1e12'], "--runs must be a whole number from 1 to 1000000, got '1e12'"],
+      [['bench', FIXTURE, '--warmup', '1e12'], "--warmup must be a whole number from 0 to 1000000, got '1e12'"],
+      [['bench', FIXTURE, '--min-duration', '1e12'], "--min-duration must be a number from 0 to 3600000, got '1e12'"],
+      [['bench', FIXTURE, '--dim', 'N=1e9'], "--dim N must be a whole number from 1 to 1048576, got '1e9'"],
+      [['eval', FIXTURE, '--threads', '10000'], "--threads must be a whole number from 1 to 256, got '10000'"],
+      [['eval', FIXTURE, '--samples', '1e9'], "--samples must be a whole number from 1 to 100000, got '1e9'"],
+      [['eval', FIXTURE, '--resize', '99999x99999'], "--resize must be HxW, each from 1 to 8192, got '99999x99999'"],
+      [['convert', FIXTURE, path.join(dir, 'o.onnx'), '--threshold', ' '], "--threshold must be a whole number from 0 to 2147483648, got ' '"],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(args, 10_000);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, `edgewise ${args[0]}: ${message}\n`);
+      assert.ok(r.ms < 10_000 && r.peakRssMiB! < REFUSAL_RSS_MIB);
+    }
   });
 
   it('an If nested 3,000 deep is refused with the file named, not a stack overflow', () => {

@@ -58,7 +58,7 @@ describe('cli prune', () => {
   });
 
   it('rejects bad arguments with one line and writes nothing, also when cancelled', async () => {
-    await assert.rejects(prune.run(parse(prune, [model, '--method', 'channel', '--sparsity', '0']), io().cli), /strictly between 0 and 1/);
+    await assert.rejects(prune.run(parse(prune, [model, '--method', 'channel', '--sparsity', '0']), io().cli), /--sparsity must be a number above 0 and at most 0.999999, got '0'/);
     await assert.rejects(prune.run(parse(prune, [model, '--method', 'fold', '--sparsity', '0.5']), io().cli), /--method must be/);
     await assert.rejects(prune.run(parse(prune, [model, '--method', 'magnitude', '--sparsity', '0.5', '--exclude-node', 'nope']), io().cli), /no node is named 'nope'/);
     const c = new AbortController();

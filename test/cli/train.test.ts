@@ -129,7 +129,7 @@ describe('cli finetune / distill', function () {
       [[student, '--data', DATA[1], '--labels', labels], /short_labels\.npy: has 10 labels for 1000 samples/],
       [[student, ...DATA, '--out', path.join(dir, 'missing', 'x.onnx')], /the output folder .* does not exist/],
       [[student, ...DATA, '--out', student], /is the input model/],
-      [[student, ...DATA, '--lr', '0'], /--lr must be positive/],
+      [[student, ...DATA, '--lr', '0'], /--lr must be a number above 0 and at most 1000, got '0'/],
       [[student, ...DATA, '--optimizer', 'rmsprop'], /--optimizer must be sgd, adam, adamw/],
       [[student, ...DATA, '--resume', '--out', path.join(dir, 'never.onnx')], /no checkpoint to resume from/],
       [[student, ...DATA, '--qat', '--out', path.join(dir, 'q.onnx')], /needs a QDQ model/],

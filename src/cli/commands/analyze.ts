@@ -4,7 +4,7 @@ import { DEFAULT_THRESHOLDS } from '../../core/analysis/diagnostics';
 import { jsonDb } from '../../core/analysis/metrics';
 import type { PairLatency } from '../../core/analysis/pair-latency';
 import { runAnalyzeJob } from '../../core/jobs/analyze';
-import { CliError, flag, num, str, type Command } from '../command';
+import { CliError, flag, num, str, type Command, type Range } from '../command';
 import { dataOptions, dataUsage, GIVEN_DATA_OPTIONS, threadsOption } from '../data-options';
 
 export const analyze: Command = {
@@ -49,14 +49,13 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
     for (const k of ['runs', 'hot-share', 'slower-by']) {
       if (!withLatency && args.values[k] !== undefined) throw new CliError(`--${k} needs --latency`, 2);
     }
-    const runs = num(args, 'runs', 20);
-    if (!Number.isInteger(runs) || runs < 1) throw new CliError(`--runs must be a whole number >= 1, got '${str(args, 'runs')}'`, 2);
-    const given = (key: string) => (args.values[key] === undefined ? undefined : num(args, key, NaN));
+    const runs = num(args, 'runs', 20, { min: 1, max: 100_000, integer: true });
+    const given = (key: string, range: Range) => (args.values[key] === undefined ? undefined : num(args, key, NaN, range));
     let lastStep = '';
     const r = await runAnalyzeJob(floatFile, {
       ...dataOptions(args, (m) => io.err(m)), quantized: quantFile, data, labels: str(args, 'labels'), threads: threadsOption(args),
-      minSqnrDb: given('min-sqnr'), latency: withLatency, latencyRuns: withLatency ? runs : undefined,
-      hotLayerShare: given('hot-share'), int8SlowerUs: given('slower-by'),
+      minSqnrDb: given('min-sqnr', { min: -1000, max: 1000 }), latency: withLatency, latencyRuns: withLatency ? runs : undefined,
+      hotLayerShare: given('hot-share', { min: 0, max: 1 }), int8SlowerUs: given('slower-by', { min: -1e9, max: 1e9 }),
       signal: io.signal,
       progress: (m) => {
         // Profiling reports run counts several times a second: print each step once.

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runBenchJob } from '../../core/jobs/bench';
+import { BENCH_LIMITS, runBenchJob } from '../../core/jobs/bench';
 import { runFleetJob } from '../../core/jobs/devices';
 import { DEFAULT_JOB } from '../../core/runtime/benchmark';
 import { knownTargets, resolveTarget } from '../../core/runtime/devices/catalog';
@@ -8,8 +8,8 @@ import { recipeTargets } from '../../core/recipe/targets';
 import { loadTargets, type Target } from '../../core/runtime/targets';
 import type { BenchmarkJob, OptLevel } from '../../core/runtime/types';
 import { deviceErrors } from '../device-errors';
-import { CliError, flag, num, str, strs, type Command, type ParsedArgs } from '../command';
-import { dimsOption, pairs, positiveInt } from '../data-options';
+import { CliError, flag, num, numberIn, str, strs, type Command, type ParsedArgs } from '../command';
+import { dimsOption, pairs } from '../data-options';
 import { formatFleet, formatResults, jsonFleet, jsonResult } from './bench-output';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
@@ -80,15 +80,16 @@ export const bench: Command = {
     const model = path.resolve(file);
     const { target, fleet } = chooseTargets(args, model);
     const threadsText = str(args, 'threads');
-    const threads = threadsText ? threadsText.split(',').map((t) => positiveInt(t.trim(), '--threads')) : undefined;
+    const threads = threadsText !== undefined ? threadsText.split(',').map((t) => numberIn(t, '--threads', BENCH_LIMITS.threads)) : undefined;
     const inputFiles: Record<string, string> = {};
     for (const [name, f] of pairs(strs(args, 'input'), 'input')) inputFiles[name] = path.resolve(f);
-    const warmup = num(args, 'warmup', DEFAULT_JOB.warmup);
-    if (warmup < 0 || !Number.isInteger(warmup)) throw new CliError(`--warmup must be a whole number, got '${warmup}'`, 2);
     const options = {
-      threads, runs: positiveInt(String(num(args, 'runs', DEFAULT_JOB.runs)), '--runs'), warmup,
-      minDurationMs: num(args, 'min-duration', 0) || undefined,
-      profile: flag(args, 'profile'), profileRuns: str(args, 'profile-runs') ? positiveInt(str(args, 'profile-runs')!, '--profile-runs') : undefined,
+      threads,
+      runs: num(args, 'runs', DEFAULT_JOB.runs, BENCH_LIMITS.runs),
+      warmup: num(args, 'warmup', DEFAULT_JOB.warmup, BENCH_LIMITS.warmup),
+      minDurationMs: num(args, 'min-duration', 0, BENCH_LIMITS.minDurationMs) || undefined,
+      profile: flag(args, 'profile'),
+      profileRuns: str(args, 'profile-runs') !== undefined ? num(args, 'profile-runs', 0, BENCH_LIMITS.profileRuns) : undefined,
       dims: dimsOption(args), inputFiles, check: checkOption(args), signal: io.signal,
     };
     if (fleet) {
@@ -108,7 +109,7 @@ export const bench: Command = {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
       io.out(JSON.stringify(objs.length === 1 ? objs[0] : objs, null, 2));
     } else {
-      io.out(formatResults(results, breaks, target, num(args, 'top', 15)));
+      io.out(formatResults(results, breaks, target, num(args, 'top', 15, { min: 1, max: 10_000, integer: true })));
     }
     return breaks.some((b) => b.length > 0) ? EXIT_BUDGET : 0;
   },
@@ -139,7 +140,7 @@ function checkOption(args: ParsedArgs): BenchmarkJob['outputCheck'] {
   const abs = path.resolve(data);
   if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--check)`);
   const count = str(args, 'check-count');
-  return { data: abs, scale: str(args, 'scale') ? parseScale(str(args, 'scale')!) : undefined, count: count ? positiveInt(count, '--check-count') : undefined };
+  return { data: abs, scale: str(args, 'scale') ? parseScale(str(args, 'scale')!) : undefined, count: count !== undefined ? numberIn(count, '--check-count', { min: 1, max: 10_000_000, integer: true }) : undefined };
 }
 
 function parseScale(text: string): number {

@@ -39,7 +39,7 @@ export const convert: Command = {
     const out = resolveOutput(input, { tag: 'converted', out: output, force, reads: model.externalFiles(), companions: (f) => [externalDataFile(f)] });
     const options: SaveOptions = {
       weights: flag(args, 'external-data') ? 'external' : flag(args, 'inline') ? 'inline' : 'auto',
-      externalThreshold: num(args, 'threshold', 1024),
+      externalThreshold: num(args, 'threshold', 1024, { min: 0, max: 2 ** 31, integer: true }),
       overwrite: force,
     };
     if (slow) io.progress(`writing ${out}`);

@@ -28,8 +28,8 @@ export const distill: Command = {
     if (!teacher) throw new CliError('--teacher TEACHER.onnx is required', 2);
     return runTrainCommand(args, io, path.resolve(file), {
       kind: 'distill', ...trainOptions(args, io), teacher,
-      temperature: str(args, 'temperature') === undefined ? undefined : num(args, 'temperature', NaN),
-      alpha: str(args, 'alpha') === undefined ? undefined : num(args, 'alpha', NaN),
+      temperature: str(args, 'temperature') === undefined ? undefined : num(args, 'temperature', NaN, { min: 0, max: 1000, above: true }),
+      alpha: str(args, 'alpha') === undefined ? undefined : num(args, 'alpha', NaN, { min: 0, max: 1 }),
     });
   },
 };

@@ -64,8 +64,7 @@ export const prune: Command = {
     const method = str(args, 'method');
     if (method !== 'magnitude' && method !== 'channel') throw new CliError(`--method must be 'magnitude' or 'channel', got '${method ?? ''}'`, 2);
     if (str(args, 'sparsity') === undefined) throw new CliError('--sparsity is required (e.g. --sparsity 0.5)', 2);
-    const sparsity = num(args, 'sparsity', NaN);
-    if (!(sparsity > 0 && sparsity < 1)) throw new CliError(`--sparsity must be strictly between 0 and 1, got ${str(args, 'sparsity')}`, 2);
+    const sparsity = num(args, 'sparsity', NaN, { min: 0, max: 0.999999, above: true });
     const norm = str(args, 'norm') ?? 'l1';
     if (norm !== 'l1' && norm !== 'l2') throw new CliError(`--norm must be 'l1' or 'l2', got '${norm}'`, 2);
     if (!!str(args, 'eval') !== !!str(args, 'labels')) throw new CliError('--eval and --labels go together', 2);

@@ -1,7 +1,6 @@
 import { runRecipe, RecipeError, type RecipeRunReport } from '../../core/recipe/run';
-import { RECIPE_PASSES } from '../../core/recipe/passes';
+import { RECIPE_PASSES, type MixedPrecisionPassReport } from '../../core/recipe/passes';
 import { measureModel } from '../../core/recipe/measure';
-import type { MixedPrecisionPassReport } from '../../core/recipe/mixed-precision-pass';
 import { CliError, flag, type Command } from '../command';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
@@ -13,7 +12,8 @@ export const run: Command = {
   usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run] [--allow-outside]
 
 RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its model, runs its
-passes in order (fp16, quantize, int4, prune, mixed-precision), writes the result ("output", or
+passes in order (quantize, prune, mixed-precision: the options of \`edgewise quantize\` and
+\`edgewise prune\`, camelCased: --per-channel is perChannel), writes the result ("output", or
 <model>.edge.onnx next to the model) and checks every budget: accuracy drop and output cosine on
 the "eval" data (else "data"), model size, and latency/RAM on this machine.
 A last pass {"pass": "export", "options": {"quantize": "int8"}} writes a .tflite instead
@@ -21,7 +21,8 @@ A last pass {"pass": "export", "options": {"quantize": "int8"}} writes a .tflite
 "maxFlashBytes" and "maxArenaBytes" (TFLite Micro's tensor arena), and a built-in "target" such as
 cortex-m4-256k adds its own flash and arena budgets.
 
-Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad recipe or input; 2 usage.
+Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad recipe (an unknown key
+included: reported before any pass runs) or input; 2 usage; 130 cancelled.
 
   --json      print the run report as JSON only
   --force     overwrite an existing output file
@@ -35,7 +36,7 @@ Exit codes: 0 every budget holds; ${BUDGET_BROKEN} a budget is broken; 1 bad rec
     let report: RecipeRunReport;
     try {
       report = await runRecipe(file, {
-        passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), allowOutside: flag(args, 'allow-outside'), progress: io.progress,
+        passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), allowOutside: flag(args, 'allow-outside'), progress: io.progress, signal: io.signal,
       });
     } catch (e) {
       if (e instanceof RecipeError) throw new CliError(e.message);

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OptionError } from '../base/option-error';
+import { inputFileSize } from '../base/input-file';
+import { rangeProblem, THREADS, type Range } from '../base/range';
 import { DEFAULT_JOB } from '../runtime/benchmark';
 import { benchmarkOnTarget } from '../runtime/devices/run-target';
 import { phaseText } from '../runtime/phases';
@@ -66,15 +68,34 @@ function phaseFraction(p: BenchmarkProgress, profile: boolean): number {
   }
 }
 
-function wholeNumber(v: number | undefined, what: string, min: number): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new OptionError(`${what} must be a whole number >= ${min}, got ${v}`);
+/** The bounds of the numeric options (the CLI parses its flags against the same). */
+export const BENCH_LIMITS = {
+  threads: THREADS,
+  runs: { min: 1, max: 1_000_000, integer: true },
+  warmup: { min: 0, max: 1_000_000, integer: true },
+  profileRuns: { min: 1, max: 1_000_000, integer: true },
+  /** One hour. */
+  minDurationMs: { min: 0, max: 3_600_000 },
+} satisfies Record<string, Range>;
+
+function inRange(v: number | undefined, what: string, r: Range): void {
+  const problem = v === undefined ? undefined : rangeProblem(v, r);
+  if (problem) throw new OptionError(`${what} ${problem}, got ${v}`);
+}
+
+/** The numeric options within BENCH_LIMITS (also for the fleet job), else an OptionError naming the flag. */
+export function checkBenchNumbers(o: Pick<BenchJobOptions, 'threads' | 'runs' | 'warmup' | 'profileRuns' | 'minDurationMs'>): void {
+  for (const t of o.threads ?? []) inRange(t, '--threads', BENCH_LIMITS.threads);
+  inRange(o.runs, '--runs', BENCH_LIMITS.runs);
+  inRange(o.warmup, '--warmup', BENCH_LIMITS.warmup);
+  inRange(o.profileRuns, '--profile-runs', BENCH_LIMITS.profileRuns);
+  inRange(o.minDurationMs, '--min-duration', BENCH_LIMITS.minDurationMs);
 }
 
 /** The model file to benchmark, absolute; a missing file or a folder is a clear error. */
 export function benchModelFile(file: string): string {
   const model = path.resolve(file);
-  if (!fs.existsSync(model)) throw new Error(`${model}: no such file`);
-  if (fs.statSync(model).isDirectory()) throw new Error(`${model}: is a folder, not a model file`);
+  inputFileSize(model, { what: 'model' });
   return model;
 }
 
@@ -88,10 +109,7 @@ export async function runBenchJob(file: string, o: BenchJobOptions): Promise<Ben
     throw new OptionError((e as Error).message);
   }
   const threads = o.threads?.length ? o.threads : [target?.threads ?? 1];
-  for (const t of threads) wholeNumber(t, '--threads', 1);
-  wholeNumber(o.runs, '--runs', 1);
-  wholeNumber(o.warmup, '--warmup', 0);
-  wholeNumber(o.profileRuns, '--profile-runs', 1);
+  checkBenchNumbers({ ...o, threads });
   if (o.optLevel !== undefined && !OPT_LEVELS.includes(o.optLevel)) throw new OptionError(`--opt-level must be one of ${OPT_LEVELS.join(', ')}, got '${o.optLevel}'`);
   for (const [name, f] of Object.entries(o.inputFiles ?? {})) if (!fs.existsSync(f)) throw new Error(`${path.resolve(f)}: no such file (--input ${name})`);
   const profile = o.profile ?? false;

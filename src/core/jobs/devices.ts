@@ -11,7 +11,7 @@ import { deviceFacts, setupDevice, type SetupReport } from '../runtime/devices/s
 import { phaseText } from '../runtime/phases';
 import type { Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type DeviceFacts } from '../runtime/types';
-import { benchModelFile } from './bench';
+import { benchModelFile, checkBenchNumbers } from './bench';
 import { CancelledError, throwIfCancelled, type JobHooks } from './job';
 
 export interface FleetJobOptions extends JobHooks {
@@ -43,6 +43,7 @@ async function cancellable<T>(signal: AbortSignal | undefined, work: () => Promi
 
 export async function runFleetJob(file: string, o: FleetJobOptions): Promise<FleetReport> {
   if (!o.targets.length) throw new Error('no targets to benchmark on');
+  checkBenchNumbers(o);
   const job: BenchmarkJob = {
     ...DEFAULT_JOB, model: benchModelFile(file), runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup, minDurationMs: o.minDurationMs,
     profile: o.profile ?? false, profileRuns: o.profileRuns, dims: o.dims ?? {}, inputFiles: o.inputFiles ?? {}, energy: {}, outputCheck: o.check,

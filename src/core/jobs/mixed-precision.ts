@@ -4,12 +4,12 @@
  */
 import * as fs from 'node:fs';
 import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
-import { loadDataset, batchRanges, type Dataset, type Preprocess } from '../runtime/data';
-import { loadLabels } from '../runtime/data-labels';
+import type { Model } from '../formats/onnx/model';
+import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { StaticLayerQuantizer } from '../analysis/static-quantizer';
-import { Scorer, type EvalSet } from '../analysis/scorer';
+import { evalSetOf, Scorer, type EvalSet, type MetricKind } from '../analysis/scorer';
 import { sensitivity } from '../analysis/sensitivity';
-import { mixedPrecision, type LayerDecision } from '../analysis/mixed-precision';
+import { mixedPrecision, type AccuracyBudget, type LayerDecision, type LayerPrecision, type MixedPrecisionResult } from '../analysis/mixed-precision';
 import { latencyProbe } from '../analysis/latency-probe';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import { CancelledError, OUTPUT_TAGS, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
@@ -53,8 +53,49 @@ export interface MixedPrecisionJobResult {
   fileBytesAfter: number;
 }
 
-function evalSet(ds: Dataset, labels: Int32Array): EvalSet {
-  return { batches: [...batchRanges(ds)].map(([s, n]) => ds.batch(s, n)), labels };
+/** What the search takes: the job's and a recipe's `mixed-precision` step's settings. */
+export interface MixedPrecisionSettings extends Pick<JobHooks, 'signal'> {
+  /** The tuning metric's budget: top-1 points (`maxDrop`, needs labels) and/or output cosine. */
+  budget: AccuracyBudget;
+  metric: MetricKind;
+  perChannel?: boolean;
+  activationType?: 'uint8' | 'int8';
+  latencyAware?: boolean;
+  /** A layer's precision fixed by the caller (a recipe's overrides, include/exclude); the search decides the rest. */
+  fixed?: (layer: string) => LayerPrecision | undefined;
+  progress?: (message: string) => void;
+}
+
+/**
+ * The mixed-precision search on a loaded model, done once for the CLI, the worker and recipes:
+ * static INT8 calibrated on `calib`, each layer's harm measured on `tune`, then the most harmful
+ * layers returned to float until `budget` holds; latency-aware runs also keep in float the layers
+ * whose INT8 is slower here and keep the fastest candidate within budget.
+ */
+export async function searchMixedPrecision(model: Model, calib: Dataset, tune: EvalSet, o: MixedPrecisionSettings): Promise<MixedPrecisionResult> {
+  const { signal } = o;
+  const progress = o.progress ?? (() => {});
+  progress(`calibrating on ${calib.description}`);
+  const quantizer = await StaticLayerQuantizer.create(model, calib, { perChannel: o.perChannel ?? false, activationType: o.activationType });
+  throwIfCancelled(signal);
+  const forceFloat = quantizer.layers.filter((l) => o.fixed?.(l) === 'float');
+  const forceInt8 = quantizer.layers.filter((l) => o.fixed?.(l) === 'int8');
+  const scorer = new Scorer(model, tune, o.metric);
+  const float = await scorer.score(model);
+  const sens = await sensitivity(quantizer, scorer, float, {
+    layers: quantizer.layers.filter((l) => o.fixed?.(l) === undefined), signal,
+    onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); },
+  });
+  const probe = o.latencyAware ? await latencyProbe(model, quantizer, { signal, progress }) : undefined;
+  try {
+    // Each step of the search reports progress: the place to stop when cancelled.
+    const onProgress = (m: string) => { throwIfCancelled(signal); progress(m); };
+    return await mixedPrecision(quantizer, scorer, float, sens.layers, {
+      budget: o.budget, forceFloat, forceInt8, latency: probe?.latency, latencyOf: probe?.latencyOf, onProgress,
+    });
+  } finally {
+    probe?.dispose();
+  }
 }
 
 export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
@@ -65,13 +106,9 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
     tag: OUTPUT_TAGS.mixedPrecision, out: o.out, force: o.force, companions: (f) => [externalDataFile(f)],
     reads: [...model.externalFiles(), o.evalData, o.labels, o.calib, o.holdout?.data, o.holdout?.labels],
   });
-  const tuneDs = await loadDataset(model, o.evalData, o.preprocess);
-  const tune = evalSet(tuneDs, loadLabels(o.labels, tuneDs.count));
+  const tuneDs = await loadDataset(model, o.evalData, o.preprocess, o.labels);
   const calibDs = o.calib ? await loadDataset(model, o.calib, o.preprocess) : tuneDs;
-  const held = o.holdout ? await (async () => {
-    const ds = await loadDataset(model, o.holdout!.data, o.preprocess);
-    return evalSet(ds, loadLabels(o.holdout!.labels, ds.count));
-  })() : undefined;
+  const held = o.holdout ? evalSetOf(await loadDataset(model, o.holdout.data, o.preprocess, o.holdout.labels)) : undefined;
 
   try {
     return await search();
@@ -83,21 +120,11 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
 
   async function search(): Promise<MixedPrecisionJobResult> {
     const { signal } = o;
-    progress(`calibrating on ${calibDs.description}`);
-    const quantizer = await StaticLayerQuantizer.create(model, calibDs, { perChannel: o.perChannel ?? false, activationType: o.activationType });
-    throwIfCancelled(signal);
-    const scorer = new Scorer(model, tune, 'top1');
-    const float = await scorer.score(model);
-    const sens = await sensitivity(quantizer, scorer, float, { signal, onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); } });
-    const probe = o.latencyAware ? await latencyProbe(model, quantizer, { signal, progress }) : undefined;
-    let mp: Awaited<ReturnType<typeof mixedPrecision>>;
-    try {
-      // Each step of the search reports progress: the place to stop when cancelled.
-      const onProgress = (m: string) => { throwIfCancelled(signal); progress(m); };
-      mp = await mixedPrecision(quantizer, scorer, float, sens.layers, { budget: { maxDrop: o.maxDrop }, latency: probe?.latency, latencyOf: probe?.latencyOf, onProgress });
-    } finally {
-      probe?.dispose();
-    }
+    const mp = await searchMixedPrecision(model, calibDs, evalSetOf(tuneDs), {
+      budget: { maxDrop: o.maxDrop }, metric: 'top1', perChannel: o.perChannel, activationType: o.activationType,
+      latencyAware: o.latencyAware, signal, progress,
+    });
+    const float = mp.float;
 
     let heldOut: MixedPrecisionJobResult['heldOut'];
     if (held) {

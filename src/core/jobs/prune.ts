@@ -10,7 +10,9 @@ import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 
-export type PruneMethod = 'magnitude' | 'channel';
+import type { PruneMethod } from './choices';
+
+export { PRUNE_METHODS, type PruneMethod } from './choices';
 
 /** Prune options (the job contract: jobs/job.ts); the default output is `<model>.pruned.onnx` next to the input. */
 export interface PruneJobOptions extends OutputOptions, JobHooks {
@@ -55,6 +57,19 @@ export interface PruneJobResult {
   evaluation?: PruneEvaluation;
 }
 
+/** What the pass itself takes: the method and its settings (a recipe's `prune` step). */
+export type PruneSettings = Pick<PruneJobOptions, 'method' | 'sparsity' | 'scope' | 'allLayers' | 'norm' | 'exclude' | 'signal'> & {
+  progress?: (message: string, fraction: number) => void;
+};
+
+/** The pass on a loaded model, with the job's defaults: what `runPruneJob` and a recipe's `prune` step both run. */
+export async function pruneModel(model: Model, o: PruneSettings): Promise<{ model: Model; report: MagnitudeReport | ChannelReport }> {
+  const onProgress = o.progress;
+  return o.method === 'magnitude'
+    ? magnitudePruneAsync(model, { sparsity: o.sparsity, scope: o.scope, skipFirstLast: !o.allLayers, exclude: o.exclude, onProgress, signal: o.signal })
+    : channelPruneAsync(model, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onProgress, signal: o.signal, measureSizes: false });
+}
+
 /**
  * Prunes a model file: load, check the request, run the pass, evaluate when data is given, and
  * save atomically. A cancelled or failed job leaves no output file behind.
@@ -76,9 +91,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   progress(`pruning ${path.basename(input)} (${o.method}, sparsity ${o.sparsity})`, 0);
   const onProgress = (m: string, f: number) => progress(m, f * 0.5);
   // Gzip sizes are what magnitude pruning buys; channel pruning's gain shows in the file size.
-  const result = o.method === 'magnitude'
-    ? await magnitudePruneAsync(model, { sparsity: o.sparsity, scope: o.scope, skipFirstLast: !o.allLayers, exclude: o.exclude, onProgress, signal: o.signal })
-    : await channelPruneAsync(model, { sparsity: o.sparsity, norm: o.norm, exclude: o.exclude, onProgress, signal: o.signal, measureSizes: false });
+  const result = await pruneModel(model, { ...o, progress: onProgress });
   const evaluation = evalSet ? await evaluate(input, model, result.model, result.report, evalSet, o) : undefined;
   // Let a pending cancellation arrive before anything is written.
   await new Promise<void>((resolve) => setImmediate(resolve));

@@ -21,9 +21,9 @@ import { quickLatency } from '../runtime/quick-bench';
 import { throttled } from '../runtime/throttle';
 import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 
-export const QUANTIZE_MODES = ['fp16', 'dynamic', 'static', 'int4', 'int8-weights'] as const;
-export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
-export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
+
+export { CALIBRATION_METHODS, QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 
 /** Quantize options (the job contract: jobs/job.ts); the default output is `<model>.<mode>.onnx` next to the input. */
 export interface QuantizeJobOptions extends NodeSelection, OutputOptions, JobHooks {
@@ -87,6 +87,37 @@ export function makeCalibrator(o: Pick<QuantizeJobOptions, 'calibration' | 'movi
   }
 }
 
+/** What the pass itself takes: the job's options without its data, output and checking steps (a recipe's `quantize` step). */
+export type QuantizeSettings = Omit<QuantizeJobOptions, keyof OutputOptions | 'calib' | 'evalData' | 'labels' | 'preprocess' | 'randomCount' | 'skipLatency' | 'skipFused'>;
+
+/**
+ * The pass on a loaded model, calibrating static INT8 on `calibData`: what `runQuantizeJob` and a
+ * recipe's `quantize` step both run, with one calibrator factory and the same defaults.
+ */
+export async function quantizeModel(
+  model: Model, o: QuantizeSettings, calibData?: Dataset,
+): Promise<{ model: Model; report: PassReport; calibration?: QuantizeJobResult['calibration'] }> {
+  switch (o.mode) {
+    case 'fp16': return convertFp16(model, { ...o, keepIoTypes: o.keepIoTypes });
+    case 'dynamic': return quantizeDynamic(model, { ...o, form: o.dynamicForm });
+    case 'int4': return quantizeInt4(model, o);
+    case 'int8-weights': return quantizeInt8Weights(model, o);
+    case 'static': {
+      if (!calibData) throw new Error(`${model.label}: static quantization needs calibration data`);
+      const tensors = staticCalibrationTensors(model, o);
+      o.progress?.(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
+      const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
+        signal: o.signal, threads: o.threads,
+        progress: throttled((d, n) => o.progress?.(`calibration ${d}/${n} samples`)),
+      });
+      throwIfCancelled(o.signal);
+      const calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
+      return { ...quantizeStatic(model, { ...o, ranges: cal.ranges }), calibration };
+    }
+    default: throw new Error(`unknown mode '${o.mode}' (${QUANTIZE_MODES.join(', ')})`);
+  }
+}
+
 /**
  * Quantizes a model file and proves the result: load, (calibrate), run the pass, save atomically,
  * count what ORT fused, compare outputs/accuracy, and time both quickly. A failed or cancelled job
@@ -107,28 +138,9 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
   const calibData: Dataset | undefined = o.mode === 'static' ? await loadDataset(model, o.calib, dataOpts) : undefined;
   const evalData = o.evalData ? await loadDataset(model, o.evalData, dataOpts) : calibData ?? await loadDataset(model, o.calib, dataOpts);
   const labels = o.labels ? loadLabels(o.labels, evalData.count) : undefined;
-  let calibration: QuantizeJobResult['calibration'];
   const t0 = performance.now();
-  let result: { model: Model; report: PassReport };
-  switch (o.mode) {
-    case 'fp16': result = convertFp16(model, { ...o, keepIoTypes: o.keepIoTypes }); break;
-    case 'dynamic': result = quantizeDynamic(model, { ...o, form: o.dynamicForm }); break;
-    case 'int4': result = quantizeInt4(model, o); break;
-    case 'int8-weights': result = quantizeInt8Weights(model, o); break;
-    case 'static': {
-      if (!calibData) throw new Error('no calibration data');
-      const tensors = staticCalibrationTensors(model, o);
-      progress(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
-      const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
-        signal: o.signal, threads: o.threads,
-        progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)),
-      });
-      calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
-      throwIfCancelled(o.signal);
-      result = quantizeStatic(model, { ...o, ranges: cal.ranges });
-      break;
-    }
-  }
+  const result = await quantizeModel(model, o, calibData);
+  const { calibration } = result;
   const passMs = performance.now() - t0 - (calibration?.ms ?? 0);
   throwIfCancelled(o.signal);
   progress(`writing ${output}`);

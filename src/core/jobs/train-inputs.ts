@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { inferShapes } from '../formats/onnx/shapes';
 import { lossOutput } from '../passes/train/training-graph';
-import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
+import { loadDataset, type DataOptions, type Dataset } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { readNpy } from '../runtime/npy';
 import { openSession } from '../runtime/ort-session';
@@ -16,9 +16,9 @@ export class TrainError extends Error {
 }
 
 /** Loads samples for training or validation; problems become TrainErrors naming the file. */
-export async function loadSamples(model: Model, file: string, preprocess: Preprocess | undefined, batch: number): Promise<Dataset> {
+export async function loadSamples(model: Model, file: string, options: DataOptions | undefined, batch: number, labels?: string): Promise<Dataset> {
   try {
-    return await loadDataset(model, file, { ...preprocess, batch });
+    return await loadDataset(model, file, { ...options, batch }, labels);
   } catch (e) {
     throw new TrainError((e as Error).message);
   }

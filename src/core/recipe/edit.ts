@@ -3,7 +3,7 @@
  * layer in float" and node-name completion positions, for JSON and (via yaml-edit.ts) YAML recipes.
  */
 import { applyEdits, getLocation, modify } from 'jsonc-parser';
-import type { Precision } from './schema';
+import { NODE_LIST_OPTIONS, type Precision } from './schema';
 import { recipeTextProblem, type RecipeFormat } from './tree';
 import { yamlNodeNameSlot, yamlOverrideEdits, yamlScalar, type TextEdit } from './yaml-edit';
 
@@ -24,7 +24,7 @@ export function setOverride(text: string, nodeId: string, precision: Precision, 
   return applyEdits(text, overrideEdits(text, nodeId, precision, format));
 }
 
-/** Where a node name may be typed: an `overrides` key, or an item of an include/exclude list. */
+/** Where a node name may be typed: an `overrides` key, or an item of a node list (`excludeNode`...). */
 export interface NodeNameSlot {
   kind: 'override-key' | 'list-item';
   /** Range of the name being typed (inside the quotes, when it is quoted). */
@@ -55,6 +55,6 @@ export function nodeNameSlot(text: string, offset: number, format: RecipeFormat 
     : { offset, length: 0, quoted: false, format };
   if (p.length === 2 && p[0] === 'overrides' && loc.isAtPropertyKey) return { kind: 'override-key', ...range };
   const last = p[p.length - 2];
-  if (typeof p[p.length - 1] === 'number' && (last === 'include' || last === 'exclude') && p.includes('options')) return { kind: 'list-item', ...range };
+  if (typeof p[p.length - 1] === 'number' && NODE_LIST_OPTIONS.has(String(last)) && p.includes('options')) return { kind: 'list-item', ...range };
   return undefined;
 }

@@ -1,28 +1,43 @@
 /**
- * The passes a recipe can name, wired to their implementations. Per-node overrides become each
- * pass's exclude list: a node the recipe keeps in another precision is left alone by this pass.
+ * The passes a recipe can name, each the pass of the job the CLI runs, with the CLI's option
+ * names (schema.ts PASS_OPTIONS): `quantize` is quantizeModel, `prune` is pruneModel,
+ * `mixed-precision` is searchMixedPrecision. Per-node overrides become each pass's exclude list:
+ * a node the recipe keeps in another precision is left alone by this pass.
  */
 import type { Model } from '../formats/onnx/model';
 import { nodeIds } from '../formats/onnx/node-id';
 import { nodeLabel, type NodeSelection } from '../passes/common';
-import { convertFp16 } from '../passes/fp16';
-import { quantizeDynamic } from '../passes/quantize/dynamic';
-import { quantizeStatic, staticCalibrationTensors } from '../passes/quantize/static';
-import { quantizeInt4, quantizeInt8Weights } from '../passes/quantize/weight-only';
-import { MinMaxCalibrator } from '../passes/calibrate/minmax';
-import { EntropyCalibrator } from '../passes/calibrate/entropy';
-import { PercentileCalibrator } from '../passes/calibrate/percentile';
-import type { Calibrator } from '../passes/calibrate/calibrator';
-import { magnitudePruneAsync } from '../passes/prune/magnitude';
-import { channelPruneAsync } from '../passes/prune/channel';
-import { calibrate } from '../runtime/calibration-run';
 import { loadDataset } from '../runtime/data';
+import type { MetricKind } from '../analysis/scorer';
+import type { LayerDecision } from '../analysis/mixed-precision';
+import { quantizeModel, type QuantizeSettings } from '../jobs/quantize';
+import { pruneModel } from '../jobs/prune';
+import { searchMixedPrecision } from '../jobs/mixed-precision';
 import type { Precision } from './schema';
 import type { PassContext, PassRunner } from './run';
-import { mixedPrecisionPass } from './mixed-precision-pass';
 import { distillPass, finetunePass } from './train-passes';
 
+/** A step's options as validated against PASS_OPTIONS. */
 type Options = Record<string, unknown>;
+
+export interface MixedPrecisionPassReport {
+  pass: 'mixed-precision';
+  /** What the search optimised on the tuning data: top-1 (%) with labels, else output cosine. */
+  metric: MetricKind;
+  budget: { maxAccuracyDrop?: number; minCosine?: number };
+  calibration: string;
+  /** Metric of the float model and of the result on the tuning data (`data`), not the held-out `eval`. */
+  tuning: { float: number; result: number; outputCosine: number; withinBudget: boolean };
+  int8Layers: number;
+  floatLayers: number;
+  /** Every quantizable layer's final precision and why. */
+  decisions: LayerDecision[];
+  /** Builds evaluated by the search. */
+  evaluations: number;
+  /** Latency-aware runs: the timed candidates and the one kept. */
+  candidates?: { name: string; latencyMs: number; withinBudget: boolean }[];
+  chosen?: string;
+}
 
 /** Node names (pass selections go by `nodeLabel`) of a recipe's node ids, looked up in `model`, then in the float model. */
 function labelsOf(ids: string[], model: Model, ctx: PassContext): string[] {
@@ -37,56 +52,89 @@ function labelsOf(ids: string[], model: Model, ctx: PassContext): string[] {
   return ids.map((id) => here.get(id) ?? base.get(id) ?? id);
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-/** The pass's include/exclude options plus every node the overrides keep out of `precision`. */
-function selection(model: Model, options: Options, ctx: PassContext, precision: Precision): NodeSelection {
-  const kept = Object.entries(ctx.overrides).filter(([, o]) => o.precision !== precision).map(([id]) => id);
-  const include = strings(options.include);
+/** Nodes the overrides keep out of `precision`. */
+const keptOut = (ctx: PassContext, precision: Precision) => Object.entries(ctx.overrides).filter(([, o]) => o.precision !== precision).map(([id]) => id);
+
+/** The step's include/exclude options plus every node the overrides keep out of `precision`. */
+function selection(model: Model, o: Options, ctx: PassContext, precision: Precision): NodeSelection {
+  const includeNodes = strings(o.includeNode);
   return {
-    includeNodes: include.length ? labelsOf(include, model, ctx) : undefined,
-    excludeNodes: labelsOf([...strings(options.exclude), ...kept], model, ctx),
+    includeOps: strings(o.includeOp), excludeOps: strings(o.excludeOp),
+    includeNodes: includeNodes.length ? labelsOf(includeNodes, model, ctx) : undefined,
+    excludeNodes: labelsOf([...strings(o.excludeNode), ...keptOut(ctx, precision)], model, ctx),
   };
 }
 
-function calibrator(name: unknown): Calibrator {
-  if (name === 'entropy') return new EntropyCalibrator();
-  if (name === 'percentile') return new PercentileCalibrator({});
-  return new MinMaxCalibrator({});
-}
-
-const fp16: PassRunner = async (model, o, ctx) =>
-  convertFp16(model, { ...selection(model, o, ctx, 'fp16'), keepIoTypes: o.keepIoTypes as boolean | undefined });
-
 const quantize: PassRunner = async (model, o, ctx) => {
-  const sel = selection(model, o, ctx, 'int8');
-  const perChannel = o.perChannel as boolean | undefined;
-  if (o.weights === 'int4') return quantizeInt4(model, sel);
-  if (o.mode === 'dynamic') return quantizeDynamic(model, { ...sel, perChannel });
-  if (o.mode === 'int8-weights') return quantizeInt8Weights(model, { ...sel, perChannel });
+  const mode = (o.mode as QuantizeSettings['mode'] | undefined) ?? 'static';
+  const settings: QuantizeSettings = {
+    ...selection(model, o, ctx, mode === 'fp16' ? 'fp16' : 'int8'),
+    mode, calibration: o.calibration as QuantizeSettings['calibration'], percentile: o.percentile as number | undefined,
+    movingAverage: o.movingAverage as boolean | undefined, perChannel: o.perChannel as boolean | undefined,
+    activationType: o.activationType as QuantizeSettings['activationType'], dynamicForm: o.form as QuantizeSettings['dynamicForm'],
+    blockSize: o.blockSize as number | undefined, symmetric: o.asymmetric === undefined ? undefined : !o.asymmetric,
+    accuracyLevel: o.accuracyLevel as number | undefined, keepIoTypes: o.fp16Io === undefined ? undefined : !o.fp16Io,
+    signal: ctx.signal, progress: ctx.progress,
+  };
   const src = ctx.dataSource;
-  if (!src) throw new Error(`${model.label}: static quantization needs calibration data (the recipe's "data")`);
-  const data = await loadDataset(model, src.file, { scale: src.scale });
-  const tensors = staticCalibrationTensors(model, sel);
-  ctx.progress(`calibrating ${tensors.length} tensors on ${data.description}`);
-  const cal = await calibrate(model, tensors, data, calibrator(o.calibration));
-  return quantizeStatic(model, { ...sel, ranges: cal.ranges, perChannel, activationType: o.activations as 'uint8' | 'int8' | undefined });
+  if (mode === 'static' && !src) throw new Error(`${model.label}: static quantization needs calibration data (the recipe's "data")`);
+  const calib = mode === 'static' && src ? await loadDataset(model, src.file, src.options) : undefined;
+  const { model: out, report } = await quantizeModel(model, settings, calib);
+  return { model: out, report };
 };
 
-const int4: PassRunner = async (model, o, ctx) =>
-  quantizeInt4(model, { ...selection(model, o, ctx, 'int8'), blockSize: o.blockSize as number | undefined });
+const prune: PassRunner = async (model, o, ctx) => pruneModel(model, {
+  method: (o.method as 'magnitude' | 'channel' | undefined) ?? 'magnitude', sparsity: o.sparsity as number,
+  scope: o.perLayer ? 'per-layer' : 'global', allLayers: o.allLayers as boolean | undefined, norm: o.norm as 'l1' | 'l2' | undefined,
+  exclude: labelsOf(strings(o.excludeNode), model, ctx), signal: ctx.signal, progress: (m) => ctx.progress(m),
+});
 
-const prune: PassRunner = async (model, o, ctx) => {
-  const sparsity = (o.sparsity as number | undefined) ?? 0.5;
-  const exclude = labelsOf(strings(o.exclude), model, ctx);
-  const onProgress = (m: string) => ctx.progress(m);
-  return o.structured
-    ? channelPruneAsync(model, { sparsity, exclude, onProgress, measureSizes: false })
-    : magnitudePruneAsync(model, { sparsity, exclude, onProgress, measureSizes: false });
+/** The accuracy budget the search aims at: the step's own options, else the recipe's budgets. */
+function budgetOf(o: Options, ctx: PassContext): { maxAccuracyDrop?: number; minCosine?: number } {
+  const own = { maxAccuracyDrop: o.maxAccuracyDrop as number | undefined, minCosine: o.minCosine as number | undefined };
+  if (own.maxAccuracyDrop !== undefined || own.minCosine !== undefined) return own;
+  return { maxAccuracyDrop: ctx.budgets.maxAccuracyDrop, minCosine: ctx.budgets.minCosine };
+}
+
+/**
+ * Static INT8 with the most harmful layers returned to float until the budget holds on the
+ * recipe's `data` (the recipe's budgets are checked afterwards on `eval`). Layers the recipe keeps
+ * out of INT8 (overrides, `excludeNode`, outside `includeNode`) are float from the start.
+ */
+const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
+  const src = ctx.dataSource;
+  if (!src || !ctx.data) throw new Error(`${model.label}: mixed-precision calibrates and tunes on the recipe's "data"; the recipe has none`);
+  const budget = budgetOf(o, ctx);
+  if (budget.maxAccuracyDrop === undefined && budget.minCosine === undefined) {
+    throw new Error('mixed-precision needs an accuracy budget: "maxAccuracyDrop" or "minCosine" in its options or in the recipe\'s budgets');
+  }
+  if (budget.maxAccuracyDrop !== undefined && !ctx.data.labels) throw new Error('mixed-precision with maxAccuracyDrop needs labels in the recipe\'s "data"');
+  const metric: MetricKind = budget.maxAccuracyDrop !== undefined ? 'top1' : 'cosine';
+  const calib = await loadDataset(model, src.file, src.options);
+  const include = new Set(strings(o.includeNode));
+  const exclude = new Set(strings(o.excludeNode));
+  const mp = await searchMixedPrecision(model, calib, ctx.data, {
+    budget: { maxDrop: budget.maxAccuracyDrop, minOutputCosine: budget.minCosine }, metric,
+    perChannel: o.perChannel as boolean | undefined, activationType: o.activationType as 'uint8' | 'int8' | undefined,
+    latencyAware: o.latencyAware as boolean | undefined, signal: ctx.signal, progress: ctx.progress,
+    fixed: (l) => {
+      const override = ctx.overrides[l]?.precision;
+      if (override) return override === 'int8' ? 'int8' : 'float';
+      return exclude.has(l) || (include.size > 0 && !include.has(l)) ? 'float' : undefined;
+    },
+  });
+  const floats = mp.decisions.filter((d) => d.precision === 'float').length;
+  const report: MixedPrecisionPassReport = {
+    pass: 'mixed-precision', metric, budget, calibration: calib.description,
+    tuning: { float: mp.float.value, result: mp.score.value, outputCosine: mp.score.outputCosine, withinBudget: mp.withinBudget },
+    int8Layers: mp.decisions.length - floats, floatLayers: floats, decisions: mp.decisions, evaluations: mp.evaluations,
+    candidates: mp.candidates, chosen: mp.chosen,
+  };
+  return { model: mp.quantized.model, report };
 };
 
 export const RECIPE_PASSES: Record<string, PassRunner> = {
-  fp16, quantize, int4, prune, 'mixed-precision': mixedPrecisionPass, finetune: finetunePass, distill: distillPass,
+  quantize, prune, 'mixed-precision': mixedPrecisionPass, finetune: finetunePass, distill: distillPass,
 };

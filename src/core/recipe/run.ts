@@ -10,7 +10,9 @@ import { externalDataFile, loadModel, saveModel, type SaveResult } from '../form
 import { OUTPUT_TAGS, removeOnFailure, resolveOutput, siblingPath } from '../jobs/job';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { evalSetOf, Scorer, type EvalSet } from '../analysis/scorer';
-import { loadDataset } from '../runtime/data';
+import { loadDataset, type DataOptions } from '../runtime/data';
+import { OptionError } from '../base/option-error';
+import { CancelledError, throwIfCancelled } from '../base/cancel';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
 import { recipeFormat, RECIPE_LIMITS } from './tree';
 import { recipePathProblems } from './paths';
@@ -24,14 +26,15 @@ export interface PassContext {
   floatModel: Model;
   /** Calibration / tuning data, when the recipe names some. */
   data?: EvalSet;
-  /** The calibration data file (absolute), its labels file and preprocessing, for passes that read them themselves. */
-  dataSource?: { file: string; labels?: string; scale?: number; count?: number };
+  /** The calibration data file (absolute), its labels file (absolute) and how to read them, for passes that read them themselves. */
+  dataSource?: { file: string; labels?: string; options: DataOptions };
   /** The recipe's folder (relative paths in pass options resolve from it). */
   dir: string;
   /** The recipe's per-node precision overrides. */
   overrides: NonNullable<Recipe['overrides']>;
   budgets: Budgets;
   progress: (message: string) => void;
+  signal?: AbortSignal;
 }
 
 export type PassRunner = (model: Model, options: Record<string, unknown>, ctx: PassContext) => Promise<{ model: Model; report: unknown }>;
@@ -78,6 +81,8 @@ export interface RunRecipeOptions {
   progress?: (message: string) => void;
   /** Let the recipe's paths leave its folder (`edgewise run --allow-outside`). */
   allowOutside?: boolean;
+  /** Aborting ends the run with CancelledError before anything is written. */
+  signal?: AbortSignal;
 }
 
 export class RecipeError extends Error {
@@ -116,9 +121,20 @@ export function loadRecipe(file: string, allowOutside = false): { recipe: Recipe
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
 }
 
+/** The recipe's data section as the options every command reads data with (the same names). */
+export function recipeDataOptions(d: RecipeData): DataOptions {
+  return { scale: d.scale, mean: d.mean, std: d.std, layout: d.layout, resize: d.resize, batch: d.batch ?? 100, count: d.count };
+}
+
 async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Promise<EvalSet | undefined> {
   if (!d) return undefined;
-  return evalSetOf(await loadDataset(model, path.resolve(dir, d.inputs), { scale: d.scale, count: d.count, batch: 100 }, d.labels && path.resolve(dir, d.labels)));
+  try {
+    return evalSetOf(await loadDataset(model, path.resolve(dir, d.inputs), recipeDataOptions(d), d.labels && path.resolve(dir, d.labels)));
+  } catch (e) {
+    // An option no data can be read with is the recipe's mistake: the bad-recipe error.
+    if (e instanceof OptionError) throw new RecipeError(`${model.label}: the recipe's data: ${e.message.replace(/--/g, '')}`);
+    throw e;
+  }
 }
 
 export async function runRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
@@ -127,8 +143,8 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   const tuning = await evalSet(floatModel, dir, recipe.data);
   const held = (await evalSet(floatModel, dir, recipe.eval)) ?? tuning;
   const d = recipe.data;
-  const dataSource = d ? { file: path.resolve(dir, d.inputs), labels: d.labels && path.resolve(dir, d.labels), scale: d.scale, count: d.count } : undefined;
-  const ctx: PassContext = { floatModel, data: tuning, dataSource, dir, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress };
+  const dataSource = d ? { file: path.resolve(dir, d.inputs), labels: d.labels && path.resolve(dir, d.labels), options: recipeDataOptions(d) } : undefined;
+  const ctx: PassContext = { floatModel, data: tuning, dataSource, dir, overrides: recipe.overrides ?? {}, budgets: recipe.budgets ?? {}, progress, signal: options.signal };
   const last = recipe.passes[recipe.passes.length - 1];
   const exportStep = last?.pass === 'export' ? last : undefined;
   const outFile = path.resolve(dir, recipe.output ?? siblingPath(recipe.model, OUTPUT_TAGS.recipe, exportStep ? '.tflite' : undefined));
@@ -151,11 +167,13 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
     try {
       out = await runner(model, step.options ?? {}, ctx);
     } catch (e) {
+      if (e instanceof CancelledError) throw e;
       throw fail(step.pass, e);
     }
     model = out.model;
     passes.push({ pass: step.pass, report: out.report });
   }
+  throwIfCancelled(options.signal);
   const budgets = recipe.budgets ?? {};
   if (exportStep) {
     // A built-in target (e.g. cortex-m4-256k) plans the arena with its kernels and adds its flash and arena budgets.

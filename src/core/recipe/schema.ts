@@ -4,15 +4,29 @@
  * recipe's folder.
  */
 
+import { CALIBRATION_METHODS, PRUNE_METHODS, QUANTIZE_MODES } from '../jobs/choices';
+
 export type Precision = 'float' | 'int8' | 'fp16';
 
+/**
+ * Data the recipe reads, the way every command reads data (runtime/data-array.ts DataOptions; the
+ * keys are the CLI's: `scale` is --scale, `mean`/`std` are --mean/--std).
+ */
 export interface RecipeData {
-  /** .npy file of model inputs (uint8 images are scaled by `scale`). */
+  /** Model inputs: a .npy file, a folder of .npy files or of PNG/JPEG images. */
   inputs: string;
-  /** .npy file of class ids, one per sample. */
+  /** Class ids, one per sample (.npy or text). */
   labels?: string;
-  /** Multiplier applied to integer inputs (default 1/255 for uint8). */
+  /** Multiplier applied first (default 1/255 for uint8 data and images). */
   scale?: number;
+  /** Per-channel normalisation after `scale`: (x - mean[c]) / std[c]; give both. */
+  mean?: number[];
+  std?: number[];
+  layout?: 'NCHW' | 'NHWC';
+  /** Image size [height, width]. */
+  resize?: [number, number];
+  /** Largest batch for a symbolic batch dimension. */
+  batch?: number;
   /** Use only the first `count` samples. */
   count?: number;
 }
@@ -64,12 +78,16 @@ export interface Recipe {
 export type Spec =
   | { type: 'object'; props: Record<string, Spec>; required?: string[]; additional?: Spec; doc?: string }
   | { type: 'string'; enum?: readonly string[]; nodeName?: boolean; doc?: string }
-  | { type: 'number'; min?: number; max?: number; exclusiveMin?: number; integer?: boolean; doc?: string }
+  | { type: 'number'; min?: number; max?: number; exclusiveMin?: number; exclusiveMax?: number; integer?: boolean; doc?: string }
   | { type: 'boolean'; doc?: string }
   | { type: 'array'; items: Spec; doc?: string }
   | { type: 'any'; doc?: string };
 
 const nodeList: Spec = { type: 'array', items: { type: 'string', nodeName: true }, doc: 'node names' };
+/** The pass options whose items are node names (validated against the model, completed in the editor). */
+export const NODE_LIST_OPTIONS: ReadonlySet<string> = new Set(['includeNode', 'excludeNode']);
+const opList: Spec = { type: 'array', items: { type: 'string' }, doc: 'op types' };
+const activationType: Spec = { type: 'string', enum: ['uint8', 'int8'] };
 
 /** Options of the training passes (finetune, distill), as `edgewise finetune` takes them. */
 const TRAIN_PASS_OPTIONS: Record<string, Spec> = {
@@ -87,21 +105,27 @@ const TRAIN_PASS_OPTIONS: Record<string, Spec> = {
   qat: { type: 'boolean' },
 };
 
-/** Options each known pass accepts; unknown options are reported as warnings. */
+/**
+ * The options of each pass: the CLI's options of the same job, camelCased (`--per-channel` is
+ * `perChannel`, `--exclude-node` is `excludeNode`), minus what the recipe gives once for every
+ * pass (data, eval, output). test/core/recipe/vocabulary.test.ts holds them to the CLI's.
+ * `mixed-precision` is `quantize --max-accuracy-drop`; a recipe may also budget output cosine.
+ */
 export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
-  fp16: { keepIoTypes: { type: 'boolean' }, include: nodeList, exclude: nodeList },
   quantize: {
-    mode: { type: 'string', enum: ['static', 'dynamic', 'int8-weights'] },
-    activations: { type: 'string', enum: ['uint8', 'int8'] },
-    weights: { type: 'string', enum: ['int8', 'uint8', 'int4'] },
+    mode: { type: 'string', enum: QUANTIZE_MODES, doc: 'default static' },
+    calibration: { type: 'string', enum: CALIBRATION_METHODS },
+    percentile: { type: 'number', exclusiveMin: 0, max: 100 },
+    movingAverage: { type: 'boolean' },
     perChannel: { type: 'boolean' },
-    calibration: { type: 'string', enum: ['minmax', 'entropy', 'percentile'] },
-    samples: { type: 'number', integer: true, min: 1 },
-    include: nodeList,
-    exclude: nodeList,
+    activationType,
+    form: { type: 'string', enum: ['onnx', 'com.microsoft'] },
+    blockSize: { type: 'number', integer: true, min: 16 },
+    asymmetric: { type: 'boolean' },
+    accuracyLevel: { type: 'number', integer: true, min: 0, max: 4 },
+    fp16Io: { type: 'boolean' },
+    includeOp: opList, includeNode: nodeList, excludeOp: opList, excludeNode: nodeList,
   },
-  int4: { blockSize: { type: 'number', integer: true, min: 16 }, include: nodeList, exclude: nodeList },
-  prune: { sparsity: { type: 'number', min: 0, max: 1 }, structured: { type: 'boolean' }, include: nodeList, exclude: nodeList },
   // The last pass when present: the model so far becomes a .tflite (see jobs/export.ts).
   export: {
     to: { type: 'string', enum: ['tflite'] },
@@ -115,10 +139,18 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
   'mixed-precision': {
     maxAccuracyDrop: { type: 'number', min: 0 },
     minCosine: { type: 'number', min: -1, max: 1 },
-    latencyAware: { type: 'boolean' },
     perChannel: { type: 'boolean' },
-    include: nodeList,
-    exclude: nodeList,
+    activationType,
+    latencyAware: { type: 'boolean' },
+    includeNode: nodeList, excludeNode: nodeList,
+  },
+  prune: {
+    method: { type: 'string', enum: PRUNE_METHODS, doc: 'default magnitude' },
+    sparsity: { type: 'number', exclusiveMin: 0, exclusiveMax: 1 },
+    perLayer: { type: 'boolean' },
+    allLayers: { type: 'boolean' },
+    norm: { type: 'string', enum: ['l1', 'l2'] },
+    excludeNode: nodeList,
   },
   finetune: TRAIN_PASS_OPTIONS,
   distill: { ...TRAIN_PASS_OPTIONS, teacher: { type: 'string', doc: 'teacher model (default: the recipe\'s model)' }, temperature: { type: 'number', exclusiveMin: 0 }, alpha: { type: 'number', min: 0, max: 1 } },
@@ -127,9 +159,14 @@ export const PASS_OPTIONS: Record<string, Record<string, Spec>> = {
 const data: Spec = {
   type: 'object', required: ['inputs'],
   props: {
-    inputs: { type: 'string', doc: '.npy file of model inputs' },
-    labels: { type: 'string', doc: '.npy file of class ids' },
+    inputs: { type: 'string', doc: '.npy file, folder of .npy files or of images' },
+    labels: { type: 'string', doc: '.npy or text file of class ids' },
     scale: { type: 'number', exclusiveMin: 0 },
+    mean: { type: 'array', items: { type: 'number' } },
+    std: { type: 'array', items: { type: 'number', exclusiveMin: 0 } },
+    layout: { type: 'string', enum: ['NCHW', 'NHWC'] },
+    resize: { type: 'array', items: { type: 'number', integer: true, min: 1 }, doc: '[height, width]' },
+    batch: { type: 'number', integer: true, min: 1 },
     count: { type: 'number', integer: true, min: 1 },
   },
 };

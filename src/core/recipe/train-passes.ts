@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { loadModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
-import { loadClassLabels, loadSamples, openTeacher, TrainError } from '../jobs/train-inputs';
+import { loadSamples, openTeacher, TrainError } from '../jobs/train-inputs';
 import { trainEpochs } from '../runtime/train-loop';
 import { GradientError } from '../passes/train/grad-rule';
 import type { LossSpec } from '../passes/train/losses';
@@ -21,8 +21,9 @@ async function train(model: Model, o: Options, ctx: PassContext, loss: LossSpec,
   const needsLabels = loss.kind !== 'distill' || loss.alpha < 1;
   if (needsLabels && !src.labels) throw new TrainError('training needs labelled data: add "labels" to the recipe\'s "data"');
   const batchSize = (o.batchSize as number | undefined) ?? 32;
-  const data = await loadSamples(model, src.file, { scale: src.scale }, batchSize);
-  const labels = src.labels ? loadClassLabels(src.labels, data.count) : undefined;
+  // The recipe's data as every pass reads it (count, mean/std...), with its labels.
+  const data = await loadSamples(model, src.file, src.options, batchSize, src.labels);
+  const { labels } = data;
   const optimizer = (o.optimizer as 'sgd' | 'adam' | 'adamw' | undefined) ?? 'adam';
   let session: TrainingSession;
   try {

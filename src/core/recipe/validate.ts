@@ -89,6 +89,7 @@ class Checker {
         if (spec.min !== undefined && v < spec.min) return this.at(node, 'error', 'value', path, `${v} is below the minimum ${spec.min}`);
         if (spec.max !== undefined && v > spec.max) return this.at(node, 'error', 'value', path, `${v} is above the maximum ${spec.max}`);
         if (spec.exclusiveMin !== undefined && v <= spec.exclusiveMin) return this.at(node, 'error', 'value', path, `must be greater than ${spec.exclusiveMin}, got ${v}`);
+        if (spec.exclusiveMax !== undefined && v >= spec.exclusiveMax) return this.at(node, 'error', 'value', path, `must be less than ${spec.exclusiveMax}, got ${v}`);
         return;
       }
       case 'boolean':
@@ -108,7 +109,7 @@ class Checker {
           seen.add(name);
           const sub = spec.props[name] ?? spec.additional;
           if (!sub) {
-            this.at(key, 'warning', 'unknown-property', [...path, name], `unknown property '${name}'${suggest(name, Object.keys(spec.props))}`);
+            this.at(key, 'error', 'unknown-property', [...path, name], `unknown property '${name}'${suggest(name, Object.keys(spec.props))}`);
             continue;
           }
           this.check(value, sub, [...path, name]);
@@ -174,7 +175,7 @@ export function validateRecipe(text: string, facts?: ModelFacts, format: RecipeF
       if (!key || !value) continue;
       const path = ['passes', i, 'options', key.value as string];
       const spec = known[key.value as string];
-      if (!spec) checker.report('warning', 'unknown-option', path, `${pathText(path)}: '${name}' has no option '${key.value}'${suggest(key.value, Object.keys(known))}`, key.offset, key.length);
+      if (!spec) checker.report('error', 'unknown-option', path, `${pathText(path)}: '${name}' has no option '${key.value}'${suggest(key.value, Object.keys(known))}`, key.offset, key.length);
       else checker.check(value, spec, path);
     }
   });
@@ -184,6 +185,7 @@ export function validateRecipe(text: string, facts?: ModelFacts, format: RecipeF
   }
   checkBudgets(root, checker, facts);
   checkPassNeeds(root, checker);
+  for (const key of ['data', 'eval']) checkNormalisation(child(root, key)?.value, key, checker);
   const hasErrors = checker.problems.some((p) => p.severity === 'error');
   checker.problems.sort((a, b) => a.offset - b.offset);
   return { recipe: hasErrors ? undefined : (JSON.parse(JSON.stringify(treeValue(root))) as Recipe), problems: checker.problems };
@@ -209,15 +211,37 @@ function checkBudgets(root: Node, checker: Checker, facts?: ModelFacts): void {
   if (cos && cos.value.value === 1 && passNames.some((p) => p && p !== 'prune')) flag(cos.value, 'minCosine', 'cosine 1 is only met by an unchanged model; every pass here changes the outputs');
   const size = child(budgets, 'maxSizeBytes');
   if (size && facts?.weightBytes !== undefined && typeof size.value.value === 'number') {
-    const int4 = passNames.includes('int4') || passNames.includes('prune');
-    const smallest = facts.weightBytes / (int4 ? 8 : passNames.some((p) => p === 'quantize' || p === 'mixed-precision') ? 4 : passNames.includes('fp16') ? 2 : 1);
+    const smallest = facts.weightBytes / Math.max(1, ...(child(root, 'passes')?.value.children ?? []).map(shrinkFactor));
     if (size.value.value < smallest) {
       flag(size.value, 'maxSizeBytes', `${size.value.value} bytes is below ${Math.round(smallest)} bytes, the weights' size after the most these passes can shrink them`);
     }
   }
 }
 
-/** What a pass needs from the rest of the recipe: data to calibrate on, a budget to search for. */
+/** `mean` and `std` go together, one value or one per channel each, as on the command line. */
+function checkNormalisation(data: Node | undefined, key: string, checker: Checker): void {
+  const mean = child(data, 'mean'), std = child(data, 'std');
+  if (!mean === !std) {
+    if (mean && std && mean.value.children?.length !== std.value.children?.length && mean.value.children?.length !== 1 && std.value.children?.length !== 1) {
+      checker.report('error', 'value', [key, 'std'], `${pathText([key, 'std'])}: give one value or one per channel, as many as "mean" has`, std.value.offset, std.value.length);
+    }
+    return;
+  }
+  const [has, lacks] = mean ? ['mean', 'std'] : ['std', 'mean'];
+  const at = (mean ?? std)!;
+  checker.report('error', 'required', [key, lacks], `${pathText([key, has])}: needs "${lacks}" too (x * scale, then (x - mean) / std per channel)`, at.key.offset, at.key.length);
+}
+
+/** The most a step can divide the weights' size by: 4-bit weights or pruning 8, FP16 2, INT8 4. */
+function shrinkFactor(step: Node): number {
+  const pass = child(step, 'pass')?.value.value;
+  const mode = child(child(step, 'options')?.value, 'mode')?.value.value ?? 'static';
+  if (pass === 'prune' || (pass === 'quantize' && mode === 'int4')) return 8;
+  if (pass === 'quantize' && mode === 'fp16') return 2;
+  return pass === 'quantize' || pass === 'mixed-precision' ? 4 : 1;
+}
+
+/** What a pass needs from the rest of the recipe: data to calibrate on, a budget to search for, a sparsity. */
 function checkPassNeeds(root: Node, checker: Checker): void {
   const budgets = child(root, 'budgets')?.value;
   const data = child(root, 'data')?.value;
@@ -238,6 +262,7 @@ function checkPassNeeds(root: Node, checker: Checker): void {
       }
       return;
     }
+    if (name?.value.value === 'prune' && !child(options, 'sparsity')) flag('prune needs "sparsity" in its options (the share to remove, as --sparsity)');
     if (name?.value.value !== 'mixed-precision') return;
     if (!data) flag('mixed-precision calibrates and tunes on the recipe\'s "data"; add it');
     if (!['maxAccuracyDrop', 'minCosine'].some((k) => child(options, k) || child(budgets, k))) {

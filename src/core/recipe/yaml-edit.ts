@@ -5,7 +5,7 @@
  * a half-typed key does not parse as the mapping it will become.
  */
 import { isMap, isPair, isScalar, parseDocument, stringify, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import type { Precision } from './schema';
+import { NODE_LIST_OPTIONS, type Precision } from './schema';
 
 export interface TextEdit { offset: number; length: number; content: string }
 
@@ -169,7 +169,7 @@ export interface YamlNameSlot {
   quoted: boolean;
 }
 
-/** Where a node name is being typed in a YAML recipe: an `overrides` key or an include/exclude item. */
+/** Where a node name is being typed in a YAML recipe: an `overrides` key or an item of a node list (`excludeNode`...). */
 export function yamlNodeNameSlot(text: string, offset: number): YamlNameSlot | undefined {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const before = text.slice(lineStart, offset);
@@ -180,9 +180,9 @@ export function yamlNodeNameSlot(text: string, offset: number): YamlNameSlot | u
     while (end < text.length && !/[\s:"',\]}#]/.test(text[end])) end++;
     return { offset: start, length: end - start, quoted };
   };
-  const listKey = (path: string[] | undefined, key: string) => (key === 'include' || key === 'exclude') && !!path?.includes('options');
-  // exclude: [a, "b|
-  const flow = /^( *)(- +)?(include|exclude) *: *\[(?:[^\]]*,)? *(["']?)([^,\]"']*)$/.exec(before);
+  const listKey = (path: string[] | undefined, key: string) => NODE_LIST_OPTIONS.has(key) && !!path?.includes('options');
+  // excludeNode: [a, "b|
+  const flow = /^( *)(- +)?(\w+) *: *\[(?:[^\]]*,)? *(["']?)([^,\]"']*)$/.exec(before);
   if (flow) {
     const col = flow[1].length + (flow[2]?.length ?? 0);
     const path = flow[2] ? [...(pathAbove(lines, row, flow[1].length, true) ?? []), '-'] : pathAbove(lines, row, col, false);

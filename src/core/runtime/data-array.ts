@@ -52,6 +52,9 @@ export interface DataOptions extends Preprocess {
 }
 
 /** Option values no data can be read with (OptionError, the CLI's usage error), one message per mistake. */
+/** Upper bounds of the data options: a CLI flag or a worker request past them is refused, not run. */
+export const DATA_LIMITS = { batch: 65_536, count: 1_000_000_000, samples: 100_000, resize: 8_192 } as const;
+
 export function checkDataOptions(o: DataOptions): void {
   const fail = (m: string) => { throw new OptionError(m); };
   if (!!o.mean !== !!o.std) fail(o.mean ? '--mean needs --std (give both: one value, or one per channel)' : '--std needs --mean (give both: one value, or one per channel)');
@@ -59,10 +62,12 @@ export function checkDataOptions(o: DataOptions): void {
   if (o.mean?.some((m) => !Number.isFinite(m))) fail(`--mean values must be numbers, got ${o.mean.join(',')}`);
   if (o.scale !== undefined && !(Number.isFinite(o.scale) && o.scale !== 0)) fail(`--scale must be a non-zero number, got ${o.scale}`);
   for (const [k, v] of [['batch', o.batch], ['count', o.count], ['samples', o.randomCount]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(`--${k} must be a whole number >= 1, got ${v}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= DATA_LIMITS[k])) fail(`--${k} must be a whole number from 1 to ${DATA_LIMITS[k]}, got ${v}`);
   }
   if (o.layout !== undefined && o.layout !== 'NCHW' && o.layout !== 'NHWC') fail(`--layout must be NCHW or NHWC, got '${o.layout}'`);
-  if (o.resize !== undefined && !(o.resize.length === 2 && o.resize.every((d) => Number.isInteger(d) && d > 0))) fail(`--resize must be HxW, got '${o.resize.join('x')}'`);
+  if (o.resize !== undefined && !(o.resize.length === 2 && o.resize.every((d) => Number.isInteger(d) && d > 0 && d <= DATA_LIMITS.resize))) {
+    fail(`--resize must be HxW, each from 1 to ${DATA_LIMITS.resize}, got '${o.resize.join('x')}'`);
+  }
 }
 
 /** The first `n` samples of a data set (and of its labels). */

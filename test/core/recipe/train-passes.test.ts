@@ -25,7 +25,7 @@ describe('recipe: prune -> distill -> quantize -> budgets', function () {
     fs.writeFileSync(file, JSON.stringify({ model: 'cnn.onnx', output: `${name}.onnx`, data, eval: evalData, passes, budgets }, null, 2));
     return file;
   };
-  const prune = { pass: 'prune', options: { structured: true, sparsity: 0.3 } };
+  const prune = { pass: 'prune', options: { method: 'channel', sparsity: 0.3 } };
   const quantize = { pass: 'quantize', options: { mode: 'static', perChannel: true } };
 
   it('distillation (teacher: the recipe\'s own model) recovers what pruning cost, and the budgets are checked on the result', async () => {

@@ -10,7 +10,7 @@ describe('recipe/validate', () => {
   // mobile build
   "model": "m.onnx",
   "data": {"inputs": "x.npy", "labels": "y.npy"},
-  "passes": [{"pass": "quantize", "options": {"mode": "static", "exclude": ["/classifier/Gemm"]}},],
+  "passes": [{"pass": "quantize", "options": {"mode": "static", "excludeNode": ["/classifier/Gemm"]}},],
   "overrides": {"/features/0/Conv": {"precision": "float"}},
   "budgets": {"maxAccuracyDrop": 0.3, "maxSizeBytes": 200000}
 }`;
@@ -23,7 +23,7 @@ describe('recipe/validate', () => {
   it('reports each problem with its JSON path and exact position', () => {
     const text = `{
   "model": 3,
-  "passes": [{"pass": "quantise"}, {"pass": "quantize", "options": {"mode": "fast", "samples": 2.5, "colour": 1}}],
+  "passes": [{"pass": "quantise"}, {"pass": "quantize", "options": {"mode": "fast", "blockSize": 2.5, "colour": 1}}],
   "overrides": {"/features/9/Conv": {"precision": "float"}},
   "budgets": {"maxAccuracyDrop": 0.3, "maxSizeBytes": 1000, "minCosine": 1.5},
   "extra": true
@@ -36,12 +36,12 @@ describe('recipe/validate', () => {
       ['error', 'value', 2, '"quantise"'],
       ['error', 'value', 2, '"fast"'],
       ['error', 'value', 2, '2.5'],
-      ['warning', 'unknown-option', 2, '"colour"'],
+      ['error', 'unknown-option', 2, '"colour"'],
       ['error', 'unknown-node', 3, '"/features/9/Conv"'],
       ['error', 'unreachable-budget', 4, '"maxAccuracyDrop"'],
       ['error', 'unreachable-budget', 4, '1000'],
       ['error', 'value', 4, '1.5'],
-      ['warning', 'unknown-property', 5, '"extra"'],
+      ['error', 'unknown-property', 5, '"extra"'],
     ]);
     const unknownNode = v.problems.find((p) => p.code === 'unknown-node')!;
     assert.match(unknownNode.message, /^\$\.overrides\["\/features\/9\/Conv"\]: the model has no node '\/features\/9\/Conv'; did you mean '\/features\/0\/Conv'\?/);
@@ -68,7 +68,7 @@ describe('recipe/edit', () => {
   });
 
   it('finds where node names are typed', () => {
-    const text = '{"passes": [{"pass": "quantize", "options": {"exclude": ["/fe"]}}], "overrides": {"/cl": {}}}';
+    const text = '{"passes": [{"pass": "quantize", "options": {"excludeNode": ["/fe"]}}], "overrides": {"/cl": {}}}';
     assert.equal(nodeNameSlot(text, text.indexOf('/fe') + 2)?.kind, 'list-item');
     assert.equal(nodeNameSlot(text, text.indexOf('/cl') + 2)?.kind, 'override-key');
     assert.equal(nodeNameSlot(text, text.indexOf('quantize') + 2), undefined);

@@ -42,7 +42,7 @@ describe('edgewise run on YAML recipes', function () {
       const ok = run(file, '--dry-run', '--json');
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).ok, true);
-      fs.writeFileSync(file, 'model: m.onnx\npasses:\n  - pass: fp16\n overrides: {}\n');
+      fs.writeFileSync(file, 'model: m.onnx\npasses:\n  - pass: quantize\n overrides: {}\n');
       const bad = run(file, '--dry-run');
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /edgewise\.yaml:4:\d+: .*syntax error: /);
@@ -124,7 +124,8 @@ budgets: { minCosine: 0.999 }
       assert.equal(mp.chosen, fastest.name);
       const layers = mp.decisions as { layer: string; precision: string; reason: string; gainUs?: number }[];
       if (mp.chosen === 'float') assert.ok(layers.every((d) => d.precision === 'float'));
-      for (const d of layers) if (d.reason === 'int8-slower' && d.gainUs !== undefined) assert.ok(d.gainUs < 0, d.layer);
+      // A layer kept in float for speed was measured slower in INT8.
+      for (const d of layers.filter((l) => l.reason === 'int8-slower')) assert.ok(d.gainUs !== undefined && d.gainUs < 0, d.layer);
       for (const d of layers) if (/Conv$/.test(d.layer)) assert.equal(weightViaDq(rep.output, d.layer), d.precision === 'int8', d.layer);
       assert.equal(rep.budgets[0].ok, rep.measured.cosine >= 0.999);
       assert.equal(r.status, rep.budgets[0].ok ? 0 : 3);

@@ -8,7 +8,7 @@ const facts = { nodeNames: ['/features/0/Conv', '/features/1/Conv', '/classifier
 
 const JSON_RECIPE = `{
   "model": 3,
-  "passes": [{"pass": "quantise"}, {"pass": "quantize", "options": {"mode": "fast", "samples": 2.5, "colour": 1, "exclude": ["/classifier/Gem"]}}],
+  "passes": [{"pass": "quantise"}, {"pass": "quantize", "options": {"mode": "fast", "blockSize": 2.5, "colour": 1, "excludeNode": ["/classifier/Gem"]}}],
   "overrides": {"/features/9/Conv": {"precision": "float"}},
   "budgets": {"maxAccuracyDrop": 0.3, "maxSizeBytes": 1000, "minCosine": 1.5},
   "extra": true
@@ -21,9 +21,9 @@ passes:
   - pass: quantize
     options:
       mode: fast       # not a mode
-      samples: 2.5
+      blockSize: 2.5
       colour: 1
-      exclude:
+      excludeNode:
         - /classifier/Gem
 overrides:
   /features/9/Conv: { precision: float }
@@ -58,7 +58,7 @@ describe('recipe/validate (YAML)', () => {
     }
     const at = (code: string) => y.problems.find((p) => p.code === code)!;
     assert.deepEqual([at('unknown-node').line, at('unknown-node').column], [10, 10]);
-    assert.match(at('unknown-node').message, /^\$\.passes\[1\]\.options\.exclude\[0\]: the model has no node '\/classifier\/Gem'; did you mean '\/classifier\/Gemm'\?$/);
+    assert.match(at('unknown-node').message, /^\$\.passes\[1\]\.options\.excludeNode\[0\]: the model has no node '\/classifier\/Gem'; did you mean '\/classifier\/Gemm'\?$/);
     assert.deepEqual([at('type').line, at('type').column, at('type').message], [1, 7, '$.model: expected a string, got number 3']);
     assert.deepEqual([at('unknown-option').line, at('unknown-option').column], [8, 6]);
   });
@@ -139,17 +139,17 @@ budgets:
     }
   });
 
-  it('finds where node names are typed: override keys and include/exclude items, block or flow', () => {
+  it('finds where node names are typed: override keys and node-list items (includeNode, excludeNode), block or flow', () => {
     const text = `model: m.onnx
 passes:
   - pass: quantize
     options:
-      exclude:
+      excludeNode:
         - /fe
-      include: [/features/0/Conv, "/cl
+      includeNode: [/features/0/Conv, "/cl
   - pass: prune
     options:
-      exclude:
+      excludeNode:
       - /x
 overrides:
   /fo

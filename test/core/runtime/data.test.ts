@@ -125,7 +125,7 @@ describe('data sets', () => {
     const x = `${FIXTURES}/fmnist_train1k_u8.npy`;
     const cases: [DataOptions, RegExp][] = [
       [{ mean: [0.5] }, /--mean needs --std/], [{ std: [0.5] }, /--std needs --mean/], [{ mean: [0.5], std: [0] }, /--std values must be non-zero/],
-      [{ batch: 0 }, /--batch must be a whole number >= 1, got 0/], [{ count: 2.5 }, /--count must be a whole number/],
+      [{ batch: 0 }, /--batch must be a whole number from 1 to 65536, got 0/], [{ count: 2.5 }, /--count must be a whole number/],
     ];
     for (const [o, re] of cases) {
       await assert.rejects(loadDataset(model, x, o), (e: Error) => e instanceof OptionError && re.test(e.message));

@@ -131,7 +131,7 @@ describe('per-layer analysis in VS Code', function () {
   it('validates recipes as diagnostics and completes node names', async () => {
     const api = await edgewise();
     const recipe = recipeFor(workspaceFile(MODEL));
-    fs.writeFileSync(recipe.fsPath, '{\n  "model": "fmnist_mobilenet.onnx",\n  "passes": [{"pass": "quantize", "options": {"exclude": ["/classifier/Gem"]}}],\n  "budgets": {"maxSizeBytes": 1000}\n}\n');
+    fs.writeFileSync(recipe.fsPath, '{\n  "model": "fmnist_mobilenet.onnx",\n  "passes": [{"pass": "quantize", "options": {"excludeNode": ["/classifier/Gem"]}}],\n  "budgets": {"maxSizeBytes": 1000}\n}\n');
     const doc = await vscode.workspace.openTextDocument(recipe);
     await vscode.window.showTextDocument(doc);
     const diags = await until(() => { const d = vscode.languages.getDiagnostics(recipe).filter((x) => x.source === 'edgewise'); return d.length >= 2 ? d : undefined; }, 'recipe diagnostics');
@@ -150,7 +150,7 @@ describe('per-layer analysis in VS Code', function () {
     await edgewise();
     const recipe = yamlRecipeFor(workspaceFile(MODEL));
     fs.writeFileSync(recipe.fsPath, [
-      '# a YAML recipe', 'model: fmnist_mobilenet.onnx', 'passes:', '  - pass: quantize', '    options:', '      exclude:', '        - /classifier/Gem  # typo',
+      '# a YAML recipe', 'model: fmnist_mobilenet.onnx', 'passes:', '  - pass: quantize', '    options:', '      excludeNode:', '        - /classifier/Gem  # typo',
       'budgets:', '  maxSizeBytes: 1000', '',
     ].join('\n'));
     try {

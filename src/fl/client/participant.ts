@@ -1,0 +1,157 @@
+/**
+ * A federated client: waits for a round with a free seat, joins, downloads the global model,
+ * trains on its own samples only, and uploads the delta (masked, with secure aggregation); then
+ * waits for the next round. One training session serves every round (the graph never changes;
+ * weights are set from each round's model and the optimizer starts afresh).
+ */
+import { decodeModelProto } from '../../core/formats/onnx/codec';
+import { Model } from '../../core/formats/onnx/model';
+import type { Dataset } from '../../core/runtime/data';
+import { TrainingSession } from '../../core/runtime/training-session';
+import type { OptimizerOptions } from '../../core/passes/train/optimizer';
+import { encodeDelta, type DeltaEncoding, type DeltaTensor } from '../delta';
+import { clipFactor, l2Norm } from '../dp';
+import type { RoundInfo } from '../protocol';
+import { maskUpdate, newKeyPair, pairSeed, type SecAggKeys } from '../secagg';
+import { sha256 } from '../server/state';
+import { FederationError, modelWeights } from '../weights';
+import { ServerConnection, ServerRefusal } from './connection';
+import { trainLocally } from './local-train';
+
+export interface ClientOptions {
+  server: string;
+  token: string;
+  id: string;
+  /** The client's own samples and labels, loaded for the first model it receives. */
+  data: (model: Model) => Promise<{ data: Dataset; labels: Int32Array }>;
+  localEpochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerOptions['kind'];
+  encoding: Exclude<DeltaEncoding, 'ring64'>;
+  threads?: number;
+  /** Take part in this many rounds at most (default: until the server is done). */
+  maxRounds?: number;
+  /** Take part only in these rounds (the simulation assigns rounds to clients). */
+  onlyRounds?: Set<number>;
+  seed?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** Test hook: called after training, before the upload (a test kills the client here). */
+  beforeUpload?: (round: number) => void | Promise<void>;
+}
+
+export interface ClientRound {
+  round: number;
+  steps: number;
+  samples: number;
+  loss: number;
+  uploadBytes: number;
+  downloadBytes: number;
+  /** Join to upload accepted. */
+  seconds: number;
+}
+
+export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
+  const conn = new ServerConnection(o.server.replace(/\/+$/, ''), o.token, o.id, o.signal);
+  const log = o.log ?? (() => {});
+  const done: ClientRound[] = [];
+  let session: TrainingSession | undefined;
+  let local: { data: Dataset; labels: Int32Array } | undefined;
+  let seen: string | undefined;
+  try {
+    for (;;) {
+      const info = await conn.round(seen);
+      seen = `${info.round}.${info.phase}`;
+      if (info.phase === 'done') break;
+      if (o.onlyRounds && Math.max(...o.onlyRounds) < info.round) break;
+      if (info.phase !== 'joining' || done.some((d) => d.round === info.round) || (o.onlyRounds && !o.onlyRounds.has(info.round))) continue;
+      const keys = info.secureAggregation ? newKeyPair() : undefined;
+      const started = Date.now();
+      try {
+        await conn.join({ round: info.round, publicKey: keys?.publicKey });
+      } catch (e) {
+        if (e instanceof ServerRefusal && e.status === 409) continue; // full, or the round moved on
+        throw e;
+      }
+      log(`round ${info.round}: joined`);
+      const bytes = await conn.model(info.round);
+      if (sha256(bytes).slice(0, 32) !== info.model) throw new FederationError(`round ${info.round}: the model received is not the one announced (${info.model})`);
+      const model = new Model(decodeModelProto(bytes, `round ${info.round} model`), { fileBytes: bytes.length });
+      local ??= await o.data(model);
+      if (!session) session = await TrainingSession.create(model, { loss: { kind: 'cross-entropy' }, optimizer: { kind: o.optimizer }, threads: o.threads });
+      const global = modelWeights(model);
+      session.setWeights(new Map(global.filter((t) => session!.parameters.some((p) => p.name === t.name)).map((t) => [t.name, t.values])));
+      resetOptimizer(session);
+      const anchor = session.parameters.map((p) => Float32Array.from(p.values));
+      const r = await trainLocally(session, local.data, local.labels, anchor, {
+        epochs: o.localEpochs, batchSize: o.batchSize, lr: o.lr, mu: info.mu, seed: (o.seed ?? 0) * 7919 + info.round, signal: o.signal,
+      });
+      const delta = deltaTensors(info, session, global);
+      await o.beforeUpload?.(info.round);
+      const body = keys ? await masked(conn, info, delta, local.data.count, keys) : encodeDelta({ encoding: o.encoding, round: info.round, samples: local.data.count, model: info.model }, delta);
+      try {
+        await conn.upload(body);
+      } catch (e) {
+        // The round moved on without us (deadline, abandoned): wait for the next one.
+        if (!(e instanceof ServerRefusal && e.status === 409)) throw e;
+        log(`round ${info.round}: the server did not take the delta: ${e.message}`);
+        done.push({ round: info.round, steps: r.steps, samples: r.samples, loss: r.loss, uploadBytes: 0, downloadBytes: bytes.length, seconds: (Date.now() - started) / 1000 });
+        continue;
+      }
+      log(`round ${info.round}: ${r.steps} steps on ${r.samples} samples, loss ${r.loss.toFixed(4)}; uploaded ${body.length} bytes`);
+      done.push({ round: info.round, steps: r.steps, samples: r.samples, loss: r.loss, uploadBytes: body.length, downloadBytes: bytes.length, seconds: (Date.now() - started) / 1000 });
+      if (keys) seen = await revealIfAsked(conn, info, keys, seen);
+      if (o.maxRounds && done.length >= o.maxRounds) break;
+    }
+  } finally {
+    await session?.release();
+  }
+  return done;
+}
+
+function resetOptimizer(session: TrainingSession): void {
+  session.optimizer.restore({ step: 0, slots: session.optimizer.state().slots.map((p) => p.map((a) => new Float32Array(a.length))) });
+}
+
+/** The delta over every tensor the server lists: trained weights minus the global ones, zero for the rest. */
+function deltaTensors(info: RoundInfo, session: TrainingSession, global: ReturnType<typeof modelWeights>): DeltaTensor[] {
+  const trained = new Map(session.parameters.map((p) => [p.name, p.values]));
+  const base = new Map(global.map((t) => [t.name, t.values]));
+  return info.tensors.map((t) => {
+    const b = base.get(t.name);
+    if (!b) throw new FederationError(`the server lists tensor '${t.name}', which the model lacks`);
+    const w = trained.get(t.name);
+    const d = new Float32Array(b.length);
+    if (w) for (let i = 0; i < d.length; i++) d[i] = w[i] - b[i];
+    return { name: t.name, dims: t.dims, values: d };
+  });
+}
+
+/** Waits for the cohort, clips when the server asks, and masks the update against every peer. */
+async function masked(conn: ServerConnection, info: RoundInfo, delta: DeltaTensor[], samples: number, keys: SecAggKeys): Promise<Uint8Array> {
+  let now = info;
+  while (now.round === info.round && now.phase === 'joining') now = await conn.round(`${now.round}.${now.phase}`);
+  const cohort = now.secureAggregation?.cohort;
+  if (now.round !== info.round || !cohort) throw new FederationError(`round ${info.round} moved on before its cohort was complete`);
+  const values = delta.map((t) => t.values!);
+  for (const v of values) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new FederationError('the local update is not finite; nothing was uploaded');
+  // With privacy the server cannot clip masked updates: the client clips and every client weighs 1.
+  const clip = now.clientClip;
+  const weight = clip ? clipFactor(l2Norm(values), clip) : samples;
+  const ring = maskUpdate(values, weight, conn.id, keys, cohort, info.round, now.secureAggregation!.scale);
+  return encodeDelta({ encoding: 'ring64', round: info.round, samples, model: info.model }, delta.map((t, k) => ({ name: t.name, dims: t.dims, ring: ring[k] })));
+}
+
+/** After a masked upload: until the round moves on, reveal seeds with dropped peers when asked. */
+async function revealIfAsked(conn: ServerConnection, info: RoundInfo, keys: SecAggKeys, seen: string): Promise<string> {
+  for (;;) {
+    const now = await conn.round(seen);
+    seen = `${now.round}.${now.phase}`;
+    if (now.round !== info.round || now.phase === 'done') return '';
+    if (now.phase !== 'unmasking') continue;
+    const cohort = new Map((now.secureAggregation?.cohort ?? []).map((c) => [c.id, c.publicKey]));
+    const seeds = Object.fromEntries((now.secureAggregation?.dropped ?? []).map((d) => [d, pairSeed(keys.privateKey, cohort.get(d)!, info.round, [conn.id, d]).toString('hex')]));
+    await conn.unmask({ round: info.round, seeds });
+  }
+}
