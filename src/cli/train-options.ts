@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { CancelledError } from '../core/jobs/job';
-import { runTrainJob, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train';
-import { CliError, flag, num, str, type CliIo, type ParsedArgs, type Range } from './command';
+import { runTrainJob, TRAIN_RANGES, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train';
+import { CliError, flag, num, str, type CliIo, type ParsedArgs } from './command';
 import { DATA_OPTIONS, dataOptions, pct, threadsOption } from './data-options';
 
 // Training always has data; random samples do not apply. --batch is the evaluation batch elsewhere.
@@ -67,11 +67,10 @@ function choice<T extends string>(args: ParsedArgs, key: string, allowed: readon
   return v as T | undefined;
 }
 
-function optionalNumber(args: ParsedArgs, key: string, range: Range): number | undefined {
-  return str(args, key) === undefined ? undefined : num(args, key, NaN, range);
+/** A numeric training flag inside its bounds (TRAIN_RANGES), or undefined when not given. */
+export function optionalNumber(args: ParsedArgs, key: keyof typeof TRAIN_RANGES): number | undefined {
+  return str(args, key) === undefined ? undefined : num(args, key, NaN, TRAIN_RANGES[key]);
 }
-
-const WHOLE = (min: number, max: number): Range => ({ min, max, integer: true });
 
 /** The job options the shared flags describe. */
 export function trainOptions(args: ParsedArgs, io: CliIo): Omit<TrainJobOptions, 'kind'> {
@@ -81,12 +80,12 @@ export function trainOptions(args: ParsedArgs, io: CliIo): Omit<TrainJobOptions,
   return {
     data, labels: str(args, 'labels'), valData: str(args, 'val-data'), valLabels: str(args, 'val-labels'),
     preprocess: { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, resize: pre.resize },
-    epochs: optionalNumber(args, 'epochs', WHOLE(1, 1_000_000)), batchSize: optionalNumber(args, 'batch-size', WHOLE(1, 65_536)), lr: optionalNumber(args, 'lr', { min: 0, max: 1000, above: true }),
-    optimizer: choice(args, 'optimizer', ['sgd', 'adam', 'adamw'] as const), momentum: optionalNumber(args, 'momentum', { min: 0, max: 1 }),
-    weightDecay: optionalNumber(args, 'weight-decay', { min: 0, max: 1000 }), schedule: choice(args, 'schedule', ['constant', 'cosine'] as const),
-    warmupSteps: optionalNumber(args, 'warmup-steps', WHOLE(0, 1_000_000_000)), freeze: str(args, 'freeze'),
+    epochs: optionalNumber(args, 'epochs'), batchSize: optionalNumber(args, 'batch-size'), lr: optionalNumber(args, 'lr'),
+    optimizer: choice(args, 'optimizer', ['sgd', 'adam', 'adamw'] as const), momentum: optionalNumber(args, 'momentum'),
+    weightDecay: optionalNumber(args, 'weight-decay'), schedule: choice(args, 'schedule', ['constant', 'cosine'] as const),
+    warmupSteps: optionalNumber(args, 'warmup-steps'), freeze: str(args, 'freeze'),
     bn: choice(args, 'bn', ['frozen', 'train'] as const), dropout: choice(args, 'dropout', ['off', 'on'] as const),
-    seed: optionalNumber(args, 'seed', WHOLE(0, 2 ** 32 - 1)), threads: threadsOption(args), resume: flag(args, 'resume'),
+    seed: optionalNumber(args, 'seed'), threads: threadsOption(args), resume: flag(args, 'resume'),
     out: str(args, 'out'), force: flag(args, 'force'), signal: io.signal,
   };
 }

@@ -147,9 +147,9 @@ describe('cli finetune / distill', function () {
 
   it('a diverging run stops naming the step, keeps the last good checkpoint and writes no output', () => {
     const out = path.join(dir, 'diverge.onnx');
-    const r = runCli(['finetune', student, ...DATA, '--optimizer', 'sgd', '--lr', '1e6', '--out', out]);
+    const r = runCli(['finetune', student, ...DATA, '--optimizer', 'sgd', '--lr', '1000', '--out', out]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /the loss is (NaN|Infinity|-Infinity) at epoch 1, step \d+ of 32/);
+    assert.match(r.stderr, /(the loss is (NaN|Infinity|-Infinity)|the gradient of '[^']+' is not finite) at epoch 1, step \d+ of 32 .*try a lower --lr/);
     assert.ok(!fs.existsSync(out));
   });
 

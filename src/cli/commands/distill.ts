@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { CliError, num, str, type Command } from '../command';
-import { runTrainCommand, TRAIN_OPTIONS, TRAIN_USAGE, trainOptions } from '../train-options';
+import { CliError, str, type Command } from '../command';
+import { optionalNumber, runTrainCommand, TRAIN_OPTIONS, TRAIN_USAGE, trainOptions } from '../train-options';
 
 const USAGE = `usage: edgewise distill STUDENT --teacher TEACHER --data X --labels Y [--temperature T] [--alpha A] [options]
 
@@ -28,8 +28,7 @@ export const distill: Command = {
     if (!teacher) throw new CliError('--teacher TEACHER.onnx is required', 2);
     return runTrainCommand(args, io, path.resolve(file), {
       kind: 'distill', ...trainOptions(args, io), teacher,
-      temperature: str(args, 'temperature') === undefined ? undefined : num(args, 'temperature', NaN, { min: 0, max: 1000, above: true }),
-      alpha: str(args, 'alpha') === undefined ? undefined : num(args, 'alpha', NaN, { min: 0, max: 1 }),
+      temperature: optionalNumber(args, 'temperature'), alpha: optionalNumber(args, 'alpha'),
     });
   },
 };

@@ -9,6 +9,7 @@ import { TrainingSession } from '../runtime/training-session';
 import { GradientError } from '../passes/train/grad-rule';
 import type { LossSpec } from '../passes/train/losses';
 import { hasQuantizedWeights } from '../passes/train/qat';
+import { rangeProblem, type Range } from '../base/range';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { loadClassLabels, loadSamples, loadTargets, openTeacher, TrainError, type Teacher } from './train-inputs';
 import { CancelledError, OUTPUT_TAGS, resolveOutput, type JobHooks, type OutputOptions } from './job';
@@ -95,19 +96,32 @@ export function resolveTrainOutput(input: string, o: Pick<TrainJobOptions, 'kind
   return { output, checkpoint };
 }
 
+/** Bounds of the numeric training options (the CLI refuses values outside them too; flag names are the CLI's). */
+export const TRAIN_RANGES = {
+  epochs: { min: 1, max: 1_000_000, integer: true },
+  'batch-size': { min: 1, max: 65_536, integer: true },
+  lr: { min: 0, max: 1000, above: true },
+  momentum: { min: 0, max: 0.9999 },
+  'weight-decay': { min: 0, max: 1000 },
+  'warmup-steps': { min: 0, max: 1_000_000_000, integer: true },
+  seed: { min: 0, max: 2 ** 32 - 1, integer: true },
+  temperature: { min: 0, max: 1000, above: true },
+  alpha: { min: 0, max: 1 },
+} satisfies Record<string, Range>;
+
 function validateOptions(o: TrainJobOptions): void {
-  check(Number.isInteger(o.epochs ?? 1) && (o.epochs ?? 1) >= 1, `--epochs must be a positive integer, got ${o.epochs}`);
-  check(Number.isInteger(o.batchSize ?? 32) && (o.batchSize ?? 32) >= 1, `--batch-size must be a positive integer, got ${o.batchSize}`);
-  check(o.lr === undefined || (o.lr > 0 && Number.isFinite(o.lr)), `--lr must be positive, got ${o.lr}`);
-  check((o.momentum ?? 0) >= 0 && (o.momentum ?? 0) < 1, `--momentum must be in [0, 1), got ${o.momentum}`);
-  check((o.weightDecay ?? 0) >= 0, `--weight-decay must be 0 or more, got ${o.weightDecay}`);
-  check(Number.isInteger(o.warmupSteps ?? 0) && (o.warmupSteps ?? 0) >= 0, `--warmup-steps must be a whole number, got ${o.warmupSteps}`);
+  const values: [keyof typeof TRAIN_RANGES, number | undefined][] = [
+    ['epochs', o.epochs], ['batch-size', o.batchSize], ['lr', o.lr], ['momentum', o.momentum], ['weight-decay', o.weightDecay],
+    ['warmup-steps', o.warmupSteps], ['seed', o.seed], ['temperature', o.temperature], ['alpha', o.alpha],
+  ];
+  for (const [key, v] of values) {
+    const problem = v === undefined ? undefined : rangeProblem(v, TRAIN_RANGES[key]);
+    if (problem) throw new TrainError(`--${key} ${problem}, got ${v}`);
+  }
   check(!!o.labels || (o.kind === 'distill' && o.alpha === 1), '--labels is required (distillation without labels needs --alpha 1)');
   check(!!o.valData === !!o.valLabels, '--val-data and --val-labels go together');
   if (o.kind === 'distill') {
     check(!!o.teacher, 'distillation needs --teacher TEACHER.onnx');
-    check((o.temperature ?? 4) > 0, `--temperature must be positive, got ${o.temperature}`);
-    check((o.alpha ?? 0.5) >= 0 && (o.alpha ?? 0.5) <= 1, `--alpha must be between 0 and 1, got ${o.alpha}`);
     check(o.loss !== 'mse', 'distillation trains on class logits; --loss mse is for fine-tuning');
   }
   if (o.freeze) {

@@ -1,5 +1,5 @@
 /**
- * The files a recipe names (its model, output, data and labels) stay inside the recipe's folder:
+ * The files a recipe names (its model, output, data, labels, a distill pass's teacher) stay inside the recipe's folder:
  * a recipe is a file anyone can hand over, so `output: ../x.onnx`, an absolute path or a link
  * that leads out must not quietly read or write elsewhere. `edgewise run --allow-outside` lets a
  * user who means it do so; the editor flags such paths.
@@ -7,11 +7,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { child, lineColumn, parseRecipeText, type RecipeFormat, type TreeNode } from './tree';
-import type { JsonPath, RecipeProblem } from './validate';
+import { pathText, type JsonPath, type RecipeProblem } from './validate';
 
-/** Recipe keys whose value is a file path; `output` is written, the others are read. */
+/** Recipe keys whose value is a file path ('*': every item of an array); `output` is written, the others are read. */
 export const RECIPE_PATH_KEYS: readonly JsonPath[] = [
-  ['model'], ['output'], ['data', 'inputs'], ['data', 'labels'], ['eval', 'inputs'], ['eval', 'labels'],
+  ['model'], ['output'], ['data', 'inputs'], ['data', 'labels'], ['eval', 'inputs'], ['eval', 'labels'], ['passes', '*', 'options', 'teacher'],
 ];
 
 /**
@@ -22,18 +22,25 @@ export function recipePathProblems(text: string, format: RecipeFormat, recipeFil
   const root = parseRecipeText(text, format).root;
   const dir = path.dirname(path.resolve(recipeFile));
   const out: RecipeProblem[] = [];
-  for (const keys of RECIPE_PATH_KEYS) {
-    const node = keys.reduce<TreeNode | undefined>((n, k) => child(n, k as string)?.value, root);
-    if (node?.type !== 'string') continue;
-    const why = outsideFolder(dir, node.value as string, keys[0] === 'output');
+  for (const { node, at } of RECIPE_PATH_KEYS.flatMap((keys) => nodesAt(root, keys, []))) {
+    if (node.type !== 'string') continue;
+    const why = outsideFolder(dir, node.value as string, at[0] === 'output');
     if (!why) continue;
-    const where = `$.${keys.join('.')}`;
     out.push({
-      severity, code: 'value', path: [...keys], offset: node.offset, length: node.length, ...lineColumn(text, node.offset),
-      message: `${where}: '${node.value}' ${why}; edgewise run refuses it unless given --allow-outside`,
+      severity, code: 'value', path: at, offset: node.offset, length: node.length, ...lineColumn(text, node.offset),
+      message: `${pathText(at)}: '${node.value}' ${why}; edgewise run refuses it unless given --allow-outside`,
     });
   }
   return out;
+}
+
+/** The nodes at `keys` below `node`, with their concrete paths ('*' expands to each array item). */
+function nodesAt(node: TreeNode | undefined, keys: JsonPath, at: JsonPath): { node: TreeNode; at: JsonPath }[] {
+  if (!node) return [];
+  if (!keys.length) return [{ node, at }];
+  const [k, ...rest] = keys;
+  if (k === '*') return node.type === 'array' ? (node.children ?? []).flatMap((item, i) => nodesAt(item, rest, [...at, i])) : [];
+  return nodesAt(child(node, k as string)?.value, rest, [...at, k]);
 }
 
 /**

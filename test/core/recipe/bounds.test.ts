@@ -85,6 +85,7 @@ describe('recipe paths stay inside the recipe folder', () => {
       [{ model: 'linked.onnx' }, /\$\.model: 'linked\.onnx' is a link to '.*cnn\.onnx', outside the recipe's folder/],
       [{ model: 'cnn.onnx', output: 'out/x.onnx' }, /\$\.output: 'out\/x\.onnx' is a link to '.*ew-outside-[^']*', outside the recipe's folder/],
       [{ model: 'cnn.onnx', data: { inputs: '/dev/zero' } }, /\$\.data\.inputs: '\/dev\/zero' is an absolute path/],
+      [{ model: 'cnn.onnx', passes: [{ pass: 'distill', options: { teacher: '../t.onnx' } }] }, /\$\.passes\[0\]\.options\.teacher: '\.\.\/t\.onnx' leaves the recipe's folder/],
     ];
     for (const [fields, why] of cases) {
       const file = path.join(dir, 'edgewise.json');
