@@ -15,6 +15,8 @@ export interface DeviceDescription {
   dir: string;
   /** The ARM64 builds run under qemu-user there: latency is emulated. */
   emulated: boolean;
+  /** The device sees this machine's files (the emulated device here): nothing is uploaded. */
+  sharesFiles: boolean;
 }
 
 export class Device {

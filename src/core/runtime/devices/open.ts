@@ -25,13 +25,13 @@ export function openDevice(target: Target, options: OpenOptions = {}): Device | 
     const ep = parseSshUrl(target.ssh);
     const address = formatSshUrl(ep);
     return new Device(
-      { name: target.name, address, dir: target.remoteDir ?? '.edgewise', emulated },
+      { name: target.name, address, dir: target.remoteDir ?? '.edgewise', emulated, sharesFiles: false },
       () => connectSsh(ep, { name: target.name, identity: expandHome(target.identity), knownHosts: expandHome(target.knownHosts), timeoutMs: options.timeoutMs }),
     );
   }
   if (emulated) {
     const dir = expandHome(target.remoteDir) ?? path.join(cacheDir(), 'devices', target.name);
-    return new Device({ name: target.name, address: 'this machine', dir, emulated }, async () => new LocalShell());
+    return new Device({ name: target.name, address: 'this machine', dir, emulated, sharesFiles: true }, async () => new LocalShell());
   }
   return undefined;
 }

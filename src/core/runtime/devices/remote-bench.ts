@@ -20,12 +20,11 @@ export interface DeviceRunHooks {
 export async function runOnDevice(device: Device, job: BenchmarkJob, hooks: DeviceRunHooks = {}): Promise<BenchmarkResult> {
   const progress = (p: Omit<BenchmarkProgress, 'threads' | 'pid'>) => hooks.onProgress?.({ ...p, threads: job.threads, pid: 0 });
   progress({ phase: 'connect' });
-  const shares = (await device.shell()).sharesFiles;
-  const plans = [await planStage(job.model, shares)];
+  // Connecting and hashing the files overlap: both stand between the command and the first run.
+  const shares = device.description.sharesFiles;
   const inputNames = Object.keys(job.inputFiles);
-  for (const name of inputNames) plans.push(await planStage(job.inputFiles[name], shares));
-  const check = job.outputCheck ? await planStage(job.outputCheck.data, shares) : undefined;
-  if (check) plans.push(check);
+  const [, plans] = await Promise.all([device.shell(), Promise.all([job.model, ...inputNames.map((n) => job.inputFiles[n]), ...(job.outputCheck ? [job.outputCheck.data] : [])].map((f) => planStage(f, shares)))]);
+  const check = job.outputCheck ? plans[plans.length - 1] : undefined;
   const remoteJob: BenchmarkJob = {
     ...job, model: plans[0].remote, inputFiles: Object.fromEntries(inputNames.map((n, i) => [n, plans[i + 1].remote])), scratchDir: undefined,
     outputCheck: job.outputCheck && { ...job.outputCheck, data: check!.remote },

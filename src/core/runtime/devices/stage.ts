@@ -6,18 +6,24 @@
  */
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
-import { loadModel } from '../../formats/onnx/io';
+import { loadModelWeightsOnDisk } from '../../formats/onnx/weights-on-disk';
 import { externalRef, resolveExternalPath } from '../../formats/onnx/external';
 import { isExternal } from '../../formats/onnx/tensor';
 import type { Device } from './device';
 import { localFile, upload, type LocalFile, type UploadOptions } from './upload';
 
-/** External data files of an ONNX model, relative to its folder (none for other formats). */
+/**
+ * External data files of an ONNX model, relative to its folder (none for other formats). The model
+ * is skimmed, its weights left unread (a 25 MB model would otherwise be decoded on every run); the
+ * weights it holds itself then point into the model file, which is no companion.
+ */
 export function companionFiles(model: string): string[] {
   if (!model.toLowerCase().endsWith('.onnx')) return [];
-  const m = loadModel(model);
+  const m = loadModelWeightsOnDisk(model);
+  const self = path.basename(model);
   const locations = new Set<string>();
   for (const t of m.graph.proto.initializer) if (isExternal(t)) locations.add(externalRef(t, model).location);
+  locations.delete(self);
   const dir = path.dirname(model);
   return [...locations].map((loc) => path.relative(dir, resolveExternalPath(dir, loc, model)));
 }

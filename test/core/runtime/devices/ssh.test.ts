@@ -211,7 +211,7 @@ describe('devices over SSH (real sshd on loopback)', function () {
     fs.writeFileSync(file, Buffer.alloc(6 << 20, 7).map((_, i) => (i * 2654435761) >>> 24));
     const proxy = await startProxy(s.port, { cutFirstAfterBytes: 2 << 20 });
     const ep = parseSshUrl(s.url);
-    const device = new Device({ name: 'flaky', address: 'flaky', dir: s.deviceDir, emulated: false },
+    const device = new Device({ name: 'flaky', address: 'flaky', dir: s.deviceDir, emulated: false, sharesFiles: false },
       () => connectSsh({ ...ep, port: proxy.port }, { name: 'flaky', identity: s.identity, knownHosts: knownFor(proxy.port) }));
     const knownFile = knownFor(proxy.port);
     try {
