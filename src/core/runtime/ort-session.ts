@@ -4,8 +4,8 @@ import type { Model } from '../formats/onnx/model';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { sessionOptions, type SessionSettings } from './session';
 
-// ORT's warnings (e.g. about serializing an optimized graph) are noise on the CLI's stderr.
-ort.env.logLevel = 'error';
+// ORT's own log lines (warnings, and red copies of errors the caller also gets) stay off the CLI's stderr.
+ort.env.logLevel = 'fatal';
 
 export type { SessionSettings };
 
