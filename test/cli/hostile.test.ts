@@ -116,6 +116,15 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     assert.ok(!fs.existsSync(path.join(os.tmpdir(), `mat-debug-${r.pid}.log`)), 'no empty telemetry log left');
   });
 
+  it('a model with external data: static quantization runs it, and its size counts the data file', () => {
+    const input = path.join(dir, 'mx.onnx');
+    assert.equal(runCli(['convert', FIXTURE, input, '--external-data']).code, 0);
+    const r = runCli(['quantize', input, '--mode', 'static', '--calib', path.resolve('test/fixtures/fmnist_tune500_u8.npy'), '--count', '100', '--no-latency', '--json'], 120_000);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.fileBytesBefore, fs.statSync(input).size + fs.statSync(`${input}.data`).size);
+  });
+
   it('kill -9 during a write leaves no output, and the next run clears the dead process\'s temporary', async () => {
     const big = bigOnnx(path.join(dir, 'big.onnx'), 64);
     const out = path.join(dir, 'out.onnx');
