@@ -9,7 +9,7 @@
  *   flock /work/coord/bench.lock npm run bench:hostile -- [--fuzz-onnx N] [--fuzz-tflite N] [--cli-share K]
  * Defaults: 1,000 ONNX + 500 TFLite mutations through the worker, every 10th also through the CLI.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +20,7 @@ import { encodeModelProto } from '../src/core/formats/onnx/codec';
 import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema } from '../src/core/formats/onnx/proto/onnx_pb';
 import { runCli, type CliResult } from '../test/cli/run';
-import { deepIfModel, makeFifo, npyClaiming, yamlAliasBomb } from '../test/helpers/hostile-files';
+import { bigOnnx, deepIfModel, killDuringWrite, makeFifo, npyClaiming, yamlAliasBomb } from '../test/helpers/hostile-files';
 import { buildModel as buildTflite } from '../test/core/formats/tflite/build-model';
 import { writeModelWith } from '../test/core/formats/onnx/models';
 
@@ -173,24 +173,24 @@ async function main(): Promise<void> {
       cliCase('numeric options', ['bench', ONNX_BASE, ...a], /must be a/);
     }
 
-    // kill -9 during a write: no output, and the next run clears the dead process's temporaries.
+    // kill -9 during a write (killed as soon as its temporary appears): no output, and the next run clears the temporary.
     const kill = row('kill -9 during writes');
-    for (const delayMs of [150, 300, 600, 1200]) {
-      const out = f(`k${delayMs}.onnx`);
-      const child = spawn(process.execPath, [path.join(root, 'dist/cli.js'), 'quantize', ONNX_BASE, '--mode', 'dynamic', '--out', out, '--no-latency'], { stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, delayMs));
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+    const big = bigOnnx(f('big.onnx'), 64);
+    for (const extra of [[], ['--external-data'], ['--inline']]) {
+      const out = f('killed.onnx');
+      const temps = () => fs.readdirSync(dir).filter((n) => n.startsWith('.killed.onnx') && n.endsWith('.tmp'));
+      const killed = await killDuringWrite(path.join(root, 'dist/cli.js'), ['convert', big, out, ...extra], dir, 'killed.onnx');
       kill.cases++;
-      const leftovers = () => fs.readdirSync(dir).filter((n) => n.startsWith(`.k${delayMs}.onnx.`));
-      const partial = fs.existsSync(out) && runCli(['inspect', out]).code !== 0;
-      const stale = leftovers().length;
-      const again = runCli(['quantize', ONNX_BASE, '--mode', 'dynamic', '--out', out, '--no-latency', '--force'], 60_000);
-      const clean = again.code === 0 && leftovers().length === 0 && !partial;
+      const left = temps().length;
+      const output = fs.existsSync(out);
+      const again = runCli(['convert', big, out, ...extra], 60_000);
+      const clean = killed.midWrite && !output && again.code === 0 && temps().length === 0;
       if (clean) kill.refused++;
-      kill.notes.push(`${clean ? '' : 'NOT CLEAN '}killed after ${delayMs} ms: output ${fs.existsSync(out) && !partial ? 'absent or complete' : 'partial'}, ${stale} temporaries of the dead process, rerun exit ${again.code} leaving ${leftovers().length}`);
+      kill.notes.push(`${clean ? '' : 'NOT CLEAN '}convert ${extra.join(' ')}: killed mid-write ${killed.midWrite}, output after the kill ${output}, ${left} temporaries; rerun exit ${again.code} leaving ${temps().length}`);
       kill.maxMs = Math.max(kill.maxMs, again.ms);
       kill.peakMiB = Math.max(kill.peakMiB, again.peakRssMiB ?? 0);
+      fs.rmSync(out, { force: true });
+      fs.rmSync(`${out}.data`, { force: true });
     }
 
     // Fuzz: the same mutations through one worker (summary + view graph) and, every CLI_SHARE-th, the CLI.

@@ -1,4 +1,4 @@
-// Training targets of issue 14, side by side in one run: `npm run bench:train [-- --steps N --seeds S --skip-speed --skip-accuracy --skip-qat]`.
+// Training targets of issue 14, side by side in one run: `npm run bench:train [-- --steps N --seeds S --base-epochs K --skip-speed --skip-accuracy --skip-qat]`.
 // Speed: one training step (batch 64, SGD with momentum) on the Fashion-MNIST CNN and MobileNetV2-style samples,
 // 1 and 2 threads, each in a fresh process, against PyTorch (Debian's python3-torch) doing the same step on the
 // same architecture. Accuracy: prune 30% of the CNN's channels, then `edgewise finetune` and `edgewise distill`
@@ -22,6 +22,7 @@ const arg = (name: string, fallback: string) => {
 };
 const STEPS = Number(arg('steps', '20'));
 const SEEDS = Number(arg('seeds', '3'));
+const BASE_EPOCHS = Number(arg('base-epochs', '0'));
 const BATCH = 64;
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -89,10 +90,17 @@ const describe = (r: TrainReport) => `${r.epochs[0].seconds.toFixed(0)} s for th
 
 async function accuracy(dir: string, train: { data: string; labels: string }, test: RawImages): Promise<void> {
   console.log(`\n## Accuracy: prune 30% of the CNN's channels, then one epoch on the 60,000-image train split (load ${load()})`);
-  const cnn = path.join(dir, 'cnn.onnx');
+  let cnn = path.join(dir, 'cnn.onnx');
   fs.copyFileSync(path.join(fixtures, 'fmnist_cnn.onnx'), cnn);
+  if (BASE_EPOCHS > 0) {
+    // The committed CNN is not converged (one more epoch of the pruned copy beats it): train it further first, so the
+    // teacher is what a user would prune, a finished model.
+    const base = cli(['finetune', cnn, '--data', train.data, '--labels', train.labels, '--epochs', `${BASE_EPOCHS}`, '--batch-size', `${BATCH}`, '--out', path.join(dir, 'base.onnx')]) as unknown as { output: string };
+    cnn = base.output;
+    console.log(`(the unpruned model: the committed CNN after ${BASE_EPOCHS} more epochs on the train split)`);
+  }
   cli(['prune', cnn, '--method', 'channel', '--sparsity', '0.3']);
-  const pruned = path.join(dir, 'cnn.pruned.onnx');
+  const pruned = cnn.replace(/\.onnx$/, '.pruned.onnx');
   const results: { seed: number; tuned: number; distilled: number; ft: TrainReport; kd: TrainReport }[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
     // The job's defaults otherwise (adam, lr 1e-3; distillation T 4, alpha 0.5): what a user gets without tuning.

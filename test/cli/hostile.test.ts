@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureCliBuilt, runCli, type CliResult } from './run';
-import { deepIfModel, makeFifo, npyClaiming, writeFile, yamlAliasBomb } from '../helpers/hostile-files';
+import { CLI, ensureCliBuilt, runCli, type CliResult } from './run';
+import { bigOnnx, deepIfModel, killDuringWrite, makeFifo, npyClaiming, writeFile, yamlAliasBomb } from '../helpers/hostile-files';
 import { encodeNpy } from '../../src/core/runtime/npy';
 import { buildModel } from '../core/formats/tflite/build-model';
+import { buildModel as buildOnnx, writeTemp } from '../helpers/onnx-models';
+import { makeNode, makeTensor, makeValueInfo } from '../../src/core/formats/onnx/build';
 
 const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');
 const COREML_PACKAGE = path.resolve('../shared/fixtures/coreml/adamsro__dtln-aec-coreml/DTLN_AEC_128_Part1.mlpackage');
@@ -97,6 +99,44 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
       assert.equal(r.stderr, `edgewise ${args[0]}: ${message}\n`);
       assert.ok(r.ms < 10_000 && r.peakRssMiB! < REFUSAL_RSS_MIB);
     }
+  });
+
+  it("ONNX Runtime's errors read as words: no C++ signature, no colour codes, no telemetry log left behind", () => {
+    const model = buildOnnx(
+      [makeNode('Reshape', ['x', 'shape'], ['y'], {}, 'fold')],
+      [makeValueInfo('x', 'float32', ['N', 4])], [makeValueInfo('y', 'float32', [3, 3])],
+      [makeTensor('shape', 'int64', [2], BigInt64Array.of(3n, 3n))],
+    );
+    const file = writeTemp(model, dir, 'reshape.onnx');
+    const r = runCli(['eval', file, '--samples', '2']);
+    assert.equal(r.code, 1, r.stderr);
+    const last = r.stderr.trimEnd().split('\n').pop()!;
+    assert.equal(last, "edgewise eval: Reshape node 'fold': The input tensor cannot be reshaped to the requested shape. Input shape:{2,4}, requested shape:{3,3}");
+    assert.doesNotMatch(r.stderr, /\x1b\[|onnxruntime::|onnxruntime_src|ONNXRuntimeError/);
+    assert.ok(!fs.existsSync(path.join(os.tmpdir(), `mat-debug-${r.pid}.log`)), 'no empty telemetry log left');
+  });
+
+  it('a model with external data: static quantization runs it, and its size counts the data file', () => {
+    const input = path.join(dir, 'mx.onnx');
+    assert.equal(runCli(['convert', FIXTURE, input, '--external-data']).code, 0);
+    const r = runCli(['quantize', input, '--mode', 'static', '--calib', path.resolve('test/fixtures/fmnist_tune500_u8.npy'), '--count', '100', '--no-latency', '--json'], 120_000);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.fileBytesBefore, fs.statSync(input).size + fs.statSync(`${input}.data`).size);
+  });
+
+  it('kill -9 during a write leaves no output, and the next run clears the dead process\'s temporary', async () => {
+    const big = bigOnnx(path.join(dir, 'big.onnx'), 64);
+    const out = path.join(dir, 'out.onnx');
+    const temps = () => fs.readdirSync(dir).filter((n) => n.startsWith('.out.onnx.') && n.endsWith('.tmp'));
+    const killed = await killDuringWrite(CLI, ['convert', big, out], dir, 'out.onnx');
+    assert.ok(killed.midWrite, `killed mid-write (${killed.exit})`);
+    assert.ok(!fs.existsSync(out), 'no output, partial or whole');
+    assert.equal(temps().length, 1, 'the dead process left its temporary');
+    const again = runCli(['convert', big, out]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(temps(), [], 'the next run removed it');
+    assert.equal(fs.statSync(out).size, fs.statSync(big).size);
   });
 
   it('an If nested 3,000 deep is refused with the file named, not a stack overflow', () => {

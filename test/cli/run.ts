@@ -26,6 +26,8 @@ export interface CliResult {
   code: number | null; stdout: string; stderr: string; timedOut: boolean;
   /** Wall time from spawn to exit, ms. */
   ms: number;
+  /** The CLI process's id. */
+  pid: number;
   /** Peak resident memory of the CLI process, MiB (undefined when it did not exit normally). */
   peakRssMiB?: number;
 }
@@ -43,7 +45,7 @@ export function runCli(args: string[], timeoutMs = 30_000): CliResult {
   const kib = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : undefined;
   fs.rmSync(path.dirname(rssFile), { recursive: true, force: true });
   return {
-    code: r.status, stdout: r.stdout, stderr: r.stderr, ms, peakRssMiB: kib === undefined ? undefined : kib / 1024,
+    code: r.status, stdout: r.stdout, stderr: r.stderr, ms, pid: r.pid, peakRssMiB: kib === undefined ? undefined : kib / 1024,
     timedOut: r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT',
   };
 }

@@ -53,3 +53,41 @@ export function npyClaiming(shape: string, bodyBytes: number): Buffer {
   pre.writeUInt16LE(header.length, 8);
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.alloc(bodyBytes)]);
 }
+
+/**
+ * Starts `node CLI ARGS` and kills it with SIGKILL as soon as a temporary of `outName` appears
+ * in `outDir` (the write has begun). Resolves with whether it was caught mid-write, and how.
+ */
+export async function killDuringWrite(cli: string, args: string[], outDir: string, outName: string, timeoutMs = 60_000): Promise<{ midWrite: boolean; exit: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  const isTemp = (n: string | null) => !!n && n.startsWith(`.${outName}.`) && n.endsWith('.tmp');
+  let midWrite = false;
+  const watcher = fs.watch(outDir, (_event, name) => {
+    if (!midWrite && isTemp(name)) {
+      midWrite = true;
+      child.kill('SIGKILL');
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    const exit = await exited;
+    return { midWrite: midWrite && exit === 'SIGKILL', exit };
+  } finally {
+    clearTimeout(timer);
+    watcher.close();
+  }
+}
+
+/** An ONNX model (Identity) with one float32 initializer of `mib` MiB of zeros: slow enough to write that a kill lands mid-write. */
+export function bigOnnx(file: string, mib: number): string {
+  const n = (mib << 20) / 4;
+  const dims = Buffer.concat([int(1, 1), int(1, n)]); // dims [1, n]: repeated int64, field 1
+  const tensor = Buffer.concat([dims, int(2, 1), str(8, 'w'), field(9, Buffer.alloc(n * 4))]);
+  const vi = (name: string) => field(1, Buffer.from(name)); // ValueInfoProto.name only
+  const node = Buffer.concat([str(1, 'x'), str(2, 'y'), str(4, 'Identity')]);
+  const graph = Buffer.concat([field(1, node), str(2, 'g'), field(5, tensor), field(11, vi('x')), field(12, vi('y'))]);
+  fs.writeFileSync(file, Buffer.concat([int(1, 8), field(7, graph), field(8, int(2, 17))]));
+  return file;
+}

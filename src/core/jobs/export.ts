@@ -174,7 +174,7 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
   atomicWrite(output, [bytes]);
   const described = describeTfliteGraph(g);
   const result: ExportJobResult = {
-    input, output, mode, fileBytesBefore: model.source.fileBytes ?? fs.statSync(input).size, fileBytesAfter: bytes.byteLength,
+    input, output, mode, fileBytesBefore: model.storedBytes(), fileBytesAfter: bytes.byteLength,
     fileRatio: bytes.byteLength / (model.source.fileBytes ?? fs.statSync(input).size),
     nodes: conv.mappings, ops: described.ops, tensors: described.tensors, inputs: conv.inputs, outputs: conv.outputs,
     transposes: conv.transposes, weights,

@@ -2,7 +2,6 @@
  * `quantize --max-accuracy-drop`: static INT8 with the most harmful layers returned to float until
  * the top-1 drop on the tuning data is within budget; optionally checked on held-out data.
  */
-import * as fs from 'node:fs';
 import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
@@ -148,7 +147,7 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
       return {
         input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
         heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen, latency,
-        fileBytesBefore: model.source.fileBytes ?? fs.statSync(model.label).size, fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
+        fileBytesBefore: model.storedBytes(), fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
       };
     });
   }

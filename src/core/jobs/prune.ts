@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
@@ -100,7 +99,7 @@ export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promis
   const saved = saveModel(result.model, output, { overwrite: o.force });
   return {
     input, output, method: o.method,
-    fileBytesBefore: model.source.fileBytes ?? fs.statSync(input).size,
+    fileBytesBefore: model.storedBytes(),
     fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
     report: result.report, evaluation,
   };

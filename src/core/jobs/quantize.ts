@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { diagnose, type Finding } from '../analysis/diagnostics';
 import { fp16Clamps } from '../analysis/fp16-clamps';
 import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
@@ -146,7 +145,7 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
   progress(`writing ${output}`);
   const saved = saveModel(result.model, output, { overwrite: o.force });
   return removeOnFailure([output, saved.externalFile], async () => {
-    const fileBytesBefore = model.source.fileBytes ?? fs.statSync(model.label).size;
+    const fileBytesBefore = model.storedBytes();
     const fileBytesAfter = saved.bytes + (saved.externalBytes ?? 0);
     const job: QuantizeJobResult = {
       input: model.label, output, mode: o.mode, fileBytesBefore, fileBytesAfter, fileRatio: fileBytesAfter / fileBytesBefore,

@@ -2,10 +2,11 @@
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { encodeModelProto } from '../formats/onnx/codec';
+import { encodeWithWeightsInline } from '../formats/onnx/io';
 import { sessionOptions, type SessionSettings } from './session';
 
-// ORT's warnings (e.g. about serializing an optimized graph) are noise on the CLI's stderr.
-ort.env.logLevel = 'error';
+// ORT's own log lines (warnings, and red copies of errors the caller also gets) stay off the CLI's stderr.
+ort.env.logLevel = 'fatal';
 
 export type { SessionSettings };
 
@@ -15,8 +16,7 @@ export async function openSession(model: string | Model | Uint8Array, s: Session
   return ort.InferenceSession.create(source as never, sessionOptions(s));
 }
 
-/** The model's bytes for ORT. Models with external weights must be run from their file. */
+/** The model's bytes for ORT; external weights are read in (a copy of the protobuf, the model unchanged). */
 export function modelBytes(model: Model): Uint8Array {
-  if (model.hasExternalData()) throw new Error(`${model.label}: weights are stored externally; save the model and run it from its file`);
-  return encodeModelProto(model.proto);
+  return model.hasExternalData() ? encodeWithWeightsInline(model) : encodeModelProto(model.proto);
 }

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { OptLevel } from './types';
 
@@ -25,16 +28,19 @@ export interface SessionSettings {
 /**
  * The one builder of ORT session options. Spinning is off unless asked for: idle worker threads
  * that spin take a core from whoever else is busy (the extension host), which halves throughput.
- * Warnings are silenced (level 3) so they do not mix with the CLI's output.
+ * ORT's own log lines are silenced up to errors (level 4): an error also reaches the caller as
+ * an exception (worded for users by base/error-text.ts), so ORT's red copy on stderr would only
+ * repeat it with colour codes.
  */
 export function sessionOptions(s: SessionSettings = {}): InferenceSession.SessionOptions {
+  removeTelemetryLogAtExit();
   const spin = s.spinning ? '1' : '0';
   const options: InferenceSession.SessionOptions = {
     interOpNumThreads: s.interOpThreads ?? 1,
     graphOptimizationLevel: s.optLevel ?? 'all',
     executionProviders: providerList(s.executionProviders ?? ['cpu']),
     executionMode: 'sequential',
-    logSeverityLevel: 3,
+    logSeverityLevel: 4,
     extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
   if (s.threads) options.intraOpNumThreads = s.threads;
@@ -44,6 +50,25 @@ export function sessionOptions(s: SessionSettings = {}): InferenceSession.Sessio
   }
   if (s.optimizedModelFilePath) options.optimizedModelFilePath = s.optimizedModelFilePath;
   return options;
+}
+
+let telemetryCleanup = false;
+
+/**
+ * ORT's bundled telemetry leaves an empty `mat-debug-<pid>.log` in the temp folder of every
+ * process that makes a session (issue 22); removed at exit when it is empty.
+ */
+function removeTelemetryLogAtExit(): void {
+  if (telemetryCleanup) return;
+  telemetryCleanup = true;
+  const log = path.join(os.tmpdir(), `mat-debug-${process.pid}.log`);
+  process.once('exit', () => {
+    try {
+      if (fs.statSync(log).size === 0) fs.unlinkSync(log);
+    } catch {
+      // none was written
+    }
+  });
 }
 
 /** The user's providers in order, with 'cpu' last as the fallback for nodes others do not take. */

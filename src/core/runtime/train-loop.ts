@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import type { Model } from '../formats/onnx/model';
 import { CancelledError } from '../base/cancel';
 import { ArrayDataset, batchLimit, modelInputs, type Dataset } from './data';
-import { NonFiniteError, type TrainingBatch, type TrainingSession } from './training-session';
+import { NonFiniteError, type GradientAdjust, type TrainingBatch, type TrainingSession } from './training-session';
 import { learningRate, type ScheduleOptions } from '../passes/train/schedule';
 
 /** One epoch's figures, as the report prints them. */
@@ -50,6 +50,8 @@ export interface TrainLoopOptions {
   schedule: ScheduleOptions;
   /** Epochs already done (resume): training continues with epoch startEpoch + 1 (default 0). */
   startEpoch?: number;
+  /** Changes each step's gradients before the update (e.g. a federated client's proximal term). */
+  adjustGradients?: GradientAdjust;
   validate?: () => Promise<number | undefined>;
   /** After each epoch (checkpointing); `report` already holds the validation figure. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
@@ -103,7 +105,7 @@ export async function trainEpochs(o: TrainLoopOptions): Promise<EpochReport[]> {
       lr = learningRate(o.schedule, globalStep, totalSteps);
       let r;
       try {
-        r = await o.session.step(batch, lr);
+        r = await o.session.step(batch, lr, o.adjustGradients);
       } catch (e) {
         if (!(e instanceof NonFiniteError)) throw e;
         throw new DivergedError(`${e.message} at epoch ${epoch}, step ${step + 1} of ${perEpoch} (step ${globalStep + 1} overall, learning rate ${lr.toPrecision(3)})`, epoch, step + 1);

@@ -51,6 +51,9 @@ export interface TrainedParameter {
   values: Float32Array;
 }
 
+/** Changes gradients in place before the update, given the current weights (same order as `parameters`). */
+export type GradientAdjust = (gradients: Float32Array[], weights: Float32Array[]) => void;
+
 /** The loss or a gradient is NaN or infinite: the step was not applied. */
 export class NonFiniteError extends Error {
   constructor(message: string) {
@@ -125,10 +128,14 @@ export class TrainingSession {
     return { loss, samples: n, output, correct: batch.labels ? countCorrect(output, batch.labels, this.classes) : undefined };
   }
 
-  /** computeGradients, then one optimizer update; throws NonFiniteError (weights unchanged) on NaN or infinity. */
-  async step(batch: TrainingBatch, lr: number): Promise<BatchResult> {
+  /**
+   * computeGradients, then one optimizer update; throws NonFiniteError (weights unchanged) on NaN or infinity.
+   * `adjust` may change the gradients in place first (a proximal term such as FedProx's mu (w - w_global)).
+   */
+  async step(batch: TrainingBatch, lr: number, adjust?: GradientAdjust): Promise<BatchResult> {
     const r = await this.computeGradients(batch);
     if (!Number.isFinite(r.loss)) throw new NonFiniteError(`the loss is ${r.loss}`);
+    adjust?.(this.gradients, this.parameters.map((p) => p.values));
     const bad = this.gradients.findIndex((g) => !allFinite(g));
     if (bad >= 0) throw new NonFiniteError(`the gradient of '${this.parameters[bad].name}' is not finite`);
     this.optimizer.apply(lr, this.parameters.map((p) => p.values), this.gradients);

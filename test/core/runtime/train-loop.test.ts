@@ -72,6 +72,22 @@ describe('runtime/train-loop: training a model on typed arrays', function () {
     }
   });
 
+  it('adjustGradients changes every step\'s gradients before the update (zeroed: plain SGD leaves the weights)', async () => {
+    const session = await TrainingSession.create(model, { loss: { kind: 'cross-entropy' }, optimizer: { kind: 'sgd', momentum: 0 }, threads: 1 });
+    try {
+      const before = new Map([...session.weights()].map(([k, v]) => [k, v.slice()]));
+      let calls = 0;
+      await trainEpochs({
+        session, data: arrayDataset(model, count, { [input]: x }), labels, epochs: 1, batchSize: 64, schedule: { lr: 0.1 },
+        adjustGradients: (grads, weights) => { calls++; assert.equal(weights.length, grads.length); for (const g of grads) g.fill(0); },
+      });
+      assert.equal(calls, 4);
+      for (const [name, w] of session.weights()) assert.deepEqual(w, before.get(name), name);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('rejects samples that do not fit the input, naming it', () => {
     assert.throws(() => arrayDataset(model, count, { [input]: x.subarray(1) }), new RegExp(`'${input}': 200703 values are not 256 samples of \\[1, 28, 28\\]`));
     assert.throws(() => arrayDataset(model, count, {}), new RegExp(`no samples for the input '${input}'`));

@@ -11,6 +11,8 @@ describe('releases in VS Code: Publish Model Release... and the Releases view', 
   this.timeout(180_000);
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-e2e-repo-'));
   after(async () => {
+    // The workbench remembers the open sidebar: leave the Explorer showing, as the UI checks expect.
+    await vscode.commands.executeCommand('workbench.view.explorer');
     await vscode.workspace.getConfiguration('edgewise.releases').update('repository', undefined, vscode.ConfigurationTarget.Workspace);
     fs.rmSync(repo, { recursive: true, force: true });
   });

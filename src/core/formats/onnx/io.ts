@@ -98,6 +98,25 @@ export function saveModel(model: Model, outFile: string, options: SaveOptions = 
   }
 }
 
+/**
+ * The model's protobuf with every weight inline (external data read in), for ORT sessions made
+ * from memory; the model itself is left as it was. Over protobuf's 2 GiB it cannot be: refused.
+ */
+export function encodeWithWeightsInline(model: Model): Uint8Array {
+  const tensors = allInitializers(model);
+  const bytes = tensors.reduce((n, t) => n + tensorByteLength(t), 0);
+  if (bytes > PROTOBUF_LIMIT - INLINE_HEADROOM) {
+    throw new OnnxFormatError(model.label, `its weights (${bytes} bytes) exceed the 2 GiB a model held in memory can have; run it from its file`);
+  }
+  const saved = tensors.map(snapshot);
+  try {
+    readAllInline(model, tensors);
+    return encodeModelProto(model.proto);
+  } finally {
+    saved.forEach((restore) => restore());
+  }
+}
+
 function allInitializers(model: Model): TensorProto[] {
   const out: TensorProto[] = [];
   for (const g of model.allGraphs()) out.push(...g.proto.initializer);
@@ -119,6 +138,11 @@ function snapshot(t: TensorProto): () => void {
   };
 }
 
+/** Moves every external tensor's bytes into its raw_data (callers snapshot first and restore after). */
+function readAllInline(model: Model, tensors: TensorProto[]): void {
+  for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)));
+}
+
 function setInline(t: TensorProto, bytes: Uint8Array): void {
   t.rawData = bytes;
   t.externalData = [];
@@ -127,7 +151,7 @@ function setInline(t: TensorProto, bytes: Uint8Array): void {
 }
 
 function writeInline(model: Model, out: string, tensors: TensorProto[]): SaveResult {
-  for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)));
+  readAllInline(model, tensors);
   const chunks = encodeModelProtoChunks(model.proto);
   atomicWrite(out, chunks);
   return { file: out, bytes: chunks.reduce((n, c) => n + c.length, 0) };

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import {
@@ -95,6 +96,13 @@ export class Model {
   /** The external data files the model reads, absolute (known after `checkExternalData`, which loading runs). */
   externalFiles(): string[] {
     return this.external?.files() ?? [];
+  }
+
+  /** Bytes the model takes on disk: its file and the external data files it reads (each counted once). */
+  storedBytes(): number {
+    const files = new Set(this.externalFiles());
+    files.delete(this.label);
+    return (this.source.fileBytes ?? fs.statSync(this.label).size) + [...files].reduce((n, f) => n + fs.statSync(f).size, 0);
   }
 
   /** Every graph in the model: the main graph first, then subgraphs depth-first. */
