@@ -16,6 +16,7 @@ const targets = [
   { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { 'fl-client-child': 'src/fl/simulate/fl-client-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   // `edgewise/ota`, the device library for apps: self-contained (no VS Code, no ONNX Runtime).
   { entryPoints: { ota: 'src/ota/client/index.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
   { entryPoints: { 'train-child': 'src/core/jobs/train-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },

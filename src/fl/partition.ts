@@ -114,7 +114,7 @@ class Rng {
   }
 }
 
-/** 0..n-1 in a seeded order (local training's shuffles). */
-export function seededPermutation(n: number, seed: number): Int32Array {
-  return new Rng(seed).permutation(n);
+/** K of N client indices for a round (sorted), seeded. */
+export function sampleClients(n: number, k: number, seed: number): number[] {
+  return Array.from(new Rng(seed).permutation(n).subarray(0, k)).sort((a, b) => a - b);
 }

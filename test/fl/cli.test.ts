@@ -77,7 +77,7 @@ describe('edgewise fl serve / fl client (real processes on loopback)', function 
 
   it('completes a round without a client killed mid-round when --min-clients reported', async () => {
     const out = path.join(dir, 'fed');
-    const server = start(['fl', 'serve', '--model', CNN, '--rounds', '1', '--clients-per-round', '3', '--min-clients', '2', '--round-timeout', '8', '--out-dir', out, '--token', 'tok']);
+    const server = start(['fl', 'serve', '--model', CNN, '--rounds', '1', '--clients-per-round', '3', '--min-clients', '2', '--round-timeout', '20', '--out-dir', out, '--token', 'tok']);
     procs.push(server);
     const url = (await until(server, /serving (http:\/\/127\.0\.0\.1:\d+)/))[1];
     const clients = [0, 1, 2].map((k) => {

@@ -1,6 +1,7 @@
 import type { FlAggregateJobResult } from '../../core/jobs/fl-aggregate';
 import type { FlClientJobResult } from '../../core/jobs/fl-client';
 import type { FlServeJobResult } from '../../core/jobs/fl-serve';
+import type { FlSimulateJobResult } from '../../core/jobs/fl-simulate';
 import type { RoundMetrics } from '../../fl/server/state';
 
 export function printAggregate(r: FlAggregateJobResult): string {
@@ -27,4 +28,12 @@ export function printServe(r: FlServeJobResult): string {
 export function printClient(r: FlClientJobResult): string {
   if (!r.rounds.length) return `${r.id}: took part in no round`;
   return r.rounds.map((c) => `${r.id} round ${c.round}: ${c.steps} steps on ${c.samples} samples, loss ${c.loss.toFixed(4)}, ${c.uploadBytes} bytes up, ${c.downloadBytes} down, ${c.seconds.toFixed(1)} s`).join('\n');
+}
+
+export function printSimulate(r: FlSimulateJobResult): string {
+  const sizes = [...r.clientSizes].sort((a, b) => a - b);
+  const lines = [`${r.clients} clients, ${r.partition}: ${sizes[0]}..${sizes[sizes.length - 1]} samples each (median ${sizes[sizes.length >> 1]})`];
+  if (r.initialValTop1 !== undefined) lines.push(`start: val top-1 ${(r.initialValTop1 * 100).toFixed(2)}%`);
+  lines.push(...r.rounds.map(roundLine), `final model: ${r.finalModel}`);
+  return lines.join('\n');
 }

@@ -3,11 +3,12 @@ import { CancelledError } from '../../core/jobs/job';
 import { runFlAggregateJob } from '../../core/jobs/fl-aggregate';
 import { runFlClientJob, type LocalTrainingOptions } from '../../core/jobs/fl-client';
 import { runFlServeJob, type FederationOptions } from '../../core/jobs/fl-serve';
+import { runFlSimulateJob } from '../../core/jobs/fl-simulate';
 import { FederationError } from '../../fl/weights';
 import type { PrivacyOptions } from '../../fl/dp';
 import { CliError, flag, num, str, type CliIo, type Command, type ParsedArgs } from '../command';
 import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
-import { printAggregate, printClient, printServe } from './fl-print';
+import { printAggregate, printClient, printServe, printSimulate, roundLine } from './fl-print';
 
 const DATA_PREPROCESS = ['scale', 'mean', 'std', 'layout', 'resize'];
 
@@ -26,6 +27,12 @@ deltas; the server averages them (FedAvg) into the next global model.
            [--local-epochs E] [--batch-size B] [--lr LR] [--optimizer sgd|adam] [--encoding float32|int8]
       takes part in rounds (until the server is done, or N rounds) training on X/Y only
       (defaults: 1 local epoch, batch 32, SGD, lr 0.05, float32 deltas)
+  fl simulate --model GLOBAL.onnx --data X.npy --labels Y --clients N --partition iid|dirichlet:A|shards:S
+           --rounds R [--clients-per-round K] [--val-data V --val-labels L] [--parallel P] [--seed S]
+           [client options] [server options] [--out-dir DIR]
+      a federation on this machine: X split among N clients (each gets its own files), K sampled
+      per round (default N), clients in P child processes (default 2) over HTTP on loopback;
+      DIR/round-N.onnx, DIR/final.onnx, the validation top-1 after every round
   fl aggregate --base GLOBAL.onnx C1.onnx:N1 C2.onnx:N2 ... [--out NEXT.onnx] [--force]
       one round offline: w + eta * sum_k N_k (w_k - w) / sum_k N_k over the float32 weights
       (Ck may also be an Edgewise delta file; other initializers must equal the base's)
@@ -39,8 +46,8 @@ server options (aggregate, serve, simulate):
   --json                     print the result as JSON only
 `;
 
-type Sub = 'aggregate' | 'serve' | 'client';
-const SUBS: Sub[] = ['aggregate', 'serve', 'client'];
+type Sub = 'aggregate' | 'serve' | 'client' | 'simulate';
+const SUBS: Sub[] = ['aggregate', 'serve', 'client', 'simulate'];
 const PRIVACY = ['clip', 'noise-multiplier', 'delta'];
 const SERVER = ['rounds', 'clients-per-round', 'min-clients', 'strategy', 'mu', 'server-lr', 'secure-aggregation', 'round-timeout', ...PRIVACY];
 const CLIENT = ['local-epochs', 'batch-size', 'lr', 'optimizer', 'encoding', 'threads', ...DATA_PREPROCESS];
@@ -48,6 +55,7 @@ const ALLOWED: Record<Sub, string[]> = {
   aggregate: ['base', 'out', 'force', 'server-lr', 'population', 'json', ...PRIVACY],
   serve: ['model', 'port', 'host', 'token', 'out-dir', 'population', 'json', ...SERVER],
   client: ['server', 'data', 'labels', 'token', 'id', 'rounds', 'json', ...CLIENT],
+  simulate: ['model', 'data', 'labels', 'clients', 'partition', 'val-data', 'val-labels', 'parallel', 'seed', 'out-dir', 'json', ...SERVER, ...CLIENT],
 };
 
 export const fl: Command = {
@@ -60,6 +68,8 @@ export const fl: Command = {
     population: { type: 'string' }, model: { type: 'string' }, rounds: { type: 'string' }, 'clients-per-round': { type: 'string' },
     'min-clients': { type: 'string' }, strategy: { type: 'string' }, mu: { type: 'string' }, 'secure-aggregation': { type: 'boolean' },
     'round-timeout': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'out-dir': { type: 'string' },
+    clients: { type: 'string' }, partition: { type: 'string' }, 'val-data': { type: 'string' }, 'val-labels': { type: 'string' },
+    parallel: { type: 'string' }, seed: { type: 'string' },
     server: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, id: { type: 'string' },
     'local-epochs': { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, optimizer: { type: 'string' }, encoding: { type: 'string' },
     ...DATA_OPTIONS,
@@ -93,6 +103,21 @@ export const fl: Command = {
           maxRounds: optionalInt(args, 'rounds'), ...localTraining(args, io), signal: io.signal, log: (l) => io.err(l),
         });
         print(r, () => printClient(r));
+        return 0;
+      }
+      if (sub === 'simulate') {
+        const model = str(args, 'model');
+        const clients = optionalInt(args, 'clients');
+        if (!model || !str(args, 'data') || !str(args, 'labels') || !clients || !str(args, 'partition')) {
+          throw new CliError('fl simulate needs --model, --data, --labels, --clients N, --partition and --rounds', 2);
+        }
+        const r = await runFlSimulateJob(path.resolve(model), {
+          ...federationOptions(args, clients), ...localTraining(args, io), data: path.resolve(str(args, 'data')!), labels: path.resolve(str(args, 'labels')!),
+          clients, partition: str(args, 'partition')!, valData: str(args, 'val-data'), valLabels: str(args, 'val-labels'), outDir: str(args, 'out-dir'),
+          parallel: optionalInt(args, 'parallel'), seed: optionalInt(args, 'seed'), signal: io.signal,
+          progress: (m) => io.progress(`  ${m}`), onRound: (m) => io.progress(`  ${roundLine(m)}`),
+        });
+        print(r, () => printSimulate(r));
         return 0;
       }
       const base = str(args, 'base');
@@ -139,11 +164,11 @@ function optionalInt(args: ParsedArgs, key: string): number | undefined {
   return num(args, key, 0, { min: 0, max: 1_000_000_000, integer: true });
 }
 
-export function federationOptions(args: ParsedArgs): FederationOptions {
+export function federationOptions(args: ParsedArgs, defaultClientsPerRound?: number): FederationOptions {
   const strategy = str(args, 'strategy') ?? 'fedavg';
   if (strategy !== 'fedavg' && strategy !== 'fedprox') throw new CliError(`--strategy must be fedavg or fedprox, got '${strategy}'`, 2);
   const rounds = optionalInt(args, 'rounds');
-  const clientsPerRound = optionalInt(args, 'clients-per-round');
+  const clientsPerRound = optionalInt(args, 'clients-per-round') ?? defaultClientsPerRound;
   if (!rounds || !clientsPerRound) throw new CliError('--rounds R and --clients-per-round K are required', 2);
   return {
     rounds, clientsPerRound, minClients: optionalInt(args, 'min-clients'), strategy, mu: str(args, 'mu') ? num(args, 'mu', 0, { min: 0, max: 1e6 }) : undefined,

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadModel } from '../formats/onnx/io';
 import { buildTrainingGraph } from '../passes/train/training-graph';
 import type { PrivacyOptions } from '../../fl/dp';
-import { FlServer } from '../../fl/server/server';
+import { FlServer, type ServerOptions } from '../../fl/server/server';
 import type { RoundMetrics } from '../../fl/server/state';
 import { FederationError, modelWeights } from '../../fl/weights';
 import { CancelledError, type JobHooks } from './job';
@@ -72,7 +72,8 @@ export function checkFederation(modelFile: string, o: FederationOptions): void {
   buildTrainingGraph(model, { loss: { kind: 'cross-entropy' } });
 }
 
-export async function runFlServeJob(modelFile: string, o: FlServeJobOptions): Promise<FlServeJobResult> {
+/** Checks the settings, prepares the folder and starts the server (shared by serve and simulate). */
+export async function startFederation(modelFile: string, o: FlServeJobOptions & { onRound?: ServerOptions['onRound'] }): Promise<{ server: FlServer; token: string; outDir: string; model: string }> {
   const model = path.resolve(modelFile);
   checkFederation(model, o);
   const outDir = path.resolve(o.outDir ?? path.join(path.dirname(model), `${path.basename(model, path.extname(model))}.fl`));
@@ -86,8 +87,14 @@ export async function runFlServeJob(modelFile: string, o: FlServeJobOptions): Pr
   const server = await FlServer.start(model, {
     dir: outDir, rounds: o.rounds, clientsPerRound: o.clientsPerRound, minClients: o.minClients, mu: o.mu,
     aggregation: { serverLr: o.serverLr, privacy: o.privacy }, population: o.population, secure: o.secureAggregation, token,
-    roundTimeout: o.roundTimeout, unmaskTimeout: o.unmaskTimeout, maxAttempts: o.maxAttempts, host: o.host, port: o.port, log: o.log ?? (() => {}),
+    roundTimeout: o.roundTimeout, unmaskTimeout: o.unmaskTimeout, maxAttempts: o.maxAttempts, host: o.host, port: o.port,
+    log: o.log ?? (() => {}), onRound: o.onRound,
   });
+  return { server, token, outDir, model };
+}
+
+export async function runFlServeJob(modelFile: string, o: FlServeJobOptions): Promise<FlServeJobResult> {
+  const { server, token, outDir, model } = await startFederation(modelFile, o);
   o.onReady?.({ url: server.url, token, outDir });
   const onAbort = () => void server.close();
   o.signal?.addEventListener('abort', onAbort);

@@ -37,8 +37,10 @@ export interface ClientOptions {
   seed?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
-  /** Test hook: called after training, before the upload (a test kills the client here). */
-  beforeUpload?: (round: number) => void | Promise<void>;
+  /** Provides the training session (the simulation shares one per process; the provider owns it). Default: one of the client's own. */
+  session?: (model: Model) => Promise<TrainingSession>;
+  /** Runs the training part alone (clients sharing a session in one process take turns). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface ClientRound {
@@ -79,16 +81,18 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
       if (sha256(bytes).slice(0, 32) !== info.model) throw new FederationError(`round ${info.round}: the model received is not the one announced (${info.model})`);
       const model = new Model(decodeModelProto(bytes, `round ${info.round} model`), { fileBytes: bytes.length });
       local ??= await o.data(model);
-      if (!session) session = await TrainingSession.create(model, { loss: { kind: 'cross-entropy' }, optimizer: { kind: o.optimizer }, threads: o.threads });
-      const global = modelWeights(model);
-      session.setWeights(new Map(global.filter((t) => session!.parameters.some((p) => p.name === t.name)).map((t) => [t.name, t.values])));
-      resetOptimizer(session);
-      const anchor = session.parameters.map((p) => Float32Array.from(p.values));
-      const r = await trainLocally(session, local.data, local.labels, anchor, {
-        epochs: o.localEpochs, batchSize: o.batchSize, lr: o.lr, mu: info.mu, seed: (o.seed ?? 0) * 7919 + info.round, signal: o.signal,
+      const data = local;
+      const { r, delta } = await (o.exclusive ?? ((w) => w()))(async () => {
+        session ??= await (o.session ?? ((m) => newSession(m, o)))(model);
+        const global = modelWeights(model);
+        const trainable = new Set(session.parameters.map((p) => p.name));
+        session.setWeights(new Map(global.filter((t) => trainable.has(t.name)).map((t) => [t.name, t.values])));
+        resetOptimizer(session);
+        const trained = await trainLocally(session, data.data, data.labels, {
+          epochs: o.localEpochs, batchSize: o.batchSize, lr: o.lr, mu: info.mu, seed: (o.seed ?? 0) * 7919 + info.round, signal: o.signal,
+        });
+        return { r: trained, delta: deltaTensors(info, session, global) };
       });
-      const delta = deltaTensors(info, session, global);
-      await o.beforeUpload?.(info.round);
       const body = keys ? await masked(conn, info, delta, local.data.count, keys) : encodeDelta({ encoding: o.encoding, round: info.round, samples: local.data.count, model: info.model }, delta);
       try {
         await conn.upload(body);
@@ -105,9 +109,13 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
       if (o.maxRounds && done.length >= o.maxRounds) break;
     }
   } finally {
-    await session?.release();
+    if (!o.session) await session?.release();
   }
   return done;
+}
+
+export function newSession(model: Model, o: Pick<ClientOptions, 'optimizer' | 'threads'>): Promise<TrainingSession> {
+  return TrainingSession.create(model, { loss: { kind: 'cross-entropy' }, optimizer: { kind: o.optimizer }, threads: o.threads });
 }
 
 function resetOptimizer(session: TrainingSession): void {

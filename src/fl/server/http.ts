@@ -110,16 +110,20 @@ function parseJson<T>(body: Buffer): T {
 function readBody(req: http.IncomingMessage, max: number, done: (body: Buffer, err?: { status: number; message: string }) => void): void {
   const declared = Number(req.headers['content-length']);
   if (declared > max) return done(Buffer.alloc(0), { status: 413, message: `upload of ${declared} bytes is over the ${max}-byte limit for this round's delta` });
-  const chunks: Buffer[] = [];
+  // One buffer of the declared size, filled as chunks arrive (no list of chunks and second copy).
+  let body = Buffer.allocUnsafe(Number.isInteger(declared) && declared >= 0 ? declared : 0);
   let size = 0;
   let over = false;
   req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > max && !over) {
+    if (over) return;
+    if (size + c.length > max) {
       over = true;
-      done(Buffer.alloc(0), { status: 413, message: `upload grew past the ${max}-byte limit for this round's delta` });
-    } else if (!over) chunks.push(c);
+      return done(Buffer.alloc(0), { status: 413, message: `upload grew past the ${max}-byte limit for this round's delta` });
+    }
+    if (size + c.length > body.length) body = Buffer.concat([body.subarray(0, size), c], size + c.length);
+    else c.copy(body, size);
+    size += c.length;
   });
-  req.on('end', () => { if (!over) done(Buffer.concat(chunks, size)); });
+  req.on('end', () => { if (!over) done(body.subarray(0, size)); });
   req.on('error', () => {});
 }

@@ -36,6 +36,8 @@ export interface ServerOptions {
   host?: string;
   port?: number;
   log: (line: string) => void;
+  /** After each completed round's model and metrics are written. */
+  onRound?: (metrics: RoundMetrics, file: string) => void;
 }
 
 export interface ServerResult {
@@ -59,7 +61,7 @@ export class FlServer implements FederationHost {
   private uploadBytes = 0;
   private waiters = new Set<() => void>();
   private finished = false;
-  private readonly resumedFrom: number;
+  readonly resumedFrom: number;
 
   private constructor(private readonly start: Buffer, private readonly o: ServerOptions) {
     this.done = new Promise((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
@@ -214,6 +216,7 @@ export class FlServer implements FederationHost {
     this.state = { ...this.state, completedRound: r, model: sha256(fs.readFileSync(roundFile(this.o.dir, r))), history: [...this.state.history, metrics] };
     writeState(this.o.dir, this.state, metrics);
     this.attempts = 0;
+    this.o.onRound?.(metrics, roundFile(this.o.dir, r));
     this.o.log(`round ${r}: ${result.clients} client(s), ${result.samples} samples, update norm ${result.updateNorm.toPrecision(3)}${metrics.epsilon !== undefined ? `, epsilon ${metrics.epsilon.toFixed(3)}` : ''} -> ${roundFile(this.o.dir, r)}`);
     this.openRound(r + 1);
   }
