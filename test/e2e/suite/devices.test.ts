@@ -45,7 +45,7 @@ describe('devices in VS Code (real sshd)', function () {
     assert.equal(items.find((i) => i.entry.target.name === 'loop')?.contextValue, 'edgewise.target.ssh');
     await vscode.commands.executeCommand('workbench.view.extension.edgewise');
     if (hasUiBridge()) {
-      const text = await workbenchText('.pane-body', 'qemu-arm64');
+      const text = await workbenchText('.part.sidebar', 'qemu-arm64');
       assert.match(text, /loop/);
       await screenshot('targets-view');
     }
@@ -89,7 +89,7 @@ describe('devices in VS Code (real sshd)', function () {
     const item = (await api.devices.view.getChildren()).find((i) => i.entry.target.name === 'loop');
     assert.match(String(item?.description), /^p50 [\d.]+ ms · fmnist_cnn\.onnx$/);
     if (hasUiBridge()) {
-      await workbenchText('.pane-body', 'p50');
+      await workbenchText('.part.sidebar', 'p50');
       await screenshot('fleet');
     }
   });
