@@ -1,5 +1,8 @@
 import type { ModelFormat } from '../format';
-import { CoreMLReader } from './reader';
+import { lazyModule } from '../../base/lazy';
+
+/** The reader and its schema load on first use (see lazyModule). */
+const reader = lazyModule(() => require('./reader') as typeof import('./reader'));
 
 /**
  * Apple Core ML: .mlmodel files, .mlpackage folders (root model found through Manifest.json) and
@@ -11,7 +14,7 @@ export const coremlFormat: ModelFormat = {
   label: 'Core ML',
   fileExtensions: ['.mlmodel'],
   folderExtensions: ['.mlpackage', '.mlmodelc'],
-  open: (file) => CoreMLReader.open(file),
+  open: (file) => reader().CoreMLReader.open(file),
   actions: [],
   unavailableReason: 'running a Core ML model needs Apple\'s Core ML framework, which exists only on macOS and iOS',
 };

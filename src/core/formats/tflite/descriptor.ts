@@ -1,6 +1,9 @@
 import type { ModelFormat } from '../format';
 import { hasTfliteIdentifier } from './detect';
-import { TfliteReader } from './reader';
+import { lazyModule } from '../../base/lazy';
+
+/** The reader and its schema load on first use (see lazyModule). */
+const reader = lazyModule(() => require('./reader') as typeof import('./reader'));
 
 /** TensorFlow Lite FlatBuffers (.tflite): viewed, inspected and benchmarked on TFLite's own interpreter. */
 export const tfliteFormat: ModelFormat = {
@@ -8,6 +11,6 @@ export const tfliteFormat: ModelFormat = {
   label: 'TensorFlow Lite',
   fileExtensions: ['.tflite'],
   sniff: hasTfliteIdentifier,
-  open: (file) => TfliteReader.open(file),
+  open: (file) => reader().TfliteReader.open(file),
   actions: ['bench'],
 };
