@@ -1,14 +1,18 @@
 /**
- * Graph view benchmark: opens MODEL (any registered format) with core, loads the real webview bundle (dist/) in headless
- * Chromium, posts the view graph and prints JSON
- * {nodes, edges, groups, visibleNodes, firstRenderMs, settledMs, layoutMs, expandAllMs, fps}.
- * firstRenderMs: model posted -> first layout drawn; settledMs: until the background expansion
- * that follows it is drawn too.
+ * Graph view benchmark for one model (any registered format), through the real path: a fresh
+ * worker process (dist/worker.js) decodes it and lays it out, the extension's relay
+ * (src/extension/graph-session.ts) passes it to the real webview bundle in headless Chromium.
+ * Prints JSON {nodes, edges, groups, firstFrameMs, settledMs, renderAfterDataMs, layoutMs,
+ * expandAllMs, fps, ...}:
+ *   firstFrameMs       open -> the first frame with the graph drawn (cold: worker not running, fresh page);
+ *   settledMs          open -> the background expansion after it drawn too;
+ *   renderAfterDataMs  only from the model message reaching the loaded page to that frame: it
+ *                      leaves out worker start, decode and page load (bench/open.ts has them all);
+ *   expandAllMs        from the call to the frame that shows every group open.
  *
  *   npm run bench:view -- MODEL [--screenshot out.png [--fit]] [--expand-all] [--light] [--select OP] [--constants] [--overlay weight-bytes]
  *
  * --fit takes the screenshot with the whole graph in view (default: the start view).
- *
  * --constants draws Constant nodes too (hidden by default, as in the view's default).
  *
  * MODEL defaults to bench/models/transformer_100x64.onnx (make it with
@@ -16,15 +20,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { chromium, type Page } from 'playwright-core';
-import { openModel } from '../src/core/formats/open';
-import { renderWebviewHtml } from '../webview/html';
-import type { HostToWebview, WebviewToHost } from '../webview/messages';
-
-const ORIGIN = 'http://edgewise.test';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import type { Page } from 'playwright-core';
+import { GraphSession } from '../src/extension/graph-session';
+import { openBreakdown, type OpenTiming } from '../src/extension/open-timing';
+import { WorkerClient } from '../src/extension/worker-client';
+import type { HostToWebview } from '../webview/messages';
+import { DIST, launchChromium, prepareGraphPage, type GraphPage } from './page';
 
 interface Args { fit?: boolean; overlay?: string; model: string; screenshot?: string; expandAll: boolean; light: boolean; constants?: boolean; select?: string; fpsSeconds: number }
 
@@ -51,56 +52,28 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const file = path.resolve(args.model);
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (make the benchmark models with /usr/bin/python3 bench/models/make_models.py)`);
-  const dist = path.resolve(__dirname, '..', 'dist');
-  if (!fs.existsSync(path.join(dist, 'webview.js'))) throw new Error(`${dist}/webview.js is missing: run npm run build`);
-
-  const t0 = performance.now();
-  const reader = openModel(file);
-  const graph = reader.viewGraph();
-  const summary = reader.summary();
-  const decodeMs = performance.now() - t0;
-  const message: HostToWebview = { type: 'model', file, graph, summary };
-  process.stderr.write(`decoded ${path.basename(file)}: ${graph.nodes.length} nodes, view and summary in ${decodeMs.toFixed(0)} ms\n`);
-
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
+  const worker = new WorkerClient({ workerPath: path.join(DIST, 'worker.js'), log: (l) => { if (/error|fail/i.test(l)) process.stderr.write(`${l}\n`); } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, colorScheme: args.light ? 'light' : 'dark' });
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`[page ${m.type()}] ${m.text()}\n`); });
-    page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
-    await servePage(page, dist, args.light);
-    // Answer the webview's host requests the way the extension would.
-    await page.exposeFunction('edgewiseHost', (m: WebviewToHost) => {
-      if (m.type !== 'nodeDetails') return;
-      const details = reader.nodeDetails(m.nodeId, m.graphPath);
-      const reply: HostToWebview = { type: 'nodeDetails', requestId: m.requestId, details };
-      void page.evaluate(`window.postMessage(${JSON.stringify(reply)}, '*')`);
-    });
-    await page.goto(`${ORIGIN}/index.html`);
-    await page.waitForFunction(() => 'edgewise' in globalThis);
-    await page.evaluate("window.addEventListener('edgewise-host', (e) => globalThis.edgewiseHost(e.detail))");
-
-    const workerStartMs = await page.evaluate('globalThis.edgewise.layout.warm') as number;
-    process.stderr.write(`layout worker started in ${workerStartMs.toFixed(0)} ms\n`);
-    if (args.constants) await page.evaluate('globalThis.edgewise.showConstants = true');
-    await page.evaluate((msg) => { (globalThis as Record<string, unknown>).benchMessage = msg; }, message);
-    const first = await page.evaluate(`(async () => {
-      const app = globalThis.edgewise;
-      const t = performance.now();
-      const laidOut = app.whenLaidOut();
-      window.postMessage(globalThis.benchMessage, '*');
-      await laidOut;
-      await new Promise((r) => requestAnimationFrame(() => r(null)));
-      return { ms: performance.now() - t, metrics: app.metrics };
-    })()`) as { ms: number; metrics: { edges: number; groups: number; layoutMs: number; visibleNodes: number } };
-    process.stderr.write(`first render ${first.ms.toFixed(0)} ms (${first.metrics.visibleNodes} items drawn)\n`);
-    // The view opens more groups in the background right after the first layout.
-    const settledMs = await page.evaluate(`(async () => {
-      const app = globalThis.edgewise;
-      if (app.metrics.settledAt === 0) await app.whenSettled();
-      return app.metrics.settledAt - app.metrics.receivedAt;
-    })()`) as number;
-    const settledItems = await page.evaluate('globalThis.edgewise.scene.items.length') as number;
-    process.stderr.write(`settled ${settledMs.toFixed(0)} ms after the model arrived (${settledItems} items drawn)\n`);
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, colorScheme: args.light ? 'light' : 'dark' });
+    let view: GraphPage | undefined;
+    let session: GraphSession | undefined;
+    const pending: HostToWebview[] = [];
+    let settled!: (t: OpenTiming) => void;
+    const done = new Promise<OpenTiming>((r) => { settled = r; });
+    const blank = await prepareGraphPage(context, (m) => {
+      if (m.type === 'ready' && args.constants) void view?.page.evaluate('globalThis.edgewise.showConstants = true');
+      session?.handle(m);
+    }, args.light);
+    session = new GraphSession(file, worker, (m) => (view ? view.post(m) : pending.push(m)), { onDrawn: (t) => { if (t.view?.settledAt) settled(t); } });
+    view = blank.navigate();
+    for (const m of pending.splice(0)) view.post(m);
+    const page = view.page;
+    const timing = await done;
+    const b = openBreakdown(timing);
+    const v = timing.view!;
+    process.stderr.write(`first frame ${b.firstFrameMs?.toFixed(0)} ms after the open (${v.firstItems} items), settled ${b.settledMs?.toFixed(0)} ms (${v.settledItems} items)\n`);
+    const metrics = await page.evaluate('globalThis.edgewise.metrics') as { nodes: number; edges: number; groups: number; layoutMs: number };
 
     let expandAllMs: number | null = null;
     if (args.expandAll) {
@@ -125,60 +98,29 @@ async function main(): Promise<void> {
       await page.screenshot({ path: args.screenshot });
       process.stderr.write(`screenshot ${args.screenshot}\n`);
     }
+    const round = (x: number | null): number | null => (x === null ? null : Math.round(x));
     console.log(JSON.stringify({
       model: path.basename(file),
-      decodeMs: Math.round(decodeMs),
-      nodes: graph.nodes.length,
-      edges: first.metrics.edges,
-      groups: first.metrics.groups,
+      nodes: metrics.nodes,
+      edges: metrics.edges,
+      groups: metrics.groups,
       visibleNodes,
-      firstRenderMs: Math.round(first.ms),
-      firstItems: first.metrics.visibleNodes,
-      settledMs: Math.round(settledMs),
-      settledItems,
-      layoutMs: Math.round(first.metrics.layoutMs),
-      expandAllMs: expandAllMs === null ? null : Math.round(expandAllMs),
+      firstFrameMs: round(b.firstFrameMs),
+      firstItems: v.firstItems,
+      settledMs: round(b.settledMs),
+      settledItems: v.settledItems,
+      renderAfterDataMs: Math.round(v.paintedAt - v.receivedAt),
+      breakdown: Object.fromEntries(Object.entries(b).map(([k, x]) => [k, round(x)])),
+      layoutMs: Math.round(metrics.layoutMs),
+      expandAllMs: round(expandAllMs),
       fps: fps.overall,
-      workerStartMs: Math.round(workerStartMs),
       fpsByPhase: fps.phases,
       drawMsP95: fps.drawP95,
     }));
   } finally {
     await browser.close();
+    worker.dispose();
   }
-}
-
-/** Serves dist/ and the page itself (the same HTML the extension renders) under a local origin. */
-async function servePage(page: Page, dist: string, light: boolean): Promise<void> {
-  const nonce = randomBytes(16).toString('base64');
-  const html = renderWebviewHtml({
-    scriptUri: `${ORIGIN}/webview.js`, layoutWorkerUri: `${ORIGIN}/layout-worker.js`, styleUri: `${ORIGIN}/webview.css`,
-    codiconsUri: `${ORIGIN}/codicons/codicon.css`, cspSource: ORIGIN, nonce, title: 'Edgewise bench',
-  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)
-    .replace('</head>', `<style nonce="${nonce}">${themeVariables(light)}</style></head>`);
-  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
-  await page.route(`${ORIGIN}/**`, async (route) => {
-    const rel = new URL(route.request().url()).pathname;
-    if (rel === '/index.html') return route.fulfill({ body: html, contentType: 'text/html' });
-    const f = path.join(dist, path.normalize(rel));
-    if (!f.startsWith(dist) || !fs.existsSync(f)) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({ body: fs.readFileSync(f), contentType: types[path.extname(f)] ?? 'application/octet-stream' });
-  });
-}
-
-/** A few of the colour variables VS Code sets on a webview, from its Light+/Dark+ themes. */
-function themeVariables(light: boolean): string {
-  const vars: Record<string, [string, string]> = {
-    'editor-background': ['#ffffff', '#1e1e1e'], 'editor-foreground': ['#3b3b3b', '#cccccc'], foreground: ['#3b3b3b', '#cccccc'],
-    descriptionForeground: ['#717171', '#9d9d9d'], 'sideBar-background': ['#f8f8f8', '#181818'], 'panel-border': ['#e5e5e5', '#2b2b2b'],
-    'editorWidget-background': ['#f8f8f8', '#202020'], 'editorWidget-border': ['#c8c8c8', '#454545'], 'textLink-foreground': ['#005fb8', '#4daafc'],
-    'dropdown-background': ['#ffffff', '#313131'], 'dropdown-foreground': ['#3b3b3b', '#cccccc'], 'dropdown-border': ['#cecece', '#3c3c3c'],
-    'badge-background': ['#cccccc', '#616161'], 'badge-foreground': ['#3b3b3b', '#f8f8f8'],
-    'input-background': ['#ffffff', '#313131'], 'input-foreground': ['#3b3b3b', '#cccccc'], 'input-border': ['#cecece', '#3c3c3c'],
-    'icon-foreground': ['#3b3b3b', '#cccccc'], 'panelTitle-activeForeground': ['#3b3b3b', '#e7e7e7'],
-    'panelTitle-inactiveForeground': ['#3b3b3b99', '#9d9d9d'], 'panelTitle-activeBorder': ['#005fb8', '#0078d4'],
-  };
-  return `body{${Object.entries(vars).map(([k, [l, d]]) => `--vscode-${k}:${light ? l : d}`).join(';')}}`;
 }
 
 /** Frames per second while a script pans and zooms: zoomed out, zooming in, then panning at reading zoom. */

@@ -14,6 +14,7 @@ const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-t
 const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { 'layout-thread': 'src/worker/layout/thread.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'fl-client-child': 'src/fl/simulate/fl-client-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
@@ -22,7 +23,6 @@ const targets = [
   { entryPoints: { 'train-child': 'src/core/jobs/train-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
   { entryPoints: { 'train-chart': 'webview/train/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
-  { entryPoints: { 'layout-worker': 'webview/layout/worker.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
 
 for (const t of targets) {

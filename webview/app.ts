@@ -6,7 +6,7 @@ import type { ModelSummary, ViewGraph, ViewNode } from '../src/core/graph/types'
 import type { HostToWebview, Overlay } from './messages';
 import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
-import type { Direction, LayoutResult } from './layout/protocol';
+import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
 import { overlayFills, weightBytesOverlay } from './model/overlay';
@@ -23,6 +23,7 @@ import { Legend } from './ui/legend';
 import { modelPanel } from './ui/model-panel';
 import { Toolbar } from './ui/toolbar';
 import { bindInput } from './input';
+import { ViewClock } from './timing';
 
 /** Groups start collapsed once more than this many items would be drawn... */
 const VISIBLE_BUDGET = 400;
@@ -63,6 +64,7 @@ export class App {
   metrics: Metrics | null = null;
   readonly viewport: Viewport;
   readonly layout: LayoutClient;
+  readonly clock: ViewClock;
   readonly toolbar: Toolbar;
   readonly inspector: Inspector;
   readonly legend = new Legend();
@@ -77,8 +79,9 @@ export class App {
   private layoutListeners: (() => void)[] = [];
   private settleListeners: (() => void)[] = [];
 
-  constructor(readonly root: HTMLElement, readonly host: Host, workerUrl: string) {
-    this.layout = new LayoutClient(workerUrl);
+  constructor(readonly root: HTMLElement, readonly host: Host) {
+    this.layout = new LayoutClient(host);
+    this.clock = new ViewClock(host);
     this.busy = new BusyNote(() => this.layout.cancel());
     this.toolbar = new Toolbar({
       search: (q) => this.search(q),
@@ -125,6 +128,7 @@ export class App {
       case 'overlay': this.overlays.set(m.overlay.id, m.overlay); this.refreshOverlays(m.overlay.id); return;
       case 'removeOverlay': this.overlays.delete(m.id); this.refreshOverlays(this.activeOverlay === m.id ? '' : this.activeOverlay); return;
       case 'reveal': void this.revealNode(m.nodeId); return;
+      case 'layout': case 'layoutError': this.layout.answer(m); return;
     }
   }
 
@@ -139,6 +143,7 @@ export class App {
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hidden = true;
     clear(this.message);
+    this.clock.received();
     this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
     this.file = file;
     this.summary = summary;
@@ -180,7 +185,7 @@ export class App {
       this.expanded = more;
       await this.relayout(() => view() === before, new Set(first), this.scene?.items[0]?.id);
     }
-    if (this.metrics && this.model === model && this.metrics.settledAt === 0) this.metrics.settledAt = performance.now();
+    if (this.metrics && this.model === model && this.metrics.settledAt === 0) { this.metrics.settledAt = performance.now(); this.clock.settled(this.scene?.items.length ?? 0); }
     for (const f of this.settleListeners.splice(0)) f();
   }
 
@@ -201,7 +206,9 @@ export class App {
     const slow = setTimeout(() => this.busy.show(model.countVisible(this.expanded)), SLOW_LAYOUT_MS);
     let result: LayoutResult;
     try {
+      this.clock.layoutRequested();
       result = await this.layout.layout(tree, this.direction);
+      this.clock.layoutAnswered(result);
     } catch (e) {
       clearTimeout(slow);
       this.busy.hide();
@@ -235,7 +242,7 @@ export class App {
       this.viewport.ty = before.y - after.y * this.viewport.scale;
     }
     this.viewport.drawNow();
-    if (this.metrics && this.metrics.renderedAt === 0) this.metrics.renderedAt = performance.now();
+    if (this.metrics && this.metrics.renderedAt === 0) { this.metrics.renderedAt = performance.now(); this.clock.drawn(this.scene.items.length); }
     for (const f of this.layoutListeners.splice(0)) f();
     return true;
   }

@@ -5,8 +5,6 @@
 export interface WebviewHtmlOptions {
   /** URI of dist/webview.js as the webview sees it (webview.asWebviewUri). */
   scriptUri: string;
-  /** URI of dist/layout-worker.js; the bundle fetches it and starts the worker from a blob: URL. */
-  layoutWorkerUri: string;
   /** URI of dist/webview.css (the bundle's own styles). */
   styleUri?: string;
   /** URI of dist/codicons/codicon.css (icons); the link gets the id vscode-elements looks for. */
@@ -26,8 +24,6 @@ export function renderWebviewHtml(o: WebviewHtmlOptions): string {
     `font-src ${o.cspSource}`,
     `style-src ${o.cspSource} 'nonce-${o.nonce}'`,
     `script-src 'nonce-${o.nonce}'`,
-    `worker-src blob: ${o.cspSource}`,
-    `connect-src ${o.cspSource}`,
   ].join('; ');
   const link = (href: string, id?: string): string =>
     `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}">`;
@@ -43,7 +39,7 @@ ${o.styleUri ? link(o.styleUri) : ''}
 </head>
 <body>
 <div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>
-<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}" data-layout-worker="${attr(o.layoutWorkerUri)}"></script>
+<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
 </body>
 </html>
 `;

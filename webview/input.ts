@@ -1,6 +1,6 @@
 /** Mouse, wheel and keyboard on the graph canvas. */
 import type { ViewNode } from '../src/core/graph/types';
-import type { Direction } from './layout/protocol';
+import type { Direction } from '../src/core/graph/layout/types';
 import type { Scene, SceneItem } from './render/scene';
 import type { Viewport } from './render/viewport';
 

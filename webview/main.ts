@@ -1,7 +1,5 @@
-/**
- * The graph webview's entry. The page (webview/html.ts) loads this bundle with a
- * `data-layout-worker` attribute giving the layout worker's URL; see webview/README.md.
- */
+/** The graph webview's entry: the page (webview/html.ts) loads this bundle; see webview/README.md. */
+import './timing';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
@@ -15,19 +13,17 @@ import { App } from './app';
 import { connectHost } from './host';
 import type { HostToWebview } from './messages';
 
-const script = (document.currentScript ?? document.querySelector('script[data-layout-worker]')) as HTMLScriptElement | null;
-const workerUrl = script?.dataset.layoutWorker ?? (globalThis as { EDGEWISE_LAYOUT_WORKER?: string }).EDGEWISE_LAYOUT_WORKER ?? 'layout-worker.js';
-
 function start(): void {
   const root = document.getElementById('edgewise-root') ?? document.body.appendChild(document.createElement('div'));
   root.id = 'edgewise-root';
   const host = connectHost();
-  const app = new App(root, host, workerUrl);
+  const app = new App(root, host);
   window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
     if (e.data && typeof e.data === 'object' && 'type' in e.data) app.handle(e.data);
   });
   // For the benchmark and end-to-end tests: the app, to time layouts and drive pan/zoom.
   (globalThis as { edgewise?: App }).edgewise = app;
+  app.clock.ready();
   host.post({ type: 'ready' });
 }
 

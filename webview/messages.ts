@@ -3,6 +3,7 @@
  * gets a compact ViewGraph once, then node details and overlays on demand.
  */
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
+import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
 
 export type { Overlay };
 
@@ -15,7 +16,36 @@ export type HostToWebview =
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'removeOverlay'; id: string }
   /** Select and reveal a node (from a diagnostic, a search elsewhere...). */
-  | { type: 'reveal'; nodeId: string };
+  | { type: 'reveal'; nodeId: string }
+  /** The answer to a layout request (the worker's layout thread made it). */
+  | { type: 'layout'; requestId: number; result: LayoutResult }
+  | { type: 'layoutError'; requestId: number; message: string; cancelled?: boolean };
+
+/**
+ * When the view did what for the model it shows (epoch ms: `performance.timeOrigin +
+ * performance.now()`, comparable across the page, the host and the worker).
+ */
+export interface ViewTiming {
+  /** The page started loading (its navigation), its script ran, it posted 'ready'. */
+  pageStartAt: number;
+  scriptAt: number;
+  readyAt: number;
+  /** The model message arrived. */
+  receivedAt: number;
+  /** The first layout was asked for, and its answer arrived. */
+  layoutRequestedAt: number;
+  layoutAnsweredAt: number;
+  /** The animation frame after the first layout was drawn: the graph is on screen. */
+  paintedAt: number;
+  /** The same after the background expansion that follows (0 until then). */
+  settledAt: number;
+  firstItems: number;
+  settledItems: number;
+  /** elkjs time and groups laid out vs taken from the cache, in the first layout. */
+  elkMs: number;
+  laidOut: number;
+  cached: number;
+}
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -24,4 +54,8 @@ export type WebviewToHost =
   /** Toolbar actions that the extension runs (benchmark, quantize, prune...). */
   | { type: 'command'; command: string; nodeId?: string }
   | { type: 'selection'; nodeId: string | null }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction }
+  | { type: 'cancelLayout'; requestId: number }
+  /** The graph is on screen (`timing.settledAt` 0), then again once settled. */
+  | { type: 'drawn'; timing: ViewTiming };

@@ -2,6 +2,7 @@
  * Edgewise's entry point: wires the worker, the graph editor, the commands and the settings
  * together. It computes nothing; see worker-client.ts, model-editor.ts and commands.ts.
  */
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
 import { registerAnalysis, type AnalysisApi } from './analysis';
@@ -19,6 +20,7 @@ import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
 import { registerReleases, type ReleasesApi } from './releases';
 import { WorkerClient, type WorkerCrash } from './worker-client';
+import { modelPatterns } from './model-commands';
 
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
 export interface EdgewiseApi {
@@ -42,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
     execPath: config.worker.nodePath,
     execArgv: workerExecArgv(config),
+    args: layoutCacheArgs(context),
     log: (line) => log.info(line),
     onCrash: (crash) => void reportCrash(crash, log),
   });
@@ -75,7 +78,28 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );
+  void prestartWorker(worker);
   return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, training: training.charts };
+}
+
+/** Layouts are cached across restarts in the extension's storage (src/worker/layout/cache-file.ts). */
+function layoutCacheArgs(context: vscode.ExtensionContext): string[] {
+  const dir = context.globalStorageUri.fsPath;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    return [`--layout-cache=${vscode.Uri.joinPath(context.globalStorageUri, 'layout-cache.json').fsPath}`];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A workspace with models will likely open one: start the worker now, so its process, its
+ * modules and its layout thread (elkjs compiled) are ready before the first graph is asked for.
+ */
+async function prestartWorker(worker: WorkerClient): Promise<void> {
+  const found = await vscode.workspace.findFiles(`{${modelPatterns().join(',')}}`, '**/node_modules/**', 1);
+  if (found.length) worker.start();
 }
 
 export function deactivate(): void {

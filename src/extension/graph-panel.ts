@@ -1,9 +1,11 @@
 import { isFolderModel, unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
 import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
-import { ForgetModelNotification, ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest } from '../worker/protocol';
+import { ForgetModelNotification } from '../worker/protocol';
 import { saveExport } from './export';
-import { RequestCancelledError, type WorkerClient } from './worker-client';
+import { GraphSession } from './graph-session';
+import { describeOpen, type OpenTiming } from './open-timing';
+import type { WorkerClient } from './worker-client';
 
 /**
  * One open graph editor: loads the model's view graph and summary from the worker when the
@@ -19,22 +21,31 @@ export type GraphPanelState =
 export class GraphPanel implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly cancel = new vscode.CancellationTokenSource();
   private readonly readyWaiters: (() => void)[] = [];
+  private readonly drawnWaiters: ((t: OpenTiming) => void)[] = [];
+  private readonly session: GraphSession;
   private loaded = false;
-  /** Loads started; only the latest one may post (a file saved twice loads twice). */
-  private loads = 0;
   private reloadTimer?: NodeJS.Timeout;
   state: GraphPanelState = { kind: 'loading' };
   /** The node selected in the webview, or null. */
   selection: string | null = null;
 
+  /** `openAt`: when the open was asked for (epoch ms), for the open's timing. */
   constructor(
     readonly uri: vscode.Uri,
     readonly webviewPanel: vscode.WebviewPanel,
     private readonly worker: WorkerClient,
     private readonly log: vscode.LogOutputChannel,
+    openAt?: number,
   ) {
+    this.session = new GraphSession(uri.fsPath, worker, (m) => void webviewPanel.webview.postMessage(m), {
+      openAt,
+      unavailable: unavailableCommands(uri.fsPath),
+      onDrawn: (t) => {
+        log.info(describeOpen(t));
+        if (t.view?.settledAt) for (const r of this.drawnWaiters.splice(0)) r(t);
+      },
+    });
     this.disposables.push(webviewPanel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)));
     if (uri.scheme === 'file') {
       // A folder model (.mlpackage) changes through the files inside it.
@@ -52,6 +63,16 @@ export class GraphPanel implements vscode.Disposable {
   /** Resolves when the model has been posted (at once if it already has). */
   whenLoaded(): Promise<void> {
     return this.loaded ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  /** The open's timing so far: the host's and worker's parts, the view's once it has drawn. */
+  get timing(): OpenTiming {
+    return this.session.timing;
+  }
+
+  /** Resolves with the open's timing once the view has drawn the graph and settled. */
+  whenDrawn(): Promise<OpenTiming> {
+    return this.session.timing.view?.settledAt ? Promise.resolve(this.session.timing) : new Promise((r) => this.drawnWaiters.push(r));
   }
 
   /** Ids of the overlays this graph shows (or will show once loaded). */
@@ -76,15 +97,12 @@ export class GraphPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): void {
-    void this.webviewPanel.webview.postMessage(message);
+    this.session.send(message);
   }
 
   private async onMessage(m: WebviewToHost): Promise<void> {
+    if (this.session.handle(m, () => void this.load())) return;
     switch (m.type) {
-      case 'ready':
-        return this.load();
-      case 'nodeDetails':
-        return this.nodeDetails(m.requestId, m.nodeId, m.graphPath);
       case 'export':
         try {
           await saveExport(this.uri, m.format, m.data);
@@ -111,31 +129,27 @@ export class GraphPanel implements vscode.Disposable {
 
   private async load(): Promise<void> {
     const file = this.uri.fsPath;
-    const seq = ++this.loads;
-    try {
-      if (this.uri.scheme !== 'file') throw new Error(`${this.uri.toString()} is not a file on this machine; Edgewise opens local model files`);
-      const token = this.cancel.token;
-      const [graph, summary] = await vscode.window.withProgress(
+    const outcome = this.uri.scheme !== 'file'
+      ? this.fail(`${this.uri.toString()} is not a file on this machine; Edgewise opens local model files`)
+      : await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Edgewise: opening ${file.split(/[\\/]/).pop()}` },
-        () => Promise.all([
-          this.worker.request(ViewGraphRequest.type, { file }, { token }),
-          this.worker.request(ModelSummaryRequest.type, { file }, { token }),
-        ]),
+        () => this.session.load(),
       );
-      if (seq !== this.loads) return;
-      this.post({ type: 'model', file, graph, summary, unavailable: unavailableCommands(file) });
-      this.state = { kind: 'model', nodes: graph.nodes.length };
+    if (outcome.kind === 'superseded') return;
+    if (outcome.kind === 'model') {
+      this.state = outcome;
       for (const overlay of this.overlays.values()) this.post({ type: 'overlay', overlay });
-    } catch (e) {
-      if (e instanceof RequestCancelledError || seq !== this.loads) return;
-      this.log.error(`opening ${file}: ${message(e)}`);
-      // The webview prefixes the file itself; core errors already start with it.
-      const text = message(e).startsWith(`${file}: `) ? message(e).slice(file.length + 2) : message(e);
-      this.post({ type: 'error', file, message: text });
-      this.state = { kind: 'error', message: text };
+    } else {
+      this.log.error(`opening ${file}: ${outcome.message}`);
+      this.state = outcome;
     }
     this.loaded = true;
     for (const r of this.readyWaiters.splice(0)) r();
+  }
+
+  private fail(message: string): { kind: 'error'; message: string } {
+    this.post({ type: 'error', file: this.uri.fsPath, message });
+    return { kind: 'error', message };
   }
 
   /** The file changed: load it again once writes have settled. */
@@ -147,19 +161,9 @@ export class GraphPanel implements vscode.Disposable {
     }, 300);
   }
 
-  private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
-    try {
-      const details = await this.worker.request(NodeDetailsRequest.type, { file: this.uri.fsPath, nodeId, graphPath }, { token: this.cancel.token });
-      this.post({ type: 'nodeDetails', requestId, details });
-    } catch (e) {
-      if (!(e instanceof RequestCancelledError)) this.post({ type: 'nodeDetailsError', requestId, message: message(e) });
-    }
-  }
-
   dispose(): void {
     clearTimeout(this.reloadTimer);
-    this.cancel.cancel();
-    this.cancel.dispose();
+    this.session.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

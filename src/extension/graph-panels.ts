@@ -11,6 +11,8 @@ export const GRAPH_VIEW_TYPE = 'edgewise.modelGraph';
  */
 export class GraphPanels implements vscode.Disposable {
   private readonly panels = new Set<GraphPanel>();
+  /** When `open` was asked for each model (epoch ms), until its editor takes it. */
+  private readonly openRequests = new Map<string, number>();
   private readonly opened = new vscode.EventEmitter<GraphPanel>();
   /** Fires when a graph editor opens (before its model has loaded). */
   readonly onDidOpen = this.opened.event;
@@ -67,8 +69,16 @@ export class GraphPanels implements vscode.Disposable {
         resolve(p);
       });
     });
+    if (!existing) this.openRequests.set(uri.toString(), performance.timeOrigin + performance.now());
     await vscode.commands.executeCommand('vscode.openWith', uri, GRAPH_VIEW_TYPE);
     return existing ?? (await next!);
+  }
+
+  /** When `open` was asked for this model, if it was (once: the editor that opens takes it). */
+  takeOpenRequest(uri: vscode.Uri): number | undefined {
+    const at = this.openRequests.get(uri.toString());
+    this.openRequests.delete(uri.toString());
+    return at;
   }
 
   dispose(): void {

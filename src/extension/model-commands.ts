@@ -3,6 +3,14 @@ import type { FormatAction } from '../core/formats/format';
 import { modelRoot } from '../core/formats/open';
 import { FORMATS, modelExtensions } from '../core/formats/registry';
 
+/**
+ * Globs of the registered formats' model files and folders (a folder model by any file inside).
+ * package.json's `workspaceContains` activation events list the same (model-menus.test.ts).
+ */
+export function modelPatterns(): string[] {
+  return FORMATS.flatMap((f) => [...f.fileExtensions.map((e) => `**/*${e}`), ...(f.folderExtensions ?? []).map((e) => `**/*${e}/*`)]);
+}
+
 /** What a model command needs of the model's format: 'view' every format has, the rest its `actions`. */
 export type ModelCommandNeed = FormatAction | 'view';
 

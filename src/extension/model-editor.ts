@@ -22,13 +22,16 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider 
   }
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    // The earliest the extension hears of an open: start the worker (and its layout thread) now.
+    this.worker.start();
     return { uri, dispose: () => undefined };
   }
 
   resolveCustomEditor(document: vscode.CustomDocument, webviewPanel: vscode.WebviewPanel): void {
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] };
-    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log);
+    const openAt = this.panels.takeOpenRequest(document.uri) ?? performance.timeOrigin + performance.now();
+    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log, openAt);
     this.panels.add(panel);
     webview.html = graphWebviewHtml(webview, this.extensionUri, document.uri.path.split('/').pop() ?? 'model');
   }

@@ -11,11 +11,9 @@ export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
     return fs.existsSync(uri.fsPath) ? webview.asWebviewUri(uri).toString() : undefined;
   };
   const scriptUri = asset('webview.js');
-  const layoutWorkerUri = asset('layout-worker.js');
-  if (!scriptUri || !layoutWorkerUri) return missingBundleHtml();
+  if (!scriptUri) return missingBundleHtml();
   return renderWebviewHtml({
     scriptUri,
-    layoutWorkerUri,
     styleUri: asset('webview.css'),
     codiconsUri: asset('codicons', 'codicon.css'),
     cspSource: webview.cspSource,
@@ -26,6 +24,6 @@ export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
 
 function missingBundleHtml(): string {
   return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head>
-<body><p>The Edgewise graph view is not built: <code>dist/webview.js</code> or <code>dist/layout-worker.js</code> is missing.
+<body><p>The Edgewise graph view is not built: <code>dist/webview.js</code> is missing.
 Run <code>npm run build</code> in the extension's folder.</p></body></html>`;
 }

@@ -18,6 +18,8 @@ export interface WorkerClientOptions {
   execPath?: string;
   /** Extra Node flags, such as `--max-old-space-size=8192` for very large models. */
   execArgv?: string[];
+  /** Arguments of the worker itself, such as `--layout-cache=FILE` (src/worker/main.ts). */
+  args?: string[];
   /**
    * How long a cancelled request may keep the worker busy before the worker is restarted
    * (a handler stuck in synchronous work never reaches its next checkpoint). Default 1000 ms.
@@ -66,6 +68,7 @@ interface Running {
 /** A running worker process and its connection. */
 interface Session {
   proc: ChildProcess;
+  startedAt: number;
   connection: MessageConnection;
   running: Map<number, { description: string } & Running>;
 }
@@ -80,6 +83,21 @@ export class WorkerClient {
 
   constructor(private readonly options: WorkerClientOptions) {
     this.options = { ...options };
+  }
+
+  /**
+   * Starts the worker now if it is not running, so it is ready (its layout thread warm) by the
+   * time a request comes. Returns true when it started one.
+   */
+  start(): boolean {
+    if (this.disposed || this.session) return false;
+    this.ensureSession();
+    return true;
+  }
+
+  /** When the running worker was started (epoch ms), if one is running. */
+  get startedAt(): number | undefined {
+    return this.session?.startedAt;
   }
 
   /** The pid of the running worker, if one is running. */
@@ -191,14 +209,14 @@ export class WorkerClient {
 
   private ensureSession(): Session {
     if (this.session) return this.session;
-    const proc = fork(this.options.workerPath, [], {
+    const proc = fork(this.options.workerPath, this.options.args ?? [], {
       execPath: this.options.execPath ?? process.execPath,
       execArgv: this.options.execArgv ?? [],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const connection = createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
-    const session: Session = { proc, connection, running: new Map() };
+    const session: Session = { proc, startedAt: performance.timeOrigin + performance.now(), connection, running: new Map() };
     connection.onNotification(ProgressNotification.type, ({ token, ...report }) => this.progress.get(token)?.(report));
     // A dead worker shows up as an IPC write error too; 'exit' below is the one place that handles it.
     connection.onError(() => undefined);

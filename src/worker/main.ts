@@ -3,46 +3,52 @@
  * benchmarks, passes, analysis, training, releases) outside the extension host. Started by src/extension/worker-client.ts.
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
-import { registerAnalysisHandlers } from './handlers/analysis';
-import { registerBenchmarkHandlers } from './handlers/benchmark';
-import { registerDeviceHandlers } from './handlers/devices';
-import { registerExportHandlers } from './handlers/export';
+import { lazyModule } from '../core/base/lazy';
 import { registerModelHandlers } from './handlers/model';
-import { registerQuantizeHandlers } from './handlers/quantize';
-import { registerPruneHandlers } from './handlers/prune';
-import { registerReleaseHandlers } from './handlers/release';
-import { registerTrainHandlers } from './handlers/train';
+import { registerViewHandlers } from './handlers/view';
 import { registerWorkerHandlers } from './handlers/worker';
+import { LayoutThread } from './layout/client';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
 import type { WorkerServices } from './services';
 
-/** One entry per area; a new area adds its `registerXHandlers` here. */
-const handlerModules: ((services: WorkerServices) => void)[] = [
+/** What opening a model's graph needs: registered at start. */
+const startHandlers: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
-  registerBenchmarkHandlers,
-  registerDeviceHandlers,
-  registerExportHandlers,
-  registerQuantizeHandlers,
-  registerPruneHandlers,
-  registerAnalysisHandlers,
-  registerReleaseHandlers,
-  registerTrainHandlers,
+  registerViewHandlers,
 ];
+
+/**
+ * Every other area (benchmarks, passes, analysis: ONNX Runtime and friends, hundreds of ms to
+ * load) is registered on the first request for one of them, so the graph of a model opened
+ * first does not wait for them. A new area adds its `registerXHandlers` to job-handlers.ts.
+ */
+const jobHandlers = lazyModule(() => (require('./job-handlers') as typeof import('./job-handlers')).jobHandlerModules);
 
 function main(): void {
   if (!process.send) {
     process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
     process.exit(2);
   }
+  // First of all, so elkjs compiles in its thread while this one reads the model.
+  const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') });
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
-  const services: WorkerServices = { server: new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`)), models: new ModelCache() };
-  for (const register of handlerModules) register(services);
+  const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));
+  const services: WorkerServices = { server, models: new ModelCache(), layout, readyAt: 0 };
+  for (const register of startHandlers) register(services);
+  services.server.onFirstUnhandled(() => { for (const register of jobHandlers()) register(services); });
   // The extension host went away: nobody is left to answer.
   process.on('disconnect', () => process.exit(0));
   connection.onClose(() => process.exit(0));
   connection.listen();
+  services.readyAt = performance.timeOrigin + performance.now();
+}
+
+/** `--name=value` from the worker's arguments (worker-client.ts `args`). */
+function argValue(name: string): string | undefined {
+  const arg = process.argv.find((a) => a.startsWith(`${name}=`));
+  return arg?.slice(name.length + 1);
 }
 
 main();

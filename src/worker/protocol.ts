@@ -7,6 +7,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
+import type { Direction, LayoutGroup, LayoutResult } from '../core/graph/layout/types';
 import type { JobHooks } from '../core/jobs/job';
 import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
 import type { ChannelChangeResult } from '../ota/publisher/channel';
@@ -90,6 +91,42 @@ export namespace ModelSummaryRequest {
 export namespace ViewGraphRequest {
   export const method = 'edgewise/viewGraph';
   export const type = new RequestType<ModelParams & ProgressParams, ViewGraph, void>(method);
+}
+
+/** When the worker did what for an open (epoch ms, `performance.timeOrigin + performance.now()`). */
+export interface WorkerOpenTiming {
+  /** The worker process started, and was ready to answer. */
+  processStartAt: number;
+  readyAt: number;
+  /** The request arrived; the model was opened (decoded); the view graph and summary were built. */
+  receivedAt: number;
+  decodedAt: number;
+  builtAt: number;
+  /** The layout thread's warm-up layout took this long (ms), or is still running (null). */
+  layoutWarmMs: number | null;
+}
+
+export interface OpenedView {
+  graph: ViewGraph;
+  summary: ModelSummary;
+  timing: WorkerOpenTiming;
+}
+
+/** Returns what the graph view shows of a model at once: its view graph and summary, with timings. */
+export namespace OpenViewRequest {
+  export const method = 'edgewise/openView';
+  export const type = new RequestType<ModelParams & ProgressParams, OpenedView, void>(method);
+}
+
+export interface LayoutParams {
+  root: LayoutGroup;
+  direction: Direction;
+}
+
+/** Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/). */
+export namespace LayoutRequest {
+  export const method = 'edgewise/layout';
+  export const type = new RequestType<LayoutParams, LayoutResult, void>(method);
 }
 
 export interface NodeDetailsParams extends ModelParams {

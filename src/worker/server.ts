@@ -22,6 +22,8 @@ export type Handler<P, R> = (params: P, ctx: HandlerContext) => R | Promise<R>;
 
 /** The worker's side of the connection: typed handler registration with errors made readable. */
 export class WorkerServer {
+  private readonly handlers = new Map<string, (...args: unknown[]) => unknown>();
+
   /** `log` receives the stack of every failed request (the worker sends it to stderr). */
   constructor(readonly connection: MessageConnection, private readonly log: (line: string) => void = () => undefined) {}
 
@@ -51,7 +53,26 @@ export class WorkerServer {
     // Registered by method name (the typed overload cannot check a generic R): the token comes
     // last, after the params when there are any.
     const generic = (...args: unknown[]) => handle((args.length > 1 ? args[0] : undefined) as P, args[args.length - 1] as CancellationToken);
+    this.handlers.set(type.method, generic);
     this.connection.onRequest(type.method, generic as GenericRequestHandler<unknown, void>);
+  }
+
+  /**
+   * `load` registers more handlers; it runs on the first request that no registered handler
+   * takes, which is then answered by the handler it registered (or fails as unknown).
+   */
+  onFirstUnhandled(load: () => void): void {
+    let loaded = false;
+    this.connection.onRequest((method, params, token) => {
+      if (!loaded) {
+        loaded = true;
+        load();
+      }
+      const handler = this.handlers.get(method);
+      if (!handler) return new ResponseError<void>(-32601, `the Edgewise worker has no request '${method}'`);
+      // As vscode-jsonrpc calls a handler: params by position are spread, by name passed whole.
+      return handler(...(params === undefined ? [] : Array.isArray(params) ? params : [params]), token);
+    });
   }
 
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): void {

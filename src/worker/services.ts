@@ -1,3 +1,4 @@
+import type { LayoutThread } from './layout/client';
 import type { ModelCache } from './model-cache';
 import type { WorkerServer } from './server';
 
@@ -5,4 +6,8 @@ import type { WorkerServer } from './server';
 export interface WorkerServices {
   server: WorkerServer;
   models: ModelCache;
+  /** The layout thread, started with the worker so elkjs is compiled before the first layout. */
+  layout: LayoutThread;
+  /** When the worker was ready to answer (epoch ms). */
+  readyAt: number;
 }

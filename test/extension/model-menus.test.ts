@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FORMATS } from '../../src/core/formats/registry';
-import { MODEL_COMMANDS, extensionsFor } from '../../src/extension/model-commands';
+import { MODEL_COMMANDS, extensionsFor, modelPatterns } from '../../src/extension/model-commands';
 
 interface MenuItem { command: string; when?: string }
 const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
@@ -17,6 +17,11 @@ describe('package.json model menus follow the format registry', () => {
     const patterns: string[] = pkg.contributes.customEditors.find((e: { viewType: string }) => e.viewType === 'edgewise.modelGraph')
       .selector.map((s: { filenamePattern: string }) => s.filenamePattern).sort();
     assert.deepEqual(patterns, FORMATS.flatMap((f) => f.fileExtensions.map((e) => `*${e}`)).sort());
+  });
+
+  it('activates in a workspace with a model of any registered format (the worker starts early)', () => {
+    const events: string[] = pkg.activationEvents.filter((e: string) => e.startsWith('workspaceContains:**/*.'));
+    assert.deepEqual(events.map((e) => e.slice('workspaceContains:'.length)).sort(), modelPatterns().sort());
   });
 
   const menus: Record<string, MenuItem[]> = pkg.contributes.menus;

@@ -2,11 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationTokenSource } from 'vscode-jsonrpc';
+import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc';
 import {
   RequestCancelledError, WorkerClient, WorkerCrashedError, type WorkerCrash,
 } from '../../src/extension/worker-client';
-import { ModelSummaryRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
+import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
 import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
@@ -36,6 +36,23 @@ describe('worker client (dist/worker.js over IPC)', () => {
   });
   afterEach(() => client.dispose());
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('starts the worker ahead of a request when asked, once', async () => {
+    assert.equal(client.pid, undefined);
+    const before = performance.timeOrigin + performance.now();
+    assert.equal(client.start(), true);
+    assert.ok(client.pid);
+    assert.ok(client.startedAt! >= before);
+    assert.equal(client.start(), false, 'a running worker is not started again');
+    const info = await client.request(WorkerInfoRequest.type, undefined);
+    assert.equal(info.pid, client.pid);
+  });
+
+  it('loads the handlers of jobs on their first request, and names a request nobody handles', async () => {
+    const text = await client.request(ModelTextRequest.type, { file: fixture });
+    assert.ok(text.text.length > 0);
+    await assert.rejects(client.request(new RequestType<void, void, void>('edgewise/noSuchRequest'), undefined), /has no request 'edgewise\/noSuchRequest'/);
+  });
 
   it('starts the worker lazily and answers workerInfo', async () => {
     assert.equal(client.pid, undefined);

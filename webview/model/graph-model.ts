@@ -6,7 +6,7 @@
  */
 import { buildHierarchy, type Hierarchy, type ViewGroup } from '../../src/core/graph/hierarchy';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
-import type { LayoutEdge, LayoutGroup, LayoutItem } from '../layout/protocol';
+import type { LayoutEdge, LayoutGroup, LayoutItem } from '../../src/core/graph/layout/types';
 import { nodeDetail, opCategory, type OpCategory } from './ops';
 
 export type Measure = (text: string, bold: boolean) => number;

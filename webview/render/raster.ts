@@ -4,7 +4,7 @@
  * panning copies it. While zooming, the bitmap is drawn scaled and redrawn once zooming pauses
  * (or the scale has drifted by 2x).
  */
-import type { Box } from '../layout/protocol';
+import type { Box } from '../../src/core/graph/layout/types';
 import { CanvasPainter } from './painter';
 import { CanvasFastPainter, type DrawState, type Scene } from './scene';
 

@@ -3,8 +3,8 @@
  * level of detail (op labels from 35% zoom, attributes and edge shapes from 80%).
  */
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
-import type { Box, EdgeGeometry, LayoutResult } from '../layout/protocol';
-import { GROUP_HEADER } from '../layout/protocol';
+import type { Box, EdgeGeometry, LayoutResult } from '../../src/core/graph/layout/types';
+import { GROUP_HEADER } from '../../src/core/graph/layout/types';
 import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../model/graph-model';
 import { shortShape } from '../model/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';

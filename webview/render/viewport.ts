@@ -1,5 +1,5 @@
 /** The canvas, its pan/zoom transform and the frame loop: draws only when something changed. */
-import type { Box } from '../layout/protocol';
+import type { Box } from '../../src/core/graph/layout/types';
 import { CanvasPainter } from './painter';
 import { CanvasFastPainter, LABEL_SCALE } from './scene';
 import type { DrawState, Scene } from './scene';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import ELK from 'elkjs/lib/elk.bundled.js';
-import { Layouter } from '../../webview/layout/elk-layout';
-import type { LayoutGroup } from '../../webview/layout/protocol';
+import { Layouter } from '../../../src/core/graph/layout/elk-layout';
+import type { LayoutGroup } from '../../../src/core/graph/layout/types';
 
 /** Two inputs feeding an expanded group (two nodes) through two in-ports. */
 function request(): LayoutGroup {
@@ -23,8 +23,7 @@ describe('Layouter (elkjs)', function () {
   this.timeout(20000);
 
   it('places members inside their expanded group and joins edges at its ports', async () => {
-    const r = await new Layouter(new ELK()).layout(7, request(), 'DOWN');
-    assert.equal(r.requestId, 7);
+    const r = await new Layouter(new ELK()).layout(request(), 'DOWN');
     const g = r.boxes['G:g'];
     for (const id of ['a', 'b']) {
       const b = r.boxes[id];
@@ -40,7 +39,7 @@ describe('Layouter (elkjs)', function () {
   });
 
   it('keeps edges entering a group clear of its title', async () => {
-    const r = await new Layouter(new ELK()).layout(1, request(), 'DOWN');
+    const r = await new Layouter(new ELK()).layout(request(), 'DOWN');
     const t = r.titles['G:g'];
     assert.ok(t, 'the expanded group has a title box');
     assert.ok(t.y >= r.boxes['G:g'].y && t.y + t.h <= r.boxes.a.y, 'the title sits above the members');
@@ -56,8 +55,8 @@ describe('Layouter (elkjs)', function () {
 
   it('takes a group of the same shape from the cache', async () => {
     const l = new Layouter(new ELK());
-    const first = await l.layout(1, request(), 'DOWN');
-    const again = await l.layout(2, request(), 'DOWN');
+    const first = await l.layout(request(), 'DOWN');
+    const again = await l.layout(request(), 'DOWN');
     assert.equal(first.laidOut, 2);
     assert.equal(again.laidOut, 0);
     assert.equal(again.cached, 2);

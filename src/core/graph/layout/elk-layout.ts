@@ -2,14 +2,14 @@
  * Lays out a nested layout request with elkjs (layered): each expanded group on its own, children
  * before parents, so a group's size and port positions are known when its parent is laid out.
  * Results are cached by the group's shape (member sizes, ports, wiring), so re-expanding a group
- * or expanding a copy of a repeated block costs nothing. No DOM or worker globals: the layout
- * worker runs it, and so can Node (tests, benchmarks).
+ * or expanding a copy of a repeated block costs nothing. The worker process runs it in its layout
+ * thread (src/worker/layout/thread.ts), where elkjs stays compiled from one model to the next.
  */
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
 import {
   GROUP_HEADER, GROUP_PAD,
   type Box, type Direction, type EdgeGeometry, type LayoutGroup, type LayoutResult,
-} from './protocol';
+} from './types';
 
 /** The part of an elkjs instance this module uses. */
 export interface ElkLike {
@@ -17,7 +17,7 @@ export interface ElkLike {
 }
 
 /** A group's layout relative to its own top-left corner. */
-interface Relative {
+export interface Relative {
   w: number;
   h: number;
   items: Box[];
@@ -30,6 +30,12 @@ interface Relative {
 
 const MAX_CACHE = 5000;
 
+/**
+ * Changes whenever a layout for the same shape key would come out differently (this file's
+ * placement rules, BASE_OPTIONS below); cache files written under another version are ignored.
+ */
+export const LAYOUT_VERSION = 1;
+
 export class Layouter {
   private cache = new Map<string, Relative>();
   private stats = { elkMs: 0, laidOut: 0, cached: 0 };
@@ -37,11 +43,11 @@ export class Layouter {
   /** `options`: elkjs layout options over the defaults (benchmarks compare settings with it). */
   constructor(private readonly elk: ElkLike, private readonly options: Record<string, string> = {}) {}
 
-  async layout(requestId: number, root: LayoutGroup, direction: Direction): Promise<LayoutResult> {
+  async layout(root: LayoutGroup, direction: Direction): Promise<LayoutResult> {
     this.stats = { elkMs: 0, laidOut: 0, cached: 0 };
     const rels = new Map<LayoutGroup, Relative>();
     const rel = await this.layoutGroup(root, direction, true, rels);
-    const out: LayoutResult = { type: 'layoutResult', requestId, boxes: {}, titles: {}, edges: [], width: rel.w, height: rel.h, ...this.stats };
+    const out: LayoutResult = { boxes: {}, titles: {}, edges: [], width: rel.w, height: rel.h, ...this.stats };
     place(root, rels, 0, 0, direction, out);
     return out;
   }
@@ -58,12 +64,25 @@ export class Layouter {
       const t0 = performance.now();
       rel = await runElk(this.elk, g, subs, index, dir, isRoot, this.options);
       this.stats.elkMs += performance.now() - t0;
-      if (this.cache.size > MAX_CACHE) this.cache.clear();
-      this.cache.set(key, rel);
+      if (this.cache.size >= MAX_CACHE) this.cache.delete(this.cache.keys().next().value as string);
       this.stats.laidOut++;
     }
+    // Most recently used last: the oldest entry goes first when the cache is full.
+    this.cache.delete(key);
+    this.cache.set(key, rel);
     rels.set(g, rel);
     return rel;
+  }
+
+  /** The cached group layouts, least recently used first (for the cache file, src/worker/layout/cache-file.ts). */
+  cachedLayouts(): [string, Relative][] {
+    return [...this.cache];
+  }
+
+  /** Adds group layouts saved by `cachedLayouts` (as older than any already here). */
+  restore(entries: [string, Relative][]): void {
+    const mine = [...this.cache];
+    this.cache = new Map([...entries.slice(-MAX_CACHE), ...mine].slice(-MAX_CACHE));
   }
 }
 

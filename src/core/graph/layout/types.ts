@@ -1,7 +1,7 @@
 /**
- * Messages between the webview and its layout worker. The webview describes each expanded group as
- * a flat graph of its direct members (expanded children nested, with ports where edges cross
- * their border); the worker lays groups out bottom-up with elkjs and returns absolute geometry.
+ * A layout request and its answer. The webview describes each expanded group as a flat graph of
+ * its direct members (expanded children nested, with ports where edges cross their border); the
+ * worker process lays groups out bottom-up with elkjs (elk-layout.ts) and returns absolute geometry.
  */
 
 export type Direction = 'DOWN' | 'RIGHT';
@@ -41,13 +41,6 @@ export interface LayoutGroup {
   title?: { w: number; h: number };
 }
 
-export interface LayoutRequest {
-  type: 'layout';
-  requestId: number;
-  direction: Direction;
-  root: LayoutGroup;
-}
-
 export interface Box { x: number; y: number; w: number; h: number }
 
 export interface EdgeGeometry {
@@ -65,8 +58,6 @@ export interface EdgeGeometry {
 }
 
 export interface LayoutResult {
-  type: 'layoutResult';
-  requestId: number;
   /** Absolute box of every item (nodes, io, collapsed and expanded groups) by id. */
   boxes: Record<string, Box>;
   /** Absolute box of each expanded group's title, by item id (`G:<group>`). */
@@ -79,15 +70,6 @@ export interface LayoutResult {
   laidOut: number;
   cached: number;
 }
-
-export interface LayoutFailure {
-  type: 'layoutError';
-  requestId: number;
-  message: string;
-}
-
-export type ToLayoutWorker = LayoutRequest;
-export type FromLayoutWorker = LayoutResult | LayoutFailure;
 
 /** Space above an expanded group's members for its title bar. */
 export const GROUP_HEADER = 30;

@@ -1,0 +1,142 @@
+/**
+ * What one open graph view needs from the worker, relayed without VS Code: the model's view graph
+ * and summary when the page is ready, its layouts, node details; and the open's timing. The
+ * custom editor (graph-panel.ts) wraps it with VS Code's webview, bench/open.ts with a browser
+ * page: one path, measured the same. No 'vscode' import.
+ */
+import { CancellationTokenSource } from 'vscode-jsonrpc';
+import type { HostToWebview, WebviewToHost } from '../../webview/messages';
+import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
+import type { OpenTiming } from './open-timing';
+import { RequestCancelledError, type WorkerClient } from './worker-client';
+
+export type LoadOutcome =
+  | { kind: 'model'; nodes: number }
+  | { kind: 'error'; message: string }
+  /** A newer load (the file changed again) or the view's disposal superseded it. */
+  | { kind: 'superseded' };
+
+export interface GraphSessionOptions {
+  /** When the open was asked for (epoch ms); default: now. */
+  openAt?: number;
+  /** Toolbar commands the model's format cannot run, with the reason (model-commands.ts). */
+  unavailable?: Record<string, string>;
+  /** The open's timing once the graph is on screen, then once more when settled. */
+  onDrawn?: (timing: OpenTiming) => void;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+export class GraphSession {
+  readonly timing: OpenTiming;
+  private readonly cancel = new CancellationTokenSource();
+  private readonly layouts = new Map<number, CancellationTokenSource>();
+  private loads = 0;
+  /** The open's first request, sent at once: the worker decodes while the page loads. */
+  private prefetch?: Promise<OpenedView>;
+
+  constructor(
+    readonly file: string,
+    private readonly worker: Pick<WorkerClient, 'request' | 'start' | 'startedAt'>,
+    private readonly post: (m: HostToWebview) => void,
+    private readonly options: GraphSessionOptions = {},
+  ) {
+    const openAt = options.openAt ?? now();
+    worker.start();
+    const coldWorker = (worker.startedAt ?? 0) >= openAt;
+    this.timing = { file, openAt, coldWorker, answeredAt: 0, postedAt: 0, hostMs: 0 };
+    this.prefetch = this.request();
+    this.prefetch.catch(() => undefined); // load() reports it
+  }
+
+  private request(): Promise<OpenedView> {
+    const answer = this.worker.request(OpenViewRequest.type, { file: this.file }, { token: this.cancel.token });
+    return answer.then((v) => { this.timing.answeredAt = now(); return v; });
+  }
+
+  /**
+   * Handles the messages about the model itself ('ready' loads it: see `load`); returns false for
+   * the others (export, commands, selection, log), which the caller handles.
+   */
+  handle(m: WebviewToHost, load: () => void = () => void this.load()): boolean {
+    switch (m.type) {
+      case 'ready': load(); return true;
+      case 'layout': void this.layout(m.requestId, m); return true;
+      case 'cancelLayout': this.layouts.get(m.requestId)?.cancel(); return true;
+      case 'nodeDetails': void this.nodeDetails(m.requestId, m.nodeId, m.graphPath); return true;
+      case 'drawn':
+        this.timing.view = m.timing;
+        this.options.onDrawn?.(this.timing);
+        return true;
+      default: return false;
+    }
+  }
+
+  /**
+   * Posts the model (or its error) to the page: the answer asked for at the open the first time,
+   * a fresh one after that (the file changed).
+   */
+  async load(): Promise<LoadOutcome> {
+    const seq = ++this.loads;
+    const first = this.prefetch;
+    this.prefetch = undefined;
+    if (!first) Object.assign(this.timing, { openAt: now(), coldWorker: false, answeredAt: 0, postedAt: 0, hostMs: 0, view: undefined });
+    try {
+      const opened = await (first ?? this.request());
+      if (seq !== this.loads) return { kind: 'superseded' };
+      this.timing.worker = opened.timing;
+      this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable });
+      this.timing.postedAt = now();
+      return { kind: 'model', nodes: opened.graph.nodes.length };
+    } catch (e) {
+      if (e instanceof RequestCancelledError || seq !== this.loads) return { kind: 'superseded' };
+      // The webview prefixes the file itself; core errors already start with it.
+      const text = message(e).startsWith(`${this.file}: `) ? message(e).slice(this.file.length + 2) : message(e);
+      this.send({ type: 'error', file: this.file, message: text });
+      return { kind: 'error', message: text };
+    }
+  }
+
+  private async layout(requestId: number, { root, direction }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
+    const source = new CancellationTokenSource();
+    this.layouts.set(requestId, source);
+    const stop = this.cancel.token.onCancellationRequested(() => source.cancel());
+    try {
+      const result = await this.worker.request(LayoutRequest.type, { root, direction }, { token: source.token });
+      this.send({ type: 'layout', requestId, result });
+    } catch (e) {
+      this.send({ type: 'layoutError', requestId, message: message(e), cancelled: e instanceof RequestCancelledError });
+    } finally {
+      stop.dispose();
+      source.dispose();
+      this.layouts.delete(requestId);
+    }
+  }
+
+  private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
+    try {
+      const details = await this.worker.request(NodeDetailsRequest.type, { file: this.file, nodeId, graphPath }, { token: this.cancel.token });
+      this.send({ type: 'nodeDetails', requestId, details });
+    } catch (e) {
+      if (!(e instanceof RequestCancelledError)) this.send({ type: 'nodeDetailsError', requestId, message: message(e) });
+    }
+  }
+
+  /** Posts to the page, counting the time as the host's own work. */
+  send(m: HostToWebview): void {
+    const t0 = performance.now();
+    this.post(m);
+    this.timing.hostMs += performance.now() - t0;
+  }
+
+  /** Stops what is running for this view (the view was closed). */
+  dispose(): void {
+    this.loads++;
+    this.cancel.cancel();
+    this.cancel.dispose();
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,73 @@
+/**
+ * The end-to-end timing of opening a model's graph, from the open command to the graph on screen,
+ * put together from the host's, the worker's and the webview's clocks (all epoch ms). VS Code's
+ * log, the E2E suite and bench/open.ts report it the same way. No 'vscode' import.
+ */
+import type { ViewTiming } from '../../webview/messages';
+import type { WorkerOpenTiming } from '../worker/protocol';
+
+export interface OpenTiming {
+  file: string;
+  /** The open command (or the moment the editor was asked for). */
+  openAt: number;
+  /** True when the worker process was started by (or after) this open: a cold open. */
+  coldWorker: boolean;
+  worker?: WorkerOpenTiming;
+  /** The host had the worker's answer, and had posted the model to the webview. */
+  answeredAt: number;
+  postedAt: number;
+  /** The host's own synchronous work for this open (relaying messages), ms. */
+  hostMs: number;
+  view?: ViewTiming;
+}
+
+/** The phases of an open, in ms; `null` where a clock has not reported (yet). */
+export interface OpenBreakdown {
+  /** Open command -> first frame with the graph drawn. */
+  firstFrameMs: number | null;
+  /** Open command -> the first screen's boxes all placed (background expansion drawn). */
+  settledMs: number | null;
+  /** Open command -> the worker ready to answer, when this open started it; 0 when it was running. */
+  workerStartMs: number;
+  decodeMs: number | null;
+  viewGraphMs: number | null;
+  /** Worker answered -> webview received the model (host relay + message passing). */
+  messageMs: number | null;
+  /** Open command -> the page posted 'ready' (webview creation, page load, script). */
+  pageLoadMs: number | null;
+  /** First layout asked -> answered (the round trip to the worker's layout thread). */
+  layoutMs: number | null;
+  /** Layout answered -> the frame that shows it. */
+  paintMs: number | null;
+  hostMs: number;
+}
+
+const span = (a: number | undefined, b: number | undefined): number | null =>
+  a && b && a > 0 && b > 0 ? Math.max(0, b - a) : null;
+
+export function openBreakdown(t: OpenTiming): OpenBreakdown {
+  const w = t.worker;
+  const v = t.view;
+  return {
+    firstFrameMs: span(t.openAt, v?.paintedAt),
+    settledMs: span(t.openAt, v?.settledAt),
+    workerStartMs: t.coldWorker && w ? Math.max(0, w.readyAt - t.openAt) : 0,
+    decodeMs: span(w?.receivedAt, w?.decodedAt),
+    viewGraphMs: span(w?.decodedAt, w?.builtAt),
+    messageMs: span(t.answeredAt, v?.receivedAt),
+    pageLoadMs: span(t.openAt, v?.readyAt),
+    layoutMs: span(v?.layoutRequestedAt, v?.layoutAnsweredAt),
+    paintMs: span(v?.layoutAnsweredAt, v?.paintedAt),
+    hostMs: t.hostMs,
+  };
+}
+
+/** One line for the log: 'opened model.onnx in 412 ms (worker start 120, decode 30, ...)'. */
+export function describeOpen(t: OpenTiming): string {
+  const b = openBreakdown(t);
+  const ms = (x: number | null): string => (x === null ? '?' : String(Math.round(x)));
+  const name = t.file.split(/[\\/]/).pop();
+  return `opened ${name} in ${ms(b.firstFrameMs)} ms to the first frame, ${ms(b.settledMs)} ms settled (${t.coldWorker ? 'cold' : 'warm'} worker: ` +
+    `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}; ` +
+    `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})`;
+}

@@ -1,0 +1,31 @@
+import { LayoutRequest, OpenViewRequest } from '../protocol';
+import type { WorkerServices } from '../services';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** What the graph view asks for: the model's view graph and summary at once, and its layouts. */
+export function registerViewHandlers(services: WorkerServices): void {
+  const { server, models, layout } = services;
+  server.on(OpenViewRequest.type, async ({ file }, ctx) => {
+    const receivedAt = now();
+    ctx.progress('Reading model', 0);
+    const reader = models.get(file);
+    const decodedAt = now();
+    await ctx.checkpoint();
+    ctx.progress('Building the graph', 0.5);
+    const graph = reader.viewGraph();
+    const summary = reader.summary();
+    const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
+    return { graph, summary, timing };
+  });
+
+  server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {
+    const controller = new AbortController();
+    const cancel = ctx.token.onCancellationRequested(() => controller.abort());
+    try {
+      return await layout.layout(root, direction, controller.signal);
+    } finally {
+      cancel.dispose();
+    }
+  });
+}

@@ -1,0 +1,21 @@
+/** The worker's handler modules that main.ts loads on the first request for one of them. */
+import { registerAnalysisHandlers } from './handlers/analysis';
+import { registerBenchmarkHandlers } from './handlers/benchmark';
+import { registerDeviceHandlers } from './handlers/devices';
+import { registerExportHandlers } from './handlers/export';
+import { registerQuantizeHandlers } from './handlers/quantize';
+import { registerPruneHandlers } from './handlers/prune';
+import { registerReleaseHandlers } from './handlers/release';
+import { registerTrainHandlers } from './handlers/train';
+import type { WorkerServices } from './services';
+
+export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
+  registerBenchmarkHandlers,
+  registerDeviceHandlers,
+  registerExportHandlers,
+  registerQuantizeHandlers,
+  registerPruneHandlers,
+  registerAnalysisHandlers,
+  registerReleaseHandlers,
+  registerTrainHandlers,
+];

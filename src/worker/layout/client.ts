@@ -1,0 +1,91 @@
+/**
+ * The worker's side of its layout thread (thread.ts): starts it with the worker and sends it
+ * layouts, which it runs one at a time in order. Cancelling a queued layout drops it; cancelling
+ * the running one ends the thread (elkjs cannot be interrupted) and starts a fresh one, to which
+ * the queued layouts of other graphs are sent again.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../../core/base/cancel';
+import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
+import type { FromLayoutThread, LayoutThreadData, ToLayoutThread } from './messages';
+
+interface Waiting {
+  message: ToLayoutThread;
+  resolve: (r: LayoutResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class LayoutThread {
+  private thread!: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  /** When the worker started the current thread, and how long its warm-up layout took (ms). */
+  startedAt = 0;
+  warmMs: number | null = null;
+
+  /** `script`: dist/layout-thread.js (next to dist/worker.js). */
+  constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js')) {
+    this.start();
+  }
+
+  private start(): void {
+    this.startedAt = performance.timeOrigin + performance.now();
+    this.warmMs = null;
+    const thread = new Worker(this.script, { workerData: this.data });
+    thread.on('message', (m: FromLayoutThread) => {
+      if ('warm' in m) { this.warmMs = m.warm; return; }
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if ('result' in m) w.resolve(m.result); else w.reject(new Error(m.error));
+    });
+    thread.on('error', (e) => this.failAll(new Error(`the layout thread failed: ${e.message}`)));
+    thread.on('exit', (code) => {
+      if (thread !== this.thread) return;
+      this.failAll(new Error(`the layout thread stopped (exit code ${code})`));
+      this.start();
+    });
+    this.thread = thread;
+  }
+
+  /** Lays out `root`; an aborted `signal` fails it with CancelledError. */
+  layout(root: LayoutGroup, direction: Direction, signal?: AbortSignal): Promise<LayoutResult> {
+    const id = this.nextId++;
+    const message: ToLayoutThread = { id, root, direction };
+    return new Promise<LayoutResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(new CancelledError());
+      this.waiting.set(id, { message, resolve, reject });
+      this.thread.postMessage(message);
+      signal?.addEventListener('abort', () => this.cancel(id), { once: true });
+    });
+  }
+
+  private cancel(id: number): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    const running = this.waiting.keys().next().value === id;
+    this.waiting.delete(id);
+    w.reject(new CancelledError());
+    if (!running) {
+      this.thread.postMessage({ skip: id } satisfies ToLayoutThread);
+      return;
+    }
+    const old = this.thread;
+    this.start();
+    void old.terminate();
+    for (const other of this.waiting.values()) this.thread.postMessage(other.message);
+  }
+
+  dispose(): Promise<number> {
+    const old = this.thread;
+    this.thread = undefined as unknown as Worker;
+    this.failAll(new Error('the worker is stopping'));
+    return old.terminate();
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+}

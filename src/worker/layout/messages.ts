@@ -1,0 +1,18 @@
+/** Messages between the worker process's main thread (client.ts) and its layout thread (thread.ts). */
+import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
+
+export interface LayoutThreadData {
+  /** Where the layout cache lives across restarts; none: in memory only. */
+  cacheFile?: string;
+}
+
+export type ToLayoutThread =
+  | { id: number; root: LayoutGroup; direction: Direction }
+  /** A queued layout that was cancelled: drop it when its turn comes. */
+  | { skip: number };
+
+export type FromLayoutThread =
+  | { id: number; result: LayoutResult }
+  | { id: number; error: string }
+  /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed). */
+  | { warm: number; error?: string };

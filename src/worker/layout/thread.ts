@@ -1,0 +1,88 @@
+/**
+ * The layout thread (`dist/layout-thread.js`), a worker_threads thread of the worker process: it
+ * loads elkjs and lays out a small graph as soon as the worker starts, while the model is still
+ * being decoded, then answers layout requests. elkjs stays compiled here from one model to the
+ * next, unlike in a webview, which starts from nothing each time. Layouts are cached by shape
+ * (elk-layout.ts) and, given a cache file, across restarts (cache-file.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import ELK from 'elkjs/lib/elk.bundled.js';
+import { Layouter } from '../../core/graph/layout/elk-layout';
+import type { LayoutGroup } from '../../core/graph/layout/types';
+import { readLayoutCache, writeLayoutCache } from './cache-file';
+import type { FromLayoutThread, LayoutThreadData, ToLayoutThread } from './messages';
+
+const SAVE_DELAY_MS = 1000;
+
+const { cacheFile } = workerData as LayoutThreadData;
+const port = parentPort!;
+const elk = new ELK();
+const layouter = new Layouter(elk);
+let saveTimer: NodeJS.Timeout | undefined;
+
+if (cacheFile) layouter.restore(readLayoutCache(cacheFile));
+
+const skipped = new Set<number>();
+// Compile elkjs now, first in the queue: a first layout costs several times the next one. Its
+// own Layouter keeps the warm-up graph out of the cache.
+const t0 = performance.now();
+/** One layout at a time, in the order sent (client.ts relies on it to know which one runs). */
+let queue = new Layouter(elk).layout(warmUpGraph(), 'DOWN').then(
+  () => port.postMessage({ warm: performance.now() - t0 } satisfies FromLayoutThread),
+  (e: unknown) => port.postMessage({ warm: -1, error: String(e) } satisfies FromLayoutThread),
+);
+
+port.on('message', (m: ToLayoutThread) => {
+  if ('skip' in m) skipped.add(m.skip);
+  else queue = queue.then(() => run(m));
+});
+
+async function run(m: Extract<ToLayoutThread, { id: number }>): Promise<void> {
+  if (skipped.delete(m.id)) return;
+  let reply: FromLayoutThread;
+  try {
+    const result = await layouter.layout(m.root, m.direction);
+    reply = { id: m.id, result };
+    if (result.laidOut > 0) scheduleSave();
+  } catch (e) {
+    reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  port.postMessage(reply);
+}
+
+function scheduleSave(): void {
+  if (!cacheFile) return;
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    try {
+      writeLayoutCache(cacheFile, layouter.cachedLayouts());
+    } catch (e) {
+      process.stderr.write(`could not write the layout cache ${cacheFile}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }, SAVE_DELAY_MS);
+}
+
+/**
+ * A small model-like graph: a branching chain and an expanded group with in- and out-ports and a
+ * title, so the warm-up compiles the code paths real layouts take (ports, layer constraints).
+ */
+function warmUpGraph(): LayoutGroup {
+  const chain = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, w: 80 + (i % 3) * 30, h: 40 }));
+  const inner = chain('g', 12);
+  const sub: LayoutGroup = {
+    id: 'block', items: inner, inPorts: ['x'], outPorts: ['y'], title: { w: 160, h: 20 },
+    edges: [
+      { from: '^in:x', to: 'g0', value: 'x' },
+      ...inner.slice(1).map((it, i) => ({ from: `g${i % 4 === 3 ? i - 2 : i}`, to: it.id, value: `g${i}` })),
+      { from: 'g11', to: '^out:y', value: 'y' },
+    ],
+  };
+  const items = [...chain('w', 30), { id: 'G:block', w: 0, h: 0, sub }, ...chain('v', 10)];
+  const edges = [
+    ...items.slice(1, 30).map((it, i) => ({ from: `w${i % 7 === 6 ? i - 3 : i}`, to: it.id, value: `w${i}` })),
+    { from: 'w29', to: 'G:block', toPort: 'x', value: 'x' },
+    { from: 'G:block', fromPort: 'y', to: 'v0', value: 'y' },
+    ...items.slice(32).map((it, i) => ({ from: `v${i}`, to: it.id, value: `v${i}` })),
+  ];
+  return { id: '', items, edges, inPorts: [], outPorts: [] };
+}

@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openModel } from '../../src/core/formats/open';
+import { GraphSession } from '../../src/extension/graph-session';
+import { describeOpen, openBreakdown, type OpenTiming } from '../../src/extension/open-timing';
+import { WorkerClient } from '../../src/extension/worker-client';
+import type { HostToWebview, ViewTiming } from '../../webview/messages';
+import { buildWorker, fixture, workerPath } from '../worker/build-worker';
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+async function until<T>(f: () => T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('graph session: the relay between a graph view and the worker', function () {
+  this.timeout(60_000);
+  let worker: WorkerClient;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-session-'));
+
+  before(() => buildWorker());
+  beforeEach(() => { worker = new WorkerClient({ workerPath }); });
+  afterEach(() => worker.dispose());
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('starts the worker at the open and has the model decoded before the page is ready', async () => {
+    const posted: HostToWebview[] = [];
+    const openAt = now();
+    const session = new GraphSession(fixture, worker, (m) => posted.push(m), { openAt });
+    assert.ok(worker.pid, 'the open started the worker');
+    assert.equal(session.timing.coldWorker, true);
+    // The page is still loading: the answer is asked for already, nothing is posted yet.
+    const answeredAt = await until(() => session.timing.answeredAt || undefined);
+    assert.equal(posted.length, 0);
+    assert.ok(session.handle({ type: 'ready' }));
+    const model = await until(() => posted.find((m) => m.type === 'model'));
+    assert.equal(model.type === 'model' && model.graph.nodes.length, openModel(fixture).viewGraph().nodes.length);
+    assert.ok(session.timing.postedAt >= answeredAt);
+    const w = session.timing.worker!;
+    assert.ok(openAt <= w.processStartAt && w.processStartAt <= w.readyAt && w.readyAt <= w.receivedAt && w.receivedAt <= w.decodedAt && w.decodedAt <= w.builtAt,
+      `the worker's clock runs in order: ${JSON.stringify(w)}`);
+    session.dispose();
+  });
+
+  it("relays the view's layouts to the worker's layout thread, and its cancellations", async () => {
+    const posted: HostToWebview[] = [];
+    const session = new GraphSession(fixture, worker, (m) => posted.push(m));
+    const items = [{ id: 'a', w: 60, h: 40 }, { id: 'b', w: 60, h: 40 }];
+    session.handle({ type: 'layout', requestId: 1, direction: 'DOWN', root: { id: '', items, edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] } });
+    const answer = await until(() => posted.find((m) => m.type === 'layout' || m.type === 'layoutError'));
+    assert.equal(answer.type, 'layout');
+    assert.ok(answer.type === 'layout' && answer.result.boxes.b.y > answer.result.boxes.a.y);
+    // A big layout, cancelled by the view, answers 'cancelled'.
+    const big = Array.from({ length: 1200 }, (_, i) => ({ id: `n${i}`, w: 60, h: 40 }));
+    session.handle({ type: 'layout', requestId: 2, direction: 'DOWN', root: { id: '', items: big, edges: big.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] } });
+    session.handle({ type: 'cancelLayout', requestId: 2 });
+    const cancelled = await until(() => posted.find((m) => m.type === 'layoutError' && m.requestId === 2));
+    assert.ok(cancelled.type === 'layoutError' && cancelled.cancelled);
+    session.dispose();
+  });
+
+  it("posts a bad model's error, naming the problem, instead of a graph", async () => {
+    const bad = path.join(tmp, 'broken.onnx');
+    fs.writeFileSync(bad, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    const posted: HostToWebview[] = [];
+    const session = new GraphSession(bad, worker, (m) => posted.push(m));
+    session.handle({ type: 'ready' });
+    const error = await until(() => posted.find((m) => m.type === 'error'));
+    assert.ok(error.type === 'error' && error.file === bad && error.message.length > 0 && !error.message.startsWith(bad));
+    session.dispose();
+  });
+
+  it('puts the open together from the three clocks: first frame, settled and each phase', () => {
+    const o = 1_000_000;
+    const view: ViewTiming = {
+      pageStartAt: o + 5, scriptAt: o + 60, readyAt: o + 80, receivedAt: o + 130, layoutRequestedAt: o + 135, layoutAnsweredAt: o + 180,
+      paintedAt: o + 200, settledAt: o + 260, firstItems: 40, settledItems: 90, elkMs: 30, laidOut: 3, cached: 1,
+    };
+    const t: OpenTiming = {
+      file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, view,
+      worker: { processStartAt: o + 2, readyAt: o + 70, receivedAt: o + 72, decodedAt: o + 100, builtAt: o + 110, layoutWarmMs: null },
+    };
+    assert.deepEqual(openBreakdown(t), {
+      firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, pageLoadMs: 80, layoutMs: 45, paintMs: 20, hostMs: 1.5,
+    });
+    assert.match(describeOpen(t), /^opened a\.onnx in 200 ms to the first frame, 260 ms settled \(cold worker: start 70, decode 28/);
+    // A warm open does not count the worker's start; a view that has not drawn has no first frame.
+    const warm = openBreakdown({ ...t, coldWorker: false, view: undefined });
+    assert.equal(warm.workerStartMs, 0);
+    assert.equal(warm.firstFrameMs, null);
+  });
+});

@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CancelledError } from '../../src/core/base/cancel';
+import type { LayoutGroup } from '../../src/core/graph/layout/types';
+import { LayoutThread } from '../../src/worker/layout/client';
+import { CACHE_STAMP, readLayoutCache, writeLayoutCache } from '../../src/worker/layout/cache-file';
+import { buildWorker, root } from './build-worker';
+
+const script = path.join(root, 'dist', 'layout-thread.js');
+
+/** A chain of `n` nodes of width `w` (a different `w` is a different shape). */
+function chain(n: number, w = 80): LayoutGroup {
+  const items = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, w, h: 40 }));
+  return { id: '', items, edges: items.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] };
+}
+
+async function waitForFile(file: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > end) throw new Error(`${file} was not written`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('layout thread (dist/layout-thread.js) and its cache file', function () {
+  this.timeout(60_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-layout-'));
+  const threads: LayoutThread[] = [];
+  const start = (cacheFile?: string): LayoutThread => {
+    const t = new LayoutThread({ cacheFile }, script);
+    threads.push(t);
+    return t;
+  };
+
+  before(() => buildWorker());
+  afterEach(async () => { await Promise.all(threads.splice(0).map((t) => t.dispose())); });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('warms elkjs up on its own, then lays out', async () => {
+    const t = start();
+    const r = await t.layout(chain(5), 'DOWN');
+    assert.equal(Object.keys(r.boxes).length, 5);
+    assert.ok(r.boxes.n4.y > r.boxes.n0.y, 'a chain goes down');
+    assert.ok(t.warmMs !== null && t.warmMs > 0, 'the warm-up layout ran before it');
+  });
+
+  it('keeps layouts across restarts in the cache file, and lays out again what changed', async () => {
+    const file = path.join(tmp, 'cache.json');
+    const first = await start(file).layout(chain(6), 'DOWN');
+    assert.equal(first.laidOut, 1);
+    await waitForFile(file);
+    // A new thread (VS Code restarted) reads the file: no elkjs run for the same shape.
+    const again = start(file);
+    const cached = await again.layout(chain(6), 'DOWN');
+    assert.equal(cached.laidOut, 0);
+    assert.equal(cached.cached, 1);
+    assert.deepEqual(cached.boxes, first.boxes);
+    // Another shape (wider boxes: a label changed) is not taken from the cache.
+    const wider = await again.layout(chain(6, 120), 'DOWN');
+    assert.equal(wider.laidOut, 1);
+    assert.notDeepEqual(wider.boxes, first.boxes);
+  });
+
+  it('ignores a cache file from other layout rules, or one it cannot read', async () => {
+    const valid = path.join(tmp, 'valid.json');
+    await start(valid).layout(chain(6), 'DOWN');
+    await waitForFile(valid);
+    const entries = readLayoutCache(valid, CACHE_STAMP);
+    assert.equal(entries.length, 1);
+    // The same entries under another stamp (another elkjs, other options) are not used...
+    const other = path.join(tmp, 'other.json');
+    writeLayoutCache(other, entries, 'layout 0; elkjs 0.0.0; {}');
+    assert.deepEqual(readLayoutCache(other), []);
+    assert.equal((await start(other).layout(chain(6), 'DOWN')).laidOut, 1);
+    // ...nor is a truncated file; the thread rewrites it.
+    const broken = path.join(tmp, 'broken.json');
+    fs.writeFileSync(broken, '{"stamp": "layout');
+    assert.deepEqual(readLayoutCache(broken), []);
+    const u = start(broken);
+    assert.equal((await u.layout(chain(7), 'DOWN')).laidOut, 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(readLayoutCache(broken).length, 1);
+  });
+
+  it('cancels the running layout by restarting the thread, and still serves the queued ones', async () => {
+    const t = start();
+    const big = chain(1500);
+    const controller = new AbortController();
+    const running = t.layout(big, 'DOWN', controller.signal);
+    const queued = t.layout(chain(3), 'DOWN');
+    const dropped = new AbortController();
+    const skippedOne = t.layout(chain(8), 'DOWN', dropped.signal);
+    dropped.abort();
+    await assert.rejects(skippedOne, CancelledError);
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await assert.rejects(running, CancelledError);
+    const r = await queued;
+    assert.equal(Object.keys(r.boxes).length, 3);
+  });
+});
