@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { GraphPanel } from '../../../src/extension/graph-panel';
 import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
+import { describeOpen, openBreakdown } from '../../../src/extension/open-timing';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
 
 describe('graph editor in VS Code', () => {
@@ -21,12 +23,14 @@ describe('graph editor in VS Code', () => {
     const panel = await openGraph('fmnist_cnn.onnx');
     assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
     assert.ok(panel.state.kind === 'model' && panel.state.nodes >= 10);
+    await recordOpen(panel);
   });
 
   it('opens a 1,200-node model', async () => {
     const panel = await openGraph('deep_1200.onnx');
     assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
     assert.ok(panel.state.kind === 'model' && panel.state.nodes === 1200);
+    await recordOpen(panel);
   });
 
   it('opens a TensorFlow Lite model with the same editor', async function () {
@@ -75,3 +79,20 @@ describe('graph editor follows its file', () => {
     }
   });
 });
+
+/**
+ * The open's end-to-end timing as VS Code's log has it (the same figures bench:open prints): from
+ * the open command to the first frame, then the settled view, with the phases in order.
+ */
+async function recordOpen(panel: GraphPanel): Promise<void> {
+  const timing = await Promise.race([
+    panel.whenDrawn(),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the view did not report drawing the graph within 60 s')), 60_000)),
+  ]);
+  const b = openBreakdown(timing);
+  console.log(`      ${describeOpen(timing)}`);
+  assert.ok(b.firstFrameMs !== null && b.firstFrameMs > 0, 'the first frame is timed from the open command');
+  assert.ok(b.settledMs !== null && b.settledMs >= b.firstFrameMs, 'the view settles after its first frame');
+  assert.ok(b.decodeMs !== null && b.pageLoadMs !== null && b.layoutMs !== null, `every clock reported: ${JSON.stringify(b)}`);
+  assert.ok(b.hostMs >= 0 && b.hostMs < b.firstFrameMs, 'the host only relays');
+}
