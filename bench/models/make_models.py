@@ -25,6 +25,8 @@ def export(model, args, name, input_names, output_names, dynamic=None):
 
 export(torchvision.models.resnet18(), torch.randn(1, 3, 224, 224), 'resnet18.onnx', ['input'], ['output'])
 export(torchvision.models.mobilenet_v2(), torch.randn(1, 3, 224, 224), 'mobilenet_v2.onnx', ['input'], ['output'])
+# bench:open (issue 21): ResNet-50 and the 220-layer transformer (10,560 nodes).
+export(torchvision.models.resnet50(), torch.randn(1, 3, 224, 224), 'resnet50.onnx', ['input'], ['output'])
 
 
 class Encoder(torch.nn.Module):
@@ -47,3 +49,4 @@ class Encoder(torch.nn.Module):
 export(Encoder(4, 256, 4, 1024), torch.randn(1, 128, 256), 'transformer_4x256.onnx', ['input'], ['output'])
 export(Encoder(100, 64, 4, 128), torch.randn(1, 16, 64), 'transformer_100x64.onnx', ['input'], ['output'])
 export(Encoder(200, 64, 4, 128), torch.randn(1, 16, 64), 'transformer_200x64.onnx', ['input'], ['output'])
+export(Encoder(220, 64, 4, 128), torch.randn(1, 16, 64), 'transformer_220x64.onnx', ['input'], ['output'])
