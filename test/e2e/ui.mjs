@@ -142,12 +142,16 @@ async function exportView(page, frame, format, ws) {
 }
 
 export async function runUiChecks(page, url, shots, log, ws) {
+  page.setDefaultTimeout(STEP_TIMEOUT_MS); // a loaded CI machine starts the workbench slowly
   const frame = () => graphFrame(page);
   const steps = [
     ['workbench-open', async () => {
-      await page.goto(url);
-      await explorerRow(page, 'fmnist_cnn.onnx').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page.goto(url, { timeout: STEP_TIMEOUT_MS });
+      await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
       await waitForExtension(page);
+      // The workbench reopens the side bar the suite left showing (the Edgewise view container).
+      await runCommand(page, 'View: Show Explorer');
+      await explorerRow(page, 'fmnist_cnn.onnx').waitFor({ timeout: STEP_TIMEOUT_MS });
       await closeAllEditors(page); // editors the suite left open are restored with the workspace
     }],
     ['prune-from-explorer', async () => {
