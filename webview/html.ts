@@ -18,13 +18,7 @@ export interface WebviewHtmlOptions {
 }
 
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
-  const csp = [
-    `default-src 'none'`,
-    `img-src ${o.cspSource} data: blob:`,
-    `font-src ${o.cspSource}`,
-    `style-src ${o.cspSource} 'nonce-${o.nonce}'`,
-    `script-src 'nonce-${o.nonce}'`,
-  ].join('; ');
+  const csp = strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true });
   const link = (href: string, id?: string): string =>
     `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}">`;
   return `<!DOCTYPE html>
@@ -45,5 +39,16 @@ ${o.styleUri ? link(o.styleUri) : ''}
 `;
 }
 
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-const text = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+/** A webview page's Content-Security-Policy: nothing by default, the extension's files and nonce'd tags only. */
+export function strictCsp(cspSource: string, nonce: string, allow: { blobImages?: boolean; fonts?: boolean } = {}): string {
+  return [
+    `default-src 'none'`,
+    `img-src ${cspSource} data:${allow.blobImages ? ' blob:' : ''}`,
+    ...(allow.fonts ? [`font-src ${cspSource}`] : []),
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+}
+
+export const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+export const text = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

@@ -2,6 +2,8 @@
  * The training chart webview's HTML: strict CSP with a nonce, scripts and styles from the
  * extension's dist/ folder only (the bundled charting library included), no remote content.
  */
+import { attr, strictCsp, text } from '../html';
+
 export interface TrainChartHtmlOptions {
   /** dist/train-chart.js and dist/train-chart.css as the webview sees them. */
   scriptUri: string;
@@ -12,7 +14,7 @@ export interface TrainChartHtmlOptions {
 }
 
 export function renderTrainChartHtml(o: TrainChartHtmlOptions): string {
-  const csp = [`default-src 'none'`, `img-src ${o.cspSource} data:`, `style-src ${o.cspSource} 'nonce-${o.nonce}'`, `script-src 'nonce-${o.nonce}'`].join('; ');
+  const csp = strictCsp(o.cspSource, o.nonce);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -37,6 +39,3 @@ export function renderTrainChartHtml(o: TrainChartHtmlOptions): string {
 </html>
 `;
 }
-
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-const text = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

@@ -1,29 +1,14 @@
 /**
  * Messages between the extension host and the training chart webview. Plain data: the steps and
- * epochs the worker reports (their shapes mirror src/core/jobs/train-loop.ts) and a final summary.
+ * epochs the worker reports (src/core/runtime/train-events.ts) and a final summary.
  */
+import type { EpochReport, StepEvent } from '../../src/core/runtime/train-events';
 
 /** One training step. */
-export interface ChartStep {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  globalStep: number;
-  loss: number;
-  lr: number;
-  top1?: number;
-}
+export type ChartStep = StepEvent;
 
-/** One finished epoch. */
-export interface ChartEpoch {
-  epoch: number;
-  steps: number;
-  loss: number;
-  trainTop1?: number;
-  valTop1?: number;
-  imagesPerSecond: number;
-  seconds: number;
-}
+/** One finished epoch (the chart does not plot the learning rate per epoch). */
+export type ChartEpoch = Omit<EpochReport, 'lr'>;
 
 /** How the trained model compares with the original: accuracy and how much each weight moved. */
 export interface ChartSummary {

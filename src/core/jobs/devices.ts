@@ -11,21 +11,14 @@ import { deviceFacts, setupDevice, type SetupReport } from '../runtime/devices/s
 import { phaseText } from '../runtime/phases';
 import type { Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type DeviceFacts } from '../runtime/types';
-import { benchModelFile, checkBenchNumbers } from './bench';
+import { benchModelFile, checkBenchNumbers, type BenchJobOptions } from './bench';
 import { CancelledError, throwIfCancelled, type JobHooks } from './job';
 
-export interface FleetJobOptions extends JobHooks {
+/** The bench job's run settings, the same on every target (threads: default each target's own, else 1). */
+export interface FleetJobOptions extends JobHooks,
+  Pick<BenchJobOptions, 'threads' | 'runs' | 'warmup' | 'minDurationMs' | 'profile' | 'profileRuns' | 'dims' | 'inputFiles'> {
   /** The targets, measured in this order; the first with answers is the reference for `check`. */
   targets: Target[];
-  /** Thread counts for every target; default each target's own, else 1. */
-  threads?: number[];
-  runs?: number;
-  warmup?: number;
-  minDurationMs?: number;
-  profile?: boolean;
-  profileRuns?: number;
-  dims?: Record<string, number>;
-  inputFiles?: Record<string, string>;
   /** Also run this .npy data through the model on each target: top-1 agreement and kernels. */
   check?: BenchmarkJob['outputCheck'];
 }

@@ -4,34 +4,9 @@ import { CancelledError } from '../base/cancel';
 import { ArrayDataset, batchLimit, modelInputs, type Dataset } from './data';
 import { NonFiniteError, type GradientAdjust, type TrainingBatch, type TrainingSession } from './training-session';
 import { learningRate, type ScheduleOptions } from '../passes/train/schedule';
+import type { EpochReport, StepEvent } from './train-events';
 
-/** One epoch's figures, as the report prints them. */
-export interface EpochReport {
-  epoch: number;
-  steps: number;
-  /** Mean training loss over the epoch's batches (weighted by batch size). */
-  loss: number;
-  trainTop1?: number;
-  valTop1?: number;
-  /** Training throughput: samples over the time spent in training steps (batch assembly, teacher, step). */
-  imagesPerSecond: number;
-  /** Wall time of the epoch, validation included. */
-  seconds: number;
-  /** Learning rate of the epoch's last step. */
-  lr: number;
-}
-
-/** Sent after every training step (the live chart plots these). */
-export interface StepEvent {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  globalStep: number;
-  loss: number;
-  lr: number;
-  /** Top-1 of this batch (classification). */
-  top1?: number;
-}
+export type { EpochReport, StepEvent } from './train-events';
 
 export interface TrainLoopOptions {
   session: TrainingSession;
