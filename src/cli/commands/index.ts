@@ -6,6 +6,7 @@ import { convert } from './convert';
 import { demo } from './demo';
 import { device } from './device';
 import { distill } from './distill';
+import { edit } from './edit';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { fl } from './fl';
@@ -19,4 +20,4 @@ import { deviceUpdate } from './device-update';
 import { run } from './run';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, finetune, distill, analyze, run, release, deviceUpdate, fl, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, edit, finetune, distill, analyze, run, release, deviceUpdate, fl, roundtrip, demo];

@@ -66,7 +66,7 @@ export interface OutputOptions {
 }
 
 /** The tag in each model-writing job's default output name (`model.<tag>.onnx`); quantize uses its mode. Add yours. */
-export const OUTPUT_TAGS = { prune: 'pruned', mixedPrecision: 'static', recipe: 'edge', flAggregate: 'fedavg', finetune: 'finetuned', distill: 'distilled' } as const;
+export const OUTPUT_TAGS = { prune: 'pruned', mixedPrecision: 'static', recipe: 'edge', flAggregate: 'fedavg', finetune: 'finetuned', distill: 'distilled', edit: 'edited' } as const;
 
 /** The default output next to the input: `model.onnx` + 'int8' -> `model.int8.onnx` (`ext` for a conversion: '.tflite'). */
 export function siblingPath(input: string, tag: string, ext?: string): string {
