@@ -4,10 +4,12 @@
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { lazyModule } from '../core/base/lazy';
+import { registerEditHandlers } from './handlers/edit';
 import { registerModelHandlers } from './handlers/model';
 import { registerViewHandlers } from './handlers/view';
 import { registerWorkerHandlers } from './handlers/worker';
 import { LayoutThread } from './layout/client';
+import { EditSessions } from './edit-sessions';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
 import type { WorkerServices } from './services';
@@ -17,6 +19,7 @@ const startHandlers: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
   registerViewHandlers,
+  registerEditHandlers,
 ];
 
 /**
@@ -35,7 +38,8 @@ function main(): void {
   const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') });
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));
-  const services: WorkerServices = { server, models: new ModelCache(), layout, readyAt: 0 };
+  const models = new ModelCache();
+  const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0 };
   for (const register of startHandlers) register(services);
   services.server.onFirstUnhandled(() => { for (const register of jobHandlers()) register(services); });
   // The extension host went away: nobody is left to answer.

@@ -131,6 +131,7 @@ export namespace LayoutRequest {
 
 export interface NodeDetailsParams extends ModelParams {
   nodeId: string;
+  session?: string; // an edit session whose current version is shown instead of the file
   /** Selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]; empty for the main graph. */
   graphPath?: string[];
 }
@@ -394,3 +395,6 @@ export namespace TrainRequest {
   export const method = 'edgewise/train';
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
+
+/** The graph editor's edit session (edits, undo/redo, save): its own file, part of this protocol. */
+export * from './edit-protocol';

@@ -1,4 +1,5 @@
 import type { LayoutThread } from './layout/client';
+import type { EditSessions } from './edit-sessions';
 import type { ModelCache } from './model-cache';
 import type { WorkerServer } from './server';
 
@@ -6,6 +7,8 @@ import type { WorkerServer } from './server';
 export interface WorkerServices {
   server: WorkerServer;
   models: ModelCache;
+  /** The graph editors' edit sessions (edits, undo/redo, save). */
+  edits: EditSessions;
   /** The layout thread, started with the worker so elkjs is compiled before the first layout. */
   layout: LayoutThread;
   /** When the worker was ready to answer (epoch ms). */

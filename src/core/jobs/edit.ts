@@ -1,10 +1,12 @@
 import * as path from 'node:path';
-import { externalDataFile, loadModel, saveModel } from '../formats/onnx/io';
+import { externalDataFile, loadModel, saveModel, type SaveResult } from '../formats/onnx/io';
+import type { Model } from '../formats/onnx/model';
 import { applyEdits } from '../passes/edit/apply';
 import { EditError, type EditReport, type ModelEdit } from '../passes/edit/types';
 import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 
 export { EditError, type ModelEdit } from '../passes/edit/types';
+export { EditHistory, type ModelVersion } from '../passes/edit/history';
 
 /** `edgewise edit` (jobs/job.ts contract); the default output is `<model>.edited.onnx` next to the input, never the input. */
 export interface EditJobOptions extends OutputOptions, JobHooks {
@@ -50,4 +52,18 @@ export async function runEditJob(inputFile: string, o: EditJobOptions): Promise<
     inputs: g.realInputs().map((v) => v.name), outputs: g.proto.output.map((v) => v.name),
     fileBytes: saved.bytes + (saved.externalBytes ?? 0),
   };
+}
+
+/**
+ * Writes an edited version atomically. Over an existing file only with `overwrite` (the user's
+ * explicit Save or a confirmed Save As); never over a model whose weights live in external files
+ * it reads (they would be rewritten while read): save those with another name.
+ */
+export function saveEditedModel(model: Model, file: string, overwrite: boolean): SaveResult {
+  const out = path.resolve(file);
+  const reads = [model.label, ...model.externalFiles()];
+  if (model.hasExternalData() && reads.some((f) => [out, externalDataFile(out)].includes(f))) {
+    throw new EditError(`${out}: the model keeps its weights in external data files; save the edited model under another name`);
+  }
+  return saveModel(model, out, { overwrite });
 }

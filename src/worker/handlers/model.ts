@@ -5,7 +5,7 @@ import {
 import type { WorkerServices } from '../services';
 
 /** Model summary, view graph and node details (src/core/jobs/inspect.ts), all from one cached reader per file. */
-export function registerModelHandlers({ server, models }: WorkerServices): void {
+export function registerModelHandlers({ server, models, edits }: WorkerServices): void {
   const open = (file: string) => models.get(file);
 
   server.on(ModelSummaryRequest.type, async ({ file }, ctx) => {
@@ -21,9 +21,10 @@ export function registerModelHandlers({ server, models }: WorkerServices): void 
     return graph;
   });
 
-  server.on(NodeDetailsRequest.type, async ({ file, nodeId, graphPath }, ctx) => {
+  server.on(NodeDetailsRequest.type, async ({ file, nodeId, graphPath, session }, ctx) => {
     await ctx.checkpoint();
-    return runNodeDetailsJob(file, nodeId, graphPath, open);
+    // An edited model's nodes are those of its current version, not the file's.
+    return runNodeDetailsJob(file, nodeId, graphPath, edits.has(session) ? () => edits.reader(edits.get(session)) : open);
   });
 
   server.onNotification(ForgetModelNotification.type, ({ file }) => models.forget(file));

@@ -1,0 +1,53 @@
+/**
+ * The graph editor's requests: edits, undo/redo (a version made current), save. Part of the
+ * worker's protocol (protocol.ts re-exports it); handled in handlers/edit.ts.
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { ModelSummary, ViewGraph } from '../core/graph/types';
+import type { ModelEdit } from '../core/passes/edit/types';
+
+/** Names one graph editor's edit session: the model as opened and its versions (src/core/passes/edit/history.ts). */
+export interface EditSessionParams {
+  session: string;
+}
+
+export interface EditApplyParams extends EditSessionParams {
+  /** Absolute path of the model file. */
+  file: string;
+  edit: ModelEdit;
+  /** The version the edit applies to (the editor's current one); the session opens from `file` on its first edit. */
+  base: number;
+}
+
+/** A version of an edited model; `graph` and `summary` are left out when not asked for. */
+export interface EditedVersion {
+  version: number;
+  /** What the edit that made it did ('bypassed Relu /1/Relu'); empty for the model as opened. */
+  description: string;
+  graph?: ViewGraph;
+  summary?: ModelSummary;
+}
+
+/** Applies an edit (EditError's reason as the error when refused) and returns the new version with its view graph. */
+export namespace EditApplyRequest {
+  export const method = 'edgewise/editApply';
+  export const type = new RequestType<EditApplyParams, EditedVersion, void>(method);
+}
+
+/** Makes a kept version current (undo, redo, revert); with `withGraph`, returns its view graph too. */
+export namespace EditGoToRequest {
+  export const method = 'edgewise/editGoTo';
+  export const type = new RequestType<EditSessionParams & { version: number; withGraph?: boolean }, EditedVersion, void>(method);
+}
+
+/** Writes the current version atomically to `file` (over an existing file only with `overwrite`). */
+export namespace EditSaveRequest {
+  export const method = 'edgewise/editSave';
+  export const type = new RequestType<EditSessionParams & { file: string; overwrite: boolean }, { file: string; bytes: number }, void>(method);
+}
+
+/** The editor closed: its versions are dropped. */
+export namespace EditCloseNotification {
+  export const method = 'edgewise/editClose';
+  export const type = new NotificationType<EditSessionParams>(method);
+}
