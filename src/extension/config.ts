@@ -8,6 +8,8 @@ export interface EdgewiseConfig {
     nodePath: string | undefined;
     /** Heap limit of the worker in MB (0: Node's default). */
     maxMemoryMb: number;
+    /** How long showing a model or a recipe may take in the worker, in seconds (0: no limit). */
+    requestTimeoutSeconds: number;
   };
   benchmark: {
     /** Thread counts; more than one is a sweep. Empty: the target's, else 1. */
@@ -35,6 +37,7 @@ export function readConfig(): EdgewiseConfig {
     worker: {
       nodePath: c.get<string>('worker.nodePath')?.trim() || undefined,
       maxMemoryMb: Math.max(0, c.get<number>('worker.maxMemoryMb') ?? 0),
+      requestTimeoutSeconds: Math.max(0, c.get<number>('worker.requestTimeoutSeconds') ?? 60),
     },
     benchmark: {
       threads: nonEmpty((c.get<number[]>('benchmark.threads') ?? []).filter((t) => Number.isInteger(t) && t > 0).slice(0, 8)),

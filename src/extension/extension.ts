@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
     execPath: config.worker.nodePath,
     execArgv: workerExecArgv(config),
+    requestBudgetMs: config.worker.requestTimeoutSeconds * 1000,
     args: layoutCacheArgs(context),
     log: (line) => log.info(line),
     onCrash: (crash) => void reportCrash(crash, log),
@@ -74,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...releases.disposables,
     onConfigChange('worker', () => {
       const next = readConfig();
-      worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next) });
+      worker.configure({ execPath: next.worker.nodePath, execArgv: workerExecArgv(next), requestBudgetMs: next.worker.requestTimeoutSeconds * 1000 });
       log.info('worker settings changed; the worker restarts on the next request');
     }),
   );

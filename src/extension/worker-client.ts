@@ -6,10 +6,26 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
-  IPCMessageReader, IPCMessageWriter, ResponseError, createMessageConnection,
+  CancellationTokenSource, IPCMessageReader, IPCMessageWriter, ResponseError, createMessageConnection,
   type CancellationToken, type MessageConnection, type NotificationType, type RequestType,
 } from 'vscode-jsonrpc/node';
-import { CANCELLED_CODE, ProgressNotification, type ProgressReport } from '../worker/protocol';
+import {
+  CANCELLED_CODE, LayoutRequest, ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest,
+  ProgressNotification, ValidateRecipeRequest, ViewGraphRequest, WorkerInfoRequest, type ProgressReport,
+} from '../worker/protocol';
+
+/**
+ * Requests someone waits on to see a model or a recipe: each must answer within the time budget
+ * (`requestBudgetMs`) or is stopped with an error naming its file. Jobs (quantize, benchmark,
+ * train, ...) report progress and the user cancels them instead.
+ */
+const BUDGETED_REQUESTS: ReadonlySet<string> = new Set([
+  WorkerInfoRequest.method, ModelSummaryRequest.method, ViewGraphRequest.method, OpenViewRequest.method,
+  LayoutRequest.method, NodeDetailsRequest.method, ModelTextRequest.method, ValidateRecipeRequest.method,
+]);
+
+/** The default time budget of those requests. */
+export const DEFAULT_REQUEST_BUDGET_MS = 60_000;
 
 export interface WorkerClientOptions {
   /** Absolute path of dist/worker.js. */
@@ -25,6 +41,8 @@ export interface WorkerClientOptions {
    * (a handler stuck in synchronous work never reaches its next checkpoint). Default 1000 ms.
    */
   cancelDeadlineMs?: number;
+  /** Time budget of the requests that show a model or a recipe (see BUDGETED_REQUESTS); 0 for none. */
+  requestBudgetMs?: number;
   /** A line of the worker's stderr or of the client's own lifecycle. */
   log?: (line: string) => void;
   /** The worker died; `failed` describes the requests that were running. */
@@ -42,12 +60,22 @@ export interface WorkerCrash {
 export interface RequestOptions {
   token?: CancellationToken;
   onProgress?: (report: Omit<ProgressReport, 'token'>) => void;
+  /** This request's time budget in ms (0: none), instead of the client's default for its kind. */
+  budgetMs?: number;
 }
 
 /** The request ran while the worker died. */
 export class WorkerCrashedError extends Error {
   constructor(readonly request: string, readonly crash: WorkerCrash) {
     super(`the Edgewise worker stopped (${describeExit(crash)}) while running ${request}`);
+  }
+}
+
+/** The request did not answer within its time budget: it was cancelled (and the worker restarted if it did not let go). */
+export class RequestTimedOutError extends Error {
+  constructor(readonly request: string, readonly budgetMs: number) {
+    super(`${request} did not answer within ${budgetMs / 1000} s and was stopped; a very large model may need `
+      + 'a longer budget (setting edgewise.worker.requestTimeoutSeconds)');
   }
 }
 
@@ -115,8 +143,9 @@ export class WorkerClient {
 
   private send<P, R>(type: RequestType<P, R, void>, params: P, options: RequestOptions): Promise<R> {
     if (this.disposed) return Promise.reject(new Error('the Edgewise worker client was disposed'));
-    const session = this.ensureSession();
     const description = describeRequest(type.method, params);
+    if (options.token?.isCancellationRequested) return Promise.reject(new RequestCancelledError(description));
+    const session = this.ensureSession();
     const id = this.nextId++;
     let sent = params;
     let progressToken: string | undefined;
@@ -125,31 +154,35 @@ export class WorkerClient {
       this.progress.set(progressToken, options.onProgress);
       sent = { ...(params as object), progressToken } as P;
     }
+    const budgetMs = options.budgetMs ?? (BUDGETED_REQUESTS.has(type.method) ? this.options.requestBudgetMs ?? DEFAULT_REQUEST_BUDGET_MS : 0);
     return new Promise<R>((resolve, reject) => {
+      const cancel = new CancellationTokenSource();
       let settled = false;
+      let answered = false;
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
         session.running.delete(id);
         if (progressToken) this.progress.delete(progressToken);
         cancelListener?.dispose();
+        clearTimeout(budget);
         f();
       };
-      session.running.set(id, { description, fail: (e) => finish(() => reject(e)) });
-      let answered = false;
-      // The caller hears of cancellation at once; the worker stops at its next checkpoint, or is
-      // restarted if it has not answered by the deadline.
-      const onCancel = () => {
-        finish(() => reject(new RequestCancelledError(description)));
+      // The caller hears at once (cancelled, or out of time); the worker stops at its next
+      // checkpoint, or is restarted if it has not answered by the deadline.
+      const stop = (e: Error) => {
+        finish(() => reject(e));
+        cancel.cancel();
         setTimeout(() => {
           if (!answered && this.session === session) this.restart(`${description} did not stop within ${this.cancelDeadlineMs} ms of being cancelled`);
         }, this.cancelDeadlineMs).unref?.();
       };
-      const cancelListener = options.token?.onCancellationRequested(onCancel);
-      if (options.token?.isCancellationRequested) return onCancel();
+      session.running.set(id, { description, fail: (e) => finish(() => reject(e)) });
+      const cancelListener = options.token?.onCancellationRequested(() => stop(new RequestCancelledError(description)));
+      const budget = budgetMs > 0 ? setTimeout(() => stop(new RequestTimedOutError(description, budgetMs)), budgetMs) : undefined;
       const sending = sent === undefined
-        ? session.connection.sendRequest<R>(type.method, options.token)
-        : session.connection.sendRequest<R>(type.method, sent, options.token);
+        ? session.connection.sendRequest<R>(type.method, cancel.token)
+        : session.connection.sendRequest<R>(type.method, sent, cancel.token);
       sending.then(
         (result) => {
           answered = true;
@@ -159,7 +192,7 @@ export class WorkerClient {
           answered = true;
           finish(() => reject(toError(e, description)));
         },
-      );
+      ).finally(() => cancel.dispose());
     });
   }
 
@@ -169,9 +202,8 @@ export class WorkerClient {
   }
 
   /** Changes how the worker starts; a running worker is stopped so the next request uses them. */
-  configure(options: Pick<WorkerClientOptions, 'execPath' | 'execArgv'>): void {
-    this.options.execPath = options.execPath;
-    this.options.execArgv = options.execArgv;
+  configure(options: Pick<WorkerClientOptions, 'execPath' | 'execArgv' | 'requestBudgetMs'>): void {
+    Object.assign(this.options, options);
     this.stop();
   }
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc';
 import {
-  RequestCancelledError, WorkerClient, WorkerCrashedError, type WorkerCrash,
+  RequestCancelledError, RequestTimedOutError, WorkerClient, WorkerCrashedError, type WorkerCrash,
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
@@ -157,6 +157,54 @@ describe('worker client (dist/worker.js over IPC)', () => {
     } finally {
       stuck.dispose();
     }
+  });
+
+  it('stops a request past its time budget with an error naming the file, and restarts a worker that does not let go', async () => {
+    const log: string[] = [];
+    const stuck = new WorkerClient({
+      workerPath: path.join(__dirname, 'fixtures', 'stuck-worker.js'), requestBudgetMs: 300, cancelDeadlineMs: 500, onCrash: (c) => crashes.push(c), log: (l) => log.push(l),
+    });
+    try {
+      // The worker's start is not what this test times (it is part of a request's budget, 60 s by default).
+      const first = await stuck.request(WorkerInfoRequest.type, undefined, { budgetMs: 0 });
+      const sentAt = Date.now();
+      await assert.rejects(stuck.request(ViewGraphRequest.type, { file: '/models/big.onnx' }), (e: Error) => {
+        assert.ok(e instanceof RequestTimedOutError, String(e));
+        assert.match(e.message, /edgewise\/viewGraph on \/models\/big\.onnx did not answer within 0\.3 s and was stopped/);
+        assert.match(e.message, /edgewise\.worker\.requestTimeoutSeconds/);
+        return true;
+      });
+      const answeredAfter = Date.now() - sentAt;
+      assert.ok(answeredAfter >= 290 && answeredAfter < 4000, `the caller heard after ${answeredAfter} ms, not after the worker's 5 s`);
+      // The worker is still in its 5 s loop: it is killed at the cancellation deadline.
+      await waitFor(() => !isAlive(first.pid), 6000);
+      assert.ok(log.some((l) => /restarting the worker: edgewise\/viewGraph on \/models\/big\.onnx did not stop within 500 ms/.test(l)), log.join('\n'));
+      const second = await stuck.request(WorkerInfoRequest.type, undefined, { budgetMs: 0 });
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(crashes.length, 0, 'a restart to enforce the budget is not reported as a crash');
+    } finally {
+      stuck.dispose();
+    }
+  });
+
+  it('applies the time budget to requests that show a model, not to jobs, and a request may set its own', async () => {
+    const hurried = new WorkerClient({ workerPath, requestBudgetMs: 1 });
+    try {
+      await assert.rejects(hurried.request(ViewGraphRequest.type, { file: fixture }), RequestTimedOutError);
+      const graph = await hurried.request(ViewGraphRequest.type, { file: fixture }, { budgetMs: 0 });
+      assert.ok(graph.nodes.length > 0);
+      const text = await hurried.request(ModelTextRequest.type, { file: fixture }, { budgetMs: 60_000 });
+      assert.ok(text.text.length > 0);
+    } finally {
+      hurried.dispose();
+    }
+  });
+
+  it('does not start (or later restart) the worker for a request cancelled before it is sent', async () => {
+    const source = new CancellationTokenSource();
+    source.cancel();
+    await assert.rejects(client.request(ViewGraphRequest.type, { file: fixture }, { token: source.token }), RequestCancelledError);
+    assert.equal(client.pid, undefined);
   });
 
   it('fails requests clearly when the Node executable cannot start', async () => {
