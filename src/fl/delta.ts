@@ -19,6 +19,8 @@ const BYTES: Record<DeltaEncoding, number> = { float32: 4, int8: 1, ring64: 8 };
 const MAGIC = 0x44465745; // "EWFD" read as a little-endian u32
 const FORMAT = 1;
 const HEADER = 40;
+/** Bytes of a delta's fixed header (magic, format, encoding, round, samples, model id, tensor count). */
+export const DELTA_HEADER_BYTES = HEADER;
 
 export interface DeltaHeader {
   encoding: DeltaEncoding;

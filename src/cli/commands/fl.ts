@@ -6,6 +6,7 @@ import { runFlServeJob, type FederationOptions } from '../../core/jobs/fl-serve'
 import { runFlSimulateJob } from '../../core/jobs/fl-simulate';
 import { FederationError } from '../../fl/weights';
 import type { PrivacyOptions } from '../../fl/dp';
+import { PORT } from '../../core/base/range';
 import { CliError, flag, num, str, type CliIo, type Command, type ParsedArgs } from '../command';
 import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
 import { printAggregate, printClient, printServe, printSimulate, roundLine } from './fl-print';
@@ -89,7 +90,7 @@ export const fl: Command = {
         if (!model) throw new CliError('fl serve needs --model GLOBAL.onnx', 2);
         const r = await runFlServeJob(path.resolve(model), {
           ...federationOptions(args), population: optionalInt(args, 'population'), outDir: str(args, 'out-dir'), token: str(args, 'token'),
-          host: str(args, 'host'), port: optionalInt(args, 'port'), signal: io.signal, log: (l) => io.err(l),
+          host: str(args, 'host'), port: str(args, 'port') === undefined ? undefined : num(args, 'port', 0, PORT), signal: io.signal, log: (l) => io.err(l),
           onReady: (s) => io.err(`serving ${s.url} (folder ${s.outDir})${str(args, 'token') || process.env.EDGEWISE_FL_TOKEN ? '' : `; client token: ${s.token}`}`),
         });
         print(r, () => printServe(r));

@@ -5,7 +5,9 @@ import {
 import type { ChannelAction } from '../../ota/publisher/channel';
 import { startHealthCollector } from '../../ota/publisher/health-server';
 import { parseRollout } from '../../ota/release';
-import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
+import { PORT } from '../../core/base/range';
+import { ROOT_KEYS } from '../../ota/publisher/init';
+import { CliError, flag, num, str, type Command, type ParsedArgs } from '../command';
 import { printChange, printInit, printPublish, printStatus } from './release-print';
 
 const USAGE = `usage: edgewise release <init|publish|promote|pause|rollback|retire|status|refresh|health-server> [options]
@@ -82,14 +84,14 @@ export const release: Command = {
 
     if (sub === 'init') {
       const repo = positional('REPO_DIR');
-      const r = await runReleaseInitJob(repo, { keys: str(args, 'keys'), rootKeys: int(args, 'root-keys', 1), rootThreshold: int(args, 'root-threshold', 1), signal: io.signal });
+      const r = await runReleaseInitJob(repo, { keys: str(args, 'keys'), rootKeys: num(args, 'root-keys', 1, ROOT_KEYS), rootThreshold: num(args, 'root-threshold', 1, ROOT_KEYS), signal: io.signal });
       out(r, () => printInit(r));
       return 0;
     }
     if (sub === 'health-server') {
       noPositional();
       const file = path.resolve(need(args, 'out'));
-      const c = await startHealthCollector(file, { host: str(args, 'host'), port: int(args, 'port', 0) });
+      const c = await startHealthCollector(file, { host: str(args, 'host'), port: num(args, 'port', 0, PORT) });
       io.out(`collecting health reports at ${c.url} into ${file} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
       await c.close();
@@ -131,13 +133,6 @@ function need(args: ParsedArgs, key: string): string {
   const v = str(args, key);
   if (!v) throw new CliError(`--${key} is required (see edgewise release --help)`, 2);
   return v;
-}
-
-function int(args: ParsedArgs, key: string, fallback: number): number {
-  const v = str(args, key);
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v)) throw new CliError(`--${key} must be a whole number, got '${v}'`, 2);
-  return Number(v);
 }
 
 function rollout(args: ParsedArgs): number | undefined {

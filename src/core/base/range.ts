@@ -14,6 +14,9 @@ export interface Range {
 /** ONNX Runtime intra-op threads: more than this only thrashes (issue 22: 10,000 ran the load to 650). */
 export const THREADS: Range = { min: 1, max: 256, integer: true };
 
+/** A TCP port to listen on (0: any free one). */
+export const PORT: Range = { min: 0, max: 65535, integer: true };
+
 /** What is wrong with `n` ("must be a whole number from 1 to 256"), or undefined when it is inside `r`. */
 export function rangeProblem(n: number, r: Range): string | undefined {
   const ok = Number.isFinite(n) && (!r.integer || Number.isInteger(n)) && n <= r.max && (r.above ? n > r.min : n >= r.min);

@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { InputFileError, readInputFile } from '../base/input-file';
 import { atomicWrite } from './job';
 import type { EpochReport } from '../runtime/train-loop';
 
@@ -50,7 +50,11 @@ export function writeCheckpoint(file: string, c: Checkpoint): void {
 /** Reads a checkpoint written by writeCheckpoint; throws naming the file when it is not one. */
 export function readCheckpoint(file: string): Checkpoint {
   let bytes: Buffer;
-  try { bytes = fs.readFileSync(file); } catch { throw new Error(`${file}: no checkpoint to resume from`); }
+  try {
+    bytes = readInputFile(file, { what: 'checkpoint' });
+  } catch (e) {
+    throw e instanceof InputFileError && e.problem === 'no such file' ? new Error(`${file}: no checkpoint to resume from`) : e;
+  }
   if (bytes.length < 16 || bytes.subarray(0, 8).toString('latin1') !== MAGIC) throw new Error(`${file}: not an Edgewise training checkpoint`);
   const headerLength = bytes.readUInt32LE(8);
   let parsed: CheckpointHeader & { entries: Entry[] };

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { loadModel, saveModel } from '../formats/onnx/io';
 import type { Model } from '../formats/onnx/model';
 import { DeltaAggregator, type DeltaReceipt } from '../../fl/aggregate';
-import { decodeDelta, type DeltaTensor } from '../../fl/delta';
+import { decodeDelta, decodeDeltaHeader, deltaByteLength, DELTA_HEADER_BYTES, type DeltaTensor } from '../../fl/delta';
+import { InputFile } from '../base/input-file';
 import type { PrivacyOptions } from '../../fl/dp';
 import { privacySpent } from '../../fl/rdp';
 import { checkFixedInitializers, FederationError, modelWeights, weightShapes, withWeights, type Weights } from '../../fl/weights';
@@ -73,13 +74,35 @@ export async function runFlAggregateJob(baseFile: string, o: FlAggregateJobOptio
   return { base, output, clients: receipts, samples: r.samples, updateNorm: r.updateNorm, noiseStd: r.noiseStd, epsilon };
 }
 
+/**
+ * The bytes of a delta file, or undefined when the file is not one (a model). A regular file only,
+ * and no larger than a delta of this model in the encoding its header names: checked before reading.
+ */
+function readDeltaFile(file: string, weights: Weights): Buffer | undefined {
+  const f = InputFile.open(file, { what: 'client model or delta' });
+  try {
+    const head = f.read(0, Math.min(f.size, DELTA_HEADER_BYTES));
+    if (head.subarray(0, 4).toString('latin1') !== 'EWFD') return undefined;
+    const need = deltaByteLength(weightShapes(weights), decodeDeltaHeader(head).encoding);
+    if (f.size > need) throw new FederationError(`is ${f.size} bytes, larger than a delta of this model (${need} bytes)`);
+    return f.read(0, f.size);
+  } catch (e) {
+    throw e instanceof FederationError ? new FederationError(`${file}: ${e.message}`) : e;
+  } finally {
+    f.close();
+  }
+}
+
 /** A client's delta against the base: from its model (w_k - w) or decoded from its delta file. */
 function readUpdate(base: Model, weights: Weights, c: ClientUpdate): { tensors: DeltaTensor[]; samples: number } {
-  const head = Buffer.alloc(4);
-  const fd = fs.openSync(c.file, 'r');
-  try { fs.readSync(fd, head, 0, 4, 0); } finally { fs.closeSync(fd); }
-  if (head.toString('latin1') === 'EWFD') {
-    const d = decodeDelta(fs.readFileSync(c.file), weightShapes(weights));
+  const delta = readDeltaFile(c.file, weights);
+  if (delta) {
+    let d: ReturnType<typeof decodeDelta>;
+    try {
+      d = decodeDelta(delta, weightShapes(weights));
+    } catch (e) {
+      throw e instanceof FederationError ? new FederationError(`${c.file}: ${e.message}`) : e;
+    }
     if (d.encoding === 'ring64') throw new FederationError(`${c.file}: is a masked (secure aggregation) delta; only the server can sum those`);
     return { tensors: d.tensors, samples: c.samples ?? d.samples };
   }

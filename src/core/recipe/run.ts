@@ -14,9 +14,9 @@ import { loadDataset, type DataOptions } from '../runtime/data';
 import { OptionError } from '../base/option-error';
 import { CancelledError, throwIfCancelled } from '../base/cancel';
 import { modelFacts, validateRecipe, type RecipeProblem } from './validate';
-import { recipeFormat, RECIPE_LIMITS } from './tree';
+import { recipeFormat } from './tree';
 import { recipePathProblems } from './paths';
-import { readInputText } from '../base/input-file';
+import { readRecipeText } from './read';
 import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
@@ -99,7 +99,7 @@ export function loadRecipe(file: string, allowOutside = false): { recipe: Recipe
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = readInputText(abs, { what: 'recipe', limit: { bytes: RECIPE_LIMITS.chars, why: `past the ${RECIPE_LIMITS.chars} bytes a recipe may have` } });
+    text = readRecipeText(abs);
   } catch (e) {
     throw new RecipeError((e as Error).message);
   }

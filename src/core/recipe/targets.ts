@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RecipeTargets } from '../runtime/devices/catalog';
 import { checkTarget, type Target } from '../runtime/targets';
+import { readRecipeText } from './read';
 import { parseRecipeText, recipeFormat, treeValue } from './tree';
 
 const RECIPE_NAMES = ['edgewise.json', 'edgewise.yaml', 'edgewise.yml'];
@@ -11,7 +12,7 @@ const RECIPE_NAMES = ['edgewise.json', 'edgewise.yaml', 'edgewise.yml'];
 export function recipeTargets(dir: string): RecipeTargets | undefined {
   const file = RECIPE_NAMES.map((n) => path.join(dir, n)).find((f) => fs.existsSync(f));
   if (!file) return undefined;
-  const parsed = parseRecipeText(fs.readFileSync(file, 'utf8'), recipeFormat(file));
+  const parsed = parseRecipeText(readRecipeText(file), recipeFormat(file));
   const value = parsed.root ? treeValue(parsed.root) as { targets?: Record<string, Partial<Target> | null> } : undefined;
   const targets = value?.targets;
   if (!targets || typeof targets !== 'object' || Array.isArray(targets)) return undefined;

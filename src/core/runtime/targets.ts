@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { InputFileError, readInputText } from '../base/input-file';
 import * as os from 'node:os';
 import { parseSshUrl } from './devices/ssh-url';
 import type { BenchmarkResult } from './types';
@@ -75,13 +75,16 @@ export interface BudgetBreak {
   message: string;
 }
 
+/** A targets file lists a few devices; anything this large is not one. */
+export const TARGETS_FILE_LIMIT = { bytes: 16 << 20, why: 'too large for a list of targets' };
+
 /** Targets from a JSON file: an array of Target objects. */
 export function loadTargets(file: string): Target[] {
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse(readInputText(file, { what: 'targets', limit: TARGETS_FILE_LIMIT }));
   } catch (e) {
-    throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message})`}`);
+    throw e instanceof InputFileError ? e : new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of targets`);
   return data.map((t, i) => checkTarget(t, `${file}: target ${i}`));

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { atomicWrite } from '../../core/base/atomic-file';
+import { readInputFile } from '../../core/base/input-file';
 import { loadModel, saveModel } from '../../core/formats/onnx/io';
 import type { Model } from '../../core/formats/onnx/model';
 import type { AggregationOptions } from '../aggregate';
@@ -77,7 +78,7 @@ export class FlServer implements FederationHost {
 
   /** Opens the folder (resuming when it holds a federation of this model) and listens. */
   static async start(modelFile: string, o: ServerOptions): Promise<FlServer> {
-    const s = new FlServer(fs.readFileSync(modelFile), o);
+    const s = new FlServer(readInputFile(modelFile, { what: 'model' }), o);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
       s.server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve);

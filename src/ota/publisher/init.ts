@@ -5,10 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MetaFile, Metadata, MetadataKind, Snapshot, Targets, Timestamp } from '@tufjs/models';
+import { rangeProblem, type Range } from '../../core/base/range';
 import { sha256Hex, writeFileDurable } from '../files';
 import { METADATA_DIR, TARGETS_DIR } from '../release';
 import { ROLES, checkOutside, defaultKeyDir, envName, newSigningKey, writeKeyFile, type RoleKeys, type RoleName, type SigningKey } from './keys';
 import { SPEC_VERSION, expiresAt, signMetadata, type Expiry } from './repository';
+
+/** Root keys of a new repository: each one is generated and written; a handful is what TUF roots use. */
+export const ROOT_KEYS: Range = { min: 1, max: 64, integer: true };
 
 export interface InitOptions {
   /** Folder for the private keys (default: ~/.edgewise/keys/REPO-ID); must be outside the repository. */
@@ -38,7 +42,9 @@ export function initRepository(repoDir: string, o: InitOptions = {}): InitResult
   if (fs.existsSync(path.join(metadataDir, 'root.json'))) throw new Error(`${repo} is already a release repository`);
   const rootKeys = o.rootKeys ?? 1;
   const rootThreshold = o.rootThreshold ?? 1;
-  if (!(Number.isInteger(rootKeys) && rootKeys >= 1 && Number.isInteger(rootThreshold) && rootThreshold >= 1 && rootThreshold <= rootKeys)) {
+  const keysProblem = rangeProblem(rootKeys, ROOT_KEYS);
+  if (keysProblem) throw new Error(`the number of root keys ${keysProblem}, got ${rootKeys}`);
+  if (!(Number.isInteger(rootThreshold) && rootThreshold >= 1 && rootThreshold <= rootKeys)) {
     throw new Error(`root threshold must be 1..${rootKeys} root keys (got ${rootThreshold} of ${rootKeys})`);
   }
   const now = o.now ?? new Date();

@@ -9,6 +9,7 @@ import { decodeModelProto } from '../../core/formats/onnx/codec';
 import { forEachTensor } from '../../core/formats/onnx/packed';
 import { TensorProto_DataLocation } from '../../core/formats/onnx/proto/onnx_pb';
 import { throwIfCancelled } from '../../core/base/cancel';
+import { readInputFile } from '../../core/base/input-file';
 import { makeDelta } from '../delta/make';
 import { rebuildChunks } from '../delta/apply';
 import { decodePatch } from '../delta/patch';
@@ -61,9 +62,7 @@ export async function publishRelease(repoDir: string, keys: KeySource, o: Publis
   if (o.minAppVersion !== undefined && !isVersion(o.minAppVersion)) throw new Error(`minimum app version '${o.minAppVersion}' is not a semantic version`);
   if (!Number.isInteger(o.rollout) || o.rollout < 0 || o.rollout > 100) throw new Error(`rollout must be a whole percentage from 0 to 100, got ${o.rollout}`);
   const model = path.resolve(o.model);
-  const st = fs.statSync(model, { throwIfNoEntry: false });
-  if (!st?.isFile()) throw new Error(`${model}: no such model file`);
-  const modelBytes = fs.readFileSync(model);
+  const modelBytes = readInputFile(model, { what: 'model' });
   if (/\.onnx$/i.test(model)) checkSingleFile(modelBytes, model);
 
   return ReleaseRepository.withLock(repoDir, async (repo) => {

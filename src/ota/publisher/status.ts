@@ -2,10 +2,13 @@
  * `release status`: the channels of a repository, their releases and rollout, the metadata's
  * expiry, and, given health reports, how each release is doing on devices.
  */
-import * as fs from 'node:fs';
+import { InputFileError, readInputText } from '../../core/base/input-file';
 import { aggregateHealth, parseHealthLines, type ReleaseHealth } from '../health';
 import { compareVersions, type Release } from '../release';
 import { ReleaseRepository } from './repository';
+
+/** A JSON-lines file of device health reports, read whole: past this it is not a report file to read at once. */
+const HEALTH_FILE_LIMIT = { bytes: 256 << 20, why: 'too large a health report file to read at once (256 MiB at most)' };
 
 export interface ReleaseStatus extends Release {
   health?: ReleaseHealth;
@@ -66,9 +69,9 @@ export async function loadHealth(source: string, signal?: AbortSignal): Promise<
   }
   let text: string;
   try {
-    text = fs.readFileSync(source, 'utf8');
+    text = readInputText(source, { what: 'health report', limit: HEALTH_FILE_LIMIT });
   } catch (e) {
-    throw new Error(`${source}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such health report file' : (e as Error).message}`);
+    throw e instanceof InputFileError && e.problem === 'no such file' ? new Error(`${source}: no such health report file`) : e;
   }
   return aggregateHealth(parseHealthLines(text));
 }

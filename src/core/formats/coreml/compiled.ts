@@ -2,6 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreMLFormatError } from './errors';
 import { insidePackage } from './package';
+import { InputFileError, readInputText } from '../../base/input-file';
+
+/** model.mil is the program as text (weights live in blob files); metadata.json a few fields. */
+const TEXT_LIMITS: Record<string, number> = { 'model.mil': 256 << 20, 'metadata.json': 16 << 20 };
 
 /**
  * A compiled model folder (.mlmodelc) as far as it can be read honestly: `model.mil` (the ML
@@ -36,7 +40,12 @@ export function readCompiled(folder: string): CompiledModel {
   const files = listFiles(folder);
   const read = (rel: string): string | undefined => {
     if (!files.includes(rel)) return undefined;
-    return fs.readFileSync(insidePackage(folder, rel, folder, rel), 'utf8');
+    const file = insidePackage(folder, rel, folder, rel);
+    try {
+      return readInputText(file, { what: rel, limit: { bytes: TEXT_LIMITS[rel], why: `more than a compiled model's ${rel} holds (${TEXT_LIMITS[rel] >> 20} MiB)` } });
+    } catch (e) {
+      throw e instanceof InputFileError ? new CoreMLFormatError(file, e.problem) : e;
+    }
   };
   const out: CompiledModel = { opaqueFiles: files.filter((f) => f !== 'model.mil' && f !== 'metadata.json') };
   const metaText = read('metadata.json');

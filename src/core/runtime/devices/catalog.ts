@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BUILTIN_TARGETS, checkTarget, findTarget, type Target } from '../targets';
+import { BUILTIN_TARGETS, checkTarget, findTarget, TARGETS_FILE_LIMIT, type Target } from '../targets';
+import { InputFileError, readInputText } from '../../base/input-file';
 import { parseSshUrl } from './ssh-url';
 
 export function userTargetsFile(): string {
@@ -18,9 +19,9 @@ export function readUserTargets(file = userTargetsFile()): Target[] {
   if (!fs.existsSync(file)) return [];
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse(readInputText(file, { what: 'targets', limit: TARGETS_FILE_LIMIT }));
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw e instanceof InputFileError ? e : new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (!Array.isArray(data)) throw new Error(`${file}: expected a JSON array of targets`);
   return data.map((t, i) => checkTarget(t, `${file}: target ${i}`));
