@@ -18,6 +18,7 @@ import { roundtrip } from './roundtrip';
 import { release } from './release';
 import { deviceUpdate } from './device-update';
 import { run } from './run';
+import { runs } from './runs';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, edit, finetune, distill, analyze, run, release, deviceUpdate, fl, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, edit, finetune, distill, analyze, run, runs, release, deviceUpdate, fl, roundtrip, demo];

@@ -11,6 +11,7 @@ import { nodeIds } from '../formats/onnx/node-id';
 import { loadDataset, type DataOptions } from '../runtime/data';
 import { BenchmarkError } from '../runtime/types';
 import { CancelledError, type JobHooks } from './job';
+import { recordedJob } from './runs/record';
 
 /** Analyze options (the job contract: jobs/job.ts); the data options are the CLI's. */
 export interface AnalyzeJobOptions extends DataOptions, JobHooks {
@@ -50,7 +51,7 @@ export interface AnalyzeJobResult extends PairAnalysis {
 /** Samples per run unless `batch` says otherwise: analysis runs the same batches many times. */
 const ANALYSIS_BATCH = 100;
 
-export async function runAnalyzeJob(floatFile: string, o: AnalyzeJobOptions): Promise<AnalyzeJobResult> {
+async function analyzeJob(floatFile: string, o: AnalyzeJobOptions): Promise<AnalyzeJobResult> {
   o.progress?.('reading the models', 0);
   const floatModel = loadModel(floatFile);
   const quantModel = loadModel(o.quantized);
@@ -80,3 +81,12 @@ export async function runAnalyzeJob(floatFile: string, o: AnalyzeJobOptions): Pr
     nodes: nodeIds(nodes).map((id, i) => ({ id, opType: nodes[i].opType })),
   };
 }
+
+export const runAnalyzeJob = recordedJob('analyze', analyzeJob, {
+  inputs: (input, o) => ({ input, quantized: o.quantized, data: o.data, labels: o.labels }),
+  metrics: ({ float, quantized }) => ({
+    accuracy: quantized.metric === 'top1' ? quantized.value : undefined, accuracyBefore: float.metric === 'top1' ? float.value : undefined,
+    agreement: quantized.metric === 'agreement' ? quantized.value : undefined, cosine: quantized.outputCosine,
+  }),
+  summary: (r) => `${r.layers.length} layers compared on ${r.samples} samples, ${r.findings.length} findings`,
+});

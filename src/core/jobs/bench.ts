@@ -15,6 +15,7 @@ import { checkProviders, OPT_LEVELS } from '../runtime/session';
 import { checkBudgets, findTarget, type BudgetBreak, type Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
 import { CancelledError, type JobHooks } from './job';
+import { recordedJob } from './runs/record';
 
 /** Bench options (the job contract: jobs/job.ts). */
 export interface BenchJobOptions extends JobHooks {
@@ -99,7 +100,7 @@ export function benchModelFile(file: string): string {
   return model;
 }
 
-export async function runBenchJob(file: string, o: BenchJobOptions): Promise<BenchJobResult> {
+async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResult> {
   const model = benchModelFile(file);
   let target: Target | undefined;
   try {
@@ -133,3 +134,12 @@ export async function runBenchJob(file: string, o: BenchJobOptions): Promise<Ben
   // Emulated latency is never held against a budget.
   return { results, target, budgetBreaks: results.map((r) => (target && !r.device?.emulated ? checkBudgets(r, target) : [])) };
 }
+
+export const runBenchJob = recordedJob('bench', benchJob, {
+  inputs: (input, o) => ({ input, 'check.data': o.check?.data, ...o.inputFiles }),
+  // The first thread count's figures (a sweep's other counts stay in the record's options).
+  metrics: ({ results: [r] }) => (r ? { sizeBytes: r.modelBytes, p50Ms: r.latency.p50Ms, p95Ms: r.latency.p95Ms, peakRssBytes: r.peakRssBytes } : {}),
+  summary: ({ results }) => results.map((r) => `${r.threads} thread(s) p50 ${r.latency.p50Ms.toFixed(2)} ms`).join(', '),
+  budgets: ({ target, budgetBreaks }) => (target ? [{ name: `target ${target.name}`, ok: budgetBreaks.every((b) => b.length === 0), message: budgetBreaks.flat().map((b) => b.message).join('; ') || 'within the target\'s budgets' }] : undefined),
+  target: (o) => o.target,
+});

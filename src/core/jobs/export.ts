@@ -14,6 +14,7 @@ import { describeTfliteGraph, type TensorTypeSummary } from '../passes/export-tf
 import { ioMaps } from './export-io';
 import { makeCalibrator, type CalibrationMethod } from './quantize';
 import { atomicWrite, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { recordedJob } from './runs/record';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { calibrateTflite } from '../runtime/tflite-calibration';
@@ -105,7 +106,7 @@ function checkSize(model: Model, mode: ExportMode, input: string): void {
  * ONNX Runtime on the ONNX model and check agreement. Every bad input fails before anything is
  * written; a cancelled job leaves no file.
  */
-export async function runExportJob(inputFile: string, o: ExportJobOptions = {}): Promise<ExportJobResult> {
+async function exportJob(inputFile: string, o: ExportJobOptions): Promise<ExportJobResult> {
   const t0 = performance.now();
   const progress = o.progress ?? (() => {});
   const warnings: string[] = [];
@@ -202,3 +203,19 @@ export async function runExportJob(inputFile: string, o: ExportJobOptions = {}):
   result.ms = performance.now() - t0;
   return result;
 }
+
+const recordedExport = recordedJob('export', exportJob, {
+  inputs: (input, o) => ({ input, calib: o.calib, evalData: o.evalData, labels: o.labels, reference: o.reference }),
+  outputs: (r) => ({ out: r.output }),
+  metrics: (r) => {
+    const v = r.verification;
+    return {
+      sizeBytes: r.fileBytesAfter, p50Ms: v?.p50Ms.tflite,
+      accuracy: v?.accuracyTflite && 100 * v.accuracyTflite.top1, accuracyBefore: v?.accuracyOnnx && 100 * v.accuracyOnnx.top1,
+      agreement: v?.outputs[0] && 100 * v.outputs[0].top1Agreement, cosine: v?.outputs[0]?.cosine,
+    };
+  },
+  summary: (r) => `TFLite ${r.mode}${r.verification ? (r.verification.passed ? ', checks passed' : ', a check FAILED') : ''}`,
+});
+
+export const runExportJob = (inputFile: string, o: ExportJobOptions = {}): Promise<ExportJobResult> => recordedExport(inputFile, o);

@@ -34,6 +34,9 @@
  *    cancelled job leaves nothing behind.
  * 6. Result: plain data (sizes, reports, findings), never formatted text: the CLI formats it, the
  *    extension shows it, a recipe checks budgets on it.
+ * 7. Record: export the job through `recordedJob` (runs/record.ts) with what its record should say
+ *    (the files it reads and writes, keyed by their options; its figures): every run, from any
+ *    caller, then leaves one record in `.edgewise/runs/` that `edgewise runs` and the Runs view read.
  *
  * Then: a CLI command in src/cli/commands/ that parses arguments into the options and prints the
  * result; a worker request in src/worker/protocol.ts with a handler that calls the job.

@@ -12,6 +12,7 @@ import { mixedPrecision, type AccuracyBudget, type LayerDecision, type LayerPrec
 import { latencyProbe } from '../analysis/latency-probe';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import { CancelledError, OUTPUT_TAGS, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { recordedJob } from './runs/record';
 
 /** Mixed-precision options (the job contract: jobs/job.ts); the default output is `<model>.static.onnx`. */
 export interface MixedPrecisionJobOptions extends OutputOptions, JobHooks {
@@ -97,7 +98,7 @@ export async function searchMixedPrecision(model: Model, calib: Dataset, tune: E
   }
 }
 
-export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
+async function mixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions): Promise<MixedPrecisionJobResult> {
   const progress = o.progress ?? (() => {});
   if (!(o.maxDrop >= 0)) throw new Error(`the accuracy budget must be a number of points >= 0, got ${o.maxDrop}`);
   const model = loadModel(inputFile);
@@ -152,3 +153,13 @@ export async function runMixedPrecisionJob(inputFile: string, o: MixedPrecisionJ
     });
   }
 }
+
+export const runMixedPrecisionJob = recordedJob('mixed-precision', mixedPrecisionJob, {
+  inputs: (input, o) => ({ input, evalData: o.evalData, labels: o.labels, calib: o.calib, 'holdout.data': o.holdout?.data, 'holdout.labels': o.holdout?.labels }),
+  outputs: (r) => ({ out: r.output }),
+  metrics: (r) => ({
+    sizeBytes: r.fileBytesAfter, p50Ms: r.latency?.resultP50Ms,
+    accuracy: r.heldOut?.top1 ?? r.top1, accuracyBefore: r.heldOut?.floatTop1 ?? r.floatTop1,
+  }),
+  summary: (r) => `INT8 with ${r.decisions.filter((d) => d.precision !== 'int8').length} layers in float, top-1 drop ${(r.floatTop1 - r.top1).toFixed(2)} (budget ${r.maxDrop})`,
+});

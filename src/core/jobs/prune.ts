@@ -8,6 +8,7 @@ import { PruneError } from '../passes/prune/common';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
 import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { recordedJob } from './runs/record';
 
 import type { PruneMethod } from './choices';
 
@@ -73,7 +74,7 @@ export async function pruneModel(model: Model, o: PruneSettings): Promise<{ mode
  * Prunes a model file: load, check the request, run the pass, evaluate when data is given, and
  * save atomically. A cancelled or failed job leaves no output file behind.
  */
-export async function runPruneJob(inputFile: string, o: PruneJobOptions): Promise<PruneJobResult> {
+async function pruneJob(inputFile: string, o: PruneJobOptions): Promise<PruneJobResult> {
   const progress = o.progress ?? (() => {});
   if (o.method !== 'magnitude' && o.method !== 'channel') throw new PruneError(`unknown method '${o.method}' (magnitude, channel)`);
   if (!(o.sparsity > 0 && o.sparsity < 1)) throw new PruneError(`sparsity must be strictly between 0 and 1, got ${o.sparsity}`);
@@ -131,3 +132,13 @@ async function evaluate(input: string, original: Model, pruned: Model, report: M
   }
   return ev;
 }
+
+export const runPruneJob = recordedJob('prune', pruneJob, {
+  inputs: (input, o) => ({ input, evalData: o.evalData, labels: o.labels }),
+  outputs: (r) => ({ out: r.output }),
+  metrics: (r) => ({
+    sizeBytes: r.fileBytesAfter,
+    accuracy: r.evaluation && 100 * r.evaluation.top1After, accuracyBefore: r.evaluation && 100 * r.evaluation.top1Before,
+  }),
+  summary: (r) => `${r.method}, ${(100 * r.fileBytesAfter / r.fileBytesBefore).toFixed(0)}% of the input's bytes`,
+});

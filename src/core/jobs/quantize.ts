@@ -19,6 +19,7 @@ import { countOf, fusedOps } from '../runtime/fused-ops';
 import { quickLatency } from '../runtime/quick-bench';
 import { throttled } from '../runtime/throttle';
 import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { recordedJob } from './runs/record';
 
 import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 
@@ -122,7 +123,7 @@ export async function quantizeModel(
  * count what ORT fused, compare outputs/accuracy, and time both quickly. A failed or cancelled job
  * leaves no output file behind.
  */
-export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<QuantizeJobResult> {
+async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<QuantizeJobResult> {
   const progress = o.progress ?? (() => {});
   const warnings: string[] = [];
   const warn = (m: string) => { warnings.push(m); o.warn?.(m); };
@@ -189,3 +190,17 @@ export async function runQuantizeJob(inputFile: string, o: QuantizeJobOptions): 
     return job;
   });
 }
+
+export const runQuantizeJob = recordedJob('quantize', quantizeJob, {
+  inputs: (input, o) => ({ input, calib: o.calib, evalData: o.evalData, labels: o.labels }),
+  outputs: (r) => ({ out: r.output }),
+  metrics: (r) => {
+    const ev = r.evaluation;
+    return {
+      sizeBytes: r.fileBytesAfter, p50Ms: r.latency?.afterP50Ms,
+      accuracy: ev?.accuracyAfter && 100 * ev.accuracyAfter.top1, accuracyBefore: ev?.accuracyBefore && 100 * ev.accuracyBefore.top1,
+      agreement: ev?.outputs[0] && 100 * ev.outputs[0].top1Agreement, cosine: ev?.outputs[0]?.cosine,
+    };
+  },
+  summary: (r) => `${r.mode}, ${(100 * r.fileRatio).toFixed(0)}% of the input's bytes`,
+});

@@ -13,6 +13,7 @@ import { rangeProblem, type Range } from '../base/range';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { loadClassLabels, loadSamples, loadTargets, openTeacher, TrainError, type Teacher } from './train-inputs';
 import { CancelledError, OUTPUT_TAGS, resolveOutput, type JobHooks, type OutputOptions } from './job';
+import { recordedJob } from './runs/record';
 import { DivergedError, trainEpochs, type EpochReport, type StepEvent } from '../runtime/train-loop';
 
 export { TrainError } from './train-inputs';
@@ -144,7 +145,7 @@ function settingsOf(o: TrainJobOptions, loss: LossSpec): Record<string, unknown>
  * and writes the trained model atomically. Cancelled or failed runs keep the last checkpoint and
  * write no output.
  */
-export async function runTrainJob(inputFile: string, o: TrainJobOptions): Promise<TrainJobResult> {
+async function trainJob(inputFile: string, o: TrainJobOptions): Promise<TrainJobResult> {
   const started = performance.now();
   const progress = o.progress ?? (() => {});
   validateOptions(o);
@@ -268,3 +269,10 @@ function describeOptimizer(kind: string, lr: number, o: TrainJobOptions): string
   if (o.warmupSteps) parts.push(`${o.warmupSteps} warm-up steps`);
   return parts.join(', ');
 }
+
+export const runTrainJob = recordedJob('train', trainJob, {
+  inputs: (input, o) => ({ input, data: o.data, labels: o.labels, valData: o.valData, valLabels: o.valLabels, teacher: o.teacher }),
+  outputs: (r) => ({ out: r.output }),
+  metrics: (r) => ({ accuracy: r.epochs[r.epochs.length - 1]?.valTop1, accuracyBefore: r.valTop1Before }),
+  summary: (r) => `${r.kind}${r.qat ? ' (QAT)' : ''}, ${r.epochs.length} epochs, ${r.optimizer}`,
+});

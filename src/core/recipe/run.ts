@@ -20,6 +20,7 @@ import { readRecipeText } from './read';
 import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
+import { recordedJob } from '../jobs/runs/record';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -83,6 +84,8 @@ export interface RunRecipeOptions {
   allowOutside?: boolean;
   /** Aborting ends the run with CancelledError before anything is written. */
   signal?: AbortSignal;
+  /** Told when the run could not be recorded (jobs/runs/record.ts). */
+  warn?: (message: string) => void;
 }
 
 export class RecipeError extends Error {
@@ -137,7 +140,7 @@ async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Pr
   }
 }
 
-export async function runRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
+async function applyRecipe(file: string, options: RunRecipeOptions): Promise<RecipeRunReport> {
   const progress = options.progress ?? (() => {});
   const { recipe, model: floatModel, problems, dir } = loadRecipe(file, options.allowOutside);
   const tuning = await evalSet(floatModel, dir, recipe.data);
@@ -197,6 +200,14 @@ export async function runRecipe(file: string, options: RunRecipeOptions): Promis
   const checks = checkBudgets(budgets, measured);
   return { recipe: path.resolve(file), model: floatModel.label, output, problems, passes, measured, budgets: checks, ok: checks.every((c) => c.ok) };
 }
+
+/** `applyRecipe`, recorded as a run: the recipe in, the model out, what the budgets were checked on. */
+export const runRecipe = recordedJob('recipe', applyRecipe, {
+  outputs: (r) => ({ out: r.output }),
+  metrics: ({ measured: m }) => ({ sizeBytes: m.sizeBytes, p50Ms: m.latencyMs, peakRssBytes: m.ramBytes, accuracy: m.top1, accuracyBefore: m.floatTop1, cosine: m.cosine }),
+  summary: (r) => `${r.passes.map((p) => p.pass).join(' -> ')}; ${r.budgets.filter((b) => b.ok).length}/${r.budgets.length} budgets hold`,
+  budgets: (r) => r.budgets.map((b) => ({ name: b.budget, ok: b.ok, message: b.message })),
+});
 
 /** What the budgets are checked on: size, accuracy on the held-out data, latency and memory. */
 async function measure(

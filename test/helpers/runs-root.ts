@@ -1,0 +1,14 @@
+/**
+ * Loaded by mocha before every test file (.mocharc.json): jobs the tests run, in this process or in
+ * CLI children that inherit the environment, record their runs in a temporary root instead of the
+ * repository (jobs/runs/store.ts). Tests of the root rules set their own environment.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+if (!process.env.EDGEWISE_RUNS_ROOT) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-test-runs-'));
+  process.env.EDGEWISE_RUNS_ROOT = root;
+  process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+}
