@@ -9,7 +9,7 @@ import type { RunRecord } from '../../src/core/jobs/runs/types';
 
 /** `edgewise ARGS` in `cwd` with the runs root left to the CLI's own rules. */
 function cli(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, EDGEWISE_DEBUG: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, EDGEWISE_DEBUG: '' };
   delete env.EDGEWISE_RUNS_ROOT;
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
