@@ -1,7 +1,9 @@
 import { runRecipe, RecipeError, type RecipeRunReport } from '../../core/recipe/run';
 import { RECIPE_PASSES, type MixedPrecisionPassReport } from '../../core/recipe/passes';
 import { measureModel } from '../../core/recipe/measure';
-import { CliError, flag, type Command } from '../command';
+import { checkReportPaths, writeRecipeReports, type ReportRequest } from '../../core/recipe/report/write';
+import { REPORT_OVERLAYS, type ReportOverlay } from '../../core/recipe/report/types';
+import { CliError, flag, str, type Command } from '../command';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
 export const BUDGET_BROKEN = 3;
@@ -10,6 +12,7 @@ export const run: Command = {
   name: 'run',
   summary: 'Apply a recipe (edgewise.json or edgewise.yaml) and check its budgets; exits 3 when one breaks',
   usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run] [--allow-outside]
+                    [--report report.html] [--summary report.md] [--junit budgets.xml] [--overlay error|latency|weights]
 
 RECIPE is JSON (comments allowed) or YAML (.yaml/.yml). Validates it against its model, runs its
 passes in order (quantize, prune, mixed-precision: the options of \`edgewise quantize\` and
@@ -28,20 +31,42 @@ included: reported before any pass runs) or input; 2 usage; 130 cancelled.
   --force     overwrite an existing output file
   --dry-run   run and check without writing the output
   --allow-outside   let the recipe's paths (model, output, data, labels) leave its folder:
-              absolute paths, '..', links that lead out (refused by default)`,
-  options: { json: { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-outside': { type: 'boolean' } },
+              absolute paths, '..', links that lead out (refused by default)
+  --report FILE     one self-contained HTML file: summary, every pass with its figures, budgets,
+              latency histogram (the output timed again with a per-layer profile), per-layer
+              error and latency bars, the graph as SVG with an overlay
+  --summary FILE    Markdown for a CI job summary (e.g. >> $GITHUB_STEP_SUMMARY)
+  --junit FILE      each budget as a JUnit test case (a broken budget is a failure)
+  --overlay KIND    the report graph's overlay: error (SQNR per layer; the default when measured),
+              latency, weights
+Report files are replaced on each run; their folders must exist.`,
+  options: {
+    json: { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'allow-outside': { type: 'boolean' },
+    report: { type: 'string' }, summary: { type: 'string' }, junit: { type: 'string' }, overlay: { type: 'string' },
+  },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing RECIPE argument', 2);
+    const overlay = str(args, 'overlay');
+    if (overlay !== undefined && !(REPORT_OVERLAYS as readonly string[]).includes(overlay)) throw new CliError(`--overlay must be one of ${REPORT_OVERLAYS.join(', ')}, got '${overlay}'`, 2);
+    let reports: ReportRequest;
+    try {
+      reports = checkReportPaths(file, { html: str(args, 'report'), markdown: str(args, 'summary'), junit: str(args, 'junit'), overlay: overlay as ReportOverlay | undefined });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    const t0 = performance.now();
     let report: RecipeRunReport;
     try {
       report = await runRecipe(file, {
-        passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), allowOutside: flag(args, 'allow-outside'), progress: io.progress, signal: io.signal,
+        passes: RECIPE_PASSES, measure: measureModel, write: !flag(args, 'dry-run'), force: flag(args, 'force'), allowOutside: flag(args, 'allow-outside'),
+        progress: io.progress, signal: io.signal, warn: io.err,
       });
     } catch (e) {
       if (e instanceof RecipeError) throw new CliError(e.message);
       throw e;
     }
+    const written = await writeRecipeReports(report, reports, { seconds: (performance.now() - t0) / 1000, allowOutside: flag(args, 'allow-outside'), signal: io.signal, progress: io.progress });
     if (flag(args, 'json')) io.out(JSON.stringify(report, null, 2));
     else {
       for (const p of report.problems) io.err(`${report.recipe}:${p.line + 1}:${p.column + 1}: ${p.severity}: ${p.message}`);
@@ -49,6 +74,7 @@ included: reported before any pass runs) or input; 2 usage; 130 cancelled.
       for (const p of report.passes) if (p.pass === 'mixed-precision') io.out(formatMixedPass(p.report as MixedPrecisionPassReport));
       for (const c of report.budgets) io.out(`${c.ok ? 'ok    ' : 'BROKEN'} ${c.message}`);
       if (report.budgets.length === 0) io.out('no budgets to check');
+      for (const f of written) io.out(`wrote ${f}`);
     }
     return report.ok ? 0 : BUDGET_BROKEN;
   },
