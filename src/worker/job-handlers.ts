@@ -2,6 +2,7 @@
 import { registerAnalysisHandlers } from './handlers/analysis';
 import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerDeviceHandlers } from './handlers/devices';
+import { registerDiffHandlers } from './handlers/diff';
 import { registerExportHandlers } from './handlers/export';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
@@ -18,4 +19,5 @@ export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
   registerAnalysisHandlers,
   registerReleaseHandlers,
   registerTrainHandlers,
+  registerDiffHandlers,
 ];

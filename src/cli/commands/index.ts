@@ -5,6 +5,7 @@ import { compare } from './compare';
 import { convert } from './convert';
 import { demo } from './demo';
 import { device } from './device';
+import { diff } from './diff';
 import { distill } from './distill';
 import { edit } from './edit';
 import { evalCommand } from './eval';
@@ -21,4 +22,4 @@ import { run } from './run';
 import { runs } from './runs';
 
 /** Every CLI command, in the order `edgewise --help` lists them. */
-export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, prune, edit, finetune, distill, analyze, run, runs, release, deviceUpdate, fl, roundtrip, demo];
+export const commands: Command[] = [inspect, convert, bench, device, quantize, exportCommand, evalCommand, compare, diff, prune, edit, finetune, distill, analyze, run, runs, release, deviceUpdate, fl, roundtrip, demo];

@@ -17,7 +17,7 @@
  * 3. Run `npm test`: test/extension/model-menus.test.ts names every package.json selector and
  *    menu `when` clause that must also list the new extensions (package.json is static).
  */
-import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
+import type { ModelSummary, NodeDetails, QuantInfo, ViewGraph } from '../graph/types';
 
 /** What Edgewise can do with a format besides viewing and inspecting it (every format can). */
 export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export' | 'train';
@@ -65,4 +65,25 @@ export interface ModelReader {
    * short), without reading them. Formats whose weights are inside the file leave it out.
    */
   checkWeights?(): void;
+  /**
+   * A constant of the main graph by its view name (WeightInfo.name): its elements' little-endian
+   * bytes as a view over the model's bytes (never a copy), with the quantization the file records.
+   * Undefined for a name that is no numeric constant. Formats that cannot read values leave it out.
+   */
+  weightData?(name: string): WeightData | undefined;
+}
+
+/**
+ * A constant's stored values (see ModelReader.weightData). The bytes are a view into the decoded
+ * file, so they may be unaligned for their type: read them through a DataView, or a typed array
+ * only where `byteOffset` allows.
+ */
+export interface WeightData {
+  /** Edgewise dtype name ('float32', 'int8', 'float16'...). */
+  dtype: string;
+  shape: number[];
+  /** count x element size little-endian bytes. */
+  bytes: Uint8Array;
+  /** Scale and zero point stored with the tensor (TFLite); ONNX keeps them on DequantizeLinear's inputs. */
+  quant?: QuantInfo;
 }

@@ -1,15 +1,19 @@
 import type { ModelSummary, NodeDetails, ViewGraph } from '../../graph/types';
-import type { ModelReader } from '../format';
+import type { ModelReader, WeightData } from '../format';
+import type { TensorProto } from './proto/onnx_pb';
 import { loadModel } from './io';
 import type { Model } from './model';
 import { onnxNodeDetails } from './node-details';
 import { summarizeOnnx } from './summary';
-import { onnxViewGraph } from './view';
+import { constantTensors, onnxViewGraph } from './view';
+import { isExternal } from './tensor';
+import { DataType, dtypeName } from '../../tensor/dtypes';
 
 /** The ONNX reader behind the format-neutral ModelReader. */
 export class OnnxReader implements ModelReader {
   readonly format = 'onnx';
   private view?: ViewGraph;
+  private constants?: Map<string, TensorProto>;
 
   constructor(readonly model: Model) {}
 
@@ -31,5 +35,21 @@ export class OnnxReader implements ModelReader {
 
   checkWeights(): void {
     this.model.checkExternalData();
+  }
+
+  weightData(name: string): WeightData | undefined {
+    const g = this.model.graph;
+    const t = g.initializer(name) ?? (this.constants ??= constantTensors(g)).get(name);
+    if (!t || t.dataType === DataType.string) return undefined;
+    // Raw and external data as stored; typed fields (float_data...) through their one conversion.
+    let bytes: Uint8Array;
+    if (t.rawData.length > 0 || isExternal(t)) {
+      bytes = this.model.rawBytes(t);
+    } else {
+      const data = this.model.tensorData(t);
+      if (Array.isArray(data)) return undefined;
+      bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return { dtype: dtypeName(t.dataType), shape: t.dims.map(Number), bytes };
   }
 }
