@@ -1,10 +1,13 @@
-/** The model diff's request (re-exported by protocol.ts, which owns every wire type). */
+/** The model diff's request. Part of the worker's protocol (protocol.ts re-exports it); handled in handlers/diff.ts. */
 import { RequestType } from 'vscode-jsonrpc';
 import type { DiffJobOptions, ModelDiff } from '../core/jobs/diff';
-import type { ProgressParams, WireOptions } from './protocol';
+import type { JobHooks } from '../core/jobs/job';
 
-/** Two models to diff (`edgewise diff A B`): A is the reference, B the model compared with it. */
-export type DiffParams = ProgressParams & { a: string; b: string } & WireOptions<DiffJobOptions>;
+/**
+ * Two models to diff (`edgewise diff A B`): A is the reference. The job's options minus its hooks
+ * (protocol.ts's WireOptions, spelled out here because protocol.ts imports this file), and a progress token.
+ */
+export type DiffParams = { a: string; b: string; progressToken?: string } & Omit<DiffJobOptions, keyof JobHooks>;
 
 /** Matches two models' graphs node by node and classifies every node (src/core/jobs/diff.ts). */
 export namespace DiffRequest {

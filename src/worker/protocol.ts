@@ -1,9 +1,8 @@
 /**
- * The worker's protocol: every request and notification between the extension host and the
- * worker process, defined once and imported by both sides. To add a request, add a namespace
- * here, a handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`.
- * A request that runs a job takes `JobParams<TheJobOptions>` (or `WireOptions<TheJobOptions>` plus its
- * own target): the wire follows the job, never a copy.
+ * The worker's protocol: every request and notification between the extension host and the worker process, defined
+ * once and imported by both sides. To add a request, add a namespace here (or in a file re-exported at the end), a
+ * handler in src/worker/handlers/, and call it with `worker.request(XRequest.type, ...)`. A request that runs a job takes
+ * `JobParams<TheJobOptions>` (or `WireOptions<TheJobOptions>` plus its own target): the wire follows the job, never a copy.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
@@ -396,5 +395,6 @@ export namespace TrainRequest {
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
 
-/** The graph editor's edit session (edits, undo/redo, save): its own file, part of this protocol. */
+/** Areas with a file of their own, part of this protocol: the graph editor's edit session, the model diff. */
 export * from './edit-protocol';
+export * from './diff-protocol';

@@ -1,5 +1,5 @@
 import { runDiffJob } from '../../core/jobs/diff';
-import { DiffRequest } from '../diff-protocol';
+import { DiffRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 import { jobHooks } from './job-hooks';
 
