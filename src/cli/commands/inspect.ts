@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { runInspectJob } from '../../core/jobs/inspect';
 import type { ArenaPlan } from '../../core/formats/tflite/arena';
 import type { ModelSummary } from '../../core/graph/types';
+import type { MemoryProfile } from '../../core/graph/memory';
 import { CliError, flag, type Command } from '../command';
 import { formatBytes, formatCount, formatShape, table } from '../format';
 
@@ -9,7 +10,7 @@ export const inspect: Command = {
   name: 'inspect',
   summary: 'Summarize a model: inputs, outputs, ops, parameters, size by data type, MACs',
   usage: [
-    'usage: edgewise inspect MODEL [--mcu] [--json]',
+    'usage: edgewise inspect MODEL [--mcu] [--memory] [--json]',
     '',
     'Prints what MODEL is made of: inputs and outputs with shapes, node counts, an op histogram,',
     'parameters and bytes by data type, and the multiply-accumulates of Conv/MatMul/Gemm layers.',
@@ -18,14 +19,21 @@ export const inspect: Command = {
     '  --mcu    for a .tflite: will it fit a microcontroller? Flash (the file) and the TFLite Micro',
     '           tensor arena, planned from the tensors\' lifetimes (greedy by size, first fit, as TFLite',
     '           Micro does), with the largest live set (which tensors, at which op)',
+    '  --memory activation memory from the tensors\' lifetimes: each node\'s output bytes, the bytes live',
+    '           while it runs (graph order), the peak and the tensors that make it (weights not counted;',
+    '           symbolic dims count as 1)',
     '  --json   print the summary as one JSON object (nothing else on stdout)',
   ].join('\n'),
-  options: { json: { type: 'boolean' }, mcu: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, mcu: { type: 'boolean' }, memory: { type: 'boolean' } },
   async run(args, io) {
     const file = args.positionals[0];
     if (!file) throw new CliError('missing MODEL argument (see --help)', 2);
     if (args.positionals.length > 1) throw new CliError(`unexpected argument '${args.positionals[1]}'`, 2);
-    const { mcu, ...summary } = await runInspectJob(file, { mcu: flag(args, 'mcu'), signal: io.signal });
+    const { mcu, memory, ...summary } = await runInspectJob(file, { mcu: flag(args, 'mcu'), memory: flag(args, 'memory'), signal: io.signal });
+    if (memory) {
+      io.out(flag(args, 'json') ? JSON.stringify({ ...summary, memory }, null, 2) : `${describe(summary)}\n\n${describeMemory(memory)}`);
+      return 0;
+    }
     if (mcu) {
       const { buffers: _buffers, ...plan } = mcu;
       io.out(flag(args, 'json') ? JSON.stringify({ ...summary, mcu }, null, 2) : `${describe(summary)}\n\n${describeMcu(plan)}`);
@@ -35,6 +43,18 @@ export const inspect: Command = {
     return 0;
   },
 };
+
+function describeMemory(m: MemoryProfile): string {
+  const top = [...m.nodes].sort((a, b) => b.liveBytes - a.liveBytes).slice(0, 8);
+  return [
+    `Activation memory (tensor lifetimes, graph order; weights not counted): peak ${formatBytes(m.peakBytes)} (${m.peakBytes} B)${m.peakNode ? ` while ${m.peakNode} runs` : ''}`,
+    `  live at the peak: ${m.peakTensors.slice(0, 6).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}${m.peakTensors.length > 6 ? `, and ${m.peakTensors.length - 6} more` : ''}`,
+    '  most live bytes:',
+    table(top.map((n) => [n.id, `live ${formatBytes(n.liveBytes)}`, `output ${formatBytes(n.outputBytes)}`]), '    '),
+    ...(m.symbolicDims.length ? [`  note: symbolic dims counted as 1: ${m.symbolicDims.join(', ')}`] : []),
+    ...(m.unknownTensors.length ? [`  note: ${m.unknownTensors.length} tensors of unknown size counted as 0 (${m.unknownTensors.slice(0, 3).join(', ')}${m.unknownTensors.length > 3 ? ', ...' : ''})`] : []),
+  ].join('\n');
+}
 
 function describeMcu(p: Omit<ArenaPlan, 'buffers'>): string {
   return [

@@ -9,6 +9,7 @@ import { TfliteReader } from '../formats/tflite/reader';
 import { openModel } from '../formats/open';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
 import type { JobHooks } from './job';
+import { memoryProfile, type MemoryProfile } from '../graph/memory';
 
 export type ViewJobOptions = JobHooks;
 
@@ -20,11 +21,14 @@ export interface InspectJobOptions extends JobHooks {
   checkWeights?: boolean;
   /** A .tflite only: plan TFLite Micro's tensor arena (will it fit a microcontroller?). */
   mcu?: boolean;
+  /** Activation memory per node from the tensors' lifetimes, and its peak (graph/memory.ts). */
+  memory?: boolean;
 }
 
 export interface InspectJobResult extends ModelSummary {
   /** With `mcu`: flash (the file) and the arena planned from the tensors' lifetimes. */
   mcu?: ArenaPlan;
+  memory?: MemoryProfile;
 }
 
 /** The model's summary: inputs, outputs, ops, parameters, bytes by type, MACs. */
@@ -32,7 +36,8 @@ export async function runInspectJob(file: string, o: InspectJobOptions = {}, ope
   o.progress?.('Reading model', 0);
   const reader = open(file);
   if (o.checkWeights !== false) reader.checkWeights?.();
-  const summary = reader.summary();
+  const summary: InspectJobResult = reader.summary();
+  if (o.memory) summary.memory = memoryProfile(reader.viewGraph());
   if (!o.mcu) return summary;
   if (!(reader instanceof TfliteReader)) {
     throw new Error(`${path.resolve(file)}: --mcu plans TFLite Micro's arena for .tflite models; export this one first (edgewise export MODEL --to tflite --quantize int8)`);
