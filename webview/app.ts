@@ -25,10 +25,8 @@ import { Toolbar } from './ui/toolbar';
 import { bindInput } from './input';
 import { ViewClock } from './timing';
 
-/** Groups start collapsed once more than this many items would be drawn... */
+/** Groups start collapsed once more than this many items would be drawn. */
 const VISIBLE_BUDGET = 400;
-/** ...but the first layout draws at most this many (it is fast); more open right after it. */
-const FIRST_BUDGET = 100;
 /** After this long a layout shows "still laying out… cancel". */
 const SLOW_LAYOUT_MS = 1500;
 
@@ -42,7 +40,7 @@ export interface Metrics {
   layoutMs: number;
   elkMs: number;
   renderedAt: number;
-  /** When the background expansion after the first layout was drawn. */
+  /** When elkjs's layout, which follows the quick first one, was drawn. */
   settledAt: number;
   receivedAt: number;
 }
@@ -163,41 +161,43 @@ export class App {
   rebuild(): void {
     this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
     const model = this.model;
-    const first = initialExpansion(model, FIRST_BUDGET);
+    const first = initialExpansion(model, VISIBLE_BUDGET);
     this.expanded = new Set(first);
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));
     this.inspector.empty();
-    void this.relayout(true).then((drawn) => this.grow(model, first, drawn));
+    void this.relayout(true, undefined, undefined, true).then((drawn) => this.refine(model, first, drawn));
   }
 
   /**
-   * After a fast first layout, opens more groups (up to the full budget) in the background,
-   * unless the user has expanded or collapsed something meanwhile. The view is refitted when the
-   * user has not moved it, else the first item stays where it is on screen.
+   * The first frame comes from the quick layout (milliseconds); elkjs's layout of the same groups
+   * replaces it, unless the user has expanded or collapsed something meanwhile (which elkjs lays
+   * out anyway). The view is refitted when the user has not moved it, else the first item stays
+   * where it is on screen.
    */
-  private async grow(model: GraphModel, first: Set<string>, drawn: boolean): Promise<void> {
+  private async refine(model: GraphModel, first: Set<string>, drawn: boolean): Promise<void> {
     const same = (): boolean => this.model === model && this.expanded.size === first.size && [...first].every((g) => this.expanded.has(g));
-    const more = drawn && same() ? initialExpansion(model, VISIBLE_BUDGET, first) : first;
-    if (more.size > first.size) {
+    if (drawn && same()) {
       const view = (): string => [this.viewport.scale, this.viewport.tx, this.viewport.ty].join();
       const before = view();
-      this.expanded = more;
-      await this.relayout(() => view() === before, new Set(first), this.scene?.items[0]?.id);
+      await this.relayout(() => view() === before, undefined, this.scene?.items[0]?.id);
     }
     if (this.metrics && this.model === model && this.metrics.settledAt === 0) { this.metrics.settledAt = performance.now(); this.clock.settled(this.scene?.items.length ?? 0); }
     for (const f of this.settleListeners.splice(0)) f();
   }
 
-  /** Resolves once the first layout and the background expansion after it are drawn. */
+  /** Resolves once the first layout and elkjs's that follows it are drawn. */
   whenSettled(): Promise<void> {
     return new Promise((r) => this.settleListeners.push(r));
   }
 
   // ---- layout ----
 
-  /** Lays out the current expansion; on cancel, restores `previous`. Resolves when drawn. */
-  async relayout(fitView: boolean | (() => boolean), previous?: Set<string>, focus?: string): Promise<boolean> {
+  /**
+   * Lays out the current expansion (`quick`: with the fast first-frame layout, not elkjs); on
+   * cancel, restores `previous`. Resolves when drawn.
+   */
+  async relayout(fitView: boolean | (() => boolean), previous?: Set<string>, focus?: string, quick = false): Promise<boolean> {
     const model = this.model;
     if (!model) return false;
     const seq = ++this.layoutSeq;
@@ -207,7 +207,7 @@ export class App {
     let result: LayoutResult;
     try {
       this.clock.layoutRequested();
-      result = await this.layout.layout(tree, this.direction);
+      result = await this.layout.layout(tree, this.direction, quick);
       this.clock.layoutAnswered(result);
     } catch (e) {
       clearTimeout(slow);

@@ -37,11 +37,11 @@ export interface ViewTiming {
   layoutAnsweredAt: number;
   /** The animation frame after the first layout was drawn: the graph is on screen. */
   paintedAt: number;
-  /** The same after the background expansion that follows (0 until then). */
+  /** The same after elkjs's layout that follows the quick first one (0 until then). */
   settledAt: number;
   firstItems: number;
   settledItems: number;
-  /** elkjs time and groups laid out vs taken from the cache, in the first layout. */
+  /** elkjs time and groups laid out vs taken from the cache, in its layout of the settled view. */
   elkMs: number;
   laidOut: number;
   cached: number;
@@ -55,7 +55,8 @@ export type WebviewToHost =
   | { type: 'command'; command: string; nodeId?: string }
   | { type: 'selection'; nodeId: string | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction }
+  /** `quick`: the fast first-frame layout instead of elkjs (src/worker/protocol.ts LayoutParams). */
+  | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction; quick?: boolean }
   | { type: 'cancelLayout'; requestId: number }
   /** The graph is on screen (`timing.settledAt` 0), then again once settled. */
   | { type: 'drawn'; timing: ViewTiming };

@@ -40,8 +40,10 @@ export class ViewClock {
 
   layoutAnswered(r: LayoutResult): void {
     const t = this.timing;
-    if (!t || t.layoutAnsweredAt) return;
-    Object.assign(t, { layoutAnsweredAt: epochNow(), elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached });
+    if (!t || this.settling) return;
+    if (!t.layoutAnsweredAt) t.layoutAnsweredAt = epochNow();
+    // The last answer before the view settles is elkjs's.
+    Object.assign(t, { elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached });
   }
 
   /** The first layout was drawn to the canvas: the next frame shows it. */
@@ -56,7 +58,7 @@ export class ViewClock {
     });
   }
 
-  /** The background expansion after the first layout was drawn (or there was none). */
+  /** elkjs's layout, which follows the quick first one, was drawn (or was not needed). */
   settled(items: number): void {
     const t = this.timing;
     if (!t || this.settling) return;

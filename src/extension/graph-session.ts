@@ -97,12 +97,12 @@ export class GraphSession {
     }
   }
 
-  private async layout(requestId: number, { root, direction }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
+  private async layout(requestId: number, { root, direction, quick }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
     const source = new CancellationTokenSource();
     this.layouts.set(requestId, source);
     const stop = this.cancel.token.onCancellationRequested(() => source.cancel());
     try {
-      const result = await this.worker.request(LayoutRequest.type, { root, direction }, { token: source.token });
+      const result = await this.worker.request(LayoutRequest.type, { root, direction, quick }, { token: source.token });
       this.send({ type: 'layout', requestId, result });
     } catch (e) {
       this.send({ type: 'layoutError', requestId, message: message(e), cancelled: e instanceof RequestCancelledError });

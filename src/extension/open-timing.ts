@@ -25,7 +25,7 @@ export interface OpenTiming {
 export interface OpenBreakdown {
   /** Open command -> first frame with the graph drawn. */
   firstFrameMs: number | null;
-  /** Open command -> the first screen's boxes all placed (background expansion drawn). */
+  /** Open command -> elkjs's layout of the first screen drawn (it replaces the quick first frame's). */
   settledMs: number | null;
   /** Open command -> the worker ready to answer, when this open started it; 0 when it was running. */
   workerStartMs: number;

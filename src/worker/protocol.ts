@@ -120,9 +120,11 @@ export namespace OpenViewRequest {
 export interface LayoutParams {
   root: LayoutGroup;
   direction: Direction;
+  /** At once with core/graph/layout/quick-layout.ts, not elkjs in the layout thread: a view's first frame. */
+  quick?: boolean;
 }
 
-/** Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/). */
+/** Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/), or at once when `quick`. */
 export namespace LayoutRequest {
   export const method = 'edgewise/layout';
   export const type = new RequestType<LayoutParams, LayoutResult, void>(method);

@@ -20,11 +20,12 @@ export class LayoutClient {
 
   constructor(private readonly host: Host) {}
 
-  layout(root: LayoutGroup, direction: Direction): Promise<LayoutResult> {
+  /** `quick`: the fast layered layout, for a first frame (src/worker/protocol.ts LayoutParams). */
+  layout(root: LayoutGroup, direction: Direction, quick = false): Promise<LayoutResult> {
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(requestId, { resolve, reject });
-      this.host.post({ type: 'layout', requestId, root, direction });
+      this.host.post({ type: 'layout', requestId, root, direction, quick });
     });
   }
 

@@ -1,3 +1,4 @@
+import { quickLayout } from '../../core/graph/layout/quick-layout';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 
@@ -19,7 +20,8 @@ export function registerViewHandlers(services: WorkerServices): void {
     return { graph, summary, timing };
   });
 
-  server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {
+  server.on(LayoutRequest.type, async ({ root, direction, quick }, ctx) => {
+    if (quick) return quickLayout(root, direction);
     const controller = new AbortController();
     const cancel = ctx.token.onCancellationRequested(() => controller.abort());
     try {

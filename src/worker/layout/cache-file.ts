@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import { atomicWrite } from '../../core/base/atomic-file';
-import { BASE_OPTIONS, LAYOUT_VERSION, type Relative } from '../../core/graph/layout/elk-layout';
+import { BASE_OPTIONS, LAYOUT_VERSION } from '../../core/graph/layout/elk-layout';
+import type { Relative } from '../../core/graph/layout/relative';
 import { version as elkVersion } from 'elkjs/package.json';
 
 /** What a cache file must carry to be used: the rules and the engine that made its layouts. */

@@ -6,26 +6,12 @@
  * thread (src/worker/layout/thread.ts), where elkjs stays compiled from one model to the next.
  */
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
-import {
-  GROUP_HEADER, GROUP_PAD,
-  type Box, type Direction, type EdgeGeometry, type LayoutGroup, type LayoutResult,
-} from './types';
+import { memberIndex, place, reachBorder, resolveEnd, type Relative } from './relative';
+import { GROUP_HEADER, GROUP_PAD, type Direction, type LayoutGroup, type LayoutResult } from './types';
 
 /** The part of an elkjs instance this module uses. */
 export interface ElkLike {
   layout(graph: ElkNode): Promise<ElkNode>;
-}
-
-/** A group's layout relative to its own top-left corner. */
-export interface Relative {
-  w: number;
-  h: number;
-  items: Box[];
-  edges: number[][];
-  /** Offset along the border (x when DOWN, y when RIGHT) of each in-port and out-port. */
-  inPorts: number[];
-  outPorts: number[];
-  title: Box | null;
 }
 
 const MAX_CACHE = 5000;
@@ -55,7 +41,7 @@ export class Layouter {
   private async layoutGroup(g: LayoutGroup, dir: Direction, isRoot: boolean, rels: Map<LayoutGroup, Relative>): Promise<Relative> {
     const subs: (Relative | undefined)[] = [];
     for (const item of g.items) subs.push(item.sub ? await this.layoutGroup(item.sub, dir, false, rels) : undefined);
-    const index = new Map<string, number>(g.items.map((it, i) => [it.id, i]));
+    const index = memberIndex(g);
     const key = shapeKey(g, subs, index, dir, isRoot);
     let rel = this.cache.get(key);
     if (rel) {
@@ -98,15 +84,10 @@ function shapeKey(g: LayoutGroup, subs: (Relative | undefined)[], index: Map<str
 }
 
 function endpoint(g: LayoutGroup, id: string, port: string | undefined, index: Map<string, number>, side: 'in' | 'out'): string {
-  if (id.startsWith('^in:')) return `vi${g.inPorts.indexOf(id.slice(4))}`;
-  if (id.startsWith('^out:')) return `vo${g.outPorts.indexOf(id.slice(5))}`;
-  const i = index.get(id);
-  if (i === undefined) throw new Error(`edge end '${id}' is not a member of group '${g.id}'`);
-  if (port === undefined) return `n${i}`;
-  const sub = g.items[i].sub!;
-  const j = (side === 'out' ? sub.outPorts : sub.inPorts).indexOf(port);
-  if (j < 0) throw new Error(`group '${sub.id}' has no ${side}-port for '${port}'`);
-  return `n${i}.${side === 'out' ? 'o' : 'i'}${j}`;
+  const end = resolveEnd(g, id, port, index, side);
+  if (end.kind === 'in') return `vi${end.port}`;
+  if (end.kind === 'out') return `vo${end.port}`;
+  return end.port === undefined ? `n${end.index}` : `n${end.index}.${side === 'out' ? 'o' : 'i'}${end.port}`;
 }
 
 export const BASE_OPTIONS: Record<string, string> = {
@@ -181,15 +162,7 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
       for (const b of s.bendPoints ?? []) pts.push(b.x, b.y);
       pts.push(s.endPoint.x, s.endPoint.y);
     }
-    // Edges from an in-port start on the group's border; edges to an out-port end on it.
-    const ge = g.edges[k];
-    if (ge.from.startsWith('^in:') && pts.length >= 2) {
-      if (down) pts.unshift(pts[0], 0); else pts.unshift(0, pts[1]);
-    }
-    if (ge.to.startsWith('^out:') && pts.length >= 2) {
-      const n = pts.length;
-      if (down) pts.push(pts[n - 2], h); else pts.push(w, pts[n - 1]);
-    }
+    reachBorder(pts, g.edges[k], dir, w, h);
     return pts;
   });
   const t = title ? byId.get('title') : undefined;
@@ -210,33 +183,4 @@ function placement(subs: (Relative | undefined)[]): Record<string, string> {
 
 function port(id: string, x: number, y: number, side: string): ElkPort {
   return { id, x, y, width: 0, height: 0, layoutOptions: { 'elk.port.side': side } };
-}
-
-function place(g: LayoutGroup, rels: Map<LayoutGroup, Relative>, ox: number, oy: number, dir: Direction, out: LayoutResult): void {
-  const rel = rels.get(g)!;
-  g.items.forEach((it, i) => {
-    const b = rel.items[i];
-    const box = { x: ox + b.x, y: oy + b.y, w: b.w, h: b.h };
-    out.boxes[it.id] = box;
-    if (it.sub) {
-      const t = rels.get(it.sub)!.title;
-      if (t) out.titles[it.id] = { x: box.x + t.x, y: box.y + t.y, w: t.w, h: t.h };
-      place(it.sub, rels, box.x, box.y, dir, out);
-    }
-  });
-  g.edges.forEach((e, k) => {
-    const pts = rel.edges[k];
-    if (!pts || pts.length < 4) return;
-    const abs = new Array<number>(pts.length);
-    for (let j = 0; j < pts.length; j += 2) {
-      abs[j] = pts[j] + ox;
-      abs[j + 1] = pts[j + 1] + oy;
-    }
-    const edge: EdgeGeometry = {
-      points: abs, from: e.from, to: e.to, value: e.value, group: g.id,
-      arrow: e.toPort === undefined && !e.to.startsWith('^out:'),
-      head: e.fromPort === undefined && !e.from.startsWith('^in:'),
-    };
-    out.edges.push(edge);
-  });
 }

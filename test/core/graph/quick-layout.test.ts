@@ -1,0 +1,113 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { openModel } from '../../../src/core/formats/open';
+import { orderedLeastSquares, quickLayout } from '../../../src/core/graph/layout/quick-layout';
+import type { Box, Direction, LayoutGroup, LayoutResult } from '../../../src/core/graph/layout/types';
+import { GraphModel } from '../../../webview/model/graph-model';
+import { initialExpansion } from '../../../webview/model/expansion';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const MODELS = [
+  'test/fixtures/fmnist_mobilenet.onnx',
+  'test/fixtures/fmnist_vit.onnx',
+  '../shared/fixtures/tflite/mobilenet_v2_quantized_1x3x224x224.tflite',
+  '../shared/fixtures/tflite/dtln_noise_suppression.tflite',
+  '../shared/fixtures/coreml/adamsro__dtln-aec-coreml/DTLN_AEC_128_Part1.mlpackage',
+];
+
+/** A text measure like the view's (bold text wider). */
+const measure = (text: string, bold: boolean): number => text.length * (bold ? 7.5 : 6.5);
+
+function modelOf(file: string): GraphModel {
+  return new GraphModel(openModel(path.resolve(ROOT, file)).viewGraph(), { showConstants: false, measure });
+}
+
+const inside = (a: Box, b: Box): boolean => a.x >= b.x - 0.01 && a.y >= b.y - 0.01 && a.x + a.w <= b.x + b.w + 0.01 && a.y + a.h <= b.y + b.h + 0.01;
+const overlap = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+/** On the box's border (within half a pixel). */
+const onBorder = (x: number, y: number, b: Box): boolean => {
+  const e = 0.5;
+  const inX = x >= b.x - e && x <= b.x + b.w + e, inY = y >= b.y - e && y <= b.y + b.h + e;
+  return (inX && (Math.abs(y - b.y) < e || Math.abs(y - b.y - b.h) < e)) || (inY && (Math.abs(x - b.x) < e || Math.abs(x - b.x - b.w) < e));
+};
+
+/** Every item placed once with its size, siblings apart, members inside their group, edges joined to boxes or ports. */
+function checkLayout(tree: LayoutGroup, r: LayoutResult, where: string): void {
+  const walk = (g: LayoutGroup, frame: Box | null): void => {
+    const boxes = g.items.map((it) => {
+      const b = r.boxes[it.id];
+      assert.ok(b, `${where}: ${it.id} placed`);
+      for (const v of [b.x, b.y, b.w, b.h]) assert.ok(Number.isFinite(v), `${where}: ${it.id} has finite geometry`);
+      if (!it.sub) assert.ok((b.w === it.w && b.h === it.h) || (b.w === it.h && b.h === it.w) || (b.w === it.w && b.h === it.h), `${where}: ${it.id} keeps its size`);
+      if (frame) assert.ok(inside(b, frame), `${where}: ${it.id} ${JSON.stringify(b)} inside its group ${JSON.stringify(frame)}`);
+      return b;
+    });
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) assert.ok(!overlap(boxes[i], boxes[j]), `${where}: ${g.items[i].id} and ${g.items[j].id} overlap`);
+    }
+    const mine = r.edges.filter((e) => e.group === g.id);
+    assert.equal(mine.length, g.edges.length, `${where}: every edge of group '${g.id}' drawn`);
+    for (const e of mine) {
+      const p = e.points;
+      assert.ok(p.length >= 4 && p.every(Number.isFinite), `${where}: edge ${e.value} has points`);
+      const [x0, y0, x1, y1] = [p[0], p[1], p[p.length - 2], p[p.length - 1]];
+      if (e.from.startsWith('^in:')) assert.ok(frame && onBorder(x0, y0, frame), `${where}: ${e.value} starts on the group's border`);
+      else assert.ok(onBorder(x0, y0, r.boxes[e.from]), `${where}: ${e.value} starts on ${e.from} (${x0}, ${y0}) ${JSON.stringify(r.boxes[e.from])}`);
+      if (e.to.startsWith('^out:')) assert.ok(frame && onBorder(x1, y1, frame), `${where}: ${e.value} ends on the group's border`);
+      else assert.ok(onBorder(x1, y1, r.boxes[e.to]), `${where}: ${e.value} ends on ${e.to} (${x1}, ${y1}) ${JSON.stringify(r.boxes[e.to])}`);
+    }
+    g.items.forEach((it, i) => { if (it.sub) walk(it.sub, boxes[i]); });
+  };
+  walk(tree, null);
+  for (const b of Object.values(r.boxes)) assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= r.width + 0.01 && b.y + b.h <= r.height + 0.01, `${where}: inside the graph's size`);
+}
+
+describe('quickLayout (first-frame layered layout)', () => {
+  for (const file of MODELS) {
+    for (const dir of ['DOWN', 'RIGHT'] as Direction[]) {
+      it(`${path.basename(file)} ${dir}: collapsed, first screen and all expanded: every item placed, no overlaps, edges attached`, () => {
+        const model = modelOf(file);
+        const states = [new Set<string>(), initialExpansion(model, 400), new Set(model.allGroups())];
+        for (const expanded of states) {
+          const tree = model.layoutTree(expanded);
+          const r = quickLayout(tree, dir);
+          checkLayout(tree, r, `${path.basename(file)} ${dir} (${expanded.size} open)`);
+          assert.equal(Object.keys(r.boxes).length, countItems(tree));
+        }
+      });
+    }
+  }
+
+  it('lays a chain out in order down the page and a cycle between groups without failing', () => {
+    const chain: LayoutGroup = {
+      id: '', inPorts: [], outPorts: [],
+      items: [{ id: 'a', w: 60, h: 40 }, { id: 'b', w: 80, h: 40 }, { id: 'c', w: 60, h: 40 }, { id: 'd', w: 60, h: 40 }],
+      edges: [{ from: 'a', to: 'b', value: 'x' }, { from: 'b', to: 'c', value: 'y' }, { from: 'c', to: 'a', value: 'back' }, { from: 'a', to: 'd', value: 'skip' }, { from: 'c', to: 'd', value: 'z' }],
+    };
+    const r = quickLayout(chain, 'DOWN');
+    checkLayout(chain, r, 'cycle');
+    assert.ok(r.boxes.a.y < r.boxes.b.y && r.boxes.b.y < r.boxes.c.y && r.boxes.c.y < r.boxes.d.y, 'layers follow the edges');
+    // The long edge a -> d passes the layers between in a lane, not through b or c.
+    const skip = r.edges.find((e) => e.value === 'skip')!;
+    for (const id of ['b', 'c']) {
+      const b = r.boxes[id];
+      for (let k = 0; k + 3 < skip.points.length; k += 2) {
+        const [x0, y0, x1, y1] = skip.points.slice(k, k + 4);
+        const hits = Math.max(x0, x1) > b.x && Math.min(x0, x1) < b.x + b.w && Math.max(y0, y1) > b.y && Math.min(y0, y1) < b.y + b.h;
+        assert.ok(!hits, `the long edge crosses ${id}`);
+      }
+    }
+  });
+
+  it('orderedLeastSquares keeps order and spacing and is exact when the wishes allow it', () => {
+    assert.deepEqual(orderedLeastSquares([0, 100, 200], [1, 1, 1], [50, 50, 50]), [0, 100, 200]);
+    // Two boxes wanting the same place share the displacement.
+    assert.deepEqual(orderedLeastSquares([100, 100], [1, 1], [40, 40]), [80, 120]);
+    const xs = orderedLeastSquares([5, 0, 3, 9, 1], [1, 2, 1, 3, 1], [10, 20, 5, 5, 5]);
+    for (let i = 0; i + 1 < xs.length; i++) assert.ok(xs[i + 1] >= xs[i] + [10, 20, 5, 5][i] - 1e-9);
+  });
+});
+
+function countItems(g: LayoutGroup): number {
+  return g.items.reduce((n, it) => n + 1 + (it.sub ? countItems(it.sub) : 0), 0);
+}
