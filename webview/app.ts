@@ -88,7 +88,7 @@ export class App {
       toggleDirection: () => { this.direction = this.direction === 'DOWN' ? 'RIGHT' : 'DOWN'; void this.relayout(true); },
       expandAll: () => void this.expandAll(),
       collapseAll: () => { this.expanded.clear(); void this.relayout(true); },
-      toggleConstants: () => { this.showConstants = !this.showConstants; this.rebuild(); },
+      toggleConstants: () => { this.showConstants = !this.showConstants; void this.rebuild(); },
       overlay: (id) => this.setOverlay(id),
       toggleScale: () => this.toggleScale(),
       exportAs: (f) => this.exportAs(f),
@@ -147,18 +147,18 @@ export class App {
     this.summary = summary;
     this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];
     this.overlays.set('weight-bytes', weightBytesOverlay(graph));
-    clear(this.modelPane);
-    this.modelPane.append(modelPanel(file, summary));
     this.refreshOverlays(this.activeOverlay, false);
-    this.rebuild();
+    clear(this.modelPane);
+    // The Model tab is hidden at first: filled after the first frame (its number formatting starts Intl, tens of ms).
+    void this.rebuild().then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); });
   }
 
   get frame(): GraphFrame {
     return this.frames[this.frames.length - 1];
   }
 
-  /** Recomputes the drawable model for the current graph and lays it out from scratch. */
-  rebuild(): void {
+  /** Recomputes the drawable model for the current graph and lays it out from scratch; resolves once the first frame is drawn (or failed). */
+  rebuild(): Promise<boolean> {
     this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
     const model = this.model;
     const first = initialExpansion(model, VISIBLE_BUDGET);
@@ -166,7 +166,9 @@ export class App {
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));
     this.inspector.empty();
-    void this.relayout(true, undefined, undefined, true).then((drawn) => this.refine(model, first, drawn));
+    const drawn = this.relayout(true, undefined, undefined, true);
+    void drawn.then((ok) => this.refine(model, first, ok));
+    return drawn;
   }
 
   /**
@@ -344,13 +346,13 @@ export class App {
     const sub = n.subgraphs.find((s) => s.attribute === attribute);
     if (!sub) return;
     this.frames.push({ graph: sub.graph, label: `${n.name || n.opType}.${attribute}`, path: [...this.frame.path, n.id, attribute] });
-    this.rebuild();
+    void this.rebuild();
   }
 
   navigate(depth: number): void {
     if (depth >= this.frames.length - 1) return;
     this.frames.length = depth + 1;
-    this.rebuild();
+    void this.rebuild();
   }
 
   // ---- overlays ----
