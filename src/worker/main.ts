@@ -29,13 +29,20 @@ const startHandlers: ((services: WorkerServices) => void)[] = [
  */
 const jobHandlers = lazyModule(() => (require('./job-handlers') as typeof import('./job-handlers')).jobHandlerModules);
 
+/** How long the worker waits for an open before warming elkjs up anyway. */
+const IDLE_WARM_MS = 300;
+
 function main(): void {
   if (!process.send) {
     process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
     process.exit(2);
   }
-  // First of all, so elkjs compiles in its thread while this one reads the model.
-  const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') });
+  // elkjs's warm-up takes a core for a second or so. The first frame does not need it (the quick
+  // layout), but waits for this thread to decode the model and for the page to load: on a small
+  // machine the warm-up would slow both. So it starts once the first view is answered
+  // (handlers/view.ts), or after a moment of idleness when the worker starts ahead of any open.
+  const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') }, undefined, false);
+  setTimeout(() => layout.warm(), IDLE_WARM_MS);
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));
   const models = new ModelCache();

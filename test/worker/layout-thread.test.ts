@@ -46,6 +46,17 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.ok(t.warmMs !== null && t.warmMs > 0, 'the warm-up layout ran before it');
   });
 
+  it('started later (the worker defers it past the first view), starts with the first layout', async () => {
+    const t = new LayoutThread({}, script, false);
+    threads.push(t);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(t.startedAt, 0, 'no thread yet');
+    assert.equal(t.warmMs, null);
+    const r = await t.layout(chain(4), 'RIGHT');
+    assert.ok(t.startedAt > 0);
+    assert.ok(r.boxes.n3.x > r.boxes.n0.x, 'a chain goes right');
+  });
+
   it('keeps layouts across restarts in the cache file, and lays out again what changed', async () => {
     const file = path.join(tmp, 'cache.json');
     const first = await start(file).layout(chain(6), 'DOWN');

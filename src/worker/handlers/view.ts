@@ -17,6 +17,8 @@ export function registerViewHandlers(services: WorkerServices): void {
     const graph = reader.viewGraph();
     const summary = reader.summary();
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
+    // Once this answer is on its way (main.ts says why not before).
+    setImmediate(() => layout.warm());
     return { graph, summary, timing };
   });
 

@@ -1,6 +1,6 @@
 /**
- * The worker's side of its layout thread (thread.ts): starts it with the worker and sends it
- * layouts, which it runs one at a time in order. Cancelling a queued layout drops it; cancelling
+ * The worker's side of its layout thread (thread.ts): starts it (at once, on `warm()` or with the
+ * first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued layout drops it; cancelling
  * the running one ends the thread (elkjs cannot be interrupted) and starts a fresh one, to which
  * the queued layouts of other graphs are sent again.
  */
@@ -17,16 +17,24 @@ interface Waiting {
 }
 
 export class LayoutThread {
-  private thread!: Worker;
+  private thread?: Worker;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   /** When the worker started the current thread, and how long its warm-up layout took (ms). */
   startedAt = 0;
   warmMs: number | null = null;
 
-  /** `script`: dist/layout-thread.js (next to dist/worker.js). */
-  constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js')) {
-    this.start();
+  /**
+   * `script`: dist/layout-thread.js (next to dist/worker.js). `startNow` false: the thread starts
+   * on `warm()` or the first layout.
+   */
+  constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js'), startNow = true) {
+    if (startNow) this.start();
+  }
+
+  /** Starts the thread, and so elkjs's warm-up, unless it runs already. */
+  warm(): void {
+    if (!this.thread) this.start();
   }
 
   private start(): void {
@@ -55,8 +63,9 @@ export class LayoutThread {
     const message: ToLayoutThread = { id, root, direction };
     return new Promise<LayoutResult>((resolve, reject) => {
       if (signal?.aborted) return reject(new CancelledError());
+      this.warm();
       this.waiting.set(id, { message, resolve, reject });
-      this.thread.postMessage(message);
+      this.thread!.postMessage(message);
       signal?.addEventListener('abort', () => this.cancel(id), { once: true });
     });
   }
@@ -68,20 +77,20 @@ export class LayoutThread {
     this.waiting.delete(id);
     w.reject(new CancelledError());
     if (!running) {
-      this.thread.postMessage({ skip: id } satisfies ToLayoutThread);
+      this.thread!.postMessage({ skip: id } satisfies ToLayoutThread);
       return;
     }
     const old = this.thread;
     this.start();
-    void old.terminate();
-    for (const other of this.waiting.values()) this.thread.postMessage(other.message);
+    void old?.terminate();
+    for (const other of this.waiting.values()) this.thread!.postMessage(other.message);
   }
 
   dispose(): Promise<number> {
     const old = this.thread;
-    this.thread = undefined as unknown as Worker;
+    this.thread = undefined;
     this.failAll(new Error('the worker is stopping'));
-    return old.terminate();
+    return old ? old.terminate() : Promise.resolve(0);
   }
 
   private failAll(e: Error): void {

@@ -1,7 +1,7 @@
 /**
  * The layout thread (`dist/layout-thread.js`), a worker_threads thread of the worker process: it
- * loads elkjs and lays out a small graph as soon as the worker starts, while the model is still
- * being decoded, then answers layout requests. elkjs stays compiled here from one model to the
+ * loads elkjs and lays out a small graph as soon as it starts (main.ts says when), then answers
+ * layout requests. elkjs stays compiled here from one model to the
  * next, unlike in a webview, which starts from nothing each time. Layouts are cached by shape
  * (elk-layout.ts) and, given a cache file, across restarts (cache-file.ts).
  */
