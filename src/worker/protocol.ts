@@ -6,7 +6,6 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
-import type { Direction, LayoutGroup, LayoutResult } from '../core/graph/layout/types';
 import type { JobHooks } from '../core/jobs/job';
 import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
 import type { ChannelChangeResult } from '../ota/publisher/channel';
@@ -115,19 +114,6 @@ export interface OpenedView {
 export namespace OpenViewRequest {
   export const method = 'edgewise/openView';
   export const type = new RequestType<ModelParams & ProgressParams, OpenedView, void>(method);
-}
-
-export interface LayoutParams {
-  root: LayoutGroup;
-  direction: Direction;
-  /** At once with core/graph/layout/quick-layout.ts, not elkjs in the layout thread: a view's first frame. */
-  quick?: boolean;
-}
-
-/** Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/), or at once when `quick`. */
-export namespace LayoutRequest {
-  export const method = 'edgewise/layout';
-  export const type = new RequestType<LayoutParams, LayoutResult, void>(method);
 }
 
 export interface NodeDetailsParams extends ModelParams {
@@ -397,6 +383,7 @@ export namespace TrainRequest {
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
 
-/** Areas with a file of their own, part of this protocol: the graph editor's edit session, the model diff. */
+/** Areas with a file of their own, part of this protocol: the graph editor's edit session, the model diff, the view's layouts. */
 export * from './edit-protocol';
 export * from './diff-protocol';
+export * from './layout-protocol';
