@@ -172,10 +172,9 @@ export class App {
   }
 
   /**
-   * The first frame comes from the quick layout (milliseconds); elkjs's layout of the same groups
-   * replaces it, unless the user has expanded or collapsed something meanwhile (which elkjs lays
-   * out anyway). The view is refitted when the user has not moved it, else the first item stays
-   * where it is on screen.
+   * elkjs's layout of the groups `first` replaces the quick one drawn, unless the user expanded or
+   * collapsed something meanwhile (elkjs lays that out anyway). The view is refitted when the user
+   * has not moved it, else the first item stays where it is on screen.
    */
   private async refine(model: GraphModel, first: Set<string>, drawn: boolean): Promise<void> {
     const same = (): boolean => this.model === model && this.expanded.size === first.size && [...first].every((g) => this.expanded.has(g));
@@ -188,7 +187,7 @@ export class App {
     for (const f of this.settleListeners.splice(0)) f();
   }
 
-  /** Resolves once the first layout and elkjs's that follows it are drawn. */
+  /** Resolves once the next quick layout (first frame, expand-all) and elkjs's that follows it are drawn. */
   whenSettled(): Promise<void> {
     return new Promise((r) => this.settleListeners.push(r));
   }
@@ -265,12 +264,16 @@ export class App {
     this.select(`G:${groupId}`, false);
   }
 
+  /** Opens every group: drawn with the quick layout (resolves then), elkjs's follows (`whenSettled`). */
   async expandAll(): Promise<number> {
-    if (!this.model) return 0;
+    const model = this.model;
+    if (!model) return 0;
     const t0 = performance.now();
     const previous = new Set(this.expanded);
-    this.expanded = new Set(this.model.allGroups());
-    await this.relayout(true, previous);
+    const all = new Set(model.allGroups());
+    this.expanded = new Set(all);
+    const drawn = await this.relayout(true, previous, undefined, true);
+    void this.refine(model, all, drawn);
     return performance.now() - t0;
   }
 
