@@ -66,10 +66,10 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
     return vertex(down ? w : h, down ? h : w);
   });
   const inBase = vs.length;
-  for (const _ of g.inPorts) vs.push({ ...vertex(2, 2), pin: 'first' });
+  for (const _ of g.inPorts) vs.push(vertex(2, 2, 'first'));
   const outBase = vs.length;
-  for (const _ of g.outPorts) vs.push({ ...vertex(2, 2), pin: 'last' });
-  const title = down && !isRoot && g.title ? vs.push({ ...vertex(g.title.w, g.title.h), pin: 'first' }) - 1 : -1;
+  for (const _ of g.outPorts) vs.push(vertex(2, 2, 'last'));
+  const title = down && !isRoot && g.title ? vs.push(vertex(g.title.w, g.title.h, 'first')) - 1 : -1;
 
   const index = memberIndex(g);
   const at = (end: EdgeEnd, side: 'in' | 'out'): { v: number; off: number } => {
@@ -91,7 +91,7 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
     const [a, b] = reversed[k] ? [e.to, e.from] : [e.from, e.to];
     if (a.v === b.v) return [];
     const chain = [a.v];
-    for (let l = vs[a.v].layer + 1; l < vs[b.v].layer; l++) chain.push(vs.push({ ...vertex(LANE, 0), layer: l }) - 1);
+    for (let l = vs[a.v].layer + 1; l < vs[b.v].layer; l++) chain.push(vs.push(vertex(LANE, 0, undefined, l)) - 1);
     chain.push(b.v);
     const weight = chain.length > 2 ? LONG_EDGE_WEIGHT : 1;
     return chain.slice(1).map((to, j) => {
@@ -109,7 +109,7 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
   const top = isRoot ? 24 : title >= 0 ? 6 : GROUP_HEADER + 6;
   const pad = isRoot ? 24 : GROUP_PAD;
   const rowTop: number[] = [];
-  const rowH = layers.map((l) => Math.max(0, ...l.map((v) => vs[v].h)));
+  const rowH = layers.map((l) => l.reduce((m, v) => Math.max(m, vs[v].h), 0));
   let y = top;
   for (const h of rowH) { rowTop.push(y); y += h + LAYER_GAP; }
   const height = y - LAYER_GAP + pad;
@@ -149,8 +149,8 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
   };
 }
 
-function vertex(w: number, h: number): Vertex {
-  return { w, h, layer: 0, x: 0, pos: 0, preds: [], succs: [] };
+function vertex(w: number, h: number, pin?: 'first' | 'last', layer = 0): Vertex {
+  return { w, h, layer, x: 0, pos: 0, pin, preds: [], succs: [] };
 }
 
 /** Which edges close a cycle (depth-first from each vertex in order); layering treats them reversed. */
@@ -213,13 +213,15 @@ function orderLayers(vs: Vertex[], title: number): number[][] {
   for (let l = 0; l < layers.length; l++) layers[l] ??= [];
   const number = (l: number[]) => l.forEach((v, p) => { vs[v].pos = p; });
   layers.forEach(number);
+  const key = new Float64Array(vs.length);
   const sweep = (l: number[], side: 'preds' | 'succs') => {
-    const key = new Map<number, number>();
     for (const v of l) {
       const ns = vs[v][side];
-      key.set(v, v === title ? -Infinity : ns.length ? ns.reduce((s, k) => s + vs[side === 'preds' ? k.from : k.to].pos, 0) / ns.length : vs[v].pos);
+      let sum = 0;
+      for (const k of ns) sum += vs[side === 'preds' ? k.from : k.to].pos;
+      key[v] = v === title ? -Infinity : ns.length ? sum / ns.length : vs[v].pos;
     }
-    l.sort((a, b) => key.get(a)! - key.get(b)! || vs[a].pos - vs[b].pos);
+    l.sort((a, b) => key[a] - key[b] || vs[a].pos - vs[b].pos);
     number(l);
   };
   for (let i = 0; i < SWEEPS; i++) {
@@ -238,13 +240,15 @@ function placeAcross(vs: Vertex[], layers: number[][]): void {
   const settle = (l: number[], side: 'preds' | 'succs' | 'both') => {
     const want: number[] = [], weight: number[] = [];
     for (const v of l) {
-      const links = side === 'both' ? [...vs[v].preds, ...vs[v].succs] : vs[v][side];
       let sum = 0, wsum = 0;
-      for (const k of links) {
-        const [other, otherOff, myOff] = k.to === v ? [k.from, k.fromOff, k.toOff] : [k.to, k.toOff, k.fromOff];
-        sum += k.weight * (vs[other].x + otherOff - myOff);
-        wsum += k.weight;
-      }
+      const pull = (links: Link[]) => {
+        for (const k of links) {
+          sum += k.weight * (k.to === v ? vs[k.from].x + k.fromOff - k.toOff : vs[k.to].x + k.toOff - k.fromOff);
+          wsum += k.weight;
+        }
+      };
+      if (side !== 'succs') pull(vs[v].preds);
+      if (side !== 'preds') pull(vs[v].succs);
       want.push(wsum ? sum / wsum : vs[v].x);
       weight.push(wsum || 1e-3);
     }
