@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { rangeProblem, type Range } from '../core/base/range';
+import { didYouMean } from './suggest';
 
 export { THREADS, type Range } from '../core/base/range';
 
@@ -34,18 +35,32 @@ export class CliError extends Error {
   }
 }
 
+/** Options every command takes. */
+const COMMON_OPTIONS: Command['options'] = { help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' } };
+
+/**
+ * The command's arguments; a mistake is one line in the user's terms, exit 2: an unknown option
+ * (with the closest known one), an option missing its value, a value given to a flag.
+ */
 export function parse(cmd: Command, argv: string[]): ParsedArgs {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as ParsedArgs['values'], positionals };
-  } catch (e) {
-    throw new CliError(`${cmd.name}: ${(e as Error).message}`, 2);
+  const options = { ...cmd.options, ...COMMON_OPTIONS };
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = options[t.name];
+    if (!spec) throw new CliError(`unknown option ${t.rawName}${didYouMean(t.name, Object.keys(options), (k) => `--${k}`)}`, 2);
+    if (spec.type === 'boolean' && t.value !== undefined) throw new CliError(`${t.rawName} takes no value, got '${t.value}'`, 2);
+    if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && isOptionLike(t.value)))) {
+      throw new CliError(`${t.rawName} needs a value${t.value === undefined ? '' : ` (got the option ${t.value})`}`, 2);
+    }
   }
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: false });
+  return { values: values as ParsedArgs['values'], positionals };
+}
+
+/** `--labels` or `-q` where a value was expected; `-0.5` is a value. */
+function isOptionLike(text: string): boolean {
+  return text.startsWith('-') && text.length > 1 && !Number.isFinite(Number(text.split(',')[0]));
 }
 
 export function str(args: ParsedArgs, key: string): string | undefined {

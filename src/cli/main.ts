@@ -3,6 +3,7 @@ import { CliError, parse, type CliIo } from './command';
 import { CancelledError } from '../core/base/cancel';
 import { OptionError } from '../core/base/option-error';
 import { userMessage } from '../core/base/error-text';
+import { didYouMean } from './suggest';
 
 /** A failed command's exit code: the CLI's own, 130 cancelled (Ctrl-C), 2 an unusable option value, else 1 (bad input). */
 function exitCode(e: unknown): number {
@@ -37,7 +38,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    process.stderr.write(`edgewise: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')}; see edgewise --help)\n`);
+    const names = commands.map((c) => c.name);
+    const hint = didYouMean(name, names) || ` (commands: ${names.join(', ')})`;
+    process.stderr.write(`edgewise: unknown command ${name}${hint}; see edgewise --help\n`);
     return 2;
   }
   const controller = new AbortController();

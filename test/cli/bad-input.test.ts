@@ -118,6 +118,24 @@ describe('CLI on bad input', function () {
     assertOneLineError(runCli(['inspect', f]), f, /past protobuf's 2 GiB limit/);
   });
 
+  it("says what is wrong with the file in the user's terms first, the library's words after", () => {
+    const bytes = new Uint8Array([0x0c, 0x00, 0x00, 0x00]);
+    const userTermsFirst = (what: string) => new RegExp(`^edgewise \\w+: \\S+: not a valid ${what}: the file is corrupt or another kind of file \\(decoder: .+\\)`);
+    const onnx = file('garbage.onnx', bytes);
+    assertOneLineError(runCli(['inspect', onnx]), onnx, userTermsFirst('ONNX model'));
+    // bench hands the file to ONNX Runtime in a child process; ORT's "Protobuf parsing failed" comes after the reader's words.
+    const b = runCli(['bench', onnx, '--runs', '1', '-q']);
+    assertOneLineError(b, onnx, userTermsFirst('ONNX model'));
+    assert.match(b.stderr, /\[onnxruntime cannot load it: .*Protobuf parsing failed/);
+    const coreml = file('garbage.mlmodel', bytes);
+    assertOneLineError(runCli(['inspect', coreml]), coreml, userTermsFirst('Core ML model'));
+    assertOneLineError(runCli(['bench', coreml, '-q']), coreml, /a Core ML model cannot be benchmarked here: running a Core ML model needs Apple's Core ML framework/);
+    const tflite = file('garbage.tflite', new Uint8Array(64).fill(0xfd));
+    assertOneLineError(runCli(['inspect', tflite]), tflite, /not a TFLite model: the file identifier \(bytes 4-7\) is bytes fd fd fd fd, not "TFL3"/);
+    const npy = file('garbage.npy', new Uint8Array(64).fill(7));
+    assertOneLineError(runCli(['eval', FIXTURE, '--data', npy]), npy, /not a NumPy \.npy file: it does not start with the \.npy signature/);
+  });
+
   it('usage mistakes exit 2 with one line', () => {
     const r = runCli(['inspect', '--bogus', FIXTURE]);
     assert.equal(r.code, 2);
@@ -126,6 +144,7 @@ describe('CLI on bad input', function () {
     assert.equal(runCli(['inspect']).code, 2);
     const unknown = runCli(['inspekt', FIXTURE]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^edgewise: unknown command 'inspekt' \(commands: inspect, .*\)\n$/);
+    assert.equal(unknown.stderr, 'edgewise: unknown command inspekt (did you mean inspect?); see edgewise --help\n');
+    assert.match(runCli(['zzz']).stderr, /^edgewise: unknown command zzz \(commands: inspect, .*\); see edgewise --help\n$/);
   });
 });
