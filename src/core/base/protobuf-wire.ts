@@ -66,3 +66,18 @@ function varint(b: Uint8Array, pos: number, end: number): { value: number; next:
   }
   return undefined;
 }
+
+/**
+ * Why `bytes` failed to decode as `desc`, in a user's terms first ('truncated or corrupt', 'not a
+ * valid ONNX model') and the decoder's own words after, for whoever reports it to the user.
+ * `what` names the expected content ('ONNX model').
+ */
+export function decodeProblem(bytes: Uint8Array, desc: DescMessage, what: string, e: unknown): string {
+  const o = findOverrun(bytes, desc);
+  if (o) return `truncated or corrupt: a length runs past the end of the file (field '${o.field}' at byte ${o.offset} claims ${o.claimed} bytes but only ${o.available} remain)`;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/premature EOF|out of range/i.test(msg)) return `truncated or corrupt: a field runs past the end of the file (decoder: ${msg})`;
+  const deep = /maximum recursion depth of (\d+)/.exec(msg);
+  if (deep) return `its messages nest more than ${deep[1]} deep (subgraphs inside subgraphs): past the depth Edgewise reads`;
+  return `not a valid ${what}: the file is corrupt or another kind of file (decoder: ${msg})`;
+}

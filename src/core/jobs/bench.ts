@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { OptionError } from '../base/option-error';
 import { inputFileSize } from '../base/input-file';
 import { rangeProblem, THREADS, type Range } from '../base/range';
+import { formatOf, openModel } from '../formats/open';
 import { DEFAULT_JOB } from '../runtime/benchmark';
 import { benchmarkOnTarget } from '../runtime/devices/run-target';
 import { phaseText } from '../runtime/phases';
@@ -93,11 +94,29 @@ export function checkBenchNumbers(o: Pick<BenchJobOptions, 'threads' | 'runs' | 
   inRange(o.minDurationMs, '--min-duration', BENCH_LIMITS.minDurationMs);
 }
 
-/** The model file to benchmark, absolute; a missing file or a folder is a clear error. */
+/** The model file to benchmark, absolute; a missing file, a folder or a format that cannot run here is a clear error. */
 export function benchModelFile(file: string): string {
   const model = path.resolve(file);
   inputFileSize(model, { what: 'model' });
+  const format = formatOf(model);
+  if (!format.actions.includes('bench')) throw new Error(`${model}: a ${format.label} model cannot be benchmarked here: ${format.unavailableReason ?? 'its format has no runtime in Edgewise'}`);
   return model;
+}
+
+/**
+ * A model ONNX Runtime could not load or run, explained by its format's reader when the file
+ * itself is at fault (truncated, corrupt, another kind of file), ORT's words after; else as it was.
+ */
+function explainModelError(model: string, e: BenchmarkError): BenchmarkError {
+  // Other formats run on Edgewise's own readers, whose errors say it already.
+  if (formatOf(model).id !== 'onnx') return e;
+  try {
+    openModel(model).summary();
+    return e;
+  } catch (problem) {
+    const ort = e.message.startsWith(`${model}: `) ? e.message.slice(model.length + 2) : e.message;
+    return new BenchmarkError('model', `${(problem as Error).message} [${ort}]`);
+  }
 }
 
 async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResult> {
@@ -128,6 +147,7 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
     });
   } catch (e) {
     if (e instanceof BenchmarkError && e.kind === 'cancelled') throw new CancelledError(e.message);
+    if (e instanceof BenchmarkError && e.kind === 'model') throw explainModelError(model, e);
     throw e;
   }
   for (const r of results) for (const w of r.warnings) o.warn?.(w);

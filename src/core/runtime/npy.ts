@@ -28,7 +28,7 @@ const HEADER_LIMIT = 1 << 20;
 function readHeader(f: InputFile): NpyHeader {
   const fail = (why: string): never => { throw new Error(`${f.file}: ${why}`); };
   const pre = f.read(0, Math.min(PREAMBLE, f.size));
-  if (pre.length < 10 || pre[0] !== 0x93 || pre.toString('latin1', 1, 6) !== 'NUMPY') fail('not a .npy file (bad magic)');
+  if (pre.length < 10 || pre[0] !== 0x93 || pre.toString('latin1', 1, 6) !== 'NUMPY') fail('not a NumPy .npy file: it does not start with the .npy signature (\\x93NUMPY)');
   const major = pre[6];
   if (major < 1 || major > 3) fail(`unsupported .npy format version ${major}`);
   const start = major === 1 ? 10 : 12;

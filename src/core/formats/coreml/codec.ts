@@ -2,7 +2,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { ModelSchema, type Model } from './proto/model_pb';
 import { CoreMLFormatError } from './errors';
 import { packedCodec, type PackedCodec } from '../../base/packed-fields';
-import { findOverrun } from '../../base/protobuf-wire';
+import { decodeProblem } from '../../base/protobuf-wire';
 
 let codec: PackedCodec | undefined;
 
@@ -29,12 +29,7 @@ export function decodeCoreMLSpec(bytes: Uint8Array, file: string): Model {
     spec = fromBinary(c.decode, bytes, { readUnknownFields: true }) as Model;
     c.adopt(spec);
   } catch (e) {
-    const o = findOverrun(bytes, ModelSchema);
-    if (o) {
-      throw new CoreMLFormatError(file, `field '${o.field}' at byte ${o.offset} claims ${o.claimed} bytes but only ${o.available} remain: the file is truncated or corrupt`);
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new CoreMLFormatError(file, `not a valid Core ML protobuf (${/premature EOF|out of range/i.test(msg) ? 'a field runs past the end of the file: truncated or corrupt' : msg})`);
+    throw new CoreMLFormatError(file, decodeProblem(bytes, ModelSchema, 'Core ML model', e));
   }
   if (spec.specificationVersion <= 0 && spec.Type.case === undefined && !spec.description) {
     throw new CoreMLFormatError(file, 'no specification version, description or model type: this is not a Core ML model');

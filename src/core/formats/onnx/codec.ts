@@ -1,9 +1,8 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from './proto/onnx_pb';
-import type { DescMessage } from '@bufbuild/protobuf';
 import { OnnxFormatError } from './errors';
 import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
-import { findOverrun } from '../../base/protobuf-wire';
+import { decodeProblem } from '../../base/protobuf-wire';
 import { concatChunks, encodeModelChunks } from './encode-chunks';
 
 /**
@@ -20,7 +19,7 @@ export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelPro
     proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
     forEachTensor(proto, adoptPackedFields);
   } catch (e) {
-    throw decodeError(file, bytes, ModelProtoSchema, 'ONNX protobuf', e);
+    throw new OnnxFormatError(file, decodeProblem(bytes, ModelProtoSchema, 'ONNX model', e));
   }
   if (!proto.graph && proto.functions.length === 0 && proto.opsetImport.length === 0) {
     throw new OnnxFormatError(file, 'no graph, no functions and no opset imports: this is not an ONNX model');
@@ -47,7 +46,7 @@ export function decodeTensorProto(bytes: Uint8Array, file = '<buffer>'): TensorP
     adoptPackedFields(t);
     return t;
   } catch (e) {
-    throw decodeError(file, bytes, TensorProtoSchema, 'ONNX TensorProto', e);
+    throw new OnnxFormatError(file, decodeProblem(bytes, TensorProtoSchema, 'ONNX tensor', e));
   }
 }
 
@@ -66,22 +65,6 @@ function withPackedBytes<T>(root: object, encode: () => T): T {
   } finally {
     for (const r of restore) r();
   }
-}
-
-function decodeError(file: string, bytes: Uint8Array, desc: DescMessage, what: string, e: unknown): OnnxFormatError {
-  const o = findOverrun(bytes, desc);
-  if (o) {
-    return new OnnxFormatError(file, `field '${o.field}' at byte ${o.offset} claims ${o.claimed} bytes but only ${o.available} remain: a length runs past the end of the file (truncated or corrupt)`);
-  }
-  return new OnnxFormatError(file, `not a valid ${what} (${describeDecodeError(e)})`);
-}
-
-function describeDecodeError(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (/premature EOF|out of range|index out of range/i.test(msg)) return 'a field runs past the end of the file: truncated or corrupt';
-  const deep = /maximum recursion depth of (\d+)/.exec(msg);
-  if (deep) return `its messages nest more than ${deep[1]} deep (subgraphs inside subgraphs): past the depth Edgewise reads`;
-  return msg;
 }
 
 /** Common formats that get renamed to .onnx by mistake, recognised by their magic bytes. */

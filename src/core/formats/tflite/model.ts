@@ -140,7 +140,10 @@ export function decodeTflite(
   const fb = new FlatBuffer(bytes, file, whole?.fileBytes);
   if (bytes.byteLength < 8) fb.fail(`truncated: ${bytes.byteLength} bytes is too short for a TFLite model`);
   const id = fb.identifier();
-  if (id !== FILE_IDENTIFIER) fb.fail(`not a TFLite model: file identifier is ${JSON.stringify(id)}, expected "${FILE_IDENTIFIER}"`);
+  if (id !== FILE_IDENTIFIER) {
+    const printable = /^[\x20-\x7e]*$/.test(id) ? `"${id}"` : `bytes ${Array.from(bytes.subarray(4, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+    fb.fail(`not a TFLite model: the file identifier (bytes 4-7) is ${printable}, not "${FILE_IDENTIFIER}": corrupt, or another kind of file`);
+  }
   const fileBytes = whole?.fileBytes ?? bytes.byteLength;
 
   const root = fb.root('Model');

@@ -116,7 +116,7 @@ describe('ONNX codec', () => {
       assert.ok(at > 0);
       const bad = Uint8Array.from(bytes);
       bad[at + 1] = 64;
-      assert.throws(() => decodeModelProto(bad, 'm.onnx'), /m\.onnx: field 'graph\.initializer\.raw_data' at byte \d+ claims 64 bytes but only 8 remain/);
+      assert.throws(() => decodeModelProto(bad, 'm.onnx'), /m\.onnx: truncated or corrupt: a length runs past the end of the file \(field 'graph\.initializer\.raw_data' at byte \d+ claims 64 bytes but only 8 remain/);
     });
 
     it('names the problem for truncated, empty and foreign input', () => {

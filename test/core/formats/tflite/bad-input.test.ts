@@ -41,7 +41,7 @@ describe('tflite: bad input gives one clear error, no hang', () => {
   });
 
   it('the wrong file identifier', () => {
-    expectError(patched((b) => b.write('ONNX', 4, 'latin1')), /file identifier is "ONNX", expected "TFL3"/);
+    expectError(patched((b) => b.write('ONNX', 4, 'latin1')), /file identifier \(bytes 4-7\) is "ONNX", not "TFL3"/);
   });
 
   it('a root offset outside the file', () => {
@@ -135,7 +135,7 @@ describe('tflite: bad input gives one clear error, no hang', () => {
       assert.throws(() => openModel(file), (e: unknown) => e instanceof TfliteFormatError && e.message.startsWith(`${file}: `));
       const renamed = path.join(dir, 'not-a-model.tflite');
       fs.writeFileSync(renamed, 'hello, this is text');
-      assert.throws(() => openModel(renamed), /not-a-model\.tflite: not a TFLite model: file identifier is "o, t"/);
+      assert.throws(() => openModel(renamed), /not-a-model\.tflite: not a TFLite model: the file identifier \(bytes 4-7\) is "o, t"/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
