@@ -2,7 +2,7 @@ import { commands } from './commands';
 import { CliError, parse, type CliIo } from './command';
 import { CancelledError } from '../core/base/cancel';
 import { OptionError } from '../core/base/option-error';
-import { userMessage } from '../core/base/error-text';
+import { errorMessage } from '../core/base/error-text';
 import { didYouMean } from './suggest';
 
 /** A failed command's exit code: the CLI's own, 130 cancelled (Ctrl-C), 2 an unusable option value, else 1 (bad input). */
@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     return await cmd.run(args, io);
   } catch (e) {
-    const message = userMessage(e instanceof Error ? e.message : String(e));
+    const message = errorMessage(e);
     process.stderr.write(`edgewise ${name}: ${message.split('\n')[0]}\n`);
     if (process.env.EDGEWISE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return exitCode(e);

@@ -2,7 +2,7 @@ import {
   CancellationToken, ResponseError, type GenericRequestHandler, type MessageConnection, type NotificationType, type RequestType,
 } from 'vscode-jsonrpc';
 import { CancelledError } from '../core/base/cancel';
-import { userMessage } from '../core/base/error-text';
+import { errorMessage } from '../core/base/error-text';
 import { CANCELLED_CODE, ProgressNotification, type ProgressParams, type TrainProgress } from './protocol';
 
 /** What a request handler gets besides its params. */
@@ -47,7 +47,7 @@ export class WorkerServer {
         if (e instanceof CancelledError || token.isCancellationRequested) return new ResponseError<void>(CANCELLED_CODE, `${type.method} was cancelled`);
         const err = e instanceof Error ? e : new Error(String(e));
         this.log(`${type.method} failed: ${err.stack ?? err.message}`);
-        return new ResponseError<void>(-32603, userMessage(err.message));
+        return new ResponseError<void>(-32603, errorMessage(err));
       }
     };
     // Registered by method name (the typed overload cannot check a generic R): the token comes

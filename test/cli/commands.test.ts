@@ -13,7 +13,8 @@ describe('CLI commands', () => {
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-cli-')); });
   afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
 
-  it('every command has --help', () => {
+  it('every command has --help', function () {
+    this.timeout(180_000); // 19 CLI starts: a minute and more on a loaded machine
     for (const c of commands) {
       const r = runCli([c.name, '--help']);
       assert.equal(r.code, 0, c.name);

@@ -6,7 +6,7 @@
 import { ModelUpdater, deviceStatus, type ModelUpdaterOptions, type UpdateResult } from '../../ota/client';
 import { throttled } from '../runtime/throttle';
 import { cancellable } from './release';
-import type { JobHooks } from './job';
+import { checkOutputFolder, type JobHooks } from './job';
 
 export type DeviceUpdateJobOptions = JobHooks & Omit<ModelUpdaterOptions, 'dir' | 'canDownload'>;
 
@@ -17,6 +17,7 @@ export interface DeviceUpdateJobResult extends UpdateResult {
 
 export async function runDeviceUpdateJob(dir: string, o: DeviceUpdateJobOptions): Promise<DeviceUpdateJobResult> {
   const { signal, progress, warn: _warn, ...options } = o;
+  checkOutputFolder(dir, { create: true });
   const updater = new ModelUpdater({ ...options, dir });
   const report = throttled((done, total) => progress?.(`downloading ${(done / 1024).toFixed(0)} of ${(total / 1024).toFixed(0)} KB`, done / total));
   const result = await cancellable(signal, () => updater.checkForUpdate({

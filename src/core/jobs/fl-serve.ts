@@ -12,7 +12,7 @@ import type { PrivacyOptions } from '../../fl/dp';
 import { FlServer, type ServerOptions } from '../../fl/server/server';
 import type { RoundMetrics } from '../../fl/server/state';
 import { FederationError, modelWeights } from '../../fl/weights';
-import { CancelledError, type JobHooks } from './job';
+import { CancelledError, checkOutputFolder, type JobHooks } from './job';
 
 export interface FederationOptions {
   rounds: number;
@@ -77,12 +77,8 @@ export async function startFederation(modelFile: string, o: FlServeJobOptions & 
   const model = path.resolve(modelFile);
   checkFederation(model, o);
   const outDir = path.resolve(o.outDir ?? path.join(path.dirname(model), `${path.basename(model, path.extname(model))}.fl`));
+  checkOutputFolder(outDir, { create: true });
   fs.mkdirSync(outDir, { recursive: true });
-  try {
-    fs.accessSync(outDir, fs.constants.W_OK);
-  } catch {
-    throw new FederationError(`${outDir}: is not writable`);
-  }
   const token = o.token ?? process.env.EDGEWISE_FL_TOKEN ?? randomBytes(24).toString('base64url');
   const server = await FlServer.start(model, {
     dir: outDir, rounds: o.rounds, clientsPerRound: o.clientsPerRound, minClients: o.minClients, mu: o.mu,

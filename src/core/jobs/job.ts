@@ -110,15 +110,32 @@ export function resolveOutput(input: string, o: OutputCheck): string {
       throw new Error(`${file}: ${target === file ? 'is' : `would write '${target}', which is`} ${what}; choose another output path`);
     }
   }
-  const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new Error(`${file}: the output folder '${dir}' does not exist`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new Error(`${file}: the output folder '${dir}' is not writable`);
-  }
+  checkOutputFolder(path.dirname(file), { forFile: file });
   if (fs.existsSync(file) && !o.force) throw new Error(`${file}: already exists; pass --force to replace it or choose another --out`);
   return file;
+}
+
+/**
+ * The folder a job writes into, checked before any work: it is a folder (not a file, nor a path
+ * under one) and a file can be created in it. The check creates and removes a probe file, so it
+ * sees what the write will see: modes, read-only mounts, immutable folders, and a root user whom
+ * modes do not stop. `create`: the folder may not exist yet (the job makes it); its nearest
+ * existing parent is checked instead. The message names `forFile` (the output) when given.
+ */
+export function checkOutputFolder(dir: string, o: { forFile?: string; create?: boolean } = {}): void {
+  const abs = path.resolve(dir);
+  const name = o.forFile ?? abs;
+  let existing = abs;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) throw new Error(`${name}: '${existing}' is a file, not a folder`);
+  if (existing !== abs && !o.create) throw new Error(`${name}: the output folder '${abs}' does not exist`);
+  const probe = path.join(existing, `.edgewise-write-check.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+  } catch (e) {
+    throw new Error(`${name}: the output folder '${existing}' is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  fs.rmSync(probe, { force: true });
 }
 
 /**

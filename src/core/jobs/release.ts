@@ -11,7 +11,7 @@ import { keySourceFor } from '../../ota/publisher/keys';
 import { publishRelease, type PublishResult } from '../../ota/publisher/publish';
 import { refreshRepository, type RefreshResult } from '../../ota/publisher/refresh';
 import { loadHealth, repositoryStatus, type RepositoryStatus } from '../../ota/publisher/status';
-import { CancelledError, throwIfCancelled, type JobHooks } from './job';
+import { CancelledError, checkOutputFolder, throwIfCancelled, type JobHooks } from './job';
 
 /** Where the signing keys are: a key folder; default: the one `release init` chose (EDGEWISE_KEY_<ROLE> variables win). */
 export interface KeyOptions {
@@ -28,6 +28,8 @@ export interface ReleaseInitJobOptions extends JobHooks, KeyOptions {
 
 export async function runReleaseInitJob(repo: string, o: ReleaseInitJobOptions = {}): Promise<InitResult> {
   throwIfCancelled(o.signal);
+  checkOutputFolder(repo, { create: true });
+  if (o.keys) checkOutputFolder(o.keys, { create: true });
   return initRepository(repo, { keysDir: o.keys, rootKeys: o.rootKeys, rootThreshold: o.rootThreshold, keysOutside: o.keysOutside });
 }
 
@@ -44,6 +46,7 @@ export interface ReleasePublishJobOptions extends JobHooks, KeyOptions {
 }
 
 export async function runReleasePublishJob(model: string, o: ReleasePublishJobOptions): Promise<PublishResult> {
+  checkOutputFolder(o.repo, { create: true });
   return cancellable(o.signal, () => publishRelease(o.repo, keySourceFor(o.repo, o.keys), {
     model, channel: o.channel, version: o.version, rollout: o.rollout ?? 100, minAppVersion: o.minAppVersion,
     notes: o.notes, deltaFrom: o.deltaFrom, signal: o.signal, onProgress: (m) => o.progress?.(m),
