@@ -18,7 +18,7 @@ const AS_ROOT = process.getuid?.() === 0;
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', timeout: 120_000, cwd: os.tmpdir(), env: { ...process.env, HOME: os.tmpdir() },
+    encoding: 'utf8', timeout: 120_000, cwd: os.tmpdir(), env: { ...process.env, HOME: os.tmpdir(), EDGEWISE_RUNS_ROOT: 'off' }, // run records are another test's subject
     ...(AS_ROOT ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -60,6 +60,7 @@ describe('CLI: an output that cannot be written is reported before the work', fu
     assertRefused(['prune', model, '--method', 'magnitude', '--sparsity', '0.5', '--out', out('p.onnx')], out('p.onnx'));
     assertRefused(['export', model, '--out', out('e.tflite')], out('e.tflite'));
     assertRefused(['convert', model, out('c.onnx')], out('c.onnx'));
+    assertRefused(['edit', model, '--fold-constants', '--out', out('ed.onnx')], out('ed.onnx'));
     assertRefused(['finetune', model, '--data', DATA, '--labels', LABELS, '--out', out('f.onnx')], out('f.onnx'));
     assertRefused(['fl', 'aggregate', '--base', model, `${model}:1`, '--out', out('a.onnx')], out('a.onnx'));
     const recipe = path.join(dir, 'edgewise.json');
