@@ -21,20 +21,33 @@ export const DATA_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 /** The data options of a command that always has data (no random samples). */
 export const { samples: _randomOnly, ...GIVEN_DATA_OPTIONS } = DATA_OPTIONS;
 
-/** The help text of the data options; `batch` is the command's default batch, `random` whether it can run without data. */
-export function dataUsage({ batch = 32, random = true } = {}): string {
+/** Each data option's help line(s); `batch` is the command's default batch size. */
+function dataHelp(batch: number): Record<keyof typeof DATA_OPTIONS, string[]> {
+  return {
+    scale: ['--scale S        multiply values first (default 1/255 for uint8 .npy data and images, else 1;',
+      '                 --scale 1 keeps uint8 values as they are)'],
+    mean: ['--mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel (give both)'],
+    std: [],
+    layout: ['--layout NCHW|NHWC   image layout (default: from the model\'s input shape)'],
+    resize: ['--resize HxW     image size (default: from the model\'s input shape)'],
+    batch: [`--batch N        samples per run for models with a symbolic batch dimension (default ${batch})`],
+    count: ['--count N        use the first N samples (and labels) only (default: all)'],
+    samples: ['--samples N      random samples when no data is given (default 16)'],
+    threads: ['--threads N      ONNX Runtime intra-op threads (default 1)'],
+  };
+}
+
+/**
+ * The help text of the data options a command has (`options`: DATA_OPTIONS or a part of it), so a
+ * command documents exactly the ones it takes; `batch` is its default batch size.
+ */
+export function dataUsage(options: object = DATA_OPTIONS, { batch = 32, indent = '  ', header = true } = {}): string {
+  const help = dataHelp(batch);
+  const random = 'samples' in options;
   return [
-    'Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per',
-    `input), or a folder of PNG/JPEG images.${random ? ' Without data, random inputs are used (accuracy unknown).' : ''}`,
-    '  --scale S        multiply values first (default 1/255 for uint8 .npy data and images, else 1;',
-    '                   --scale 1 keeps uint8 values as they are)',
-    '  --mean M[,M..]   subtract per channel, then --std S[,S..] divide per channel (give both)',
-    '  --layout NCHW|NHWC   image layout (default: from the model\'s input shape)',
-    '  --resize HxW     image size (default: from the model\'s input shape)',
-    `  --batch N        samples per run for models with a symbolic batch dimension (default ${batch})`,
-    '  --count N        use the first N samples (and labels) only (default: all)',
-    ...(random ? ['  --samples N      random samples when no data is given (default 16)'] : []),
-    '  --threads N      ONNX Runtime intra-op threads (default 1)',
+    ...(header ? ['Data (X): a .npy file (N samples on axis 0), a folder of .npy files (or one <input>.npy per',
+      `input), or a folder of PNG/JPEG images.${random ? ' Without data, random inputs are used (accuracy unknown).' : ''}`] : []),
+    ...(Object.keys(help) as (keyof typeof help)[]).filter((k) => k in options).flatMap((k) => help[k].map((l) => indent + l)),
   ].join('\n');
 }
 

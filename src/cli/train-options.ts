@@ -2,7 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { CancelledError } from '../core/jobs/job';
 import { runTrainJob, TRAIN_RANGES, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train';
 import { CliError, flag, num, str, type CliIo, type ParsedArgs } from './command';
-import { DATA_OPTIONS, dataOptions, pct, threadsOption } from './data-options';
+import { DATA_OPTIONS, dataOptions, dataUsage, pct, threadsOption } from './data-options';
 
 // Training always has data; random samples do not apply. --batch is the evaluation batch elsewhere.
 const { samples: _random, batch: _batch, ...PREPROCESS_OPTIONS } = DATA_OPTIONS;
@@ -49,15 +49,12 @@ export const TRAIN_USAGE = `training:
                        the running statistics updated and written back
   --dropout off|on     Dropout is the identity (default) or active, seeded
   --seed S             shuffling and dropout seed (default 0); one thread is bit-identical run to run
-  --threads N          ONNX Runtime intra-op threads (default 1)
   --resume             continue from the checkpoint beside the output (OUT.ckpt, written after
                        every epoch; Ctrl-C keeps the last one)
   --out PATH           output file     --force   overwrite it (and start over past a checkpoint)
   --json               print the report as JSON only
-data preprocessing (as every command):
-  --scale S            multiply X first (default 1/255 for uint8 .npy data and images, else 1)
-  --mean M[,M..]       subtract per channel, then --std S[,S..] divide per channel
-  --layout NCHW|NHWC   --resize HxW   image layout and size (default: from the model's input)
+data (read as every command reads it):
+${dataUsage(PREPROCESS_OPTIONS, { header: false })}
 
 Exit status: 0 ok, 1 bad input or a diverged run, 2 usage, 130 cancelled.`;
 

@@ -32,7 +32,7 @@ toward the layer they serve. Per-layer times are noisy on a busy machine: raise 
   --hot-share F     inform when a float layer takes over this share of the run (default ${DEFAULT_THRESHOLDS.hotLayerShare})
   --slower-by US    warn when INT8 costs more than US µs over float on a layer (default ${DEFAULT_THRESHOLDS.int8SlowerUs})
   --json            print JSON only
-${dataUsage({ batch: 100, random: false })}
+${dataUsage(GIVEN_DATA_OPTIONS, { batch: 100 })}
 
 Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
   options: {

@@ -9,7 +9,11 @@ import { loadTargets, type Target } from '../../core/runtime/targets';
 import type { BenchmarkJob, OptLevel } from '../../core/runtime/types';
 import { deviceErrors } from '../device-errors';
 import { CliError, flag, num, numberIn, str, strs, type Command, type ParsedArgs } from '../command';
-import { dimsOption, pairs } from '../data-options';
+import { DATA_OPTIONS, dataOptions, dataUsage, dimsOption, pairs } from '../data-options';
+
+/** How --check's data is read: the shared data options a .npy file takes (the benchmark itself uses generated inputs). */
+const { scale, mean, std, layout, count } = DATA_OPTIONS;
+const CHECK_DATA_OPTIONS = { scale, mean, std, layout, count };
 import { formatFleet, formatResults, jsonFleet, jsonResult } from './bench-output';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
@@ -18,7 +22,7 @@ export const EXIT_BUDGET = 3;
 const USAGE = `usage: edgewise bench MODEL [--threads 1,2,4] [--runs N] [--warmup N] [--min-duration MS]
                       [--profile] [--input NAME=FILE.npy]... [--dim NAME=VALUE]...
                       [--target NAME|ssh://USER@HOST[:PORT]] [--targets A,B,C] [--target-file FILE.json]
-                      [--identity FILE] [--known-hosts FILE] [--check DATA.npy [--check-count N]]
+                      [--identity FILE] [--known-hosts FILE] [--check DATA.npy [--count N] [--scale S]...]
                       [--opt-level LEVEL] [--ep cpu,...] [--spinning] [--json]
 
 Measures MODEL with onnxruntime in a fresh child process per thread count, one at a time, on this
@@ -43,8 +47,8 @@ profile). Energy per inference is measured where the device has a readable power
   --identity FILE     private key for ssh:// targets (default: the SSH agent, ~/.ssh/id_*)
   --known-hosts FILE  known hosts for ssh:// targets (default ~/.ssh/known_hosts)
   --check DATA.npy    also run DATA through the model on each target: top-1 agreement with the first
-                      target and the kernels ORT ran there (--check-count N: first N samples;
-                      --scale S for the data, default 1/255 for uint8)
+                      target and the kernels ORT ran there; read as every command reads data:
+${dataUsage(CHECK_DATA_OPTIONS, { indent: '                        ', header: false })}
   --opt-level LEVEL   disabled | basic | extended | all (default all)
   --ep LIST           execution providers by name (default cpu; cpu is always the fallback)
   --spinning          let ORT's idle threads spin (off by default)
@@ -70,7 +74,7 @@ export const bench: Command = {
     threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, 'min-duration': { type: 'string' },
     profile: { type: 'boolean' }, 'profile-runs': { type: 'string' }, input: { type: 'string', multiple: true },
     dim: { type: 'string', multiple: true }, target: { type: 'string' }, targets: { type: 'string' }, 'target-file': { type: 'string' },
-    identity: { type: 'string' }, 'known-hosts': { type: 'string' }, check: { type: 'string' }, 'check-count': { type: 'string' }, scale: { type: 'string' },
+    identity: { type: 'string' }, 'known-hosts': { type: 'string' }, check: { type: 'string' }, ...CHECK_DATA_OPTIONS,
     'opt-level': { type: 'string' }, ep: { type: 'string' }, spinning: { type: 'boolean' }, top: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -136,17 +140,13 @@ function chooseTargets(args: ParsedArgs, model: string): { target?: Target; flee
 
 function checkOption(args: ParsedArgs): BenchmarkJob['outputCheck'] {
   const data = str(args, 'check');
-  if (!data) return undefined;
+  const { scale, mean, std, layout, count } = dataOptions(args, () => {});
+  if (!data) {
+    const given = Object.keys(CHECK_DATA_OPTIONS).find((k) => args.values[k] !== undefined);
+    if (given) throw new CliError(`--${given} is for the data of --check; give --check DATA.npy`, 2);
+    return undefined;
+  }
   const abs = path.resolve(data);
   if (!fs.existsSync(abs)) throw new CliError(`${abs}: no such file (--check)`);
-  const count = str(args, 'check-count');
-  return { data: abs, scale: str(args, 'scale') ? parseScale(str(args, 'scale')!) : undefined, count: count !== undefined ? numberIn(count, '--check-count', { min: 1, max: 10_000_000, integer: true }) : undefined };
+  return { data: abs, scale, mean, std, layout, count };
 }
-
-function parseScale(text: string): number {
-  const m = /^1\/(\d+(?:\.\d+)?)$/.exec(text);
-  const v = m ? 1 / Number(m[1]) : Number(text);
-  if (!(v > 0)) throw new CliError(`--scale must be a positive number or 1/N, got '${text}'`, 2);
-  return v;
-}
-

@@ -8,10 +8,13 @@ import { FederationError } from '../../fl/weights';
 import type { PrivacyOptions } from '../../fl/dp';
 import { PORT } from '../../core/base/range';
 import { CliError, flag, num, str, type CliIo, type Command, type ParsedArgs } from '../command';
-import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
+import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
 import { printAggregate, printClient, printServe, printSimulate, roundLine } from './fl-print';
 
-const DATA_PREPROCESS = ['scale', 'mean', 'std', 'layout', 'resize'];
+/** How a client's data is read (the shared options; a client trains on all of its data). */
+const { scale, mean, std, layout, resize, threads } = DATA_OPTIONS;
+const CLIENT_DATA_OPTIONS = { scale, mean, std, layout, resize, threads };
+const DATA_PREPROCESS = Object.keys(CLIENT_DATA_OPTIONS);
 
 const USAGE = `usage: edgewise fl <aggregate|serve|client|simulate> [options]
 
@@ -45,13 +48,16 @@ server options (aggregate, serve, simulate):
   --delta D                  report epsilon at this delta (default 1e-5)
   --population N             clients the round samples from, for epsilon (aggregate; default: those given)
   --json                     print the result as JSON only
+
+client data (client, simulate; read as every command reads it):
+${dataUsage(CLIENT_DATA_OPTIONS, { header: false })}
 `;
 
 type Sub = 'aggregate' | 'serve' | 'client' | 'simulate';
 const SUBS: Sub[] = ['aggregate', 'serve', 'client', 'simulate'];
 const PRIVACY = ['clip', 'noise-multiplier', 'delta'];
 const SERVER = ['rounds', 'clients-per-round', 'min-clients', 'strategy', 'mu', 'server-lr', 'secure-aggregation', 'round-timeout', ...PRIVACY];
-const CLIENT = ['local-epochs', 'batch-size', 'lr', 'optimizer', 'encoding', 'threads', ...DATA_PREPROCESS];
+const CLIENT = ['local-epochs', 'batch-size', 'lr', 'optimizer', 'encoding', ...DATA_PREPROCESS];
 const ALLOWED: Record<Sub, string[]> = {
   aggregate: ['base', 'out', 'force', 'server-lr', 'population', 'json', ...PRIVACY],
   serve: ['model', 'port', 'host', 'token', 'out-dir', 'population', 'json', ...SERVER],
@@ -73,7 +79,7 @@ export const fl: Command = {
     parallel: { type: 'string' }, seed: { type: 'string' },
     server: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, id: { type: 'string' },
     'local-epochs': { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, optimizer: { type: 'string' }, encoding: { type: 'string' },
-    ...DATA_OPTIONS,
+    ...CLIENT_DATA_OPTIONS,
   },
   async run(args, io) {
     const [sub, ...rest] = args.positionals as [Sub | undefined, ...string[]];

@@ -3,7 +3,7 @@ import { CancelledError } from '../../core/jobs/job';
 import { PruneError } from '../../core/passes/prune/common';
 import { runPruneJob, type PruneJobResult } from '../../core/jobs/prune';
 import { CliError, flag, num, str, strs, type Command } from '../command';
-import { DATA_OPTIONS, dataOptions, threadsOption } from '../data-options';
+import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
 
 // Evaluation always has data, so the random-sample count does not apply.
 const { samples: _randomOnly, ...EVAL_DATA_OPTIONS } = DATA_OPTIONS;
@@ -28,15 +28,13 @@ options:
   --eval X --labels Y  report top-1 accuracy before and after; X: a .npy file, a folder of .npy
                        files or of PNG/JPEG images; Y: integer labels (.npy or text, one per line).
                        Channel pruning also measures each pruned group's own effect
-  --scale S            multiply X first (default 1/255 for uint8 .npy data and images, else 1)
-  --mean M[,M..]       subtract per channel, then --std S[,S..] divide per channel
-  --layout NCHW|NHWC   --resize HxW   image layout and size (default: from the model's input)
-  --batch N            samples per run for a symbolic batch dimension (default 32)
-  --threads N          ONNX Runtime intra-op threads for the evaluation (default 1)
   --no-group-eval      channel + --eval: skip the per-group measurement (one evaluation per group)
   --out PATH           output file (default: MODEL.pruned.onnx beside MODEL)
   --force              overwrite an existing output file
   --json               print the result as JSON only
+
+Data of --eval:
+${dataUsage(EVAL_DATA_OPTIONS, { header: false })}
 `;
 
 export const prune: Command = {

@@ -31,7 +31,8 @@ export async function checkOutputs(ort: Ort, job: BenchmarkJob): Promise<OutputC
   const check = job.outputCheck!;
   let data: Dataset;
   try {
-    data = firstSamples(npyDataset(modelInputs(loadModel(job.model)), check.data, { scale: check.scale }), check.count);
+    const { data: file, count, ...preprocess } = check;
+    data = firstSamples(npyDataset(modelInputs(loadModel(job.model)), file, preprocess), count);
   } catch (e) {
     throw new BenchmarkError('input', `${check.data}: ${(e as Error).message}`);
   }

@@ -40,7 +40,8 @@ export interface BenchmarkJob {
   /** Measure energy per inference (where the device has a readable power source). Absent: not measured. */
   energy?: EnergyOptions;
   /** After timing: top-1 of the first output over this data, and the kernels ORT chose (see OutputCheck). */
-  outputCheck?: { data: string; scale?: number; count?: number };
+  /** Read as every command reads a .npy file (runtime/data-array.ts Preprocess, `count` first samples). */
+  outputCheck?: { data: string; count?: number; scale?: number; mean?: number[]; std?: number[]; layout?: 'NCHW' | 'NHWC' };
 }
 
 /** The answers the model gave where it ran: compared across devices (x64 against arm64). */
