@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     console.log(`\n3. top-1 agreement of the static INT8 sample, x64 (local) vs emulated arm64 (qemu-arm64), ${count} test images (load ${load()})`);
     const t3 = performance.now();
     await runCli(['device', 'setup', 'qemu-arm64'], env);
-    const fleet = await runCli(['bench', INT8, '--targets', 'local,qemu-arm64', '--check', INT8_DATA, '--check-count', count, '--runs', '20', '--warmup', '2'], env);
+    const fleet = await runCli(['bench', INT8, '--targets', 'local,qemu-arm64', '--check', INT8_DATA, '--count', count, '--runs', '20', '--warmup', '2'], env);
     console.log(fleet.replace(/^/gm, '  '));
     console.log(`  (${((performance.now() - t3) / 1000).toFixed(1)} s, including the arm64 device's setup on first use)`);
     console.log(`\nload at end ${load()}`);
