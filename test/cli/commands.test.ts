@@ -78,5 +78,13 @@ describe('CLI commands', () => {
     const drop = /held-out top-1 [\d.]+% -> [\d.]+% \(drop (-?[\d.]+) points/.exec(r.stdout);
     assert.ok(drop && Number(drop[1]) <= 0.3, r.stdout.slice(-600));
     assert.ok(fs.existsSync(path.join(dir, 'fmnist_mobilenet.mixed.onnx')));
+    // README's account of the demo is what the demo prints.
+    const claim = /loses (\d+) points of top-1 until mixed precision returns (\d+) of its (\d+) layers to\s+float/.exec(fs.readFileSync('README.md', 'utf8'));
+    assert.ok(claim, 'README describes the demo\'s step 5');
+    const int8 = /all (\d+) layers INT8 \(per-tensor weights\): top-1 ([\d.]+)% -> ([\d.]+)%/.exec(r.stdout);
+    const mixed = /mixed precision, --max-accuracy-drop [\d.]+: (\d+) of (\d+) layers back in float/.exec(r.stdout);
+    assert.ok(int8 && mixed, r.stdout.slice(-800));
+    assert.equal(Math.round(Number(int8[2]) - Number(int8[3])), Number(claim[1]), 'points lost, as README says');
+    assert.deepEqual([mixed[1], mixed[2]], [claim[2], claim[3]], 'layers back in float, as README says');
   });
 });
