@@ -7,6 +7,7 @@
  * Seeded: the same seed gives the same split.
  */
 import { FederationError } from './weights';
+import { pushAll } from '../core/base/arrays';
 
 export type PartitionSpec = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number } | { kind: 'shards'; perClient: number };
 
@@ -59,7 +60,7 @@ function dirichletSplit(labels: Int32Array, clients: number, alpha: number, rng:
       g.forEach((x, k) => {
         acc += x / total;
         const end = k === clients - 1 ? idx.length : Math.round(acc * idx.length);
-        parts[k].push(...idx.slice(start, end));
+        pushAll(parts[k], idx.slice(start, end));
         start = end;
       });
     }

@@ -11,6 +11,7 @@ import { makeNode, makeTensor } from '../formats/onnx/build';
 import { encodeModelProto } from '../formats/onnx/codec';
 import { analysisSession, bytesWithOutputs, type Feeds } from './ort-run';
 import type { SessionSettings } from '../runtime/session';
+import { pushAll } from '../base/arrays';
 
 export type FetchedType = 'float32' | 'uint8' | 'int8';
 export type Fetched = Float32Array | Uint8Array | Int8Array;
@@ -103,9 +104,9 @@ export function packedOutputBytes(model: Model, tensors: readonly TensorFetch[])
   });
   const outputs = added.filter((n) => n.opType === 'Concat').map((n) => create(ValueInfoProtoSchema, { name: n.output[0] }));
   const counts = [g.node.length, g.initializer.length, g.output.length];
-  g.node.push(...added);
+  pushAll(g.node, added);
   g.initializer.push(makeTensor(flat, 'int64', [1], BigInt64Array.of(-1n)));
-  g.output.push(...outputs);
+  pushAll(g.output, outputs);
   try {
     return encodeModelProto(model.proto);
   } finally {

@@ -128,7 +128,7 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
       .sort((a, b) => a.first - b.first)
       .map((x) => x.c);
     const all = [...g.nodes];
-    for (const list of childNodes) all.push(...list);
+    for (const list of childNodes) for (const n of list) all.push(n); // not push(...list): a group may hold 200,000 nodes
     all.sort((a, b) => a - b);
     g.size = all.length;
     g.weightBytes = all.reduce((s, i) => s + graph.nodes[i].weightBytes, 0);
@@ -204,7 +204,7 @@ function countNodes(groups: Map<string, ViewGroup>, g: ViewGroup): number {
 
 function collectNodes(groups: Map<string, ViewGroup>, g: ViewGroup): number[] {
   const out = [...g.nodes];
-  for (const c of g.groups) out.push(...collectNodes(groups, groups.get(c)!));
+  for (const c of g.groups) for (const n of collectNodes(groups, groups.get(c)!)) out.push(n);
   return out;
 }
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CoreMLFormatError } from './errors';
 import { insidePackage } from './package';
 import { InputFileError, readInputText } from '../../base/input-file';
+import { pushAll } from '../../base/arrays';
 
 /** model.mil is the program as text (weights live in blob files); metadata.json a few fields. */
 const TEXT_LIMITS: Record<string, number> = { 'model.mil': 256 << 20, 'metadata.json': 16 << 20 };
@@ -70,7 +71,7 @@ function listFiles(folder: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(path.join(folder, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(folder, rel));
+    if (e.isDirectory()) pushAll(out, listFiles(folder, rel));
     else if (e.isFile()) out.push(rel);
   }
   return out;

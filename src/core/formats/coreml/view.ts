@@ -10,6 +10,7 @@ import { networkGraph, type ClassifierOutput } from './nn-view';
 import { classLabels } from './classic-view';
 import type { Model, Pipeline } from './proto/model_pb';
 import type { WeightSources } from './sources';
+import { pushAll } from '../../base/arrays';
 
 /** The format-neutral graph of a Core ML model, and where each of its weights' values come from. */
 export function coremlViewGraph(model: CoreMLModel): { graph: ViewGraph; sources: WeightSources } {
@@ -72,7 +73,7 @@ function pipelineGraph(p: Pipeline | undefined, name: string, inputs: TensorInfo
   const values: Record<string, TensorInfo> = {};
   (p?.models ?? []).forEach((sub, i) => {
     const g = specGraph(sub, model, sources, [...scope, stageLabel(p!, i)]);
-    nodes.push(...g.nodes);
+    pushAll(nodes, g.nodes);
     Object.assign(values, g.values);
   });
   const ids = nodeIds(nodes);

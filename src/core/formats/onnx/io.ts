@@ -10,6 +10,7 @@ import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import { DataType } from '../../tensor/dtypes';
 import { AtomicFile, atomicWrite } from '../../base/atomic-file';
 import { readInputFile } from '../../base/input-file';
+import { pushAll } from '../../base/arrays';
 
 /**
  * Reads and decodes an ONNX file (a regular file only, its size checked first) and checks its
@@ -119,7 +120,7 @@ export function encodeWithWeightsInline(model: Model): Uint8Array {
 
 function allInitializers(model: Model): TensorProto[] {
   const out: TensorProto[] = [];
-  for (const g of model.allGraphs()) out.push(...g.proto.initializer);
+  for (const g of model.allGraphs()) pushAll(out, g.proto.initializer);
   return out;
 }
 

@@ -9,6 +9,7 @@ import {
 import { ExternalDataReader } from './external';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import type { TensorArray } from '../../tensor/dtypes';
+import { pushAll } from '../../base/arrays';
 
 /** Where a model came from: its file (for external data and messages) or just a label. */
 export interface ModelSource {
@@ -279,7 +280,7 @@ function nodeInputsIncludingSubgraphs(g: Graph, n: NodeProto): string[] {
   const subs = g.subgraphs(n);
   if (subs.length === 0) return n.input;
   const out = n.input.filter((x) => x);
-  for (const s of subs) out.push(...outerReads(s.graph.proto));
+  for (const s of subs) pushAll(out, outerReads(s.graph.proto));
   return out;
 }
 

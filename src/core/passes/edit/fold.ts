@@ -4,6 +4,7 @@ import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
 import { DataType } from '../../tensor/dtypes';
 import type { EditReport } from './types';
 import { GraphDraft } from './draft';
+import { pushAll } from '../../base/arrays';
 
 /**
  * Replaces nodes whose every output the shape inference knows by value (shapes.ts keeps the
@@ -36,7 +37,7 @@ function foldOnce(from: GraphDraft, into: GraphDraft = from): number {
     if (arithmetic && n.output[0]) consts.set(n.output[0], arithmetic);
     const tensors = n.output.map((o) => (o && !graphOutputs.has(o) ? valueTensor(o, consts.get(o), types.get(o)) : undefined));
     if (!tensors.every((t) => t)) return true;
-    folded.push(...(tensors as TensorProto[]));
+    pushAll(folded, tensors as TensorProto[]);
     return false;
   });
   if (folded.length === 0) return 0;

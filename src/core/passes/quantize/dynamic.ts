@@ -9,6 +9,7 @@ import {
 } from '../common';
 import { opsetUpgrade } from './opset';
 import { scaleSummary, type TensorMapping } from './weights';
+import { pushAll } from '../../base/arrays';
 
 export interface DynamicOptions extends NodeSelection {
   /** One scale per output column instead of one per weight (default false). */
@@ -115,7 +116,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
   }
 
   g.node = g.node.flatMap((n) => newNodes.get(n) ?? [n]);
-  g.initializer.push(...newInits);
+  pushAll(g.initializer, newInits);
   graph.invalidate();
   pruneUnused(graph);
   declareInitializerInputs(model);

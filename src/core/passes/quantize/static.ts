@@ -8,6 +8,7 @@ import {
 } from '../common';
 import { opsetUpgrade } from './opset';
 import { dequantizedWeight, quantizeBias, type TensorMapping } from './weights';
+import { pushAll } from '../../base/arrays';
 
 /** A calibrated real range per activation tensor (from calibrate/*). */
 export type RangeTable = Record<string, { min: number; max: number }>;
@@ -274,7 +275,7 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
       let cached = weightCache.get(key);
       if (!cached) {
         const dw = dequantizedWeight(w.tensor.name, w.values, w.dims, 'int8', true, axis, names, c.label);
-        inits.push(...dw.initializers);
+        pushAll(inits, dw.initializers);
         added.push(dw.node);
         report.tensors.push(dw.mapping);
         cached = { out: dw.node.output[0], scales: dw.q.scales };
@@ -306,7 +307,7 @@ export function quantizeStatic(input: Model, options: StaticOptions): { model: M
   }
 
   g.node = [...g.node.filter((n) => !removed.has(n)), ...added];
-  g.initializer.push(...inits);
+  pushAll(g.initializer, inits);
   finishGraph(model, graph);
   report.weightBytesAfter = initializerBytes(model);
   return { model, report };

@@ -10,6 +10,7 @@ import {
 import { planMatMul } from './dynamic';
 import { opsetUpgrade } from './opset';
 import { dequantizedWeight, type TensorMapping } from './weights';
+import { pushAll } from '../../base/arrays';
 
 export interface Int4Options extends NodeSelection {
   /** Elements of K sharing one scale: a power of two >= 16 (default 32). */
@@ -148,7 +149,7 @@ export function quantizeInt4(input: Model, options: Int4Options = {}): { model: 
   }
   if (!report.quantized.length && !report.skipped.length) throw new PassError(`${input.label}: no MatMul or Gemm with a constant float32 weight to quantize`);
   g.node = g.node.flatMap((n) => replaced.get(n) ?? [n]);
-  g.initializer.push(...inits);
+  pushAll(g.initializer, inits);
   model.graph.invalidate();
   pruneUnused(model.graph);
   declareInitializerInputs(model);
@@ -192,7 +193,7 @@ export function quantizeInt8Weights(input: Model, options: Int8WeightOptions = {
     let out = cache.get(key);
     if (!out) {
       const dw = dequantizedWeight(w.tensor.name, w.values, w.dims, 'int8', true, axis, names, label);
-      g.initializer.push(...dw.initializers);
+      pushAll(g.initializer, dw.initializers);
       added.push(dw.node);
       report.tensors.push(dw.mapping);
       report.quantizedWeightBytesBefore += dw.mapping.bytesBefore!;

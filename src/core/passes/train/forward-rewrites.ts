@@ -4,6 +4,7 @@ import { attrFloat } from '../common';
 import type { Dim } from '../../graph/types';
 import type { Emitter } from './emitter';
 import { GradientError, nodeName } from './grad-rule';
+import { pushAll } from '../../base/arrays';
 
 /**
  * Dropout for training: 'off' makes every Dropout the identity (its inference form), 'on' runs it
@@ -64,7 +65,7 @@ export function batchNormTraining(model: Model, e: Emitter, shape: (value: strin
     const variance = e.reduceMean(e.mul(centered, centered), axes, true);
     const invstd = e.op('Reciprocal', [e.op('Sqrt', [e.add(variance, e.scalar(attrFloat(node, 'epsilon', 1e-5)))])]);
     e.opTo('Add', [e.mul(e.mul(centered, invstd), perChannel(scale)), perChannel(bias)], node.output[0]);
-    nodes.push(...e.nodes.splice(before));
+    pushAll(nodes, e.nodes.splice(before));
     out.push({ node: nodeName(node), runningMean, runningVar, batchMean: mean, batchVar: variance, momentum: attrFloat(node, 'momentum', 0.9), perSample: (spatial as number[]).reduce((a, b) => a * b, 1) });
   }
   g.node = nodes;

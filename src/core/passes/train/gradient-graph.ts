@@ -10,6 +10,7 @@ import { emitBackward } from './backward';
 import { Emitter, type FloatType } from './emitter';
 import { GradientError } from './grad-rule';
 import { fuseFakeQuant } from './grads/qdq';
+import { pushAll } from '../../base/arrays';
 
 /** The oldest default-domain opset whose op forms the gradient builder emits. */
 export const MIN_TRAINING_OPSET = 11;
@@ -96,8 +97,8 @@ export function vjpModel(model: Model, wrt: string[]): VjpModel {
     outputs.set(w, name);
     g.output.push(inputLike(name, f.types.get(w)));
   }
-  g.node.push(...e.nodes);
-  g.initializer.push(...e.initializers);
+  pushAll(g.node, e.nodes);
+  pushAll(g.initializer, e.initializers);
   fork.graph.invalidate();
   return { model: fork, seeds, grads: outputs };
 }

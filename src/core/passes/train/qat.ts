@@ -7,6 +7,7 @@ import { quantizeValue, type QRange } from '../../tensor/quant';
 import { roundHalfEven } from '../../tensor/round';
 import { constantTensor } from '../common';
 import type { Emitter } from './emitter';
+import { pushAll } from '../../base/arrays';
 
 /** An integer weight of a QDQ model, trained as float behind a fake quantizer with its fixed scale. */
 export interface QuantizedWeight {
@@ -72,8 +73,8 @@ export function qatRewrite(fork: Model, e: Emitter): QuantizedWeight[] {
     }
     out.push(w);
   }
-  g.proto.initializer.push(...added);
-  g.proto.node.push(...quantizers);
+  pushAll(g.proto.initializer, added);
+  pushAll(g.proto.node, quantizers);
   g.invalidate();
   return out;
 }

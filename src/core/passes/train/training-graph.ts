@@ -12,6 +12,7 @@ import { flowsTo, GradientError } from './grad-rule';
 import { forwardPass, inputLike, liftInitializers, nameGradient, refreshTypes } from './gradient-graph';
 import { gradRule } from './grads';
 import { emitLoss, type LossSpec } from './losses';
+import { pushAll } from '../../base/arrays';
 
 export interface TrainingGraphOptions {
   loss: LossSpec;
@@ -91,7 +92,7 @@ export function buildTrainingGraph(model: Model, o: TrainingGraphOptions): Train
   let f = forwardPass(fork);
   const batchStats = o.bn === 'train' ? batchNormTraining(fork, e, (v) => f.types.get(v)?.shape ?? undefined) : [];
   o.prepare?.(fork, e);
-  g.initializer.push(...e.initializers.splice(0));
+  pushAll(g.initializer, e.initializers.splice(0));
   f = forwardPass(fork);
   const out = lossOutput(fork, f.types, o.loss, o.output);
 
@@ -123,8 +124,8 @@ export function buildTrainingGraph(model: Model, o: TrainingGraphOptions): Train
     nameGradient(e, grads.get(t.name), t.name, gradient);
     return { name: t.name, dims: t.dims.map(Number), initial: t, gradient };
   });
-  g.node.push(...e.nodes);
-  g.initializer.push(...e.initializers);
+  pushAll(g.node, e.nodes);
+  pushAll(g.initializer, e.initializers);
   g.output = [
     inputLike(lossName, { dtype: DataType.float32, shape: null }),
     g.output.find((x) => x.name === out.name)!,
