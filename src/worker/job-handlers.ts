@@ -4,6 +4,7 @@ import { registerBenchmarkHandlers } from './handlers/benchmark';
 import { registerDeviceHandlers } from './handlers/devices';
 import { registerDiffHandlers } from './handlers/diff';
 import { registerExportHandlers } from './handlers/export';
+import { registerFlHandlers } from './handlers/fl';
 import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
 import { registerReleaseHandlers } from './handlers/release';
@@ -20,4 +21,5 @@ export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
   registerReleaseHandlers,
   registerTrainHandlers,
   registerDiffHandlers,
+  registerFlHandlers,
 ];

@@ -31,6 +31,7 @@ import type { RecipeProblem } from '../core/recipe/validate';
 import type { TrainJobResult } from '../core/jobs/train';
 import type { EpochReport, StepEvent } from '../core/runtime/train-loop';
 import type { TrainRequestOptions } from '../core/jobs/train-process';
+import type { SimulatedRound } from '../fl/round-report';
 
 /** Params of every request about one model file. */
 export interface ModelParams {
@@ -57,6 +58,8 @@ export interface ProgressReport {
   fraction?: number;
   /** Training requests: the steps and epochs finished since the last report (for the live chart). */
   train?: TrainProgress;
+  /** Federated simulation: the round just completed (for the live chart). */
+  round?: SimulatedRound;
 }
 
 export interface TrainProgress {
@@ -370,20 +373,17 @@ export namespace ReleaseChangeRequest {
 export interface TrainParams extends ModelParams, ProgressParams {
   options: TrainRequestOptions;
 }
-
 export type TrainResult = TrainJobResult;
 
-/**
- * Trains a model in a child process of the worker (fine-tune, distill, --qat) and writes the
- * result; progress reports carry the finished steps and epochs. Cancelling stops at the next
- * step and keeps the last epoch's checkpoint.
- */
+/** Trains a model in a child process of the worker (fine-tune, distill, --qat); progress carries the finished
+ * steps and epochs; cancelling stops at the next step and keeps the last epoch's checkpoint. */
 export namespace TrainRequest {
   export const method = 'edgewise/train';
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
 
-/** Areas with a file of their own, part of this protocol: the graph editor's edit session, the model diff, the view's layouts. */
+/** Areas with a file of their own, part of this protocol: the edit session, the model diff, the view's layouts, federated simulation. */
 export * from './edit-protocol';
 export * from './diff-protocol';
 export * from './layout-protocol';
+export * from './fl-protocol';

@@ -3,13 +3,13 @@ import {
 } from 'vscode-jsonrpc';
 import { CancelledError } from '../core/base/cancel';
 import { errorMessage } from '../core/base/error-text';
-import { CANCELLED_CODE, ProgressNotification, type ProgressParams, type TrainProgress } from './protocol';
+import { CANCELLED_CODE, ProgressNotification, type ProgressParams, type ProgressReport } from './protocol';
 
 /** What a request handler gets besides its params. */
 export interface HandlerContext {
   readonly token: CancellationToken;
   /** Reports progress to the client (a no-op when the client did not ask for it). */
-  progress(message: string, fraction?: number, train?: TrainProgress): void;
+  progress(message: string, fraction?: number, extra?: Pick<ProgressReport, 'train' | 'round'>): void;
   /**
    * Lets pending messages (a cancellation) arrive, then throws CancelledError (core/base/cancel.ts,
    * the one the jobs throw too) if the request was cancelled; the client sees a cancelled request.
@@ -32,8 +32,8 @@ export class WorkerServer {
       const progressToken = (params as ProgressParams | undefined)?.progressToken;
       const ctx: HandlerContext = {
         token,
-        progress: (message, fraction, train) => {
-          if (progressToken) void this.connection.sendNotification(ProgressNotification.type, { token: progressToken, message, fraction, train });
+        progress: (message, fraction, extra) => {
+          if (progressToken) void this.connection.sendNotification(ProgressNotification.type, { token: progressToken, message, fraction, ...extra });
         },
         checkpoint: async () => {
           await new Promise<void>((resolve) => setImmediate(resolve));

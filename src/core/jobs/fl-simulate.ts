@@ -14,7 +14,7 @@ import { loadLabels } from '../runtime/data-labels';
 import { encodeNpy, readNpy, type NpyArray } from '../runtime/npy';
 import type { ClientRound } from '../../fl/client/participant';
 import { parsePartition, partition, sampleClients } from '../../fl/partition';
-import type { RoundMetrics } from '../../fl/server/state';
+import type { RoundMetrics, SimulatedRound } from '../../fl/round-report';
 import { ClientPool, type ChildTask } from '../../fl/simulate/pool';
 import { FederationError } from '../../fl/weights';
 import { checkLocalTraining, type LocalTrainingOptions } from './fl-client';
@@ -39,12 +39,7 @@ export interface FlSimulateJobOptions extends FederationOptions, LocalTrainingOp
   onRound?: (r: SimulatedRound) => void;
 }
 
-export interface SimulatedRound extends RoundMetrics {
-  /** Client ids that took part. */
-  participants: string[];
-  /** Mean local training loss of the participants. */
-  clientLoss: number;
-}
+export type { SimulatedRound } from '../../fl/round-report';
 
 export interface FlSimulateJobResult {
   model: string;

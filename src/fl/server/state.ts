@@ -8,24 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atomicWrite } from '../../core/base/atomic-file';
 import { FederationError } from '../weights';
+import type { RoundMetrics } from '../round-report';
 
-export interface RoundMetrics {
-  round: number;
-  clients: number;
-  samples: number;
-  updateNorm: number;
-  noiseStd: number;
-  /** Wall time from the round's opening to its model being written. */
-  seconds: number;
-  /** Upload bytes per client (mean). */
-  uploadBytes: number;
-  /** Privacy spent so far (epsilon at the target delta), with differential privacy. */
-  epsilon?: number;
-  /** Attempts of this round that were abandoned before it completed. */
-  abandoned: number;
-  /** Filled by the simulation: the global model's validation top-1 after the round. */
-  valTop1?: number;
-}
+export type { RoundMetrics } from '../round-report';
 
 export interface ServerState {
   protocol: string;

@@ -13,7 +13,7 @@ export function registerTrainHandlers({ server, models }: WorkerServices): void 
     let pending: TrainProgress = { steps: [], epochs: [] };
     let latest = { message: 'starting', fraction: 0 as number | undefined };
     const flush = () => {
-      ctx.progress(latest.message, latest.fraction, pending);
+      ctx.progress(latest.message, latest.fraction, { train: pending });
       pending = { steps: [], epochs: [] };
     };
     const timer = setInterval(() => { if (pending.steps.length || pending.epochs.length) flush(); }, REPORT_EVERY_MS);
