@@ -14,5 +14,5 @@ export type ToLayoutThread =
 export type FromLayoutThread =
   | { id: number; result: LayoutResult }
   | { id: number; error: string }
-  /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed). */
+  /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed; 0: skipped, a layout was waiting). */
   | { warm: number; error?: string };

@@ -5,7 +5,7 @@
  * next, unlike in a webview, which starts from nothing each time. Layouts are cached by shape
  * (elk-layout.ts) and, given a cache file, across restarts (cache-file.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { Layouter } from '../../core/graph/layout/elk-layout';
 import type { LayoutGroup } from '../../core/graph/layout/types';
@@ -23,19 +23,31 @@ let saveTimer: NodeJS.Timeout | undefined;
 if (cacheFile) layouter.restore(readLayoutCache(cacheFile));
 
 const skipped = new Set<number>();
-// Compile elkjs now, first in the queue: a first layout costs several times the next one. Its
-// own Layouter keeps the warm-up graph out of the cache.
-const t0 = performance.now();
 /** One layout at a time, in the order sent (client.ts relies on it to know which one runs). */
-let queue = new Layouter(elk).layout(warmUpGraph(), 'DOWN').then(
-  () => port.postMessage({ warm: performance.now() - t0 } satisfies FromLayoutThread),
-  (e: unknown) => port.postMessage({ warm: -1, error: String(e) } satisfies FromLayoutThread),
-);
+let queue: Promise<void> = Promise.resolve();
+let layouts = 0;
+const receive = (m: ToLayoutThread): void => {
+  if ('skip' in m) { skipped.add(m.skip); return; }
+  layouts++;
+  queue = queue.then(() => run(m));
+};
 
-port.on('message', (m: ToLayoutThread) => {
-  if ('skip' in m) skipped.add(m.skip);
-  else queue = queue.then(() => run(m));
-});
+// What arrived while elkjs loaded, first.
+for (let got = receiveMessageOnPort(port); got; got = receiveMessageOnPort(port)) receive(got.message as ToLayoutThread);
+if (layouts === 0) {
+  // Compile elkjs with a small graph: a first layout costs several times the next one. Its own
+  // Layouter keeps the warm-up graph out of the cache.
+  const t0 = performance.now();
+  queue = new Layouter(elk).layout(warmUpGraph(), 'DOWN').then(
+    () => port.postMessage({ warm: performance.now() - t0 } satisfies FromLayoutThread),
+    (e: unknown) => port.postMessage({ warm: -1, error: String(e) } satisfies FromLayoutThread),
+  );
+} else {
+  // A layout is waiting (the view's elkjs layout after its quick first frame): it compiles elkjs
+  // as well, and is wanted; a warm-up first would only delay it.
+  port.postMessage({ warm: 0 } satisfies FromLayoutThread);
+}
+port.on('message', receive);
 
 async function run(m: Extract<ToLayoutThread, { id: number }>): Promise<void> {
   if (skipped.delete(m.id)) return;
