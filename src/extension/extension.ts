@@ -19,6 +19,7 @@ import { registerTrainCommands } from './train';
 import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
 import { registerReleases, type ReleasesApi } from './releases';
+import { registerRuns, type RunsApi } from './runs';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 import { modelPatterns } from './model-commands';
 
@@ -33,6 +34,8 @@ export interface EdgewiseApi {
   /** The Targets view and the last fleet report per model. */
   devices: DevicesApi;
   releases: ReleasesApi;
+  /** The Runs view and the runs comparison panel. */
+  runs: RunsApi;
   /** Live charts of training runs, by model file. */
   training: TrainCharts;
 }
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     execArgv: workerExecArgv(config),
     requestBudgetMs: config.worker.requestTimeoutSeconds * 1000,
     args: layoutCacheArgs(context),
+    cwd: () => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath,
     log: (line) => log.info(line),
     onCrash: (crash) => void reportCrash(crash, log),
   });
@@ -55,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const recipes = new RecipeLanguage(worker);
   const devices = registerDeviceCommands({ panels, worker, log }, benchmark.state.results);
   const releases = registerReleases({ panels, worker, log });
+  const runs = registerRuns(context, worker);
   const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
 
   context.subscriptions.push(
@@ -80,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     }),
   );
   void prestartWorker(worker);
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, training: training.charts };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, runs, training: training.charts };
 }
 
 /** Layouts are cached across restarts in the extension's storage (src/worker/layout/cache-file.ts). */

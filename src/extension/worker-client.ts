@@ -36,6 +36,8 @@ export interface WorkerClientOptions {
   execArgv?: string[];
   /** Arguments of the worker itself, such as `--layout-cache=FILE` (src/worker/main.ts). */
   args?: string[];
+  /** The worker's working folder, asked at each start: where its jobs record runs unless a `.edgewise` folder is nearer the model. */
+  cwd?: () => string | undefined;
   /**
    * How long a cancelled request may keep the worker busy before the worker is restarted
    * (a handler stuck in synchronous work never reaches its next checkpoint). Default 1000 ms.
@@ -245,6 +247,7 @@ export class WorkerClient {
       execPath: this.options.execPath ?? process.execPath,
       execArgv: this.options.execArgv ?? [],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      cwd: this.options.cwd?.(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const connection = createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));

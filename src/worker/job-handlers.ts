@@ -9,6 +9,7 @@ import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
 import { registerReleaseHandlers } from './handlers/release';
 import { registerTrainHandlers } from './handlers/train';
+import { registerRunsHandlers } from './handlers/runs';
 import type { WorkerServices } from './services';
 
 export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
@@ -22,4 +23,5 @@ export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
   registerTrainHandlers,
   registerDiffHandlers,
   registerFlHandlers,
+  registerRunsHandlers,
 ];

@@ -156,7 +156,7 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
 }
 
 export const runBenchJob = recordedJob('bench', benchJob, {
-  inputs: (input, o) => ({ input, 'check.data': o.check?.data, ...o.inputFiles }),
+  inputs: (input, o) => ({ input, 'check.data': o.check?.data, ...Object.fromEntries(Object.entries(o.inputFiles ?? {}).map(([k, v]) => [`inputFiles.${k}`, v])) }),
   // The first thread count's figures (a sweep's other counts stay in the record's options).
   metrics: ({ results: [r] }) => (r ? { sizeBytes: r.modelBytes, p50Ms: r.latency.p50Ms, p95Ms: r.latency.p95Ms, peakRssBytes: r.peakRssBytes } : {}),
   summary: ({ results }) => results.map((r) => `${r.threads} thread(s) p50 ${r.latency.p50Ms.toFixed(2)} ms`).join(', '),
