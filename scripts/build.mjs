@@ -31,6 +31,9 @@ for (const t of targets) {
   else await esbuild.build(options);
 }
 
+// The walkthrough's sample (edgewise.openSample): the Fashion-MNIST CNN, calibration images and their labels.
+mkdirSync('dist/sample', { recursive: true });
+for (const f of ['fmnist_cnn.onnx', 'fmnist_train1k_u8.npy', 'fmnist_train1k_labels.npy']) copyFileSync(`test/fixtures/${f}`, `dist/sample/${f}`);
 // Icons for the webview (the page links dist/codicons/codicon.css with id vscode-codicon-stylesheet).
 if (existsSync('node_modules/@vscode/codicons/dist/codicon.css')) {
   mkdirSync('dist/codicons', { recursive: true });

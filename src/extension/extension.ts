@@ -20,6 +20,7 @@ import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
 import { registerReleases, type ReleasesApi } from './releases';
 import { registerRuns, type RunsApi } from './runs';
+import { registerSample } from './sample';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 import { modelPatterns } from './model-commands';
 
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const devices = registerDeviceCommands({ panels, worker, log }, benchmark.state.results);
   const releases = registerReleases({ panels, worker, log });
   const runs = registerRuns(context, worker);
+  context.subscriptions.push(registerSample(context));
   const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
 
   context.subscriptions.push(

@@ -63,4 +63,30 @@ describe('runs in VS Code: the Runs view and Compare Runs', function () {
     assert.match(text, /"mode": "dynamic"/);
     assert.match(text, /"model": "fmnist_cnn.onnx"/);
   });
+
+  it('the walkthrough "Get started with Edgewise": five steps whose links all run registered commands; its first opens the bundled sample', async () => {
+    const ext = vscode.extensions.getExtension('edgewise.edgewise')!;
+    const [walk] = ext.packageJSON.contributes.walkthroughs as { title: string; steps: { id: string; description: string; media: { markdown: string } }[] }[];
+    assert.equal(walk.title, 'Get started with Edgewise');
+    assert.deepEqual(walk.steps.map((s) => s.id), ['open', 'quantize', 'benchmark', 'analyze', 'compare']);
+    const known = new Set(await vscode.commands.getCommands(true));
+    for (const s of walk.steps) {
+      const links = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+      assert.equal(links.length, 1, s.id);
+      assert.ok(known.has(links[0]), `${links[0]} is a command`);
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, s.media.markdown)), s.media.markdown);
+    }
+    const api = await edgewise();
+    const model = await vscode.commands.executeCommand<vscode.Uri>('edgewise.openSample');
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.equal(model.fsPath, path.join(ws, 'edgewise-sample', 'fmnist_cnn.onnx'));
+    for (const f of ['fmnist_cnn.onnx', 'fmnist_train1k_u8.npy', 'fmnist_train1k_labels.npy']) assert.ok(fs.statSync(path.join(ws, 'edgewise-sample', f)).size > 8000, f);
+    const panel = api.panels.forFile(model)[0];
+    assert.ok(panel, 'the sample\'s graph is open');
+    await panel.whenLoaded();
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'edgewise.edgewise#getStarted', false);
+    await new Promise((r) => setTimeout(r, 1500));
+    if (hasUiBridge()) await screenshot('walkthrough');
+    fs.rmSync(path.join(ws, 'edgewise-sample'), { recursive: true, force: true });
+  });
 });
