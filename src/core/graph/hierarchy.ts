@@ -1,8 +1,9 @@
 /**
  * Collapsible groups for a view graph, from the nodes' name scopes. Pure data (the webview bundles
- * it): groups of one node are dissolved, single-child chains merged ('encoder/layers'), groups
- * with too many direct members split into consecutive parts, and every group gets a structural
- * signature so repeated identical blocks (transformer layers, residual stages) can be drawn alike.
+ * it): groups of one node are dissolved, single-child chains merged ('encoder/layers'), a group
+ * nested in one of the same name merged into it, groups with too many direct members split into
+ * consecutive parts, and every group gets a structural signature so repeated identical blocks
+ * (transformer layers, residual stages) can be drawn alike.
  */
 import type { ViewGraph, ViewNode } from './types';
 
@@ -72,6 +73,16 @@ export function buildHierarchy(graph: ViewGraph, options: HierarchyOptions = {})
   // 2. Dissolve one-node groups into their parent, merge chains of single-child groups (post-order).
   const simplify = (g: ViewGroup): void => {
     for (const c of [...g.groups]) simplify(groups.get(c)!);
+    // A group inside one of the same name (TensorFlow's 'MobilenetV1/MobilenetV1') says nothing
+    // new: its members join the outer group.
+    for (const c of [...g.groups]) {
+      const child = groups.get(c)!;
+      if (g === root || child.label !== g.label) continue;
+      g.nodes.push(...child.nodes);
+      for (const gc of child.groups) groups.get(gc)!.parent = g.id;
+      g.groups.splice(g.groups.indexOf(c), 1, ...child.groups);
+      groups.delete(c);
+    }
     for (const c of [...g.groups]) {
       const child = groups.get(c)!;
       const size = countNodes(groups, child);

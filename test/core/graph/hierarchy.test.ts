@@ -26,6 +26,30 @@ function encoder(n: number, extra?: (k: number) => ViewNode[]): ViewGraph {
 }
 
 describe('buildHierarchy', () => {
+  it("merges a group nested in one of the same name ('MobilenetV1/MobilenetV1', as TensorFlow names them)", () => {
+    const nodes = [
+      node('MobilenetV1/MobilenetV1/Conv2d_0/Conv2D', 'CONV_2D', ['input'], ['c0'], 64),
+      node('MobilenetV1/MobilenetV1/Conv2d_0/Relu6', 'RELU6', ['c0'], ['r0']),
+      node('MobilenetV1/MobilenetV1/Conv2d_1/Conv2D', 'CONV_2D', ['r0'], ['c1'], 64),
+      node('MobilenetV1/MobilenetV1/Conv2d_1/Relu6', 'RELU6', ['c1'], ['r1']),
+      node('MobilenetV1/Logits/AvgPool', 'AVERAGE_POOL_2D', ['r1'], ['p']),
+      node('MobilenetV1/Logits/Conv2d_1c_1x1/Conv2D', 'CONV_2D', ['p'], ['l'], 64),
+      node('MobilenetV1/Predictions/Reshape', 'RESHAPE', ['l'], ['s']),
+    ];
+    const h = buildHierarchy({ name: 'g', nodes, inputs: [], outputs: [], values: {} });
+    const labels = [...h.groups.values()].filter((g) => g.id !== '').map((g) => g.label);
+    assert.equal(labels.filter((l) => l === 'MobilenetV1').length, 1, `one MobilenetV1 group: ${labels.join(', ')}`);
+    assert.ok(!labels.some((l) => /MobilenetV1\/MobilenetV1/.test(l)), labels.join(', '));
+    const top = [...h.groups.values()].find((g) => g.label === 'MobilenetV1')!;
+    assert.equal(top.parent, '');
+    assert.equal(top.size, 7, 'the outer group\'s own nodes join the merged one');
+    assert.deepEqual(top.groups.map((c) => h.groups.get(c)!.label), ['Conv2d_0', 'Conv2d_1', 'Logits']);
+    assert.deepEqual(top.nodes, [6], 'the Predictions node (a one-node scope) sits in it directly');
+    // Different names nest as before.
+    const other = buildHierarchy({ name: 'g', nodes: nodes.map((n) => ({ ...n, scope: n.scope.map((s, i) => (i === 1 && s === 'MobilenetV1' ? 'Body' : s)) })), inputs: [], outputs: [], values: {} });
+    assert.ok(other.groups.get('MobilenetV1/Body'), 'a child of another name stays a group');
+  });
+
   it('groups by scope, merges single-child chains and dissolves one-node groups', () => {
     const h = buildHierarchy(encoder(3));
     assert.deepEqual(h.root.groups, ['encoder']);

@@ -20,7 +20,7 @@ const MAX_CACHE = 5000;
  * Changes whenever a layout for the same shape key would come out differently (this file's
  * placement rules, BASE_OPTIONS below); cache files written under another version are ignored.
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export class Layouter {
   private cache = new Map<string, Relative>();
@@ -126,7 +126,7 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
   const title = down && !isRoot && g.title;
   if (title) {
     children.push({ id: 'title', width: title.w, height: title.h, layoutOptions: { 'elk.layered.layering.layerConstraint': 'FIRST' } });
-    g.inPorts.forEach((_, j) => { children[g.items.length + j].layoutOptions!['elk.layered.crossingMinimization.inLayerPredOf'] = 'title'; });
+    g.inPorts.forEach((_, j) => { children[g.items.length + j].layoutOptions!['elk.layered.crossingMinimization.inLayerSuccOf'] = 'title'; });
   }
   const edges: ElkExtendedEdge[] = g.edges.map((e, k) => ({
     id: `e${k}`,
@@ -166,8 +166,18 @@ async function runElk(elk: ElkLike, g: LayoutGroup, subs: (Relative | undefined)
     return pts;
   });
   const t = title ? byId.get('title') : undefined;
-  // The title is the leftmost box of the first layer: moving it to the left border keeps it clear.
-  const titleBox = t ? { x: pad, y: t.y ?? 0, w: t.width ?? 0, h: t.height ?? 0 } : null;
+  const titleBox = t ? { x: t.x ?? 0, y: t.y ?? 0, w: t.width ?? 0, h: t.height ?? 0 } : null;
+  // The title reads best at the left border; it moves there only when no member and no in-port's
+  // line (from the group's top border down to the port) is in the way. elkjs's own place is clear.
+  if (titleBox) {
+    const left = { ...titleBox, x: pad - 4, w: titleBox.w + 8 };
+    const inWay = (res.children ?? []).some((c) => {
+      if (c.id === 'title') return false;
+      const b = c.id.startsWith('vi') ? { x: (c.x ?? 0) + (c.width ?? 0) / 2 - 1, y: 0, w: 2, h: (c.y ?? 0) + (c.height ?? 0) } : { x: c.x ?? 0, y: c.y ?? 0, w: c.width ?? 0, h: c.height ?? 0 };
+      return b.x < left.x + left.w && b.x + b.w > left.x && b.y < left.y + left.h && b.y + b.h > left.y;
+    });
+    if (!inWay) titleBox.x = pad;
+  }
   return { w, h, items, edges: edgePoints, inPorts, outPorts, title: titleBox };
 }
 
