@@ -6,9 +6,12 @@ import type { ModelCache } from './model-cache';
 interface Session {
   file: string;
   history: EditHistory;
-  /** Each version's reader, made when first shown: its view graph and summary are built once. */
-  readers: WeakMap<Model, OnnxReader>;
+  /** Readers of the versions shown last (their view graphs are large), most recent last. */
+  readers: Map<Model, OnnxReader>;
 }
+
+/** Versions whose reader (view graph, summary) a session keeps; older ones are built again if shown. */
+const KEPT_READERS = 4;
 
 /** The graph editors' edit sessions, by the id the extension gives each document. */
 export class EditSessions {
@@ -23,7 +26,7 @@ export class EditSessions {
       const opened = this.models.get(file);
       if (!(opened instanceof OnnxReader)) throw new EditError(`${file}: editing works on ONNX models (.onnx)`);
       // The view's reader is version 0's: the model is not decoded twice.
-      s = { file, history: new EditHistory(opened.model), readers: new WeakMap([[opened.model, opened]]) };
+      s = { file, history: new EditHistory(opened.model), readers: new Map([[opened.model, opened]]) };
       this.sessions.set(id, s);
     }
     return s;
@@ -42,8 +45,10 @@ export class EditSessions {
   /** The reader of the session's current version. */
   reader(s: Session): OnnxReader {
     const { model } = s.history.current;
-    let r = s.readers.get(model);
-    if (!r) s.readers.set(model, (r = new OnnxReader(model)));
+    const r = s.readers.get(model) ?? new OnnxReader(model);
+    s.readers.delete(model);
+    s.readers.set(model, r);
+    if (s.readers.size > KEPT_READERS) s.readers.delete(s.readers.keys().next().value as Model);
     return r;
   }
 
