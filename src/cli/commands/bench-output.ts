@@ -1,6 +1,6 @@
 /** Printing for `edgewise bench`: results as text and JSON, where they ran, energy, and the fleet table. */
 import type { FleetReport } from '../../core/runtime/devices/fleet';
-import type { BudgetBreak, Target } from '../../core/runtime/targets';
+import { brokenBudgets, type BudgetBreak, type BudgetCheck, type Target } from '../../core/runtime/targets';
 import type { BenchmarkResult, EnergyReport, LayerProfile } from '../../core/runtime/types';
 import { table } from '../format';
 
@@ -118,7 +118,8 @@ export function jsonResult(r: BenchmarkResult, target: Target | undefined, budge
 }
 
 
-export function formatResults(results: BenchmarkResult[], breaks: BudgetBreak[][], target: Target | undefined, top: number): string {
+export function formatResults(results: BenchmarkResult[], budgets: BudgetCheck[][], target: Target | undefined, top: number): string {
+  const breaks = budgets.map(brokenBudgets);
   const r0 = results[0];
   const lines = [
     `${r0.model}`,
@@ -143,11 +144,19 @@ export function formatResults(results: BenchmarkResult[], breaks: BudgetBreak[][
     if (target && r.device?.emulated) {
       lines.push(`  target ${target.name}: emulated, budgets not checked`);
     } else if (target) {
-      if (breaks[i].length === 0) lines.push(`  target ${target.name}: within every budget`);
+      const checks = budgets[i];
+      if (checks.length === 0) lines.push(`  target ${target.name}: no budgets set`);
+      else lines.push(`  target ${target.name}: ${breaks[i].length ? `${breaks[i].length} of ${checks.length} budgets BROKEN` : `within every budget`}`, budgetTable(checks));
       for (const b of breaks[i]) lines.push(`  BUDGET BROKEN (${target.name}): ${b.message}`);
     }
   });
   return lines.join('\n');
+}
+
+/** Each budget beside its measured figure: '    p95 latency   0.95 ms   budget 100 ms   ok'. */
+function budgetTable(checks: BudgetCheck[]): string {
+  const value = (v: number, unit: BudgetCheck['unit']) => (Number.isNaN(v) ? 'n/a' : unit === 'ms' ? `${ms(v)} ms` : v >= 1024 * 1024 ? mib(v) : `${(v / 1024).toFixed(1)} KiB`);
+  return table(checks.map((c) => [c.what, value(c.measured, c.unit), `budget ${value(c.limit, c.unit)}`, c.message ? 'BROKEN' : 'ok']), '    ');
 }
 
 function formatProfile(p: LayerProfile, top: number, what: string): string[] {

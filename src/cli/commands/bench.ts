@@ -103,7 +103,7 @@ export const bench: Command = {
       return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
     }
     const on = target && target.name !== 'local-cpu' ? ` on ${target.name}` : '';
-    const { results, budgetBreaks: breaks } = await deviceErrors(() => runBenchJob(model, {
+    const { results, budgets, budgetBreaks: breaks } = await deviceErrors(() => runBenchJob(model, {
       ...options, optLevel: str(args, 'opt-level') as OptLevel | undefined, executionProviders: str(args, 'ep')?.split(','), spinning: flag(args, 'spinning'),
       target: target?.name, customTargets: target && [target],
       progress: (m) => io.progress(`bench ${path.basename(model)}${on} ${m}`),
@@ -113,7 +113,7 @@ export const bench: Command = {
       const objs = results.map((r, i) => jsonResult(r, target, breaks[i]));
       io.out(JSON.stringify(objs.length === 1 ? objs[0] : objs, null, 2));
     } else {
-      io.out(formatResults(results, breaks, target, num(args, 'top', 15, { min: 1, max: 10_000, integer: true })));
+      io.out(formatResults(results, budgets, target, num(args, 'top', 15, { min: 1, max: 10_000, integer: true })));
     }
     return breaks.some((b) => b.length > 0) ? EXIT_BUDGET : 0;
   },

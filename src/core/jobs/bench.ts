@@ -13,7 +13,7 @@ import { DEFAULT_JOB } from '../runtime/benchmark';
 import { benchmarkOnTarget } from '../runtime/devices/run-target';
 import { phaseText } from '../runtime/phases';
 import { checkProviders, OPT_LEVELS } from '../runtime/session';
-import { checkBudgets, findTarget, type BudgetBreak, type Target } from '../runtime/targets';
+import { brokenBudgets, budgetChecks, findTarget, type BudgetBreak, type BudgetCheck, type Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
 import { CancelledError, type JobHooks } from './job';
 import { recordedJob } from './runs/record';
@@ -52,7 +52,9 @@ export interface BenchJobResult {
   /** One per thread count, in the order asked. */
   results: BenchmarkResult[];
   target?: Target;
-  /** Per result, the budgets of the target it breaks. */
+  /** Per result, every budget of the target beside what was measured (none when emulated). */
+  budgets: BudgetCheck[][];
+  /** Per result, the budgets of the target it breaks (the broken ones of `budgets`). */
   budgetBreaks: BudgetBreak[][];
 }
 
@@ -152,7 +154,8 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
   }
   for (const r of results) for (const w of r.warnings) o.warn?.(w);
   // Emulated latency is never held against a budget.
-  return { results, target, budgetBreaks: results.map((r) => (target && !r.device?.emulated ? checkBudgets(r, target) : [])) };
+  const budgets = results.map((r) => (target && !r.device?.emulated ? budgetChecks(r, target) : []));
+  return { results, target, budgets, budgetBreaks: budgets.map(brokenBudgets) };
 }
 
 export const runBenchJob = recordedJob('bench', benchJob, {

@@ -66,14 +66,19 @@ export const BUILTIN_TARGETS: readonly Target[] = [
   },
 ];
 
-export interface BudgetBreak {
+/** One budget of a target beside what was measured (NaN: could not be measured for this model). */
+export interface BudgetCheck {
   budget: 'ram' | 'latency' | 'storage' | 'flash' | 'arena';
+  /** What was measured, in words ('peak RAM', 'p95 latency', 'model file', 'TFLite Micro arena'). */
+  what: string;
   limit: number;
   measured: number;
   unit: 'bytes' | 'ms';
-  /** One sentence for a diagnostic or the CLI. */
-  message: string;
+  /** Set when the budget is broken: one sentence for a diagnostic or the CLI. */
+  message?: string;
 }
+
+export type BudgetBreak = BudgetCheck & { message: string };
 
 /** A targets file lists a few devices; anything this large is not one. */
 export const TARGETS_FILE_LIMIT = { bytes: 16 << 20, why: 'too large for a list of targets' };
@@ -127,63 +132,78 @@ export function findTarget(name: string, extra: readonly Target[] = []): Target 
 
 /** Every budget of `target` the result breaks; [] when it fits. */
 export function checkBudgets(result: BenchmarkResult, target: Target): BudgetBreak[] {
-  const breaks: BudgetBreak[] = [];
+  return brokenBudgets(budgetChecks(result, target));
+}
+
+/** The broken ones of `checks`. */
+export function brokenBudgets(checks: BudgetCheck[]): BudgetBreak[] {
+  return checks.filter((c): c is BudgetBreak => c.message !== undefined);
+}
+
+/** Every budget `target` sets, beside what `result` measured; the broken ones carry their message. */
+export function budgetChecks(result: BenchmarkResult, target: Target): BudgetCheck[] {
+  const checks: BudgetCheck[] = [];
   const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
-  if (target.ramBudgetBytes !== undefined && result.peakRssBytes > target.ramBudgetBytes) {
-    breaks.push({
-      budget: 'ram', limit: target.ramBudgetBytes, measured: result.peakRssBytes, unit: 'bytes',
-      message: `peak RAM ${mib(result.peakRssBytes)} is over the ${target.name} budget of ${mib(target.ramBudgetBytes)}`,
+  if (target.ramBudgetBytes !== undefined) {
+    const over = result.peakRssBytes > target.ramBudgetBytes;
+    checks.push({
+      budget: 'ram', what: 'peak RAM', limit: target.ramBudgetBytes, measured: result.peakRssBytes, unit: 'bytes',
+      message: over ? `peak RAM ${mib(result.peakRssBytes)} is over the ${target.name} budget of ${mib(target.ramBudgetBytes)}` : undefined,
     });
   }
   if (target.latencyBudgetMs !== undefined) {
     const metric = target.latencyMetric ?? 'p95';
     const measured = result.latency[`${metric}Ms`];
-    if (measured > target.latencyBudgetMs) {
-      breaks.push({
-        budget: 'latency', limit: target.latencyBudgetMs, measured, unit: 'ms',
-        message: `${metric} latency ${measured.toFixed(2)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms`,
-      });
-    }
-  }
-  if (target.storageBudgetBytes !== undefined && result.modelBytes > target.storageBudgetBytes) {
-    breaks.push({
-      budget: 'storage', limit: target.storageBudgetBytes, measured: result.modelBytes, unit: 'bytes',
-      message: `model file ${mib(result.modelBytes)} is over the ${target.name} budget of ${mib(target.storageBudgetBytes)}`,
+    checks.push({
+      budget: 'latency', what: `${metric} latency`, limit: target.latencyBudgetMs, measured, unit: 'ms',
+      message: measured > target.latencyBudgetMs ? `${metric} latency ${measured.toFixed(2)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms` : undefined,
     });
   }
-  return [...breaks, ...mcuBudgetBreaks(result.model, result.modelBytes, target)];
+  if (target.storageBudgetBytes !== undefined) {
+    checks.push({
+      budget: 'storage', what: 'model file', limit: target.storageBudgetBytes, measured: result.modelBytes, unit: 'bytes',
+      message: result.modelBytes > target.storageBudgetBytes ? `model file ${mib(result.modelBytes)} is over the ${target.name} budget of ${mib(target.storageBudgetBytes)}` : undefined,
+    });
+  }
+  return [...checks, ...mcuBudgetChecks(result.model, result.modelBytes, target)];
+}
+
+/** The flash and arena budgets a model breaks (see mcuBudgetChecks). */
+export function mcuBudgetBreaks(model: string, modelBytes: number, target: Target): BudgetBreak[] {
+  return brokenBudgets(mcuBudgetChecks(model, modelBytes, target));
 }
 
 /**
  * Flash and TFLite Micro arena budgets: the file's bytes, and the arena planned from the .tflite's
  * tensors. An ONNX model cannot run on TFLite Micro, so an arena budget fails for it.
  */
-export function mcuBudgetBreaks(model: string, modelBytes: number, target: Target): BudgetBreak[] {
-  const breaks: BudgetBreak[] = [];
+export function mcuBudgetChecks(model: string, modelBytes: number, target: Target): BudgetCheck[] {
+  const checks: BudgetCheck[] = [];
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
-  if (target.flashBytes !== undefined && modelBytes > target.flashBytes) {
-    breaks.push({
-      budget: 'flash', limit: target.flashBytes, measured: modelBytes, unit: 'bytes',
-      message: `model file ${kib(modelBytes)} does not fit the ${target.name} flash of ${kib(target.flashBytes)}`,
+  if (target.flashBytes !== undefined) {
+    checks.push({
+      budget: 'flash', what: 'model file (flash)', limit: target.flashBytes, measured: modelBytes, unit: 'bytes',
+      message: modelBytes > target.flashBytes ? `model file ${kib(modelBytes)} does not fit the ${target.name} flash of ${kib(target.flashBytes)}` : undefined,
     });
   }
-  if (target.arenaBytes === undefined) return breaks;
+  if (target.arenaBytes === undefined) return checks;
+  const arena = { budget: 'arena', what: 'TFLite Micro arena', limit: target.arenaBytes, unit: 'bytes' } as const;
   if (formatOf(model).id !== 'tflite') {
-    breaks.push({
-      budget: 'arena', limit: target.arenaBytes, measured: Number.NaN, unit: 'bytes',
+    checks.push({
+      ...arena, measured: Number.NaN,
       message: `${target.name} runs TFLite Micro: the tensor arena is planned for .tflite models; export this model first (edgewise export MODEL --to tflite --quantize int8)`,
     });
-    return breaks;
+    return checks;
   }
   const plan = planArena(loadTflite(model), tflmTarget(target));
-  if (plan.arenaBytes > target.arenaBytes) {
-    const peak = plan.peak;
-    breaks.push({
-      budget: 'arena', limit: target.arenaBytes, measured: plan.arenaBytes, unit: 'bytes',
-      message: `TFLite Micro arena ~${kib(plan.arenaBytes)} is over the ${target.name} budget of ${kib(target.arenaBytes)}; largest live set ${kib(peak.liveBytes)} at op ${peak.op} (${peak.opName}): ${peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}`,
-    });
-  }
-  return breaks;
+  const peak = plan.peak;
+  checks.push({
+    ...arena, measured: plan.arenaBytes,
+    message: plan.arenaBytes > target.arenaBytes
+      ? `TFLite Micro arena ~${kib(plan.arenaBytes)} is over the ${target.name} budget of ${kib(target.arenaBytes)}; largest live set ${kib(peak.liveBytes)} at op ${peak.op} (${peak.opName}): ${peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}`
+      : undefined,
+  });
+  return checks;
 }
 
 /** What TFLite Micro runs on for a target: a 32-bit Cortex-M with the target's kernels. */

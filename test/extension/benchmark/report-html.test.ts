@@ -16,7 +16,7 @@ function result(): BenchmarkResult {
 
 describe('extension/benchmark/report-html', () => {
   it('renders a script-free page with a strict CSP, a histogram and the 10 slowest layers, escaping names', () => {
-    const html = benchmarkReportHtml([result()], { nonce: 'abc123', target: 'edge-small', budgetBreaks: [{ budget: 'ram', limit: 1, measured: 2, unit: 'bytes', message: 'peak RAM 2 is over' }] });
+    const html = benchmarkReportHtml([result()], { nonce: 'abc123', target: 'edge-small', budgetBreaks: [{ budget: 'ram', what: 'peak RAM', limit: 1, measured: 2, unit: 'bytes', message: 'peak RAM 2 is over' }] });
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-abc123'; img-src data:;">/);
     assert.doesNotMatch(html, /<script/i);
     assert.doesNotMatch(html, /<img/);
