@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { registerBenchmarkCommand, type BenchmarkState } from './benchmark/command';
+import { registerNodeFigures } from './node-figures';
 import { registerAnalysis, type AnalysisApi } from './analysis';
 import { registerCommands } from './commands';
 import { registerDeviceCommands, type DevicesApi } from './devices/commands';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
+    registerNodeFigures(panels, worker, benchmark.state),
     ...devices.disposables,
     registerQuantizeCommand({ panels, worker, log }, analysis.api.diagnostics),
     registerPruneCommand({ panels, worker, log }),

@@ -9,6 +9,7 @@ import { registerQuantizeHandlers } from './handlers/quantize';
 import { registerPruneHandlers } from './handlers/prune';
 import { registerReleaseHandlers } from './handlers/release';
 import { registerTrainHandlers } from './handlers/train';
+import { registerFiguresHandlers } from './handlers/figures';
 import { registerRunsHandlers } from './handlers/runs';
 import type { WorkerServices } from './services';
 
@@ -24,4 +25,5 @@ export const jobHandlerModules: ((services: WorkerServices) => void)[] = [
   registerDiffHandlers,
   registerFlHandlers,
   registerRunsHandlers,
+  registerFiguresHandlers,
 ];

@@ -71,6 +71,8 @@ export interface ModelReader {
    * Undefined for a name that is no numeric constant. Formats that cannot read values leave it out.
    */
   weightData?(name: string): WeightData | undefined;
+  /** Multiply-accumulates of each main-graph node that has them (Conv, MatMul, Gemm...), by ViewNode.id; formats that cannot count leave it out. */
+  nodeMacs?(): Record<string, number>;
 }
 
 /**

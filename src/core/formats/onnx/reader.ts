@@ -4,7 +4,9 @@ import type { TensorProto } from './proto/onnx_pb';
 import { loadModel } from './io';
 import type { Model } from './model';
 import { onnxNodeDetails } from './node-details';
-import { summarizeOnnx } from './summary';
+import { nodeMacs, summarizeOnnx } from './summary';
+import { inferShapes } from './shapes';
+import { nodeIds } from './node-id';
 import { constantTensors, onnxViewGraph } from './view';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
@@ -31,6 +33,19 @@ export class OnnxReader implements ModelReader {
 
   nodeDetails(nodeId: string, graphPath: string[] = []): NodeDetails {
     return onnxNodeDetails(this.model, this.viewGraph(), nodeId, graphPath);
+  }
+
+  nodeMacs(): Record<string, number> {
+    const g = this.model.graph;
+    const types = inferShapes(this.model, g);
+    const ids = nodeIds(g.nodes);
+    const out: Record<string, number> = {};
+    g.nodes.forEach((n, i) => {
+      if (n.domain !== '' && n.domain !== 'ai.onnx') return;
+      const m = nodeMacs(n, (name) => types.get(name)?.shape ?? null);
+      if (m) out[ids[i]] = m;
+    });
+    return out;
   }
 
   checkWeights(): void {
