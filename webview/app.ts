@@ -9,7 +9,7 @@ import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
-import { overlayFills, weightBytesOverlay } from './model/overlay';
+import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
 import { findMatches } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
@@ -295,7 +295,7 @@ export class App {
     }
     const n = this.nodeOf(id);
     if (!n) { this.status.textContent = id.slice(2); return; }
-    this.inspector.showNode(n, this.frame.graph);
+    this.inspector.showNode(n, this.frame.graph, this.frames.length === 1 ? this.overlays.get(this.activeOverlay)?.notes?.[n.id] : undefined);
     this.status.textContent = `${n.opType} ${n.name}`;
     if (n.weights.length) this.host.post({ type: 'nodeDetails', requestId: this.nextRequest++, nodeId: n.id, graphPath: this.frame.path });
   }
@@ -381,13 +381,13 @@ export class App {
   private applyOverlay(): void {
     const o = this.overlays.get(this.activeOverlay);
     if (!o || !this.model || !this.scene || this.frames.length > 1) {
-      this.viewport.state = { ...this.viewport.state, overlay: null };
+      this.viewport.state = { ...this.viewport.state, overlay: null, badges: null };
       this.legend.show(null, null);
       this.viewport.redraw();
       return;
     }
     const { fills, scale } = overlayFills(o, this.model, this.expanded);
-    this.viewport.state = { ...this.viewport.state, overlay: fills };
+    this.viewport.state = { ...this.viewport.state, overlay: fills, badges: overlayBadges(o, this.model, this.expanded) };
     this.legend.show(o, scale);
     this.viewport.redraw();
   }

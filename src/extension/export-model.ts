@@ -79,6 +79,6 @@ async function showResult(r: ExportJobResult): Promise<void> {
     ? `checked in TFLite: ${v.checks.map((c) => c.detail).join('; ')}`
     : `FAILED its check in TFLite: ${v.checks.filter((c) => c.passed === false).map((c) => c.detail).join('; ')}`;
   const message = `Edgewise: ${path.basename(r.output)}: ${r.fileRatio.toFixed(2)}x the size, ${Object.values(r.ops).reduce((a, b) => a + b, 0)} builtin ops; ${check}.`;
-  if (v && !v.passed) void vscode.window.showWarningMessage(message);
-  else void vscode.window.showInformationMessage(message);
+  const pick = await (v && !v.passed ? vscode.window.showWarningMessage(message, 'Compare Graphs') : vscode.window.showInformationMessage(message, 'Compare Graphs'));
+  if (pick) await vscode.commands.executeCommand('edgewise.compareModels', vscode.Uri.file(r.input), vscode.Uri.file(r.output));
 }

@@ -15,6 +15,7 @@ import { ModelEditorProvider } from './model-editor';
 import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
 import { registerExportCommand } from './export-model';
+import { registerCompareCommands, type CompareApi } from './compare';
 import { registerMcuDiagnostics } from './mcu';
 import { registerTrainCommands } from './train';
 import type { TrainCharts } from './train-panel';
@@ -40,6 +41,8 @@ export interface EdgewiseApi {
   runs: RunsApi;
   /** Live charts of training runs, by model file. */
   training: TrainCharts;
+  /** The model comparison on screen (Compare Models...). */
+  compare: CompareApi;
 }
 
 export function activate(context: vscode.ExtensionContext): EdgewiseApi {
@@ -64,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const runs = registerRuns(context, worker);
   context.subscriptions.push(registerSample(context));
   const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
+  const compare = registerCompareCommands({ panels, worker, log });
 
   context.subscriptions.push(
     log,
@@ -79,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     registerExportCommand({ panels, worker, log }),
     ...registerMcuDiagnostics({ panels, worker, log }),
     ...training.disposables,
+    ...compare.disposables,
     ...analysis.disposables,
     recipes,
     ...releases.disposables,
@@ -89,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     }),
   );
   void prestartWorker(worker);
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, runs, training: training.charts };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, runs, training: training.charts, compare: compare.api };
 }
 
 /** Layouts are cached across restarts in the extension's storage (src/worker/layout/cache-file.ts). */

@@ -29,6 +29,9 @@ export class GraphPanel implements vscode.Disposable {
   state: GraphPanelState = { kind: 'loading' };
   /** The node selected in the webview, or null. */
   selection: string | null = null;
+  private readonly selected = new vscode.EventEmitter<string | null>();
+  /** Fires when the user selects a node (or nothing) in the view, or `reveal` selected one. */
+  readonly onDidSelect = this.selected.event;
 
   /** `openAt`: when the open was asked for (epoch ms), for the open's timing. */
   constructor(
@@ -89,9 +92,9 @@ export class GraphPanel implements vscode.Disposable {
     if (this.overlays.delete(id) && this.loaded) this.post({ type: 'removeOverlay', id });
   }
 
-  /** Selects a node and brings it into view, once the graph is there. */
-  async reveal(nodeId: string): Promise<void> {
-    this.webviewPanel.reveal();
+  /** Selects a node and brings it into view, once the graph is there; `preserveFocus` keeps the keyboard where it is. */
+  async reveal(nodeId: string, preserveFocus = false): Promise<void> {
+    this.webviewPanel.reveal(undefined, preserveFocus);
     await this.whenLoaded();
     this.post({ type: 'reveal', nodeId });
   }
@@ -120,6 +123,7 @@ export class GraphPanel implements vscode.Disposable {
         return;
       case 'selection':
         this.selection = m.nodeId;
+        this.selected.fire(m.nodeId);
         return;
       case 'log':
         this.log[m.level](`[graph ${this.uri.fsPath}] ${m.message}`);
@@ -164,6 +168,7 @@ export class GraphPanel implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.reloadTimer);
     this.session.dispose();
+    this.selected.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

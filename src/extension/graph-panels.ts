@@ -59,8 +59,8 @@ export class GraphPanels implements vscode.Disposable {
     return panel;
   }
 
-  /** Opens (or focuses) the graph editor of a model and returns its panel. */
-  async open(uri: vscode.Uri): Promise<GraphPanel> {
+  /** Opens (or focuses) the graph editor of a model (in `column`, default the active one) and returns its panel. */
+  async open(uri: vscode.Uri, column?: vscode.ViewColumn): Promise<GraphPanel> {
     const existing = this.forFile(uri)[0];
     const next = existing ? undefined : new Promise<GraphPanel>((resolve) => {
       const sub = this.onDidOpen((p) => {
@@ -70,7 +70,7 @@ export class GraphPanels implements vscode.Disposable {
       });
     });
     if (!existing) this.openRequests.set(uri.toString(), performance.timeOrigin + performance.now());
-    await vscode.commands.executeCommand('vscode.openWith', uri, GRAPH_VIEW_TYPE);
+    await vscode.commands.executeCommand('vscode.openWith', uri, GRAPH_VIEW_TYPE, column);
     return existing ?? (await next!);
   }
 

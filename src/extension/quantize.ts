@@ -101,9 +101,10 @@ async function showResult(r: QuantizeJobResult): Promise<void> {
     : e ? `output agreement ${(e.outputs[0].top1Agreement * 100).toFixed(1)}%, cosine ${e.outputs[0].cosine.toFixed(4)}${e.synthetic ? ' (random data)' : ''}` : '';
   const speed = r.latency ? `, p50 ${r.latency.speedup.toFixed(2)}x (quick)` : '';
   const message = `Edgewise: ${path.basename(r.output)}: ${r.fileRatio.toFixed(2)}x the size, ${quality}${speed}.`;
-  const pick = await vscode.window.showInformationMessage(message, 'Open graph', 'Compare', 'Benchmark');
+  const pick = await vscode.window.showInformationMessage(message, 'Open graph', 'Compare Graphs', 'Compare', 'Benchmark');
   const out = vscode.Uri.file(r.output);
   if (pick === 'Open graph') await vscode.commands.executeCommand('edgewise.openModelGraph', out);
+  else if (pick === 'Compare Graphs') await vscode.commands.executeCommand('edgewise.compareModels', vscode.Uri.file(r.input), out);
   else if (pick === 'Compare') {
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(r) });
     await vscode.window.showTextDocument(doc, { preview: true });

@@ -39,6 +39,17 @@ export function overlayScale(o: Overlay, values: number[]): OverlayScale {
   };
 }
 
+/** An overlay's badges on the nodes drawn as themselves (not folded into a collapsed group). */
+export function overlayBadges(o: Overlay, model: GraphModel, expanded: ReadonlySet<string>): Map<string, string> | null {
+  if (!o.badges) return null;
+  const out = new Map<string, string>();
+  for (const [nodeId, text] of Object.entries(o.badges)) {
+    const leaf = model.leafOfNode.get(nodeId);
+    if (leaf && model.visibleOf(leaf, expanded) === leaf) out.set(leaf, text);
+  }
+  return out;
+}
+
 /** The first overlay: bytes of each node's weights, computed from the graph. */
 export function weightBytesOverlay(graph: ViewGraph): Overlay {
   const values: Record<string, number> = {};
@@ -53,7 +64,14 @@ export function overlayFills(o: Overlay, model: GraphModel, expanded: ReadonlySe
     const leaf = model.leafOfNode.get(nodeId);
     if (!leaf) continue;
     const item = model.visibleOf(leaf, expanded);
-    byItem.set(item, (byItem.get(item) ?? 0) + v);
+    // Categories: a collapsed group shows the highest one inside it.
+    byItem.set(item, o.categories ? Math.max(byItem.get(item) ?? -Infinity, v) : (byItem.get(item) ?? 0) + v);
+  }
+  if (o.categories) {
+    const colour = new Map(o.categories.map((c) => [c.value, c.colour]));
+    const fills = new Map<string, string>();
+    for (const [id, v] of byItem) { const c = colour.get(v); if (c) fills.set(id, c); }
+    return { fills, scale: overlayScale({ ...o, scale: 'linear' }, [...byItem.values()]) };
   }
   const scale = overlayScale(o, [...byItem.values()]);
   const fills = new Map<string, string>();

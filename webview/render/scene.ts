@@ -36,6 +36,8 @@ export interface DrawState {
   highlighted: ReadonlySet<string>;
   /** Overlay fill per item id (nodes and collapsed groups). */
   overlay: ReadonlyMap<string, string> | null;
+  /** Short text on an item's top-right corner (a diff's 'INT8', 'fused'). */
+  badges?: ReadonlyMap<string, string> | null;
 }
 
 export class Scene {
@@ -146,6 +148,12 @@ export class Scene {
     if (leaf.kind !== 'node') {
       p.text(leaf.label, it.x + it.w / 2, it.y + it.h / 2, { font: `12px ${t.font}`, colour: fg, align: 'center' }, it.w - 16);
       return;
+    }
+    const badge = s.badges?.get(it.id);
+    if (badge) {
+      const w = Math.min(it.w / 2, 7 * badge.length + 8);
+      p.rect(it.x + it.w - w - 2, it.y - 7, w, 14, 7, t.dark ? '#e6e6e6' : '#333', null);
+      p.text(badge, it.x + it.w - 2 - w / 2, it.y, { font: `600 9.5px ${t.font}`, colour: t.dark ? '#111' : '#fff', align: 'center' }, w - 4);
     }
     const hasDetail = details && leaf.detail;
     p.text(leaf.label, it.x + it.w / 2, it.y + (hasDetail ? 14 : it.h / 2), { font: `600 12.5px ${t.font}`, colour: fg, align: 'center' }, it.w - 12);

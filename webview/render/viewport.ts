@@ -13,6 +13,8 @@ export interface ViewportState {
   selected: string | null;
   highlighted: ReadonlySet<string>;
   overlay: ReadonlyMap<string, string> | null;
+  /** The active overlay's badges per item id. */
+  badges?: ReadonlyMap<string, string> | null;
 }
 
 export class Viewport {

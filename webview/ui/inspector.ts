@@ -38,7 +38,8 @@ export class Inspector {
     );
   }
 
-  showNode(n: ViewNode, graph: ViewGraph): void {
+  /** `notes`: the active overlay's lines about this node (a diff's counterpart and figures). */
+  showNode(n: ViewNode, graph: ViewGraph, notes?: string[]): void {
     clear(this.el);
     const weightNames = new Set(n.weights.map((w) => w.name));
     const tensorRow = (name: string): HTMLElement => {
@@ -59,6 +60,7 @@ export class Inspector {
         n.weightBytes ? ['Weights', formatBytes(n.weightBytes)] : null,
       ]),
     );
+    if (notes?.length) this.el.append(h('h3', {}, 'Compared'), h('ul', { class: 'notes' }, ...notes.map((line) => h('li', {}, line))));
     if (n.attributes.length) {
       this.el.append(h('h3', {}, 'Attributes'), table(n.attributes.map((a) => [a.name, a.value]), true));
     }

@@ -11,6 +11,16 @@ export class Legend {
     clear(this.el);
     if (!o || !s) { this.el.hidden = true; return; }
     this.el.hidden = false;
+    if (o.categories) {
+      const counts = new Map<number, number>();
+      for (const v of Object.values(o.values)) counts.set(v, (counts.get(v) ?? 0) + 1);
+      this.el.append(h('div', { class: 'legend-title' }, o.label), ...o.categories.map((c) => {
+        const swatch = h('span', { class: 'swatch' });
+        swatch.style.background = c.colour; // CSSOM, not a style attribute: the CSP allows it
+        return h('div', { class: 'legend-category' }, swatch, `${c.label} ${counts.get(c.value) ?? 0}`);
+      }));
+      return;
+    }
     const ramp = document.createElement('canvas');
     ramp.width = 160; ramp.height = 10;
     const c = ramp.getContext('2d')!;

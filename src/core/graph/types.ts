@@ -152,4 +152,17 @@ export interface Overlay {
   scale: 'linear' | 'log';
   /** When set, higher is better (colours invert). */
   higherIsBetter?: boolean;
+  /** Values are categories, not amounts: each value's colour and label (a group shows its highest value). */
+  categories?: OverlayCategory[];
+  /** Short text drawn on a node's corner ('INT8', 'fused'), keyed like `values`. */
+  badges?: Record<string, string>;
+  /** Lines the inspector shows for the selected node (a diff's counterpart and figures), keyed like `values`. */
+  notes?: Record<string, string[]>;
+}
+
+export interface OverlayCategory {
+  value: number;
+  label: string;
+  /** A CSS colour. */
+  colour: string;
 }
