@@ -23,7 +23,7 @@ const VALUE = Object.fromEntries(CATEGORIES.map((c) => [c.status, c.value])) as 
 
 export type DiffSide = 'a' | 'b';
 
-/** The overlay of one side: every node of that side with its status; Q/DQ helpers take their owner's. */
+/** The overlay of one side: every node of that side with its status; Q/DQ and Constant nodes take their owner's. */
 export function diffOverlay(d: ModelDiff, side: DiffSide): Overlay {
   const values: Record<string, number> = {};
   const badges: Record<string, string> = {};
@@ -36,10 +36,10 @@ export function diffOverlay(d: ModelDiff, side: DiffSide): Overlay {
     const badge = badgeOf(e);
     if (badge) badges[id] = badge;
     notes[id] = noteLines(e, side, other);
+    // Quantize/Dequantize and Constant nodes drawn in the colour of the node they serve.
     for (const h of (side === 'a' ? e.helpersA : e.helpersB) ?? []) {
       values[h] = VALUE[e.status];
-      badges[h] = 'Q/DQ';
-      notes[h] = [`quantize/dequantize of ${id}`, ...notes[id]];
+      notes[h] = [`serves ${id}`, ...notes[id]];
     }
   }
   return {

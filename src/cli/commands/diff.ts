@@ -36,7 +36,7 @@ export const diff: Command = {
 
 export function describeDiff(r: ModelDiff, limit: number): string {
   const side = (k: string, s: ModelDiff['a']) =>
-    `${k} ${s.file} (${s.format}, ${s.nodes} nodes${s.coreNodes !== s.nodes ? `, ${s.coreNodes} with Quantize/Dequantize folded into their nodes` : ''})`;
+    `${k} ${s.file} (${s.format}, ${s.nodes} nodes${s.coreNodes !== s.nodes ? `, ${s.coreNodes} once Quantize/Dequantize and Constant nodes are folded into the nodes they serve` : ''})`;
   const m = r.matched;
   const lines = [
     side('A', r.a), side('B', r.b),

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { permutationBetween } from '../../../src/core/analysis/diff/weights';
 import { loadModel, saveModel } from '../../../src/core/formats/onnx/io';
+import { openModel } from '../../../src/core/formats/open';
 import { runDiffJob, type ModelDiff, type NodeDiff } from '../../../src/core/jobs/diff';
 import { runExportJob } from '../../../src/core/jobs/export';
 import { runPruneJob } from '../../../src/core/jobs/prune';
@@ -64,6 +65,22 @@ describe('model diff', function () {
       assert.equal(w.dtypeB, 'int8');
       assert.ok(w.maxAbs! > 0 && w.maxAbs! <= step / 2 + 1e-7, `max |a-b| ${w.maxAbs} vs half step ${step / 2}`);
       assert.ok(w.relL2! > 0 && w.relL2! < 0.05);
+    }
+  });
+
+  it('the MobileNet fixture vs its QDQ INT8 (Relu6 as Clip with Constant bounds): every node matched by structure alone, each Clip fused into its Conv', async () => {
+    const d = await runDiffJob(path.join(FIXTURES, 'fmnist_mobilenet.onnx'), path.join(FIXTURES, 'fmnist_mobilenet.int8.onnx'), { names: false });
+    assert.equal(d.matched.share, 1);
+    assert.equal(d.a.coreNodes, d.a.nodes - 30, 'the Clips\' 30 Constant bounds are weights, not nodes');
+    const clips = d.entries.filter((e) => e.opA === 'Clip');
+    assert.equal(clips.length, 15);
+    // The Conv each Clip was fused into is the one that feeds it in A.
+    const view = openModel(path.join(FIXTURES, 'fmnist_mobilenet.onnx')).viewGraph();
+    const producer = new Map(view.nodes.flatMap((n) => n.outputs.map((o) => [o, n.id] as const)));
+    for (const c of clips) {
+      assert.deepEqual(c.rewrites, ['fused-into']);
+      assert.equal(c.fusedInto, producer.get(view.nodes.find((n) => n.id === c.a)!.inputs[0]));
+      assert.equal(byA(d, c.fusedInto!).opB, 'Conv');
     }
   });
 

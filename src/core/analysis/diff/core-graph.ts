@@ -56,6 +56,9 @@ export function coreGraph(view: ViewGraph): CoreGraph {
   });
   const constants = { has: (v: string) => weightInfo.has(v) };
   const isQdq = (n: ViewNode | undefined): n is ViewNode => !!n && QDQ_OPS.has(n.opType);
+  // A Constant node whose value its readers list as a weight is a weight, not a node to match (Clip's bounds).
+  const isConstantNode = (n: ViewNode) => n.opType === 'Constant' && n.inputs.length === 0 && n.outputs.every((o) => weightInfo.has(o));
+  const folded = (n: ViewNode) => QDQ_OPS.has(n.opType) || isConstantNode(n);
   const canonicalMemo = new Map<string, string>();
   const canonical = (v: string): string => {
     let c = canonicalMemo.get(v);
@@ -70,7 +73,7 @@ export function coreGraph(view: ViewGraph): CoreGraph {
   const nodes: CoreNode[] = [];
   const ownerOfView = new Map<number, number>();
   view.nodes.forEach((n, i) => {
-    if (QDQ_OPS.has(n.opType)) return;
+    if (folded(n)) return;
     const slots = QUANT_SLOTS[n.opType];
     const skip = slots || PARAM_INPUTS[n.opType] ? [...(PARAM_INPUTS[n.opType] ?? []), ...(slots ?? []).flatMap((s) => [s.scale, s.zeroPoint])] : undefined;
     const inputs: string[] = [];
@@ -119,8 +122,15 @@ export function coreGraph(view: ViewGraph): CoreGraph {
   // Activation Quantize/Dequantize nodes belong to the node writing the value (or, for a graph
   // input, its first reader); a node whose output is requantized and whose inputs are
   // dequantized runs quantized.
+  const weightReaders = new Map<string, number>();
+  nodes.forEach((c, k) => { for (const w of c.weights) if (!weightReaders.has(w.name)) weightReaders.set(w.name, k); });
   view.nodes.forEach((n, i) => {
-    if (!QDQ_OPS.has(n.opType) || ownerOfView.has(i)) return;
+    if (!folded(n) || ownerOfView.has(i)) return;
+    if (isConstantNode(n)) {
+      const reader = weightReaders.get(n.outputs[0]);
+      if (reader !== undefined) nodes[reader].helpers.push(i);
+      return;
+    }
     const v = canonical(n.inputs[0] ?? '');
     const owner = producer.get(v) ?? consumers.get(v)?.[0];
     if (owner === undefined) return;

@@ -98,7 +98,9 @@ export function diffModels(left: DiffInput, right: DiffInput, o: DiffOptions = {
     if (side === 'a') {
       const { diffs, left: rest } = compare(n.weights, leftover.get(partner) ?? []);
       leftover.set(partner, rest);
-      if (diffs.length) fused.weights = diffs;
+      // A fused Relu6's bounds have no counterpart: only the weights that found one are worth listing.
+      const paired = diffs.filter((w) => w.b);
+      if (paired.length) fused.weights = paired;
     }
     return fused;
   };

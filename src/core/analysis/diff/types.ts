@@ -74,7 +74,7 @@ export interface NodeDiff {
 export interface DiffSideSummary {
   file: string;
   format: string;
-  /** Nodes of the main graph, and those left once Quantize/Dequantize nodes are folded into their owners. */
+  /** Nodes of the main graph, and those left once Quantize/Dequantize and Constant nodes are folded into the nodes they serve. */
   nodes: number;
   coreNodes: number;
 }
