@@ -79,6 +79,8 @@ export class CompareSession implements vscode.Disposable {
     };
     this.subs.push(a.onDidSelect(mirror('a', b, aToB)), b.onDidSelect(mirror('b', a, bToA)));
     list.show(diff, this.items);
+    // Brings the list into view without taking the keyboard from the graphs.
+    if (this.items.length) void tree.reveal(0, { select: false, focus: false });
     tree.message = `${path.basename(diff.a.file)} → ${path.basename(diff.b.file)}: ${this.items.length} differences; ${(100 * diff.matched.share).toFixed(1)}% of A's nodes matched`;
   }
 

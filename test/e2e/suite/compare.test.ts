@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { CompareOutcome } from '../../../src/extension/compare';
-import { closeAllEditors, edgewise, hasUiBridge, screenshot, untilInGraphWebview, workbenchText, workspaceFile } from './helpers';
+import { closeAllEditors, edgewise, hasUiBridge, screenshot, untilInWebview, workbenchText, workspaceFile } from './helpers';
+
+/** Polls `fn` in the graph webviews (both are visible side by side): the first truthy answer. */
+const inGraphs = <T>(fn: string) => untilInWebview<T>('#edgewise-root', fn);
 
 const until = async (what: string, ok: () => boolean, timeoutMs = 30_000) => {
   for (const end = Date.now() + timeoutMs; !ok(); await new Promise((r) => setTimeout(r, 100))) {
@@ -29,7 +32,7 @@ describe('Compare Models...', function () {
     assert.deepEqual([panels.a.overlayIds().includes('diff'), panels.b.overlayIds().includes('diff')], [true, true]);
     await Promise.all([panels.a.whenLoaded(), panels.b.whenLoaded()]);
     if (!hasUiBridge()) return;
-    const legend = await untilInGraphWebview<string>(
+    const legend = await inGraphs<string>(
       `() => globalThis.edgewise?.activeOverlay === 'diff' && document.querySelectorAll('.legend-category').length === 5 && document.querySelector('.legend')?.textContent`);
     assert.match(legend, /rewritten \d+/);
 
@@ -40,7 +43,7 @@ describe('Compare Models...', function () {
     await session.go(index);
     const entry = diff.entries[first];
     await until('both views to select the pair', () => panels.a.selection === entry.a && panels.b.selection === entry.b);
-    const notes = await untilInGraphWebview<string>(`() => [...document.querySelectorAll('.inspector h3')].some((h) => h.textContent === 'Compared') && document.querySelector('.inspector .notes')?.textContent`);
+    const notes = await inGraphs<string>(`() => [...document.querySelectorAll('.inspector h3')].some((h) => h.textContent === 'Compared') && document.querySelector('.inspector .notes')?.textContent`);
     assert.match(notes, /matched by (name|structure|output)/);
     assert.match(notes, /max \|a - b\|/);
 
@@ -48,8 +51,11 @@ describe('Compare Models...', function () {
     const other = diff.entries.find((e) => e.a && e.b && e.a !== entry.a && e.opA === 'Conv')!;
     await panels.a.reveal(other.a!);
     await until('B to follow A', () => panels.b.selection === other.b);
-    await workbenchText('.pane-header', 'Model Differences');
+    // Both views have drawn their graph (the webview reports each frame it settles).
+    const [ta, tb] = await Promise.all([panels.a.whenDrawn(), panels.b.whenDrawn()]);
+    assert.ok(ta.view!.settledAt > 0 && tb.view!.settledAt > 0);
     await screenshot('compare-models');
+    await workbenchText('.sidebar', 'Model Differences');
   });
 
   it('is offered in the Explorer for models and in the Model Differences view', () => {
