@@ -10,13 +10,14 @@ import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
 import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
-import { findMatches } from './model/search';
+import { findMatches, type SearchMatch } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
 import { exportImage } from './render/export-image';
 import { textMeasurer } from './render/text-measure';
 import { Viewport } from './render/viewport';
 import { BusyNote } from './ui/busy';
+import { ErrorNote } from './ui/error-note';
 import { clear, h } from './ui/dom';
 import { Inspector } from './ui/inspector';
 import { Legend } from './ui/legend';
@@ -57,7 +58,7 @@ export class App {
   selected: string | null = null;
   overlays = new Map<string, Overlay>();
   activeOverlay = '';
-  matches: string[] = [];
+  matches: SearchMatch[] = [];
   matchIndex = -1;
   metrics: Metrics | null = null;
   readonly viewport: Viewport;
@@ -71,7 +72,7 @@ export class App {
   private modelPane = h('vscode-tab-panel', {});
   private busy: BusyNote;
   private status = h('div', { class: 'sr-only', 'aria-live': 'polite' });
-  private message = h('div', { class: 'message', hidden: true });
+  private message = new ErrorNote();
   private nextRequest = 1;
   private layoutSeq = 0;
   private layoutListeners: (() => void)[] = [];
@@ -108,7 +109,7 @@ export class App {
     this.side.append(tabs);
     clear(root);
     root.classList.remove('loading');
-    root.append(this.toolbar.el, h('main', {}, h('div', { class: 'stage' }, canvas, this.legend.el, this.busy.el, this.message), this.side), this.status);
+    root.append(this.toolbar.el, h('main', {}, h('div', { class: 'stage' }, canvas, this.legend.el, this.busy.el, this.message.el), this.side), this.status);
     this.viewport = new Viewport(canvas, readTheme());
     bindInput(this, canvas);
     new MutationObserver(() => { this.viewport.theme = readTheme(); this.viewport.redraw(); })
@@ -120,7 +121,7 @@ export class App {
   handle(m: HostToWebview): void {
     switch (m.type) {
       case 'model': this.toolbar.setUnavailable(m.unavailable ?? {}); return this.load(m.file, m.graph, m.summary);
-      case 'error': return this.showError(`${m.file}: ${m.message}`);
+      case 'error': return this.showBroken(m.file, m.message);
       case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
       case 'overlay': this.overlays.set(m.overlay.id, m.overlay); this.refreshOverlays(m.overlay.id); return;
@@ -130,17 +131,18 @@ export class App {
     }
   }
 
-  showError(text: string): void {
-    this.message.hidden = false;
-    this.message.className = 'message error';
-    clear(this.message);
-    this.message.append(h('span', { class: 'codicon codicon-error' }), h('span', {}, text));
+  /** A model that does not open: the error alone, without the toolbar and inspector of a graph that is not there. */
+  private showBroken(file: string, message: string): void {
+    this.root.classList.add('no-graph');
+    this.model = this.scene = this.viewport.scene = null;
+    this.viewport.redraw();
+    this.message.show(`${file}: ${message}`);
   }
 
   load(file: string, graph: ViewGraph, summary: ModelSummary): void {
     // A file fixed on disk after an error reloads here: the old error must go.
-    this.message.hidden = true;
-    clear(this.message);
+    this.root.classList.remove('no-graph');
+    this.message.hide();
     this.clock.received();
     this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
     this.file = file;
@@ -217,7 +219,7 @@ export class App {
         if (seq === this.layoutSeq && previous) { this.expanded = previous; void this.relayout(false); }
         return false;
       }
-      this.showError(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.message.show(`Layout failed: ${e instanceof Error ? e.message : String(e)}`);
       return false;
     } finally {
       clearTimeout(slow);
@@ -308,15 +310,17 @@ export class App {
   search(query: string): void {
     this.matches = this.model ? findMatches(this.model, this.frame.graph, query) : [];
     this.matchIndex = -1;
-    this.toolbar.setCount(query.trim() ? `${this.matches.length} found` : '');
+    const first = this.matches[0]?.what;
+    this.toolbar.setCount(query.trim() ? `${this.matches.length} found` : '', this.matches.every((m) => m.what === first) ? first : undefined);
     this.refreshHighlights();
   }
 
   async searchStep(delta: number): Promise<void> {
     if (this.matches.length === 0) return;
     this.matchIndex = (this.matchIndex + delta + this.matches.length) % this.matches.length;
-    this.toolbar.setCount(`${this.matchIndex + 1} of ${this.matches.length}`);
-    await this.revealItem(this.matches[this.matchIndex]);
+    const m = this.matches[this.matchIndex];
+    this.toolbar.setCount(`${this.matchIndex + 1} of ${this.matches.length}`, m.what);
+    await this.revealItem(m.id);
   }
 
   /** Expands the groups around an item, then selects and centres it. */
@@ -340,7 +344,7 @@ export class App {
 
   private refreshHighlights(): void {
     const set = new Set<string>();
-    if (this.model) for (const m of this.matches) set.add(this.model.visibleOf(m, this.expanded));
+    if (this.model) for (const m of this.matches) set.add(this.model.visibleOf(m.id, this.expanded));
     this.viewport.state = { ...this.viewport.state, highlighted: set };
     this.viewport.redraw();
   }

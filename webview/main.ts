@@ -1,6 +1,7 @@
 /** The graph webview's entry: the page (webview/html.ts) loads this bundle; see webview/README.md. */
 import './timing';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-context-menu/index.js';
 import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';

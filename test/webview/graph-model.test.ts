@@ -64,12 +64,48 @@ describe('findMatches (graph search)', () => {
   it('finds nodes by name, op type prefix and tensor names, and inputs/outputs by name; nothing for a blank query', () => {
     const g = graph();
     const m = new GraphModel(g, { showConstants: false, measure });
-    const names = (q: string) => findMatches(m, g, q).map((id) => { const l = m.leaves.get(id)!; return l.kind === 'node' ? g.nodes[l.index].name : `${l.kind}:${l.label}`; });
+    const names = (q: string) => findMatches(m, g, q).map(({ id }) => { const l = m.leaves.get(id)!; return l.kind === 'node' ? g.nodes[l.index].name : `${l.kind}:${l.label}`; });
     assert.deepEqual(names('relu'), ['/l/layers.0/Relu', '/l/layers.1/Relu']);
     assert.deepEqual(names('Mat'), ['/l/layers.0/MatMul', '/l/layers.1/MatMul']);
     assert.deepEqual(names('h0'), ['/l/layers.0/Relu', '/l/layers.1/MatMul']);
     assert.deepEqual(names('layers.1/M'), ['/l/layers.1/MatMul']);
     assert.deepEqual(names('x'), ['input:x', '/l/layers.0/MatMul']);
     assert.deepEqual(names('  '), []);
+  });
+});
+
+describe('findMatches: an op name matches the op type exactly, and each match says why', () => {
+  /** conv -> relu, where the Relu's input is called 'conv1_out' and a node is named 'Convert'. */
+  function convGraph(): ViewGraph {
+    return {
+      name: 'g',
+      nodes: [
+        node('conv1', 'Conv', ['x'], ['conv1_out']),
+        node('relu1', 'Relu', ['conv1_out'], ['r1']),
+        node('Convert', 'Cast', ['r1'], ['c']),
+        node('conv2', 'ConvTranspose', ['c'], ['y']),
+      ],
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: [1, 4] }],
+      values: {},
+    };
+  }
+
+  it("'Conv' finds the Conv nodes only, not the Relu fed by conv1_out, a node named Convert or a ConvTranspose", () => {
+    const g = convGraph();
+    const m = new GraphModel(g, { showConstants: false, measure });
+    const found = findMatches(m, g, 'Conv');
+    assert.deepEqual(found.map((x) => g.nodes[m.leaves.get(x.id)!.index].name), ['conv1']);
+    assert.deepEqual(found.map((x) => x.what), ['op Conv']);
+    assert.deepEqual(findMatches(m, g, ' relu ').map((x) => x.what), ['op Relu'], 'case and spaces do not matter');
+  });
+
+  it('says what matched otherwise: the name, an op type prefix, an input or output tensor, a graph input', () => {
+    const g = convGraph();
+    const m = new GraphModel(g, { showConstants: false, measure });
+    assert.deepEqual(findMatches(m, g, 'conv1_o').map((x) => x.what), ['output conv1_out', 'input conv1_out']);
+    assert.deepEqual(findMatches(m, g, 'ConvT').map((x) => x.what), ['op ConvTranspose']);
+    assert.deepEqual(findMatches(m, g, 'vert').map((x) => x.what), ['name Convert']);
+    assert.deepEqual(findMatches(m, g, 'x').map((x) => x.what), ['graph input x', 'input x']);
   });
 });

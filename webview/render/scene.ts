@@ -12,6 +12,8 @@ import type { Painter } from './painter';
 
 /** Op labels show from this zoom; below it the scene draws in fast mode. */
 export const LABEL_SCALE = 0.35;
+/** Attribute lines and edge shape labels show from this zoom. */
+export const DETAIL_SCALE = 0.8;
 
 export interface SceneItem extends Box {
   id: string;
@@ -94,7 +96,7 @@ export class Scene {
     const inView = (b: Box): boolean => b.x <= v.x + v.w && b.x + b.w >= v.x && b.y <= v.y + v.h && b.y + b.h >= v.y;
     const t = s.theme;
     const labels = s.scale >= LABEL_SCALE;
-    const details = s.scale >= 0.8;
+    const details = s.scale >= DETAIL_SCALE;
     for (const g of this.open) if (inView(g)) this.drawOpen(p, g, s, labels);
 
     const visibleEdges: SceneEdge[] = [];

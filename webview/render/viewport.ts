@@ -1,7 +1,7 @@
 /** The canvas, its pan/zoom transform and the frame loop: draws only when something changed. */
 import type { Box } from '../../src/core/graph/layout/types';
 import { CanvasPainter } from './painter';
-import { CanvasFastPainter, LABEL_SCALE } from './scene';
+import { CanvasFastPainter, DETAIL_SCALE, LABEL_SCALE } from './scene';
 import type { DrawState, Scene } from './scene';
 import { RasterCache } from './raster';
 import type { Theme } from './theme';
@@ -127,7 +127,8 @@ export class Viewport {
     if (!this.scene) return;
     const { width: w, height: h } = this.scene;
     const s = Math.min((this.width - 40) / Math.max(w, 1), (this.height - 40) / Math.max(h, 1));
-    if (s >= 0.45) { this.fit(); return; }
+    // Small enough to read its attributes and shapes at fit zoom: fit; else start readable at its inputs, as Netron does.
+    if (s >= DETAIL_SCALE) { this.fit(); return; }
     const k = 0.85;
     // Centred on where the graph starts (its first item), not on the middle of the whole scene.
     const first = this.scene.items[0];
@@ -142,10 +143,15 @@ export class Viewport {
     }
   }
 
-  /** Centres a box at a readable zoom, animated. */
+  /**
+   * Centres a box at a readable zoom, animated; near the graph's edge the box moves off centre
+   * rather than leave an empty band beside the graph.
+   */
   reveal(b: Box, scale = Math.max(this.scale, 0.9)): void {
     const s = Math.min(scale, 1.5);
-    this.set(s, this.width / 2 - (b.x + b.w / 2) * s, this.height / 2 - (b.y + b.h / 2) * s, true);
+    const tx = this.width / 2 - (b.x + b.w / 2) * s, ty = this.height / 2 - (b.y + b.h / 2) * s;
+    if (!this.scene) return this.set(s, tx, ty, true);
+    this.set(s, keepFilled(tx, this.scene.width * s, this.width), keepFilled(ty, this.scene.height * s, this.height), true);
   }
 
   private set(scale: number, tx: number, ty: number, animate: boolean): void {
@@ -166,6 +172,18 @@ export class Viewport {
     };
     this.animation = requestAnimationFrame(step);
   }
+}
+
+/** Margin kept between the graph and the canvas edge, in pixels. */
+const EDGE = 20;
+
+/**
+ * An offset `t` along one axis moved just enough that a graph `extent` px long fills a view
+ * `view` px long (or, when shorter, lies wholly inside it) with EDGE px to spare.
+ */
+function keepFilled(t: number, extent: number, view: number): number {
+  const far = view - extent - EDGE;
+  return clamp(t, Math.min(EDGE, far), Math.max(EDGE, far));
 }
 
 function clamp(x: number, lo: number, hi: number): number {

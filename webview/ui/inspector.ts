@@ -26,7 +26,7 @@ export class Inspector {
   showGroup(g: ViewGroup, composition: [string, number][]): void {
     clear(this.el);
     this.el.append(
-      h('h2', {}, g.label),
+      h('h2', {}, h('span', { class: 'clip', title: g.label }, ...breakable(g.label))),
       table([
         ['Scope', g.id],
         ['Nodes', String(g.size)],
@@ -44,7 +44,7 @@ export class Inspector {
     const weightNames = new Set(n.weights.map((w) => w.name));
     const tensorRow = (name: string): HTMLElement => {
       const info: TensorInfo | undefined = n.weights.find((w) => w.name === name) ?? graph.values[name];
-      const link = h('a', { href: '#', class: 'tensor', title: 'Find in graph' }, name || '(omitted)');
+      const link = h('a', { href: '#', class: 'tensor clip', title: name ? `${name}: find in graph` : '' }, ...breakable(name || '(omitted)'));
       link.addEventListener('click', (e) => { e.preventDefault(); if (name) this.actions.reveal(name); });
       const weight = n.weights.find((w) => w.name === name);
       const type = info ? `${info.dtype} ${shortShape(info.shape)}${weight?.value !== undefined ? ` = ${weight.value}` : ''}` : '';
@@ -52,7 +52,7 @@ export class Inspector {
         h('td', { class: 'muted' }, weightNames.has(name) ? 'weight' : ''));
     };
     this.el.append(
-      h('h2', {}, n.opType, h('span', { class: `cat cat-${opCategory(n.opType)}` }, CATEGORY_LABEL[opCategory(n.opType)])),
+      h('h2', {}, h('span', { class: 'clip', title: n.opType }, ...breakable(n.opType)), h('span', { class: `cat cat-${opCategory(n.opType)}` }, CATEGORY_LABEL[opCategory(n.opType)])),
       table([
         ['Name', n.name || '(unnamed)'],
         ['Domain', n.domain || 'ai.onnx'],
@@ -89,7 +89,7 @@ export class Inspector {
     clear(this.statsHost);
     for (const w of d.weights) {
       this.statsHost.append(h('div', { class: 'weight' },
-        h('div', { class: 'weight-title' }, h('span', { class: 'mono' }, w.name)),
+        h('div', { class: 'weight-title' }, h('span', { class: 'mono clip', title: w.name }, ...breakable(w.name))),
         table([
           ['Type', `${w.dtype} ${formatShape(w.shape)}`],
           ['Size', `${formatBytes(w.bytes)} · ${w.elements.toLocaleString()} elements`],
@@ -124,5 +124,17 @@ function histogram(s: WeightStats): Element {
 
 export function table(rows: ([string, string] | null)[], mono = false): HTMLElement {
   return h('table', { class: 'kv' }, ...rows.filter((r): r is [string, string] => r !== null).map(([k, v]) =>
-    h('tr', {}, h('th', {}, k), h('td', { class: mono ? 'mono' : '' }, v))));
+    h('tr', {}, h('th', {}, h('span', { class: 'clip', title: k }, ...breakable(k))), h('td', { class: mono ? 'mono' : '' }, h('span', { class: 'clip', title: v }, ...breakable(v))))));
+}
+
+/**
+ * Text with a line-break opportunity after each separator of a name ('/', '_', ':', '.' before a
+ * letter), so 'Conv2d_0/fused_activation_function' wraps between its parts, never inside one.
+ * Shown in a `.clip` element: at most three lines, then an ellipsis, the whole text on hover.
+ */
+export function breakable(text: string): (string | Node)[] {
+  const parts = text.split(/(?<=[/_:]|\.(?=\D))/);
+  const out: (string | Node)[] = [];
+  parts.forEach((p, i) => { if (i > 0) out.push(h('wbr')); out.push(p); });
+  return out;
 }

@@ -1,0 +1,176 @@
+/**
+ * The graph view in a real browser (headless Chromium, the real bundle): what a user sees in a
+ * narrow editor, in the inspector, after a search, on a model that does not open, at the first zoom.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
+import { openModel } from '../../src/core/formats/open';
+import { buildWorker } from '../worker/build-worker';
+import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
+
+const CNN = path.resolve(__dirname, '../fixtures/fmnist_cnn.onnx');
+
+/** The characters on each side of every line break inside `selector`'s text (e.g. '/C' for a break between / and C). */
+async function lineBreaks(page: Page, selector: string): Promise<{ text: string; breaks: string[] }[]> {
+  return page.$$eval(selector, (els) => els.map((el) => {
+    const chars: { c: string; top: number; node: Text }[] = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode() as Text | null; n; n = walker.nextNode() as Text | null) {
+      for (let i = 0; i < n.data.length; i++) {
+        const r = document.createRange();
+        r.setStart(n, i);
+        r.setEnd(n, i + 1);
+        const rect = r.getClientRects()[0];
+        if (rect && (rect.width > 0 || /\s/.test(n.data[i]))) chars.push({ c: n.data[i], top: Math.round(rect.top), node: n });
+      }
+    }
+    const breaks: string[] = [];
+    // Breaks inside one text (a name, a value), not between two elements.
+    for (let i = 1; i < chars.length; i++) if (chars[i].node === chars[i - 1].node && chars[i].top > chars[i - 1].top + 2) breaks.push(chars[i - 1].c + chars[i].c);
+    return { text: el.textContent ?? '', breaks };
+  }));
+}
+
+function tfNode(name: string, opType: string, inputs: string[], outputs: string[]): ViewNode {
+  return {
+    id: name, name, opType, domain: '', inputs, outputs, weights: [], weightBytes: 0, subgraphs: [],
+    scope: name.split('/').slice(0, -1),
+    attributes: [{ name: 'fused_activation_function', type: 'string', value: 'RELU6' }, { name: 'padding', type: 'string', value: 'SAME' }],
+  };
+}
+
+describe('graph view in Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  const open: OpenedGraph[] = [];
+  const show = async (...args: Parameters<typeof openGraph> extends [unknown, ...infer R] ? R : never): Promise<OpenedGraph> => {
+    const g = await openGraph(browser, ...args);
+    open.push(g);
+    return g;
+  };
+
+  before(async () => {
+    buildWorker();
+    browser = await launchChromium();
+  });
+  afterEach(async () => { for (const g of open.splice(0)) await g.close(); });
+  after(async () => { await browser?.close(); });
+
+  it('keeps the toolbar on one row from a wide editor to a narrow split, every button labelled', async () => {
+    for (const width of [1400, 800, 560, 400]) {
+      const { page } = await show({ file: CNN }, width, 600);
+      const row = await page.$eval('.toolbar-row', (r) => {
+        const shown = [...r.querySelectorAll<HTMLElement>(':scope > *, .search-box > *')].filter((e) => e.getClientRects().length > 0);
+        const centres = shown.map((e) => { const b = e.getBoundingClientRect(); return b.top + b.height / 2; });
+        const buttons = [...r.querySelectorAll('vscode-toolbar-button, select')];
+        return {
+          height: r.getBoundingClientRect().height,
+          overflow: r.scrollWidth - r.clientWidth,
+          spread: Math.max(...centres) - Math.min(...centres),
+          unlabelled: buttons.filter((b) => !(b.getAttribute('title') && (b.getAttribute('label') || b.getAttribute('aria-label')))).map((b) => b.outerHTML),
+          more: !!r.querySelector('vscode-toolbar-button[label="More actions"]')?.getClientRects().length,
+        };
+      });
+      assert.ok(row.height <= 36, `${width}px: the toolbar is ${row.height}px tall (one row is 34)`);
+      assert.ok(row.overflow <= 0, `${width}px: the row overflows by ${row.overflow}px`);
+      assert.ok(row.spread <= 4, `${width}px: items sit on one line (centres spread ${row.spread}px)`);
+      assert.deepEqual(row.unlabelled, [], `${width}px: every button has a label and a tooltip`);
+      assert.ok(row.more, `${width}px: the More actions button shows`);
+    }
+  });
+
+  it('has the less used actions in the More actions menu, which runs them (Export SVG)', async () => {
+    const { page, posted } = await show({ file: CNN }, 420, 600);
+    await page.click('vscode-toolbar-button[label="More actions"]');
+    const items = page.locator('vscode-context-menu-item');
+    await items.first().waitFor();
+    const labels = await items.evaluateAll((els) => els.map((e) => e.getAttribute('label')));
+    for (const l of ['Lay out left to right', 'Expand all groups', 'Collapse all groups', 'Show Constant nodes', 'Export PNG', 'Export SVG']) {
+      assert.ok(labels.includes(l), `${l} in ${labels.join(', ')}`);
+    }
+    assert.ok(labels.includes('Benchmark model (latency overlay)'), `at 420px the benchmark button moved into the menu: ${labels.join(', ')}`);
+    await page.locator('vscode-context-menu-item[label="Export SVG"]').click();
+    await until(page, () => !(document.querySelector('vscode-context-menu') as unknown as { show: boolean }).show);
+    const exported = posted.find((m) => m.type === 'export');
+    assert.ok(exported && exported.type === 'export' && exported.format === 'svg' && exported.data.startsWith('<svg'), 'the item exported the SVG');
+  });
+
+  it('wraps inspector text at separators, never mid-word, and ellipsizes with the full text on hover', async () => {
+    const long = `MobilenetV1/${Array.from({ length: 30 }, (_, i) => `Block_${i}`).join('/')}/Conv2D`;
+    const graph: ViewGraph = {
+      name: 'g',
+      nodes: [
+        tfNode('MobilenetV1/MobilenetV1/Conv2d_0/Conv2D_fused_activation_function', 'CONV_2D', ['input'], ['MobilenetV1/MobilenetV1/Conv2d_0/Relu6']),
+        tfNode(long, 'DEPTHWISE_CONV_2D', ['MobilenetV1/MobilenetV1/Conv2d_0/Relu6'], ['out']),
+      ],
+      inputs: [{ name: 'input', dtype: 'float32', shape: [1, 96, 96, 1] }],
+      outputs: [{ name: 'out', dtype: 'float32', shape: [1, 48, 48, 8] }],
+      values: { 'MobilenetV1/MobilenetV1/Conv2d_0/Relu6': { name: 'MobilenetV1/MobilenetV1/Conv2d_0/Relu6', dtype: 'int8', shape: [1, 48, 48, 8] } },
+    };
+    const summary = openModel(CNN).summary();
+    const { page } = await show({ file: '/ws/person_detect.tflite', graph, summary }, 900, 700);
+    for (const node of ['N0', 'N1']) {
+      await page.evaluate((id) => (globalThis as unknown as { edgewise: { select(id: string, reveal: boolean): void } }).edgewise.select(id, true), node);
+      await page.waitForSelector('.inspector table.kv');
+      for (const { text, breaks } of await lineBreaks(page, '.inspector table.kv td, .inspector table.kv th, .inspector h2')) {
+        for (const b of breaks) assert.match(b, /^[/_.:,\s×›-]|^.[\s[(]/, `"${text}" breaks between ${JSON.stringify(b)}`);
+      }
+    }
+    // The 30-block name is cut short with an ellipsis; hovering shows all of it.
+    const cell = await page.$eval('.inspector table.kv td', (td: HTMLElement) => {
+      const clip = td.querySelector<HTMLElement>('.clip') ?? td;
+      return { title: clip.title || td.title, clipped: clip.scrollHeight > clip.clientHeight + 1, lines: clip.clientHeight / parseFloat(getComputedStyle(clip).lineHeight) };
+    });
+    assert.equal(cell.title, long);
+    assert.ok(cell.clipped, 'the long name is clipped');
+    assert.ok(cell.lines <= 4.1, `at most 4 lines (${cell.lines.toFixed(1)})`);
+  });
+
+  it('after a search scrolls to a match near the end, the graph still fills the view: no empty band', async () => {
+    const { page } = await show({ file: CNN }, 900, 450);
+    const state = await page.evaluate(async () => {
+      const app = (globalThis as unknown as { edgewise: { search(q: string): void; searchStep(d: number): Promise<void>; matches: unknown[]; viewport: { worldView(): { x: number; y: number; w: number; h: number }; scale: number }; scene: { width: number; height: number } } }).edgewise;
+      app.search('Gemm');
+      await app.searchStep(1);
+      await app.searchStep(1); // the last Gemm, just above the output
+      await new Promise((r) => setTimeout(r, 600)); // the reveal animation
+      const v = app.viewport.worldView();
+      return { v, scale: app.viewport.scale, w: app.scene.width, h: app.scene.height, count: document.querySelector('.search-count')!.textContent, what: document.querySelector('.search-what')!.textContent };
+    });
+    assert.equal(state.count, '2 of 2');
+    assert.equal(state.what, 'op Gemm');
+    assert.ok(state.h * state.scale > 450, 'the graph is taller than the view at this zoom');
+    const below = (state.v.y + state.v.h - state.h) * state.scale;
+    const above = -state.v.y * state.scale;
+    assert.ok(below <= 24, `${below.toFixed(0)}px of empty canvas below the graph`);
+    assert.ok(above <= 24, `${above.toFixed(0)}px of empty canvas above the graph`);
+  });
+
+  it('shows a broken model as an error alone: no toolbar or inspector of a graph that is not there', async () => {
+    const { page } = await show({ file: '/ws/corrupt.onnx', error: 'the file is truncated or corrupt (cant skip wire type 4)' }, 900, 600);
+    const seen = await page.evaluate(() => ({
+      error: document.querySelector('.message.error')?.textContent,
+      toolbar: document.querySelector('.toolbar')?.getClientRects().length,
+      side: document.querySelector('.side')?.getClientRects().length,
+      canvasFocusable: document.querySelector('canvas.graph')?.getClientRects().length,
+    }));
+    assert.match(seen.error ?? '', /corrupt\.onnx: the file is truncated/);
+    assert.equal(seen.toolbar, 0, 'no toolbar');
+    assert.equal(seen.side, 0, 'no inspector');
+  });
+
+  it('opens a small model at a zoom that shows op, main attribute and output shape (like Netron)', async () => {
+    const { page } = await show({ file: CNN }, 1000, 700);
+    const v = await page.evaluate(() => {
+      const app = (globalThis as unknown as { edgewise: { viewport: { scale: number; worldView(): { x: number; y: number; w: number; h: number } }; scene: { items: { id: string; x: number; y: number; w: number; h: number }[] } } }).edgewise;
+      const first = app.scene.items.find((it) => it.id.startsWith('N'))!;
+      const view = app.viewport.worldView();
+      return { scale: app.viewport.scale, firstInView: first.y >= view.y && first.y + first.h <= view.y + view.h };
+    });
+    // scene.ts draws the attribute line and the shape labels from this zoom on (DETAIL_SCALE).
+    assert.ok(v.scale >= 0.8, `the first zoom is ${v.scale.toFixed(2)}`);
+    assert.ok(v.firstInView, 'the first node is in view');
+  });
+});
