@@ -60,6 +60,9 @@ export async function startCodeServer(log) {
     'workbench.enableExperiments': false,
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // The test workspace sits inside this repository: no "git repository found" toast over the screenshots.
+    'git.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
   }, null, 2));
 
   const port = await freePort();

@@ -1,73 +1,11 @@
 // UI checks in the real workbench: what a user does, with a screenshot after each step.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-const STEP_TIMEOUT_MS = 60_000;
+import { STEP_TIMEOUT_MS, clearNotifications, closeAllEditors, contextMenu, explorerRow, runCommand, settled, shownExplorerRow, waitForExtension } from './workbench.mjs';
 
 /** The graph webview of the active editor (webviews are two nested iframes). */
 function graphFrame(page) {
   return page.frameLocator('iframe.webview:visible').frameLocator('#active-frame');
-}
-
-function explorerRow(page, name) {
-  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
-}
-
-/**
- * The Explorer row of `name`, scrolled into view: the list only renders the rows on screen, and
- * the workspace holds more files than fit (an expanded folder pushes the rest down).
- */
-async function shownExplorerRow(page, name) {
-  const row = explorerRow(page, name);
-  if (await row.isVisible()) return row;
-  await page.locator('.explorer-folders-view .monaco-list').first().hover();
-  await page.mouse.wheel(0, -10_000);
-  for (let i = 0; i < 40; i++) {
-    await page.waitForTimeout(100);
-    if (await row.isVisible()) return row;
-    await page.mouse.wheel(0, 120);
-  }
-  throw new Error(`${name} is not in the Explorer`);
-}
-
-/** Right-clicks a file in the Explorer and picks an item of its context menu. */
-async function contextMenu(page, file, item) {
-  await (await shownExplorerRow(page, file)).click({ button: 'right' });
-  const action = page.locator('.monaco-menu .action-item', { hasText: item }).first();
-  await action.waitFor();
-  await page.waitForTimeout(300); // the menu must settle before a click lands on it
-  await action.click();
-}
-
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await input.press('Enter');
-}
-
-/** Waits until the workbench knows the extension's commands (its host may still be starting). */
-async function waitForExtension(page) {
-  const end = Date.now() + STEP_TIMEOUT_MS;
-  const input = page.locator('.quick-input-widget input');
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('>Edgewise: Open Model Graph');
-    const found = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Edgewise: Open Model Graph' }).first()
-      .waitFor({ timeout: 2000 }).then(() => true, () => false);
-    await input.press('Escape');
-    if (found) return;
-    if (Date.now() > end) throw new Error('the Edgewise commands never appeared in the command palette');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function closeAllEditors(page) {
-  await runCommand(page, 'View: Close All Editors');
-  await page.locator('iframe.webview:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
 }
 
 /**
@@ -122,7 +60,9 @@ async function waitForGraph(frame, file) {
 async function exportView(page, frame, format, ws) {
   const out = path.join(ws, `fmnist_cnn.${format}`);
   fs.rmSync(out, { force: true });
-  await frame.locator(`vscode-toolbar-button[label="Export ${format.toUpperCase()}"]`).click();
+  // Export is one of the less used actions: in the toolbar's More actions menu.
+  await frame.locator('vscode-toolbar-button[label="More actions"]').click();
+  await frame.locator(`vscode-context-menu-item[label="Export ${format.toUpperCase()}"]`).click();
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const end = Date.now() + 10_000;
@@ -179,8 +119,9 @@ export async function runUiChecks(page, url, shots, log, ws) {
         return o && globalThis.edgewise.activeOverlay === o.id ? o.values : null;
       }, 'the channels-kept overlay');
       log(`     channels kept: ${JSON.stringify(kept)}`);
-    }],
-    ['distill-quickpick-flow-and-chart', async () => {
+      await clearNotifications(page);
+    }, { keepNotifications: true }], // it opens the graph from the prune step's notification
+    ['distill-quickpick-flow-and-chart', async (shot) => {
       // The whole flow a user goes through: Explorer menu, QuickPicks, live chart, then the result.
       await closeAllEditors(page);
       await contextMenu(page, 'fmnist_cnn.pruned.onnx', 'Distill Model...');
@@ -207,7 +148,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
           ? { rows, canvases, status: root.querySelector('#status').textContent, result: root.querySelector('#result-text').textContent } : null;
       }, 'the training chart with its finished epoch');
       log(`     ${chart.result}`);
-      await page.screenshot({ path: path.join(shots, 'distill-chart.png') });
+      await shot(); // the step's subject: the chart with its finished epoch
       // "Open Result" on the chart opens the distilled model's graph.
       for (const f of page.frames()) {
         const button = await f.$('#train-root #open').catch(() => null);
@@ -223,14 +164,14 @@ export async function runUiChecks(page, url, shots, log, ws) {
     ['explorer-context-menu', async () => {
       await (await shownExplorerRow(page, 'fmnist_cnn.onnx')).click({ button: 'right' });
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().waitFor();
+      await settled(page.locator('.context-view .monaco-menu').first());
     }],
     ['graph-renders', async () => {
-      await page.waitForTimeout(300); // the menu must settle before a click lands on it
       await page.locator('.monaco-menu .action-item', { hasText: 'Open Model Graph' }).first().click();
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
       log(`     ${m.nodes} nodes, ${m.visibleNodes} drawn, first render ${Math.round(m.renderedAt - m.receivedAt)} ms after the data arrived`);
-    }],
+    }, { keepNotifications: true }], // the previous step's menu stays open for its click
     ['search-selects-node', async () => {
       await waitForGraph(frame(), 'fmnist_cnn.onnx');
       const field = frame().locator('vscode-textfield.search input');
@@ -278,7 +219,7 @@ export async function runUiChecks(page, url, shots, log, ws) {
       const m = await waitForGraph(frame(), name);
       log(`     ${name}: ${m.nodes} nodes, ${m.groups} groups, ${m.visibleNodes} drawn; ${Date.now() - t0} ms from double-click to first render`);
     }]] : []),
-    ['palette-file-picker', async () => {
+    ['palette-file-picker', async (shot) => {
       // No model editor active: the command lists the workspace's models (folder models too).
       await closeAllEditors(page);
       await runCommand(page, 'Edgewise: Open Model Graph');
@@ -287,6 +228,8 @@ export async function runUiChecks(page, url, shots, log, ws) {
       // The list only renders the rows on screen: filter first, then the model's row shows.
       await input.fill('fmnist_cnn.onnx');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'fmnist_cnn.onnx' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await settled(page.locator('.quick-input-widget'));
+      await shot(); // the step's subject: the picker listing the workspace's models
       await input.press('Enter');
       const m = await waitForGraph(frame(), 'fmnist_cnn.onnx');
       if (m.nodes < 10) throw new Error(`only ${m.nodes} nodes in the view graph`);
@@ -356,17 +299,22 @@ export async function runUiChecks(page, url, shots, log, ws) {
 
   let passed = 0;
   let failed = 0;
-  for (const [i, [name, run]] of steps.entries()) {
-    const shot = path.join(shots, `${String(i + 1).padStart(2, '0')}-${name}.png`);
+  // Each step's screenshot is taken after it, or by the step itself (`shot()`) when its subject
+  // (a picker, a chart) has gone by the end. Notifications of earlier steps are cleared first.
+  for (const [i, [name, run, options]] of steps.entries()) {
+    const file = path.join(shots, `${String(i + 1).padStart(2, '0')}-${name}.png`);
+    let taken = false;
+    const shot = async () => { taken = true; await page.screenshot({ path: file }).catch((e) => log(`no screenshot for ${name}: ${e.message}`)); };
     try {
-      await run();
+      if (i > 0 && !options?.keepNotifications) await clearNotifications(page);
+      await run(shot);
       passed++;
       log(`ok   ${name}`);
     } catch (e) {
       failed++;
       log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
     }
-    await page.screenshot({ path: shot }).catch((e) => log(`no screenshot for ${name}: ${e.message}`));
+    if (!taken) await shot();
   }
   return { passed, failed };
 }
