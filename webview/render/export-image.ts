@@ -1,4 +1,8 @@
-/** The whole graph as an image: SVG text, or a PNG data URL drawn at up to twice the size. */
+/**
+ * The whole graph as an image: SVG text, or a PNG data URL drawn at up to twice the size. It shows
+ * the graph's full bounds (shape labels past its right edge included) and the overlay, but not
+ * the selection or search highlight of the moment.
+ */
 import type { Scene } from './scene';
 import type { Theme } from './theme';
 import type { ViewportState } from './viewport';
@@ -8,8 +12,9 @@ import { CanvasPainter, SvgPainter } from './painter';
 const PAD = 20;
 
 export function exportImage(scene: Scene, theme: Theme, viewState: ViewportState, format: 'svg' | 'png'): string {
-  const view = { x: -PAD, y: -PAD, w: scene.width + 2 * PAD, h: scene.height + 2 * PAD };
-  const state = { theme, scale: 1, view, ...viewState };
+  const b = scene.bounds;
+  const view = { x: b.x - PAD, y: b.y - PAD, w: b.w + 2 * PAD, h: b.h + 2 * PAD };
+  const state = { theme, scale: 1, view, ...viewState, selected: null, highlighted: new Set<string>() };
   if (format === 'svg') {
     const p = new SvgPainter();
     scene.draw(p, state);
@@ -23,7 +28,7 @@ export function exportImage(scene: Scene, theme: Theme, viewState: ViewportState
   const ctx = canvas.getContext('2d')!;
   ctx.fillStyle = theme.background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.setTransform(k, 0, 0, k, PAD * k, PAD * k);
+  ctx.setTransform(k, 0, 0, k, -view.x * k, -view.y * k);
   scene.draw(new CanvasPainter(ctx), state);
   return canvas.toDataURL('image/png');
 }

@@ -9,6 +9,7 @@ import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../model
 import { shortShape } from '../model/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';
 import type { Painter } from './painter';
+import { placeEdgeLabels, type EdgeLabel } from './edge-labels';
 
 /** Op labels show from this zoom; below it the scene draws in fast mode. */
 export const LABEL_SCALE = 0.35;
@@ -49,6 +50,7 @@ export class Scene {
   readonly edges: SceneEdge[] = [];
   readonly width: number;
   readonly height: number;
+  private placedLabels: EdgeLabel[] | null = null;
 
   constructor(readonly model: GraphModel, layout: LayoutResult) {
     this.width = layout.width;
@@ -114,13 +116,8 @@ export class Scene {
         if (e.arrow) p.polygon(arrowHead(e.points, 7, 4.5), on ? t.focus : t.edge);
       }
       if (details) {
-        // One label per value leaving a producer, even when the edge forks.
-        const labelled = new Set<string>();
-        for (const e of visibleEdges) {
-          if (!e.head || labelled.has(e.from + '|' + e.value)) continue;
-          labelled.add(e.from + '|' + e.value);
-          this.drawEdgeLabel(p, e, t);
-        }
+        const font = { font: `10px ${t.monoFont}`, colour: t.muted };
+        for (const l of this.labels) if (inView(l.box)) p.text(l.text, l.x, l.y, { ...font, align: l.align });
       }
     }
 
@@ -216,14 +213,33 @@ export class Scene {
     if (s.selected === it.id) p.rect(it.x - 2.5, it.y - 2.5, it.w + 5, it.h + 5, r + 2, null, s.theme.focus, 2.5);
   }
 
-  private drawEdgeLabel(p: Painter, e: SceneEdge, t: Theme): void {
-    const info = this.model.graph.values[e.value];
-    if (!info?.shape) return;
-    const text = shortShape(info.shape);
-    const pts = e.points;
-    // Just after the start, beside the first segment.
-    const x = pts[0] + 6, y = pts[1] + 11;
-    p.text(text, x, y, { font: `10px ${t.monoFont}`, colour: t.muted }, 160);
+  /**
+   * The shape labels: one per value leaving a producer (even when its edge forks), placed where
+   * no edge, box or group title is in the way (edge-labels.ts). Placed when first drawn.
+   */
+  get labels(): EdgeLabel[] {
+    if (!this.placedLabels) {
+      const wanted = new Map<number, string>();
+      const labelled = new Set<string>();
+      this.edges.forEach((e, i) => {
+        const shape = this.model.graph.values[e.value]?.shape;
+        if (!e.head || !shape || labelled.has(e.from + '|' + e.value)) return;
+        labelled.add(e.from + '|' + e.value);
+        wanted.set(i, shortShape(shape));
+      });
+      const titles = this.open.map((g) => g.title ?? { x: g.x, y: g.y, w: g.w, h: GROUP_HEADER });
+      this.placedLabels = placeEdgeLabels(this.edges, wanted, [...this.items, ...titles]);
+    }
+    return this.placedLabels;
+  }
+
+  /** What the scene covers, its shape labels included. */
+  get bounds(): Box {
+    let x0 = 0, y0 = 0, x1 = this.width, y1 = this.height;
+    for (const { box: b } of this.labels) {
+      x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h);
+    }
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
   }
 }
 

@@ -44,26 +44,31 @@ function histogramSvg(samples: readonly number[], p50: number, p95: number, p99:
   const mark = (v: number, label: string, row: number) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${8 + row * 12}" y2="${H - pad}" class="mark"/>` +
     `<text x="${(x(v) + 3).toFixed(1)}" y="${16 + row * 12}" class="lbl">${label} ${ms(v)} ms</text>`;
   const note = beyond ? `<text x="${W - pad}" y="16" class="lbl end">${beyond} slower run${beyond === 1 ? '' : 's'} (to ${ms(max)} ms) not shown</text>` : '';
-  return `<svg role="img" aria-label="latency histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars}${mark(p50, 'p50', 0)}${mark(p95, 'p95', 1)}${note}` +
+  return `<svg role="img" aria-label="latency histogram" class="histogram" viewBox="0 0 ${W} ${H}">${bars}${mark(p50, 'p50', 0)}${mark(p95, 'p95', 1)}${note}` +
     `<text x="${pad}" y="${H - 6}" class="lbl">${ms(h.min)} ms</text><text x="${W - pad}" y="${H - 6}" class="lbl end">${ms(h.max)} ms</text></svg>`;
+}
+
+/** Figures as name/value pairs that wrap into as many columns as the panel's width allows. */
+function metrics(pairs: [string, string][]): string {
+  return pairs.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('');
 }
 
 export function benchmarkReportHtml(results: readonly BenchmarkResult[], ctx: ReportContext): string {
   const sections = results.map((r) => {
     const l = r.latency;
     const layers = (r.profile?.nodes ?? []).slice(0, 10);
-    const rows = layers.map((n) => `<tr><td class="name">${esc(n.name)}</td><td>${esc(n.opType)}</td><td class="num">${(n.meanUs / 1000).toFixed(3)}</td><td class="num">${pct(n.share)}</td></tr>`).join('');
+    const rows = layers.map((n) => `<tr><td class="name" title="${esc(n.name)}">${esc(n.name)}</td><td>${esc(n.opType)}</td><td class="num">${(n.meanUs / 1000).toFixed(3)}</td><td class="num">${pct(n.share)}</td></tr>`).join('');
     return `<section>
 <h2>${r.threads} thread${r.threads === 1 ? '' : 's'}</h2>
-<table class="kv">
-<tr><th>p50</th><td>${ms(l.p50Ms)} ms</td><th>p90</th><td>${ms(l.p90Ms)} ms</td><th>p95</th><td>${ms(l.p95Ms)} ms</td><th>p99</th><td>${ms(l.p99Ms)} ms</td></tr>
-<tr><th>min</th><td>${ms(l.minMs)} ms</td><th>max</th><td>${ms(l.maxMs)} ms</td><th>mean</th><td>${ms(l.meanMs)} ± ${ms(l.stdMs)} ms</td><th>throughput</th><td>${l.throughputPerSec.toFixed(1)}/s</td></tr>
-<tr><th>session</th><td>${ms(r.initMs)} ms</td><th>first run</th><td>${ms(r.firstRunMs)} ms</td><th>peak RSS</th><td>${mib(r.peakRssBytes)}</td><th>after load</th><td>${mib(r.rssAfterLoadBytes)}</td></tr>
-</table>
+<dl class="kv">${metrics([
+  ['p50', `${ms(l.p50Ms)} ms`], ['p90', `${ms(l.p90Ms)} ms`], ['p95', `${ms(l.p95Ms)} ms`], ['p99', `${ms(l.p99Ms)} ms`],
+  ['min', `${ms(l.minMs)} ms`], ['max', `${ms(l.maxMs)} ms`], ['mean', `${ms(l.meanMs)} ± ${ms(l.stdMs)} ms`], ['throughput', `${l.throughputPerSec.toFixed(1)}/s`],
+  ['session', `${ms(r.initMs)} ms`], ['first run', `${ms(r.firstRunMs)} ms`], ['peak RSS', mib(r.peakRssBytes)], ['after load', mib(r.rssAfterLoadBytes)],
+])}</dl>
 ${histogramSvg(l.samplesMs, l.p50Ms, l.p95Ms, l.p99Ms)}
 ${r.profile ? `<h3>Slowest layers</h3>
 <p class="note">Opt level disabled (the model's own nodes), ${r.profile.runs} profiled runs: kernels explain ${pct(r.profile.coverage)} of the run, ${pct(r.profile.unattributedShare)} unattributed.${r.profilerOverhead !== undefined ? ` Profiler overhead ${pct(r.profilerOverhead)}.` : ''}</p>
-<table class="layers"><tr><th>node</th><th>op</th><th>ms</th><th>share</th></tr>${rows}</table>` : '<p class="note">Run with profiling for per-layer latency.</p>'}
+<table class="layers"><colgroup><col><col class="op"><col class="n"><col class="n"></colgroup><tr><th>node</th><th>op</th><th class="num">ms</th><th class="num">share</th></tr>${rows}</table>` : '<p class="note">Run with profiling for per-layer latency.</p>'}
 </section>`;
   }).join('\n');
   const r0 = results[0];
@@ -77,9 +82,18 @@ ${r.profile ? `<h3>Slowest layers</h3>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp(ctx.nonce)}">
 <style nonce="${ctx.nonce}">
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px; }
-.kv th, .layers th { text-align: left; font-weight: 600; padding-right: 8px; }
-.kv td { padding-right: 16px; white-space: nowrap; }
+body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px; overflow-wrap: anywhere; }
+/* Responsive: figures flow into as many columns as fit; the histogram and the layer table take the width there is. */
+.kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 2px 16px; margin: 8px 0; }
+.kv div { display: flex; flex-wrap: wrap; column-gap: 8px; align-items: baseline; min-width: 0; }
+.kv dt { font-weight: 600; white-space: nowrap; }
+.kv dd { margin: 0; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.histogram { display: block; width: 100%; max-width: 560px; height: auto; }
+.layers { width: 100%; table-layout: fixed; border-collapse: collapse; }
+.layers th { text-align: left; font-weight: 600; }
+.layers td, .layers th { padding: 1px 6px 1px 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.layers col.op { width: 7em; }
+.layers col.n { width: 4.5em; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .name { font-family: var(--vscode-editor-font-family); }
 .bar { fill: var(--vscode-charts-blue, #3794ff); }
