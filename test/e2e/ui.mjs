@@ -200,6 +200,12 @@ export async function runUiChecks(page, url, shots, log, ws) {
       if (found.nodes < 10) throw new Error(`latency for only ${found.nodes} nodes`);
       await page.locator('.statusbar-item', { hasText: /p50 [\d.]+ ms/ }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await pollFrames(page, () => document.querySelector('svg[aria-label="latency histogram"]') && document.querySelectorAll('.layers tr').length > 10 ? true : null, 'the results panel');
+      // Side by side, both are narrow: the panel fits its column, the graph's toolbar keeps one row.
+      const panelOverflow = await pollFrames(page, () => document.querySelector('svg[aria-label="latency histogram"]')
+        ? { px: document.documentElement.scrollWidth - document.documentElement.clientWidth } : null, 'the results panel width');
+      if (panelOverflow.px > 0) throw new Error(`the results panel is ${panelOverflow.px}px wider than its column`);
+      const bar = await poll(frame(), () => { const r = document.querySelector('.toolbar-row'); return { h: r.getBoundingClientRect().height, clipped: r.scrollWidth - r.clientWidth }; }, 'the toolbar');
+      if (bar.h > 36 || bar.clipped > 0) throw new Error(`the graph toolbar beside the panel is ${bar.h}px tall (one row is 34), ${bar.clipped}px cut off`);
       log(`     ${found.nodes} nodes coloured by "${found.label}"`);
     }],
     ['large-model-opens', async () => {
@@ -256,6 +262,8 @@ export async function runUiChecks(page, url, shots, log, ws) {
       await closeAllEditors(page);
       await (await shownExplorerRow(page, 'corrupt.onnx')).dblclick();
       await frame().locator('.message.error', { hasText: /corrupt\.onnx: .*truncated or corrupt/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The error alone: no toolbar or inspector of a graph that is not there.
+      if (await frame().locator('.toolbar, .side').filter({ visible: true }).count()) throw new Error('the error view shows a toolbar or inspector');
     }],
     ['tflite-context-menu-graph', async () => {
       await closeAllEditors(page);
