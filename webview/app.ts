@@ -10,7 +10,7 @@ import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
 import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
-import { findMatches, type SearchMatch } from './model/search';
+import { commonReason, findMatches, type SearchMatch } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
 import { exportImage } from './render/export-image';
@@ -133,15 +133,13 @@ export class App {
 
   /** A model that does not open: the error alone, without the toolbar and inspector of a graph that is not there. */
   private showBroken(file: string, message: string): void {
-    this.root.classList.add('no-graph');
-    this.model = this.scene = this.viewport.scene = null;
+    this.model = this.scene = this.viewport.scene = null; // the last graph drawn is not what the file holds now
     this.viewport.redraw();
-    this.message.show(`${file}: ${message}`);
+    this.message.show(`${file}: ${message}`, this.root);
   }
 
   load(file: string, graph: ViewGraph, summary: ModelSummary): void {
     // A file fixed on disk after an error reloads here: the old error must go.
-    this.root.classList.remove('no-graph');
     this.message.hide();
     this.clock.received();
     this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
@@ -310,15 +308,13 @@ export class App {
   search(query: string): void {
     this.matches = this.model ? findMatches(this.model, this.frame.graph, query) : [];
     this.matchIndex = -1;
-    const first = this.matches[0]?.what;
-    this.toolbar.setCount(query.trim() ? `${this.matches.length} found` : '', this.matches.every((m) => m.what === first) ? first : undefined);
+    this.toolbar.setCount(query.trim() ? `${this.matches.length} found` : '', commonReason(this.matches));
     this.refreshHighlights();
   }
 
   async searchStep(delta: number): Promise<void> {
     if (this.matches.length === 0) return;
-    this.matchIndex = (this.matchIndex + delta + this.matches.length) % this.matches.length;
-    const m = this.matches[this.matchIndex];
+    const m = this.matches[(this.matchIndex = (this.matchIndex + delta + this.matches.length) % this.matches.length)];
     this.toolbar.setCount(`${this.matchIndex + 1} of ${this.matches.length}`, m.what);
     await this.revealItem(m.id);
   }

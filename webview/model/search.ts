@@ -42,3 +42,9 @@ export function findMatches(model: GraphModel, graph: ViewGraph, query: string):
   }
   return matches;
 }
+
+/** What every match matched, when that is one thing ('op Conv'); else undefined. */
+export function commonReason(matches: readonly SearchMatch[]): string | undefined {
+  const first = matches[0]?.what;
+  return matches.every((m) => m.what === first) ? first : undefined;
+}
