@@ -204,7 +204,13 @@ export async function runUiChecks(page, url, shots, log, ws) {
       const panelOverflow = await pollFrames(page, () => document.querySelector('svg[aria-label="latency histogram"]')
         ? { px: document.documentElement.scrollWidth - document.documentElement.clientWidth } : null, 'the results panel width');
       if (panelOverflow.px > 0) throw new Error(`the results panel is ${panelOverflow.px}px wider than its column`);
-      const bar = await poll(frame(), () => { const r = document.querySelector('.toolbar-row'); return { h: r.getBoundingClientRect().height, clipped: r.scrollWidth - r.clientWidth }; }, 'the toolbar');
+      // Two webviews show now (graph and panel): look in every frame for the graph's toolbar on screen.
+      const bar = await pollFrames(page, () => {
+        const r = document.querySelector('.toolbar-row');
+        return r && r.clientWidth > 0 && globalThis.edgewise?.file?.endsWith('/fmnist_cnn.onnx')
+          ? { h: r.getBoundingClientRect().height, clipped: r.scrollWidth - r.clientWidth, w: r.clientWidth } : null;
+      }, 'the graph toolbar');
+      log(`     graph toolbar beside the panel: ${bar.w}px wide, ${bar.h}px tall, ${bar.clipped}px cut off`);
       if (bar.h > 36 || bar.clipped > 0) throw new Error(`the graph toolbar beside the panel is ${bar.h}px tall (one row is 34), ${bar.clipped}px cut off`);
       log(`     ${found.nodes} nodes coloured by "${found.label}"`);
     }],

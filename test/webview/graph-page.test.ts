@@ -148,6 +148,25 @@ describe('graph view in Chromium', function () {
     assert.ok(above <= 24, `${above.toFixed(0)}px of empty canvas above the graph`);
   });
 
+  it('keeps what was in the middle in view when the editor narrows (a results panel opens beside it)', async () => {
+    const { page } = await show({ file: CNN }, 1400, 700);
+    await page.evaluate(async () => {
+      const app = (globalThis as unknown as { edgewise: { search(q: string): void; searchStep(d: number): Promise<void> } }).edgewise;
+      app.search('Conv');
+      await app.searchStep(1);
+      await new Promise((r) => setTimeout(r, 600));
+    });
+    await page.setViewportSize({ width: 600, height: 700 });
+    await new Promise((r) => setTimeout(r, 300));
+    const seen = await page.evaluate(() => {
+      const app = (globalThis as unknown as { edgewise: { selected: string; viewport: { worldView(): { x: number; y: number; w: number; h: number } }; scene: { byId: Map<string, { x: number; y: number; w: number; h: number }> } } }).edgewise;
+      const b = app.scene.byId.get(app.selected)!;
+      const v = app.viewport.worldView();
+      return { inView: b.x >= v.x && b.x + b.w <= v.x + v.w && b.y >= v.y && b.y + b.h <= v.y + v.h, b, v };
+    });
+    assert.ok(seen.inView, `the selected Conv ${JSON.stringify(seen.b)} left the view ${JSON.stringify(seen.v)}`);
+  });
+
   it('shows a broken model as an error alone: no toolbar or inspector of a graph that is not there', async () => {
     const { page } = await show({ file: '/ws/corrupt.onnx', error: 'the file is truncated or corrupt (cant skip wire type 4)' }, 900, 600);
     const seen = await page.evaluate(() => ({

@@ -44,10 +44,13 @@ export class Viewport {
   }
 
   private resize(): void {
+    const [w0, h0] = [this.width, this.height];
     this.dpr = window.devicePixelRatio || 1;
     const r = this.canvas.getBoundingClientRect();
     this.canvas.width = Math.max(1, Math.round(r.width * this.dpr));
     this.canvas.height = Math.max(1, Math.round(r.height * this.dpr));
+    // What was in the middle stays there (an editor narrowed by a panel beside it keeps its subject in view).
+    if (this.scene && w0 > 1 && h0 > 1) { this.tx += (this.width - w0) / 2; this.ty += (this.height - h0) / 2; }
     this.redraw();
   }
 
