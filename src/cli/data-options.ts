@@ -120,10 +120,3 @@ export function threadsOption(args: ParsedArgs): number {
   return num(args, 'threads', 1, THREADS);
 }
 
-export function pct(x: number | undefined, digits = 1): string {
-  return x === undefined ? '-' : `${(x * 100).toFixed(digits)}%`;
-}
-
-export function mib(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}

@@ -1,20 +1,6 @@
-/** Text formatting shared by the CLI commands. */
+/** Text layout shared by the CLI commands; numbers and units come from core/base/units.ts (one format everywhere). */
+export { formatBytes, formatCount } from '../core/base/units';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[u]}`;
-}
-
-/** 1234567 -> '1.23 M'. */
-export function formatCount(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  for (const [scale, name] of units) if (Math.abs(n) >= scale) return `${(n / scale).toPrecision(3)} ${name}`;
-  return String(n);
-}
 
 export function formatShape(shape: (number | string)[] | null): string {
   return shape ? `[${shape.join(', ')}]` : '[?]';

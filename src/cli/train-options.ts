@@ -2,7 +2,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { CancelledError } from '../core/jobs/job';
 import { runTrainJob, TRAIN_RANGES, TrainError, type TrainJobOptions, type TrainJobResult } from '../core/jobs/train';
 import { CliError, flag, num, str, type CliIo, type ParsedArgs } from './command';
-import { DATA_OPTIONS, dataOptions, dataUsage, pct, threadsOption } from './data-options';
+import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from './data-options';
+import { formatNumber, formatPercent, formatRate } from '../core/base/units';
 
 // Training always has data; random samples do not apply. --batch is the evaluation batch elsewhere.
 const { samples: _random, batch: _batch, ...PREPROCESS_OPTIONS } = DATA_OPTIONS;
@@ -99,7 +100,7 @@ export async function runTrainCommand(args: ParsedArgs, io: CliIo, model: string
         lastLine = now;
         io.progress(`  ${m}`);
       },
-      onEpoch: (r) => io.progress(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, train top-1 ${pct(r.trainTop1)}, validation top-1 ${pct(r.valTop1)}, ${r.imagesPerSecond.toFixed(0)} images/s`),
+      onEpoch: (r) => io.progress(`  epoch ${r.epoch}: loss ${formatNumber(r.loss, 4)}, train top-1 ${formatPercent(r.trainTop1)}, validation top-1 ${formatPercent(r.valTop1)}, ${formatRate(r.imagesPerSecond, 'samples')}`),
     });
     io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : describeTraining(result));
     return 0;
@@ -116,11 +117,11 @@ export function describeTraining(r: TrainJobResult): string {
     `${r.input}: ${what} on ${r.samples} samples (${r.parameters.tensors} weight tensors, ${r.parameters.values} values; ${r.fixed.length} float initializers fixed)`,
     `  loss ${r.loss.kind === 'distill' ? `distillation (T ${r.loss.temperature}, alpha ${r.loss.alpha})` : r.loss.kind}; ${r.optimizer}`,
   ];
-  if (r.valTop1Before !== undefined) lines.push(`  validation top-1 before training: ${pct(r.valTop1Before)} (${r.validationSamples} samples)`);
+  if (r.valTop1Before !== undefined) lines.push(`  validation top-1 before training: ${formatPercent(r.valTop1Before)} (${r.validationSamples} samples)`);
   if (r.resumedEpochs) lines.push(`  resumed after epoch ${r.resumedEpochs}`);
-  lines.push('  epoch  loss      train top-1  val top-1  images/s  seconds');
+  lines.push('  epoch  loss      train top-1  val top-1  samples/s  seconds');
   for (const e of r.epochs) {
-    lines.push(`  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padEnd(8)}  ${pct(e.trainTop1).padStart(11)}  ${pct(e.valTop1).padStart(9)}  ${e.imagesPerSecond.toFixed(0).padStart(8)}  ${e.seconds.toFixed(1).padStart(7)}`);
+    lines.push(`  ${String(e.epoch).padStart(5)}  ${formatNumber(e.loss, 4).padEnd(8)}  ${formatPercent(e.trainTop1).padStart(11)}  ${formatPercent(e.valTop1).padStart(9)}  ${formatNumber(e.imagesPerSecond).padStart(9)}  ${formatNumber(e.seconds).padStart(7)}`);
   }
   lines.push(`wrote ${r.output}`);
   return lines.join('\n');

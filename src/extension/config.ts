@@ -6,7 +6,7 @@ export interface EdgewiseConfig {
   worker: {
     /** Node executable for the worker; undefined runs it with VS Code's own runtime. */
     nodePath: string | undefined;
-    /** Heap limit of the worker in MB (0: Node's default). */
+    /** Heap limit of the worker in MiB (0: Node's default). */
     maxMemoryMb: number;
     /** How long showing a model or a recipe may take in the worker, in seconds (0: no limit). */
     requestTimeoutSeconds: number;

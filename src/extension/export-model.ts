@@ -12,6 +12,7 @@ import { resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { askData } from './quantize';
 import { requireTrust } from './trust';
+import { formatRatio } from '../core/base/units';
 
 interface ModeItem extends vscode.QuickPickItem { mode: ExportMode }
 
@@ -32,7 +33,7 @@ export function registerExportCommand({ panels, worker, log }: CommandDeps): vsc
     if (!params || !(await requireTrust('Exporting (it runs the model to check the result)'))) return undefined;
     const result = await withWorkerProgress(`exporting ${path.basename(uri.fsPath)} to TFLite`, (opts) => worker.request(ExportRequest.type, params, opts));
     if (!result) return undefined;
-    log.info(`export ${result.mode}: ${result.input} -> ${result.output} (${result.fileRatio.toFixed(3)}x)`);
+    log.info(`export ${result.mode}: ${result.input} -> ${result.output} (${formatRatio(result.fileRatio)})`);
     await panels.open(vscode.Uri.file(result.output));
     void showResult(result);
     return result;
@@ -78,7 +79,7 @@ async function showResult(r: ExportJobResult): Promise<void> {
   const check = !v ? 'not checked' : v.passed
     ? `checked in TFLite: ${v.checks.map((c) => c.detail).join('; ')}`
     : `FAILED its check in TFLite: ${v.checks.filter((c) => c.passed === false).map((c) => c.detail).join('; ')}`;
-  const message = `Edgewise: ${path.basename(r.output)}: ${r.fileRatio.toFixed(2)}x the size, ${Object.values(r.ops).reduce((a, b) => a + b, 0)} builtin ops; ${check}.`;
+  const message = `Edgewise: ${path.basename(r.output)}: ${formatRatio(r.fileRatio)} the size, ${Object.values(r.ops).reduce((a, b) => a + b, 0)} builtin ops; ${check}.`;
   const pick = await (v && !v.passed ? vscode.window.showWarningMessage(message, 'Compare Graphs') : vscode.window.showInformationMessage(message, 'Compare Graphs'));
   if (pick) await vscode.commands.executeCommand('edgewise.compareModels', vscode.Uri.file(r.input), vscode.Uri.file(r.output));
 }

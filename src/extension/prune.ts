@@ -8,6 +8,7 @@ import { PruneRequest, type PruneParams, type PruneResult } from '../worker/prot
 import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { requireTrust } from './trust';
+import { formatInteger, formatPercent } from '../core/base/units';
 
 /** Commands offered after pruning when another part of Edgewise provides them. */
 const FOLLOW_UPS = { Compare: 'edgewise.compareModels', Benchmark: 'edgewise.benchmarkModel' } as const;
@@ -95,20 +96,19 @@ async function pickNpy(title: string, near: vscode.Uri): Promise<vscode.Uri | un
   return picked?.[0];
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** One line for the notification: what shrank, what was left, what it cost. */
 export function summary(r: PruneResult): string {
   const parts: string[] = [];
   const rep = r.report;
   if (rep.method === 'channel') {
-    parts.push(`parameters ${rep.paramsBefore.toLocaleString()} -> ${rep.paramsAfter.toLocaleString()} (-${pct(1 - rep.paramsAfter / rep.paramsBefore)})`);
+    parts.push(`parameters ${formatInteger(rep.paramsBefore)} -> ${formatInteger(rep.paramsAfter)} (-${formatPercent(1 - rep.paramsAfter / rep.paramsBefore)})`);
     parts.push(`${rep.pruned.length} channel group(s) pruned, ${rep.left.length} left whole`);
   } else {
-    parts.push(`${pct(rep.achievedSparsity)} of the prunable weights are zero`);
-    if (rep.sizeBefore && rep.sizeAfter) parts.push(`gzip ${pct(rep.sizeAfter.gzipBytes / rep.sizeBefore.gzipBytes)} of before; no speed-up on stock CPU runtimes`);
+    parts.push(`${formatPercent(rep.achievedSparsity)} of the prunable weights are zero`);
+    if (rep.sizeBefore && rep.sizeAfter) parts.push(`gzip ${formatPercent(rep.sizeAfter.gzipBytes / rep.sizeBefore.gzipBytes)} of before; no speed-up on stock CPU runtimes`);
   }
-  if (r.evaluation) parts.push(`top-1 ${pct(r.evaluation.top1Before)} -> ${pct(r.evaluation.top1After)}`);
+  if (r.evaluation) parts.push(`top-1 ${formatPercent(r.evaluation.top1Before)} -> ${formatPercent(r.evaluation.top1After)}`);
   return `${path.basename(r.output)}: ${parts.join('; ')}.`;
 }
 

@@ -1,22 +1,23 @@
 import * as path from 'node:path';
 import type { QuantizeJobResult } from '../core/jobs/quantize';
+import { formatBytes, formatCloseness, formatDb, formatNumber, formatPercent, formatRatio } from '../core/base/units';
 
 /** The full before/after report as Markdown. */
 export function reportMarkdown(r: QuantizeJobResult): string {
-  const pct = (x?: number) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const pct = (x?: number) => formatPercent(x, 2);
   const lines = [
     `# ${r.mode}: ${path.basename(r.input)} -> ${path.basename(r.output)}`, '',
     '| | before | after |', '|---|---|---|',
-    `| file | ${r.fileBytesBefore} B | ${r.fileBytesAfter} B (${r.fileRatio.toFixed(3)}x) |`,
+    `| file | ${formatBytes(r.fileBytesBefore)} | ${formatBytes(r.fileBytesAfter)} (${formatRatio(r.fileRatio)}) |`,
   ];
   const e = r.evaluation;
   if (e?.accuracyBefore && e.accuracyAfter) {
     lines.push(`| top-1 | ${pct(e.accuracyBefore.top1)} | ${pct(e.accuracyAfter.top1)} |`, `| top-5 | ${pct(e.accuracyBefore.top5)} | ${pct(e.accuracyAfter.top5)} |`);
   }
-  if (r.latency) lines.push(`| p50 (quick, ${r.latency.threads} thread) | ${r.latency.beforeP50Ms.toFixed(2)} ms | ${r.latency.afterP50Ms.toFixed(2)} ms (${r.latency.speedup.toFixed(2)}x) |`);
+  if (r.latency) lines.push(`| p50 (quick, ${r.latency.threads} thread) | ${formatNumber(r.latency.beforeP50Ms)} ms | ${formatNumber(r.latency.afterP50Ms)} ms (${formatRatio(r.latency.speedup)}) |`);
   if (e) {
     lines.push('', `## Outputs on ${e.data}${e.synthetic ? ' (random: accuracy unknown)' : ''}`, '', '| output | top-1 agreement | cosine | max abs error | SQNR |', '|---|---|---|---|---|');
-    for (const o of e.outputs) lines.push(`| ${o.output} | ${pct(o.top1Agreement)} | ${o.cosine.toFixed(6)} | ${o.maxAbsError.toPrecision(3)} | ${o.sqnrDb === null ? 'exact' : `${o.sqnrDb.toFixed(1)} dB`} |`);
+    for (const o of e.outputs) lines.push(`| ${o.output} | ${pct(o.top1Agreement)} | ${formatCloseness(o.cosine)} | ${formatNumber(o.maxAbsError)} | ${o.sqnrDb === null ? 'exact' : formatDb(o.sqnrDb)} |`);
   }
   if (r.fused) {
     const ops = Object.entries(r.fused.quantizedOps).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';

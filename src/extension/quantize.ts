@@ -13,6 +13,7 @@ import { findingDiagnostics } from './findings';
 import { withWorkerProgress } from './progress';
 import { reportMarkdown } from './quantize-report';
 import { requireTrust } from './trust';
+import { formatCloseness, formatPercent, formatRatio } from '../core/base/units';
 
 interface ModeItem extends vscode.QuickPickItem { mode: QuantizeMode }
 
@@ -37,7 +38,7 @@ export function registerQuantizeCommand({ worker, log }: CommandDeps, diagnostic
     const name = path.basename(uri.fsPath);
     const result = await withWorkerProgress(`quantizing ${name}`, (opts) => worker.request(QuantizeRequest.type, params, opts));
     if (!result) return undefined;
-    log.info(`quantize ${params.mode}: ${result.input} -> ${result.output} (${result.fileRatio.toFixed(3)}x)`);
+    log.info(`quantize ${params.mode}: ${result.input} -> ${result.output} (${formatRatio(result.fileRatio)})`);
     const out = vscode.Uri.file(result.output);
     diagnostics.set(out, findingDiagnostics(out, result.findings));
     void showResult(result);
@@ -97,10 +98,10 @@ function parseScale(text: string): number {
 async function showResult(r: QuantizeJobResult): Promise<void> {
   const e = r.evaluation;
   const quality = e?.accuracyBefore && e.accuracyAfter
-    ? `top-1 ${(e.accuracyBefore.top1 * 100).toFixed(1)}% -> ${(e.accuracyAfter.top1 * 100).toFixed(1)}%`
-    : e ? `output agreement ${(e.outputs[0].top1Agreement * 100).toFixed(1)}%, cosine ${e.outputs[0].cosine.toFixed(4)}${e.synthetic ? ' (random data)' : ''}` : '';
-  const speed = r.latency ? `, p50 ${r.latency.speedup.toFixed(2)}x (quick)` : '';
-  const message = `Edgewise: ${path.basename(r.output)}: ${r.fileRatio.toFixed(2)}x the size, ${quality}${speed}.`;
+    ? `top-1 ${formatPercent(e.accuracyBefore.top1)} -> ${formatPercent(e.accuracyAfter.top1)}`
+    : e ? `output agreement ${formatPercent(e.outputs[0].top1Agreement)}, cosine ${formatCloseness(e.outputs[0].cosine)}${e.synthetic ? ' (random data)' : ''}` : '';
+  const speed = r.latency ? `, p50 ${formatRatio(r.latency.speedup)} (quick)` : '';
+  const message = `Edgewise: ${path.basename(r.output)}: ${formatRatio(r.fileRatio)} the size, ${quality}${speed}.`;
   const pick = await vscode.window.showInformationMessage(message, 'Open graph', 'Compare Graphs', 'Compare', 'Benchmark');
   const out = vscode.Uri.file(r.output);
   if (pick === 'Open graph') await vscode.commands.executeCommand('edgewise.openModelGraph', out);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReleaseStatus, RepositoryStatus } from '../ota/publisher/status';
-import { formatBytes } from '../cli/format';
+import { formatBytes, formatPercent } from '../core/base/units';
 
 export type ReleaseNode =
   | { kind: 'channel'; channel: string; releases: ReleaseStatus[] }
@@ -71,7 +71,7 @@ export class ReleasesView implements vscode.TreeDataProvider<ReleaseNode>, vscod
     const h = r.health;
     const failing = h ? h.loadFailed + h.fallback : 0;
     item.description = [r.state === 'active' ? `${r.rollout}%` : `${r.state.replace('-', ' ')} at ${r.rollout}%`, formatBytes(r.size),
-      ...(h ? [`${h.installed} installed`, ...(failing ? [`${failing} failing (${(100 * h.failureRate).toFixed(1)}%)`] : [])] : [])].join(' · ');
+      ...(h ? [`${h.installed} installed`, ...(failing ? [`${failing} failing (${formatPercent(h.failureRate)})`] : [])] : [])].join(' · ');
     item.iconPath = failing
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : new vscode.ThemeIcon(r.state === 'paused' ? 'debug-pause' : r.state === 'rolled-back' ? 'discard' : r.rollout < 100 ? 'rocket' : 'pass');

@@ -15,7 +15,7 @@ import {
 import { resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { ReleasesView, type ReleaseNode } from './releases-view';
-import { formatBytes } from '../cli/format';
+import { formatBytes, formatPercent } from '../core/base/units';
 
 export interface ReleasesApi {
   view: ReleasesView;
@@ -182,7 +182,7 @@ async function confirm(action: 'pause' | 'rollback', r: ReleaseStatus, status: R
 
 function publishSummary(r: ReleasePublishResult): string {
   const x = r.release;
-  const d = r.delta?.path ? `; delta from ${r.delta.from}: ${formatBytes(r.delta.size!)} (${(100 * r.delta.fraction!).toFixed(1)}% of the model)` : r.delta ? `; no delta (${r.delta.skipped})` : '';
+  const d = r.delta?.path ? `; delta from ${r.delta.from}: ${formatBytes(r.delta.size!)} (${formatPercent(r.delta.fraction!)} of the model)` : r.delta ? `; no delta (${r.delta.skipped})` : '';
   return `published ${x.channel} ${x.version} to ${x.rollout}% of its devices: ${formatBytes(x.size)}${d}.`;
 }
 

@@ -8,6 +8,7 @@ import { askTrainOptions } from './train-picks';
 import { TrainCharts, type TrainAction, type TrainChartPanel } from './train-panel';
 import { requireTrust } from './trust';
 import { RequestCancelledError } from './worker-client';
+import { formatNumber, formatPercent } from '../core/base/units';
 
 const COMPARE = 'edgewise.compareModels';
 
@@ -79,13 +80,12 @@ export function registerTrainCommands({ panels, worker, log }: CommandDeps, exte
   };
 }
 
-const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
 
 async function notify(r: TrainResult, act: (action: TrainAction) => Promise<void>): Promise<void> {
   const last = r.epochs[r.epochs.length - 1];
-  const accuracy = last?.valTop1 !== undefined ? `validation top-1 ${pct(r.valTop1Before)} -> ${pct(last.valTop1)}` : `train top-1 ${pct(last?.trainTop1)}`;
+  const accuracy = last?.valTop1 !== undefined ? `validation top-1 ${formatPercent(r.valTop1Before)} -> ${formatPercent(last.valTop1)}` : `train top-1 ${formatPercent(last?.trainTop1)}`;
   const pick = await vscode.window.showInformationMessage(
-    `Edgewise: ${path.basename(r.output)}: ${r.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}, ${accuracy}.`,
+    `Edgewise: ${path.basename(r.output)}: ${r.epochs.length} epoch(s), loss ${last ? formatNumber(last.loss, 4) : '-'}, ${accuracy}.`,
     'Open Result', 'Compare with Original', 'Benchmark',
   );
   if (pick) await act(pick === 'Open Result' ? 'open' : pick === 'Benchmark' ? 'benchmark' : 'compare');

@@ -115,7 +115,7 @@ describe('edgewise export --to tflite', function () {
     fs.truncateSync(path.join(dir, 'big.bin'), n * 4);
     fs.writeFileSync(big, encodeModelProto(buildModel([makeNode('MatMul', ['x', 'w'], ['y'], {}, 'mm')], [makeValueInfo('x', 'float32', [1, n / 1000])], [makeValueInfo('y', 'float32', [1, 1000])],
       [externalTensor('w', [n / 1000, 1000], 'big.bin', 0, n * 4)]).proto));
-    oneLineError(runCli(['export', big, '-q']), big, /over the 2 GB .* a TFLite FlatBuffer can hold/);
+    oneLineError(runCli(['export', big, '-q']), big, /over the 2 GiB .* a TFLite FlatBuffer can hold/);
     assert.deepEqual(files(), [...before, 'big.bin', 'big.onnx', 'einsum.onnx', 'wrong.npy'].sort());
   });
 
@@ -128,7 +128,7 @@ describe('edgewise export --to tflite', function () {
     assert.ok(mcu.arenaBytes > mcu.plannedBytes && mcu.plannedBytes >= 55296, JSON.stringify(mcu.peak));
     assert.equal(mcu.peak.opName, 'CONV_2D');
     const text = runCli(['inspect', tfl, '--mcu']);
-    assert.match(text.stdout, /Tensor arena\s+~\d+\.\d KB .* activations 55296 B planned/);
+    assert.match(text.stdout, /Tensor arena\s+~[\d.]+ KiB .* activations 55296 B planned/);
     oneLineError(runCli(['inspect', cnn, '--mcu']), cnn, /--mcu plans TFLite Micro's arena for .tflite models/);
     const targets = path.join(dir, 'targets.json');
     fs.writeFileSync(targets, JSON.stringify([{ name: 'm0-64k', arenaBytes: 65536, flashBytes: 262144 }]));

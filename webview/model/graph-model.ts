@@ -8,6 +8,7 @@ import { buildHierarchy, type Hierarchy, type ViewGroup } from '../../src/core/g
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
 import type { LayoutEdge, LayoutGroup, LayoutItem } from '../../src/core/graph/layout/types';
 import { nodeDetail, opCategory, type OpCategory } from './ops';
+import { formatBytes } from '../../src/core/base/units';
 
 export type Measure = (text: string, bold: boolean) => number;
 
@@ -236,7 +237,7 @@ function ioWidth(m: Measure, name: string): number {
 }
 
 export function groupSubtitle(g: ViewGroup): string {
-  return `${g.size} nodes${g.weightBytes ? ' · ' + bytesShort(g.weightBytes) : ''}`;
+  return `${g.size} nodes${g.weightBytes ? ' · ' + formatBytes(g.weightBytes) : ''}`;
 }
 
 /** The subtitle of a collapsed group's box. */
@@ -248,10 +249,4 @@ export function collapsedSubtitle(g: ViewGroup): string {
 export function openSubtitle(g: ViewGroup): string {
   // Parts of a flat graph look alike by chance: saying so would only widen the title.
   return groupSubtitle(g) + (g.repeat && !g.part ? ` · ${g.repeat.index + 1} of ${g.repeat.count} identical` : '');
-}
-
-function bytesShort(b: number): string {
-  if (b < 1024) return `${b} B`;
-  if (b < 1024 * 1024) return `${(b / 1024).toFixed(0)} KB`;
-  return `${(b / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -141,13 +141,6 @@ function short(v: string): string {
 
 const DTYPE_BY_CODE: Record<number, string> = { 1: 'f32', 2: 'u8', 3: 'i8', 6: 'i32', 7: 'i64', 9: 'bool', 10: 'f16', 11: 'f64', 16: 'bf16' };
 
-export function formatBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  if (b < 1024 * 1024) return `${(b / 1024).toFixed(b < 10240 ? 1 : 0)} KB`;
-  if (b < 1024 ** 3) return `${(b / 1024 / 1024).toFixed(b < 10 * 1024 * 1024 ? 2 : 1)} MB`;
-  return `${(b / 1024 ** 3).toFixed(2)} GB`;
-}
-
 export function formatShape(shape: (number | string)[] | null | undefined): string {
   return shape ? `[${shape.join(', ')}]` : '?';
 }

@@ -30,7 +30,7 @@ export function renderTrainChartHtml(o: TrainChartHtmlOptions): string {
 <p id="status" role="status">Starting…</p>
 <section><h2>Loss</h2><div id="loss-chart" class="chart"></div></section>
 <section><h2>Top-1 accuracy</h2><div id="acc-chart" class="chart"></div></section>
-<section><h2>Epochs</h2><table id="epochs"><thead><tr><th>epoch</th><th>loss</th><th>train top-1</th><th>val top-1</th><th>images/s</th><th>seconds</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Epochs</h2><table id="epochs"><thead><tr><th>epoch</th><th>loss</th><th>train top-1</th><th>val top-1</th><th>samples/s</th><th>seconds</th></tr></thead><tbody></tbody></table></section>
 <section id="result" hidden><h2>Compared with the original</h2><p id="result-text"></p><table id="changes"><thead><tr><th>weight</th><th>relative change</th></tr></thead><tbody></tbody></table>
 <div class="actions"><button id="open" type="button">Open Result</button><button id="compare" type="button">Compare with Original</button><button id="benchmark" type="button">Benchmark Result</button></div></section>
 </main>

@@ -7,12 +7,13 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './train.css';
 import type { ChartEpoch, ChartStep, ChartSummary, TrainHostToWebview, TrainWebviewToHost } from './messages';
+import { formatNumber, formatPercent } from '../../src/core/base/units';
 
 declare function acquireVsCodeApi(): { postMessage(m: TrainWebviewToHost): void };
 const host = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : { postMessage: (m: TrainWebviewToHost) => console.log(m) };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const pct = (v: number | undefined) => (v === undefined || v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+const pct = (v: number | undefined) => (v === undefined || v === null ? '–' : formatPercent(v));
 const SMOOTHING = 0.9;
 
 /** Columns of both charts, appended as steps arrive. */
@@ -72,7 +73,7 @@ function addEpoch(e: ChartEpoch): void {
   steps.trainTop1[i] = e.trainTop1 ?? null;
   steps.valTop1[i] = e.valTop1 ?? null;
   const row = document.createElement('tr');
-  for (const v of [String(e.epoch), e.loss.toFixed(4), pct(e.trainTop1), pct(e.valTop1), e.imagesPerSecond.toFixed(0), e.seconds.toFixed(1)]) {
+  for (const v of [String(e.epoch), formatNumber(e.loss, 4), pct(e.trainTop1), pct(e.valTop1), formatNumber(e.imagesPerSecond), formatNumber(e.seconds)]) {
     row.appendChild(document.createElement('td')).textContent = v;
   }
   $('epochs').querySelector('tbody')!.appendChild(row);

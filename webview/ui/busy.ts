@@ -1,5 +1,6 @@
 /** "Still laying out N items… Cancel": shown when a layout runs long. */
 import { clear, h } from './dom';
+import { formatInteger } from '../../src/core/base/units';
 
 export class BusyNote {
   readonly el = h('div', { class: 'busy', role: 'status', hidden: true });
@@ -10,7 +11,7 @@ export class BusyNote {
     clear(this.el);
     const cancel = h('vscode-button', { secondary: true }, 'Cancel');
     cancel.addEventListener('click', () => this.onCancel());
-    this.el.append(h('vscode-progress-ring', {}), h('span', {}, `Still laying out ${items.toLocaleString()} items…`), cancel);
+    this.el.append(h('vscode-progress-ring', {}), h('span', {}, `Still laying out ${formatInteger(items)} items…`), cancel);
     this.el.hidden = false;
   }
 

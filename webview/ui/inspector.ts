@@ -1,9 +1,10 @@
 /** The inspector: the selected node's fields, its tensors and (fetched on demand) weight statistics. */
 import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '../../src/core/graph/types';
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
-import { CATEGORY_LABEL, formatBytes, formatShape, opCategory, shortShape } from '../model/ops';
+import { CATEGORY_LABEL, formatShape, opCategory, shortShape } from '../model/ops';
 import { quantText } from '../model/quant';
 import { clear, h, svg } from './dom';
+import { formatBytes, formatInteger, formatNumber, formatPercent } from '../../src/core/base/units';
 
 export interface InspectorActions {
   openSubgraph(node: ViewNode, attribute: string): void;
@@ -92,7 +93,7 @@ export class Inspector {
         h('div', { class: 'weight-title' }, h('span', { class: 'mono clip', title: w.name }, ...breakable(w.name))),
         table([
           ['Type', `${w.dtype} ${formatShape(w.shape)}`],
-          ['Size', `${formatBytes(w.bytes)} · ${w.elements.toLocaleString()} elements`],
+          ['Size', `${formatBytes(w.bytes)} · ${formatInteger(w.elements)} elements`],
           ...(w.quant ? [['Quantization', quantText(w.quant)] as [string, string]] : []),
           ...(w.stats ? statRows(w.stats) : [['Statistics', 'not numeric'] as [string, string]]),
         ]),
@@ -109,8 +110,8 @@ export class Inspector {
 }
 
 function statRows(s: WeightStats): [string, string][] {
-  const f = (x: number): string => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toPrecision(4));
-  return [['Min / max', `${f(s.min)} / ${f(s.max)}`], ['Mean ± std', `${f(s.mean)} ± ${f(s.std)}`], ['Zeros', `${(s.sparsity * 100).toFixed(2)} %`]];
+  const f = (x: number): string => formatNumber(x, 4);
+  return [['Min / max', `${f(s.min)} / ${f(s.max)}`], ['Mean ± std', `${f(s.mean)} ± ${f(s.std)}`], ['Zeros', formatPercent(s.sparsity, 2)]];
 }
 
 function histogram(s: WeightStats): Element {
@@ -119,7 +120,7 @@ function histogram(s: WeightStats): Element {
   const W = 240, H = 48, bw = W / counts.length;
   const bars = counts.map((c, i) => svg('rect', { x: (i * bw).toFixed(1), y: (H - (H * c) / max).toFixed(1), width: (bw - 1).toFixed(1), height: ((H * c) / max).toFixed(1), class: 'bar' }));
   const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `Histogram of values from ${s.histogram.min} to ${s.histogram.max}` }, ...bars);
-  return h('div', { class: 'histogram' }, chart, h('div', { class: 'axis' }, h('span', {}, s.histogram.min.toPrecision(3)), h('span', {}, s.histogram.max.toPrecision(3))));
+  return h('div', { class: 'histogram' }, chart, h('div', { class: 'axis' }, h('span', {}, formatNumber(s.histogram.min)), h('span', {}, formatNumber(s.histogram.max))));
 }
 
 export function table(rows: ([string, string] | null)[], mono = false): HTMLElement {

@@ -1,6 +1,6 @@
 /** The overlay legend: a colour ramp with its range and unit. */
 import type { Overlay } from '../messages';
-import { formatBytes } from '../model/ops';
+import { formatQuantity } from '../../src/core/base/units';
 import { rampColour, type OverlayScale } from '../model/overlay';
 import { clear, h } from './dom';
 
@@ -25,7 +25,7 @@ export class Legend {
     ramp.width = 160; ramp.height = 10;
     const c = ramp.getContext('2d')!;
     for (let x = 0; x < 160; x++) { c.fillStyle = rampColour(o.higherIsBetter ? 1 - x / 159 : x / 159); c.fillRect(x, 0, 1, 10); }
-    const fmt = (v: number): string => (o.unit === 'bytes' ? formatBytes(v) : `${Number(v.toPrecision(3))} ${o.unit}`);
+    const fmt = (v: number): string => formatQuantity(v, o.unit);
     this.el.append(
       h('div', { class: 'legend-title' }, `${o.label} (${s.scale})`),
       ramp,

@@ -1,8 +1,9 @@
 /** The model panel: what the file is, what goes in and out, where the bytes are, which ops it uses. */
 import type { ModelSummary } from '../../src/core/graph/types';
-import { formatBytes, formatShape } from '../model/ops';
+import { formatShape } from '../model/ops';
 import { h } from './dom';
 import { table } from './inspector';
+import { formatBytes, formatInteger } from '../../src/core/base/units';
 
 export function modelPanel(file: string, s: ModelSummary): HTMLElement {
   const ops = Object.entries(s.ops).sort((a, b) => b[1] - a[1]);
@@ -20,9 +21,9 @@ export function modelPanel(file: string, s: ModelSummary): HTMLElement {
       ['Producer', `${s.producer.name} ${s.producer.version}`.trim() || '—'],
       ['File size', formatBytes(s.fileBytes)],
       ['Nodes', s.nodes === s.nodesWithSubgraphs ? String(s.nodes) : `${s.nodes} (${s.nodesWithSubgraphs} with subgraphs)`],
-      ['Parameters', s.parameters.toLocaleString()],
+      ['Parameters', formatInteger(s.parameters)],
       ['Weights', `${formatBytes(s.initializers.bytes)} in ${s.initializers.count} tensors${s.externalData ? ' (external data)' : ''}`],
-      s.macs !== null ? ['MACs', s.macs.toLocaleString()] : null,
+      s.macs !== null ? ['MACs', formatInteger(s.macs)] : null,
     ]),
     h('h3', {}, 'Inputs'),
     table(s.inputs.map((t) => [t.name, `${t.dtype} ${formatShape(t.shape)}${t.detail ? ` · ${t.detail}` : ''}`]), true),

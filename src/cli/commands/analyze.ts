@@ -6,6 +6,7 @@ import type { PairLatency } from '../../core/analysis/pair-latency';
 import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { CliError, flag, num, str, type Command, type Range } from '../command';
 import { dataOptions, dataUsage, GIVEN_DATA_OPTIONS, threadsOption } from '../data-options';
+import { formatCloseness, formatDb, formatMicros, formatNumber, formatPercent, formatPoints } from '../../core/base/units';
 
 export const analyze: Command = {
   name: 'analyze',
@@ -86,19 +87,20 @@ function jsonScore(s: Score): object {
 }
 
 function summaryLine(float: Score, quant: Score, samples: number): string {
-  const unit = float.metric === 'top1' ? '%' : '';
-  const value = (s: Score) => (float.metric === 'top1' ? s.value.toFixed(2) : s.value.toFixed(5));
-  return `${float.metric} on ${samples} samples: float ${value(float)}${unit}, quantized ${value(quant)}${unit} ` +
-    `(drop ${(float.value - quant.value).toFixed(float.metric === 'top1' ? 2 : 5)}); output SQNR ${quant.outputSqnrDb.toFixed(1)} dB, cosine ${quant.outputCosine.toFixed(5)}`;
+  const top1 = float.metric === 'top1';
+  const value = (v: number) => (top1 ? formatPercent(v / 100, 2) : formatCloseness(v));
+  const drop = top1 ? formatPoints((float.value - quant.value) / 100, 2) : formatCloseness(float.value - quant.value);
+  return `${float.metric} on ${samples} samples: float ${value(float.value)}, quantized ${value(quant.value)} ` +
+    `(drop ${drop}); output SQNR ${formatDb(quant.outputSqnrDb)}, cosine ${formatCloseness(quant.outputCosine)}`;
 }
 
 function latencyLine(l: PairLatency): string {
   const slower = l.gains.filter((g) => g.gainUs < 0);
   const lost = slower.reduce((a, g) => a - g.gainUs, 0);
   const saved = l.gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0);
-  return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${l.seconds.toFixed(1)} s): float ${l.float.runMs.toFixed(2)} ms, ` +
-    `INT8 ${l.quantized.runMs.toFixed(2)} ms per profiled run (median; timed p50 ${l.float.p50Ms.toFixed(2)} / ${l.quantized.p50Ms.toFixed(2)} ms); ` +
-    `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${lost.toFixed(0)} µs lost), faster on ${l.gains.length - slower.length} (${saved.toFixed(0)} µs saved)`;
+  return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${formatNumber(l.seconds)} s): float ${formatNumber(l.float.runMs)} ms, ` +
+    `INT8 ${formatNumber(l.quantized.runMs)} ms per profiled run (median; timed p50 ${formatNumber(l.float.p50Ms)} / ${formatNumber(l.quantized.p50Ms)} ms); ` +
+    `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${formatMicros(lost)} lost), faster on ${l.gains.length - slower.length} (${formatMicros(saved)} saved)`;
 }
 
 /**
@@ -115,11 +117,11 @@ function table(layers: readonly TensorError[], latency: PairLatency | undefined,
   const opOf = new Map(nodes.map((n) => [n.id, n.opType]));
   const w = Math.min(60, Math.max(5, ...order.map((n) => n.length)));
   const fit = (n: string) => (n.length > w ? '…' + n.slice(-(w - 1)) : n.padEnd(w));
-  const us = (x: number | undefined) => (x === undefined ? '' : x.toFixed(0)).padStart(9);
+  const us = (x: number | undefined) => (x === undefined ? '' : formatNumber(x)).padStart(9);
   const timeCols = (layer: string) => {
     if (!latency) return '';
     const g = gains.get(layer), s = shares.get(layer);
-    return ` ${us(s?.meanUs ?? g?.floatUs)} ${us(g?.int8Us)} ${us(g?.gainUs)} ${(s ? `${(100 * s.share).toFixed(1)}%` : '').padStart(6)}`;
+    return ` ${us(s?.meanUs ?? g?.floatUs)} ${us(g?.int8Us)} ${us(g?.gainUs)} ${(s ? formatPercent(s.share) : '').padStart(6)}`;
   };
   const timeHead = latency ? ` ${'float µs'.padStart(9)} ${'INT8 µs'.padStart(9)} ${'gain µs'.padStart(9)} ${'share'.padStart(6)}` : '';
   const head = `${'layer'.padEnd(w)}  ${'op'.padEnd(18)} ${'SQNR dB'.padStart(8)} ${'cosine'.padStart(9)} ${'rel.err'.padStart(8)}${timeHead}`;
@@ -127,7 +129,7 @@ function table(layers: readonly TensorError[], latency: PairLatency | undefined,
   const rows = order.flatMap((id) => {
     const errs = errors.get(id);
     if (!errs) return [`${fit(id)}  ${(opOf.get(id) ?? '').padEnd(18)} ${blank}${timeCols(id)}`];
-    return errs.map((l, i) => `${fit(id)}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? l.sqnrDb.toFixed(1) : 'exact').padStart(8)} ${l.cosine.toFixed(5).padStart(9)} ${l.relativeError.toFixed(4).padStart(8)}` +
+    return errs.map((l, i) => `${fit(id)}  ${l.opType.padEnd(18)} ${(Number.isFinite(l.sqnrDb) ? formatNumber(l.sqnrDb) : 'exact').padStart(8)} ${formatCloseness(l.cosine).padStart(9)} ${formatNumber(l.relativeError).padStart(8)}` +
       (i === 0 ? timeCols(id) : '').trimEnd());
   });
   return [head, ...rows].join('\n');

@@ -2,18 +2,18 @@
 import type { FleetReport } from '../../core/runtime/devices/fleet';
 import { brokenBudgets, type BudgetBreak, type BudgetCheck, type Target } from '../../core/runtime/targets';
 import type { BenchmarkResult, EnergyReport, LayerProfile } from '../../core/runtime/types';
+import { samplesPerRun } from '../../core/runtime/stats';
+import { formatBytes, formatNumber, formatPercent, formatRate } from '../../core/base/units';
 import { table } from '../format';
 
-export const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+/** A time in ms where the unit is in the column or after the figure. */
+const ms = (v: number) => formatNumber(v);
 
 /** Where a result was measured, when not on this machine directly. */
 export function deviceLines(r: BenchmarkResult): string[] {
   if (!r.device) return [];
   const m = r.machine;
-  const facts = `${m.cpuModel}, ${m.cores} cores, ${(m.totalMemBytes / 2 ** 30).toFixed(1)} GiB, ${m.os ?? m.platform}, ${m.arch}, Node ${m.nodeVersion}, onnxruntime ${r.ortVersion}`;
+  const facts = `${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.totalMemBytes)}, ${m.os ?? m.platform}, ${m.arch}, Node ${m.nodeVersion}, onnxruntime ${r.ortVersion}`;
   const lines = [`  on ${r.device.target}${r.device.target === r.device.address ? '' : ` (${r.device.address})`}: ${facts}`];
   if (r.device.emulated) lines.push('  EMULATED (qemu-user): latency below is emulated, not a device\'s; never compared or budgeted');
   return lines;
@@ -22,8 +22,8 @@ export function deviceLines(r: BenchmarkResult): string[] {
 export function formatEnergy(e: EnergyReport): string {
   if (!e.available) return `unavailable (${e.reason})`;
   const j = e.joulesPerInference;
-  const value = Math.abs(j) >= 1 ? `${j.toFixed(3)} J` : Math.abs(j) >= 1e-3 ? `${(j * 1e3).toFixed(3)} mJ` : `${(j * 1e6).toFixed(1)} µJ`;
-  return `${value} per inference above idle (${e.source}; ${e.activeWatts.toFixed(2)} W during ${e.inferences} runs, ${e.idleWatts.toFixed(2)} W idle subtracted)`;
+  const value = Math.abs(j) >= 1 ? `${formatNumber(j)} J` : Math.abs(j) >= 1e-3 ? `${formatNumber(j * 1e3)} mJ` : `${formatNumber(j * 1e6)} µJ`;
+  return `${value} per inference above idle (${e.source}; ${formatNumber(e.activeWatts)} W during ${e.inferences} runs, ${formatNumber(e.idleWatts)} W idle subtracted)`;
 }
 
 function energyCell(e: EnergyReport | undefined): string {
@@ -47,7 +47,7 @@ export function formatFleet(report: FleetReport, targets: Target[]): string {
     const lat = (v: number) => (e.emulated ? `${ms(v)} emulated` : ms(v));
     const budgets = e.emulated ? 'n/a (emulated)' : targets.find((t) => t.name === e.target && (t.ramBudgetBytes || t.latencyBudgetMs || t.storageBudgetBytes))
       ? (e.budgetBreaks.length ? `FAIL (${e.budgetBreaks.map((b) => b.budget).join(', ')})` : 'pass') : 'none set';
-    rows.push([e.target, where, lat(l.p50Ms), lat(l.p95Ms), lat(l.p99Ms), ms(r.initMs), mib(r.peakRssBytes), energyCell(r.energy), budgets]);
+    rows.push([e.target, where, lat(l.p50Ms), lat(l.p95Ms), lat(l.p99Ms), ms(r.initMs), formatBytes(r.peakRssBytes), energyCell(r.energy), budgets]);
     for (const b of e.budgetBreaks) notes.push(`  BUDGET BROKEN (${e.target}): ${b.message}`);
     if (r.energy && !r.energy.available) notes.push(`  ${e.target}: energy: unavailable (${r.energy.reason})`);
   }
@@ -68,7 +68,7 @@ function agreementLines(report: FleetReport): string[] {
   for (const e of report.entries.filter((x) => x.agreement)) {
     const c = e.results[0].outputCheck!;
     const a = e.agreement!;
-    out.push(`${e.target}: top-1 agreement with ${a.with} ${(a.share * 100).toFixed(1)}% (${a.same}/${a.samples} samples of ${c.data.split('/').pop()})`);
+    out.push(`${e.target}: top-1 agreement with ${a.with} ${formatPercent(a.share)} (${a.same}/${a.samples} samples of ${c.data.split('/').pop()})`);
     out.push(`  kernels that ran: ${c.kernels.map((k) => `${k.op} x${k.count}`).join(', ')}`);
     const features = e.results[0].machine.int8Features;
     if (features) out.push(`  int8 CPU features (pick ORT's MLAS int8 kernels: U8S8 on x86 AVX2/VNNI, dot-product S8S8/U8U8 on ARM): ${features.join(' ') || 'none'}`);
@@ -123,7 +123,7 @@ export function formatResults(results: BenchmarkResult[], budgets: BudgetCheck[]
   const r0 = results[0];
   const lines = [
     `${r0.model}`,
-    `  ${mib(r0.modelBytes)}, ${r0.executionProviders[0] === 'tflite-wasm' ? r0.ortVersion : `onnxruntime ${r0.ortVersion} (${r0.executionProviders.join(', ')}), opt level ${r0.optLevel}`}, ` +
+    `  ${formatBytes(r0.modelBytes)}, ${r0.executionProviders[0] === 'tflite-wasm' ? r0.ortVersion : `onnxruntime ${r0.ortVersion} (${r0.executionProviders.join(', ')}), opt level ${r0.optLevel}`}, ` +
       `${r0.machine.cpuModel} (${r0.machine.cores} cores)${r0.affinity ? `, pinned to CPU ${r0.affinity.join(',')}` : ''}`,
     ...deviceLines(r0),
     `  inputs: ${r0.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join('x')}]${i.source === 'generated' ? '' : ` from ${i.source}`}`).join(', ')}`,
@@ -133,12 +133,12 @@ export function formatResults(results: BenchmarkResult[], budgets: BudgetCheck[]
     lines.push(
       '',
       `threads ${r.threads}: p50 ${ms(l.p50Ms)} ms  p90 ${ms(l.p90Ms)}  p95 ${ms(l.p95Ms)}  p99 ${ms(l.p99Ms)}  ` +
-        `(min ${ms(l.minMs)}, max ${ms(l.maxMs)}, mean ${ms(l.meanMs)} ± ${ms(l.stdMs)}; ${l.samplesMs.length} runs, ${l.throughputPerSec.toFixed(1)}/s)`,
-      `  session ${ms(r.initMs)} ms, first run ${ms(r.firstRunMs)} ms, peak RSS ${mib(r.peakRssBytes)} ` +
-        `(after load ${mib(r.rssAfterLoadBytes)}, Node alone ${mib(r.rssBaselineBytes)})`,
+        `(min ${ms(l.minMs)}, max ${ms(l.maxMs)}, mean ${ms(l.meanMs)} ± ${ms(l.stdMs)}; ${l.samplesMs.length} runs, ${throughput(r)})`,
+      `  session ${ms(r.initMs)} ms, first run ${ms(r.firstRunMs)} ms, peak RSS ${formatBytes(r.peakRssBytes)} ` +
+        `(after load ${formatBytes(r.rssAfterLoadBytes)}, Node alone ${formatBytes(r.rssBaselineBytes)})`,
     );
     if (r.energy) lines.push(`  energy: ${formatEnergy(r.energy)}`);
-    if (r.profilerOverhead !== undefined) lines.push(`  profiler overhead ${pct(r.profilerOverhead)} on the median run`);
+    if (r.profilerOverhead !== undefined) lines.push(`  profiler overhead ${formatPercent(r.profilerOverhead)} on the median run`);
     if (r.profile) lines.push(...formatProfile(r.profile, top, 'model\'s own nodes'));
     if (r.profileOptimized) lines.push(...formatProfile(r.profileOptimized, top, 'as ORT runs it'));
     if (target && r.device?.emulated) {
@@ -153,21 +153,28 @@ export function formatResults(results: BenchmarkResult[], budgets: BudgetCheck[]
   return lines.join('\n');
 }
 
+/** Throughput in samples (the batch times runs per second): what a user compares across batch sizes. */
+export function throughput(r: BenchmarkResult): string {
+  const batch = samplesPerRun(r.inputs);
+  const samples = formatRate(batch * r.latency.throughputPerSec, 'samples');
+  return batch === 1 ? samples : `${samples} (batch ${batch}, ${formatRate(r.latency.throughputPerSec, 'runs')})`;
+}
+
 /** Each budget beside its measured figure: '    p95 latency   0.95 ms   budget 100 ms   ok'. */
 function budgetTable(checks: BudgetCheck[]): string {
-  const value = (v: number, unit: BudgetCheck['unit']) => (Number.isNaN(v) ? 'n/a' : unit === 'ms' ? `${ms(v)} ms` : v >= 1024 * 1024 ? mib(v) : `${(v / 1024).toFixed(1)} KiB`);
+  const value = (v: number, unit: BudgetCheck['unit']) => (Number.isNaN(v) ? 'n/a' : unit === 'ms' ? `${ms(v)} ms` : formatBytes(v));
   return table(checks.map((c) => [c.what, value(c.measured, c.unit), `budget ${value(c.limit, c.unit)}`, c.message ? 'BROKEN' : 'ok']), '    ');
 }
 
 function formatProfile(p: LayerProfile, top: number, what: string): string[] {
   const out = [
     `  per layer, opt level ${p.optLevel} (${what}), ${p.runs} profiled runs of ${ms(p.runMeanMs)} ms${p.droppedRuns ? ` (${p.droppedRuns} preempted runs left out)` : ''}: ` +
-      `kernels explain ${pct(p.coverage)} of the run (${pct(p.coverageOfOrtRun)} of ORT's ${ms(p.ortRunMeanMs)} ms), ${pct(p.unattributedShare)} unattributed`,
+      `kernels explain ${formatPercent(p.coverage)} of the run (${formatPercent(p.coverageOfOrtRun)} of ORT's ${ms(p.ortRunMeanMs)} ms), ${formatPercent(p.unattributedShare)} unattributed`,
   ];
   const width = Math.min(48, Math.max(...p.nodes.slice(0, top).map((n) => n.name.length), 4));
   for (const n of p.nodes.slice(0, top)) {
     const orig = n.originalNodes ? `  <- ${n.originalNodes.length ? n.originalNodes.join(', ') : '(added by ORT)'}` : '';
-    out.push(`    ${n.name.padEnd(width)}  ${n.opType.padEnd(16)} ${n.meanUs.toFixed(1).padStart(9)} us  ${pct(n.share).padStart(6)}${orig}`);
+    out.push(`    ${n.name.padEnd(width)}  ${n.opType.padEnd(16)} ${formatNumber(n.meanUs).padStart(9)} µs  ${formatPercent(n.share).padStart(6)}${orig}`);
   }
   if (p.nodes.length > top) out.push(`    ... ${p.nodes.length - top} more`);
   return out;

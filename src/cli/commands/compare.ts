@@ -1,7 +1,8 @@
 import { runCompareJob } from '../../core/jobs/compare';
 import { CliError, flag, str, type Command } from '../command';
-import { DATA_OPTIONS, DATA_USAGE, dataOptions, mib, pct, threadsOption } from '../data-options';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions, threadsOption } from '../data-options';
 import { formatComparison } from './quantize';
+import { formatBytes, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
 
 
 export const compare: Command = {
@@ -17,10 +18,10 @@ export const compare: Command = {
       skipLatency: flag(args, 'no-latency'), signal: io.signal, progress: io.progress,
     });
     if (flag(args, 'json')) { io.out(JSON.stringify(r, null, 2)); return 0; }
-    io.out(`A ${r.a} (${mib(r.fileBytes.a)})\nB ${r.b} (${mib(r.fileBytes.b)}, ${(r.fileBytes.b / r.fileBytes.a).toFixed(3)}x)\n${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);
+    io.out(`A ${r.a} (${formatBytes(r.fileBytes.a)})\nB ${r.b} (${formatBytes(r.fileBytes.b)}, ${formatRatio(r.fileBytes.b / r.fileBytes.a)})\n${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);
     io.out(formatComparison(r.outputs).join('\n'));
-    if (r.accuracyA && r.accuracyB) io.out(`  top-1 A ${pct(r.accuracyA.top1, 2)}, B ${pct(r.accuracyB.top1, 2)}; top-5 A ${pct(r.accuracyA.top5, 2)}, B ${pct(r.accuracyB.top5, 2)}`);
-    if (r.latency) io.out(`  p50 (${r.latency.note}, ${r.latency.threads} thread): A ${r.latency.aP50Ms.toFixed(2)} ms, B ${r.latency.bP50Ms.toFixed(2)} ms (${(r.latency.aP50Ms / r.latency.bP50Ms).toFixed(2)}x)`);
+    if (r.accuracyA && r.accuracyB) io.out(`  top-1 A ${formatPercent(r.accuracyA.top1, 2)}, B ${formatPercent(r.accuracyB.top1, 2)}; top-5 A ${formatPercent(r.accuracyA.top5, 2)}, B ${formatPercent(r.accuracyB.top5, 2)}`);
+    if (r.latency) io.out(`  p50 (${r.latency.note}, ${r.latency.threads} thread): A ${formatNumber(r.latency.aP50Ms)} ms, B ${formatNumber(r.latency.bP50Ms)} ms (${formatRatio(r.latency.aP50Ms / r.latency.bP50Ms)})`);
     return 0;
   },
 };

@@ -8,7 +8,7 @@ import { analyzePair } from '../../core/analysis/pair';
 import { Scorer } from '../../core/analysis/scorer';
 import { sensitivity } from '../../core/analysis/sensitivity';
 import { runMixedPrecisionJob } from '../../core/jobs/mixed-precision';
-import { formatBytes } from '../format';
+import { formatBytes, formatPercent, formatPoints } from '../../core/base/units';
 import type { DemoStep } from './demo-step';
 
 /**
@@ -35,14 +35,14 @@ export const analyzeStep: DemoStep = {
     const r = await analyzePair(float, all.model, {
       batches: [...batchRanges(held)].map(([s, n]) => held.batch(s, n)), labels: loadLabels(file('fmnist_test1k_labels.npy'), held.count),
     }, { tensorMap: all.tensorMap, signal: io.signal });
-    io.out(`all ${quantizer.layers.length} layers INT8 (per-tensor weights): top-1 ${r.float.value.toFixed(1)}% -> ${r.quantized.value.toFixed(1)}% on ${held.count} held-out images`);
+    io.out(`all ${quantizer.layers.length} layers INT8 (per-tensor weights): top-1 ${formatPercent(r.float.value / 100)} -> ${formatPercent(r.quantized.value / 100)} on ${held.count} held-out images`);
     const lowSqnr = r.findings.filter((f) => f.code === 'low-sqnr').length;
     io.out(`per-layer error: ${r.layers.length} tensors compared, ${lowSqnr} layers under 20 dB SQNR (errors add up along the graph)`);
     // Which layers cause it: each quantized alone, on the tuning images.
     const tuneSet = { batches: [...batchRanges(tune)].map(([s, n]) => tune.batch(s, n)), labels: loadLabels(file('fmnist_tune500_labels.npy'), tune.count) };
     const scorer = new Scorer(float, tuneSet, 'top1');
     const sens = await sensitivity(quantizer, scorer, await scorer.score(float), { skipOnlyFloat: true, signal: io.signal });
-    io.out(`most harmful alone: ${sens.layers.slice(0, 3).map((l) => `${l.layer} (-${l.drop.toFixed(1)} points)`).join(', ')}`);
+    io.out(`most harmful alone: ${sens.layers.slice(0, 3).map((l) => `${l.layer} (-${formatPoints(l.drop / 100)})`).join(', ')}`);
     const m = await runMixedPrecisionJob(mobilenet, {
       maxDrop: 0.3, evalData: file('fmnist_tune500_u8.npy'), labels: file('fmnist_tune500_labels.npy'),
       holdout: { data: file('fmnist_test1k_u8.npy'), labels: file('fmnist_test1k_labels.npy') },
@@ -50,7 +50,7 @@ export const analyzeStep: DemoStep = {
     });
     const floats = m.decisions.filter((d) => d.precision === 'float');
     io.out(`mixed precision, --max-accuracy-drop 0.3: ${floats.length} of ${m.decisions.length} layers back in float, ${formatBytes(m.fileBytesBefore)} -> ${formatBytes(m.fileBytesAfter)}`);
-    if (m.heldOut) io.out(`held-out top-1 ${m.heldOut.floatTop1.toFixed(1)}% -> ${m.heldOut.top1.toFixed(1)}% (drop ${m.heldOut.drop.toFixed(2)} points, data the search never saw)`);
+    if (m.heldOut) io.out(`held-out top-1 ${formatPercent(m.heldOut.floatTop1 / 100)} -> ${formatPercent(m.heldOut.top1 / 100)} (drop ${formatPoints(m.heldOut.drop / 100, 2)}, data the search never saw)`);
     io.out('`edgewise analyze FLOAT QUANT --data X --latency` adds per-layer INT8 vs float time; in VS Code the findings go to the Problems panel and the graph.');
   },
 };

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { runQuantizeJob, type QuantizeMode } from '../../core/jobs/quantize';
 import type { DemoStep } from './demo-step';
-import { pct } from '../data-options';
-import { formatBytes, table } from '../format';
+import {  } from '../data-options';
+import { table } from '../format';
+import { formatBytes, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
 
 /** Quantizes the sample three ways with its 1,000 bundled images and labels and prints the table. */
 export const quantizeStep: DemoStep = {
@@ -21,9 +22,9 @@ export const quantizeStep: DemoStep = {
       const e = r.evaluation!;
       const ops = Object.entries(r.fused?.quantizedOps ?? {}).map(([k, v]) => `${v} ${k}`).join(', ') || '-';
       rows.push([
-        mode, `${formatBytes(r.fileBytesAfter)} (${r.fileRatio.toFixed(2)}x)`,
-        `${pct(e.accuracyBefore?.top1, 1)} -> ${pct(e.accuracyAfter?.top1, 1)}`, pct(e.outputs[0].top1Agreement, 1), ops,
-        r.latency ? `${r.latency.beforeP50Ms.toFixed(3)} -> ${r.latency.afterP50Ms.toFixed(3)} ms` : '-',
+        mode, `${formatBytes(r.fileBytesAfter)} (${formatRatio(r.fileRatio)})`,
+        `${formatPercent(e.accuracyBefore?.top1, 1)} -> ${formatPercent(e.accuracyAfter?.top1, 1)}`, formatPercent(e.outputs[0].top1Agreement, 1), ops,
+        r.latency ? `${formatNumber(r.latency.beforeP50Ms)} -> ${formatNumber(r.latency.afterP50Ms)} ms` : '-',
       ]);
     }
     io.out(table(rows));

@@ -5,7 +5,7 @@ import { encodeModelProto } from '../../core/formats/onnx/codec';
 import { loadModel, saveModel } from '../../core/formats/onnx/io';
 import { openModel } from '../../core/formats/open';
 import { CliError, str, type Command } from '../command';
-import { formatBytes } from '../format';
+import { formatBytes, formatInteger, formatNumber, formatPercent } from '../../core/base/units';
 import { describe } from './inspect';
 import { quantizeStep } from './demo-quantize';
 import { analyzeStep } from './demo-analyze';
@@ -30,7 +30,7 @@ const roundTripStep: DemoStep = {
     const again = encodeModelProto(m.proto);
     const encodeMs = performance.now() - t0;
     const identical = Buffer.compare(Buffer.from(again.buffer, again.byteOffset, again.byteLength), original) === 0;
-    io.out(`decode ${decodeMs.toFixed(1)} ms, re-encode ${encodeMs.toFixed(1)} ms: ${identical ? 'byte-identical' : 'DIFFERENT BYTES'}`);
+    io.out(`decode ${formatNumber(decodeMs)} ms, re-encode ${formatNumber(encodeMs)} ms: ${identical ? 'byte-identical' : 'DIFFERENT BYTES'}`);
     if (!identical) throw new CliError(`${model}: re-encoding changed the bytes`);
 
     const external = path.join(workDir, 'fmnist_cnn.external.onnx');
@@ -56,10 +56,9 @@ const pruneStep: DemoStep = {
       evalData: haveData ? data : undefined, labels: haveData ? labels : undefined, signal: io.signal,
     });
     if (r.report.method !== 'channel') return;
-    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    io.out(`parameters ${r.report.paramsBefore} -> ${r.report.paramsAfter} (-${pct(1 - r.report.paramsAfter / r.report.paramsBefore)}), file ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}`);
+    io.out(`parameters ${formatInteger(r.report.paramsBefore)} -> ${formatInteger(r.report.paramsAfter)} (-${formatPercent(1 - r.report.paramsAfter / r.report.paramsBefore)}), file ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}`);
     for (const g of r.report.left) io.out(`left whole: ${g.sources.join(', ')}: ${g.reasons[0]}`);
-    if (r.evaluation) io.out(`top-1 on ${r.evaluation.samples} samples: ${pct(r.evaluation.top1Before)} -> ${pct(r.evaluation.top1After)} (no fine-tuning)`);
+    if (r.evaluation) io.out(`top-1 on ${r.evaluation.samples} samples: ${formatPercent(r.evaluation.top1Before)} -> ${formatPercent(r.evaluation.top1After)} (no fine-tuning)`);
   },
 };
 

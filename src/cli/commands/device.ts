@@ -8,13 +8,14 @@ import type { DeviceFacts } from '../../core/runtime/types';
 import { deviceErrors } from '../device-errors';
 import { CliError, flag, str, type Command, type ParsedArgs } from '../command';
 import { table } from '../format';
+import { formatBytes } from '../../core/base/units';
 
 const USAGE = `usage: edgewise device setup TARGET      install Node, onnxruntime and the harness on the device
        edgewise device trust TARGET [--replace]   add the device's SSH host key to known_hosts
        edgewise device info TARGET       what the device is (CPU, cores, memory, OS, Node, onnxruntime)
        edgewise device list              every target Edgewise knows, and where each is defined
        edgewise device add NAME ssh://USER@HOST[:PORT] [--identity FILE] [--threads N]
-                           [--runtime qemu-arm64] [--remote-dir DIR] [--latency-budget MS] [--ram-budget MB]
+                           [--runtime qemu-arm64] [--remote-dir DIR] [--latency-budget MS] [--ram-budget MIB]
        edgewise device remove NAME
 
 TARGET is a name (built in: qemu-arm64; yours from 'device add', --target-file FILE or the
@@ -39,7 +40,7 @@ function target(args: ParsedArgs, name: string | undefined): Target {
 
 function factsLine(f: DeviceFacts): string {
   const m = f.machine;
-  return `${m.cpuModel}, ${m.cores} cores, ${(m.totalMemBytes / 2 ** 30).toFixed(1)} GiB, ${m.os ?? m.platform} (${m.arch}), Node ${m.nodeVersion}, onnxruntime ${f.ortVersion}`;
+  return `${m.cpuModel}, ${m.cores} cores, ${formatBytes(m.totalMemBytes)}, ${m.os ?? m.platform} (${m.arch}), Node ${m.nodeVersion}, onnxruntime ${f.ortVersion}`;
 }
 
 export const device: Command = {

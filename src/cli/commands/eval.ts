@@ -1,6 +1,7 @@
 import { runEvalJob } from '../../core/jobs/eval';
 import { CliError, flag, str, type Command } from '../command';
-import { DATA_OPTIONS, DATA_USAGE, dataOptions, pct, threadsOption } from '../data-options';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions, threadsOption } from '../data-options';
+import { formatPercent } from '../../core/base/units';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -17,7 +18,7 @@ export const evalCommand: Command = {
     if (flag(args, 'json')) io.out(JSON.stringify(r, null, 2));
     else {
       io.out(`${r.model}: ${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);
-      if (r.accuracy) io.out(`  top-1 ${pct(r.accuracy.top1, 2)}, top-5 ${pct(r.accuracy.top5, 2)} (output '${r.scoredOutput}')`);
+      if (r.accuracy) io.out(`  top-1 ${formatPercent(r.accuracy.top1, 2)}, top-5 ${formatPercent(r.accuracy.top5, 2)} (output '${r.scoredOutput}')`);
       else io.out('  no labels given: ran without scoring (pass --labels for accuracy)');
     }
     return 0;

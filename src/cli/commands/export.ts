@@ -3,8 +3,9 @@ import { EXPORT_MODES, type ExportMode } from '../../core/passes/export-tflite/w
 import type { CalibrationMethod } from '../../core/jobs/quantize';
 import { CancelledError } from '../../core/jobs/job';
 import { CliError, flag, str, type Command } from '../command';
-import { DATA_OPTIONS, DATA_USAGE, dataOptions, dimsOption, mib, parseNumber, pct } from '../data-options';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions, dimsOption, parseNumber } from '../data-options';
 import { formatComparison } from './quantize';
+import { formatBytes, formatDuration, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
 
 const USAGE = `usage: edgewise export MODEL.onnx --to tflite [--quantize none|float16|dynamic|int8|int8-weights]
     [--calib X] [data options] [--dim NAME=N] [--int8-io] [--nhwc-io] [--no-verify] [--out PATH] [--force] [--json]
@@ -85,16 +86,16 @@ export const exportCommand: Command = {
 export function formatExport(r: ExportJobResult): string {
   const lines = [
     `${r.mode === 'none' ? 'float32' : r.mode}: ${r.input} -> ${r.output}`,
-    `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)} (${r.fileRatio.toFixed(3)}x)`,
+    `  file: ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)} (${formatRatio(r.fileRatio)})`,
     `  ops: ${Object.entries(r.ops).map(([k, v]) => `${v} ${k}`).join(', ')}`,
-    `  tensors: ${Object.entries(r.tensors).map(([k, v]) => `${k} ${v.tensors}${v.constants ? ` (${v.constants} constant, ${mib(v.bytes)})` : ''}`).join(', ')}`,
+    `  tensors: ${Object.entries(r.tensors).map(([k, v]) => `${k} ${v.tensors}${v.constants ? ` (${v.constants} constant, ${formatBytes(v.bytes)})` : ''}`).join(', ')}`,
     `  layout: ${r.transposes.inside} TRANSPOSE between ops, ${r.transposes.atInputs} at inputs, ${r.transposes.atOutputs} at outputs`,
   ];
   for (const x of [...r.inputs.map((i) => ['input', i] as const), ...r.outputs.map((o) => ['output', o] as const)]) {
     const q = r.int8?.io.find((e) => e.name === x[1].name);
     lines.push(`  ${x[0]} '${x[1].name}': [${x[1].tfliteShape.join(', ')}] ${x[1].layout === 'nhwc' ? 'NHWC' : 'as in ONNX'}${q ? `, ${q.type}${q.type === 'int8' ? ` scale ${q.scale.toPrecision(6)} zero point ${q.zeroPoint}` : ''}` : ''}`);
   }
-  if (r.calibration) lines.push(`  calibration: ${r.calibration.method} on ${r.calibration.data}, ${r.calibration.tensors} tensors, ${(r.calibration.ms / 1000).toFixed(2)} s (in TFLite's interpreter)`);
+  if (r.calibration) lines.push(`  calibration: ${r.calibration.method} on ${r.calibration.data}, ${r.calibration.tensors} tensors, ${formatDuration(r.calibration.ms)} (in TFLite's interpreter)`);
   if (r.weights.length) {
     const kinds = new Map<string, number>();
     for (const w of r.weights) {
@@ -109,9 +110,9 @@ export function formatExport(r: ExportJobResult): string {
   const v = r.verification;
   if (v) {
     lines.push(`  checked in TFLite's interpreter beside ONNX Runtime on ${v.data}${v.synthetic ? ' (RANDOM data)' : ''}, ${v.samples} samples:`);
-    if (v.accuracyOnnx && v.accuracyTflite) lines.push(`  top-1 ${pct(v.accuracyOnnx.top1, 2)} (ONNX) -> ${pct(v.accuracyTflite.top1, 2)} (TFLite), top-5 ${pct(v.accuracyOnnx.top5, 2)} -> ${pct(v.accuracyTflite.top5, 2)}`);
+    if (v.accuracyOnnx && v.accuracyTflite) lines.push(`  top-1 ${formatPercent(v.accuracyOnnx.top1, 2)} (ONNX) -> ${formatPercent(v.accuracyTflite.top1, 2)} (TFLite), top-5 ${formatPercent(v.accuracyOnnx.top5, 2)} -> ${formatPercent(v.accuracyTflite.top5, 2)}`);
     lines.push(...formatComparison(v.outputs));
-    lines.push(`  p50 per run: ONNX Runtime ${v.p50Ms.onnxRuntime.toFixed(3)} ms, TFLite ${v.p50Ms.tflite.toFixed(3)} ms (one thread each, quick in-process figures)`);
+    lines.push(`  p50 per run: ONNX Runtime ${formatNumber(v.p50Ms.onnxRuntime)} ms, TFLite ${formatNumber(v.p50Ms.tflite)} ms (one thread each, quick in-process figures)`);
     for (const c of v.checks) lines.push(`  ${c.passed === null ? 'NOT RUN' : c.passed ? 'PASS' : 'FAIL'} ${c.check}: ${c.detail}`);
   }
   for (const w of r.warnings) if (!/^WARNING: NO DATA/.test(w)) lines.push(`  note: ${w}`);

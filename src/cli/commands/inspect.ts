@@ -4,7 +4,8 @@ import type { ArenaPlan } from '../../core/formats/tflite/arena';
 import type { ModelSummary } from '../../core/graph/types';
 import type { MemoryProfile } from '../../core/graph/memory';
 import { CliError, flag, type Command } from '../command';
-import { formatBytes, formatCount, formatShape, table } from '../format';
+import { formatShape, table } from '../format';
+import { formatBytes, formatCount, formatInteger } from '../../core/base/units';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -89,7 +90,7 @@ export function describe(s: ModelSummary): string {
     : `${formatCount(s.macs)}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
   lines.push(table([
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
-    ['Parameters', `${formatCount(s.parameters)} (${s.parameters.toLocaleString('en-US')}) in ${s.initializers.count} ${s.format === 'coreml' ? 'weight tensors' : 'initializers'}`],
+    ['Parameters', `${formatCount(s.parameters)} (${formatInteger(s.parameters)}) in ${s.initializers.count} ${s.format === 'coreml' ? 'weight tensors' : 'initializers'}`],
     ['Weights', `${formatBytes(s.initializers.bytes)}${dtypes ? `: ${dtypes}` : ''}${s.externalData ? (s.format === 'coreml' ? ', in the package weight file' : ', stored in external data') : ''}`],
     ...(s.constants && s.constants.count > 0
       ? [['Constants', `${formatBytes(s.constants.bytes)} (${formatCount(s.constants.elements)} values) in ${s.constants.count} Constant nodes`]]

@@ -4,6 +4,7 @@ import { PruneError } from '../../core/passes/prune/common';
 import { runPruneJob, type PruneJobResult } from '../../core/jobs/prune';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
+import { formatBytes, formatInteger, formatPercent } from '../../core/base/units';
 
 // Evaluation always has data, so the random-sample count does not apply.
 const { samples: _randomOnly, ...EVAL_DATA_OPTIONS } = DATA_OPTIONS;
@@ -85,29 +86,27 @@ export const prune: Command = {
   },
 };
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
 function describe(job: PruneJobResult): string {
   const { report: r, input, output, evaluation: acc } = job;
   const lines: string[] = [];
   if (r.method === 'magnitude') {
-    lines.push(`${input}: ${pct(r.achievedSparsity)} of ${r.prunableParams} prunable weights are zero (${r.scope})`);
-    for (const l of r.layers) lines.push(`  ${l.node.padEnd(32)} ${l.opType.padEnd(10)} ${String(l.params).padStart(9)} weights  ${pct(l.sparsity)} zero`);
+    lines.push(`${input}: ${formatPercent(r.achievedSparsity)} of ${formatInteger(r.prunableParams)} prunable weights are zero (${r.scope})`);
+    for (const l of r.layers) lines.push(`  ${l.node.padEnd(32)} ${l.opType.padEnd(10)} ${String(l.params).padStart(9)} weights  ${formatPercent(l.sparsity)} zero`);
     for (const s of r.skipped) lines.push(`  ${s.node.padEnd(32)} ${s.opType.padEnd(10)} left dense: ${s.reason}`);
     if (r.sizeBefore && r.sizeAfter) {
-      lines.push(`file ${kb(r.sizeBefore.bytes)} -> ${kb(r.sizeAfter.bytes)}; gzip ${kb(r.sizeBefore.gzipBytes)} -> ${kb(r.sizeAfter.gzipBytes)} (${pct(r.sizeAfter.gzipBytes / r.sizeBefore.gzipBytes)})`);
+      lines.push(`file ${formatBytes(r.sizeBefore.bytes)} -> ${formatBytes(r.sizeAfter.bytes)}; gzip ${formatBytes(r.sizeBefore.gzipBytes)} -> ${formatBytes(r.sizeAfter.gzipBytes)} (${formatPercent(r.sizeAfter.gzipBytes / r.sizeBefore.gzipBytes)})`);
     }
     lines.push(r.note);
   } else {
-    lines.push(`${input}: parameters ${r.paramsBefore} -> ${r.paramsAfter} (${pct(r.paramsAfter / r.paramsBefore)} kept), ${r.pruned.length} channel group(s) pruned, ${r.left.length} left whole`);
+    lines.push(`${input}: parameters ${formatInteger(r.paramsBefore)} -> ${formatInteger(r.paramsAfter)} (${formatPercent(r.paramsAfter / r.paramsBefore)} kept), ${r.pruned.length} channel group(s) pruned, ${r.left.length} left whole`);
     for (const g of r.pruned) lines.push(`  group ${String(g.id).padStart(3)}  ${g.channels} -> ${g.channels - g.removed} channels  ${g.sources.join(', ')}${g.dependents.length ? `  (+ ${g.dependents.length} dependent node(s))` : ''}`);
     for (const g of r.left) lines.push(`  group ${String(g.id).padStart(3)}  left whole (${g.channels} channels, ${g.sources.join(', ')}): ${g.reasons.join('; ')}`);
-    lines.push(`file ${kb(job.fileBytesBefore)} -> ${kb(job.fileBytesAfter)} (${pct(job.fileBytesAfter / job.fileBytesBefore)})`);
+    lines.push(`file ${formatBytes(job.fileBytesBefore)} -> ${formatBytes(job.fileBytesAfter)} (${formatPercent(job.fileBytesAfter / job.fileBytesBefore)})`);
   }
   if (acc) {
-    lines.push(`top-1 accuracy on ${acc.samples} samples: ${pct(acc.top1Before)} -> ${pct(acc.top1After)} (without fine-tuning)`);
-    for (const g of acc.perGroup ?? []) lines.push(`  only group ${g.id} (${g.sources.join(', ')}, -${g.removed} channels): ${pct(g.top1)}`);
+    lines.push(`top-1 accuracy on ${acc.samples} samples: ${formatPercent(acc.top1Before)} -> ${formatPercent(acc.top1After)} (without fine-tuning)`);
+    for (const g of acc.perGroup ?? []) lines.push(`  only group ${g.id} (${g.sources.join(', ')}, -${g.removed} channels): ${formatPercent(g.top1)}`);
   }
   lines.push(`wrote ${output}`);
   return lines.join('\n');

@@ -3,7 +3,8 @@ import type { OutputComparison } from '../../core/analysis/accuracy';
 import { CancelledError } from '../../core/jobs/job';
 import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/jobs/mixed-precision';
 import { CliError, flag, num, str, strs, type Command } from '../command';
-import { DATA_OPTIONS, DATA_USAGE, dataOptions, mib, parseNumber, pct, threadsOption } from '../data-options';
+import { DATA_OPTIONS, DATA_USAGE, dataOptions, parseNumber, threadsOption } from '../data-options';
+import { formatBytes, formatCloseness, formatDb, formatDuration, formatNumber, formatPercent, formatPoints, formatRatio } from '../../core/base/units';
 
 const USAGE = `usage: edgewise quantize MODEL --mode fp16|dynamic|static|int4|int8-weights [options]
 
@@ -127,12 +128,12 @@ function formatMixed(r: MixedPrecisionJobResult): string {
   const floats = r.decisions.filter((d) => d.precision === 'float').length;
   const lines = [
     `mixed precision (static INT8, budget ${r.maxDrop} points): ${r.input} -> ${r.output}`,
-    `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
-    `  tuning top-1 ${r.floatTop1.toFixed(2)}% -> ${r.top1.toFixed(2)}% (drop ${(r.floatTop1 - r.top1).toFixed(2)} points: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
+    `  file: ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
+    `  tuning top-1 ${formatPercent(r.floatTop1 / 100, 2)} -> ${formatPercent(r.top1 / 100, 2)} (drop ${formatPoints((r.floatTop1 - r.top1) / 100, 2)}: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
   ];
-  if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${r.latency.floatP50Ms.toFixed(2)} ms -> ${r.latency.resultP50Ms.toFixed(2)} ms (${r.latency.speedup.toFixed(2)}x)`);
-  if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${c.latencyMs.toFixed(2)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);
-  if (r.heldOut) lines.push(`  held-out top-1 ${r.heldOut.floatTop1.toFixed(2)}% -> ${r.heldOut.top1.toFixed(2)}% (drop ${r.heldOut.drop.toFixed(2)} points: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
+  if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${formatNumber(r.latency.floatP50Ms)} ms -> ${formatNumber(r.latency.resultP50Ms)} ms (${formatRatio(r.latency.speedup)})`);
+  if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${formatNumber(c.latencyMs)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);
+  if (r.heldOut) lines.push(`  held-out top-1 ${formatPercent(r.heldOut.floatTop1 / 100, 2)} -> ${formatPercent(r.heldOut.top1 / 100, 2)} (drop ${formatPoints(r.heldOut.drop / 100, 2)}: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
   lines.push('  layers:');
   for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);
   return lines.join('\n');
@@ -140,16 +141,16 @@ function formatMixed(r: MixedPrecisionJobResult): string {
 
 export function formatComparison(outputs: OutputComparison[]): string[] {
   return outputs.map((c) =>
-    `  ${c.output}: top-1 agreement ${pct(c.top1Agreement, 2)}, cosine ${c.cosine.toFixed(6)}, max |error| ${c.maxAbsError.toPrecision(3)}, SQNR ${c.sqnrDb === null ? 'exact' : `${c.sqnrDb.toFixed(1)} dB`}`);
+    `  ${c.output}: top-1 agreement ${formatPercent(c.top1Agreement, 2)}, cosine ${formatCloseness(c.cosine)}, max |error| ${formatNumber(c.maxAbsError)}, SQNR ${c.sqnrDb === null ? 'exact' : formatDb(c.sqnrDb)}`);
 }
 
 function formatResult(r: QuantizeJobResult): string {
   const rep = r.report;
   const lines = [
     `${r.mode}: ${r.input} -> ${r.output}`,
-    `  file: ${mib(r.fileBytesBefore)} -> ${mib(r.fileBytesAfter)} (${r.fileRatio.toFixed(3)}x)`,
+    `  file: ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)} (${formatRatio(r.fileRatio)})`,
   ];
-  if (r.calibration) lines.push(`  calibration: ${r.calibration.method} on ${r.calibration.data}, ${r.calibration.tensors} tensors, ${(r.calibration.ms / 1000).toFixed(2)} s`);
+  if (r.calibration) lines.push(`  calibration: ${r.calibration.method} on ${r.calibration.data}, ${r.calibration.tensors} tensors, ${formatDuration(r.calibration.ms)}`);
   if (rep.pass === 'fp16') {
     lines.push(`  converted ${rep.convertedTensors} tensors to float16, ${rep.castsAdded} Casts added, ${rep.clamped} values clamped to ±65504, ${rep.flushedToZero} flushed to zero`);
   } else {
@@ -163,19 +164,19 @@ function formatResult(r: QuantizeJobResult): string {
   }
   if (r.fused) {
     const ops = Object.entries(r.fused.quantizedOps).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-    lines.push(`  ORT runs: ${ops}${r.fused.share !== null ? ` (${pct(r.fused.share, 0)} of the ${r.fused.weightedNodesQuantized} quantized Conv/MatMul/Gemm fused)` : ''}${r.fused.qdqLeft ? `, ${r.fused.qdqLeft} Q/DQ left unfused` : ''}`);
+    lines.push(`  ORT runs: ${ops}${r.fused.share !== null ? ` (${formatPercent(r.fused.share, 0)} of the ${r.fused.weightedNodesQuantized} quantized Conv/MatMul/Gemm fused)` : ''}${r.fused.qdqLeft ? `, ${r.fused.qdqLeft} Q/DQ left unfused` : ''}`);
   }
   if (r.evaluation) {
     const e = r.evaluation;
     lines.push(`  evaluation on ${e.data}${e.synthetic ? ' (RANDOM: accuracy unknown)' : ''}:`);
     if (e.accuracyBefore && e.accuracyAfter) {
-      lines.push(`  top-1 ${pct(e.accuracyBefore.top1, 2)} -> ${pct(e.accuracyAfter.top1, 2)} (${((e.accuracyAfter.top1 - e.accuracyBefore.top1) * 100).toFixed(2)} points), top-5 ${pct(e.accuracyBefore.top5, 2)} -> ${pct(e.accuracyAfter.top5, 2)}`);
+      lines.push(`  top-1 ${formatPercent(e.accuracyBefore.top1, 2)} -> ${formatPercent(e.accuracyAfter.top1, 2)} (${formatPoints(e.accuracyAfter.top1 - e.accuracyBefore.top1, 2)}), top-5 ${formatPercent(e.accuracyBefore.top5, 2)} -> ${formatPercent(e.accuracyAfter.top5, 2)}`);
     }
     lines.push(...formatComparison(e.outputs));
   }
   if (r.latency) {
     const l = r.latency;
-    lines.push(`  p50 (${l.note}, ${l.threads} thread): ${l.beforeP50Ms.toFixed(2)} ms -> ${l.afterP50Ms.toFixed(2)} ms (${l.speedup.toFixed(2)}x)`);
+    lines.push(`  p50 (${l.note}, ${l.threads} thread): ${formatNumber(l.beforeP50Ms)} ms -> ${formatNumber(l.afterP50Ms)} ms (${formatRatio(l.speedup)})`);
   }
   for (const w of r.warnings) if (!/^WARNING: NO DATA/.test(w)) lines.push(`  note: ${w}`);
   return lines.join('\n');

@@ -3,7 +3,8 @@ import type { ChannelChangeResult } from '../../ota/publisher/channel';
 import type { InitResult } from '../../ota/publisher/init';
 import type { PublishResult } from '../../ota/publisher/publish';
 import type { RepositoryStatus } from '../../ota/publisher/status';
-import { formatBytes, table } from '../format';
+import { table } from '../format';
+import { formatBytes, formatPercent } from '../../core/base/units';
 
 export function printInit(r: InitResult): string {
   const roles = Object.entries(r.keys.roles).map(([role, k]) => [role, `${k.threshold} of ${k.keyIds.length}`, k.files.join(', ')]);
@@ -26,7 +27,7 @@ export function printPublish(r: PublishResult): string {
     `  file: ${r.file}`,
   ];
   const d = r.delta;
-  if (d?.path) lines.push(`  delta from ${d.from}: ${formatBytes(d.size!)} (${pct(d.fraction!)} of the model; ${d.changedTensors} tensors carried, ${d.reusedTensors} reused from ${d.from})`);
+  if (d?.path) lines.push(`  delta from ${d.from}: ${formatBytes(d.size!)} (${formatPercent(d.fraction!)} of the model; ${d.changedTensors} tensors carried, ${d.reusedTensors} reused from ${d.from})`);
   else if (d) lines.push(`  no delta from ${d.from}: ${d.skipped}`);
   lines.push(`  metadata: targets v${r.metadataVersion.targets}, snapshot v${r.metadataVersion.snapshot}, timestamp v${r.metadataVersion.timestamp}`);
   return lines.join('\n');
@@ -50,7 +51,7 @@ export function printStatus(s: RepositoryStatus): string {
       rows.push([
         r.version, r.state, `${r.rollout}%`, formatBytes(r.size), r.delta ? `from ${r.delta.from} (${formatBytes(r.delta.size)})` : '-',
         r.minAppVersion ?? '-', r.publishedAt.slice(0, 16).replace('T', ' '),
-        ...(s.health ? [String(h?.installed ?? 0), String(h?.loadOk ?? 0), String(h?.loadFailed ?? 0), `${h?.fallback ?? 0}${h && h.failureRate > 0 ? ` (${pct(h.failureRate)})` : ''}`] : []),
+        ...(s.health ? [String(h?.installed ?? 0), String(h?.loadOk ?? 0), String(h?.loadFailed ?? 0), `${h?.fallback ?? 0}${h && h.failureRate > 0 ? ` (${formatPercent(h.failureRate)})` : ''}`] : []),
       ]);
     }
     lines.push(table(rows));
@@ -61,6 +62,3 @@ export function printStatus(s: RepositoryStatus): string {
   return lines.join('\n');
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}

@@ -4,6 +4,7 @@ import { measureModel } from '../../core/recipe/measure';
 import { checkReportPaths, writeRecipeReports, type ReportRequest } from '../../core/recipe/report/write';
 import { REPORT_OVERLAYS, type ReportOverlay } from '../../core/recipe/report/types';
 import { CliError, flag, str, type Command } from '../command';
+import { formatBytes, formatCloseness, formatPercent } from '../../core/base/units';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
 export const BUDGET_BROKEN = 3;
@@ -70,7 +71,7 @@ Report files are replaced on each run; their folders must exist.`,
     if (flag(args, 'json')) io.out(JSON.stringify(report, null, 2));
     else {
       for (const p of report.problems) io.err(`${report.recipe}:${p.line + 1}:${p.column + 1}: ${p.severity}: ${p.message}`);
-      io.out(report.output ? `wrote ${report.output} (${report.measured.sizeBytes} bytes)` : `dry run: ${report.measured.sizeBytes} bytes`);
+      io.out(report.output ? `wrote ${report.output} (${formatBytes(report.measured.sizeBytes)})` : `dry run: ${formatBytes(report.measured.sizeBytes)}`);
       for (const p of report.passes) if (p.pass === 'mixed-precision') io.out(formatMixedPass(p.report as MixedPrecisionPassReport));
       for (const c of report.budgets) io.out(`${c.ok ? 'ok    ' : 'BROKEN'} ${c.message}`);
       if (report.budgets.length === 0) io.out('no budgets to check');
@@ -81,11 +82,10 @@ Report files are replaced on each run; their folders must exist.`,
 };
 
 function formatMixedPass(r: MixedPrecisionPassReport): string {
-  const unit = r.metric === 'top1' ? '%' : '';
-  const fmt = (v: number) => (r.metric === 'top1' ? v.toFixed(2) : v.toFixed(5));
+  const fmt = (v: number) => (r.metric === 'top1' ? formatPercent(v / 100, 2) : formatCloseness(v));
   const lines = [
     `mixed-precision: ${r.int8Layers} layers INT8, ${r.floatLayers} float (${r.evaluations} builds evaluated${r.chosen ? `, ${r.chosen} candidate measured fastest` : ''})`,
-    `  tuning ${r.metric === 'top1' ? 'top-1' : 'output cosine'} ${fmt(r.tuning.float)}${unit} -> ${fmt(r.tuning.result)}${unit}: ${r.tuning.withinBudget ? 'within' : 'OUTSIDE'} the pass's budget`,
+    `  tuning ${r.metric === 'top1' ? 'top-1' : 'output cosine'} ${fmt(r.tuning.float)} -> ${fmt(r.tuning.result)}: ${r.tuning.withinBudget ? 'within' : 'OUTSIDE'} the pass's budget`,
   ];
   for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);
   return lines.join('\n');

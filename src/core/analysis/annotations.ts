@@ -9,6 +9,7 @@ import type { Finding, Severity } from './diagnostics';
 import type { TensorError } from './tensor-error';
 import type { LayerLatency } from './latency-gain';
 import type { LayerSensitivity } from './sensitivity';
+import { formatBytes, formatCloseness, formatDb, formatMicros, formatNumber, formatPercent } from '../base/units';
 
 /** What is known about one node (any field may be missing). */
 export interface NodeFacts {
@@ -57,8 +58,8 @@ export function annotateText(text: ModelText, findings: readonly Finding[], fact
     .sort((a, b) => b[1].latencyUs! - a[1].latencyUs!).slice(0, topLayers);
   const lenses = timed.map(([nodeId, f], i) => ({
     line: text.nodeLines[nodeId], nodeId,
-    title: `#${i + 1} by time: ${fmtUs(f.latencyUs!)}${f.share !== undefined ? ` (${(100 * f.share).toFixed(1)}%)` : ''}` +
-      `${f.sqnrDb !== undefined ? ` · SQNR ${fmtDb(f.sqnrDb)}` : ''}${f.gainUs !== undefined ? ` · INT8 ${f.gainUs >= 0 ? 'saves' : 'costs'} ${fmtUs(Math.abs(f.gainUs))}` : ''}`,
+    title: `#${i + 1} by time: ${formatMicros(f.latencyUs!)}${f.share !== undefined ? ` (${formatPercent(f.share)})` : ''}` +
+      `${f.sqnrDb !== undefined ? ` · SQNR ${formatDb(f.sqnrDb)}` : ''}${f.gainUs !== undefined ? ` · INT8 ${f.gainUs >= 0 ? 'saves' : 'costs'} ${formatMicros(Math.abs(f.gainUs))}` : ''}`,
   }));
   return { diagnostics, hovers, lenses };
 }
@@ -67,12 +68,12 @@ export function hoverMarkdown(nodeId: string, f: NodeFacts): string {
   const rows: [string, string][] = [];
   if (f.opType) rows.push(['op', f.opType]);
   if (f.precision) rows.push(['precision', f.precision]);
-  if (f.weightBytes !== undefined) rows.push(['weights', fmtBytes(f.weightBytes)]);
-  if (f.latencyUs !== undefined) rows.push(['latency', `${fmtUs(f.latencyUs)}${f.share !== undefined ? ` (${(100 * f.share).toFixed(1)}% of the run)` : ''}`]);
-  if (f.gainUs !== undefined) rows.push(['INT8 vs float', `${f.gainUs >= 0 ? 'saves' : 'costs'} ${fmtUs(Math.abs(f.gainUs))}`]);
-  if (f.sqnrDb !== undefined) rows.push(['SQNR', fmtDb(f.sqnrDb)]);
-  if (f.cosine !== undefined) rows.push(['cosine', f.cosine.toFixed(5)]);
-  if (f.drop !== undefined) rows.push(['drop when only this layer is INT8', f.drop.toFixed(3)]);
+  if (f.weightBytes !== undefined) rows.push(['weights', formatBytes(f.weightBytes)]);
+  if (f.latencyUs !== undefined) rows.push(['latency', `${formatMicros(f.latencyUs)}${f.share !== undefined ? ` (${formatPercent(f.share)} of the run)` : ''}`]);
+  if (f.gainUs !== undefined) rows.push(['INT8 vs float', `${f.gainUs >= 0 ? 'saves' : 'costs'} ${formatMicros(Math.abs(f.gainUs))}`]);
+  if (f.sqnrDb !== undefined) rows.push(['SQNR', formatDb(f.sqnrDb)]);
+  if (f.cosine !== undefined) rows.push(['cosine', formatCloseness(f.cosine)]);
+  if (f.drop !== undefined) rows.push(['drop when only this layer is INT8', formatNumber(f.drop)]);
   return [`**${nodeId}**`, '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }
 
@@ -110,16 +111,4 @@ export function analysisOverlays(facts: Record<string, NodeFacts>): Overlay[] {
     { id: 'analysis.latency', label: 'Latency', unit: 'µs', values: pick('latencyUs'), scale: 'log' },
   ];
   return overlays.filter((o) => Object.keys(o.values).length > 0);
-}
-
-function fmtUs(us: number): string {
-  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
-}
-
-function fmtDb(db: number): string {
-  return Number.isFinite(db) ? `${db.toFixed(1)} dB` : 'exact';
-}
-
-function fmtBytes(b: number): string {
-  return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`;
 }

@@ -4,6 +4,7 @@
  */
 import type { TensorError } from './tensor-error';
 import type { LayerLatency } from './latency-gain';
+import { formatCloseness, formatDb, formatMicros, formatPercent } from '../base/units';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -53,7 +54,7 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     if (e.sqnrDb < t.minSqnrDb) {
       out.push({
         severity: 'warning', code: 'low-sqnr', nodeId: e.layer, value: e.sqnrDb,
-        message: `${e.opType} output SQNR ${e.sqnrDb.toFixed(1)} dB is under ${t.minSqnrDb} dB (cosine ${e.cosine.toFixed(4)}): quantization error is high here`,
+        message: `${e.opType} output SQNR ${formatDb(e.sqnrDb)} is under ${t.minSqnrDb} dB (cosine ${formatCloseness(e.cosine)}): quantization error is high here`,
       });
     }
   }
@@ -61,7 +62,7 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     if (l.share > t.hotLayerShare) {
       out.push({
         severity: 'info', code: 'hot-layer', nodeId: l.nodeId, value: l.share,
-        message: `takes ${(100 * l.share).toFixed(1)}% of the model's kernel time${l.meanUs !== undefined ? ` (${us(l.meanUs)})` : ''}`,
+        message: `takes ${formatPercent(l.share)} of the model's kernel time${l.meanUs !== undefined ? ` (${formatMicros(l.meanUs)})` : ''}`,
       });
     }
   }
@@ -70,7 +71,7 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     if (-g.gainUs > t.int8SlowerUs) {
       out.push({
         severity: 'warning', code: 'int8-slower', nodeId: g.layer, value: -g.gainUs,
-        message: `INT8 is slower than float here (${us(g.int8Us)} vs ${us(g.floatUs)}): keep this layer in float`,
+        message: `INT8 is slower than float here (${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)}): keep this layer in float`,
       });
     }
   }
@@ -87,9 +88,4 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
   }
   const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
   return out.sort((a, b) => rank[a.severity] - rank[b.severity]);
-}
-
-/** Whole µs, with a decimal below 100 µs where rounding would hide the difference. */
-function us(x: number): string {
-  return `${x < 100 ? x.toFixed(1) : x.toFixed(0)} µs`;
 }

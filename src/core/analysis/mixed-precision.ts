@@ -9,6 +9,7 @@ import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
 import { defaultHarmKey, harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
+import { formatDb, formatMicros, formatNumber } from '../base/units';
 
 export type LayerPrecision = 'int8' | 'float';
 
@@ -116,7 +117,7 @@ async function search(
     else if (g && g.gainUs < minGain) {
       decisions.set(layer, {
         layer, precision: 'float', reason: 'int8-slower', gainUs: g.gainUs,
-        detail: `INT8 is slower here (${fmtUs(g.int8Us)} vs ${fmtUs(g.floatUs)} float)`,
+        detail: `INT8 is slower here (${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)} float)`,
       });
     } else candidates.push(layer);
   }
@@ -135,7 +136,7 @@ async function search(
     const q = await quantizer.build(int8);
     const score = await scorer.score(q.model);
     evaluations++;
-    options.onProgress?.(`${k} most harmful layer(s) in float: ${score.metric} ${score.value.toFixed(4)}`);
+    options.onProgress?.(`${k} most harmful layer(s) in float: ${score.metric} ${formatNumber(score.value, 4)}`);
     const entry = { q, score };
     cache.set(k, entry);
     return entry;
@@ -155,7 +156,7 @@ async function search(
   const final = await tryPrefix(best);
   ordered.forEach((layer, i) => {
     const s = harm[rankOf.get(layer) ?? -1];
-    const why = s ? `alone it costs ${s.drop.toFixed(3)} ${scorer.metric}${keyFigure(s, key)}, float recovers ${s.recovery.toFixed(3)}` : 'not measured';
+    const why = s ? `alone it costs ${formatNumber(s.drop)} ${scorer.metric}${keyFigure(s, key)}, float recovers ${formatNumber(s.recovery)}` : 'not measured';
     decisions.set(layer, i < best
       ? { layer, precision: 'float', reason: 'harmful', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `returned to float (harm rank ${i + 1}: ${why})` }
       : { layer, precision: 'int8', reason: 'within-budget', harmRank: rankOf.get(layer), gainUs: gains.get(layer)?.gainUs, detail: `INT8 within budget (${why})` });
@@ -170,10 +171,6 @@ async function search(
 /** The figure the harm order ranked by, when it is not the metric itself. */
 function keyFigure(s: LayerSensitivity, key: HarmKey): string {
   if (key === 'kl') return `, output KL ${s.onlyQuantized.outputKl.toExponential(1)}`;
-  if (key === 'sqnr') return `, output SQNR ${s.onlyQuantized.outputSqnrDb.toFixed(1)} dB`;
+  if (key === 'sqnr') return `, output SQNR ${formatDb(s.onlyQuantized.outputSqnrDb)}`;
   return '';
-}
-
-function fmtUs(us: number): string {
-  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
 }

@@ -7,6 +7,7 @@ import { ModelUpdater, deviceStatus, type ModelUpdaterOptions, type UpdateResult
 import { throttled } from '../runtime/throttle';
 import { cancellable } from './release';
 import { checkOutputFolder, type JobHooks } from './job';
+import { formatBytes } from '../base/units';
 
 export type DeviceUpdateJobOptions = JobHooks & Omit<ModelUpdaterOptions, 'dir' | 'canDownload'>;
 
@@ -19,7 +20,7 @@ export async function runDeviceUpdateJob(dir: string, o: DeviceUpdateJobOptions)
   const { signal, progress, warn: _warn, ...options } = o;
   checkOutputFolder(dir, { create: true });
   const updater = new ModelUpdater({ ...options, dir });
-  const report = throttled((done, total) => progress?.(`downloading ${(done / 1024).toFixed(0)} of ${(total / 1024).toFixed(0)} KB`, done / total));
+  const report = throttled((done, total) => progress?.(`downloading ${formatBytes(done)} of ${formatBytes(total)}`, done / total));
   const result = await cancellable(signal, () => updater.checkForUpdate({
     signal,
     onProgress: (p) => {

@@ -1,5 +1,6 @@
 import type { TfliteAgreement } from '../analysis/tflite-agreement';
 import type { ExportMode } from '../passes/export-tflite/weights';
+import { formatCloseness, formatPercent, formatPoints } from '../base/units';
 
 /** One pass/fail check of an export against ONNX Runtime; passed is null when it could not run. */
 export interface ExportCheck {
@@ -23,8 +24,8 @@ export const MAX_TOP1_DROP_POINTS = 0.5;
 export function verifyExport(mode: ExportMode, a: TfliteAgreement): ExportCheck[] {
   if (mode === 'none' || mode === 'float16') {
     return a.outputs.flatMap((o) => [
-      { check: `cosine of '${o.output}'`, passed: o.cosine >= MIN_COSINE, measured: o.cosine, limit: MIN_COSINE, detail: `cosine ${o.cosine.toFixed(6)} (>= ${MIN_COSINE})` },
-      { check: `top-1 agreement of '${o.output}'`, passed: o.top1Agreement >= MIN_TOP1_AGREEMENT, measured: o.top1Agreement, limit: MIN_TOP1_AGREEMENT, detail: `top-1 agreement ${(100 * o.top1Agreement).toFixed(2)}% (>= ${100 * MIN_TOP1_AGREEMENT}%)` },
+      { check: `cosine of '${o.output}'`, passed: o.cosine >= MIN_COSINE, measured: o.cosine, limit: MIN_COSINE, detail: `cosine ${formatCloseness(o.cosine)} (>= ${MIN_COSINE})` },
+      { check: `top-1 agreement of '${o.output}'`, passed: o.top1Agreement >= MIN_TOP1_AGREEMENT, measured: o.top1Agreement, limit: MIN_TOP1_AGREEMENT, detail: `top-1 agreement ${formatPercent(o.top1Agreement, 2)} (>= ${formatPercent(MIN_TOP1_AGREEMENT)})` },
     ]);
   }
   if (!a.accuracyOnnx || !a.accuracyTflite) {
@@ -33,6 +34,6 @@ export function verifyExport(mode: ExportMode, a: TfliteAgreement): ExportCheck[
   const drop = 100 * (a.accuracyOnnx.top1 - a.accuracyTflite.top1);
   return [{
     check: 'top-1 accuracy drop', passed: drop <= MAX_TOP1_DROP_POINTS + 1e-9, measured: drop, limit: MAX_TOP1_DROP_POINTS,
-    detail: `top-1 ${(100 * a.accuracyOnnx.top1).toFixed(2)}% (ONNX) -> ${(100 * a.accuracyTflite.top1).toFixed(2)}% (TFLite): ${drop.toFixed(2)} points (<= ${MAX_TOP1_DROP_POINTS})`,
+    detail: `top-1 ${formatPercent(a.accuracyOnnx.top1, 2)} (ONNX) -> ${formatPercent(a.accuracyTflite.top1, 2)} (TFLite): ${formatPoints(drop / 100, 2)} (<= ${MAX_TOP1_DROP_POINTS})`,
   }];
 }

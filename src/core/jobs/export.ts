@@ -20,6 +20,7 @@ import { loadLabels } from '../runtime/data-labels';
 import { calibrateTflite } from '../runtime/tflite-calibration';
 import { throttled } from '../runtime/throttle';
 import { verifyExport, type ExportCheck } from './export-checks';
+import { formatBytes, formatInteger } from '../base/units';
 
 export interface ExportJobOptions extends JobHooks, OutputOptions {
   to?: 'tflite';
@@ -91,12 +92,12 @@ function fileStamp(file: string): string {
 /** Bytes per float32 weight byte each mode stores. */
 const SIZE_RATIO: Record<ExportMode, number> = { none: 1, float16: 0.5, dynamic: 0.25, int8: 0.25, 'int8-weights': 0.25 };
 
-/** A model whose weights alone would pass the FlatBuffer's 2 GB is refused before any weight is read. */
+/** A model whose weights alone would pass the FlatBuffer's 2 GiB is refused before any weight is read. */
 function checkSize(model: Model, mode: ExportMode, input: string): void {
   let bytes = 0;
   for (const t of model.graph.proto.initializer) bytes += tensorByteLength(t) * (t.dataType === DataType.float32 ? SIZE_RATIO[mode] : 1);
   if (bytes > FLATBUFFER_LIMIT) {
-    throw new ExportError(`${input}: its weights need ${bytes} bytes as ${mode === 'none' ? 'float32' : mode}, over the 2 GB (${FLATBUFFER_LIMIT} bytes) a TFLite FlatBuffer can hold; split the model or quantize it further`);
+    throw new ExportError(`${input}: its weights need ${formatBytes(bytes)} as ${mode === 'none' ? 'float32' : mode}, over the 2 GiB (${formatInteger(FLATBUFFER_LIMIT)} bytes) a TFLite FlatBuffer can hold; split the model or quantize it further`);
   }
 }
 

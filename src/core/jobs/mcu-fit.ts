@@ -4,6 +4,7 @@ import { findTarget, mcuBudgetBreaks, tflmTarget, type BudgetBreak, type Target 
 import { loadTflite } from '../formats/tflite/model';
 import { tfliteViewGraph } from '../formats/tflite/view';
 import type { JobHooks } from './job';
+import { formatBytes } from '../base/units';
 
 /** Microcontroller-fit options (the job contract: jobs/job.ts). */
 export interface McuFitJobOptions extends JobHooks {
@@ -32,12 +33,11 @@ export async function runMcuFitJob(file: string, o: McuFitJobOptions = {}): Prom
   const { buffers: _buffers, ...plan } = planArena(model, tflmTarget(target));
   const peakNodeId = model.subgraphs[0].operators.length ? tfliteViewGraph(model).graph.nodes[plan.peak.op]?.id : undefined;
   const breaks = target ? mcuBudgetBreaks(model.file, model.fileBytes, target) : [];
-  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const findings: Finding[] = [
     ...diagnose({ budgetBreaks: breaks.map((b) => ({ budget: b.budget, message: b.message, measured: b.measured })) }),
     {
       severity: 'info', code: 'mcu-fit', nodeId: peakNodeId, value: plan.arenaBytes,
-      message: `TFLite Micro: flash ${kib(plan.flashBytes)}, tensor arena ~${kib(plan.arenaBytes)} (activations ${kib(plan.plannedBytes)} planned); largest live set ${kib(plan.peak.liveBytes)} at op ${plan.peak.op} (${plan.peak.opName}): ${plan.peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}${target && (target.arenaBytes || target.flashBytes) && breaks.length === 0 ? `; fits ${target.name}` : ''}`,
+      message: `TFLite Micro: flash ${formatBytes(plan.flashBytes)}, tensor arena ~${formatBytes(plan.arenaBytes)} (activations ${formatBytes(plan.plannedBytes)} planned); largest live set ${formatBytes(plan.peak.liveBytes)} at op ${plan.peak.op} (${plan.peak.opName}): ${plan.peak.tensors.slice(0, 3).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}${target && (target.arenaBytes || target.flashBytes) && breaks.length === 0 ? `; fits ${target.name}` : ''}`,
     },
   ];
   return { plan, peakNodeId, target: target?.name, breaks, findings };

@@ -15,6 +15,7 @@ import { loadClassLabels, loadSamples, loadTargets, openTeacher, TrainError, typ
 import { CancelledError, OUTPUT_TAGS, resolveOutput, type JobHooks, type OutputOptions } from './job';
 import { recordedJob } from './runs/record';
 import { DivergedError, trainEpochs, type EpochReport, type StepEvent } from '../runtime/train-loop';
+import { formatNumber } from '../base/units';
 
 export { TrainError } from './train-inputs';
 
@@ -206,7 +207,7 @@ async function trainJob(inputFile: string, o: TrainJobOptions): Promise<TrainJob
       schedule: { lr, schedule: o.schedule, warmupSteps: o.warmupSteps }, startEpoch: history.length, validate, signal: o.signal,
       onStep: (e) => {
         o.onStep?.(e);
-        progress(`epoch ${e.epoch}/${epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${e.loss.toFixed(4)}`, ((e.epoch - 1) * e.stepsPerEpoch + e.step) / (epochs * e.stepsPerEpoch));
+        progress(`epoch ${e.epoch}/${epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${formatNumber(e.loss, 4)}`, ((e.epoch - 1) * e.stepsPerEpoch + e.step) / (epochs * e.stepsPerEpoch));
       },
       onEpoch: (r) => {
         history.push(r);

@@ -21,6 +21,7 @@ import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 import { recordedJob } from '../jobs/runs/record';
+import { formatBytesPair, formatCloseness, formatNumber } from '../base/units';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -237,24 +238,25 @@ async function measure(
 /** Every budget against what was measured; a budget that could not be measured fails. */
 export function checkBudgets(b: Budgets, m: Measured): BudgetCheck[] {
   const out: BudgetCheck[] = [];
-  const add = (budget: keyof Budgets, limit: number, measured: number | undefined, ok: (v: number) => boolean, what: string, unit: string) => {
+  const add = (budget: keyof Budgets, limit: number, measured: number | undefined, ok: (v: number) => boolean, what: string, unit: Unit) => {
     if (measured === undefined) {
-      out.push({ budget, limit, measured: null, ok: false, message: `${what} was not measured (no data or no benchmark), so the ${limit}${unit} budget cannot be shown to hold` });
+      out.push({ budget, limit, measured: null, ok: false, message: `${what} was not measured (no data or no benchmark), so the ${show(limit, limit, unit)[1]} budget cannot be shown to hold` });
       return;
     }
     const holds = ok(measured);
-    out.push({ budget, limit, measured, ok: holds, message: `${what} ${fmt(measured)}${unit} ${holds ? 'meets' : 'breaks'} the budget of ${limit}${unit}` });
+    const [m, l] = show(measured, limit, unit);
+    out.push({ budget, limit, measured, ok: holds, message: `${what} ${m} ${holds ? 'meets' : 'breaks'} the budget of ${l}` });
   };
   if (b.maxAccuracyDrop !== undefined) {
     const drop = m.floatTop1 !== undefined && m.top1 !== undefined ? m.floatTop1 - m.top1 : undefined;
-    add('maxAccuracyDrop', b.maxAccuracyDrop, drop, (v) => v <= b.maxAccuracyDrop! + 1e-9, 'top-1 drop', ' points');
+    add('maxAccuracyDrop', b.maxAccuracyDrop, drop, (v) => v <= b.maxAccuracyDrop! + 1e-9, 'top-1 drop', 'points');
   }
-  if (b.minCosine !== undefined) add('minCosine', b.minCosine, m.cosine, (v) => v >= b.minCosine!, 'output cosine', '');
-  if (b.maxSizeBytes !== undefined) add('maxSizeBytes', b.maxSizeBytes, m.sizeBytes, (v) => v <= b.maxSizeBytes!, 'model size', ' bytes');
-  if (b.maxLatencyMs !== undefined) add('maxLatencyMs', b.maxLatencyMs, m.latencyMs, (v) => v <= b.maxLatencyMs!, 'median latency', ' ms');
-  if (b.maxRamBytes !== undefined) add('maxRamBytes', b.maxRamBytes, m.ramBytes, (v) => v <= b.maxRamBytes!, 'peak RAM', ' bytes');
-  if (b.maxFlashBytes !== undefined) add('maxFlashBytes', b.maxFlashBytes, m.flashBytes, (v) => v <= b.maxFlashBytes!, 'flash (the .tflite)', ' bytes');
-  if (b.maxArenaBytes !== undefined) add('maxArenaBytes', b.maxArenaBytes, m.arenaBytes, (v) => v <= b.maxArenaBytes!, 'TFLite Micro tensor arena', ' bytes');
+  if (b.minCosine !== undefined) add('minCosine', b.minCosine, m.cosine, (v) => v >= b.minCosine!, 'output cosine', 'cosine');
+  if (b.maxSizeBytes !== undefined) add('maxSizeBytes', b.maxSizeBytes, m.sizeBytes, (v) => v <= b.maxSizeBytes!, 'model size', 'bytes');
+  if (b.maxLatencyMs !== undefined) add('maxLatencyMs', b.maxLatencyMs, m.latencyMs, (v) => v <= b.maxLatencyMs!, 'median latency', 'ms');
+  if (b.maxRamBytes !== undefined) add('maxRamBytes', b.maxRamBytes, m.ramBytes, (v) => v <= b.maxRamBytes!, 'peak RAM', 'bytes');
+  if (b.maxFlashBytes !== undefined) add('maxFlashBytes', b.maxFlashBytes, m.flashBytes, (v) => v <= b.maxFlashBytes!, 'flash (the .tflite)', 'bytes');
+  if (b.maxArenaBytes !== undefined) add('maxArenaBytes', b.maxArenaBytes, m.arenaBytes, (v) => v <= b.maxArenaBytes!, 'TFLite Micro tensor arena', 'bytes');
   return out;
 }
 
@@ -264,6 +266,12 @@ function withTargetBudgets(b: Budgets, t: Target | undefined): Budgets {
   return t ? { ...b, maxFlashBytes: min(b.maxFlashBytes, t.flashBytes), maxArenaBytes: min(b.maxArenaBytes, t.arenaBytes) } : b;
 }
 
-function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 5 : 2);
+type Unit = 'points' | 'cosine' | 'bytes' | 'ms';
+
+/** A measured figure and its budget in the units of core/base/units.ts. */
+function show(measured: number, limit: number, unit: Unit): [string, string] {
+  if (unit === 'bytes') return formatBytesPair(measured, limit);
+  if (unit === 'cosine') return [formatCloseness(measured), formatCloseness(limit)];
+  const one = (v: number) => (unit === 'points' ? `${formatNumber(v)} points` : `${formatNumber(v)} ms`);
+  return [one(measured), one(limit)];
 }

@@ -12,6 +12,7 @@ import { GradientError } from '../passes/train/grad-rule';
 import type { LossSpec } from '../passes/train/losses';
 import { TrainingSession } from '../runtime/training-session';
 import type { PassContext, PassRunner } from './run';
+import { formatNumber, formatPercent } from '../base/units';
 
 type Options = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ async function train(model: Model, o: Options, ctx: PassContext, loss: LossSpec,
     const reports = await trainEpochs({
       session, data, labels, teacher: teacher?.logits, epochs, batchSize, seed: (o.seed as number | undefined) ?? 0,
       schedule: { lr: (o.lr as number | undefined) ?? (optimizer === 'sgd' ? 0.01 : 1e-3), schedule: o.schedule as 'constant' | 'cosine' | undefined, warmupSteps: o.warmupSteps as number | undefined },
-      onEpoch: (r) => ctx.progress(`epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, train top-1 ${r.trainTop1 === undefined ? '-' : (r.trainTop1 * 100).toFixed(1)}%`),
+      onEpoch: (r) => ctx.progress(`epoch ${r.epoch}/${epochs}: loss ${formatNumber(r.loss, 4)}, train top-1 ${formatPercent(r.trainTop1)}`),
     });
     const trained = session.exportModel();
     return { model: trained, report: { loss, samples: data.count, parameters: session.parameters.length, epochs: reports, changes: session.relativeChanges().slice(0, 10) } };

@@ -1,4 +1,5 @@
 import type { BenchmarkProgress } from './types';
+import { formatBytes } from '../base/units';
 
 /** What each benchmark phase is called in progress messages. */
 export const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
@@ -8,7 +9,6 @@ export const PHASE_TEXT: Record<BenchmarkProgress['phase'], string> = {
 
 /** A phase as progress text with its count (megabytes while uploading). */
 export function phaseText(p: BenchmarkProgress): string {
-  const mb = (b: number) => (b / 1e6).toFixed(1);
-  const count = !p.total ? '' : p.phase === 'upload' ? ` ${mb(p.done ?? 0)}/${mb(p.total)} MB` : ` ${p.done}/${p.total}`;
+  const count = !p.total ? '' : p.phase === 'upload' ? ` ${formatBytes(p.done ?? 0)} of ${formatBytes(p.total)}` : ` ${p.done}/${p.total}`;
   return `${PHASE_TEXT[p.phase]}${count}`;
 }

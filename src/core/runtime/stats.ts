@@ -32,3 +32,12 @@ export function latencyStats(samplesMs: number[]): LatencyStats {
     throughputPerSec: 1000 / mean,
   };
 }
+
+/**
+ * Samples one timed run processes: the first dimension of the first input when it has two or more
+ * (the batch), else 1. Throughput is counted in samples, so batch 32 at 4 runs/s is 128 samples/s.
+ */
+export function samplesPerRun(inputs: readonly { shape: readonly number[] }[]): number {
+  const shape = inputs[0]?.shape ?? [];
+  return shape.length >= 2 && shape[0] > 0 ? shape[0] : 1;
+}

@@ -6,6 +6,7 @@ import { planArena } from '../formats/tflite/arena';
 import { CORTEX_M, type TflmKernels, type TflmTarget } from '../formats/tflite/tflm-memory';
 import { formatOf } from '../formats/open';
 import { loadTflite } from '../formats/tflite/model';
+import { formatBytes, formatBytesPair, formatNumber } from '../base/units';
 
 /**
  * The constraints of a device a model must fit. Budgets are checked against what was measured
@@ -143,12 +144,11 @@ export function brokenBudgets(checks: BudgetCheck[]): BudgetBreak[] {
 /** Every budget `target` sets, beside what `result` measured; the broken ones carry their message. */
 export function budgetChecks(result: BenchmarkResult, target: Target): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
-  const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
   if (target.ramBudgetBytes !== undefined) {
     const over = result.peakRssBytes > target.ramBudgetBytes;
     checks.push({
       budget: 'ram', what: 'peak RAM', limit: target.ramBudgetBytes, measured: result.peakRssBytes, unit: 'bytes',
-      message: over ? `peak RAM ${mib(result.peakRssBytes)} is over the ${target.name} budget of ${mib(target.ramBudgetBytes)}` : undefined,
+      message: over ? sizeOver('peak RAM', result.peakRssBytes, `the ${target.name} budget`, target.ramBudgetBytes) : undefined,
     });
   }
   if (target.latencyBudgetMs !== undefined) {
@@ -156,13 +156,13 @@ export function budgetChecks(result: BenchmarkResult, target: Target): BudgetChe
     const measured = result.latency[`${metric}Ms`];
     checks.push({
       budget: 'latency', what: `${metric} latency`, limit: target.latencyBudgetMs, measured, unit: 'ms',
-      message: measured > target.latencyBudgetMs ? `${metric} latency ${measured.toFixed(2)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms` : undefined,
+      message: measured > target.latencyBudgetMs ? `${metric} latency ${formatNumber(measured)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms` : undefined,
     });
   }
   if (target.storageBudgetBytes !== undefined) {
     checks.push({
       budget: 'storage', what: 'model file', limit: target.storageBudgetBytes, measured: result.modelBytes, unit: 'bytes',
-      message: result.modelBytes > target.storageBudgetBytes ? `model file ${mib(result.modelBytes)} is over the ${target.name} budget of ${mib(target.storageBudgetBytes)}` : undefined,
+      message: result.modelBytes > target.storageBudgetBytes ? sizeOver('model file', result.modelBytes, `the ${target.name} budget`, target.storageBudgetBytes) : undefined,
     });
   }
   return [...checks, ...mcuBudgetChecks(result.model, result.modelBytes, target)];
@@ -179,11 +179,10 @@ export function mcuBudgetBreaks(model: string, modelBytes: number, target: Targe
  */
 export function mcuBudgetChecks(model: string, modelBytes: number, target: Target): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
-  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   if (target.flashBytes !== undefined) {
     checks.push({
       budget: 'flash', what: 'model file (flash)', limit: target.flashBytes, measured: modelBytes, unit: 'bytes',
-      message: modelBytes > target.flashBytes ? `model file ${kib(modelBytes)} does not fit the ${target.name} flash of ${kib(target.flashBytes)}` : undefined,
+      message: modelBytes > target.flashBytes ? sizeOver('model file', modelBytes, `the ${target.name} flash`, target.flashBytes) : undefined,
     });
   }
   if (target.arenaBytes === undefined) return checks;
@@ -200,10 +199,16 @@ export function mcuBudgetChecks(model: string, modelBytes: number, target: Targe
   checks.push({
     ...arena, measured: plan.arenaBytes,
     message: plan.arenaBytes > target.arenaBytes
-      ? `TFLite Micro arena ~${kib(plan.arenaBytes)} is over the ${target.name} budget of ${kib(target.arenaBytes)}; largest live set ${kib(peak.liveBytes)} at op ${peak.op} (${peak.opName}): ${peak.tensors.slice(0, 3).map((t) => `${t.name} ${kib(t.bytes)}`).join(', ')}`
+      ? `${sizeOver('TFLite Micro arena ~', plan.arenaBytes, `the ${target.name} budget`, target.arenaBytes)}; largest live set ${formatBytes(peak.liveBytes)} at op ${peak.op} (${peak.opName}): ${peak.tensors.slice(0, 3).map((t) => `${t.name} ${formatBytes(t.bytes)}`).join(', ')}`
       : undefined,
   });
   return checks;
+}
+
+/** 'peak RAM 300 KiB is over the X budget of 256 KiB', with sizes that read differently when they differ. */
+function sizeOver(what: string, measured: number, budget: string, limit: number): string {
+  const [m, l] = formatBytesPair(measured, limit);
+  return `${what}${what.endsWith('~') ? '' : ' '}${m} is over ${budget} of ${l}`;
 }
 
 /** What TFLite Micro runs on for a target: a 32-bit Cortex-M with the target's kernels. */

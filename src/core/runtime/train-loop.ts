@@ -5,6 +5,7 @@ import { ArrayDataset, batchLimit, modelInputs, type Dataset } from './data';
 import { NonFiniteError, type GradientAdjust, type TrainingBatch, type TrainingSession } from './training-session';
 import { learningRate, type ScheduleOptions } from '../passes/train/schedule';
 import type { EpochReport, StepEvent } from './train-events';
+import { formatNumber } from '../base/units';
 
 export type { EpochReport, StepEvent } from './train-events';
 
@@ -83,7 +84,7 @@ export async function trainEpochs(o: TrainLoopOptions): Promise<EpochReport[]> {
         r = await o.session.step(batch, lr, o.adjustGradients);
       } catch (e) {
         if (!(e instanceof NonFiniteError)) throw e;
-        throw new DivergedError(`${e.message} at epoch ${epoch}, step ${step + 1} of ${perEpoch} (step ${globalStep + 1} overall, learning rate ${lr.toPrecision(3)})`, epoch, step + 1);
+        throw new DivergedError(`${e.message} at epoch ${epoch}, step ${step + 1} of ${perEpoch} (step ${globalStep + 1} overall, learning rate ${formatNumber(lr)})`, epoch, step + 1);
       }
       trainMs += performance.now() - t0;
       lossSum += r.loss * r.samples;

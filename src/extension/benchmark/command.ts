@@ -6,6 +6,7 @@ import { readConfig } from '../config';
 import { withWorkerProgress } from '../progress';
 import { requireTrust } from '../trust';
 import { BenchmarkResultsPanels } from './results-panel';
+import { formatBytes, formatNumber } from '../../core/base/units';
 
 export const LATENCY_OVERLAY_ID = 'latency';
 
@@ -54,8 +55,8 @@ export function registerBenchmarkCommand({ panels, worker, log }: CommandDeps): 
     const uri = panels.active()?.uri ?? activeModel();
     const r = uri && state.last.get(uri.toString())?.results[0];
     if (!uri || !r) return status.hide();
-    status.text = `$(pulse) p50 ${r.latency.p50Ms >= 10 ? r.latency.p50Ms.toFixed(1) : r.latency.p50Ms.toFixed(2)} ms`;
-    status.tooltip = `Edgewise: last benchmark of ${uri.fsPath} (${r.threads} thread${r.threads === 1 ? '' : 's'}, p95 ${r.latency.p95Ms.toFixed(2)} ms, peak RSS ${(r.peakRssBytes / 1048576).toFixed(1)} MiB). Click to show the results.`;
+    status.text = `$(pulse) p50 ${formatNumber(r.latency.p50Ms)} ms`;
+    status.tooltip = `Edgewise: last benchmark of ${uri.fsPath} (${r.threads} thread${r.threads === 1 ? '' : 's'}, p95 ${formatNumber(r.latency.p95Ms)} ms, peak RSS ${formatBytes(r.peakRssBytes)}). Click to show the results.`;
     status.command = { title: 'Show benchmark results', command: 'edgewise.showBenchmarkResults', arguments: [uri] };
     status.show();
   };
@@ -73,7 +74,7 @@ export function registerBenchmarkCommand({ panels, worker, log }: CommandDeps): 
         file: uri.fsPath, threads: cfg.threads, runs: cfg.runs, warmup: cfg.warmup, profile: cfg.profile, target: cfg.target || undefined, customTargets: cfg.targets,
       }, options));
     if (!response) return undefined;
-    log.info(`benchmark ${uri.fsPath}: ${response.results.map((r) => `${r.threads} thread(s) p50 ${r.latency.p50Ms.toFixed(3)} ms`).join(', ')}`);
+    log.info(`benchmark ${uri.fsPath}: ${response.results.map((r) => `${r.threads} thread(s) p50 ${formatNumber(r.latency.p50Ms)} ms`).join(', ')}`);
     state.last.set(uri.toString(), response);
     state.diagnostics.set(uri, budgetDiagnostics(response));
     const overlay = latencyOverlay(response);

@@ -6,16 +6,16 @@
 import type { FleetReport } from '../../core/runtime/devices/fleet';
 import type { EnergyReport } from '../../core/runtime/types';
 import { csp } from './report-html';
+import { formatBytes, formatNumber, formatPercent } from '../../core/base/units';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+const ms = (v: number) => formatNumber(v);
 
 function energy(e: EnergyReport | undefined): string {
   if (!e) return '–';
   if (!e.available) return `<span class="note" title="${esc(e.reason)}">unavailable</span>`;
   const j = e.joulesPerInference;
-  return `<span title="${esc(e.source)}: ${e.activeWatts.toFixed(2)} W active, ${e.idleWatts.toFixed(2)} W idle subtracted">${Math.abs(j) >= 1e-3 ? `${(j * 1e3).toFixed(3)} mJ` : `${(j * 1e6).toFixed(1)} µJ`}</span>`;
+  return `<span title="${esc(e.source)}: ${formatNumber(e.activeWatts)} W active, ${formatNumber(e.idleWatts)} W idle subtracted">${Math.abs(j) >= 1e-3 ? `${formatNumber(j * 1e3)} mJ` : `${formatNumber(j * 1e6)} µJ`}</span>`;
 }
 
 export function fleetReportHtml(report: FleetReport, nonce: string): string {
@@ -28,12 +28,12 @@ export function fleetReportHtml(report: FleetReport, nonce: string): string {
     const where = r.device ? `${esc(r.machine.cpuModel)}, ${r.machine.cores} cores, ${esc(r.machine.arch)}` : 'this machine';
     const budgets = e.emulated ? '<span class="note">not checked (emulated)</span>'
       : e.budgetBreaks.length ? `<span class="broken">${e.budgetBreaks.map((b) => esc(b.message)).join('<br>')}</span>` : '<span class="ok">within budgets</span>';
-    return `<tr>${name}<td>${where}</td>${lat(l.p50Ms)}${lat(l.p95Ms)}${lat(l.p99Ms)}<td class="num">${ms(r.initMs)}</td><td class="num">${mib(r.peakRssBytes)}</td><td class="num">${energy(r.energy)}</td><td>${budgets}</td></tr>`;
+    return `<tr>${name}<td>${where}</td>${lat(l.p50Ms)}${lat(l.p95Ms)}${lat(l.p99Ms)}<td class="num">${ms(r.initMs)}</td><td class="num">${formatBytes(r.peakRssBytes)}</td><td class="num">${energy(r.energy)}</td><td>${budgets}</td></tr>`;
   }).join('\n');
   const checks = report.entries.filter((e) => e.agreement).map((e) => {
     const c = e.results[0].outputCheck!;
     const a = e.agreement!;
-    return `<tr><td class="name">${esc(e.target)}</td><td class="num">${(a.share * 100).toFixed(1)}% (${a.same}/${a.samples})</td><td>${esc(a.with)}</td>` +
+    return `<tr><td class="name">${esc(e.target)}</td><td class="num">${formatPercent(a.share)} (${a.same}/${a.samples})</td><td>${esc(a.with)}</td>` +
       `<td class="kernels">${c.kernels.map((k) => `${esc(k.op)} ×${k.count}`).join(', ')}</td><td>${esc((e.results[0].machine.int8Features ?? []).join(' '))}</td></tr>`;
   }).join('\n');
   const verdict = report.verdict === 'pass' ? '<p class="ok">Verdict: PASS</p>'

@@ -2,7 +2,9 @@
  * The benchmark results panel as static HTML: an SVG latency histogram and the slowest layers.
  * No scripts at all, so the panel's CSP can forbid them; styles carry a nonce.
  */
+import { formatBytes, formatNumber, formatPercent, formatRate } from '../../core/base/units';
 import { histogram } from '../../core/runtime/histogram';
+import { samplesPerRun } from '../../core/runtime/stats';
 import type { BudgetBreak } from '../../core/runtime/targets';
 import type { BenchmarkResult } from '../../core/runtime/types';
 
@@ -15,9 +17,7 @@ export interface ReportContext {
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const ms = (v: number) => formatNumber(v);
 
 export function csp(nonce: string): string {
   return `default-src 'none'; style-src 'nonce-${nonce}'; img-src data:;`;
@@ -57,17 +57,17 @@ export function benchmarkReportHtml(results: readonly BenchmarkResult[], ctx: Re
   const sections = results.map((r) => {
     const l = r.latency;
     const layers = (r.profile?.nodes ?? []).slice(0, 10);
-    const rows = layers.map((n) => `<tr><td class="name" title="${esc(n.name)}">${esc(n.name)}</td><td>${esc(n.opType)}</td><td class="num">${(n.meanUs / 1000).toFixed(3)}</td><td class="num">${pct(n.share)}</td></tr>`).join('');
+    const rows = layers.map((n) => `<tr><td class="name" title="${esc(n.name)}">${esc(n.name)}</td><td>${esc(n.opType)}</td><td class="num">${formatNumber(n.meanUs / 1000)}</td><td class="num">${formatPercent(n.share)}</td></tr>`).join('');
     return `<section>
 <h2>${r.threads} thread${r.threads === 1 ? '' : 's'}</h2>
 <dl class="kv">${metrics([
   ['p50', `${ms(l.p50Ms)} ms`], ['p90', `${ms(l.p90Ms)} ms`], ['p95', `${ms(l.p95Ms)} ms`], ['p99', `${ms(l.p99Ms)} ms`],
-  ['min', `${ms(l.minMs)} ms`], ['max', `${ms(l.maxMs)} ms`], ['mean', `${ms(l.meanMs)} ± ${ms(l.stdMs)} ms`], ['throughput', `${l.throughputPerSec.toFixed(1)}/s`],
-  ['session', `${ms(r.initMs)} ms`], ['first run', `${ms(r.firstRunMs)} ms`], ['peak RSS', mib(r.peakRssBytes)], ['after load', mib(r.rssAfterLoadBytes)],
+  ['min', `${ms(l.minMs)} ms`], ['max', `${ms(l.maxMs)} ms`], ['mean', `${ms(l.meanMs)} ± ${ms(l.stdMs)} ms`], ['throughput', formatRate(samplesPerRun(r.inputs) * l.throughputPerSec, 'samples')],
+  ['session', `${ms(r.initMs)} ms`], ['first run', `${ms(r.firstRunMs)} ms`], ['peak RSS', formatBytes(r.peakRssBytes)], ['after load', formatBytes(r.rssAfterLoadBytes)],
 ])}</dl>
 ${histogramSvg(l.samplesMs, l.p50Ms, l.p95Ms, l.p99Ms)}
 ${r.profile ? `<h3>Slowest layers</h3>
-<p class="note">Opt level disabled (the model's own nodes), ${r.profile.runs} profiled runs: kernels explain ${pct(r.profile.coverage)} of the run, ${pct(r.profile.unattributedShare)} unattributed.${r.profilerOverhead !== undefined ? ` Profiler overhead ${pct(r.profilerOverhead)}.` : ''}</p>
+<p class="note">Opt level disabled (the model's own nodes), ${r.profile.runs} profiled runs: kernels explain ${formatPercent(r.profile.coverage)} of the run, ${formatPercent(r.profile.unattributedShare)} unattributed.${r.profilerOverhead !== undefined ? ` Profiler overhead ${formatPercent(r.profilerOverhead)}.` : ''}</p>
 <table class="layers"><colgroup><col><col class="op"><col class="n"><col class="n"></colgroup><tr><th>node</th><th>op</th><th class="num">ms</th><th class="num">share</th></tr>${rows}</table>` : '<p class="note">Run with profiling for per-layer latency.</p>'}
 </section>`;
   }).join('\n');
@@ -105,7 +105,7 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 .ok { color: var(--vscode-charts-green, #89d185); }
 </style></head><body>
 <h1>${esc(r0.model.split(/[\\/]/).pop() ?? r0.model)}</h1>
-<p class="note">${mib(r0.modelBytes)} · onnxruntime ${esc(r0.ortVersion)} (${esc(r0.executionProviders.join(', '))}) · opt level ${r0.optLevel} · ${esc(r0.machine.cpuModel)}, ${r0.machine.cores} cores</p>
+<p class="note">${formatBytes(r0.modelBytes)} · onnxruntime ${esc(r0.ortVersion)} (${esc(r0.executionProviders.join(', '))}) · opt level ${r0.optLevel} · ${esc(r0.machine.cpuModel)}, ${r0.machine.cores} cores</p>
 ${budget}
 ${sections}
 </body></html>`;

@@ -14,6 +14,7 @@ import { withWorkerProgress } from '../progress';
 import { requireTrust } from '../trust';
 import { RequestCancelledError } from '../worker-client';
 import { TargetItem, TargetsView } from './targets-view';
+import { formatNumber } from '../../core/base/units';
 
 export interface DevicesApi {
   view: TargetsView;
@@ -78,7 +79,7 @@ export function registerDeviceCommands({ worker, log }: CommandDeps, results: Be
     const report = await withWorkerProgress(`benchmarking ${base(uri)} on ${names.join(', ')}`, (options) =>
       worker.request(FleetBenchmarkRequest.type, { file: uri.fsPath, targets: targets as Target[], threads: cfg.threads, runs: cfg.runs, warmup: cfg.warmup }, options));
     if (!report) return undefined;
-    log.info(`fleet ${uri.fsPath}: ${report.entries.map((e) => `${e.target} ${e.results[0] ? `p50 ${e.results[0].latency.p50Ms.toFixed(3)} ms${e.emulated ? ' (emulated)' : ''}` : `error: ${e.error?.message}`}`).join('; ')}; verdict ${report.verdict}`);
+    log.info(`fleet ${uri.fsPath}: ${report.entries.map((e) => `${e.target} ${e.results[0] ? `p50 ${formatNumber(e.results[0].latency.p50Ms)} ms${e.emulated ? ' (emulated)' : ''}` : `error: ${e.error?.message}`}`).join('; ')}; verdict ${report.verdict}`);
     api.lastFleet.set(uri.toString(), report);
     view.record(report.entries);
     diagnostics.set(uri, report.entries.flatMap((e) => e.budgetBreaks.map((b) => {

@@ -9,6 +9,7 @@ import type { DeviceFacts } from '../../core/runtime/types';
 import { TargetListRequest, type TargetListEntry } from '../../worker/protocol';
 import { readConfig } from '../config';
 import type { WorkerClient } from '../worker-client';
+import { formatBytes, formatNumber } from '../../core/base/units';
 
 export class TargetItem extends vscode.TreeItem {
   constructor(readonly entry: TargetListEntry, last: { entry: FleetEntry; at: Date } | undefined, facts: DeviceFacts | undefined) {
@@ -20,8 +21,8 @@ export class TargetItem extends vscode.TreeItem {
     this.description = describeLast(last) ?? (entry.kind === 'ssh' ? t.ssh : entry.kind === 'emulated' ? 'emulated arm64' : 'this machine');
     const lines = [`**${t.name}**${t.description ? `: ${t.description}` : ''}`, '', `Defined in: ${entry.definedIn}`];
     if (t.ssh) lines.push(`SSH: \`${t.ssh}\`${t.identity ? `, key \`${t.identity}\`` : ''}`);
-    if (facts) lines.push(`Device: ${facts.machine.cpuModel}, ${facts.machine.cores} cores, ${(facts.machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB, ${facts.machine.os ?? facts.machine.platform}, Node ${facts.machine.nodeVersion}, onnxruntime ${facts.ortVersion}`);
-    const budgets = [t.latencyBudgetMs && `${t.latencyMetric ?? 'p95'} ≤ ${t.latencyBudgetMs} ms`, t.ramBudgetBytes && `RAM ≤ ${(t.ramBudgetBytes / 2 ** 20).toFixed(0)} MiB`].filter(Boolean);
+    if (facts) lines.push(`Device: ${facts.machine.cpuModel}, ${facts.machine.cores} cores, ${formatBytes(facts.machine.totalMemBytes)}, ${facts.machine.os ?? facts.machine.platform}, Node ${facts.machine.nodeVersion}, onnxruntime ${facts.ortVersion}`);
+    const budgets = [t.latencyBudgetMs && `${t.latencyMetric ?? 'p95'} ≤ ${t.latencyBudgetMs} ms`, t.ramBudgetBytes && `RAM ≤ ${formatBytes(t.ramBudgetBytes)}`].filter(Boolean);
     if (budgets.length) lines.push(`Budgets: ${budgets.join(', ')}`);
     if (last?.entry.error) lines.push('', `Last run failed: ${last.entry.error.message}`);
     this.tooltip = new vscode.MarkdownString(lines.join('  \n'));
@@ -34,7 +35,7 @@ function describeLast(last: { entry: FleetEntry; at: Date } | undefined): string
   if (!r) return `failed: ${last.entry.error?.kind ?? 'error'}`;
   const p50 = r.latency.p50Ms;
   const verdict = last.entry.emulated ? 'emulated' : last.entry.budgetBreaks.length ? 'over budget' : '';
-  return `p50 ${p50 >= 10 ? p50.toFixed(1) : p50.toFixed(2)} ms${verdict ? ` (${verdict})` : ''} · ${r.model.split(/[\\/]/).pop()}`;
+  return `p50 ${formatNumber(p50)} ms${verdict ? ` (${verdict})` : ''} · ${r.model.split(/[\\/]/).pop()}`;
 }
 
 export class TargetsView implements vscode.TreeDataProvider<TargetItem>, vscode.Disposable {

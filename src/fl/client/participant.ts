@@ -17,6 +17,7 @@ import { sha256 } from '../server/state';
 import { FederationError, modelWeights } from '../weights';
 import { ServerConnection, ServerRefusal } from './connection';
 import { trainLocally } from './local-train';
+import { formatBytes, formatNumber } from '../../core/base/units';
 
 export interface ClientOptions {
   server: string;
@@ -103,7 +104,7 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
         done.push({ round: info.round, steps: r.steps, samples: r.samples, loss: r.loss, uploadBytes: 0, downloadBytes: bytes.length, seconds: (Date.now() - started) / 1000 });
         continue;
       }
-      log(`round ${info.round}: ${r.steps} steps on ${r.samples} samples, loss ${r.loss.toFixed(4)}; uploaded ${body.length} bytes`);
+      log(`round ${info.round}: ${r.steps} steps on ${r.samples} samples, loss ${formatNumber(r.loss, 4)}; uploaded ${formatBytes(body.length)}`);
       done.push({ round: info.round, steps: r.steps, samples: r.samples, loss: r.loss, uploadBytes: body.length, downloadBytes: bytes.length, seconds: (Date.now() - started) / 1000 });
       if (keys) seen = await revealIfAsked(conn, info, keys, seen);
       if (o.maxRounds && done.length >= o.maxRounds) break;

@@ -16,6 +16,7 @@ import { FederationError, modelWeights, withWeights } from '../weights';
 import { handleRequest, type FederationHost } from './http';
 import { Round, type RoundConfig } from './round';
 import { finalFile, readState, roundFile, sha256, writeState, type RoundMetrics, type ServerState } from './state';
+import { formatNumber } from '../../core/base/units';
 
 export interface ServerOptions {
   dir: string;
@@ -218,7 +219,7 @@ export class FlServer implements FederationHost {
     writeState(this.o.dir, this.state, metrics);
     this.attempts = 0;
     this.o.onRound?.(metrics, roundFile(this.o.dir, r));
-    this.o.log(`round ${r}: ${result.clients} client(s), ${result.samples} samples, update norm ${result.updateNorm.toPrecision(3)}${metrics.epsilon !== undefined ? `, epsilon ${metrics.epsilon.toFixed(3)}` : ''} -> ${roundFile(this.o.dir, r)}`);
+    this.o.log(`round ${r}: ${result.clients} client(s), ${result.samples} samples, update norm ${formatNumber(result.updateNorm)}${metrics.epsilon !== undefined ? `, epsilon ${formatNumber(metrics.epsilon)}` : ''} -> ${roundFile(this.o.dir, r)}`);
     this.openRound(r + 1);
   }
 

@@ -16,6 +16,7 @@ import { decodePatch } from '../delta/patch';
 import { checkChannelName, isVersion, modelCustom, releasePath, type DeltaCustom, type DeltaInfo, type Release } from '../release';
 import type { KeySource } from './keys';
 import { ReleaseRepository } from './repository';
+import { formatPercent } from '../../core/base/units';
 
 export interface PublishOptions {
   model: string;
@@ -115,7 +116,7 @@ async function buildDelta(repo: ReleaseRepository, o: PublishOptions, modelBytes
   if (rebuilt.digest('hex') !== header.to.sha256) throw new Error('internal error: the patch does not rebuild the model');
   const fraction = plan.size / modelBytes.length;
   const stats = { from, size: plan.size, fraction, reusedTensors: plan.reusedTensors, changedTensors: plan.changedTensors };
-  if (fraction > 1 - MIN_DELTA_SAVING) return { report: { ...stats, skipped: `the patch would be ${(fraction * 100).toFixed(0)}% of the model` } };
+  if (fraction > 1 - MIN_DELTA_SAVING) return { report: { ...stats, skipped: `the patch would be ${formatPercent(fraction, 0)} of the model` } };
   const deltaPath = `${targetPath}.from-${from}.delta`;
   const custom: { edgewise: DeltaCustom } = { edgewise: { kind: 'delta', channel: o.channel, version: o.version, from } };
   const t = await repo.addTarget(deltaPath, plan.chunks, custom);

@@ -6,6 +6,7 @@ import { InputFileError, readInputText } from '../../core/base/input-file';
 import { aggregateHealth, parseHealthLines, type ReleaseHealth } from '../health';
 import { compareVersions, type Release } from '../release';
 import { ReleaseRepository } from './repository';
+import { formatNumber } from '../../core/base/units';
 
 /** A JSON-lines file of device health reports, read whole: past this it is not a report file to read at once. */
 const HEALTH_FILE_LIMIT = { bytes: 256 << 20, why: 'too large a health report file to read at once (256 MiB at most)' };
@@ -47,7 +48,7 @@ export function repositoryStatus(repoDir: string, o: { channel?: string; health?
   for (const [role, when] of Object.entries(expires)) {
     const left = Date.parse(when) - now;
     if (left <= 0) warnings.push(`${role} metadata expired at ${when}: devices refuse this repository until it is re-signed (edgewise release refresh)`);
-    else if (left < 2 * DAY) warnings.push(`${role} metadata expires at ${when}, in ${(left / 3_600_000).toFixed(0)} h (edgewise release refresh)`);
+    else if (left < 2 * DAY) warnings.push(`${role} metadata expires at ${when}, in ${formatNumber(left / 3_600_000)} h (edgewise release refresh)`);
   }
   if (o.channel && !byChannel.has(o.channel)) warnings.push(`channel '${o.channel}' has no releases`);
   return {

@@ -37,7 +37,7 @@ describe('edgewise run on YAML recipes', function () {
     try {
       const broken = run(file, '--dry-run');
       assert.equal(broken.status, 3, broken.stderr);
-      assert.match(broken.stdout, /BROKEN model size 277694 bytes breaks the budget of 270000 bytes/);
+      assert.match(broken.stdout, /BROKEN model size 271 KiB breaks the budget of 264 KiB/);
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('270000  # too tight', '300000'));
       const ok = run(file, '--dry-run', '--json');
       assert.equal(ok.status, 0, ok.stderr);

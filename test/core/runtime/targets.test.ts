@@ -29,9 +29,9 @@ describe('runtime/targets', () => {
     const edge = findTarget('edge-small');
     const breaks = checkBudgets(result({}), edge);
     assert.deepEqual(breaks.map((b) => b.budget), ['ram', 'latency', 'storage']);
-    assert.equal(breaks[0].message, 'peak RAM 300.0 MiB is over the edge-small budget of 256.0 MiB');
+    assert.equal(breaks[0].message, 'peak RAM 300 MiB is over the edge-small budget of 256 MiB');
     assert.equal(breaks[1].measured, result({}).latency.p95Ms);
-    assert.match(breaks[1].message, /^p95 latency 174\.50 ms at 1 thread\(s\) is over the edge-small budget of 100 ms$/);
+    assert.match(breaks[1].message, /^p95 latency 174\.5 ms at 1 thread\(s\) is over the edge-small budget of 100 ms$/);
     assert.deepEqual(checkBudgets(result({ peakRssBytes: 100 * MiB, modelBytes: MiB, latency: latencyStats([5, 6]) }), edge), []);
     assert.deepEqual(checkBudgets(result({}), findTarget('local-cpu')), []);
   });
@@ -65,7 +65,7 @@ describe('runtime/targets: microcontroller budgets (flash, TFLite Micro arena)',
     const small: Target = { name: 'm0', description: '', arenaBytes: 64 * 1024, flashBytes: 256 * 1024 };
     const breaks = checkBudgets(r, small);
     assert.deepEqual(breaks.map((b) => b.budget), ['flash', 'arena']);
-    assert.match(breaks[1].message, /arena ~79\.9 KiB is over the m0 budget of 64\.0 KiB; largest live set 54\.0 KiB at op 2 \(CONV_2D\)/);
+    assert.match(breaks[1].message, /arena ~79\.9 KiB is over the m0 budget of 64 KiB; largest live set 54 KiB at op 2 \(CONV_2D\)/);
   });
 
   it('an ONNX model breaks an arena budget: it has to be exported to run on TFLite Micro', () => {

@@ -36,7 +36,7 @@ describe('exporting to TFLite from VS Code', function () {
       if (diags.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(diags.length, 1, 'one microcontroller-fit finding');
-    assert.match(diags[0].message, /TFLite Micro: flash \d+\.\d KiB, tensor arena ~\d+\.\d KiB .* largest live set/);
+    assert.match(diags[0].message, /TFLite Micro: flash [\d.]+ KiB, tensor arena ~[\d.]+ KiB .* largest live set/);
   });
 
   it('the command is offered for .onnx models in the Explorer, the graph title bar and the palette', () => {

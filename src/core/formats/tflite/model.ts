@@ -105,7 +105,7 @@ export function loadTflite(file: string): TfliteModel {
   } finally {
     f.close();
   }
-  // Over 2 GB the FlatBuffer is followed by buffer data: read as much of the start as the tables need.
+  // Over 2 GiB the FlatBuffer is followed by buffer data: read as much of the start as the tables need.
   const whole = { fileBytes: f.size, readRange: (o: number, n: number) => readFileRange(abs, o, n) };
   let head = FIRST_HEAD;
   for (;;) {
@@ -113,7 +113,7 @@ export function loadTflite(file: string): TfliteModel {
       return decodeTflite(readFileRange(abs, 0, head), abs, whole);
     } catch (e) {
       if (!(e instanceof NeedMoreBytes)) throw e;
-      if (e.end > WHOLE_FILE_LIMIT) throw new TfliteFormatError(abs, `the FlatBuffer part reaches offset ${e.end}, beyond the 2 GB a FlatBuffer can address`);
+      if (e.end > WHOLE_FILE_LIMIT) throw new TfliteFormatError(abs, `the FlatBuffer part reaches offset ${e.end}, beyond the 2 GiB a FlatBuffer can address`);
       head = Math.min(WHOLE_FILE_LIMIT, Math.max(e.end, head * 2));
     }
   }
@@ -131,7 +131,7 @@ function readFileRange(file: string, offset: number, size: number): Uint8Array {
 
 /**
  * Decodes a TFLite model from the bytes of its file. `whole` describes the file when `bytes` is
- * only its beginning (models over 2 GB keep their buffers after the FlatBuffer).
+ * only its beginning (models over 2 GiB keep their buffers after the FlatBuffer).
  */
 export function decodeTflite(
   bytes: Uint8Array, file: string,

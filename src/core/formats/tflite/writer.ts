@@ -3,6 +3,7 @@ import {
   Buffer as FbBuffer, BuiltinOperator, BuiltinOptions, Metadata, Model, Operator, OperatorCode,
   QuantizationParameters, SignatureDef, SubGraph, Tensor, TensorMap, TensorType,
 } from './fbs/schema_generated';
+import { formatBytes, formatInteger } from '../../base/units';
 
 /** Schema version written in Model.version (TFLite files are version 3). */
 export const TFLITE_SCHEMA_VERSION = 3;
@@ -66,10 +67,10 @@ export interface TfliteModelSpec {
   signature?: { inputs: { name: string; tensor: number }[]; outputs: { name: string; tensor: number }[] };
 }
 
-/** Thrown before anything is built when the FlatBuffer would pass 2 GB. */
+/** Thrown before anything is built when the FlatBuffer would pass 2 GiB. */
 export class FlatBufferTooLarge extends Error {
   constructor(readonly bytes: number) {
-    super(`the model needs about ${bytes} bytes, over the 2 GB (${FLATBUFFER_LIMIT} bytes) a TFLite FlatBuffer can hold`);
+    super(`the model needs about ${formatBytes(bytes)}, over the 2 GiB (${formatInteger(FLATBUFFER_LIMIT)} bytes) a TFLite FlatBuffer can hold`);
     this.name = 'FlatBufferTooLarge';
   }
 }

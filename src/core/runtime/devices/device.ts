@@ -5,6 +5,7 @@
  */
 import { DeviceError } from './errors';
 import { q, run, type DeviceProcess, type DeviceShell, type RunResult } from './shell';
+import { formatBytes } from '../../base/units';
 
 export interface DeviceDescription {
   /** The target's name ('pi4', 'qemu-arm64', or the ssh:// URL it was given as). */
@@ -84,9 +85,8 @@ export class Device {
   /** A disk-full error that says how much space there is and what to do. */
   async diskFull(what: string, neededBytes?: number): Promise<DeviceError> {
     const free = await this.freeBytes().catch(() => undefined);
-    const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
     return new DeviceError('disk-full', `${this.label}: the disk is full (${what}): ${this.description.dir} has ` +
-      `${free === undefined ? 'no' : mb(free)} free${neededBytes ? `, ${mb(neededBytes)} are needed` : ''}. ` +
+      `${free === undefined ? 'no' : formatBytes(free)} free${neededBytes ? `, ${formatBytes(neededBytes)} are needed` : ''}. ` +
       'Free space on the device, or point the target\'s "remoteDir" at a larger disk');
   }
 

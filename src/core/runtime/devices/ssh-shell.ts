@@ -11,6 +11,7 @@ import { DeviceError } from './errors';
 import { checkHostKey, fingerprint, keyType, knownKeyTypes, type HostKeyCheck } from './known-hosts';
 import type { DeviceProcess, DeviceShell, ExitStatus } from './shell';
 import type { SshEndpoint } from './ssh-url';
+import { formatDuration } from '../../base/units';
 
 export interface SshConnectOptions {
   /** Private key file; without it, the agent (SSH_AUTH_SOCK) and ~/.ssh/id_* are offered. */
@@ -79,7 +80,7 @@ function connectionError(e: Error & { code?: string; level?: string }, ep: SshEn
     return new DeviceError('auth', `${ep.user}@${where} refused the key(s) offered (${keys.offered.join(', ') || 'none'}${skipped}). ` +
       `Add your public key to ~${ep.user}/.ssh/authorized_keys on the device, or pass --identity FILE`);
   }
-  if (e.level === 'client-timeout') return new DeviceError('unreachable', `cannot reach ${where}: no SSH handshake within ${(timeoutMs / 1000).toFixed(0)} s`);
+  if (e.level === 'client-timeout') return new DeviceError('unreachable', `cannot reach ${where}: no SSH handshake within ${formatDuration(timeoutMs)}`);
   const reason = e.code === 'ECONNREFUSED' ? 'connection refused (is sshd running on that port?)'
     : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? 'no such host name'
       : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'no route to the host' : e.message;
@@ -111,7 +112,7 @@ export function connectSsh(ep: SshEndpoint, options: SshConnectOptions): Promise
       reject(e);
     };
     // ssh2's handshake timer does not cover the name lookup; this one covers everything.
-    const overall = setTimeout(() => fail(new DeviceError('unreachable', `cannot reach ${ep.host}:${ep.port}: no SSH handshake within ${(timeoutMs / 1000 + 2).toFixed(0)} s`)), timeoutMs + 2000);
+    const overall = setTimeout(() => fail(new DeviceError('unreachable', `cannot reach ${ep.host}:${ep.port}: no SSH handshake within ${formatDuration(timeoutMs + 2000)}`)), timeoutMs + 2000);
     client.on('ready', () => {
       if (settled) return;
       settled = true;
