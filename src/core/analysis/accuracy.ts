@@ -4,6 +4,7 @@ import { batchRanges, type Dataset } from '../runtime/data';
 import { throwIfCancelled } from '../base/cancel';
 import type { DatasetRunOptions } from '../runtime/infer';
 import { openSession, type SessionSettings } from '../runtime/ort-session';
+import { cosineFromSums, shareOf } from '../base/bounded';
 
 /** Top-1/top-5 accuracy of class scores against integer labels. */
 export interface Accuracy { top1: number; top5: number; samples: number }
@@ -84,11 +85,10 @@ export class OutputAgreement {
   }
 
   result(): OutputComparison {
-    const denom = Math.sqrt(this.refSq * this.testSq);
     return {
       output: this.output,
-      top1Agreement: this.rows ? this.agree / this.rows : 0,
-      cosine: denom > 0 ? this.dot / denom : this.refSq === this.testSq ? 1 : 0,
+      top1Agreement: shareOf(this.agree, this.rows),
+      cosine: cosineFromSums(this.dot, this.refSq, this.testSq),
       maxAbsError: this.maxAbs,
       sqnrDb: this.errSq === 0 ? null : 10 * Math.log10(this.refSq / this.errSq),
       values: this.count,

@@ -1,4 +1,5 @@
 /** Accumulators for comparing a reference tensor stream with a test stream, sample by sample. */
+import { cosineFromSums } from '../base/bounded';
 
 /** Running sums from which SQNR, cosine and relative error follow. */
 export class ErrorSums {
@@ -50,10 +51,9 @@ export class ErrorSums {
     return 10 * Math.log10(this.signal / this.noise);
   }
 
+  /** In [-1, 1] (base/bounded.ts). */
   get cosine(): number {
-    if (this.signal === 0 && this.testPower === 0) return 1;
-    if (this.signal === 0 || this.testPower === 0) return 0;
-    return this.dot / Math.sqrt(this.signal * this.testPower);
+    return cosineFromSums(this.dot, this.signal, this.testPower);
   }
 
   /** ‖ref − test‖ / ‖ref‖. */

@@ -39,6 +39,14 @@ export function floatData(results: ort.InferenceSession.OnnxValueMapType, name: 
   return t.data as Float32Array;
 }
 
+/** A float64 tensor's values (the comparison graph's sums). */
+export function doubleData(results: ort.InferenceSession.OnnxValueMapType, name: string): Float64Array {
+  const t = results[name] as ort.Tensor | undefined;
+  if (!t) throw new Error(`the run returned no tensor '${name}'`);
+  if (t.type !== 'float64') throw new Error(`tensor '${name}' is ${t.type}, expected float64`);
+  return t.data as Float64Array;
+}
+
 /** Runs every batch through a session made from `bytes`, fetching `fetch`, and releases it. */
 export async function runBatches(
   bytes: Uint8Array, batches: readonly Feeds[], fetch: readonly string[],

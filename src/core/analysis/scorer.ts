@@ -7,6 +7,7 @@ import { argmaxRows, ErrorSums, logSoftmaxRow } from './metrics';
 import { bytesWithOutputs, floatData, runBatches, type Feeds } from './ort-run';
 import type { SessionSettings } from '../runtime/session';
 import { batchRanges, type Dataset } from '../runtime/data-array';
+import { nonNegative } from '../base/bounded';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
 
@@ -105,7 +106,7 @@ export class Scorer {
       sqnr: sums.sqnrDb,
     }[this.metric];
     return {
-      metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine, outputKl: kl / samples,
+      metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine, outputKl: nonNegative(kl / samples),
       ...(labels ? { loss: loss / samples } : {}),
     };
   }

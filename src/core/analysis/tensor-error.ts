@@ -7,7 +7,7 @@ import type { Model } from '../formats/onnx/model';
 import { nodeIds } from '../formats/onnx/node-id';
 import { ErrorSums } from './metrics';
 import { combineObstacle, comparisonModelBytes, quantizedName, STATS_PER_TENSOR } from './compare-graph';
-import { analysisSession, floatData, type Feeds } from './ort-run';
+import { analysisSession, doubleData, floatData, type Feeds } from './ort-run';
 import { createFetcher, type TensorFetch } from './packed-fetch';
 import { CancelledError } from '../base/cancel';
 import { elementCount } from '../formats/onnx/tensor';
@@ -179,7 +179,7 @@ async function inGraphSums(
       step();
       const r = await session.run(batches[b], fetch);
       if (output) options.onOutputs!(b, floatData(r, output), floatData(r, quantizedName(output)));
-      const stats = floatData(r, 'ew_stats');
+      const stats = doubleData(r, 'ew_stats');
       for (let i = 0; i < pairs.length; i++) {
         const o = i * STATS_PER_TENSOR;
         sums[i].addSums(stats[o], stats[o + 1], stats[o + 2], stats[o + 3], stats[o + 4]);

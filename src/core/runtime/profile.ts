@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { median } from './stats';
 import type { LayerProfile, NodeLatency, OptLevel } from './types';
+import { shareOf } from '../base/bounded';
 
 /** One event of ORT's Chrome-trace profile (the fields Edgewise reads). */
 export interface TraceEvent {
@@ -67,14 +68,14 @@ export function layerProfile(events: readonly TraceEvent[], wallMs: readonly num
   const ortRunMeanMs = mean(windows.filter((_, i) => keep[i]).map((e) => e.dur)) / 1000;
   const runUs = runMeanMs * 1000;
   const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({
-    name, opType: t.opType, meanUs: t.us / kept, share: t.us / kept / runUs, medianUs: median(t.perRun.filter((_, i) => keep[i])),
+    name, opType: t.opType, meanUs: t.us / kept, share: shareOf(t.us / kept, runUs), medianUs: median(t.perRun.filter((_, i) => keep[i])),
   }))
     .sort((a, b) => b.meanUs - a.meanUs);
   const kernelUs = nodes.reduce((a, n) => a + n.meanUs, 0);
-  const coverage = kernelUs / runUs;
+  const coverage = shareOf(kernelUs, runUs);
   return {
     optLevel, runs: kept, droppedRuns: runs - kept, runMeanMs, runMedianMs: median(wallMs.filter((_, i) => keep[i])), ortRunMeanMs, coverage,
-    coverageOfOrtRun: kernelUs / (ortRunMeanMs * 1000), unattributedShare: 1 - coverage, nodes,
+    coverageOfOrtRun: shareOf(kernelUs, ortRunMeanMs * 1000), unattributedShare: 1 - coverage, nodes,
   };
 }
 

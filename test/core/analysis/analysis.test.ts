@@ -36,12 +36,14 @@ describe('analysis on the Fashion-MNIST MobileNet (real ORT runs)', function () 
     }
     // Error accumulates: every layer of the deeper half is noisier than the first layer.
     for (const e of errors.slice(errors.length >> 1, -1)) assert.ok(e.sqnrDb < errors[0].sqnrDb, `${e.layer} ${e.sqnrDb} dB`);
-    // The sums computed inside ORT (one combined graph) agree with the tensors fetched to JS.
+    // The sums computed inside ORT (one combined graph, in float64) agree with the tensors fetched
+    // to JS and summed in float64 (the two sessions differ only in float32 kernels: 1e-9); float32
+    // sums drifted by 5e-5 in cosine and 1e-4 dB here, and put cosines over 1.
     const fetched = await tensorErrors(model, q.model, q.tensorMap, tune.batches.slice(0, 1), { inGraph: false });
     errors.forEach((e, i) => {
       assert.equal(e.layer, fetched[i].layer);
-      assert.ok(Math.abs(e.sqnrDb - fetched[i].sqnrDb) < 0.01, e.layer);
-      assert.ok(Math.abs(e.cosine - fetched[i].cosine) < 1e-4, e.layer); // float32 sums in ORT
+      assert.ok(Math.abs(e.sqnrDb - fetched[i].sqnrDb) < 1e-5, `${e.layer}: ${e.sqnrDb} vs ${fetched[i].sqnrDb}`);
+      assert.ok(Math.abs(e.cosine - fetched[i].cosine) < 1e-7, `${e.layer}: ${e.cosine} vs ${fetched[i].cosine}`);
       assert.ok(Math.abs(e.maxAbsError - fetched[i].maxAbsError) < 1e-5);
     });
   });
