@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { EditError, runEditJob, type EditJobResult, type ModelEdit } from '../../core/jobs/edit';
 import type { AttributeValue } from '../../core/passes/edit/types';
 import { CliError, flag, str, strs, type Command } from '../command';
+import { formatBytes } from '../../core/base/units';
 
 const USAGE = `usage: edgewise edit MODEL [edits] [--out NEW] [--force] [--json]
 
@@ -106,6 +107,6 @@ function describe(r: EditJobResult): string {
   return [
     ...r.edits.map((e) => `  ${e.description}`),
     `${r.nodesBefore} -> ${r.nodesAfter} nodes; inputs ${r.inputs.join(', ')}; outputs ${r.outputs.join(', ')}`,
-    `wrote ${r.output} (${(r.fileBytes / 1024).toFixed(1)} KB)`,
+    `wrote ${r.output} (${formatBytes(r.fileBytes)})`,
   ].join('\n');
 }

@@ -54,11 +54,20 @@ export function formatBytes(bytes: number, digits = 3): string {
  * three digits, '1.001 MiB' vs '1 MiB' at four.
  */
 export function formatBytesPair(a: number, b: number): [string, string] {
-  for (let digits = 3; digits < 7; digits++) {
-    const pair: [string, string] = [formatBytes(a, digits), formatBytes(b, digits)];
+  return distinctPair(a, b, formatBytes) ?? [`${formatInteger(a)} B`, `${formatInteger(b)} B`];
+}
+
+/** Two numbers compared in one sentence (174.5 ms against a 174 ms budget), told apart as formatBytesPair does. */
+export function formatNumberPair(a: number, b: number): [string, string] {
+  return distinctPair(a, b, formatNumber) ?? [String(a), String(b)];
+}
+
+function distinctPair(a: number, b: number, format: (x: number, digits: number) => string): [string, string] | undefined {
+  for (let digits = 3; digits < 8; digits++) {
+    const pair: [string, string] = [format(a, digits), format(b, digits)];
     if (a === b || pair[0] !== pair[1]) return pair;
   }
-  return [`${formatInteger(a)} B`, `${formatInteger(b)} B`];
+  return undefined;
 }
 
 /** A large count in short form: 1234567 -> '1.23 M' (MACs, parameters in a sentence). */

@@ -21,7 +21,7 @@ import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 import { recordedJob } from '../jobs/runs/record';
-import { formatBytesPair, formatCloseness, formatNumber } from '../base/units';
+import { formatBytesPair, formatCloseness, formatNumberPair } from '../base/units';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -272,6 +272,6 @@ type Unit = 'points' | 'cosine' | 'bytes' | 'ms';
 function show(measured: number, limit: number, unit: Unit): [string, string] {
   if (unit === 'bytes') return formatBytesPair(measured, limit);
   if (unit === 'cosine') return [formatCloseness(measured), formatCloseness(limit)];
-  const one = (v: number) => (unit === 'points' ? `${formatNumber(v)} points` : `${formatNumber(v)} ms`);
-  return [one(measured), one(limit)];
+  const [m, l] = formatNumberPair(measured, limit);
+  return unit === 'points' ? [`${m} points`, `${l} points`] : [`${m} ms`, `${l} ms`];
 }

@@ -6,7 +6,7 @@ import { planArena } from '../formats/tflite/arena';
 import { CORTEX_M, type TflmKernels, type TflmTarget } from '../formats/tflite/tflm-memory';
 import { formatOf } from '../formats/open';
 import { loadTflite } from '../formats/tflite/model';
-import { formatBytes, formatBytesPair, formatNumber } from '../base/units';
+import { formatBytes, formatBytesPair, formatNumberPair } from '../base/units';
 
 /**
  * The constraints of a device a model must fit. Budgets are checked against what was measured
@@ -156,7 +156,7 @@ export function budgetChecks(result: BenchmarkResult, target: Target): BudgetChe
     const measured = result.latency[`${metric}Ms`];
     checks.push({
       budget: 'latency', what: `${metric} latency`, limit: target.latencyBudgetMs, measured, unit: 'ms',
-      message: measured > target.latencyBudgetMs ? `${metric} latency ${formatNumber(measured)} ms at ${result.threads} thread(s) is over the ${target.name} budget of ${target.latencyBudgetMs} ms` : undefined,
+      message: measured > target.latencyBudgetMs ? latencyOver(`${metric} latency`, measured, target.latencyBudgetMs, `${result.threads} thread(s)`, target.name) : undefined,
     });
   }
   if (target.storageBudgetBytes !== undefined) {
@@ -203,6 +203,12 @@ export function mcuBudgetChecks(model: string, modelBytes: number, target: Targe
       : undefined,
   });
   return checks;
+}
+
+/** 'p95 latency 100.4 ms at 1 thread(s) is over the X budget of 100 ms', with figures that read differently. */
+function latencyOver(what: string, measured: number, limit: number, threads: string, target: string): string {
+  const [m, l] = formatNumberPair(measured, limit);
+  return `${what} ${m} ms at ${threads} is over the ${target} budget of ${l} ms`;
 }
 
 /** 'peak RAM 300 KiB is over the X budget of 256 KiB', with sizes that read differently when they differ. */

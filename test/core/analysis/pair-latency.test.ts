@@ -102,8 +102,8 @@ describe('analysis/pair-latency (real onnxruntime, a benchmark child per model)'
     const slowest = l.shares[0];
     assert.equal(a.lenses[0].nodeId, slowest.nodeId);
     assert.equal(a.lenses[0].line, text.nodeLines[slowest.nodeId]);
-    assert.match(a.lenses[0].title, /^#1 by time: \d+ µs \(\d+\.\d%\)/);
-    assert.match(a.hovers[text.nodeLines[l.gains[0].layer]], /\| latency \| \d+ µs \(\d+\.\d% of the run\) \|\n\| INT8 vs float \| (saves|costs) \d+ µs \|/);
+    assert.match(a.lenses[0].title, /^#1 by time: [\d.]+ µs \(\d+\.\d%\)/);
+    assert.match(a.hovers[text.nodeLines[l.gains[0].layer]], /\| latency \| [\d.]+ µs \(\d+\.\d% of the run\) \|\n\| INT8 vs float \| (saves|costs) [\d.]+ µs \|/);
   });
 
   it('profiles a model that has no file by writing it to a temp folder, then removes it', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatBytes, formatBytesPair, formatCount, formatDb, formatDuration, formatInteger, formatMicros, formatNumber, formatPercent, formatPoints, formatQuantity, formatRate, formatRatio } from '../../../src/core/base/units';
+import { formatBytes, formatBytesPair, formatNumberPair, formatCount, formatDb, formatDuration, formatInteger, formatMicros, formatNumber, formatPercent, formatPoints, formatQuantity, formatRate, formatRatio } from '../../../src/core/base/units';
 
 describe('units: one unit system and number format (src/core/base/units.ts)', () => {
   it('numbers keep three significant digits and drop trailing zeros', () => {
@@ -71,6 +71,9 @@ describe('units: a measurement beside its budget', () => {
   it('gets the digits that tell the two apart', () => {
     assert.deepEqual(formatBytesPair(1_049_600, 1_048_576), ['1.001 MiB', '1 MiB']);
     assert.deepEqual(formatBytesPair(300 * 1024, 256 * 1024), ['300 KiB', '256 KiB']);
-    assert.deepEqual(formatBytesPair(1_048_577, 1_048_576), ['1,048,577 B', '1,048,576 B']);
+    assert.deepEqual(formatBytesPair(1_048_577, 1_048_576), ['1.000001 MiB', '1 MiB']);
+    assert.deepEqual(formatNumberPair(100.4, 100), ['100.4', '100']);
+    assert.deepEqual(formatNumberPair(0.3004, 0.3), ['0.3004', '0.3']);
+    assert.deepEqual(formatNumberPair(174.5, 100), ['175', '100']);
   });
 });
