@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import type { QuantizeJobResult } from '../core/jobs/quantize';
 import { formatBytes, formatCloseness, formatDb, formatNumber, formatPercent, formatRatio } from '../core/base/units';
+import { nearChanceAlarms } from '../core/analysis/chance';
 
 /** The full before/after report as Markdown. */
 export function reportMarkdown(r: QuantizeJobResult): string {
   const pct = (x?: number) => formatPercent(x, 2);
   const lines = [
     `# ${r.mode}: ${path.basename(r.input)} -> ${path.basename(r.output)}`, '',
+    ...nearChanceAlarms(r).map((a) => `> **${a.message}**\n`),
     '| | before | after |', '|---|---|---|',
     `| file | ${formatBytes(r.fileBytesBefore)} | ${formatBytes(r.fileBytesAfter)} (${formatRatio(r.fileRatio)}) |`,
   ];

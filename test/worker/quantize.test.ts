@@ -7,6 +7,7 @@ import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-
 import { QuantizeRequest } from '../../src/worker/protocol';
 import { reportMarkdown } from '../../src/extension/quantize-report';
 import { buildWorker, workerPath } from './build-worker';
+import { nearChanceAlarms } from '../../src/core/analysis/chance';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
@@ -35,6 +36,18 @@ describe('worker: edgewise/quantize', () => {
     assert.equal(r.fused!.share, 1);
     assert.ok(messages.some((m) => /^calibrating/.test(m)), messages.join('; '));
     assert.match(reportMarkdown(r), /\| top-1 \| 86\.\d+% \|/);
+  });
+
+  it('a float model at chance on the data raises the alarm in the result and the report', async () => {
+    const r = await client.request(QuantizeRequest.type, {
+      file: model, mode: 'dynamic', calib: path.join(FIXTURES, 'fmnist_test1k_u8.npy'), labels: path.join(FIXTURES, 'fmnist_test1k_labels.npy'),
+      preprocess: { mean: [100], std: [1] }, skipLatency: true, skipFused: true, out: path.join(tmp, 'chance.onnx'),
+    });
+    const alarms = nearChanceAlarms(r);
+    assert.equal(alarms.length, 1);
+    assert.equal(alarms[0].classes, 10);
+    assert.ok(alarms[0].top1 < 0.15, String(alarms[0].top1));
+    assert.match(reportMarkdown(r), /> \*\*WARNING: AT CHANCE LEVEL: the reference model .* check the scale \(--scale/);
   });
 
   it('a bad request fails with a message naming the file; a cancelled one leaves no file', async () => {

@@ -7,6 +7,7 @@ import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { CliError, flag, num, str, type Command, type Range } from '../command';
 import { dataOptions, dataUsage, GIVEN_DATA_OPTIONS, threadsOption } from '../data-options';
 import { formatCloseness, formatDb, formatMicros, formatNumber, formatPercent, formatPoints } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 export const analyze: Command = {
   name: 'analyze',
@@ -66,6 +67,7 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
         io.progress(step);
       },
     });
+    warnNearChance(io, r);
     const { float, quantized: quant, layers, findings, latency, seconds, samples } = r;
     if (flag(args, 'json')) {
       io.out(JSON.stringify({

@@ -3,6 +3,7 @@ import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, threadsOption } from '../data-options';
 import { formatComparison } from './quantize';
 import { formatBytes, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 
 export const compare: Command = {
@@ -17,6 +18,7 @@ export const compare: Command = {
       ...dataOptions(args, (m) => io.err(m)), data: str(args, 'data'), labels: str(args, 'labels'), threads: threadsOption(args),
       skipLatency: flag(args, 'no-latency'), signal: io.signal, progress: io.progress,
     });
+    warnNearChance(io, r);
     if (flag(args, 'json')) { io.out(JSON.stringify(r, null, 2)); return 0; }
     io.out(`A ${r.a} (${formatBytes(r.fileBytes.a)})\nB ${r.b} (${formatBytes(r.fileBytes.b)}, ${formatRatio(r.fileBytes.b / r.fileBytes.a)})\n${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);
     io.out(formatComparison(r.outputs).join('\n'));

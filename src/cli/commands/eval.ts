@@ -2,6 +2,7 @@ import { runEvalJob } from '../../core/jobs/eval';
 import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, threadsOption } from '../data-options';
 import { formatPercent } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -15,6 +16,7 @@ export const evalCommand: Command = {
       ...dataOptions(args, (m) => io.err(m)), data: str(args, 'data'), labels: str(args, 'labels'), threads: threadsOption(args),
       signal: io.signal, progress: io.progress,
     });
+    warnNearChance(io, r);
     if (flag(args, 'json')) io.out(JSON.stringify(r, null, 2));
     else {
       io.out(`${r.model}: ${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);

@@ -6,6 +6,7 @@ import { CliError, flag, str, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, dimsOption, parseNumber } from '../data-options';
 import { formatComparison } from './quantize';
 import { formatBytes, formatDuration, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 const USAGE = `usage: edgewise export MODEL.onnx --to tflite [--quantize none|float16|dynamic|int8|int8-weights]
     [--calib X] [data options] [--dim NAME=N] [--int8-io] [--nhwc-io] [--no-verify] [--out PATH] [--force] [--json]
@@ -69,6 +70,7 @@ export const exportCommand: Command = {
         dims: dimsOption(args), int8Io: flag(args, 'int8-io'), nhwcIo: flag(args, 'nhwc-io'), verify: !flag(args, 'no-verify'),
         out: str(args, 'out'), force: flag(args, 'force'), signal: io.signal, progress: io.progress, warn,
       });
+      warnNearChance(io, r);
       io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatExport(r));
       if (r.verification && !r.verification.passed) {
         io.err(`${r.output}: the export failed its check in TFLite's interpreter: ${r.verification.checks.filter((c) => c.passed === false).map((c) => c.detail).join('; ')} (the file is kept for inspection; --no-verify skips the check)`);

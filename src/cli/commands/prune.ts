@@ -5,6 +5,7 @@ import { runPruneJob, type PruneJobResult } from '../../core/jobs/prune';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
 import { formatBytes, formatInteger, formatPercent } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 // Evaluation always has data, so the random-sample count does not apply.
 const { samples: _randomOnly, ...EVAL_DATA_OPTIONS } = DATA_OPTIONS;
@@ -75,6 +76,7 @@ export const prune: Command = {
         exclude: strs(args, 'exclude-node'), out: str(args, 'out'), force: flag(args, 'force'),
         evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess, batch: data.batch, threads: threadsOption(args), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
       });
+      warnNearChance(io, result);
       if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
       else io.out(describe(result));
       return 0;

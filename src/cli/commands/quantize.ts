@@ -5,6 +5,8 @@ import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/j
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, parseNumber, threadsOption } from '../data-options';
 import { formatBytes, formatCloseness, formatDb, formatDuration, formatNumber, formatPercent, formatPoints, formatRatio } from '../../core/base/units';
+import { warnNearChance } from '../format';
+import { BUDGET_BROKEN } from './run';
 
 const USAGE = `usage: edgewise quantize MODEL --mode fp16|dynamic|static|int4|int8-weights [options]
 
@@ -89,6 +91,7 @@ export const quantize: Command = {
         evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess: data, randomCount: data.randomCount,
         skipLatency: flag(args, 'no-latency'), threads, signal: io.signal, progress: io.progress, warn,
       });
+      warnNearChance(io, result);
       io.out(json ? JSON.stringify(result, null, 2) : formatResult(result));
       return 0;
     } catch (e) {
@@ -120,8 +123,10 @@ async function runMixed(file: string, args: Parameters<Command['run']>[0], io: P
     if (e instanceof CancelledError) throw new CliError('cancelled; no output file was left behind', 130);
     throw e;
   }
+  warnNearChance(io, r);
   io.out(flag(args, 'json') ? JSON.stringify(r, null, 2) : formatMixed(r));
-  return 0;
+  // An accuracy budget on data the float model cannot score is broken, as a recipe's is.
+  return r.nearChance ? BUDGET_BROKEN : 0;
 }
 
 function formatMixed(r: MixedPrecisionJobResult): string {
@@ -129,7 +134,7 @@ function formatMixed(r: MixedPrecisionJobResult): string {
   const lines = [
     `mixed precision (static INT8, budget ${r.maxDrop} points): ${r.input} -> ${r.output}`,
     `  file: ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
-    `  tuning top-1 ${formatPercent(r.floatTop1 / 100, 2)} -> ${formatPercent(r.top1 / 100, 2)} (drop ${formatPoints((r.floatTop1 - r.top1) / 100, 2)}: ${r.withinBudget ? 'within' : 'OVER'} budget)`,
+    `  tuning top-1 ${formatPercent(r.floatTop1 / 100, 2)} -> ${formatPercent(r.top1 / 100, 2)} (drop ${formatPoints((r.floatTop1 - r.top1) / 100, 2)}: ${r.nearChance ? 'NOT MEANINGFUL, the float model is at chance' : r.withinBudget ? 'within budget' : 'OVER budget'})`,
   ];
   if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${formatNumber(r.latency.floatP50Ms)} ms -> ${formatNumber(r.latency.resultP50Ms)} ms (${formatRatio(r.latency.speedup)})`);
   if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${formatNumber(c.latencyMs)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);

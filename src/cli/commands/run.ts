@@ -5,6 +5,7 @@ import { checkReportPaths, writeRecipeReports, type ReportRequest } from '../../
 import { REPORT_OVERLAYS, type ReportOverlay } from '../../core/recipe/report/types';
 import { CliError, flag, str, type Command } from '../command';
 import { formatBytes, formatCloseness, formatPercent } from '../../core/base/units';
+import { warnNearChance } from '../format';
 
 /** Exit code when the recipe ran but a budget does not hold (CI gates on it). */
 export const BUDGET_BROKEN = 3;
@@ -68,6 +69,7 @@ Report files are replaced on each run; their folders must exist.`,
       throw e;
     }
     const written = await writeRecipeReports(report, reports, { seconds: (performance.now() - t0) / 1000, allowOutside: flag(args, 'allow-outside'), signal: io.signal, progress: io.progress });
+    warnNearChance(io, report);
     if (flag(args, 'json')) io.out(JSON.stringify(report, null, 2));
     else {
       for (const p of report.problems) io.err(`${report.recipe}:${p.line + 1}:${p.column + 1}: ${p.severity}: ${p.message}`);
@@ -85,7 +87,7 @@ function formatMixedPass(r: MixedPrecisionPassReport): string {
   const fmt = (v: number) => (r.metric === 'top1' ? formatPercent(v / 100, 2) : formatCloseness(v));
   const lines = [
     `mixed-precision: ${r.int8Layers} layers INT8, ${r.floatLayers} float (${r.evaluations} builds evaluated${r.chosen ? `, ${r.chosen} candidate measured fastest` : ''})`,
-    `  tuning ${r.metric === 'top1' ? 'top-1' : 'output cosine'} ${fmt(r.tuning.float)} -> ${fmt(r.tuning.result)}: ${r.tuning.withinBudget ? 'within' : 'OUTSIDE'} the pass's budget`,
+    `  tuning ${r.metric === 'top1' ? 'top-1' : 'output cosine'} ${fmt(r.tuning.float)} -> ${fmt(r.tuning.result)}: ${r.nearChance ? 'NOT MEANINGFUL: the float model is at chance on this data' : r.tuning.withinBudget ? 'within the pass\'s budget' : 'OUTSIDE the pass\'s budget'}`,
   ];
   for (const d of r.decisions) lines.push(`    ${d.precision.padEnd(5)} ${d.layer}: ${d.detail}`);
   return lines.join('\n');

@@ -5,9 +5,18 @@ import { throwIfCancelled } from '../base/cancel';
 import type { DatasetRunOptions } from '../runtime/infer';
 import { openSession, type SessionSettings } from '../runtime/ort-session';
 import { cosineFromSums, shareOf } from '../base/bounded';
+import { nearChance, type NearChance } from './chance';
 
 /** Top-1/top-5 accuracy of class scores against integer labels. */
-export interface Accuracy { top1: number; top5: number; samples: number }
+export interface Accuracy {
+  top1: number;
+  top5: number;
+  samples: number;
+  /** Classes scored (the output's last axis). */
+  classes: number;
+  /** Set when top-1 is no better than guessing: the data is not what the model was trained on (chance.ts). */
+  nearChance?: NearChance;
+}
 
 /** How close a test output is to a reference output over a whole data set. */
 export interface OutputComparison {
@@ -27,11 +36,17 @@ export class TopKAccuracy {
   private hits1 = 0;
   private hits5 = 0;
   private seen = 0;
+  private classes = 0;
 
-  constructor(private readonly labels: Int32Array) {}
+  /**
+   * `who` names the model in the near-chance alarm ('the float model'); without it, no alarm (a
+   * quantized model at chance beside a good float one is the quantization's fault, not the data's).
+   */
+  constructor(private readonly labels: Int32Array, private readonly who?: string) {}
 
   update(scores: Float32Array, start: number, n: number): void {
     const classes = scores.length / n;
+    this.classes = classes;
     for (let s = 0; s < n; s++) {
       const label = this.labels[start + s];
       const base = s * classes;
@@ -45,7 +60,9 @@ export class TopKAccuracy {
   }
 
   result(): Accuracy {
-    return { top1: this.seen ? this.hits1 / this.seen : 0, top5: this.seen ? this.hits5 / this.seen : 0, samples: this.seen };
+    const top1 = shareOf(this.hits1, this.seen);
+    const alarm = this.who === undefined ? undefined : nearChance(top1, this.classes, this.seen, this.who);
+    return { top1, top5: shareOf(this.hits5, this.seen), samples: this.seen, classes: this.classes, ...(alarm ? { nearChance: alarm } : {}) };
   }
 }
 
@@ -134,7 +151,7 @@ export async function evaluateModel(
   const session = await openSession(m.source, options);
   try {
     const out = session.outputNames[0];
-    const acc = labels ? new TopKAccuracy(labels) : undefined;
+    const acc = labels ? new TopKAccuracy(labels, 'the model') : undefined;
     let samples = 0;
     for (const [start, n] of batchRanges(data)) {
       throwIfCancelled(options.signal);
@@ -172,7 +189,7 @@ export async function compareModels(
     const shared = sa.outputNames.filter((o) => sb.outputNames.includes(o));
     if (!shared.length) throw new Error(`${rb.label}: shares no output name with ${ra.label}`);
     const agreements = shared.map((o) => new OutputAgreement(o));
-    const accA = labels ? new TopKAccuracy(labels) : undefined;
+    const accA = labels ? new TopKAccuracy(labels, `the reference model (${ra.label})`) : undefined;
     const accB = labels ? new TopKAccuracy(labels) : undefined;
     let samples = 0;
     for (const [start, n] of batchRanges(data)) {

@@ -5,6 +5,7 @@
 import type { TensorError } from './tensor-error';
 import type { LayerLatency } from './latency-gain';
 import { formatCloseness, formatDb, formatMicros, formatPercent } from '../base/units';
+import type { NearChance } from './chance';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -39,11 +40,14 @@ export interface DiagnosticInputs {
   fp16Clamps?: readonly { nodeId?: string; tensor: string; count: number }[];
   /** Budgets the model breaks on its target (one sentence each). */
   budgetBreaks?: readonly { budget: string; message: string; measured?: number }[];
+  /** The float model scores what guessing scores on the data (chance.ts). */
+  nearChance?: NearChance;
 }
 
 export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<DiagnosticThresholds> = {}): Finding[] {
   const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const out: Finding[] = [];
+  if (inputs.nearChance) out.push({ severity: 'error', code: 'near-chance', value: inputs.nearChance.top1, message: inputs.nearChance.message });
   // One finding per layer: its worst tensor.
   const worst = new Map<string, TensorError>();
   for (const e of inputs.tensorErrors ?? []) {

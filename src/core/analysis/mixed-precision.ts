@@ -69,8 +69,9 @@ export interface MixedPrecisionResult {
   chosen?: 'latency-aware' | 'accuracy-only' | 'float';
 }
 
+/** Whether `score` keeps the budget; an accuracy budget never holds when the float model is at chance on the data. */
 export function meetsBudget(float: Score, score: Score, budget: AccuracyBudget): boolean {
-  if (budget.maxDrop !== undefined && float.value - score.value > budget.maxDrop + 1e-9) return false;
+  if (budget.maxDrop !== undefined && (float.nearChance || float.value - score.value > budget.maxDrop + 1e-9)) return false;
   if (budget.minValue !== undefined && score.value < budget.minValue) return false;
   if (budget.minOutputCosine !== undefined && score.outputCosine < budget.minOutputCosine) return false;
   return true;

@@ -64,7 +64,7 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
     quantized = await scorer.score(quantModel);
   }
   const latency = options.latency ? await profilePair(floatModel, quantModel, { signal: options.signal, ...options.latency, progress: options.progress }) : undefined;
-  const findings = diagnose({ tensorErrors: layers, latencyGains: latency?.gains, layerShares: latency?.shares }, options.thresholds);
+  const findings = diagnose({ tensorErrors: layers, latencyGains: latency?.gains, layerShares: latency?.shares, nearChance: float.nearChance }, options.thresholds);
   const facts = nodeFacts({ tensorErrors: layers, gains: latency?.gains, latency: latency?.shares });
   return { float, quantized, layers, findings, facts, latency, seconds: (performance.now() - t0) / 1000 };
 }

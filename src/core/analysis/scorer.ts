@@ -8,6 +8,7 @@ import { bytesWithOutputs, floatData, runBatches, type Feeds } from './ort-run';
 import type { SessionSettings } from '../runtime/session';
 import { batchRanges, type Dataset } from '../runtime/data-array';
 import { nonNegative } from '../base/bounded';
+import { nearChance, type NearChance } from './chance';
 
 export type MetricKind = 'top1' | 'agreement' | 'cosine' | 'sqnr';
 
@@ -24,6 +25,8 @@ export interface Score {
   outputKl: number;
   /** Mean cross-entropy (nats) against the labels, when given. */
   loss?: number;
+  /** The float model's score with labels, when its top-1 is no better than guessing (chance.ts): the data is wrong. */
+  nearChance?: NearChance;
 }
 
 export interface EvalSet {
@@ -80,12 +83,12 @@ export class Scorer {
     if (outs.length !== this.data.batches.length) throw new Error(`${outs.length} output batches for ${this.data.batches.length} input batches`);
     const sums = new ErrorSums();
     const labels = this.data.labels;
-    let correct = 0, agree = 0, samples = 0, kl = 0, loss = 0;
+    let correct = 0, agree = 0, samples = 0, kl = 0, loss = 0, classes = 0;
     outs.forEach((o, b) => {
       const ref = this.reference![b];
       sums.add(ref, o);
       const rows = this.rows(b);
-      const classes = o.length / rows;
+      classes = o.length / rows;
       const pred = argmaxRows(o, classes), refPred = argmaxRows(ref, classes);
       for (let r = 0; r < rows; r++) {
         const lq = logSoftmaxRow(o, r, classes), lf = logSoftmaxRow(ref, r, classes);
@@ -105,9 +108,10 @@ export class Scorer {
       cosine: sums.cosine,
       sqnr: sums.sqnrDb,
     }[this.metric];
+    const alarm = labels && outs === this.reference ? nearChance(correct / samples, classes, samples) : undefined;
     return {
       metric: this.metric, value, outputSqnrDb: sums.sqnrDb, outputCosine: sums.cosine, outputKl: nonNegative(kl / samples),
-      ...(labels ? { loss: loss / samples } : {}),
+      ...(labels ? { loss: loss / samples } : {}), ...(alarm ? { nearChance: alarm } : {}),
     };
   }
 

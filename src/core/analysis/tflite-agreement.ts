@@ -38,7 +38,7 @@ export async function compareOnnxWithTflite(
     const outOrder = tfl.outputs.map((io) => byName(outputs, io.name, tfliteFile));
     const agreements = outOrder.map((o) => new OutputAgreement(o.name));
     const first = outOrder.findIndex((o) => o.name === outputs[0].name);
-    const accO = labels ? new TopKAccuracy(labels) : undefined;
+    const accO = labels ? new TopKAccuracy(labels, 'the ONNX model') : undefined;
     const accT = labels ? new TopKAccuracy(labels) : undefined;
     const timesO: number[] = [];
     const timesT: number[] = [];

@@ -33,7 +33,7 @@ export async function evaluateTflite(
   const session = await TfliteSession.create(file);
   try {
     const names = session.inputs.map((io, k) => io.name || `tensor_${sg.inputs[k]}`);
-    const acc = labels ? new TopKAccuracy(labels) : undefined;
+    const acc = labels ? new TopKAccuracy(labels, 'the model') : undefined;
     for (let s = 0; s < data.count; s++) {
       throwIfCancelled(options.signal);
       const batch = data.batch(s, 1);

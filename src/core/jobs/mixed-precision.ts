@@ -13,6 +13,7 @@ import { latencyProbe } from '../analysis/latency-probe';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import { CancelledError, OUTPUT_TAGS, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 import { recordedJob } from './runs/record';
+import type { NearChance } from '../analysis/chance';
 
 /** Mixed-precision options (the job contract: jobs/job.ts); the default output is `<model>.static.onnx`. */
 export interface MixedPrecisionJobOptions extends OutputOptions, JobHooks {
@@ -40,8 +41,11 @@ export interface MixedPrecisionJobResult {
   maxDrop: number;
   floatTop1: number;
   top1: number;
+  /** Never true when the float model is at chance on the tuning data (`nearChance`). */
   withinBudget: boolean;
-  heldOut?: { floatTop1: number; top1: number; drop: number };
+  /** The float model is at chance on the tuning data (analysis/chance.ts): the drop means nothing. */
+  nearChance?: NearChance;
+  heldOut?: { floatTop1: number; top1: number; drop: number; nearChance?: NearChance };
   decisions: LayerDecision[];
   evaluations: number;
   /** Latency-aware runs: the timed candidates (p50, ms) and the one kept. */
@@ -131,8 +135,8 @@ async function mixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions)
       throwIfCancelled(signal);
       progress('checking the result on the held-out data');
       const hs = new Scorer(model, held, 'top1');
-      const f = (await hs.score(model)).value, q = (await hs.score(mp.quantized.model)).value;
-      heldOut = { floatTop1: f, top1: q, drop: f - q };
+      const f = await hs.score(model), q = (await hs.score(mp.quantized.model)).value;
+      heldOut = { floatTop1: f.value, top1: q, drop: f.value - q, ...(f.nearChance ? { nearChance: f.nearChance } : {}) };
     }
     throwIfCancelled(signal);
     progress(`writing ${output}`);
@@ -146,7 +150,7 @@ async function mixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions)
         latency = { floatP50Ms, resultP50Ms, speedup: floatP50Ms / resultP50Ms };
       }
       return {
-        input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget,
+        input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget, nearChance: float.nearChance,
         heldOut, decisions: mp.decisions, evaluations: mp.evaluations, candidates: mp.candidates, chosen: mp.chosen, latency,
         fileBytesBefore: model.storedBytes(), fileBytesAfter: saved.bytes + (saved.externalBytes ?? 0),
       };

@@ -11,6 +11,7 @@ import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type Outpu
 import { recordedJob } from './runs/record';
 
 import type { PruneMethod } from './choices';
+import type { NearChance } from '../analysis/chance';
 
 export { PRUNE_METHODS, type PruneMethod } from './choices';
 
@@ -43,6 +44,8 @@ export interface PruneEvaluation {
   samples: number;
   top1Before: number;
   top1After: number;
+  /** The original model is at chance on this data (analysis/chance.ts): the figures mean nothing. */
+  nearChance?: NearChance;
   /** Channel pruning: top-1 with only this group pruned, so each group's share of the drop shows. */
   perGroup?: { id: number; sources: string[]; removed: number; top1: number }[];
 }
@@ -121,7 +124,7 @@ async function evaluate(input: string, original: Model, pruned: Model, report: M
   progress(`evaluating on ${set.data.count} samples`, 0.5);
   // The original runs from its file; pruned models exist only in memory.
   const before = await accuracy(input);
-  const ev: PruneEvaluation = { samples: before.samples, top1Before: before.top1, top1After: await top1(pruned) };
+  const ev: PruneEvaluation = { samples: before.samples, top1Before: before.top1, top1After: await top1(pruned), ...(before.nearChance ? { nearChance: before.nearChance } : {}) };
   if (report.method === 'channel' && o.perGroup !== false) {
     ev.perGroup = [];
     for (const [i, g] of report.pruned.entries()) {

@@ -15,6 +15,7 @@ import type { CalibrationMethod } from '../jobs/quantize';
 import type { ExportMode } from '../passes/export-tflite/weights';
 import { tflmTarget, type Target } from '../runtime/targets';
 import type { Recipe } from './schema';
+import type { NearChance } from '../analysis/chance';
 
 export interface ExportPassInput {
   recipe: Recipe;
@@ -38,7 +39,7 @@ export interface ExportPassResult {
   output: string | null;
   report: ExportJobResult;
   /** What the recipe's budgets are checked on (run.ts's Measured). */
-  measured: { sizeBytes: number; flashBytes: number; arenaBytes: number; latencyMs?: number; cosine?: number; floatTop1?: number; top1?: number };
+  measured: { sizeBytes: number; flashBytes: number; arenaBytes: number; latencyMs?: number; cosine?: number; floatTop1?: number; top1?: number; nearChance?: NearChance };
 }
 
 export class ExportPassFailed extends Error {}
@@ -81,6 +82,7 @@ export async function runExportPass(p: ExportPassInput): Promise<ExportPassResul
       cosine: ref?.outputs[0]?.cosine,
       floatTop1: ref?.accuracyOnnx && 100 * ref.accuracyOnnx.top1,
       top1: ref?.accuracyTflite && 100 * ref.accuracyTflite.top1,
+      nearChance: ref?.accuracyOnnx?.nearChance,
     };
     return { output: p.write ? report.output : null, report, measured };
   } finally {

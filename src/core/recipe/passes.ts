@@ -16,6 +16,7 @@ import { searchMixedPrecision } from '../jobs/mixed-precision';
 import type { Precision } from './schema';
 import type { PassContext, PassRunner } from './run';
 import { distillPass, finetunePass } from './train-passes';
+import type { NearChance } from '../analysis/chance';
 
 /** A step's options as validated against PASS_OPTIONS. */
 type Options = Record<string, unknown>;
@@ -28,6 +29,8 @@ export interface MixedPrecisionPassReport {
   calibration: string;
   /** Metric of the float model and of the result on the tuning data (`data`), not the held-out `eval`. */
   tuning: { float: number; result: number; outputCosine: number; withinBudget: boolean };
+  /** The float model is at chance on the tuning data: the search's accuracy figures mean nothing. */
+  nearChance?: NearChance;
   int8Layers: number;
   floatLayers: number;
   /** Every quantizable layer's final precision and why. */
@@ -129,6 +132,7 @@ const mixedPrecisionPass: PassRunner = async (model, o, ctx) => {
   const report: MixedPrecisionPassReport = {
     pass: 'mixed-precision', metric, budget, calibration: calib.description,
     tuning: { float: mp.float.value, result: mp.score.value, outputCosine: mp.score.outputCosine, withinBudget: mp.withinBudget },
+    nearChance: mp.float.nearChance,
     int8Layers: mp.decisions.length - floats, floatLayers: floats, decisions: mp.decisions, evaluations: mp.evaluations,
     candidates: mp.candidates, chosen: mp.chosen,
   };

@@ -22,6 +22,7 @@ import { ExportPassFailed, runExportPass } from './export-pass';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 import { recordedJob } from '../jobs/runs/record';
 import { formatBytesPair, formatCloseness, formatNumberPair } from '../base/units';
+import { chanceBudgetReason, type NearChance } from '../analysis/chance';
 
 export interface PassContext {
   /** The model the recipe started from. */
@@ -48,6 +49,8 @@ export interface Measured {
   arenaBytes?: number;
   floatTop1?: number;
   top1?: number;
+  /** The float model is at chance on the held-out data: accuracy budgets fail (analysis/chance.ts). */
+  nearChance?: NearChance;
   cosine?: number;
   latencyMs?: number;
   ramBytes?: number;
@@ -220,7 +223,9 @@ async function measure(
     progress('checking accuracy on the held-out data');
     if (held.labels) {
       const scorer = new Scorer(floatModel, held, 'top1');
-      measured.floatTop1 = (await scorer.score(floatModel)).value;
+      const float = await scorer.score(floatModel);
+      measured.floatTop1 = float.value;
+      if (float.nearChance) measured.nearChance = float.nearChance;
       const s = await scorer.score(model);
       measured.top1 = s.value;
       measured.cosine = s.outputCosine;
@@ -247,7 +252,9 @@ export function checkBudgets(b: Budgets, m: Measured): BudgetCheck[] {
     const [m, l] = show(measured, limit, unit);
     out.push({ budget, limit, measured, ok: holds, message: `${what} ${m} ${holds ? 'meets' : 'breaks'} the budget of ${l}` });
   };
-  if (b.maxAccuracyDrop !== undefined) {
+  if (b.maxAccuracyDrop !== undefined && m.nearChance) {
+    out.push({ budget: 'maxAccuracyDrop', limit: b.maxAccuracyDrop, measured: null, ok: false, message: `top-1 drop: ${chanceBudgetReason(m.nearChance)}` });
+  } else if (b.maxAccuracyDrop !== undefined) {
     const drop = m.floatTop1 !== undefined && m.top1 !== undefined ? m.floatTop1 - m.top1 : undefined;
     add('maxAccuracyDrop', b.maxAccuracyDrop, drop, (v) => v <= b.maxAccuracyDrop! + 1e-9, 'top-1 drop', 'points');
   }
