@@ -16,6 +16,7 @@ const AD_HOC = [
   { what: 'a number rounded on the spot next to its unit', re: /\.to(Fixed|Precision)\(\d\)\}\s?(%|x\b|ms\b|µs|us\b|s\b|h\b|dB|points|[KMGT]i?B\b|W\b|m?J\b)/ },
   { what: 'a size unit written by hand after a figure', re: /\}\s?(KiB|MiB|GiB|TiB|KB|MB|GB|TB)\b/ },
   { what: 'a decimal size unit (sizes are KiB, MiB, GiB)', re: /[\d}]\s?(KB|MB|GB|TB)\b/ },
+  { what: 'a size unit list of its own (a second formatBytes)', re: /['"](KiB|MiB|GiB|KB|MB|GB)['"]/ },
 ];
 
 function* sources(dir: string): Generator<string> {

@@ -3,7 +3,8 @@ import { compareRuns, PARETO_AXES, runModel } from '../../core/jobs/runs/compare
 import { findRuns, listRuns, runsRootFor, RUNS_DIR } from '../../core/jobs/runs/store';
 import type { RunMetrics, RunRecord } from '../../core/jobs/runs/types';
 import { CliError, flag, str, type Command } from '../command';
-import { formatBytes, table } from '../format';
+import { table } from '../format';
+import { formatBytes, formatCloseness, formatDuration, formatPercent } from '../../core/base/units';
 
 export const runs: Command = {
   name: 'runs',
@@ -72,11 +73,11 @@ function findOrFail(list: ReturnType<typeof listRuns>, refs: string[]): RunRecor
 
 const FIGURES: { key: keyof RunMetrics; head: string; fmt: (v: number) => string }[] = [
   { key: 'sizeBytes', head: 'SIZE', fmt: formatBytes },
-  { key: 'p50Ms', head: 'P50', fmt: (v) => `${v.toFixed(2)} ms` },
-  { key: 'p95Ms', head: 'P95', fmt: (v) => `${v.toFixed(2)} ms` },
+  { key: 'p50Ms', head: 'P50', fmt: formatDuration },
+  { key: 'p95Ms', head: 'P95', fmt: formatDuration },
   { key: 'peakRssBytes', head: 'PEAK RSS', fmt: formatBytes },
-  { key: 'accuracy', head: 'TOP-1', fmt: (v) => `${v.toFixed(2)}%` },
-  { key: 'agreement', head: 'AGREE', fmt: (v) => `${v.toFixed(2)}%` },
+  { key: 'accuracy', head: 'TOP-1', fmt: (v) => formatPercent(v / 100, 2) },
+  { key: 'agreement', head: 'AGREE', fmt: (v) => formatPercent(v / 100, 2) },
 ];
 
 function cell(m: RunMetrics, key: keyof RunMetrics): string {
@@ -88,14 +89,14 @@ function showRun(r: RunRecord): string {
   const files = (fs: RunRecord['inputs']) => fs.map((f) => `    ${f.role.padEnd(10)} ${f.path} (${formatBytes(f.bytes)}, sha256 ${f.sha256.slice(0, 16)})`);
   const lines = [
     `run ${r.id}: ${r.kind}, ${r.status}${r.error ? ` (${r.error})` : ''}`,
-    `  started ${r.startedAt}, took ${(r.durationMs / 1000).toFixed(1)} s on ${r.machine.host} (${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.platform} ${r.machine.arch}), target ${r.target}`,
+    `  started ${r.startedAt}, took ${formatDuration(r.durationMs)} on ${r.machine.host} (${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.platform} ${r.machine.arch}), target ${r.target}`,
   ];
   if (r.summary) lines.push(`  ${r.summary}`);
   lines.push('  inputs', ...files(r.inputs));
   if (r.outputs.length) lines.push('  outputs', ...files(r.outputs));
   const figures = FIGURES.filter((f) => r.metrics[f.key] !== undefined).map((f) => `${f.head.toLowerCase()} ${cell(r.metrics, f.key)}`);
-  if (r.metrics.accuracyBefore !== undefined) figures.push(`top-1 before ${r.metrics.accuracyBefore.toFixed(2)}%`);
-  if (r.metrics.cosine !== undefined) figures.push(`cosine ${r.metrics.cosine.toFixed(5)}`);
+  if (r.metrics.accuracyBefore !== undefined) figures.push(`top-1 before ${formatPercent(r.metrics.accuracyBefore / 100, 2)}`);
+  if (r.metrics.cosine !== undefined) figures.push(`cosine ${formatCloseness(r.metrics.cosine)}`);
   if (figures.length) lines.push(`  figures: ${figures.join(', ')}`);
   for (const b of r.budgets ?? []) lines.push(`  ${b.ok ? 'ok    ' : 'BROKEN'} ${b.name}: ${b.message}`);
   lines.push(`  options: ${JSON.stringify(r.options)}`);

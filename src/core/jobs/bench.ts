@@ -17,6 +17,7 @@ import { brokenBudgets, budgetChecks, findTarget, type BudgetBreak, type BudgetC
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
 import { CancelledError, type JobHooks } from './job';
 import { recordedJob } from './runs/record';
+import { formatNumber } from '../base/units';
 
 /** Bench options (the job contract: jobs/job.ts). */
 export interface BenchJobOptions extends JobHooks {
@@ -162,7 +163,7 @@ export const runBenchJob = recordedJob('bench', benchJob, {
   inputs: (input, o) => ({ input, 'check.data': o.check?.data, ...Object.fromEntries(Object.entries(o.inputFiles ?? {}).map(([k, v]) => [`inputFiles.${k}`, v])) }),
   // The first thread count's figures (a sweep's other counts stay in the record's options).
   metrics: ({ results: [r] }) => (r ? { sizeBytes: r.modelBytes, p50Ms: r.latency.p50Ms, p95Ms: r.latency.p95Ms, peakRssBytes: r.peakRssBytes } : {}),
-  summary: ({ results }) => results.map((r) => `${r.threads} thread(s) p50 ${r.latency.p50Ms.toFixed(2)} ms`).join(', '),
+  summary: ({ results }) => results.map((r) => `${r.threads} thread(s) p50 ${formatNumber(r.latency.p50Ms)} ms`).join(', '),
   budgets: ({ target, budgetBreaks }) => (target ? [{ name: `target ${target.name}`, ok: budgetBreaks.every((b) => b.length === 0), message: budgetBreaks.flat().map((b) => b.message).join('; ') || 'within the target\'s budgets' }] : undefined),
   target: (o) => o.target,
 });

@@ -12,6 +12,7 @@ import { recordedJob } from './runs/record';
 
 import type { PruneMethod } from './choices';
 import type { NearChance } from '../analysis/chance';
+import { formatPercent } from '../base/units';
 
 export { PRUNE_METHODS, type PruneMethod } from './choices';
 
@@ -143,5 +144,5 @@ export const runPruneJob = recordedJob('prune', pruneJob, {
     sizeBytes: r.fileBytesAfter,
     accuracy: r.evaluation && 100 * r.evaluation.top1After, accuracyBefore: r.evaluation && 100 * r.evaluation.top1Before,
   }),
-  summary: (r) => `${r.method}, ${(100 * r.fileBytesAfter / r.fileBytesBefore).toFixed(0)}% of the input's bytes`,
+  summary: (r) => `${r.method}, ${formatPercent(r.fileBytesAfter / r.fileBytesBefore, 0)} of the input's bytes`,
 });

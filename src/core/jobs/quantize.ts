@@ -22,6 +22,7 @@ import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type O
 import { recordedJob } from './runs/record';
 
 import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
+import { formatPercent } from '../base/units';
 
 export { CALIBRATION_METHODS, QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 
@@ -202,5 +203,5 @@ export const runQuantizeJob = recordedJob('quantize', quantizeJob, {
       agreement: ev?.outputs[0] && 100 * ev.outputs[0].top1Agreement, cosine: ev?.outputs[0]?.cosine,
     };
   },
-  summary: (r) => `${r.mode}, ${(100 * r.fileRatio).toFixed(0)}% of the input's bytes`,
+  summary: (r) => `${r.mode}, ${formatPercent(r.fileRatio, 0)} of the input's bytes`,
 });

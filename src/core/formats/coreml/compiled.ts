@@ -4,6 +4,7 @@ import { CoreMLFormatError } from './errors';
 import { insidePackage } from './package';
 import { InputFileError, readInputText } from '../../base/input-file';
 import { pushAll } from '../../base/arrays';
+import { formatBytes } from '../../base/units';
 
 /** model.mil is the program as text (weights live in blob files); metadata.json a few fields. */
 const TEXT_LIMITS: Record<string, number> = { 'model.mil': 256 << 20, 'metadata.json': 16 << 20 };
@@ -43,7 +44,7 @@ export function readCompiled(folder: string): CompiledModel {
     if (!files.includes(rel)) return undefined;
     const file = insidePackage(folder, rel, folder, rel);
     try {
-      return readInputText(file, { what: rel, limit: { bytes: TEXT_LIMITS[rel], why: `more than a compiled model's ${rel} holds (${TEXT_LIMITS[rel] >> 20} MiB)` } });
+      return readInputText(file, { what: rel, limit: { bytes: TEXT_LIMITS[rel], why: `more than a compiled model's ${rel} holds (${formatBytes(TEXT_LIMITS[rel])})` } });
     } catch (e) {
       throw e instanceof InputFileError ? new CoreMLFormatError(file, e.problem) : e;
     }

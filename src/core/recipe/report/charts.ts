@@ -1,5 +1,6 @@
 /** The CI report's charts as plain SVG (no script, no external resources): a histogram and bar lists. */
-import { esc, num } from './svg';
+import { esc } from './svg';
+import { formatNumber } from '../../base/units';
 
 const FONT = 'font-family="system-ui,sans-serif" font-size="11"';
 
@@ -19,12 +20,12 @@ export function histogramSvg(samples: number[], marks: { label: string; value: n
   const bw = (w - left - 10) / bins;
   const y = (c: number) => top + (h - top - bottom) * (1 - c / max);
   const x = (v: number) => left + ((Math.min(v, hi) - lo) / (width * bins)) * (w - left - 10);
-  const bars = counts.map((c, i) => `<rect x="${(left + i * bw + 1).toFixed(1)}" y="${y(c).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(h - bottom - y(c)).toFixed(1)}" fill="#3b82c4"><title>${num(lo + i * width)}-${num(lo + (i + 1) * width)} ${unit}: ${c} runs</title></rect>`);
-  const lines = marks.map((m, i) => `<line x1="${x(m.value).toFixed(1)}" x2="${x(m.value).toFixed(1)}" y1="${top - 14 + 12 * i}" y2="${h - bottom}" stroke="#d9480f" stroke-dasharray="4 3"/><text x="${(x(m.value) + 3).toFixed(1)}" y="${top - 6 + 12 * i}" fill="#d9480f" ${FONT}>${esc(m.label)} ${num(m.value)} ${unit}</text>`);
-  const note = `${samples.length} timed runs${beyond ? `; ${beyond} slower than ${num(hi)} ${unit} (up to ${num(sorted[sorted.length - 1])}) in the last bar` : ''}`;
+  const bars = counts.map((c, i) => `<rect x="${(left + i * bw + 1).toFixed(1)}" y="${y(c).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(h - bottom - y(c)).toFixed(1)}" fill="#3b82c4"><title>${formatNumber(lo + i * width)}-${formatNumber(lo + (i + 1) * width)} ${unit}: ${c} runs</title></rect>`);
+  const lines = marks.map((m, i) => `<line x1="${x(m.value).toFixed(1)}" x2="${x(m.value).toFixed(1)}" y1="${top - 14 + 12 * i}" y2="${h - bottom}" stroke="#d9480f" stroke-dasharray="4 3"/><text x="${(x(m.value) + 3).toFixed(1)}" y="${top - 6 + 12 * i}" fill="#d9480f" ${FONT}>${esc(m.label)} ${formatNumber(m.value)} ${unit}</text>`);
+  const note = `${samples.length} timed runs${beyond ? `; ${beyond} slower than ${formatNumber(hi)} ${unit} (up to ${formatNumber(sorted[sorted.length - 1])}) in the last bar` : ''}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="latency histogram">` +
     `<line x1="${left}" x2="${w - 10}" y1="${h - bottom}" y2="${h - bottom}" stroke="#888"/>` +
-    `<text x="${left}" y="${h - 16}" ${FONT} fill="#555">${num(lo)} ${unit}</text><text x="${w - 10}" y="${h - 16}" text-anchor="end" ${FONT} fill="#555">${num(hi)} ${unit}</text>` +
+    `<text x="${left}" y="${h - 16}" ${FONT} fill="#555">${formatNumber(lo)} ${unit}</text><text x="${w - 10}" y="${h - 16}" text-anchor="end" ${FONT} fill="#555">${formatNumber(hi)} ${unit}</text>` +
     `<text x="${left - 6}" y="${top + 4}" text-anchor="end" ${FONT} fill="#555">${max}</text><text x="${left - 6}" y="${h - bottom}" text-anchor="end" ${FONT} fill="#555">0</text>` +
     `<text x="${(w + left) / 2}" y="${h - 2}" text-anchor="middle" ${FONT} fill="#555">${esc(note)}</text>` +
     bars.join('') + lines.join('') + '</svg>';

@@ -7,7 +7,8 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import { Layouter } from '../../graph/layout/elk-layout';
 import type { LayoutEdge, LayoutGroup, LayoutItem } from '../../graph/layout/types';
 import type { ViewGraph } from '../../graph/types';
-import { esc, num, ramp } from './svg';
+import { esc, ramp } from './svg';
+import { formatNumber } from '../../base/units';
 
 export interface GraphOverlay {
   label: string;
@@ -62,7 +63,7 @@ export async function graphSvg(g: ViewGraph, overlay: GraphOverlay | undefined):
     const io = !n;
     const c = io ? '#fff' : fill(it.id);
     const v = overlay?.values[it.id];
-    const tip = n ? `${n.name || n.id} (${n.opType})${v !== undefined ? `: ${overlay!.label} ${num(v)}${overlay!.unit ? ` ${overlay!.unit}` : ''}` : ''}` : it.id.replace(/^(in|out):/, '$1put ');
+    const tip = n ? `${n.name || n.id} (${n.opType})${v !== undefined ? `: ${overlay!.label} ${formatNumber(v)}${overlay!.unit ? ` ${overlay!.unit}` : ''}` : ''}` : it.id.replace(/^(in|out):/, '$1put ');
     parts.push(`<g><title>${esc(tip)}</title><rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.w}" height="${b.h}" rx="${io ? 13 : 3}" fill="${c}" stroke="#555" stroke-width="0.8"/>` +
       `<text x="${(b.x + b.w / 2).toFixed(1)}" y="${(b.y + b.h / 2 + 4).toFixed(1)}" text-anchor="middle" font-family="system-ui,sans-serif" font-size="11" fill="${io ? '#333' : text(c)}">${esc(n ? n.opType : it.id.slice(it.id.indexOf(':') + 1))}</text></g>`);
   }
@@ -78,7 +79,7 @@ function legendSvg(o: GraphOverlay, lo: number, hi: number, y: number): string {
   const unit = o.unit ? ` ${o.unit}` : '';
   return `<defs><linearGradient id="legend-ramp">${stops}</linearGradient></defs>` +
     `<text x="0" y="${y - 4}" font-family="system-ui,sans-serif" font-size="11" fill="#333">${esc(o.label)}</text>` +
-    `<text x="0" y="${y + 24}" font-family="system-ui,sans-serif" font-size="10" fill="#555">${num(lo)}${unit}</text>` +
+    `<text x="0" y="${y + 24}" font-family="system-ui,sans-serif" font-size="10" fill="#555">${formatNumber(lo)}${unit}</text>` +
     `<rect x="0" y="${y}" width="160" height="10" fill="url(#legend-ramp)"/>` +
-    `<text x="160" y="${y + 24}" text-anchor="end" font-family="system-ui,sans-serif" font-size="10" fill="#555">${num(hi)}${unit}</text>`;
+    `<text x="160" y="${y + 24}" text-anchor="end" font-family="system-ui,sans-serif" font-size="10" fill="#555">${formatNumber(hi)}${unit}</text>`;
 }

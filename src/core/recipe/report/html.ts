@@ -5,9 +5,10 @@
  */
 import * as path from 'node:path';
 import { barsSvg, histogramSvg } from './charts';
-import { bytesText, measuredRows, passFigures } from './figures';
-import { esc, num } from './svg';
+import { measuredRows, passFigures } from './figures';
+import { esc } from './svg';
 import type { RecipeReportData } from './types';
+import { formatBytes, formatCloseness, formatDb, formatMicros, formatNumber, formatPercent } from '../../base/units';
 
 const TOP = 15;
 
@@ -21,17 +22,17 @@ export function reportHtml(d: RecipeReportData): string {
     section('Summary', table(['figure', 'value'], measuredRows(r.measured))),
     section('Budgets', r.budgets.length
       ? `<table><thead><tr><th>budget</th><th>limit</th><th>measured</th><th>result</th></tr></thead><tbody>${r.budgets.map((b) =>
-        `<tr class="${b.ok ? 'ok' : 'bad'}"><td>${esc(b.budget)}</td><td>${num(b.limit)}</td><td>${b.measured === null ? '—' : num(b.measured)}</td><td><b>${b.ok ? 'pass' : 'FAIL'}</b> ${esc(b.message)}</td></tr>`).join('')}</tbody></table>`
+        `<tr class="${b.ok ? 'ok' : 'bad'}"><td>${esc(b.budget)}</td><td>${formatNumber(b.limit)}</td><td>${b.measured === null ? '—' : formatNumber(b.measured)}</td><td><b>${b.ok ? 'pass' : 'FAIL'}</b> ${esc(b.message)}</td></tr>`).join('')}</tbody></table>`
       : '<p class="muted">The recipe sets no budgets.</p>'),
     section('Passes', r.passes.map((p, i) => `<h3>${i + 1}. ${esc(p.pass)}</h3>${table(['figure', 'value'], passFigures(p.report))}`).join('') || '<p class="muted">No passes.</p>'),
     section('Latency', d.latency
-      ? `<p>${d.latency.samplesMs.length} timed runs of the output in a fresh process, 1 thread: p50 ${num(d.latency.p50Ms)} ms, p95 ${num(d.latency.p95Ms)} ms, peak RSS ${bytesText(d.latency.peakRssBytes)}.</p>` +
+      ? `<p>${d.latency.samplesMs.length} timed runs of the output in a fresh process, 1 thread: p50 ${formatNumber(d.latency.p50Ms)} ms, p95 ${formatNumber(d.latency.p95Ms)} ms, peak RSS ${formatBytes(d.latency.peakRssBytes)}.</p>` +
         histogramSvg(d.latency.samplesMs, [{ label: 'p50', value: d.latency.p50Ms }, { label: 'p95', value: d.latency.p95Ms }], 'ms') +
-        (d.latency.layers.length ? `<h3>Slowest layers (mean µs per run)</h3>${barsSvg(d.latency.layers.slice(0, TOP).map((l) => ({ label: `${l.name} (${l.opType})`, value: l.meanUs, text: `${num(l.meanUs)} µs, ${(100 * l.share).toFixed(1)}%` })), { title: 'per-layer latency' })}` : '')
+        (d.latency.layers.length ? `<h3>Slowest layers (mean µs per run)</h3>${barsSvg(d.latency.layers.slice(0, TOP).map((l) => ({ label: `${l.name} (${l.opType})`, value: l.meanUs, text: `${formatMicros(l.meanUs)}, ${formatPercent(l.share)}` })), { title: 'per-layer latency' })}` : '')
       : '<p class="muted">Not measured (see the notes).</p>'),
     section('Per-layer error', d.errors?.length
       ? `<p>SQNR of each layer's output against the recipe's model on the held-out data, worst first (below 20 dB in red).</p>` +
-        barsSvg(d.errors.slice(0, TOP).map((e) => ({ label: `${e.layer} (${e.opType})`, value: Math.max(0, e.sqnrDb), text: `${num(e.sqnrDb)} dB, cos ${e.cosine.toFixed(4)}`, colour: e.sqnrDb < 20 ? '#c92a2a' : '#2b8a3e' })), { title: 'per-layer error' })
+        barsSvg(d.errors.slice(0, TOP).map((e) => ({ label: `${e.layer} (${e.opType})`, value: Math.max(0, e.sqnrDb), text: `${formatDb(e.sqnrDb)}, cos ${formatCloseness(e.cosine)}`, colour: e.sqnrDb < 20 ? '#c92a2a' : '#2b8a3e' })), { title: 'per-layer error' })
       : '<p class="muted">Not measured (see the notes).</p>'),
     section('Graph', d.graph ? `<p>The recipe's model, coloured by <b>${esc(d.graph.label)}</b> (hover a node for its value).</p><div class="graph">${d.graph.svg}</div>` : `<p class="muted">${esc(d.graphNote ?? 'not drawn')}</p>`),
   ];

@@ -1,4 +1,4 @@
-/** Small SVG helpers for the CI report's charts and graph: escaped text, a colour ramp, number labels. */
+/** Small SVG helpers for the CI report's charts and graph: escaped text and a colour ramp (numbers: base/units.ts). */
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -14,9 +14,3 @@ export function ramp(t: number): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
-/** A figure to 3 significant digits without exponent noise: 0.0123, 12.3, 1234. */
-export function num(v: number): string {
-  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a >= 1000 ? v.toFixed(0) : a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(3)));
-}
