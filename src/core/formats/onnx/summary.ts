@@ -1,7 +1,8 @@
 import type { Graph, Model } from './model';
 import { attrInt } from './model';
 import type { NodeProto, ValueInfoProto } from './proto/onnx_pb';
-import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
+import { elementCount, sparseByteLength, tensorByteLength } from './tensor';
+import { countParameters } from './parameters';
 import { dtypeName } from '../../tensor/dtypes';
 import { inferShapes } from './shapes';
 import { tensorType, typeName, UNKNOWN_DIM, type ValueType } from './value-type';
@@ -15,21 +16,18 @@ export function summarizeOnnx(model: Model): ModelSummary {
   const ops: Record<string, number> = {};
   for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   const bytesByDtype: Record<string, number> = {};
-  let parameters = 0;
   let initBytes = 0;
   for (const t of g.proto.initializer) {
     const bytes = tensorByteLength(t);
     const name = dtypeName(t.dataType);
     bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
-    parameters += elementCount(t);
     initBytes += bytes;
   }
-  // Sparse initializers: their dense shape's elements are parameters; their stored values and indices are bytes.
+  // Sparse initializers: their stored values and indices are bytes (their dense shape's elements, parameters).
   for (const sp of g.proto.sparseInitializer) {
     const bytes = sparseByteLength(sp);
     const name = dtypeName(sp.values?.dataType ?? 0);
     bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
-    parameters += sparseElementCount(sp);
     initBytes += bytes;
   }
   const macs = countMacs(g, types);
@@ -55,7 +53,7 @@ export function summarizeOnnx(model: Model): ModelSummary {
     nodesWithSubgraphs: countNodes(g),
     ops,
     initializers: { count: g.proto.initializer.length + g.proto.sparseInitializer.length, bytes: initBytes, sparse: g.proto.sparseInitializer.length },
-    parameters,
+    parameters: countParameters(model),
     constants,
     bytesByDtype,
     externalData: model.hasExternalData(),

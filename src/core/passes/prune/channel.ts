@@ -2,13 +2,13 @@ import type { NodeProto, TensorProto } from '../../formats/onnx/proto/onnx_pb';
 import type { Model } from '../../formats/onnx/model';
 import { forkModel } from '../common';
 import { NameAllocator, makeAttribute, makeTensor } from '../../formats/onnx/build';
-import { elementCount } from '../../formats/onnx/tensor';
 import { constantFloats, resolveConstant, sliceTensor } from './constants';
 import { analyzeChannelGroups, shapeValues, type ChannelGroup, type ChannelUse } from './groups';
 import { removeUnusedConstants } from './cleanup';
 import { withSizes, withSizesAsync, type ModelSize } from './sizes';
 import { throwIfCancelled } from '../../base/cancel';
 import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
+import { countParameters, tensorParameters } from '../../formats/onnx/parameters';
 
 export interface ChannelOptions {
   /** Share of each prunable group's channels to remove, in (0, 1). */
@@ -119,7 +119,7 @@ function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
     throw new PruneError(`${model.label}: nothing can be pruned safely (${why})`);
   }
 
-  const paramsBefore = storedParams(out);
+  const paramsBefore = countParameters(out);
   const nodeParamsBefore = new Map<NodeProto, number>();
   const cuts = new Map<NodeProto, Map<number, Map<number, Set<number>>>>();
   const groupAttr = new Map<NodeProto, number>();
@@ -182,7 +182,7 @@ function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
     model: out,
     report: {
       method: 'channel', norm, targetSparsity: options.sparsity, pruned, left, layers, channelsKept,
-      paramsBefore, paramsAfter: storedParams(out),
+      paramsBefore, paramsAfter: countParameters(out),
       clearedValueInfo: vi.length - out.proto.graph!.valueInfo.length,
     },
   };
@@ -280,25 +280,12 @@ function rewriteReshape(model: Model, node: NodeProto, removedFeatures: number, 
   node.input[1] = name;
 }
 
-/** Elements of every constant input of a node. */
+/** Parameters among a node's constant inputs (formats/onnx/parameters.ts: the one definition). */
 function nodeParams(model: Model, node: NodeProto): number {
   let n = 0;
   for (const i of node.input) {
     const c = i ? resolveConstant(model.graph, i) : undefined;
-    if (c) n += elementCount(c.tensor);
-  }
-  return n;
-}
-
-function storedParams(model: Model): number {
-  let n = 0;
-  for (const g of model.allGraphs()) {
-    for (const t of g.proto.initializer) n += elementCount(t);
-    for (const node of g.nodes) {
-      if (node.opType !== 'Constant') continue;
-      const a = node.attribute.find((x) => x.name === 'value');
-      if (a?.t) n += elementCount(a.t);
-    }
+    if (c) n += tensorParameters(c.tensor);
   }
   return n;
 }

@@ -9,6 +9,8 @@ import {
 import { opsetUpgrade } from './opset';
 import { dequantizedWeight, quantizeBias, type TensorMapping } from './weights';
 import { pushAll } from '../../base/arrays';
+import { inferShapes } from '../../formats/onnx/shapes';
+import { DataType } from '../../tensor/dtypes';
 
 /** A calibrated real range per activation tensor (from calibrate/*). */
 export type RangeTable = Record<string, { min: number; max: number }>;
@@ -85,8 +87,14 @@ function plan(model: Model, graph: Graph, options: StaticOptions & { foldRelu: b
   const candidates: Candidate[] = [];
   const skipped: SkippedNode[] = [];
   const folded = new Set<NodeProto>();
+  // Integer shape arithmetic (Shape -> Gather -> Unsqueeze -> Concat -> Reshape's shape in a
+  // PyTorch export) is no activation: neither calibrated nor counted, so the tensors announced for
+  // calibration are the tensors calibrated.
+  const types = inferShapes(model, graph);
+  const notFloat = (v: string) => { const d = types.get(v)?.dtype; return d !== undefined && d !== 0 && d !== DataType.float32; };
   for (const node of graph.topologicalOrder()) {
     if (node.domain || !ops.has(node.opType) || folded.has(node)) continue;
+    if (activationInputs(node).some((i) => node.input[i] && notFloat(node.input[i])) || notFloat(node.output[0])) continue;
     const label = nodeLabel(node);
     const skip = (reason: string) => { skipped.push({ node: label, opType: node.opType, reason }); };
     const why = selectionReason(node, options);
