@@ -23,7 +23,7 @@ export function modelPanel(file: string, s: ModelSummary): HTMLElement {
       ['Nodes', s.nodes === s.nodesWithSubgraphs ? String(s.nodes) : `${s.nodes} (${s.nodesWithSubgraphs} with subgraphs)`],
       ['Parameters', formatInteger(s.parameters)],
       ['Weights', `${formatBytes(s.initializers.bytes)} in ${s.initializers.count} tensors${s.externalData ? ' (external data)' : ''}`],
-      s.macs !== null ? ['MACs', formatInteger(s.macs)] : null,
+      s.macs !== null ? ['MACs', `${formatInteger(s.macs)}${s.macsNote ? ` (${s.macsNote})` : ''}`] : null,
     ]),
     h('h3', {}, 'Inputs'),
     table(s.inputs.map((t) => [t.name, `${t.dtype} ${formatShape(t.shape)}${t.detail ? ` · ${t.detail}` : ''}`]), true),

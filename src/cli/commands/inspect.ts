@@ -87,7 +87,7 @@ export function describe(s: ModelSummary): string {
   const dtypes = Object.entries(s.bytesByDtype).sort((a, b) => b[1] - a[1]).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ');
   const macs = s.macs === null
     ? `unknown: the shapes of ${s.macsUnknownNodes || 'some'} ${s.format === 'coreml' ? 'convolution/matmul' : 'Conv/MatMul/Gemm'} layers could not be worked out`
-    : `${formatCount(s.macs)}${s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
+    : `${formatCount(s.macs)} (${formatInteger(s.macs)})${s.macsNote ? `, ${s.macsNote}` : s.inputs.some((i) => i.shape?.some((d) => typeof d === 'string')) ? ' (symbolic dims counted as 1)' : ''}`;
   lines.push(table([
     ['Nodes', `${s.nodes}${s.nodesWithSubgraphs !== s.nodes ? ` (${s.nodesWithSubgraphs} with subgraphs)` : ''}`],
     ['Parameters', `${formatCount(s.parameters)} (${formatInteger(s.parameters)}) in ${s.initializers.count} ${s.format === 'coreml' ? 'weight tensors' : 'initializers'}`],

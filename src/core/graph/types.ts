@@ -56,6 +56,8 @@ export interface ViewNode {
   /** Inputs that are constants; they are not drawn as nodes. */
   weights: WeightInfo[];
   weightBytes: number;
+  /** Multiply-accumulates per sample of a Conv/ConvTranspose/MatMul/Gemm node, when its shapes are known (ONNX main graph: formats/onnx/macs.ts). */
+  macs?: number;
   /** Hierarchy path from the name scope ('/encoder/layer.0/MatMul' -> ['encoder', 'layer.0']). */
   scope: string[];
   /** If/Loop/Scan bodies and other graph attributes. */
@@ -92,7 +94,7 @@ export interface ModelSummary {
   ops: Record<string, number>;
   /** Weights stored in the model (ONNX initializers, sparse ones included in count and bytes; `sparse` of them sparse). */
   initializers: { count: number; bytes: number; sparse?: number };
-  /** Sum of element counts of the main graph's initializers. */
+  /** Elements of the stored weights (ONNX: formats/onnx/parameters.ts, the one definition). */
   parameters: number;
   /** Constant nodes of the main graph with a tensor value (some exporters keep weights there). */
   constants?: { count: number; elements: number; bytes: number };
@@ -105,6 +107,8 @@ export interface ModelSummary {
   macs: number | null;
   /** Conv/ConvTranspose/MatMul/Gemm nodes whose shapes are unknown (why `macs` is null). */
   macsUnknownNodes?: number;
+  /** How `macs` was counted when the inputs have symbolic dims ('per sample: ... counted as 1'). */
+  macsNote?: string;
   metadata: Record<string, string>;
   /** Core ML facts: what the file needs to run and what kind of model it is. */
   coreml?: CoreMLFacts;

@@ -5,6 +5,7 @@ import { DataType } from '../../tensor/dtypes';
 import type { Dim } from '../../graph/types';
 import { UNKNOWN_DIM, type ValueType } from './value-type';
 import { MAX_CONST, axesOf, axisOf, broadcast, constOf, dimProduct, elementwise, input, matmulShape, reduce, reshape, same, setConst, shapeOf, windowShape, withDtype, type Ctx, type Rule } from './shape-ops';
+import { constFolding } from './shape-consts';
 
 /** How each ONNX op's output types follow from its inputs' (the way ONNX's own inference does it). */
 const UNARY = [
@@ -16,7 +17,7 @@ const UNARY = [
 const BINARY = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Mod', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor'];
 const COMPARE = ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor'];
 
-export const RULES: Record<string, Rule> = {
+const BASE: Record<string, Rule> = {
   ...Object.fromEntries(UNARY.map((op) => [op, same])),
   ...Object.fromEntries(BINARY.map((op) => [op, elementwise()])),
   ...Object.fromEntries(COMPARE.map((op) => [op, elementwise(DataType.bool)])),
@@ -75,7 +76,7 @@ export const RULES: Record<string, Rule> = {
     const x = input(c, 0);
     return [{ dtype: x?.dtype ?? 0, shape: windowShape(c, x?.shape?.[1] ?? UNKNOWN_DIM, attrInts(c.node, 'kernel_shape'), attrInt(c.node, 'ceil_mode', 0) === 1) }];
   },
-  LpPool: (c) => RULES.AveragePool(c),
+  LpPool: (c) => BASE.AveragePool(c),
   GlobalAveragePool: (c) => globalPool(c),
   GlobalMaxPool: (c) => globalPool(c),
   GlobalLpPool: (c) => globalPool(c),
@@ -189,9 +190,14 @@ export const RULES: Record<string, Rule> = {
     const x = input(c, 0);
     const starts = constOf(c, 1) ?? attrInts(c.node, 'starts');
     const ends = constOf(c, 2) ?? attrInts(c.node, 'ends');
-    if (!x?.shape || !starts || !ends) return [{ dtype: x?.dtype ?? 0, shape: x?.shape ? x.shape.map(() => UNKNOWN_DIM) : null }];
-    const rank = x.shape.length;
-    const axes = (constOf(c, 3) ?? attrInts(c.node, 'axes') ?? starts.map((_, i) => i)).map((a) => axisOf(a, rank));
+    const rank = x?.shape?.length ?? 0;
+    const givenAxes = (constOf(c, 3) ?? attrInts(c.node, 'axes'))?.map((a) => axisOf(a, rank));
+    if (!x?.shape || !starts || !ends) {
+      // Unknown bounds: only the sliced axes are unknown (all of them when the axes are unknown too).
+      const sliced = givenAxes && c.node.input[3] !== undefined ? new Set(givenAxes) : undefined;
+      return [{ dtype: x?.dtype ?? 0, shape: x?.shape ? x.shape.map((d, i) => (sliced && !sliced.has(i) ? d : UNKNOWN_DIM)) : null }];
+    }
+    const axes = givenAxes ?? starts.map((_, i) => i);
     const steps = constOf(c, 4) ?? starts.map(() => 1);
     const shape = [...x.shape];
     const data = constOf(c, 0);
@@ -286,6 +292,9 @@ export const RULES: Record<string, Rule> = {
     return [{ dtype: input(c, 0)?.dtype ?? 0, shape }, { dtype: DataType.int64, shape }];
   },
 };
+
+/** Every rule, with the integer shape arithmetic of exports folded to values (shape-consts.ts). */
+export const RULES: Record<string, Rule> = { ...BASE, ...constFolding(BASE) };
 
 function globalPool(c: Ctx): ValueType[] {
   const x = input(c, 0);

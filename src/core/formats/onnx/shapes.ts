@@ -17,8 +17,11 @@ import { UNKNOWN_DIM, tensorType, type ValueType } from './value-type';
  * Types of every value of `graph` (default: the main graph): inputs and initializers as
  * declared, node outputs as inferred, else as value_info records them. `consts`, when given,
  * receives the values of the small integer tensors worked out on the way (shapes, axes).
+ * `symbolsAs` gives every symbolic dim of the graph's inputs that size (a batch of 1), so the
+ * shape arithmetic of an export (Shape -> Gather -> Concat -> Reshape) works out: see
+ * concreteShapes.
  */
-export function inferShapes(model: Model, graph: Graph = model.graph, consts = new Map<string, number[]>()): Map<string, ValueType> {
+export function inferShapes(model: Model, graph: Graph = model.graph, consts = new Map<string, number[]>(), symbolsAs?: number): Map<string, ValueType> {
   const types = new Map<string, ValueType>();
   const floats = new Map<string, number[]>();
   const declared = new Map<string, ValueType>();
@@ -26,7 +29,11 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
     const t = tensorType(v.type);
     if (t) declared.set(v.name, t);
   }
-  for (const v of graph.proto.input) if (declared.has(v.name)) types.set(v.name, declared.get(v.name)!);
+  for (const v of graph.proto.input) {
+    const t = declared.get(v.name);
+    if (!t) continue;
+    types.set(v.name, symbolsAs === undefined || !t.shape ? t : { dtype: t.dtype, shape: t.shape.map((d) => (typeof d === 'number' ? d : symbolsAs)) });
+  }
   for (const sp of graph.proto.sparseInitializer) if (sp.values) types.set(sp.values.name, { dtype: sp.values.dataType, shape: sp.dims.map(Number) });
   for (const t of graph.proto.initializer) {
     types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });

@@ -1,12 +1,12 @@
 import type { Graph, Model } from './model';
-import { attrInt } from './model';
-import type { NodeProto, ValueInfoProto } from './proto/onnx_pb';
+import type { ValueInfoProto } from './proto/onnx_pb';
 import { elementCount, sparseByteLength, tensorByteLength } from './tensor';
 import { countParameters } from './parameters';
+import { modelMacs } from './macs';
 import { dtypeName } from '../../tensor/dtypes';
 import { inferShapes } from './shapes';
-import { tensorType, typeName, UNKNOWN_DIM, type ValueType } from './value-type';
-import type { Dim, ModelSummary, TensorInfo } from '../../graph/types';
+import { tensorType, typeName, type ValueType } from './value-type';
+import type { ModelSummary, TensorInfo } from '../../graph/types';
 
 /** The format-neutral summary of an ONNX model (`edgewise inspect`). Reads no weight data. */
 export function summarizeOnnx(model: Model): ModelSummary {
@@ -30,7 +30,7 @@ export function summarizeOnnx(model: Model): ModelSummary {
     bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
     initBytes += bytes;
   }
-  const macs = countMacs(g, types);
+  const macs = modelMacs(model, types);
   const constants = { count: 0, elements: 0, bytes: 0 };
   for (const n of g.nodes) {
     if (n.opType !== 'Constant' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
@@ -57,9 +57,9 @@ export function summarizeOnnx(model: Model): ModelSummary {
     constants,
     bytesByDtype,
     externalData: model.hasExternalData(),
-    // A partial sum would pass for the whole cost: only a complete count is reported.
-    macs: macs.unknown === 0 ? macs.total : null,
-    macsUnknownNodes: macs.unknown,
+    macs: macs.total,
+    macsUnknownNodes: macs.unknownNodes,
+    ...(macs.note ? { macsNote: macs.note } : {}),
     metadata: model.metadata(),
   };
 }
@@ -74,70 +74,4 @@ function countNodes(g: Graph): number {
   let n = g.nodes.length;
   for (const node of g.nodes) for (const s of g.subgraphs(node)) n += countNodes(s.graph);
   return n;
-}
-
-/**
- * Multiply-accumulates of Conv, ConvTranspose, MatMul and Gemm in the main graph. A symbolic
- * dimension (batch, sequence) counts as 1, so the figure is per unit of each; a node whose
- * shapes are not known is counted in `unknown`.
- */
-export function countMacs(g: Graph, types: Map<string, ValueType>): { total: number; known: number; unknown: number } {
-  let total = 0;
-  let known = 0;
-  let unknown = 0;
-  for (const node of g.nodes) {
-    if (!MAC_OPS.has(node.opType) || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
-    const m = nodeMacs(node, (name) => types.get(name)?.shape ?? null);
-    if (m === undefined) unknown++;
-    else { total += m; known++; }
-  }
-  return { total, known, unknown };
-}
-
-const MAC_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
-
-/** Dims as numbers with symbols counted as 1; undefined if a dim is unknown. */
-function numeric(shape: Dim[] | null): number[] | undefined {
-  if (!shape) return undefined;
-  const out: number[] = [];
-  for (const d of shape) {
-    if (typeof d === 'number') out.push(d);
-    else if (d === UNKNOWN_DIM) return undefined;
-    else out.push(1);
-  }
-  return out;
-}
-
-const product = (xs: number[]) => xs.reduce((p, x) => p * x, 1);
-
-export function nodeMacs(node: NodeProto, shapeOf: (value: string) => Dim[] | null): number | undefined {
-  const a = numeric(shapeOf(node.input[0]));
-  const b = numeric(shapeOf(node.input[1]));
-  switch (node.opType) {
-    case 'Conv': {
-      // Each output element sums (C_in / group) * kernel products.
-      const y = numeric(shapeOf(node.output[0]));
-      if (!y || !b) return undefined;
-      return product(y) * product(b.slice(1));
-    }
-    case 'ConvTranspose': {
-      // Each input element is scattered through (C_out / group) * kernel products.
-      if (!a || !b) return undefined;
-      return product(a) * product(b.slice(1));
-    }
-    case 'Gemm': {
-      if (!a || !b || a.length !== 2 || b.length !== 2) return undefined;
-      const m = attrInt(node, 'transA', 0) ? a[1] : a[0];
-      const k = attrInt(node, 'transA', 0) ? a[0] : a[1];
-      const n = attrInt(node, 'transB', 0) ? b[0] : b[1];
-      return m * k * n;
-    }
-    case 'MatMul': {
-      const y = numeric(shapeOf(node.output[0]));
-      if (!a || !b || !y || a.length === 0) return undefined;
-      return product(y) * a[a.length - 1];
-    }
-    default:
-      return undefined;
-  }
 }

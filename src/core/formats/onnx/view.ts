@@ -7,6 +7,7 @@ import { tensorType } from './value-type';
 import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { modelMacs } from './macs';
 
 /** Node metadata key the PyTorch dynamo exporter writes: a Python-list literal of module names. */
 export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
@@ -19,11 +20,14 @@ export function onnxViewGraph(model: Model): ViewGraph {
 function viewOf(model: Model, g: Graph): ViewGraph {
   const values: Record<string, TensorInfo> = {};
   const inits = g.initializers();
+  let macs: Record<string, number> = {};
   // Inferred types fill in what value_info leaves out (most exporters record none).
   try {
-    for (const [name, t] of inferShapes(model, g)) {
+    const types = inferShapes(model, g);
+    for (const [name, t] of types) {
       if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
     }
+    if (g === model.graph) macs = modelMacs(model, types).byNode;
   } catch {
     // A graph the inference cannot walk keeps only its declared types.
   }
@@ -63,6 +67,7 @@ function viewOf(model: Model, g: Graph): ViewGraph {
       attributes: n.attribute.map(attributeInfo),
       weights,
       weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
+      ...(macs[ids[i]] !== undefined ? { macs: macs[ids[i]] } : {}),
       scope: nodeScope(n.name, n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value),
       subgraphs,
     };
