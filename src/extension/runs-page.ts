@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { PARETO_AXES, runModel, type ParetoKey, type RunComparison } from '../core/jobs/runs/compare';
 import type { RunRecord } from '../core/jobs/runs/types';
-import { formatBytes } from '../cli/format';
+import { formatBytes, formatDuration, formatPercent } from '../core/base/units';
 import { attr, strictCsp, text } from '../../webview/html';
 
 export type RunsPageMessage =
@@ -22,8 +22,8 @@ export interface RunsPageOptions {
 
 const fmt: Record<ParetoKey, (v: number) => string> = {
   sizeBytes: formatBytes,
-  p50Ms: (v) => `${v.toFixed(v < 10 ? 3 : 1)} ms`,
-  accuracy: (v) => `${v.toFixed(2)}%`,
+  p50Ms: formatDuration,
+  accuracy: (v) => formatPercent(v / 100, 2),
 };
 
 export function runsPageHtml(c: RunComparison, o: RunsPageOptions): string {
@@ -35,7 +35,7 @@ export function runsPageHtml(c: RunComparison, o: RunsPageOptions): string {
 <td title="${attr(r.id)}">${text(r.kind)}<div class="sub">${text(r.status)}${r.summary ? ` · ${text(r.summary)}` : ''}</div></td>
 <td title="${attr(runModel(r))}">${text(path.basename(runModel(r)))}</td>
 ${cell(r.metrics.sizeBytes, formatBytes)}${cell(r.metrics.p50Ms, fmt.p50Ms)}${cell(r.metrics.p95Ms, fmt.p50Ms)}${cell(r.metrics.peakRssBytes, formatBytes)}
-${cell(r.metrics.accuracy, fmt.accuracy)}${cell(r.metrics.agreement, fmt.accuracy)}${cell(r.durationMs / 1000, (v) => `${v.toFixed(1)} s`)}
+${cell(r.metrics.accuracy, fmt.accuracy)}${cell(r.metrics.agreement, fmt.accuracy)}${cell(r.durationMs, formatDuration)}
 <td class="actions"><button data-action="open" data-index="${i}">Open</button><button data-action="rerun" data-index="${i}">Re-run</button><button data-action="recipe" data-index="${i}">Make Recipe</button></td></tr>`).join('\n');
   const axes = c.axes.length ? `Pareto front on ${c.axes.map((k) => PARETO_AXES.find((a) => a.key === k)!.label).join(', ')} (every run has these): highlighted.` : 'No figure is shared by every run, so no run beats another.';
   return `<!DOCTYPE html>

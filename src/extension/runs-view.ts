@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { listRuns, RUNS_DIR } from '../core/jobs/runs/store';
 import { runModel } from '../core/jobs/runs/compare';
 import type { RunRecord } from '../core/jobs/runs/types';
-import { formatBytes } from '../cli/format';
+import { formatBytes, formatDuration, formatPercent } from '../core/base/units';
 
 /** A run and the runs root its paths are relative to. */
 export interface RunNode { root: string; record: RunRecord }
@@ -64,7 +64,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     tip.appendMarkdown(`**${r.kind}** ${r.status}${r.error ? `: ${r.error}` : ''}\n\n`);
     if (r.summary) tip.appendText(`${r.summary}\n\n`);
     tip.appendText(`${r.input} → ${r.outputs.map((f) => f.path).join(', ') || 'no file written'}\n`);
-    tip.appendText(`${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s on ${r.machine.host}, target ${r.target}\n${r.id}`);
+    tip.appendText(`${r.startedAt}, ${formatDuration(r.durationMs)} on ${r.machine.host}, target ${r.target}\n${r.id}`);
     item.tooltip = tip;
     item.contextValue = `edgewise.run.${r.status}`;
     item.command = { command: 'edgewise.runs.compare', title: 'Show Run', arguments: [n, [n]] };
@@ -82,9 +82,9 @@ function figures(r: RunRecord): string {
   const m = r.metrics;
   return [
     m.sizeBytes !== undefined && formatBytes(m.sizeBytes),
-    m.p50Ms !== undefined && `${m.p50Ms.toFixed(2)} ms`,
-    m.accuracy !== undefined && `top-1 ${m.accuracy.toFixed(1)}%`,
-    m.accuracy === undefined && m.agreement !== undefined && `agree ${m.agreement.toFixed(1)}%`,
+    m.p50Ms !== undefined && formatDuration(m.p50Ms),
+    m.accuracy !== undefined && `top-1 ${formatPercent(m.accuracy / 100)}`,
+    m.accuracy === undefined && m.agreement !== undefined && `agree ${formatPercent(m.agreement / 100)}`,
   ].filter(Boolean).join(' · ');
 }
 

@@ -1,6 +1,7 @@
 import { runDiffJob, type ModelDiff, type NodeDiff, type WeightDiff } from '../../core/jobs/diff';
 import { CliError, flag, type Command } from '../command';
-import { formatCount, formatShape, table } from '../format';
+import { formatShape, table } from '../format';
+import { formatCount, formatDuration, formatNumber, formatPercent } from '../../core/base/units';
 
 /** Differences printed without --all. */
 const LIST_LIMIT = 40;
@@ -40,9 +41,9 @@ export function describeDiff(r: ModelDiff, limit: number): string {
   const m = r.matched;
   const lines = [
     side('A', r.a), side('B', r.b),
-    `matched ${m.matchedA} of ${m.coreA} nodes of A (${(100 * m.share).toFixed(1)}%): ${m.byName} by name, ${m.byOutput} by output name, ${m.byStructure} by structure, ${m.fused} fused into a node of B${r.options.names ? '' : ' (names ignored)'}`,
+    `matched ${m.matchedA} of ${m.coreA} nodes of A (${formatPercent(m.share)}): ${m.byName} by name, ${m.byOutput} by output name, ${m.byStructure} by structure, ${m.fused} fused into a node of B${r.options.names ? '' : ' (names ignored)'}`,
     Object.entries(r.counts).map(([k, n]) => `${k} ${n}`).join(', '),
-    `weights compared: ${r.weights.compared} (${formatCount(r.weights.elements)} elements, ${r.weights.ms.toFixed(0)} ms); diff ${r.ms.toFixed(0)} ms`,
+    `weights compared: ${r.weights.compared} (${formatCount(r.weights.elements)} elements, ${formatDuration(r.weights.ms)}); diff ${formatDuration(r.ms)}`,
   ];
   const differences = r.entries.filter((e) => e.status !== 'unchanged');
   if (!differences.length) return [...lines, '', 'no differences'].join('\n');
@@ -67,6 +68,6 @@ function weightText(w: WeightDiff): string {
   const shapes = w.shapeA && w.shapeB && formatShape(w.shapeA) !== formatShape(w.shapeB) ? `${formatShape(w.shapeA)} -> ${formatShape(w.shapeB)} ` : '';
   const types = w.dtypeA && w.dtypeB && w.dtypeA !== w.dtypeB ? `${w.dtypeA} -> ${w.dtypeB} ` : '';
   if (w.maxAbs === undefined || w.reordered) return `${types}${shapes}${w.note ?? ''}`.trim();
-  const rel = w.relL2 === undefined ? '' : Number.isFinite(w.relL2) ? `, relative L2 ${(100 * w.relL2).toPrecision(3)}%` : ', relative L2 inf (A is all zeros)';
-  return `${types}${shapes}max |a - b| ${w.maxAbs.toPrecision(3)}${rel}`;
+  const rel = w.relL2 === undefined ? '' : Number.isFinite(w.relL2) ? `, relative L2 ${formatNumber(100 * w.relL2)}%` : ', relative L2 inf (A is all zeros)';
+  return `${types}${shapes}max |a - b| ${formatNumber(w.maxAbs)}${rel}`;
 }

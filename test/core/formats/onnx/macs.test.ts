@@ -60,7 +60,7 @@ describe('onnx/macs: MACs of a PyTorch-exported transformer with a dynamic batch
       makeNode('Expand', ['b', 'target'], ['bb']),
       makeNode('MatMul', ['bb', 'w2'], ['z']),
       makeNode('Range', ['zero_s', 'ten', 'one_s'], ['pos']),
-    ], [makeValueInfo('x', 'float32', ['N', 4, 8])], [makeValueInfo('y', 'float32', null), makeValueInfo('z', 'float32', null), makeValueInfo('pos', 'int64', null)], [
+    ], [makeValueInfo('x', 'float32', ['N', 4, 8])], [makeValueInfo('y', 'float32', undefined), makeValueInfo('z', 'float32', undefined), makeValueInfo('pos', 'int64', undefined)], [
       i64('zero', [0], []), i64('four', [4], []), i64('ax0', [0]), i64('eight', [8]), i64('two', [2]), i64('minus1', [-1]),
       i64('zero_s', [0], []), i64('ten', [10], []), i64('one_s', [1], []),
       makeTensor('w', 'float32', [8, 3], new Float32Array(24)), makeTensor('b', 'float32', [1, 8], new Float32Array(8)), makeTensor('w2', 'float32', [8, 5], new Float32Array(40)),
