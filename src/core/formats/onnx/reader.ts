@@ -4,9 +4,8 @@ import type { TensorProto } from './proto/onnx_pb';
 import { loadModel } from './io';
 import type { Model } from './model';
 import { onnxNodeDetails } from './node-details';
-import { nodeMacs, summarizeOnnx } from './summary';
-import { inferShapes } from './shapes';
-import { nodeIds } from './node-id';
+import { summarizeOnnx } from './summary';
+import { modelMacs } from './macs';
 import { constantTensors, onnxViewGraph } from './view';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
@@ -35,17 +34,9 @@ export class OnnxReader implements ModelReader {
     return onnxNodeDetails(this.model, this.viewGraph(), nodeId, graphPath);
   }
 
+  /** MACs per node (formats/onnx/macs.ts: through the export's shape arithmetic, symbolic batch as 1). */
   nodeMacs(): Record<string, number> {
-    const g = this.model.graph;
-    const types = inferShapes(this.model, g);
-    const ids = nodeIds(g.nodes);
-    const out: Record<string, number> = {};
-    g.nodes.forEach((n, i) => {
-      if (n.domain !== '' && n.domain !== 'ai.onnx') return;
-      const m = nodeMacs(n, (name) => types.get(name)?.shape ?? null);
-      if (m) out[ids[i]] = m;
-    });
-    return out;
+    return modelMacs(this.model).byNode;
   }
 
   checkWeights(): void {
