@@ -16,6 +16,7 @@ import type { CommandDeps } from './commands';
 import { diffOverlay, diffPartners, differenceLabel, differences } from './diff-overlay';
 import type { GraphPanel } from './graph-panel';
 import { withWorkerProgress } from './progress';
+import { formatDuration, formatPercent } from '../core/base/units';
 
 /** What the command returns (for scripts and tests): the diff and the two graph views. */
 export interface CompareOutcome {
@@ -42,7 +43,7 @@ export function registerCompareCommands(deps: CommandDeps): { disposables: vscod
       const diff = await withWorkerProgress(`comparing ${path.basename(a.fsPath)} with ${path.basename(b.fsPath)}`,
         (opts) => deps.worker.request(DiffRequest.type, { a: a.fsPath, b: b.fsPath }, opts));
       if (!diff) return undefined;
-      deps.log.info(`diff ${a.fsPath} -> ${b.fsPath}: ${Object.entries(diff.counts).map(([k, n]) => `${k} ${n}`).join(', ')}; ${(100 * diff.matched.share).toFixed(1)}% of A matched in ${diff.ms} ms`);
+      deps.log.info(`diff ${a.fsPath} -> ${b.fsPath}: ${Object.entries(diff.counts).map(([k, n]) => `${k} ${n}`).join(', ')}; ${formatPercent(diff.matched.share)} of A matched in ${formatDuration(diff.ms)}`);
       const panelA = deps.panels.forFile(a)[0] ?? (await deps.panels.open(a, vscode.ViewColumn.One));
       const panelB = deps.panels.forFile(b)[0] ?? (await deps.panels.open(b, vscode.ViewColumn.Two));
       session?.dispose();
@@ -81,7 +82,7 @@ export class CompareSession implements vscode.Disposable {
     list.show(diff, this.items);
     // Brings the list into view without taking the keyboard from the graphs.
     if (this.items.length) void tree.reveal(0, { select: false, focus: false });
-    tree.message = `${path.basename(diff.a.file)} → ${path.basename(diff.b.file)}: ${this.items.length} differences; ${(100 * diff.matched.share).toFixed(1)}% of A's nodes matched`;
+    tree.message = `${path.basename(diff.a.file)} → ${path.basename(diff.b.file)}: ${this.items.length} differences; ${formatPercent(diff.matched.share)} of A's nodes matched`;
   }
 
   /** Moves to the next (1) or previous (-1) difference, wrapping around. */

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ModelDiff, NodeDiff, WeightDiff } from '../core/jobs/diff';
 import type { DiffStatus } from '../core/analysis/diff/types';
 import type { Overlay, OverlayCategory } from '../core/graph/types';
+import { formatNumber } from '../core/base/units';
 
 export const DIFF_OVERLAY_ID = 'diff';
 
@@ -74,7 +75,7 @@ export function weightLine(w: WeightDiff): string {
   const name = `${w.a ?? ''}${w.b && w.b !== w.a ? ` ↔ ${w.b}` : ''}`;
   const types = w.dtypeA && w.dtypeB && w.dtypeA !== w.dtypeB ? ` ${w.dtypeA} -> ${w.dtypeB}` : '';
   if (w.maxAbs === undefined || w.reordered) return `weight ${name}:${types} ${w.note ?? ''}`.trimEnd();
-  const rel = w.relL2 === undefined ? '' : `, relative L2 ${Number.isFinite(w.relL2) ? `${(100 * w.relL2).toPrecision(3)}%` : 'inf'}`;
+  const rel = w.relL2 === undefined ? '' : `, relative L2 ${Number.isFinite(w.relL2) ? `${formatNumber(100 * w.relL2)}%` : 'inf'}`;
   return `weight ${name}:${types} max |a - b| ${w.maxAbs.toPrecision(3)}${rel}`;
 }
 
