@@ -58,7 +58,7 @@ describe('edgewise run --report --summary --junit', function () {
     assert.match(md, /^## ❌ Edgewise: edgewise\.yaml/);
     assert.match(md, /\*\*1 of 4 budgets broken\*\*/);
     assert.match(md, /\| ❌ \| maxLatencyMs \| 0\.001 \|/);
-    assert.match(md, /\| ✅ \| maxSizeBytes \| 300000 \| \d+ \|/);
+    assert.match(md, /\| ✅ \| maxSizeBytes \| 300,000 \| [\d,]+ \|/);
   });
 
   it('the JUnit file is well-formed XML with one test case per budget and a failure for the broken one', () => {
