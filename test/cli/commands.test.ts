@@ -70,7 +70,7 @@ describe('CLI commands', () => {
     assert.match(r.stdout, /Inspect the sample model/);
     assert.match(r.stdout, /and back inline: byte-identical to the original/);
     assert.ok(fs.existsSync(path.join(dir, 'fmnist_cnn.external.onnx.data')));
-    assert.match(r.stdout, /parameters 225034 -> 111840/);
+    assert.match(r.stdout, /parameters 225,034 -> 111,840/);
     assert.match(r.stdout, /top-1 on 1000 samples: 86\.6% -> \d+\.\d%/);
     assert.ok(fs.existsSync(path.join(dir, 'fmnist_cnn.pruned.onnx')));
     // Step 5: the depthwise conv whose per-tensor INT8 costs the most is named first, and mixed precision holds the budget.
