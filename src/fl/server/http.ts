@@ -5,7 +5,7 @@ import { CLIENT_HEADER, type JoinRequest, type UnmaskRequest } from '../protocol
 import { FederationError } from '../weights';
 import type { RoundInfo } from '../protocol';
 import { RoundRejection, type Round } from './round';
-import { formatBytes, formatNumber } from '../../core/base/units';
+import { formatNumber } from '../../core/base/units';
 
 /** What the HTTP layer needs of the server (server.ts implements it). */
 export interface FederationHost {
@@ -75,7 +75,7 @@ export function handleRequest(s: FederationHost, req: http.IncomingMessage, res:
     return readBody(req, max, (body, err) => err ? refuse(err.status, err.message) : guard(() => {
       const round = s.current();
       const r = round.accept(id, body);
-      s.options.log(`round ${round.config.round}: accepted a ${formatBytes(body.length)} delta from ${id} (${r.samples} samples${r.norm !== undefined ? `, norm ${formatNumber(r.norm)}${r.clipped ? ', clipped' : ''}` : ', masked'}; ${round.uploads} of ${round.config.clientsPerRound})`);
+      s.options.log(`round ${round.config.round}: accepted ${body.length}-byte delta from ${id} (${r.samples} samples${r.norm !== undefined ? `, norm ${formatNumber(r.norm)}${r.clipped ? ', clipped' : ''}` : ', masked'}; ${round.uploads} of ${round.config.clientsPerRound})`);
       reply(200, { accepted: true });
       s.uploaded(body.length);
     }));
