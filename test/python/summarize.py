@@ -30,6 +30,37 @@ def value_type(v):
     return {'name': v.name, 'elem': onnx.TensorProto.DataType.Name(tt.elem_type), 'shape': shape}
 
 
+def is_parameter(dims, data_type):
+    # Edgewise's definition (src/core/formats/onnx/parameters.ts): stored weights wherever the
+    # exporter put them, not scalars nor 1-D int64/bool tensors (shapes, axes, indices).
+    if len(dims) == 0:
+        return False
+    return not (len(dims) == 1 and data_type in (onnx.TensorProto.INT64, onnx.TensorProto.BOOL))
+
+
+def elements(dims):
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+def parameters(graph):
+    n = sum(elements(t.dims) for t in graph.initializer if is_parameter(t.dims, t.data_type))
+    n += sum(elements(s.dims) for s in graph.sparse_initializer if is_parameter(s.dims, s.values.data_type))
+    for node in graph.node:
+        for a in node.attribute:
+            if node.op_type == 'Constant' and node.domain in ('', 'ai.onnx') and a.name == 'value' and is_parameter(a.t.dims, a.t.data_type):
+                n += elements(a.t.dims)
+            elif node.op_type == 'Constant' and node.domain in ('', 'ai.onnx') and a.name == 'sparse_value' and is_parameter(a.sparse_tensor.dims, a.sparse_tensor.values.data_type):
+                n += elements(a.sparse_tensor.dims)
+            elif a.type == onnx.AttributeProto.GRAPH:
+                n += parameters(a.g)
+            elif a.type == onnx.AttributeProto.GRAPHS:
+                n += sum(parameters(sg) for sg in a.graphs)
+    return n
+
+
 out = {}
 for path in sys.argv[1:]:
     m = onnx.load(path, load_external_data=False)
@@ -57,7 +88,7 @@ for path in sys.argv[1:]:
         'nodesWithSubgraphs': count_nodes(g),
         'ops': dict(Counter(n.op_type for n in g.node)),
         'initializers': len(g.initializer),
-        'parameters': params,
+        'parameters': parameters(g),
         'constants': {'count': len(const_values), 'elements': const_elements},
         'inputs': [value_type(v) for v in g.input if v.name not in init_names],
         'outputs': [value_type(v) for v in g.output],
