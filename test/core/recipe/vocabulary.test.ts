@@ -68,7 +68,8 @@ describe('recipe vocabulary: the CLI\'s options, one set of names', function () 
       const { dir, file } = workspace(`model: m.onnx\ndata: ${data(norm)}\npasses: []\nbudgets: { maxAccuracyDrop: 0 }\n`);
       try {
         const r = spawnSync(process.execPath, [...CLI, file, '--dry-run', '--json'], { encoding: 'utf8', timeout: 90000 });
-        assert.equal(r.status, 0, r.stderr);
+        // Normalised this way the model scores near chance: the accuracy budget then fails (exit 3) with the alarm.
+        assert.ok(r.status === 0 || (r.status === 3 && /AT CHANCE LEVEL/.test(r.stderr)), r.stderr);
         return JSON.parse(r.stdout).measured.floatTop1 as number;
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
