@@ -262,7 +262,7 @@ describe('devices over SSH (real sshd on loopback)', function () {
     it('setup stops before uploading, saying how much space there is and what is needed', async () => {
       const device = openDevice(target(small!))!;
       try {
-        await rejects(setupDevice(device), 'disk-full', /disk is full \(before installing\): .* has 1\.\d MB free, \d+\.\d MB are needed.*remoteDir/);
+        await rejects(setupDevice(device), 'disk-full', /disk is full \(before installing\): .* has [\d.]+ (KiB|MiB) free, [\d.]+ (KiB|MiB) are needed.*remoteDir/);
         assert.deepEqual(fs.readdirSync(small!.deviceDir).filter((f) => f !== 'lost+found'), []);
       } finally {
         device.close();
