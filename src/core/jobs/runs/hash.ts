@@ -6,7 +6,11 @@ import * as path from 'node:path';
 const cache = new Map<string, string>();
 const CHUNK = 1 << 20;
 
-/** SHA-256 (hex) and size of a file, or of a folder: its files' relative names and hashes, sorted; undefined when it does not exist. */
+/**
+ * SHA-256 (hex) and size of a regular file, or of a folder: its files' relative names and hashes,
+ * sorted; undefined when it does not exist or is no regular file (a FIFO would block the open and
+ * /dev/zero never ends: a failed run on hostile input is recorded without their hash).
+ */
 export function contentHash(file: string): { sha256: string; bytes: number } | undefined {
   let st: fs.Stats;
   try {
@@ -25,6 +29,7 @@ export function contentHash(file: string): { sha256: string; bytes: number } | u
     }
     return { sha256: h.digest('hex'), bytes };
   }
+  if (!st.isFile()) return undefined;
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   let sha256 = cache.get(key);
   if (!sha256) {
