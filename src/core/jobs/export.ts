@@ -15,7 +15,8 @@ import { ioMaps } from './export-io';
 import { makeCalibrator, type CalibrationMethod } from './quantize';
 import { atomicWrite, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 import { recordedJob } from './runs/record';
-import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
+import { loadDataset, type Dataset } from '../runtime/data';
+import type { DataOptions } from '../runtime/data-array';
 import { loadLabels } from '../runtime/data-labels';
 import { calibrateTflite } from '../runtime/tflite-calibration';
 import { throttled } from '../runtime/throttle';
@@ -32,7 +33,10 @@ export interface ExportJobOptions extends JobHooks, OutputOptions {
   /** Data the export is verified on, and its labels (accuracy checks of int8/dynamic/int8-weights). */
   evalData?: string;
   labels?: string;
-  preprocess?: Preprocess;
+  /** How `calib` is read (and `evalData`, unless `evalPreprocess` is given): the data options, `count` included. */
+  preprocess?: DataOptions;
+  /** How `evalData` is read when it differs from the calibration data (a recipe's `eval` section). */
+  evalPreprocess?: DataOptions;
   randomCount?: number;
   /** Values of symbolic dimensions. */
   dims?: Record<string, number>;
@@ -141,7 +145,7 @@ async function exportJob(inputFile: string, o: ExportJobOptions): Promise<Export
   const needsData = mode === 'int8' || o.verify !== false;
   const calibData = mode === 'int8' ? await loadDataset(pinned, o.calib, dataOpts) : undefined;
   const evalData: Dataset | undefined = !needsData ? undefined
-    : o.evalData ? await loadDataset(pinned, o.evalData, dataOpts) : calibData ?? await loadDataset(pinned, o.calib, dataOpts);
+    : o.evalData ? await loadDataset(pinned, o.evalData, o.evalPreprocess ? { ...o.evalPreprocess, randomCount: o.randomCount, warn } : dataOpts) : calibData ?? await loadDataset(pinned, o.calib, dataOpts);
   const labels = o.labels && evalData ? loadLabels(o.labels, evalData.count) : undefined;
   const estimate = estimateTfliteBytes(conv.graph.toSpec(''));
   if (estimate > FLATBUFFER_LIMIT) throw new ExportError(`${input}: ${new FlatBufferTooLarge(estimate).message}`);

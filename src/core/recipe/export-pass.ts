@@ -16,6 +16,7 @@ import type { ExportMode } from '../passes/export-tflite/weights';
 import { tflmTarget, type Target } from '../runtime/targets';
 import type { Recipe } from './schema';
 import type { NearChance } from '../analysis/chance';
+import { recipeDataOptions } from './data-options';
 
 export interface ExportPassInput {
   recipe: Recipe;
@@ -63,7 +64,9 @@ export async function runExportPass(p: ExportPassInput): Promise<ExportPassResul
       calib: recipe.data && path.resolve(dir, recipe.data.inputs),
       evalData: held && path.resolve(dir, held.inputs),
       labels: held?.labels && path.resolve(dir, held.labels),
-      preprocess: { scale: recipe.data?.scale ?? recipe.eval?.scale },
+      // Each data section read as every pass reads it (scale, mean/std, layout, resize, count).
+      preprocess: recipe.data ? recipeDataOptions(recipe.data) : recipe.eval && recipeDataOptions(recipe.eval),
+      evalPreprocess: recipe.eval && recipeDataOptions(recipe.eval),
       reference: floatFile,
       out, force: p.force,
       progress: p.progress,

@@ -19,6 +19,7 @@ import { recipePathProblems } from './paths';
 import { readRecipeText } from './read';
 import type { Budgets, Recipe, RecipeData } from './schema';
 import { ExportPassFailed, runExportPass } from './export-pass';
+import { recipeDataOptions } from './data-options';
 import { BUILTIN_TARGETS, type Target } from '../runtime/targets';
 import { recordedJob } from '../jobs/runs/record';
 import { formatBytesPair, formatCloseness, formatNumberPair } from '../base/units';
@@ -126,11 +127,6 @@ export function loadRecipe(file: string, allowOutside = false): { recipe: Recipe
   const checked = validateRecipe(text, modelFacts(model), format);
   if (!checked.recipe) throw fail(checked.problems);
   return { recipe: checked.recipe, model, problems: checked.problems, dir };
-}
-
-/** The recipe's data section as the options every command reads data with (the same names). */
-export function recipeDataOptions(d: RecipeData): DataOptions {
-  return { scale: d.scale, mean: d.mean, std: d.std, layout: d.layout, resize: d.resize, batch: d.batch ?? 100, count: d.count };
 }
 
 async function evalSet(model: Model, dir: string, d: RecipeData | undefined): Promise<EvalSet | undefined> {

@@ -30,13 +30,15 @@ describe('recipe export pass: a .tflite with flash and TFLite Micro arena budget
     assert.match(errors({ model: 'm.onnx', passes: [{ pass: 'export', options: { quantize: 'int4' } }] }).join('\n'), /quantize/);
   });
 
-  it('edgewise run: prune, then export int8; accuracy against the float model in TFLite, arena over budget exits 3', () => {
+  it('edgewise run: prune, then export int8 (calibrated on data.count samples, checked on all of eval); accuracy against the float model in TFLite, arena over budget exits 3', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-recipe-export-'));
     try {
       for (const f of ['fmnist_cnn.onnx', 'fmnist_tune500_u8.npy', 'fmnist_tune500_labels.npy']) fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f === 'fmnist_cnn.onnx' ? 'm.onnx' : f));
       const file = path.join(dir, 'edgewise.json');
       fs.writeFileSync(file, JSON.stringify({
-        model: 'm.onnx', target: 'cortex-m4-256k', data: { inputs: 'fmnist_tune500_u8.npy', labels: 'fmnist_tune500_labels.npy' },
+        model: 'm.onnx', target: 'cortex-m4-256k',
+        data: { inputs: 'fmnist_tune500_u8.npy', labels: 'fmnist_tune500_labels.npy', count: 64 },
+        eval: { inputs: 'fmnist_tune500_u8.npy', labels: 'fmnist_tune500_labels.npy' },
         passes: [{ pass: 'prune', options: { sparsity: 0.3 } }, { pass: 'export', options: { quantize: 'int8', dims: { N: 1 } } }],
         budgets: { maxAccuracyDrop: 2, maxArenaBytes: 4096 },
       }));
@@ -49,6 +51,9 @@ describe('recipe export pass: a .tflite with flash and TFLite Micro arena budget
       const exported = report.passes[1].report;
       assert.equal(exported.mode, 'int8');
       assert.ok(exported.verification.passed);
+      // Each data section is read with its own options: the calibration takes data's count, the check all of eval.
+      assert.equal(exported.calibration.samples, 64);
+      assert.equal(exported.verification.samples, 500);
       // The export is checked against the pruned model it was made from, the budgets against the float model.
       assert.ok(exported.reference && exported.reference.outputs[0].cosine < 1);
       const m = report.measured;

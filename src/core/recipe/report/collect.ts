@@ -14,7 +14,8 @@ import { DEFAULT_JOB, runBenchmark } from '../../runtime/benchmark';
 import { loadDataset } from '../../runtime/data';
 import { throwIfCancelled } from '../../base/cancel';
 import { RECIPE_BENCH } from '../measure';
-import { loadRecipe, recipeDataOptions, type RecipeRunReport } from '../run';
+import { loadRecipe, type RecipeRunReport } from '../run';
+import { recipeDataOptions } from '../data-options';
 import { graphSvg, type GraphOverlay } from './graph-svg';
 import type { RecipeReportData, ReportOverlay } from './types';
 
