@@ -23,6 +23,7 @@ const targets = [
   { entryPoints: { 'train-child': 'src/core/jobs/train-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' } },
   { entryPoints: { 'train-chart': 'webview/train/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
+  { entryPoints: { 'fl-chart': 'webview/fl/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
 
 for (const t of targets) {

@@ -18,6 +18,7 @@ import { registerExportCommand } from './export-model';
 import { registerCompareCommands, type CompareApi } from './compare';
 import { registerMcuDiagnostics } from './mcu';
 import { registerTrainCommands } from './train';
+import { registerFlCommands, type FlCharts } from './fl-simulate';
 import type { TrainCharts } from './train-panel';
 import { RecipeLanguage } from './recipe';
 import { registerReleases, type ReleasesApi } from './releases';
@@ -41,6 +42,8 @@ export interface EdgewiseApi {
   runs: RunsApi;
   /** Live charts of training runs, by model file. */
   training: TrainCharts;
+  /** Live charts of simulated federations, by model file. */
+  federated: FlCharts;
   /** The model comparison on screen (Compare Models...). */
   compare: CompareApi;
 }
@@ -67,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const runs = registerRuns(context, worker);
   context.subscriptions.push(registerSample(context));
   const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
+  const federated = registerFlCommands({ panels, worker, log }, context.extensionUri);
   const compare = registerCompareCommands({ panels, worker, log });
 
   context.subscriptions.push(
@@ -83,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     registerExportCommand({ panels, worker, log }),
     ...registerMcuDiagnostics({ panels, worker, log }),
     ...training.disposables,
+    ...federated.disposables,
     ...compare.disposables,
     ...analysis.disposables,
     recipes,
@@ -94,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     }),
   );
   void prestartWorker(worker);
-  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, runs, training: training.charts, compare: compare.api };
+  return { panels, worker, benchmark: benchmark.state, analysis: analysis.api, recipes, devices: devices.api, releases: releases.api, runs, training: training.charts, federated: federated.charts, compare: compare.api };
 }
 
 /** Layouts are cached across restarts in the extension's storage (src/worker/layout/cache-file.ts). */

@@ -29,6 +29,7 @@ export const MODEL_COMMANDS: Record<string, ModelCommandNeed> = {
   'edgewise.exportModel': 'export',
   'edgewise.finetuneModel': 'train',
   'edgewise.distillModel': 'train',
+  'edgewise.simulateFederated': 'train',
 };
 
 /** Extensions (with the dot) of the formats that meet `need`. */

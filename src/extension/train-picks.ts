@@ -18,7 +18,7 @@ async function candidates(glob: string, near: vscode.Uri, prefer: (name: string)
  * Picks a file among the workspace's (or "Browse..." for any file or folder). Resolves to the
  * URI, to null for the optional "None" item, or to undefined when the user cancelled.
  */
-async function pickFile(o: {
+export async function pickFile(o: {
   title: string; placeHolder: string; glob: string; near: vscode.Uri; prefer: (name: string) => boolean;
   exclude?: string[]; optional?: string; folders?: boolean; filters: Record<string, string[]>;
 }): Promise<vscode.Uri | null | undefined> {
@@ -39,7 +39,7 @@ async function pickFile(o: {
   return chosen?.[0];
 }
 
-const isLabels = (name: string) => /label/i.test(name);
+export const isLabels = (name: string) => /label/i.test(name);
 
 /** The file's folder relative to the workspace ('' for its root). */
 function folderOf(uri: vscode.Uri): string {
@@ -48,7 +48,7 @@ function folderOf(uri: vscode.Uri): string {
 }
 
 /** A positive number typed into an input box (undefined when cancelled). */
-async function askNumber(title: string, prompt: string, value: string, integer: boolean): Promise<number | undefined> {
+export async function askNumber(title: string, prompt: string, value: string, integer: boolean): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title, prompt, value,
     validateInput: (v) => {

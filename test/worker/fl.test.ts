@@ -55,4 +55,24 @@ describe('worker federated simulation request (server in the worker, clients in 
     assert.ok(info.pid > 0, 'the worker answers after the cancellation');
     assert.ok(!fs.existsSync(path.join(dir, 'cnn.fl', 'final.onnx')));
   });
+
+  it('runs again on the same folder from the last completed round (the command\'s Resume), keeping the rounds written', async () => {
+    const first = await client.request(FlSimulateRequest.type, { ...params, rounds: 1, privacy: undefined });
+    const round1 = fs.readFileSync(path.join(first.outDir, 'round-1.onnx'));
+    const second = await client.request(FlSimulateRequest.type, { ...params, rounds: 2, privacy: undefined });
+    assert.deepEqual(second.rounds.map((r) => r.round), [2], 'only the missing round ran');
+    assert.equal(second.outDir, first.outDir);
+    assert.deepEqual(fs.readFileSync(path.join(first.outDir, 'round-1.onnx')), round1, 'round 1 untouched');
+    assert.ok(fs.existsSync(second.finalModel));
+  });
+
+  it('refuses to write its rounds over the input model, naming it; the worker answers after', async () => {
+    const model = path.join(dir, 'final.onnx');
+    fs.copyFileSync(params.file, model);
+    const before = fs.readFileSync(model);
+    await assert.rejects(client.request(FlSimulateRequest.type, { ...params, file: model, outDir: dir }), (e: Error) => e.message.includes(model) && /over this model/.test(e.message));
+    assert.deepEqual(fs.readFileSync(model), before);
+    assert.ok(!fs.existsSync(path.join(dir, 'round-0.onnx')), 'nothing written');
+    assert.ok((await client.request(WorkerInfoRequest.type, undefined)).pid > 0);
+  });
 });

@@ -3,9 +3,8 @@
  * drawn with uPlot, an epoch table, and at the end the comparison with the original model and
  * the follow-up actions, which the extension runs.
  */
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import './train.css';
+import type uPlot from 'uplot';
+import { fitOnResize, makeLineChart, points } from '../chart/line-chart';
 import type { ChartEpoch, ChartStep, ChartSummary, TrainHostToWebview, TrainWebviewToHost } from './messages';
 import { formatNumber, formatPercent } from '../../src/core/base/units';
 
@@ -21,24 +20,7 @@ const steps = { x: [] as number[], loss: [] as number[], top1: [] as (number | n
 const epochs: ChartEpoch[] = [];
 let smoothed: number | undefined;
 
-function colors(): { fg: string; grid: string } {
-  const style = getComputedStyle(document.body);
-  return { fg: style.getPropertyValue('--vscode-foreground').trim() || '#ccc', grid: style.getPropertyValue('--vscode-panel-border').trim() || '#8884' };
-}
-
-function makeChart(el: HTMLElement, series: uPlot.Series[], percent: boolean): uPlot {
-  const { fg, grid } = colors();
-  const axis = (label: string, values?: uPlot.Axis['values']): uPlot.Axis => ({ stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, label, values });
-  return new uPlot({
-    width: Math.max(320, el.clientWidth), height: 240,
-    scales: { x: { time: false }, y: percent ? { range: [0, 1] } : { auto: true } },
-    axes: [axis('step'), axis(percent ? 'top-1' : 'loss', percent ? (_u, v) => v.map((t) => `${Math.round(t * 100)}%`) : undefined)],
-    series: [{ label: 'step' }, ...series],
-    legend: { live: true },
-  }, [[], ...series.map(() => [])], el);
-}
-
-const points = (stroke: string): uPlot.Series['points'] => ({ show: true, size: 7, stroke, fill: stroke });
+const makeChart = (el: HTMLElement, series: uPlot.Series[], percent: boolean): uPlot => makeLineChart(el, { x: 'step', y: percent ? 'top-1' : 'loss', series, percent });
 const lossChart = makeChart($('loss-chart'), [
   { label: 'step loss', stroke: '#4e9cd6', width: 1 },
   { label: 'epoch mean', stroke: '#e5a442', width: 2, spanGaps: true, points: points('#e5a442') },
@@ -120,7 +102,5 @@ window.addEventListener('message', (event: MessageEvent<TrainHostToWebview>) => 
 });
 
 for (const action of ['open', 'compare', 'benchmark'] as const) $(action).addEventListener('click', () => host.postMessage({ type: 'action', action }));
-window.addEventListener('resize', () => {
-  for (const [chart, el] of [[lossChart, 'loss-chart'], [accChart, 'acc-chart']] as const) chart.setSize({ width: Math.max(320, $(el).clientWidth), height: 240 });
-});
+fitOnResize([[lossChart, $('loss-chart')], [accChart, $('acc-chart')]]);
 host.postMessage({ type: 'ready' });

@@ -77,6 +77,10 @@ export async function startFederation(modelFile: string, o: FlServeJobOptions & 
   const model = path.resolve(modelFile);
   checkFederation(model, o);
   const outDir = path.resolve(o.outDir ?? path.join(path.dirname(model), `${path.basename(model, path.extname(model))}.fl`));
+  // The folder's files are round-N.onnx, round-N.json, state.json and final.onnx: never the input.
+  if (path.dirname(model) === outDir && /^(round-\d+|final)\.onnx$/.test(path.basename(model))) {
+    throw new FederationError(`${model}: the federation would write its rounds over this model; choose another --out-dir`);
+  }
   checkOutputFolder(outDir, { create: true });
   fs.mkdirSync(outDir, { recursive: true });
   const token = o.token ?? process.env.EDGEWISE_FL_TOKEN ?? randomBytes(24).toString('base64url');
