@@ -19,6 +19,9 @@ const TFLITE_FIXTURE = path.join(FIXTURES, 'hello_world_float.tflite');
 
 function main(out: string): void {
   fs.mkdirSync(out, { recursive: true });
+  // The workspace is its own runs root: runs are recorded in its .edgewise/runs even when a folder
+  // above it (the checkout, after a CLI run there) has a .edgewise of its own.
+  fs.mkdirSync(path.join(out, '.edgewise', 'runs'), { recursive: true });
   copyCoreMLModels(out);
   const cnn = path.join(out, 'fmnist_cnn.onnx');
   // The prune step writes the pruned model, the training steps their results (and checkpoints).

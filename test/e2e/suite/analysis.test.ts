@@ -72,7 +72,7 @@ describe('per-layer analysis in VS Code', function () {
     const line = diags[0].range.start.line;
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 2));
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
-    assert.match(hoverText, /SQNR \| \d+\.\d dB/);
+    assert.match(hoverText, /SQNR \| -?\d+(\.\d+)? dB/);
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diags[0].range);
     const fix = actions.find((a) => a.title === 'Keep this layer in float');
     assert.ok(fix?.command, 'the quick fix is offered');

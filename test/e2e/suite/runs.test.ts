@@ -34,7 +34,7 @@ describe('runs in VS Code: the Runs view and Compare Runs', function () {
     assert.ok(fs.existsSync(path.join(ws, '.edgewise', 'runs', `${latest.record.id}.json`)));
     const item = api.runs.view.getTreeItem(latest);
     assert.equal(item.label, 'quantize runs-e2e.int8-weights.onnx');
-    assert.match(String(item.description), /KB · [0-9.]+ ms · agree \d+\.\d%/);
+    assert.match(String(item.description), /^[0-9.]+ KiB · [0-9.]+ (µs|ms|s) · agree \d+\.\d% · /);
 
     await vscode.commands.executeCommand('workbench.view.extension.edgewise');
     await vscode.commands.executeCommand('edgewise.runs.focus');
