@@ -25,6 +25,12 @@ export interface MacsCount {
   note?: string;
 }
 
+/** The main graph's inferred types and MACs, worked out once per opened model (reader.ts) for its view and summary. */
+export interface MainGraphShapes {
+  types: Map<string, ValueType>;
+  macs: MacsCount;
+}
+
 /** The MACs of `model`'s main graph; `types` when the caller has inferred them already. */
 export function modelMacs(model: Model, types: Map<string, ValueType> = inferShapes(model)): MacsCount {
   const g = model.graph;

@@ -5,7 +5,8 @@ import { loadModel } from './io';
 import type { Model } from './model';
 import { onnxNodeDetails } from './node-details';
 import { summarizeOnnx } from './summary';
-import { modelMacs } from './macs';
+import { modelMacs, type MainGraphShapes } from './macs';
+import { inferShapes } from './shapes';
 import { constantTensors, onnxViewGraph } from './view';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
@@ -15,6 +16,8 @@ export class OnnxReader implements ModelReader {
   readonly format = 'onnx';
   private view?: ViewGraph;
   private constants?: Map<string, TensorProto>;
+  /** Shape inference of the main graph (hundreds of ms on a large model): once for view, summary and MACs. */
+  private shapes?: MainGraphShapes;
 
   constructor(readonly model: Model) {}
 
@@ -23,11 +26,19 @@ export class OnnxReader implements ModelReader {
   }
 
   summary(): ModelSummary {
-    return summarizeOnnx(this.model);
+    return summarizeOnnx(this.model, this.mainShapes());
   }
 
   viewGraph(): ViewGraph {
-    return (this.view ??= onnxViewGraph(this.model));
+    return (this.view ??= onnxViewGraph(this.model, () => this.mainShapes()));
+  }
+
+  private mainShapes(): MainGraphShapes {
+    if (!this.shapes) {
+      const types = inferShapes(this.model);
+      this.shapes = { types, macs: modelMacs(this.model, types) };
+    }
+    return this.shapes;
   }
 
   nodeDetails(nodeId: string, graphPath: string[] = []): NodeDetails {
@@ -36,7 +47,7 @@ export class OnnxReader implements ModelReader {
 
   /** MACs per node (formats/onnx/macs.ts: through the export's shape arithmetic, symbolic batch as 1). */
   nodeMacs(): Record<string, number> {
-    return modelMacs(this.model).byNode;
+    return this.mainShapes().macs.byNode;
   }
 
   checkWeights(): void {

@@ -2,17 +2,20 @@ import type { Graph, Model } from './model';
 import type { ValueInfoProto } from './proto/onnx_pb';
 import { elementCount, sparseByteLength, tensorByteLength } from './tensor';
 import { countParameters } from './parameters';
-import { modelMacs } from './macs';
+import { modelMacs, type MainGraphShapes } from './macs';
 import { dtypeName } from '../../tensor/dtypes';
 import { inferShapes } from './shapes';
 import { tensorType, typeName, type ValueType } from './value-type';
 import type { ModelSummary, TensorInfo } from '../../graph/types';
 
-/** The format-neutral summary of an ONNX model (`edgewise inspect`). Reads no weight data. */
-export function summarizeOnnx(model: Model): ModelSummary {
+/**
+ * The format-neutral summary of an ONNX model (`edgewise inspect`). Reads no weight data.
+ * `main`: the main graph's inferred types and MACs when the caller has them (reader.ts).
+ */
+export function summarizeOnnx(model: Model, main?: MainGraphShapes): ModelSummary {
   const p = model.proto;
   const g = model.graph;
-  const types = inferShapes(model);
+  const types = main?.types ?? inferShapes(model);
   const ops: Record<string, number> = {};
   for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   const bytesByDtype: Record<string, number> = {};
@@ -30,7 +33,7 @@ export function summarizeOnnx(model: Model): ModelSummary {
     bytesByDtype[name] = (bytesByDtype[name] ?? 0) + bytes;
     initBytes += bytes;
   }
-  const macs = modelMacs(model, types);
+  const macs = main?.macs ?? modelMacs(model, types);
   const constants = { count: 0, elements: 0, bytes: 0 };
   for (const n of g.nodes) {
     if (n.opType !== 'Constant' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;

@@ -7,27 +7,28 @@ import { tensorType } from './value-type';
 import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
-import { modelMacs } from './macs';
+import { modelMacs, type MainGraphShapes } from './macs';
 
 /** Node metadata key the PyTorch dynamo exporter writes: a Python-list literal of module names. */
 export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
 
 /** The format-neutral view of an ONNX model's main graph, with If/Loop/Scan bodies nested in their nodes. */
-export function onnxViewGraph(model: Model): ViewGraph {
-  return viewOf(model, model.graph);
+export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewGraph {
+  return viewOf(model, model.graph, main);
 }
 
-function viewOf(model: Model, g: Graph): ViewGraph {
+function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {
   const values: Record<string, TensorInfo> = {};
   const inits = g.initializers();
   let macs: Record<string, number> = {};
   // Inferred types fill in what value_info leaves out (most exporters record none).
   try {
-    const types = inferShapes(model, g);
+    const known = g === model.graph ? main?.() : undefined;
+    const types = known?.types ?? inferShapes(model, g);
     for (const [name, t] of types) {
       if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
     }
-    if (g === model.graph) macs = modelMacs(model, types).byNode;
+    if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types)).byNode;
   } catch {
     // A graph the inference cannot walk keeps only its declared types.
   }
