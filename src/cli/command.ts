@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { rangeProblem, type Range } from '../core/base/range';
 import { didYouMean } from './suggest';
+import type { Progress } from '../core/base/progress';
 
 export { THREADS, type Range } from '../core/base/range';
 
@@ -8,8 +9,8 @@ export { THREADS, type Range } from '../core/base/range';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  /** Progress for slow work; goes to stderr, silenced with --quiet. */
-  progress(text: string): void;
+  /** Progress for slow work (progress.ts: a live line on a terminal, a line per step elsewhere); stderr, silenced with --quiet. */
+  progress: Progress;
   /** Set when the user pressed Ctrl-C. */
   signal: AbortSignal;
 }

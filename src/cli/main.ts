@@ -4,6 +4,7 @@ import { CancelledError } from '../core/base/cancel';
 import { OptionError } from '../core/base/option-error';
 import { errorMessage } from '../core/base/error-text';
 import { didYouMean } from './suggest';
+import { progressView } from './progress';
 
 /** A failed command's exit code: the CLI's own, 130 cancelled (Ctrl-C), 2 an unusable option value, else 1 (bad input). */
 function exitCode(e: unknown): number {
@@ -44,9 +45,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const controller = new AbortController();
+  const viewOptions = { quiet: false };
+  const view = progressView(process.stderr, viewOptions);
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nedgewise: cancelling (Ctrl-C again to quit at once)\n');
+    view.print(process.stderr, '\nedgewise: cancelling (Ctrl-C again to quit at once)');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -56,20 +59,22 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(cmd.usage.trimEnd() + '\n');
       return 0;
     }
-    const quiet = args.values.quiet === true;
+    viewOptions.quiet = args.values.quiet === true;
     const io: CliIo = {
-      out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-      err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
-      progress: (t) => { if (!quiet) process.stderr.write(`${t}\n`); },
+      out: (t) => view.print(process.stdout, t),
+      err: (t) => view.print(process.stderr, t),
+      progress: view.progress,
       signal: controller.signal,
     };
     return await cmd.run(args, io);
   } catch (e) {
+    view.finish();
     const message = errorMessage(e);
     process.stderr.write(`edgewise ${name}: ${message.split('\n')[0]}\n`);
     if (process.env.EDGEWISE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return exitCode(e);
   } finally {
+    view.finish();
     process.off('SIGINT', onSigint);
   }
 }

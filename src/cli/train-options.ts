@@ -4,6 +4,7 @@ import { runTrainJob, TRAIN_RANGES, TrainError, type TrainJobOptions, type Train
 import { CliError, flag, num, str, type CliIo, type ParsedArgs } from './command';
 import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from './data-options';
 import { formatNumber, formatPercent, formatRate } from '../core/base/units';
+import { prefixed } from '../core/base/progress';
 
 // Training always has data; random samples do not apply. --batch is the evaluation batch elsewhere.
 const { samples: _random, batch: _batch, ...PREPROCESS_OPTIONS } = DATA_OPTIONS;
@@ -90,16 +91,10 @@ export function trainOptions(args: ParsedArgs, io: CliIo): Omit<TrainJobOptions,
 
 /** Runs the job, printing progress (a line per epoch, a throttled step line) and the report. */
 export async function runTrainCommand(args: ParsedArgs, io: CliIo, model: string, o: TrainJobOptions): Promise<number> {
-  let lastLine = 0;
   try {
     const result = await runTrainJob(model, {
       ...o,
-      progress: (m) => {
-        const now = Date.now();
-        if (m.startsWith('epoch ') && now - lastLine < 2000) return;
-        lastLine = now;
-        io.progress(`  ${m}`);
-      },
+      progress: prefixed(io.progress, '  '),
       onEpoch: (r) => io.progress(`  epoch ${r.epoch}: loss ${formatNumber(r.loss, 4)}, train top-1 ${formatPercent(r.trainTop1)}, validation top-1 ${formatPercent(r.valTop1)}, ${formatRate(r.imagesPerSecond, 'samples')}`),
     });
     io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : describeTraining(result));

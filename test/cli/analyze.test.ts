@@ -44,7 +44,7 @@ describe('CLI analyze --latency', function () {
     // A threshold every timed layer crosses: one warning per layer timed in both models.
     const timed = /INT8 slower on \d+ of (\d+) timed layers/.exec(lines[1])!;
     assert.equal(lines.filter((l) => /^warning: .*: INT8 is slower than float here/.test(l)).length, Number(timed[1]));
-    assert.match(text.stderr, /profiling the float model: profiling layers\n[^]*profiling the quantized model: profiling layers/);
+    assert.match(text.stderr, /profiling the float model: profiling layers: \d+ runs\n[^]*profiling the quantized model: profiling layers: \d+ runs/);
 
     const json = runCli(['analyze', ...PAIR, '--latency', '--runs', '3', '--hot-share', '0', '--json']);
     assert.equal(json.code, 0, json.stderr);

@@ -53,19 +53,12 @@ Exit status: 0 ok, 1 bad input, 2 usage, 130 cancelled.`,
     }
     const runs = num(args, 'runs', 20, { min: 1, max: 100_000, integer: true });
     const given = (key: string, range: Range) => (args.values[key] === undefined ? undefined : num(args, key, NaN, range));
-    let lastStep = '';
     const r = await runAnalyzeJob(floatFile, {
       ...dataOptions(args, (m) => io.err(m)), quantized: quantFile, data, labels: str(args, 'labels'), threads: threadsOption(args),
       minSqnrDb: given('min-sqnr', { min: -1000, max: 1000 }), latency: withLatency, latencyRuns: withLatency ? runs : undefined,
       hotLayerShare: given('hot-share', { min: 0, max: 1 }), int8SlowerUs: given('slower-by', { min: -1e9, max: 1e9 }),
       signal: io.signal,
-      progress: (m) => {
-        // Profiling reports run counts several times a second: print each step once.
-        const step = m.replace(/ \d+\/\d+$/, '');
-        if (step === lastStep) return;
-        lastStep = step;
-        io.progress(step);
-      },
+      progress: io.progress,
     });
     warnNearChance(io, r);
     const { float, quantized: quant, layers, findings, latency, seconds, samples } = r;

@@ -15,6 +15,7 @@ import { DATA_OPTIONS, dataOptions, dataUsage, dimsOption, pairs } from '../data
 const { scale, mean, std, layout, count } = DATA_OPTIONS;
 const CHECK_DATA_OPTIONS = { scale, mean, std, layout, count };
 import { formatFleet, formatResults, jsonFleet, jsonResult } from './bench-output';
+import { prefixed } from '../../core/base/progress';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
@@ -97,7 +98,7 @@ export const bench: Command = {
       dims: dimsOption(args), inputFiles, check: checkOption(args), signal: io.signal,
     };
     if (fleet) {
-      const report = await deviceErrors(() => runFleetJob(model, { ...options, targets: fleet, progress: (m) => io.progress(`bench ${path.basename(model)} on ${m}`) }));
+      const report = await deviceErrors(() => runFleetJob(model, { ...options, targets: fleet, progress: prefixed(io.progress, `bench ${path.basename(model)} on `) }));
       for (const e of report.entries) for (const r of e.results) for (const w of r.warnings) io.err(`warning: ${e.target}: ${w}`);
       io.out(flag(args, 'json') ? JSON.stringify(jsonFleet(report, fleet), null, 2) : formatFleet(report, fleet));
       return report.verdict === 'error' ? 1 : report.verdict === 'fail' ? EXIT_BUDGET : 0;
@@ -106,7 +107,7 @@ export const bench: Command = {
     const { results, budgets, budgetBreaks: breaks } = await deviceErrors(() => runBenchJob(model, {
       ...options, optLevel: str(args, 'opt-level') as OptLevel | undefined, executionProviders: str(args, 'ep')?.split(','), spinning: flag(args, 'spinning'),
       target: target?.name, customTargets: target && [target],
-      progress: (m) => io.progress(`bench ${path.basename(model)}${on} ${m}`),
+      progress: prefixed(io.progress, `bench ${path.basename(model)}${on} `),
       warn: (w) => io.err(`warning: ${w}`),
     }));
     if (flag(args, 'json')) {

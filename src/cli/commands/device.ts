@@ -57,7 +57,7 @@ export const device: Command = {
     const json = flag(args, 'json');
     switch (action) {
       case 'setup': {
-        const report = await deviceErrors(() => runDeviceSetupJob(target(args, name), { signal: io.signal, progress: (m) => io.progress(m) }));
+        const report = await deviceErrors(() => runDeviceSetupJob(target(args, name), { signal: io.signal, progress: io.progress }));
         if (json) {
           io.out(JSON.stringify(report, null, 2));
         } else {

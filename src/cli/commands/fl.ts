@@ -10,6 +10,7 @@ import { PORT } from '../../core/base/range';
 import { CliError, flag, num, str, type CliIo, type Command, type ParsedArgs } from '../command';
 import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
 import { printAggregate, printClient, printServe, printSimulate, roundLine } from './fl-print';
+import { prefixed } from '../../core/base/progress';
 
 /** How a client's data is read (the shared options; a client trains on all of its data). */
 const { scale, mean, std, layout, resize, threads } = DATA_OPTIONS;
@@ -122,7 +123,7 @@ export const fl: Command = {
           ...federationOptions(args, clients), ...localTraining(args, io), data: path.resolve(str(args, 'data')!), labels: path.resolve(str(args, 'labels')!),
           clients, partition: str(args, 'partition')!, valData: str(args, 'val-data'), valLabels: str(args, 'val-labels'), outDir: str(args, 'out-dir'),
           parallel: optionalInt(args, 'parallel'), seed: optionalInt(args, 'seed'), signal: io.signal,
-          progress: (m) => io.progress(`  ${m}`), onRound: (m) => io.progress(`  ${roundLine(m)}`),
+          progress: prefixed(io.progress, '  '), onRound: (m) => io.progress(`  ${roundLine(m)}`),
         });
         print(r, () => printSimulate(r));
         return 0;
@@ -133,7 +134,7 @@ export const fl: Command = {
       const r = await runFlAggregateJob(path.resolve(base), {
         clients: rest.map(clientArg), out: str(args, 'out'), force: flag(args, 'force'), serverLr: positive(args, 'server-lr', 1),
         privacy: privacyOptions(args), population: str(args, 'population') ? num(args, 'population', 0, { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true }) : undefined,
-        signal: io.signal, progress: (m) => io.progress(`  ${m}`),
+        signal: io.signal, progress: prefixed(io.progress, '  '),
       });
       print(r, () => printAggregate(r));
       return 0;

@@ -6,6 +6,7 @@ import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, dataOptions, dataUsage, threadsOption } from '../data-options';
 import { formatBytes, formatInteger, formatPercent } from '../../core/base/units';
 import { warnNearChance } from '../format';
+import { prefixed } from '../../core/base/progress';
 
 // Evaluation always has data, so the random-sample count does not apply.
 const { samples: _randomOnly, ...EVAL_DATA_OPTIONS } = DATA_OPTIONS;
@@ -74,7 +75,7 @@ export const prune: Command = {
       const result = await runPruneJob(path.resolve(file), {
         method, sparsity, norm, scope: flag(args, 'per-layer') ? 'per-layer' : 'global', allLayers: flag(args, 'all-layers'),
         exclude: strs(args, 'exclude-node'), out: str(args, 'out'), force: flag(args, 'force'),
-        evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess, batch: data.batch, threads: threadsOption(args), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: (m) => io.progress(`  ${m}`),
+        evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess, batch: data.batch, threads: threadsOption(args), perGroup: !flag(args, 'no-group-eval'), signal: io.signal, progress: prefixed(io.progress, '  '),
       });
       warnNearChance(io, result);
       if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));

@@ -13,7 +13,8 @@ import { saveModel } from '../formats/onnx/io';
 import { nodeIds } from '../formats/onnx/node-id';
 import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import type { BenchmarkProgress, BenchmarkResult, LayerProfile, NodeLatency } from '../runtime/types';
-import { PHASE_TEXT } from '../runtime/phases';
+import { prefixed, type Progress } from '../base/progress';
+import { PHASE_TEXT, phaseCount, phaseShare, phaseText } from '../runtime/phases';
 import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from './latency-gain';
 
 export interface PairLatencyOptions {
@@ -23,7 +24,7 @@ export interface PairLatencyOptions {
   threads?: number;
   signal?: AbortSignal;
   /** `fraction` is the share of the latency work done (0..1). */
-  progress?: (message: string, fraction?: number) => void;
+  progress?: Progress;
   /** The benchmark child's entry script (tests); default as runBenchmark finds it. */
   childScript?: string;
   /**
@@ -96,7 +97,11 @@ export async function profilePair(floatModel: Model, quantModel: Model, options:
     const profile = (file: string, which: string, step: number) => runBenchmark(
       // The timed runs only give the whole-model p50 alongside; the profiled runs are what counts.
       { ...DEFAULT_JOB, model: file, threads, warmup: 2, runs: Math.min(runs, 10), profile: true, profileRuns: runs, layersOnly: true },
-      { signal: options.signal, childScript: options.childScript, onProgress: (p) => options.progress?.(`profiling the ${which} model: ${phaseText(p)}`, (step + phaseFraction(p)) / 2) },
+      { signal: options.signal, childScript: options.childScript, onProgress: (p) => {
+        // Both profiling phases are one step for the analysis.
+        const text = PHASE_TEXT[p.phase === 'profile-optimized' ? 'profile' : p.phase];
+        prefixed(options.progress, `profiling the ${which} model: `)(phaseText(p, text), (step + phaseFraction(p)) / 2, phaseCount(p, text));
+      } },
     );
     const pf = await profile(floatFile, 'float', 0);
     const pq = await profile(quantFile, 'quantized', 1);
@@ -156,14 +161,9 @@ export function quantToFloatIds(floatModel: Model, floatIds: readonly string[], 
   return out;
 }
 
-function phaseText(p: BenchmarkProgress): string {
-  // Both profiling phases are one step for the analysis.
-  return `${PHASE_TEXT[p.phase === 'profile-optimized' ? 'profile' : p.phase]}${p.total ? ` ${p.done}/${p.total}` : ''}`;
-}
-
 /** Share of one model's work done (about 10 timed runs, then the profiled runs). */
 function phaseFraction(p: BenchmarkProgress): number {
-  const within = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
+  const within = phaseShare(p);
   switch (p.phase) {
     case 'connect': case 'upload': case 'load': case 'first-run': return 0;
     case 'warmup': return 0.02 * within;

@@ -10,6 +10,7 @@ import { diagnose, type DiagnosticThresholds, type Finding } from './diagnostics
 import { nodeFacts, type NodeFacts } from './annotations';
 import { profilePair, type PairLatency, type PairLatencyOptions } from './pair-latency';
 import { throttled } from '../runtime/throttle';
+import { counter, type Progress } from '../base/progress';
 
 export interface PairAnalysis {
   float: Score;
@@ -26,7 +27,7 @@ export interface PairOptions {
   /** The pass's float -> quantized tensor mapping; inferred from the Q/DQ structure when absent. */
   tensorMap?: Record<string, string>;
   thresholds?: Partial<DiagnosticThresholds>;
-  progress?: (message: string, fraction?: number) => void;
+  progress?: Progress;
   /** See TensorErrorOptions.inGraph. */
   inGraph?: boolean;
   /**
@@ -50,7 +51,7 @@ export async function analyzePair(floatModel: Model, quantModel: Model, data: Ev
     inGraph: options.inGraph,
     threads: options.threads,
     signal: options.signal,
-    onProgress: throttled((done, total) => options.progress?.(`comparing ${Object.keys(map).length} tensors (${done}/${total} runs)`)),
+    onProgress: throttled(counter(options.progress, `comparing ${Object.keys(map).length} tensors`, 'runs')),
     onOutputs: (b, f, q) => { outs.float[b] = f; outs.quant[b] = q; },
   });
   const scorer = new Scorer(floatModel, data, undefined, { threads: options.threads });

@@ -68,7 +68,7 @@ async function analyzeJob(floatFile: string, o: AnalyzeJobOptions): Promise<Anal
       latency: o.latency ? { runs: o.latencyRuns } : undefined,
       signal: o.signal,
       // With latency, the error analysis is the first half of the work and profiling the second.
-      progress: (m, fraction) => o.progress?.(fraction === undefined ? `${m} on ${set.samples} samples` : m, fraction === undefined ? (o.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction),
+      progress: (m, fraction, count) => o.progress?.(fraction === undefined ? `${m} on ${set.samples} samples` : m, fraction === undefined ? (o.latency ? 0.25 : 0.5) : 0.5 + 0.5 * fraction, count),
     });
   } catch (e) {
     // Profiling runs in a benchmark child, which ends with its own error when aborted.

@@ -11,7 +11,8 @@ import { rangeProblem, THREADS, type Range } from '../base/range';
 import { formatOf, openModel } from '../formats/open';
 import { DEFAULT_JOB } from '../runtime/benchmark';
 import { benchmarkOnTarget } from '../runtime/devices/run-target';
-import { phaseText } from '../runtime/phases';
+import { prefixed } from '../base/progress';
+import { phaseCount, phaseShare, phaseText } from '../runtime/phases';
 import { checkProviders, OPT_LEVELS } from '../runtime/session';
 import { brokenBudgets, budgetChecks, findTarget, type BudgetBreak, type BudgetCheck, type Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
@@ -61,12 +62,12 @@ export interface BenchJobResult {
 
 /** Share of one child's work done when a phase starts (profiling phases only when asked). */
 function phaseFraction(p: BenchmarkProgress, profile: boolean): number {
-  const within = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
+  const within = phaseShare(p);
   const timedEnd = profile ? 0.7 : 1;
   switch (p.phase) {
     case 'connect': case 'upload': case 'load': return 0;
-    case 'first-run': return 0.05;
-    case 'warmup': return 0.05 + 0.1 * within * timedEnd;
+    case 'first-run': return 0.05 * timedEnd;
+    case 'warmup': return (0.05 + 0.1 * within) * timedEnd;
     case 'runs': return (0.15 + 0.85 * within) * timedEnd;
     case 'profile': return 0.7 + 0.15 * within;
     case 'profile-optimized': return 0.85 + 0.15 * within;
@@ -145,7 +146,7 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
     }, threads, {
       signal: o.signal,
       onProgress: (p) => {
-        o.progress?.(`${p.threads} thread(s): ${phaseText(p)}`, (threads.indexOf(p.threads) + phaseFraction(p, profile)) / threads.length);
+        prefixed(o.progress, `${p.threads} thread(s): `)(phaseText(p), (threads.indexOf(p.threads) + phaseFraction(p, profile)) / threads.length, phaseCount(p));
       },
     });
   } catch (e) {

@@ -5,6 +5,7 @@ import { loadModel } from '../formats/onnx/io';
 import { loadDataset, type DataOptions } from '../runtime/data';
 import { quickLatency } from '../runtime/quick-bench';
 import { throwIfCancelled, type JobHooks } from './job';
+import { counter } from '../base/progress';
 
 /** Compare options (the job contract: jobs/job.ts); the data options are the CLI's. */
 export interface CompareJobOptions extends DataOptions, JobHooks {
@@ -28,7 +29,7 @@ export async function runCompareJob(a: string, b: string, o: CompareJobOptions):
   loadModel(b);
   const data = await loadDataset(ma, o.data, o, o.labels);
   const threads = o.threads ?? 1;
-  const r = await compareModels(a, b, data, data.labels, { threads, signal: o.signal, progress: (d, n) => o.progress?.(`${d}/${n}`, d / n) });
+  const r = await compareModels(a, b, data, data.labels, { threads, signal: o.signal, progress: counter(o.progress, 'comparing', 'samples', (share) => share) });
   const fileBytes = { a: fs.statSync(a).size, b: fs.statSync(b).size };
   let latency: CompareJobResult['latency'];
   if (!o.skipLatency) {

@@ -7,7 +7,7 @@ import { ModelUpdater, deviceStatus, type ModelUpdaterOptions, type UpdateResult
 import { throttled } from '../runtime/throttle';
 import { cancellable } from './release';
 import { checkOutputFolder, type JobHooks } from './job';
-import { formatBytes } from '../base/units';
+import { counter } from '../base/progress';
 
 export type DeviceUpdateJobOptions = JobHooks & Omit<ModelUpdaterOptions, 'dir' | 'canDownload'>;
 
@@ -20,7 +20,7 @@ export async function runDeviceUpdateJob(dir: string, o: DeviceUpdateJobOptions)
   const { signal, progress, warn: _warn, ...options } = o;
   checkOutputFolder(dir, { create: true });
   const updater = new ModelUpdater({ ...options, dir });
-  const report = throttled((done, total) => progress?.(`downloading ${formatBytes(done)} of ${formatBytes(total)}`, done / total));
+  const report = throttled(counter(progress, 'downloading', 'bytes', (share) => share));
   const result = await cancellable(signal, () => updater.checkForUpdate({
     signal,
     onProgress: (p) => {

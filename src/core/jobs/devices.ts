@@ -8,7 +8,8 @@ import { DeviceError } from '../runtime/devices/errors';
 import { runFleet, type FleetReport } from '../runtime/devices/fleet';
 import { openDevice } from '../runtime/devices/open';
 import { deviceFacts, setupDevice, type SetupReport } from '../runtime/devices/setup';
-import { phaseText } from '../runtime/phases';
+import { prefixed } from '../base/progress';
+import { phaseCount, phaseShare, phaseText } from '../runtime/phases';
 import type { Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type DeviceFacts } from '../runtime/types';
 import { benchModelFile, checkBenchNumbers, type BenchJobOptions } from './bench';
@@ -44,8 +45,8 @@ export async function runFleetJob(file: string, o: FleetJobOptions): Promise<Fle
   return cancellable(o.signal, () => runFleet(o.targets, job, (t) => o.threads ?? [t.threads ?? 1], {
     signal: o.signal,
     onProgress: (name, i, p) => {
-      const within = p.total && p.phase === 'runs' ? Math.min(1, (p.done ?? 0) / p.total) : 0;
-      o.progress?.(`${name}: ${phaseText(p)}`, (i + within) / o.targets.length);
+      const within = p.phase === 'runs' ? phaseShare(p) : 0;
+      prefixed(o.progress, `${name}: `)(phaseText(p), (i + within) / o.targets.length, phaseCount(p));
     },
   }));
 }
@@ -60,7 +61,7 @@ function deviceOf(target: Target) {
 export async function runDeviceSetupJob(target: Target, o: JobHooks = {}): Promise<SetupReport> {
   const device = deviceOf(target);
   try {
-    return await cancellable(o.signal, () => setupDevice(device, { signal: o.signal, onProgress: (t) => o.progress?.(t) }));
+    return await cancellable(o.signal, () => setupDevice(device, { signal: o.signal, onProgress: o.progress }));
   } finally {
     device.close();
   }

@@ -7,6 +7,7 @@ import { formatOf } from '../formats/open';
 import { tfliteFormat } from '../formats/tflite/descriptor';
 import { loadDataset, loadDatasetFor, type DataOptions } from '../runtime/data';
 import type { JobHooks } from './job';
+import { counter } from '../base/progress';
 
 /** Eval options (the job contract: jobs/job.ts); the data options are the CLI's (`--scale` is `scale`). */
 export interface EvalJobOptions extends DataOptions, JobHooks {
@@ -21,7 +22,7 @@ export interface EvalJobOptions extends DataOptions, JobHooks {
 export type EvalJobResult = EvalResult;
 
 export async function runEvalJob(input: string, o: EvalJobOptions): Promise<EvalJobResult> {
-  const progress = (d: number, n: number) => o.progress?.(`${d}/${n}`, d / n);
+  const progress = counter(o.progress, 'evaluating', 'samples', (share) => share);
   if (formatOf(input) === tfliteFormat) {
     // TFLite's WebAssembly interpreter, one sample per run (see src/core/analysis/tflite-eval.ts).
     const data = await loadDatasetFor(tfliteInputSpecs(input), input, o.data, o, o.labels);

@@ -22,6 +22,7 @@ import { calibrateTflite } from '../runtime/tflite-calibration';
 import { throttled } from '../runtime/throttle';
 import { verifyExport, type ExportCheck } from './export-checks';
 import { formatBytes, formatInteger } from '../base/units';
+import { counter } from '../base/progress';
 
 export interface ExportJobOptions extends JobHooks, OutputOptions {
   to?: 'tflite';
@@ -166,7 +167,7 @@ async function exportJob(inputFile: string, o: ExportJobOptions): Promise<Export
     g.outputs = saved;
     const cal = await calibrateTflite(floatBytes, ioMaps(conv, g).inputs, acts.map((i) => g.tensors[i].name), calibData!,
       makeCalibrator({ calibration: method, percentile: o.percentile, activationType: 'uint8' }),
-      { signal: o.signal, progress: throttled((d, n) => progress(`calibration ${d}/${n} samples`)) });
+      { signal: o.signal, progress: throttled(counter(progress, 'calibration', 'samples')) });
     calibration = { method, data: calibData!.description, synthetic: calibData!.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };
     const byIndex = new Map(g.tensors.flatMap((t, i) => (cal.ranges[t.name] ? [[i, cal.ranges[t.name]] as const] : [])));
     int8 = applyInt8(g, byIndex, o.int8Io ?? false);
@@ -193,7 +194,7 @@ async function exportJob(inputFile: string, o: ExportJobOptions): Promise<Export
       progress(`checking ${path.basename(output)} in TFLite's interpreter beside ONNX Runtime on ${evalData.description}`);
       const io = ioMaps(conv, g);
       const compare = (onnx: string) => compareOnnxWithTflite(onnx, output, io.inputs, io.outputs, evalData, labels, {
-        signal: o.signal, progress: throttled((d, n) => progress(`checking ${d}/${n} samples`)),
+        signal: o.signal, progress: throttled(counter(progress, 'checking', 'samples')),
       });
       const agreement = await compare(input);
       const checks = verifyExport(mode, agreement);

@@ -16,9 +16,11 @@
  * 2. Check before working: option values, the input (open it), data and labels, and the output
  *    (`resolveOutput`), all before the first long step. A problem is an Error whose one-line message
  *    names the file and the problem; the CLI prints it, the worker returns it, nothing crashes.
- * 3. Progress: `progress?.(message, fraction?)`: a short line for people ('calibration 40/100
- *    samples') and, when known, the fraction of the whole job done, in [0, 1]. Throttle calls from
- *    hot loops (`throttled` in runtime/throttle.ts). `warn?.(message)` for things the user should
+ * 3. Progress: `progress?.(message, fraction?, count?)`: a short line for people ('calibration
+ *    40/100 samples'), when known the fraction of the whole job done, in [0, 1], and for a
+ *    countable step its count (`counter` in base/progress.ts makes all three), from which the CLI
+ *    draws a bar with rate and time left (src/cli/progress.ts). Throttle calls from hot loops
+ *    (`throttled` in runtime/throttle.ts). `warn?.(message)` for things the user should
  *    know that do not stop the job (also return them in the result).
  * 4. Cancellation: pass `signal` down to every step that takes one and call
  *    `throwIfCancelled(signal)` between steps; a cancelled job ends with `CancelledError` (the one
@@ -48,8 +50,8 @@ export { CancelledError, throwIfCancelled } from '../base/cancel';
 export { atomicWrite } from '../base/atomic-file';
 import { fileIdentity, sameFile } from '../base/file-identity';
 
-/** Reports progress: a line for people and, when known, the share of the whole job done (0..1). */
-export type Progress = (message: string, fraction?: number) => void;
+export type { Progress, ProgressCount } from '../base/progress';
+import type { Progress } from '../base/progress';
 
 /** What every job takes besides its own options; the caller's, never sent over the wire. */
 export interface JobHooks {

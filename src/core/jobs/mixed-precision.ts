@@ -14,6 +14,8 @@ import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import { CancelledError, OUTPUT_TAGS, removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
 import { recordedJob } from './runs/record';
 import type { NearChance } from '../analysis/chance';
+import { counter } from '../base/progress';
+import { throttled } from '../runtime/throttle';
 
 /** Mixed-precision options (the job contract: jobs/job.ts); the default output is `<model>.static.onnx`. */
 export interface MixedPrecisionJobOptions extends OutputOptions, JobHooks {
@@ -88,7 +90,7 @@ export async function searchMixedPrecision(model: Model, calib: Dataset, tune: E
   const float = await scorer.score(model);
   const sens = await sensitivity(quantizer, scorer, float, {
     layers: quantizer.layers.filter((l) => o.fixed?.(l) === undefined), signal,
-    onProgress: (d, n) => { if (d === n || d % 10 === 0) progress(`sensitivity ${d}/${n} layers`); },
+    onProgress: throttled(counter(progress, 'sensitivity', 'layers'), 250),
   });
   const probe = o.latencyAware ? await latencyProbe(model, quantizer, { signal, progress }) : undefined;
   try {

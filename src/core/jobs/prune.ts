@@ -7,7 +7,7 @@ import { channelPruneAsync, type ChannelReport } from '../passes/prune/channel';
 import { PruneError } from '../passes/prune/common';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
-import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
+import { OUTPUT_TAGS, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions, type ProgressCount } from './job';
 import { recordedJob } from './runs/record';
 
 import type { PruneMethod } from './choices';
@@ -93,7 +93,7 @@ async function pruneJob(inputFile: string, o: PruneJobOptions): Promise<PruneJob
   const evalSet = o.evalData && o.labels ? await loadEvalSet(model, o.evalData, o.labels, o) : undefined;
 
   progress(`pruning ${path.basename(input)} (${o.method}, sparsity ${o.sparsity})`, 0);
-  const onProgress = (m: string, f: number) => progress(m, f * 0.5);
+  const onProgress = (m: string, f: number, count?: ProgressCount) => progress(m, f * 0.5, count);
   // Gzip sizes are what magnitude pruning buys; channel pruning's gain shows in the file size.
   const result = await pruneModel(model, { ...o, progress: onProgress });
   const evaluation = evalSet ? await evaluate(input, model, result.model, result.report, evalSet, o) : undefined;

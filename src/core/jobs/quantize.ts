@@ -23,6 +23,7 @@ import { recordedJob } from './runs/record';
 
 import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 import { formatPercent } from '../base/units';
+import { counter } from '../base/progress';
 
 export { CALIBRATION_METHODS, QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 
@@ -109,7 +110,7 @@ export async function quantizeModel(
       o.progress?.(`calibrating ${tensors.length} tensors on ${calibData.description} (${o.calibration ?? 'minmax'})`);
       const cal = await calibrate(model, tensors, calibData, makeCalibrator(o), {
         signal: o.signal, threads: o.threads,
-        progress: throttled((d, n) => o.progress?.(`calibration ${d}/${n} samples`)),
+        progress: throttled(counter(o.progress, 'calibration', 'samples')),
       });
       throwIfCancelled(o.signal);
       const calibration = { method: cal.method, data: calibData.description, synthetic: calibData.synthetic, samples: cal.samples, tensors: cal.tensors, ms: cal.ms };

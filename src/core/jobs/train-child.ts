@@ -20,7 +20,7 @@ async function run(m: Extract<TrainParentMessage, { type: 'start' }>): Promise<v
   try {
     const result = await runTrainJob(m.file, {
       ...m.options, signal: controller.signal,
-      progress: (message, fraction) => void send({ type: 'progress', message, fraction }),
+      progress: (message, fraction, count) => void send({ type: 'progress', message, fraction, count }),
       onStep: (step) => void send({ type: 'step', step }),
       onEpoch: (epoch) => void send({ type: 'epoch', epoch }),
     });

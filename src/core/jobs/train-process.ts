@@ -1,5 +1,5 @@
 import { childScript, startChild } from '../runtime/benchmark';
-import { CancelledError } from './job';
+import { CancelledError, type ProgressCount } from './job';
 import { TrainError, type TrainHooks, type TrainJobOptions, type TrainJobResult } from './train';
 import type { EpochReport, StepEvent } from '../runtime/train-loop';
 
@@ -9,7 +9,7 @@ export type TrainRequestOptions = Omit<TrainJobOptions, keyof TrainHooks>;
 export type TrainParentMessage = { type: 'start'; file: string; options: TrainRequestOptions } | { type: 'cancel' };
 
 export type TrainChildMessage =
-  | { type: 'progress'; message: string; fraction?: number }
+  | { type: 'progress'; message: string; fraction?: number; count?: ProgressCount }
   | { type: 'step'; step: StepEvent }
   | { type: 'epoch'; epoch: EpochReport }
   | { type: 'done'; result: TrainJobResult }
@@ -41,7 +41,7 @@ export function runTrainInChild(file: string, options: TrainRequestOptions, hook
     };
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('message', (m: TrainChildMessage) => {
-      if (m.type === 'progress') hooks.progress?.(m.message, m.fraction);
+      if (m.type === 'progress') hooks.progress?.(m.message, m.fraction, m.count);
       else if (m.type === 'step') hooks.onStep?.(m.step);
       else if (m.type === 'epoch') hooks.onEpoch?.(m.epoch);
       else if (m.type === 'done') outcome = { result: m.result };

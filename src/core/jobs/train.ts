@@ -207,7 +207,8 @@ async function trainJob(inputFile: string, o: TrainJobOptions): Promise<TrainJob
       schedule: { lr, schedule: o.schedule, warmupSteps: o.warmupSteps }, startEpoch: history.length, validate, signal: o.signal,
       onStep: (e) => {
         o.onStep?.(e);
-        progress(`epoch ${e.epoch}/${epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${formatNumber(e.loss, 4)}`, ((e.epoch - 1) * e.stepsPerEpoch + e.step) / (epochs * e.stepsPerEpoch));
+        progress(`epoch ${e.epoch}/${epochs}, step ${e.step}/${e.stepsPerEpoch}, loss ${formatNumber(e.loss, 4)}`, ((e.epoch - 1) * e.stepsPerEpoch + e.step) / (epochs * e.stepsPerEpoch),
+          { stage: `epoch ${e.epoch}/${epochs}`, done: e.step, total: e.stepsPerEpoch, unit: 'steps' });
       },
       onEpoch: (r) => {
         history.push(r);

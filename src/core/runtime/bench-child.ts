@@ -71,18 +71,21 @@ async function timedRun(session: InferenceSession, feeds: Feeds, model: string):
 
 async function runLoop(job: BenchmarkJob, session: InferenceSession, feeds: Feeds, phase: 'warmup' | 'runs', count: number, minMs = 0): Promise<number[]> {
   const samples: number[] = [];
-  // A phase reports when it starts (a fast phase still shows up; bench:device times the start of the timed runs).
-  progress(job, { phase, done: 0, total: count });
   const start = performance.now();
+  // With a time to fill, the number of runs is not known in advance: at least `count`, until `minMs` have passed.
+  const planned = (now: number) => (minMs > 0 ? { atLeast: count, minMs, elapsedMs: now - start } : { total: count });
+  // A phase reports when it starts (a fast phase still shows up; bench:device times the start of the timed runs).
+  progress(job, { phase, done: 0, ...planned(start) });
   let lastReport = start;
   while (samples.length < count || performance.now() - start < minMs) {
     samples.push(await timedRun(session, feeds, job.model));
     const now = performance.now();
-    if (now - lastReport > 250) {
+    if (now - lastReport > 200) {
       lastReport = now;
-      progress(job, { phase, done: samples.length, total: count });
+      progress(job, { phase, done: samples.length, ...planned(now) });
     }
   }
+  progress(job, { phase, done: samples.length, ...planned(performance.now()) });
   return samples;
 }
 

@@ -19,6 +19,10 @@ export async function measureTfliteJob(job: BenchmarkJob, progress: (p: Omit<Ben
   let rssAfterLoadBytes = 0;
   let plan: InputPlan | undefined;
   progress({ phase: 'load' });
+  const minMs = job.minDurationMs ?? 0;
+  // With a time to fill, the number of runs is not known in advance (as in bench-child.ts).
+  const planned = (elapsedMs: number) => (minMs > 0 ? { atLeast: job.runs, minMs, elapsedMs } : { total: job.runs });
+  let lastReport = 0;
   let m: Awaited<ReturnType<typeof measureTflite>>;
   let energy: EnergyReport | undefined;
   try {
@@ -34,7 +38,12 @@ export async function measureTfliteJob(job: BenchmarkJob, progress: (p: Omit<Ben
         plan = planInputs(inputs, job.dims, job.inputFiles);
         return plan.inputs.map((i) => i.data as TfliteData);
       },
-      onPhase: (phase) => progress({ phase, ...(phase === 'runs' ? { done: 0, total: job.runs } : {}) }),
+      onPhase: (phase) => progress({ phase, ...(phase === 'runs' ? { done: 0, ...planned(0) } : {}) }),
+      onRun: (done, elapsedMs) => {
+        if (elapsedMs - lastReport < 200) return;
+        lastReport = elapsedMs;
+        progress({ phase: 'runs', done, ...planned(elapsedMs) });
+      },
     });
   } catch (e) {
     if (e instanceof TfliteRuntimeUnsupported || e instanceof TfliteFormatError) throw new BenchmarkError('model', e.message);

@@ -25,6 +25,8 @@ export interface TfliteMeasureOptions {
   timedLoop?: (loop: () => Promise<number[]>) => Promise<number[]>;
   /** Called when loading is done and before the first run. */
   onPhase?: (phase: 'first-run' | 'warmup' | 'runs') => void;
+  /** Called after each timed run with the runs done and the time spent in the timed loop so far. */
+  onRun?: (done: number, elapsedMs: number) => void;
 }
 
 export async function measureTflite(file: string, options: TfliteMeasureOptions): Promise<TfliteMeasurement> {
@@ -49,6 +51,7 @@ export async function measureTflite(file: string, options: TfliteMeasureOptions)
       while (samples.length < options.runs || performance.now() - start < (options.minDurationMs ?? 0)) {
         if (options.signal?.aborted) throw new Error(`${file}: cancelled`);
         samples.push(await timed());
+        options.onRun?.(samples.length, performance.now() - start);
       }
       return samples;
     };

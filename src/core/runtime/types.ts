@@ -197,9 +197,13 @@ export interface DeviceRun {
 
 export interface BenchmarkProgress {
   phase: 'connect' | 'upload' | 'load' | 'first-run' | 'warmup' | 'runs' | 'profile' | 'profile-optimized';
-  /** Work done and planned in this phase: runs, or bytes for 'upload'. */
+  /** Work done and planned in this phase: runs, or bytes for 'upload'. No `total` when the phase runs until a time has passed. */
   done?: number;
   total?: number;
+  /** A phase that runs until a time has passed (bench --min-duration): at least `atLeast` runs and `minMs`, `elapsedMs` so far. */
+  atLeast?: number;
+  minMs?: number;
+  elapsedMs?: number;
   threads: number;
   /** Process id of the child doing the work. */
   pid: number;

@@ -11,10 +11,11 @@ import { matchGraphs, type MatchOptions } from './match';
 import { FUSABLE, FUSING } from './ops';
 import { compareWeights } from './weights';
 import { DIFF_STATUSES, type AttributeChange, type DiffStatus, type ModelDiff, type NodeDiff, type RewriteKind, type WeightDiff } from './types';
+import { counter, type Progress } from '../../base/progress';
 
 export interface DiffOptions extends MatchOptions {
   signal?: AbortSignal;
-  progress?: (message: string, fraction?: number) => void;
+  progress?: Progress;
 }
 
 export interface DiffInput {
@@ -105,10 +106,11 @@ export function diffModels(left: DiffInput, right: DiffInput, o: DiffOptions = {
     return fused;
   };
 
+  const nodeCount = counter(o.progress, 'comparing nodes', 'nodes', (share) => 0.3 + 0.7 * share);
   A.nodes.forEach((n, a) => {
     if (a % 256 === 0) {
       throwIfCancelled(o.signal);
-      o.progress?.(`comparing nodes ${a}/${A.nodes.length}`, 0.3 + 0.7 * (a / A.nodes.length));
+      nodeCount(a, A.nodes.length);
     }
     const b = m.aToB[a];
     entries.push(b >= 0 ? pairEntry(a, b) : loneEntry(A, n, 'a', m.absorbedA[a], B));

@@ -1,4 +1,5 @@
 import { throwIfCancelled } from '../../base/cancel';
+import type { ProgressCount } from '../../base/progress';
 
 /** Bad pruning input: the message is one line naming the problem (a cancelled run ends with CancelledError). */
 export class PruneError extends Error {
@@ -9,7 +10,7 @@ export class PruneError extends Error {
 }
 
 /** Progress callback: what is happening now, and the share done in [0, 1]. */
-export type PruneProgress = (message: string, fraction: number) => void;
+export type PruneProgress = (message: string, fraction: number, count?: ProgressCount) => void;
 
 export function checkSparsity(s: number): void {
   if (!Number.isFinite(s) || s <= 0 || s >= 1) throw new PruneError(`sparsity must be a number strictly between 0 and 1, got ${s}`);

@@ -137,7 +137,7 @@ function* magnitudeSteps(model: Model, options: MagnitudeOptions): Steps<Result>
 
   const layers: MagnitudeLayer[] = [];
   for (const [i, c] of candidates.entries()) {
-    options.onProgress?.(`zeroing ${c.node.name || c.node.output[0]}`, i / candidates.length);
+    options.onProgress?.(`zeroing ${c.node.name || c.node.output[0]}`, i / candidates.length, { stage: 'zeroing weights', done: i, total: candidates.length, unit: 'layers' });
     yield;
     const mags = magnitudes[i];
     const { threshold, atThreshold } = budgets[i];

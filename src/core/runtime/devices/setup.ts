@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { throwIfCancelled } from '../../base/cancel';
+import { counter, type Progress } from '../../base/progress';
+import { throttled } from '../throttle';
 import type { DeviceFacts } from '../types';
 import { deviceArch, harnessBundle, nodeBundle, ortBundle, type Bundle, type DeviceArch } from './bundles';
 import type { Device } from './device';
@@ -18,7 +20,7 @@ import { localFile, upload } from './upload';
 
 export interface SetupOptions {
   signal?: AbortSignal;
-  onProgress?(text: string): void;
+  onProgress?: Progress;
 }
 
 export interface SetupReport {
@@ -98,13 +100,9 @@ export async function setupDevice(device: Device, options: SetupOptions = {}): P
 async function install(device: Device, bundle: Bundle, target: string, isNode: boolean, options: SetupOptions): Promise<void> {
   const say = options.onProgress ?? (() => undefined);
   const remote = `incoming/${path.basename(bundle.file)}`;
-  let lastPct = -1;
   await upload(device, await localFile(bundle.file), remote, {
     signal: options.signal,
-    onProgress: (sent, total) => {
-      const pct = Math.floor((sent / total) * 10) * 10;
-      if (pct !== lastPct) { lastPct = pct; say(`${device.label}: uploading ${bundle.what}: ${pct}%`); }
-    },
+    onProgress: throttled(counter(say, `${device.label}: uploading ${bundle.what}`, 'bytes'), 250),
   });
   say(`${device.label}: unpacking ${bundle.what}`);
   const dir = isNode ? target.slice(0, -'/bin/node'.length) : target.slice(0, -'/node_modules'.length);
