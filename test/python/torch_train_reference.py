@@ -1,11 +1,15 @@
 """PyTorch reference for the training-engine tests (Debian python3-torch, never used at run time).
 
 usage: /usr/bin/python3 torch_train_reference.py MODEL OUT_DIR [--bn-train] [--steps K --lr LR --optimizer sgd|adam|adamw]
+                                                  [--distill T ALPHA]
 
 Builds a small seeded model (cnn_bn_dw, resnet or transformer), exports it to OUT_DIR/model.onnx
 (opset 17, BatchNormalization kept as its own node), writes a fixed batch (x.npy, y.npy) and, after
 loss.backward() with mean cross-entropy, the gradient of every parameter as OUT_DIR/grad_<i>.npy.
 With --steps it also runs K optimizer steps on that batch and writes the weights as weight_<i>.npy.
+With --distill the loss is Hinton et al.'s distillation loss written with PyTorch's own KL divergence,
+alpha * T^2 * kl_div(log_softmax(s/T), softmax(t/T), 'batchmean') + (1 - alpha) * cross_entropy(s, y),
+against seeded teacher logits written as OUT_DIR/teacher.npy.
 Prints JSON: {"params": [{"onnx": initializer name, "index": i, "shape": [...]}], "loss": float}.
 """
 import json
@@ -113,6 +117,7 @@ def main():
     steps = int(args[args.index('--steps') + 1]) if '--steps' in args else 0
     lr = float(args[args.index('--lr') + 1]) if '--lr' in args else 0.1
     kind = args[args.index('--optimizer') + 1] if '--optimizer' in args else 'sgd'
+    distill = [float(v) for v in args[args.index('--distill') + 1:args.index('--distill') + 3]] if '--distill' in args else None
     model, x, classes = build(name)
     # Non-trivial BatchNorm statistics and norm weights, as a trained model would have (identical
     # initial values would also be merged into one initializer by the exporter).
@@ -137,7 +142,15 @@ def main():
     if bn_train:
         model.train()
     params = list(model.parameters())
-    loss = F.cross_entropy(model(x), y)
+    objective = lambda out: F.cross_entropy(out, y)
+    if distill:
+        t, alpha = distill
+        # Confident, varied teacher logits from their own generator (the model and batch above are unchanged).
+        teacher = torch.randn(x.shape[0], classes, generator=torch.Generator().manual_seed(1)) * 3
+        np.save(os.path.join(out, 'teacher.npy'), teacher.numpy())
+        kl = lambda out: F.kl_div(F.log_softmax(out / t, dim=1), F.softmax(teacher / t, dim=1), reduction='batchmean')
+        objective = lambda out: alpha * t * t * kl(out) + (1 - alpha) * F.cross_entropy(out, y)
+    loss = objective(model(x))
     loss.backward()
     for i, p in enumerate(params):
         np.save(os.path.join(out, f'grad_{i}.npy'), p.grad.numpy())
@@ -148,7 +161,7 @@ def main():
         opt.zero_grad()
         for _ in range(steps):
             opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
+            objective(model(x)).backward()
             opt.step()
         for i, p in enumerate(params):
             np.save(os.path.join(out, f'weight_{i}.npy'), p.detach().numpy())

@@ -59,6 +59,37 @@ describe('train: whole-model gradients vs PyTorch autograd (python3-torch)', fun
   }
 });
 
+describe('train: distillation loss vs PyTorch (kl_div batchmean, T^2, alpha)', function () {
+  this.timeout(120000);
+  before(function () {
+    if (torchMissing()) this.skip();
+  });
+
+  // alpha 1: the soft targets alone, no labels fed; T 1: no softening (the T^2 factor is then 1).
+  for (const [t, alpha] of [[4, 0.7], [2, 1], [1, 0.5]]) {
+    it(`cnn_bn_dw, T ${t}, alpha ${alpha}: the loss and every parameter's gradient within 1e-4 (relative)`, async () => {
+      const dir = tempDir();
+      const ref = runPythonJson<Reference>('torch_train_reference.py', ['cnn_bn_dw', dir, '--distill', String(t), String(alpha)]);
+      const session = await TrainingSession.create(loadModel(path.join(dir, 'model.onnx')), {
+        loss: { kind: 'distill', temperature: t, alpha }, optimizer: { kind: 'sgd' },
+      });
+      try {
+        const { inputs, labels } = batchOf(dir);
+        const teacherLogits = readNpy(path.join(dir, 'teacher.npy')).data as Float32Array;
+        const r = await session.computeGradients({ inputs, labels: alpha === 1 ? undefined : labels, teacherLogits });
+        assert.ok(Math.abs(r.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${r.loss} vs PyTorch ${ref.loss}`);
+        for (const p of ref.params) {
+          const i = session.parameters.findIndex((x) => x.name === p.onnx);
+          const err = relativeError(session.gradients[i], readNpy(path.join(dir, `grad_${p.index}.npy`)).data as Float32Array);
+          assert.ok(err <= 1e-4, `${p.onnx}: relative error ${err.toExponential(2)}`);
+        }
+      } finally {
+        await session.release();
+      }
+    });
+  }
+});
+
 describe('train: optimizer steps and BatchNorm training mode vs PyTorch', function () {
   this.timeout(120000);
   before(function () {
