@@ -5,7 +5,7 @@ import { TrainRequest, type TrainResult } from '../worker/protocol';
 import { requireAction, resolveModel, type CommandDeps } from './commands';
 import { withWorkerProgress } from './progress';
 import { askTrainOptions } from './train-picks';
-import { TrainCharts, type TrainAction, type TrainChartPanel } from './train-panel';
+import { TrainCharts, type TrainAction } from './train-panel';
 import { requireTrust } from './trust';
 import { RequestCancelledError } from './worker-client';
 import { formatNumber, formatPercent } from '../core/base/units';
@@ -20,16 +20,12 @@ const COMPARE = 'edgewise.compareModels';
  */
 export function registerTrainCommands({ panels, worker, log }: CommandDeps, extensionUri: vscode.Uri): { charts: TrainCharts; disposables: vscode.Disposable[] } {
   const charts = new TrainCharts(extensionUri);
-  const followUp = async (action: TrainAction, model: vscode.Uri, result: TrainResult, chart: TrainChartPanel) => {
+  const followUp = async (action: TrainAction, model: vscode.Uri, result: TrainResult) => {
     const out = vscode.Uri.file(result.output);
     if (action === 'open') await panels.open(out);
     else if (action === 'benchmark') await vscode.commands.executeCommand('edgewise.benchmarkModel', out);
-    else if ((await vscode.commands.getCommands(true)).includes(COMPARE)) await vscode.commands.executeCommand(COMPARE, model, out);
-    else {
-      // Without a graph diff, the chart's own comparison: accuracy before/after and the weights that moved.
-      chart.panel.reveal(undefined, false);
-      chart.post({ type: 'showComparison' });
-    }
+    // Compare Models: the original and the result side by side, the retrained layers marked with how far their weights moved.
+    else await vscode.commands.executeCommand(COMPARE, model, out);
   };
 
   const run = async (kind: 'finetune' | 'distill', arg?: unknown, given?: Partial<TrainRequestOptions>): Promise<TrainResult | undefined> => {
@@ -42,7 +38,7 @@ export function registerTrainCommands({ panels, worker, log }: CommandDeps, exte
     const title = kind === 'distill' ? 'Distilling' : 'Fine-tuning';
     let result: TrainResult | undefined;
     const chart = charts.open(model, kind === 'distill' ? 'Distill' : 'Fine-tune', (action) => {
-      if (result) void followUp(action, model, result, chart);
+      if (result) void followUp(action, model, result);
     });
     chart.post({ type: 'start', title: `${title} ${path.basename(model.fsPath)}`, epochs: options.epochs ?? 1 });
     result = await withWorkerProgress(`${title.toLowerCase()} ${path.basename(model.fsPath)}`, async (opts) => {
@@ -66,7 +62,7 @@ export function registerTrainCommands({ panels, worker, log }: CommandDeps, exte
     log.info(`${kind} ${model.fsPath}: ${JSON.stringify({ ...result, changes: undefined })}`);
     const last = result.epochs[result.epochs.length - 1];
     chart.post({ type: 'done', summary: { output: result.output, valTop1Before: result.valTop1Before, valTop1After: last?.valTop1, changes: result.changes } });
-    void notify(result, (action) => followUp(action, model, result!, chart));
+    void notify(result, (action) => followUp(action, model, result!));
     return result;
   };
 

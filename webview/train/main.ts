@@ -96,8 +96,6 @@ window.addEventListener('message', (event: MessageEvent<TrainHostToWebview>) => 
   } else if (m.type === 'stopped') {
     $('status').textContent = m.message;
     $('status').classList.add('failed');
-  } else if (m.type === 'showComparison') {
-    $('result').scrollIntoView();
   }
 });
 

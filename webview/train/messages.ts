@@ -23,9 +23,7 @@ export type TrainHostToWebview =
   | { type: 'start'; title: string; epochs: number; resumed?: ChartEpoch[] }
   | { type: 'progress'; message: string; steps: ChartStep[]; epochs: ChartEpoch[] }
   | { type: 'done'; summary: ChartSummary }
-  | { type: 'stopped'; message: string }
-  /** Scroll the comparison with the original into view (the "Compare" action). */
-  | { type: 'showComparison' };
+  | { type: 'stopped'; message: string };
 
 export type TrainWebviewToHost =
   | { type: 'ready' }

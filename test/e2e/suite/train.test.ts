@@ -36,6 +36,21 @@ describe('training from VS Code', function () {
       }`, 60_000);
       assert.ok(drawn.canvases >= 2 && drawn.rows === 2, JSON.stringify(drawn));
       await screenshot('train-chart');
+
+      // The chart's "Compare with Original" (the notification offers the same action): Compare Models diffs the original
+      // and the result side by side.
+      await untilInWebview('#train-root', `(root) => { const b = root.querySelector('#compare'); if (!b || root.querySelector('#result').hidden) return null; b.click(); return true; }`);
+      for (const end = Date.now() + 60_000; api.compare.current()?.diff.b.file !== result.output; await new Promise((r) => setTimeout(r, 200))) {
+        if (Date.now() > end) throw new Error('no comparison of the result with the original opened');
+      }
+      const { diff, a, b } = api.compare.current()!;
+      assert.equal(diff.a.file, model.fsPath, 'the original is A');
+      // Fine-tuning changes weights, never the graph: both Convs and both Gemms retrained, nothing added or removed.
+      assert.deepEqual(diff.entries.filter((e) => e.status === 'changed').map((e) => e.opA), ['Conv', 'Conv', 'Gemm', 'Gemm']);
+      assert.deepEqual([diff.counts.added, diff.counts.removed, diff.counts.rewritten], [0, 0, 0]);
+      assert.ok(diff.entries.every((e) => e.status !== 'changed' || e.weights?.some((w) => (w.relL2 ?? 0) > 0)), 'each changed node names the weight that moved');
+      await Promise.all([a.whenLoaded(), b.whenLoaded()]);
+      await screenshot('train-compare-with-original');
     }
   });
 
