@@ -1,8 +1,10 @@
-// Training targets of issue 14, side by side in one run: `npm run bench:train [-- --steps N --seeds S --base-epochs K --skip-speed --skip-accuracy --skip-qat]`.
+// Training targets of issue 14, side by side in one run: `npm run bench:train [-- --steps N --seeds S --first-seed F --base-epochs K
+//   --base-schedule cosine|constant --kd T:A[,T:A] --work DIR --skip-speed --skip-accuracy --skip-qat]`.
 // Speed: one training step (batch 64, SGD with momentum) on the Fashion-MNIST CNN and MobileNetV2-style samples,
 // 1 and 2 threads, each in a fresh process, against PyTorch (Debian's python3-torch) doing the same step on the
 // same architecture. Accuracy: prune 30% of the CNN's channels, then `edgewise finetune` and `edgewise distill`
-// (job defaults, S seeds each) one epoch on the 60,000-image train split, top-1 on the 10,000-image test split. QAT: one epoch of
+// (job defaults, S seeds each, paired by seed; --kd adds distillation settings beside them) one epoch on the 60,000-image
+// train split, top-1 on the 10,000-image test split, per seed and as mean, spread and paired difference. QAT: one epoch of
 // `edgewise finetune --qat` on the per-tensor INT8 MobileNet. Needs dataset-fashion-mnist and python3-torch.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,7 +24,9 @@ const arg = (name: string, fallback: string) => {
 };
 const STEPS = Number(arg('steps', '20'));
 const SEEDS = Number(arg('seeds', '3'));
+const FIRST_SEED = Number(arg('first-seed', '1'));
 const BASE_EPOCHS = Number(arg('base-epochs', '0'));
+const BASE_SCHEDULE = arg('base-schedule', 'cosine');
 const BATCH = 64;
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -85,8 +89,27 @@ async function top1(file: string, test: RawImages): Promise<number> {
   return (await evaluateModel(model, data, test.labels, { threads: 1 })).accuracy!.top1;
 }
 
-interface TrainReport { epochs: { imagesPerSecond: number; seconds: number; loss: number }[]; seconds: number }
-const describe = (r: TrainReport) => `${r.epochs[0].seconds.toFixed(0)} s for the epoch, ${r.epochs[0].imagesPerSecond.toFixed(0)} img/s, final loss ${r.epochs[0].loss.toFixed(3)}`;
+interface TrainReport { epochs: { imagesPerSecond: number; seconds: number; loss: number }[]; seconds: number; output: string }
+const describe = (r: TrainReport) => `${r.epochs[0].seconds.toFixed(0)} s, ${r.epochs[0].imagesPerSecond.toFixed(0)} img/s, loss ${r.epochs[0].loss.toFixed(3)}`;
+
+/** Mean, sample standard deviation and range of per-seed figures. */
+function spread(xs: number[]): { mean: number; sd: number; min: number; max: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
+}
+// Student's t, two-sided 95%, by degrees of freedom (1..10; 2.0 beyond).
+const T95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+const points = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
+
+/** A distillation setting; undefined fields are the job's defaults (what a user gets without tuning). */
+interface KdSetting { temperature?: number; alpha?: number }
+const kdName = (k: KdSetting) => (k.temperature === undefined && k.alpha === undefined ? 'distill (defaults)' : `distill T ${k.temperature ?? 'def'} a ${k.alpha ?? 'def'}`);
+/** `--kd 4:0.9,2:1` adds distillation settings beside the job defaults. */
+const KD: KdSetting[] = [{}, ...arg('kd', '').split(',').filter(Boolean).map((s) => {
+  const [t, a] = s.split(':').map(Number);
+  return { temperature: t, alpha: a };
+})];
 
 async function accuracy(dir: string, train: { data: string; labels: string }, test: RawImages): Promise<void> {
   console.log(`\n## Accuracy: prune 30% of the CNN's channels, then one epoch on the 60,000-image train split (load ${load()})`);
@@ -94,35 +117,57 @@ async function accuracy(dir: string, train: { data: string; labels: string }, te
   fs.copyFileSync(path.join(fixtures, 'fmnist_cnn.onnx'), cnn);
   if (BASE_EPOCHS > 0) {
     // The committed CNN is not converged (one more epoch of the pruned copy beats it): train it further first, so the
-    // teacher is what a user would prune, a finished model.
-    const base = cli(['finetune', cnn, '--data', train.data, '--labels', train.labels, '--epochs', `${BASE_EPOCHS}`, '--batch-size', `${BATCH}`, '--out', path.join(dir, 'base.onnx')]) as unknown as { output: string };
-    cnn = base.output;
-    console.log(`(the unpruned model: the committed CNN after ${BASE_EPOCHS} more epochs on the train split)`);
+    // teacher is what a user would prune, a finished model. Kept in --work DIR and reused by the next run.
+    // A finished model is trained down a decaying learning rate (--base-schedule cosine); with a constant one it stops
+    // at a noisy point that one more epoch of the pruned copy beats, and a teacher weaker than the student teaches nothing.
+    const base = path.join(dir, `base${BASE_EPOCHS}-${BASE_SCHEDULE}.onnx`);
+    if (!fs.existsSync(base)) cli(['finetune', cnn, '--data', train.data, '--labels', train.labels, '--epochs', `${BASE_EPOCHS}`, '--batch-size', `${BATCH}`, '--schedule', BASE_SCHEDULE, '--out', base]);
+    cnn = base;
+    console.log(`(the unpruned model: the committed CNN after ${BASE_EPOCHS} more epochs on the train split, adam lr 1e-3, ${BASE_SCHEDULE} schedule, seed 0)`);
   }
-  cli(['prune', cnn, '--method', 'channel', '--sparsity', '0.3']);
+  cli(['prune', cnn, '--method', 'channel', '--sparsity', '0.3', '--force']);
   const pruned = cnn.replace(/\.onnx$/, '.pruned.onnx');
-  const results: { seed: number; tuned: number; distilled: number; ft: TrainReport; kd: TrainReport }[] = [];
-  for (let seed = 1; seed <= SEEDS; seed++) {
-    // The job's defaults otherwise (adam, lr 1e-3; distillation T 4, alpha 0.5): what a user gets without tuning.
-    const common = ['--data', train.data, '--labels', train.labels, '--epochs', '1', '--batch-size', `${BATCH}`, '--seed', `${seed}`];
-    const ft = cli(['finetune', pruned, ...common, '--out', path.join(dir, `ft${seed}.onnx`)]) as unknown as TrainReport & { output: string };
-    const kd = cli(['distill', pruned, '--teacher', cnn, ...common, '--out', path.join(dir, `kd${seed}.onnx`)]) as unknown as TrainReport & { output: string };
-    results.push({ seed, tuned: await top1(ft.output, test), distilled: await top1(kd.output, test), ft, kd });
-  }
   const [base, before] = [await top1(cnn, test), await top1(pruned, test)];
-  const mean = (k: 'tuned' | 'distilled') => results.reduce((a, r) => a + r[k], 0) / results.length;
-  const below = (x: number) => `${((base - x) * 100).toFixed(2)} points below`;
-  console.log(`unpruned CNN (the teacher)         ${pct(base)}`);
-  console.log(`pruned 30%, no training            ${pct(before)}  (${below(before)})`);
-  for (const r of results) {
-    console.log(`seed ${r.seed}: pruned + finetune (labels)   ${pct(r.tuned)}  (${below(r.tuned)}; ${describe(r.ft)})`);
-    console.log(`seed ${r.seed}: pruned + distill (teacher)   ${pct(r.distilled)}  (${below(r.distilled)}; ${describe(r.kd)})`);
+  const below = (x: number) => `${Math.abs((base - x) * 100).toFixed(2)} points ${x <= base ? 'below' : 'above'}`;
+  console.log(`unpruned CNN (the teacher)   ${pct(base)}`);
+  console.log(`pruned 30%, no training      ${pct(before)}  (${below(before)})`);
+  console.log('Each seed sets the shuffle of both runs (paired: the same batches in the same order); adam lr 1e-3, batch 64.');
+  console.log(`seed  finetune (labels)  ${KD.map((k) => `${kdName(k).padEnd(19)} vs finetune`).join('  ')}`);
+  const seeds = Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i);
+  const tuned: number[] = [];
+  const distilled: number[][] = KD.map(() => []);
+  for (const seed of seeds) {
+    const common = ['--data', train.data, '--labels', train.labels, '--epochs', '1', '--batch-size', `${BATCH}`, '--seed', `${seed}`, '--force'];
+    const ft = cli(['finetune', pruned, ...common, '--out', path.join(dir, `ft${seed}.onnx`)]) as unknown as TrainReport;
+    tuned.push(await top1(ft.output, test));
+    const cells: string[] = [];
+    const times = [`finetune ${describe(ft)}`];
+    for (const [i, k] of KD.entries()) {
+      const extra = [...(k.temperature === undefined ? [] : ['--temperature', `${k.temperature}`]), ...(k.alpha === undefined ? [] : ['--alpha', `${k.alpha}`])];
+      const kd = cli(['distill', pruned, '--teacher', cnn, ...common, ...extra, '--out', path.join(dir, `kd${seed}_${i}.onnx`)]) as unknown as TrainReport;
+      const acc = await top1(kd.output, test);
+      distilled[i].push(acc);
+      cells.push(`${pct(acc).padEnd(19)} ${points(acc - tuned[tuned.length - 1]).padStart(10)}`);
+      times.push(`${kdName(k)} ${describe(kd)}`);
+    }
+    console.log(`${String(seed).padStart(4)}  ${pct(tuned[tuned.length - 1]).padEnd(17)}  ${cells.join('  ')}   (${times.join('; ')})`);
   }
-  const [tuned, distilled] = [mean('tuned'), mean('distilled')];
-  console.log(`mean of ${results.length} seeds: finetune ${pct(tuned)}, distill ${pct(distilled)}`);
-  verdict('finetune after pruning: within 1.0 point of the unpruned model (worst seed)', below(Math.min(...results.map((r) => r.tuned))), results.every((r) => base - r.tuned <= 0.01));
-  verdict('distill after pruning: within 1.0 point of the unpruned model (worst seed)', below(Math.min(...results.map((r) => r.distilled))), results.every((r) => base - r.distilled <= 0.01));
-  verdict(`distillation at least as good as fine-tuning (same budget, mean of ${results.length} seeds)`, `${pct(distilled)} vs ${pct(tuned)}`, distilled >= tuned);
+  const summary = (xs: number[]) => {
+    const s = spread(xs);
+    return `mean ${pct(s.mean)}, sd ${(s.sd * 100).toFixed(2)}, range ${pct(s.min)}..${pct(s.max)}`;
+  };
+  console.log(`finetune            ${summary(tuned)}`);
+  for (const [i, k] of KD.entries()) {
+    const d = spread(distilled[i].map((x, j) => x - tuned[j]));
+    const half = seeds.length > 1 ? (T95[seeds.length - 2] ?? 2) * d.sd / Math.sqrt(seeds.length) : NaN;
+    const reading = !(half >= 0) ? '' : d.mean - half > 0 ? 'better' : d.mean + half < 0 ? 'worse' : 'a tie within the seed noise';
+    console.log(`${kdName(k).padEnd(19)} ${summary(distilled[i])}; paired difference ${points(d.mean)} points (95% interval ${points(d.mean - half)}..${points(d.mean + half)}: ${reading})`);
+  }
+  const worst = (xs: number[]) => Math.min(...xs);
+  verdict('finetune after pruning: within 1.0 point of the unpruned model (worst seed)', below(worst(tuned)), tuned.every((x) => base - x <= 0.01));
+  verdict('distill after pruning: within 1.0 point of the unpruned model (worst seed)', below(worst(distilled[0])), distilled[0].every((x) => base - x <= 0.01));
+  const [ftMean, kdMean] = [spread(tuned).mean, spread(distilled[0]).mean];
+  verdict(`distillation (job defaults) at least as good as fine-tuning (same budget, mean of ${seeds.length} seeds)`, `${pct(kdMean)} vs ${pct(ftMean)}`, kdMean >= ftMean);
 }
 
 async function qat(dir: string, train: { data: string; labels: string }, test: RawImages): Promise<void> {
@@ -146,13 +191,15 @@ async function main(): Promise<void> {
   const trainSplit = fashionMnistSplit('train');
   const test = fashionMnistSplit('t10k');
   if (!trainSplit || !test) throw new Error('Fashion-MNIST is missing: apt-get install dataset-fashion-mnist');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-train-'));
+  const work = arg('work', '');
+  const dir = work ? path.resolve(work) : fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-train-'));
+  fs.mkdirSync(dir, { recursive: true });
   try {
     const train = writeSplit(dir, 'train', trainSplit);
     if (!process.argv.includes('--skip-accuracy')) await accuracy(dir, train, test);
     if (!process.argv.includes('--skip-qat')) await qat(dir, train, test);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!work) fs.rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\n## Targets (load ${load()})`);
   for (const [target, measured, met] of verdicts) console.log(`${met ? 'MET    ' : 'NOT MET'}  ${target}: ${measured}`);
