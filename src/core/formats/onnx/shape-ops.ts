@@ -13,8 +13,8 @@ export interface Ctx {
   node: NodeProto;
   types: Map<string, ValueType>;
   consts: Map<string, number[]>;
-  /** Small float initializers (Resize scales). */
-  floats: Map<string, number[]>;
+  /** Small float initializers (Resize scales), read when a rule asks for one. */
+  floats: { get(name: string): number[] | undefined };
 }
 
 export type Rule = (c: Ctx) => (ValueType | undefined)[];

@@ -23,7 +23,7 @@ import { UNKNOWN_DIM, tensorType, type ValueType } from './value-type';
  */
 export function inferShapes(model: Model, graph: Graph = model.graph, consts = new Map<string, number[]>(), symbolsAs?: number): Map<string, ValueType> {
   const types = new Map<string, ValueType>();
-  const floats = new Map<string, number[]>();
+  const smallFloats = new Map<string, TensorProto>();
   const declared = new Map<string, ValueType>();
   for (const v of [...graph.proto.valueInfo, ...graph.proto.output, ...graph.proto.input]) {
     const t = tensorType(v.type);
@@ -39,8 +39,15 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
     types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });
     const vals = constValues(t, model);
     if (vals) consts.set(t.name, vals);
-    if (t.dataType === DataType.float32 && elementCount(t) <= MAX_CONST) floats.set(t.name, Array.from(model.tensorData(t) as Float32Array));
+    if (t.dataType === DataType.float32 && elementCount(t) <= MAX_CONST) smallFloats.set(t.name, t);
   }
+  // Only Resize reads float values: read when a rule asks, not copied for every small weight up front.
+  const floats = {
+    get(name: string): number[] | undefined {
+      const t = smallFloats.get(name);
+      return t && Array.from(model.tensorData(t) as Float32Array);
+    },
+  };
   let order: NodeProto[];
   try {
     order = graph.topologicalOrder();

@@ -52,26 +52,30 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
       const sp = tensor ? undefined : sparse.get(input);
       if (sp) weights.push(sparseWeightInfo(sp, input));
       if (!tensor) continue;
-      const w: WeightInfo = { ...weightInfo(tensor), name: input };
+      const w = weightInfo(tensor);
+      w.name = input;
       const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
       if (value !== undefined) w.value = value;
       weights.push(w);
     }
     const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
-    return {
+    // One object literal, `macs` set after: a conditional spread here made every node a slow (dictionary) object.
+    const node: ViewNode = {
       id: ids[i],
       name: n.name,
       opType: n.opType,
       domain: n.domain === 'ai.onnx' ? '' : n.domain,
-      inputs: [...n.input],
-      outputs: [...n.output],
+      inputs: n.input.slice(),
+      outputs: n.output.slice(),
       attributes: n.attribute.map(attributeInfo),
       weights,
       weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
-      ...(macs[ids[i]] !== undefined ? { macs: macs[ids[i]] } : {}),
-      scope: nodeScope(n.name, n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value),
+      scope: nodeScope(n.name, n.metadataProps.length ? n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value : undefined),
       subgraphs,
     };
+    const m = macs[ids[i]];
+    if (m !== undefined) node.macs = m;
+    return node;
   });
   return {
     name: g.proto.name,
