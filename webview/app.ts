@@ -8,6 +8,7 @@ import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
+import { viewGraphOf } from '../src/core/graph/packed';
 import { initialExpansion } from './model/expansion';
 import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
 import { commonReason, findMatches, type SearchMatch } from './model/search';
@@ -120,7 +121,7 @@ export class App {
 
   handle(m: HostToWebview): void {
     switch (m.type) {
-      case 'model': this.toolbar.setUnavailable(m.unavailable ?? {}); return this.load(m.file, m.graph, m.summary);
+      case 'model': this.toolbar.setUnavailable(m.unavailable ?? {}); return this.load(m.file, viewGraphOf(m.graph), m.summary);
       case 'error': return this.showBroken(m.file, m.message);
       case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
@@ -372,9 +373,7 @@ export class App {
 
   private toggleScale(): void {
     const o = this.overlays.get(this.activeOverlay);
-    if (!o) return;
-    o.scale = o.scale === 'log' ? 'linear' : 'log';
-    this.applyOverlay();
+    if (o) { o.scale = o.scale === 'log' ? 'linear' : 'log'; this.applyOverlay(); }
   }
 
   /** Node values by item id; collapsed groups get the sum of their nodes. */

@@ -4,12 +4,16 @@
  */
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
 import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
+import type { PackedViewGraphText } from '../src/core/graph/packed';
 
 export type { Overlay };
 
 export type HostToWebview =
-  /** `unavailable`: toolbar commands this model's format cannot run, each with the reason shown on the button. */
-  | { type: 'model'; file: string; graph: ViewGraph; summary: ModelSummary; unavailable?: Record<string, string> }
+  /**
+   * `graph`: packed at the open (src/core/graph/packed.ts), as it came from the worker.
+   * `unavailable`: toolbar commands this model's format cannot run, each with the reason shown on the button.
+   */
+  | { type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string> }
   | { type: 'error'; file: string; message: string }
   | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
   | { type: 'nodeDetailsError'; requestId: number; message: string }

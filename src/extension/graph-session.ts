@@ -87,7 +87,7 @@ export class GraphSession {
       this.timing.worker = opened.timing;
       this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable });
       this.timing.postedAt = now();
-      return { kind: 'model', nodes: opened.graph.nodes.length };
+      return { kind: 'model', nodes: opened.nodes };
     } catch (e) {
       if (e instanceof RequestCancelledError || seq !== this.loads) return { kind: 'superseded' };
       // The webview prefixes the file itself; core errors already start with it.

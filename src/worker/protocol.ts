@@ -6,6 +6,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
+import type { PackedViewGraphText } from '../core/graph/packed';
 import type { JobHooks } from '../core/jobs/job';
 import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
 import type { ChannelChangeResult } from '../ota/publisher/channel';
@@ -108,7 +109,9 @@ export interface WorkerOpenTiming {
 }
 
 export interface OpenedView {
-  graph: ViewGraph;
+  /** Packed (core/graph/packed.ts): the host relays it to the webview as it is. */
+  graph: PackedViewGraphText;
+  nodes: number;
   summary: ModelSummary;
   timing: WorkerOpenTiming;
 }

