@@ -5,6 +5,7 @@ import { OptionError } from '../core/base/option-error';
 import { errorMessage } from '../core/base/error-text';
 import { didYouMean } from './suggest';
 import { progressView } from './progress';
+import { trace } from '../core/base/trace';
 
 /** A failed command's exit code: the CLI's own, 130 cancelled (Ctrl-C), 2 an unusable option value, else 1 (bad input). */
 function exitCode(e: unknown): number {
@@ -28,6 +29,7 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  trace('cli: modules loaded');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');

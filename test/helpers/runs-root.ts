@@ -1,7 +1,9 @@
 /**
  * Loaded by mocha before every test file (.mocharc.json): jobs the tests run, in this process or in
  * CLI children that inherit the environment, record their runs in a temporary root instead of the
- * repository (jobs/runs/store.ts). Tests of the root rules set their own environment.
+ * repository (jobs/runs/store.ts). Tests of the root rules set their own environment. Edgewise's
+ * cache (remembered file hashes, device bundles) goes to one folder in the temporary folder, shared
+ * by test runs (the bundles take long to make), never the user's ~/.cache.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,3 +14,5 @@ if (!process.env.EDGEWISE_RUNS_ROOT) {
   process.env.EDGEWISE_RUNS_ROOT = root;
   process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
 }
+
+process.env.EDGEWISE_CACHE_DIR ??= path.join(os.tmpdir(), 'edgewise-test-cache');

@@ -13,6 +13,7 @@ import { DEFAULT_JOB } from '../runtime/benchmark';
 import { benchmarkOnTarget } from '../runtime/devices/run-target';
 import { prefixed } from '../base/progress';
 import { phaseCount, phaseShare, phaseText } from '../runtime/phases';
+import { trace } from '../base/trace';
 import { checkProviders, OPT_LEVELS } from '../runtime/session';
 import { brokenBudgets, budgetChecks, findTarget, type BudgetBreak, type BudgetCheck, type Target } from '../runtime/targets';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type OptLevel } from '../runtime/types';
@@ -138,6 +139,7 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
   for (const [name, f] of Object.entries(o.inputFiles ?? {})) if (!fs.existsSync(f)) throw new Error(`${path.resolve(f)}: no such file (--input ${name})`);
   const profile = o.profile ?? false;
   let results: BenchmarkResult[];
+  let traced = '';
   try {
     results = await benchmarkOnTarget(target ?? findTarget('local-cpu'), {
       ...DEFAULT_JOB, model, optLevel: o.optLevel ?? DEFAULT_JOB.optLevel, runs: o.runs ?? DEFAULT_JOB.runs, warmup: o.warmup ?? DEFAULT_JOB.warmup,
@@ -146,6 +148,7 @@ async function benchJob(file: string, o: BenchJobOptions): Promise<BenchJobResul
     }, threads, {
       signal: o.signal,
       onProgress: (p) => {
+        if (p.phase !== traced) trace(`progress: ${(traced = p.phase)}`);
         prefixed(o.progress, `${p.threads} thread(s): `)(phaseText(p), (threads.indexOf(p.threads) + phaseFraction(p, profile)) / threads.length, phaseCount(p));
       },
     });

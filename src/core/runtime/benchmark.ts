@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BenchmarkError, type BenchmarkJob, type BenchmarkProgress, type BenchmarkResult, type ChildMessage } from './types';
+import { trace } from '../base/trace';
 
 export interface RunHooks {
   signal?: AbortSignal;
@@ -78,6 +79,7 @@ function runChild(job: BenchmarkJob, hooks: RunHooks): Promise<BenchmarkResult> 
   const script = hooks.childScript ?? defaultChildScript();
   return new Promise((resolve, reject) => {
     const child = startChild(script, hooks.affinity);
+    trace('local: child started');
     let outcome: { result?: BenchmarkResult; error?: BenchmarkError } | undefined;
     let phase = 'starting';
     let stderr = '';

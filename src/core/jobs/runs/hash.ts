@@ -1,10 +1,8 @@
-/** Content hashes of a job's input and output files, cached per file version within the process. */
+/** Content hashes of a job's input and output files, each file read once per version (base/file-hash.ts). */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-const cache = new Map<string, string>();
-const CHUNK = 1 << 20;
+import { fileSha256Sync } from '../../base/file-hash';
 
 /**
  * SHA-256 (hex) and size of a regular file, or of a folder: its files' relative names and hashes,
@@ -30,23 +28,5 @@ export function contentHash(file: string): { sha256: string; bytes: number } | u
     return { sha256: h.digest('hex'), bytes };
   }
   if (!st.isFile()) return undefined;
-  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-  let sha256 = cache.get(key);
-  if (!sha256) {
-    sha256 = hashFile(file);
-    cache.set(key, sha256);
-  }
-  return { sha256, bytes: st.size };
-}
-
-function hashFile(file: string): string {
-  const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, CHUNK, null)) > 0;) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
+  return { sha256: fileSha256Sync(file, st), bytes: st.size };
 }

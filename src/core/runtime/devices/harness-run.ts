@@ -10,6 +10,7 @@ import type { Device } from './device';
 import { DeviceError } from './errors';
 import { harnessCommand, MISSING_MARKER, type Installed } from './harness';
 import { lastLine } from './shell';
+import { trace } from '../../base/trace';
 
 export interface HarnessHooks {
   signal?: AbortSignal;
@@ -24,6 +25,7 @@ export interface HarnessHooks {
 export async function runHarness(device: Device, installed: Installed, script: string, message: ParentMessage, hooks: HarnessHooks): Promise<'done' | 'missing'> {
   if (hooks.signal?.aborted) throw new BenchmarkError('cancelled', 'benchmark cancelled');
   const proc = await device.spawn(harnessCommand(installed, script, hooks.requires));
+  trace('device: harness command sent');
   let missing = false;
   let pid: number | undefined;
   let stderr = '';
@@ -32,6 +34,7 @@ export async function runHarness(device: Device, installed: Installed, script: s
   const lines = readline.createInterface({ input: proc.stdout, crlfDelay: Infinity });
   const linesDone = new Promise<void>((resolve) => lines.once('close', resolve));
   lines.on('line', (line) => {
+    if (!pid && !missing) trace('device: first line from the harness');
     let msg: ChildMessage | undefined;
     try {
       msg = parseMessageLine(line);

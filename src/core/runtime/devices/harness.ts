@@ -10,7 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cacheDir, harnessBundle, ortVersion, type DeviceArch } from './bundles';
+import { cacheDir } from '../../base/cache-dir';
+import { harnessBundle, ortVersion, type DeviceArch } from './bundles';
 import type { Device } from './device';
 import { DeviceError } from './errors';
 import { emulatedCommand } from './qemu';

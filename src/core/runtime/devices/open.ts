@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Target } from '../targets';
-import { cacheDir } from './bundles';
+import { cacheDir } from '../../base/cache-dir';
 import { Device } from './device';
 import { LocalShell } from './local-shell';
 import { connectSsh } from './ssh-shell';

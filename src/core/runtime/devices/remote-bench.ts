@@ -11,6 +11,7 @@ import type { Device } from './device';
 import { ensureHarness, readInstalled, rememberedInstalled, rememberInstalled, type Installed } from './harness';
 import { runHarness } from './harness-run';
 import { planStage, stage } from './stage';
+import { trace } from '../../base/trace';
 
 export interface DeviceRunHooks {
   signal?: AbortSignal;
@@ -23,7 +24,7 @@ export async function runOnDevice(device: Device, job: BenchmarkJob, hooks: Devi
   // Connecting and hashing the files overlap: both stand between the command and the first run.
   const shares = device.description.sharesFiles;
   const inputNames = Object.keys(job.inputFiles);
-  const [, plans] = await Promise.all([device.shell(), Promise.all([job.model, ...inputNames.map((n) => job.inputFiles[n]), ...(job.outputCheck ? [job.outputCheck.data] : [])].map((f) => planStage(f, shares)))]);
+  const [, plans] = await Promise.all([device.shell().then((s) => (trace('device: connected'), s)), Promise.all([job.model, ...inputNames.map((n) => job.inputFiles[n]), ...(job.outputCheck ? [job.outputCheck.data] : [])].map((f) => planStage(f, shares))).then((p) => (trace('device: files hashed'), p))]);
   const check = job.outputCheck ? plans[plans.length - 1] : undefined;
   const remoteJob: BenchmarkJob = {
     ...job, model: plans[0].remote, inputFiles: Object.fromEntries(inputNames.map((n, i) => [n, plans[i + 1].remote])), scratchDir: undefined,

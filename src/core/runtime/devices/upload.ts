@@ -3,9 +3,9 @@
  * device, checked with sha256sum and only then renamed: a file under its final name is complete.
  * After a dropped connection the upload reconnects and continues from the part's size.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { CancelledError } from '../../base/cancel';
+import { fileSha256 } from '../../base/file-hash';
 import type { Device } from './device';
 import { DeviceError } from './errors';
 import { describeExit, lastLine, q } from './shell';
@@ -23,19 +23,10 @@ export interface UploadOptions {
   attempts?: number;
 }
 
-const hashes = new Map<string, { key: string; sha256: string }>();
-
-/** Size and SHA-256 of a local file (remembered per path, size and modification time). */
+/** Size and SHA-256 of a local file (read once per version of the file: base/file-hash.ts). */
 export async function localFile(file: string): Promise<LocalFile> {
   const st = fs.statSync(file);
-  const key = `${st.size}:${st.mtimeMs}`;
-  const known = hashes.get(file);
-  if (known?.key === key) return { path: file, bytes: st.size, sha256: known.sha256 };
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  const sha256 = hash.digest('hex');
-  hashes.set(file, { key, sha256 });
-  return { path: file, bytes: st.size, sha256 };
+  return { path: file, bytes: st.size, sha256: await fileSha256(file, st) };
 }
 
 /**
