@@ -11,7 +11,7 @@
  *    over the Fashion-MNIST test images: top-1 agreement of x64 and the emulated arm64 device and the
  *    kernels ORT ran on each (emulated latency is printed for what it is, never compared).
  *
- *   flock /work/coord/bench.lock npm run bench:device -- [--rounds N] [--runs N]
+ *   flock /work/coord/bench.lock npm run bench:device -- [--rounds N] [--runs N] [--first-runs N] [--only 1,2,3] [--compare OTHER/bin/edgewise.js]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,14 +28,20 @@ import { benchmarkOnTarget } from '../src/core/runtime/devices/run-target';
 import { setupDevice } from '../src/core/runtime/devices/setup';
 import { median } from '../src/core/runtime/stats';
 import { findTarget, type Target } from '../src/core/runtime/targets';
+import { TRACE_PREFIX } from '../src/core/base/trace';
 import { startSshd } from '../test/helpers/sshd';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const INT8 = path.join(ROOT, 'test/fixtures/fmnist_mobilenet.int8.onnx');
 const INT8_DATA = path.join(ROOT, 'test/fixtures/fmnist_test1k_u8.npy');
-const { values } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' }, 'check-count': { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, runs: { type: 'string' }, 'check-count': { type: 'string' }, 'first-runs': { type: 'string' }, only: { type: 'string' }, compare: { type: 'string' } } });
 const rounds = Number(values.rounds ?? 16);
+/** `edgewise` as a user runs it (bin/edgewise.js); --compare: another build's, run in the same rounds over SSH. */
+const CLI = path.join(ROOT, 'bin/edgewise.js');
+const OTHER = values.compare ? path.resolve(values.compare) : undefined;
+const firstRuns = Number(values['first-runs'] ?? 7);
+/** --only 2: just the command-to-first-run target (with --only 1,3 the others). */
+const parts = new Set((values.only ?? '1,2,3').split(',').map(Number));
 const runs = Number(values.runs ?? 300);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -61,24 +67,56 @@ function mlp25(file: string): void {
   fs.writeFileSync(file, encodeModelProto(model));
 }
 
+interface FirstRun {
+  seconds: number;
+  p50: number;
+  /** Milliseconds from the spawn to each phase mark the CLI traced (EDGEWISE_TRACE, base/trace.ts). */
+  marks: Map<string, number>;
+}
+
 /** Seconds from spawning `edgewise bench` to its report that the timed runs start (the child sends it as they begin). */
-function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; p50: number }> {
+function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv, cli = CLI): Promise<FirstRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'bench', model, ...args, '--runs', '20', '--warmup', '10', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'bench', model, ...args, '--runs', '20', '--warmup', '10', '--json'], { env: { ...env, EDGEWISE_TRACE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let started: number | undefined;
     let out = '';
     let err = '';
+    let partial = '';
+    const marks = new Map<string, number>();
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      if (started === undefined && /: timed runs 0\//.test(err)) started = performance.now();
+      const now = performance.now() - t0;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const mark = line.startsWith(TRACE_PREFIX) ? /^[\d.]+ ms (.*)$/.exec(line.slice(TRACE_PREFIX.length))?.[1] : undefined;
+        if (mark) {
+          if (!marks.has(mark)) marks.set(mark, now);
+          continue;
+        }
+        err += `${line}\n`;
+        if (started === undefined && /: timed runs 0\//.test(line)) started = performance.now();
+      }
     });
     child.on('close', (code) => {
-      if (code !== 0 || started === undefined) return reject(new Error(`edgewise bench exited ${code}: ${err.trim().split('\n').pop()}`));
-      resolve({ seconds: (started - t0) / 1000, p50: JSON.parse(out).p50Ms });
+      if (code !== 0 || started === undefined) return reject(new Error(`edgewise bench exited ${code}: ${(err + partial).trim().split('\n').pop()}`));
+      resolve({ seconds: (started - t0) / 1000, p50: JSON.parse(out).p50Ms, marks });
     });
   });
+}
+
+/** Each command's phase marks in the order reached: median ms from the command, and since the mark before. */
+function phaseTable(runs: Record<string, FirstRun[]>): string {
+  const rows: string[] = ['  phase marks (EDGEWISE_TRACE; median ms from the command, +ms since the mark before):'];
+  for (const [name, list] of Object.entries(runs)) {
+    const all = new Map<string, number[]>();
+    for (const r of list) for (const [m, t] of r.marks) all.set(m, [...(all.get(m) ?? []), t]);
+    const marks = [...all].map(([m, ts]) => [m, median(ts)] as const).sort((x, y) => x[1] - y[1]);
+    let prev = 0;
+    rows.push(`    ${name}: ${marks.map(([m, t]) => `${m} ${t.toFixed(0)} (+${(t - prev).toFixed(0)}${(prev = t, '')})`).join(' | ') || 'none (a build without phase marks)'}`);
+  }
+  return rows.join('\n');
 }
 
 /** Runs the CLI as a user would, returning what it printed; fails on a non-zero exit. */
@@ -94,9 +132,10 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+  if (!fs.existsSync(path.join(ROOT, 'dist/launch.js'))) throw new Error(`${ROOT}/dist is missing: run npm run build`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-bench-device-'));
-  const env = { ...process.env, EDGEWISE_CACHE_DIR: process.env.EDGEWISE_CACHE_DIR ?? path.join(os.tmpdir(), 'edgewise-test-cache') };
+  // Run records (each command hashes its model for one, as a user's does) go to the scratch folder, not the checkout.
+  const env = { ...process.env, EDGEWISE_CACHE_DIR: process.env.EDGEWISE_CACHE_DIR ?? path.join(os.tmpdir(), 'edgewise-test-cache'), EDGEWISE_RUNS_ROOT: dir };
   process.env.EDGEWISE_CACHE_DIR = env.EDGEWISE_CACHE_DIR;
   const sshd = await startSshd();
   try {
@@ -113,45 +152,64 @@ async function main(): Promise<void> {
     mlp25(model);
     console.log(`model: ${model} (${(fs.statSync(model).size / 1e6).toFixed(1)} MB)`);
 
-    // 1. p50 here and on the device, alternating which goes first, `rounds` times.
-    const local = findTarget('local');
-    const job = { ...DEFAULT_JOB, model, runs, warmup: 20 };
-    const ratios: number[] = [];
-    const rows: string[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const order = i % 2 ? [device, local] : [local, device];
-      const p50: Record<string, number> = {};
-      for (const t of order) p50[t.name] = (await benchmarkOnTarget(t, job, [1]))[0].latency.p50Ms;
-      ratios.push(p50['ssh-loop'] / p50.local);
-      rows.push(`  round ${i + 1}: local p50 ${p50.local.toFixed(3)} ms, ssh-loop p50 ${p50['ssh-loop'].toFixed(3)} ms, ratio ${ratios[i].toFixed(3)} (load ${load()})`);
+    if (parts.has(1)) {
+      // 1. p50 here and on the device, alternating which goes first, `rounds` times.
+      const local = findTarget('local');
+      const job = { ...DEFAULT_JOB, model, runs, warmup: 20 };
+      const ratios: number[] = [];
+      const rows: string[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const order = i % 2 ? [device, local] : [local, device];
+        const p50: Record<string, number> = {};
+        for (const t of order) p50[t.name] = (await benchmarkOnTarget(t, job, [1]))[0].latency.p50Ms;
+        ratios.push(p50['ssh-loop'] / p50.local);
+        rows.push(`  round ${i + 1}: local p50 ${p50.local.toFixed(3)} ms, ssh-loop p50 ${p50['ssh-loop'].toFixed(3)} ms, ratio ${ratios[i].toFixed(3)} (load ${load()})`);
+      }
+      console.log(`\n1. harness overhead through SSH, ${rounds} alternating rounds of ${runs} timed runs, 1 thread`);
+      console.log(rows.join('\n'));
+      const r = median(ratios);
+      console.log(`  median ratio ssh-loop/local p50: ${r.toFixed(4)} (${((r - 1) * 100).toFixed(2)}%); target within 3%: ${Math.abs(r - 1) <= 0.03 ? 'MET' : 'NOT MET'}` +
+        `; the remote harness costs more than 3% over local: ${r > 1.03 ? 'YES' : 'no'}; spread of the rounds' ratios ${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`);
     }
-    console.log(`\n1. harness overhead through SSH, ${rounds} alternating rounds of ${runs} timed runs, 1 thread`);
-    console.log(rows.join('\n'));
-    const r = median(ratios);
-    console.log(`  median ratio ssh-loop/local p50: ${r.toFixed(4)} (${((r - 1) * 100).toFixed(2)}%); target within 3%: ${Math.abs(r - 1) <= 0.03 ? 'MET' : 'NOT MET'}` +
-      `; the remote harness costs more than 3% over local: ${r > 1.03 ? 'YES' : 'no'}; spread of the rounds' ratios ${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`);
 
-    // 2. From the command to the first timed run, model cached on the device (the first call uploads it).
-    const sshArgs = ['--target', 'ssh-loop', '--target-file', path.join(dir, 'targets.json')];
-    await timeToFirstRun(model, sshArgs, env);
-    const ssh: number[] = [];
-    const here: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      ssh.push((await timeToFirstRun(model, sshArgs, env)).seconds);
-      here.push((await timeToFirstRun(model, ['--target', 'local'], env)).seconds);
+    if (parts.has(2)) {
+      // 2. From the command to the first timed run, model cached on the device (the first call uploads it).
+      const sshArgs = ['--target', 'ssh-loop', '--target-file', path.join(dir, 'targets.json')];
+      await timeToFirstRun(model, sshArgs, env);
+      if (OTHER) await timeToFirstRun(model, sshArgs, env, OTHER);
+      const sshRuns: FirstRun[] = [];
+      const hereRuns: FirstRun[] = [];
+      const otherRuns: FirstRun[] = [];
+      const loads: string[] = [];
+      for (let i = 0; i < firstRuns; i++) {
+        loads.push(os.loadavg()[0].toFixed(1));
+        sshRuns.push(await timeToFirstRun(model, sshArgs, env));
+        hereRuns.push(await timeToFirstRun(model, ['--target', 'local'], env));
+        if (OTHER) otherRuns.push(await timeToFirstRun(model, sshArgs, env, OTHER));
+      }
+      const ssh = sshRuns.map((r) => r.seconds);
+      const here = hereRuns.map((r) => r.seconds);
+      console.log(`\n2. command to first timed run, 25 MB model cached on the device (${firstRuns} runs each, alternating; includes the CLI's start, hashing the model, SSH connect, the device's Node start, session creation, first run and 10 warm-up runs; 1-min load before each pair: ${loads.join(' ')})`);
+      console.log(`  ssh-loop: ${ssh.map((s) => s.toFixed(2)).join(' ')} s, median ${median(ssh).toFixed(2)} s; target within 2 s: ${median(ssh) <= 2 ? 'MET' : 'NOT MET'}`);
+      console.log(`  local (reference, same command with --target local): ${here.map((s) => s.toFixed(2)).join(' ')} s, median ${median(here).toFixed(2)} s`);
+      console.log(`  SSH over local: median of the pairs' differences ${median(ssh.map((s, i) => s - here[i])).toFixed(2)} s`);
+      if (OTHER) {
+        const other = otherRuns.map((r) => r.seconds);
+        console.log(`  ssh-loop with ${OTHER} (same rounds): ${other.map((s) => s.toFixed(2)).join(' ')} s, median ${median(other).toFixed(2)} s; this build's SSH run minus it, median of the rounds: ${median(ssh.map((s, i) => s - other[i])).toFixed(2)} s`);
+      }
+      console.log(phaseTable({ 'ssh-loop': sshRuns, local: hereRuns, ...(OTHER ? { 'ssh-loop, other build': otherRuns } : {}) }));
     }
-    console.log(`\n2. command to first timed run, 25 MB model cached on the device (5 runs each, alternating; includes the CLI's start, hashing the model, SSH connect, the device's Node start, session creation, first run and 10 warm-up runs)`);
-    console.log(`  ssh-loop: ${ssh.map((s) => s.toFixed(2)).join(' ')} s, median ${median(ssh).toFixed(2)} s; target within 2 s: ${median(ssh) <= 2 ? 'MET' : 'NOT MET'}`);
-    console.log(`  local (reference, same command with --target local): ${here.map((s) => s.toFixed(2)).join(' ')} s, median ${median(here).toFixed(2)} s`);
 
-    // 3. The same answers on ARM64: x64 here and the emulated arm64 device, through the CLI as a user runs it.
-    const count = values['check-count'] ?? '1000';
-    console.log(`\n3. top-1 agreement of the static INT8 sample, x64 (local) vs emulated arm64 (qemu-arm64), ${count} test images (load ${load()})`);
-    const t3 = performance.now();
-    await runCli(['device', 'setup', 'qemu-arm64'], env);
-    const fleet = await runCli(['bench', INT8, '--targets', 'local,qemu-arm64', '--check', INT8_DATA, '--count', count, '--runs', '20', '--warmup', '2'], env);
-    console.log(fleet.replace(/^/gm, '  '));
-    console.log(`  (${((performance.now() - t3) / 1000).toFixed(1)} s, including the arm64 device's setup on first use)`);
+    if (parts.has(3)) {
+      // 3. The same answers on ARM64: x64 here and the emulated arm64 device, through the CLI as a user runs it.
+      const count = values['check-count'] ?? '1000';
+      console.log(`\n3. top-1 agreement of the static INT8 sample, x64 (local) vs emulated arm64 (qemu-arm64), ${count} test images (load ${load()})`);
+      const t3 = performance.now();
+      await runCli(['device', 'setup', 'qemu-arm64'], env);
+      const fleet = await runCli(['bench', INT8, '--targets', 'local,qemu-arm64', '--check', INT8_DATA, '--count', count, '--runs', '20', '--warmup', '2'], env);
+      console.log(fleet.replace(/^/gm, '  '));
+      console.log(`  (${((performance.now() - t3) / 1000).toFixed(1)} s, including the arm64 device's setup on first use)`);
+    }
     console.log(`\nload at end ${load()}`);
   } finally {
     await sshd.stop();

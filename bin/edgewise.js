@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-require('../dist/cli.js').main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// dist/cli.js compiled with V8's code cache (src/cli/launch.ts).
+require('../dist/launch.js').launch(process.argv.slice(2));

@@ -15,7 +15,9 @@ const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'layout-thread': 'src/worker/layout/thread.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
-  { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  // The CLI has no import(): launch.ts compiles it with V8's code cache through vm.Script, which has no module loader.
+  { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, supported: { 'dynamic-import': false } },
+  { entryPoints: { launch: 'src/cli/launch.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
   { entryPoints: { 'bench-child': 'src/core/runtime/bench-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { entryPoints: { 'fl-client-child': 'src/fl/simulate/fl-client-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   // `edgewise/ota`, the device library for apps: self-contained (no VS Code, no ONNX Runtime).
