@@ -93,10 +93,12 @@ function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv, c
         const mark = line.startsWith(TRACE_PREFIX) ? /^[\d.]+ ms (.*)$/.exec(line.slice(TRACE_PREFIX.length))?.[1] : undefined;
         if (mark) {
           if (!marks.has(mark)) marks.set(mark, now);
+          if (mark === 'progress: runs') started ??= performance.now();
           continue;
         }
         err += `${line}\n`;
-        if (started === undefined && /: timed runs 0\//.test(line)) started = performance.now();
+        // A build without phase marks (--compare) still says when its timed runs start.
+        if (started === undefined && /: timed runs\b/.test(line)) started = performance.now();
       }
     });
     child.on('close', (code) => {
