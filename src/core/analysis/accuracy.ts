@@ -3,7 +3,7 @@ import type { Model } from '../formats/onnx/model';
 import { batchRanges, type Dataset } from '../runtime/data';
 import { throwIfCancelled } from '../base/cancel';
 import type { DatasetRunOptions } from '../runtime/infer';
-import { openSession, type SessionSettings } from '../runtime/ort-session';
+import { openSession, stepSession, type SessionSettings, type SharedSession } from '../runtime/ort-session';
 import { cosineFromSums, shareOf } from '../base/bounded';
 import { nearChance, type NearChance } from './chance';
 
@@ -137,10 +137,8 @@ export interface EvalResult {
   scoredOutput: string;
 }
 
-type ModelRef = { label: string; source: string | Model };
-
-function ref(m: string | Model): ModelRef {
-  return typeof m === 'string' ? { label: m, source: m } : { label: m.label, source: m };
+function ref<T extends string | Model | SharedSession>(m: T): { label: string; source: T } {
+  return { label: typeof m === 'string' ? m : m.label, source: m };
 }
 
 /** Runs a model over a data set; with labels, top-1/top-5 of its first output. */
@@ -179,12 +177,13 @@ export interface CompareResult {
 
 /** Runs two models with the same inputs side by side and compares every output they share. */
 export async function compareModels(
-  a: string | Model, b: string | Model, data: Dataset, labels?: Int32Array, options: DatasetRunOptions & SessionSettings = {},
+  a: string | Model | SharedSession, b: string | Model | SharedSession, data: Dataset, labels?: Int32Array,
+  options: DatasetRunOptions & SessionSettings = {},
 ): Promise<CompareResult> {
   const ra = ref(a);
   const rb = ref(b);
-  const sa = await openSession(ra.source, options);
-  const sb = await openSession(rb.source, options).catch(async (e) => { await sa.release(); throw e; });
+  const { session: sa, release: releaseA } = await stepSession(ra.source, options);
+  const { session: sb, release: releaseB } = await stepSession(rb.source, options).catch(async (e) => { await releaseA(); throw e; });
   try {
     const shared = sa.outputNames.filter((o) => sb.outputNames.includes(o));
     if (!shared.length) throw new Error(`${rb.label}: shares no output name with ${ra.label}`);
@@ -211,7 +210,7 @@ export async function compareModels(
       outputs: agreements.map((x) => x.result()), accuracyA: accA?.result(), accuracyB: accB?.result(),
     };
   } finally {
-    await sa.release();
-    await sb.release();
+    await releaseA();
+    await releaseB();
   }
 }

@@ -15,7 +15,8 @@ import { quantizeInt4, quantizeInt8Weights, type WeightOnlyReport } from '../pas
 import { calibrate } from '../runtime/calibration-run';
 import { loadDataset, type Dataset, type Preprocess } from '../runtime/data';
 import { loadLabels } from '../runtime/data-labels';
-import { countOf, fusedOps } from '../runtime/fused-ops';
+import { countOf, openCountingFused } from '../runtime/fused-ops';
+import { openSession, type SharedSession } from '../runtime/ort-session';
 import { quickLatency } from '../runtime/quick-bench';
 import { throttled } from '../runtime/throttle';
 import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type OutputOptions } from './job';
@@ -156,38 +157,51 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
       findings: result.report.pass === 'fp16' ? diagnose({ fp16Clamps: fp16Clamps(result.model, result.report) }) : [],
     };
 
-    if (!o.skipFused) {
-      throwIfCancelled(o.signal);
-      progress('counting the ops ORT fused');
-      const f = await fusedOps(output, o.threads ?? 1);
-      const weighted = result.report.pass === 'fp16' ? 0 : result.report.quantized.filter((n) => ['Conv', 'MatMul', 'Gemm'].includes(n.opType)).length;
-      const q = f.quantized;
-      const fusedWeighted = (q.QLinearConv ?? 0) + (q.NhwcQLinearConv ?? 0) + (q.QLinearMatMul ?? 0) + (q.QGemm ?? 0) +
-        (q.DynamicQuantizeMatMul ?? 0) + (q.MatMulIntegerToFloat ?? 0) + (q.MatMulNBits ?? 0);
-      job.fused = {
-        quantizedOps: q, quantizedOpCount: countOf(q), weightedNodesQuantized: weighted,
-        share: weighted && result.report.pass !== 'int8-weights' ? Math.min(1, fusedWeighted / weighted) : null, qdqLeft: f.qdqLeft,
-      };
-    }
-
+    // One session per model for the fused-op count, the comparison and the timing (on a large
+    // model making a session costs more than the pass); both released whatever happens.
+    const threads = o.threads ?? 1;
     throwIfCancelled(o.signal);
-    progress(`comparing outputs on ${evalData.description}`);
-    const cmp = await compareModels(inputFile, output, evalData, labels, { signal: o.signal, threads: o.threads });
-    job.evaluation = {
-      data: cmp.data, synthetic: cmp.synthetic, samples: cmp.samples,
-      accuracyBefore: cmp.accuracyA, accuracyAfter: cmp.accuracyB, outputs: cmp.outputs,
-    };
+    progress(o.skipFused ? 'opening both models' : 'opening both models, counting the ops ORT fused');
+    let before: SharedSession | undefined;
+    let after: SharedSession | undefined;
+    try {
+      before = { label: inputFile, session: await openSession(inputFile, { threads }) };
+      if (o.skipFused) after = { label: output, session: await openSession(output, { threads }) };
+      else {
+        const opened = await openCountingFused(output, { threads });
+        after = { label: output, session: opened.session };
+        const weighted = result.report.pass === 'fp16' ? 0 : result.report.quantized.filter((n) => ['Conv', 'MatMul', 'Gemm'].includes(n.opType)).length;
+        const q = opened.fused.quantized;
+        const fusedWeighted = (q.QLinearConv ?? 0) + (q.NhwcQLinearConv ?? 0) + (q.QLinearMatMul ?? 0) + (q.QGemm ?? 0) +
+          (q.DynamicQuantizeMatMul ?? 0) + (q.MatMulIntegerToFloat ?? 0) + (q.MatMulNBits ?? 0);
+        job.fused = {
+          quantizedOps: q, quantizedOpCount: countOf(q), weightedNodesQuantized: weighted,
+          share: weighted && result.report.pass !== 'int8-weights' ? Math.min(1, fusedWeighted / weighted) : null, qdqLeft: opened.fused.qdqLeft,
+        };
+      }
 
-    if (!o.skipLatency) {
       throwIfCancelled(o.signal);
-      progress('timing both models (quick, in-process)');
-      const before = await quickLatency(inputFile, evalData, { threads: o.threads ?? 1, signal: o.signal });
-      const after = await quickLatency(output, evalData, { threads: o.threads ?? 1, signal: o.signal });
-      job.latency = {
-        beforeP50Ms: before.p50Ms, afterP50Ms: after.p50Ms, speedup: before.p50Ms / after.p50Ms, threads: before.threads, runs: before.runs,
-        note: 'quick in-process median; use the benchmark for real figures',
+      progress(`comparing outputs on ${evalData.description}`);
+      const cmp = await compareModels(before, after, evalData, labels, { signal: o.signal, threads });
+      job.evaluation = {
+        data: cmp.data, synthetic: cmp.synthetic, samples: cmp.samples,
+        accuracyBefore: cmp.accuracyA, accuracyAfter: cmp.accuracyB, outputs: cmp.outputs,
       };
-      if (o.mode === 'fp16') warn('FP16 halves the file; on CPU ONNX Runtime computes in float32 with Casts, so it is usually slower there. It pays off on GPU/NPU targets.');
+
+      if (!o.skipLatency) {
+        throwIfCancelled(o.signal);
+        progress('timing both models (quick, in-process)');
+        const lb = await quickLatency(before, evalData, { threads, signal: o.signal });
+        const la = await quickLatency(after, evalData, { threads, signal: o.signal });
+        job.latency = {
+          beforeP50Ms: lb.p50Ms, afterP50Ms: la.p50Ms, speedup: lb.p50Ms / la.p50Ms, threads: lb.threads, runs: lb.runs,
+          note: 'quick in-process median; use the benchmark for real figures',
+        };
+        if (o.mode === 'fp16') warn('FP16 halves the file; on CPU ONNX Runtime computes in float32 with Casts, so it is usually slower there. It pays off on GPU/NPU targets.');
+      }
+    } finally {
+      await before?.session.release();
+      await after?.session.release();
     }
     return job;
   });

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Model } from '../formats/onnx/model';
 import { decodeModelProto } from '../formats/onnx/codec';
-import { openSession } from './ort-session';
+import type { InferenceSession } from 'onnxruntime-node';
+import { openSession, type SessionSettings } from './ort-session';
 
 /** Op types (ORT's, after its graph optimizations) that run integer or low-bit kernels. */
 const QUANTIZED_OP = /^(QLinear|QGemm|DynamicQuantizeMatMul|MatMulIntegerToFloat|MatMulNBits|NhwcQLinear|QAttention|ConvInteger|MatMulInteger)/;
@@ -22,24 +23,44 @@ export interface FusedOps {
  * then counts op types in it. The temp folder is removed.
  */
 export async function fusedOps(model: string | Model, threads = 1): Promise<FusedOps> {
+  const { session, fused } = await openCountingFused(model, { threads });
+  await session.release();
+  return fused;
+}
+
+/**
+ * A session for `model` that also says what ORT fused (its optimized graph, written to a temp
+ * folder while the session is made, counted, then removed): one session for the count and for
+ * the runs after it. The caller releases the session.
+ */
+export async function openCountingFused(model: string | Model, s: SessionSettings = {}): Promise<{ session: InferenceSession; fused: FusedOps }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-fused-'));
   try {
     const file = path.join(dir, 'optimized.onnx');
-    const session = await openSession(model, { threads, optimizedModelFilePath: file });
-    await session.release();
-    const proto = decodeModelProto(fs.readFileSync(file), file);
-    const all: Record<string, number> = {};
-    const quantized: Record<string, number> = {};
-    let qdqLeft = 0;
-    for (const n of proto.graph?.node ?? []) {
-      all[n.opType] = (all[n.opType] ?? 0) + 1;
-      if (QUANTIZED_OP.test(n.opType)) quantized[n.opType] = (quantized[n.opType] ?? 0) + 1;
-      if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') qdqLeft++;
+    const session = await openSession(model, { ...s, optimizedModelFilePath: file });
+    try {
+      return { session, fused: countOps(fs.readFileSync(file), file) };
+    } catch (e) {
+      await session.release();
+      throw e;
     }
-    return { quantized, all, qdqLeft };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Op types of an optimized graph. */
+function countOps(bytes: Uint8Array, file: string): FusedOps {
+  const proto = decodeModelProto(bytes, file);
+  const all: Record<string, number> = {};
+  const quantized: Record<string, number> = {};
+  let qdqLeft = 0;
+  for (const n of proto.graph?.node ?? []) {
+    all[n.opType] = (all[n.opType] ?? 0) + 1;
+    if (QUANTIZED_OP.test(n.opType)) quantized[n.opType] = (quantized[n.opType] ?? 0) + 1;
+    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') qdqLeft++;
+  }
+  return { quantized, all, qdqLeft };
 }
 
 export function countOf(r: Record<string, number>): number {

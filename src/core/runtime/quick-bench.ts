@@ -1,7 +1,7 @@
 import type { Model } from '../formats/onnx/model';
 import type { Dataset } from './data';
 import { throwIfCancelled } from '../base/cancel';
-import { openSession } from './ort-session';
+import { stepSession, type SharedSession } from './ort-session';
 
 export interface QuickLatency {
   p50Ms: number;
@@ -14,10 +14,10 @@ export interface QuickLatency {
  * batch, stopping after `budgetMs`. Not a benchmark (that runs in its own process): a sanity figure.
  */
 export async function quickLatency(
-  model: string | Model, data: Dataset, options: { threads?: number; runs?: number; budgetMs?: number; signal?: AbortSignal } = {},
+  model: string | Model | SharedSession, data: Dataset, options: { threads?: number; runs?: number; budgetMs?: number; signal?: AbortSignal } = {},
 ): Promise<QuickLatency> {
   const threads = options.threads ?? 1;
-  const session = await openSession(model, { threads });
+  const { session, release } = await stepSession(model, { threads });
   try {
     const feeds = data.batch(0, Math.min(data.maxBatch, data.count, data.fixedBatch ? data.maxBatch : 1));
     for (let i = 0; i < 3; i++) await session.run(feeds);
@@ -32,6 +32,6 @@ export async function quickLatency(
     times.sort((a, b) => a - b);
     return { p50Ms: times[Math.floor(times.length / 2)], runs: times.length, threads };
   } finally {
-    await session.release();
+    await release();
   }
 }
