@@ -62,6 +62,11 @@ export class DoubleMaskServer {
     return { survivors: [...this.inputs].sort(), dropped: this.sharedKeys.filter((u) => !this.inputs.has(u)) };
   }
 
+  /** Whether survivor `id` has sent its shares. */
+  answered(id: string): boolean {
+    return this.answers.has(id);
+  }
+
   /** Round 4: a survivor's shares. */
   unmasked(a: UnmaskShares): void {
     if (!this.inputs.has(a.from)) throw new FederationError(`'${a.from}' is no survivor`);

@@ -7,17 +7,28 @@
  *   POST /v1/join              JoinRequest -> JoinReply: a seat in the current round's cohort
  *   GET  /v1/model?round=R     the round's global model (ONNX bytes)
  *   POST /v1/delta             the update (delta.ts format, application/octet-stream)
- *   POST /v1/unmask            UnmaskRequest: secure aggregation's dropout recovery
+ * With secure aggregation (double masking, double-mask.ts), also:
+ *   POST /v1/shares            SharesRequest: the client's encrypted share bundles, per peer
+ *   GET  /v1/shares?round=R    SharesReply: the bundles addressed to the caller
+ *   POST /v1/unmask            UnmaskRequest: the caller's shares of survivors' self masks and
+ *                              dropped clients' mask keys
  *
  * Errors answer JSON `{error}` with 400 (malformed), 401 (token), 409 (wrong round, seat or
  * phase), 413 (too large), 422 (shapes, NaN).
  */
 import type { DeltaEncoding } from './delta';
+import type { Advertisement, UnmaskAsk, UnmaskShares } from './double-mask';
 
 export const PROTOCOL = 'edgewise-fl/1';
+
 export const CLIENT_HEADER = 'x-edgewise-client';
 
-export type Phase = 'joining' | 'training' | 'unmasking' | 'done';
+/**
+ * joining: seats free. With secure aggregation, sharing: the cohort is complete, clients send
+ * their share bundles. training: uploads accepted. unmasking (secure aggregation): survivors send
+ * shares so the server can open the sum.
+ */
+export type Phase = 'joining' | 'sharing' | 'training' | 'unmasking' | 'done';
 
 export interface RoundInfo {
   protocol: string;
@@ -39,19 +50,23 @@ export interface RoundInfo {
   /** Clients clip their own delta to this norm before masking (secure aggregation with privacy). */
   clientClip?: number;
   secureAggregation?: {
-    /** X25519 public keys (base64 DER SPKI) of the cohort, once it is complete. */
-    cohort?: { id: string; publicKey: string }[];
+    /** The cohort's two X25519 public keys each (base64 DER SPKI), once it is complete. */
+    cohort?: Advertisement[];
     /** Fixed-point scale of masked values (value * scale rounded, modulo 2^64). */
     scale: number;
-    /** Cohort members that uploaded nothing: survivors reveal their pairwise seeds with these. */
-    dropped?: string[];
+    /** Shares needed to recover a secret (more than half the cohort). */
+    threshold: number;
+    /** The clients whose share bundles went out (U2): uploads mask against exactly these. */
+    sharedKeys?: string[];
+    /** In the unmasking phase: whose inputs are in the sum and who dropped after sharing. */
+    unmask?: UnmaskAsk;
   };
 }
 
 export interface JoinRequest {
   round: number;
-  /** X25519 public key (base64 DER SPKI), with secure aggregation. */
-  publicKey?: string;
+  /** The client's two X25519 public keys, with secure aggregation. */
+  keys?: { cPublicKey: string; sPublicKey: string };
 }
 
 export interface JoinReply {
@@ -59,8 +74,18 @@ export interface JoinReply {
   seat: number;
 }
 
-export interface UnmaskRequest {
+export interface SharesRequest {
   round: number;
-  /** Pairwise mask seeds (hex) with each dropped client, by its id. */
-  seeds: Record<string, string>;
+  /** Encrypted share bundle for each cohort peer, by its id. */
+  to: Record<string, string>;
+}
+
+export interface SharesReply {
+  round: number;
+  /** The bundles addressed to the caller, by sender. */
+  from: Record<string, string>;
+}
+
+export interface UnmaskRequest extends Omit<UnmaskShares, 'from'> {
+  round: number;
 }

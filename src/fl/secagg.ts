@@ -1,31 +1,17 @@
 /**
- * Secure aggregation with pairwise additive masks (the masking of Bonawitz et al. 2017, without
- * its secret sharing): each pair of clients in a round agrees on a seed by X25519 and HKDF-SHA256;
- * the lower id adds the seed's AES-256-CTR stream to its fixed-point update modulo 2^64, the
- * higher subtracts it, so the masks cancel in the server's sum and the server learns only the sum.
- * A client that drops after the cohort is fixed leaves its pairs' masks in the sum: the survivors
- * then reveal their seeds with it (`UnmaskRequest`), and the server removes those masks; the
- * dropped client's update was never uploaded, so nothing about it is revealed.
+ * The building blocks of secure aggregation (the protocol is double-mask.ts): pairwise seeds
+ * agreed by X25519 and HKDF-SHA256, AES-256-CTR mask streams, and fixed-point values modulo 2^64.
+ * For a pair, the lower id adds the seed's stream and the higher subtracts it, so pairwise masks
+ * cancel in a sum; `removePairMask` takes out those of a dropped client once its key is recovered.
  *
  * Values are fixed point: round(x * scale) as a two's-complement 64-bit integer stored as
  * [lo, hi] u32 pairs; with scale 2^32, |x| up to 2^20 is exact in float64 on both ends.
  */
-import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createPublicKey, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
 import { FederationError } from './weights';
 
 export const RING_SCALE = 2 ** 32;
 const TWO32 = 2 ** 32;
-
-export interface SecAggKeys {
-  /** Base64 DER SPKI: what the client sends when joining. */
-  publicKey: string;
-  privateKey: KeyObject;
-}
-
-export function newKeyPair(): SecAggKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  return { publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), privateKey };
-}
 
 /** Checks a peer's key is an X25519 public key (the server checks joins with it). */
 export function parsePublicKey(b64: string): KeyObject {
@@ -94,23 +80,6 @@ export function ringAdd(acc: Uint32Array, x: Uint32Array, sign: 1 | -1): void {
 /** Whether the client with id `me` adds (+1) or subtracts (-1) the mask it shares with `peer`. */
 export function maskSign(me: string, peer: string): 1 | -1 {
   return me < peer ? 1 : -1;
-}
-
-/**
- * A client's masked update: x * weight in fixed point plus, for every cohort peer, the pair's
- * mask with this client's sign.
- */
-export function maskUpdate(
-  tensors: readonly Float32Array[], weight: number, me: string, keys: SecAggKeys,
-  cohort: readonly { id: string; publicKey: string }[], round: number, scale = RING_SCALE,
-): Uint32Array[] {
-  const ring = tensors.map((t) => toRing(t, weight, scale));
-  for (const peer of cohort) {
-    if (peer.id === me) continue;
-    const masks = maskStream(pairSeed(keys.privateKey, peer.publicKey, round, [me, peer.id]), tensors.map((t) => t.length));
-    ring.forEach((r, k) => ringAdd(r, masks[k], maskSign(me, peer.id)));
-  }
-  return ring;
 }
 
 /** The server's recovery: removes from the sum the masks survivor `survivor` shared with `dropped`. */

@@ -7,7 +7,8 @@ import { ServerConnection, ServerRefusal } from '../../src/fl/client/connection'
 import { DeltaAggregator } from '../../src/fl/aggregate';
 import { encodeDelta, type DeltaTensor } from '../../src/fl/delta';
 import { CLIENT_HEADER, type RoundInfo } from '../../src/fl/protocol';
-import { maskUpdate, newKeyPair, pairSeed, type SecAggKeys } from '../../src/fl/secagg';
+import { DoubleMaskClient } from '../../src/fl/double-mask';
+import { joinKeys, maskedDelta, sendShares } from '../../src/fl/client/secure-round';
 import { modelWeights } from '../../src/fl/weights';
 import { FIXTURES, randomFloats, tempDir } from '../helpers/onnx-models';
 
@@ -18,21 +19,23 @@ const BASE = modelWeights(loadModel(CNN));
 /** A client that speaks the protocol by hand (no training): it sends the deltas a test chooses. */
 class RawClient {
   readonly conn: ServerConnection;
-  keys?: SecAggKeys;
+  dm?: DoubleMaskClient;
   constructor(url: string, readonly id: string) {
     this.conn = new ServerConnection(url, TOKEN, id);
   }
   async join(info: RoundInfo): Promise<void> {
-    if (info.secureAggregation) this.keys = newKeyPair();
-    await this.conn.join({ round: info.round, publicKey: this.keys?.publicKey });
+    if (info.secureAggregation) this.dm = new DoubleMaskClient(this.id, info.round);
+    await this.conn.join({ round: info.round, keys: this.dm ? joinKeys(this.dm) : undefined });
   }
   async send(info: RoundInfo, d: DeltaTensor[], samples: number, o: { round?: number; encoding?: 'float32' | 'int8' } = {}): Promise<void> {
     await this.conn.upload(encodeDelta({ encoding: o.encoding ?? 'float32', round: o.round ?? info.round, samples, model: info.model }, d));
   }
+  /** Secure aggregation: share bundles once the cohort is complete. */
+  share(info: RoundInfo): Promise<void> {
+    return sendShares(this.conn, info, this.dm!);
+  }
   async sendMasked(info: RoundInfo, d: DeltaTensor[], samples: number): Promise<void> {
-    const full = await waitFor(this.conn, (i) => i.phase !== 'joining');
-    const ring = maskUpdate(d.map((t) => t.values!), samples, this.id, this.keys!, full.secureAggregation!.cohort!, info.round);
-    await this.conn.upload(encodeDelta({ encoding: 'ring64', round: info.round, samples, model: info.model }, d.map((t, k) => ({ name: t.name, dims: t.dims, ring: ring[k] }))));
+    await this.conn.upload(await maskedDelta(this.conn, info, this.dm!, d, samples));
   }
 }
 
@@ -185,12 +188,18 @@ describe('fl serve --secure-aggregation', function () {
   it('the masked sum equals plain FedAvg to 1e-6', async () => {
     const s = await serve(dir, { rounds: 1, clientsPerRound: 3, secureAggregation: true });
     try {
-      const info = await new ServerConnection(s.url, TOKEN, 'probe').round();
+      const probe = new ServerConnection(s.url, TOKEN, 'probe');
+      const info = await probe.round();
       const clients = ['a', 'b', 'c'].map((id) => new RawClient(s.url, id));
       for (const x of clients) await x.join(info);
+      await Promise.all(clients.map((x) => x.share(info)));
       const deltas = [randomDelta(11), randomDelta(12), randomDelta(13)];
       const samples = [50, 20, 7];
       await Promise.all(clients.map((x, k) => x.sendMasked(info, deltas[k], samples[k])));
+      // No dropout: the survivors still send their self-mask shares, without which the sum stays masked.
+      const asked = await waitFor(probe, (i) => i.phase === 'unmasking');
+      assert.deepEqual(asked.secureAggregation!.unmask, { survivors: ['a', 'b', 'c'], dropped: [] });
+      await Promise.all(clients.map((x) => reveal(x, asked)));
       const r = await s.done;
       assert.ok(maxDiff(r.finalModel, fedavg(deltas.map((d, k) => [d, samples[k]]))) <= 1e-6);
     } finally {
@@ -199,7 +208,7 @@ describe('fl serve --secure-aggregation', function () {
     }
   });
 
-  it('recovers from a masked client that drops before uploading (survivors reveal their seeds), or abandons the round and says so', async () => {
+  it('recovers from a masked client that drops after sharing (survivors send its mask-key shares), or abandons the round and says so', async () => {
     const s = await serve(dir, { rounds: 1, clientsPerRound: 3, minClients: 2, secureAggregation: true, roundTimeout: 1.5, unmaskTimeout: 1.5, maxAttempts: 2 });
     try {
       const probe = new ServerConnection(s.url, TOKEN, 'probe');
@@ -207,17 +216,19 @@ describe('fl serve --secure-aggregation', function () {
       let info = await probe.round();
       let [a, b, c] = ['a', 'b', 'c'].map((id) => new RawClient(s.url, id));
       for (const x of [a, b, c]) await x.join(info);
+      await Promise.all([a, b, c].map((x) => x.share(info)));
       await a.sendMasked(info, randomDelta(21), 5);
       await b.sendMasked(info, randomDelta(22), 5);
       let asked = await waitFor(probe, (i) => i.phase === 'unmasking');
-      assert.deepEqual(asked.secureAggregation!.dropped, ['c']);
+      assert.deepEqual(asked.secureAggregation!.unmask, { survivors: ['a', 'b'], dropped: ['c'] });
       await reveal(a, asked);
       info = await waitFor(probe, (i) => i.phase === 'joining' && i.joined === 0);
-      assert.match(s.log.join('\n'), /round 1: abandoned \(survivor\(s\) b sent no seeds within 1.5 s; the masked sum cannot be opened\)/);
+      assert.match(s.log.join('\n'), /round 1: abandoned \(survivor\(s\) b sent no shares in time; 1 of the 2 needed did\)/);
       assert.ok(!fs.existsSync(path.join(dir, 'round-1.onnx')));
       // Attempt 2: c drops again; both survivors reveal: the sum of a and b, exactly.
       [a, b, c] = ['a', 'b', 'c'].map((id) => new RawClient(s.url, id));
       for (const x of [a, b, c]) await x.join(info);
+      await Promise.all([a, b, c].map((x) => x.share(info)));
       const da = randomDelta(23);
       const db = randomDelta(24);
       await a.sendMasked(info, da, 12);
@@ -235,7 +246,6 @@ describe('fl serve --secure-aggregation', function () {
 });
 
 async function reveal(x: RawClient, info: RoundInfo): Promise<void> {
-  const keys = new Map(info.secureAggregation!.cohort!.map((c) => [c.id, c.publicKey]));
-  const seeds = Object.fromEntries(info.secureAggregation!.dropped!.map((d) => [d, pairSeed(x.keys!.privateKey, keys.get(d)!, info.round, [x.id, d]).toString('hex')]));
-  await x.conn.unmask({ round: info.round, seeds });
+  const shares = x.dm!.unmask(info.secureAggregation!.unmask!);
+  await x.conn.unmask({ round: info.round, selfMask: shares.selfMask, maskKey: shares.maskKey });
 }

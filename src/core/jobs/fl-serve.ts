@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { loadModel } from '../formats/onnx/io';
 import { buildTrainingGraph } from '../passes/train/training-graph';
 import type { PrivacyOptions } from '../../fl/dp';
+import { defaultThreshold } from '../../fl/double-mask';
 import { FlServer, type ServerOptions } from '../../fl/server/server';
 import type { RoundMetrics } from '../../fl/server/state';
 import { FederationError, modelWeights } from '../../fl/weights';
@@ -66,6 +67,9 @@ export function checkFederation(modelFile: string, o: FederationOptions): void {
   if (o.strategy === 'fedprox' && !(o.mu! > 0)) throw new FederationError('fedprox needs mu > 0 (--mu)');
   if (o.strategy !== 'fedprox' && o.mu) throw new FederationError('mu is FedProx\'s: pass --strategy fedprox');
   if (o.secureAggregation && (o.minClients ?? o.clientsPerRound) < 2) throw new FederationError('secure aggregation needs at least 2 clients in every sum (--min-clients 2 or more): a sum of one is that client\'s update');
+  // Honest clients open a sum only of at least t inputs, t more than half the cohort (double-mask.ts).
+  const t = defaultThreshold(o.clientsPerRound);
+  if (o.secureAggregation && (o.minClients ?? o.clientsPerRound) < t) throw new FederationError(`secure aggregation opens a sum of at least ${t} of the ${o.clientsPerRound} clients per round (more than half): --min-clients must be ${t} or more`);
   const model = loadModel(modelFile);
   if (!modelWeights(model).length) throw new FederationError(`${modelFile}: has no float32 weights to train`);
   // The clients will train it: say now if they cannot.

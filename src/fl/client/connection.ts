@@ -1,5 +1,5 @@
 /** The client's side of protocol.ts: one method per request; server refusals become FederationErrors with its reason. */
-import { CLIENT_HEADER, type JoinReply, type JoinRequest, type RoundInfo, type UnmaskRequest } from '../protocol';
+import { CLIENT_HEADER, type JoinReply, type JoinRequest, type RoundInfo, type SharesReply, type SharesRequest, type UnmaskRequest } from '../protocol';
 import { FederationError } from '../weights';
 
 /** The server answered with an HTTP error: `status` and its reason. */
@@ -28,6 +28,14 @@ export class ServerConnection {
 
   async upload(delta: Uint8Array): Promise<void> {
     await this.request('POST', '/v1/delta', delta, 'application/octet-stream');
+  }
+
+  async shares(req: SharesRequest): Promise<void> {
+    await this.json('POST', '/v1/shares', req);
+  }
+
+  async inbox(round: number): Promise<SharesReply> {
+    return (await this.json('GET', `/v1/shares?round=${round}`)) as SharesReply;
   }
 
   async unmask(req: UnmaskRequest): Promise<void> {

@@ -10,13 +10,13 @@ import type { Dataset } from '../../core/runtime/data';
 import { TrainingSession } from '../../core/runtime/training-session';
 import type { OptimizerOptions } from '../../core/passes/train/optimizer';
 import { encodeDelta, type DeltaEncoding, type DeltaTensor } from '../delta';
-import { clipFactor, l2Norm } from '../dp';
 import type { RoundInfo } from '../protocol';
-import { maskUpdate, newKeyPair, pairSeed, type SecAggKeys } from '../secagg';
 import { sha256 } from '../server/state';
 import { FederationError, modelWeights } from '../weights';
 import { ServerConnection, ServerRefusal } from './connection';
 import { trainLocally } from './local-train';
+import { DoubleMaskClient } from '../double-mask';
+import { joinKeys, maskedDelta, openWhenAsked, sendShares } from './secure-round';
 import { formatBytes, formatNumber } from '../../core/base/units';
 
 export interface ClientOptions {
@@ -69,15 +69,16 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
       if (info.phase === 'done') break;
       if (o.onlyRounds && Math.max(...o.onlyRounds) < info.round) break;
       if (info.phase !== 'joining' || done.some((d) => d.round === info.round) || (o.onlyRounds && !o.onlyRounds.has(info.round))) continue;
-      const keys = info.secureAggregation ? newKeyPair() : undefined;
+      const dm = info.secureAggregation ? new DoubleMaskClient(o.id, info.round) : undefined;
       const started = Date.now();
       try {
-        await conn.join({ round: info.round, publicKey: keys?.publicKey });
+        await conn.join({ round: info.round, keys: dm ? joinKeys(dm) : undefined });
       } catch (e) {
         if (e instanceof ServerRefusal && e.status === 409) continue; // full, or the round moved on
         throw e;
       }
       log(`round ${info.round}: joined`);
+      if (dm) await sendShares(conn, info, dm);
       const bytes = await conn.model(info.round);
       if (sha256(bytes).slice(0, 32) !== info.model) throw new FederationError(`round ${info.round}: the model received is not the one announced (${info.model})`);
       const model = new Model(decodeModelProto(bytes, `round ${info.round} model`), { fileBytes: bytes.length });
@@ -94,7 +95,7 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
         });
         return { r: trained, delta: deltaTensors(info, session, global) };
       });
-      const body = keys ? await masked(conn, info, delta, local.data.count, keys) : encodeDelta({ encoding: o.encoding, round: info.round, samples: local.data.count, model: info.model }, delta);
+      const body = dm ? await maskedDelta(conn, info, dm, delta, local.data.count) : encodeDelta({ encoding: o.encoding, round: info.round, samples: local.data.count, model: info.model }, delta);
       try {
         await conn.upload(body);
       } catch (e) {
@@ -106,7 +107,7 @@ export async function runClient(o: ClientOptions): Promise<ClientRound[]> {
       }
       log(`round ${info.round}: ${r.steps} steps on ${r.samples} samples, loss ${formatNumber(r.loss, 4)}; uploaded ${formatBytes(body.length)}`);
       done.push({ round: info.round, steps: r.steps, samples: r.samples, loss: r.loss, uploadBytes: body.length, downloadBytes: bytes.length, seconds: (Date.now() - started) / 1000 });
-      if (keys) seen = await revealIfAsked(conn, info, keys, seen);
+      if (dm) seen = await openWhenAsked(conn, info, dm, seen, log);
       if (o.maxRounds && done.length >= o.maxRounds) break;
     }
   } finally {
@@ -135,32 +136,4 @@ function deltaTensors(info: RoundInfo, session: TrainingSession, global: ReturnT
     if (w) for (let i = 0; i < d.length; i++) d[i] = w[i] - b[i];
     return { name: t.name, dims: t.dims, values: d };
   });
-}
-
-/** Waits for the cohort, clips when the server asks, and masks the update against every peer. */
-async function masked(conn: ServerConnection, info: RoundInfo, delta: DeltaTensor[], samples: number, keys: SecAggKeys): Promise<Uint8Array> {
-  let now = info;
-  while (now.round === info.round && now.phase === 'joining') now = await conn.round(`${now.round}.${now.phase}`);
-  const cohort = now.secureAggregation?.cohort;
-  if (now.round !== info.round || !cohort) throw new FederationError(`round ${info.round} moved on before its cohort was complete`);
-  const values = delta.map((t) => t.values!);
-  for (const v of values) for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new FederationError('the local update is not finite; nothing was uploaded');
-  // With privacy the server cannot clip masked updates: the client clips and every client weighs 1.
-  const clip = now.clientClip;
-  const weight = clip ? clipFactor(l2Norm(values), clip) : samples;
-  const ring = maskUpdate(values, weight, conn.id, keys, cohort, info.round, now.secureAggregation!.scale);
-  return encodeDelta({ encoding: 'ring64', round: info.round, samples, model: info.model }, delta.map((t, k) => ({ name: t.name, dims: t.dims, ring: ring[k] })));
-}
-
-/** After a masked upload: until the round moves on, reveal seeds with dropped peers when asked. */
-async function revealIfAsked(conn: ServerConnection, info: RoundInfo, keys: SecAggKeys, seen: string): Promise<string> {
-  for (;;) {
-    const now = await conn.round(seen);
-    seen = `${now.round}.${now.phase}`;
-    if (now.round !== info.round || now.phase === 'done') return '';
-    if (now.phase !== 'unmasking') continue;
-    const cohort = new Map((now.secureAggregation?.cohort ?? []).map((c) => [c.id, c.publicKey]));
-    const seeds = Object.fromEntries((now.secureAggregation?.dropped ?? []).map((d) => [d, pairSeed(keys.privateKey, cohort.get(d)!, info.round, [conn.id, d]).toString('hex')]));
-    await conn.unmask({ round: info.round, seeds });
-  }
 }

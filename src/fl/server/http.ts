@@ -1,7 +1,7 @@
 /** The server's HTTP surface (protocol.ts): authentication, size limits, and one log line per refusal. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as http from 'node:http';
-import { CLIENT_HEADER, type JoinRequest, type UnmaskRequest } from '../protocol';
+import { CLIENT_HEADER, type JoinRequest, type SharesRequest, type UnmaskRequest } from '../protocol';
 import { FederationError } from '../weights';
 import type { RoundInfo } from '../protocol';
 import { RoundRejection, type Round } from './round';
@@ -16,10 +16,13 @@ export interface FederationHost {
   waitForChange(seen: string, ms: number): Promise<void>;
   joined(): void;
   uploaded(bytes: number): void;
+  shared(): void;
   unmasked(all: boolean): void;
 }
 
 const MAX_JSON = 64 * 1024;
+/** Share bundles: about 0.5 KiB of base64 per peer, up to 4 KiB each (round.ts checks). */
+const MAX_SHARES = 4 * 1024 * 1024;
 const LONG_POLL_MS = 25_000;
 
 export function handleRequest(s: FederationHost, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -80,11 +83,27 @@ export function handleRequest(s: FederationHost, req: http.IncomingMessage, res:
       s.uploaded(body.length);
     }));
   }
+  const sameRound = (r: number, what: string) => {
+    if (r !== s.current().config.round) throw new RoundRejection(409, `${what} for round ${r}; the current round is ${s.current().config.round}`);
+  };
+  if (route === 'POST /v1/shares') return readBody(req, MAX_SHARES, (body, err) => err ? refuse(err.status, err.message) : guard(() => {
+    const q = parseJson<SharesRequest>(body);
+    sameRound(q.round, 'share bundles');
+    const all = s.current().shares(id, q);
+    s.options.log(`round ${q.round}: ${id} sent its share bundles${all ? '; every seat has: uploads open' : ''}`);
+    reply(200, { accepted: true });
+    s.shared();
+  }));
+  if (route === 'GET /v1/shares') return guard(() => {
+    const r = Number(url.searchParams.get('round'));
+    sameRound(r, 'share bundles asked');
+    reply(200, { round: r, from: s.current().inbox(id) });
+  });
   if (route === 'POST /v1/unmask') return readBody(req, MAX_JSON, (body, err) => err ? refuse(err.status, err.message) : guard(() => {
     const u = parseJson<UnmaskRequest>(body);
-    if (u.round !== s.current().config.round) throw new RoundRejection(409, `seeds for round ${u.round}; the current round is ${s.current().config.round}`);
-    const all = s.current().unmask(id, u.seeds ?? {});
-    s.options.log(`round ${u.round}: ${id} revealed its seeds with the dropped client(s)`);
+    sameRound(u.round, 'shares');
+    const all = s.current().unmask(id, u);
+    s.options.log(`round ${u.round}: ${id} sent its shares to open the sum`);
     reply(200, { accepted: true });
     s.unmasked(all);
   }));

@@ -122,12 +122,27 @@ export class FlServer implements FederationHost {
   uploaded(bytes: number): void {
     this.uploadBytes += bytes;
     if (this.round.complete) this.guard(() => this.completeRound());
+    else if (this.round.allMasked) this.guard(() => this.askForShares());
     else this.notify();
   }
 
-  /** Called after a survivor revealed its seeds; the round completes once all have. */
+  /** Called after a client sent its share bundles (secure aggregation). */
+  shared(): void {
+    this.notify();
+  }
+
+  /** Called after a survivor sent its shares; the round completes once all have. */
   unmasked(all: boolean): void {
     if (all) this.guard(() => this.completeRound());
+  }
+
+  /** Secure aggregation: every masked delta is in (or the deadline passed with enough); survivors open the sum. */
+  private askForShares(): void {
+    clearTimeout(this.timer);
+    this.round.startUnmasking();
+    this.o.log(`round ${this.round.config.round}: ${this.round.uploads} masked delta(s) in; asking the survivors for their shares (${this.round.threshold} needed)`);
+    this.timer = setTimeout(() => this.guard(() => this.deadline()), (this.o.unmaskTimeout ?? 60) * 1000);
+    this.notify();
   }
 
   /** Round transitions run from timers and requests: a failure (disk full...) ends the federation with its reason. */
@@ -180,16 +195,20 @@ export class FlServer implements FederationHost {
   private deadline(): void {
     const d = this.round.deadline();
     const r = this.round.config.round;
+    if (d.outcome === 'abandon') return this.abandon(d.reason);
     if (d.outcome === 'complete') {
       this.o.log(`round ${r}: deadline passed; completing with the ${this.round.uploads} delta(s) received`);
       return this.completeRound();
     }
-    if (d.outcome === 'unmask') {
-      this.o.log(`round ${r}: deadline passed with ${this.round.uploads} masked delta(s); asking survivors for their seeds with the dropped client(s)`);
-      this.timer = setTimeout(() => this.guard(() => this.abandon(`survivor(s) ${this.round.missingSeeds.join(', ')} sent no seeds within ${this.o.unmaskTimeout ?? 60} s; the masked sum cannot be opened`)), (this.o.unmaskTimeout ?? 60) * 1000);
+    if (d.outcome === 'shared') {
+      this.o.log(`round ${r}: deadline passed while sharing keys; uploads open for the clients that sent share bundles in time`);
+      this.timer = setTimeout(() => this.guard(() => this.deadline()), (this.o.roundTimeout ?? 600) * 1000);
       return this.notify();
     }
-    this.abandon(d.reason);
+    if (d.outcome === 'unmask') {
+      this.o.log(`round ${r}: deadline passed with ${this.round.uploads} masked delta(s); the clients that sent none count as dropped`);
+      return this.askForShares();
+    }
   }
 
   private abandon(reason: string): void {
