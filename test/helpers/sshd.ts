@@ -1,13 +1,15 @@
 /**
  * A real OpenSSH server (Debian's openssh-server) for tests: its own throwaway host key and user
  * key, bound to 127.0.0.1 on a free port, key authentication only. Optionally in a private mount
- * namespace with a small tmpfs (a device whose disk fills up).
+ * namespace with a small tmpfs (a device whose disk fills up), or in a network namespace at its
+ * own address behind a veth link (helpers/netns.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TestNetns } from './netns';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -31,6 +33,8 @@ export interface TestSshd {
 export interface SshdOptions {
   /** Mount a tmpfs of this many KiB as the device folder, visible to the server only. */
   smallDiskKiB?: number;
+  /** Run the server inside this network namespace, listening on its device address (port 22). */
+  netns?: TestNetns;
 }
 
 /** The tests need the real server: its absence fails them (never a silent skip). */
@@ -68,12 +72,12 @@ export function keygen(file: string, type = 'ed25519'): string {
   return fs.readFileSync(`${file}.pub`, 'utf8').trim();
 }
 
-async function waitForBanner(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForBanner(host: string, port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`sshd exited: ${stderr()}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1');
+      const sock = net.connect(port, host);
       sock.once('data', (d) => { sock.destroy(); resolve(d.toString().startsWith('SSH-')); });
       sock.once('error', () => resolve(false));
       sock.setTimeout(1000, () => { sock.destroy(); resolve(false); });
@@ -81,7 +85,7 @@ async function waitForBanner(port: number, child: ChildProcess, stderr: () => st
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`sshd did not answer on port ${port}: ${stderr()}`);
+  throw new Error(`sshd did not answer on ${host}:${port}: ${stderr()}`);
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
@@ -96,11 +100,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   const deviceDir = path.join(dir, 'device');
   fs.mkdirSync(deviceDir);
   const user = os.userInfo().username;
+  const host = options.netns?.deviceIp ?? '127.0.0.1';
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    // A namespace of its own has every port free.
+    const port = options.netns ? 22 : await freePort();
     const config = path.join(dir, 'sshd_config');
     fs.writeFileSync(config, [
-      'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${hostKey}`, `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `ListenAddress ${host}`, `Port ${port}`, `HostKey ${hostKey}`, `PidFile ${path.join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
       'PubkeyAuthentication yes', 'StrictModes no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'LogLevel ERROR',
       'ClientAliveInterval 5', 'ClientAliveCountMax 2',
@@ -109,12 +115,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       'SetEnv SHLVL=1', '',
     ].join('\n'));
     const args = ['-D', '-e', '-f', config];
-    const [cmd, argv] = options.smallDiskKiB ? smallDiskCommand(options.smallDiskKiB, deviceDir, args) : [SSHD, args];
+    const [cmd, argv] = options.smallDiskKiB ? smallDiskCommand(options.smallDiskKiB, deviceDir, args)
+      : options.netns ? options.netns.inside(SSHD, args) : [SSHD, args];
     const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     try {
-      await waitForBanner(port, child, () => stderr);
+      await waitForBanner(host, port, child, () => stderr);
     } catch (e) {
       child.kill('SIGKILL');
       if (attempt < 3 && /Address already in use/.test(stderr)) continue;
@@ -122,9 +129,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       throw e;
     }
     const knownHosts = path.join(dir, 'known_hosts');
-    fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostKeyPub}\n`);
+    fs.writeFileSync(knownHosts, `${port === 22 ? host : `[${host}]:${port}`} ${hostKeyPub}\n`);
     return {
-      dir, port, user, url: `ssh://${user}@127.0.0.1:${port}`, identity, knownHosts, hostKeyPub, deviceDir,
+      dir, port, user, url: `ssh://${user}@${host}:${port}`, identity, knownHosts, hostKeyPub, deviceDir,
       stop: async () => {
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once('exit', r));

@@ -4,7 +4,7 @@
  * kills it (by pid, and by closing its stdin, on which it exits by itself).
  */
 import * as readline from 'node:readline';
-import { parseMessageLine } from '../child-channel';
+import { HEARTBEAT_MS, parseMessageLine } from '../child-channel';
 import { BenchmarkError, type ChildMessage, type ParentMessage } from '../types';
 import type { Device } from './device';
 import { DeviceError } from './errors';
@@ -61,7 +61,9 @@ export async function runHarness(device: Device, installed: Installed, script: s
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   proc.stdin.on('error', () => undefined);
   proc.stdin.write(`${JSON.stringify(message)}\n`);
-  const [status] = await Promise.all([proc.done, linesDone]);
+  // The harness ends itself when these stop (child-channel.ts): the link may die without a close.
+  const heartbeat = setInterval(() => { if (!proc.stdin.writableEnded) proc.stdin.write('\n'); }, HEARTBEAT_MS);
+  const [status] = await Promise.all([proc.done, linesDone]).finally(() => clearInterval(heartbeat));
   hooks.signal?.removeEventListener('abort', onAbort);
   proc.stdin.end();
   if (cancelled) throw new BenchmarkError('cancelled', 'benchmark cancelled');
