@@ -45,19 +45,29 @@ export function selectionReason(node: NodeProto, sel: NodeSelection): string | u
 /**
  * A copy of the model a pass may edit freely. Nodes, value infos and the graph structure are
  * deep-copied; initializer TensorProtos are shared (passes replace them, never mutate them).
+ * `replacesNodes`: the pass never edits a main-graph node in place, it only replaces nodes in the
+ * list (dynamic INT8): the node objects are shared too, so a 200,000-node model is not copied.
  */
-export function forkModel(model: Model): Model {
+export function forkModel(model: Model, how: { replacesNodes?: boolean } = {}): Model {
   const src = model.proto;
   const graph = src.graph!;
-  const inits = graph.initializer;
-  graph.initializer = [];
   let graphCopy: GraphProto;
-  try {
-    graphCopy = clone(GraphProtoSchema, graph);
-  } finally {
-    graph.initializer = inits;
+  if (how.replacesNodes) {
+    // Same prototype (proto2's defaults live there; a spread would drop them), own lists.
+    graphCopy = Object.assign(Object.create(Object.getPrototypeOf(graph)) as GraphProto, graph);
+    for (const k of ['node', 'input', 'output', 'valueInfo', 'initializer', 'sparseInitializer', 'quantizationAnnotation', 'metadataProps'] as const) {
+      (graphCopy[k] as unknown[]) = [...(graph[k] as unknown[])];
+    }
+  } else {
+    const inits = graph.initializer;
+    graph.initializer = [];
+    try {
+      graphCopy = clone(GraphProtoSchema, graph);
+    } finally {
+      graph.initializer = inits;
+    }
   }
-  graphCopy.initializer = [...inits];
+  graphCopy.initializer = [...graph.initializer];
   const proto = create(ModelProtoSchema, { ...src, graph: graphCopy, opsetImport: src.opsetImport.map((o) => create(OperatorSetIdProtoSchema, { domain: o.domain, version: o.version })) });
   proto.metadataProps = [...src.metadataProps];
   return new Model(proto, model.source);

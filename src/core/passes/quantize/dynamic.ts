@@ -44,7 +44,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
     if (decision.action === 'refuse') throw new PassError(`${input.label}: ${decision.reason}; DynamicQuantizeLinear needs opset 11 (try the com.microsoft form)`);
     if (decision.action === 'upgrade') upgradeTo = decision.to;
   }
-  const model = forkModel(input);
+  const model = forkModel(input, { replacesNodes: true }); // nodes are replaced below, never edited
   const perChannel = options.perChannel ?? false;
   const graph = model.graph;
   const g = graph.proto;
