@@ -5,6 +5,7 @@
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
 import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
 import type { PackedViewGraphText } from '../src/core/graph/packed';
+import type { PackedLayoutResultText } from '../src/core/graph/layout/packed-result';
 
 export type { Overlay };
 
@@ -21,8 +22,8 @@ export type HostToWebview =
   | { type: 'removeOverlay'; id: string }
   /** Select and reveal a node (from a diagnostic, a search elsewhere...). */
   | { type: 'reveal'; nodeId: string }
-  /** The answer to a layout request (the worker's layout thread made it). */
-  | { type: 'layout'; requestId: number; result: LayoutResult }
+  /** The answer to a layout request (the worker made it; packed as it came from there). */
+  | { type: 'layout'; requestId: number; result: LayoutResult | PackedLayoutResultText }
   | { type: 'layoutError'; requestId: number; message: string; cancelled?: boolean };
 
 /**

@@ -3,7 +3,8 @@
  * handled in handlers/view.ts.
  */
 import { RequestType } from 'vscode-jsonrpc';
-import type { Direction, LayoutGroup, LayoutResult } from '../core/graph/layout/types';
+import type { PackedLayoutResultText } from '../core/graph/layout/packed-result';
+import type { Direction, LayoutGroup } from '../core/graph/layout/types';
 
 export interface LayoutParams {
   root: LayoutGroup;
@@ -15,8 +16,11 @@ export interface LayoutParams {
   quick?: boolean;
 }
 
-/** Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/), or at once when `quick`. */
+/**
+ * Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/), or at
+ * once when `quick`; answers packed (core/graph/layout/packed-result.ts), for the host to relay as it is.
+ */
 export namespace LayoutRequest {
   export const method = 'edgewise/layout';
-  export const type = new RequestType<LayoutParams, LayoutResult, void>(method);
+  export const type = new RequestType<LayoutParams, PackedLayoutResultText, void>(method);
 }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openModel } from '../../src/core/formats/open';
 import { viewGraphOf } from '../../src/core/graph/packed';
+import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
 import { GraphSession } from '../../src/extension/graph-session';
 import { describeOpen, openBreakdown, type OpenTiming } from '../../src/extension/open-timing';
 import { WorkerClient } from '../../src/extension/worker-client';
@@ -61,7 +62,9 @@ describe('graph session: the relay between a graph view and the worker', functio
     session.handle({ type: 'layout', requestId: 1, direction: 'DOWN', root: { id: '', items, edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] } });
     const answer = await until(() => posted.find((m) => m.type === 'layout' || m.type === 'layoutError'));
     assert.equal(answer.type, 'layout');
-    assert.ok(answer.type === 'layout' && answer.result.boxes.b.y > answer.result.boxes.a.y);
+    assert.ok(answer.type === 'layout' && typeof answer.result === 'string', 'relayed packed, as the worker answered');
+    const result = layoutResultOf(answer.result);
+    assert.ok(result.boxes.b.y > result.boxes.a.y);
     // A big layout, cancelled by the view, answers 'cancelled'.
     const big = Array.from({ length: 1200 }, (_, i) => ({ id: `n${i}`, w: 60, h: 40 }));
     session.handle({ type: 'layout', requestId: 2, direction: 'DOWN', root: { id: '', items: big, edges: big.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] } });
@@ -80,8 +83,9 @@ describe('graph session: the relay between a graph view and the worker', functio
     session.handle({ type: 'layout', requestId: 2, direction: 'RIGHT', quick: true, root: { id: '', items, edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] } });
     const answer = await until(() => posted.find((m) => m.type === 'layout' || m.type === 'layoutError'));
     assert.ok(answer.type === 'layout' && answer.requestId === 2, `the quick layout answers first: ${JSON.stringify(answer).slice(0, 200)}`);
-    assert.equal(answer.result.elkMs, 0);
-    assert.ok(answer.result.boxes.b.x > answer.result.boxes.a.x + 60, 'left to right');
+    const quick = layoutResultOf(answer.result);
+    assert.equal(quick.elkMs, 0);
+    assert.ok(quick.boxes.b.x > quick.boxes.a.x + 60, 'left to right');
     session.handle({ type: 'cancelLayout', requestId: 1 });
     await until(() => posted.find((m) => m.type === 'layoutError' && m.requestId === 1));
     session.dispose();

@@ -7,6 +7,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import type { Browser, Page } from 'playwright-core';
 import { openModel } from '../../src/core/formats/open';
 import { packViewGraphText } from '../../src/core/graph/packed';
+import { packLayoutResultText } from '../../src/core/graph/layout/packed-result';
 import { Layouter } from '../../src/core/graph/layout/elk-layout';
 import type { ModelSummary, ViewGraph } from '../../src/core/graph/types';
 import type { HostToWebview, WebviewToHost } from '../../webview/messages';
@@ -45,7 +46,8 @@ export async function openGraph(browser: Browser, source: GraphSource, width: nu
     if (m.type === 'ready') post(first);
     if (m.type === 'layout') {
       layouter.layout(m.root, m.direction).then(
-        (result) => post({ type: 'layout', requestId: m.requestId, result }),
+        // Packed, as the worker answers.
+        (result) => post({ type: 'layout', requestId: m.requestId, result: packLayoutResultText(result) }),
         (e: unknown) => post({ type: 'layoutError', requestId: m.requestId, message: String(e) }),
       );
     }

@@ -5,6 +5,7 @@
  * drops a queued layout or restarts its thread for the running one.
  */
 import type { Direction, LayoutGroup, LayoutResult } from '../../src/core/graph/layout/types';
+import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
 import type { Host } from '../host';
 import type { HostToWebview } from '../messages';
 
@@ -34,7 +35,7 @@ export class LayoutClient {
     const w = this.waiting.get(m.requestId);
     if (!w) return;
     this.waiting.delete(m.requestId);
-    if (m.type === 'layout') w.resolve(m.result);
+    if (m.type === 'layout') w.resolve(layoutResultOf(m.result));
     else w.reject(m.cancelled ? new LayoutCancelled() : new Error(m.message));
   }
 

@@ -1,13 +1,12 @@
 /**
  * A ViewGraph packed for the trip from the worker to the webview (worker -> IPC -> extension host
- * -> webview message): every string once, in a table where each shares its prefix with the one
- * before (value names repeat node names: '/encoder/layers.1/Add' -> '/encoder/layers.1/Add_output_0'),
- * and nodes, tensors and values as arrays of numbers instead of objects with keys. A 220-layer
- * transformer's view graph is 7.8 MB of JSON; packed it is 1.9 MB. It travels as JSON text, so the
+ * -> webview message): every string once (string-table.ts), and nodes, tensors and values as
+ * arrays of numbers instead of objects with keys. A 220-layer transformer's view graph is 7.8 MB of JSON; packed it is 1.9 MB. It travels as JSON text, so the
  * extension host relays one string instead of parsing and serializing 200,000 objects, and every
  * hop copies a quarter of the bytes. `unpackViewGraph` gives back the same ViewGraph (JSON-equal:
  * absent optional fields stay absent). Shared with the webview.
  */
+import { readStringTable, stringTable, type FrontCoded } from './string-table';
 import type { AttributeInfo, Dim, QuantInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from './types';
 
 /** An index into the string table. */
@@ -25,8 +24,7 @@ export interface PackedViewGraph {
   packed: 1;
   /** Nodes of the main graph (what a caller reports without unpacking). */
   nodes: number;
-  /** Pairs: [characters shared with the previous string, the rest]. */
-  strings: (number | string)[];
+  strings: FrontCoded;
   graph: PackedGraph;
 }
 
@@ -43,22 +41,8 @@ export function viewGraphOf(g: ViewGraph | PackedViewGraphText): ViewGraph {
 }
 
 export function packViewGraph(g: ViewGraph): PackedViewGraph {
-  const index = new Map<string, number>();
-  const strings: (number | string)[] = [];
-  let previous = '';
-  const s = (text: string): S => {
-    let i = index.get(text);
-    if (i === undefined) {
-      i = index.size;
-      index.set(text, i);
-      const max = Math.min(previous.length, text.length);
-      let k = 0;
-      while (k < max && previous.charCodeAt(k) === text.charCodeAt(k)) k++;
-      strings.push(k, text.slice(k));
-      previous = text;
-    }
-    return i;
-  };
+  const table = stringTable();
+  const s = (text: string): S => table.id(text);
   const tensor = (t: TensorInfo): PackedTensor => {
     const p: PackedTensor = [s(t.name), s(t.dtype), t.shape];
     if (t.quant !== undefined || t.detail !== undefined) p.push(t.quant ?? null, t.detail === undefined ? -1 : s(t.detail));
@@ -93,17 +77,11 @@ export function packViewGraph(g: ViewGraph): PackedViewGraph {
     return p;
   };
   const packed = graph(g);
-  return { packed: 1, nodes: g.nodes.length, strings, graph: packed };
+  return { packed: 1, nodes: g.nodes.length, strings: table.strings, graph: packed };
 }
 
 export function unpackViewGraph(p: PackedViewGraph): ViewGraph {
-  const table: string[] = [];
-  let previous = '';
-  for (let i = 0; i < p.strings.length; i += 2) {
-    const k = p.strings[i] as number;
-    previous = (k ? previous.slice(0, k) : '') + (p.strings[i + 1] as string);
-    table.push(previous);
-  }
+  const table = readStringTable(p.strings);
   const str = (i: S): string => table[i];
   const tensor = ([name, dtype, shape, quant, detail]: PackedTensor): TensorInfo => {
     const t: TensorInfo = { name: table[name], dtype: table[dtype], shape };

@@ -1,5 +1,6 @@
 import { quickLayout } from '../../core/graph/layout/quick-layout';
 import { packViewGraphText } from '../../core/graph/packed';
+import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 
@@ -25,11 +26,11 @@ export function registerViewHandlers(services: WorkerServices): void {
   });
 
   server.on(LayoutRequest.type, async ({ root, direction, quick }, ctx) => {
-    if (quick) return quickLayout(root, direction);
+    if (quick) return packLayoutResultText(quickLayout(root, direction));
     const controller = new AbortController();
     const cancel = ctx.token.onCancellationRequested(() => controller.abort());
     try {
-      return await layout.layout(root, direction, controller.signal);
+      return packLayoutResultText(await layout.layout(root, direction, controller.signal));
     } finally {
       cancel.dispose();
     }

