@@ -4,6 +4,7 @@ import { compareModels, type CompareResult } from '../analysis/accuracy';
 import { loadModel } from '../formats/onnx/io';
 import { loadDataset, type DataOptions } from '../runtime/data';
 import { quickLatency } from '../runtime/quick-bench';
+import { openSession, type SharedSession } from '../runtime/ort-session';
 import { throwIfCancelled, type JobHooks } from './job';
 import { counter } from '../base/progress';
 
@@ -29,14 +30,24 @@ export async function runCompareJob(a: string, b: string, o: CompareJobOptions):
   loadModel(b);
   const data = await loadDataset(ma, o.data, o, o.labels);
   const threads = o.threads ?? 1;
-  const r = await compareModels(a, b, data, data.labels, { threads, signal: o.signal, progress: counter(o.progress, 'comparing', 'samples', (share) => share) });
-  const fileBytes = { a: fs.statSync(a).size, b: fs.statSync(b).size };
-  let latency: CompareJobResult['latency'];
-  if (!o.skipLatency) {
-    throwIfCancelled(o.signal);
-    const la = await quickLatency(a, data, { threads, signal: o.signal });
-    const lb = await quickLatency(b, data, { threads, signal: o.signal });
-    latency = { aP50Ms: la.p50Ms, bP50Ms: lb.p50Ms, threads, note: 'quick in-process median' };
+  // One session per model for the comparison and the timing (SharedSession in runtime/ort-session.ts).
+  let sa: SharedSession | undefined;
+  let sb: SharedSession | undefined;
+  try {
+    sa = { label: a, session: await openSession(a, { threads }) };
+    sb = { label: b, session: await openSession(b, { threads }) };
+    const r = await compareModels(sa, sb, data, data.labels, { threads, signal: o.signal, progress: counter(o.progress, 'comparing', 'samples', (share) => share) });
+    const fileBytes = { a: fs.statSync(a).size, b: fs.statSync(b).size };
+    let latency: CompareJobResult['latency'];
+    if (!o.skipLatency) {
+      throwIfCancelled(o.signal);
+      const la = await quickLatency(sa, data, { threads, signal: o.signal });
+      const lb = await quickLatency(sb, data, { threads, signal: o.signal });
+      latency = { aP50Ms: la.p50Ms, bP50Ms: lb.p50Ms, threads, note: 'quick in-process median' };
+    }
+    return { ...r, fileBytes, latency };
+  } finally {
+    await sa?.session.release();
+    await sb?.session.release();
   }
-  return { ...r, fileBytes, latency };
 }
