@@ -25,7 +25,7 @@ import { Legend } from './ui/legend';
 import { modelPanel } from './ui/model-panel';
 import { Toolbar } from './ui/toolbar';
 import { bindInput } from './input';
-import { ViewClock } from './timing';
+import { ViewClock, type Metrics } from './timing';
 
 /** Groups start collapsed once more than this many items would be drawn. */
 const VISIBLE_BUDGET = 400;
@@ -33,19 +33,6 @@ const VISIBLE_BUDGET = 400;
 const SLOW_LAYOUT_MS = 1500;
 
 interface GraphFrame { graph: ViewGraph; label: string; path: string[] }
-
-export interface Metrics {
-  nodes: number;
-  edges: number;
-  groups: number;
-  visibleNodes: number;
-  layoutMs: number;
-  elkMs: number;
-  renderedAt: number;
-  /** When elkjs's layout, which follows the quick first one, was drawn. */
-  settledAt: number;
-  receivedAt: number;
-}
 
 export class App {
   file = '';
@@ -62,6 +49,8 @@ export class App {
   matches: SearchMatch[] = [];
   matchIndex = -1;
   metrics: Metrics | null = null;
+  /** Versions of an edited model shown, and the last one's time from message to frame (ms). */
+  versions = { shown: 0, ms: 0 };
   readonly viewport: Viewport;
   readonly layout: LayoutClient;
   readonly clock: ViewClock;
@@ -101,6 +90,7 @@ export class App {
     this.inspector = new Inspector({
       openSubgraph: (n, a) => this.openSubgraph(n, a),
       reveal: (name) => { this.toolbar.searchField.value = name; this.search(name); void this.searchStep(1); },
+      edit: (n) => this.host.post({ type: 'command', command: 'edgewise.editModel', nodeId: n.id }),
     });
     const canvas = h('canvas', { tabindex: '0', class: 'graph', role: 'application', 'aria-label': 'Model graph. Arrow keys move the selection, Enter expands, plus and minus zoom, 0 fits.' });
     const tabs = h('vscode-tabs', { 'selected-index': '0' },
@@ -121,7 +111,10 @@ export class App {
 
   handle(m: HostToWebview): void {
     switch (m.type) {
-      case 'model': this.toolbar.setUnavailable(m.unavailable ?? {}); return this.load(m.file, viewGraphOf(m.graph), m.summary);
+      case 'model':
+        this.toolbar.setUnavailable(m.unavailable ?? {}, m.editable);
+        this.inspector.editable = !!m.editable;
+        return this.load(m.file, viewGraphOf(m.graph), m.summary, m.edited);
       case 'error': return this.showBroken(m.file, m.message);
       case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
@@ -139,11 +132,18 @@ export class App {
     this.message.show(`${file}: ${message}`, this.root);
   }
 
-  load(file: string, graph: ViewGraph, summary: ModelSummary): void {
+  /**
+   * Shows a model. `edited`: another version of the one shown (an edit, undo, redo): the groups
+   * still there stay open, the selected node stays selected, and the view does not move.
+   */
+  load(file: string, graph: ViewGraph, summary: ModelSummary, edited = false): void {
+    const keep = edited && this.model ? { expanded: this.expanded, node: this.selected ? this.nodeOf(this.selected)?.id : undefined, t0: performance.now() } : undefined;
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hide();
-    this.clock.received();
-    this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
+    if (!keep) {
+      this.clock.received();
+      this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
+    }
     this.file = file;
     this.summary = summary;
     this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];
@@ -151,23 +151,32 @@ export class App {
     this.refreshOverlays(this.activeOverlay, false);
     clear(this.modelPane);
     // The Model tab is hidden at first: filled after the first frame (its number formatting starts Intl, tens of ms).
-    void this.rebuild().then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); });
+    void this.rebuild(keep).then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); });
   }
 
   get frame(): GraphFrame {
     return this.frames[this.frames.length - 1];
   }
 
-  /** Recomputes the drawable model for the current graph and lays it out from scratch; resolves once the first frame is drawn (or failed). */
-  rebuild(): Promise<boolean> {
-    this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
-    const model = this.model;
-    const first = initialExpansion(model, VISIBLE_BUDGET);
+  /**
+   * Recomputes the drawable model for the current graph and lays it out from scratch (`keep`: with
+   * these groups open and this node selected, not moving the view); resolves once drawn (or failed).
+   */
+  rebuild(keep?: { expanded: Set<string>; node?: string; t0: number }): Promise<boolean> {
+    const model = this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
+    const first = keep ? new Set([...keep.expanded].filter((g) => model.group(g))) : initialExpansion(model, VISIBLE_BUDGET);
     this.expanded = new Set(first);
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));
     this.inspector.empty();
-    const drawn = this.relayout(true, undefined, undefined, true);
+    const drawn = this.relayout(!keep, undefined, undefined, !keep);
+    if (keep) {
+      return drawn.then((ok) => {
+        if (ok && !this.selected) this.select((keep.node && model.leafOfNode.get(keep.node)) || null, false);
+        this.versions = { shown: this.versions.shown + 1, ms: performance.now() - keep.t0 };
+        return ok;
+      });
+    }
     void drawn.then((ok) => this.refine(model, first, ok));
     return drawn;
   }
@@ -378,20 +387,12 @@ export class App {
 
   /** Node values by item id; collapsed groups get the sum of their nodes. */
   private applyOverlay(): void {
-    const o = this.overlays.get(this.activeOverlay);
-    if (!o || !this.model || !this.scene || this.frames.length > 1) {
-      this.viewport.state = { ...this.viewport.state, overlay: null, badges: null };
-      this.legend.show(null, null);
-      this.viewport.redraw();
-      return;
-    }
-    const { fills, scale } = overlayFills(o, this.model, this.expanded);
-    this.viewport.state = { ...this.viewport.state, overlay: fills, badges: overlayBadges(o, this.model, this.expanded) };
-    this.legend.show(o, scale);
+    const o = this.frames.length > 1 || !this.scene ? undefined : this.overlays.get(this.activeOverlay);
+    const shown = o && this.model ? { ...overlayFills(o, this.model, this.expanded), badges: overlayBadges(o, this.model, this.expanded) } : undefined;
+    this.viewport.state = { ...this.viewport.state, overlay: shown?.fills ?? null, badges: shown?.badges ?? null };
+    this.legend.show(shown ? o! : null, shown?.scale ?? null);
     this.viewport.redraw();
   }
-
-  // ---- export ----
 
   exportAs(format: 'svg' | 'png'): void {
     if (this.scene) this.host.post({ type: 'export', format, data: exportImage(this.scene, this.viewport.theme, this.viewport.state, format) });

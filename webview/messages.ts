@@ -13,8 +13,10 @@ export type HostToWebview =
   /**
    * `graph`: packed at the open (src/core/graph/packed.ts), as it came from the worker.
    * `unavailable`: toolbar commands this model's format cannot run, each with the reason shown on the button.
+   * `editable`: the view offers the model's edits; `edited`: another version of the same model
+   * (an edit, undo, redo), shown keeping the open groups, the selection and the view.
    */
-  | { type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string> }
+  | { type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean; edited?: boolean }
   | { type: 'error'; file: string; message: string }
   | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
   | { type: 'nodeDetailsError'; requestId: number; message: string }

@@ -8,6 +8,20 @@ import type { LayoutResult } from '../src/core/graph/layout/types';
 import type { Host } from './host';
 import type { ViewTiming } from './messages';
 
+/** The view's figures for the benchmark and tests (`globalThis.edgewise.metrics`; performance.now() times). */
+export interface Metrics {
+  nodes: number;
+  edges: number;
+  groups: number;
+  visibleNodes: number;
+  layoutMs: number;
+  elkMs: number;
+  renderedAt: number;
+  /** When elkjs's layout, which follows the quick first one, was drawn. */
+  settledAt: number;
+  receivedAt: number;
+}
+
 export const epochNow = (): number => performance.timeOrigin + performance.now();
 
 /** Set when the bundle starts running (main.ts imports this module first). */

@@ -12,6 +12,7 @@ import { registerDeviceCommands, type DevicesApi } from './devices/commands';
 import { onConfigChange, readConfig, workerExecArgv } from './config';
 import { GraphPanels } from './graph-panels';
 import { ModelEditorProvider } from './model-editor';
+import { registerEditCommands } from './edit-commands';
 import { registerQuantizeCommand } from './quantize';
 import { registerPruneCommand } from './prune';
 import { registerExportCommand } from './export-model';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     onCrash: (crash) => void reportCrash(crash, log),
   });
   const panels = new GraphPanels();
+  const editor = new ModelEditorProvider(context.extensionUri, worker, panels, log);
   const benchmark = registerBenchmarkCommand({ panels, worker, log });
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);
@@ -77,7 +79,9 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     log,
     { dispose: () => worker.dispose() },
     panels,
-    ModelEditorProvider.register(new ModelEditorProvider(context.extensionUri, worker, panels, log)),
+    ModelEditorProvider.register(editor),
+    editor,
+    ...registerEditCommands(editor, panels),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
     registerNodeFigures(panels, worker, benchmark.state),

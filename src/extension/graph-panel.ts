@@ -1,9 +1,12 @@
 import { isFolderModel, unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
+import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
+import type { ViewGraph } from '../core/graph/types';
 import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
-import { ForgetModelNotification } from '../worker/protocol';
+import { ForgetModelNotification, type EditedVersion } from '../worker/protocol';
 import { saveExport } from './export';
 import { GraphSession } from './graph-session';
+import type { ModelDocument } from './model-document';
 import { describeOpen, type OpenTiming } from './open-timing';
 import type { WorkerClient } from './worker-client';
 
@@ -26,7 +29,10 @@ export class GraphPanel implements vscode.Disposable {
   private readonly session: GraphSession;
   private loaded = false;
   private reloadTimer?: NodeJS.Timeout;
+  private unpacked?: { from: ViewGraph | PackedViewGraphText; graph: ViewGraph };
   state: GraphPanelState = { kind: 'loading' };
+  /** The version of the edited model shown (0: the file as opened). */
+  version = 0;
   /** The node selected in the webview, or null. */
   selection: string | null = null;
   private readonly selected = new vscode.EventEmitter<string | null>();
@@ -40,6 +46,8 @@ export class GraphPanel implements vscode.Disposable {
     private readonly worker: WorkerClient,
     private readonly log: vscode.LogOutputChannel,
     openAt?: number,
+    /** The document this editor shows (edits, undo, redo come through it). */
+    readonly document?: ModelDocument,
   ) {
     this.session = new GraphSession(uri.fsPath, worker, (m) => void webviewPanel.webview.postMessage(m), {
       openAt,
@@ -48,7 +56,10 @@ export class GraphPanel implements vscode.Disposable {
         log.info(describeOpen(t));
         if (t.view?.settledAt) for (const r of this.drawnWaiters.splice(0)) r(t);
       },
+      editable: document?.editable,
+      editSession: () => (document?.edits.hasSession ? document.edits.session : undefined),
     });
+    if (document) this.disposables.push(document.onDidChangeVersion((v) => this.showVersion(v)));
     this.disposables.push(webviewPanel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)));
     if (uri.scheme === 'file') {
       // A folder model (.mlpackage) changes through the files inside it.
@@ -61,6 +72,13 @@ export class GraphPanel implements vscode.Disposable {
   /** True once the model (or its error) has been posted to the webview. */
   get isLoaded(): boolean {
     return this.loaded;
+  }
+
+  /** The graph on screen: the file's, or the edited version's (unpacked once, when asked: the edit commands). */
+  get graph(): ViewGraph | undefined {
+    const shown = this.session.graph;
+    if (shown !== this.unpacked?.from) this.unpacked = shown === undefined ? undefined : { from: shown, graph: viewGraphOf(shown) };
+    return this.unpacked?.graph;
   }
 
   /** Resolves when the model has been posted (at once if it already has). */
@@ -156,8 +174,22 @@ export class GraphPanel implements vscode.Disposable {
     return { kind: 'error', message };
   }
 
-  /** The file changed: load it again once writes have settled. */
+  /** Shows a version of the edited model, or the file again (undefined: reverted to it). */
+  private showVersion(v: EditedVersion | undefined): void {
+    if (!v) {
+      this.worker.notify(ForgetModelNotification.type, { file: this.uri.fsPath });
+      void this.load();
+      return;
+    }
+    if (!v.graph || !v.summary) return;
+    this.session.showVersion(v.graph, v.summary);
+    this.state = { kind: 'model', nodes: v.nodes ?? 0 };
+    this.version = v.version;
+  }
+
+  /** The file changed: load it again once writes have settled (not while the editor shows an edited version). */
   private reload(): void {
+    if (this.document?.edits.hasSession) return;
     clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.worker.notify(ForgetModelNotification.type, { file: this.uri.fsPath });

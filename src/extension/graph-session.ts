@@ -7,6 +7,8 @@
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { HostToWebview, WebviewToHost } from '../../webview/messages';
 import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
+import type { PackedViewGraphText } from '../core/graph/packed';
+import type { ModelSummary, ViewGraph } from '../core/graph/types';
 import type { OpenTiming } from './open-timing';
 import { RequestCancelledError, type WorkerClient } from './worker-client';
 
@@ -23,6 +25,10 @@ export interface GraphSessionOptions {
   unavailable?: Record<string, string>;
   /** The open's timing once the graph is on screen, then once more when settled. */
   onDrawn?: (timing: OpenTiming) => void;
+  /** The model can be edited (the view offers its edits). */
+  editable?: boolean;
+  /** The worker's edit session once the model was edited: node details come from its current version. */
+  editSession?: () => string | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -32,6 +38,8 @@ export class GraphSession {
   private readonly cancel = new CancellationTokenSource();
   private readonly layouts = new Map<number, CancellationTokenSource>();
   private loads = 0;
+  /** The graph on screen (the file's, packed as the worker sent it, or the edited version's). */
+  graph?: ViewGraph | PackedViewGraphText;
   /** The open's first request, sent at once: the worker decodes while the page loads. */
   private prefetch?: Promise<OpenedView>;
 
@@ -85,7 +93,8 @@ export class GraphSession {
       const opened = await (first ?? this.request());
       if (seq !== this.loads) return { kind: 'superseded' };
       this.timing.worker = opened.timing;
-      this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable });
+      this.graph = opened.graph;
+      this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable, editable: this.options.editable });
       this.timing.postedAt = now();
       return { kind: 'model', nodes: opened.nodes };
     } catch (e) {
@@ -95,6 +104,13 @@ export class GraphSession {
       this.send({ type: 'error', file: this.file, message: text });
       return { kind: 'error', message: text };
     }
+  }
+
+  /** Shows another version of the model (an edit, undo, redo): the view keeps what it had open and selected. */
+  showVersion(graph: ViewGraph | PackedViewGraphText, summary: ModelSummary): void {
+    this.loads++; // a load still under way would show the file instead
+    this.graph = graph;
+    this.send({ type: 'model', file: this.file, graph, summary, unavailable: this.options.unavailable, editable: this.options.editable, edited: true });
   }
 
   private async layout(requestId: number, { root, direction, quick }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
@@ -115,7 +131,7 @@ export class GraphSession {
 
   private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
     try {
-      const details = await this.worker.request(NodeDetailsRequest.type, { file: this.file, nodeId, graphPath }, { token: this.cancel.token });
+      const details = await this.worker.request(NodeDetailsRequest.type, { file: this.file, nodeId, graphPath, session: this.options.editSession?.() }, { token: this.cancel.token });
       this.send({ type: 'nodeDetails', requestId, details });
     } catch (e) {
       if (!(e instanceof RequestCancelledError)) this.send({ type: 'nodeDetailsError', requestId, message: message(e) });

@@ -3,12 +3,15 @@
  * worker's protocol (protocol.ts re-exports it); handled in handlers/edit.ts.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ModelSummary, ViewGraph } from '../core/graph/types';
+import type { PackedViewGraphText } from '../core/graph/packed';
+import type { ModelSummary } from '../core/graph/types';
 import type { ModelEdit } from '../core/passes/edit/types';
 
 /** Names one graph editor's edit session: the model as opened and its versions (src/core/passes/edit/history.ts). */
 export interface EditSessionParams {
   session: string;
+  /** The model file a session that is not open yet opens from (the opened model, or its backup). */
+  source?: string;
 }
 
 export interface EditApplyParams extends EditSessionParams {
@@ -24,7 +27,10 @@ export interface EditedVersion {
   version: number;
   /** What the edit that made it did ('bypassed Relu /1/Relu'); empty for the model as opened. */
   description: string;
-  graph?: ViewGraph;
+  /** Packed (core/graph/packed.ts), as the open's: the host relays it to the webview as it is. */
+  graph?: PackedViewGraphText;
+  /** Nodes of its main graph (with `graph`). */
+  nodes?: number;
   summary?: ModelSummary;
 }
 
@@ -40,10 +46,17 @@ export namespace EditGoToRequest {
   export const type = new RequestType<EditSessionParams & { version: number; withGraph?: boolean }, EditedVersion, void>(method);
 }
 
+export interface EditSaveParams extends EditSessionParams {
+  /** Where to write: the opened file (Save), another one (Save As, a backup). */
+  file: string;
+  /** Write over an existing `file` (the user's explicit Save, or a confirmed Save As). */
+  overwrite: boolean;
+}
+
 /** Writes the current version atomically to `file` (over an existing file only with `overwrite`). */
 export namespace EditSaveRequest {
   export const method = 'edgewise/editSave';
-  export const type = new RequestType<EditSessionParams & { file: string; overwrite: boolean }, { file: string; bytes: number }, void>(method);
+  export const type = new RequestType<EditSaveParams, { file: string; bytes: number }, void>(method);
 }
 
 /** The editor closed: its versions are dropped. */

@@ -61,6 +61,25 @@ async function untilInWebview(page, { root, fn, timeoutMs }) {
   throw new Error(`${fn} on ${root} stayed falsy for ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * Answers the quick input on screen (VS Code's own save dialog in the browser) with `value` and
+ * Enter, until it closes: under load the dialog may still be listing a folder and ignore a key.
+ */
+async function fillQuickInput(page, { value, timeoutMs }) {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input').first();
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  const end = Date.now() + timeoutMs;
+  while (await widget.isVisible()) {
+    if (Date.now() > end) throw new Error(`the quick input did not take ${value} (it shows ${await input.inputValue().catch(() => '?')})`);
+    if ((await input.inputValue().catch(() => value)) !== value) await input.fill(value).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500)); // the dialog validates the path as it is typed
+    await input.press('Enter').catch(() => undefined);
+    await widget.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
+  }
+  return value;
+}
+
 /** Starts answering; returns a function that stops. */
 export function serveBridge(dir, page, shots, log) {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -77,6 +96,7 @@ export function serveBridge(dir, page, shots, log) {
         : request.kind === 'screenshot' ? page.screenshot({ path: path.join(shots, `suite-${request.name}.png`) }).then(() => null)
           : request.kind === 'clickNotification' ? clickNotification(page, request)
             : request.kind === 'textOf' ? textOf(page, request)
+              : request.kind === 'fillQuickInput' ? fillQuickInput(page, request)
               : Promise.reject(new Error(`unknown bridge request ${request.kind}`));
       work.then((value) => ({ ok: true, value }), (e) => ({ ok: false, error: e.message }))
         .then((answer) => {

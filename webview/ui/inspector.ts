@@ -9,11 +9,15 @@ import { formatBytes, formatInteger, formatNumber, formatPercent } from '../../s
 export interface InspectorActions {
   openSubgraph(node: ViewNode, attribute: string): void;
   reveal(valueOrNode: string): void;
+  /** Offers the edits of a node (rename, set an attribute, bypass, delete...); absent when the model cannot be edited. */
+  edit?(node: ViewNode): void;
 }
 
 export class Inspector {
   readonly el = h('div', { class: 'inspector', role: 'region', 'aria-label': 'Node inspector' });
   private statsHost: HTMLElement | null = null;
+  /** The model can be edited: nodes offer their edits. */
+  editable = false;
 
   constructor(private actions: InspectorActions) {
     this.empty();
@@ -71,6 +75,11 @@ export class Inspector {
     const quantized = [...n.inputs, ...n.outputs].filter((v, i, all) => v && !weightNames.has(v) && all.indexOf(v) === i && graph.values[v]?.quant);
     if (quantized.length) {
       this.el.append(h('h3', {}, 'Quantization'), table(quantized.map((v) => [v, quantText(graph.values[v].quant!)]), true));
+    }
+    if (this.editable && this.actions.edit) {
+      const b = h('vscode-button', { secondary: true, class: 'edit-node', title: 'Rename, set an attribute, bypass or delete (undo with Ctrl+Z)' }, 'Edit node...');
+      b.addEventListener('click', () => this.actions.edit?.(n));
+      this.el.append(b);
     }
     for (const s of n.subgraphs) {
       const b = h('vscode-button', { secondary: true }, `Open ${s.attribute} (${s.graph.nodes.length} nodes)`);

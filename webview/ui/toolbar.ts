@@ -76,6 +76,7 @@ export class Toolbar {
       act('scale', 'symbol-ruler', 'Overlay colour scale: linear / log', () => a.toggleScale()),
       act('png', 'file-media', 'Export PNG', () => a.exportAs('png')),
       act('svg', 'file-code', 'Export SVG', () => a.exportAs('svg')),
+      act('edgewise.editModel', 'edit', 'Edit model... (undo with Ctrl+Z)', () => a.runCommand('edgewise.editModel')),
       benchmark,
       panel,
     ];
@@ -139,7 +140,9 @@ export class Toolbar {
   }
 
   /** Disables the command buttons the model's format cannot run; the reason is the button's tooltip. */
-  setUnavailable(reasons: Record<string, string>): void {
+  /** Edits are offered for ONNX models only (`reasons` comes with every model message). */
+  setUnavailable(reasons: Record<string, string>, editable = false): void {
+    if (!editable) reasons = { ...reasons, 'edgewise.editModel': 'Editing works on ONNX models (.onnx)' };
     for (const x of this.actions) {
       if (!x.id.startsWith('edgewise.')) continue;
       const reason = reasons[x.id];

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { EditError, runEditJob, type EditJobResult, type ModelEdit } from '../../core/jobs/edit';
-import type { AttributeValue } from '../../core/passes/edit/types';
+import { attributeValueFromText } from '../../core/passes/edit/attribute-text';
 import { CliError, flag, str, strs, type Command } from '../command';
 import { formatBytes } from '../../core/base/units';
 
@@ -87,15 +87,7 @@ function fixDim(text: string): ModelEdit {
 function setAttr(text: string): ModelEdit {
   const [left, raw] = pair(text, '=', '--set-attr NODE:ATTR=VALUE');
   const [node, name] = pair(left, ':', '--set-attr NODE:ATTR=VALUE');
-  let value: AttributeValue = raw;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    const all = (t: string) => Array.isArray(parsed) && parsed.every((x) => typeof x === t);
-    if (typeof parsed === 'number' || all('number') || all('string')) value = parsed as AttributeValue;
-  } catch {
-    // Not JSON: a string attribute ('SAME_UPPER').
-  }
-  return { kind: 'setAttribute', node, name, value };
+  return { kind: 'setAttribute', node, name, value: attributeValueFromText(raw) };
 }
 
 function extract(text: string): ModelEdit {

@@ -1,3 +1,4 @@
+import { packViewGraphText } from '../../core/graph/packed';
 import { saveEditedModel } from '../../core/jobs/edit';
 import { EditApplyRequest, EditCloseNotification, EditGoToRequest, EditSaveRequest, type EditedVersion } from '../protocol';
 import type { WorkerServices } from '../services';
@@ -9,10 +10,14 @@ export function registerEditHandlers({ server, edits, models }: WorkerServices):
     const out: EditedVersion = { version: v, description: report?.description ?? '' };
     if (withGraph) {
       const reader = edits.reader(session);
-      Object.assign(out, { graph: reader.viewGraph(), summary: { ...reader.summary(), file: session.file } });
+      const view = reader.viewGraph();
+      Object.assign(out, { graph: packViewGraphText(view), nodes: view.nodes.length, summary: { ...reader.summary(), file: session.file } });
     }
     return out;
   };
+
+  // A session opens on its first edit, or from `source` (Save As before any edit, a restored backup).
+  const opened = (session: string, source?: string) => (source && !edits.has(session) ? edits.open(session, source) : edits.get(session));
 
   server.on(EditApplyRequest.type, async ({ session, file, edit, base }) => {
     const s = edits.open(session, file);
@@ -21,14 +26,14 @@ export function registerEditHandlers({ server, edits, models }: WorkerServices):
     return version(s, true);
   });
 
-  server.on(EditGoToRequest.type, async ({ session, version: v, withGraph }) => {
-    const s = edits.get(session);
+  server.on(EditGoToRequest.type, async ({ session, source, version: v, withGraph }) => {
+    const s = opened(session, source);
     s.history.goTo(v);
     return version(s, !!withGraph);
   });
 
-  server.on(EditSaveRequest.type, async ({ session, file, overwrite }) => {
-    const s = edits.get(session);
+  server.on(EditSaveRequest.type, async ({ session, file, overwrite, source }) => {
+    const s = opened(session, source);
     const saved = saveEditedModel(s.history.current.model, file, overwrite);
     // The cached reader of that file is now stale.
     models.forget(saved.file);

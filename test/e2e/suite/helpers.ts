@@ -91,3 +91,8 @@ export function clickNotificationButton(contains: string, button: string, timeou
 export function workbenchText(selector: string, contains: string, timeoutMs = 30_000): Promise<string> {
   return askRunner({ kind: 'textOf', selector, contains, timeoutMs }, timeoutMs + 10_000);
 }
+
+/** Types `value` into the quick input on screen (a save dialog, an input box) and presses Enter. */
+export function fillQuickInput(value: string, timeoutMs = 30_000): Promise<string> {
+  return askRunner({ kind: 'fillQuickInput', value, timeoutMs }, timeoutMs + 10_000);
+}
