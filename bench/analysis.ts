@@ -224,8 +224,10 @@ async function mobilenet(): Promise<void> {
   // The same probe `quantize --max-accuracy-drop --latency-aware` and the recipe pass use.
   const probe = await latencyProbe(model, quantizer);
   const gains = probe.latency;
-  const slower = gains.filter((g) => g.gainUs < 0);
-  log(`per-layer profiles (${((performance.now() - t0) / 1000).toFixed(1)} s, per-kernel medians): INT8 slower on ${slower.length} of ${gains.length} timed layers (${slower.reduce((a, g) => a - g.gainUs, 0).toFixed(0)} µs lost), faster on ${gains.length - slower.length} (${gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0).toFixed(0)} µs saved)`);
+  // Verdicts by the one noise rule (analysis/noise.ts).
+  const slower = gains.filter((g) => g.verdict === 'slower');
+  const faster = gains.filter((g) => g.verdict === 'faster');
+  log(`per-layer profiles (${((performance.now() - t0) / 1000).toFixed(1)} s, per-kernel medians): of ${gains.length} timed layers INT8 is slower on ${slower.length} (${slower.reduce((a, g) => a - g.gainUs, 0).toFixed(0)} µs lost), faster on ${faster.length} (${faster.reduce((a, g) => a + g.gainUs, 0).toFixed(0)} µs saved), within the run-to-run noise on ${gains.length - slower.length - faster.length}`);
   t0 = performance.now();
   const report = await sensitivity(quantizer, scorer, float, { skipOnlyFloat: true });
   log(`sensitivity (only-this-layer, ${quantizer.layers.length} builds): ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,6 +1,8 @@
 /** Text layout shared by the CLI commands; numbers and units come from core/base/units.ts (one format everywhere). */
 import { nearChanceAlarms } from '../core/analysis/chance';
 import type { CliIo } from './command';
+import { formatDuration } from '../core/base/units';
+import type { LatencyVerdict } from '../core/analysis/noise';
 export { formatBytes, formatCount } from '../core/base/units';
 
 
@@ -21,4 +23,9 @@ export function table(rows: string[][], indent = '  '): string {
  */
 export function warnNearChance(io: Pick<CliIo, 'err'>, result: unknown): void {
   for (const a of nearChanceAlarms(result)) io.err(a.message);
+}
+
+/** A latency verdict (analysis/noise.ts) in words. */
+export function verdictText(verdict: LatencyVerdict, noiseMs: number): string {
+  return verdict === 'within-noise' ? `within the run-to-run noise of ${formatDuration(noiseMs)}` : `${verdict} beyond the run-to-run noise of ${formatDuration(noiseMs)}`;
 }

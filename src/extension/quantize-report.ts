@@ -16,7 +16,7 @@ export function reportMarkdown(r: QuantizeJobResult): string {
   if (e?.accuracyBefore && e.accuracyAfter) {
     lines.push(`| top-1 | ${pct(e.accuracyBefore.top1)} | ${pct(e.accuracyAfter.top1)} |`, `| top-5 | ${pct(e.accuracyBefore.top5)} | ${pct(e.accuracyAfter.top5)} |`);
   }
-  if (r.latency) lines.push(`| p50 (quick, ${r.latency.threads} thread) | ${formatNumber(r.latency.beforeP50Ms)} ms | ${formatNumber(r.latency.afterP50Ms)} ms (${formatRatio(r.latency.speedup)}) |`);
+  if (r.latency) lines.push(`| p50 (quick, ${r.latency.threads} thread) | ${formatNumber(r.latency.beforeP50Ms)} ms | ${formatNumber(r.latency.afterP50Ms)} ms (${formatRatio(r.latency.speedup)}${r.latency.verdict === 'within-noise' ? ', within the run-to-run noise' : ''}) |`);
   if (e) {
     lines.push('', `## Outputs on ${e.data}${e.synthetic ? ' (random: accuracy unknown)' : ''}`, '', '| output | top-1 agreement | cosine | max abs error | SQNR |', '|---|---|---|---|---|');
     for (const o of e.outputs) lines.push(`| ${o.output} | ${pct(o.top1Agreement)} | ${formatCloseness(o.cosine)} | ${formatNumber(o.maxAbsError)} | ${o.sqnrDb === null ? 'exact' : formatDb(o.sqnrDb)} |`);
@@ -24,6 +24,12 @@ export function reportMarkdown(r: QuantizeJobResult): string {
   if (r.fused) {
     const ops = Object.entries(r.fused.quantizedOps).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     lines.push('', `## What ONNX Runtime runs`, '', `${ops}${r.fused.share !== null ? `: ${pct(r.fused.share)} of the quantized Conv/MatMul/Gemm fused` : ''}.`);
+  }
+  if (r.slowerAdvice) {
+    const { unfusedAround: around, excludeOps: ops } = r.slowerAdvice;
+    lines.push('', '## Static INT8 made this model slower', '',
+      `Beyond the run-to-run noise${r.fused?.qdqLeft ? `, with ${r.fused.qdqLeft} Q/DQ left unfused${around.length ? ` around ${around.join(', ')}` : ''}` : ''}. Try dynamic INT8 (activations quantized at run time)` +
+      `${ops.length ? `, or keep the quantized op types left unfused in float: ${ops.map((op) => `\`${op}\``).join(', ')}` : ''}.`);
   }
   const rep = r.report;
   if (rep.pass !== 'fp16') {

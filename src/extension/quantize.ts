@@ -100,7 +100,7 @@ async function showResult(r: QuantizeJobResult): Promise<void> {
   const quality = e?.accuracyBefore && e.accuracyAfter
     ? `top-1 ${formatPercent(e.accuracyBefore.top1)} -> ${formatPercent(e.accuracyAfter.top1)}`
     : e ? `output agreement ${formatPercent(e.outputs[0].top1Agreement)}, cosine ${formatCloseness(e.outputs[0].cosine)}${e.synthetic ? ' (random data)' : ''}` : '';
-  const speed = r.latency ? `, p50 ${formatRatio(r.latency.speedup)} (quick)` : '';
+  const speed = r.latency ? `, p50 ${formatRatio(r.latency.speedup)} (quick${r.latency.verdict === 'within-noise' ? ', within noise' : ''})` : '';
   const message = `Edgewise: ${path.basename(r.output)}: ${formatRatio(r.fileRatio)} the size, ${quality}${speed}.`;
   const pick = await vscode.window.showInformationMessage(message, 'Open graph', 'Compare Graphs', 'Compare', 'Benchmark');
   const out = vscode.Uri.file(r.output);

@@ -247,9 +247,10 @@ export interface AnalyzeLatency {
   /** Median of the timed (unprofiled) runs, ms. */
   floatP50Ms: number;
   quantizedP50Ms: number;
-  /** Layers timed in both models, and those where INT8 is slower. */
+  /** Layers timed in both models, those where INT8 is slower beyond the run-to-run noise, and those within it (analysis/noise.ts). */
   timedLayers: number;
   slowerLayers: number;
+  noiseLayers: number;
   runs: number;
   seconds: number;
 }

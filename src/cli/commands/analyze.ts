@@ -90,12 +90,14 @@ function summaryLine(float: Score, quant: Score, samples: number): string {
 }
 
 function latencyLine(l: PairLatency): string {
-  const slower = l.gains.filter((g) => g.gainUs < 0);
+  const slower = l.gains.filter((g) => g.verdict === 'slower');
+  const faster = l.gains.filter((g) => g.verdict === 'faster');
   const lost = slower.reduce((a, g) => a - g.gainUs, 0);
-  const saved = l.gains.filter((g) => g.gainUs >= 0).reduce((a, g) => a + g.gainUs, 0);
+  const saved = faster.reduce((a, g) => a + g.gainUs, 0);
   return `latency (${l.runs} profiled runs each, ${l.threads} thread(s), ${formatNumber(l.seconds)} s): float ${formatNumber(l.float.runMs)} ms, ` +
     `INT8 ${formatNumber(l.quantized.runMs)} ms per profiled run (median; timed p50 ${formatNumber(l.float.p50Ms)} / ${formatNumber(l.quantized.p50Ms)} ms); ` +
-    `INT8 slower on ${slower.length} of ${l.gains.length} timed layers (${formatMicros(lost)} lost), faster on ${l.gains.length - slower.length} (${formatMicros(saved)} saved)`;
+    `of ${l.gains.length} timed layers, INT8 is slower on ${slower.length} (${formatMicros(lost)} lost), faster on ${faster.length} (${formatMicros(saved)} saved), ` +
+    `within the run-to-run noise on ${l.gains.length - slower.length - faster.length}`;
 }
 
 /**

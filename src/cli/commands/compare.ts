@@ -4,6 +4,7 @@ import { DATA_OPTIONS, DATA_USAGE, dataOptions, threadsOption } from '../data-op
 import { formatComparison } from './quantize';
 import { formatBytes, formatNumber, formatPercent, formatRatio } from '../../core/base/units';
 import { warnNearChance } from '../format';
+import { verdictText } from '../format';
 
 
 export const compare: Command = {
@@ -23,7 +24,7 @@ export const compare: Command = {
     io.out(`A ${r.a} (${formatBytes(r.fileBytes.a)})\nB ${r.b} (${formatBytes(r.fileBytes.b)}, ${formatRatio(r.fileBytes.b / r.fileBytes.a)})\n${r.samples} samples from ${r.data}${r.synthetic ? ' (RANDOM: accuracy unknown)' : ''}`);
     io.out(formatComparison(r.outputs).join('\n'));
     if (r.accuracyA && r.accuracyB) io.out(`  top-1 A ${formatPercent(r.accuracyA.top1, 2)}, B ${formatPercent(r.accuracyB.top1, 2)}; top-5 A ${formatPercent(r.accuracyA.top5, 2)}, B ${formatPercent(r.accuracyB.top5, 2)}`);
-    if (r.latency) io.out(`  p50 (${r.latency.note}, ${r.latency.threads} thread): A ${formatNumber(r.latency.aP50Ms)} ms, B ${formatNumber(r.latency.bP50Ms)} ms (${formatRatio(r.latency.aP50Ms / r.latency.bP50Ms)})`);
+    if (r.latency) io.out(`  p50 (${r.latency.note}, ${r.latency.threads} thread): A ${formatNumber(r.latency.aP50Ms)} ms, B ${formatNumber(r.latency.bP50Ms)} ms (${formatRatio(r.latency.aP50Ms / r.latency.bP50Ms)}: B ${verdictText(r.latency.verdict, r.latency.noiseMs)})`);
     return 0;
   },
 };

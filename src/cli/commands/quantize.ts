@@ -5,7 +5,7 @@ import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/j
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, parseNumber, threadsOption } from '../data-options';
 import { formatBytes, formatCloseness, formatDb, formatDuration, formatNumber, formatPercent, formatPoints, formatRatio } from '../../core/base/units';
-import { warnNearChance } from '../format';
+import { verdictText, warnNearChance } from '../format';
 import { BUDGET_BROKEN } from './run';
 
 const USAGE = `usage: edgewise quantize MODEL --mode fp16|dynamic|static|int4|int8-weights [options]
@@ -136,7 +136,7 @@ function formatMixed(r: MixedPrecisionJobResult): string {
     `  file: ${formatBytes(r.fileBytesBefore)} -> ${formatBytes(r.fileBytesAfter)}; ${r.decisions.length - floats} layers INT8, ${floats} float (${r.evaluations} builds evaluated)`,
     `  tuning top-1 ${formatPercent(r.floatTop1 / 100, 2)} -> ${formatPercent(r.top1 / 100, 2)} (drop ${formatPoints((r.floatTop1 - r.top1) / 100, 2)}: ${r.nearChance ? 'NOT MEANINGFUL, the float model is at chance' : r.withinBudget ? 'within budget' : 'OVER budget'})`,
   ];
-  if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${formatNumber(r.latency.floatP50Ms)} ms -> ${formatNumber(r.latency.resultP50Ms)} ms (${formatRatio(r.latency.speedup)})`);
+  if (r.latency) lines.push(`  p50 (1 thread, fresh process each): float ${formatNumber(r.latency.floatP50Ms)} ms -> ${formatNumber(r.latency.resultP50Ms)} ms (${formatRatio(r.latency.speedup)}, ${verdictText(r.latency.verdict, r.latency.noiseMs)})`);
   if (r.candidates) lines.push(`  candidates (p50): ${r.candidates.map((c) => `${c.name} ${formatNumber(c.latencyMs)} ms${c.withinBudget ? '' : ' (over budget)'}`).join(', ')}; kept ${r.chosen}`);
   if (r.heldOut) lines.push(`  held-out top-1 ${formatPercent(r.heldOut.floatTop1 / 100, 2)} -> ${formatPercent(r.heldOut.top1 / 100, 2)} (drop ${formatPoints(r.heldOut.drop / 100, 2)}: ${r.heldOut.drop <= r.maxDrop + 1e-9 ? 'within' : 'OVER'} budget)`);
   lines.push('  layers:');
@@ -149,7 +149,7 @@ export function formatComparison(outputs: OutputComparison[]): string[] {
     `  ${c.output}: top-1 agreement ${formatPercent(c.top1Agreement, 2)}, cosine ${formatCloseness(c.cosine)}, max |error| ${formatNumber(c.maxAbsError)}, SQNR ${c.sqnrDb === null ? 'exact' : formatDb(c.sqnrDb)}`);
 }
 
-function formatResult(r: QuantizeJobResult): string {
+export function formatResult(r: QuantizeJobResult): string {
   const rep = r.report;
   const lines = [
     `${r.mode}: ${r.input} -> ${r.output}`,
@@ -181,7 +181,13 @@ function formatResult(r: QuantizeJobResult): string {
   }
   if (r.latency) {
     const l = r.latency;
-    lines.push(`  p50 (${l.note}, ${l.threads} thread): ${formatNumber(l.beforeP50Ms)} ms -> ${formatNumber(l.afterP50Ms)} ms (${formatRatio(l.speedup)})`);
+    lines.push(`  p50 (${l.note}, ${l.threads} thread): ${formatNumber(l.beforeP50Ms)} ms -> ${formatNumber(l.afterP50Ms)} ms (${formatRatio(l.speedup)}, ${verdictText(l.verdict, l.noiseMs)})`);
+  }
+  if (r.slowerAdvice) {
+    const { unfusedAround, excludeOps } = r.slowerAdvice;
+    const around = r.fused?.qdqLeft ? `, with ${r.fused.qdqLeft} Q/DQ left unfused${unfusedAround.length ? ` around ${unfusedAround.map((op) => `${r.fused!.unfusedOps[op]} ${op}`).join(', ')}` : ''}` : '';
+    lines.push(`  static INT8 made this model slower${around}. Try instead: --mode dynamic (INT8 weights, activations quantized at run time)` +
+      `${excludeOps.length ? `, or keep the quantized ops left unfused in float: ${excludeOps.map((op) => `--exclude-op ${op}`).join(' ')}` : ''}`);
   }
   for (const w of r.warnings) if (!/^WARNING: NO DATA/.test(w)) lines.push(`  note: ${w}`);
   return lines.join('\n');

@@ -8,6 +8,7 @@ import type { Overlay } from '../graph/types';
 import type { Finding, Severity } from './diagnostics';
 import type { TensorError } from './tensor-error';
 import type { LayerLatency } from './latency-gain';
+import type { LatencyVerdict } from './noise';
 import type { LayerSensitivity } from './sensitivity';
 import { formatBytes, formatCloseness, formatDb, formatMicros, formatNumber, formatPercent } from '../base/units';
 
@@ -23,7 +24,16 @@ export interface NodeFacts {
   /** Metric drop when only this layer is quantized. */
   drop?: number;
   gainUs?: number;
+  /** What the gain means by the one noise rule (noise.ts). */
+  gainVerdict?: LatencyVerdict;
   precision?: string;
+}
+
+/** INT8 against float on a layer, in words that follow the noise rule: 'saves 12 µs', 'costs 3 µs', 'within noise (1 µs apart)'. */
+function gainText(f: NodeFacts): string {
+  const amount = formatMicros(Math.abs(f.gainUs!));
+  if (f.gainVerdict === 'within-noise') return `within noise of float (${amount} apart)`;
+  return `${f.gainUs! >= 0 ? 'saves' : 'costs'} ${amount}`;
 }
 
 export interface LineDiagnostic {
@@ -59,7 +69,7 @@ export function annotateText(text: ModelText, findings: readonly Finding[], fact
   const lenses = timed.map(([nodeId, f], i) => ({
     line: text.nodeLines[nodeId], nodeId,
     title: `#${i + 1} by time: ${formatMicros(f.latencyUs!)}${f.share !== undefined ? ` (${formatPercent(f.share)})` : ''}` +
-      `${f.sqnrDb !== undefined ? ` · SQNR ${formatDb(f.sqnrDb)}` : ''}${f.gainUs !== undefined ? ` · INT8 ${f.gainUs >= 0 ? 'saves' : 'costs'} ${formatMicros(Math.abs(f.gainUs))}` : ''}`,
+      `${f.sqnrDb !== undefined ? ` · SQNR ${formatDb(f.sqnrDb)}` : ''}${f.gainUs !== undefined ? ` · INT8 ${gainText(f)}` : ''}`,
   }));
   return { diagnostics, hovers, lenses };
 }
@@ -70,7 +80,7 @@ export function hoverMarkdown(nodeId: string, f: NodeFacts): string {
   if (f.precision) rows.push(['precision', f.precision]);
   if (f.weightBytes !== undefined) rows.push(['weights', formatBytes(f.weightBytes)]);
   if (f.latencyUs !== undefined) rows.push(['latency', `${formatMicros(f.latencyUs)}${f.share !== undefined ? ` (${formatPercent(f.share)} of the run)` : ''}`]);
-  if (f.gainUs !== undefined) rows.push(['INT8 vs float', `${f.gainUs >= 0 ? 'saves' : 'costs'} ${formatMicros(Math.abs(f.gainUs))}`]);
+  if (f.gainUs !== undefined) rows.push(['INT8 vs float', gainText(f)]);
   if (f.sqnrDb !== undefined) rows.push(['SQNR', formatDb(f.sqnrDb)]);
   if (f.cosine !== undefined) rows.push(['cosine', formatCloseness(f.cosine)]);
   if (f.drop !== undefined) rows.push(['drop when only this layer is INT8', formatNumber(f.drop)]);
@@ -94,7 +104,7 @@ export function nodeFacts(parts: {
     if (f.sqnrDb === undefined || e.sqnrDb < f.sqnrDb) { f.sqnrDb = e.sqnrDb; f.cosine = e.cosine; }
   }
   for (const l of parts.latency ?? []) { const f = at(l.nodeId); f.latencyUs = l.meanUs; f.share = l.share; }
-  for (const g of parts.gains ?? []) at(g.layer).gainUs = g.gainUs;
+  for (const g of parts.gains ?? []) Object.assign(at(g.layer), { gainUs: g.gainUs, gainVerdict: g.verdict });
   for (const s of parts.sensitivity ?? []) at(s.layer).drop = s.drop;
   for (const [id, b] of Object.entries(parts.weightBytes ?? {})) at(id).weightBytes = b;
   for (const [id, p] of Object.entries(parts.precision ?? {})) at(id).precision = p;

@@ -71,11 +71,19 @@ export function diagnose(inputs: DiagnosticInputs, thresholds: Partial<Diagnosti
     }
   }
   // The costliest first.
+  // Advice only above the run-to-run noise (noise.ts); a gap within it is said to be noise.
   for (const g of [...(inputs.latencyGains ?? [])].sort((a, b) => a.gainUs - b.gainUs)) {
-    if (-g.gainUs > t.int8SlowerUs) {
+    if (-g.gainUs <= t.int8SlowerUs) continue;
+    const times = `${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)}`;
+    if (g.verdict === 'slower') {
       out.push({
         severity: 'warning', code: 'int8-slower', nodeId: g.layer, value: -g.gainUs,
-        message: `INT8 is slower than float here (${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)}): keep this layer in float`,
+        message: `INT8 is slower than float here (${times}, beyond the ${formatMicros(g.noiseUs)} run-to-run noise): keep this layer in float`,
+      });
+    } else if (g.verdict === 'within-noise') {
+      out.push({
+        severity: 'info', code: 'int8-within-noise', nodeId: g.layer, value: -g.gainUs,
+        message: `INT8 and float are within noise here (${times}; the runs vary by ${formatMicros(g.noiseUs)}): no reason to keep this layer in float for speed`,
       });
     }
   }

@@ -6,6 +6,7 @@
 import type { Model } from '../formats/onnx/model';
 import type { NodeProto } from '../formats/onnx/proto/onnx_pb';
 import { nodeIds } from '../formats/onnx/node-id';
+import { compareTimes, PROFILER_RESOLUTION_US, type LatencyVerdict } from './noise';
 
 export interface LayerLatency {
   layer: string;
@@ -13,6 +14,13 @@ export interface LayerLatency {
   int8Us: number;
   /** floatUs − int8Us: positive when INT8 saves time. */
   gainUs: number;
+  /** Run-to-run spread (interquartile range) of each side's time per run, µs. */
+  floatSpreadUs: number;
+  int8SpreadUs: number;
+  /** The least difference that counts (noise.ts), µs. */
+  noiseUs: number;
+  /** INT8 against float by the one rule (noise.ts): a gain within the noise is 'within-noise', never advice. */
+  verdict: LatencyVerdict;
 }
 
 const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
@@ -83,10 +91,21 @@ export function profileNodeTimes(model: Model, profiled: readonly ProfiledNode[]
   return out;
 }
 
-/** Gains for every layer timed in both models, biggest saving first. */
-export function latencyGains(floatUs: Record<string, number>, int8Us: Record<string, number>): LayerLatency[] {
+/**
+ * Gains for every layer timed in both models, biggest saving first, each with its verdict from
+ * the layers' run-to-run spreads (`spreadUs`, per layer; none measured: 0).
+ */
+export function latencyGains(
+  floatUs: Record<string, number>, int8Us: Record<string, number>,
+  spreadUs: { float: Record<string, number>; int8: Record<string, number> } = { float: {}, int8: {} },
+): LayerLatency[] {
   return Object.keys(floatUs)
     .filter((l) => int8Us[l] !== undefined)
-    .map((layer) => ({ layer, floatUs: floatUs[layer], int8Us: int8Us[layer], gainUs: floatUs[layer] - int8Us[layer] }))
+    .map((layer) => {
+      const float = { median: floatUs[layer], spread: spreadUs.float[layer] ?? 0 };
+      const int8 = { median: int8Us[layer], spread: spreadUs.int8[layer] ?? 0 };
+      const { verdict, noise } = compareTimes(int8, float, PROFILER_RESOLUTION_US);
+      return { layer, floatUs: float.median, int8Us: int8.median, gainUs: float.median - int8.median, floatSpreadUs: float.spread, int8SpreadUs: int8.spread, noiseUs: noise, verdict };
+    })
     .sort((a, b) => b.gainUs - a.gainUs);
 }

@@ -12,6 +12,7 @@ import { DEFAULT_JOB, runBenchmark } from '../runtime/benchmark';
 import type { LayerQuantizer } from './quantizer';
 import type { MixedPrecisionOptions } from './mixed-precision';
 import { profilePair } from './pair-latency';
+import { timed } from './noise';
 
 export interface LatencyProbe extends Required<Pick<MixedPrecisionOptions, 'latency' | 'latencyOf'>> {
   /** Removes the candidates' temp files. */
@@ -31,7 +32,7 @@ export async function latencyProbe(
     const pair = await profilePair(model, all.model, { signal: options.signal, useFiles: false });
     return {
       latency: pair.gains.filter((g) => layers.has(g.layer)),
-      latencyOf: async (m) => (await runBenchmark({ ...DEFAULT_JOB, runs: 40, warmup: 5, model: save(m) }, { signal: options.signal })).latency.p50Ms,
+      latencyOf: async (m) => timed((await runBenchmark({ ...DEFAULT_JOB, runs: 40, warmup: 5, model: save(m) }, { signal: options.signal })).latency.samplesMs),
       dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   } catch (e) {

@@ -8,6 +8,7 @@ import type { Model } from '../formats/onnx/model';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
 import type { Score, Scorer } from './scorer';
 import type { LayerLatency } from './latency-gain';
+import { compareTimes, type Timed } from './noise';
 import { defaultHarmKey, harmOrder, type HarmKey, type LayerSensitivity } from './sensitivity';
 import { formatDb, formatMicros, formatNumber } from '../base/units';
 
@@ -35,7 +36,7 @@ export interface AccuracyBudget {
 
 export interface MixedPrecisionOptions {
   budget: AccuracyBudget;
-  /** Per-layer latency gains; layers with gain < 0 start (and stay) in float. */
+  /** Per-layer latency gains; layers where INT8 is slower beyond the noise (verdict 'slower') start (and stay) in float. */
   latency?: readonly LayerLatency[];
   /** Overrides from a recipe: always float / always INT8. */
   forceFloat?: readonly string[];
@@ -51,7 +52,7 @@ export interface MixedPrecisionOptions {
    * and than the float model: per-layer profiles are noisy and conversions between float and
    * INT8 layers cost time no single layer's profile shows.
    */
-  latencyOf?: (model: Model) => Promise<number>;
+  latencyOf?: (model: Model) => Promise<Timed>;
 }
 
 export interface MixedPrecisionResult {
@@ -65,7 +66,7 @@ export interface MixedPrecisionResult {
   /** Builds evaluated during the search. */
   evaluations: number;
   /** Measured latency (ms) of each candidate when `latencyOf` was given, and which one won. */
-  candidates?: { name: 'latency-aware' | 'accuracy-only' | 'float'; latencyMs: number; withinBudget: boolean }[];
+  candidates?: { name: 'latency-aware' | 'accuracy-only' | 'float'; latencyMs: number; spreadMs: number; withinBudget: boolean }[];
   chosen?: 'latency-aware' | 'accuracy-only' | 'float';
 }
 
@@ -90,15 +91,19 @@ export async function mixedPrecision(
   const candidates: NonNullable<MixedPrecisionResult['candidates']> = [];
   for (const [name, result, q] of options3) {
     options.onProgress?.(`timing the ${name} candidate`);
-    candidates.push({ name, latencyMs: await options.latencyOf(q.model), withinBudget: result ? result.withinBudget : true });
+    const t = await options.latencyOf(q.model);
+    candidates.push({ name, latencyMs: t.median, spreadMs: t.spread, withinBudget: result ? result.withinBudget : true });
   }
-  const best = candidates.filter((c) => c.withinBudget).sort((a, b) => a.latencyMs - b.latencyMs)[0] ?? candidates[0];
+  // In the order above, a later candidate wins only when it is faster beyond the run-to-run noise (noise.ts).
+  const timedOf = (c: (typeof candidates)[number]) => ({ median: c.latencyMs, spread: c.spreadMs });
+  const best = candidates.filter((c) => c.withinBudget).reduce<(typeof candidates)[number] | undefined>(
+    (b, c) => (!b || compareTimes(timedOf(c), timedOf(b)).verdict === 'faster' ? c : b), undefined) ?? candidates[0];
   const evaluations = aware.evaluations + plain.evaluations;
   if (best.name === 'latency-aware') return { ...aware, evaluations, candidates, chosen: best.name };
   if (best.name === 'accuracy-only') return { ...plain, evaluations, candidates, chosen: best.name };
   return {
     float, score: float, withinBudget: true, int8Layers: [], quantized: floatModel, evaluations, candidates, chosen: 'float',
-    decisions: quantizer.layers.map((layer) => ({ layer, precision: 'float', reason: 'int8-slower', detail: 'the float model measured fastest' })),
+    decisions: quantizer.layers.map((layer) => ({ layer, precision: 'float', reason: 'int8-slower', detail: 'the float model measured faster beyond the run-to-run noise' })),
   };
 }
 
@@ -115,10 +120,11 @@ async function search(
     const g = gains.get(layer);
     if (forceFloat.has(layer)) decisions.set(layer, { layer, precision: 'float', reason: 'forced-float', detail: 'kept in float by the recipe' });
     else if (forceInt8.has(layer)) decisions.set(layer, { layer, precision: 'int8', reason: 'forced-int8', detail: 'kept in INT8 by the recipe' });
-    else if (g && g.gainUs < minGain) {
+    // A layer goes to float for speed only when INT8 is slower beyond the run-to-run noise (noise.ts).
+    else if (g && g.gainUs < minGain && (g.verdict === 'slower' || g.gainUs >= 0)) {
       decisions.set(layer, {
         layer, precision: 'float', reason: 'int8-slower', gainUs: g.gainUs,
-        detail: `INT8 is slower here (${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)} float)`,
+        detail: `INT8 is slower here (${formatMicros(g.int8Us)} vs ${formatMicros(g.floatUs)} float, beyond the ${formatMicros(g.noiseUs)} run-to-run noise)`,
       });
     } else candidates.push(layer);
   }

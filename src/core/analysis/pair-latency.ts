@@ -118,14 +118,21 @@ export function pairLatency(floatModel: Model, quantModel: Model, floatRun: Benc
   // Per-node medians: a preemption inside one small kernel multiplies its mean (this matters on a
   // busy machine, where the extension host and other work share the cores).
   const robust = (nodes: readonly NodeLatency[]) => nodes.map((n) => ({ name: n.name, meanUs: n.medianUs ?? n.meanUs, originalNodes: n.originalNodes }));
+  // A layer's spread is the sum of its kernels' spreads (an upper bound of the spread of their sum).
+  const spreads = (nodes: readonly NodeLatency[]) => nodes.map((n) => ({ name: n.name, meanUs: n.spreadUs ?? 0, originalNodes: n.originalNodes }));
   const floatIds = nodeIds(floatModel.graph.nodes);
-  const floatUs = layerTimes(floatModel, profileNodeTimes(floatModel, robust(fp.nodes)), new Set(floatIds));
+  const floatLayers = new Set(floatIds);
+  const floatUs = layerTimes(floatModel, profileNodeTimes(floatModel, robust(fp.nodes)), floatLayers);
+  const floatSpreadUs = layerTimes(floatModel, profileNodeTimes(floatModel, spreads(fp.nodes)), floatLayers);
   const toFloat = quantToFloatIds(floatModel, floatIds, quantModel);
-  const quantUs: Record<string, number> = {};
-  for (const [qid, us] of Object.entries(layerTimes(quantModel, profileNodeTimes(quantModel, robust(qp.nodes)), new Set(toFloat.keys())))) {
-    const id = toFloat.get(qid)!;
-    quantUs[id] = (quantUs[id] ?? 0) + us;
-  }
+  const quantLayers = new Set(toFloat.keys());
+  const byFloatLayer = (perQuantLayer: Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const [qid, us] of Object.entries(perQuantLayer)) out[toFloat.get(qid)!] = (out[toFloat.get(qid)!] ?? 0) + us;
+    return out;
+  };
+  const quantUs = byFloatLayer(layerTimes(quantModel, profileNodeTimes(quantModel, robust(qp.nodes)), quantLayers));
+  const quantSpreadUs = byFloatLayer(layerTimes(quantModel, profileNodeTimes(quantModel, spreads(qp.nodes)), quantLayers));
   const runMs = (p: LayerProfile) => p.runMedianMs ?? p.runMeanMs;
   const kernelsUs = (p: LayerProfile) => robust(p.nodes).reduce((a, n) => a + n.meanUs, 0);
   const kernelUs = kernelsUs(fp);
@@ -134,7 +141,7 @@ export function pairLatency(floatModel: Model, quantModel: Model, floatRun: Benc
   return {
     float: { file: floatRun.model, kernelMs: kernelUs / 1000, runMs: runMs(fp), p50Ms: floatRun.latency.p50Ms, layersMs: sum(floatUs) },
     quantized: { file: quantRun.model, kernelMs: kernelsUs(qp) / 1000, runMs: runMs(qp), p50Ms: quantRun.latency.p50Ms, layersMs: sum(quantUs) },
-    gains: latencyGains(floatUs, quantUs),
+    gains: latencyGains(floatUs, quantUs, { float: floatSpreadUs, int8: quantSpreadUs }),
     shares,
   };
 }

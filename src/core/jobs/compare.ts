@@ -7,6 +7,7 @@ import { quickLatency } from '../runtime/quick-bench';
 import { openSession, type SharedSession } from '../runtime/ort-session';
 import { throwIfCancelled, type JobHooks } from './job';
 import { counter } from '../base/progress';
+import { compareTimes, type LatencyVerdict } from '../analysis/noise';
 
 /** Compare options (the job contract: jobs/job.ts); the data options are the CLI's. */
 export interface CompareJobOptions extends DataOptions, JobHooks {
@@ -21,7 +22,8 @@ export interface CompareJobOptions extends DataOptions, JobHooks {
 
 export interface CompareJobResult extends CompareResult {
   fileBytes: { a: number; b: number };
-  latency?: { aP50Ms: number; bP50Ms: number; threads: number; note: string };
+  /** Quick p50s, and B against A by the one noise rule (analysis/noise.ts) with the least difference that counts, ms. */
+  latency?: { aP50Ms: number; bP50Ms: number; threads: number; note: string; verdict: LatencyVerdict; noiseMs: number };
 }
 
 /** Runs A (the reference) and B on the same inputs and compares every output they share. */
@@ -43,7 +45,8 @@ export async function runCompareJob(a: string, b: string, o: CompareJobOptions):
       throwIfCancelled(o.signal);
       const la = await quickLatency(sa, data, { threads, signal: o.signal });
       const lb = await quickLatency(sb, data, { threads, signal: o.signal });
-      latency = { aP50Ms: la.p50Ms, bP50Ms: lb.p50Ms, threads, note: 'quick in-process median' };
+      const { verdict, noise } = compareTimes({ median: lb.p50Ms, spread: lb.spreadMs }, { median: la.p50Ms, spread: la.spreadMs });
+      latency = { aP50Ms: la.p50Ms, bP50Ms: lb.p50Ms, threads, note: 'quick in-process median', verdict, noiseMs: noise };
     }
     return { ...r, fileBytes, latency };
   } finally {

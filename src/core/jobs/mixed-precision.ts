@@ -16,6 +16,7 @@ import { recordedJob } from './runs/record';
 import type { NearChance } from '../analysis/chance';
 import { counter } from '../base/progress';
 import { throttled } from '../runtime/throttle';
+import { compareTimes, timed, type LatencyVerdict } from '../analysis/noise';
 
 /** Mixed-precision options (the job contract: jobs/job.ts); the default output is `<model>.static.onnx`. */
 export interface MixedPrecisionJobOptions extends OutputOptions, JobHooks {
@@ -51,10 +52,11 @@ export interface MixedPrecisionJobResult {
   decisions: LayerDecision[];
   evaluations: number;
   /** Latency-aware runs: the timed candidates (p50, ms) and the one kept. */
-  candidates?: { name: string; latencyMs: number; withinBudget: boolean }[];
+  candidates?: { name: string; latencyMs: number; spreadMs: number; withinBudget: boolean }[];
   chosen?: string;
   /** p50 of the float model and of the result, each in a fresh benchmark process (1 thread). */
-  latency?: { floatP50Ms: number; resultP50Ms: number; speedup: number };
+  /** p50 of the float model and the result, and the result against the float model by the one noise rule (analysis/noise.ts). */
+  latency?: { floatP50Ms: number; resultP50Ms: number; speedup: number; verdict: LatencyVerdict; noiseMs: number };
   fileBytesBefore: number;
   fileBytesAfter: number;
 }
@@ -147,9 +149,10 @@ async function mixedPrecisionJob(inputFile: string, o: MixedPrecisionJobOptions)
       let latency: MixedPrecisionJobResult['latency'];
       if (!o.skipLatency) {
         progress('timing the float model and the result');
-        const p50 = async (file: string) => (await runBenchmark({ ...DEFAULT_JOB, model: file, runs: 40, warmup: 5 }, { signal })).latency.p50Ms;
-        const floatP50Ms = await p50(inputFile), resultP50Ms = await p50(output);
-        latency = { floatP50Ms, resultP50Ms, speedup: floatP50Ms / resultP50Ms };
+        const runs = async (file: string) => timed((await runBenchmark({ ...DEFAULT_JOB, model: file, runs: 40, warmup: 5 }, { signal })).latency.samplesMs);
+        const floatRuns = await runs(inputFile), resultRuns = await runs(output);
+        const { verdict, noise } = compareTimes(resultRuns, floatRuns);
+        latency = { floatP50Ms: floatRuns.median, resultP50Ms: resultRuns.median, speedup: floatRuns.median / resultRuns.median, verdict, noiseMs: noise };
       }
       return {
         input: model.label, output, maxDrop: o.maxDrop, floatTop1: float.value, top1: mp.score.value, withinBudget: mp.withinBudget, nearChance: float.nearChance,

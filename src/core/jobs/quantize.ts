@@ -25,6 +25,7 @@ import { recordedJob } from './runs/record';
 import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 import { formatPercent } from '../base/units';
 import { counter } from '../base/progress';
+import { compareTimes, type LatencyVerdict } from '../analysis/noise';
 
 export { CALIBRATION_METHODS, QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
 
@@ -69,12 +70,26 @@ export interface QuantizeJobResult {
   report: PassReport;
   calibration?: { method: CalibrationMethod; data: string; synthetic: boolean; samples: number; tensors: number; ms: number };
   /** What ORT runs after its graph optimizations. */
-  fused?: { quantizedOps: Record<string, number>; quantizedOpCount: number; weightedNodesQuantized: number; share: number | null; qdqLeft: number };
+  fused?: {
+    quantizedOps: Record<string, number>; quantizedOpCount: number; weightedNodesQuantized: number; share: number | null; qdqLeft: number;
+    /** The float ops the Q/DQ left unfused sit around, by op type. */
+    unfusedOps: Record<string, number>;
+  };
   evaluation?: {
     data: string; synthetic: boolean; samples: number;
     accuracyBefore?: Accuracy; accuracyAfter?: Accuracy; outputs: OutputComparison[];
   };
-  latency?: { beforeP50Ms: number; afterP50Ms: number; speedup: number; threads: number; runs: number; note: string };
+  latency?: {
+    beforeP50Ms: number; afterP50Ms: number; speedup: number; threads: number; runs: number; note: string;
+    /** The result against the input by the one noise rule (analysis/noise.ts), and the least difference that counts, ms. */
+    verdict: LatencyVerdict; noiseMs: number;
+  };
+  /**
+   * Static INT8 made the model slower beyond the noise: what to try instead. Dynamic INT8, or
+   * keeping in float (--exclude-op) the quantized op types that sit between Q/DQ ORT left unfused.
+   * `unfusedAround`: every op type those Q/DQ sit around, most first (shape readers left out).
+   */
+  slowerAdvice?: { tryMode: 'dynamic'; unfusedAround: string[]; excludeOps: string[] };
   warnings: string[];
   /** Findings on the output model (FP16: clamped weights), for the Problems panel. */
   findings: Finding[];
@@ -177,6 +192,7 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
         job.fused = {
           quantizedOps: q, quantizedOpCount: countOf(q), weightedNodesQuantized: weighted,
           share: weighted && result.report.pass !== 'int8-weights' ? Math.min(1, fusedWeighted / weighted) : null, qdqLeft: opened.fused.qdqLeft,
+          unfusedOps: opened.fused.unfusedOps,
         };
       }
 
@@ -193,10 +209,12 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
         progress('timing both models (quick, in-process)');
         const lb = await quickLatency(before, evalData, { threads, signal: o.signal });
         const la = await quickLatency(after, evalData, { threads, signal: o.signal });
+        const { verdict, noise } = compareTimes({ median: la.p50Ms, spread: la.spreadMs }, { median: lb.p50Ms, spread: lb.spreadMs });
         job.latency = {
           beforeP50Ms: lb.p50Ms, afterP50Ms: la.p50Ms, speedup: lb.p50Ms / la.p50Ms, threads: lb.threads, runs: lb.runs,
-          note: 'quick in-process median; use the benchmark for real figures',
+          note: 'quick in-process median; use the benchmark for real figures', verdict, noiseMs: noise,
         };
+        if (o.mode === 'static' && verdict === 'slower') job.slowerAdvice = slowerAdvice(job.fused?.unfusedOps ?? {}, result.report);
         if (o.mode === 'fp16') warn('FP16 halves the file; on CPU ONNX Runtime computes in float32 with Casts, so it is usually slower there. It pays off on GPU/NPU targets.');
       }
     } finally {
@@ -205,6 +223,16 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
     }
     return job;
   });
+}
+
+/** Ops that only read a tensor's shape: a Q/DQ before them is not theirs to remove. */
+const SHAPE_READERS = new Set(['Shape', 'Size']);
+
+/** What to try when static INT8 is slower (see QuantizeJobResult.slowerAdvice). */
+export function slowerAdvice(unfusedOps: Record<string, number>, report: PassReport): NonNullable<QuantizeJobResult['slowerAdvice']> {
+  const unfusedAround = Object.entries(unfusedOps).filter(([op]) => !SHAPE_READERS.has(op)).sort((a, b) => b[1] - a[1]).map(([op]) => op);
+  const quantized = new Set(report.pass === 'fp16' ? [] : report.quantized.map((n) => n.opType));
+  return { tryMode: 'dynamic', unfusedAround, excludeOps: unfusedAround.filter((op) => quantized.has(op)) };
 }
 
 export const runQuantizeJob = recordedJob('quantize', quantizeJob, {

@@ -16,6 +16,8 @@ export interface FusedOps {
   all: Record<string, number>;
   /** Remaining QuantizeLinear/DequantizeLinear nodes (unfused Q/DQ around float ops). */
   qdqLeft: number;
+  /** The float ops those Q/DQ nodes sit around, by op type: what a DequantizeLinear feeds and what feeds a QuantizeLinear. */
+  unfusedOps: Record<string, number>;
 }
 
 /**
@@ -49,18 +51,34 @@ export async function openCountingFused(model: string | Model, s: SessionSetting
   }
 }
 
-/** Op types of an optimized graph. */
+/** Op types of an optimized graph, and the float ops the Q/DQ left unfused sit around. */
 function countOps(bytes: Uint8Array, file: string): FusedOps {
   const proto = decodeModelProto(bytes, file);
   const all: Record<string, number> = {};
   const quantized: Record<string, number> = {};
   let qdqLeft = 0;
-  for (const n of proto.graph?.node ?? []) {
+  const nodes = proto.graph?.node ?? [];
+  const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  const unfused = new Set<(typeof nodes)[number]>();
+  const isQdq = (op: string) => op === 'QuantizeLinear' || op === 'DequantizeLinear';
+  for (const n of nodes) {
     all[n.opType] = (all[n.opType] ?? 0) + 1;
     if (QUANTIZED_OP.test(n.opType)) quantized[n.opType] = (quantized[n.opType] ?? 0) + 1;
-    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') qdqLeft++;
+    if (isQdq(n.opType)) qdqLeft++;
+    if (n.opType === 'QuantizeLinear') {
+      const p = producer.get(n.input[0]);
+      if (p && !isQdq(p.opType)) unfused.add(p);
+    }
+    if (!isQdq(n.opType) && !QUANTIZED_OP.test(n.opType) && n.input.some((i) => producer.get(i)?.opType === 'DequantizeLinear' && !isWeight(producer.get(i)!, producer))) unfused.add(n);
   }
-  return { quantized, all, qdqLeft };
+  const unfusedOps: Record<string, number> = {};
+  for (const n of unfused) unfusedOps[n.opType] = (unfusedOps[n.opType] ?? 0) + 1;
+  return { quantized, all, qdqLeft, unfusedOps };
+}
+
+/** A DequantizeLinear of a stored weight (no producer for its input): a weight kept in INT8, not an activation left unfused. */
+function isWeight(dq: { input: string[] }, producer: ReadonlyMap<string, unknown>): boolean {
+  return !producer.has(dq.input[0]);
 }
 
 export function countOf(r: Record<string, number>): number {

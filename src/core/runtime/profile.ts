@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { median } from './stats';
+import { median, spreadOf } from './stats';
 import type { LayerProfile, NodeLatency, OptLevel } from './types';
 import { shareOf } from '../base/bounded';
 
@@ -69,6 +69,7 @@ export function layerProfile(events: readonly TraceEvent[], wallMs: readonly num
   const runUs = runMeanMs * 1000;
   const nodes: NodeLatency[] = [...totals].map(([name, t]) => ({
     name, opType: t.opType, meanUs: t.us / kept, share: shareOf(t.us / kept, runUs), medianUs: median(t.perRun.filter((_, i) => keep[i])),
+    spreadUs: spreadOf(t.perRun.filter((_, i) => keep[i])),
   }))
     .sort((a, b) => b.meanUs - a.meanUs);
   const kernelUs = nodes.reduce((a, n) => a + n.meanUs, 0);

@@ -2,9 +2,12 @@ import type { Model } from '../formats/onnx/model';
 import type { Dataset } from './data';
 import { throwIfCancelled } from '../base/cancel';
 import { stepSession, type SharedSession } from './ort-session';
+import { spreadOf } from './stats';
 
 export interface QuickLatency {
   p50Ms: number;
+  /** Run-to-run spread: the interquartile range of the runs, ms. */
+  spreadMs: number;
   runs: number;
   threads: number;
 }
@@ -30,7 +33,7 @@ export async function quickLatency(
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    return { p50Ms: times[Math.floor(times.length / 2)], runs: times.length, threads };
+    return { p50Ms: times[Math.floor(times.length / 2)], spreadMs: spreadOf(times), runs: times.length, threads };
   } finally {
     await release();
   }

@@ -13,6 +13,13 @@ export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
+/** The run-to-run spread of repeated timings: their interquartile range (p75 − p25); 0 for fewer than two. */
+export function spreadOf(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return percentile(sorted, 75) - percentile(sorted, 25);
+}
+
 /** Summary statistics of run times in ms (population standard deviation). */
 export function latencyStats(samplesMs: number[]): LatencyStats {
   const sorted = [...samplesMs].sort((a, b) => a - b);

@@ -81,6 +81,8 @@ export interface NodeLatency {
   meanUs: number;
   /** Median kernel time per run: unlike the mean, not moved by a preemption inside one kernel. */
   medianUs?: number;
+  /** Run-to-run spread of the node's kernel time per run: the interquartile range (analysis/noise.ts). */
+  spreadUs?: number;
   /** meanUs divided by the profiled run's mean wall time. */
   share: number;
   /** For fused/optimized nodes: the model's own nodes it stands for ([] when ORT added it). */

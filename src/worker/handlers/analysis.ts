@@ -31,7 +31,7 @@ export function registerAnalysisHandlers({ server }: WorkerServices): void {
       overlays: analysisOverlays(r.facts), seconds: r.seconds,
       latency: l && {
         floatMs: l.float.runMs, quantizedMs: l.quantized.runMs, floatP50Ms: l.float.p50Ms, quantizedP50Ms: l.quantized.p50Ms,
-        timedLayers: l.gains.length, slowerLayers: l.gains.filter((g) => g.gainUs < 0).length, runs: l.runs, seconds: l.seconds,
+        timedLayers: l.gains.length, slowerLayers: l.gains.filter((g) => g.verdict === 'slower').length, noiseLayers: l.gains.filter((g) => g.verdict === 'within-noise').length, runs: l.runs, seconds: l.seconds,
       },
     };
   });

@@ -4,6 +4,7 @@ import { modelToText } from '../../../src/core/formats/onnx/text';
 import { analysisOverlays, annotateText, nodeFacts } from '../../../src/core/analysis/annotations';
 import { diagnose } from '../../../src/core/analysis/diagnostics';
 import { FMNIST_MODEL } from '../../helpers/fmnist';
+import { latencyGains } from '../../../src/core/analysis/latency-gain';
 
 describe('analysis/annotations', () => {
   const model = loadModel(FMNIST_MODEL);
@@ -15,7 +16,7 @@ describe('analysis/annotations', () => {
     const facts = nodeFacts({
       tensorErrors: [{ tensor: 't', quantTensor: 'q', layer: dw, opType: 'Conv', sqnrDb: 12, cosine: 0.97, relativeError: 0.25, maxAbsError: 1 }],
       latency: [{ nodeId: conv0, meanUs: 300, share: 0.3 }, { nodeId: gemm, meanUs: 20, share: 0.02 }, { nodeId: dw, meanUs: 50, share: 0.05 }],
-      gains: [{ layer: dw, floatUs: 50, int8Us: 80, gainUs: -30 }],
+      gains: latencyGains({ [dw]: 50 }, { [dw]: 80 }),
       weightBytes: { [conv0]: 576 },
     });
     const findings = diagnose({ tensorErrors: [{ tensor: 't', quantTensor: 'q', layer: dw, opType: 'Conv', sqnrDb: 12, cosine: 0.97, relativeError: 0.25, maxAbsError: 1 }],

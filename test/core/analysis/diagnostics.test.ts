@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { diagnose } from '../../../src/core/analysis/diagnostics';
 import { ErrorSums } from '../../../src/core/analysis/metrics';
 import type { TensorError } from '../../../src/core/analysis/tensor-error';
+import { latencyGains } from '../../../src/core/analysis/latency-gain';
 
 const err = (layer: string, sqnrDb: number): TensorError =>
   ({ tensor: `${layer}_out`, quantTensor: `${layer}_q`, layer, opType: 'Conv', sqnrDb, cosine: 0.99, relativeError: 10 ** (-sqnrDb / 20), maxAbsError: 0.1 });
@@ -11,7 +12,7 @@ describe('analysis/diagnostics', () => {
     const findings = diagnose({
       tensorErrors: [err('a', 15), err('a', 30), err('b', 25)],
       layerShares: [{ nodeId: 'a', share: 0.35 }, { nodeId: 'b', share: 0.1 }],
-      latencyGains: [{ layer: 'c', floatUs: 100, int8Us: 140, gainUs: -40 }, { layer: 'd', floatUs: 100, int8Us: 40, gainUs: 60 }],
+      latencyGains: latencyGains({ c: 100, d: 100 }, { c: 140, d: 40 }),
       fp16Clamps: [{ nodeId: 'e', tensor: 'w', count: 3 }, { nodeId: 'f', tensor: 'v', count: 0 }],
       budgetBreaks: [{ budget: 'latency', message: 'p95 latency 12 ms is over the budget of 10 ms', measured: 12 }],
     });

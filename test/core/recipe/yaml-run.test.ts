@@ -120,13 +120,15 @@ budgets: { minCosine: 0.999 }
       assert.deepEqual(names, ['latency-aware', 'accuracy-only', 'float']);
       assert.ok(mp.candidates.every((c: { latencyMs: number }) => c.latencyMs > 0));
       const within = mp.candidates.filter((c: { withinBudget: boolean }) => c.withinBudget);
-      const fastest = within.reduce((a: { latencyMs: number }, b: { latencyMs: number }) => (b.latencyMs < a.latencyMs ? b : a));
+      // In order, a later candidate wins only when faster beyond the run-to-run noise (analysis/noise.ts).
+      type Candidate = { name: string; latencyMs: number; spreadMs: number };
+      const fastest = within.reduce((a: Candidate, b: Candidate) => (a.latencyMs - b.latencyMs > Math.hypot(a.spreadMs, b.spreadMs) ? b : a));
       assert.equal(mp.chosen, fastest.name);
       const layers = mp.decisions as { layer: string; precision: string; reason: string; detail: string; gainUs?: number }[];
       if (mp.chosen === 'float') assert.ok(layers.every((d) => d.precision === 'float'));
       // A layer kept in float for speed was measured slower in INT8, or the whole float model measured fastest.
       for (const d of layers.filter((l) => l.reason === 'int8-slower')) {
-        if (mp.chosen === 'float') assert.match(d.detail, /float model measured fastest/, d.layer);
+        if (mp.chosen === 'float') assert.match(d.detail, /float model measured faster beyond the run-to-run noise/, d.layer);
         else assert.ok(d.gainUs !== undefined && d.gainUs < 0, d.layer);
       }
       for (const d of layers) if (/Conv$/.test(d.layer)) assert.equal(weightViaDq(rep.output, d.layer), d.precision === 'int8', d.layer);
