@@ -90,7 +90,7 @@ function timeToFirstRun(model: string, args: string[], env: NodeJS.ProcessEnv, c
       const lines = (partial + d).split('\n');
       partial = lines.pop()!;
       for (const line of lines) {
-        const mark = line.startsWith(TRACE_PREFIX) ? /^[\d.]+ ms (.*)$/.exec(line.slice(TRACE_PREFIX.length))?.[1] : undefined;
+        const mark = line.startsWith(TRACE_PREFIX) ? /^[\d.,]+ (?:µs|ms|s|min|h) (.*)$/.exec(line.slice(TRACE_PREFIX.length))?.[1] : undefined;
         if (mark) {
           if (!marks.has(mark)) marks.set(mark, now);
           if (mark === 'progress: runs') started ??= performance.now();
