@@ -72,8 +72,9 @@ describe('energy readers on fake sysfs trees', () => {
     });
     assert.ok(energy.available);
     assert.ok(Math.abs(energy.grossJoulesPerInference - 0.2) < 1e-6, `gross ${energy.grossJoulesPerInference}`);
-    // 0.1 J over an idle period of at least 100 ms (longer when timers run late on a busy machine).
-    assert.ok(energy.idleWatts > 0.2 && energy.idleWatts <= 1.0, `idle ${energy.idleWatts}`);
+    // 0.1 J over an idle period of about 100 ms (longer when timers run late on a busy machine; a timer
+    // may also fire a fraction of a millisecond early by the performance clock: 1.005 W was seen).
+    assert.ok(energy.idleWatts > 0.2 && energy.idleWatts <= 1.02, `idle ${energy.idleWatts}`);
     assert.ok(energy.seconds >= 0.2);
     // What is left after the idle power over the runs' duration is taken away, per inference.
     assert.ok(Math.abs(energy.joulesPerInference - (energy.grossJoulesPerInference * 10 - energy.idleWatts * energy.seconds) / 10) < 1e-12);
