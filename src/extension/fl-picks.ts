@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { fileSha256 } from '../core/base/file-hash';
 import type { FlSimulateParams } from '../worker/protocol';
-import { askNumber, isLabels, pickFile } from './train-picks';
+import { askNumber, isLabels, pickFile, pickValidation } from './train-picks';
 
 /** What "Simulate Federated Training..." asks for: everything of the request but the model. */
 export type FlSimulateOptions = Omit<FlSimulateParams, 'file' | 'progressToken'>;
@@ -30,14 +30,9 @@ export async function askFlSimulateOptions(model: vscode.Uri): Promise<FlSimulat
   const labels = await pickFile({ title, placeHolder: `Labels of ${path.basename(data.fsPath)} (integers, .npy or text)`, glob: '**/*.npy', near: data, prefer: isLabels, exclude: [data.fsPath], filters: { Labels: ['npy', 'txt'] } });
   if (!labels) return undefined;
   const options: FlSimulateOptions = { data: data.fsPath, labels: labels.fsPath, clients: 0, clientsPerRound: 0, rounds: 0, partition: '' };
-  const val = await pickFile({ title, placeHolder: 'Validation samples: the global model\'s top-1 after every round (optional)', glob: '**/*.npy', near: data, prefer: (n) => !isLabels(n) && /(val|test)/i.test(n), exclude: [data.fsPath, labels.fsPath], optional: 'No validation', filters: npy });
+  const val = await pickValidation({ title, placeHolder: 'Validation samples: the global model\'s top-1 after every round (optional)', near: data, exclude: [data.fsPath, labels.fsPath] });
   if (val === undefined) return undefined;
-  if (val) {
-    const valLabels = await pickFile({ title, placeHolder: `Labels of ${path.basename(val.fsPath)}`, glob: '**/*.npy', near: val, prefer: isLabels, exclude: [val.fsPath], filters: { Labels: ['npy', 'txt'] } });
-    if (!valLabels) return undefined;
-    options.valData = val.fsPath;
-    options.valLabels = valLabels.fsPath;
-  }
+  Object.assign(options, val);
   const clients = await askNumber(title, 'Simulated clients (the training samples are split among them)', '10', true);
   if (clients === undefined) return undefined;
   const part = await vscode.window.showQuickPick(PARTITIONS, { title, placeHolder: 'How the samples are split among the clients' });
@@ -65,7 +60,7 @@ export async function chooseOutDir(model: vscode.Uri, options: FlSimulateOptions
   const base = path.join(path.dirname(model.fsPath), `${path.basename(model.fsPath, path.extname(model.fsPath))}.fl`);
   if (!fs.existsSync(base)) return { ...options, outDir: base };
   const free = nextFreeFolder(base);
-  if (!sameFederation(path.join(base, 'state.json'), model.fsPath)) return { ...options, outDir: free };
+  if (!await sameFederation(path.join(base, 'state.json'), model.fsPath)) return { ...options, outDir: free };
   const pick = await vscode.window.showWarningMessage(
     `${path.basename(base)} holds an earlier federation of this model. Resume it (rounds already done are kept), or start over in ${path.basename(free)}?`,
     { modal: true }, 'Resume', 'New Folder',
@@ -74,11 +69,14 @@ export async function chooseOutDir(model: vscode.Uri, options: FlSimulateOptions
   return { ...options, outDir: pick === 'Resume' ? base : free };
 }
 
-/** True when `state` is a federation's state file (src/fl/server/state.ts) that started from `model`. */
-function sameFederation(state: string, model: string): boolean {
+/**
+ * True when `state` is a federation's state file (src/fl/server/state.ts) that started from `model`.
+ * The model is hashed streamed (and remembered per file version), not read whole on the extension host.
+ */
+async function sameFederation(state: string, model: string): Promise<boolean> {
   try {
     const s = JSON.parse(fs.readFileSync(state, 'utf8')) as { startModel?: unknown };
-    return s.startModel === createHash('sha256').update(fs.readFileSync(model)).digest('hex');
+    return s.startModel === await fileSha256(model);
   } catch {
     return false;
   }

@@ -41,6 +41,18 @@ export async function pickFile(o: {
 
 export const isLabels = (name: string) => /label/i.test(name);
 
+/**
+ * Optional validation samples and then their labels: the files, {} for "No validation", or
+ * undefined when the user cancelled either pick.
+ */
+export async function pickValidation(o: { title: string; placeHolder: string; near: vscode.Uri; exclude: string[]; folders?: boolean }): Promise<{ valData?: string; valLabels?: string } | undefined> {
+  const val = await pickFile({ ...o, glob: '**/*.npy', prefer: (n) => !isLabels(n) && /(val|test)/i.test(n), optional: 'No validation', filters: { 'NumPy arrays': ['npy'] } });
+  if (val === undefined) return undefined;
+  if (!val) return {};
+  const labels = await pickFile({ title: o.title, placeHolder: `Labels of ${path.basename(val.fsPath)}`, glob: '**/*.npy', near: val, prefer: isLabels, exclude: [val.fsPath], filters: { Labels: ['npy', 'txt'] } });
+  return labels ? { valData: val.fsPath, valLabels: labels.fsPath } : undefined;
+}
+
 /** The file's folder relative to the workspace ('' for its root). */
 function folderOf(uri: vscode.Uri): string {
   const dir = path.dirname(vscode.workspace.asRelativePath(uri, false));
@@ -82,14 +94,9 @@ export async function askTrainOptions(model: vscode.Uri, kind: 'finetune' | 'dis
     if (!teacher) return undefined;
     options.teacher = teacher.fsPath;
   }
-  const val = await pickFile({ title, placeHolder: 'Validation samples: top-1 after every epoch (optional)', glob: '**/*.npy', near: data, prefer: (n) => !isLabels(n) && /(val|test)/i.test(n), exclude: [labels.fsPath], optional: 'No validation', folders: true, filters: npy });
+  const val = await pickValidation({ title, placeHolder: 'Validation samples: top-1 after every epoch (optional)', near: data, exclude: [labels.fsPath], folders: true });
   if (val === undefined) return undefined;
-  if (val) {
-    const valLabels = await pickFile({ title, placeHolder: `Labels of ${path.basename(val.fsPath)}`, glob: '**/*.npy', near: val, prefer: isLabels, exclude: [val.fsPath], filters: { Labels: ['npy', 'txt'] } });
-    if (!valLabels) return undefined;
-    options.valData = val.fsPath;
-    options.valLabels = valLabels.fsPath;
-  }
+  Object.assign(options, val);
   options.epochs = await askNumber(title, 'Epochs (passes over the training samples)', '1', true);
   if (options.epochs === undefined) return undefined;
   options.lr = await askNumber(title, 'Learning rate (Adam)', '0.001', false);

@@ -1,23 +1,9 @@
-/**
- * The federated training chart's HTML: strict CSP with a nonce, scripts and styles from the
- * extension's dist/ folder only, no remote content.
- */
-import { attr, strictCsp, text } from '../html';
-import type { TrainChartHtmlOptions } from '../train/html';
+/** The federated training chart's page: accuracy, loss, privacy and rounds, in the chart page shell (strict CSP). */
+import { text } from '../html';
+import { renderChartPage, type ChartPageOptions } from '../chart/page';
 
-export function renderFlChartHtml(o: TrainChartHtmlOptions): string {
-  const csp = strictCsp(o.cspSource, o.nonce);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${attr(o.nonce)}" href="${attr(o.styleUri)}">
-<title>${text(o.title)}</title>
-</head>
-<body>
-<main id="fl-root">
+export function renderFlChartHtml(o: ChartPageOptions): string {
+  return renderChartPage(o, `<main id="fl-root">
 <h1 id="title">${text(o.title)}</h1>
 <p id="setup"></p>
 <p id="status" role="status">Starting…</p>
@@ -27,9 +13,5 @@ export function renderFlChartHtml(o: TrainChartHtmlOptions): string {
 <section><h2>Rounds</h2><table id="rounds"><thead><tr><th>round</th><th>clients</th><th>samples</th><th>val top-1</th><th>client loss</th><th>update norm</th><th>ε</th><th>upload / client</th><th>seconds</th></tr></thead><tbody></tbody></table></section>
 <section id="result" hidden><h2>Result</h2><p id="result-text"></p>
 <div class="actions"><button id="open" type="button">Open Result</button><button id="compare" type="button">Compare with Original</button></div></section>
-</main>
-<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
-</body>
-</html>
-`;
+</main>`);
 }
