@@ -13,6 +13,29 @@ export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
+/**
+ * A distribution-free confidence interval of the median: the order statistics x(k) and x(n+1-k)
+ * with the largest k for which Binomial(n, 1/2) puts at most (1 - level)/2 below k. Undefined
+ * when n is too small for the level (fewer than 6 values at 95%).
+ */
+export function medianInterval(values: readonly number[], level = 0.95): { low: number; high: number } | undefined {
+  const n = values.length;
+  const tail = (1 - level) / 2;
+  // P(B <= j) for B ~ Binomial(n, 1/2), summed in float64 from the exact terms C(n, i) / 2^n.
+  let term = 0.5 ** n;
+  let below = 0;
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    below += term;
+    if (below > tail) break;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  if (k < 1) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return { low: sorted[k - 1], high: sorted[n - k] };
+}
+
 /** The run-to-run spread of repeated timings: their interquartile range (p75 − p25); 0 for fewer than two. */
 export function spreadOf(values: readonly number[]): number {
   if (values.length < 2) return 0;
