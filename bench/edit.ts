@@ -33,7 +33,7 @@ function arg(name: string, fallback: number): number {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const blocks = arg('blocks', 100), repeat = arg('repeat', 7);
+  const blocks = arg('blocks', 100), repeat = arg('repeat', 7), delta = !process.argv.includes('--whole');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-bench-edit-'));
   const file = path.join(tmp, `deep_${blocks * 100}.onnx`);
   saveModel(deepModel(blocks), file);
@@ -62,21 +62,23 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const v = await get();
       const t1 = performance.now();
-      session.showVersion(v.graph!, v.summary!);
+      // As graph-panel.ts does: the delta when it came (the page shows its `from`).
+      if (v.delta) session.showDelta(v.delta, v.summary!);
+      else session.showVersion(v.graph!, v.summary!);
       shown++;
       // A string evaluated through the debugger protocol (the page's CSP forbids eval), polled each frame.
       await page.evaluate(`new Promise((r) => { const f = () => (globalThis.edgewise.versions.shown >= ${shown} ? r(null) : requestAnimationFrame(f)); f(); })`);
       const viewMs = await page.evaluate('globalThis.edgewise.versions.ms') as number;
       return { totalMs: performance.now() - t0, workerMs: t1 - t0, viewMs };
     };
-    const edit = await show(async () => (await doc.apply({ kind: 'bypass', node: `/encoder/block.${mid}/unit.3/Identity` })).after);
+    const edit = await show(async () => (await doc.apply({ kind: 'bypass', node: `/encoder/block.${mid}/unit.3/Identity` }, delta)).after);
     const undo: ReturnType<typeof show> extends Promise<infer T> ? T[] : never = [], redo: typeof undo = [];
     for (let i = 0; i < repeat; i++) {
-      undo.push(await show(() => doc.goTo(0)));
-      redo.push(await show(() => doc.goTo(1)));
+      undo.push(await show(() => doc.goTo(0, delta)));
+      redo.push(await show(() => doc.goTo(1, delta)));
     }
     const pick = (xs: typeof undo) => ({ totalMs: Math.round(median(xs.map((x) => x.totalMs))), workerMs: Math.round(median(xs.map((x) => x.workerMs))), viewMs: Math.round(median(xs.map((x) => x.viewMs))) });
-    const out = { model: path.basename(file), nodes, visibleItems: await page.evaluate('globalThis.edgewise.scene.items.length'), repeat,
+    const out = { model: path.basename(file), nodes, sent: delta ? 'delta' : 'whole graph', visibleItems: await page.evaluate('globalThis.edgewise.scene.items.length'), repeat,
       editMs: Math.round(edit.totalMs), undo: pick(undo), redo: pick(redo), targetMs: TARGET_MS, load: os.loadavg().map((x) => x.toFixed(2)).join(' ') };
     console.log(JSON.stringify(out));
     console.log(`undo ${out.undo.totalMs} ms, redo ${out.redo.totalMs} ms (median of ${repeat}; target < ${TARGET_MS} ms) on ${nodes} nodes`);

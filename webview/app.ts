@@ -8,8 +8,8 @@ import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
-import { viewGraphOf } from '../src/core/graph/packed';
 import { initialExpansion } from './model/expansion';
+import { Versions } from './model/versions';
 import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
 import { commonReason, findMatches, type SearchMatch } from './model/search';
 import { readTheme } from './render/theme';
@@ -49,8 +49,8 @@ export class App {
   matches: SearchMatch[] = [];
   matchIndex = -1;
   metrics: Metrics | null = null;
-  /** Versions of an edited model shown, and the last one's time from message to frame (ms). */
-  versions = { shown: 0, ms: 0 };
+  /** Versions of an edited model shown: how many, the last one's time, the models of the last few. */
+  readonly versions = new Versions();
   readonly viewport: Viewport;
   readonly layout: LayoutClient;
   readonly clock: ViewClock;
@@ -111,10 +111,7 @@ export class App {
 
   handle(m: HostToWebview): void {
     switch (m.type) {
-      case 'model':
-        this.toolbar.setUnavailable(m.unavailable ?? {}, m.editable);
-        this.inspector.editable = !!m.editable;
-        return this.load(m.file, viewGraphOf(m.graph), m.summary, m.edited);
+      case 'model': case 'modelDelta': return this.load(m);
       case 'error': return this.showBroken(m.file, m.message);
       case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
@@ -133,11 +130,13 @@ export class App {
   }
 
   /**
-   * Shows a model. `edited`: another version of the one shown (an edit, undo, redo): the groups
-   * still there stay open, the selected node stays selected, and the view does not move.
+   * Shows a model. An edited version (an edit, undo, redo; whole or as a delta) keeps the groups
+   * still there open, the selected node selected, and the view where it is.
    */
-  load(file: string, graph: ViewGraph, summary: ModelSummary, edited = false): void {
-    const keep = edited && this.model ? { expanded: this.expanded, node: this.selected ? this.nodeOf(this.selected)?.id : undefined, t0: performance.now() } : undefined;
+  load(m: Extract<HostToWebview, { type: 'model' | 'modelDelta' }>): void {
+    const { file, summary } = m, t0 = performance.now(), graph = this.versions.graphOf(m, this.frames[0]?.graph, this.model);
+    this.toolbar.setUnavailable(m.unavailable ?? {}, this.inspector.editable = !!m.editable);
+    const keep = (m.type === 'modelDelta' || m.edited) && this.model ? { expanded: this.expanded, node: this.selected ? this.nodeOf(this.selected)?.id : undefined, t0 } : undefined;
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hide();
     if (!keep) {
@@ -163,7 +162,8 @@ export class App {
    * these groups open and this node selected, not moving the view); resolves once drawn (or failed).
    */
   rebuild(keep?: { expanded: Set<string>; node?: string; t0: number }): Promise<boolean> {
-    const model = this.model = new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
+    const model = this.model = this.versions.modelOf(this.frame.graph, this.showConstants)
+      ?? new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
     const first = keep ? new Set([...keep.expanded].filter((g) => model.group(g))) : initialExpansion(model, VISIBLE_BUDGET);
     this.expanded = new Set(first);
     this.selected = null;
@@ -173,7 +173,7 @@ export class App {
     if (keep) {
       return drawn.then((ok) => {
         if (ok && !this.selected) this.select((keep.node && model.leafOfNode.get(keep.node)) || null, false);
-        this.versions = { shown: this.versions.shown + 1, ms: performance.now() - keep.t0 };
+        this.versions.drawn(performance.now() - keep.t0);
         return ok;
       });
     }

@@ -5,6 +5,7 @@
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
 import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
 import type { PackedViewGraphText } from '../src/core/graph/packed';
+import type { ViewGraphDelta } from '../src/core/graph/view-delta';
 import type { PackedLayoutResultText } from '../src/core/graph/layout/packed-result';
 
 export type { Overlay };
@@ -17,6 +18,8 @@ export type HostToWebview =
    * (an edit, undo, redo), shown keeping the open groups, the selection and the view.
    */
   | { type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean; edited?: boolean }
+  /** Another version of the model shown (as `edited`), sent as its delta from the graph on the page (version `delta.from`). */
+  | { type: 'modelDelta'; file: string; delta: ViewGraphDelta; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean }
   | { type: 'error'; file: string; message: string }
   | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
   | { type: 'nodeDetailsError'; requestId: number; message: string }

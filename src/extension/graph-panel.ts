@@ -1,6 +1,5 @@
 import { isFolderModel, unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
-import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
 import type { ViewGraph } from '../core/graph/types';
 import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
 import { ForgetModelNotification, type EditedVersion } from '../worker/protocol';
@@ -29,10 +28,9 @@ export class GraphPanel implements vscode.Disposable {
   private readonly session: GraphSession;
   private loaded = false;
   private reloadTimer?: NodeJS.Timeout;
-  private unpacked?: { from: ViewGraph | PackedViewGraphText; graph: ViewGraph };
   state: GraphPanelState = { kind: 'loading' };
-  /** The version of the edited model shown (0: the file as opened). */
-  version = 0;
+  /** The version of the edited model shown (0: the file as opened; undefined: the file, not a version of the session). */
+  version: number | undefined = 0;
   /** The node selected in the webview, or null. */
   selection: string | null = null;
   private readonly selected = new vscode.EventEmitter<string | null>();
@@ -76,9 +74,7 @@ export class GraphPanel implements vscode.Disposable {
 
   /** The graph on screen: the file's, or the edited version's (unpacked once, when asked: the edit commands). */
   get graph(): ViewGraph | undefined {
-    const shown = this.session.graph;
-    if (shown !== this.unpacked?.from) this.unpacked = shown === undefined ? undefined : { from: shown, graph: viewGraphOf(shown) };
-    return this.unpacked?.graph;
+    return this.session.graph;
   }
 
   /** Resolves when the model has been posted (at once if it already has). */
@@ -160,6 +156,7 @@ export class GraphPanel implements vscode.Disposable {
     if (outcome.kind === 'superseded') return;
     if (outcome.kind === 'model') {
       this.state = outcome;
+      this.version = this.document?.edits.fileVersion;
       for (const overlay of this.overlays.values()) this.post({ type: 'overlay', overlay });
     } else {
       this.log.error(`opening ${file}: ${outcome.message}`);
@@ -181,8 +178,15 @@ export class GraphPanel implements vscode.Disposable {
       void this.load();
       return;
     }
-    if (!v.graph || !v.summary) return;
-    this.session.showVersion(v.graph, v.summary);
+    if (!v.summary) return;
+    if (v.delta && this.loaded && this.version === v.delta.from) this.session.showDelta(v.delta, v.summary);
+    else if (v.graph) this.session.showVersion(v.graph, v.summary);
+    else {
+      // This editor shows another version than the one the delta is from (it opened after the edits): the whole graph.
+      void this.document?.edits.goTo(v.version).then((whole) => this.document?.edits.current === whole.version && this.showVersion(whole),
+        (e) => this.log.error(`showing version ${v.version} of ${this.uri.fsPath}: ${message(e)}`));
+      return;
+    }
     this.state = { kind: 'model', nodes: v.nodes ?? 0 };
     this.version = v.version;
   }

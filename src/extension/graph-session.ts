@@ -7,7 +7,8 @@
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { HostToWebview, WebviewToHost } from '../../webview/messages';
 import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
-import type { PackedViewGraphText } from '../core/graph/packed';
+import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
+import { applyViewGraphDelta, type ViewGraphDelta } from '../core/graph/view-delta';
 import type { ModelSummary, ViewGraph } from '../core/graph/types';
 import type { OpenTiming } from './open-timing';
 import { RequestCancelledError, type WorkerClient } from './worker-client';
@@ -38,8 +39,10 @@ export class GraphSession {
   private readonly cancel = new CancellationTokenSource();
   private readonly layouts = new Map<number, CancellationTokenSource>();
   private loads = 0;
-  /** The graph on screen (the file's, packed as the worker sent it, or the edited version's). */
-  graph?: ViewGraph | PackedViewGraphText;
+  /** The graph on screen (the file's, packed as the worker sent it, or the edited version's), before `deltas`. */
+  private shown?: ViewGraph | PackedViewGraphText;
+  /** Deltas the page applied to `shown` since (edits, undo, redo): applied here only when the graph is asked for. */
+  private deltas: ViewGraphDelta[] = [];
   /** The open's first request, sent at once: the worker decodes while the page loads. */
   private prefetch?: Promise<OpenedView>;
 
@@ -93,7 +96,7 @@ export class GraphSession {
       const opened = await (first ?? this.request());
       if (seq !== this.loads) return { kind: 'superseded' };
       this.timing.worker = opened.timing;
-      this.graph = opened.graph;
+      this.setShown(opened.graph);
       this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable, editable: this.options.editable });
       this.timing.postedAt = now();
       return { kind: 'model', nodes: opened.nodes };
@@ -109,8 +112,33 @@ export class GraphSession {
   /** Shows another version of the model (an edit, undo, redo): the view keeps what it had open and selected. */
   showVersion(graph: ViewGraph | PackedViewGraphText, summary: ModelSummary): void {
     this.loads++; // a load still under way would show the file instead
-    this.graph = graph;
+    this.setShown(graph);
     this.send({ type: 'model', file: this.file, graph, summary, unavailable: this.options.unavailable, editable: this.options.editable, edited: true });
+  }
+
+  /**
+   * Shows another version as its delta from the graph on screen (the caller knows the page shows
+   * `delta.from`): the page applies it, so an edit of a big model sends a few kB, not the graph.
+   */
+  showDelta(delta: ViewGraphDelta, summary: ModelSummary): void {
+    if (!this.shown) throw new Error(`${this.file}: no graph on screen to apply an edit's delta to`);
+    this.loads++;
+    this.deltas.push(delta);
+    this.send({ type: 'modelDelta', file: this.file, delta, summary, unavailable: this.options.unavailable, editable: this.options.editable });
+  }
+
+  /** The graph on screen (unpacked, deltas applied; kept once asked for). */
+  get graph(): ViewGraph | undefined {
+    if (!this.shown) return undefined;
+    if (typeof this.shown === 'string' || this.deltas.length) {
+      this.shown = this.deltas.splice(0).reduce(applyViewGraphDelta, viewGraphOf(this.shown));
+    }
+    return this.shown;
+  }
+
+  private setShown(graph: ViewGraph | PackedViewGraphText): void {
+    this.shown = graph;
+    this.deltas = [];
   }
 
   private async layout(requestId: number, { root, direction, quick }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {

@@ -67,13 +67,14 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
   /** Applies an edit to an open model: shown in its editors and pushed on VS Code's undo stack. */
   async edit(document: ModelDocument, edit: ModelEdit): Promise<EditedVersion> {
     if (!document.editable) throw new Error(`${document.uri.fsPath}: editing works on ONNX models (.onnx) on this machine`);
-    const { before, after } = await document.edits.apply(edit);
+    // Editors showing the version edited get the delta; another shown version is fetched whole (graph-panel.ts).
+    const { before, after } = await document.edits.apply(edit, true);
     document.show(after);
     this.changes.fire({
       document,
       label: after.description,
-      undo: async () => document.show(await document.edits.goTo(before)),
-      redo: async () => document.show(await document.edits.goTo(after.version)),
+      undo: async () => document.show(await document.edits.goTo(before, true)),
+      redo: async () => document.show(await document.edits.goTo(after.version, true)),
     });
     return after;
   }

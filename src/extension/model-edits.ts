@@ -52,21 +52,37 @@ export class ModelEdits {
     return this.currentVersion !== this.savedVersion;
   }
 
-  /** Applies an edit to the current version (rejects with the reason when refused: nothing changes then). */
-  apply(edit: ModelEdit): Promise<AppliedEdit> {
+  /**
+   * The version of the session that the file on disk holds: 0 until the session opens from it
+   * (undefined once it did, or when the document came from a backup).
+   */
+  get fileVersion(): number | undefined {
+    return !this.opened && !this.backup ? 0 : undefined;
+  }
+
+  /**
+   * Applies an edit to the current version (rejects with the reason when refused: nothing changes
+   * then). `delta`: the editors show the current version, so the new one may come as its delta
+   * from it (EditedVersion.delta) instead of its whole graph.
+   */
+  apply(edit: ModelEdit, delta = false): Promise<AppliedEdit> {
     return this.serial(async () => {
       const before = this.currentVersion;
-      const after = await this.worker.request(EditApplyRequest.type, { session: this.session, file: this.source, edit, base: before });
+      const after = await this.worker.request(EditApplyRequest.type, { session: this.session, file: this.source, edit, base: before, delta });
       this.opened = true;
       this.currentVersion = after.version;
       return { before, after };
     });
   }
 
-  /** Makes a version current (undo, redo, revert) and returns it with its view graph. */
-  goTo(version: number): Promise<EditedVersion> {
+  /**
+   * Makes a version current (undo, redo, revert) and returns it with its view graph, or with
+   * `delta`: as its delta from the current version where the worker can (the editors show that one).
+   */
+  goTo(version: number, delta = false): Promise<EditedVersion> {
     return this.serial(async () => {
-      const v = await this.worker.request(EditGoToRequest.type, { session: this.session, source: this.source, version, withGraph: true });
+      const from = delta && this.opened ? this.currentVersion : undefined;
+      const v = await this.worker.request(EditGoToRequest.type, { session: this.session, source: this.source, version, withGraph: true, from });
       this.currentVersion = v.version;
       this.opened = true;
       return v;

@@ -6,6 +6,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { PackedViewGraphText } from '../core/graph/packed';
 import type { ModelSummary } from '../core/graph/types';
 import type { ModelEdit } from '../core/passes/edit/types';
+import type { ViewGraphDelta } from '../core/graph/view-delta';
 
 /** Names one graph editor's edit session: the model as opened and its versions (src/core/passes/edit/history.ts). */
 export interface EditSessionParams {
@@ -20,6 +21,8 @@ export interface EditApplyParams extends EditSessionParams {
   edit: ModelEdit;
   /** The version the edit applies to (the editor's current one); the session opens from `file` on its first edit. */
   base: number;
+  /** The editors show `base`: answer with the delta from it (`EditedVersion.delta`) instead of the whole graph where the worker can. */
+  delta?: boolean;
 }
 
 /** A version of an edited model; `graph` and `summary` are left out when not asked for. */
@@ -29,7 +32,12 @@ export interface EditedVersion {
   description: string;
   /** Packed (core/graph/packed.ts), as the open's: the host relays it to the webview as it is. */
   graph?: PackedViewGraphText;
-  /** Nodes of its main graph (with `graph`). */
+  /**
+   * Instead of `graph` when the request named the version the editors show (`from`) and the worker
+   * still holds that version's view graph: what changed from it (core/graph/view-delta.ts).
+   */
+  delta?: ViewGraphDelta;
+  /** Nodes of its main graph (with `graph` or `delta`). */
   nodes?: number;
   summary?: ModelSummary;
 }
@@ -40,10 +48,13 @@ export namespace EditApplyRequest {
   export const type = new RequestType<EditApplyParams, EditedVersion, void>(method);
 }
 
-/** Makes a kept version current (undo, redo, revert); with `withGraph`, returns its view graph too. */
+/**
+ * Makes a kept version current (undo, redo, revert); with `withGraph`, returns its view graph too,
+ * or its delta from version `from` (the one the editors show) when the worker can.
+ */
 export namespace EditGoToRequest {
   export const method = 'edgewise/editGoTo';
-  export const type = new RequestType<EditSessionParams & { version: number; withGraph?: boolean }, EditedVersion, void>(method);
+  export const type = new RequestType<EditSessionParams & { version: number; withGraph?: boolean; from?: number }, EditedVersion, void>(method);
 }
 
 export interface EditSaveParams extends EditSessionParams {

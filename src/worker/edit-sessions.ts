@@ -44,7 +44,16 @@ export class EditSessions {
 
   /** The reader of the session's current version. */
   reader(s: Session): OnnxReader {
-    const { model } = s.history.current;
+    return this.readerOf(s, s.history.current.model);
+  }
+
+  /** The reader of a version whose reader is still kept (its view graph built), else undefined. */
+  keptReader(s: Session, version: number): OnnxReader | undefined {
+    const model = s.history.model(version);
+    return model && s.readers.get(model);
+  }
+
+  private readerOf(s: Session, model: Model): OnnxReader {
     const r = s.readers.get(model) ?? new OnnxReader(model);
     s.readers.delete(model);
     s.readers.set(model, r);

@@ -115,7 +115,7 @@ describe("an edited model's document (model-edits.ts) on the real worker", funct
     session.showVersion(after.graph!, after.summary!);
     const last = posted.at(-1)!;
     assert.ok(last.type === 'model' && last.edited && last.editable);
-    assert.equal(session.graph, after.graph);
+    assert.deepEqual(session.graph, viewGraphOf(after.graph!));
     session.handle({ type: 'nodeDetails', requestId: 1, nodeId: 'classifier', graphPath: [] });
     for (const end = Date.now() + 10_000; !posted.some((m) => m.type === 'nodeDetails' || m.type === 'nodeDetailsError'); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() > end) throw new Error('no node details');
@@ -123,6 +123,40 @@ describe("an edited model's document (model-edits.ts) on the real worker", funct
     const details = posted.find((m) => m.type === 'nodeDetails');
     assert.ok(details && details.type === 'nodeDetails');
     assert.deepEqual(details.details.weights.map((w) => w.name), ['9.weight', '9.bias']);
+    session.dispose();
+    doc.close();
+  });
+
+  it('sends an edit, its undo and redo as deltas from the version shown, which give the whole graphs', async () => {
+    const posted: HostToWebview[] = [];
+    const doc = new ModelEdits(model, worker);
+    const session = new GraphSession(model, worker, (m) => posted.push(m), { editable: true });
+    await session.load();
+    const file = session.graph!;
+    const { before, after } = await doc.apply({ kind: 'bypass', node: '/8/Relu' }, true);
+    assert.ok(after.delta && !after.graph, 'the edit came as a delta');
+    assert.deepEqual([after.delta.from, after.delta.to, after.nodes], [0, 1, 9]);
+    session.showDelta(after.delta, after.summary!);
+    const sent = posted.at(-1)!;
+    assert.ok(sent.type === 'modelDelta' && sent.editable && sent.delta === after.delta);
+    const whole = async (v: number) => viewGraphOf((await doc.goTo(v)).graph!);
+    const editedGraph = session.graph;
+    assert.deepEqual(editedGraph, await whole(after.version));
+
+    // Undo and redo from the version shown: each delta turns the graph on screen into that version's.
+    const undo = await doc.goTo(before, true);
+    assert.ok(undo.delta && !undo.graph);
+    assert.deepEqual([undo.delta.from, undo.delta.to], [1, 0]);
+    session.showDelta(undo.delta, undo.summary!);
+    assert.deepEqual(session.graph, file);
+    const redo = await doc.goTo(after.version, true);
+    session.showDelta(redo.delta!, redo.summary!);
+    assert.deepEqual(session.graph, editedGraph);
+    assert.equal(doc.current, after.version);
+    // Without a version shown to start from (nothing edited yet), the whole graph comes.
+    const fresh = new ModelEdits(model, worker);
+    assert.ok((await fresh.goTo(0, true)).graph);
+    fresh.close();
     session.dispose();
     doc.close();
   });

@@ -38,6 +38,11 @@ export class EditHistory {
     return this.current;
   }
 
+  /** The model of a kept version (undefined when no longer kept). */
+  model(version: number): Model | undefined {
+    return this.versions.find((v) => v.version === version)?.model;
+  }
+
   /** Makes `version` current (undo and redo both come here); throws for a version no longer kept. */
   goTo(version: number): ModelVersion {
     const i = this.versions.findIndex((v) => v.version === version);
