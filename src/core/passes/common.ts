@@ -123,23 +123,32 @@ export function attrFloat(node: NodeProto, name: string, fallback: number): numb
  */
 export function pruneUnused(graph: Graph): void {
   const g = graph.proto;
-  const outputs = new Set(g.output.map((o) => o.name));
-  for (let changed = true; changed;) {
-    changed = false;
-    const used = new Set<string>(outputs);
-    for (const n of g.node) for (const i of n.input) used.add(i);
-    for (const n of g.node) for (const a of n.attribute) for (const sub of a.g ? [a.g, ...a.graphs] : a.graphs) for (const r of subgraphReads(sub)) used.add(r);
-    const before = g.node.length;
-    g.node = g.node.filter((n) => !((n.opType === 'Identity' || n.opType === 'Constant') && !n.domain && n.output.every((o) => !used.has(o))));
-    if (g.node.length !== before) changed = true;
-    const dropped = new Set(g.initializer.filter((t) => !used.has(t.name)).map((t) => t.name));
-    if (dropped.size) {
-      g.initializer = g.initializer.filter((t) => !dropped.has(t.name));
-      g.input = g.input.filter((i) => !dropped.has(i.name));
-      changed = true;
+  const removable = (n: NodeProto) => (n.opType === 'Identity' || n.opType === 'Constant') && !n.domain;
+  // Only these names can be dropped: the reads of every other value need no record.
+  const candidates = new Set<string>();
+  for (const t of g.initializer) candidates.add(t.name);
+  for (const n of g.node) if (removable(n)) for (const o of n.output) candidates.add(o);
+  let used: Set<string>;
+  // Only dropping a node can make more values unused (initializers read nothing), so the
+  // reads are counted again only after a round that dropped nodes: one round for most passes.
+  for (;;) {
+    used = new Set<string>();
+    const read = (name: string) => { if (candidates.has(name)) used.add(name); };
+    for (const o of g.output) read(o.name);
+    for (const n of g.node) {
+      for (const i of n.input) read(i);
+      for (const a of n.attribute) for (const sub of a.g ? [a.g, ...a.graphs] : a.graphs) for (const r of subgraphReads(sub)) read(r);
     }
-    graph.invalidate();
+    const before = g.node.length;
+    g.node = g.node.filter((n) => !(removable(n) && n.output.every((o) => !used.has(o))));
+    if (g.node.length === before) break;
   }
+  if (g.initializer.some((t) => !used.has(t.name))) {
+    const dropped = new Set<string>();
+    g.initializer = g.initializer.filter((t) => used.has(t.name) || (dropped.add(t.name), false));
+    g.input = g.input.filter((i) => !dropped.has(i.name));
+  }
+  graph.invalidate();
 }
 
 function subgraphReads(g: GraphProto): string[] {

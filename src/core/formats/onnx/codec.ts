@@ -1,7 +1,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from './proto/onnx_pb';
 import { OnnxFormatError } from './errors';
-import { adoptPackedFields, exposePackedBytes, forEachTensor, packedSchemas } from './packed';
+import { adoptPackedFields, forEachTensor, packedSchemas, PackedBytesExposure } from './packed';
 import { decodeProblem } from '../../base/protobuf-wire';
 import { concatChunks, encodeModelChunks } from './encode-chunks';
 
@@ -35,8 +35,8 @@ export function encodeModelProto(proto: ModelProto): Uint8Array {
  * The encoded model as chunks whose concatenation is the file; large weights are the tensors'
  * own bytes (no copy), so a writer can stream them straight to disk.
  */
-export function encodeModelProtoChunks(proto: ModelProto, bigFieldBytes?: number): Uint8Array[] {
-  return withPackedBytes(proto, () => encodeModelChunks(proto, bigFieldBytes));
+export function encodeModelProtoChunks(proto: ModelProto, bigFieldBytes?: number, streamNodes?: number): Uint8Array[] {
+  return withPackedBytes(proto, () => encodeModelChunks(proto, bigFieldBytes, streamNodes));
 }
 
 /** A standalone TensorProto (the `input_0.pb` files of ONNX test data sets). */
@@ -55,15 +55,12 @@ export function encodeTensorProto(t: TensorProto): Uint8Array {
 }
 
 function withPackedBytes<T>(root: object, encode: () => T): T {
-  const restore: (() => void)[] = [];
+  const exposure = new PackedBytesExposure();
   try {
-    forEachTensor(root, (t) => {
-      const r = exposePackedBytes(t);
-      if (r) restore.push(r);
-    });
+    forEachTensor(root, (t) => exposure.expose(t));
     return encode();
   } finally {
-    for (const r of restore) r();
+    exposure.restore();
   }
 }
 

@@ -1,6 +1,7 @@
-import { toBinary, type DescMessage } from '@bufbuild/protobuf';
+import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import type { GraphProto, ModelProto, TensorProto } from './proto/onnx_pb';
 import { packedSchemas } from './packed';
+import { pushAll } from '../../base/arrays';
 
 /**
  * Encodes a model as a list of byte chunks in which large tensor payloads are the tensors' own
@@ -12,15 +13,22 @@ import { packedSchemas } from './packed';
  *
  * Must run while float_data/double_data are exposed as bytes (see packed.ts).
  */
-export function encodeModelChunks(proto: ModelProto, bigFieldBytes = 64 * 1024): Uint8Array[] {
+export function encodeModelChunks(proto: ModelProto, bigFieldBytes = 64 * 1024, streamNodes = STREAM_NODES): Uint8Array[] {
   const s = packedSchemas();
   const opts = { writeUnknownFields: true };
   const g = proto.graph;
-  if (!g || !g.initializer.some((t) => bigFields(t, bigFieldBytes).length > 0)) return [toBinary(s.encode, proto, opts)];
+  if (!g || (g.node.length < streamNodes && !g.initializer.some((t) => bigFields(t, bigFieldBytes).length > 0))) return [toBinary(s.encode, proto, opts)];
   const graph = encodeGraph(g, bigFieldBytes);
   const rest = without(proto, ['graph'], () => toBinary(s.encode, proto, opts));
   return splice(rest, s.encode, [{ no: 7, chunks: graph }]);
 }
+
+/**
+ * From this many nodes the main graph's nodes and initializers are written in runs (fieldRuns):
+ * the generic writer copies the whole graph twice more (when the graph closes, and again at the
+ * end), which on a 200,000-node model held 150 MB of buffers at once.
+ */
+const STREAM_NODES = 4096;
 
 /** Concatenates chunks into one array (a single copy). */
 export function concatChunks(chunks: Uint8Array[]): Uint8Array {
@@ -33,7 +41,8 @@ export function concatChunks(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-interface Insert { no: number; chunks: Uint8Array[] }
+/** A length-delimited field to insert, or (`encoded`) a run of whole fields, tags included. */
+interface Insert { no: number; chunks: Uint8Array[]; encoded?: boolean }
 
 const TENSOR_BYTE_FIELDS = [
   { no: 4, key: 'floatData' },
@@ -49,17 +58,41 @@ function bigFields(t: TensorProto, min: number) {
 function encodeGraph(g: GraphProto, min: number): Uint8Array[] {
   const s = packedSchemas();
   const opts = { writeUnknownFields: true };
-  const inits: Insert[] = g.initializer.map((t) => {
+  const inits: Uint8Array[] = [];
+  let small: TensorProto[] = [];
+  const flushSmall = () => { pushAll(inits, fieldRuns(small, 'initializer')); small = []; };
+  for (const t of g.initializer) {
     const big = bigFields(t, min);
-    if (big.length === 0) return { no: 5, chunks: [toBinary(s.encodeTensor, t, opts)] };
+    if (big.length === 0) { small.push(t); continue; }
+    flushSmall();
     const rec = t as unknown as Record<string, Uint8Array>;
     const payloads = big.map(({ no, key }) => ({ no, chunks: [rec[key]] }));
     const rest = without(t, big.map((f) => f.key), () => toBinary(s.encodeTensor, t, opts));
-    return { no: 5, chunks: splice(rest, s.encodeTensor, payloads) };
-  });
-  const rest = without(g, ['initializer'], () => toBinary(s.encodeGraph, g, opts), []);
-  return splice(rest, s.encodeGraph, inits);
+    const chunks = splice(rest, s.encodeTensor, payloads);
+    inits.push(Uint8Array.from([...varint(5 * 8 + 2), ...varint(chunks.reduce((n, c) => n + c.length, 0))]));
+    pushAll(inits, chunks);
+  }
+  flushSmall();
+  const rest = without(g, ['node', 'initializer'], () => toBinary(s.encodeGraph, g, opts), []);
+  return splice(rest, s.encodeGraph, [{ no: 1, chunks: fieldRuns(g.node, 'node'), encoded: true }, { no: 5, chunks: inits, encoded: true }]);
 }
+
+/**
+ * A graph field's elements encoded (tags included) a few thousand at a time: each run is a graph
+ * holding only them, whose encoding is exactly those fields. Bounded copies, few chunks.
+ */
+function fieldRuns<T>(list: T[], key: 'node' | 'initializer'): Uint8Array[] {
+  const s = packedSchemas();
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < list.length; i += RUN) {
+    const part = create(s.encodeGraph) as unknown as Record<string, unknown>;
+    part[key] = list.slice(i, i + RUN);
+    out.push(toBinary(s.encodeGraph, part as never, { writeUnknownFields: true }));
+  }
+  return out;
+}
+
+const RUN = 4096;
 
 /** Runs `fn` with the given fields unset (or set to `empty`), then puts them back as they were. */
 function without<T>(msg: object, keys: readonly string[], fn: () => T, empty?: unknown): T {
@@ -91,8 +124,10 @@ function splice(encoded: Uint8Array, desc: DescMessage, inserts: Insert[]): Uint
       if (pos > runStart) out.push(encoded.subarray(runStart, pos));
       runStart = pos;
       const ins = inserts[next++];
+      if (ins.encoded) { pushAll(out, ins.chunks); continue; }
       const len = ins.chunks.reduce((n, c) => n + c.length, 0);
-      out.push(Uint8Array.from([...varint(ins.no * 8 + 2), ...varint(len)]), ...ins.chunks);
+      out.push(Uint8Array.from([...varint(ins.no * 8 + 2), ...varint(len)]));
+      pushAll(out, ins.chunks);
     }
   };
   while (pos < encoded.length) {

@@ -89,13 +89,13 @@ export function saveModel(model: Model, outFile: string, options: SaveOptions = 
   if (mode === 'inline' && weightBytes > PROTOBUF_LIMIT - INLINE_HEADROOM) {
     throw new OnnxFormatError(out, `cannot be written inline: its weights (${weightBytes} bytes) exceed protobuf's 2 GiB limit; use external data`);
   }
-  const saved = tensors.map(snapshot);
+  const saved = new Snapshots();
   try {
     return mode === 'external'
-      ? writeExternal(model, out, tensors, options, externalReason)
-      : writeInline(model, out, tensors);
+      ? writeExternal(model, out, tensors, options, externalReason, saved)
+      : writeInline(model, out, tensors, saved);
   } finally {
-    saved.forEach((restore) => restore());
+    saved.restore();
   }
 }
 
@@ -109,12 +109,12 @@ export function encodeWithWeightsInline(model: Model): Uint8Array {
   if (bytes > PROTOBUF_LIMIT - INLINE_HEADROOM) {
     throw new OnnxFormatError(model.label, `its weights (${bytes} bytes) exceed the 2 GiB a model held in memory can have; run it from its file`);
   }
-  const saved = tensors.map(snapshot);
+  const saved = new Snapshots();
   try {
-    readAllInline(model, tensors);
+    readAllInline(model, tensors, saved);
     return encodeModelProto(model.proto);
   } finally {
-    saved.forEach((restore) => restore());
+    saved.restore();
   }
 }
 
@@ -127,32 +127,43 @@ function allInitializers(model: Model): TensorProto[] {
 /** Remembers where a tensor keeps its data, so saving can move it and put it back after. */
 const DATA_FIELDS = ['dataLocation', 'externalData', 'rawData', 'floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'] as const;
 
-function snapshot(t: TensorProto): () => void {
-  // Own-ness matters: proto2 writes a field that was set, even to its default value.
-  const rec = t as unknown as Record<string, unknown>;
-  const saved = DATA_FIELDS.map((k) => ({ k, own: Object.prototype.hasOwnProperty.call(rec, k), v: rec[k] }));
-  return () => {
-    for (const { k, own, v } of saved) {
-      if (own) rec[k] = v;
-      else delete rec[k];
+/** The data fields of the tensors a save changes (only those: a model has 100,000s of small ones). */
+class Snapshots {
+  private readonly saved: { rec: Record<string, unknown>; fields: { k: string; own: boolean; v: unknown }[] }[] = [];
+
+  /** Call before changing where `t` keeps its data. */
+  take(t: TensorProto): void {
+    // Own-ness matters: proto2 writes a field that was set, even to its default value.
+    const rec = t as unknown as Record<string, unknown>;
+    this.saved.push({ rec, fields: DATA_FIELDS.map((k) => ({ k, own: Object.prototype.hasOwnProperty.call(rec, k), v: rec[k] })) });
+  }
+
+  restore(): void {
+    for (const { rec, fields } of this.saved) {
+      for (const { k, own, v } of fields) {
+        if (own) rec[k] = v;
+        else delete rec[k];
+      }
     }
-  };
+    this.saved.length = 0;
+  }
 }
 
-/** Moves every external tensor's bytes into its raw_data (callers snapshot first and restore after). */
-function readAllInline(model: Model, tensors: TensorProto[]): void {
-  for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)));
+/** Moves every external tensor's bytes into its raw_data (restored by `saved.restore()`). */
+function readAllInline(model: Model, tensors: TensorProto[], saved: Snapshots): void {
+  for (const t of tensors) if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, tensorByteLength(t)), saved);
 }
 
-function setInline(t: TensorProto, bytes: Uint8Array): void {
+function setInline(t: TensorProto, bytes: Uint8Array, saved: Snapshots): void {
+  saved.take(t);
   t.rawData = bytes;
   t.externalData = [];
   // Unset rather than DEFAULT, so a model that never named a location is written as it was.
   delete (t as unknown as Record<string, unknown>).dataLocation;
 }
 
-function writeInline(model: Model, out: string, tensors: TensorProto[]): SaveResult {
-  readAllInline(model, tensors);
+function writeInline(model: Model, out: string, tensors: TensorProto[], saved: Snapshots): SaveResult {
+  readAllInline(model, tensors, saved);
   const chunks = encodeModelProtoChunks(model.proto);
   atomicWrite(out, chunks);
   return { file: out, bytes: chunks.reduce((n, c) => n + c.length, 0) };
@@ -167,7 +178,7 @@ function tensorBytes(model: Model, t: TensorProto): Uint8Array | undefined {
   return new Uint8Array(data.buffer, data.byteOffset, Math.min(data.byteLength, tensorByteLength(t)));
 }
 
-function writeExternal(model: Model, out: string, tensors: TensorProto[], options: SaveOptions, reason: string): SaveResult {
+function writeExternal(model: Model, out: string, tensors: TensorProto[], options: SaveOptions, reason: string, saved: Snapshots): SaveResult {
   const location = options.externalLocation ?? path.basename(externalDataFile(out));
   const dataFile = path.resolve(path.dirname(out), location);
   if (path.isAbsolute(location) || !dataFile.startsWith(path.dirname(out) + path.sep)) {
@@ -184,7 +195,7 @@ function writeExternal(model: Model, out: string, tensors: TensorProto[], option
       const length = tensorByteLength(t);
       const bytes = tensorBytes(model, t);
       if (!bytes || length < threshold) {
-        if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, length));
+        if (isExternal(t)) setInline(t, model.rawBytes(t).subarray(0, length), saved);
         continue;
       }
       // Page-aligned offsets let runtimes mmap large tensors; small ones pack tighter.
@@ -193,6 +204,7 @@ function writeExternal(model: Model, out: string, tensors: TensorProto[], option
       if (pad) data.write(new Uint8Array(pad));
       offset += pad;
       data.write(bytes);
+      saved.take(t);
       Object.assign(t, { rawData: new Uint8Array(0), floatData: [], int32Data: [], int64Data: [], doubleData: [], uint64Data: [] });
       t.dataLocation = TensorProto_DataLocation.EXTERNAL;
       t.externalData = [

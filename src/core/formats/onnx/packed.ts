@@ -4,6 +4,7 @@ import {
 } from '@bufbuild/protobuf/wkt';
 import { file_onnx, type TensorProto } from './proto/onnx_pb';
 import { lengthDelimitedPayload } from '../../base/packed-fields';
+import { EMPTY_LIST } from './empty-list';
 
 /**
  * Fast handling of TensorProto's packed `float_data` (4) and `double_data` (10).
@@ -149,26 +150,47 @@ export function adoptPackedFields(t: TensorProto): void {
 
 /**
  * Before an encode with the `encode` schema: replaces the arrays by their little-endian bytes
- * (or nothing, when empty) and returns a function that puts the arrays back.
+ * (or nothing, when empty); `restore()` puts the arrays back. Flat lists, not a closure per
+ * tensor: a model can hold hundreds of thousands of small ones, nearly all with both lists empty,
+ * and those cost one slot each (an empty list comes back as a new empty list, or the shared one).
  */
-export function exposePackedBytes(t: TensorProto): (() => void) | undefined {
-  let restore: (() => void) | undefined;
-  for (const { key, Ctor } of FIELDS) {
+export class PackedBytesExposure {
+  private readonly recs: Record<string, unknown>[] = [];
+  private readonly keys: string[] = [];
+  private readonly values: unknown[] = [];
+  /** Tensors whose list under FIELDS[i].key was an own empty array ([0]) or the shared one ([1]). */
+  private readonly emptied = FIELDS.map(() => [[], []] as [Record<string, unknown>[], Record<string, unknown>[]]);
+
+  expose(t: TensorProto): void {
     const rec = t as Record<string, unknown>;
-    const had = Object.prototype.hasOwnProperty.call(rec, key);
-    const saved = rec[key] as ArrayLike<number> | undefined;
-    let bytes: Uint8Array | undefined;
-    if (saved && saved.length > 0) {
-      const typed = saved instanceof Ctor ? saved : Ctor.from(saved as ArrayLike<number>);
-      bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+    for (let f = 0; f < FIELDS.length; f++) {
+      const { key, Ctor } = FIELDS[f];
+      if (!Object.prototype.hasOwnProperty.call(rec, key)) continue; // not written: nothing to do
+      const saved = rec[key] as ArrayLike<number> | undefined;
+      if (Array.isArray(saved) && saved.length === 0) {
+        this.emptied[f][(saved as unknown) === EMPTY_LIST ? 1 : 0].push(rec);
+        rec[key] = undefined;
+        continue;
+      }
+      let bytes: Uint8Array | undefined;
+      if (saved && saved.length > 0) {
+        const typed = saved instanceof Ctor ? saved : Ctor.from(saved as ArrayLike<number>);
+        bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+      }
+      this.recs.push(rec);
+      this.keys.push(key);
+      this.values.push(saved);
+      rec[key] = bytes;
     }
-    rec[key] = bytes;
-    const prev = restore;
-    restore = () => {
-      if (had) rec[key] = saved;
-      else delete rec[key];
-      prev?.();
-    };
   }
-  return restore;
+
+  restore(): void {
+    for (let i = 0; i < this.recs.length; i++) this.recs[i][this.keys[i]] = this.values[i];
+    this.recs.length = this.keys.length = this.values.length = 0;
+    this.emptied.forEach(([own, shared], f) => {
+      for (const rec of own) rec[FIELDS[f].key] = [];
+      for (const rec of shared) rec[FIELDS[f].key] = EMPTY_LIST;
+      own.length = shared.length = 0;
+    });
+  }
 }

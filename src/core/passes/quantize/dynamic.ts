@@ -72,7 +72,7 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
     const wName = plan.weightName;
     const qName = names.take(`${wName}_quantized`);
     const dims = perChannel ? [N] : [];
-    const scaleT = makeTensor(names.take(`${wName}_scale`), 'float32', dims, Float32Array.from(q.scales));
+    const scaleT = makeTensor(names.take(`${wName}_scale`), 'float32', dims, q.scales);
     const zpT = makeTensor(names.take(`${wName}_zero_point`), 'int8', dims, new Int8Array(dims.length ? N : 1));
     newInits.push(makeTensor(qName, 'int8', [K, N], q.values), scaleT, zpT);
     let bias: string | undefined;
@@ -115,7 +115,9 @@ export function quantizeDynamic(input: Model, options: DynamicOptions = {}): { m
     report.quantized.push({ node: label, opType: node.opType, detail: `[${K}x${N}] int8${perChannel ? ' per-channel' : ''}` });
   }
 
+  names.release();
   g.node = g.node.flatMap((n) => newNodes.get(n) ?? [n]);
+  newNodes.clear(); // garbage before pruning, which builds sets of its own
   pushAll(g.initializer, newInits);
   graph.invalidate();
   pruneUnused(graph);
