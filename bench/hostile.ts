@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     cliCase('data and labels', ['eval', ONNX_BASE, '--data', '/dev/zero'], /character device/);
     cliCase('data and labels', ['eval', ONNX_BASE, '--data', makeFifo(f('fifo.npy'))], /named pipe/);
     cliCase('data and labels', ['eval', ONNX_BASE, '--data', f('x.npy'), '--labels', '/dev/urandom'], /character device/);
-    cliCase('data and labels', ['eval', ONNX_BASE, '--data', f('huge.npy')], /bad magic/);
+    cliCase('data and labels', ['eval', ONNX_BASE, '--data', f('huge.npy')], /does not start with the .npy signature/);
     cliCase('data and labels', ['eval', ONNX_BASE, '--data', f('long.npy')], /bytes after the 6272 data bytes/);
 
     // Parsers bound their work.
