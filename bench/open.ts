@@ -12,8 +12,13 @@
  *          the frame that shows elkjs's layout of it (settled).
  * Prints medians with the breakdown (worker start, decode, view graph, message, page load,
  * layout, paint, the host's own work), the targets of issue 21 and the load average.
+ * The worker and its layout thread start with V8's code cache (worker/boot.ts), kept in a scratch
+ * cache folder that is primed before the runs (as after a first session); --no-code-cache empties it
+ * before each new worker (the first start after installing). --reference DIR: another build's
+ * dist/ (its worker and its page), measured in the same runs, alternating, and printed in a
+ * table of its own.
  *
- *   npm run bench:open -- [MODEL ...] [--runs N] [--json OUT.json] [--netron DIR]
+ *   npm run bench:open -- [MODEL ...] [--runs N] [--json OUT.json] [--netron DIR] [--reference DIR] [--no-code-cache]
  *
  * Default models: the five of issue 21 (make ResNet-50 and the 220-layer transformer with
  * `/usr/bin/python3 bench/models/make_models.py` and `make_transformer.py`). The reference is Netron 9.2.1 in the same
@@ -27,6 +32,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { GraphSession } from '../src/extension/graph-session';
 import { openBreakdown, type OpenBreakdown, type OpenTiming } from '../src/extension/open-timing';
 import { WorkerClient } from '../src/extension/worker-client';
+import { LayoutRequest, OpenViewRequest } from '../src/worker/protocol';
 import type { HostToWebview } from '../webview/messages';
 import { DIST, launchChromium, prepareGraphPage, type GraphPage } from './page';
 import { netronOpenMs } from './netron';
@@ -50,15 +56,17 @@ const SETTLED_RATIO = 1.5;
 const EXPAND_ALL_TARGET_MS = 3000;
 const HOST_TARGET_MS = 20;
 
-interface Args { models: BenchModel[]; runs: number; json?: string; netron?: string }
+interface Args { models: BenchModel[]; runs: number; json?: string; netron?: string; reference?: string; noCodeCache: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: [], runs: 3 };
+  const a: Args = { models: [], runs: 3, noCodeCache: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--runs') a.runs = Number(argv[++i]);
     else if (x === '--json') a.json = argv[++i];
     else if (x === '--netron') a.netron = argv[++i];
+    else if (x === '--reference') a.reference = path.resolve(argv[++i]);
+    else if (x === '--no-code-cache') a.noCodeCache = true;
     else if (x === '--help' || x === '-h') { console.log(fs.readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); }
     else if (x.startsWith('--')) throw new Error(`unknown option ${x}`);
     else a.models.push({ label: path.basename(x), file: x });
@@ -74,7 +82,7 @@ function parseArgs(argv: string[]): Args {
 interface Opened { timing: OpenTiming; b: OpenBreakdown; nodes: number; view: GraphPage; context: BrowserContext }
 
 /** One open through the real path; resolves when the view has settled. */
-async function open(browser: Browser, worker: WorkerClient, file: string, context?: BrowserContext): Promise<Opened> {
+async function open(browser: Browser, worker: WorkerClient, file: string, dist: string, context?: BrowserContext): Promise<Opened> {
   const ctx = context ?? await browser.newContext({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
   let session: GraphSession | undefined;
   let nodes = 0;
@@ -83,7 +91,7 @@ async function open(browser: Browser, worker: WorkerClient, file: string, contex
   const blank = await prepareGraphPage(ctx, (m) => session?.handle(m, () => void session!.load().then((o) => {
     if (o.kind === 'model') nodes = o.nodes;
     else if (o.kind === 'error') settled(session!.timing);
-  })));
+  })), false, dist);
   // The open command: the worker is asked for the model, and the webview starts loading.
   const openAt = performance.timeOrigin + performance.now();
   let view: GraphPage | undefined;
@@ -115,25 +123,30 @@ async function expandAll(view: GraphPage): Promise<ExpandAll> {
   })()`) as Promise<ExpandAll>;
 }
 
-function newWorker(cacheFile: string): WorkerClient {
-  return new WorkerClient({ workerPath: path.join(DIST, 'worker.js'), args: [`--layout-cache=${cacheFile}`], log: (l) => { if (/error|fail/i.test(l)) process.stderr.write(`${l}\n`); } });
+/** The code cache folder of the workers (EDGEWISE_CACHE_DIR, inherited by each fork). */
+let codeCacheDir = '';
+let emptyCodeCache = false;
+
+function newWorker(cacheFile: string, dist: string): WorkerClient {
+  if (emptyCodeCache) fs.rmSync(path.join(codeCacheDir, 'code-cache'), { recursive: true, force: true });
+  return new WorkerClient({ workerPath: path.join(dist, 'worker.js'), args: [`--layout-cache=${cacheFile}`], log: (l) => { if (/error|fail/i.test(l)) process.stderr.write(`${l}\n`); } });
 }
 
 interface RunResult { cold: Opened; warm: Opened; cached: Opened; expandAll: ExpandAll; netronMs?: number }
 
-async function runModel(browser: Browser, m: BenchModel, next: BenchModel, tmp: string, run: number, netron?: string): Promise<RunResult> {
-  const cacheFile = path.join(tmp, `layout-cache-${run}-${path.basename(m.file)}.json`);
-  const worker = newWorker(cacheFile);
-  const cold = await open(browser, worker, m.file);
+async function runModel(browser: Browser, m: BenchModel, next: BenchModel, tmp: string, run: number, dist: string, netron?: string): Promise<RunResult> {
+  const cacheFile = path.join(tmp, `layout-cache-${run}-${path.basename(m.file)}-${dist === DIST ? 'this' : 'ref'}.json`);
+  const worker = newWorker(cacheFile, dist);
+  const cold = await open(browser, worker, m.file, dist);
   const expanded = await expandAll(cold.view);
   // The next model, in a new webview of the same window and the same (now warm) worker.
-  const warmOfNext = await open(browser, worker, next.file, cold.context);
+  const warmOfNext = await open(browser, worker, next.file, dist, cold.context);
   await cold.context.close();
   // The layout thread writes its cache a second after its last new layout.
   await new Promise((r) => setTimeout(r, 1500));
   worker.dispose();
-  const again = newWorker(cacheFile);
-  const cached = await open(browser, again, m.file);
+  const again = newWorker(cacheFile, dist);
+  const cached = await open(browser, again, m.file, dist);
   await cached.context.close();
   again.dispose();
   const netronMs = netron ? await netronOpenMs(browser, netron, m.file) : undefined;
@@ -148,31 +161,51 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-open-'));
   const loadBefore = load();
   process.stderr.write(`load average ${loadBefore} (${os.cpus().length} cores); ${args.runs} runs\n`);
+  codeCacheDir = path.join(tmp, 'cache');
+  process.env.EDGEWISE_CACHE_DIR = codeCacheDir;
+  emptyCodeCache = args.noCodeCache;
+  if (!emptyCodeCache) await primeCodeCache(path.join(tmp, 'prime.json'));
+  const builds = [{ label: 'this build', dist: DIST }, ...(args.reference ? [{ label: `reference ${args.reference}`, dist: path.join(args.reference) }] : [])];
   const browser = await launchChromium();
-  const results = new Map<BenchModel, RunResult[]>(args.models.map((m) => [m, []]));
-  const warm = new Map<BenchModel, Opened[]>(args.models.map((m) => [m, []]));
+  const results = builds.map(() => new Map<BenchModel, RunResult[]>(args.models.map((m) => [m, []])));
+  const warm = builds.map(() => new Map<BenchModel, Opened[]>(args.models.map((m) => [m, []])));
   try {
     for (let run = 0; run < args.runs; run++) {
       for (const [i, m] of args.models.entries()) {
         const next = args.models[(i + 1) % args.models.length];
-        const r = await runModel(browser, m, next, tmp, run, args.netron);
-        results.get(m)!.push(r);
-        warm.get(next)!.push(r.warm);
-        process.stderr.write(`run ${run + 1} ${m.label}: cold ${fmt(r.cold.b.firstFrameMs)} ms, settled ${fmt(r.cold.b.settledMs)}, cached ${fmt(r.cached.b.firstFrameMs)}, expand-all ${fmt(r.expandAll.drawnMs)} (elkjs ${fmt(r.expandAll.settledMs)}); warm ${next.label} ${fmt(r.warm.b.firstFrameMs)}\n`);
+        for (const [b, build] of builds.entries()) {
+          const r = await runModel(browser, m, next, tmp, run, build.dist, args.netron);
+          results[b].get(m)!.push(r);
+          warm[b].get(next)!.push(r.warm);
+          process.stderr.write(`run ${run + 1} ${m.label}${builds.length > 1 ? ` (${build.label})` : ''}: cold ${fmt(r.cold.b.firstFrameMs)} ms, settled ${fmt(r.cold.b.settledMs)}, cached ${fmt(r.cached.b.firstFrameMs)}, expand-all ${fmt(r.expandAll.drawnMs)} (elkjs ${fmt(r.expandAll.settledMs)}); warm ${next.label} ${fmt(r.warm.b.firstFrameMs)} (load ${load()})\n`);
+        }
       }
     }
   } finally {
     await browser.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  report(args, results, warm, loadBefore);
+  for (const [b, build] of builds.entries()) report(args, results[b], warm[b], loadBefore, `${build.label}, ${args.noCodeCache ? 'no code cache (first start after installing)' : 'code cache primed'}`);
+}
+
+/** A worker that opens a model and lays it out, kept until it has written its code caches (worker/boot.ts: after 4 s). */
+async function primeCodeCache(layoutCache: string): Promise<void> {
+  // A bundle built in the last 2 s is not cached (npm run bench:open has just built it).
+  const age = Date.now() - fs.statSync(path.join(DIST, 'worker-main.js')).mtimeMs;
+  if (age < 2500) await new Promise((r) => setTimeout(r, 2500 - age));
+  const worker = newWorker(layoutCache, DIST);
+  await worker.request(OpenViewRequest.type, { file: path.join(ROOT, 'test/fixtures/fmnist_mobilenet.onnx') });
+  const root = { id: '', items: [{ id: 'a', w: 80, h: 40 }, { id: 'b', w: 80, h: 40 }], edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] };
+  await worker.request(LayoutRequest.type, { root, direction: 'DOWN' });
+  await new Promise((r) => setTimeout(r, 4500));
+  worker.dispose();
 }
 
 function fmt(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : String(Math.round(x));
 }
 
-function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<BenchModel, Opened[]>, loadBefore: string): void {
+function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<BenchModel, Opened[]>, loadBefore: string, title: string): void {
   const med = (xs: (number | null)[]): number => median(xs.filter((x): x is number => x !== null));
   const rows = args.models.map((m) => {
     const rs = results.get(m)!;
@@ -195,7 +228,7 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
   });
   const loadAfter = load();
   const yes = (b: boolean | null): string => (b === null ? 'n/a' : b ? 'met' : 'NOT met');
-  console.log(`\nOpening a model's graph, end to end (medians of ${args.runs}; load average before ${loadBefore}, after ${loadAfter}; ${os.cpus().length} cores)`);
+  console.log(`\nOpening a model's graph, end to end, ${title} (medians of ${args.runs}; load average before ${loadBefore}, after ${loadAfter}; ${os.cpus().length} cores)`);
   console.log(`Netron: ${rows.some((r) => r.netronMeasured) ? 'Netron measured in this run (--netron)' : 'Netron 9.2.1 figures from issue 21 (not measured in this run)'}\n`);
   console.log('| model | nodes | Netron open-to-draw | cold first frame | target (cold) | cold settled (elkjs layout drawn) | settled / first (<= 1.5) | warm first frame (< 250 ms up to 1,000 nodes) | cold, layout cached | expand-all drawn (elkjs settled) | host work (< 20 ms) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
@@ -209,7 +242,7 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
     console.log(`|---|${phases.map(() => '---').join('|')}|---|`);
     for (const r of rows) console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${r.items.first} / ${r.items.settled} |`);
   }
-  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ loadBefore, loadAfter, runs: args.runs, rows }, null, 2));
+  if (args.json) fs.writeFileSync(title.startsWith('this build') ? args.json : args.json.replace(/(\.json)?$/, '.reference.json'), JSON.stringify({ title, loadBefore, loadAfter, runs: args.runs, rows }, null, 2));
 }
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {

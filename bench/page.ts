@@ -37,11 +37,11 @@ export interface BlankGraphPage {
  * page: the browser's own set-up is not part of opening a model. The page's messages, 'ready'
  * first, reach `onMessage`.
  */
-export async function prepareGraphPage(context: BrowserContext, onMessage: (m: WebviewToHost) => void, light = false): Promise<BlankGraphPage> {
+export async function prepareGraphPage(context: BrowserContext, onMessage: (m: WebviewToHost) => void, light = false, dist = DIST): Promise<BlankGraphPage> {
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`[page ${m.type()}] ${m.text()}\n`); });
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
-  await servePage(page, light);
+  await servePage(page, light, dist);
   await page.exposeBinding('edgewiseHost', (_source, m: WebviewToHost) => onMessage(m));
   // Before the page's own script: its 'ready' must not be missed.
   await page.addInitScript("window.addEventListener('edgewise-host', (e) => globalThis.edgewiseHost(e.detail))");
@@ -57,8 +57,8 @@ export async function prepareGraphPage(context: BrowserContext, onMessage: (m: W
   };
 }
 
-/** Serves dist/ and the page itself (the same HTML the extension renders) under a local origin. */
-async function servePage(page: Page, light: boolean): Promise<void> {
+/** Serves `dist` (this build's dist/, or another build's) and the page itself (the same HTML the extension renders) under a local origin. */
+async function servePage(page: Page, light: boolean, dist: string): Promise<void> {
   const nonce = randomBytes(16).toString('base64');
   const html = renderWebviewHtml({
     scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css`,
@@ -69,8 +69,8 @@ async function servePage(page: Page, light: boolean): Promise<void> {
   await page.route(`${ORIGIN}/**`, async (route) => {
     const rel = new URL(route.request().url()).pathname;
     if (rel === '/index.html') return route.fulfill({ body: html, contentType: 'text/html' });
-    const f = path.join(DIST, path.normalize(rel));
-    if (!f.startsWith(DIST) || !fs.existsSync(f)) return route.fulfill({ status: 404, body: 'not found' });
+    const f = path.join(dist, path.normalize(rel));
+    if (!f.startsWith(dist) || !fs.existsSync(f)) return route.fulfill({ status: 404, body: 'not found' });
     return route.fulfill({ body: fs.readFileSync(f), contentType: types[path.extname(f)] ?? 'application/octet-stream' });
   });
 }

@@ -13,8 +13,12 @@ const nodeExternal = ['vscode', 'onnxruntime-node', 'sharp', '@tensorflow/tfjs-t
 
 const targets = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
-  { entryPoints: { worker: 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
-  { entryPoints: { 'layout-thread': 'src/worker/layout/thread.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
+  // dist/worker.js starts dist/worker-main.js with V8's code cache (worker/boot.ts): no import() in it, as in the CLI.
+  { entryPoints: { worker: 'src/worker/boot.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
+  { entryPoints: { 'worker-main': 'src/worker/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, supported: { 'dynamic-import': false } },
+  // dist/layout-thread.js starts dist/layout-thread-main.js (elkjs) with V8's code cache (worker/layout/thread-boot.ts).
+  { entryPoints: { 'layout-thread': 'src/worker/layout/thread-boot.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
+  { entryPoints: { 'layout-thread-main': 'src/worker/layout/thread.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
   // The CLI has no import(): launch.ts compiles it with V8's code cache through vm.Script, which has no module loader.
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, supported: { 'dynamic-import': false } },
   { entryPoints: { launch: 'src/cli/launch.ts' }, platform: 'node', format: 'cjs', target: 'node20' },

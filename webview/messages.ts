@@ -65,8 +65,8 @@ export type WebviewToHost =
   | { type: 'command'; command: string; nodeId?: string }
   | { type: 'selection'; nodeId: string | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  /** `quick`: the fast first-frame layout instead of elkjs (src/worker/protocol.ts LayoutParams). */
-  | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction; quick?: boolean }
+  /** elkjs's layout, made in the worker's layout thread (the page makes its quick layouts itself: webview/layout/client.ts). */
+  | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction }
   | { type: 'cancelLayout'; requestId: number }
   /** The graph is on screen (`timing.settledAt` 0), then again once settled. */
   | { type: 'drawn'; timing: ViewTiming };

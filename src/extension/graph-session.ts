@@ -141,12 +141,13 @@ export class GraphSession {
     this.deltas = [];
   }
 
-  private async layout(requestId: number, { root, direction, quick }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
+  private async layout(requestId: number, { type: _, requestId: __, ...params }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
     const source = new CancellationTokenSource();
     this.layouts.set(requestId, source);
     const stop = this.cancel.token.onCancellationRequested(() => source.cancel());
     try {
-      const result = await this.worker.request(LayoutRequest.type, { root, direction, quick }, { token: source.token });
+      // Relayed as the page asked (bench:open's --reference runs an older page and worker through it).
+      const result = await this.worker.request(LayoutRequest.type, params, { token: source.token });
       this.send({ type: 'layout', requestId, result });
     } catch (e) {
       this.send({ type: 'layoutError', requestId, message: message(e), cancelled: e instanceof RequestCancelledError });

@@ -9,16 +9,12 @@ import type { Direction, LayoutGroup } from '../core/graph/layout/types';
 export interface LayoutParams {
   root: LayoutGroup;
   direction: Direction;
-  /**
-   * Lay out at once on the worker's main thread with core/graph/layout/quick-layout.ts, not with
-   * elkjs in the layout thread: a view's first frame, which must not wait for elkjs.
-   */
-  quick?: boolean;
 }
 
 /**
- * Lays out a graph view's expanded groups in the worker's layout thread (src/worker/layout/), or at
- * once when `quick`; answers packed (core/graph/layout/packed-result.ts), for the host to relay as it is.
+ * Lays out a graph view's expanded groups with elkjs in the worker's layout thread
+ * (src/worker/layout/); answers packed (core/graph/layout/packed-result.ts), for the host to relay
+ * as it is. The view makes its quick first-frame layouts itself (webview/layout/client.ts).
  */
 export namespace LayoutRequest {
   export const method = 'edgewise/layout';

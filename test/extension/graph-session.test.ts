@@ -74,23 +74,6 @@ describe('graph session: the relay between a graph view and the worker', functio
     session.dispose();
   });
 
-  it('answers a quick first-frame layout at once, while elkjs is busy with a big one', async () => {
-    const posted: HostToWebview[] = [];
-    const session = new GraphSession(fixture, worker, (m) => posted.push(m));
-    const big = Array.from({ length: 1200 }, (_, i) => ({ id: `n${i}`, w: 60, h: 40 }));
-    session.handle({ type: 'layout', requestId: 1, direction: 'DOWN', root: { id: '', items: big, edges: big.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] } });
-    const items = [{ id: 'a', w: 60, h: 40 }, { id: 'b', w: 60, h: 40 }];
-    session.handle({ type: 'layout', requestId: 2, direction: 'RIGHT', quick: true, root: { id: '', items, edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] } });
-    const answer = await until(() => posted.find((m) => m.type === 'layout' || m.type === 'layoutError'));
-    assert.ok(answer.type === 'layout' && answer.requestId === 2, `the quick layout answers first: ${JSON.stringify(answer).slice(0, 200)}`);
-    const quick = layoutResultOf(answer.result);
-    assert.equal(quick.elkMs, 0);
-    assert.ok(quick.boxes.b.x > quick.boxes.a.x + 60, 'left to right');
-    session.handle({ type: 'cancelLayout', requestId: 1 });
-    await until(() => posted.find((m) => m.type === 'layoutError' && m.requestId === 1));
-    session.dispose();
-  });
-
   it("posts a bad model's error, naming the problem, instead of a graph", async () => {
     const bad = path.join(tmp, 'broken.onnx');
     fs.writeFileSync(bad, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));

@@ -192,4 +192,20 @@ describe('graph view in Chromium', function () {
     assert.ok(v.scale >= 0.8, `the first zoom is ${v.scale.toFixed(2)}`);
     assert.ok(v.firstInView, 'the first node is in view');
   });
+
+  it('draws the first frame and an expand-all with its own quick layout, asking the host only for elkjs\'s', async () => {
+    const g = await show({ file: CNN }, 1000, 700);
+    // Opened and settled: the one layout asked of the host was elkjs's (a quick one was asked first before).
+    const before = g.posted.filter((m) => m.type === 'layout').length;
+    assert.equal(before, 1);
+    assert.ok(g.posted.some((m) => m.type === 'drawn'));
+    const shown = await g.page.evaluate(async () => {
+      const app = (globalThis as unknown as { edgewise: { expandAll(): Promise<number>; scene: { items: unknown[] } } }).edgewise;
+      await app.expandAll();
+      return app.scene.items.length;
+    });
+    assert.ok(shown > 10, `expand-all drew ${shown} items`);
+    // Drawn from the page's own layout: at most elkjs's refinement was asked for since.
+    assert.ok(g.posted.filter((m) => m.type === 'layout').length <= before + 1);
+  });
 });

@@ -1,11 +1,15 @@
 /**
- * Layouts for the view, made by the worker process's layout thread (src/worker/layout/), where
- * elkjs stays compiled across models: requests go to the extension host, which relays them, and
- * answers come back through App.handle. Cancelling rejects what is waiting at once; the worker
- * drops a queued layout or restarts its thread for the running one.
+ * Layouts for the view. elkjs's are made by the worker process's layout thread (src/worker/layout/),
+ * where elkjs stays compiled across models: requests go to the extension host, which relays them,
+ * and answers come back through App.handle. Cancelling rejects what is waiting at once; the worker
+ * drops a queued layout or restarts its thread for the running one. The quick layout of a first
+ * frame or an expand-all (core/graph/layout/quick-layout.ts) is made here, in the page: milliseconds
+ * of work, where the round trip through the host and the worker (the request of a whole expanded
+ * model as JSON, twice) cost more than the layout and waited for a worker busy decoding.
  */
 import type { Direction, LayoutGroup, LayoutResult } from '../../src/core/graph/layout/types';
 import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
+import { quickLayout } from '../../src/core/graph/layout/quick-layout';
 import type { Host } from '../host';
 import type { HostToWebview } from '../messages';
 
@@ -21,12 +25,19 @@ export class LayoutClient {
 
   constructor(private readonly host: Host) {}
 
-  /** `quick`: the fast layered layout, for a first frame (src/worker/protocol.ts LayoutParams). */
+  /** `quick`: the fast layered layout, for a first frame, made here; else elkjs's, in the worker. */
   layout(root: LayoutGroup, direction: Direction, quick = false): Promise<LayoutResult> {
+    if (quick) {
+      try {
+        return Promise.resolve(quickLayout(root, direction));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(requestId, { resolve, reject });
-      this.host.post({ type: 'layout', requestId, root, direction, quick });
+      this.host.post({ type: 'layout', requestId, root, direction });
     });
   }
 

@@ -1,4 +1,3 @@
-import { quickLayout } from '../../core/graph/layout/quick-layout';
 import { packViewGraphText } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
@@ -25,8 +24,7 @@ export function registerViewHandlers(services: WorkerServices): void {
     return { graph, nodes: view.nodes.length, summary, timing };
   });
 
-  server.on(LayoutRequest.type, async ({ root, direction, quick }, ctx) => {
-    if (quick) return packLayoutResultText(quickLayout(root, direction));
+  server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {
     const controller = new AbortController();
     const cancel = ctx.token.onCancellationRequested(() => controller.abort());
     try {

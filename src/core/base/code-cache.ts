@@ -1,0 +1,97 @@
+/**
+ * Loading a CommonJS bundle with V8's code cache, kept in the cache folder: compiling a bundle of
+ * megabytes is a large part of a process's start (the CLI's 6 MB dist/cli.js, the worker's
+ * dist/worker-main.js). The cache is named after the bundle's version (inode, size, modification
+ * and change times) and Node's, and V8 itself refuses a cache made by another V8 or for a source of
+ * another length; a refused or unreadable cache only means compiling as before (and writing it
+ * again). A bundle modified in the last seconds is not cached (as with file hashes: a coarse clock
+ * could hide a second write). The bundle must have no import(): vm.Script has no module loader on
+ * Node 20 (scripts/build.mjs turns them into require).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { cacheDir } from './cache-dir';
+
+const TRUST_AFTER_MS = 2000;
+
+/** What happened to the cache when the bundle was compiled. */
+export type CodeCacheUse = 'none' | 'refused' | 'used';
+
+export interface CodeCacheOptions {
+  /** The cache file's prefix ('cli', 'worker'): one file per bundle and installed copy. */
+  name: string;
+  /**
+   * When to write a missing or refused cache: at exit (default), or this many ms after the
+   * bundle ran (for a long-lived process; at exit if it ends sooner). Either way the cache holds
+   * the functions the process compiled by then, not only the top level.
+   */
+  writeAfterMs?: number;
+}
+
+export interface LoadedBundle<T> {
+  exports: T;
+  cache: CodeCacheUse;
+  /** The cache file this bundle uses. */
+  file: string;
+}
+
+const hash = (parts: unknown[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+
+/** `NAME-WHERE-VERSION.bin`: checkouts side by side keep their own. */
+export function codeCacheFile(name: string, bundle: string, st: fs.Stats = fs.statSync(bundle)): string {
+  return path.join(cacheDir(), 'code-cache', `${name}-${hash([bundle])}-${hash([process.version, process.arch, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs])}.bin`);
+}
+
+/** Runs `bundle` as a CommonJS module, its compilation taken from (or written to) the code cache. */
+export function loadWithCodeCache<T>(bundle: string, options: CodeCacheOptions): LoadedBundle<T> {
+  const st = fs.statSync(bundle);
+  const source = fs.readFileSync(bundle, 'utf8');
+  const file = codeCacheFile(options.name, bundle, st);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+  const cache: CodeCacheUse = !cachedData ? 'none' : script.cachedDataRejected ? 'refused' : 'used';
+  const settled = Math.max(st.mtimeMs, st.ctimeMs) < Date.now() - TRUST_AFTER_MS;
+  if (cache !== 'used' && settled) scheduleWrite(file, script, options.writeAfterMs);
+  const m = new Module(bundle, module);
+  m.filename = bundle;
+  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
+  (script.runInThisContext() as (...a: unknown[]) => void).call(m.exports, m.exports, createRequire(bundle), m, bundle, path.dirname(bundle));
+  m.loaded = true;
+  return { exports: m.exports as T, cache, file };
+}
+
+function scheduleWrite(file: string, script: vm.Script, afterMs: number | undefined): void {
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    clearTimeout(timer);
+    writeCache(file, script);
+  };
+  const timer = afterMs === undefined ? undefined : setTimeout(write, afterMs);
+  timer?.unref();
+  process.once('exit', write);
+}
+
+function writeCache(file: string, script: vm.Script): void {
+  try {
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
+    // The caches of this bundle's earlier builds go.
+    const where = path.basename(file).split('-').slice(0, -1).join('-');
+    for (const old of fs.readdirSync(dir)) if (old.startsWith(`${where}-`) && old.endsWith('.bin') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, script.createCachedData());
+    fs.renameSync(tmp, file);
+  } catch {
+    // Not cached: the next start compiles again.
+  }
+}
