@@ -11,7 +11,8 @@ describe('renderWebviewHtml', () => {
     const csp = html.match(/Content-Security-Policy" content="([^"]+)"/)![1];
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-abc123'/);
-    // Layouts come from the worker process through the host: the page starts no worker and fetches nothing.
+    // elkjs's layouts come from the worker process through the host (the page makes only the quick
+    // first-frame layouts itself): the page starts no worker and fetches nothing.
     assert.doesNotMatch(csp, /worker-src|connect-src/);
     assert.doesNotMatch(csp, /unsafe-(inline|eval)/);
   });
