@@ -17,7 +17,6 @@ export interface CliIo {
 
 export interface Command {
   name: string;
-  summary: string;
   /** Usage text shown by --help; the first line is the synopsis. */
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;

@@ -1,4 +1,4 @@
-import { commands } from './commands';
+import { commandEntries as commands } from './commands';
 import { CliError, parse, type CliIo } from './command';
 import { CancelledError } from '../core/base/cancel';
 import { OptionError } from '../core/base/option-error';
@@ -39,8 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${require('../../package.json').version}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     const names = commands.map((c) => c.name);
     const hint = didYouMean(name, names) || ` (commands: ${names.join(', ')})`;
     process.stderr.write(`edgewise: unknown command ${name}${hint}; see edgewise --help\n`);
@@ -56,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
+    const cmd = entry.load();
+    trace(`cli: ${name} loaded`);
     const args = parse(cmd, rest);
     if (args.values.help) {
       process.stdout.write(cmd.usage.trimEnd() + '\n');

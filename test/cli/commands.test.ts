@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { commands } from '../../src/cli/commands';
+import { loadCommands } from '../../src/cli/commands';
+
+const commands = loadCommands();
 import { ensureCliBuilt, runCli } from './run';
 
 const FIXTURE = path.resolve('test/fixtures/fmnist_cnn.onnx');

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { commands } from '../../src/cli/commands';
+import { loadCommands } from '../../src/cli/commands';
+
+const commands = loadCommands();
 import { closest } from '../../src/cli/suggest';
 import { DATA_OPTIONS } from '../../src/cli/data-options';
 import { ensureCliBuilt, runCli, type CliResult } from './run';

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { commands } from '../../src/cli/commands';
+import { loadCommands } from '../../src/cli/commands';
+
+const commands = loadCommands();
 
 const README = fs.readFileSync('README.md', 'utf8');
 

@@ -11,7 +11,6 @@ import { warnNearChance } from '../format';
 
 export const analyze: Command = {
   name: 'analyze',
-  summary: 'Per-layer error of a quantized model against its float original',
   usage: `usage: edgewise analyze FLOAT QUANT --data X [--labels Y] [--count N] [--min-sqnr DB]
                         [--latency [--runs N] [--hot-share F] [--slower-by US]] [--json]
 

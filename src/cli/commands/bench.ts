@@ -69,7 +69,6 @@ Exit status: 0 ok, 1 bad input or a failed benchmark, 2 usage, ${EXIT_BUDGET} a 
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'Measure latency, memory and per-layer time with onnxruntime',
   usage: USAGE,
   options: {
     threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, 'min-duration': { type: 'string' },

@@ -9,7 +9,6 @@ import { verdictText } from '../format';
 
 export const compare: Command = {
   name: 'compare',
-  summary: 'Compare two models on the same data: agreement, cosine, max error, SQNR, accuracy, size, p50',
   usage: `usage: edgewise compare A B --data X [--labels Y] [--no-latency] [--json]\n\nRuns A (the reference) and B on the same inputs. Per shared output: top-1 agreement (argmax over\nthe last axis), cosine similarity, max absolute error, SQNR in dB; with labels, accuracy of each;\nfile size and a quick in-process p50 of each.\n${DATA_USAGE}`,
   options: { data: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, ...DATA_OPTIONS },
   async run(args, io) {

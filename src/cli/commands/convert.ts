@@ -7,7 +7,6 @@ import { formatBytes } from '../format';
 
 export const convert: Command = {
   name: 'convert',
-  summary: 'Re-serialize an ONNX model, moving weights to or from an external data file',
   usage: [
     'usage: edgewise convert IN OUT [--external-data | --inline] [--threshold BYTES] [--force] [--json]',
     '',

@@ -67,7 +67,6 @@ export const demoSteps: DemoStep[] = [inspectStep, roundTripStep, quantizeStep, 
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'Run the main jobs on the bundled sample model',
   usage: [
     'usage: edgewise demo [--out DIR]',
     '',

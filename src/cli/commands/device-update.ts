@@ -24,7 +24,6 @@ The new model is what the next cold start loads. --current prints that model, ch
 
 export const deviceUpdate: Command = {
   name: 'device-update',
-  summary: 'One check/download/install cycle of the device update client',
   usage: USAGE,
   options: {
     repo: { type: 'string' }, root: { type: 'string' }, dir: { type: 'string' }, 'device-id': { type: 'string' },

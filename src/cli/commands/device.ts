@@ -45,7 +45,6 @@ function factsLine(f: DeviceFacts): string {
 
 export const device: Command = {
   name: 'device',
-  summary: 'Set up, trust and list devices to benchmark on (SSH, emulated ARM64)',
   usage: USAGE,
   options: {
     identity: { type: 'string' }, 'known-hosts': { type: 'string' }, 'target-file': { type: 'string' }, replace: { type: 'boolean' },

@@ -8,7 +8,6 @@ const LIST_LIMIT = 40;
 
 export const diff: Command = {
   name: 'diff',
-  summary: 'Diff two models node by node: unchanged, changed (attributes, weights), rewritten, added, removed',
   usage: [
     'usage: edgewise diff A B [--all] [--structure-only] [--json]',
     '',

@@ -18,7 +18,6 @@ ${TRAIN_USAGE}
 
 export const distill: Command = {
   name: 'distill',
-  summary: 'Distill a teacher model into a (pruned) student',
   usage: USAGE,
   options: { ...TRAIN_OPTIONS, teacher: { type: 'string' }, temperature: { type: 'string' }, alpha: { type: 'string' } },
   async run(args, io) {

@@ -26,7 +26,6 @@ The edit options repeat (--rename a=b --rename c=d). Nodes go by name.
 
 export const edit: Command = {
   name: 'edit',
-  summary: 'Edit an ONNX model: rename, fix dims, set attributes, bypass/delete nodes, extract, fold constants',
   usage: USAGE,
   options: {
     rename: { type: 'string', multiple: true },

@@ -6,7 +6,6 @@ import { warnNearChance } from '../format';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'Run a model over a data set: top-1/top-5 accuracy with labels',
   usage: `usage: edgewise eval MODEL --data X [--labels Y] [--json]\n\nRuns MODEL over the samples in X; with labels (.npy or text, one integer per line), reports top-1\nand top-5 accuracy of its first output. A .tflite model runs on TFLite's WebAssembly interpreter, one\nsample per run; its quantized inputs take real values (they are quantized with the input's scale).\n${DATA_USAGE}`,
   options: { data: { type: 'string' }, labels: { type: 'string' }, json: { type: 'boolean' }, ...DATA_OPTIONS },
   async run(args, io) {

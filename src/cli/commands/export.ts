@@ -42,7 +42,6 @@ Exit status: 0 ok, 1 bad input or a failed check, 2 usage, 130 cancelled.`;
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Export an ONNX model to TensorFlow Lite (float, float16, dynamic, int8, int8-weights), checked in TFLite itself',
   usage: USAGE,
   options: {
     to: { type: 'string' }, quantize: { type: 'string' }, calib: { type: 'string' }, calibration: { type: 'string' },

@@ -18,7 +18,6 @@ ${TRAIN_USAGE}
 
 export const finetune: Command = {
   name: 'finetune',
-  summary: 'Fine-tune a model on labelled data (after pruning; --qat for INT8 models)',
   usage: USAGE,
   options: { ...TRAIN_OPTIONS, loss: { type: 'string' }, qat: { type: 'boolean' } },
   async run(args, io) {

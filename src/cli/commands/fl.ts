@@ -68,7 +68,6 @@ const ALLOWED: Record<Sub, string[]> = {
 
 export const fl: Command = {
   name: 'fl',
-  summary: 'Federated learning: aggregate deltas, serve rounds, run a client, simulate',
   usage: USAGE,
   options: {
     base: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' },

@@ -9,7 +9,6 @@ import { formatBytes, formatCount, formatInteger } from '../../core/base/units';
 
 export const inspect: Command = {
   name: 'inspect',
-  summary: 'Summarize a model: inputs, outputs, ops, parameters, size by data type, MACs',
   usage: [
     'usage: edgewise inspect MODEL [--mcu] [--memory] [--json]',
     '',

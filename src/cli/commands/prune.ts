@@ -42,7 +42,6 @@ ${dataUsage(EVAL_DATA_OPTIONS, { header: false })}
 
 export const prune: Command = {
   name: 'prune',
-  summary: 'Prune a model: magnitude sparsity or structured channel removal',
   usage: USAGE,
   options: {
     method: { type: 'string' },

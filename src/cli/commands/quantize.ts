@@ -51,7 +51,6 @@ ${DATA_USAGE}`;
 
 export const quantize: Command = {
   name: 'quantize',
-  summary: 'Quantize a model (FP16, dynamic/static INT8, INT4/INT8 weight-only) and report what it gained',
   usage: USAGE,
   options: {
     mode: { type: 'string' }, calib: { type: 'string' }, calibration: { type: 'string' }, percentile: { type: 'string' },

@@ -58,7 +58,6 @@ const ALLOWED: Record<Sub, string[]> = {
 
 export const release: Command = {
   name: 'release',
-  summary: 'Signed model releases: init, publish, promote, pause, rollback, retire, status',
   usage: USAGE,
   options: {
     repo: { type: 'string' }, channel: { type: 'string' }, version: { type: 'string' }, rollout: { type: 'string' },

@@ -5,7 +5,6 @@ import { CliError, flag, type Command } from '../command';
 
 export const roundtrip: Command = {
   name: 'roundtrip',
-  summary: 'Decode and re-encode a model and check the bytes are unchanged',
   usage: 'usage: edgewise roundtrip MODEL [--json]\n\nDecodes MODEL and re-encodes it in memory; reports whether the bytes are identical.',
   options: { json: { type: 'boolean' } },
   async run(args, io) {

@@ -12,7 +12,6 @@ export const BUDGET_BROKEN = 3;
 
 export const run: Command = {
   name: 'run',
-  summary: 'Apply a recipe (edgewise.json or edgewise.yaml) and check its budgets; exits 3 when one breaks',
   usage: `usage: edgewise run RECIPE [--json] [--force] [--dry-run] [--allow-outside]
                     [--report report.html] [--summary report.md] [--junit budgets.xml] [--overlay error|latency|weights]
 

@@ -8,7 +8,6 @@ import { formatBytes, formatCloseness, formatDuration, formatPercent } from '../
 
 export const runs: Command = {
   name: 'runs',
-  summary: 'List, show and compare the recorded runs of every job (.edgewise/runs)',
   usage: `usage: edgewise runs list [--kind K] [--limit N] [--json]
        edgewise runs show RUN [--json]
        edgewise runs compare RUN RUN... [--json]
