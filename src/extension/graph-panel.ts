@@ -161,6 +161,7 @@ export class GraphPanel implements vscode.Disposable {
     } else {
       this.log.error(`opening ${file}: ${outcome.message}`);
       this.state = outcome;
+      this.version = undefined; // no version on the page for a delta to apply to
     }
     this.loaded = true;
     for (const r of this.readyWaiters.splice(0)) r();
