@@ -98,9 +98,9 @@ export function formatDuration(ms: number): string {
   return `${formatNumber(ms * 1000)} µs`;
 }
 
-/** A duration given in microseconds (profiler figures): see formatDuration. */
+/** A duration given in microseconds (profiler figures): see formatDuration; zero stays in µs ('0 µs apart', not '0 ms apart'). */
 export function formatMicros(us: number): string {
-  return formatDuration(us / 1000);
+  return us === 0 ? '0 µs' : formatDuration(us / 1000);
 }
 
 /** How many things per second, naming the things: formatRate(120.4, 'samples') -> '120 samples/s'. */

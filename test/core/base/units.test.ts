@@ -48,6 +48,8 @@ describe('units: one unit system and number format (src/core/base/units.ts)', ()
     assert.equal(formatDuration(2500), '2.5 s');
     assert.equal(formatMicros(4), '4 µs');
     assert.equal(formatMicros(1500), '1.5 ms');
+    // Two equal profiler times are '0 µs' apart, in the profiler's unit (a hover once said '0 ms apart').
+    assert.equal(formatMicros(0), '0 µs');
   });
 
   it('counts, rates, ratios and dB', () => {
