@@ -18,22 +18,32 @@ export interface WebviewHtmlOptions {
 }
 
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
-  const csp = strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true });
   const link = (href: string, id?: string): string =>
     `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}">`;
+  return renderPage({
+    csp: strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true }), nonce: o.nonce, scriptUri: o.scriptUri, title: o.title ?? 'Model graph',
+    head: `${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet') : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
+    body: '<div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>',
+  });
+}
+
+/**
+ * The shell every webview page shares: its CSP, the viewport, `head` (stylesheet links), the
+ * title, then `body` and the page's one script, with the nonce.
+ */
+export function renderPage(p: { csp: string; nonce: string; scriptUri: string; title: string; head: string; body: string }): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${attr(p.csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet') : ''}
-${o.styleUri ? link(o.styleUri) : ''}
-<title>${text(o.title ?? 'Model graph')}</title>
+${p.head}
+<title>${text(p.title)}</title>
 </head>
 <body>
-<div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>
-<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
+${p.body}
+<script nonce="${attr(p.nonce)}" src="${attr(p.scriptUri)}"></script>
 </body>
 </html>
 `;
