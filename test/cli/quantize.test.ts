@@ -49,6 +49,19 @@ describe('edgewise quantize', () => {
     assert.equal((await runCli([file, '--mode', 'dynamic', '--force', ...QUICK])).code, 0);
   });
 
+  it('--ort-check: never skips the ORT proof and says so on stdout, a bad value is a usage error', async () => {
+    const file = fixtureCopy();
+    const out = path.join(path.dirname(file), 'q.onnx');
+    const r = await runCli([file, '--mode', 'dynamic', '--ort-check', 'never', '--out', out, ...QUICK]);
+    assert.equal(r.code, 0, String(r.code));
+    const text = r.io.out.join('\n');
+    assert.match(text, new RegExp(`note: ORT load check skipped \\(--ort-check never\\): outputs not compared, fused ops and latency not measured; run \`edgewise bench ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` to check it`));
+    assert.doesNotMatch(text, /ORT runs:|evaluation on/);
+    const bad = await runCli([file, '--mode', 'dynamic', '--ort-check', 'sometimes', ...QUICK]);
+    assert.equal((bad.code as { exitCode?: number }).exitCode, 2);
+    assert.equal((bad.code as Error).message, "--ort-check must be auto, always or never, got 'sometimes'");
+  });
+
   it('static with calibration data and labels reports accuracy before/after', async () => {
     const file = fixtureCopy();
     const dir = path.dirname(file);

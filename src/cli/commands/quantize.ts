@@ -1,10 +1,10 @@
-import { QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type QuantizeJobResult, type QuantizeMode } from '../../core/jobs/quantize';
+import { ORT_CHECK_MAX_NODES, ORT_CHECKS, QUANTIZE_MODES, runQuantizeJob, type CalibrationMethod, type OrtCheck, type QuantizeJobResult, type QuantizeMode } from '../../core/jobs/quantize';
 import type { OutputComparison } from '../../core/analysis/accuracy';
 import { CancelledError } from '../../core/jobs/job';
 import { runMixedPrecisionJob, type MixedPrecisionJobResult } from '../../core/jobs/mixed-precision';
 import { CliError, flag, num, str, strs, type Command } from '../command';
 import { DATA_OPTIONS, DATA_USAGE, dataOptions, parseNumber, threadsOption } from '../data-options';
-import { formatBytes, formatCloseness, formatDb, formatDuration, formatNumber, formatPercent, formatPoints, formatRatio } from '../../core/base/units';
+import { formatBytes, formatInteger, formatCloseness, formatDb, formatDuration, formatNumber, formatPercent, formatPoints, formatRatio } from '../../core/base/units';
 import { verdictText, warnNearChance } from '../format';
 import { BUDGET_BROKEN } from './run';
 
@@ -46,6 +46,9 @@ Options:
   --out PATH                output file (default MODEL.<mode>.onnx)
   --force                   replace an existing output file
   --no-latency              skip the quick latency figures
+  --ort-check C             auto (default) | always | never: open both models in ONNX Runtime to
+                            count fused ops, compare outputs and time them; auto skips that above
+                            ${formatInteger(ORT_CHECK_MAX_NODES)} nodes, where loading the graph takes ORT minutes
   --json                    print the full report as JSON only
 ${DATA_USAGE}`;
 
@@ -60,7 +63,7 @@ export const quantize: Command = {
     form: { type: 'string' }, 'block-size': { type: 'string' }, asymmetric: { type: 'boolean' }, 'accuracy-level': { type: 'string' },
     'fp16-io': { type: 'boolean' }, eval: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' },
     'max-accuracy-drop': { type: 'string' }, holdout: { type: 'string' }, 'holdout-labels': { type: 'string' }, 'latency-aware': { type: 'boolean' },
-    force: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, json: { type: 'boolean' }, ...DATA_OPTIONS,
+    force: { type: 'boolean' }, 'no-latency': { type: 'boolean' }, 'ort-check': { type: 'string' }, json: { type: 'boolean' }, ...DATA_OPTIONS,
   },
   async run(args, io) {
     const file = args.positionals[0];
@@ -74,6 +77,8 @@ export const quantize: Command = {
     if (activationType !== 'uint8' && activationType !== 'int8') throw new CliError(`--activation-type must be uint8 or int8, got '${activationType}'`, 2);
     const form = str(args, 'form') ?? 'onnx';
     if (form !== 'onnx' && form !== 'com.microsoft') throw new CliError(`--form must be onnx or com.microsoft, got '${form}'`, 2);
+    const ortCheck = (str(args, 'ort-check') ?? 'auto') as OrtCheck;
+    if (!ORT_CHECKS.includes(ortCheck)) throw new CliError(`--ort-check must be auto, always or never, got '${ortCheck}'`, 2);
     const json = flag(args, 'json');
     const warn = (m: string) => io.err(m);
     const data = dataOptions(args, warn);
@@ -88,7 +93,7 @@ export const quantize: Command = {
         excludeOps: strs(args, 'exclude-op'), excludeNodes: strs(args, 'exclude-node'),
         includeOps: strs(args, 'include-op'), includeNodes: strs(args, 'include-node'),
         evalData: str(args, 'eval'), labels: str(args, 'labels'), preprocess: data, randomCount: data.randomCount,
-        skipLatency: flag(args, 'no-latency'), threads, signal: io.signal, progress: io.progress, warn,
+        skipLatency: flag(args, 'no-latency'), ortCheck, threads, signal: io.signal, progress: io.progress, warn,
       });
       warnNearChance(io, result);
       io.out(json ? JSON.stringify(result, null, 2) : formatResult(result));

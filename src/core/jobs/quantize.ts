@@ -23,7 +23,7 @@ import { removeOnFailure, resolveOutput, throwIfCancelled, type JobHooks, type O
 import { recordedJob } from './runs/record';
 
 import { QUANTIZE_MODES, type CalibrationMethod, type QuantizeMode } from './choices';
-import { formatPercent } from '../base/units';
+import { formatInteger, formatPercent } from '../base/units';
 import { counter } from '../base/progress';
 import { compareTimes, type LatencyVerdict } from '../analysis/noise';
 
@@ -55,7 +55,24 @@ export interface QuantizeJobOptions extends NodeSelection, OutputOptions, JobHoo
   skipLatency?: boolean;
   skipFused?: boolean;
   threads?: number;
+  /**
+   * Opening both models in ONNX Runtime to prove the result (fused ops, outputs, latency):
+   * 'auto' (default) skips it above `ortCheckMaxNodes`, 'always' and 'never' do what they say.
+   */
+  ortCheck?: OrtCheck;
+  /** The node count above which 'auto' skips the ORT check (default ORT_CHECK_MAX_NODES). */
+  ortCheckMaxNodes?: number;
 }
+
+export const ORT_CHECKS = ['auto', 'always', 'never'] as const;
+export type OrtCheck = (typeof ORT_CHECKS)[number];
+
+/**
+ * Above this many nodes (the larger of input and output) the job does not open the models in ORT
+ * by default: its session creation grows faster than the node count on graphs where every node
+ * has its own initializer (the MatMul/Add/Relu chain: see bench/big.ts and the commit measuring it).
+ */
+export const ORT_CHECK_MAX_NODES = 50_000;
 
 export type PassReport = Fp16Report | DynamicReport | StaticReport | WeightOnlyReport;
 
@@ -90,6 +107,8 @@ export interface QuantizeJobResult {
    * `unfusedAround`: every op type those Q/DQ sit around, most first (shape readers left out).
    */
   slowerAdvice?: { tryMode: 'dynamic'; unfusedAround: string[]; excludeOps: string[] };
+  /** The ORT check (fused ops, outputs, latency) was not run: why, and the node counts that decided it. */
+  ortCheckSkipped?: { reason: 'too-large'; nodes: number; limit: number } | { reason: 'never' };
   warnings: string[];
   /** Findings on the output model (FP16: clamped weights), for the Problems panel. */
   findings: Finding[];
@@ -172,6 +191,13 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
       findings: result.report.pass === 'fp16' ? diagnose({ fp16Clamps: fp16Clamps(result.model, result.report) }) : [],
     };
 
+    const skipped = ortCheckSkip(o, Math.max(model.graph.nodes.length, result.model.graph.nodes.length));
+    if (skipped) {
+      job.ortCheckSkipped = skipped;
+      warn(ortCheckSkippedText(skipped, output));
+      return job;
+    }
+
     // One session per model for the fused-op count, the comparison and the timing (on a large
     // model making a session costs more than the pass); both released whatever happens.
     const threads = o.threads ?? 1;
@@ -223,6 +249,23 @@ async function quantizeJob(inputFile: string, o: QuantizeJobOptions): Promise<Qu
     }
     return job;
   });
+}
+
+/** Whether the job skips its ORT check, and why. */
+function ortCheckSkip(o: Pick<QuantizeJobOptions, 'ortCheck' | 'ortCheckMaxNodes'>, nodes: number): QuantizeJobResult['ortCheckSkipped'] {
+  const check = o.ortCheck ?? 'auto';
+  if (!ORT_CHECKS.includes(check)) throw new Error(`unknown ORT check '${check}' (${ORT_CHECKS.join(', ')})`);
+  if (check === 'never') return { reason: 'never' };
+  const limit = o.ortCheckMaxNodes ?? ORT_CHECK_MAX_NODES;
+  return check === 'auto' && nodes > limit ? { reason: 'too-large', nodes, limit } : undefined;
+}
+
+/** The one sentence the CLI and the extension's report give for a skipped ORT check. */
+export function ortCheckSkippedText(s: NonNullable<QuantizeJobResult['ortCheckSkipped']>, output: string): string {
+  const what = 'outputs not compared, fused ops and latency not measured';
+  if (s.reason === 'never') return `ORT load check skipped (--ort-check never): ${what}; run \`edgewise bench ${output}\` to check it`;
+  return `ORT load check skipped: ${formatInteger(s.nodes)} nodes is above ${formatInteger(s.limit)} (ONNX Runtime takes minutes to load graphs this large): ` +
+    `${what}; run \`edgewise bench ${output}\` to check it, or quantize with --ort-check always`;
 }
 
 /** Ops that only read a tensor's shape: a Q/DQ before them is not theirs to remove. */
