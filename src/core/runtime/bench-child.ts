@@ -23,14 +23,15 @@ import {
   type LayerProfile, type OptLevel,
 } from './types';
 import { ipcChannel, stdioChannel, type ParentChannel } from './child-channel';
+import { relayStdio } from './stdio-relay';
 
 type Ort = typeof import('onnxruntime-node');
 type Feeds = Record<string, Tensor>;
 
 const PROFILE_WARMUP = 2;
 
-// Node IPC when forked here; JSON lines on stdio when started through a device's shell.
-const channel: ParentChannel = process.argv.includes('--stdio') ? stdioChannel() : ipcChannel();
+// Node IPC when forked; JSON lines on stdio only under qemu-user (see the entry at the end).
+let channel: ParentChannel;
 
 function send(msg: ChildMessage): Promise<void> {
   return channel.send(msg);
@@ -217,4 +218,17 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-if (require.main === module) void main();
+/**
+ * Started through a device's shell (`--stdio`), this process relays to a forked copy of itself, so
+ * the timed process is the one that runs locally. Under qemu-user (`--in-process`) a fork could
+ * not start the arm64 Node, and an emulator's latency is never compared, so it measures itself.
+ */
+if (require.main === module) {
+  const stdio = process.argv.includes('--stdio');
+  if (stdio && !process.argv.includes('--in-process')) {
+    relayStdio(__filename);
+  } else {
+    channel = stdio ? stdioChannel() : ipcChannel();
+    void main();
+  }
+}

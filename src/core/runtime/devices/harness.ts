@@ -108,12 +108,13 @@ export async function ensureHarness(device: Device, options: UploadOptions = {})
 export const MISSING_MARKER = '\u001eedgewise-missing';
 
 /**
- * The shell command that starts the harness in stdio mode (under qemu-user on an emulated
- * device). With `requires`, it first checks that those files are there (else prints MISSING_MARKER).
+ * The shell command that starts the harness in stdio mode: natively it relays to a forked child
+ * (stdio-relay.ts); on an emulated device it runs in place under qemu-user. With `requires`, it
+ * first checks that those files are there (else prints MISSING_MARKER).
  */
 export function harnessCommand(installed: Installed, script: string, requires?: string[]): string {
   const env = `NODE_PATH=${q(installed.ortModules)}`;
-  const args = [script, '--stdio'];
+  const args = installed.emulated ? [script, '--stdio', '--in-process'] : [script, '--stdio'];
   const start = installed.emulated ? `export ${env}; ${emulatedCommand(installed.node, args)}` : `${env} exec ${[installed.node, ...args].map(q).join(' ')}`;
   if (!requires) return start;
   const checks = [`test -x ${q(installed.node)}`, `test -d ${q(installed.ortModules)}`, ...[script, ...requires].map((f) => `test -f ${q(f)}`)];

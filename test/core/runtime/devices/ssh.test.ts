@@ -190,6 +190,34 @@ describe('devices over SSH (real sshd on loopback)', function () {
     }
   });
 
+  it('the timed process is a child forked by the stdio relay, as locally; killing the relay takes the child with it', async () => {
+    const device = openDevice(target(s))!;
+    try {
+      let relay: { pid: number; cmdline: string; child: string } | undefined;
+      const err = await runOnDevice(device, { ...DEFAULT_JOB, model: MODEL, runs: 1_000_000, warmup: 0 }, {
+        onProgress: (p) => {
+          if (p.phase !== 'runs' || relay) return;
+          const ppid = Number(/PPid:\s*(\d+)/.exec(fs.readFileSync(`/proc/${p.pid}/status`, 'utf8'))![1]);
+          const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+          relay = { pid: ppid, cmdline: cmdline(ppid), child: cmdline(p.pid) };
+          void device.run(`kill -9 ${ppid}`);
+        },
+      }).then(() => undefined, (e: Error) => e);
+      assert.ok(relay, 'the run reached its timed runs');
+      assert.match(relay.cmdline, /bench-child\.js --stdio/);
+      assert.match(relay.child, /bench-child\.js/);
+      assert.doesNotMatch(relay.child, /--stdio/);
+      assert.ok(err instanceof BenchmarkError && err.kind === 'crash', String(err));
+      assert.match(err.message, /the benchmark process was killed by SIGKILL during runs/);
+      // The child sees its IPC channel close and exits.
+      const deadline = Date.now() + 5000;
+      while (processesIn(s.deviceDir).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(processesIn(s.deviceDir), []);
+    } finally {
+      device.close();
+    }
+  });
+
   it('cancelling a run on the device leaves no process there', async () => {
     const device = openDevice(target(s))!;
     const controller = new AbortController();
