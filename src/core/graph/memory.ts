@@ -8,29 +8,9 @@
  * runtime itself and its own buffers.
  */
 import { byteLength, dtypeCode } from '../tensor/dtypes';
-import type { TensorInfo, ViewGraph } from './types';
+import type { MemoryProfile, NodeMemory, NodeMemoryDetails, TensorInfo, ViewGraph } from './types';
 
-export interface NodeMemory {
-  id: string;
-  /** Bytes of the node's outputs. */
-  outputBytes: number;
-  /** Bytes of every activation live while the node runs (its inputs and outputs included). */
-  liveBytes: number;
-}
-
-export interface MemoryProfile {
-  /** In execution order. */
-  nodes: NodeMemory[];
-  peakBytes: number;
-  /** The node running at the peak (the first one when several reach it). */
-  peakNode: string | null;
-  /** The tensors live at the peak, largest first, with their producer ('' for a graph input). */
-  peakTensors: { name: string; bytes: number; producer: string }[];
-  /** Activations whose size is unknown (no shape or type): counted as 0. */
-  unknownTensors: string[];
-  /** Symbolic dimensions counted as 1. */
-  symbolicDims: string[];
-}
+export type { MemoryProfile, NodeMemory };
 
 export function memoryProfile(g: ViewGraph): MemoryProfile {
   const weights = new Set(g.nodes.flatMap((n) => n.weights.map((w) => w.name)));
@@ -76,4 +56,20 @@ export function memoryProfile(g: ViewGraph): MemoryProfile {
   const at = peakIndex;
   const peakTensors = [...born.keys()].filter((v) => born.get(v)! <= at && dies.get(v)! >= at).map((v) => ({ name: v, bytes: bytes.get(v)!, producer: producer.get(v)! })).sort((a, b) => b.bytes - a.bytes);
   return { nodes, peakBytes, peakNode: at >= 0 ? g.nodes[at].id : null, peakTensors, unknownTensors: [...unknown], symbolicDims: [...symbolic] };
+}
+
+/** Profiles made, by graph: a view graph does not change once built, and readers keep theirs. */
+const profiles = new WeakMap<ViewGraph, MemoryProfile>();
+
+/** The node's share of the graph's memory profile (the profile made once per graph); undefined for a node not in it. */
+export function nodeMemoryDetails(g: ViewGraph, nodeId: string, tensors = 5): NodeMemoryDetails | undefined {
+  let p = profiles.get(g);
+  if (!p) profiles.set(g, (p = memoryProfile(g)));
+  const index = p.nodes.findIndex((n) => n.id === nodeId);
+  if (index < 0) return undefined;
+  return {
+    ...p.nodes[index], index, nodes: p.nodes.length, peakBytes: p.peakBytes, peakNode: p.peakNode,
+    peakTensors: p.peakTensors.slice(0, tensors), peakTensorCount: p.peakTensors.length,
+    symbolicDims: p.symbolicDims, unknownTensors: p.unknownTensors.length,
+  };
 }

@@ -143,6 +143,62 @@ export interface WeightStats {
 export interface NodeDetails {
   nodeId: string;
   weights: (WeightInfo & { stats: WeightStats | null })[];
+  /** Activation memory at the node (graph/memory.ts); main-graph nodes only. */
+  memory?: NodeMemoryDetails;
+  /** Where the node was made, from its exporter's metadata (PyTorch: a stack trace), outermost call first. */
+  source?: SourceFrame[];
+  /** The module the node was made in, from its exporter's metadata (PyTorch: 'layers.0.attn', its class). */
+  module?: { path: string; className?: string };
+}
+
+/** One frame of a stack trace: a line of a source file. */
+export interface SourceFrame {
+  /** As the exporter wrote it (absolute on the machine that exported, or relative). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  function: string;
+  /** The line's text, when the trace has it. */
+  code?: string;
+  /** In an installed package or the standard library ('site-packages/torch/nn/...'), not the model's own code. */
+  library?: boolean;
+}
+
+/** The node's share of the graph's activation memory profile. */
+export interface NodeMemoryDetails extends NodeMemory {
+  /** Position in execution order (0-based) and the number of nodes. */
+  index: number;
+  nodes: number;
+  peakBytes: number;
+  peakNode: string | null;
+  /** The tensors live at the peak, largest first (at most the first few; `peakTensorCount` says how many). */
+  peakTensors: MemoryProfile['peakTensors'];
+  peakTensorCount: number;
+  symbolicDims: string[];
+  unknownTensors: number;
+}
+
+export interface NodeMemory {
+  id: string;
+  /** Bytes of the node's outputs. */
+  outputBytes: number;
+  /** Bytes of every activation live while the node runs (its inputs and outputs included). */
+  liveBytes: number;
+}
+
+/** Activation memory of a graph from its tensors' lifetimes (graph/memory.ts). */
+export interface MemoryProfile {
+  /** In execution order. */
+  nodes: NodeMemory[];
+  peakBytes: number;
+  /** The node running at the peak (the first one when several reach it). */
+  peakNode: string | null;
+  /** The tensors live at the peak, largest first, with their producer ('' for a graph input). */
+  peakTensors: { name: string; bytes: number; producer: string }[];
+  /** Activations whose size is unknown (no shape or type): counted as 0. */
+  unknownTensors: string[];
+  /** Symbolic dimensions counted as 1. */
+  symbolicDims: string[];
 }
 
 /** A per-node numeric layer drawn as a colour scale (weight size, latency, accuracy drop...). */

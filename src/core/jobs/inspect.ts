@@ -9,7 +9,7 @@ import { TfliteReader } from '../formats/tflite/reader';
 import { openModel } from '../formats/open';
 import type { ModelSummary, NodeDetails, ViewGraph } from '../graph/types';
 import type { JobHooks } from './job';
-import { memoryProfile, type MemoryProfile } from '../graph/memory';
+import { memoryProfile, nodeMemoryDetails, type MemoryProfile } from '../graph/memory';
 
 export type ViewJobOptions = JobHooks;
 
@@ -54,7 +54,13 @@ export async function runViewJob(file: string, o: ViewJobOptions = {}, open: Ope
   return reader.viewGraph();
 }
 
-/** A node's attributes and weights with statistics; `graphPath` selects a subgraph. */
+/**
+ * A node's weights with statistics, where it came from (exporter metadata) and, in the main graph,
+ * its activation memory; `graphPath` selects a subgraph.
+ */
 export async function runNodeDetailsJob(file: string, nodeId: string, graphPath: string[] = [], open: OpenModel = openModel): Promise<NodeDetails> {
-  return open(file).nodeDetails(nodeId, graphPath);
+  const reader = open(file);
+  const details = reader.nodeDetails(nodeId, graphPath);
+  const memory = graphPath.length ? undefined : nodeMemoryDetails(reader.viewGraph(), nodeId);
+  return memory ? { ...details, memory } : details;
 }

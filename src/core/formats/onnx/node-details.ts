@@ -4,10 +4,13 @@ import { DataType } from '../../tensor/dtypes';
 import { toFloat32 } from '../../tensor/views';
 import type { Graph, Model } from './model';
 import { constantTensors } from './view';
+import type { NodeProto } from './proto/onnx_pb';
+import { TORCH_CLASS_HIERARCHY, TORCH_NAME_SCOPES, TORCH_STACK_TRACE, parseStackTrace, torchModule } from './torch-metadata';
 
 /**
- * The inspector's data for one node: its weights with statistics. `graphPath` selects a subgraph
- * as [nodeId, attribute, nodeId, attribute, ...] from the main graph down.
+ * The inspector's data for one node: its weights with statistics, and where it came from when its
+ * exporter says. `graphPath` selects a subgraph as [nodeId, attribute, nodeId, attribute, ...]
+ * from the main graph down.
  */
 export function onnxNodeDetails(model: Model, view: ViewGraph, nodeId: string, graphPath: string[]): NodeDetails {
   let g: Graph = model.graph;
@@ -27,6 +30,7 @@ export function onnxNodeDetails(model: Model, view: ViewGraph, nodeId: string, g
   const node = v.nodes[idx];
   const constants = node.weights.some((w) => !g.initializer(w.name)) ? constantTensors(g) : undefined;
   return {
+    ...nodeOrigin(g.nodes[idx]),
     nodeId,
     weights: node.weights.map((w) => {
       const t = g.initializer(w.name) ?? constants?.get(w.name);
@@ -35,6 +39,16 @@ export function onnxNodeDetails(model: Model, view: ViewGraph, nodeId: string, g
       return { ...w, stats };
     }),
   };
+}
+
+/** Where the exporter says the node came from (PyTorch's metadata: torch-metadata.ts). */
+function nodeOrigin(n: NodeProto): Pick<NodeDetails, 'source' | 'module'> {
+  if (!n.metadataProps.length) return {};
+  const meta = new Map(n.metadataProps.map((p) => [p.key, p.value]));
+  const trace = meta.get(TORCH_STACK_TRACE);
+  const source = trace ? parseStackTrace(trace) : [];
+  const module = torchModule(meta.get(TORCH_NAME_SCOPES), meta.get(TORCH_CLASS_HIERARCHY));
+  return { ...(source.length ? { source } : {}), ...(module ? { module } : {}) };
 }
 
 function isNumeric(code: number): boolean {

@@ -8,9 +8,8 @@ import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } 
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
 import { modelMacs, type MainGraphShapes } from './macs';
+import { TORCH_NAME_SCOPES, torchModuleScope } from './torch-metadata';
 
-/** Node metadata key the PyTorch dynamo exporter writes: a Python-list literal of module names. */
-export const TORCH_NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
 
 /** The format-neutral view of an ONNX model's main graph, with If/Loop/Scan bodies nested in their nodes. */
 export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewGraph {
@@ -130,27 +129,18 @@ function smallValues(t: TensorProto): string | undefined {
 
 
 /**
- * Hierarchy path of a node: the torch name-scope metadata when present, else the name's
- * slash-separated prefix ('/encoder/layer.0/attention/MatMul' -> ['encoder', 'layer.0', 'attention']).
+ * Hierarchy path of a node: the module it was made in from the torch exporter's name scopes when
+ * present (torch-metadata.ts), else the name's slash-separated prefix
+ * ('/encoder/layer.0/attention/MatMul' -> ['encoder', 'layer.0', 'attention']).
  */
 export function nodeScope(name: string, torchScopes?: string): string[] {
   if (torchScopes !== undefined) {
-    const parsed = parseScopeList(torchScopes);
-    if (parsed) return parsed;
+    const modules = torchModuleScope(torchScopes);
+    if (modules) return modules;
   }
   if (!name.includes('/')) return [];
   const parts = name.split('/').filter((p) => p.length > 0);
   return parts.slice(0, -1);
-}
-
-/** Parses "['', 'encoder', 'layers.0']" (a Python list literal) or a JSON array of strings. */
-function parseScopeList(text: string): string[] | null {
-  const out: string[] = [];
-  const re = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) out.push(m[1] ?? m[2]);
-  if (out.length === 0 && !/^\s*\[\s*\]\s*$/.test(text)) return null;
-  return out.filter((s) => s.length > 0);
 }
 
 export function valueInfoToTensor(v: ValueInfoProto): TensorInfo | null {

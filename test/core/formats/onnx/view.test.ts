@@ -22,7 +22,7 @@ function scopedModel(): Model {
     output: [makeValueInfo('e_out2', 'float32', [1, 4])],
   });
   const mm = makeNode('MatMul', ['x', 'w'], ['h'], {}, '/encoder/layer.0/attention/MatMul');
-  mm.metadataProps.push(create(StringStringEntryProtoSchema, { key: 'pkg.torch.onnx.name_scopes', value: "['', 'encoder', 'layers.0', 'attn']" }));
+  mm.metadataProps.push(create(StringStringEntryProtoSchema, { key: 'pkg.torch.onnx.name_scopes', value: "['', 'encoder', 'encoder.layers.0', 'encoder.layers.0.attn', 'matmul']" }));
   const graph = create(GraphProtoSchema, {
     name: 'main',
     node: [
@@ -87,12 +87,15 @@ print(json.dumps({'nodes': [n.op_type for n in m.graph.node],
 });
 
 describe('nodeScope', () => {
-  it('splits slash scopes and parses torch scope lists', () => {
+  it('splits slash scopes and reads the module from the torch name-scope lists', () => {
     assert.deepEqual(nodeScope('/encoder/layer.0/attention/MatMul'), ['encoder', 'layer.0', 'attention']);
     assert.deepEqual(nodeScope('MatMul_12'), []);
     assert.deepEqual(nodeScope('/Relu'), []);
-    assert.deepEqual(nodeScope('x', "['', 'layers.3', 'mlp']"), ['layers.3', 'mlp']);
+    // The exporter's layout: the root '', module paths from it, the FX node's name last.
+    assert.deepEqual(nodeScope('x', "['', 'layers.3', 'layers.3.mlp', 'linear_7']"), ['layers.3', 'mlp']);
+    assert.deepEqual(nodeScope('/a/b', "['', 'add']"), [], 'a node of the root module is in no group');
     assert.deepEqual(nodeScope('/a/b', '[]'), []);
+    assert.deepEqual(nodeScope('/a/b/c', 'not a list'), ['a', 'b'], 'unreadable metadata: the name');
   });
 });
 
