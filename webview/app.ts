@@ -90,7 +90,7 @@ export class App {
     this.inspector = new Inspector({
       openSubgraph: (n, a) => this.openSubgraph(n, a),
       reveal: (name) => { this.toolbar.searchField.value = name; this.search(name); void this.searchStep(1); },
-      edit: (n) => this.host.post({ type: 'command', command: 'edgewise.editModel', nodeId: n.id }),
+      post: (m) => this.host.post(m),
     });
     const canvas = h('canvas', { tabindex: '0', class: 'graph', role: 'application', 'aria-label': 'Model graph. Arrow keys move the selection, Enter expands, plus and minus zoom, 0 fits.' });
     const tabs = h('vscode-tabs', { 'selected-index': '0' },
@@ -113,7 +113,7 @@ export class App {
     switch (m.type) {
       case 'model': case 'modelDelta': return this.load(m);
       case 'error': return this.showBroken(m.file, m.message);
-      case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details); return;
+      case 'nodeDetails': if (m.requestId === this.nextRequest - 1) this.inspector.showDetails(m.details, m.peakRss); return;
       case 'nodeDetailsError': if (m.requestId === this.nextRequest - 1) this.inspector.showDetailsError(m.message); return;
       case 'overlay': this.overlays.set(m.overlay.id, m.overlay); this.refreshOverlays(m.overlay.id); return;
       case 'removeOverlay': this.overlays.delete(m.id); this.refreshOverlays(this.activeOverlay === m.id ? '' : this.activeOverlay); return;
@@ -307,7 +307,7 @@ export class App {
     if (!n) { this.status.textContent = id.slice(2); return; }
     this.inspector.showNode(n, this.frame.graph, this.frames.length === 1 ? this.overlays.get(this.activeOverlay)?.notes?.[n.id] : undefined);
     this.status.textContent = `${n.opType} ${n.name}`;
-    if (n.weights.length) this.host.post({ type: 'nodeDetails', requestId: this.nextRequest++, nodeId: n.id, graphPath: this.frame.path });
+    this.host.post({ type: 'nodeDetails', requestId: this.nextRequest++, nodeId: n.id, graphPath: this.frame.path });
   }
 
   nodeOf(itemId: string): ViewNode | undefined {

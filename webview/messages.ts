@@ -21,7 +21,8 @@ export type HostToWebview =
   /** Another version of the model shown (as `edited`), sent as its delta from the graph on the page (version `delta.from`). */
   | { type: 'modelDelta'; file: string; delta: ViewGraphDelta; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean }
   | { type: 'error'; file: string; message: string }
-  | { type: 'nodeDetails'; requestId: number; details: NodeDetails }
+  /** `peakRss`: the model's peak RSS as last measured (a benchmark), shown beside the node's activation memory. */
+  | { type: 'nodeDetails'; requestId: number; details: NodeDetails; peakRss?: MeasuredPeakRss }
   | { type: 'nodeDetailsError'; requestId: number; message: string }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'removeOverlay'; id: string }
@@ -57,6 +58,13 @@ export interface ViewTiming {
   cached: number;
 }
 
+/** A measured peak resident memory of the whole process running the model (weights, runtime and buffers too). */
+export interface MeasuredPeakRss {
+  bytes: number;
+  /** How it was measured ('last benchmark, 1 thread'). */
+  how: string;
+}
+
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'nodeDetails'; requestId: number; nodeId: string; graphPath: string[] }
@@ -64,6 +72,8 @@ export type WebviewToHost =
   /** Toolbar actions that the extension runs (benchmark, quantize, prune...). */
   | { type: 'command'; command: string; nodeId?: string }
   | { type: 'selection'; nodeId: string | null }
+  /** "Go to source": a frame of a node's stack trace (NodeDetails.source) for the extension to open. */
+  | { type: 'openSource'; file: string; line: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** elkjs's layout, made in the worker's layout thread (the page makes its quick layouts itself: webview/layout/client.ts). */
   | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction }

@@ -1,9 +1,10 @@
 import { isFolderModel, unavailableCommands } from './model-commands';
 import * as vscode from 'vscode';
 import type { ViewGraph } from '../core/graph/types';
-import type { HostToWebview, Overlay, WebviewToHost } from '../../webview/messages';
+import type { HostToWebview, MeasuredPeakRss, Overlay, WebviewToHost } from '../../webview/messages';
 import { ForgetModelNotification, type EditedVersion } from '../worker/protocol';
 import { saveExport } from './export';
+import { goToSource, type SourceOutcome } from './go-to-source';
 import { GraphSession } from './graph-session';
 import type { ModelDocument } from './model-document';
 import { describeOpen, type OpenTiming } from './open-timing';
@@ -36,6 +37,9 @@ export class GraphPanel implements vscode.Disposable {
   private readonly selected = new vscode.EventEmitter<string | null>();
   /** Fires when the user selects a node (or nothing) in the view, or `reveal` selected one. */
   readonly onDidSelect = this.selected.event;
+  private readonly sourceOutcomes = new vscode.EventEmitter<SourceOutcome | undefined>();
+  /** Fires when a "Go to source" from the view was handled (undefined: it failed). */
+  readonly onDidGoToSource = this.sourceOutcomes.event;
 
   /** `openAt`: when the open was asked for (epoch ms), for the open's timing. */
   constructor(
@@ -46,6 +50,8 @@ export class GraphPanel implements vscode.Disposable {
     openAt?: number,
     /** The document this editor shows (edits, undo, redo come through it). */
     readonly document?: ModelDocument,
+    /** The model's peak RSS as last measured, for the inspector. */
+    peakRss?: () => MeasuredPeakRss | undefined,
   ) {
     this.session = new GraphSession(uri.fsPath, worker, (m) => void webviewPanel.webview.postMessage(m), {
       openAt,
@@ -56,6 +62,7 @@ export class GraphPanel implements vscode.Disposable {
       },
       editable: document?.editable,
       editSession: () => (document?.edits.hasSession ? document.edits.session : undefined),
+      peakRss,
     });
     if (document) this.disposables.push(document.onDidChangeVersion((v) => this.showVersion(v)));
     this.disposables.push(webviewPanel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)));
@@ -135,6 +142,15 @@ export class GraphPanel implements vscode.Disposable {
         }
         await vscode.commands.executeCommand(m.command, this.uri, m.nodeId);
         return;
+      case 'openSource': {
+        const outcome = await goToSource(this.uri, m.file, m.line).catch((e: unknown) => {
+          void vscode.window.showErrorMessage(`Edgewise: could not open ${m.file}: ${message(e)}`);
+          return undefined;
+        });
+        if (outcome) this.log.info(`go to source ${m.file}:${m.line}: ${outcome.kind}${outcome.kind === 'opened' && outcome.file !== m.file ? ` (${outcome.file})` : ''}`);
+        this.sourceOutcomes.fire(outcome);
+        return;
+      }
       case 'selection':
         this.selection = m.nodeId;
         this.selected.fire(m.nodeId);
@@ -206,6 +222,7 @@ export class GraphPanel implements vscode.Disposable {
     clearTimeout(this.reloadTimer);
     this.session.dispose();
     this.selected.dispose();
+    this.sourceOutcomes.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

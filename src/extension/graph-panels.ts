@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Overlay } from '../../webview/messages';
+import type { MeasuredPeakRss, Overlay } from '../../webview/messages';
 import type { GraphPanel } from './graph-panel';
 
 /** The custom editor's view type (package.json `contributes.customEditors`). */
@@ -11,6 +11,8 @@ export const GRAPH_VIEW_TYPE = 'edgewise.modelGraph';
  */
 export class GraphPanels implements vscode.Disposable {
   private readonly panels = new Set<GraphPanel>();
+  /** Each model's peak RSS as last measured (a benchmark), by URI. */
+  private readonly measured = new Map<string, MeasuredPeakRss>();
   /** When `open` was asked for each model (epoch ms), until its editor takes it. */
   private readonly openRequests = new Map<string, number>();
   private readonly opened = new vscode.EventEmitter<GraphPanel>();
@@ -46,6 +48,15 @@ export class GraphPanels implements vscode.Disposable {
     const panels = this.forFile(uri);
     for (const p of panels) p.showOverlay(overlay);
     return panels.length;
+  }
+
+  /** Records a model's measured peak RSS: its graphs' inspectors show it beside each node's activation memory. */
+  setPeakRss(uri: vscode.Uri, peak: MeasuredPeakRss): void {
+    this.measured.set(uri.toString(), peak);
+  }
+
+  peakRss(uri: vscode.Uri): MeasuredPeakRss | undefined {
+    return this.measured.get(uri.toString());
   }
 
   removeOverlay(uri: vscode.Uri, id: string): void {

@@ -5,7 +5,7 @@
  * page: one path, measured the same. No 'vscode' import.
  */
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import type { HostToWebview, WebviewToHost } from '../../webview/messages';
+import type { HostToWebview, MeasuredPeakRss, WebviewToHost } from '../../webview/messages';
 import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
 import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
 import { applyViewGraphDelta, type ViewGraphDelta } from '../core/graph/view-delta';
@@ -30,6 +30,8 @@ export interface GraphSessionOptions {
   editable?: boolean;
   /** The worker's edit session once the model was edited: node details come from its current version. */
   editSession?: () => string | undefined;
+  /** The model's peak RSS as last measured, sent with each node's details. */
+  peakRss?: () => MeasuredPeakRss | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -161,7 +163,7 @@ export class GraphSession {
   private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
     try {
       const details = await this.worker.request(NodeDetailsRequest.type, { file: this.file, nodeId, graphPath, session: this.options.editSession?.() }, { token: this.cancel.token });
-      this.send({ type: 'nodeDetails', requestId, details });
+      this.send({ type: 'nodeDetails', requestId, details, peakRss: this.options.peakRss?.() });
     } catch (e) {
       if (!(e instanceof RequestCancelledError)) this.send({ type: 'nodeDetailsError', requestId, message: message(e) });
     }

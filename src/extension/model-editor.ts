@@ -48,7 +48,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] };
     const openAt = this.panels.takeOpenRequest(document.uri) ?? performance.timeOrigin + performance.now();
-    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log, openAt, document);
+    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log, openAt, document, () => this.panels.peakRss(document.uri));
     this.panels.add(panel);
     webview.html = graphWebviewHtml(webview, this.extensionUri, document.uri.path.split('/').pop() ?? 'model');
     // A restored backup: the editor shows the backed-up version once the file's graph is there.

@@ -2,13 +2,15 @@
  * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
  * 1,200-node model built with core's builders (12 scoped blocks of 100 nodes, like a deep
  * encoder), a model with weights beyond the float16 range, a corrupt model, and the other TFLite
- * fixtures (with a corrupt .tflite), and the Core ML fixtures (with a broken package and .mlmodel).
+ * fixtures (with a corrupt .tflite), the Core ML fixtures (with a broken package and .mlmodel), and
+ * a model with PyTorch's exporter metadata (torch_net/) whose traces name the model.py beside it.
  * Usage: npx tsx test/e2e/make-workspace.ts OUT_DIR
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
+import { TORCH_SOURCE, torchExportedModel } from '../fixtures/torch-exported';
 import { makeNode, makeTensor, makeValueInfo } from '../../src/core/formats/onnx/build';
 import { buildModel } from '../helpers/onnx-models';
 
@@ -55,6 +57,22 @@ function main(out: string): void {
   // The first 200 bytes of a real model: a valid header, then a message cut mid-field.
   fs.writeFileSync(path.join(out, 'corrupt.onnx'), fs.readFileSync(FIXTURE).subarray(0, 200));
   copyTfliteModels(out);
+  writeTorchExport(out);
+}
+
+/**
+ * torch_net/net.onnx, laid out as PyTorch's exporter writes one, with the model.py its traces
+ * name; torch's own frames name a package folder beside the workspace (outside it), where only
+ * linear.py exists.
+ */
+function writeTorchExport(out: string): void {
+  const dir = path.join(out, 'torch_net');
+  const torchDir = path.join(path.dirname(out), 'site-packages', 'torch');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.join(torchDir, 'nn', 'modules'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.py'), TORCH_SOURCE);
+  fs.writeFileSync(path.join(torchDir, 'nn', 'modules', 'linear.py'), Array.from({ length: 130 }, (_, i) => `# line ${i + 1}`).join('\n') + '\n');
+  saveModel(torchExportedModel(path.join(dir, 'model.py'), torchDir), path.join(dir, 'net.onnx'), { overwrite: true });
 }
 
 /**

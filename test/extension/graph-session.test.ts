@@ -10,6 +10,8 @@ import { describeOpen, openBreakdown, type OpenTiming } from '../../src/extensio
 import { WorkerClient } from '../../src/extension/worker-client';
 import type { HostToWebview, ViewTiming } from '../../webview/messages';
 import { buildWorker, fixture, workerPath } from '../worker/build-worker';
+import { saveModel } from '../../src/core/formats/onnx/io';
+import { ENCODER_LINE, torchExportedModel } from '../fixtures/torch-exported';
 
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const now = (): number => performance.timeOrigin + performance.now();
@@ -71,6 +73,26 @@ describe('graph session: the relay between a graph view and the worker', functio
     session.handle({ type: 'cancelLayout', requestId: 2 });
     const cancelled = await until(() => posted.find((m) => m.type === 'layoutError' && m.requestId === 2));
     assert.ok(cancelled.type === 'layoutError' && cancelled.cancelled);
+    session.dispose();
+  });
+
+  it("relays a node's details from the worker with its memory and source, and the measured peak RSS the host knows", async () => {
+    const file = path.join(tmp, 'exported.onnx');
+    saveModel(torchExportedModel('/src/model.py'), file);
+    const posted: HostToWebview[] = [];
+    let peak: { bytes: number; how: string } | undefined;
+    const session = new GraphSession(file, worker, (m) => posted.push(m), { peakRss: () => peak });
+    session.handle({ type: 'nodeDetails', requestId: 1, nodeId: 'node_relu', graphPath: [] });
+    const first = await until(() => posted.find((m) => m.type === 'nodeDetails' || m.type === 'nodeDetailsError'));
+    assert.ok(first.type === 'nodeDetails', JSON.stringify(first));
+    assert.equal(first.details.memory?.outputBytes, 64);
+    assert.deepEqual(first.details.source?.[0], { file: '/src/model.py', line: ENCODER_LINE, function: 'forward', code: 'h = self.encoder(x)' });
+    assert.equal(first.peakRss, undefined, 'nothing measured: nothing sent');
+    peak = { bytes: 31_457_280, how: 'last benchmark, 1 thread' };
+    session.handle({ type: 'nodeDetails', requestId: 2, nodeId: 'node_relu', graphPath: [] });
+    const second = await until(() => posted.find((m) => m.type === 'nodeDetails' && m.requestId === 2));
+    assert.ok(second.type === 'nodeDetails');
+    assert.deepEqual(second.peakRss, peak);
     session.dispose();
   });
 

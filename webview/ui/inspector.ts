@@ -1,21 +1,25 @@
 /** The inspector: the selected node's fields, its tensors and (fetched on demand) weight statistics. */
 import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '../../src/core/graph/types';
+import type { MeasuredPeakRss, WebviewToHost } from '../messages';
+import { nodeFacts } from './node-facts';
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
 import { CATEGORY_LABEL, formatShape, opCategory, shortShape } from '../model/ops';
 import { quantText } from '../model/quant';
 import { clear, h, svg } from './dom';
-import { formatBytes, formatInteger, formatNumber, formatPercent } from '../../src/core/base/units';
+import { formatBytes, formatCount, formatInteger, formatNumber, formatPercent } from '../../src/core/base/units';
 
 export interface InspectorActions {
   openSubgraph(node: ViewNode, attribute: string): void;
   reveal(valueOrNode: string): void;
-  /** Offers the edits of a node (rename, set an attribute, bypass, delete...); absent when the model cannot be edited. */
-  edit?(node: ViewNode): void;
+  /** Posts to the extension: a node's edits (Edit node...), opening a source file at a line (Go to source). */
+  post(m: WebviewToHost): void;
 }
 
 export class Inspector {
   readonly el = h('div', { class: 'inspector', role: 'region', 'aria-label': 'Node inspector' });
   private statsHost: HTMLElement | null = null;
+  /** Memory and source of the node shown, once its details arrive. */
+  private factsHost: HTMLElement | null = null;
   /** The model can be edited: nodes offer their edits. */
   editable = false;
 
@@ -63,7 +67,9 @@ export class Inspector {
         ['Domain', n.domain || 'ai.onnx'],
         n.scope.length ? ['Scope', n.scope.join(' › ')] : null,
         n.weightBytes ? ['Weights', formatBytes(n.weightBytes)] : null,
+        n.macs !== undefined ? ['MACs', `${formatCount(n.macs)} (${formatInteger(n.macs)})`] : null,
       ]),
+      this.factsHost = h('div', { class: 'node-facts' }),
     );
     if (notes?.length) this.el.append(h('h3', {}, 'Compared'), h('ul', { class: 'notes' }, ...notes.map((line) => h('li', {}, line))));
     if (n.attributes.length) {
@@ -76,9 +82,9 @@ export class Inspector {
     if (quantized.length) {
       this.el.append(h('h3', {}, 'Quantization'), table(quantized.map((v) => [v, quantText(graph.values[v].quant!)]), true));
     }
-    if (this.editable && this.actions.edit) {
+    if (this.editable) {
       const b = h('vscode-button', { secondary: true, class: 'edit-node', title: 'Rename, set an attribute, bypass or delete (undo with Ctrl+Z)' }, 'Edit node...');
-      b.addEventListener('click', () => this.actions.edit?.(n));
+      b.addEventListener('click', () => this.actions.post({ type: 'command', command: 'edgewise.editModel', nodeId: n.id }));
       this.el.append(b);
     }
     for (const s of n.subgraphs) {
@@ -94,7 +100,12 @@ export class Inspector {
     }
   }
 
-  showDetails(d: NodeDetails): void {
+  /** `peakRss`: the model's measured peak RSS, shown beside the node's activation memory. */
+  showDetails(d: NodeDetails, peakRss?: MeasuredPeakRss): void {
+    this.factsHost?.replaceChildren(...nodeFacts(d, peakRss, {
+      openSource: (f) => this.actions.post({ type: 'openSource', file: f.file, line: f.line }),
+      revealNode: (id) => this.actions.reveal(id),
+    }));
     if (!this.statsHost) return;
     clear(this.statsHost);
     for (const w of d.weights) {
@@ -112,9 +123,10 @@ export class Inspector {
   }
 
   showDetailsError(message: string): void {
-    if (!this.statsHost) return;
-    clear(this.statsHost);
-    this.statsHost.append(h('p', { class: 'error' }, message));
+    const host = this.statsHost ?? this.factsHost;
+    if (!host) return;
+    clear(host);
+    host.append(h('p', { class: 'error' }, message));
   }
 }
 

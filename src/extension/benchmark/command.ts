@@ -76,6 +76,8 @@ export function registerBenchmarkCommand({ panels, worker, log }: CommandDeps): 
     if (!response) return undefined;
     log.info(`benchmark ${uri.fsPath}: ${response.results.map((r) => `${r.threads} thread(s) p50 ${formatNumber(r.latency.p50Ms)} ms`).join(', ')}`);
     state.last.set(uri.toString(), response);
+    const first = response.results[0];
+    if (first) panels.setPeakRss(uri, { bytes: first.peakRssBytes, how: `last benchmark${response.target ? ` on ${response.target}` : ''}, ${first.threads} thread${first.threads === 1 ? '' : 's'}` });
     state.diagnostics.set(uri, budgetDiagnostics(response));
     const overlay = latencyOverlay(response);
     if (overlay) panels.pushOverlay(uri, overlay);
