@@ -20,8 +20,7 @@ export async function goToSource(model: vscode.Uri, file: string, line: number):
   const found = candidates.find(isFile);
   if (found && folders.some((f) => inside(f, found))) return open(found, line);
   if (found) {
-    const pick = await vscode.window.showWarningMessage(
-      `Edgewise: the node's source ${found} is outside the workspace.`, { modal: true, detail: 'The path comes from the model file. Open it anyway?' }, 'Open');
+    const pick = await vscode.window.showWarningMessage(`Edgewise: the node's source ${found} is outside the workspace (the path comes from the model file). Open it?`, 'Open');
     return pick === 'Open' ? open(found, line) : { kind: 'declined', file: found };
   }
   const elsewhere = await findBySuffix(file);

@@ -71,6 +71,9 @@ describe('inspector: memory and source of a PyTorch-exported node, in Chromium',
     assert.deepEqual(opened, { type: 'openSource', file: source, line: HEAD_LINE }, 'the user\'s own frame, not torch\'s linear.py');
     // Each frame opens too: the library one as well, if the user asks.
     assert.equal(await g.page.locator('ol.frames li').count(), 2);
+    await g.page.locator('ol.frames li a').nth(1).click();
+    const library = await until(g.page, () => ((globalThis as unknown as { edgewiseOutbox: WebviewToHost[] }).edgewiseOutbox).filter((o) => o.type === 'openSource')[1]);
+    assert.deepEqual(library, { type: 'openSource', file: '/usr/lib/python3/dist-packages/torch/nn/modules/linear.py', line: 125 });
     // The head's MatMul: its MACs (16 x 4 per sample) from the graph itself.
     await select('node_MatMul_4');
     assert.match((await g.page.textContent('.inspector table.kv')) ?? '', /MACs64 \(64\)/);

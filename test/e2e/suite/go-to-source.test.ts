@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { BenchmarkResponse } from '../../../src/worker/protocol';
 import type { SourceOutcome } from '../../../src/extension/go-to-source';
 import { formatBytes } from '../../../src/core/base/units';
-import { closeAllEditors, edgewise, hasUiBridge, openGraph, screenshot, untilInGraphWebview, workspaceFile } from './helpers';
+import { clickNotificationButton, closeAllEditors, edgewise, hasUiBridge, openGraph, screenshot, untilInGraphWebview, workspaceFile } from './helpers';
 
 /** Selects a node in the graph view and returns its Memory and Source sections' text once its details are there. */
 function selectNode(id: string, contains: string): Promise<string> {
@@ -15,11 +15,11 @@ function selectNode(id: string, contains: string): Promise<string> {
   }`);
 }
 
-/** Clicks in the graph view (`selector`, the `index`th match) and waits for the extension's answer to the Go to source it posts. */
-async function clickSource(panel: Awaited<ReturnType<typeof openGraph>>, selector: string, index = 0): Promise<SourceOutcome | undefined> {
-  const outcome = new Promise<SourceOutcome | undefined>((resolve) => { const sub = panel.onDidGoToSource((o) => { sub.dispose(); resolve(o); }); });
+/** Clicks in the graph view (`selector`, the `index`th match); `answer`: the extension's answer to the Go to source it posts. */
+async function clickSource(panel: Awaited<ReturnType<typeof openGraph>>, selector: string, index = 0): Promise<{ answer: Promise<SourceOutcome | undefined> }> {
+  const answer = new Promise<SourceOutcome | undefined>((resolve) => { const sub = panel.onDidGoToSource((o) => { sub.dispose(); resolve(o); }); });
   await untilInGraphWebview(`() => { const el = document.querySelectorAll(${JSON.stringify(selector)})[${index}]; if (el) el.click(); return !!el; }`);
-  return outcome;
+  return { answer };
 }
 
 describe('Go to source and module groups from PyTorch exporter metadata', () => {
@@ -38,7 +38,7 @@ describe('Go to source and module groups from PyTorch exporter metadata', () => 
     await screenshot('go-to-source-inspector');
 
     // The model's own line: opened beside the graph, the cursor on it.
-    const opened = await clickSource(panel, '.go-to-source');
+    const opened = await (await clickSource(panel, '.go-to-source')).answer;
     const source = workspaceFile('torch_net/model.py').fsPath;
     assert.deepEqual(opened, { kind: 'opened', file: source, line: 13 });
     const editor = vscode.window.activeTextEditor;
@@ -46,22 +46,35 @@ describe('Go to source and module groups from PyTorch exporter metadata', () => 
     assert.equal(editor?.selection.active.line, 12);
     assert.match(editor.document.lineAt(12).text, /return torch\.softmax\(self\.head\(h\), dim=-1\)/);
 
-    // torch's linear.py exists, outside the workspace: not opened unless the user says so (tests refuse the dialog).
+    // torch's linear.py exists, outside the workspace: said so, and opened only once the user says so.
     const outside = await clickSource(panel, 'ol.frames li a', 1);
-    assert.equal(outside?.kind, 'declined');
-    assert.notEqual(vscode.window.activeTextEditor?.document.uri.fsPath, outside?.file);
+    let answered = false;
+    void outside.answer.then(() => { answered = true; });
+    // Test runs do not pop notifications up as toasts: the notification center shows them.
+    await vscode.commands.executeCommand('notifications.showList');
+    const note = await clickNotificationButton('is outside the workspace', 'Open');
+    assert.match(note, /site-packages\/torch\/nn\/modules\/linear\.py is outside the workspace/);
+    assert.equal(answered, false, 'nothing opened before the user chose');
+    const chosen = await outside.answer;
+    assert.equal(chosen?.kind, 'opened');
+    assert.match(vscode.window.activeTextEditor?.document.uri.fsPath ?? '', /site-packages\/torch\/nn\/modules\/linear\.py$/);
+    assert.equal(vscode.window.activeTextEditor?.selection.active.line, 124);
+    await vscode.commands.executeCommand('notifications.hideList');
     // container.py is on no path here nor in the workspace: said so, nothing opened.
     await selectNode('node_relu', 'container.py');
-    const missing = await clickSource(panel, 'ol.frames li a', 1);
+    const missing = await (await clickSource(panel, 'ol.frames li a', 1)).answer;
     assert.equal(missing?.kind, 'missing');
 
     // A benchmark measures the peak RSS; the inspector shows it beside the next node's memory.
     const bench = await vscode.commands.executeCommand<BenchmarkResponse>('edgewise.benchmarkModel', panel.uri);
     assert.ok(bench, 'the benchmark ran');
     const measured = formatBytes(bench.results[0].peakRssBytes);
+    // The results panel is a webview too: the graph alone again, opened afresh (the measurement is kept by model).
+    await closeAllEditors();
+    const again = await openGraph('torch_net/net.onnx');
     const after = await selectNode('node_softmax', `Measured peak RSS${measured}`);
     assert.ok(after.includes('last benchmark'), after);
-    assert.deepEqual(api.panels.peakRss(panel.uri)?.bytes, bench.results[0].peakRssBytes);
+    assert.deepEqual(api.panels.peakRss(again.uri)?.bytes, bench.results[0].peakRssBytes);
     await screenshot('go-to-source-measured');
   });
 });
