@@ -66,6 +66,8 @@ describe('inspector: memory and source of a PyTorch-exported node, in Chromium',
     assert.ok(text.includes('Modulehead (Linear)'), text);
     assert.ok(text.includes(`Go to source (model.py:${HEAD_LINE})`), text);
     assert.ok(text.includes('Symbolic dimensions counted as 1: batch.'), text);
+    // Not at the peak: the peak's tensors are listed all the same.
+    assert.ok(text.includes(`Tensors at the peak${m.peakTensors.map((t) => `${t.name}${formatBytes(t.bytes)}`).join('')}`), text);
     await g.page.click('.go-to-source');
     const opened = await until(g.page, () => ((globalThis as unknown as { edgewiseOutbox: WebviewToHost[] }).edgewiseOutbox).find((o) => o.type === 'openSource'));
     assert.deepEqual(opened, { type: 'openSource', file: source, line: HEAD_LINE }, 'the user\'s own frame, not torch\'s linear.py');

@@ -33,7 +33,7 @@ function memorySection(nodeId: string, m: NodeMemoryDetails, peakRss: MeasuredPe
     ['Order', `node ${formatInteger(m.index + 1)} of ${formatInteger(m.nodes)} in execution order`],
   ];
   const out = [h('h3', {}, 'Memory'), kv(rows)];
-  if (atPeak && m.peakTensors.length) {
+  if (m.peakTensors.length) {
     const more = m.peakTensorCount - m.peakTensors.length;
     out.push(h('h3', {}, 'Tensors at the peak'), kv([
       ...m.peakTensors.map((t): [string, string] => [t.name, formatBytes(t.bytes)]),
