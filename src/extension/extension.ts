@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
   const devices = registerDeviceCommands({ panels, worker, log }, benchmark.state.results);
   const releases = registerReleases({ panels, worker, log });
   const runs = registerRuns(context, worker);
+  panels.useRecordedRuns(() => runs.view.current());
   context.subscriptions.push(registerSample(context));
   const training = registerTrainCommands({ panels, worker, log }, context.extensionUri);
   const federated = registerFlCommands({ panels, worker, log }, context.extensionUri);
@@ -84,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     ...registerEditCommands(editor, panels),
     ...registerCommands({ panels, worker, log }),
     ...benchmark.disposables,
-    registerNodeFigures(panels, worker, benchmark.state),
+    registerNodeFigures(panels, worker),
     ...devices.disposables,
     registerQuantizeCommand({ panels, worker, log }, analysis.api.diagnostics),
     registerPruneCommand({ panels, worker, log }),

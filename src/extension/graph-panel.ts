@@ -51,7 +51,7 @@ export class GraphPanel implements vscode.Disposable {
     /** The document this editor shows (edits, undo, redo come through it). */
     readonly document?: ModelDocument,
     /** The model's peak RSS as last measured, for the inspector. */
-    peakRss?: () => MeasuredPeakRss | undefined,
+    peakRss?: () => Promise<MeasuredPeakRss | undefined>,
   ) {
     this.session = new GraphSession(uri.fsPath, worker, (m) => void webviewPanel.webview.postMessage(m), {
       openAt,

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { MeasuredPeakRss, Overlay } from '../../webview/messages';
 import type { GraphPanel } from './graph-panel';
+import { recordedPeakRss } from './recorded-peak-rss';
+import type { RunNode } from './runs-view';
 
 /** The custom editor's view type (package.json `contributes.customEditors`). */
 export const GRAPH_VIEW_TYPE = 'edgewise.modelGraph';
@@ -13,6 +15,8 @@ export class GraphPanels implements vscode.Disposable {
   private readonly panels = new Set<GraphPanel>();
   /** Each model's peak RSS as last measured (a benchmark), by URI. */
   private readonly measured = new Map<string, MeasuredPeakRss>();
+  /** The recorded runs (the Runs view's), for a model not benchmarked in this window. */
+  private recordedRuns: () => Promise<readonly RunNode[]> = async () => [];
   /** When `open` was asked for each model (epoch ms), until its editor takes it. */
   private readonly openRequests = new Map<string, number>();
   private readonly opened = new vscode.EventEmitter<GraphPanel>();
@@ -55,8 +59,15 @@ export class GraphPanels implements vscode.Disposable {
     this.measured.set(uri.toString(), peak);
   }
 
-  peakRss(uri: vscode.Uri): MeasuredPeakRss | undefined {
-    return this.measured.get(uri.toString());
+  useRecordedRuns(runs: () => Promise<readonly RunNode[]>): void {
+    this.recordedRuns = runs;
+  }
+
+  /** The peak RSS of this window's last benchmark of the model, else of its newest recorded one. */
+  async peakRss(uri: vscode.Uri): Promise<MeasuredPeakRss | undefined> {
+    const measured = this.measured.get(uri.toString());
+    if (measured || uri.scheme !== 'file') return measured;
+    return recordedPeakRss(await this.recordedRuns(), uri.fsPath);
   }
 
   removeOverlay(uri: vscode.Uri, id: string): void {

@@ -31,7 +31,7 @@ export interface GraphSessionOptions {
   /** The worker's edit session once the model was edited: node details come from its current version. */
   editSession?: () => string | undefined;
   /** The model's peak RSS as last measured, sent with each node's details. */
-  peakRss?: () => MeasuredPeakRss | undefined;
+  peakRss?: () => Promise<MeasuredPeakRss | undefined> | MeasuredPeakRss | undefined;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -163,7 +163,8 @@ export class GraphSession {
   private async nodeDetails(requestId: number, nodeId: string, graphPath: string[]): Promise<void> {
     try {
       const details = await this.worker.request(NodeDetailsRequest.type, { file: this.file, nodeId, graphPath, session: this.options.editSession?.() }, { token: this.cancel.token });
-      this.send({ type: 'nodeDetails', requestId, details, peakRss: this.options.peakRss?.() });
+      const peakRss = await this.options.peakRss?.();
+      this.send({ type: 'nodeDetails', requestId, details, peakRss });
     } catch (e) {
       if (!(e instanceof RequestCancelledError)) this.send({ type: 'nodeDetailsError', requestId, message: message(e) });
     }

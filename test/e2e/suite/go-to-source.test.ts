@@ -74,7 +74,7 @@ describe('Go to source and module groups from PyTorch exporter metadata', () => 
     const again = await openGraph('torch_net/net.onnx');
     const after = await selectNode('node_softmax', `Measured peak RSS${measured}`);
     assert.ok(after.includes('last benchmark'), after);
-    assert.deepEqual(api.panels.peakRss(again.uri)?.bytes, bench.results[0].peakRssBytes);
+    assert.deepEqual((await api.panels.peakRss(again.uri))?.bytes, bench.results[0].peakRssBytes);
     await screenshot('go-to-source-measured');
   });
 });
