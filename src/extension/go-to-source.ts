@@ -18,7 +18,8 @@ export async function goToSource(model: vscode.Uri, file: string, line: number):
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const candidates = path.isAbsolute(file) || path.win32.isAbsolute(file) ? [file] : [...folders, path.dirname(model.fsPath)].map((d) => path.resolve(d, file));
   const found = candidates.find(isFile);
-  if (found && folders.some((f) => inside(f, found))) return open(found, line);
+  // By real path: a link in the workspace to a file outside it is outside.
+  if (found && folders.some((f) => inside(realPath(f), realPath(found)))) return open(found, line);
   if (found) {
     const pick = await vscode.window.showWarningMessage(`Edgewise: the node's source ${found} is outside the workspace (the path comes from the model file). Open it?`, 'Open');
     return pick === 'Open' ? open(found, line) : { kind: 'declined', file: found };
@@ -58,6 +59,10 @@ async function findBySuffix(file: string): Promise<string | undefined> {
 
 function isFile(p: string): boolean {
   try { return fs.statSync(p).isFile(); } catch { return false; }
+}
+
+function realPath(p: string): string {
+  try { return fs.realpathSync(p); } catch { return p; }
 }
 
 function inside(folder: string, file: string): boolean {
