@@ -68,7 +68,9 @@ export function packViewGraph(g: ViewGraph): PackedViewGraph {
     });
     const values: PackedTensor[] = [];
     const keys: [number, S][] = [];
-    for (const [key, t] of Object.entries(v.values)) {
+    // for-in, not Object.entries: no [key, value] array per value (400,000 on a 200,000-node graph).
+    for (const key in v.values) {
+      const t = v.values[key];
       if (key !== t.name) keys.push([values.length, s(key)]);
       values.push(tensor(t));
     }

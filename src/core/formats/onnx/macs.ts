@@ -25,21 +25,23 @@ export interface MacsCount {
   note?: string;
 }
 
-/** The main graph's inferred types and MACs, worked out once per opened model (reader.ts) for its view and summary. */
+/** The main graph's inferred types, MACs and node ids, worked out once per opened model (reader.ts) for its view and summary. */
 export interface MainGraphShapes {
   types: Map<string, ValueType>;
   macs: MacsCount;
+  /** nodeIds of the main graph's nodes. */
+  ids?: string[];
 }
 
-/** The MACs of `model`'s main graph; `types` when the caller has inferred them already. */
-export function modelMacs(model: Model, types: Map<string, ValueType> = inferShapes(model)): MacsCount {
+/** The MACs of `model`'s main graph; `types` and `ids` (its nodeIds) when the caller has them already. */
+export function modelMacs(model: Model, types: Map<string, ValueType> = inferShapes(model), ids = nodeIds(model.graph.nodes)): MacsCount {
   const g = model.graph;
   const symbols = [...new Set(g.realInputs().flatMap((v) => types.get(v.name)?.shape?.filter((d): d is string => typeof d === 'string' && d !== UNKNOWN_DIM) ?? []))];
-  let count = countMacs(g, types);
+  let count = countMacs(g, types, ids);
   let fixed = false;
   if (count.unknownNodes > 0 && symbols.length > 0) {
     // The export's shape arithmetic works out once the symbols have a size.
-    const concrete = countMacs(g, inferShapes(model, g, new Map(), 1));
+    const concrete = countMacs(g, inferShapes(model, g, new Map(), 1), ids);
     if (concrete.unknownNodes < count.unknownNodes) { count = concrete; fixed = true; }
   }
   const note = symbols.length === 0 ? undefined
@@ -47,8 +49,7 @@ export function modelMacs(model: Model, types: Map<string, ValueType> = inferSha
   return { total: count.unknownNodes === 0 ? count.total : null, byNode: count.byNode, unknownNodes: count.unknownNodes, ...(note ? { note } : {}) };
 }
 
-function countMacs(g: Graph, types: Map<string, ValueType>): { total: number; byNode: Record<string, number>; unknownNodes: number } {
-  const ids = nodeIds(g.nodes);
+function countMacs(g: Graph, types: Map<string, ValueType>, ids: string[]): { total: number; byNode: Record<string, number>; unknownNodes: number } {
   const byNode: Record<string, number> = {};
   let total = 0;
   let unknownNodes = 0;

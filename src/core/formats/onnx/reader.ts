@@ -7,6 +7,7 @@ import { onnxNodeDetails } from './node-details';
 import { summarizeOnnx } from './summary';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { inferShapes } from './shapes';
+import { nodeIds } from './node-id';
 import { constantTensors, onnxViewGraph } from './view';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
@@ -36,7 +37,8 @@ export class OnnxReader implements ModelReader {
   private mainShapes(): MainGraphShapes {
     if (!this.shapes) {
       const types = inferShapes(this.model);
-      this.shapes = { types, macs: modelMacs(this.model, types) };
+      const ids = nodeIds(this.model.graph.nodes);
+      this.shapes = { types, macs: modelMacs(this.model, types, ids), ids };
     }
     return this.shapes;
   }

@@ -20,14 +20,16 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
   const values: Record<string, TensorInfo> = {};
   const inits = g.initializers();
   let macs: Record<string, number> = {};
+  let ids: string[] | undefined;
   // Inferred types fill in what value_info leaves out (most exporters record none).
   try {
     const known = g === model.graph ? main?.() : undefined;
+    ids = known?.ids;
     const types = known?.types ?? inferShapes(model, g);
     for (const [name, t] of types) {
       if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
     }
-    if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types)).byNode;
+    if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types, (ids ??= nodeIds(g.nodes)))).byNode;
   } catch {
     // A graph the inference cannot walk keeps only its declared types.
   }
@@ -37,16 +39,21 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
       if (info && (info.shape || !values[v.name])) values[v.name] = info;
     }
   }
+  ids ??= nodeIds(g.nodes);
   const constants = constantTensors(g);
-  const ids = nodeIds(g.nodes);
   const sparse = new Map(g.proto.sparseInitializer.map((sp) => [sp.values?.name ?? '', sp]));
-  // Linear in the inputs of each node: a weight read twice by one node is listed once.
-  const listed = new Map<string, number>();
   const nodes: ViewNode[] = g.nodes.map((n, i) => {
     const weights: WeightInfo[] = [];
-    for (const input of n.input) {
-      if (!input || listed.get(input) === i) continue;
-      listed.set(input, i);
+    // A weight read twice by one node is listed once; linear in the node's inputs (a set only
+    // for nodes with many: most have two or three, and a graph-wide map cost 400,000 entries).
+    const many = n.input.length > 8 ? new Set<string>() : undefined;
+    for (let k = 0; k < n.input.length; k++) {
+      const input = n.input[k];
+      if (!input) continue;
+      if (many) {
+        if (many.has(input)) continue;
+        many.add(input);
+      } else if (n.input.indexOf(input) < k) continue;
       const tensor = inits.get(input) ?? g.initializer(input) ?? constants.get(input);
       const sp = tensor ? undefined : sparse.get(input);
       if (sp) weights.push(sparseWeightInfo(sp, input));

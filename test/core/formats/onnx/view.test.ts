@@ -139,3 +139,18 @@ describe('onnxViewGraph: Constant-node weights and inferred shapes', () => {
     assert.deepEqual(v.values.x?.shape, [1, 1, 8, 8]);
   });
 });
+
+describe('onnxViewGraph: weights read several times by one node', () => {
+  it('lists each once, in the order first read, for a node with few inputs and one with many', () => {
+    const few = makeNode('Sum', ['x', 'w', 'x', 'w', 'b'], ['y'], {}, 'few');
+    const manyInputs = ['x', ...Array.from({ length: 12 }, (_, i) => (i % 2 ? 'w' : 'b'))];
+    const many = makeNode('Sum', manyInputs, ['z'], {}, 'many');
+    const graph = create(GraphProtoSchema, {
+      name: 'g', node: [few, many],
+      initializer: [makeTensor('w', 'float32', [4], new Float32Array(4)), makeTensor('b', 'float32', [4], new Float32Array(4))],
+      input: [makeValueInfo('x', 'float32', [4])], output: [makeValueInfo('y', 'float32', [4]), makeValueInfo('z', 'float32', [4])],
+    });
+    const v = onnxViewGraph(new Model(create(ModelProtoSchema, { irVersion: 8n, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })], graph })));
+    assert.deepEqual(v.nodes.map((n) => [n.id, n.weights.map((w) => w.name), n.weightBytes]), [['few', ['w', 'b'], 32], ['many', ['b', 'w'], 32]]);
+  });
+});
