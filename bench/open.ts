@@ -164,8 +164,8 @@ async function main(): Promise<void> {
   codeCacheDir = path.join(tmp, 'cache');
   process.env.EDGEWISE_CACHE_DIR = codeCacheDir;
   emptyCodeCache = args.noCodeCache;
-  if (!emptyCodeCache) await primeCodeCache(path.join(tmp, 'prime.json'));
   const builds = [{ label: 'this build', dist: DIST }, ...(args.reference ? [{ label: `reference ${args.reference}`, dist: path.join(args.reference) }] : [])];
+  if (!emptyCodeCache) for (const build of builds) await primeCodeCache(path.join(tmp, 'prime.json'), build.dist);
   const browser = await launchChromium();
   const results = builds.map(() => new Map<BenchModel, RunResult[]>(args.models.map((m) => [m, []])));
   const warm = builds.map(() => new Map<BenchModel, Opened[]>(args.models.map((m) => [m, []])));
@@ -189,11 +189,11 @@ async function main(): Promise<void> {
 }
 
 /** A worker that opens a model and lays it out, kept until it has written its code caches (worker/boot.ts: after 4 s). */
-async function primeCodeCache(layoutCache: string): Promise<void> {
+async function primeCodeCache(layoutCache: string, dist: string): Promise<void> {
   // A bundle built in the last 2 s is not cached (npm run bench:open has just built it).
-  const age = Date.now() - fs.statSync(path.join(DIST, 'worker-main.js')).mtimeMs;
+  const age = Date.now() - fs.statSync(path.join(dist, 'worker-main.js')).mtimeMs;
   if (age < 2500) await new Promise((r) => setTimeout(r, 2500 - age));
-  const worker = newWorker(layoutCache, DIST);
+  const worker = newWorker(layoutCache, dist);
   await worker.request(OpenViewRequest.type, { file: path.join(ROOT, 'test/fixtures/fmnist_mobilenet.onnx') });
   const root = { id: '', items: [{ id: 'a', w: 80, h: 40 }, { id: 'b', w: 80, h: 40 }], edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] };
   await worker.request(LayoutRequest.type, { root, direction: 'DOWN' });

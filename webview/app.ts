@@ -6,7 +6,7 @@ import type { ModelSummary, ViewGraph, ViewNode } from '../src/core/graph/types'
 import type { HostToWebview, Overlay } from './messages';
 import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
-import type { Direction, LayoutResult } from '../src/core/graph/layout/types';
+import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
 import { GraphModel } from './model/graph-model';
 import { initialExpansion } from './model/expansion';
 import { Versions } from './model/versions';
@@ -169,29 +169,30 @@ export class App {
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));
     this.inspector.empty();
-    const drawn = this.relayout(!keep, undefined, undefined, !keep);
     if (keep) {
-      return drawn.then((ok) => {
+      return this.relayout(false).then((ok) => {
         if (ok && !this.selected) this.select((keep.node && model.leafOfNode.get(keep.node)) || null, false);
         this.versions.drawn(performance.now() - keep.t0);
         return ok;
       });
     }
-    void drawn.then((ok) => this.refine(model, first, ok));
-    return drawn;
+    // elkjs's layout is asked for before the quick one is made and drawn: the worker works on it meanwhile.
+    const tree = model.layoutTree(this.expanded), elk = this.layout.layout(tree, this.direction);
+    elk.catch(() => undefined); // refine() reports it
+    const drawn = this.relayout(true, undefined, undefined, { quick: true, tree });
+    return drawn.then((ok) => { void this.refine(model, first, ok, elk); return ok; });
   }
 
   /**
-   * elkjs's layout of the groups `first` replaces the quick one drawn, unless the user expanded or
-   * collapsed something meanwhile (elkjs lays that out anyway). The view is refitted when the user
-   * has not moved it, else the first item stays where it is on screen.
+   * elkjs's layout of the groups `first` (`asked`: asked for already) replaces the quick one drawn unless the user
+   * expanded or collapsed something meanwhile; refitted unless the user moved the view, else its first item stays put.
    */
-  private async refine(model: GraphModel, first: Set<string>, drawn: boolean): Promise<void> {
+  private async refine(model: GraphModel, first: Set<string>, drawn: boolean, asked?: Promise<LayoutResult>): Promise<void> {
     const same = (): boolean => this.model === model && this.expanded.size === first.size && [...first].every((g) => this.expanded.has(g));
     if (drawn && same()) {
       const view = (): string => [this.viewport.scale, this.viewport.tx, this.viewport.ty].join();
       const before = view();
-      await this.relayout(() => view() === before, undefined, this.scene?.items[0]?.id);
+      await this.relayout(() => view() === before, undefined, this.scene?.items[0]?.id, { asked });
     }
     if (this.metrics && this.model === model && this.metrics.settledAt === 0) { this.metrics.settledAt = performance.now(); this.clock.settled(this.scene?.items.length ?? 0); }
     for (const f of this.settleListeners.splice(0)) f();
@@ -205,20 +206,19 @@ export class App {
   // ---- layout ----
 
   /**
-   * Lays out the current expansion (`quick`: with the fast first-frame layout, not elkjs); on
-   * cancel, restores `previous`. Resolves when drawn.
+   * Lays out the current expansion (`quick`: with the fast first-frame layout, not elkjs; `tree`: its
+   * request, made already; `asked`: its layout, asked for already); on cancel, restores `previous`. Resolves when drawn.
    */
-  async relayout(fitView: boolean | (() => boolean), previous?: Set<string>, focus?: string, quick = false): Promise<boolean> {
+  async relayout(fitView: boolean | (() => boolean), previous?: Set<string>, focus?: string, how: { quick?: boolean; tree?: LayoutGroup; asked?: Promise<LayoutResult> } = {}): Promise<boolean> {
     const model = this.model;
     if (!model) return false;
     const seq = ++this.layoutSeq;
     const t0 = performance.now();
-    const tree = model.layoutTree(this.expanded);
     const slow = setTimeout(() => this.busy.show(model.countVisible(this.expanded)), SLOW_LAYOUT_MS);
     let result: LayoutResult;
     try {
       this.clock.layoutRequested();
-      result = await this.layout.layout(tree, this.direction, quick);
+      result = await (how.asked ?? this.layout.layout(how.tree ?? model.layoutTree(this.expanded), this.direction, how.quick));
       this.clock.layoutAnswered(result);
     } catch (e) {
       clearTimeout(slow);
@@ -282,7 +282,7 @@ export class App {
     const previous = new Set(this.expanded);
     const all = new Set(model.allGroups());
     this.expanded = new Set(all);
-    const drawn = await this.relayout(true, previous, undefined, true);
+    const drawn = await this.relayout(true, previous, undefined, { quick: true });
     void this.refine(model, all, drawn);
     return performance.now() - t0;
   }

@@ -37,16 +37,17 @@ function main(): void {
     process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
     process.exit(2);
   }
-  // elkjs's warm-up takes a core for a second or so. The first frame does not need it (the quick
-  // layout), but waits for this thread to decode the model and for the page to load: on a small
-  // machine the warm-up would slow both. So it starts once the first view is answered
-  // (handlers/view.ts), or after a moment of idleness when the worker starts ahead of any open.
+  // The layout thread starts once the first view is answered (handlers/view.ts): on a small
+  // machine, starting it (and loading elkjs) earlier slowed the worker's start and the decode,
+  // which the first frame waits for. elkjs's warm-up takes a core for a few hundred ms: during an
+  // open it would slow the page too, and delay the view's own elkjs layout, which warms elkjs as
+  // well. So it runs only when the worker was started ahead of any open and nothing came for a moment.
   const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') }, undefined, false);
-  setTimeout(() => layout.warm(), IDLE_WARM_MS);
+  const idle = setTimeout(() => layout.warm(), IDLE_WARM_MS);
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));
   const models = new ModelCache();
-  const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0 };
+  const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0, opening: () => clearTimeout(idle) };
   for (const register of startHandlers) register(services);
   services.server.onFirstUnhandled(() => { for (const register of jobHandlers()) register(services); });
   // The extension host went away: nobody is left to answer.

@@ -13,4 +13,6 @@ export interface WorkerServices {
   layout: LayoutThread;
   /** When the worker was ready to answer (epoch ms). */
   readyAt: number;
+  /** A view is being opened (the worker no longer warms elkjs up on its own: main.ts). */
+  opening: () => void;
 }

@@ -199,6 +199,9 @@ describe('graph view in Chromium', function () {
     const before = g.posted.filter((m) => m.type === 'layout').length;
     assert.equal(before, 1);
     assert.ok(g.posted.some((m) => m.type === 'drawn'));
+    // Asked for before the first frame was drawn: the worker lays out while the page draws.
+    const order = g.posted.map((m) => m.type);
+    assert.ok(order.indexOf('layout') < order.indexOf('drawn'), `posted in this order: ${order.join(', ')}`);
     const shown = await g.page.evaluate(async () => {
       const app = (globalThis as unknown as { edgewise: { expandAll(): Promise<number>; scene: { items: unknown[] } } }).edgewise;
       await app.expandAll();

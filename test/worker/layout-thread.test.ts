@@ -60,6 +60,21 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.equal(t.warmMs, 0, 'no warm-up before a layout that was waiting when elkjs had loaded');
   });
 
+  it('prepared (elkjs loaded, as during an open), warms up only when told', async () => {
+    const t = new LayoutThread({}, script, false);
+    threads.push(t);
+    t.prepare();
+    assert.ok(t.startedAt > 0, 'the thread started');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(t.warmMs, null, 'no warm-up on its own');
+    t.warm();
+    const end = Date.now() + 30_000;
+    while (t.warmMs === null && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(t.warmMs !== null && t.warmMs > 0, `the warm-up ran when told (${t.warmMs})`);
+    const r = await t.layout(chain(3), 'DOWN');
+    assert.equal(Object.keys(r.boxes).length, 3);
+  });
+
   it('keeps layouts across restarts in the cache file, and lays out again what changed', async () => {
     const file = path.join(tmp, 'cache.json');
     const first = await start(file).layout(chain(6), 'DOWN');

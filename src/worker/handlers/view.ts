@@ -10,6 +10,7 @@ export function registerViewHandlers(services: WorkerServices): void {
   const { server, models, layout } = services;
   server.on(OpenViewRequest.type, async ({ file }, ctx) => {
     const receivedAt = now();
+    services.opening();
     ctx.progress('Reading model', 0);
     const reader = models.get(file);
     const decodedAt = now();
@@ -19,8 +20,8 @@ export function registerViewHandlers(services: WorkerServices): void {
     const summary = reader.summary();
     const graph = packViewGraphText(view);
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
-    // Once this answer is on its way (main.ts says why not before).
-    setImmediate(() => layout.warm());
+    // Once this answer is on its way (main.ts says why not before); its warm-up would only delay the view's layout.
+    setImmediate(() => layout.prepare());
     return { graph, nodes: view.nodes.length, summary, timing };
   });
 

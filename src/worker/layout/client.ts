@@ -25,34 +25,41 @@ export class LayoutThread {
   warmMs: number | null = null;
 
   /**
-   * `script`: dist/layout-thread.js (next to dist/worker.js). `startNow` false: the thread starts
-   * on `warm()` or the first layout.
+   * `script`: dist/layout-thread.js (next to dist/worker.js). `startNow`: start the thread and its
+   * warm-up at once; else on `warm()`, `prepare()` or the first layout.
    */
   constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js'), startNow = true) {
-    if (startNow) this.start();
+    if (startNow) this.start(true);
   }
 
-  /** Starts the thread, and so elkjs's warm-up, unless it runs already. */
+  /** Has elkjs warmed up (on small graphs, stopping when a layout arrives), unless it ran a layout already. */
   warm(): void {
-    if (!this.thread) this.start();
+    if (!this.thread) this.start(true);
+    else this.thread.postMessage({ warmUp: true } satisfies ToLayoutThread);
   }
 
-  private start(): void {
-    this.startedAt = performance.timeOrigin + performance.now();
+  /** Starts the thread (elkjs loads) without a warm-up, unless it runs already. */
+  prepare(): void {
+    if (!this.thread) this.start(false);
+  }
+
+  private start(warmUp: boolean): void {
     this.warmMs = null;
-    const thread = new Worker(this.script, { workerData: this.data });
-    thread.on('message', (m: FromLayoutThread) => {
+    this.startedAt = performance.timeOrigin + performance.now();
+    const thread = new Worker(this.script, { workerData: { ...this.data, warmUp } satisfies LayoutThreadData });
+    const receive = (m: FromLayoutThread): void => {
       if ('warm' in m) { this.warmMs = m.warm; return; }
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
       if ('result' in m) w.resolve(m.result); else w.reject(new Error(m.error));
-    });
+    };
+    thread.on('message', receive);
     thread.on('error', (e) => this.failAll(new Error(`the layout thread failed: ${e.message}`)));
     thread.on('exit', (code) => {
       if (thread !== this.thread) return;
       this.failAll(new Error(`the layout thread stopped (exit code ${code})`));
-      this.start();
+      this.start(true);
     });
     this.thread = thread;
   }
@@ -63,7 +70,8 @@ export class LayoutThread {
     const message: ToLayoutThread = { id, root, direction };
     return new Promise<LayoutResult>((resolve, reject) => {
       if (signal?.aborted) return reject(new CancelledError());
-      this.warm();
+      // A thread started for this layout skips its warm-up (the layout is waiting when elkjs has loaded).
+      if (!this.thread) this.start(true);
       this.waiting.set(id, { message, resolve, reject });
       this.thread!.postMessage(message);
       signal?.addEventListener('abort', () => this.cancel(id), { once: true });
@@ -81,7 +89,7 @@ export class LayoutThread {
       return;
     }
     const old = this.thread;
-    this.start();
+    this.start(true);
     void old?.terminate();
     for (const other of this.waiting.values()) this.thread!.postMessage(other.message);
   }

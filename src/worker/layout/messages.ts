@@ -4,12 +4,16 @@ import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layo
 export interface LayoutThreadData {
   /** Where the layout cache lives across restarts; none: in memory only. */
   cacheFile?: string;
+  /** Warm elkjs up as soon as it has loaded, unless a layout is waiting (else: on a `warmUp` message). */
+  warmUp?: boolean;
 }
 
 export type ToLayoutThread =
   | { id: number; root: LayoutGroup; direction: Direction }
   /** A queued layout that was cancelled: drop it when its turn comes. */
-  | { skip: number };
+  | { skip: number }
+  /** Warm elkjs up now, unless it has laid something out (or warmed up) already. */
+  | { warmUp: true };
 
 export type FromLayoutThread =
   | { id: number; result: LayoutResult }

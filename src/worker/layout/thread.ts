@@ -1,7 +1,7 @@
 /**
  * The layout thread (`dist/layout-thread.js`), a worker_threads thread of the worker process: it
- * loads elkjs and lays out a small graph as soon as it starts (main.ts says when), then answers
- * layout requests. elkjs stays compiled here from one model to the
+ * loads elkjs, lays out small graphs to warm it up when told (at start or by a message: main.ts
+ * says when), and answers layout requests. elkjs stays compiled here from one model to the
  * next, unlike in a webview, which starts from nothing each time. Layouts are cached by shape
  * (elk-layout.ts) and, given a cache file, across restarts (cache-file.ts).
  */
@@ -13,8 +13,9 @@ import { readLayoutCache, writeLayoutCache } from './cache-file';
 import type { FromLayoutThread, LayoutThreadData, ToLayoutThread } from './messages';
 
 const SAVE_DELAY_MS = 1000;
+const WARM_UP_ROUNDS = 6;
 
-const { cacheFile } = workerData as LayoutThreadData;
+const { cacheFile, warmUp: warmAtStart } = workerData as LayoutThreadData;
 const port = parentPort!;
 const elk = new ELK();
 const layouter = new Layouter(elk);
@@ -26,28 +27,47 @@ const skipped = new Set<number>();
 /** One layout at a time, in the order sent (client.ts relies on it to know which one runs). */
 let queue: Promise<void> = Promise.resolve();
 let layouts = 0;
+let warmed = false;
 const receive = (m: ToLayoutThread): void => {
   if ('skip' in m) { skipped.add(m.skip); return; }
+  if ('warmUp' in m) { startWarmUp(); return; }
+  if (!warmed) {
+    // This layout compiles elkjs as well, and is wanted: a warm-up first would only delay it.
+    warmed = true;
+    port.postMessage({ warm: 0 } satisfies FromLayoutThread);
+  }
   layouts++;
   queue = queue.then(() => run(m));
 };
 
 // What arrived while elkjs loaded, first.
 for (let got = receiveMessageOnPort(port); got; got = receiveMessageOnPort(port)) receive(got.message as ToLayoutThread);
-if (layouts === 0) {
-  // Compile elkjs with a small graph: a first layout costs several times the next one. Its own
-  // Layouter keeps the warm-up graph out of the cache.
+if (warmAtStart) startWarmUp();
+port.on('message', receive);
+
+function startWarmUp(): void {
+  if (warmed) return;
+  warmed = true;
   const t0 = performance.now();
-  queue = new Layouter(elk).layout(warmUpGraph(), 'DOWN').then(
+  queue = queue.then(warmUp).then(
     () => port.postMessage({ warm: performance.now() - t0 } satisfies FromLayoutThread),
     (e: unknown) => port.postMessage({ warm: -1, error: String(e) } satisfies FromLayoutThread),
   );
-} else {
-  // A layout is waiting (the view's elkjs layout after its quick first frame): it compiles elkjs
-  // as well, and is wanted; a warm-up first would only delay it.
-  port.postMessage({ warm: 0 } satisfies FromLayoutThread);
 }
-port.on('message', receive);
+
+/**
+ * Runs elkjs on small graphs a few times: a first layout costs several times the next one, and
+ * elkjs keeps getting faster over the first few (V8 optimizes it). Stops as soon as a real layout
+ * arrives (it warms elkjs as well, and is wanted): one round is tens of ms. Their own Layouter
+ * keeps the warm-up graphs out of the cache.
+ */
+async function warmUp(): Promise<void> {
+  for (let round = 0; round < WARM_UP_ROUNDS && layouts === 0; round++) {
+    await new Layouter(elk).layout(warmUpGraph(round), round % 2 ? 'RIGHT' : 'DOWN');
+    // Lets a waiting layout request in.
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 async function run(m: Extract<ToLayoutThread, { id: number }>): Promise<void> {
   if (skipped.delete(m.id)) return;
@@ -78,8 +98,8 @@ function scheduleSave(): void {
  * A small model-like graph: a branching chain and an expanded group with in- and out-ports and a
  * title, so the warm-up compiles the code paths real layouts take (ports, layer constraints).
  */
-function warmUpGraph(): LayoutGroup {
-  const chain = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, w: 80 + (i % 3) * 30, h: 40 }));
+function warmUpGraph(round: number): LayoutGroup {
+  const chain = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, w: 80 + ((i + round) % 3) * 30, h: 40 }));
   const inner = chain('g', 12);
   const sub: LayoutGroup = {
     id: 'block', items: inner, inPorts: ['x'], outPorts: ['y'], title: { w: 160, h: 20 },
