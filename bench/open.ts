@@ -11,7 +11,7 @@
  *   expand-all in the cold view, from the call to the frame that shows it (quick layout), and to
  *          the frame that shows elkjs's layout of it (settled).
  * Prints medians with the breakdown (worker start, decode, view graph, message, page load,
- * layout, paint, the host's own work), the targets of issue 21 and the load average.
+ * layout, paint, the host's own work; first frame -> settled and elkjs's own time in it), the targets of issue 21 and the load average.
  * The worker and its layout thread start with V8's code cache (worker/boot.ts), kept in a scratch
  * cache folder that is primed before the runs (as after a first session); --no-code-cache empties it
  * before each new worker (the first start after installing). --reference DIR: another build's
@@ -201,6 +201,14 @@ async function primeCodeCache(layoutCache: string, dist: string): Promise<void> 
   worker.dispose();
 }
 
+/** First frame -> settled, and elkjs's own time in the settled layout (its groups laid out in the worker's layout thread), medians. */
+function settleOf(opens: Opened[]): { gap: number; elkMs: number } {
+  return {
+    gap: median(opens.flatMap((o) => (o.b.settledMs !== null && o.b.firstFrameMs !== null ? [o.b.settledMs - o.b.firstFrameMs] : []))),
+    elkMs: median(opens.flatMap((o) => (o.timing.view ? [o.timing.view.elkMs] : []))),
+  };
+}
+
 function fmt(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : String(Math.round(x));
 }
@@ -224,6 +232,7 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       breakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(rs.map((r) => r.cold.b[k]))])),
       warmBreakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(ws.map((o) => o.b[k]))])),
       items: { first: rs[0].cold.timing.view?.firstItems, settled: rs[0].cold.timing.view?.settledItems },
+      settle: { cold: settleOf(rs.map((r) => r.cold)), warm: settleOf(ws) },
     };
   });
   const loadAfter = load();
@@ -238,9 +247,12 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
   const phases: [keyof OpenBreakdown, string][] = [['workerStartMs', 'worker start'], ['decodeMs', 'decode'], ['viewGraphMs', 'view graph'], ['messageMs', 'host -> webview message'], ['pageLoadMs', 'page load'], ['layoutMs', 'layout'], ['paintMs', 'first paint']];
   for (const [title, key] of [['cold', 'breakdown'], ['warm', 'warmBreakdown']] as const) {
     console.log(`\nBreakdown, ${title} (ms; page load runs alongside worker start, decode and view graph)\n`);
-    console.log(`| model | ${phases.map((p) => p[1]).join(' | ')} | items first / settled |`);
-    console.log(`|---|${phases.map(() => '---').join('|')}|---|`);
-    for (const r of rows) console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${r.items.first} / ${r.items.settled} |`);
+    console.log(`| model | ${phases.map((p) => p[1]).join(' | ')} | first frame -> settled (of which elkjs) | items first / settled |`);
+    console.log(`|---|${phases.map(() => '---').join('|')}|---|---|`);
+    for (const r of rows) {
+      const s = r.settle[title];
+      console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.items.first} / ${r.items.settled} |`);
+    }
   }
   if (args.json) fs.writeFileSync(title.startsWith('this build') ? args.json : args.json.replace(/(\.json)?$/, '.reference.json'), JSON.stringify({ title, loadBefore, loadAfter, runs: args.runs, rows }, null, 2));
 }
