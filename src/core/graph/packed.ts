@@ -43,13 +43,24 @@ export function viewGraphOf(g: ViewGraph | PackedViewGraphText): ViewGraph {
 export function packViewGraph(g: ViewGraph): PackedViewGraph {
   const table = stringTable();
   const s = (text: string): S => table.id(text);
+  // Strings repeated on most nodes and values (dtype, opType, domain) from a small map instead of
+  // the table's large one (a million strings on a 200,000-node graph); the same numbers.
+  const few = new Map<string, S>();
+  const common = (text: string): S => {
+    let i = few.get(text);
+    if (i === undefined) few.set(text, (i = table.id(text)));
+    return i;
+  };
   const tensor = (t: TensorInfo): PackedTensor => {
-    const p: PackedTensor = [s(t.name), s(t.dtype), t.shape];
+    const p: PackedTensor = [s(t.name), common(t.dtype), t.shape];
     if (t.quant !== undefined || t.detail !== undefined) p.push(t.quant ?? null, t.detail === undefined ? -1 : s(t.detail));
     return p;
   };
-  const weight = (w: WeightInfo): PackedWeight => {
-    const p: PackedWeight = [s(w.name), s(w.dtype), w.shape, w.bytes, w.elements];
+  const weight = (w: WeightInfo, inputs: readonly string[], inputIds: S[]): PackedWeight => {
+    // A weight is one of its node's inputs, numbered a moment ago (looked up among few inputs only).
+    let name = -1;
+    if (inputs.length <= 8) for (let k = 0; k < inputs.length && name < 0; k++) if (inputs[k] === w.name) name = inputIds[k];
+    const p: PackedWeight = [name < 0 ? s(w.name) : name, common(w.dtype), w.shape, w.bytes, w.elements];
     if (w.value !== undefined || w.quant !== undefined || w.detail !== undefined) {
       p.push(w.value === undefined ? -1 : s(w.value), w.quant ?? null, w.detail === undefined ? -1 : s(w.detail));
     }
@@ -59,9 +70,14 @@ export function packViewGraph(g: ViewGraph): PackedViewGraph {
     const nodes = v.nodes.map((n): PackedNode => {
       const attributes: S[] = [];
       for (const a of n.attributes) attributes.push(s(a.name), s(a.type), s(a.value));
+      const id = s(n.id);
+      const name = n.name === n.id ? id : s(n.name);
+      const opType = common(n.opType);
+      const domain = common(n.domain);
+      const inputs = n.inputs.map(s);
       const p: PackedNode = [
-        s(n.id), s(n.name), s(n.opType), s(n.domain), n.inputs.map(s), n.outputs.map(s), attributes,
-        n.weights.map(weight), n.weightBytes, n.scope.map(s), n.subgraphs.map((sub): [S, PackedGraph] => [s(sub.attribute), graph(sub.graph)]),
+        id, name, opType, domain, inputs, n.outputs.map(s), attributes,
+        n.weights.map((w) => weight(w, n.inputs, inputs)), n.weightBytes, n.scope.map(s), n.subgraphs.map((sub): [S, PackedGraph] => [s(sub.attribute), graph(sub.graph)]),
       ];
       if (n.macs !== undefined) p.push(n.macs);
       return p;

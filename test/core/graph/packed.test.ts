@@ -6,6 +6,10 @@ import type { ViewGraph } from '../../../src/core/graph/types';
 import { layoutResultOf, packLayoutResultText } from '../../../src/core/graph/layout/packed-result';
 import { quickLayout } from '../../../src/core/graph/layout/quick-layout';
 import { GraphModel } from '../../../webview/model/graph-model';
+import { OnnxReader } from '../../../src/core/formats/onnx/reader';
+import { bigChain } from '../../helpers/big-chain';
+import { referencePackViewGraph } from '../../helpers/packed-reference';
+import { hasTestdata, testdataModels } from '../formats/onnx/testdata';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const COREML = path.resolve(ROOT, '../shared/fixtures/coreml');
@@ -53,6 +57,48 @@ describe('core/graph/packed: the view graph packed for the trip to the webview',
     assert.deepEqual(unpackViewGraph(json(packViewGraph(graph)) as ReturnType<typeof packViewGraph>), graph);
     // An unpacked graph (a test page, an edited version) passes through as it is.
     assert.equal(viewGraphOf(graph), graph);
+  });
+
+  describe('the same text as the reference packer (before its string lookups were cut)', () => {
+    const same = (graph: ViewGraph, what: string) =>
+      assert.equal(packViewGraphText(graph), JSON.stringify(referencePackViewGraph(graph)), `${what}: packed text differs from the reference`);
+
+    it('on every format\'s fixtures and a 3,000-node chain', () => {
+      for (const file of MODELS) same(openModel(file).viewGraph(), path.basename(file));
+      same(new OnnxReader(bigChain(3000)).viewGraph(), 'chain');
+    });
+
+    it('on the ONNX backend test models', function () {
+      if (!hasTestdata()) { console.log('      skipped: libonnx-testdata is not installed'); this.skip(); }
+      this.timeout(120_000);
+      let packed = 0;
+      for (const file of testdataModels()) {
+        let graph: ViewGraph;
+        try { graph = OnnxReader.open(file).viewGraph(); } catch { continue; }
+        same(graph, file);
+        packed++;
+      }
+      assert.ok(packed > 1000, `${packed} models packed`);
+    });
+
+    it('with weights among few and many inputs, names apart from ids, and dtypes, ops and domains interleaved', () => {
+      const w = (name: string, dtype: string) => ({ name, dtype, shape: [2], bytes: 8, elements: 2 });
+      const many = Array.from({ length: 12 }, (_, i) => `in${i}`);
+      const node = (id: string, name: string, opType: string, domain: string, inputs: string[], weights: ReturnType<typeof w>[]) => ({
+        id, name, opType, domain, inputs, outputs: [`${id}_out`], attributes: [], weights, weightBytes: 8 * weights.length, scope: [], subgraphs: [],
+      });
+      const graph: ViewGraph = {
+        name: 'float32', inputs: [{ name: 'x', dtype: 'float16', shape: [1] }], outputs: [],
+        values: { '7': { name: 'int8', dtype: 'Conv', shape: [1] }, a_out: { name: 'a_out', dtype: 'float32', shape: null }, b_out: { name: 'b_out', dtype: 'int8', shape: [] } },
+        nodes: [
+          node('a', 'a', 'Conv', '', ['x', 'w1', 'w1'], [w('w1', 'float32')]),
+          node('b#1', 'b', 'float32', 'com.x', ['a_out', 'w2'], [w('w2', 'int8'), w('w3', 'Conv')]),
+          node('c', 'c', 'Conv', 'com.x', many, [w('in3', 'float32'), w('in11', 'int8')]),
+          node('d', '', '', '', ['w2', 'in3'], [w('in3', 'float16'), w('w2', 'float32')]),
+        ],
+      };
+      same(graph, 'crafted');
+    });
   });
 });
 

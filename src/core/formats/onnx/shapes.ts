@@ -23,7 +23,6 @@ import { UNKNOWN_DIM, tensorType, type ValueType } from './value-type';
  */
 export function inferShapes(model: Model, graph: Graph = model.graph, consts = new Map<string, number[]>(), symbolsAs?: number): Map<string, ValueType> {
   const types = new Map<string, ValueType>();
-  const smallFloats = new Map<string, TensorProto>();
   const declared = new Map<string, ValueType>();
   for (const v of [...graph.proto.valueInfo, ...graph.proto.output, ...graph.proto.input]) {
     const t = tensorType(v.type);
@@ -39,11 +38,15 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
     types.set(t.name, { dtype: t.dataType, shape: t.dims.map(Number) });
     const vals = constValues(t, model);
     if (vals) consts.set(t.name, vals);
-    if (t.dataType === DataType.float32 && elementCount(t) <= MAX_CONST) smallFloats.set(t.name, t);
   }
-  // Only Resize reads float values: read when a rule asks, not copied for every small weight up front.
+  // Only Resize reads float values: found and read when a rule asks, not listed for every small weight up front.
+  let smallFloats: Map<string, TensorProto> | undefined;
   const floats = {
     get(name: string): number[] | undefined {
+      if (!smallFloats) {
+        smallFloats = new Map();
+        for (const t of graph.proto.initializer) if (t.dataType === DataType.float32 && elementCount(t) <= MAX_CONST) smallFloats.set(t.name, t);
+      }
       const t = smallFloats.get(name);
       return t && Array.from(model.tensorData(t) as Float32Array);
     },
@@ -65,12 +68,13 @@ export function inferShapes(model: Model, graph: Graph = model.graph, consts = n
         out = [];
       }
     }
-    node.output.forEach((name, i) => {
-      if (!name) return;
+    for (let i = 0; i < node.output.length; i++) {
+      const name = node.output[i];
+      if (!name) continue;
       const inferred = possible(out[i]);
       const known = declared.get(name);
       types.set(name, pick(inferred, known) ?? { dtype: 0, shape: null });
-    });
+    }
   }
   return types;
 }

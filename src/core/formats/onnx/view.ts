@@ -54,7 +54,8 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
         if (many.has(input)) continue;
         many.add(input);
       } else if (n.input.indexOf(input) < k) continue;
-      const tensor = inits.get(input) ?? g.initializer(input) ?? constants.get(input);
+      // inits is g.initializers(): only an enclosing graph's are left to look up (g.initializer would ask inits again).
+      const tensor = inits.get(input) ?? g.parent?.initializer(input) ?? constants.get(input);
       const sp = tensor ? undefined : sparse.get(input);
       if (sp) weights.push(sparseWeightInfo(sp, input));
       if (!tensor) continue;

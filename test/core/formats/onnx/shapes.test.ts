@@ -58,6 +58,23 @@ describe('shape inference', () => {
     assert.deepEqual(fixed.get('t')?.shape, [2, 256, 4]);
   });
 
+  it('reads Resize scales from a small float initializer when the rule asks (not listed up front)', () => {
+    const graph = create(GraphProtoSchema, {
+      name: 'g',
+      input: [makeValueInfo('x', 'float32', [1, 3, 4, 5])],
+      initializer: [
+        makeTensor('roi', 'float32', [0], new Float32Array(0)),
+        makeTensor('scales', 'float32', [4], new Float32Array([1, 1, 2, 0.5])),
+        makeTensor('big', 'float32', [100], new Float32Array(100).fill(2)),
+      ],
+      node: [makeNode('Resize', ['x', 'roi', 'scales'], ['y']), makeNode('Resize', ['x', 'roi', 'big'], ['z'])],
+    });
+    const types = inferShapes(new Model(create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { version: 13n })] })));
+    assert.deepEqual(types.get('y')?.shape, [1, 3, 8, 2]);
+    // A float tensor past the small-constant limit is not read: rank known, dims not.
+    assert.deepEqual(types.get('z')?.shape, ['?', '?', '?', '?']);
+  });
+
   it('names non-tensor types', () => {
     const vi = makeValueInfo('x', 'int64', [1]);
     assert.equal(typeName(vi.type), 'int64');
