@@ -4,17 +4,25 @@
  * Every feature that keys data by node (overlays, diagnostics, text lines) uses this one rule.
  */
 export function nodeIds(nodes: readonly { name: string; opType: string }[]): string[] {
-  const count = new Map<string, number>();
-  for (const n of nodes) if (n.name) count.set(n.name, (count.get(n.name) ?? 0) + 1);
+  // One set operation per name (a repeat leaves the size as it was); names seen twice or more in `repeated`.
+  const seen = new Set<string>();
+  let repeated: Set<string> | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i].name;
+    if (!name) continue;
+    const size = seen.size;
+    if (seen.add(name).size === size) (repeated ??= new Set()).add(name);
+  }
   const ids = new Array<string>(nodes.length);
   const rest: number[] = [];
-  nodes.forEach((n, i) => {
-    if (n.name && count.get(n.name) === 1) ids[i] = n.name;
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i].name;
+    if (name && !repeated?.has(name)) ids[i] = name;
     else rest.push(i);
-  });
+  }
   if (rest.length === 0) return ids; // every name unique: no made-up ids to check
   const used = new Set<string>();
-  for (const [name, c] of count) if (c === 1) used.add(name);
+  for (const name of seen) if (!repeated?.has(name)) used.add(name);
   for (const i of rest) {
     const n = nodes[i];
     let id = `${n.name || n.opType}#${i}`;
