@@ -50,7 +50,8 @@ export function modelMacs(model: Model, types: Map<string, ValueType> = inferSha
 }
 
 function countMacs(g: Graph, types: Map<string, ValueType>, ids: string[]): { total: number; byNode: Record<string, number>; unknownNodes: number } {
-  const byNode: Record<string, number> = {};
+  // Keys are node names from the file: no prototype, so 'toString' or '__proto__' is only a name.
+  const byNode: Record<string, number> = Object.create(null) as Record<string, number>;
   let total = 0;
   let unknownNodes = 0;
   g.nodes.forEach((node, i) => {

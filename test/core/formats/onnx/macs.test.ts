@@ -71,3 +71,20 @@ describe('onnx/macs: MACs of a PyTorch-exported transformer with a dynamic batch
     assert.equal(m.total, 4 * 8 * 3 + 4 * 8 * 5);
   });
 });
+
+describe('onnx/macs: node names are only names', () => {
+  it("counts nodes named 'toString', '__proto__' and 'constructor' like any other, and gives none to a node without MACs", () => {
+    const w = makeTensor('w', 'float32', [4, 4], new Float32Array(16).fill(0.5));
+    const model = buildModel([
+      makeNode('MatMul', ['x', 'w'], ['a'], {}, 'toString'),
+      makeNode('MatMul', ['a', 'w'], ['b'], {}, '__proto__'),
+      makeNode('Relu', ['b'], ['c'], {}, 'constructor'),
+      makeNode('MatMul', ['c', 'w'], ['y'], {}, 'hasOwnProperty'),
+    ], [makeValueInfo('x', 'float32', [2, 4])], [makeValueInfo('y', 'float32', [2, 4])], [w]);
+    const m = modelMacs(model);
+    assert.deepEqual({ ...m.byNode }, { toString: 32, ['__proto__']: 32, hasOwnProperty: 32 });
+    assert.equal(m.total, 96);
+    const byName = new Map(onnxViewGraph(model).nodes.map((n) => [n.name, n.macs]));
+    assert.deepEqual([...byName], [['toString', 32], ['__proto__', 32], ['constructor', undefined], ['hasOwnProperty', 32]]);
+  });
+});
