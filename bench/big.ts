@@ -10,7 +10,7 @@
  *   open      a second worker, cold: the one request the graph view makes (OpenViewRequest: decode,
  *             view graph, summary, packed), as the extension host receives it.
  * Run under the bench lock:
- *   flock /work/coord/bench.lock npm run bench:big -- [--nodes 200000] [--skip pass,quantize,view,open]
+ *   npm run bench:big -- [--nodes 200000] [--skip pass,quantize,view,open]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

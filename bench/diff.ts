@@ -2,7 +2,7 @@
  * bench:diff: issue 20's target, a diff of a 10,000-node model against its static INT8 version
  * in under 2 s, matching at least 99% of the float nodes to their quantized counterparts.
  *
- *   npm run bench:diff -- [--layers N] [--runs N]     (run it under `flock /work/coord/bench.lock`)
+ *   npm run bench:diff -- [--layers N] [--runs N]     (on an otherwise idle machine)
  *
  * The model is bench/models/make_transformer.py's encoder with N layers (default 189: 10,020
  * nodes); its INT8 version is written once by Edgewise's own static quantizer (random calibration

@@ -9,7 +9,7 @@
  *    load does not inflate), peak RSS of the whole process and of the job, beside the time Node
  *    takes to read and write the same bytes.
  *
- *   flock /work/coord/bench.lock npm run bench:export
+ *   npm run bench:export
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -10,7 +10,7 @@
  *    uploads (random deltas) for growing N; its peak RSS beside the bytes of all deltas.
  *
  * Options: --rounds R (30) --clients-per-round K (10) --train-samples N (60000) --skip-accuracy --skip-memory
- * Run under `flock /work/coord/bench.lock`; the load is printed with the figures.
+ * Run it on an otherwise idle machine; the load is printed with the figures.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';

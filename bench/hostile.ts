@@ -6,7 +6,7 @@
  * error), max wall time and peak RSS; beside them, the reference: the same CLI inspecting the
  * unmutated models (what a normal run costs on this machine, in the same run). Every input is
  * made here, in a temp folder. Run under the bench lock:
- *   flock /work/coord/bench.lock npm run bench:hostile -- [--fuzz-onnx N] [--fuzz-tflite N] [--cli-share K]
+ *   npm run bench:hostile -- [--fuzz-onnx N] [--fuzz-tflite N] [--cli-share K]
  * Defaults: 1,000 ONNX + 500 TFLite mutations through the worker, every 10th also through the CLI.
  */
 import { execFileSync } from 'node:child_process';
