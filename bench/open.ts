@@ -69,9 +69,13 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--no-code-cache') a.noCodeCache = true;
     else if (x === '--help' || x === '-h') { console.log(fs.readFileSync(__filename, 'utf8').split('*/')[0]); process.exit(0); }
     else if (x.startsWith('--')) throw new Error(`unknown option ${x}`);
-    else a.models.push({ label: path.basename(x), file: x });
+    else {
+      // One of the issue's models named by its path keeps its Netron figure and target.
+      const known = ISSUE_MODELS.find((m) => path.resolve(ROOT, m.file) === path.resolve(x));
+      a.models.push(known ? { ...known } : { label: path.basename(x), file: x });
+    }
   }
-  if (!a.models.length) a.models = ISSUE_MODELS;
+  if (!a.models.length) a.models = ISSUE_MODELS.map((m) => ({ ...m }));
   for (const m of a.models) {
     m.file = path.resolve(ROOT, m.file);
     if (!fs.existsSync(m.file)) throw new Error(`${m.file}: no such model (make the benchmark models with /usr/bin/python3 bench/models/make_models.py and make_transformer.py)`);
