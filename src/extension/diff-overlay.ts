@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ModelDiff, NodeDiff, WeightDiff } from '../core/jobs/diff';
 import type { DiffStatus } from '../core/analysis/diff/types';
 import type { Overlay, OverlayCategory } from '../core/graph/types';
+import { valueRecord } from '../core/graph/types';
 import { formatNumber } from '../core/base/units';
 
 export const DIFF_OVERLAY_ID = 'diff';
@@ -26,9 +27,9 @@ export type DiffSide = 'a' | 'b';
 
 /** The overlay of one side: every node of that side with its status; Q/DQ and Constant nodes take their owner's. */
 export function diffOverlay(d: ModelDiff, side: DiffSide): Overlay {
-  const values: Record<string, number> = {};
-  const badges: Record<string, string> = {};
-  const notes: Record<string, string[]> = {};
+  const values = valueRecord<number>();
+  const badges = valueRecord<string>();
+  const notes = valueRecord<string[]>();
   const other = side === 'a' ? 'B' : 'A';
   for (const e of d.entries) {
     const id = e[side];

@@ -1,6 +1,7 @@
 /** Colour scales for overlays: a value per node becomes a fill; collapsed groups show their sum. */
 import type { Overlay } from '../messages';
 import type { ViewGraph } from '../../src/core/graph/types';
+import { valueRecord } from '../../src/core/graph/types';
 import type { GraphModel } from './graph-model';
 
 /** Perceptually ordered stops (dark blue -> teal -> yellow), low to high. */
@@ -52,7 +53,7 @@ export function overlayBadges(o: Overlay, model: GraphModel, expanded: ReadonlyS
 
 /** The first overlay: bytes of each node's weights, computed from the graph. */
 export function weightBytesOverlay(graph: ViewGraph): Overlay {
-  const values: Record<string, number> = {};
+  const values = valueRecord<number>();
   for (const n of graph.nodes) if (n.weightBytes > 0) values[n.id] = n.weightBytes;
   return { id: 'weight-bytes', label: 'Weight size', unit: 'bytes', values, scale: 'log' };
 }

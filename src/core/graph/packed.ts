@@ -8,6 +8,7 @@
  */
 import { readStringTable, stringTable, type FrontCoded } from './string-table';
 import type { AttributeInfo, Dim, QuantInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from './types';
+import { valueRecord } from './types';
 
 /** An index into the string table. */
 type S = number;
@@ -116,7 +117,7 @@ export function unpackViewGraph(p: PackedViewGraph): ViewGraph {
   };
   const graph = ([name, nodes, inputs, outputs, values, keys]: PackedGraph): ViewGraph => {
     const valueKeys = new Map(keys ?? []);
-    const byName: Record<string, TensorInfo> = {};
+    const byName: Record<string, TensorInfo> = valueRecord();
     values.forEach((v, i) => {
       const t = tensor(v);
       const key = valueKeys.get(i);

@@ -69,8 +69,17 @@ export interface ViewGraph {
   nodes: ViewNode[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
-  /** Type and shape of intermediate values, where known (for edge labels). */
+  /** Type and shape of intermediate values, where known (for edge labels). Made by `valueRecord()`. */
   values: Record<string, TensorInfo>;
+}
+
+/**
+ * An empty record keyed by names or ids from a model file, without a prototype: a value or node
+ * named '__proto__' is then only a name (on a plain object it replaces the prototype, and
+ * 'toString' finds a function where no entry is).
+ */
+export function valueRecord<T = TensorInfo>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** What `edgewise inspect --json` prints; the same fields for every format. */

@@ -7,6 +7,7 @@
  * Shared with the webview.
  */
 import type { TensorInfo, ViewGraph, ViewNode } from './types';
+import { valueRecord } from './types';
 
 export interface ViewGraphDelta {
   /** The version of the graph the delta applies to, and the version it makes (the edit session's version numbers). */
@@ -31,7 +32,7 @@ export function viewGraphDelta(a: ViewGraph, b: ViewGraph, from: number, to: num
   while (start < na.length && start < nb.length && same(na[start], nb[start])) start++;
   let tail = 0;
   while (tail < na.length - start && tail < nb.length - start && same(na[na.length - 1 - tail], nb[nb.length - 1 - tail])) tail++;
-  const delta: ViewGraphDelta = { from, to, start, removed: na.length - start - tail, nodes: nb.slice(start, nb.length - tail), values: {}, deletedValues: [] };
+  const delta: ViewGraphDelta = { from, to, start, removed: na.length - start - tail, nodes: nb.slice(start, nb.length - tail), values: valueRecord(), deletedValues: [] };
   if (a.name !== b.name) delta.name = b.name;
   if (!same(a.inputs, b.inputs)) delta.inputs = b.inputs;
   if (!same(a.outputs, b.outputs)) delta.outputs = b.outputs;
@@ -44,7 +45,7 @@ export function viewGraphDelta(a: ViewGraph, b: ViewGraph, from: number, to: num
 export function applyViewGraphDelta(g: ViewGraph, d: ViewGraphDelta): ViewGraph {
   if (d.start + d.removed > g.nodes.length) throw new Error(`the graph delta replaces nodes ${d.start}..${d.start + d.removed} of a graph of ${g.nodes.length}`);
   const nodes = g.nodes.slice(0, d.start).concat(d.nodes, g.nodes.slice(d.start + d.removed));
-  const values = { ...g.values, ...d.values };
+  const values = Object.assign(valueRecord(), g.values, d.values);
   for (const k of d.deletedValues) delete values[k];
   return { name: d.name ?? g.name, nodes, inputs: d.inputs ?? g.inputs, outputs: d.outputs ?? g.outputs, values };
 }

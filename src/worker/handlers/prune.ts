@@ -2,6 +2,7 @@ import { runPruneJob } from '../../core/jobs/prune';
 import { PruneRequest, type PruneResult } from '../protocol';
 import type { WorkerServices } from '../services';
 import { jobHooks } from './job-hooks';
+import { valueRecord } from '../../core/graph/types';
 
 /** Magnitude and channel pruning of a model file (src/core/jobs/prune.ts). */
 export function registerPruneHandlers({ server, models }: WorkerServices): void {
@@ -12,7 +13,7 @@ export function registerPruneHandlers({ server, models }: WorkerServices): void 
     if (job.report.method === 'channel') {
       // Key the kept channels by the view's node ids, so the graph can colour each layer.
       const byLabel = job.report.channelsKept;
-      const values: Record<string, number> = {};
+      const values = valueRecord<number>();
       for (const n of models.get(job.output).viewGraph().nodes) {
         const kept = byLabel[n.name || n.outputs[0]];
         if (kept) values[n.id] = kept.after;

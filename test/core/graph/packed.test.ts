@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { openModel } from '../../../src/core/formats/open';
 import { packViewGraph, packViewGraphText, unpackViewGraph, viewGraphOf } from '../../../src/core/graph/packed';
-import type { ViewGraph } from '../../../src/core/graph/types';
+import { valueRecord, type ViewGraph } from '../../../src/core/graph/types';
 import { layoutResultOf, packLayoutResultText } from '../../../src/core/graph/layout/packed-result';
 import { quickLayout } from '../../../src/core/graph/layout/quick-layout';
 import { GraphModel } from '../../../webview/model/graph-model';
@@ -45,13 +45,13 @@ describe('core/graph/packed: the view graph packed for the trip to the webview',
       name: 'g',
       inputs: [{ name: 'x', dtype: 'int8', shape: ['batch', 3], quant: { scale: [0.5], zeroPoint: [0] } }],
       outputs: [{ name: 'y', dtype: 'float32', shape: null, detail: 'optional' }],
-      values: { x: { name: 'x', dtype: 'int8', shape: [1, 3] }, alias: { name: 'y', dtype: 'float32', shape: [1] } },
+      values: Object.assign(valueRecord(), { x: { name: 'x', dtype: 'int8', shape: [1, 3] }, alias: { name: 'y', dtype: 'float32', shape: [1] } }),
       nodes: [{
         id: 'n#0', name: '', opType: 'If', domain: 'com.example', inputs: ['x', ''], outputs: ['y'],
         attributes: [{ name: 'then_branch', type: 'graph', value: 'subgraph' }],
         weights: [{ name: 'w', dtype: 'float32', shape: [2], bytes: 8, elements: 2, value: '1, 2' }, { name: 'q', dtype: 'int8', shape: [4], bytes: 4, elements: 4, quant: { scale: [1, 2], zeroPoint: [0, 0], axis: 0 } }],
         weightBytes: 12, macs: 0, scope: ['a', 'b'],
-        subgraphs: [{ attribute: 'then_branch', graph: { name: '', inputs: [], outputs: [], values: {}, nodes: [] } }],
+        subgraphs: [{ attribute: 'then_branch', graph: { name: '', inputs: [], outputs: [], values: valueRecord(), nodes: [] } }],
       }],
     };
     assert.deepEqual(unpackViewGraph(json(packViewGraph(graph)) as ReturnType<typeof packViewGraph>), graph);

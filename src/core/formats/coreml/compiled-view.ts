@@ -1,4 +1,5 @@
 import type { AttributeInfo, Dim, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { nodeIds } from '../../graph/node-id';
 import type { MilTextBlock, MilTextOp, MilTextValue } from './compiled';
 import { decodeElements, elementsOf } from './mil-values';
@@ -32,14 +33,14 @@ export function compiledGraph(model: CoreMLModel, sources: WeightSources): ViewG
       attributes: [{ name: 'note', type: 'string', value: 'compiled binary (not a source model): no model.mil to show' }],
       weights: [], weightBytes: 0, scope: [], subgraphs: [],
     };
-    return { name: 'compiled model', nodes: [node], inputs: [], outputs: [], values: {} };
+    return { name: 'compiled model', nodes: [node], inputs: [], outputs: [], values: valueRecord() };
   }
   return blockGraph(fn, fn.name, model, sources);
 }
 
 function blockGraph(block: MilTextBlock, name: string, model: CoreMLModel, sources: WeightSources, outer = new Map<string, MilTextOp>()): ViewGraph {
   const consts = new Map(outer);
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   for (const i of block.inputs) values[i.name] = textType(i.name, i.type);
   const nodes: Omit<ViewNode, 'id'>[] = [];
   for (const op of block.ops) {

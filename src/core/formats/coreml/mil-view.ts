@@ -1,4 +1,5 @@
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { nodeIds } from '../../graph/node-id';
 import type { BlobFiles } from './model';
 import { milTensorInfo, milTypeText } from './mil-types';
@@ -61,7 +62,7 @@ export interface MilGraphOptions {
 /** The graph of one MIL block: ops as nodes, consts folded into their consumers, nested blocks as subgraphs. */
 export function milGraph(block: Block, opts: MilGraphOptions, blobs: BlobFiles, sources: WeightSources, outer?: Map<string, MilConst>): ViewGraph {
   const consts = blockConsts(block, outer);
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   for (const i of opts.inputs) values[i.name] = milTensorInfo(i.name, i.type);
   const nodes: Omit<ViewNode, 'id'>[] = [];
   for (const op of block.operations) {

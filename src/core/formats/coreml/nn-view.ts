@@ -1,5 +1,6 @@
 import type { DescField, DescMessage, Message } from '@bufbuild/protobuf';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { nodeIds } from '../../graph/node-id';
 import { attributesOf, fieldValue, setFields } from './reflect';
 import { isEmptyWeight, weightInfo, weightValues } from './nn-weights';
@@ -153,7 +154,7 @@ export function networkGraph(net: NetworkLike, opts: NetworkGraphOptions, source
     nodes.push(node('classifier', 'classLabels', [c.probabilities], c.outputs, attrs, [], opts.scope));
   }
   const ids = nodeIds(nodes);
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   for (const layer of net.layers) {
     layer.output.forEach((o, i) => {
       const t = layer.outputTensor[i];

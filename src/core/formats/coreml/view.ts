@@ -1,4 +1,5 @@
 import type { TensorInfo, ViewGraph, ViewNode } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { nodeIds } from '../../graph/node-id';
 import { classicAttributes } from './classic-view';
 import { compiledGraph } from './compiled-view';
@@ -45,7 +46,7 @@ function specGraph(m: Model, model: CoreMLModel, sources: WeightSources, scope: 
     case 'mlProgram': {
       const main = mainFunction(t.value, d?.defaultFunctionName);
       const block = main && functionBlock(main[1]);
-      if (!main || !block) return { name, nodes: [], inputs, outputs, values: {} };
+      if (!main || !block) return { name, nodes: [], inputs, outputs, values: valueRecord() };
       return milGraph(block, { name: main[0], inputs: main[1].inputs, scope, inputInfos: inputs, outputInfos: outputs }, model.blobs, sources);
     }
     case 'pipeline': case 'pipelineClassifier': case 'pipelineRegressor':
@@ -70,7 +71,7 @@ export function stageLabel(p: Pipeline, i: number): string {
 /** Sub-models in order, each a group of its nodes, wired by feature names as Core ML runs them. */
 function pipelineGraph(p: Pipeline | undefined, name: string, inputs: TensorInfo[], outputs: TensorInfo[], model: CoreMLModel, sources: WeightSources, scope: string[]): ViewGraph {
   const nodes: ViewNode[] = [];
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   (p?.models ?? []).forEach((sub, i) => {
     const g = specGraph(sub, model, sources, [...scope, stageLabel(p!, i)]);
     pushAll(nodes, g.nodes);

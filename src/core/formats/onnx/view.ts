@@ -7,6 +7,7 @@ import { tensorType } from './value-type';
 import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } from './tensor';
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { TORCH_NAME_SCOPES, torchModuleScope } from './torch-metadata';
 
@@ -17,7 +18,7 @@ export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewG
 }
 
 function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   const inits = g.initializers();
   let macs: Record<string, number> = Object.create(null) as Record<string, number>;
   let ids: string[] | undefined;

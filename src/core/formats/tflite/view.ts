@@ -1,4 +1,5 @@
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 import { TfliteFormatError } from './errors';
 import { bufferByteLength, isConstant, operatorName, type TfliteModel, type TfliteOperator, type TfliteSubGraph, type TfliteTensor } from './model';
 
@@ -36,7 +37,7 @@ function buildGraph(model: TfliteModel, s: number, stack: number[], origins: Tfl
   if (budget.left < 0) throw new TfliteFormatError(model.file, 'subgraphs call each other so often that the graph would show more than four times the operators in the file');
   const names = valueNames(sg);
   const info = (t: TfliteTensor): TensorInfo => tensorInfo(t, names[t.index]);
-  const values: Record<string, TensorInfo> = {};
+  const values: Record<string, TensorInfo> = valueRecord();
   for (const t of sg.tensors) if (!isConstant(model, t)) values[names[t.index]] = info(t);
 
   const nodeIds = new Set<string>();
