@@ -22,7 +22,8 @@ export function relayStdio(script: string, args: string[] = []): void {
     writing = writing.then(() => parent.send({ type: 'error', kind: 'internal', message: `cannot start the benchmark process: ${e.message}` }));
     void writing.then(() => process.exit(1));
   });
-  child.on('exit', (code, signal) => {
+  // 'close', not 'exit': it comes after the IPC channel has delivered the child's last message.
+  child.on('close', (code, signal) => {
     void writing.then(() => {
       if (signal) process.kill(process.pid, signal);
       else process.exit(code ?? 1);
