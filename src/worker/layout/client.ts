@@ -70,8 +70,8 @@ export class LayoutThread {
     const message: ToLayoutThread = { id, root, direction };
     return new Promise<LayoutResult>((resolve, reject) => {
       if (signal?.aborted) return reject(new CancelledError());
-      // A thread started for this layout skips its warm-up (the layout is waiting when elkjs has loaded).
-      if (!this.thread) this.start(true);
+      // A thread started for this layout has no warm-up: the layout compiles elkjs as well, and is wanted.
+      if (!this.thread) this.start(false);
       this.waiting.set(id, { message, resolve, reject });
       this.thread!.postMessage(message);
       signal?.addEventListener('abort', () => this.cancel(id), { once: true });

@@ -69,8 +69,7 @@ function encodeGraph(g: GraphProto, min: number): Uint8Array[] {
     const payloads = big.map(({ no, key }) => ({ no, chunks: [rec[key]] }));
     const rest = without(t, big.map((f) => f.key), () => toBinary(s.encodeTensor, t, opts));
     const chunks = splice(rest, s.encodeTensor, payloads);
-    inits.push(Uint8Array.from([...varint(5 * 8 + 2), ...varint(chunks.reduce((n, c) => n + c.length, 0))]));
-    pushAll(inits, chunks);
+    pushAll(inits, lengthDelimited(5, chunks));
   }
   flushSmall();
   const rest = without(g, ['node', 'initializer'], () => toBinary(s.encodeGraph, g, opts), []);
@@ -124,10 +123,7 @@ function splice(encoded: Uint8Array, desc: DescMessage, inserts: Insert[]): Uint
       if (pos > runStart) out.push(encoded.subarray(runStart, pos));
       runStart = pos;
       const ins = inserts[next++];
-      if (ins.encoded) { pushAll(out, ins.chunks); continue; }
-      const len = ins.chunks.reduce((n, c) => n + c.length, 0);
-      out.push(Uint8Array.from([...varint(ins.no * 8 + 2), ...varint(len)]));
-      pushAll(out, ins.chunks);
+      pushAll(out, ins.encoded ? ins.chunks : lengthDelimited(ins.no, ins.chunks));
     }
   };
   while (pos < encoded.length) {
@@ -158,6 +154,12 @@ function readVarint(b: Uint8Array, pos: number): { value: number; next: number }
     value += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) return { value, next: pos };
   }
+}
+
+/** Field `no` holding the bytes of `chunks` (wire type 2): its tag and length, then the chunks themselves. */
+function lengthDelimited(no: number, chunks: Uint8Array[]): Uint8Array[] {
+  const len = chunks.reduce((n, c) => n + c.length, 0);
+  return [Uint8Array.from([...varint(no * 8 + 2), ...varint(len)]), ...chunks];
 }
 
 function varint(v: number): number[] {

@@ -12,7 +12,7 @@ import type { NodeProto } from './proto/onnx_pb';
 import { nodeIds } from './node-id';
 import { inferShapes } from './shapes';
 import { UNKNOWN_DIM, type ValueType } from './value-type';
-import type { Dim } from '../../graph/types';
+import { valueRecord, type Dim } from '../../graph/types';
 
 export interface MacsCount {
   /** The sum over every counted node; null when some node's shapes stay unknown (a partial sum would pass for the whole). */
@@ -50,8 +50,7 @@ export function modelMacs(model: Model, types: Map<string, ValueType> = inferSha
 }
 
 function countMacs(g: Graph, types: Map<string, ValueType>, ids: string[]): { total: number; byNode: Record<string, number>; unknownNodes: number } {
-  // Keys are node names from the file: no prototype, so 'toString' or '__proto__' is only a name.
-  const byNode: Record<string, number> = Object.create(null) as Record<string, number>;
+  const byNode = valueRecord<number>();
   let total = 0;
   let unknownNodes = 0;
   g.nodes.forEach((node, i) => {

@@ -20,7 +20,7 @@ export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewG
 function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {
   const values: Record<string, TensorInfo> = valueRecord();
   const inits = g.initializers();
-  let macs: Record<string, number> = Object.create(null) as Record<string, number>;
+  let macs = valueRecord<number>();
   let ids: string[] | undefined;
   // Inferred types fill in what value_info leaves out (most exporters record none).
   try {
