@@ -21,7 +21,7 @@
  *   npm run bench:open -- [MODEL ...] [--runs N] [--json OUT.json] [--netron DIR] [--reference DIR] [--no-code-cache]
  *
  * Default models: the five of issue 21 (make ResNet-50 and the 220-layer transformer with
- * `/usr/bin/python3 bench/models/make_models.py` and `make_transformer.py`). The reference is Netron 9.2.1 in the same
+ * `/usr/bin/python3 bench/models/make_resnet50.py` (PyTorch alone; make_models.py needs torchvision) and `make_transformer.py`). The reference is Netron 9.2.1 in the same
  * headless Chromium: with --netron DIR (its browser build; bench/netron.ts) it is measured in the
  * same run; without, the issue's Netron figures are printed and labelled as such.
  */
@@ -78,7 +78,7 @@ function parseArgs(argv: string[]): Args {
   if (!a.models.length) a.models = ISSUE_MODELS.map((m) => ({ ...m }));
   for (const m of a.models) {
     m.file = path.resolve(ROOT, m.file);
-    if (!fs.existsSync(m.file)) throw new Error(`${m.file}: no such model (make the benchmark models with /usr/bin/python3 bench/models/make_models.py and make_transformer.py)`);
+    if (!fs.existsSync(m.file)) throw new Error(`${m.file}: no such model (make the benchmark models with /usr/bin/python3 bench/models/make_resnet50.py and make_transformer.py)`);
   }
   return a;
 }

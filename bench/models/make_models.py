@@ -25,7 +25,7 @@ def export(model, args, name, input_names, output_names, dynamic=None):
 
 export(torchvision.models.resnet18(), torch.randn(1, 3, 224, 224), 'resnet18.onnx', ['input'], ['output'])
 export(torchvision.models.mobilenet_v2(), torch.randn(1, 3, 224, 224), 'mobilenet_v2.onnx', ['input'], ['output'])
-# bench:open (issue 21): ResNet-50 and the 220-layer transformer (10,560 nodes).
+# bench:open (issue 21): ResNet-50 (make_resnet50.py makes the same without torchvision) and the 220-layer transformer (10,560 nodes).
 export(torchvision.models.resnet50(), torch.randn(1, 3, 224, 224), 'resnet50.onnx', ['input'], ['output'])
 
 
