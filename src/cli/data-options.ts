@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { checkDataOptions, DATA_LIMITS, type DataOptions } from '../core/runtime/data-array';
 import { CliError, num, numberIn, str, strs, THREADS, type ParsedArgs } from './command';
+import { valueRecord } from '../core/graph/types';
 
 /** Largest value of a symbolic dimension (--dim NAME=N). */
 const MAX_DIM = 1 << 20;
@@ -111,7 +112,7 @@ export function pairs(args: string[], flagName: string): [string, string][] {
 
 /** --dim NAME=N values of symbolic dimensions. */
 export function dimsOption(args: ParsedArgs): Record<string, number> {
-  const dims: Record<string, number> = {};
+  const dims = valueRecord<number>();
   for (const [name, v] of pairs(strs(args, 'dim'), 'dim')) dims[name] = numberIn(v, `--dim ${name}`, { min: 1, max: MAX_DIM, integer: true });
   return dims;
 }

@@ -13,6 +13,7 @@ import { withWorkerProgress } from './progress';
 import { askData } from './quantize';
 import { requireTrust } from './trust';
 import { formatRatio } from '../core/base/units';
+import { valueRecord } from '../core/graph/types';
 
 interface ModeItem extends vscode.QuickPickItem { mode: ExportMode }
 
@@ -62,7 +63,7 @@ async function askParams(uri: vscode.Uri, worker: CommandDeps['worker']): Promis
 async function askDims(uri: vscode.Uri, worker: CommandDeps['worker']): Promise<Record<string, number> | undefined> {
   const summary = await worker.request(ModelSummaryRequest.type, { file: uri.fsPath });
   const symbols = [...new Set(summary.inputs.flatMap((i) => (i.shape ?? []).filter((d): d is string => typeof d === 'string')))];
-  const dims: Record<string, number> = {};
+  const dims = valueRecord<number>();
   for (const s of symbols) {
     const v = await vscode.window.showInputBox({
       title: `TFLite needs fixed shapes: value of the dynamic dimension '${s}'`, value: '1',

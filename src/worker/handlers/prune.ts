@@ -15,7 +15,8 @@ export function registerPruneHandlers({ server, models }: WorkerServices): void 
       const byLabel = job.report.channelsKept;
       const values = valueRecord<number>();
       for (const n of models.get(job.output).viewGraph().nodes) {
-        const kept = byLabel[n.name || n.outputs[0]];
+        const label = n.name || n.outputs[0];
+        const kept = Object.hasOwn(byLabel, label) ? byLabel[label] : undefined;
         if (kept) values[n.id] = kept.after;
       }
       result.channelsKept = values;

@@ -117,7 +117,8 @@ export function pinnedModel(model: Model, dims: Record<string, number>): Model {
     shape.dim = shape.dim.map((d, i) => {
       if (d.value.case === 'dimValue' && Number(d.value.value) >= 0) return d;
       const name = d.value.case === 'dimParam' && d.value.value ? d.value.value : `${vi.name}[${i}]`;
-      if (dims[name] === undefined) { missing.add(name); return d; }
+      // Dimension names come from the file: 'constructor' is not a value the user gave.
+      if (!Object.hasOwn(dims, name)) { missing.add(name); return d; }
       used.add(name);
       return create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(dims[name]) } });
     });

@@ -9,6 +9,7 @@ import { withSizes, withSizesAsync, type ModelSize } from './sizes';
 import { throwIfCancelled } from '../../base/cancel';
 import { PruneError, checkSparsity, runSteps, runStepsAsync, type PruneProgress, type Steps } from './common';
 import { countParameters, tensorParameters } from '../../formats/onnx/parameters';
+import { valueRecord } from '../../graph/types';
 
 export interface ChannelOptions {
   /** Share of each prunable group's channels to remove, in (0, 1). */
@@ -126,7 +127,7 @@ function* channelSteps(model: Model, options: ChannelOptions): Steps<Result> {
   const reshapes = new Map<NodeProto, number>();
   const changedValues = new Set<string>();
   const pruned: PrunedGroup[] = [];
-  const channelsKept: ChannelReport['channelsKept'] = {};
+  const channelsKept: ChannelReport['channelsKept'] = valueRecord();
   for (const { group, remove } of plan) {
     for (const u of group.uses) {
       const layer = u.kind === 'group-attr' ? u.node : u.kind === 'param' && u.role === 'source' ? u.node : undefined;

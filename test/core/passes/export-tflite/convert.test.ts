@@ -188,4 +188,15 @@ describe('passes/export-tflite: ONNX -> TFLite, checked in TFLite\'s interpreter
     assert.throws(() => onnxToTflite(m), (e: unknown) => e instanceof ExportInputError && /dynamic dimension 'N'.*--dim N=N/.test(e.message));
     assert.throws(() => onnxToTflite(m, { dims: { N: 1, batch: 2 } }), /--dim batch: no input has a dimension of that name/);
   });
+
+  it('a dimension named like an Object property is still a name: asked for, then pinned', () => {
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const m = loadModel(path.join(FIXTURES, 'fmnist_cnn.onnx'));
+      for (const d of m.graph.proto.input[0].type!.value.value!.shape!.dim) if (d.value.case === 'dimParam') d.value.value = name;
+      assert.throws(() => onnxToTflite(m), (e: unknown) => e instanceof ExportInputError && e.message.includes(`dynamic dimension '${name}'`), name);
+      // As the worker's JSON and a recipe give it: an own property, '__proto__' included.
+      const dims = JSON.parse(`{"${name}": 1}`) as Record<string, number>;
+      assert.deepEqual(onnxToTflite(m, { dims }).inputs[0].shape, [1, 1, 28, 28], name);
+    }
+  });
 });

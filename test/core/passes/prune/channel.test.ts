@@ -91,6 +91,18 @@ describe('prune/channel', () => {
     assert.ok(after > 0.1, 'still better than chance without fine-tuning');
   });
 
+  it('reports kept channels under layer names that are Object properties', () => {
+    const model = residualModel();
+    for (const n of model.graph.nodes) {
+      if (n.name === 'c3') n.name = '__proto__';
+      if (n.name === 'c4') n.name = 'toString';
+    }
+    const { report } = channelPrune(model, { sparsity: 0.5 });
+    assert.ok(Object.hasOwn(report.channelsKept, '__proto__') && Object.hasOwn(report.channelsKept, 'toString'));
+    assert.deepEqual({ ...report.channelsKept.__proto__ }, { before: 6, after: 3 });
+    assert.deepEqual({ ...report.channelsKept.toString }, { before: 4, after: 2 });
+  });
+
   it('keeps residual, depthwise and concat ties consistent, and matches the masked original exactly', async () => {
     const model = residualModel();
     model.proto.graph!.valueInfo.push(makeValueInfo('r1', 'float32', [1, 8, 6, 6]), makeValueInfo('c1', 'float32', [1, 8, 6, 6]));
@@ -106,7 +118,7 @@ describe('prune/channel', () => {
     assert.deepEqual(dims(pruned, 'dw'), [4, 1, 3, 3]);
     const dw = pruned.graph.nodes.find((n) => n.output[0] === 'dw')!;
     assert.equal(attrInt(dw, 'group', 0), 4, 'depthwise group follows its channels');
-    assert.deepEqual(report.channelsKept, { c1: { before: 8, after: 4 }, c2: { before: 8, after: 4 }, dw: { before: 8, after: 4 }, c3: { before: 6, after: 3 }, c4: { before: 4, after: 2 } });
+    assert.deepEqual({ ...report.channelsKept }, { c1: { before: 8, after: 4 }, c2: { before: 8, after: 4 }, dw: { before: 8, after: 4 }, c3: { before: 6, after: 3 }, c4: { before: 4, after: 2 } });
     assert.deepEqual(dims(pruned, 'c3'), [3, 4, 1, 1]);
     assert.deepEqual(dims(pruned, 'c4'), [2, 4 + 3, 1, 1], 'the concat consumer loses channels of both concat inputs at their offsets');
     assert.deepEqual(dims(pruned, 'y'), [5, 2 * 36]);
