@@ -19,6 +19,8 @@ export interface MacsCount {
   total: number | null;
   /** MACs of each counted node of the main graph, keyed by ViewNode.id; nodes with unknown shapes are absent. */
   byNode: Record<string, number>;
+  /** The same by node index (a hole where byNode has no entry): the view reads it without a lookup by id per node. */
+  byIndex: (number | undefined)[];
   /** Conv/ConvTranspose/MatMul/Gemm nodes whose shapes are unknown. */
   unknownNodes: number;
   /** How the figures were obtained when the inputs have symbolic dims ('per sample: N taken as 1'). */
@@ -37,29 +39,44 @@ export interface MainGraphShapes {
 export function modelMacs(model: Model, types: Map<string, ValueType> = inferShapes(model), ids = nodeIds(model.graph.nodes)): MacsCount {
   const g = model.graph;
   const symbols = [...new Set(g.realInputs().flatMap((v) => types.get(v.name)?.shape?.filter((d): d is string => typeof d === 'string' && d !== UNKNOWN_DIM) ?? []))];
-  let count = countMacs(g, types, ids);
+  let count = countMacs(g, types);
   let fixed = false;
   if (count.unknownNodes > 0 && symbols.length > 0) {
     // The export's shape arithmetic works out once the symbols have a size.
-    const concrete = countMacs(g, inferShapes(model, g, new Map(), 1), ids);
+    const concrete = countMacs(g, inferShapes(model, g, new Map(), 1));
     if (concrete.unknownNodes < count.unknownNodes) { count = concrete; fixed = true; }
   }
   const note = symbols.length === 0 ? undefined
     : `per sample: the inputs' symbolic dims (${symbols.join(', ')}) counted as 1${fixed ? ', and the shapes worked out with them set to 1' : ''}`;
-  return { total: count.unknownNodes === 0 ? count.total : null, byNode: count.byNode, unknownNodes: count.unknownNodes, ...(note ? { note } : {}) };
+  const { byIndex } = count;
+  let byNode: Record<string, number> | undefined;
+  return {
+    total: count.unknownNodes === 0 ? count.total : null,
+    // Keyed by id when first asked for (the MACs overlay): opening the view reads byIndex only.
+    get byNode() {
+      if (!byNode) {
+        byNode = valueRecord<number>();
+        for (let i = 0; i < byIndex.length; i++) if (byIndex[i] !== undefined) byNode[ids[i]] = byIndex[i]!;
+      }
+      return byNode;
+    },
+    byIndex,
+    unknownNodes: count.unknownNodes,
+    ...(note ? { note } : {}),
+  };
 }
 
-function countMacs(g: Graph, types: Map<string, ValueType>, ids: string[]): { total: number; byNode: Record<string, number>; unknownNodes: number } {
-  const byNode = valueRecord<number>();
+function countMacs(g: Graph, types: Map<string, ValueType>): { total: number; byIndex: (number | undefined)[]; unknownNodes: number } {
+  const byIndex = new Array<number | undefined>(g.nodes.length);
   let total = 0;
   let unknownNodes = 0;
   g.nodes.forEach((node, i) => {
     if (!MAC_OPS.has(node.opType) || (node.domain !== '' && node.domain !== 'ai.onnx')) return;
     const m = nodeMacs(node, (name) => types.get(name)?.shape ?? null);
     if (m === undefined) unknownNodes++;
-    else { byNode[ids[i]] = m; total += m; }
+    else { byIndex[i] = m; total += m; }
   });
-  return { total, byNode, unknownNodes };
+  return { total, byIndex, unknownNodes };
 }
 
 const MAC_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);

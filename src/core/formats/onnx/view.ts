@@ -20,17 +20,22 @@ export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewG
 function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {
   const values: Record<string, TensorInfo> = valueRecord();
   const inits = g.initializers();
-  let macs = valueRecord<number>();
+  let macs: (number | undefined)[] = [];
   let ids: string[] | undefined;
   // Inferred types fill in what value_info leaves out (most exporters record none).
   try {
     const known = g === model.graph ? main?.() : undefined;
     ids = known?.ids;
     const types = known?.types ?? inferShapes(model, g);
+    // inferShapes enters inputs and initializers before any node output: a name first entered
+    // past their count is a node's output, never an initializer (no lookup for most values).
+    const declaredFirst = g.proto.input.length + g.proto.sparseInitializer.length + g.proto.initializer.length;
+    let k = 0;
     for (const [name, t] of types) {
-      if (t.shape && t.dtype && !inits.has(name)) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
+      if (t.shape && t.dtype && (k >= declaredFirst || !inits.has(name))) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
+      k++;
     }
-    if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types, (ids ??= nodeIds(g.nodes)))).byNode;
+    if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types, (ids ??= nodeIds(g.nodes)))).byIndex;
   } catch {
     // A graph the inference cannot walk keeps only its declared types.
   }
@@ -56,8 +61,8 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
         many.add(input);
       } else if (n.input.indexOf(input) < k) continue;
       // inits is g.initializers(): only an enclosing graph's are left to look up (g.initializer would ask inits again).
-      const tensor = inits.get(input) ?? g.parent?.initializer(input) ?? constants.get(input);
-      const sp = tensor ? undefined : sparse.get(input);
+      const tensor = inits.get(input) ?? g.parent?.initializer(input) ?? (constants.size ? constants.get(input) : undefined);
+      const sp = tensor || !sparse.size ? undefined : sparse.get(input);
       if (sp) weights.push(sparseWeightInfo(sp, input));
       if (!tensor) continue;
       const w = weightInfo(tensor);
@@ -81,7 +86,7 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
       scope: nodeScope(n.name, n.metadataProps.length ? n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value : undefined),
       subgraphs,
     };
-    const m = macs[ids[i]];
+    const m = macs[i];
     if (m !== undefined) node.macs = m;
     return node;
   });
