@@ -87,4 +87,18 @@ describe('onnx/macs: node names are only names', () => {
     const byName = new Map(onnxViewGraph(model).nodes.map((n) => [n.name, n.macs]));
     assert.deepEqual([...byName], [['toString', 32], ['__proto__', 32], ['constructor', undefined], ['hasOwnProperty', 32]]);
   });
+
+  it('keys nodes with a repeated or empty name by their made-up ids, and the view gives each node the MACs of its id', () => {
+    const w = makeTensor('w', 'float32', [4, 4], new Float32Array(16).fill(0.5));
+    const model = buildModel([
+      makeNode('MatMul', ['x', 'w'], ['a'], {}, 'mm'),
+      makeNode('Relu', ['a'], ['b'], {}, ''),
+      makeNode('MatMul', ['b', 'w'], ['c'], {}, 'mm'),
+      makeNode('MatMul', ['c', 'w'], ['y'], {}, ''),
+    ], [makeValueInfo('x', 'float32', [3, 4])], [makeValueInfo('y', 'float32', [3, 4])], [w]);
+    const m = modelMacs(model);
+    assert.deepEqual({ ...m.byNode }, { 'mm#0': 48, 'mm#2': 48, 'MatMul#3': 48 });
+    const view = onnxViewGraph(model);
+    assert.deepEqual(view.nodes.map((n) => [n.id, n.macs]), [['mm#0', 48], ['Relu#1', undefined], ['mm#2', 48], ['MatMul#3', 48]]);
+  });
 });
