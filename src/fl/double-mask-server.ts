@@ -8,6 +8,7 @@ import { recoverMaskKey, recoverSelfSeed, type Advertisement, type ShareBundles,
 import { maskStream, pairSeed, removePairMask, ringAdd } from './secagg';
 import type { Share } from './shamir';
 import { FederationError } from './weights';
+import { valueRecord } from '../core/graph/types';
 
 export class DoubleMaskServer {
   private readonly u1 = new Map<string, Advertisement>();
@@ -42,7 +43,7 @@ export class DoubleMaskServer {
   /** What client `id` receives: the bundles addressed to it from the clients of U2. */
   inbox(id: string): Record<string, string> {
     if (this.bundles.size < this.threshold) throw new FederationError(`${this.bundles.size} client(s) shared keys; at least ${this.threshold} are needed`);
-    const out: Record<string, string> = {};
+    const out = valueRecord<string>();
     for (const [from, to] of this.bundles) if (from !== id && to[id]) out[from] = to[id];
     return out;
   }

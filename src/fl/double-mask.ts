@@ -22,6 +22,7 @@ import { createCipheriv, createDecipheriv, createPrivateKey, diffieHellman, gene
 import { maskStream, maskSign, pairSeed, parsePublicKey, ringAdd } from './secagg';
 import { combineSecret, splitSecret, type Share } from './shamir';
 import { FederationError } from './weights';
+import { valueRecord } from '../core/graph/types';
 
 /** An honest client's refusal to answer what the server asked (it would reveal an input). */
 export class SecAggRefusal extends FederationError {}
@@ -136,7 +137,7 @@ export class DoubleMaskClient {
     const xs = [...points.values()];
     const b = splitSecret(this.selfSeed, xs, t);
     const k = splitSecret(rawPrivateKey(this.s.privateKey), xs, t);
-    const to: Record<string, string> = {};
+    const to = valueRecord<string>();
     for (const a of u1) {
       const i = points.get(a.id)! - 1;
       const share = { from: this.id, to: a.id, selfMask: b[i], maskKey: k[i] };

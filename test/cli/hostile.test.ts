@@ -192,4 +192,32 @@ describe('CLI on hostile input: nothing hangs, nothing lands on an input', funct
     const fifo = makeFifo(path.join(dir, 'fifo.yaml'));
     assertRefused(runCli(['run', fifo], 10_000), fifo, /is a named pipe \(FIFO\), not a recipe file/);
   });
+
+  it("names from the file that are Object properties ('__proto__', 'constructor', 'toString') are only names", () => {
+    const w = makeTensor('hasOwnProperty', 'float32', [4, 4], new Float32Array(16).fill(0.25));
+    const named = buildOnnx(
+      [makeNode('MatMul', ['__proto__', 'hasOwnProperty'], ['valueOf'], {}, 'constructor'), makeNode('Relu', ['valueOf'], ['toString'], {}, '__proto__')],
+      [makeValueInfo('__proto__', 'float32', ['constructor', 4])], [makeValueInfo('toString', 'float32', ['constructor', 4])], [w],
+    );
+    const file = writeTemp(named, dir, 'named.onnx');
+    const inspect = runCli(['inspect', file, '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.deepEqual(JSON.parse(inspect.stdout).ops, { MatMul: 1, Relu: 1 });
+    // An input named '__proto__' is fed to ONNX Runtime (a plain feeds object took it as its prototype).
+    const npy = path.join(dir, 'x.npy');
+    fs.writeFileSync(npy, encodeNpy({ dtype: 'float32', shape: [2, 4], data: new Float32Array(8).fill(1) }));
+    for (const args of [['bench', file, '--runs', '3', '--dim', 'constructor=2'], ['bench', file, '--runs', '3', '--input', `__proto__=${npy}`], ['quantize', file, '--mode', 'dynamic', '--no-latency'], ['export', file, '--dim', 'constructor=1']]) {
+      const r = runCli(args, 60_000);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    // Op types are names too: a custom domain's 'constructor' and '__proto__' are counted, not Object's members.
+    const ops = buildOnnx(
+      [makeNode('constructor', ['__proto__'], ['a'], {}, 'n1', 'x.y'), makeNode('__proto__', ['a'], ['toString'], {}, 'n2', 'x.y')],
+      [makeValueInfo('__proto__', 'float32', [1, 4])], [makeValueInfo('toString', 'float32', [1, 4])],
+    );
+    const customFile = writeTemp(ops, dir, 'ops.onnx');
+    const custom = runCli(['inspect', customFile, '--json']);
+    assert.equal(custom.code, 0, custom.stderr);
+    assert.deepEqual(JSON.parse(custom.stdout).ops, JSON.parse('{"constructor": 1, "__proto__": 1}'));
+  });
 });

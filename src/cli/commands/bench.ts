@@ -16,6 +16,7 @@ const { scale, mean, std, layout, count } = DATA_OPTIONS;
 const CHECK_DATA_OPTIONS = { scale, mean, std, layout, count };
 import { formatFleet, formatResults, jsonFleet, jsonResult } from './bench-output';
 import { prefixed } from '../../core/base/progress';
+import { valueRecord } from '../../core/graph/types';
 
 /** Exit code when the benchmark ran but broke a budget of the target. */
 export const EXIT_BUDGET = 3;
@@ -85,7 +86,7 @@ export const bench: Command = {
     const { target, fleet } = chooseTargets(args, model);
     const threadsText = str(args, 'threads');
     const threads = threadsText !== undefined ? threadsText.split(',').map((t) => numberIn(t, '--threads', BENCH_LIMITS.threads)) : undefined;
-    const inputFiles: Record<string, string> = {};
+    const inputFiles = valueRecord<string>();
     for (const [name, f] of pairs(strs(args, 'input'), 'input')) inputFiles[name] = path.resolve(f);
     const options = {
       threads,

@@ -11,6 +11,7 @@ import type { LayerLatency } from './latency-gain';
 import type { LatencyVerdict } from './noise';
 import type { LayerSensitivity } from './sensitivity';
 import { formatBytes, formatCloseness, formatDb, formatMicros, formatNumber, formatPercent } from '../base/units';
+import { valueRecord } from '../graph/types';
 
 /** What is known about one node (any field may be missing). */
 export interface NodeFacts {
@@ -96,7 +97,7 @@ export function nodeFacts(parts: {
   weightBytes?: Record<string, number>;
   precision?: Record<string, string>;
 }): Record<string, NodeFacts> {
-  const out: Record<string, NodeFacts> = {};
+  const out = valueRecord<NodeFacts>();
   const at = (id: string) => (out[id] ??= {});
   for (const e of parts.tensorErrors ?? []) {
     const f = at(e.layer);

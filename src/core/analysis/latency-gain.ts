@@ -7,6 +7,7 @@ import type { Model } from '../formats/onnx/model';
 import type { NodeProto } from '../formats/onnx/proto/onnx_pb';
 import { nodeIds } from '../formats/onnx/node-id';
 import { compareTimes, PROFILER_RESOLUTION_US, type LatencyVerdict } from './noise';
+import { valueRecord } from '../graph/types';
 
 export interface LayerLatency {
   layer: string;
@@ -34,7 +35,7 @@ export function layerTimes(model: Model, nodeUs: Record<string, number>, layers:
   const g = model.graph;
   const ids = nodeIds(g.nodes);
   const idOf = new Map<NodeProto, string>(g.nodes.map((n, i) => [n, ids[i]]));
-  const out: Record<string, number> = {};
+  const out = valueRecord<number>();
   const find = (n: NodeProto, down: boolean, depth = 0): string | undefined => {
     const id = idOf.get(n)!;
     if (layers.has(id)) return id;
@@ -76,7 +77,7 @@ export function profileNodeTimes(model: Model, profiled: readonly ProfiledNode[]
   const byKey = new Map<string, NodeProto>();
   model.graph.nodes.forEach((n, i) => { byKey.set(ids[i], n); if (n.name) byKey.set(n.name, n); });
   const keyOf = (n: NodeProto) => n.name || ids[model.graph.nodes.indexOf(n)];
-  const out: Record<string, number> = {};
+  const out = valueRecord<number>();
   for (const p of profiled) {
     let originals = (p.originalNodes ?? []).map((o) => byKey.get(o)).filter((n): n is NodeProto => !!n);
     if (!originals.length) {

@@ -16,6 +16,7 @@ import type { BenchmarkProgress, BenchmarkResult, LayerProfile, NodeLatency } fr
 import { prefixed, type Progress } from '../base/progress';
 import { PHASE_TEXT, phaseCount, phaseShare, phaseText } from '../runtime/phases';
 import { latencyGains, layerTimes, profileNodeTimes, type LayerLatency } from './latency-gain';
+import { valueRecord } from '../graph/types';
 
 export interface PairLatencyOptions {
   /** Profiled runs per model (after 2 warm-up runs); default 20. */
@@ -127,7 +128,7 @@ export function pairLatency(floatModel: Model, quantModel: Model, floatRun: Benc
   const toFloat = quantToFloatIds(floatModel, floatIds, quantModel);
   const quantLayers = new Set(toFloat.keys());
   const byFloatLayer = (perQuantLayer: Record<string, number>) => {
-    const out: Record<string, number> = {};
+    const out = valueRecord<number>();
     for (const [qid, us] of Object.entries(perQuantLayer)) out[toFloat.get(qid)!] = (out[toFloat.get(qid)!] ?? 0) + us;
     return out;
   };

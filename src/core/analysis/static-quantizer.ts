@@ -11,6 +11,7 @@ import { MinMaxCalibrator } from '../passes/calibrate/minmax';
 import type { Calibrator } from '../passes/calibrate/calibrator';
 import type { Dataset } from '../runtime/data';
 import type { LayerQuantizer, QuantizedModel } from './quantizer';
+import { valueRecord } from '../graph/types';
 
 export type StaticSettings = Omit<StaticOptions, 'ranges' | 'includeNodes' | 'excludeNodes'>;
 
@@ -49,7 +50,7 @@ export class StaticLayerQuantizer implements LayerQuantizer {
       throw e;
     }
     const { model, report } = built;
-    const tensorMap: Record<string, string> = {};
+    const tensorMap = valueRecord<string>();
     for (const t of report.tensors) if (t.kind === 'activation' && t.dequantized) tensorMap[t.float] = t.dequantized;
     const out = { model, tensorMap };
     if (this.cache.size < 4) this.cache.set(key, out);

@@ -5,6 +5,7 @@
  * reads dequantized inputs (a quantized op whose output is not requantized).
  */
 import type { Model } from '../formats/onnx/model';
+import { valueRecord } from '../graph/types';
 
 /** Ops whose outputs are not float activations worth comparing. */
 const NOT_ACTIVATIONS = new Set([
@@ -14,7 +15,7 @@ const NOT_ACTIVATIONS = new Set([
 
 export function inferTensorMap(floatModel: Model, quantModel: Model): Record<string, string> {
   const q = quantModel.graph;
-  const out: Record<string, string> = {};
+  const out = valueRecord<string>();
   for (const n of floatModel.graph.nodes) {
     if (NOT_ACTIVATIONS.has(n.opType) || n.domain === 'ai.onnx.ml') continue;
     for (const t of n.output) {

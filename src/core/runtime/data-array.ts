@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { DType } from '../tensor/dtypes';
 import type { InputSpec } from './inputs';
 import { OptionError } from '../base/option-error';
+import { valueRecord } from '../graph/types';
 
 export type { InputSpec };
 
@@ -103,7 +104,7 @@ export class ArrayDataset implements Dataset {
   get fixedBatch(): boolean { return this.batching.fixed; }
 
   batch(start: number, n: number): Record<string, ort.Tensor> {
-    const out: Record<string, ort.Tensor> = {};
+    const out = valueRecord<ort.Tensor>();
     for (const { spec, sample, data } of this.inputs) {
       const per = sample.reduce((a, b) => a * b, 1);
       out[spec.name] = toOrtTensor(spec.dtype as DType, data, start * per, n * per, [n, ...sample]);
@@ -111,7 +112,7 @@ export class ArrayDataset implements Dataset {
     return out;
   }
   gather(indices: ArrayLike<number>): Record<string, ort.Tensor> {
-    const out: Record<string, ort.Tensor> = {};
+    const out = valueRecord<ort.Tensor>();
     for (const { spec, sample, data } of this.inputs) {
       const per = sample.reduce((a, b) => a * b, 1);
       const picked = new Float32Array(indices.length * per);

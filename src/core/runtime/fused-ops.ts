@@ -5,6 +5,7 @@ import type { Model } from '../formats/onnx/model';
 import { decodeModelProto } from '../formats/onnx/codec';
 import type { InferenceSession } from 'onnxruntime-node';
 import { openSession, type SessionSettings } from './ort-session';
+import { valueRecord } from '../graph/types';
 
 /** Op types (ORT's, after its graph optimizations) that run integer or low-bit kernels. */
 const QUANTIZED_OP = /^(QLinear|QGemm|DynamicQuantizeMatMul|MatMulIntegerToFloat|MatMulNBits|NhwcQLinear|QAttention|ConvInteger|MatMulInteger)/;
@@ -54,8 +55,8 @@ export async function openCountingFused(model: string | Model, s: SessionSetting
 /** Op types of an optimized graph, and the float ops the Q/DQ left unfused sit around. */
 function countOps(bytes: Uint8Array, file: string): FusedOps {
   const proto = decodeModelProto(bytes, file);
-  const all: Record<string, number> = {};
-  const quantized: Record<string, number> = {};
+  const all = valueRecord<number>();
+  const quantized = valueRecord<number>();
   let qdqLeft = 0;
   const nodes = proto.graph?.node ?? [];
   const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)));
@@ -71,7 +72,7 @@ function countOps(bytes: Uint8Array, file: string): FusedOps {
     }
     if (!isQdq(n.opType) && !QUANTIZED_OP.test(n.opType) && n.input.some((i) => producer.get(i)?.opType === 'DequantizeLinear' && !isWeight(producer.get(i)!, producer))) unfused.add(n);
   }
-  const unfusedOps: Record<string, number> = {};
+  const unfusedOps = valueRecord<number>();
   for (const n of unfused) unfusedOps[n.opType] = (unfusedOps[n.opType] ?? 0) + 1;
   return { quantized, all, qdqLeft, unfusedOps };
 }

@@ -43,7 +43,7 @@ export function planInputs(specs: readonly InputSpec[], dims: Record<string, num
 
   const out = new Map<string, PlannedInput>();
   for (const spec of specs) {
-    const file = files[spec.name];
+    const file = Object.hasOwn(files, spec.name) ? files[spec.name] : undefined;
     if (file) out.set(spec.name, fromFile(spec, file, bound));
   }
   const seen = new Set<string>();

@@ -1,4 +1,5 @@
 import type { LayerProfile } from './types';
+import { valueRecord } from '../graph/types';
 
 /** A node of the displayed graph: its id there and the model's own name for it. */
 export interface NamedNode {
@@ -13,7 +14,7 @@ export interface NamedNode {
 export function latencyByNodeId(profile: LayerProfile, nodes: readonly NamedNode[]): Record<string, number> {
   const byName = new Map<string, string[]>();
   for (const n of nodes) if (n.name) byName.set(n.name, [...(byName.get(n.name) ?? []), n.id]);
-  const out: Record<string, number> = {};
+  const out = valueRecord<number>();
   for (const p of profile.nodes) {
     const ids = byName.get(p.name);
     // Duplicate names cannot be told apart in ORT's profile: leave them out rather than guess.

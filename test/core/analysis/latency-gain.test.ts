@@ -30,10 +30,10 @@ describe('analysis/latency-gain', () => {
       { name: 'fused', meanUs: 30, originalNodes: ['c_DQ', 'clip'] },
       { name: 'ReorderOutput', meanUs: 5, originalNodes: [] },
     ]);
-    assert.deepEqual(nodeUs, { conv: 100, x_Q: 10, c_DQ: 15, clip: 15 });
+    assert.deepEqual({ ...nodeUs }, { conv: 100, x_Q: 10, c_DQ: 15, clip: 15 });
     const layers = layerTimes(m, nodeUs, new Set(['conv', 'clip']));
     // x_Q feeds conv (through x_DQ); c_DQ feeds clip.
-    assert.deepEqual(layers, { conv: 110, clip: 30 });
+    assert.deepEqual({ ...layers }, { conv: 110, clip: 30 });
     const gains = latencyGains({ conv: 200, clip: 10 }, layers);
     assert.deepEqual(gains.map((g) => [g.layer, g.gainUs]), [['conv', 90], ['clip', -20]]);
   });

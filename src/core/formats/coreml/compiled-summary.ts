@@ -3,6 +3,7 @@ import { textType } from './compiled-view';
 import type { MilTextBlock } from './compiled';
 import { minimumOS } from './features';
 import type { CoreMLModel } from './model';
+import { valueRecord } from '../../graph/types';
 
 const DTYPES: Record<string, string> = { Float16: 'float16', Float32: 'float32', Double: 'float64', Int32: 'int32', Int8: 'int8' };
 
@@ -18,7 +19,7 @@ export function compiledSummary(model: CoreMLModel): ModelSummary {
     return { name: f.name, dtype: f.type === 'MultiArray' ? DTYPES[f.dataType] ?? f.dataType : (f.formattedType ?? f.type), shape, detail: f.formattedType };
   });
   const fn = c.program?.functions.find((f) => f.name === 'main') ?? c.program?.functions[0];
-  const ops: Record<string, number> = {};
+  const ops = valueRecord<number>();
   let nested = 0;
   const visit = (b: MilTextBlock, top: boolean): void => {
     for (const op of b.ops) {

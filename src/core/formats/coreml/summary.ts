@@ -9,6 +9,7 @@ import { networkCounts } from './nn-summary';
 import type { Model } from './proto/model_pb';
 import { modelType, stageLabel } from './view';
 import { addWeight, emptyCounts, type Counts } from './counts';
+import { valueRecord } from '../../graph/types';
 
 /** `edgewise inspect` facts of a Core ML model, in the same fields as for ONNX and TFLite, plus `coreml`. */
 export function summarizeCoreML(model: CoreMLModel): ModelSummary {
@@ -91,7 +92,7 @@ function facts(spec: Model, model: CoreMLModel): CoreMLFacts {
 }
 
 function metadataOf(spec: Model, model: CoreMLModel): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = valueRecord<string>();
   const d = spec.description;
   const m = d?.metadata;
   if (m?.shortDescription) out.description = m.shortDescription;

@@ -10,6 +10,7 @@ import { ExternalDataReader } from './external';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import type { TensorArray } from '../../tensor/dtypes';
 import { pushAll } from '../../base/arrays';
+import { valueRecord } from '../../graph/types';
 
 /** Where a model came from: its file (for external data and messages) or just a label. */
 export interface ModelSource {
@@ -45,7 +46,7 @@ export class Model {
 
   /** {domain: version}; the default ONNX domain is ''. */
   opsets(): Record<string, number> {
-    const out: Record<string, number> = {};
+    const out = valueRecord<number>();
     for (const o of this.proto.opsetImport) out[o.domain === 'ai.onnx' ? '' : o.domain] = Number(o.version);
     return out;
   }

@@ -7,6 +7,7 @@ import { dtypeName } from '../../tensor/dtypes';
 import { inferShapes } from './shapes';
 import { tensorType, typeName, type ValueType } from './value-type';
 import type { ModelSummary, TensorInfo } from '../../graph/types';
+import { valueRecord } from '../../graph/types';
 
 /**
  * The format-neutral summary of an ONNX model (`edgewise inspect`). Reads no weight data.
@@ -16,7 +17,7 @@ export function summarizeOnnx(model: Model, main?: MainGraphShapes): ModelSummar
   const p = model.proto;
   const g = model.graph;
   const types = main?.types ?? inferShapes(model);
-  const ops: Record<string, number> = {};
+  const ops = valueRecord<number>();
   for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   const bytesByDtype: Record<string, number> = {};
   let initBytes = 0;

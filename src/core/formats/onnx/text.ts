@@ -18,6 +18,7 @@ import type { Model } from './model';
 import { elementCount, tensorByteLength } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
 import { nodeIds } from './node-id';
+import { valueRecord } from '../../graph/types';
 
 export interface TextOptions {
   /** Tensors with at most this many elements are printed in full (default 16). */
@@ -102,7 +103,7 @@ class Printer {
     if (proto.producerName) header.push(`producer_name: ${stringLiteral(proto.producerName)}`);
     if (proto.producerVersion) header.push(`producer_version: ${stringLiteral(proto.producerVersion)}`);
     this.lines.push(`<${header.join(', ')}>`);
-    const nodeLines: Record<string, number> = {};
+    const nodeLines = valueRecord<number>();
     const lineNodes: Record<number, string> = {};
     const graphIds = nodeIds(this.model.graph.nodes);
     this.graph(this.model.graph.proto, '', (i, line) => {

@@ -2,12 +2,13 @@ import type { ModelSummary } from '../../graph/types';
 import { bufferByteLength, bufferBytes, isConstant, operatorName, type TfliteModel, type TfliteOperator, type TfliteSubGraph } from './model';
 import { BuiltinOperator } from './schema';
 import { elementCount, tensorInfo, valueNames } from './view';
+import { valueRecord } from '../../graph/types';
 
 /** `edgewise inspect` facts of a TFLite model, in the same fields as for ONNX. */
 export function summarizeTflite(model: TfliteModel): ModelSummary {
   const main = model.subgraphs[0];
   const names = valueNames(main);
-  const ops: Record<string, number> = {};
+  const ops = valueRecord<number>();
   for (const op of main.operators) {
     const name = operatorName(model, op);
     ops[name] = (ops[name] ?? 0) + 1;
@@ -95,7 +96,7 @@ export function operatorMacs(model: TfliteModel, sg: TfliteSubGraph, op: TfliteO
 }
 
 function metadataMap(model: TfliteModel, minRuntime: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = valueRecord<string>();
   if (model.description) out.description = model.description;
   if (minRuntime) out.min_runtime_version = minRuntime;
   for (const m of model.metadata) {

@@ -6,6 +6,7 @@
  */
 import { readStringTable, stringTable, type FrontCoded } from '../string-table';
 import type { Box, EdgeGeometry, LayoutResult } from './types';
+import { valueRecord } from '../types';
 
 interface PackedLayoutResult {
   packed: 1;
@@ -54,7 +55,7 @@ export function layoutResultOf(r: LayoutResult | PackedLayoutResultText): Layout
   const p = JSON.parse(r) as PackedLayoutResult;
   const table = readStringTable(p.strings);
   const boxes = (flat: number[]): Record<string, Box> => {
-    const out: Record<string, Box> = {};
+    const out = valueRecord<Box>();
     for (let i = 0; i < flat.length; i += 5) out[table[flat[i]]] = { x: flat[i + 1], y: flat[i + 2], w: flat[i + 3], h: flat[i + 4] };
     return out;
   };

@@ -18,6 +18,7 @@ import { loadRecipe, type RecipeRunReport } from '../run';
 import { recipeDataOptions } from '../data-options';
 import { graphSvg, type GraphOverlay } from './graph-svg';
 import type { RecipeReportData, ReportOverlay } from './types';
+import { valueRecord } from '../../graph/types';
 
 export interface CollectOptions {
   /** Default: error when it was measured, else latency, else weights. */
@@ -72,7 +73,7 @@ export async function collectReport(run: RecipeRunReport, o: CollectOptions = {}
 }
 
 function overlayValues(overlay: ReportOverlay, view: ReturnType<typeof onnxViewGraph>, d: RecipeReportData): GraphOverlay | undefined {
-  const values: Record<string, number> = {};
+  const values = valueRecord<number>();
   if (overlay === 'error') {
     if (!d.errors?.length) return undefined;
     for (const e of d.errors) values[e.layer] = Math.min(values[e.layer] ?? Infinity, e.sqnrDb);

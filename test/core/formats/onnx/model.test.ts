@@ -93,7 +93,7 @@ describe('Model and Graph', () => {
     const again = new Model(decodeModelProto(encodeModelProto(m.proto)));
     assert.deepEqual([...again.functions().keys()], ['custom:MyRelu']);
     assert.equal(again.functions().get('custom:MyRelu')?.node[0].opType, 'Relu');
-    assert.deepEqual(again.opsets(), { '': 17, custom: 1 });
+    assert.deepEqual({ ...again.opsets() }, { '': 17, custom: 1 });
   });
 
   it('reads attributes with their types', () => {

@@ -5,6 +5,7 @@ import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { BuiltinOperator } from '../../../../src/core/formats/tflite/writer';
 import { ConvertError } from '../../../../src/core/passes/export-tflite/context';
 import { ExportInputError, onnxToTflite } from '../../../../src/core/passes/export-tflite/convert';
+import type { TypeProto_Tensor } from '../../../../src/core/formats/onnx/proto/onnx_pb';
 import { FIXTURES } from '../../../helpers/onnx-models';
 import { exportAndRun, int64Const, model } from './helpers';
 
@@ -192,7 +193,7 @@ describe('passes/export-tflite: ONNX -> TFLite, checked in TFLite\'s interpreter
   it('a dimension named like an Object property is still a name: asked for, then pinned', () => {
     for (const name of ['constructor', 'toString', '__proto__']) {
       const m = loadModel(path.join(FIXTURES, 'fmnist_cnn.onnx'));
-      for (const d of m.graph.proto.input[0].type!.value.value!.shape!.dim) if (d.value.case === 'dimParam') d.value.value = name;
+      for (const d of (m.graph.proto.input[0].type!.value.value as TypeProto_Tensor).shape!.dim) if (d.value.case === 'dimParam') d.value.value = name;
       assert.throws(() => onnxToTflite(m), (e: unknown) => e instanceof ExportInputError && e.message.includes(`dynamic dimension '${name}'`), name);
       // As the worker's JSON and a recipe give it: an own property, '__proto__' included.
       const dims = JSON.parse(`{"${name}": 1}`) as Record<string, number>;
