@@ -4,6 +4,7 @@ import { OnnxFormatError } from './errors';
 import { adoptPackedFields, forEachTensor, packedSchemas, PackedBytesExposure } from './packed';
 import { decodeProblem } from '../../base/protobuf-wire';
 import { concatChunks, encodeModelChunks } from './encode-chunks';
+import { decodeModelFast } from './fast-decode';
 
 /**
  * Decodes an ONNX file. `raw_data` fields stay views into `bytes` (no copy), so the caller must
@@ -14,17 +15,22 @@ import { concatChunks, encodeModelChunks } from './encode-chunks';
 export function decodeModelProto(bytes: Uint8Array, file = '<buffer>'): ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError(file, 'the file is empty');
   sniffNotOnnx(bytes, file);
-  let proto: ModelProto;
-  try {
-    proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
-    forEachTensor(proto, adoptPackedFields);
-  } catch (e) {
-    throw new OnnxFormatError(file, decodeProblem(bytes, ModelProtoSchema, 'ONNX model', e));
-  }
+  const proto = decodeModelFast(bytes) ?? decodeModelGeneric(bytes, file);
   if (!proto.graph && proto.functions.length === 0 && proto.opsetImport.length === 0) {
     throw new OnnxFormatError(file, 'no graph, no functions and no opset imports: this is not an ONNX model');
   }
   return proto;
+}
+
+/** protobuf-es's reflective reader: the reference the fast reader matches, and its fallback. */
+export function decodeModelGeneric(bytes: Uint8Array, file = '<buffer>'): ModelProto {
+  try {
+    const proto = fromBinary(packedSchemas().decode, bytes, { readUnknownFields: true }) as ModelProto;
+    forEachTensor(proto, adoptPackedFields);
+    return proto;
+  } catch (e) {
+    throw new OnnxFormatError(file, decodeProblem(bytes, ModelProtoSchema, 'ONNX model', e));
+  }
 }
 
 export function encodeModelProto(proto: ModelProto): Uint8Array {
