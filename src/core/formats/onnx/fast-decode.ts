@@ -27,6 +27,7 @@ export function decodeModelFast(bytes: Uint8Array): ModelProto | undefined {
     buf = EMPTY;
     walkAfter = [];
     inputs.length = outputs.length = dims.length = 0;
+    recent.fill(undefined);
     latin1 = Buffer.alloc(0);
     view = new DataView(EMPTY.buffer);
   }
@@ -297,6 +298,8 @@ function readKnownEnum(known: Set<number>, end: number): number {
 }
 
 const int64View = new DataView(new ArrayBuffer(8));
+/** Dims and ints are mostly small: one bigint each (a bigint is a value, its identity is not seen). */
+const SMALL = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
 /** protobuf-es's varint64read and protoInt64.dec, for well-formed varints (at most 10 bytes). */
 function readInt64(end: number): bigint {
@@ -322,7 +325,7 @@ function readInt64(end: number): bigint {
 
 function int64(lo: number, hi: number, end: number): bigint {
   if (pos > end) throw OFF_PATH;
-  if (hi === 0 && lo >= 0) return BigInt(lo);
+  if (hi === 0 && lo >= 0) return lo < SMALL.length ? SMALL[lo] : BigInt(lo);
   int64View.setInt32(0, lo, true);
   int64View.setInt32(4, hi, true);
   return int64View.getBigInt64(0, true);
@@ -349,9 +352,28 @@ function readString(end: number): string {
   const len = readLength(end);
   const start = pos;
   pos += len;
-  for (let i = start; i < pos; i++) if (buf[i] > 0x7f) return decodeUtf8(buf.subarray(start, pos), false);
-  return latin1.toString('latin1', start, pos);
+  let h = len;
+  for (let i = start; i < pos; i++) {
+    const c = buf[i];
+    if (c > 0x7f) return decodeUtf8(buf.subarray(start, pos), false);
+    h = (h * 31 + c) | 0;
+  }
+  if (len > 48) return latin1.toString('latin1', start, pos);
+  // Names repeat (a value is one node's output and the next one's input, op types recur):
+  // the same string again costs no allocation, and no memory while the model lives.
+  const slot = h & (RECENT - 1);
+  const seen = recent[slot];
+  if (seen !== undefined && seen.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) if (seen.charCodeAt(i) !== buf[start + i]) { same = false; break; }
+    if (same) return seen;
+  }
+  return (recent[slot] = latin1.toString('latin1', start, pos));
 }
+
+/** Recently read ASCII strings by a hash of their bytes (a power of two). */
+const RECENT = 1 << 14;
+const recent: (string | undefined)[] = new Array(RECENT).fill(undefined);
 
 /** Skips one record's value as protobuf-es would read it (else off the path): its wire type must be the field's. */
 function skipField(t: Types, desc: DescMessage, tag: number, end: number): void {
