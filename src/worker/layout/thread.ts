@@ -6,10 +6,10 @@
  * (elk-layout.ts) and, given a cache file, across restarts (cache-file.ts).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { Layouter } from '../../core/graph/layout/elk-layout';
 import type { LayoutGroup } from '../../core/graph/layout/types';
 import { readLayoutCache, writeLayoutCache } from './cache-file';
+import { elkEngine } from './elk-engine';
 import type { FromLayoutThread, LayoutThreadData, ToLayoutThread } from './messages';
 
 const SAVE_DELAY_MS = 1000;
@@ -17,7 +17,7 @@ const WARM_UP_ROUNDS = 6;
 
 const { cacheFile, warmUp: warmAtStart } = workerData as LayoutThreadData;
 const port = parentPort!;
-const elk = new ELK();
+const elk = elkEngine();
 const layouter = new Layouter(elk);
 let saveTimer: NodeJS.Timeout | undefined;
 
