@@ -26,31 +26,37 @@ const CELL = 64;
  * `wanted`: per edge to label, its text. `obstacles`: boxes labels must keep off (items, titles).
  */
 export function placeEdgeLabels(edges: readonly LabelledEdge[], wanted: ReadonlyMap<number, string>, obstacles: readonly Box[]): EdgeLabel[] {
-  const grid = new Map<string, { edge: number; x0: number; y0: number; x1: number; y1: number }[]>();
-  const boxes = new Map<string, Box[]>();
-  const cells = (b: Box, f: (key: string) => void): void => {
-    for (let cx = Math.floor(b.x / CELL); cx <= Math.floor((b.x + b.w) / CELL); cx++) {
-      for (let cy = Math.floor(b.y / CELL); cy <= Math.floor((b.y + b.h) / CELL); cy++) f(`${cx},${cy}`);
+  // Cells by number, not by string: this runs for every edge of a first frame.
+  const grid = new Map<number, Segment[]>();
+  const boxes = new Map<number, Box[]>();
+  const add = <T>(m: Map<number, T[]>, b: Box, x: T): void => {
+    const cx1 = Math.floor((b.x + b.w) / CELL), cy0 = Math.floor(b.y / CELL), cy1 = Math.floor((b.y + b.h) / CELL);
+    for (let cx = Math.floor(b.x / CELL); cx <= cx1; cx++) {
+      for (let cy = cy0; cy <= cy1; cy++) {
+        const k = cellKey(cx, cy), l = m.get(k);
+        if (l) l.push(x); else m.set(k, [x]);
+      }
     }
   };
-  const addBox = (b: Box): void => cells(b, (k) => { const l = boxes.get(k); if (l) l.push(b); else boxes.set(k, [b]); });
   edges.forEach((e, edge) => {
     const p = e.points;
     for (let i = 0; i + 3 < p.length; i += 2) {
-      const s = { edge, x0: p[i], y0: p[i + 1], x1: p[i + 2], y1: p[i + 3] };
-      cells(segmentBox(s), (k) => { const l = grid.get(k); if (l) l.push(s); else grid.set(k, [s]); });
+      const s = segment(edge, p[i], p[i + 1], p[i + 2], p[i + 3]);
+      add(grid, s, s);
     }
   });
-  for (const b of obstacles) addBox(b);
+  for (const b of obstacles) add(boxes, b, b);
 
   const clear = (b: Box, own: number): boolean => {
-    let ok = true;
-    cells(b, (k) => {
-      if (!ok) return;
-      for (const s of grid.get(k) ?? []) if (s.edge !== own && overlaps(b, segmentBox(s))) { ok = false; return; }
-      for (const o of boxes.get(k) ?? []) if (overlaps(b, o)) { ok = false; return; }
-    });
-    return ok;
+    const cx1 = Math.floor((b.x + b.w) / CELL), cy0 = Math.floor(b.y / CELL), cy1 = Math.floor((b.y + b.h) / CELL);
+    for (let cx = Math.floor(b.x / CELL); cx <= cx1; cx++) {
+      for (let cy = cy0; cy <= cy1; cy++) {
+        const k = cellKey(cx, cy);
+        for (const s of grid.get(k) ?? NONE) if (s.edge !== own && overlaps(b, s)) return false;
+        for (const o of boxes.get(k) ?? NONE) if (overlaps(b, o)) return false;
+      }
+    }
+    return true;
   };
 
   const out: EdgeLabel[] = [];
@@ -72,15 +78,24 @@ export function placeEdgeLabels(edges: readonly LabelledEdge[], wanted: Readonly
     }
     const label = candidates.find((c) => clear(c.box, edge)) ?? candidates[0];
     out.push(label);
-    addBox(label.box);
+    add(boxes, label.box, label.box);
   }
   return out;
 }
 
-function segmentBox(s: { x0: number; y0: number; x1: number; y1: number }): Box {
-  const x = Math.min(s.x0, s.x1), y = Math.min(s.y0, s.y1);
+const NONE: never[] = [];
+
+/** An edge's segment as the box its line covers. */
+interface Segment extends Box { edge: number }
+
+function segment(edge: number, x0: number, y0: number, x1: number, y1: number): Segment {
   // Lines are drawn ~1.5 px wide.
-  return { x: x - 1, y: y - 1, w: Math.abs(s.x1 - s.x0) + 2, h: Math.abs(s.y1 - s.y0) + 2 };
+  return { edge, x: Math.min(x0, x1) - 1, y: Math.min(y0, y1) - 1, w: Math.abs(x1 - x0) + 2, h: Math.abs(y1 - y0) + 2 };
+}
+
+/** One number per grid cell (a million cells each way, around 0). */
+function cellKey(cx: number, cy: number): number {
+  return (cx + 2 ** 20) * 2 ** 21 + (cy + 2 ** 20);
 }
 
 export function overlaps(a: Box, b: Box): boolean {
