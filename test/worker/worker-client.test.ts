@@ -6,10 +6,14 @@ import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc';
 import {
   RequestCancelledError, RequestTimedOutError, WorkerClient, WorkerCrashedError, type WorkerCrash,
 } from '../../src/extension/worker-client';
-import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
+import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
 import { saveModel } from '../../src/core/formats/onnx/io';
+import { makeNode, makeValueInfo } from '../../src/core/formats/onnx/build';
+import { OnnxReader } from '../../src/core/formats/onnx/reader';
+import { packViewGraphText } from '../../src/core/graph/packed';
 import { deepModel } from '../fixtures/deep-model';
+import { buildModel } from '../helpers/onnx-models';
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -92,6 +96,22 @@ describe('worker client (dist/worker.js over IPC)', () => {
     assert.ok(details.weights.some((w) => w.stats && w.stats.std > 0));
     const info = await client.request(WorkerInfoRequest.type, undefined);
     assert.deepEqual(info.cachedModels, [fixture]);
+  });
+
+  it('delivers the open\'s answer as the worker packed it: the same text, escapes and all, and the same summary', async () => {
+    // The channel carries V8-serialized messages (worker-client.ts): nothing may change on the way.
+    const names = path.join(tmp, 'names.onnx');
+    const odd = ['__proto__', 'say "hi" \\ there', 'line\nbreak\ttab', 'новый/名前/😀', '\u0001\u001f'];
+    saveModel(buildModel(
+      odd.map((name, i) => makeNode('Relu', [i ? odd[i - 1] : 'x'], [name], {}, `${name}/node`)),
+      [makeValueInfo('x', 'float32', [1, 3])], [makeValueInfo(odd[odd.length - 1], 'float32', [1, 3])],
+    ), names);
+    for (const file of [names, bigModel]) {
+      const opened = await client.request(OpenViewRequest.type, { file });
+      const reader = OnnxReader.open(file);
+      assert.ok(opened.graph === packViewGraphText(reader.viewGraph()), `${path.basename(file)}: packed text as the worker wrote it`);
+      assert.equal(JSON.stringify(opened.summary), JSON.stringify(reader.summary()));
+    }
   });
 
   it('passes the worker\'s progress reports to the caller of that request only', async () => {
