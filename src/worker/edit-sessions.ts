@@ -25,7 +25,8 @@ export class EditSessions {
     if (!s) {
       const opened = this.models.get(file);
       if (!(opened instanceof OnnxReader)) throw new EditError(`${file}: editing works on ONNX models (.onnx)`);
-      // The view's reader is version 0's: the model is not decoded twice.
+      // The view's reader is version 0's: the model is not decoded twice. Edits read raw_data themselves.
+      opened.model.loadWeights();
       s = { file, history: new EditHistory(opened.model), readers: new Map([[opened.model, opened]]) };
       this.sessions.set(id, s);
     }

@@ -33,7 +33,7 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.
 export class InputFile {
   private fd: number | undefined;
 
-  private constructor(readonly file: string, fd: number, readonly size: number) {
+  private constructor(readonly file: string, fd: number, readonly size: number, private readonly mtimeMs: number) {
     this.fd = fd;
   }
 
@@ -48,7 +48,7 @@ export class InputFile {
     try {
       const st = fs.fstatSync(fd);
       checkStats(abs, st, o);
-      return new InputFile(abs, fd, st.size);
+      return new InputFile(abs, fd, st.size, st.mtimeMs);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -73,6 +73,27 @@ export class InputFile {
       if (n === 0) throw new InputFileError(this.file, `ended at byte ${position + done} while being read (was it changed meanwhile?)`);
       done += n;
     }
+  }
+
+  /** Fills `out` from `position`, reading on libuv's thread pool (the calling thread goes on). */
+  async readIntoAsync(out: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < out.length) {
+      const fd = this.fd;
+      if (fd === undefined) throw new InputFileError(this.file, 'was closed while being read');
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.read(fd, out, done, Math.min(READ_CHUNK, out.length - done), position + done, (e, bytes) => (e ? reject(e) : resolve(bytes)));
+      });
+      if (n === 0) throw new InputFileError(this.file, `ended at byte ${position + done} while being read (was it changed meanwhile?)`);
+      done += n;
+    }
+  }
+
+  /** True while the open file still has the size and modification time it had when opened. */
+  unchanged(): boolean {
+    if (this.fd === undefined) return false;
+    const st = fs.fstatSync(this.fd);
+    return st.size === this.size && st.mtimeMs === this.mtimeMs;
   }
 
   close(): void {

@@ -1,30 +1,63 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { StringStringEntryProtoSchema, TensorProto_DataLocation, type TensorProto } from './proto/onnx_pb';
+import { StringStringEntryProtoSchema, TensorProto_DataLocation, type ModelProto, type TensorProto } from './proto/onnx_pb';
 import { decodeModelProto, encodeModelProto, encodeModelProtoChunks } from './codec';
 import { OnnxFormatError } from './errors';
 import { Model } from './model';
 import { checkModelData } from './check';
+import { readDeferringWeights } from './deferred-weights';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import { DataType } from '../../tensor/dtypes';
 import { AtomicFile, atomicWrite } from '../../base/atomic-file';
 import { readInputFile } from '../../base/input-file';
 import { pushAll } from '../../base/arrays';
 
+export interface LoadOptions {
+  /**
+   * Leave the main graph's large weights unread (deferred-weights.ts): the graph is there at once,
+   * the weights are read when Model.loadWeights, tensorData or rawBytes first needs them.
+   */
+  deferWeights?: boolean;
+}
+
 /**
  * Reads and decodes an ONNX file (a regular file only, its size checked first) and checks its
  * tensors against their shapes (check.ts). Weights stay views into the file's buffer.
  */
-export function loadModel(file: string): Model {
+export function loadModel(file: string, o: LoadOptions = {}): Model {
   const abs = path.resolve(file);
-  const bytes = readInputFile(abs, {
+  const input = {
     what: 'model',
     limit: { bytes: PROTOBUF_LIMIT, why: "past protobuf's 2 GiB limit: not an ONNX file (large models keep their weights in external data files)" },
-  });
-  const model = new Model(decodeModelProto(bytes, abs), { file: abs, fileBytes: bytes.length });
+  };
+  if (!o.deferWeights) {
+    const bytes = readInputFile(abs, input);
+    const model = new Model(decodeModelProto(bytes, abs), { file: abs, fileBytes: bytes.length });
+    checkModelData(model);
+    return model;
+  }
+  const { bytes, weights } = readDeferringWeights(abs, input);
+  let proto: ModelProto | undefined;
+  try {
+    proto = decodeModelProto(bytes, abs);
+  } catch {
+    // Refused: read whole, for the error a plain read gives.
+  }
+  if (!proto || (weights && !weights.readAsRawData(mainGraphTensors(proto)))) {
+    weights?.fill();
+    proto = decodeModelProto(bytes, abs);
+  }
+  const model = new Model(proto, { file: abs, fileBytes: bytes.length, deferredWeights: weights?.complete ? undefined : weights });
   checkModelData(model);
   return model;
+}
+
+/** The tensors whose raw_data a deferred read may leave out: the main graph's initializers and its nodes' tensor attributes. */
+function* mainGraphTensors(proto: ModelProto): Iterable<TensorProto> {
+  if (!proto.graph) return;
+  yield* proto.graph.initializer;
+  for (const n of proto.graph.node) for (const a of n.attribute) if (a.t) yield a.t;
 }
 
 /** Protobuf messages cannot exceed 2 GiB; leave headroom for the graph itself. */
@@ -67,6 +100,7 @@ export interface SaveResult {
  */
 export function saveModel(model: Model, outFile: string, options: SaveOptions = {}): SaveResult {
   const out = path.resolve(outFile);
+  model.loadWeights();
   const dir = path.dirname(out);
   if (!fs.existsSync(dir)) throw new OnnxFormatError(out, `the output folder '${dir}' does not exist`);
   if (!options.overwrite && fs.existsSync(out)) {
@@ -104,6 +138,7 @@ export function saveModel(model: Model, outFile: string, options: SaveOptions = 
  * from memory; the model itself is left as it was. Over protobuf's 2 GiB it cannot be: refused.
  */
 export function encodeWithWeightsInline(model: Model): Uint8Array {
+  model.loadWeights();
   const tensors = allInitializers(model);
   const bytes = tensors.reduce((n, t) => n + tensorByteLength(t), 0);
   if (bytes > PROTOBUF_LIMIT - INLINE_HEADROOM) {

@@ -7,6 +7,7 @@ import {
   type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto,
 } from './proto/onnx_pb';
 import { ExternalDataReader } from './external';
+import type { DeferredWeights } from './deferred-weights';
 import { isExternal, tensorArray, tensorByteLength } from './tensor';
 import type { TensorArray } from '../../tensor/dtypes';
 import { pushAll } from '../../base/arrays';
@@ -23,6 +24,8 @@ export interface ModelSource {
    * stream their weights into another file once (see loadModelWeightsOnDisk).
    */
   rereadExternal?: boolean;
+  /** Large weights not read yet (loadModel's `deferWeights`): read when first asked for. */
+  deferredWeights?: DeferredWeights;
 }
 
 /** A decoded ONNX model: the proto, plus lookups that passes and views need. */
@@ -61,19 +64,36 @@ export class Model {
 
   /** The tensor's elements, reading external data (confined to the model's folder) when needed. */
   tensorData(t: TensorProto): TensorArray {
-    if (!isExternal(t)) return tensorArray(t);
+    if (!isExternal(t)) {
+      this.inline(t);
+      return tensorArray(t);
+    }
     return tensorArray(t, this.externalBytes(t));
   }
 
   /** Raw little-endian bytes of a tensor stored in raw_data or externally. */
   rawBytes(t: TensorProto): Uint8Array {
-    return isExternal(t) ? this.externalBytes(t) : t.rawData;
+    return isExternal(t) ? this.externalBytes(t) : this.inline(t);
   }
 
   /** Copies `into.byteLength` raw bytes of the tensor from byte `offset` on: inline, or read from its file. */
   readRawRange(t: TensorProto, offset: number, into: Uint8Array): void {
     if (isExternal(t)) this.externalReader(t).readRange(t, offset, into);
-    else into.set(t.rawData.subarray(offset, offset + into.byteLength));
+    else into.set(this.inline(t).subarray(offset, offset + into.byteLength));
+  }
+
+  /**
+   * Reads the weights a deferred load left out (deferred-weights.ts), if any: before handing the
+   * proto to code that reads raw_data itself (encoding, editing). Throws naming the file if it cannot.
+   */
+  loadWeights(): void {
+    this.source.deferredWeights?.fill();
+  }
+
+  /** The tensor's raw_data, its deferred bytes read first if it has any. */
+  private inline(t: TensorProto): Uint8Array {
+    if (this.source.deferredWeights?.missing(t.rawData)) this.loadWeights();
+    return t.rawData;
   }
 
   private externalBytes(t: TensorProto): Uint8Array {
