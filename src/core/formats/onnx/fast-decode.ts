@@ -3,14 +3,16 @@ import { getTextEncoding } from '@bufbuild/protobuf/wire';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './proto/onnx_pb';
 import { adoptPackedFields, forEachTensor } from './packed';
 import { ANY_WIRE, makeTypes, type Types } from './fast-decode-types';
+import { EMPTY_LIST } from './empty-list';
 
 /**
  * A hand-written reader for the messages a large ONNX file holds by the hundred thousand (the
  * graph's nodes, their plain attributes, its initializers): 0.70 of protobuf-es's generic
  * reader's time on a 200,000-node model (bench/decode-nodes.ts), most of the rest being GC. Its
  * result is exactly what `fromBinary` with the `decode` schema then `adoptPackedFields` give: the
- * same prototypes, own fields in the same order, fresh lists, unknown fields kept, bytes as views
- * of the input.
+ * same prototypes, own fields in the same order, unknown fields kept, bytes as views of the input;
+ * the empty lists of tensors and attributes, and nodes' empty device configurations, are the one
+ * frozen empty list (empty-list.ts) that code replaces and never appends to, as with build.ts's.
  *
  * Every other field (value infos, subgraphs, attribute tensors, functions, metadata...) is handed
  * to protobuf-es (`mergeFromBinary` over the run of records, with the depth budget left at that
@@ -129,6 +131,7 @@ function readNode(t: Types, end: number): NodeProto {
   // Lists of their final length (a push would reserve 17 slots); a delegated run may not touch them.
   node.input = inputs.slice(0, nIn);
   node.output = outputs.slice(0, nOut);
+  if (!node.deviceConfigurations.length) node.deviceConfigurations = EMPTY_LIST as never[];
   moveUnknownLast(node);
   return node;
 }
@@ -161,6 +164,7 @@ function readAttribute(t: Types, end: number): AttributeProto {
   }
   run.flush(t.attribute, a, 4);
   if (pos !== end) throw OFF_PATH;
+  shareEmptyLists(a, ATTRIBUTE_LISTS);
   moveUnknownLast(a);
   if (run.used) walkAfter.push(a);
   return a;
@@ -195,10 +199,20 @@ function readTensor(t: Types, end: number, depth: number): TensorProto {
   x.dims = dims.slice(0, nDims);
   moveUnknownLast(x);
   if (x.$unknown === undefined) { // what adoptPackedFields does without float_data and double_data
-    x.floatData = [];
-    x.doubleData = [];
+    x.floatData = EMPTY_LIST as never[];
+    x.doubleData = EMPTY_LIST as never[];
   } else adoptPackedFields(x);
+  shareEmptyLists(x, TENSOR_LISTS);
   return x;
+}
+
+// Empty list fields point at the one frozen empty list that generated messages share (build.ts):
+// a 200,000-node model's 130,000 tensors keep no million empty arrays for the GC to copy.
+const TENSOR_LISTS = ['dims', 'floatData', 'int32Data', 'stringData', 'int64Data', 'externalData', 'doubleData', 'uint64Data', 'metadataProps'] as const;
+const ATTRIBUTE_LISTS = ['floats', 'ints', 'strings', 'tensors', 'graphs', 'sparseTensors', 'typeProtos'] as const;
+
+function shareEmptyLists<M extends object>(message: M, keys: readonly (keyof M)[]): void {
+  for (const k of keys) if ((message[k] as unknown[]).length === 0) message[k] = EMPTY_LIST as M[keyof M];
 }
 
 /** Consecutive records left to protobuf-es, read into their message in one call. */

@@ -5,6 +5,7 @@ import { decodeModelGeneric, decodeModelProto, encodeModelProto } from '../../..
 import { decodeModelFast } from '../../../../src/core/formats/onnx/fast-decode';
 import { OnnxFormatError } from '../../../../src/core/formats/onnx/errors';
 import { forEachTensor } from '../../../../src/core/formats/onnx/packed';
+import { EMPTY_LIST } from '../../../../src/core/formats/onnx/empty-list';
 import { deepIfModel } from '../../../helpers/hostile-files';
 import { treeDifference } from './same-tree';
 import { hasTestdata, testdataModels } from './testdata';
@@ -206,6 +207,25 @@ describe('ONNX fast decoder', () => {
       }
       assert.ok(took > 0 && took < 9, `the limit falls inside the range (${took} of 9 decoded)`);
     });
+  });
+
+  it('shares the one frozen empty list for empty tensor and attribute lists and device configurations, as built messages do', () => {
+    const m = decodeModelFast(fs.readFileSync('test/fixtures/fmnist_cnn.onnx'))!;
+    assert.ok(Object.isFrozen(EMPTY_LIST));
+    const tensors = m.graph!.initializer;
+    assert.ok(tensors.length > 0);
+    for (const t of tensors) {
+      for (const list of [t.floatData, t.int32Data, t.stringData, t.int64Data, t.externalData, t.doubleData, t.uint64Data, t.metadataProps]) assert.equal(list, EMPTY_LIST, t.name);
+      assert.notEqual(t.dims, EMPTY_LIST, 'a filled list is its own');
+      assert.ok(t.dims.length > 0);
+    }
+    const withInts = m.graph!.node.flatMap((n) => n.attribute).find((a) => a.ints.length > 0)!;
+    assert.ok(withInts, 'the CNN has list attributes');
+    assert.notEqual(withInts.ints, EMPTY_LIST);
+    assert.equal(withInts.floats, EMPTY_LIST);
+    for (const n of m.graph!.node) assert.equal(n.deviceConfigurations, EMPTY_LIST);
+    // Appending to a shared list would change every message at once: it throws instead.
+    assert.throws(() => (tensors[0].int64Data as bigint[]).push(1n), TypeError);
   });
 });
 
