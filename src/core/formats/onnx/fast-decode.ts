@@ -3,7 +3,7 @@ import { getTextEncoding } from '@bufbuild/protobuf/wire';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './proto/onnx_pb';
 import { adoptPackedFields, forEachTensor } from './packed';
 import { ANY_WIRE, makeTypes, type Types } from './fast-decode-types';
-import { EMPTY_LIST } from './empty-list';
+import { ATTRIBUTE_LISTS, EMPTY_LIST, shareEmptyLists, TENSOR_LISTS } from './empty-list';
 
 /**
  * A hand-written reader for the messages a large ONNX file holds by the hundred thousand (the
@@ -206,14 +206,6 @@ function readTensor(t: Types, end: number, depth: number): TensorProto {
   return x;
 }
 
-// Empty list fields point at the one frozen empty list that generated messages share (build.ts):
-// a 200,000-node model's 130,000 tensors keep no million empty arrays for the GC to copy.
-const TENSOR_LISTS = ['dims', 'floatData', 'int32Data', 'stringData', 'int64Data', 'externalData', 'doubleData', 'uint64Data', 'metadataProps'] as const;
-const ATTRIBUTE_LISTS = ['floats', 'ints', 'strings', 'tensors', 'graphs', 'sparseTensors', 'typeProtos'] as const;
-
-function shareEmptyLists<M extends object>(message: M, keys: readonly (keyof M)[]): void {
-  for (const k of keys) if ((message[k] as unknown[]).length === 0) message[k] = EMPTY_LIST as M[keyof M];
-}
 
 /** Consecutive records left to protobuf-es, read into their message in one call. */
 class Run {
