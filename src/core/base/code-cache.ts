@@ -9,6 +9,7 @@
  * Node 20 (scripts/build.mjs turns them into require).
  */
 import { createHash } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -48,7 +49,9 @@ export function codeCacheFile(name: string, bundle: string, st: fs.Stats = fs.st
 /** Runs `bundle` as a CommonJS module, its compilation taken from (or written to) the code cache. */
 export function loadWithCodeCache<T>(bundle: string, options: CodeCacheOptions): LoadedBundle<T> {
   const st = fs.statSync(bundle);
-  const source = fs.readFileSync(bundle, 'utf8');
+  const bytes = fs.readFileSync(bundle);
+  // Our bundles are ASCII (scripts/build.mjs): read as Latin-1, the same text without UTF-8 decoding.
+  const source = typeof isAscii === 'function' && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const file = codeCacheFile(options.name, bundle, st);
   let cachedData: Buffer | undefined;
   try {

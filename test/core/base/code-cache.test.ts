@@ -59,6 +59,18 @@ describe('loading a bundle with V8\'s code cache (core/base/code-cache.ts)', fun
     assert.equal(loadWithCodeCache(bundle, { name: 'other' }).cache, 'used');
   });
 
+  it('reads a bundle beyond ASCII as UTF-8 (an ASCII one is read as Latin-1), with and without its cache', async () => {
+    const bundle = path.join(dir, 'text.js');
+    // In a comment and in strings: '‖ref − test‖', a non-BMP character, and an escape that stays one.
+    fs.writeFileSync(bundle, '// ‖ref − test‖ / ‖ref‖\nexports.text = "‖ref − test‖ é 𝜎 \\u00e9";\nexports.ascii = "plain";\n');
+    await settle();
+    const first = loadWithCodeCache<{ text: string; ascii: string }>(bundle, { name: 'text', writeAfterMs: 0 });
+    assert.deepEqual([first.cache, first.exports.text, first.exports.ascii], ['none', '‖ref − test‖ é 𝜎 é', 'plain']);
+    await until(() => files().includes(path.basename(first.file)));
+    const second = loadWithCodeCache<{ text: string }>(bundle, { name: 'text', writeAfterMs: 0 });
+    assert.deepEqual([second.cache, second.exports.text], ['used', '‖ref − test‖ é 𝜎 é']);
+  });
+
   it('does not cache a bundle written in the last seconds', () => {
     const bundle = path.join(dir, 'fresh.js');
     fs.writeFileSync(bundle, source(1));

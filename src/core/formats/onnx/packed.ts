@@ -31,28 +31,44 @@ interface Schemas {
   encodeGraph: DescMessage;
 }
 
-let schemas: Schemas | undefined;
+type Variant = { model: DescMessage; tensor: DescMessage; graph: DescMessage };
+let decodeVariant: Variant | undefined;
+let encodeVariant: Variant | undefined;
+
+function variant(edit: (fields: ReturnType<typeof tensorFields>) => void): Variant {
+  const proto = clone(FileDescriptorProtoSchema, file_onnx.proto);
+  edit(tensorFields(proto));
+  const reg = createFileRegistry(proto, () => undefined);
+  return { model: reg.getMessage('onnx.ModelProto')!, tensor: reg.getMessage('onnx.TensorProto')!, graph: reg.getMessage('onnx.GraphProto')! };
+}
+
+const decoding = (): Variant => (decodeVariant ??= variant((f) => {
+  for (let i = f.length - 1; i >= 0; i--) if (FIELDS.some((x) => x.no === f[i].number)) f.splice(i, 1);
+}));
+
+const encoding = (): Variant => (encodeVariant ??= variant((f) => {
+  for (const field of f) {
+    if (!FIELDS.some((x) => x.no === field.number)) continue;
+    field.type = FieldDescriptorProto_Type.BYTES;
+    field.label = FieldDescriptorProto_Label.OPTIONAL;
+    field.options = undefined;
+  }
+}));
+
+/**
+ * Each variant is made on first use (cloning the file's descriptor takes a few ms): a worker
+ * that only opens a model for viewing, which a user waits for, never makes the encoding one.
+ */
+const schemas: Schemas = {
+  get decode() { return decoding().model; },
+  get decodeTensor() { return decoding().tensor; },
+  get encode() { return encoding().model; },
+  get encodeTensor() { return encoding().tensor; },
+  get encodeGraph() { return encoding().graph; },
+};
 
 export function packedSchemas(): Schemas {
-  if (schemas) return schemas;
-  const variant = (edit: (fields: ReturnType<typeof tensorFields>) => void) => {
-    const proto = clone(FileDescriptorProtoSchema, file_onnx.proto);
-    edit(tensorFields(proto));
-    const reg = createFileRegistry(proto, () => undefined);
-    return { model: reg.getMessage('onnx.ModelProto')!, tensor: reg.getMessage('onnx.TensorProto')!, graph: reg.getMessage('onnx.GraphProto')! };
-  };
-  const dec = variant((f) => {
-    for (let i = f.length - 1; i >= 0; i--) if (FIELDS.some((x) => x.no === f[i].number)) f.splice(i, 1);
-  });
-  const enc = variant((f) => {
-    for (const field of f) {
-      if (!FIELDS.some((x) => x.no === field.number)) continue;
-      field.type = FieldDescriptorProto_Type.BYTES;
-      field.label = FieldDescriptorProto_Label.OPTIONAL;
-      field.options = undefined;
-    }
-  });
-  return (schemas = { decode: dec.model, encode: enc.model, decodeTensor: dec.tensor, encodeTensor: enc.tensor, encodeGraph: enc.graph });
+  return schemas;
 }
 
 function tensorFields(proto: ReturnType<typeof clone<typeof FileDescriptorProtoSchema>>) {
