@@ -39,7 +39,8 @@ function main(): void {
   }
   // The layout thread starts once the first view is answered (handlers/view.ts): on a small
   // machine, starting it (and loading elkjs) earlier slowed the worker's start and the decode,
-  // which the first frame waits for. elkjs's warm-up takes a core for a few hundred ms: during an
+  // which the first frame waits for (started at the view's request, ResNet-50's decode took 347 ms
+  // instead of 97, medians of 5, load 5-7). elkjs's warm-up takes a core for a few hundred ms: during an
   // open it would slow the page too, and delay the view's own elkjs layout, which warms elkjs as
   // well. So it runs only when the worker was started ahead of any open and nothing came for a moment.
   const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') }, undefined, false);

@@ -48,7 +48,7 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.ok(r.boxes.n4.y > r.boxes.n0.y, 'a chain goes down');
   });
 
-  it('started later (the worker defers it past the first view), starts with the first layout', async () => {
+  it('started later (the worker starts it when a view is asked for), starts with the first layout', async () => {
     const t = new LayoutThread({}, script, false);
     threads.push(t);
     await new Promise((r) => setTimeout(r, 200));
@@ -58,6 +58,7 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.ok(t.startedAt > 0);
     assert.ok(r.boxes.n3.x > r.boxes.n0.x, 'a chain goes right');
     assert.equal(t.warmMs, 0, 'no warm-up before a layout that was waiting when elkjs had loaded');
+    assert.equal(t.primedMs, null, 'nor a set-up layout: the waiting layout sets elkjs up');
   });
 
   it('prepared (elkjs loaded, as during an open), warms up only when told', async () => {
@@ -73,6 +74,22 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.ok(t.warmMs !== null && t.warmMs > 0, `the warm-up ran when told (${t.warmMs})`);
     const r = await t.layout(chain(3), 'DOWN');
     assert.equal(Object.keys(r.boxes).length, 3);
+  });
+
+  it('prepared, sets elkjs up with a small layout of its own that stays out of the view\'s layouts and cache', async () => {
+    const file = path.join(tmp, 'primed.json');
+    const t = new LayoutThread({ cacheFile: file }, script, false);
+    threads.push(t);
+    t.prepare();
+    // Long enough for elkjs to load and run its own small layout.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(t.primedMs !== null && t.primedMs > 0, `the set-up layout ran (${t.primedMs})`);
+    const r = await t.layout(chain(5), 'DOWN');
+    assert.equal(r.laidOut, 1, 'the view\'s one group is laid out, not taken from the set-up layout');
+    assert.equal(r.cached, 0);
+    assert.equal(t.warmMs, 0, 'the set-up layout is not a warm-up: the view\'s layout reports none ran');
+    await waitForFile(file);
+    assert.equal(readLayoutCache(file).length, 1, 'only the view\'s group is written to the cache file');
   });
 
   it('keeps layouts across restarts in the cache file, and lays out again what changed', async () => {

@@ -23,6 +23,8 @@ export class LayoutThread {
   /** When the worker started the current thread, and how long its warm-up layout took (ms). */
   startedAt = 0;
   warmMs: number | null = null;
+  /** How long elkjs's set-up layout took in the current thread (ms; thread.ts `prime`), null until it ran. */
+  primedMs: number | null = null;
 
   /**
    * `script`: dist/layout-thread.js (next to dist/worker.js). `startNow`: start the thread and its
@@ -38,17 +40,18 @@ export class LayoutThread {
     else this.thread.postMessage({ warmUp: true } satisfies ToLayoutThread);
   }
 
-  /** Starts the thread (elkjs loads) without a warm-up, unless it runs already. */
+  /** Starts the thread (elkjs loads, and sets itself up with one small layout: thread.ts) without a warm-up, unless it runs already. */
   prepare(): void {
     if (!this.thread) this.start(false);
   }
 
   private start(warmUp: boolean): void {
-    this.warmMs = null;
+    this.warmMs = this.primedMs = null;
     this.startedAt = performance.timeOrigin + performance.now();
     const thread = new Worker(this.script, { workerData: { ...this.data, warmUp } satisfies LayoutThreadData });
     const receive = (m: FromLayoutThread): void => {
       if ('warm' in m) { this.warmMs = m.warm; return; }
+      if ('primed' in m) { this.primedMs = m.primed; return; }
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);

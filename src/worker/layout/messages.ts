@@ -19,4 +19,6 @@ export type FromLayoutThread =
   | { id: number; result: LayoutResult }
   | { id: number; error: string }
   /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed; 0: skipped, a layout was waiting). */
-  | { warm: number; error?: string };
+  | { warm: number; error?: string }
+  /** elkjs has set itself up with a small layout of its own (prepared, no layout waiting), in `primed` ms. */
+  | { primed: number };
