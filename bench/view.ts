@@ -62,8 +62,11 @@ async function main(): Promise<void> {
     let settled!: (t: OpenTiming) => void;
     const done = new Promise<OpenTiming>((r) => { settled = r; });
     const blank = await prepareGraphPage(context, (m) => {
-      if (m.type === 'ready' && args.constants) void view?.page.evaluate('globalThis.edgewise.showConstants = true');
-      session?.handle(m);
+      // The page says 'ready' before its app exists (webview/early.ts): constants are switched on before the model is sent.
+      if (m.type === 'ready' && args.constants && view) {
+        const page = view.page;
+        void page.waitForFunction('globalThis.edgewise').then(() => page.evaluate('globalThis.edgewise.showConstants = true')).then(() => session?.handle(m));
+      } else session?.handle(m);
     }, args.light);
     session = new GraphSession(file, worker, (m) => (view ? view.post(m) : pending.push(m)), { onDrawn: (t) => { if (t.view?.settledAt) settled(t); } });
     view = blank.navigate();

@@ -35,8 +35,9 @@ export class ViewClock {
 
   constructor(private readonly host: Host) {}
 
-  ready(): void {
-    this.readyAt = epochNow();
+  /** The page posted 'ready' at `at` (webview/early.ts: before the app was built). */
+  ready(at = epochNow()): void {
+    this.readyAt = at;
   }
 
   /** A model arrived: timing starts over (a reload times the reload). */

@@ -58,6 +58,20 @@ describe('graph view in Chromium', function () {
   afterEach(async () => { for (const g of open.splice(0)) await g.close(); });
   after(async () => { await browser?.close(); });
 
+  it("says 'ready' before its app is built (the model travels meanwhile), and hands the app the messages that came before it, in order", async () => {
+    // When main.ts sets globalThis.edgewise (the app is built, its messages not yet handed over): was 'ready' posted, and a message
+    // arriving now (dispatched synchronously) must be kept for the app.
+    const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
+      Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
+      globalThis.readyBeforeApp = (globalThis.edgewiseOutbox ?? []).some((m) => m.type === 'ready');
+      window.dispatchEvent(new MessageEvent('message', { data: { type: 'overlay', overlay: { id: 'early', label: 'Early', unit: 'ms', values: {}, scale: 'linear' } } }));
+    } })`);
+    assert.equal(await g.page.evaluate('globalThis.readyBeforeApp'), true);
+    assert.equal(g.posted.filter((m) => m.type === 'ready').length, 1);
+    assert.equal(await g.page.evaluate("globalThis.edgewise.overlays.has('early')"), true);
+    assert.ok(await g.page.evaluate('globalThis.edgewise.scene.items.length') as number > 0, 'the model is drawn');
+  });
+
   it('keeps the toolbar on one row from a wide editor to a narrow split, every button labelled', async () => {
     for (const width of [1400, 800, 560, 400]) {
       const { page } = await show({ file: CNN }, width, 600);

@@ -30,9 +30,10 @@ export type GraphSource =
 
 const layouter = new Layouter(new ELK());
 
-/** Opens a graph page `width` x `height` showing `source`; resolves once its first layouts are drawn. */
-export async function openGraph(browser: Browser, source: GraphSource, width: number, height: number): Promise<OpenedGraph> {
+/** Opens a graph page `width` x `height` showing `source` (`initScript` runs before the page's); resolves once its first layouts are drawn. */
+export async function openGraph(browser: Browser, source: GraphSource, width: number, height: number, initScript?: string): Promise<OpenedGraph> {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'dark' });
+  if (initScript) await context.addInitScript(initScript);
   const posted: WebviewToHost[] = [];
   let post: (m: HostToWebview) => void = () => undefined;
   const first: HostToWebview = 'error' in source
