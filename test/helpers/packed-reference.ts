@@ -1,6 +1,7 @@
 /**
  * packViewGraph as it was before its string lookups were cut (commit 5e052a3), kept as the
- * reference the packed text must equal byte for byte: test/core/graph/packed.test.ts.
+ * reference the packed text must equal byte for byte: test/core/graph/packed.test.ts. Its
+ * numbering rule since: a node's id is appended to the string table, its outputs defined anew.
  */
 import { stringTable } from '../../src/core/graph/string-table';
 import type { PackedViewGraph } from '../../src/core/graph/packed';
@@ -31,8 +32,9 @@ export function referencePackViewGraph(g: ViewGraph): PackedViewGraph {
     const nodes = v.nodes.map((n): PackedNode => {
       const attributes: S[] = [];
       for (const a of n.attributes) attributes.push(s(a.name), s(a.type), s(a.value));
+      const id = table.append(n.id);
       const p: PackedNode = [
-        s(n.id), s(n.name), s(n.opType), s(n.domain), n.inputs.map(s), n.outputs.map(s), attributes,
+        id, n.name === n.id ? id : s(n.name), s(n.opType), s(n.domain), n.inputs.map(s), n.outputs.map((o) => table.define(o)), attributes,
         n.weights.map(weight), n.weightBytes, n.scope.map(s), n.subgraphs.map((sub): [S, PackedGraph] => [s(sub.attribute), graph(sub.graph)]),
       ];
       if (n.macs !== undefined) p.push(n.macs);

@@ -18,7 +18,7 @@
  *    menu `when` clause that must also list the new extensions (package.json is static).
  */
 import type { ModelSummary, NodeDetails, QuantInfo, ViewGraph } from '../graph/types';
-import type { PackedViewGraph } from '../graph/packed';
+import type { PackedView } from '../graph/packed';
 
 /** What Edgewise can do with a format besides viewing and inspecting it (every format can). */
 export type FormatAction = 'bench' | 'quantize' | 'prune' | 'analyze' | 'text' | 'export' | 'train';
@@ -61,9 +61,9 @@ export interface ModelReader {
   viewGraph(): ViewGraph;
   /**
    * The view graph packed for the graph view (graph/packed.ts), made without keeping the whole
-   * view graph when the format can; for the rest the caller packs `viewGraph()`.
+   * view graph when the format can; for the rest the caller packs `viewGraph()` (packView).
    */
-  packedViewGraph?(): PackedViewGraph;
+  packedView?(): PackedView;
   /** `graphPath` selects a subgraph: [nodeId, attribute, nodeId, attribute, ...]. */
   nodeDetails(nodeId: string, graphPath?: string[]): NodeDetails;
   /**

@@ -33,11 +33,51 @@ export interface PackedViewGraph {
 export type PackedViewGraphText = string & { readonly packedViewGraph: true };
 
 export function packViewGraphText(g: ViewGraph): PackedViewGraphText {
-  return packedText(packViewGraph(g));
+  return JSON.stringify(packViewGraph(g)) as PackedViewGraphText;
 }
 
-export function packedText(p: PackedViewGraph): PackedViewGraphText {
-  return JSON.stringify(p) as PackedViewGraphText;
+/** A packed view graph's text, and the nodes of its main graph (what a caller reports without unpacking). */
+export interface PackedView {
+  text: PackedViewGraphText;
+  nodes: number;
+}
+
+export function packView(g: ViewGraph): PackedView {
+  return { text: packViewGraphText(g), nodes: g.nodes.length };
+}
+
+/** Nodes packed into one JSON text per so many: each part's arrays die young (scavenges copy survivors). */
+const NODES_PER_PART = 4096;
+
+/**
+ * A graph's packed nodes written out as JSON text as they come: on a 200,000-node graph they
+ * would otherwise all live, and be copied by each scavenge, until the whole graph is written.
+ */
+export class PackedNodesText {
+  private readonly parts: string[] = [];
+  private batch: PackedNode[] = [];
+
+  push(node: PackedNode): void {
+    this.batch.push(node);
+    if (this.batch.length === NODES_PER_PART) this.flush();
+  }
+
+  /** The nodes' list as JSON text. */
+  text(): string {
+    this.flush();
+    return `[${this.parts.join(',')}]`;
+  }
+
+  private flush(): void {
+    if (this.batch.length) this.parts.push(JSON.stringify(this.batch).slice(1, -1));
+    this.batch = [];
+  }
+}
+
+/** The text of `p`, whose main graph's nodes (left out of it) are `nodes`, a PackedNodesText: what JSON.stringify of the whole gives. */
+export function packedTextWithNodes(p: PackedViewGraph, nodes: string): PackedViewGraphText {
+  const [name, , ...rest] = p.graph;
+  return `{"packed":1,"nodes":${p.nodes},"strings":${JSON.stringify(p.strings)},"graph":[${name},${nodes},${JSON.stringify(rest).slice(1)}}` as PackedViewGraphText;
 }
 
 /** The graph a message carries, packed (the open) or not (a test page, an edited version). */
@@ -99,14 +139,16 @@ export class ViewPacker {
       attributes = [];
       for (const a of n.attributes) attributes.push(this.s(a.name), this.s(a.type), this.s(a.value));
     }
-    const id = this.s(n.id);
+    // Ids are unique and outputs new (each value has one producer): numbered without asking the
+    // table whether it has them (a third of its lookups on a 200,000-node graph).
+    const id = this.table.append(n.id);
     const name = n.name === n.id ? id : this.s(n.name);
     const opType = this.common(n.opType);
     const domain = this.common(n.domain);
     const inputs: S[] = new Array<S>(n.inputs.length);
     for (let k = 0; k < inputs.length; k++) inputs[k] = this.s(n.inputs[k]);
     const outputs: S[] = new Array<S>(n.outputs.length);
-    for (let k = 0; k < outputs.length; k++) outputs[k] = this.s(n.outputs[k]);
+    for (let k = 0; k < outputs.length; k++) outputs[k] = this.table.define(n.outputs[k]);
     const p: PackedNode = [
       id, name, opType, domain, inputs, outputs, attributes,
       n.weights.length ? n.weights.map((w) => this.weight(w, n.inputs, inputs)) : NONE, n.weightBytes, n.scope.length ? n.scope.map((x) => this.s(x)) : NONE,

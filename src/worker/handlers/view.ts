@@ -1,4 +1,4 @@
-import { packedText, packViewGraph } from '../../core/graph/packed';
+import { packView } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
@@ -16,13 +16,12 @@ export function registerViewHandlers(services: WorkerServices): void {
     const decodedAt = now();
     await ctx.checkpoint();
     ctx.progress('Building the graph', 0.5);
-    const packed = reader.packedViewGraph?.() ?? packViewGraph(reader.viewGraph());
+    const packed = reader.packedView?.() ?? packView(reader.viewGraph());
     const summary = reader.summary();
-    const graph = packedText(packed);
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
     // Once this answer is on its way (main.ts says why not before); its warm-up would only delay the view's layout.
     setImmediate(() => layout.prepare());
-    return { graph, nodes: packed.nodes, summary, timing };
+    return { graph: packed.text, nodes: packed.nodes, summary, timing };
   });
 
   server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {

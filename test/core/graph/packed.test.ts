@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { openModel } from '../../../src/core/formats/open';
-import { packViewGraph, packViewGraphText, unpackViewGraph, viewGraphOf } from '../../../src/core/graph/packed';
+import { PackedNodesText, packedTextWithNodes, packViewGraph, packViewGraphText, unpackViewGraph, viewGraphOf, ViewPacker } from '../../../src/core/graph/packed';
 import { valueRecord, type ViewGraph } from '../../../src/core/graph/types';
 import { layoutResultOf, packLayoutResultText } from '../../../src/core/graph/layout/packed-result';
 import { quickLayout } from '../../../src/core/graph/layout/quick-layout';
@@ -57,6 +57,27 @@ describe('core/graph/packed: the view graph packed for the trip to the webview',
     assert.deepEqual(unpackViewGraph(json(packViewGraph(graph)) as ReturnType<typeof packViewGraph>), graph);
     // An unpacked graph (a test page, an edited version) passes through as it is.
     assert.equal(viewGraphOf(graph), graph);
+  });
+
+  it('writes nodes out in parts of a few thousand: the same text as packing the whole', () => {
+    const writtenInParts = (g: ViewGraph) => {
+      const packer = new ViewPacker();
+      const nodes = new PackedNodesText();
+      for (const n of g.nodes) nodes.push(packer.node(n));
+      const nodesText = nodes.text();
+      return packedTextWithNodes(packer.result(packer.graph(g.name, [], g.inputs, g.outputs, g.values), g.nodes.length), nodesText);
+    };
+    const keyedApart: ViewGraph = {
+      name: 'g', inputs: [], outputs: [], nodes: [],
+      values: Object.assign(valueRecord(), { alias: { name: 'y', dtype: 'float32', shape: [1] } }),
+    };
+    // Parts of 4,096 nodes: none, one short part, an exact part and three parts; values keyed apart from their names.
+    const chain = new OnnxReader(bigChain(9000)).viewGraph();
+    const exact = { ...chain, nodes: chain.nodes.slice(0, 4096) };
+    assert.ok(chain.nodes.length > 2 * 4096);
+    for (const g of [keyedApart, new OnnxReader(bigChain(30)).viewGraph(), exact, chain, ...MODELS.map((f) => openModel(f).viewGraph())]) {
+      assert.equal(writtenInParts(g), packViewGraphText(g), `${g.name}, ${g.nodes.length} nodes`);
+    }
   });
 
   describe('the same text as the reference packer (before its string lookups were cut)', () => {

@@ -8,8 +8,8 @@ import { summarizeOnnx } from './summary';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { inferShapes } from './shapes';
 import { nodeIds } from './node-id';
-import { constantTensors, onnxPackedViewGraph, onnxViewGraph } from './view';
-import { packViewGraph, type PackedViewGraph } from '../../graph/packed';
+import { constantTensors, onnxPackedView, onnxViewGraph } from './view';
+import { packView, type PackedView } from '../../graph/packed';
 import { isExternal } from './tensor';
 import { DataType, dtypeName } from '../../tensor/dtypes';
 
@@ -35,9 +35,9 @@ export class OnnxReader implements ModelReader {
     return (this.view ??= onnxViewGraph(this.model, () => this.mainShapes()));
   }
 
-  packedViewGraph(): PackedViewGraph {
+  packedView(): PackedView {
     // Packed as its nodes are made unless the view graph is made already (the open of a large model holds no ViewNodes).
-    return this.view ? packViewGraph(this.view) : onnxPackedViewGraph(this.model, () => this.mainShapes());
+    return this.view ? packView(this.view) : onnxPackedView(this.model, () => this.mainShapes());
   }
 
   private mainShapes(): MainGraphShapes {

@@ -8,7 +8,7 @@ import { elementCount, sparseByteLength, sparseElementCount, tensorByteLength } 
 import { dtypeName } from '../../tensor/dtypes';
 import type { AttributeInfo, TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../../graph/types';
 import { valueRecord } from '../../graph/types';
-import { ViewPacker, type PackedViewGraph } from '../../graph/packed';
+import { PackedNodesText, packedTextWithNodes, ViewPacker, type PackedView } from '../../graph/packed';
 import { modelMacs, type MainGraphShapes } from './macs';
 import { TORCH_NAME_SCOPES, torchModuleScope } from './torch-metadata';
 
@@ -19,15 +19,19 @@ export function onnxViewGraph(model: Model, main?: () => MainGraphShapes): ViewG
 }
 
 /**
- * The same view, packed for the graph view (graph/packed.ts) as each node is made: the open of a
- * large model then never holds every ViewNode at once. Unpacked, it is onnxViewGraph's result.
+ * The same view packed for the graph view (graph/packed.ts), each node as it is made and written
+ * out as text soon after: the open of a large model never holds every ViewNode, nor every packed
+ * node, at once. Unpacked, it is onnxViewGraph's result.
  */
-export function onnxPackedViewGraph(model: Model, main?: () => MainGraphShapes): PackedViewGraph {
+export function onnxPackedView(model: Model, main?: () => MainGraphShapes): PackedView {
   const g = model.graph;
   const parts = graphParts(model, g, main);
   const packer = new ViewPacker();
-  const nodes = g.nodes.map((n, i) => packer.node(viewNode(model, g, parts, n, i)));
-  return packer.result(packer.graph(g.proto.name, nodes, graphInputs(g), graphOutputs(g), parts.values), nodes.length);
+  const nodes = new PackedNodesText();
+  for (let i = 0; i < g.nodes.length; i++) nodes.push(packer.node(viewNode(model, g, parts, g.nodes[i], i)));
+  const nodesText = nodes.text();
+  const packed = packer.result(packer.graph(g.proto.name, [], graphInputs(g), graphOutputs(g), parts.values), g.nodes.length);
+  return { text: packedTextWithNodes(packed, nodesText), nodes: g.nodes.length };
 }
 
 function viewOf(model: Model, g: Graph, main?: () => MainGraphShapes): ViewGraph {

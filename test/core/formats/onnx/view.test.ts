@@ -6,9 +6,9 @@ import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, StringStr
 import { makeNode, makeTensor, makeValueInfo } from '../../../../src/core/formats/onnx/build';
 import { loadModel } from '../../../../src/core/formats/onnx/io';
 import { Model } from '../../../../src/core/formats/onnx/model';
-import { nodeScope, onnxPackedViewGraph, onnxViewGraph } from '../../../../src/core/formats/onnx/view';
+import { nodeScope, onnxPackedView, onnxViewGraph } from '../../../../src/core/formats/onnx/view';
 import { OnnxReader } from '../../../../src/core/formats/onnx/reader';
-import { packViewGraph, unpackViewGraph, type PackedViewGraph } from '../../../../src/core/graph/packed';
+import { packView, viewGraphOf } from '../../../../src/core/graph/packed';
 import { bigChain } from '../../../helpers/big-chain';
 import { hasTestdata, testdataModels } from './testdata';
 
@@ -159,10 +159,10 @@ describe('onnxViewGraph: weights read several times by one node', () => {
   });
 });
 
-describe('onnxPackedViewGraph: the view graph packed as its nodes are made (the open)', () => {
+describe('onnxPackedView: the view graph packed as its nodes are made (the open)', () => {
   const ROOT = path.resolve(__dirname, '../../../..');
   /** What the webview gets from each: the graph after a JSON trip. */
-  const viaPacked = (model: Model) => JSON.stringify(unpackViewGraph(JSON.parse(JSON.stringify(onnxPackedViewGraph(model))) as PackedViewGraph));
+  const viaPacked = (model: Model) => JSON.stringify(viewGraphOf(onnxPackedView(model).text));
   const viaView = (model: Model) => JSON.stringify(onnxViewGraph(model));
 
   /**
@@ -224,9 +224,10 @@ describe('onnxPackedViewGraph: the view graph packed as its nodes are made (the 
 
   it('is what the reader answers the open with, and packs its view graph when made already', () => {
     const reader = new OnnxReader(scopedModel());
-    const direct = reader.packedViewGraph();
+    const direct = reader.packedView();
+    assert.equal(direct.nodes, 6);
     const view = reader.viewGraph();
-    assert.equal(JSON.stringify(unpackViewGraph(direct)), JSON.stringify(view));
-    assert.deepEqual(reader.packedViewGraph(), packViewGraph(view));
+    assert.equal(JSON.stringify(viewGraphOf(direct.text)), JSON.stringify(view));
+    assert.deepEqual(reader.packedView(), packView(view));
   });
 });
