@@ -5,10 +5,13 @@
  *   quantize  `edgewise quantize --mode dynamic --no-latency`, the whole CLI job (pass, write, the
  *             ORT session of each model, fused-op count, output comparison; above ORT_CHECK_MAX_NODES
  *             the job skips the ORT sessions and says so, printed here);
- *   view      one real worker (dist/worker.js): the summary request (decode included) and the view
- *             graph request, cold, and the worker's peak RSS;
+ *   view      one real worker (dist/worker.js): the summary request (decode included) and the
+ *             unpacked view graph request (ViewGraphRequest, for tests and scripts: a 200,000-node
+ *             object tree through V8's serializer both ways), cold, and the worker's peak RSS;
+ *             printed for reference since the graph view stopped using these two requests;
  *   open      a second worker, cold: the one request the graph view makes (OpenViewRequest: decode,
- *             view graph, summary, packed), as the extension host receives it.
+ *             view graph, summary, packed), as the extension host receives it: the issue's
+ *             "worker view graph", against its 3 s.
  * Run under the bench lock:
  *   npm run bench:big -- [--nodes 200000] [--skip pass,quantize,view,open]
  */
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
         if (summary.nodes !== graph.nodes.length) throw new Error(`summary says ${summary.nodes} nodes, the view graph has ${graph.nodes.length}`);
         row('view: summary request (decode included)', s(t1 - t0), '', undefined);
         row('view: view graph request', s(t2 - t1), '', undefined);
-        row('view: decode + summary + view graph', s(t2 - t0), '< 3 s', t2 - t0 < 3000);
+        row('view: decode + summary + view graph', s(t2 - t0), '(see open)', undefined);
         row('view: worker peak RSS', `${peakOf(client.pid).toFixed(0)} MiB`, '', undefined);
       } finally {
         client.dispose();
