@@ -46,6 +46,9 @@ function assertSameOutcome(bytes: Uint8Array, what: string): void {
   assert.equal(diff, undefined, `${what}: ${diff}`);
 }
 
+const ROOT = path.resolve(__dirname, '../../../..');
+
+/** libonnx-testdata's models, the project's fixtures and the shared ones (../shared/fixtures, when present). */
 function allModels(): string[] {
   const files = testdataModels();
   const walk = (dir: string) => {
@@ -56,8 +59,8 @@ function allModels(): string[] {
       else if (e.name.endsWith('.onnx')) files.push(p);
     }
   };
-  walk('test/fixtures');
-  walk('/work/shared/fixtures');
+  walk(path.join(ROOT, 'test/fixtures'));
+  walk(path.resolve(ROOT, '../shared/fixtures'));
   return files;
 }
 
@@ -210,7 +213,7 @@ describe('ONNX fast decoder', () => {
   });
 
   it('shares the one frozen empty list for empty tensor and attribute lists and device configurations, as built messages do', () => {
-    const m = decodeModelFast(fs.readFileSync('test/fixtures/fmnist_cnn.onnx'))!;
+    const m = decodeModelFast(fs.readFileSync(path.join(ROOT, 'test/fixtures/fmnist_cnn.onnx')))!;
     assert.ok(Object.isFrozen(EMPTY_LIST));
     const tensors = m.graph!.initializer;
     assert.ok(tensors.length > 0);
