@@ -42,9 +42,11 @@ export async function prepareGraphPage(context: BrowserContext, onMessage: (m: W
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`[page ${m.type()}] ${m.text()}\n`); });
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
   await servePage(page, light, dist);
-  await page.exposeBinding('edgewiseHost', (_source, m: WebviewToHost) => onMessage(m));
+  // As VS Code does, the message crosses as JSON text: Playwright's own serializer, given the object,
+  // took tens of ms of the page's and the host's time for a large model's layout request.
+  await page.exposeBinding('edgewiseHost', (_source, text: string) => onMessage(JSON.parse(text) as WebviewToHost));
   // Before the page's own script: its 'ready' must not be missed.
-  await page.addInitScript("window.addEventListener('edgewise-host', (e) => globalThis.edgewiseHost(e.detail))");
+  await page.addInitScript("window.addEventListener('edgewise-host', (e) => globalThis.edgewiseHost(JSON.stringify(e.detail)))");
   // As VS Code does: the message crosses as JSON text and arrives as a structured clone.
   const post = (m: HostToWebview): void => {
     page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), JSON.stringify(m)).catch(() => undefined);
