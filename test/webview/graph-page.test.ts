@@ -72,6 +72,30 @@ describe('graph view in Chromium', function () {
     assert.ok(await g.page.evaluate('globalThis.edgewise.scene.items.length') as number > 0, 'the model is drawn');
   });
 
+  it('draws the first frame before defining the toolbar\'s and side panel\'s components, which then appear without moving the canvas', async () => {
+    // At the first frame (the app's first layout listener runs right after it is drawn): the components, and the canvas's size.
+    const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
+      Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
+      app.whenLaidOut().then(() => {
+        const c = document.querySelector('canvas.graph');
+        globalThis.atFirstFrame = { defined: ['vscode-tabs', 'vscode-toolbar-button', 'vscode-textfield'].filter((t) => customElements.get(t)),
+          hidden: getComputedStyle(document.querySelector('vscode-tabs')).visibility, canvas: [c.clientWidth, c.clientHeight] };
+      });
+    } })`);
+    const first = await g.page.evaluate('globalThis.atFirstFrame') as { defined: string[]; hidden: string; canvas: number[] };
+    assert.deepEqual(first.defined, [], 'no component defined before the first frame');
+    assert.equal(first.hidden, 'hidden', 'undefined components are hidden, not shown unstyled');
+    await until(g.page, () => !!customElements.get('vscode-tabs') && !!customElements.get('vscode-toolbar-button'));
+    const later = await g.page.evaluate(() => {
+      const c = document.querySelector('canvas.graph')!;
+      const fit = document.querySelector<HTMLElement>('.toolbar-row vscode-toolbar-button:not([hidden])')!;
+      return { canvas: [c.clientWidth, c.clientHeight], button: fit.getBoundingClientRect().width, visible: getComputedStyle(document.querySelector('vscode-tabs')!).visibility };
+    });
+    assert.deepEqual(later.canvas, first.canvas, 'the canvas keeps its size when the chrome appears');
+    assert.ok(later.button > 0, 'the toolbar buttons are drawn');
+    assert.equal(later.visible, 'visible');
+  });
+
   it('keeps the toolbar on one row from a wide editor to a narrow split, every button labelled', async () => {
     for (const width of [1400, 800, 560, 400]) {
       const { page } = await show({ file: CNN }, width, 600);
