@@ -11,7 +11,8 @@
  *   expand-all in the cold view, from the call to the frame that shows it (quick layout), and to
  *          the frame that shows elkjs's layout of it (settled).
  * Prints medians with the breakdown (worker start, decode, view graph, message, page load,
- * layout, paint, the host's own work; first frame -> settled and elkjs's own time in it), the targets of issue 21 and the load average.
+ * layout, paint, the host's own work; first frame -> settled and elkjs's own time in it), the targets of issue 21 and the load average,
+ * and where first frame -> settled goes (the request's trip to the worker's layout thread, its queue, the layout, the answer's trip back, drawing).
  * The worker and its layout thread start with V8's code cache (worker/boot.ts), kept in a scratch
  * cache folder that is primed before the runs (as after a first session); --no-code-cache empties it
  * before each new worker (the first start after installing). --reference DIR: another build's
@@ -30,7 +31,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { GraphSession } from '../src/extension/graph-session';
-import { openBreakdown, type OpenBreakdown, type OpenTiming } from '../src/extension/open-timing';
+import { openBreakdown, settleBreakdown, type OpenBreakdown, type OpenTiming, type SettleBreakdown } from '../src/extension/open-timing';
 import { WorkerClient } from '../src/extension/worker-client';
 import { LayoutRequest, OpenViewRequest } from '../src/worker/protocol';
 import type { HostToWebview } from '../webview/messages';
@@ -213,6 +214,13 @@ function settleOf(opens: Opened[]): { gap: number; elkMs: number } {
   };
 }
 
+/** The settle breakdown's parts, medians (NaN where no open reported one: an older page or worker). */
+function settlePartsOf(opens: Opened[]): Partial<Record<keyof SettleBreakdown, number>> {
+  const all = opens.map((o) => settleBreakdown(o.timing));
+  const keys = Object.keys(all[0] ?? {}) as (keyof SettleBreakdown)[];
+  return Object.fromEntries(keys.map((k) => [k, median(all.flatMap((b) => (b[k] === null ? [] : [b[k]!])))]));
+}
+
 function fmt(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : String(Math.round(x));
 }
@@ -237,6 +245,7 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       warmBreakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(ws.map((o) => o.b[k]))])),
       items: { first: rs[0].cold.timing.view?.firstItems, settled: rs[0].cold.timing.view?.settledItems },
       settle: { cold: settleOf(rs.map((r) => r.cold)), warm: settleOf(ws) },
+      settleParts: { cold: settlePartsOf(rs.map((r) => r.cold)), warm: settlePartsOf(ws) },
     };
   });
   const loadAfter = load();
@@ -257,6 +266,14 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       const s = r.settle[title];
       console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.items.first} / ${r.items.settled} |`);
     }
+  }
+  const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread'],
+    ['threadStartMs', 'of which the thread starting'], ['queueMs', 'queued in the thread'], ['layoutMs', 'layout in the thread'], ['elkMs', 'of which elkjs'], ['returnMs', 'answer back to the page'], ['drawMs', 'drawn']];
+  for (const title of ['cold', 'warm'] as const) {
+    console.log(`\nSettle breakdown, ${title} (ms; elkjs's layout is asked for before the first frame: request + queue + layout + answer back + drawn = asked -> settled)\n`);
+    console.log(`| model | ${parts.map((p) => p[1]).join(' | ')} |`);
+    console.log(`|---|${parts.map(() => '---').join('|')}|`);
+    for (const r of rows) console.log(`| ${r.model} | ${parts.map(([k]) => fmt(r.settleParts[title][k])).join(' | ')} |`);
   }
   if (args.json) fs.writeFileSync(title.startsWith('this build') ? args.json : args.json.replace(/(\.json)?$/, '.reference.json'), JSON.stringify({ title, loadBefore, loadAfter, runs: args.runs, rows }, null, 2));
 }

@@ -177,7 +177,7 @@ export class App {
       });
     }
     // elkjs's layout is asked for before the quick one is made and drawn: the worker works on it meanwhile.
-    const tree = model.layoutTree(this.expanded), elk = this.layout.layout(tree, this.direction);
+    const tree = model.layoutTree(this.expanded), elk = this.clock.elkAsked(() => this.layout.layout(tree, this.direction));
     elk.catch(() => undefined); // refine() reports it
     const drawn = this.relayout(true, undefined, undefined, { quick: true, tree });
     return drawn.then((ok) => { void this.refine(model, first, ok, elk); return ok; });
@@ -219,7 +219,7 @@ export class App {
     try {
       this.clock.layoutRequested();
       result = await (how.asked ?? this.layout.layout(how.tree ?? model.layoutTree(this.expanded), this.direction, how.quick));
-      this.clock.layoutAnswered(result);
+      this.clock.layoutAnswered(result, !!how.quick);
     } catch (e) {
       clearTimeout(slow);
       this.busy.hide();

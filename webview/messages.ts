@@ -3,7 +3,7 @@
  * gets a compact ViewGraph once, then node details and overlays on demand.
  */
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../src/core/graph/types';
-import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
+import type { Direction, LayoutGroup, LayoutResult, LayoutThreadTiming } from '../src/core/graph/layout/types';
 import type { PackedViewGraphText } from '../src/core/graph/packed';
 import type { ViewGraphDelta } from '../src/core/graph/view-delta';
 import type { PackedLayoutResultText } from '../src/core/graph/layout/packed-result';
@@ -56,6 +56,10 @@ export interface ViewTiming {
   elkMs: number;
   laidOut: number;
   cached: number;
+  /** That layout was asked for, and its answer was back and unpacked (0 until then); `thread`: its times in the worker's layout thread. */
+  elkAskedAt: number;
+  elkAnsweredAt: number;
+  thread?: LayoutThreadTiming;
 }
 
 /** A measured peak resident memory of the whole process running the model (weights, runtime and buffers too). */

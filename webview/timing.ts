@@ -45,7 +45,7 @@ export class ViewClock {
     this.drawing = this.settling = false;
     this.timing = {
       pageStartAt: performance.timeOrigin, scriptAt, readyAt: this.readyAt, receivedAt: epochNow(),
-      layoutRequestedAt: 0, layoutAnsweredAt: 0, paintedAt: 0, settledAt: 0, firstItems: 0, settledItems: 0, elkMs: 0, laidOut: 0, cached: 0,
+      layoutRequestedAt: 0, layoutAnsweredAt: 0, paintedAt: 0, settledAt: 0, firstItems: 0, settledItems: 0, elkMs: 0, laidOut: 0, cached: 0, elkAskedAt: 0, elkAnsweredAt: 0,
     };
   }
 
@@ -53,12 +53,20 @@ export class ViewClock {
     if (this.timing && !this.timing.layoutRequestedAt) this.timing.layoutRequestedAt = epochNow();
   }
 
-  layoutAnswered(r: LayoutResult): void {
+  /** Asks for elkjs's layout of the first screen (the one that settles the view), noting when. */
+  elkAsked<T>(ask: () => T): T {
+    if (this.timing && !this.timing.elkAskedAt) this.timing.elkAskedAt = epochNow();
+    return ask();
+  }
+
+  /** A layout's answer is here (`quick`: the page's own, else elkjs's from the worker). */
+  layoutAnswered(r: LayoutResult, quick: boolean): void {
     const t = this.timing;
     if (!t || this.settling) return;
     if (!t.layoutAnsweredAt) t.layoutAnsweredAt = epochNow();
     // The last answer before the view settles is elkjs's.
     Object.assign(t, { elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached });
+    if (!quick) Object.assign(t, { elkAnsweredAt: epochNow(), thread: r.thread });
   }
 
   /** The first layout was drawn to the canvas: the next frame shows it. */

@@ -71,3 +71,46 @@ export function describeOpen(t: OpenTiming): string {
     `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}; ` +
     `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})`;
 }
+
+/**
+ * Where the time from the first frame to the settled view goes, in ms, `null` where a clock has
+ * not reported. The page asks for elkjs's layout before it makes and draws its quick first frame,
+ * so the parts from `requestMs` to `drawMs` add up to asked -> settled, of which the first frame
+ * covers `aheadMs`.
+ */
+export interface SettleBreakdown {
+  /** First frame -> settled. */
+  gapMs: number | null;
+  /** The page asked for elkjs's layout this long before its first frame was on screen. */
+  aheadMs: number | null;
+  /** Asked -> the layout thread had the request (page -> host -> worker -> thread, and the thread's start when it was not running). */
+  requestMs: number | null;
+  /** Of `requestMs`: the thread was still starting (loading elkjs) after the page had asked. */
+  threadStartMs: number | null;
+  /** The thread had it -> began it (behind a set-up layout or another layout). */
+  queueMs: number | null;
+  /** Laid out in the thread (elkjs and the Layouter's own work), and elkjs's part of it. */
+  layoutMs: number | null;
+  elkMs: number | null;
+  /** Laid out -> back in the page, unpacked (thread -> worker, packing, worker -> host -> page). */
+  returnMs: number | null;
+  /** Unpacked -> the frame that shows it (Scene, drawing, the animation frame). */
+  drawMs: number | null;
+}
+
+export function settleBreakdown(t: OpenTiming): SettleBreakdown {
+  const v = t.view;
+  const th = v?.thread;
+  const ahead = span(v?.elkAskedAt, v?.paintedAt);
+  return {
+    gapMs: span(v?.paintedAt, v?.settledAt),
+    aheadMs: ahead,
+    requestMs: span(v?.elkAskedAt, th?.receivedAt),
+    threadStartMs: v?.elkAskedAt && th ? Math.max(0, Math.min(th.readyAt, th.receivedAt) - v.elkAskedAt) : null,
+    queueMs: span(th?.receivedAt, th?.startAt),
+    layoutMs: span(th?.startAt, th?.endAt),
+    elkMs: v?.settledAt ? v.elkMs : null,
+    returnMs: span(th?.endAt, v?.elkAnsweredAt),
+    drawMs: span(v?.elkAnsweredAt, v?.settledAt),
+  };
+}

@@ -6,7 +6,7 @@ import { openModel } from '../../src/core/formats/open';
 import { viewGraphOf } from '../../src/core/graph/packed';
 import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
 import { GraphSession } from '../../src/extension/graph-session';
-import { describeOpen, openBreakdown, type OpenTiming } from '../../src/extension/open-timing';
+import { describeOpen, openBreakdown, settleBreakdown, type OpenTiming } from '../../src/extension/open-timing';
 import { WorkerClient } from '../../src/extension/worker-client';
 import type { HostToWebview, ViewTiming } from '../../webview/messages';
 import { buildWorker, fixture, workerPath } from '../worker/build-worker';
@@ -112,6 +112,7 @@ describe('graph session: the relay between a graph view and the worker', functio
     const view: ViewTiming = {
       pageStartAt: o + 5, scriptAt: o + 60, readyAt: o + 80, receivedAt: o + 130, layoutRequestedAt: o + 135, layoutAnsweredAt: o + 180,
       paintedAt: o + 200, settledAt: o + 260, firstItems: 40, settledItems: 90, elkMs: 30, laidOut: 3, cached: 1,
+      elkAskedAt: o + 140, elkAnsweredAt: o + 250, thread: { readyAt: o + 190, receivedAt: o + 191, startAt: o + 203, endAt: o + 240 },
     };
     const t: OpenTiming = {
       file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, view,
@@ -121,6 +122,14 @@ describe('graph session: the relay between a graph view and the worker', functio
       firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, pageLoadMs: 80, layoutMs: 45, paintMs: 20, hostMs: 1.5,
     });
     assert.match(describeOpen(t), /^opened a\.onnx in 200 ms to the first frame, 260 ms settled \(cold worker: start 70, decode 28/);
+    // Asked at 140, before the first frame (200): the thread, loaded at 190, began at 203 after a layout queued before it.
+    assert.deepEqual(settleBreakdown(t), {
+      gapMs: 60, aheadMs: 60, requestMs: 51, threadStartMs: 50, queueMs: 12, layoutMs: 37, elkMs: 30, returnMs: 10, drawMs: 10,
+    });
+    // A thread running already: the request's trip alone.
+    assert.equal(settleBreakdown({ ...t, view: { ...view, thread: { ...view.thread!, readyAt: o - 500 } } }).threadStartMs, 0);
+    // A view not settled yet (or an older page: no times from the thread) has no parts to give.
+    assert.deepEqual(Object.values(settleBreakdown({ ...t, view: { ...view, settledAt: 0, elkAnsweredAt: 0, thread: undefined } })).filter((x) => x !== null), [60]);
     // A warm open does not count the worker's start; a view that has not drawn has no first frame.
     const warm = openBreakdown({ ...t, coldWorker: false, view: undefined });
     assert.equal(warm.workerStartMs, 0);

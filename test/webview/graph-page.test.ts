@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
+import type { ViewTiming } from '../../webview/messages';
 import { openModel } from '../../src/core/formats/open';
 import { buildWorker } from '../worker/build-worker';
 import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
@@ -240,6 +241,12 @@ describe('graph view in Chromium', function () {
     // Asked for before the first frame was drawn: the worker lays out while the page draws.
     const order = g.posted.map((m) => m.type);
     assert.ok(order.indexOf('layout') < order.indexOf('drawn'), `posted in this order: ${order.join(', ')}`);
+    // The settled view's timing says when elkjs's layout was asked for (before the first frame) and was back.
+    const end = Date.now() + 10_000;
+    let settled: ViewTiming | undefined;
+    while (!(settled = g.posted.flatMap((m) => (m.type === 'drawn' && m.timing.settledAt ? [m.timing] : []))[0]) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(settled && settled.elkAskedAt > 0 && settled.elkAskedAt <= settled.paintedAt, JSON.stringify(settled));
+    assert.ok(settled.elkAskedAt < settled.elkAnsweredAt && settled.elkAnsweredAt <= settled.settledAt, JSON.stringify(settled));
     const shown = await g.page.evaluate(async () => {
       const app = (globalThis as unknown as { edgewise: { expandAll(): Promise<number>; scene: { items: unknown[] } } }).edgewise;
       await app.expandAll();

@@ -59,6 +59,10 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     assert.ok(r.boxes.n3.x > r.boxes.n0.x, 'a chain goes right');
     assert.equal(t.warmMs, 0, 'no warm-up before a layout that was waiting when elkjs had loaded');
     assert.equal(t.primedMs, null, 'nor a set-up layout: the waiting layout sets elkjs up');
+    // Its times in the thread (an open's settle breakdown): elkjs loaded after the thread started, then the layout, waiting meanwhile, reached the thread, began and ended.
+    const th = r.thread;
+    assert.ok(th && t.startedAt <= th.readyAt && th.readyAt <= th.receivedAt && th.receivedAt <= th.startAt && th.startAt <= th.endAt, JSON.stringify(th));
+    assert.ok(th.endAt <= performance.timeOrigin + performance.now());
   });
 
   it('prepared (elkjs loaded, as during an open), warms up only when told', async () => {

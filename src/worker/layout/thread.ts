@@ -22,6 +22,9 @@ const layouter = new Layouter(elk);
 let saveTimer: NodeJS.Timeout | undefined;
 
 if (cacheFile) layouter.restore(readLayoutCache(cacheFile));
+/** Epoch ms: each answer carries its times (LayoutThreadTiming), for the open's settle breakdown. */
+const epoch = (): number => performance.timeOrigin + performance.now();
+const readyAt = epoch();
 
 const skipped = new Set<number>();
 /** One layout at a time, in the order sent (client.ts relies on it to know which one runs). */
@@ -37,7 +40,8 @@ const receive = (m: ToLayoutThread): void => {
     port.postMessage({ warm: 0 } satisfies FromLayoutThread);
   }
   layouts++;
-  queue = queue.then(() => run(m));
+  const receivedAt = epoch();
+  queue = queue.then(() => run(m, receivedAt));
 };
 
 // What arrived while elkjs loaded, first.
@@ -86,11 +90,13 @@ async function warmUp(): Promise<void> {
   }
 }
 
-async function run(m: Extract<ToLayoutThread, { id: number }>): Promise<void> {
+async function run(m: Extract<ToLayoutThread, { id: number }>, receivedAt: number): Promise<void> {
   if (skipped.delete(m.id)) return;
   let reply: FromLayoutThread;
   try {
+    const startAt = epoch();
     const result = await layouter.layout(m.root, m.direction);
+    result.thread = { readyAt, receivedAt, startAt, endAt: epoch() };
     reply = { id: m.id, result };
     if (result.laidOut > 0) scheduleSave();
   } catch (e) {

@@ -136,5 +136,9 @@ describe('core/graph/layout/packed-result: layouts packed for the trip to the we
     for (const [id, b] of Object.entries(layoutResultOf(text).boxes)) assert.ok(Math.abs(b.x - result.boxes[id].x) <= 0.005, id);
     assert.ok(text.length < JSON.stringify(result).length / 2, 'packed is under half');
     assert.equal(layoutResultOf(result), result);
+    // The layout thread's times travel as they are.
+    const thread = { readyAt: 1.5e12, receivedAt: 1.5e12 + 3.25, startAt: 1.5e12 + 4, endAt: 1.5e12 + 90.125 };
+    assert.deepEqual(layoutResultOf(packLayoutResultText({ ...result, thread })).thread, thread);
+    assert.equal(layoutResultOf(text).thread, undefined);
   });
 });

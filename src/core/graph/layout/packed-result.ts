@@ -5,7 +5,7 @@
  * the webview.
  */
 import { readStringTable, stringTable, type FrontCoded } from '../string-table';
-import type { Box, EdgeGeometry, LayoutResult } from './types';
+import type { Box, EdgeGeometry, LayoutResult, LayoutThreadTiming } from './types';
 import { valueRecord } from '../types';
 
 interface PackedLayoutResult {
@@ -21,6 +21,7 @@ interface PackedLayoutResult {
   elkMs: number;
   laidOut: number;
   cached: number;
+  thread?: LayoutThreadTiming;
 }
 
 /** The JSON text of a packed LayoutResult. */
@@ -44,7 +45,7 @@ export function packLayoutResultText(r: LayoutResult): PackedLayoutResultText {
   }
   const packed: PackedLayoutResult = {
     packed: 1, boxes: boxes(r.boxes), titles: boxes(r.titles), edges, strings: table.strings,
-    width: r.width, height: r.height, elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached,
+    width: r.width, height: r.height, elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached, thread: r.thread,
   };
   return JSON.stringify(packed) as PackedLayoutResultText;
 }
@@ -69,5 +70,7 @@ export function layoutResultOf(r: LayoutResult | PackedLayoutResultText): Layout
     i += 5;
     edges.push({ points, from: table[from], to: table[to], value: table[value], arrow: (flags & 1) !== 0, head: (flags & 2) !== 0, group: table[group] });
   }
-  return { boxes: boxes(p.boxes), titles: boxes(p.titles), edges, width: p.width, height: p.height, elkMs: p.elkMs, laidOut: p.laidOut, cached: p.cached };
+  const out: LayoutResult = { boxes: boxes(p.boxes), titles: boxes(p.titles), edges, width: p.width, height: p.height, elkMs: p.elkMs, laidOut: p.laidOut, cached: p.cached };
+  if (p.thread) out.thread = p.thread;
+  return out;
 }

@@ -69,6 +69,18 @@ export interface LayoutResult {
   elkMs: number;
   laidOut: number;
   cached: number;
+  /** When the worker's layout thread made it (absent for a layout made elsewhere: the page's quick layout, a test's). */
+  thread?: LayoutThreadTiming;
+}
+
+/** A layout's times in the worker's layout thread, epoch ms (`performance.timeOrigin + performance.now()`, comparable across processes). */
+export interface LayoutThreadTiming {
+  /** The thread had loaded elkjs (the same for every layout of one thread). */
+  readyAt: number;
+  /** The request reached the thread, its layout began (after those queued before it), and ended. */
+  receivedAt: number;
+  startAt: number;
+  endAt: number;
 }
 
 /** Space above an expanded group's members for its title bar. */
