@@ -1,7 +1,7 @@
 /**
- * When the chrome's web components (ui/elements.ts) are defined: after the first frame with the
- * graph, when the model does not open (the error note), or once the page has waited `IDLE_MS`
- * for a model, whichever comes first. Until then the elements are in the page, undefined and
+ * When the chrome's web components (ui/elements.ts) are defined and the icons' stylesheet
+ * (codicons) is fetched: after the first frame with the graph, when the model does not open (the
+ * error note), or once the page has waited `IDLE_MS` for a model, whichever comes first. Until then the elements are in the page, undefined and
  * hidden (webview.css), in boxes of their final size: the canvas does not move when they appear.
  */
 const IDLE_MS = 1000;
@@ -11,6 +11,9 @@ let defined: Promise<void> | undefined;
 /** Defines the chrome's elements now (once); resolves when they are. */
 export function defineChrome(): Promise<void> {
   // esbuild keeps this in the one bundle: the import only defers evaluating the module.
+  // The icons' stylesheet (webview/html.ts links it disabled: it is not fetched before this).
+  const codicons = document.getElementById('vscode-codicon-stylesheet');
+  if (codicons instanceof HTMLLinkElement) codicons.disabled = false;
   return defined ??= import('./ui/elements').then(() => undefined);
 }
 

@@ -18,11 +18,12 @@ export interface WebviewHtmlOptions {
 }
 
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
-  const link = (href: string, id?: string): string =>
-    `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}">`;
+  const link = (href: string, id?: string, disabled = false): string =>
+    `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}"${disabled ? ' disabled' : ''}>`;
   return renderPage({
     csp: strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true }), nonce: o.nonce, scriptUri: o.scriptUri, title: o.title ?? 'Model graph',
-    head: `${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet') : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
+    // Codicons are fetched when the chrome's components are defined (chrome.ts), after the first frame: disabled till then.
+    head: `${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet', true) : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
     body: '<div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>',
   });
 }

@@ -80,18 +80,26 @@ describe('graph view in Chromium', function () {
       app.whenLaidOut().then(() => {
         const c = document.querySelector('canvas.graph');
         globalThis.atFirstFrame = { defined: ['vscode-tabs', 'vscode-toolbar-button', 'vscode-textfield'].filter((t) => customElements.get(t)),
+          codicons: performance.getEntriesByType('resource').filter((e) => e.name.includes('codicon')).length,
           hidden: getComputedStyle(document.querySelector('vscode-tabs')).visibility, canvas: [c.clientWidth, c.clientHeight] };
       });
     } })`);
-    const first = await g.page.evaluate('globalThis.atFirstFrame') as { defined: string[]; hidden: string; canvas: number[] };
+    const first = await g.page.evaluate('globalThis.atFirstFrame') as { defined: string[]; codicons: number; hidden: string; canvas: number[] };
     assert.deepEqual(first.defined, [], 'no component defined before the first frame');
+    assert.equal(first.codicons, 0, 'the icons\' stylesheet is not fetched before the first frame');
     assert.equal(first.hidden, 'hidden', 'undefined components are hidden, not shown unstyled');
-    await until(g.page, () => !!customElements.get('vscode-tabs') && !!customElements.get('vscode-toolbar-button'));
+    await until(g.page, () => !!customElements.get('vscode-tabs') && !!customElements.get('vscode-toolbar-button') &&
+      [...document.styleSheets].some((s) => s.href?.includes('codicon')));
     const later = await g.page.evaluate(() => {
       const c = document.querySelector('canvas.graph')!;
       const fit = document.querySelector<HTMLElement>('.toolbar-row vscode-toolbar-button:not([hidden])')!;
-      return { canvas: [c.clientWidth, c.clientHeight], button: fit.getBoundingClientRect().width, visible: getComputedStyle(document.querySelector('vscode-tabs')!).visibility };
+      // The overlay list's icon, a codicon in the page's own DOM: drawn from the codicon font.
+      const icon = document.querySelector('.overlay-label .codicon')!;
+      return { canvas: [c.clientWidth, c.clientHeight], button: fit.getBoundingClientRect().width, visible: getComputedStyle(document.querySelector('vscode-tabs')!).visibility,
+        iconFont: getComputedStyle(icon, '::before').fontFamily, iconWidth: icon.getBoundingClientRect().width };
     });
+    assert.match(later.iconFont, /codicon/);
+    assert.ok(later.iconWidth > 0, 'the icon has its glyph\'s width');
     assert.deepEqual(later.canvas, first.canvas, 'the canvas keeps its size when the chrome appears');
     assert.ok(later.button > 0, 'the toolbar buttons are drawn');
     assert.equal(later.visible, 'visible');
