@@ -44,11 +44,15 @@ export class Viewport {
   }
 
   private resize(): void {
-    const [w0, h0] = [this.width, this.height];
+    const [w0, h0, dpr0] = [this.width, this.height, this.dpr];
     this.dpr = window.devicePixelRatio || 1;
     const r = this.canvas.getBoundingClientRect();
-    this.canvas.width = Math.max(1, Math.round(r.width * this.dpr));
-    this.canvas.height = Math.max(1, Math.round(r.height * this.dpr));
+    const w = Math.max(1, Math.round(r.width * this.dpr)), h = Math.max(1, Math.round(r.height * this.dpr));
+    // Setting a canvas's size clears it even to the same size: the observer's first call (the size the
+    // constructor set) would blank a first frame drawn before it and draw it again a frame later.
+    if (w === this.canvas.width && h === this.canvas.height && this.dpr === dpr0) return;
+    this.canvas.width = w;
+    this.canvas.height = h;
     // What was in the middle stays there (an editor narrowed by a panel beside it keeps its subject in view).
     if (this.scene && w0 > 1 && h0 > 1) { this.tx += (this.width - w0) / 2; this.ty += (this.height - h0) / 2; }
     this.redraw();
