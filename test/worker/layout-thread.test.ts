@@ -101,6 +101,9 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     const first = await start(file).layout(chain(6), 'DOWN');
     assert.equal(first.laidOut, 1);
     await waitForFile(file);
+    // The stamp, then a line per group layout (read at a thread's start, parsed when used).
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    assert.deepEqual([lines.length, lines[0], lines[1].split('\t').length], [2, JSON.stringify(CACHE_STAMP), 2]);
     // A new thread (VS Code restarted) reads the file: no elkjs run for the same shape.
     const again = start(file);
     const cached = await again.layout(chain(6), 'DOWN');
@@ -124,6 +127,10 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     writeLayoutCache(other, entries, 'layout 0; elkjs 0.0.0; {}');
     assert.deepEqual(readLayoutCache(other), []);
     assert.equal((await start(other).layout(chain(6), 'DOWN')).laidOut, 1);
+    // ...nor one document of JSON, as the cache was written before it was read line by line...
+    const older = path.join(tmp, 'older.json');
+    fs.writeFileSync(older, JSON.stringify({ stamp: CACHE_STAMP, entries: entries.map(([k, v]) => [k, JSON.parse(v)]) }));
+    assert.deepEqual(readLayoutCache(older), []);
     // ...nor is a truncated file; the thread rewrites it.
     const broken = path.join(tmp, 'broken.json');
     fs.writeFileSync(broken, '{"stamp": "layout');

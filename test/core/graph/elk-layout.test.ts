@@ -62,4 +62,22 @@ describe('Layouter (elkjs)', function () {
     assert.equal(again.cached, 2);
     assert.deepEqual(again.boxes, first.boxes);
   });
+
+  it('takes layouts restored as JSON text (the cache file\'s) when used, and lays a damaged one out again', async () => {
+    const l = new Layouter(new ELK());
+    const first = await l.layout(request(), 'DOWN');
+    const saved = l.cachedLayouts().map(([k, v]): [string, string] => [k, JSON.stringify(v)]);
+    const restored = new Layouter(new ELK());
+    restored.restore(saved);
+    const again = await restored.layout(request(), 'DOWN');
+    assert.deepEqual([again.laidOut, again.cached], [0, 2]);
+    assert.deepEqual(again.boxes, first.boxes);
+    assert.ok(restored.cachedLayouts().every(([, v]) => typeof v === 'object'), 'parsed once used');
+    // The inner group's text cut short: that group alone is laid out again.
+    const damaged = new Layouter(new ELK());
+    damaged.restore(saved.map(([k, v]) => [k, k.includes(';g;') ? v.slice(0, 20) : v]));
+    const mended = await damaged.layout(request(), 'DOWN');
+    assert.deepEqual([mended.laidOut, mended.cached], [1, 1]);
+    assert.deepEqual(mended.boxes, first.boxes);
+  });
 });

@@ -22,8 +22,11 @@ const MAX_CACHE = 5000;
  */
 export const LAYOUT_VERSION = 2;
 
+/** A group layout as cached: parsed, or as its JSON text from the cache file (parsed when first used). */
+export type CachedLayout = Relative | string;
+
 export class Layouter {
-  private cache = new Map<string, Relative>();
+  private cache = new Map<string, CachedLayout>();
   private stats = { elkMs: 0, laidOut: 0, cached: 0 };
 
   /** `options`: elkjs layout options over the defaults (benchmarks compare settings with it). */
@@ -43,7 +46,7 @@ export class Layouter {
     for (const item of g.items) subs.push(item.sub ? await this.layoutGroup(item.sub, dir, false, rels) : undefined);
     const index = memberIndex(g);
     const key = shapeKey(g, subs, index, dir, isRoot);
-    let rel = this.cache.get(key);
+    let rel = this.cached(key);
     if (rel) {
       this.stats.cached++;
     } else {
@@ -60,13 +63,24 @@ export class Layouter {
     return rel;
   }
 
+  private cached(key: string): Relative | undefined {
+    const c = this.cache.get(key);
+    if (typeof c !== 'string') return c;
+    try {
+      return JSON.parse(c) as Relative;
+    } catch {
+      this.cache.delete(key); // a damaged entry is laid out again
+      return undefined;
+    }
+  }
+
   /** The cached group layouts, least recently used first (for the cache file, src/worker/layout/cache-file.ts). */
-  cachedLayouts(): [string, Relative][] {
+  cachedLayouts(): [string, CachedLayout][] {
     return [...this.cache];
   }
 
   /** Adds group layouts saved by `cachedLayouts` (as older than any already here). */
-  restore(entries: [string, Relative][]): void {
+  restore(entries: [string, CachedLayout][]): void {
     const mine = [...this.cache];
     this.cache = new Map([...entries.slice(-MAX_CACHE), ...mine].slice(-MAX_CACHE));
   }
