@@ -1,6 +1,7 @@
 /**
  * The graph webview's HTML, as a pure function the extension calls: strict CSP with a nonce, no
- * remote content, no inline script or style. What each parameter must be is in webview/README.md.
+ * remote content, no inline style; one short nonce'd script in the head (EARLY_SCRIPT). What each
+ * parameter must be is in webview/README.md.
  */
 export interface WebviewHtmlOptions {
   /** URI of dist/webview.js as the webview sees it (webview.asWebviewUri). */
@@ -17,13 +18,26 @@ export interface WebviewHtmlOptions {
   title?: string;
 }
 
+/**
+ * The page's first act, in its head, so it runs as the page is parsed, before the bundle is
+ * fetched (tens of ms): it says 'ready' (the host answers with the model, which travels meanwhile)
+ * and keeps the host's messages for the bundle (webview/early.ts takes them and the API). VS Code
+ * hands its API out once, so it is acquired here for the bundle. Standalone (benchmark, tests) it
+ * posts as webview/host.ts does.
+ */
+export const EARLY_SCRIPT = "(function(){var kept=[];function keep(e){kept.push(e.data)}addEventListener('message',keep);" +
+  "var api=typeof acquireVsCodeApi==='function'?acquireVsCodeApi():null;" +
+  'globalThis.edgewiseEarly={kept:kept,keep:keep,api:api,readyAt:performance.timeOrigin+performance.now()};' +
+  "var ready={type:'ready'};if(api)api.postMessage(ready);" +
+  "else{(globalThis.edgewiseOutbox=globalThis.edgewiseOutbox||[]).push(ready);dispatchEvent(new CustomEvent('edgewise-host',{detail:ready}))}})();";
+
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
   const link = (href: string, id?: string, disabled = false): string =>
     `<link rel="stylesheet" nonce="${attr(o.nonce)}"${id ? ` id="${id}"` : ''} href="${attr(href)}"${disabled ? ' disabled' : ''}>`;
   return renderPage({
     csp: strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true }), nonce: o.nonce, scriptUri: o.scriptUri, title: o.title ?? 'Model graph',
     // Codicons are fetched when the chrome's components are defined (chrome.ts), after the first frame: disabled till then.
-    head: `${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet', true) : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
+    head: `<script nonce="${attr(o.nonce)}">${EARLY_SCRIPT}</script>\n${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet', true) : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
     body: '<div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>',
   });
 }

@@ -59,7 +59,7 @@ describe('graph view in Chromium', function () {
   afterEach(async () => { for (const g of open.splice(0)) await g.close(); });
   after(async () => { await browser?.close(); });
 
-  it("says 'ready' before its app is built (the model travels meanwhile), and hands the app the messages that came before it, in order", async () => {
+  it("says 'ready' before its bundle runs (the model travels meanwhile), and hands the app the messages that came before it, in order", async () => {
     // When main.ts sets globalThis.edgewise (the app is built, its messages not yet handed over): was 'ready' posted, and a message
     // arriving now (dispatched synchronously) must be kept for the app.
     const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
@@ -69,6 +69,9 @@ describe('graph view in Chromium', function () {
     } })`);
     assert.equal(await g.page.evaluate('globalThis.readyBeforeApp'), true);
     assert.equal(g.posted.filter((m) => m.type === 'ready').length, 1);
+    // Said by the page's head script, before the bundle started.
+    const drawn = g.posted.find((m) => m.type === 'drawn');
+    assert.ok(drawn && drawn.type === 'drawn' && drawn.timing.readyAt < drawn.timing.scriptAt, 'ready before the bundle ran');
     assert.equal(await g.page.evaluate("globalThis.edgewise.overlays.has('early')"), true);
     assert.ok(await g.page.evaluate('globalThis.edgewise.scene.items.length') as number > 0, 'the model is drawn');
   });

@@ -22,6 +22,9 @@ describe('renderWebviewHtml', () => {
     // Disabled: not fetched before the graph's first frame (webview/chrome.ts enables it).
     assert.match(html, /id="vscode-codicon-stylesheet" href="https:\/\/res\/codicon.css" disabled>/);
     assert.match(html, /<title>a&lt;b>.onnx<\/title>/);
+    // The head's one inline script (it says 'ready' before the bundle is fetched) carries the nonce too.
+    assert.equal(html.match(/<script/g)!.length, 2);
+    assert.match(html, /<head>[^]*<script nonce="abc123">\(function\(\)\{[^<]*\}\)\(\);<\/script>[^]*<\/head>/);
     assert.doesNotMatch(html, /<style|onclick=|style="/);
   });
 });
