@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { renderWebviewHtml } from '../webview/html';
+import { attr, EARLY_SCRIPT, renderWebviewHtml } from '../webview/html';
 import type { HostToWebview, WebviewToHost } from '../webview/messages';
 
 export const ORIGIN = 'http://edgewise.test';
@@ -62,10 +62,14 @@ export async function prepareGraphPage(context: BrowserContext, onMessage: (m: W
 /** Serves `dist` (this build's dist/, or another build's) and the page itself (the same HTML the extension renders) under a local origin. */
 async function servePage(page: Page, light: boolean, dist: string): Promise<void> {
   const nonce = randomBytes(16).toString('base64');
+  // A bundle from before the page's head script said 'ready' (an older --reference build) says it itself:
+  // its page is served without the head script, as that build rendered it (else 'ready' comes twice).
+  const headReady = fs.readFileSync(path.join(dist, 'webview.js'), 'utf8').includes('edgewiseEarly');
   const html = renderWebviewHtml({
     scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css`,
     codiconsUri: `${ORIGIN}/codicons/codicon.css`, cspSource: ORIGIN, nonce, title: 'Edgewise bench',
-  }).replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)
+  }).replace(headReady ? '' : `<script nonce="${attr(nonce)}">${EARLY_SCRIPT}</script>`, '')
+    .replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)
     .replace('</head>', `<style nonce="${nonce}">${themeVariables(light)}</style></head>`);
   const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
   await page.route(`${ORIGIN}/**`, async (route) => {
