@@ -267,8 +267,9 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.items.first} / ${r.items.settled} |`);
     }
   }
-  const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread'],
-    ['threadStartMs', 'of which the thread starting'], ['queueMs', 'queued in the thread'], ['layoutMs', 'layout in the thread'], ['elkMs', 'of which elkjs'], ['returnMs', 'answer back to the page'], ['drawMs', 'drawn']];
+  const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread'], ['pageToHostMs', 'of which page -> host'],
+    ['threadStartMs', 'of which the thread starting'], ['queueMs', 'queued in the thread'], ['layoutMs', 'layout in the thread'], ['elkMs', 'of which elkjs'], ['returnMs', 'answer back to the page'],
+    ['hostToPageMs', 'of which host -> page'], ['drawMs', 'drawn']];
   for (const title of ['cold', 'warm'] as const) {
     console.log(`\nSettle breakdown, ${title} (ms; elkjs's layout is asked for before the first frame: request + queue + layout + answer back + drawn = asked -> settled)\n`);
     console.log(`| model | ${parts.map((p) => p[1]).join(' | ')} |`);

@@ -93,7 +93,7 @@ export class GraphSession {
     const seq = ++this.loads;
     const first = this.prefetch;
     this.prefetch = undefined;
-    if (!first) Object.assign(this.timing, { openAt: now(), coldWorker: false, answeredAt: 0, postedAt: 0, hostMs: 0, view: undefined });
+    if (!first) Object.assign(this.timing, { openAt: now(), coldWorker: false, answeredAt: 0, postedAt: 0, hostMs: 0, view: undefined, layoutRelay: undefined });
     try {
       const opened = await (first ?? this.request());
       if (seq !== this.loads) return { kind: 'superseded' };
@@ -144,12 +144,14 @@ export class GraphSession {
   }
 
   private async layout(requestId: number, { type: _, requestId: __, ...params }: Extract<WebviewToHost, { type: 'layout' }>): Promise<void> {
+    const heardAt = now();
     const source = new CancellationTokenSource();
     this.layouts.set(requestId, source);
     const stop = this.cancel.token.onCancellationRequested(() => source.cancel());
     try {
       // Relayed as the page asked (bench:open's --reference runs an older page and worker through it).
       const result = await this.worker.request(LayoutRequest.type, params, { token: source.token });
+      this.timing.layoutRelay ??= { heardAt, answeredAt: now() };
       this.send({ type: 'layout', requestId, result });
     } catch (e) {
       this.send({ type: 'layoutError', requestId, message: message(e), cancelled: e instanceof RequestCancelledError });

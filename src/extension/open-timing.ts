@@ -19,6 +19,8 @@ export interface OpenTiming {
   /** The host's own synchronous work for this open (relaying messages), ms. */
   hostMs: number;
   view?: ViewTiming;
+  /** The page's first layout request (elkjs's, for the settled view) reached the host, and the worker's answer came back to it. */
+  layoutRelay?: { heardAt: number; answeredAt: number };
 }
 
 /** The phases of an open, in ms; `null` where a clock has not reported (yet). */
@@ -62,14 +64,22 @@ export function openBreakdown(t: OpenTiming): OpenBreakdown {
   };
 }
 
-/** One line for the log: 'opened model.onnx in 412 ms (worker start 120, decode 30, ...)'. */
+/** One line for the log: 'opened model.onnx in 412 ms (worker start 120, decode 30, ...)', and once settled where first frame -> settled went. */
 export function describeOpen(t: OpenTiming): string {
   const b = openBreakdown(t);
   const ms = (x: number | null): string => (x === null ? '?' : String(Math.round(x)));
   const name = t.file.split(/[\\/]/).pop();
   return `opened ${name} in ${ms(b.firstFrameMs)} ms to the first frame, ${ms(b.settledMs)} ms settled (${t.coldWorker ? 'cold' : 'warm'} worker: ` +
     `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}; ` +
-    `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})`;
+    `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})${settleText(t)}`;
+}
+
+function settleText(t: OpenTiming): string {
+  const s = settleBreakdown(t);
+  const ms = (x: number | null): string => (x === null ? '?' : String(Math.round(x)));
+  if (s.gapMs === null || s.requestMs === null) return '';
+  return `; settled ${ms(s.gapMs)} ms after the first frame (asked ${ms(s.aheadMs)} ahead: request ${ms(s.requestMs)}, of which page -> host ${ms(s.pageToHostMs)} and the layout thread starting ${ms(s.threadStartMs)}; ` +
+    `queue ${ms(s.queueMs)}; layout ${ms(s.layoutMs)}, elkjs ${ms(s.elkMs)}; back ${ms(s.returnMs)}, of which host -> page ${ms(s.hostToPageMs)}; drawn ${ms(s.drawMs)})`;
 }
 
 /**
@@ -85,6 +95,8 @@ export interface SettleBreakdown {
   aheadMs: number | null;
   /** Asked -> the layout thread had the request (page -> host -> worker -> thread, and the thread's start when it was not running). */
   requestMs: number | null;
+  /** Of `requestMs`: page -> host. */
+  pageToHostMs: number | null;
   /** Of `requestMs`: the thread was still starting (loading elkjs) after the page had asked. */
   threadStartMs: number | null;
   /** The thread had it -> began it (behind a set-up layout or another layout). */
@@ -94,6 +106,8 @@ export interface SettleBreakdown {
   elkMs: number | null;
   /** Laid out -> back in the page, unpacked (thread -> worker, packing, worker -> host -> page). */
   returnMs: number | null;
+  /** Of `returnMs`: host -> page (the page's unpacking too). */
+  hostToPageMs: number | null;
   /** Unpacked -> the frame that shows it (Scene, drawing, the animation frame). */
   drawMs: number | null;
 }
@@ -106,11 +120,13 @@ export function settleBreakdown(t: OpenTiming): SettleBreakdown {
     gapMs: span(v?.paintedAt, v?.settledAt),
     aheadMs: ahead,
     requestMs: span(v?.elkAskedAt, th?.receivedAt),
+    pageToHostMs: span(v?.elkAskedAt, t.layoutRelay?.heardAt),
     threadStartMs: v?.elkAskedAt && th ? Math.max(0, Math.min(th.readyAt, th.receivedAt) - v.elkAskedAt) : null,
     queueMs: span(th?.receivedAt, th?.startAt),
     layoutMs: span(th?.startAt, th?.endAt),
     elkMs: v?.settledAt ? v.elkMs : null,
     returnMs: span(th?.endAt, v?.elkAnsweredAt),
+    hostToPageMs: span(t.layoutRelay?.answeredAt, v?.elkAnsweredAt),
     drawMs: span(v?.elkAnsweredAt, v?.settledAt),
   };
 }

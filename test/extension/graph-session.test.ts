@@ -67,6 +67,9 @@ describe('graph session: the relay between a graph view and the worker', functio
     assert.ok(answer.type === 'layout' && typeof answer.result === 'string', 'relayed packed, as the worker answered');
     const result = layoutResultOf(answer.result);
     assert.ok(result.boxes.b.y > result.boxes.a.y);
+    // The first relay's times (the settle breakdown's page -> host and host -> page), and the layout thread's, travel with it.
+    const relay = session.timing.layoutRelay;
+    assert.ok(relay && relay.heardAt <= result.thread!.receivedAt && result.thread!.endAt <= relay.answeredAt, JSON.stringify({ relay, thread: result.thread }));
     // A big layout, cancelled by the view, answers 'cancelled'.
     const big = Array.from({ length: 1200 }, (_, i) => ({ id: `n${i}`, w: 60, h: 40 }));
     session.handle({ type: 'layout', requestId: 2, direction: 'DOWN', root: { id: '', items: big, edges: big.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] } });
@@ -117,19 +120,21 @@ describe('graph session: the relay between a graph view and the worker', functio
     const t: OpenTiming = {
       file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, view,
       worker: { processStartAt: o + 2, readyAt: o + 70, receivedAt: o + 72, decodedAt: o + 100, builtAt: o + 110, layoutWarmMs: null },
+      layoutRelay: { heardAt: o + 145, answeredAt: o + 243 },
     };
     assert.deepEqual(openBreakdown(t), {
       firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, pageLoadMs: 80, layoutMs: 45, paintMs: 20, hostMs: 1.5,
     });
     assert.match(describeOpen(t), /^opened a\.onnx in 200 ms to the first frame, 260 ms settled \(cold worker: start 70, decode 28/);
+    assert.match(describeOpen(t), /; settled 60 ms after the first frame \(asked 60 ahead: request 51, of which page -> host 5 and the layout thread starting 50; queue 12; layout 37, elkjs 30; back 10, of which host -> page 7; drawn 10\)$/);
     // Asked at 140, before the first frame (200): the thread, loaded at 190, began at 203 after a layout queued before it.
     assert.deepEqual(settleBreakdown(t), {
-      gapMs: 60, aheadMs: 60, requestMs: 51, threadStartMs: 50, queueMs: 12, layoutMs: 37, elkMs: 30, returnMs: 10, drawMs: 10,
+      gapMs: 60, aheadMs: 60, requestMs: 51, pageToHostMs: 5, threadStartMs: 50, queueMs: 12, layoutMs: 37, elkMs: 30, returnMs: 10, hostToPageMs: 7, drawMs: 10,
     });
     // A thread running already: the request's trip alone.
     assert.equal(settleBreakdown({ ...t, view: { ...view, thread: { ...view.thread!, readyAt: o - 500 } } }).threadStartMs, 0);
     // A view not settled yet (or an older page: no times from the thread) has no parts to give.
-    assert.deepEqual(Object.values(settleBreakdown({ ...t, view: { ...view, settledAt: 0, elkAnsweredAt: 0, thread: undefined } })).filter((x) => x !== null), [60]);
+    assert.deepEqual(Object.values(settleBreakdown({ ...t, view: { ...view, settledAt: 0, elkAnsweredAt: 0, thread: undefined } })).filter((x) => x !== null), [60, 5]);
     // A warm open does not count the worker's start; a view that has not drawn has no first frame.
     const warm = openBreakdown({ ...t, coldWorker: false, view: undefined });
     assert.equal(warm.workerStartMs, 0);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { GraphPanel } from '../../../src/extension/graph-panel';
 import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
-import { describeOpen, openBreakdown } from '../../../src/extension/open-timing';
+import { describeOpen, openBreakdown, settleBreakdown } from '../../../src/extension/open-timing';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
 
 describe('graph editor in VS Code', () => {
@@ -95,4 +95,7 @@ async function recordOpen(panel: GraphPanel): Promise<void> {
   assert.ok(b.settledMs !== null && b.settledMs >= b.firstFrameMs, 'the view settles after its first frame');
   assert.ok(b.decodeMs !== null && b.pageLoadMs !== null && b.layoutMs !== null, `every clock reported: ${JSON.stringify(b)}`);
   assert.ok(b.hostMs >= 0 && b.hostMs < b.firstFrameMs, 'the host only relays');
+  // Where first frame -> settled went: the layout thread's times came through the real relay.
+  const s = settleBreakdown(timing);
+  assert.ok(s.requestMs !== null && s.queueMs !== null && s.layoutMs !== null && s.returnMs !== null && s.drawMs !== null, `every part of the settle reported: ${JSON.stringify(s)}`);
 }
