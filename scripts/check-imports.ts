@@ -34,7 +34,7 @@ export const CORE_LAYERS = [
 ] as const;
 
 /** Files outside webview/ that the webview may import (plain data types and pure view-model code). */
-export const WEBVIEW_SHARED = ['src/core/graph/types.ts', 'src/core/graph/packed.ts', 'src/core/graph/view-delta.ts', 'src/core/graph/string-table.ts', 'src/core/graph/layout/packed-result.ts', 'src/core/graph/layout/quick-layout.ts', 'src/core/graph/layout/relative.ts', 'src/core/graph/hierarchy.ts', 'src/core/graph/layout/types.ts', 'src/core/runtime/train-events.ts', 'src/fl/round-report.ts', 'src/core/base/units.ts'];
+export const WEBVIEW_SHARED = ['src/core/graph/types.ts', 'src/core/graph/packed.ts', 'src/core/graph/view-delta.ts', 'src/core/graph/string-table.ts', 'src/core/graph/layout/packed-result.ts', 'src/core/graph/layout/quick-layout.ts', 'src/core/graph/layout/relative.ts', 'src/core/graph/hierarchy.ts', 'src/core/graph/graph-model.ts', 'src/core/graph/expansion.ts', 'src/core/graph/ops.ts', 'src/core/graph/text-metrics.ts', 'src/core/graph/first-screen.ts', 'src/core/graph/layout/types.ts', 'src/core/runtime/train-events.ts', 'src/fl/round-report.ts', 'src/core/base/units.ts'];
 
 /** Files of webview/ that the extension host (and benchmarks) may import: the message protocol and the page. */
 export const WEBVIEW_HOST_FILES = ['webview/messages.ts', 'webview/html.ts', 'webview/train/messages.ts', 'webview/train/html.ts', 'webview/fl/messages.ts', 'webview/fl/html.ts'];

@@ -7,15 +7,15 @@ import type { HostToWebview, Overlay } from './messages';
 import type { Host } from './host';
 import { LayoutCancelled, LayoutClient } from './layout/client';
 import type { Direction, LayoutGroup, LayoutResult } from '../src/core/graph/layout/types';
-import { GraphModel } from './model/graph-model';
-import { initialExpansion } from './model/expansion';
+import type { GraphModel } from '../src/core/graph/graph-model';
+import { FIRST_DIRECTION, FIRST_SHOW_CONSTANTS, firstExpansion, firstScreenModel } from '../src/core/graph/first-screen';
+import { LabelWidths } from './model/label-widths';
 import { Versions } from './model/versions';
 import { overlayBadges, overlayFills, weightBytesOverlay } from './model/overlay';
 import { commonReason, findMatches, type SearchMatch } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
 import { exportImage } from './render/export-image';
-import { textMeasurer } from './render/text-measure';
 import { Viewport } from './render/viewport';
 import { BusyNote } from './ui/busy';
 import { ErrorNote } from './ui/error-note';
@@ -27,8 +27,6 @@ import { Toolbar } from './ui/toolbar';
 import { bindInput } from './input';
 import { ViewClock, type Metrics } from './timing';
 
-/** Groups start collapsed once more than this many items would be drawn. */
-const VISIBLE_BUDGET = 400;
 /** After this long a layout shows "still laying out… cancel". */
 const SLOW_LAYOUT_MS = 1500;
 
@@ -41,8 +39,9 @@ export class App {
   model: GraphModel | null = null;
   scene: Scene | null = null;
   expanded = new Set<string>();
-  direction: Direction = 'DOWN';
-  showConstants = false;
+  direction: Direction = FIRST_DIRECTION;
+  showConstants = FIRST_SHOW_CONSTANTS;
+  private readonly widths = new LabelWidths((metrics) => this.host.post({ type: 'textMetrics', metrics }));
   selected: string | null = null;
   overlays = new Map<string, Overlay>();
   activeOverlay = '';
@@ -139,6 +138,7 @@ export class App {
     const keep = (m.type === 'modelDelta' || m.edited) && this.model ? { expanded: this.expanded, node: this.selected ? this.nodeOf(this.selected)?.id : undefined, t0 } : undefined;
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hide();
+    this.widths.take(m);
     if (!keep) {
       this.clock.received();
       this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
@@ -150,7 +150,7 @@ export class App {
     this.refreshOverlays(this.activeOverlay, false);
     clear(this.modelPane);
     // The Model tab is hidden at first: filled after the first frame (its number formatting starts Intl, tens of ms).
-    void this.rebuild(keep).then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); });
+    void this.rebuild(keep).then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); this.widths.offer(this.viewport.theme.font); });
   }
 
   get frame(): GraphFrame {
@@ -163,8 +163,8 @@ export class App {
    */
   rebuild(keep?: { expanded: Set<string>; node?: string; t0: number }): Promise<boolean> {
     const model = this.model = this.versions.modelOf(this.frame.graph, this.showConstants)
-      ?? new GraphModel(this.frame.graph, { showConstants: this.showConstants, measure: textMeasurer(this.viewport.theme) });
-    const first = keep ? new Set([...keep.expanded].filter((g) => model.group(g))) : initialExpansion(model, VISIBLE_BUDGET);
+      ?? firstScreenModel(this.frame.graph, this.widths.metrics, this.showConstants);
+    const first = keep ? new Set([...keep.expanded].filter((g) => model.group(g))) : firstExpansion(model);
     this.expanded = new Set(first);
     this.selected = null;
     this.toolbar.setCrumbs(this.frames.map((f) => f.label));

@@ -7,6 +7,7 @@ import type { Direction, LayoutGroup, LayoutResult, LayoutThreadTiming } from '.
 import type { PackedViewGraphText } from '../src/core/graph/packed';
 import type { ViewGraphDelta } from '../src/core/graph/view-delta';
 import type { PackedLayoutResultText } from '../src/core/graph/layout/packed-result';
+import type { TextMetrics } from '../src/core/graph/text-metrics';
 
 export type { Overlay };
 
@@ -17,7 +18,11 @@ export type HostToWebview =
    * `editable`: the view offers the model's edits; `edited`: another version of the same model
    * (an edit, undo, redo), shown keeping the open groups, the selection and the view.
    */
-  | { type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean; edited?: boolean }
+  | {
+    type: 'model'; file: string; graph: ViewGraph | PackedViewGraphText; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean; edited?: boolean;
+    /** The label widths to lay out with (the worker laid the first screen out with them ahead); core/graph/text-metrics.ts's built-in table when absent. */
+    textMetrics?: TextMetrics;
+  }
   /** Another version of the model shown (as `edited`), sent as its delta from the graph on the page (version `delta.from`). */
   | { type: 'modelDelta'; file: string; delta: ViewGraphDelta; summary: ModelSummary; unavailable?: Record<string, string>; editable?: boolean }
   | { type: 'error'; file: string; message: string }
@@ -83,4 +88,6 @@ export type WebviewToHost =
   | { type: 'layout'; requestId: number; root: LayoutGroup; direction: Direction }
   | { type: 'cancelLayout'; requestId: number }
   /** The graph is on screen (`timing.settledAt` 0), then again once settled. */
-  | { type: 'drawn'; timing: ViewTiming };
+  | { type: 'drawn'; timing: ViewTiming }
+  /** The label widths measured in the page's font, when they are not the ones it was given: the host keeps them for the next opens. */
+  | { type: 'textMetrics'; metrics: TextMetrics };

@@ -28,6 +28,9 @@ import { registerSample } from './sample';
 import { WorkerClient, type WorkerCrash } from './worker-client';
 import { modelPatterns } from './model-commands';
 
+/** The global state key of the graph page's label widths (graph-session.ts TextMetricsStore). */
+const TEXT_METRICS_KEY = 'edgewise.graphTextMetrics';
+
 /** What `activate` returns: for other extensions' and the E2E suite's use. */
 export interface EdgewiseApi {
   panels: GraphPanels;
@@ -63,7 +66,11 @@ export function activate(context: vscode.ExtensionContext): EdgewiseApi {
     onCrash: (crash) => void reportCrash(crash, log),
   });
   const panels = new GraphPanels();
-  const editor = new ModelEditorProvider(context.extensionUri, worker, panels, log);
+  // The label widths measured in the graph page's font: this machine's, kept across windows.
+  const editor = new ModelEditorProvider(context.extensionUri, worker, panels, log, {
+    get: () => context.globalState.get(TEXT_METRICS_KEY),
+    set: (metrics) => void context.globalState.update(TEXT_METRICS_KEY, metrics),
+  });
   const benchmark = registerBenchmarkCommand({ panels, worker, log });
   const analysis = registerAnalysis({ panels, worker, log });
   const recipes = new RecipeLanguage(worker);

@@ -5,7 +5,7 @@ import type { HostToWebview, MeasuredPeakRss, Overlay, WebviewToHost } from '../
 import { ForgetModelNotification, type EditedVersion } from '../worker/protocol';
 import { saveExport } from './export';
 import { goToSource, type SourceOutcome } from './go-to-source';
-import { GraphSession } from './graph-session';
+import { GraphSession, type TextMetricsStore } from './graph-session';
 import type { ModelDocument } from './model-document';
 import { describeOpen, type OpenTiming } from './open-timing';
 import type { WorkerClient } from './worker-client';
@@ -52,6 +52,7 @@ export class GraphPanel implements vscode.Disposable {
     readonly document?: ModelDocument,
     /** The model's peak RSS as last measured, for the inspector. */
     peakRss?: () => Promise<MeasuredPeakRss | undefined>,
+    textMetrics?: TextMetricsStore,
   ) {
     this.session = new GraphSession(uri.fsPath, worker, (m) => void webviewPanel.webview.postMessage(m), {
       openAt,
@@ -63,6 +64,7 @@ export class GraphPanel implements vscode.Disposable {
       editable: document?.editable,
       editSession: () => (document?.edits.hasSession ? document.edits.session : undefined),
       peakRss,
+      textMetrics,
     });
     if (document) this.disposables.push(document.onDidChangeVersion((v) => this.showVersion(v)));
     this.disposables.push(webviewPanel.webview.onDidReceiveMessage((m: WebviewToHost) => this.onMessage(m)));

@@ -10,6 +10,7 @@ import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } f
 import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
 import { applyViewGraphDelta, type ViewGraphDelta } from '../core/graph/view-delta';
 import type { ModelSummary, ViewGraph } from '../core/graph/types';
+import { BUILT_IN_METRICS, checkTextMetrics, type TextMetrics } from '../core/graph/text-metrics';
 import type { OpenTiming } from './open-timing';
 import { RequestCancelledError, type WorkerClient } from './worker-client';
 
@@ -32,6 +33,13 @@ export interface GraphSessionOptions {
   editSession?: () => string | undefined;
   /** The model's peak RSS as last measured, sent with each node's details. */
   peakRss?: () => Promise<MeasuredPeakRss | undefined> | MeasuredPeakRss | undefined;
+  /** Where the label widths the page measured in its font are kept for the next opens (none: the built-in table each time). */
+  textMetrics?: TextMetricsStore;
+}
+
+export interface TextMetricsStore {
+  get(): unknown;
+  set(metrics: TextMetrics): void;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -47,6 +55,8 @@ export class GraphSession {
   private deltas: ViewGraphDelta[] = [];
   /** The open's first request, sent at once: the worker decodes while the page loads. */
   private prefetch?: Promise<OpenedView>;
+  /** The label widths the worker and the page both lay out with. */
+  private readonly metrics: TextMetrics;
 
   constructor(
     readonly file: string,
@@ -58,12 +68,13 @@ export class GraphSession {
     worker.start();
     const coldWorker = (worker.startedAt ?? 0) >= openAt;
     this.timing = { file, openAt, coldWorker, answeredAt: 0, postedAt: 0, hostMs: 0 };
+    this.metrics = checkTextMetrics(options.textMetrics?.get()) ?? BUILT_IN_METRICS;
     this.prefetch = this.request();
     this.prefetch.catch(() => undefined); // load() reports it
   }
 
   private request(): Promise<OpenedView> {
-    const answer = this.worker.request(OpenViewRequest.type, { file: this.file }, { token: this.cancel.token });
+    const answer = this.worker.request(OpenViewRequest.type, { file: this.file, textMetrics: this.metrics }, { token: this.cancel.token });
     return answer.then((v) => { this.timing.answeredAt = now(); return v; });
   }
 
@@ -81,6 +92,11 @@ export class GraphSession {
         this.timing.view = m.timing;
         this.options.onDrawn?.(this.timing);
         return true;
+      case 'textMetrics': {
+        const metrics = checkTextMetrics(m.metrics);
+        if (metrics) this.options.textMetrics?.set(metrics);
+        return true;
+      }
       default: return false;
     }
   }
@@ -99,7 +115,7 @@ export class GraphSession {
       if (seq !== this.loads) return { kind: 'superseded' };
       this.timing.worker = opened.timing;
       this.setShown(opened.graph);
-      this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable, editable: this.options.editable });
+      this.send({ type: 'model', file: this.file, graph: opened.graph, summary: opened.summary, unavailable: this.options.unavailable, editable: this.options.editable, textMetrics: this.metrics });
       this.timing.postedAt = now();
       return { kind: 'model', nodes: opened.nodes };
     } catch (e) {

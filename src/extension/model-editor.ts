@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ModelEdit } from '../core/passes/edit/types';
 import type { EditedVersion } from '../worker/protocol';
 import { GraphPanel } from './graph-panel';
+import type { TextMetricsStore } from './graph-session';
 import { GRAPH_VIEW_TYPE, type GraphPanels } from './graph-panels';
 import { ModelDocument } from './model-document';
 import { graphWebviewHtml } from './webview-content';
@@ -25,6 +26,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     private readonly worker: WorkerClient,
     private readonly panels: GraphPanels,
     private readonly log: vscode.LogOutputChannel,
+    /** Where the graph pages' label widths are kept (the extension's global state). */
+    private readonly textMetrics?: TextMetricsStore,
   ) {}
 
   static register(provider: ModelEditorProvider): vscode.Disposable {
@@ -48,7 +51,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] };
     const openAt = this.panels.takeOpenRequest(document.uri) ?? performance.timeOrigin + performance.now();
-    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log, openAt, document, () => this.panels.peakRss(document.uri));
+    const panel = new GraphPanel(document.uri, webviewPanel, this.worker, this.log, openAt, document, () => this.panels.peakRss(document.uri), this.textMetrics);
     this.panels.add(panel);
     webview.html = graphWebviewHtml(webview, this.extensionUri, document.uri.path.split('/').pop() ?? 'model');
     // A restored backup: the editor shows the backed-up version once the file's graph is there.

@@ -7,6 +7,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
 import type { PackedViewGraphText } from '../core/graph/packed';
+import type { TextMetrics } from '../core/graph/text-metrics';
 import type { JobHooks } from '../core/jobs/job';
 import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
 import type { ChannelChangeResult } from '../ota/publisher/channel';
@@ -116,10 +117,15 @@ export interface OpenedView {
   timing: WorkerOpenTiming;
 }
 
+export interface OpenViewParams extends ModelParams, ProgressParams {
+  /** The label widths the page lays out with (sent to it too): the worker lays its first screen out ahead (layout/ahead.ts). */
+  textMetrics?: TextMetrics;
+}
+
 /** Returns what the graph view shows of a model at once: its view graph and summary, with timings. */
 export namespace OpenViewRequest {
   export const method = 'edgewise/openView';
-  export const type = new RequestType<ModelParams & ProgressParams, OpenedView, void>(method);
+  export const type = new RequestType<OpenViewParams, OpenedView, void>(method);
 }
 
 export interface NodeDetailsParams extends ModelParams {

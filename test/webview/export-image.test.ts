@@ -8,7 +8,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import { openModel } from '../../src/core/formats/open';
 import { Layouter } from '../../src/core/graph/layout/elk-layout';
 import type { Box } from '../../src/core/graph/layout/types';
-import { GraphModel } from '../../webview/model/graph-model';
+import { GraphModel } from '../../src/core/graph/graph-model';
 import { exportImage } from '../../webview/render/export-image';
 import { Scene } from '../../webview/render/scene';
 import type { Theme } from '../../webview/render/theme';

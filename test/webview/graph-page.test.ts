@@ -8,6 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
 import type { ViewTiming } from '../../webview/messages';
 import { openModel } from '../../src/core/formats/open';
+import { FIRST_DIRECTION, firstScreen, firstScreenModel } from '../../src/core/graph/first-screen';
+import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
 import { buildWorker } from '../worker/build-worker';
 import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
 
@@ -266,5 +268,29 @@ describe('graph view in Chromium', function () {
     assert.ok(shown > 10, `expand-all drew ${shown} items`);
     // Drawn from the page's own layout: at most elkjs's refinement was asked for since.
     assert.ok(g.posted.filter((m) => m.type === 'layout').length <= before + 1);
+  });
+
+  it("asks for the first layout the worker laid out ahead (the same request from the host's label widths), and offers its own font's widths", async () => {
+    const kept: TextMetrics = { font: 'Kept Sans', normal: BUILT_IN_METRICS.normal.map((w) => w * 1.2), bold: BUILT_IN_METRICS.bold.map((w) => w * 1.2) };
+    const given = await show({ file: CNN }, 1000, 700, undefined, kept);
+    const plain = await show({ file: CNN }, 1000, 700);
+    const graph = openModel(CNN).viewGraph();
+    for (const [g, metrics] of [[given, kept], [plain, BUILT_IN_METRICS]] as const) {
+      const asked = g.posted.find((m) => m.type === 'layout');
+      assert.ok(asked?.type === 'layout');
+      assert.deepEqual(asked.root, firstScreen(firstScreenModel(graph, metrics)).tree, `the request the worker made ahead with ${metrics.font}'s widths`);
+      assert.equal(asked.direction, FIRST_DIRECTION);
+    }
+    // After its first frame, a page whose font is not the table's measures its own, once; the built-in table is this font's already.
+    await new Promise((r) => setTimeout(r, 2000));
+    const offered = given.posted.filter((m) => m.type === 'textMetrics');
+    assert.equal(offered.length, 1);
+    assert.ok(offered[0].type === 'textMetrics');
+    const own = offered[0].metrics;
+    assert.equal(own.font, BUILT_IN_METRICS.font);
+    assert.equal(own.normal.length, TABLE_CHARS.length);
+    own.normal.forEach((w, i) => assert.ok(Math.abs(w - BUILT_IN_METRICS.normal[i]) <= 0.15 * BUILT_IN_METRICS.normal[i] + 0.5, `'${TABLE_CHARS[i]}': ${w} px here, ${BUILT_IN_METRICS.normal[i]} built in`));
+    assert.ok(own.bold[TABLE_CHARS.indexOf('W')] > own.bold[TABLE_CHARS.indexOf('i')]);
+    assert.equal(plain.posted.filter((m) => m.type === 'textMetrics').length, 0);
   });
 });

@@ -11,6 +11,7 @@ import { packLayoutResultText } from '../../src/core/graph/layout/packed-result'
 import { Layouter } from '../../src/core/graph/layout/elk-layout';
 import type { ModelSummary, ViewGraph } from '../../src/core/graph/types';
 import type { HostToWebview, WebviewToHost } from '../../webview/messages';
+import type { TextMetrics } from '../../src/core/graph/text-metrics';
 import { launchChromium, prepareGraphPage } from '../../bench/page';
 
 export { launchChromium };
@@ -30,8 +31,11 @@ export type GraphSource =
 
 const layouter = new Layouter(new ELK());
 
-/** Opens a graph page `width` x `height` showing `source` (`initScript` runs before the page's); resolves once its first layouts are drawn. */
-export async function openGraph(browser: Browser, source: GraphSource, width: number, height: number, initScript?: string): Promise<OpenedGraph> {
+/**
+ * Opens a graph page `width` x `height` showing `source` (`initScript` runs before the page's; a
+ * model message carries `textMetrics` as the host's does); resolves once its first layouts are drawn.
+ */
+export async function openGraph(browser: Browser, source: GraphSource, width: number, height: number, initScript?: string, textMetrics?: TextMetrics): Promise<OpenedGraph> {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'dark' });
   if (initScript) await context.addInitScript(initScript);
   const posted: WebviewToHost[] = [];
@@ -39,9 +43,9 @@ export async function openGraph(browser: Browser, source: GraphSource, width: nu
   const first: HostToWebview = 'error' in source
     ? { type: 'error', file: source.file, message: source.error }
     : 'graph' in source
-      ? { type: 'model', file: source.file, graph: source.graph, summary: source.summary }
+      ? { type: 'model', file: source.file, graph: source.graph, summary: source.summary, textMetrics }
       // Packed, as the worker sends a model it opened.
-      : (() => { const r = openModel(source.file); return { type: 'model', file: source.file, graph: packViewGraphText(r.viewGraph()), summary: r.summary() } as const; })();
+      : (() => { const r = openModel(source.file); return { type: 'model', file: source.file, graph: packViewGraphText(r.viewGraph()), summary: r.summary(), textMetrics } as const; })();
   const blank = await prepareGraphPage(context, (m) => {
     posted.push(m);
     if (m.type === 'ready') post(first);

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openModel } from '../../src/core/formats/open';
-import { opCategory } from '../../webview/model/ops';
+import { opCategory } from '../../src/core/graph/ops';
 
 describe('webview: TFLite operators get op categories', () => {
   it('every operator of the TFLite fixtures has a category (colour), none is "other"', () => {

@@ -2,7 +2,7 @@
 import type { Overlay } from '../messages';
 import type { ViewGraph } from '../../src/core/graph/types';
 import { valueRecord } from '../../src/core/graph/types';
-import type { GraphModel } from './graph-model';
+import type { GraphModel } from '../../src/core/graph/graph-model';
 
 /** Perceptually ordered stops (dark blue -> teal -> yellow), low to high. */
 const STOPS: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];

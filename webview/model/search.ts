@@ -1,6 +1,6 @@
 /** Graph search: the items whose name, op type or tensor names match a query, and why each matched. */
 import type { ViewGraph } from '../../src/core/graph/types';
-import type { GraphModel } from './graph-model';
+import type { GraphModel } from '../../src/core/graph/graph-model';
 
 export interface SearchMatch {
   /** Item id (`N<index>`, `I:<name>`, `O:<name>`). */

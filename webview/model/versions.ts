@@ -10,7 +10,7 @@ import { viewGraphOf } from '../../src/core/graph/packed';
 import type { ViewGraph } from '../../src/core/graph/types';
 import { applyViewGraphDelta } from '../../src/core/graph/view-delta';
 import type { HostToWebview } from '../messages';
-import type { GraphModel } from './graph-model';
+import type { GraphModel } from '../../src/core/graph/graph-model';
 
 /** Versions kept (the worker keeps the view graphs of 4: src/worker/edit-sessions.ts). */
 const KEPT = 4;

@@ -5,8 +5,8 @@
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
 import type { Box, EdgeGeometry, LayoutResult } from '../../src/core/graph/layout/types';
 import { GROUP_HEADER } from '../../src/core/graph/layout/types';
-import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../model/graph-model';
-import { shortShape } from '../model/ops';
+import { GraphModel, collapsedSubtitle, openSubtitle, type Leaf } from '../../src/core/graph/graph-model';
+import { shortShape } from '../../src/core/graph/ops';
 import { categoryColours, signatureHue, type Theme } from './theme';
 import type { Painter } from './painter';
 import { placeEdgeLabels, type EdgeLabel } from './edge-labels';

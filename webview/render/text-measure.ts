@@ -1,19 +1,11 @@
-/** Label widths for layout, measured once per text in the fonts the scene draws with. */
-import type { Theme } from './theme';
+/** The page's label widths (core/graph/text-metrics.ts): each table character measured in the fonts the scene draws labels with. */
+import { LABEL_FONT, TABLE_CHARS, TITLE_FONT, type TextMetrics } from '../../src/core/graph/text-metrics';
 
-export type MeasureText = (text: string, bold: boolean) => number;
-
-export function textMeasurer(theme: Theme): MeasureText {
+export function measureTextMetrics(font: string): TextMetrics {
   const ctx = document.createElement('canvas').getContext('2d')!;
-  const widths = new Map<string, number>();
-  return (text, bold) => {
-    const key = (bold ? 'b' : 'n') + text;
-    let w = widths.get(key);
-    if (w === undefined) {
-      ctx.font = bold ? `600 12.5px ${theme.font}` : `11px ${theme.font}`;
-      w = ctx.measureText(text).width;
-      widths.set(key, w);
-    }
-    return w;
+  const widths = (size: string): number[] => {
+    ctx.font = `${size} ${font}`;
+    return Array.from(TABLE_CHARS, (c) => Math.round(ctx.measureText(c).width * 100) / 100);
   };
+  return { font, normal: widths(LABEL_FONT), bold: widths(TITLE_FONT) };
 }

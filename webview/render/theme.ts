@@ -1,5 +1,5 @@
 /** Colours from VS Code's theme variables, read once per theme change. */
-import { CATEGORY_HUE, type OpCategory } from '../model/ops';
+import { CATEGORY_HUE, type OpCategory } from '../../src/core/graph/ops';
 
 export interface Theme {
   dark: boolean;

@@ -3,7 +3,7 @@ import type { NodeDetails, TensorInfo, ViewGraph, ViewNode, WeightStats } from '
 import type { MeasuredPeakRss, WebviewToHost } from '../messages';
 import { nodeFacts } from './node-facts';
 import type { ViewGroup } from '../../src/core/graph/hierarchy';
-import { CATEGORY_LABEL, formatShape, opCategory, shortShape } from '../model/ops';
+import { CATEGORY_LABEL, formatShape, opCategory, shortShape } from '../../src/core/graph/ops';
 import { quantText } from '../model/quant';
 import { clear, h, svg } from './dom';
 import { formatBytes, formatCount, formatInteger, formatNumber, formatPercent } from '../../src/core/base/units';

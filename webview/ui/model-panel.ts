@@ -1,6 +1,6 @@
 /** The model panel: what the file is, what goes in and out, where the bytes are, which ops it uses. */
 import type { ModelSummary } from '../../src/core/graph/types';
-import { formatShape } from '../model/ops';
+import { formatShape } from '../../src/core/graph/ops';
 import { h } from './dom';
 import { table } from './inspector';
 import { formatBytes, formatInteger } from '../../src/core/base/units';

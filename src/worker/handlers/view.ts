@@ -1,14 +1,17 @@
 import { packView } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
+import { BUILT_IN_METRICS, checkTextMetrics } from '../../core/graph/text-metrics';
+import { layOutAhead } from '../layout/ahead';
 import { LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
+import { trace } from '../../core/base/trace';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** What the graph view asks for: the model's view graph and summary at once, and its layouts. */
 export function registerViewHandlers(services: WorkerServices): void {
   const { server, models, layout } = services;
-  server.on(OpenViewRequest.type, async ({ file }, ctx) => {
+  server.on(OpenViewRequest.type, async ({ file, textMetrics }, ctx) => {
     const receivedAt = now();
     services.opening();
     ctx.progress('Reading model', 0);
@@ -19,12 +22,17 @@ export function registerViewHandlers(services: WorkerServices): void {
     const packed = reader.packedView?.() ?? packView(reader.viewGraph());
     const summary = reader.summary();
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
-    // Once this answer is on its way (main.ts says why not before); its warm-up would only delay the view's layout.
-    setImmediate(() => layout.prepare());
+    // Once this answer is on its way (main.ts says why not before): the thread loads elkjs while the
+    // first screen's request is made, then lays it out ahead of the page.
+    setImmediate(() => {
+      layout.prepare();
+      void layOutAhead(packed.text, packed.nodes, checkTextMetrics(textMetrics) ?? BUILT_IN_METRICS, layout);
+    });
     return { graph: packed.text, nodes: packed.nodes, summary, timing };
   });
 
   server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {
+    trace('layout request from the page');
     const controller = new AbortController();
     const cancel = ctx.token.onCancellationRequested(() => controller.abort());
     try {

@@ -5,7 +5,7 @@ import { PackedNodesText, packedTextWithNodes, packViewGraph, packViewGraphText,
 import { valueRecord, type ViewGraph } from '../../../src/core/graph/types';
 import { layoutResultOf, packLayoutResultText } from '../../../src/core/graph/layout/packed-result';
 import { quickLayout } from '../../../src/core/graph/layout/quick-layout';
-import { GraphModel } from '../../../webview/model/graph-model';
+import { GraphModel } from '../../../src/core/graph/graph-model';
 import { OnnxReader } from '../../../src/core/formats/onnx/reader';
 import { bigChain } from '../../helpers/big-chain';
 import { referencePackViewGraph } from '../../helpers/packed-reference';

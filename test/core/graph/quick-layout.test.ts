@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { openModel } from '../../../src/core/formats/open';
 import { orderedLeastSquares, quickLayout } from '../../../src/core/graph/layout/quick-layout';
 import type { Box, Direction, LayoutGroup, LayoutResult } from '../../../src/core/graph/layout/types';
-import { GraphModel } from '../../../webview/model/graph-model';
-import { initialExpansion } from '../../../webview/model/expansion';
+import { GraphModel } from '../../../src/core/graph/graph-model';
+import { initialExpansion } from '../../../src/core/graph/expansion';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MODELS = [

@@ -4,11 +4,11 @@
  * groups. Item ids are prefixed so nodes, groups and io never collide: `N<index>`, `G:<group>`,
  * `I:<value>`, `O:<value>`.
  */
-import { buildHierarchy, type Hierarchy, type ViewGroup } from '../../src/core/graph/hierarchy';
-import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
-import type { LayoutEdge, LayoutGroup, LayoutItem } from '../../src/core/graph/layout/types';
+import { buildHierarchy, type Hierarchy, type ViewGroup } from './hierarchy';
+import type { ViewGraph, ViewNode } from './types';
+import type { LayoutEdge, LayoutGroup, LayoutItem } from './layout/types';
 import { nodeDetail, opCategory, type OpCategory } from './ops';
-import { formatBytes } from '../../src/core/base/units';
+import { formatBytes } from '../base/units';
 
 export type Measure = (text: string, bold: boolean) => number;
 

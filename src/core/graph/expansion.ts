@@ -3,7 +3,7 @@
  * budget. Copies of a repeated block at one depth open together or not at all, so identical
  * layers look identical.
  */
-import type { ViewGroup } from '../../src/core/graph/hierarchy';
+import type { ViewGroup } from './hierarchy';
 import type { GraphModel } from './graph-model';
 
 /** Expands groups of `model` on top of `start` while at most `budget` items would be drawn. */

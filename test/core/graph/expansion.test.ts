@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
-import { GraphModel } from '../../webview/model/graph-model';
-import { initialExpansion } from '../../webview/model/expansion';
+import type { ViewGraph, ViewNode } from '../../../src/core/graph/types';
+import { GraphModel } from '../../../src/core/graph/graph-model';
+import { initialExpansion } from '../../../src/core/graph/expansion';
 
 function node(name: string, opType: string, inputs: string[], outputs: string[]): ViewNode {
   return { id: name, name, opType, domain: '', inputs, outputs, attributes: [], weights: [], weightBytes: 0, scope: name.split('/').filter(Boolean).slice(0, -1), subgraphs: [] };

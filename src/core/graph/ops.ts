@@ -1,5 +1,5 @@
 /** Op categories: the colour of a node says what kind of work it does. */
-import type { ViewNode } from '../../src/core/graph/types';
+import type { ViewNode } from './types';
 
 export type OpCategory =
   | 'conv' | 'linear' | 'activation' | 'normalization' | 'pooling' | 'shape' | 'math'

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { ViewNode, WeightInfo } from '../../src/core/graph/types';
-import { nodeDetail, shortShape } from '../../webview/model/ops';
+import type { ViewNode, WeightInfo } from '../../../src/core/graph/types';
+import { nodeDetail, shortShape } from '../../../src/core/graph/ops';
 
 function node(opType: string, inputs: string[], weights: WeightInfo[]): ViewNode {
   return { id: opType, name: opType, opType, domain: '', inputs, outputs: ['y'], attributes: [], weights, weightBytes: 0, scope: [], subgraphs: [] };

@@ -1,0 +1,30 @@
+/**
+ * A model's first screen laid out as soon as the worker has answered the open, while the page
+ * loads and draws its quick first frame. The page then asks for the same request (core/graph/
+ * first-screen.ts, with the text metrics the host gave both) and the layout thread answers it
+ * from its layout cache, or right after this one if it still runs. elkjs's layout of the first
+ * screen (cold, hundreds of ms on PP-OCR's) so no longer starts only when the page has drawn.
+ */
+import { firstScreen, firstScreenModel, FIRST_DIRECTION } from '../../core/graph/first-screen';
+import { viewGraphOf, type PackedViewGraphText } from '../../core/graph/packed';
+import type { TextMetrics } from '../../core/graph/text-metrics';
+import type { LayoutThread } from './client';
+import { trace } from '../../core/base/trace';
+import { formatDuration } from '../../core/base/units';
+
+/** Larger graphs are not laid out ahead: unpacking and modelling them costs the worker more than the page's wait. */
+export const AHEAD_MAX_NODES = 5000;
+
+/** Starts the layout; resolves whether it ran (false: skipped, failed or cancelled, which only loses the head start). */
+export async function layOutAhead(graph: PackedViewGraphText, nodes: number, metrics: TextMetrics, layout: LayoutThread): Promise<boolean> {
+  if (nodes > AHEAD_MAX_NODES) return false;
+  try {
+    const { tree } = firstScreen(firstScreenModel(viewGraphOf(graph), metrics));
+    trace('first screen: layout request made');
+    const r = await layout.layout(tree, FIRST_DIRECTION);
+    trace(`first screen: laid out ahead (${r.laidOut} groups, elkjs ${formatDuration(r.elkMs)})`);
+    return true;
+  } catch {
+    return false;
+  }
+}

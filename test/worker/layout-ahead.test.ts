@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { firstScreen, firstScreenModel } from '../../src/core/graph/first-screen';
+import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
+import { viewGraphOf } from '../../src/core/graph/packed';
+import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
+import { GraphSession } from '../../src/extension/graph-session';
+import { WorkerClient } from '../../src/extension/worker-client';
+import type { HostToWebview } from '../../webview/messages';
+import { buildWorker, root, workerPath } from './build-worker';
+
+const CNN = path.join(root, 'test', 'fixtures', 'fmnist_mobilenet.onnx');
+
+async function until<T>(f: () => T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const scaled = (font: string, k: number): TextMetrics => ({ font, normal: BUILT_IN_METRICS.normal.map((w) => w * k), bold: BUILT_IN_METRICS.bold.map((w) => w * k) });
+
+/** Opens `file` as the page does and asks for its first screen's layout measured with `pageMetrics` (default: what the host sent). */
+async function openAndLayOut(worker: WorkerClient, file: string, store?: { get(): unknown; set(m: TextMetrics): void }, pageMetrics?: TextMetrics) {
+  const posted: HostToWebview[] = [];
+  const session = new GraphSession(file, worker, (m) => posted.push(m), { textMetrics: store });
+  session.handle({ type: 'ready' });
+  const model = await until(() => posted.find((m) => m.type === 'model'));
+  assert.ok(model.type === 'model' && model.textMetrics);
+  const { tree } = firstScreen(firstScreenModel(viewGraphOf(model.graph), pageMetrics ?? model.textMetrics));
+  session.handle({ type: 'layout', requestId: 1, root: tree, direction: 'DOWN' });
+  const answer = await until(() => posted.find((m) => m.type === 'layout' || m.type === 'layoutError'));
+  assert.ok(answer.type === 'layout', JSON.stringify(answer));
+  return { session, sent: model.textMetrics, result: layoutResultOf(answer.result) };
+}
+
+describe('the worker lays out the first screen ahead of the page (worker/layout/ahead.ts)', function () {
+  this.timeout(60_000);
+  let worker: WorkerClient;
+
+  before(() => buildWorker());
+  beforeEach(() => { worker = new WorkerClient({ workerPath }); });
+  afterEach(() => worker.dispose());
+
+  it("answers the page's first layout request from its cache: every group was laid out at the open", async () => {
+    const { session, sent, result } = await openAndLayOut(worker, CNN);
+    assert.deepEqual(sent, BUILT_IN_METRICS, 'nothing kept: the built-in table, to the worker and the page');
+    assert.ok(result.cached >= 5, `the CNN's first screen has groups: ${result.cached} cached`);
+    assert.equal(result.laidOut, 0, 'none left to lay out when the page asked');
+    session.dispose();
+  });
+
+  it("lays out with the label widths the host keeps, and the page's request then matches", async () => {
+    const kept = scaled('Kept Sans', 1.3);
+    const { session, sent, result } = await openAndLayOut(worker, CNN, { get: () => kept, set: () => undefined });
+    assert.deepEqual(sent, kept);
+    assert.equal(result.laidOut, 0);
+    assert.ok(result.cached > 0);
+    session.dispose();
+  });
+
+  it('lays out what the page asks for when it measured otherwise: the boxes of its own sizes', async () => {
+    const { session, result } = await openAndLayOut(worker, CNN, undefined, scaled('Other', 1.5));
+    assert.ok(result.laidOut > 0, 'groups of other sizes are laid out at the request');
+    session.dispose();
+  });
+
+  it("keeps the page's measured widths when well formed, and ignores a kept table that is not", async () => {
+    let kept: unknown = { font: 'x', normal: [1, 2], bold: [] };
+    const store = { get: () => kept, set: (m: TextMetrics) => { kept = m; } };
+    const posted: HostToWebview[] = [];
+    const session = new GraphSession(CNN, worker, (m) => posted.push(m), { textMetrics: store });
+    session.handle({ type: 'ready' });
+    const model = await until(() => posted.find((m) => m.type === 'model'));
+    assert.ok(model.type === 'model');
+    assert.deepEqual(model.textMetrics, BUILT_IN_METRICS, 'a malformed kept table is not used');
+    const bad: unknown[] = [
+      { font: 'F', normal: BUILT_IN_METRICS.normal.slice(1), bold: BUILT_IN_METRICS.bold },
+      { font: 'F', normal: BUILT_IN_METRICS.normal.map(() => NaN), bold: BUILT_IN_METRICS.bold },
+      { font: 7, normal: BUILT_IN_METRICS.normal, bold: BUILT_IN_METRICS.bold },
+      null,
+    ];
+    for (const metrics of bad) assert.ok(session.handle({ type: 'textMetrics', metrics: metrics as TextMetrics }));
+    assert.deepEqual(kept, { font: 'x', normal: [1, 2], bold: [] }, 'nothing malformed is kept');
+    const measured = scaled('Page Sans', 0.9);
+    assert.equal(measured.normal.length, TABLE_CHARS.length);
+    session.handle({ type: 'textMetrics', metrics: measured });
+    assert.deepEqual(kept, measured);
+    session.dispose();
+  });
+});
