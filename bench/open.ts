@@ -221,6 +221,12 @@ function settlePartsOf(opens: Opened[]): Partial<Record<keyof SettleBreakdown, n
   return Object.fromEntries(keys.map((k) => [k, median(all.flatMap((b) => (b[k] === null ? [] : [b[k]!])))]));
 }
 
+/** Median groups of the settled layouts laid out at the page's request / found laid out. */
+function groupsOf(opens: Opened[]): string {
+  const vs = opens.flatMap((o) => (o.timing.view ? [o.timing.view] : []));
+  return vs.length ? `${fmt(median(vs.map((v) => v.laidOut)))} / ${fmt(median(vs.map((v) => v.cached)))}` : '-';
+}
+
 function fmt(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '-' : String(Math.round(x));
 }
@@ -244,6 +250,8 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       breakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(rs.map((r) => r.cold.b[k]))])),
       warmBreakdown: Object.fromEntries((Object.keys(rs[0].cold.b) as (keyof OpenBreakdown)[]).map((k) => [k, med(ws.map((o) => o.b[k]))])),
       items: { first: rs[0].cold.timing.view?.firstItems, settled: rs[0].cold.timing.view?.settledItems },
+      // The settled layout's groups: laid out at the page's request, or found laid out (the worker's layout ahead, the cache).
+      groups: { cold: groupsOf(rs.map((r) => r.cold)), warm: groupsOf(ws) },
       settle: { cold: settleOf(rs.map((r) => r.cold)), warm: settleOf(ws) },
       settleParts: { cold: settlePartsOf(rs.map((r) => r.cold)), warm: settlePartsOf(ws) },
     };
@@ -260,11 +268,11 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
   const phases: [keyof OpenBreakdown, string][] = [['workerStartMs', 'worker start'], ['decodeMs', 'decode'], ['viewGraphMs', 'view graph'], ['messageMs', 'host -> webview message'], ['pageLoadMs', 'page load'], ['layoutMs', 'layout'], ['paintMs', 'first paint']];
   for (const [title, key] of [['cold', 'breakdown'], ['warm', 'warmBreakdown']] as const) {
     console.log(`\nBreakdown, ${title} (ms; page load runs alongside worker start, decode and view graph)\n`);
-    console.log(`| model | ${phases.map((p) => p[1]).join(' | ')} | first frame -> settled (of which elkjs) | items first / settled |`);
-    console.log(`|---|${phases.map(() => '---').join('|')}|---|---|`);
+    console.log(`| model | ${phases.map((p) => p[1]).join(' | ')} | first frame -> settled (of which elkjs at the request) | elkjs groups at the request / laid out ahead or cached | items first / settled |`);
+    console.log(`|---|${phases.map(() => '---').join('|')}|---|---|---|`);
     for (const r of rows) {
       const s = r.settle[title];
-      console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.items.first} / ${r.items.settled} |`);
+      console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.groups[title]} | ${r.items.first} / ${r.items.settled} |`);
     }
   }
   const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread'], ['pageToHostMs', 'of which page -> host'],

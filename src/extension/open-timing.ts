@@ -79,7 +79,7 @@ function settleText(t: OpenTiming): string {
   const ms = (x: number | null): string => (x === null ? '?' : String(Math.round(x)));
   if (s.gapMs === null || s.requestMs === null) return '';
   return `; settled ${ms(s.gapMs)} ms after the first frame (asked ${ms(s.aheadMs)} ahead: request ${ms(s.requestMs)}, of which page -> host ${ms(s.pageToHostMs)} and the layout thread starting ${ms(s.threadStartMs)}; ` +
-    `queue ${ms(s.queueMs)}; layout ${ms(s.layoutMs)}, elkjs ${ms(s.elkMs)}; back ${ms(s.returnMs)}, of which host -> page ${ms(s.hostToPageMs)}; drawn ${ms(s.drawMs)})`;
+    `queue ${ms(s.queueMs)}; layout ${ms(s.layoutMs)}, elkjs ${ms(s.elkMs)}; back ${ms(s.returnMs)}, of which host -> page ${ms(s.hostToPageMs)}; drawn ${ms(s.drawMs)}; elkjs's groups: ${t.view!.laidOut} laid out at the page's request, ${t.view!.cached} laid out ahead or cached)`;
 }
 
 /**

@@ -126,7 +126,7 @@ describe('graph session: the relay between a graph view and the worker', functio
       firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, pageLoadMs: 80, layoutMs: 45, paintMs: 20, hostMs: 1.5,
     });
     assert.match(describeOpen(t), /^opened a\.onnx in 200 ms to the first frame, 260 ms settled \(cold worker: start 70, decode 28/);
-    assert.match(describeOpen(t), /; settled 60 ms after the first frame \(asked 60 ahead: request 51, of which page -> host 5 and the layout thread starting 50; queue 12; layout 37, elkjs 30; back 10, of which host -> page 7; drawn 10\)$/);
+    assert.match(describeOpen(t), /; settled 60 ms after the first frame \(asked 60 ahead: request 51, of which page -> host 5 and the layout thread starting 50; queue 12; layout 37, elkjs 30; back 10, of which host -> page 7; drawn 10; elkjs's groups: 3 laid out at the page's request, 1 laid out ahead or cached\)$/);
     // Asked at 140, before the first frame (200): the thread, loaded at 190, began at 203 after a layout queued before it.
     assert.deepEqual(settleBreakdown(t), {
       gapMs: 60, aheadMs: 60, requestMs: 51, pageToHostMs: 5, threadStartMs: 50, queueMs: 12, layoutMs: 37, elkMs: 30, returnMs: 10, hostToPageMs: 7, drawMs: 10,

@@ -98,4 +98,7 @@ async function recordOpen(panel: GraphPanel): Promise<void> {
   // Where first frame -> settled went: the layout thread's times came through the real relay.
   const s = settleBreakdown(timing);
   assert.ok(s.requestMs !== null && s.queueMs !== null && s.layoutMs !== null && s.returnMs !== null && s.drawMs !== null, `every part of the settle reported: ${JSON.stringify(s)}`);
+  // The worker laid the first screen out ahead, with the label widths the page lays out with.
+  assert.equal(timing.view?.laidOut, 0, `the page's elkjs request found its groups laid out: ${JSON.stringify(timing.view)}`);
+  assert.ok((timing.view?.cached ?? 0) > 0);
 }
