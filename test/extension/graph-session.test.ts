@@ -12,19 +12,10 @@ import type { HostToWebview, ViewTiming } from '../../webview/messages';
 import { buildWorker, fixture, workerPath } from '../worker/build-worker';
 import { saveModel } from '../../src/core/formats/onnx/io';
 import { ENCODER_LINE, torchExportedModel } from '../fixtures/torch-exported';
+import { until } from '../helpers/until';
 
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const now = (): number => performance.timeOrigin + performance.now();
-
-async function until<T>(f: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('graph session: the relay between a graph view and the worker', function () {
   this.timeout(60_000);

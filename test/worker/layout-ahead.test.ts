@@ -8,18 +8,9 @@ import { GraphSession } from '../../src/extension/graph-session';
 import { WorkerClient } from '../../src/extension/worker-client';
 import type { HostToWebview } from '../../webview/messages';
 import { buildWorker, root, workerPath } from './build-worker';
+import { until } from '../helpers/until';
 
 const CNN = path.join(root, 'test', 'fixtures', 'fmnist_mobilenet.onnx');
-
-async function until<T>(f: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const scaled = (font: string, k: number): TextMetrics => ({ font, normal: BUILT_IN_METRICS.normal.map((w) => w * k), bold: BUILT_IN_METRICS.bold.map((w) => w * k) });
 

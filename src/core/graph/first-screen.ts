@@ -2,7 +2,7 @@
  * The layout request of a graph's first screen, as the page makes it when a model opens: the
  * largest groups open while at most FIRST_SCREEN_BUDGET items are drawn, top to bottom, constants
  * hidden. The worker makes the same request from the same view graph and text metrics, to lay it
- * out while the page is still loading (worker/handlers/first-layout.ts).
+ * out while the page is still loading (worker/layout/ahead.ts).
  */
 import { initialExpansion } from './expansion';
 import { GraphModel } from './graph-model';

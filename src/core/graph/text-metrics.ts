@@ -1,7 +1,7 @@
 /**
  * Label widths from a table of character advance widths. The page and the worker both size boxes
- * with it, so the worker can lay out the page's first screen before the page asks (worker/handlers/
- * first-layout.ts) and the page's request finds every group in the layout cache. The page measures
+ * with it, so the worker can lay out the page's first screen before the page asks (src/worker/
+ * layout/ahead.ts) and the page's request finds every group in the layout cache. The page measures
  * the table in its own font (webview/render/text-measure.ts) and the host keeps it for later
  * opens; until then both use the built-in table. A string is as wide as the sum of its characters:
  * kerning only narrows it, so labels fit.
