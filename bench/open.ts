@@ -275,7 +275,7 @@ function report(args: Args, results: Map<BenchModel, RunResult[]>, warm: Map<Ben
       console.log(`| ${r.model} | ${phases.map(([k]) => fmt(r[key][k])).join(' | ')} | ${fmt(s.gap)} (${fmt(s.elkMs)}) | ${r.groups[title]} | ${r.items.first} / ${r.items.settled} |`);
     }
   }
-  const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread'], ['pageToHostMs', 'of which page -> host'],
+  const parts: [keyof SettleBreakdown, string][] = [['gapMs', 'first frame -> settled'], ['aheadMs', 'asked ahead of the first frame'], ['requestMs', 'request to the layout thread (and any layout it was running)'], ['pageToHostMs', 'of which page -> host'],
     ['threadStartMs', 'of which the thread starting'], ['queueMs', 'queued in the thread'], ['layoutMs', 'layout in the thread'], ['elkMs', 'of which elkjs'], ['returnMs', 'answer back to the page'],
     ['hostToPageMs', 'of which host -> page'], ['drawMs', 'drawn']];
   for (const title of ['cold', 'warm'] as const) {

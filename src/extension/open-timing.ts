@@ -93,7 +93,11 @@ export interface SettleBreakdown {
   gapMs: number | null;
   /** The page asked for elkjs's layout this long before its first frame was on screen. */
   aheadMs: number | null;
-  /** Asked -> the layout thread had the request (page -> host -> worker -> thread, and the thread's start when it was not running). */
+  /**
+   * Asked -> the layout thread had the request (page -> host -> worker -> thread, and the thread's
+   * start when it was not running). A thread in the middle of a layout (elkjs runs synchronously)
+   * takes a message only when it ends, so a layout running then (the layout ahead) counts here, not in `queueMs`.
+   */
   requestMs: number | null;
   /** Of `requestMs`: page -> host. */
   pageToHostMs: number | null;

@@ -5,18 +5,9 @@ import { RequestCancelledError, WorkerClient } from '../../src/extension/worker-
 import { BenchmarkRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, isAlive, root, workerPath } from './build-worker';
 import { benchChildren } from '../helpers/processes';
+import { until } from '../helpers/until';
 
 const MODEL = path.join(root, 'test/fixtures/fmnist_cnn.onnx');
-
-async function waitFor<T>(get: () => T | undefined, ms = 10000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('worker: benchmark request', function () {
   this.timeout(60000);
@@ -41,12 +32,12 @@ describe('worker: benchmark request', function () {
     const info = await client.request(WorkerInfoRequest.type, undefined);
     const source = new CancellationTokenSource();
     const running = client.request(BenchmarkRequest.type, { file: MODEL, runs: 1000000, profile: false }, { token: source.token });
-    const child = await waitFor(() => benchChildren(info.pid)[0]);
+    const child = await until(() => benchChildren(info.pid)[0], 10_000);
     const t0 = Date.now();
     source.cancel();
     await assert.rejects(running, RequestCancelledError);
     // Gone means killed and reaped by the worker (a zombie still answers kill(pid, 0)).
-    await waitFor(() => (isAlive(child) ? undefined : true), 1000);
+    await until(() => (isAlive(child) ? undefined : true), 1000);
     assert.ok(Date.now() - t0 < 1000, `child gone ${Date.now() - t0} ms after the cancellation`);
     assert.deepEqual(benchChildren(info.pid), []);
     assert.equal((await client.request(WorkerInfoRequest.type, undefined)).pid, info.pid, 'the same worker still serves');
@@ -55,7 +46,7 @@ describe('worker: benchmark request', function () {
   it('reports a crashed benchmark child by name and keeps serving', async () => {
     const info = await client.request(WorkerInfoRequest.type, undefined);
     const running = client.request(BenchmarkRequest.type, { file: MODEL, runs: 1000000, profile: false });
-    const child = await waitFor(() => benchChildren(info.pid)[0]);
+    const child = await until(() => benchChildren(info.pid)[0], 10_000);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(child, 'SIGSEGV');
     await assert.rejects(running, /fmnist_cnn\.onnx: the benchmark process was killed by SIGSEGV/);

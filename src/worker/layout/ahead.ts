@@ -24,7 +24,8 @@ export async function layOutAhead(graph: PackedViewGraphText, nodes: number, met
     const r = await layout.layout(tree, FIRST_DIRECTION);
     trace(`first screen: laid out ahead (${r.laidOut} groups, elkjs ${formatDuration(r.elkMs)})`);
     return true;
-  } catch {
+  } catch (e) {
+    trace(`first screen: not laid out ahead (${e instanceof Error ? e.message : String(e)})`);
     return false;
   }
 }
