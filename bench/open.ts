@@ -3,7 +3,8 @@
  * frame with the graph drawn, and to the settled view (the first screen's boxes all placed).
  * The real path: the extension's relay (src/extension/graph-session.ts) talks to the real worker
  * process (dist/worker.js, forked per cold open) and to the real webview bundle in headless
- * Chromium (bench/page.ts: a fresh browser context is a fresh webview). Per model and run:
+ * Chromium (bench/page.ts: a fresh browser context is a fresh webview, opened and left to settle
+ * before the open, as VS Code's window is up before a model is opened). Per model and run:
  *   cold   a new worker (not running at the open command) and a fresh webview, no layout cache;
  *   warm   the next model in the same worker, a new webview (the worker has opened one other model);
  *   cached a new worker and webview again, with the layout cache file the cold open wrote
@@ -35,7 +36,7 @@ import { openBreakdown, settleBreakdown, type OpenBreakdown, type OpenTiming, ty
 import { WorkerClient } from '../src/extension/worker-client';
 import { LayoutRequest, OpenViewRequest } from '../src/worker/protocol';
 import type { HostToWebview } from '../webview/messages';
-import { DIST, launchChromium, prepareGraphPage, type GraphPage } from './page';
+import { DIST, launchChromium, prepareGraphPage, waitForBrowserIdle, type GraphPage } from './page';
 import { netronOpenMs } from './netron';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -97,6 +98,8 @@ async function open(browser: Browser, worker: WorkerClient, file: string, dist: 
     if (o.kind === 'model') nodes = o.nodes;
     else if (o.kind === 'error') settled(session!.timing);
   })), false, dist);
+  // VS Code's window is up before a model is opened: so is the browser's, here.
+  await waitForBrowserIdle();
   // The open command: the worker is asked for the model, and the webview starts loading.
   const openAt = performance.timeOrigin + performance.now();
   let view: GraphPage | undefined;

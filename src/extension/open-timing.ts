@@ -37,6 +37,8 @@ export interface OpenBreakdown {
   messageMs: number | null;
   /** Open command -> the page posted 'ready' (webview creation, page load, script). */
   pageLoadMs: number | null;
+  /** Open command -> the page's document began loading: the editor and VS Code's webview frame before it (in `pageLoadMs`). */
+  pageStartMs: number | null;
   /** First layout asked -> answered (the round trip to the worker's layout thread). */
   layoutMs: number | null;
   /** Layout answered -> the frame that shows it. */
@@ -58,6 +60,7 @@ export function openBreakdown(t: OpenTiming): OpenBreakdown {
     viewGraphMs: span(w?.decodedAt, w?.builtAt),
     messageMs: span(t.answeredAt, v?.receivedAt),
     pageLoadMs: span(t.openAt, v?.readyAt),
+    pageStartMs: span(t.openAt, v?.pageStartAt),
     layoutMs: span(v?.layoutRequestedAt, v?.layoutAnsweredAt),
     paintMs: span(v?.layoutAnsweredAt, v?.paintedAt),
     hostMs: t.hostMs,
@@ -70,7 +73,7 @@ export function describeOpen(t: OpenTiming): string {
   const ms = (x: number | null): string => (x === null ? '?' : String(Math.round(x)));
   const name = t.file.split(/[\\/]/).pop();
   return `opened ${name} in ${ms(b.firstFrameMs)} ms to the first frame, ${ms(b.settledMs)} ms settled (${t.coldWorker ? 'cold' : 'warm'} worker: ` +
-    `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}; ` +
+    `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}, of which before the page began ${ms(b.pageStartMs)}; ` +
     `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})${settleText(t)}`;
 }
 
