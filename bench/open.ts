@@ -14,8 +14,9 @@
  * Prints medians with the breakdown (worker start, decode, view graph, message, page load,
  * layout, paint, the host's own work; first frame -> settled and elkjs's own time in it), the targets of issue 21 and the load average,
  * and where first frame -> settled goes (the request's trip to the worker's layout thread, its queue, the layout, the answer's trip back, drawing).
- * The worker and its layout thread start with V8's code cache (worker/boot.ts), kept in a scratch
- * cache folder that is primed before the runs (as after a first session); --no-code-cache empties it
+ * The worker and its layout thread start with V8's code cache (worker/boot.ts), and its layout
+ * process from the layout snapshot (worker/layout/snapshot-blob.ts), kept in a scratch cache
+ * folder that is primed before the runs (as after a first session); --no-code-cache empties both
  * before each new worker (the first start after installing). --reference DIR: another build's
  * dist/ (its worker and its page), measured in the same runs, alternating, and printed in a
  * table of its own.
@@ -34,6 +35,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { GraphSession } from '../src/extension/graph-session';
 import { openBreakdown, settleBreakdown, type OpenBreakdown, type OpenTiming, type SettleBreakdown } from '../src/extension/open-timing';
 import { WorkerClient } from '../src/extension/worker-client';
+import { layoutSnapshot } from '../src/worker/layout/snapshot-blob';
 import { LayoutRequest, OpenViewRequest } from '../src/worker/protocol';
 import type { HostToWebview } from '../webview/messages';
 import { DIST, launchChromium, prepareGraphPage, waitForBrowserIdle, type GraphPage } from './page';
@@ -136,7 +138,7 @@ let codeCacheDir = '';
 let emptyCodeCache = false;
 
 function newWorker(cacheFile: string, dist: string): WorkerClient {
-  if (emptyCodeCache) fs.rmSync(path.join(codeCacheDir, 'code-cache'), { recursive: true, force: true });
+  if (emptyCodeCache) for (const dir of ['code-cache', 'layout-snapshot']) fs.rmSync(path.join(codeCacheDir, dir), { recursive: true, force: true });
   return new WorkerClient({ workerPath: path.join(dist, 'worker.js'), args: [`--layout-cache=${cacheFile}`], log: (l) => { if (/error|fail/i.test(l)) process.stderr.write(`${l}\n`); } });
 }
 
@@ -193,10 +195,10 @@ async function main(): Promise<void> {
     await browser.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  for (const [b, build] of builds.entries()) report(args, results[b], warm[b], loadBefore, `${build.label}, ${args.noCodeCache ? 'no code cache (first start after installing)' : 'code cache primed'}`);
+  for (const [b, build] of builds.entries()) report(args, results[b], warm[b], loadBefore, `${build.label}, ${args.noCodeCache ? 'no code cache or layout snapshot (first start after installing)' : 'code cache and layout snapshot primed'}`);
 }
 
-/** A worker that opens a model and lays it out, kept until it has written its code caches (worker/boot.ts: after 4 s). */
+/** A worker that opens a model and lays it out, kept until it has written its code caches (worker/boot.ts: after 4 s) and built the layout snapshot. */
 async function primeCodeCache(layoutCache: string, dist: string): Promise<void> {
   // A bundle built in the last 2 s is not cached (npm run bench:open has just built it).
   const age = Date.now() - fs.statSync(path.join(dist, 'worker-main.js')).mtimeMs;
@@ -206,6 +208,10 @@ async function primeCodeCache(layoutCache: string, dist: string): Promise<void> 
   const root = { id: '', items: [{ id: 'a', w: 80, h: 40 }, { id: 'b', w: 80, h: 40 }], edges: [{ from: 'a', to: 'b', value: 'x' }], inPorts: [], outPorts: [] };
   await worker.request(LayoutRequest.type, { root, direction: 'DOWN' });
   await new Promise((r) => setTimeout(r, 4500));
+  // The layout snapshot is built after the code cache (worker/layout/client.ts); a build without one has none to wait for.
+  const snapshotBundle = path.join(dist, 'layout-snapshot.js');
+  for (const end = Date.now() + 20_000; layoutSnapshot(snapshotBundle).state === 'missing' && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
+  process.stderr.write(`${dist}: layout snapshot ${layoutSnapshot(snapshotBundle).state}\n`);
   worker.dispose();
 }
 

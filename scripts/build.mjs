@@ -19,6 +19,8 @@ const targets = [
   // dist/layout-thread.js starts dist/layout-thread-main.js (elkjs) with V8's code cache (worker/layout/thread-boot.ts).
   { entryPoints: { 'layout-thread': 'src/worker/layout/thread-boot.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
   { entryPoints: { 'layout-thread-main': 'src/worker/layout/thread.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
+  // dist/layout-snapshot.js: elkjs loaded and warmed up, kept by node --build-snapshot (worker/layout/snapshot-blob.ts); self-contained.
+  { entryPoints: { 'layout-snapshot': 'src/worker/layout/snapshot-main.ts' }, platform: 'node', format: 'cjs', target: 'node20', minify: true },
   // The CLI has no import(): launch.ts compiles it with V8's code cache through vm.Script, which has no module loader.
   { entryPoints: { cli: 'src/cli/main.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, supported: { 'dynamic-import': false } },
   { entryPoints: { launch: 'src/cli/launch.ts' }, platform: 'node', format: 'cjs', target: 'node20' },

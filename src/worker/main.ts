@@ -37,13 +37,17 @@ function main(): void {
     process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
     process.exit(2);
   }
-  // The layout thread starts once the first view is answered (handlers/view.ts): on a small
-  // machine, starting it (and loading elkjs) earlier slowed the worker's start and the decode,
-  // which the first frame waits for (started at the view's request, ResNet-50's decode took 347 ms
-  // instead of 97, medians of 5, load 5-7). elkjs's warm-up takes a core for a few hundred ms: during an
-  // open it would slow the page too, and delay the view's own elkjs layout, which warms elkjs as
-  // well. So it runs only when the worker was started ahead of any open and nothing came for a moment.
+  // With the layout snapshot (layout/snapshot-blob.ts), the layout server is a process in which
+  // elkjs is loaded already: it starts now, and is ready for the first view's layout (ResNet-50's
+  // cold open settled 458 ms after the open command instead of 611, medians of 3, load 1.6-2.6).
+  // Without it, the layout thread starts once the first view is answered (handlers/view.ts): on a
+  // small machine, loading elkjs earlier slowed the worker's start and the decode, which the first
+  // frame waits for (started at the view's request, ResNet-50's decode took 347 ms instead of 97,
+  // medians of 5, load 5-7). elkjs's warm-up takes a core for a few hundred ms: during an open it
+  // would slow the page too, and delay the view's own elkjs layout, which warms elkjs as well. So
+  // it runs only when the worker was started ahead of any open and nothing came for a moment.
   const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') }, undefined, false);
+  layout.startFromSnapshot();
   const idle = setTimeout(() => layout.warm(), IDLE_WARM_MS);
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));

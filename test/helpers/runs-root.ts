@@ -16,3 +16,7 @@ if (!process.env.EDGEWISE_RUNS_ROOT) {
 }
 
 process.env.EDGEWISE_CACHE_DIR ??= path.join(os.tmpdir(), 'edgewise-test-cache');
+// The worker's layout server is a thread in tests (worker/layout/client.ts), not a process from a
+// layout snapshot built in the background while other tests run; test/worker/layout-snapshot.test.ts
+// tests the snapshot and the process.
+process.env.EDGEWISE_LAYOUT_SNAPSHOT ??= '0';

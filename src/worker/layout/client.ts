@@ -1,14 +1,31 @@
 /**
- * The worker's side of its layout thread (thread.ts): starts it (at once, on `warm()` or with the
+ * The worker's side of its layout server (server.ts): starts it (at once, on `warm()` or with the
  * first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued layout drops it; cancelling
- * the running one ends the thread (elkjs cannot be interrupted) and starts a fresh one, to which
+ * the running one ends the server (elkjs cannot be interrupted) and starts a fresh one, to which
  * the queued layouts of other graphs are sent again.
+ *
+ * The server is a process started from the layout snapshot when this Node has one (elkjs loaded
+ * and warm in it: snapshot-blob.ts), else a thread that loads elkjs; a worker that started a
+ * thread builds the snapshot a few seconds later, for the next workers. A process that stops
+ * before it is ready marks the snapshot failed, and a thread takes its layouts.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../../core/base/cancel';
+import { trace } from '../../core/base/trace';
 import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
-import type { FromLayoutThread, LayoutThreadData, ToLayoutThread } from './messages';
+import { startProcess, startThread, type ChannelEvents, type LayoutChannel, type LayoutServerKind } from './channel';
+import type { LayoutThreadData, ToLayoutThread } from './messages';
+import { buildLayoutSnapshot, layoutSnapshot, markSnapshotFailed } from './snapshot-blob';
+
+/** After the code cache of the thread (thread-boot.ts, 4 s): a second or so of one core, at low priority. */
+const BUILD_SNAPSHOT_AFTER_MS = 6000;
+
+export interface LayoutServerOptions {
+  /** Start a layout process from the snapshot when there is one, and build it when not (default: unless EDGEWISE_LAYOUT_SNAPSHOT=0). */
+  snapshot?: boolean;
+  /** How long after a thread started to build the missing snapshot (default BUILD_SNAPSHOT_AFTER_MS). */
+  buildSnapshotAfterMs?: number;
+}
 
 interface Waiting {
   message: ToLayoutThread;
@@ -17,7 +34,7 @@ interface Waiting {
 }
 
 export class LayoutThread {
-  private thread?: Worker;
+  private channel?: LayoutChannel;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   /** When the worker started the current thread, and how long its warm-up layout took (ms). */
@@ -25,46 +42,97 @@ export class LayoutThread {
   warmMs: number | null = null;
   /** How long elkjs's set-up layout took in the current thread (ms; thread.ts `prime`), null until it ran. */
   primedMs: number | null = null;
+  /** What serves the layouts now: a thread, or a process started from the snapshot (undefined until started). */
+  get kind(): LayoutServerKind | undefined { return this.channel?.kind; }
+  private useSnapshot: boolean;
+  private readonly snapshotBundle: string;
+  private buildTimer?: NodeJS.Timeout;
+  private readonly buildAfterMs: number;
 
   /**
-   * `script`: dist/layout-thread.js (next to dist/worker.js). `startNow`: start the thread and its
-   * warm-up at once; else on `warm()`, `prepare()` or the first layout.
+   * `script`: dist/layout-thread.js (next to dist/worker.js and dist/layout-snapshot.js).
+   * `startNow`: start the server and its warm-up at once; else on `warm()`, `prepare()` or the first layout.
    */
-  constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js'), startNow = true) {
+  constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js'), startNow = true, options: LayoutServerOptions = {}) {
+    this.useSnapshot = options.snapshot ?? process.env.EDGEWISE_LAYOUT_SNAPSHOT !== '0';
+    this.buildAfterMs = options.buildSnapshotAfterMs ?? BUILD_SNAPSHOT_AFTER_MS;
+    this.snapshotBundle = path.join(path.dirname(script), 'layout-snapshot.js');
     if (startNow) this.start(true);
   }
 
   /** Has elkjs warmed up (on small graphs, stopping when a layout arrives), unless it ran a layout already. */
   warm(): void {
-    if (!this.thread) this.start(true);
-    else this.thread.postMessage({ warmUp: true } satisfies ToLayoutThread);
+    if (!this.channel) this.start(true);
+    else this.channel.post({ warmUp: true });
   }
 
-  /** Starts the thread (elkjs loads, and sets itself up with one small layout: thread.ts) without a warm-up, unless it runs already. */
+  /** Starts the server (elkjs loads, and sets itself up with one small layout: server.ts) without a warm-up, unless it runs already. */
   prepare(): void {
-    if (!this.thread) this.start(false);
+    if (!this.channel) this.start(false);
+  }
+
+  /**
+   * Starts a layout process now if this Node has the layout snapshot (elkjs needs no loading in
+   * it, only the snapshot's reading: tens of ms of a core), so that it is ready when the first
+   * view's layout comes; else the server starts later, as before. Whether it started.
+   */
+  startFromSnapshot(): boolean {
+    if (this.channel || !this.useSnapshot || layoutSnapshot(this.snapshotBundle).state !== 'ready') return false;
+    this.start(false);
+    return this.kind === 'process';
   }
 
   private start(warmUp: boolean): void {
     this.warmMs = this.primedMs = null;
     this.startedAt = performance.timeOrigin + performance.now();
-    const thread = new Worker(this.script, { workerData: { ...this.data, warmUp } satisfies LayoutThreadData });
-    const receive = (m: FromLayoutThread): void => {
-      if ('warm' in m) { this.warmMs = m.warm; return; }
-      if ('primed' in m) { this.primedMs = m.primed; return; }
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if ('result' in m) w.resolve(m.result); else w.reject(new Error(m.error));
+    const data: LayoutThreadData = { ...this.data, warmUp };
+    const snapshot = this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
+    let ready = false;
+    const events: ChannelEvents = {
+      message: (m) => {
+        if ('ready' in m) { ready = true; return; }
+        if ('warm' in m) { this.warmMs = m.warm; return; }
+        if ('primed' in m) { this.primedMs = m.primed; return; }
+        const w = this.waiting.get(m.id);
+        if (!w) return;
+        this.waiting.delete(m.id);
+        if ('result' in m) w.resolve(m.result); else w.reject(new Error(m.error));
+      },
+      error: (e) => {
+        if (channel !== this.channel) return;
+        if (channel.kind === 'process' && !ready) return this.fallBack(channel, warmUp, `it failed before it was ready: ${e.message}`);
+        this.failAll(new Error(`the layout ${channel.kind} failed: ${e.message}`));
+      },
+      exit: (code) => {
+        if (channel !== this.channel) return;
+        if (channel.kind === 'process' && !ready) return this.fallBack(channel, warmUp, `it stopped before it was ready (exit code ${code})`);
+        this.failAll(new Error(`the layout ${channel.kind} stopped (exit code ${code})`));
+        this.start(true);
+      },
     };
-    thread.on('message', receive);
-    thread.on('error', (e) => this.failAll(new Error(`the layout thread failed: ${e.message}`)));
-    thread.on('exit', (code) => {
-      if (thread !== this.thread) return;
-      this.failAll(new Error(`the layout thread stopped (exit code ${code})`));
-      this.start(true);
-    });
-    this.thread = thread;
+    const channel = snapshot.state === 'ready' ? startProcess(snapshot.file, this.snapshotBundle, data, events) : startThread(this.script, data, events);
+    this.channel = channel;
+    trace(`layout: started a ${channel.kind}`);
+    if (snapshot.state === 'missing') this.buildSnapshotLater(snapshot.file);
+  }
+
+  /** The process from the snapshot did not start: no snapshot for this Node, and a thread takes its layouts. */
+  private fallBack(failed: LayoutChannel, warmUp: boolean, why: string): void {
+    const file = layoutSnapshot(this.snapshotBundle);
+    if (file.state === 'ready') markSnapshotFailed(file.file, `${process.execPath} could not start a layout process from ${file.file}: ${why}`);
+    trace(`layout: the process from the snapshot did not start (${why}); a thread serves`);
+    this.useSnapshot = false;
+    void failed.stop();
+    this.start(warmUp);
+    for (const w of this.waiting.values()) this.channel!.post(w.message);
+  }
+
+  private buildSnapshotLater(file: string): void {
+    if (this.buildTimer) return;
+    this.buildTimer = setTimeout(() => {
+      void buildLayoutSnapshot(this.snapshotBundle, file).then((built) => trace(`layout: snapshot ${built ? 'built' : 'not built'}`));
+    }, this.buildAfterMs);
+    this.buildTimer.unref();
   }
 
   /** Lays out `root`; an aborted `signal` fails it with CancelledError. */
@@ -73,10 +141,10 @@ export class LayoutThread {
     const message: ToLayoutThread = { id, root, direction };
     return new Promise<LayoutResult>((resolve, reject) => {
       if (signal?.aborted) return reject(new CancelledError());
-      // A thread started for this layout has no warm-up: the layout compiles elkjs as well, and is wanted.
-      if (!this.thread) this.start(false);
+      // A server started for this layout has no warm-up: the layout compiles elkjs as well, and is wanted.
+      if (!this.channel) this.start(false);
       this.waiting.set(id, { message, resolve, reject });
-      this.thread!.postMessage(message);
+      this.channel!.post(message);
       signal?.addEventListener('abort', () => this.cancel(id), { once: true });
     });
   }
@@ -88,20 +156,21 @@ export class LayoutThread {
     this.waiting.delete(id);
     w.reject(new CancelledError());
     if (!running) {
-      this.thread!.postMessage({ skip: id } satisfies ToLayoutThread);
+      this.channel!.post({ skip: id } satisfies ToLayoutThread);
       return;
     }
-    const old = this.thread;
+    const old = this.channel;
     this.start(true);
-    void old?.terminate();
-    for (const other of this.waiting.values()) this.thread!.postMessage(other.message);
+    void old?.stop();
+    for (const other of this.waiting.values()) this.channel!.post(other.message);
   }
 
-  dispose(): Promise<number> {
-    const old = this.thread;
-    this.thread = undefined;
+  async dispose(): Promise<void> {
+    const old = this.channel;
+    this.channel = undefined;
+    clearTimeout(this.buildTimer);
     this.failAll(new Error('the worker is stopping'));
-    return old ? old.terminate() : Promise.resolve(0);
+    await old?.stop();
   }
 
   private failAll(e: Error): void {

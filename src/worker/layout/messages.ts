@@ -1,4 +1,4 @@
-/** Messages between the worker process's main thread (client.ts) and its layout thread (thread.ts). */
+/** Messages between the worker process's main thread (client.ts) and its layout server (server.ts, in a thread or a process). */
 import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
 
 export interface LayoutThreadData {
@@ -8,6 +8,9 @@ export interface LayoutThreadData {
   warmUp?: boolean;
 }
 
+/** The layout process's LayoutThreadData, as JSON: a process started from a snapshot has no workerData. */
+export const LAYOUT_DATA_ENV = 'EDGEWISE_LAYOUT_DATA';
+
 export type ToLayoutThread =
   | { id: number; root: LayoutGroup; direction: Direction }
   /** A queued layout that was cancelled: drop it when its turn comes. */
@@ -16,6 +19,8 @@ export type ToLayoutThread =
   | { warmUp: true };
 
 export type FromLayoutThread =
+  /** elkjs has loaded and the server takes requests (epoch ms). */
+  | { ready: number }
   | { id: number; result: LayoutResult }
   | { id: number; error: string }
   /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed; 0: skipped, a layout was waiting). */

@@ -1,0 +1,106 @@
+/**
+ * The layout snapshot (snapshot-main.ts) on disk, in the cache folder: built once in the
+ * background by `node --build-snapshot` after a worker has started its layout thread, then used
+ * by the next workers to start a layout process instead (channel.ts). A snapshot only loads into
+ * the Node that made it, so the file is named after that Node (path, version, architecture) and
+ * the bundle's version (as code-cache.ts). A Node that cannot build or start one (Electron's, for
+ * instance) leaves a `.failed` note beside the name with why, and its workers keep the thread.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cacheDir } from '../../core/base/cache-dir';
+
+const BUILD_TIMEOUT_MS = 60_000;
+/** A bundle modified in the last seconds is not built from (as code-cache.ts: a coarse clock could hide a second write). */
+const TRUST_AFTER_MS = 2000;
+
+const hash = (parts: unknown[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+
+/** Where the snapshot of `bundle` (dist/layout-snapshot.js) for this Node lives; undefined if the bundle is missing. */
+export function layoutSnapshotFile(bundle: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(bundle);
+  } catch {
+    return undefined;
+  }
+  return path.join(cacheDir(), 'layout-snapshot', `layout-${hash([bundle])}-${hash([process.execPath, process.version, process.arch, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs])}.blob`);
+}
+
+export type SnapshotState = { state: 'ready'; file: string } | { state: 'missing'; file: string } | { state: 'unusable' };
+
+/** Whether a layout process can start from the snapshot of `bundle`: there, to be built, or not for this Node. */
+export function layoutSnapshot(bundle: string): SnapshotState {
+  const file = layoutSnapshotFile(bundle);
+  if (!file || fs.existsSync(`${file}.failed`)) return { state: 'unusable' };
+  return fs.existsSync(file) ? { state: 'ready', file } : { state: 'missing', file };
+}
+
+/** Notes that `file` cannot be built or started from, and why; removes it. */
+export function markSnapshotFailed(file: string, why: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.failed`, `${why}\n`);
+    fs.rmSync(file, { force: true });
+  } catch {
+    // The cache folder cannot be written: no snapshot either, and the thread serves.
+  }
+}
+
+/**
+ * Builds the snapshot of `bundle` into `file` at low priority, written under a temporary name
+ * and renamed. Resolves whether it was built; a failure is noted (markSnapshotFailed).
+ */
+export function buildLayoutSnapshot(bundle: string, file: string): Promise<boolean> {
+  try {
+    const st = fs.statSync(bundle);
+    if (Math.max(st.mtimeMs, st.ctimeMs) > Date.now() - TRUST_AFTER_MS) return Promise.resolve(false);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch {
+    // No bundle, or no cache folder to write to: no snapshot, and the thread serves.
+    return Promise.resolve(false);
+  }
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  return new Promise((resolve) => {
+    let stderr = '';
+    const child = spawn(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', bundle], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    try {
+      if (child.pid) os.setPriority(child.pid, 10);
+    } catch {
+      // Not allowed here: it builds at normal priority.
+    }
+    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+    const timer = setTimeout(() => child.kill(), BUILD_TIMEOUT_MS);
+    let ended = false;
+    const done = (why: string | undefined): void => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      try {
+        if (why === undefined) {
+          fs.renameSync(tmp, file);
+          removeOlderSnapshots(file);
+        }
+      } catch (e) {
+        why = `could not keep it: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      fs.rmSync(tmp, { force: true });
+      if (why !== undefined) markSnapshotFailed(file, `${process.execPath} could not build the layout snapshot from ${bundle}: ${why}`);
+      resolve(why === undefined);
+    };
+    child.on('error', (e) => done(e.message));
+    child.on('exit', (code, signal) => done(code === 0 ? undefined : `exit ${signal ?? code}${stderr ? `: ${stderr.trim()}` : ''}`));
+  });
+}
+
+/** The snapshots of the same bundle path for another Node or an older build: 10 MB each, never used again. */
+function removeOlderSnapshots(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = path.basename(file).split('-').slice(0, 2).join('-') + '-';
+  for (const f of fs.readdirSync(dir)) {
+    if (f.startsWith(prefix) && f !== path.basename(file) && !f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
