@@ -9,6 +9,7 @@ import { registerModelHandlers } from './handlers/model';
 import { registerViewHandlers } from './handlers/view';
 import { registerWorkerHandlers } from './handlers/worker';
 import { LayoutThread } from './layout/client';
+import { layoutDataOf } from './layout/early';
 import { EditSessions } from './edit-sessions';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -38,15 +39,15 @@ function main(): void {
     process.exit(2);
   }
   // With the layout snapshot (layout/snapshot-blob.ts), the layout server is a process in which
-  // elkjs is loaded already: it starts now, and is ready for the first view's layout (ResNet-50's
-  // cold open settled 458 ms after the open command instead of 611, medians of 3, load 1.6-2.6).
+  // elkjs is loaded already: dist/worker.js forked it before loading this bundle (layout/early.ts),
+  // and it is taken over here, ready for the first view's layout.
   // Without it, the layout thread starts once the first view is answered (handlers/view.ts): on a
   // small machine, loading elkjs earlier slowed the worker's start and the decode, which the first
   // frame waits for (started at the view's request, ResNet-50's decode took 347 ms instead of 97,
   // medians of 5, load 5-7). elkjs's warm-up takes a core for a few hundred ms: during an open it
   // would slow the page too, and delay the view's own elkjs layout, which warms elkjs as well. So
   // it runs only when the worker was started ahead of any open and nothing came for a moment.
-  const layout = new LayoutThread({ cacheFile: argValue('--layout-cache') }, undefined, false);
+  const layout = new LayoutThread(layoutDataOf(process.argv), undefined, false);
   layout.startFromSnapshot();
   const idle = setTimeout(() => layout.warm(), IDLE_WARM_MS);
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
@@ -60,12 +61,6 @@ function main(): void {
   connection.onClose(() => process.exit(0));
   connection.listen();
   services.readyAt = performance.timeOrigin + performance.now();
-}
-
-/** `--name=value` from the worker's arguments (worker-client.ts `args`). */
-function argValue(name: string): string | undefined {
-  const arg = process.argv.find((a) => a.startsWith(`${name}=`));
-  return arg?.slice(name.length + 1);
 }
 
 main();

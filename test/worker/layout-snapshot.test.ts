@@ -6,7 +6,10 @@ import { CancelledError } from '../../src/core/base/cancel';
 import type { LayoutGroup } from '../../src/core/graph/layout/types';
 import { LayoutThread, type LayoutServerOptions } from '../../src/worker/layout/client';
 import { buildLayoutSnapshot, layoutSnapshot } from '../../src/worker/layout/snapshot-blob';
-import { buildWorker, root } from './build-worker';
+import { buildWorker, fixture, root, workerPath } from './build-worker';
+import { WorkerClient } from '../../src/extension/worker-client';
+import { LayoutRequest, OpenViewRequest } from '../../src/worker/protocol';
+import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
 import { until } from '../helpers/until';
 
 const script = path.join(root, 'dist', 'layout-thread.js');
@@ -79,6 +82,28 @@ describe('layout process from the layout snapshot (worker/layout/snapshot-blob.t
     await assert.rejects(running, CancelledError);
     assert.equal(Object.keys((await queued).boxes).length, 3);
     assert.equal(p.kind, 'process');
+  });
+
+  it('a worker forks its layout process before loading its bundle, takes it over, and lays out from it', async () => {
+    const before = { trace: process.env.EDGEWISE_TRACE, snapshot: process.env.EDGEWISE_LAYOUT_SNAPSHOT };
+    process.env.EDGEWISE_TRACE = '1';
+    delete process.env.EDGEWISE_LAYOUT_SNAPSHOT;
+    const lines: string[] = [];
+    const worker = new WorkerClient({ workerPath, log: (l) => lines.push(l) });
+    try {
+      const open = await worker.request(OpenViewRequest.type, { file: fixture });
+      assert.ok(open.nodes > 0);
+      const r = layoutResultOf(await worker.request(LayoutRequest.type, { root: chain(5), direction: 'DOWN' }));
+      assert.equal(Object.keys(r.boxes).length, 5);
+      assert.ok(lines.some((l) => l.includes('layout: took over the process dist/worker.js forked')), lines.join('\n'));
+      assert.ok(!lines.some((l) => /layout: started a (thread|process)/.test(l)), 'no second layout server');
+    } finally {
+      worker.dispose();
+      for (const [name, value] of [['EDGEWISE_TRACE', before.trace], ['EDGEWISE_LAYOUT_SNAPSHOT', before.snapshot]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('falls back to a thread when the snapshot does not start, and notes why for the next workers', async () => {

@@ -3,7 +3,7 @@
  * (dist/layout-thread.js), or a child process started from the layout snapshot (snapshot-blob.ts),
  * in which elkjs is loaded and warm from the start. Both take the same messages.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { LAYOUT_DATA_ENV, type FromLayoutThread, type LayoutThreadData, type ToLayoutThread } from './messages';
 
@@ -32,9 +32,9 @@ export function startThread(script: string, data: LayoutThreadData, on: ChannelE
   return { kind: 'thread', post: (m) => thread.postMessage(m), stop: async () => { await thread.terminate(); } };
 }
 
-/** A layout process started from `snapshot`, the blob of `bundle` (dist/layout-snapshot.js), with the worker's Node. */
-export function startProcess(snapshot: string, bundle: string, data: LayoutThreadData, on: ChannelEvents): LayoutChannel {
-  const child = fork(bundle, [], {
+/** Forks a layout process from `snapshot`, the blob of `bundle` (dist/layout-snapshot.js), with the worker's Node. */
+export function forkLayoutProcess(snapshot: string, bundle: string, data: LayoutThreadData): ChildProcess {
+  return fork(bundle, [], {
     execPath: process.execPath,
     // Not the worker's own flags (an inspector port, for one): only the snapshot.
     execArgv: ['--snapshot-blob', snapshot],
@@ -42,20 +42,47 @@ export function startProcess(snapshot: string, bundle: string, data: LayoutThrea
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+}
+
+/** What a layout process forked before anyone listened did meanwhile (early.ts). */
+export type ProcessEvent = { message: FromLayoutThread } | { exit: number | null } | { error: Error };
+
+/**
+ * The channel of layout process `child`. `earlier`: what it did before (early.ts), told to `on`
+ * first, on the next turn (the caller has its channel by then).
+ */
+export function processChannel(child: ChildProcess, on: ChannelEvents, earlier?: { events: ProcessEvent[]; stopRecording(): void }): LayoutChannel {
   let exited = false;
   let ended!: () => void;
   const exit = new Promise<void>((resolve) => { ended = resolve; });
-  child.once('exit', (code, signal) => {
+  const onExit = (code: number | null): void => {
     exited = true;
     ended();
-    on.exit(code ?? (signal ? 1 : null));
-  });
-  child.on('message', (m) => on.message(m as FromLayoutThread));
-  child.on('error', (e) => {
+    on.exit(code);
+  };
+  const onError = (e: Error): void => {
     // Not started at all (no 'exit' follows).
     if (child.pid === undefined) { exited = true; ended(); }
     on.error(e);
-  });
+  };
+  const listen = (): void => {
+    child.once('exit', (code, signal) => onExit(code ?? (signal ? 1 : null)));
+    child.on('message', (m) => on.message(m as FromLayoutThread));
+    child.on('error', onError);
+  };
+  if (!earlier) listen();
+  else {
+    setImmediate(() => {
+      // One synchronous step: nothing the process sends falls between the record and the listeners.
+      earlier.stopRecording();
+      for (const e of earlier.events) {
+        if ('message' in e) on.message(e.message);
+        else if ('error' in e) onError(e.error);
+        else return onExit(e.exit);
+      }
+      listen();
+    });
+  }
   return {
     kind: 'process',
     post: (m) => { if (child.connected) child.send(m); },

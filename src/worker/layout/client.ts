@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { CancelledError } from '../../core/base/cancel';
 import { trace } from '../../core/base/trace';
 import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
-import { startProcess, startThread, type ChannelEvents, type LayoutChannel, type LayoutServerKind } from './channel';
+import { forkLayoutProcess, processChannel, startThread, type ChannelEvents, type LayoutChannel, type LayoutServerKind } from './channel';
+import { takeEarly, type EarlyLayoutProcess } from './early';
 import type { LayoutThreadData, ToLayoutThread } from './messages';
 import { buildLayoutSnapshot, layoutSnapshot, markSnapshotFailed } from './snapshot-blob';
 
@@ -77,16 +78,22 @@ export class LayoutThread {
    * view's layout comes; else the server starts later, as before. Whether it started.
    */
   startFromSnapshot(): boolean {
-    if (this.channel || !this.useSnapshot || layoutSnapshot(this.snapshotBundle).state !== 'ready') return false;
-    this.start(false);
+    const early = takeEarly(this.snapshotBundle);
+    if (this.channel || !this.useSnapshot) {
+      early?.child.kill();
+      return false;
+    }
+    if (early) this.start(false, early);
+    else if (layoutSnapshot(this.snapshotBundle).state === 'ready') this.start(false);
     return this.kind === 'process';
   }
 
-  private start(warmUp: boolean): void {
+  /** `early`: the process dist/worker.js forked already (early.ts), taken over. */
+  private start(warmUp: boolean, early?: EarlyLayoutProcess): void {
     this.warmMs = this.primedMs = null;
     this.startedAt = performance.timeOrigin + performance.now();
     const data: LayoutThreadData = { ...this.data, warmUp };
-    const snapshot = this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
+    const snapshot = early ? { state: 'ready' as const, file: early.snapshot } : this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
     let ready = false;
     const events: ChannelEvents = {
       message: (m) => {
@@ -110,9 +117,11 @@ export class LayoutThread {
         this.start(true);
       },
     };
-    const channel = snapshot.state === 'ready' ? startProcess(snapshot.file, this.snapshotBundle, data, events) : startThread(this.script, data, events);
+    const channel = early ? processChannel(early.child, events, early)
+      : snapshot.state === 'ready' ? processChannel(forkLayoutProcess(snapshot.file, this.snapshotBundle, data), events)
+      : startThread(this.script, data, events);
     this.channel = channel;
-    trace(`layout: started a ${channel.kind}`);
+    trace(early ? 'layout: took over the process dist/worker.js forked' : `layout: started a ${channel.kind}`);
     if (snapshot.state === 'missing') this.buildSnapshotLater(snapshot.file);
   }
 
