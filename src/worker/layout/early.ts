@@ -33,7 +33,13 @@ export function forkEarly(distDir: string, data: LayoutThreadData): void {
   const bundle = path.join(distDir, 'layout-snapshot.js');
   const state = layoutSnapshot(bundle);
   if (state.state !== 'ready') return;
-  const child = forkLayoutProcess(state.file, bundle, { ...data, warmUp: false });
+  let child: ChildProcess;
+  try {
+    child = forkLayoutProcess(state.file, bundle, { ...data, warmUp: false });
+  } catch {
+    // The worker starts anyway: its layout server starts later, as without a snapshot.
+    return;
+  }
   const events: ProcessEvent[] = [];
   const onMessage = (m: unknown): void => { events.push({ message: m as FromLayoutThread }); };
   const onExit = (code: number | null, signal: NodeJS.Signals | null): void => { events.push({ exit: code ?? (signal ? 1 : null) }); };
