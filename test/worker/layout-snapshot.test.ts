@@ -122,7 +122,7 @@ describe('layout process from the layout snapshot (worker/layout/snapshot-blob.t
     assert.equal(server({ snapshot: true }).startFromSnapshot(), false, 'the next worker does not try it');
   });
 
-  it('notes a Node that cannot build one, once', async () => {
+  it('notes why a bundle could not be built, and keeps no blob', async () => {
     const missing = path.join(tmp, 'no-such-bundle.js');
     assert.equal(await buildLayoutSnapshot(missing, path.join(tmp, 'x.blob')), false);
     fs.writeFileSync(path.join(tmp, 'throws.js'), 'throw new Error("no snapshot here")');

@@ -8,15 +8,12 @@
  * could hide a second write). The bundle must have no import(): vm.Script has no module loader on
  * Node 20 (scripts/build.mjs turns them into require).
  */
-import { createHash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { cacheDir } from './cache-dir';
-
-const TRUST_AFTER_MS = 2000;
+import { bundleCacheFile, removeOlderBuilds, settledBundle } from './bundle-cache';
 
 /** What happened to the cache when the bundle was compiled. */
 export type CodeCacheUse = 'none' | 'refused' | 'used';
@@ -39,11 +36,9 @@ export interface LoadedBundle<T> {
   file: string;
 }
 
-const hash = (parts: unknown[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
-
-/** `NAME-WHERE-VERSION.bin`: checkouts side by side keep their own. */
+/** `NAME-WHERE-VERSION.bin` (bundle-cache.ts): checkouts side by side keep their own. */
 export function codeCacheFile(name: string, bundle: string, st: fs.Stats = fs.statSync(bundle)): string {
-  return path.join(cacheDir(), 'code-cache', `${name}-${hash([bundle])}-${hash([process.version, process.arch, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs])}.bin`);
+  return bundleCacheFile('code-cache', name, bundle, '.bin', st);
 }
 
 /** Runs `bundle` as a CommonJS module, its compilation taken from (or written to) the code cache. */
@@ -61,8 +56,7 @@ export function loadWithCodeCache<T>(bundle: string, options: CodeCacheOptions):
   }
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const cache: CodeCacheUse = !cachedData ? 'none' : script.cachedDataRejected ? 'refused' : 'used';
-  const settled = Math.max(st.mtimeMs, st.ctimeMs) < Date.now() - TRUST_AFTER_MS;
-  if (cache !== 'used' && settled) scheduleWrite(file, script, options.writeAfterMs);
+  if (cache !== 'used' && settledBundle(st)) scheduleWrite(file, script, options.writeAfterMs);
   const m = new Module(bundle, module);
   m.filename = bundle;
   m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
@@ -86,11 +80,9 @@ function scheduleWrite(file: string, script: vm.Script, afterMs: number | undefi
 
 function writeCache(file: string, script: vm.Script): void {
   try {
-    const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     // The caches of this bundle's earlier builds go.
-    const where = path.basename(file).split('-').slice(0, -1).join('-');
-    for (const old of fs.readdirSync(dir)) if (old.startsWith(`${where}-`) && old.endsWith('.bin') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    removeOlderBuilds(file);
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, file);

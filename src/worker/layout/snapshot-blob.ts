@@ -3,21 +3,16 @@
  * background by `node --build-snapshot` after a worker has started its layout thread, then used
  * by the next workers to start a layout process instead (channel.ts). A snapshot only loads into
  * the Node that made it, so the file is named after that Node (path, version, architecture) and
- * the bundle's version (as code-cache.ts). A Node that cannot build or start one (Electron's, for
+ * the bundle's version (core/base/bundle-cache.ts). A Node that cannot build or start one (Electron's, for
  * instance) leaves a `.failed` note beside the name with why, and its workers keep the thread.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheDir } from '../../core/base/cache-dir';
+import { bundleCacheFile, removeOlderBuilds, settledBundle } from '../../core/base/bundle-cache';
 
 const BUILD_TIMEOUT_MS = 60_000;
-/** A bundle modified in the last seconds is not built from (as code-cache.ts: a coarse clock could hide a second write). */
-const TRUST_AFTER_MS = 2000;
-
-const hash = (parts: unknown[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 
 /** Where the snapshot of `bundle` (dist/layout-snapshot.js) for this Node lives; undefined if the bundle is missing. */
 export function layoutSnapshotFile(bundle: string): string | undefined {
@@ -27,7 +22,7 @@ export function layoutSnapshotFile(bundle: string): string | undefined {
   } catch {
     return undefined;
   }
-  return path.join(cacheDir(), 'layout-snapshot', `layout-${hash([bundle])}-${hash([process.execPath, process.version, process.arch, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs])}.blob`);
+  return bundleCacheFile('layout-snapshot', 'layout', bundle, '.blob', st, [process.execPath, process.version, process.arch]);
 }
 
 export type SnapshotState = { state: 'ready'; file: string } | { state: 'missing'; file: string } | { state: 'unusable' };
@@ -57,7 +52,7 @@ export function markSnapshotFailed(file: string, why: string): void {
 export function buildLayoutSnapshot(bundle: string, file: string): Promise<boolean> {
   try {
     const st = fs.statSync(bundle);
-    if (Math.max(st.mtimeMs, st.ctimeMs) > Date.now() - TRUST_AFTER_MS) return Promise.resolve(false);
+    if (!settledBundle(st)) return Promise.resolve(false);
     fs.mkdirSync(path.dirname(file), { recursive: true });
   } catch {
     // No bundle, or no cache folder to write to: no snapshot, and the thread serves.
@@ -82,7 +77,7 @@ export function buildLayoutSnapshot(bundle: string, file: string): Promise<boole
       try {
         if (why === undefined) {
           fs.renameSync(tmp, file);
-          removeOlderSnapshots(file);
+          removeOlderBuilds(file);
         }
       } catch (e) {
         why = `could not keep it: ${e instanceof Error ? e.message : String(e)}`;
@@ -96,11 +91,3 @@ export function buildLayoutSnapshot(bundle: string, file: string): Promise<boole
   });
 }
 
-/** The snapshots of the same bundle path for another Node or an older build: 10 MB each, never used again. */
-function removeOlderSnapshots(file: string): void {
-  const dir = path.dirname(file);
-  const prefix = path.basename(file).split('-').slice(0, 2).join('-') + '-';
-  for (const f of fs.readdirSync(dir)) {
-    if (f.startsWith(prefix) && f !== path.basename(file) && !f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
-  }
-}
