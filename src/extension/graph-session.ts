@@ -6,7 +6,7 @@
  */
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import type { HostToWebview, MeasuredPeakRss, WebviewToHost } from '../../webview/messages';
-import { LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
+import { DropLayoutAheadNotification, LayoutRequest, NodeDetailsRequest, OpenViewRequest, type OpenedView } from '../worker/protocol';
 import { viewGraphOf, type PackedViewGraphText } from '../core/graph/packed';
 import { applyViewGraphDelta, type ViewGraphDelta } from '../core/graph/view-delta';
 import type { ModelSummary, ViewGraph } from '../core/graph/types';
@@ -53,6 +53,8 @@ export class GraphSession {
   private shown?: ViewGraph | PackedViewGraphText;
   /** Deltas the page applied to `shown` since (edits, undo, redo): applied here only when the graph is asked for. */
   private deltas: ViewGraphDelta[] = [];
+  /** The first screen's layout the worker started with its last answer (dropped if this view closes first). */
+  private ahead?: string;
   /** The open's first request, sent at once: the worker decodes while the page loads. */
   private prefetch?: Promise<OpenedView>;
   /** The label widths the worker and the page both lay out with. */
@@ -60,7 +62,7 @@ export class GraphSession {
 
   constructor(
     readonly file: string,
-    private readonly worker: Pick<WorkerClient, 'request' | 'start' | 'startedAt'>,
+    private readonly worker: Pick<WorkerClient, 'request' | 'notify' | 'start' | 'startedAt'>,
     private readonly post: (m: HostToWebview) => void,
     private readonly options: GraphSessionOptions = {},
   ) {
@@ -75,7 +77,7 @@ export class GraphSession {
 
   private request(): Promise<OpenedView> {
     const answer = this.worker.request(OpenViewRequest.type, { file: this.file, textMetrics: this.metrics }, { token: this.cancel.token });
-    return answer.then((v) => { this.timing.answeredAt = now(); return v; });
+    return answer.then((v) => { this.timing.answeredAt = now(); this.ahead = v.ahead; return v; });
   }
 
   /**
@@ -200,6 +202,8 @@ export class GraphSession {
     this.loads++;
     this.cancel.cancel();
     this.cancel.dispose();
+    // Laid out after this, it would only delay the next view's layouts.
+    if (this.ahead !== undefined) this.worker.notify(DropLayoutAheadNotification.type, { ahead: this.ahead });
   }
 }
 

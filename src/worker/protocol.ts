@@ -6,8 +6,6 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ModelSummary, NodeDetails, Overlay, ViewGraph } from '../core/graph/types';
-import type { PackedViewGraphText } from '../core/graph/packed';
-import type { TextMetrics } from '../core/graph/text-metrics';
 import type { JobHooks } from '../core/jobs/job';
 import type { ReleaseChangeJobOptions, ReleaseInitJobOptions, ReleasePublishJobOptions, ReleaseStatusJobOptions } from '../core/jobs/release';
 import type { ChannelChangeResult } from '../ota/publisher/channel';
@@ -35,16 +33,8 @@ import type { EpochReport, StepEvent } from '../core/runtime/train-loop';
 import type { TrainRequestOptions } from '../core/jobs/train-process';
 import type { SimulatedRound } from '../fl/round-report';
 
-/** Params of every request about one model file. */
-export interface ModelParams {
-  /** Absolute path of the model file. */
-  file: string;
-}
-
-/** Params of a long request that reports progress: the client fills `progressToken`. */
-export interface ProgressParams {
-  progressToken?: string;
-}
+import type { ModelParams, ProgressParams } from './params-protocol';
+export type { ModelParams, ProgressParams } from './params-protocol';
 
 /** The one rule from a job's options to the wire: all of them but the caller's hooks (signal, progress, warn). */
 export type WireOptions<Options> = Omit<Options, keyof JobHooks>;
@@ -94,38 +84,6 @@ export namespace ModelSummaryRequest {
 export namespace ViewGraphRequest {
   export const method = 'edgewise/viewGraph';
   export const type = new RequestType<ModelParams & ProgressParams, ViewGraph, void>(method);
-}
-
-/** When the worker did what for an open (epoch ms, `performance.timeOrigin + performance.now()`). */
-export interface WorkerOpenTiming {
-  /** The worker process started, and was ready to answer. */
-  processStartAt: number;
-  readyAt: number;
-  /** The request arrived; the model was opened (decoded); the view graph and summary were built. */
-  receivedAt: number;
-  decodedAt: number;
-  builtAt: number;
-  /** The layout thread's warm-up layout took this long (ms), or is still running (null). */
-  layoutWarmMs: number | null;
-}
-
-export interface OpenedView {
-  /** Packed (core/graph/packed.ts): the host relays it to the webview as it is. */
-  graph: PackedViewGraphText;
-  nodes: number;
-  summary: ModelSummary;
-  timing: WorkerOpenTiming;
-}
-
-export interface OpenViewParams extends ModelParams, ProgressParams {
-  /** The label widths the page lays out with (sent to it too): the worker lays its first screen out ahead (layout/ahead.ts). */
-  textMetrics?: TextMetrics;
-}
-
-/** Returns what the graph view shows of a model at once: its view graph and summary, with timings. */
-export namespace OpenViewRequest {
-  export const method = 'edgewise/openView';
-  export const type = new RequestType<OpenViewParams, OpenedView, void>(method);
 }
 
 export interface NodeDetailsParams extends ModelParams {
@@ -392,8 +350,8 @@ export namespace TrainRequest {
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
 
-/** Areas with a file of their own, part of this protocol: the edit session, the model diff, the view's layouts, federated simulation. */
+/** Areas with a file of their own, part of this protocol: the edit session, the model diff, the graph view's open and layouts, federated simulation. */
 export * from './edit-protocol';
 export * from './diff-protocol';
-export * from './layout-protocol';
+export * from './view-protocol';
 export * from './fl-protocol';

@@ -11,6 +11,8 @@ import { buildWorker, root, workerPath } from './build-worker';
 import { until } from '../helpers/until';
 
 const CNN = path.join(root, 'test', 'fixtures', 'fmnist_mobilenet.onnx');
+/** Its first screen: 398 boxes in 6 groups, hundreds of ms of elkjs in a new layout server. */
+const PPOCR = path.join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_rec_infer.onnx');
 
 const scaled = (font: string, k: number): TextMetrics => ({ font, normal: BUILT_IN_METRICS.normal.map((w) => w * k), bold: BUILT_IN_METRICS.bold.map((w) => w * k) });
 
@@ -57,6 +59,29 @@ describe('the worker lays out the first screen ahead of the page (worker/layout/
     const { session, result } = await openAndLayOut(worker, CNN, undefined, scaled('Other', 1.5));
     assert.ok(result.laidOut > 0, 'groups of other sizes are laid out at the request');
     session.dispose();
+  });
+
+  it('drops the layout ahead when its view closes first, and lays out the next view', async () => {
+    const traced = process.env.EDGEWISE_TRACE;
+    process.env.EDGEWISE_TRACE = '1';
+    const lines: string[] = [];
+    const tracing = new WorkerClient({ workerPath, log: (l) => lines.push(l) });
+    try {
+      const posted: HostToWebview[] = [];
+      const closed = new GraphSession(PPOCR, tracing, (m) => posted.push(m));
+      closed.handle({ type: 'ready' });
+      await until(() => posted.find((m) => m.type === 'model'));
+      closed.dispose();
+      await until(() => lines.find((l) => l.includes('first screen: not laid out ahead (cancelled)')), 20_000);
+      assert.ok(!lines.some((l) => l.includes('first screen: laid out ahead')), lines.join('\n'));
+      const { session, result } = await openAndLayOut(tracing, CNN);
+      assert.equal(result.laidOut, 0, "the next view's first screen was laid out ahead");
+      session.dispose();
+    } finally {
+      tracing.dispose();
+      if (traced === undefined) delete process.env.EDGEWISE_TRACE;
+      else process.env.EDGEWISE_TRACE = traced;
+    }
   });
 
   it("keeps the page's measured widths when well formed, and ignores a kept table that is not", async () => {

@@ -82,6 +82,7 @@ describe('layout process from the layout snapshot (worker/layout/snapshot-blob.t
     await assert.rejects(running, CancelledError);
     assert.equal(Object.keys((await queued).boxes).length, 3);
     assert.equal(p.kind, 'process');
+    assert.equal(p.restarts, 1, 'its one elkjs group ran on past the grace');
   });
 
   it('a worker forks its layout process before loading its bundle, takes it over, and lays out from it', async () => {

@@ -156,5 +156,29 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
     await assert.rejects(running, CancelledError);
     const r = await queued;
     assert.equal(Object.keys(r.boxes).length, 3);
+    assert.equal(t.restarts, 1, 'one elkjs group (1,500 nodes) ran on past the grace: the thread was restarted');
+  });
+
+  it('stops a running layout of many groups before its next group, keeping the thread and what it laid out', async () => {
+    const t = start();
+    // 40 groups of 60 nodes, each its own shape: tens of ms each, elkjs's turn ends between them.
+    const groups = Array.from({ length: 40 }, (_, i) => ({ id: `G${i}`, w: 0, h: 0, sub: { ...chain(60, 60 + i), id: `g${i}` } }));
+    const many: LayoutGroup = { id: '', items: groups, edges: [], inPorts: [], outPorts: [] };
+    await t.layout(chain(2), 'DOWN');
+    const controller = new AbortController();
+    const running = t.layout(many, 'DOWN', controller.signal);
+    const queued = t.layout(chain(4), 'DOWN');
+    await new Promise((r) => setTimeout(r, 150));
+    controller.abort();
+    await assert.rejects(running, CancelledError);
+    const cancelledAt = performance.now();
+    const r = await queued;
+    const waitedMs = performance.now() - cancelledAt;
+    assert.equal(Object.keys(r.boxes).length, 4);
+    assert.equal(t.restarts, 0, 'no restart: the same thread, elkjs still warm');
+    assert.ok(waitedMs < 250, `the queued layout ran ${waitedMs.toFixed(0)} ms after the cancel, within about one group`);
+    // The groups laid out before the stop are kept: laying the whole again runs elkjs only for the rest.
+    const again = await t.layout(many, 'DOWN');
+    assert.ok(again.cached > 0 && again.laidOut < 41, `cached ${again.cached}, laid out ${again.laidOut}`);
   });
 });

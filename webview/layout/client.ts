@@ -2,7 +2,7 @@
  * Layouts for the view. elkjs's are made by the worker process's layout thread (src/worker/layout/),
  * where elkjs stays compiled across models: requests go to the extension host, which relays them,
  * and answers come back through App.handle. Cancelling rejects what is waiting at once; the worker
- * drops a queued layout or restarts its thread for the running one. The quick layout of a first
+ * drops a queued layout and stops the running one before its next group. The quick layout of a first
  * frame or an expand-all (core/graph/layout/quick-layout.ts) is made here, in the page: milliseconds
  * of work, where the round trip through the host and the worker (the request of a whole expanded
  * model as JSON, twice) cost more than the layout and waited for a worker busy decoding.

@@ -1,8 +1,8 @@
 import { packView } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { BUILT_IN_METRICS, checkTextMetrics } from '../../core/graph/text-metrics';
-import { layOutAhead } from '../layout/ahead';
-import { LayoutRequest, OpenViewRequest } from '../protocol';
+import { AHEAD_MAX_NODES, layOutAhead } from '../layout/ahead';
+import { DropLayoutAheadNotification, LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 import { trace } from '../../core/base/trace';
 
@@ -11,6 +11,9 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** What the graph view asks for: the model's view graph and summary at once, and its layouts. */
 export function registerViewHandlers(services: WorkerServices): void {
   const { server, models, layout } = services;
+  /** The first screens being laid out ahead, by the id their open answered with (with the pid: a new worker's ids are others). */
+  const aheads = new Map<string, AbortController>();
+  let lastAhead = 0;
   server.on(OpenViewRequest.type, async ({ file, textMetrics }, ctx) => {
     const receivedAt = now();
     services.opening();
@@ -24,12 +27,18 @@ export function registerViewHandlers(services: WorkerServices): void {
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
     // Once this answer is on its way (main.ts says why not before): the thread loads elkjs while the
     // first screen's request is made, then lays it out ahead of the page.
+    const ahead = packed.nodes <= AHEAD_MAX_NODES ? `${process.pid}.${++lastAhead}` : undefined;
+    const stop = new AbortController();
+    if (ahead) aheads.set(ahead, stop);
     setImmediate(() => {
       layout.prepare();
-      void layOutAhead(packed.text, packed.nodes, checkTextMetrics(textMetrics) ?? BUILT_IN_METRICS, layout);
+      if (!ahead) return;
+      void layOutAhead(packed.text, checkTextMetrics(textMetrics) ?? BUILT_IN_METRICS, layout, stop.signal).finally(() => aheads.delete(ahead));
     });
-    return { graph: packed.text, nodes: packed.nodes, summary, timing };
+    return { graph: packed.text, nodes: packed.nodes, summary, timing, ahead };
   });
+
+  server.onNotification(DropLayoutAheadNotification.type, ({ ahead }) => aheads.get(ahead)?.abort());
 
   server.on(LayoutRequest.type, async ({ root, direction }, ctx) => {
     trace('layout request from the page');

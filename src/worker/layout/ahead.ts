@@ -12,16 +12,18 @@ import type { LayoutThread } from './client';
 import { trace } from '../../core/base/trace';
 import { formatDuration } from '../../core/base/units';
 
-/** Larger graphs are not laid out ahead: unpacking and modelling them costs the worker more than the page's wait. */
+/** Larger graphs are not laid out ahead (handlers/view.ts): unpacking and modelling them costs the worker more than the page's wait. */
 export const AHEAD_MAX_NODES = 5000;
 
-/** Starts the layout; resolves whether it ran (false: skipped, failed or cancelled, which only loses the head start). */
-export async function layOutAhead(graph: PackedViewGraphText, nodes: number, metrics: TextMetrics, layout: LayoutThread): Promise<boolean> {
-  if (nodes > AHEAD_MAX_NODES) return false;
+/**
+ * Starts the layout; resolves whether it ran (false: failed or cancelled, which only loses the
+ * head start). `signal`: the view closed (handlers/view.ts), and the layout would only delay the next.
+ */
+export async function layOutAhead(graph: PackedViewGraphText, metrics: TextMetrics, layout: LayoutThread, signal?: AbortSignal): Promise<boolean> {
   try {
     const { tree } = firstScreen(firstScreenModel(viewGraphOf(graph), metrics));
     trace('first screen: layout request made');
-    const r = await layout.layout(tree, FIRST_DIRECTION);
+    const r = await layout.layout(tree, FIRST_DIRECTION, signal);
     trace(`first screen: laid out ahead (${r.laidOut} groups, elkjs ${formatDuration(r.elkMs)})`);
     return true;
   } catch (e) {

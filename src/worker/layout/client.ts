@@ -1,8 +1,9 @@
 /**
  * The worker's side of its layout server (server.ts): starts it (at once, on `warm()` or with the
- * first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued layout drops it; cancelling
- * the running one ends the server (elkjs cannot be interrupted) and starts a fresh one, to which
- * the queued layouts of other graphs are sent again.
+ * first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued
+ * layout drops it; the running one stops before its next group, and elkjs stays warm. elkjs cannot
+ * be interrupted within a group: one still running STOP_GRACE_MS later ends the server, and a
+ * fresh one gets the queued layouts of other graphs again.
  *
  * The server is a process started from the layout snapshot when this Node has one (elkjs loaded
  * and warm in it: snapshot-blob.ts), else a thread that loads elkjs; a worker that started a
@@ -20,6 +21,8 @@ import { buildLayoutSnapshot, layoutSnapshot, markSnapshotFailed } from './snaps
 
 /** After the code cache of the thread (thread-boot.ts, 4 s): a second or so of one core, at low priority. */
 const BUILD_SNAPSHOT_AFTER_MS = 6000;
+/** How long a cancelled layout may run on in one elkjs group before the server is ended. */
+const STOP_GRACE_MS = 300;
 
 export interface LayoutServerOptions {
   /** Start a layout process from the snapshot when there is one, and build it when not (default: unless EDGEWISE_LAYOUT_SNAPSHOT=0). */
@@ -28,8 +31,10 @@ export interface LayoutServerOptions {
   buildSnapshotAfterMs?: number;
 }
 
+type LayoutMessage = Extract<ToLayoutThread, { id: number }>;
+
 interface Waiting {
-  message: ToLayoutThread;
+  message: LayoutMessage;
   resolve: (r: LayoutResult) => void;
   reject: (e: Error) => void;
 }
@@ -49,6 +54,12 @@ export class LayoutThread {
   private readonly snapshotBundle: string;
   private buildTimer?: NodeJS.Timeout;
   private readonly buildAfterMs: number;
+  /** Layouts sent to the current server and not answered yet, in the order it runs them. */
+  private readonly unanswered = new Set<number>();
+  /** Cancelled layouts the server may still be running, until it answers them. */
+  private readonly stopping = new Map<number, NodeJS.Timeout>();
+  /** Servers ended because a cancelled layout ran on (for tests and traces). */
+  restarts = 0;
 
   /**
    * `script`: dist/layout-thread.js (next to dist/worker.js and dist/layout-snapshot.js).
@@ -91,6 +102,7 @@ export class LayoutThread {
   /** `early`: the process dist/worker.js forked already (early.ts), taken over. */
   private start(warmUp: boolean, early?: EarlyLayoutProcess): void {
     this.warmMs = this.primedMs = null;
+    this.unanswered.clear();
     this.startedAt = performance.timeOrigin + performance.now();
     const data: LayoutThreadData = { ...this.data, warmUp };
     const snapshot = early ? { state: 'ready' as const, file: early.snapshot } : this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
@@ -100,10 +112,14 @@ export class LayoutThread {
         if ('ready' in m) { ready = true; return; }
         if ('warm' in m) { this.warmMs = m.warm; return; }
         if ('primed' in m) { this.primedMs = m.primed; return; }
+        if (channel !== this.channel) return;
+        this.unanswered.delete(m.id);
+        clearTimeout(this.stopping.get(m.id));
+        this.stopping.delete(m.id);
         const w = this.waiting.get(m.id);
         if (!w) return;
         this.waiting.delete(m.id);
-        if ('result' in m) w.resolve(m.result); else w.reject(new Error(m.error));
+        if ('result' in m) w.resolve(m.result); else w.reject('cancelled' in m ? new CancelledError() : new Error(m.error));
       },
       error: (e) => {
         if (channel !== this.channel) return;
@@ -133,7 +149,7 @@ export class LayoutThread {
     this.useSnapshot = false;
     void failed.stop();
     this.start(warmUp);
-    for (const w of this.waiting.values()) this.channel!.post(w.message);
+    for (const w of this.waiting.values()) this.send(w.message);
   }
 
   private buildSnapshotLater(file: string): void {
@@ -147,13 +163,13 @@ export class LayoutThread {
   /** Lays out `root`; an aborted `signal` fails it with CancelledError. */
   layout(root: LayoutGroup, direction: Direction, signal?: AbortSignal): Promise<LayoutResult> {
     const id = this.nextId++;
-    const message: ToLayoutThread = { id, root, direction };
+    const message: LayoutMessage = { id, root, direction };
     return new Promise<LayoutResult>((resolve, reject) => {
       if (signal?.aborted) return reject(new CancelledError());
       // A server started for this layout has no warm-up: the layout compiles elkjs as well, and is wanted.
       if (!this.channel) this.start(false);
       this.waiting.set(id, { message, resolve, reject });
-      this.channel!.post(message);
+      this.send(message);
       signal?.addEventListener('abort', () => this.cancel(id), { once: true });
     });
   }
@@ -161,23 +177,44 @@ export class LayoutThread {
   private cancel(id: number): void {
     const w = this.waiting.get(id);
     if (!w) return;
-    const running = this.waiting.keys().next().value === id;
     this.waiting.delete(id);
     w.reject(new CancelledError());
-    if (!running) {
-      this.channel!.post({ skip: id } satisfies ToLayoutThread);
-      return;
-    }
+    const channel = this.channel!;
+    channel.post({ skip: id } satisfies ToLayoutThread);
+    // Queued, it is dropped at its turn; running, it stops before its next group, unless one group runs on.
+    this.stopping.set(id, setTimeout(() => {
+      this.stopping.delete(id);
+      if (this.channel !== channel || this.unanswered.values().next().value !== id) return;
+      trace(`layout: a cancelled layout ran on for ${STOP_GRACE_MS} ms; the ${channel.kind} is restarted`);
+      this.restart();
+    }, STOP_GRACE_MS));
+  }
+
+  private send(message: LayoutMessage): void {
+    this.unanswered.add(message.id);
+    this.channel!.post(message);
+  }
+
+  /** Ends the server and starts a fresh one, to which the waiting layouts are sent again. */
+  private restart(): void {
+    this.restarts++;
+    this.clearStopping();
     const old = this.channel;
     this.start(true);
     void old?.stop();
-    for (const other of this.waiting.values()) this.channel!.post(other.message);
+    for (const other of this.waiting.values()) this.send(other.message);
+  }
+
+  private clearStopping(): void {
+    for (const t of this.stopping.values()) clearTimeout(t);
+    this.stopping.clear();
   }
 
   async dispose(): Promise<void> {
     const old = this.channel;
     this.channel = undefined;
     clearTimeout(this.buildTimer);
+    this.clearStopping();
     this.failAll(new Error('the worker is stopping'));
     await old?.stop();
   }

@@ -13,7 +13,7 @@ export const LAYOUT_DATA_ENV = 'EDGEWISE_LAYOUT_DATA';
 
 export type ToLayoutThread =
   | { id: number; root: LayoutGroup; direction: Direction }
-  /** A queued layout that was cancelled: drop it when its turn comes. */
+  /** A cancelled layout: drop it when its turn comes, or stop it before its next group. */
   | { skip: number }
   /** Warm elkjs up now, unless it has laid something out (or warmed up) already. */
   | { warmUp: true };
@@ -23,6 +23,8 @@ export type FromLayoutThread =
   | { ready: number }
   | { id: number; result: LayoutResult }
   | { id: number; error: string }
+  /** A `skip` reached it: dropped from the queue, or stopped between two groups. */
+  | { id: number; cancelled: true }
   /** elkjs is compiled: the warm-up layout took `warm` ms (-1: it failed; 0: skipped, a layout was waiting). */
   | { warm: number; error?: string }
   /** elkjs has set itself up with a small layout of its own (prepared, no layout waiting), in `primed` ms. */

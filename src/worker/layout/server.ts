@@ -6,6 +6,7 @@
  * nothing each time. Layouts are cached by shape (elk-layout.ts) and, given a cache file, across
  * restarts (cache-file.ts).
  */
+import { CancelledError } from '../../core/base/cancel';
 import { Layouter, type ElkLike } from '../../core/graph/layout/elk-layout';
 import type { LayoutGroup } from '../../core/graph/layout/types';
 import { readLayoutCache, writeLayoutCache } from './cache-file';
@@ -37,6 +38,7 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
   let layouts = 0;
   let warmed = false;
   const receive = (m: ToLayoutThread): void => {
+    // A layout cancelled while queued is answered `cancelled` at its turn; while running, before its next group.
     if ('skip' in m) { skipped.add(m.skip); return; }
     if ('warmUp' in m) { startWarmUp(); return; }
     if (!warmed) {
@@ -84,18 +86,26 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
   }
 
   async function run(m: Extract<ToLayoutThread, { id: number }>, receivedAt: number): Promise<void> {
-    if (skipped.delete(m.id)) return;
     let reply: FromLayoutThread;
     try {
+      if (skipped.has(m.id)) throw new CancelledError();
       const startAt = epoch();
-      const result = await layouter.layout(m.root, m.direction);
+      const result = await layouter.layout(m.root, m.direction, () => stopBefore(m.id));
       result.thread = { readyAt, receivedAt, startAt, endAt: epoch() };
       reply = { id: m.id, result };
       if (result.laidOut > 0) scheduleSave();
     } catch (e) {
-      reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+      reply = e instanceof CancelledError ? { id: m.id, cancelled: true } : { id: m.id, error: e instanceof Error ? e.message : String(e) };
+      if (e instanceof CancelledError && layouter.laidOutSoFar > 0) scheduleSave();
     }
+    skipped.delete(m.id);
     port.post(reply);
+  }
+
+  /** Between two groups: one turn of the event loop lets a `skip` of this layout in (client.ts). */
+  async function stopBefore(id: number): Promise<boolean> {
+    await new Promise((r) => setImmediate(r));
+    return skipped.has(id);
   }
 
   function scheduleSave(): void {

@@ -6,6 +6,7 @@
  * thread (src/worker/layout/thread.ts), where elkjs stays compiled from one model to the next.
  */
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
+import { CancelledError } from '../../base/cancel';
 import { memberIndex, place, reachBorder, resolveEnd, type Relative } from './relative';
 import { GROUP_HEADER, GROUP_PAD, type Direction, type LayoutGroup, type LayoutResult } from './types';
 
@@ -32,24 +33,29 @@ export class Layouter {
   /** `options`: elkjs layout options over the defaults (benchmarks compare settings with it). */
   constructor(private readonly elk: ElkLike, private readonly options: Record<string, string> = {}) {}
 
-  async layout(root: LayoutGroup, direction: Direction): Promise<LayoutResult> {
+  /**
+   * `stopBefore`: asked before each group elkjs lays out; true ends the layout with CancelledError
+   * (elkjs cannot be interrupted within a group). The groups laid out so far stay cached.
+   */
+  async layout(root: LayoutGroup, direction: Direction, stopBefore?: () => Promise<boolean>): Promise<LayoutResult> {
     this.stats = { elkMs: 0, laidOut: 0, cached: 0 };
     const rels = new Map<LayoutGroup, Relative>();
-    const rel = await this.layoutGroup(root, direction, true, rels);
+    const rel = await this.layoutGroup(root, direction, true, rels, stopBefore);
     const out: LayoutResult = { boxes: {}, titles: {}, edges: [], width: rel.w, height: rel.h, ...this.stats };
     place(root, rels, 0, 0, direction, out);
     return out;
   }
 
-  private async layoutGroup(g: LayoutGroup, dir: Direction, isRoot: boolean, rels: Map<LayoutGroup, Relative>): Promise<Relative> {
+  private async layoutGroup(g: LayoutGroup, dir: Direction, isRoot: boolean, rels: Map<LayoutGroup, Relative>, stopBefore?: () => Promise<boolean>): Promise<Relative> {
     const subs: (Relative | undefined)[] = [];
-    for (const item of g.items) subs.push(item.sub ? await this.layoutGroup(item.sub, dir, false, rels) : undefined);
+    for (const item of g.items) subs.push(item.sub ? await this.layoutGroup(item.sub, dir, false, rels, stopBefore) : undefined);
     const index = memberIndex(g);
     const key = shapeKey(g, subs, index, dir, isRoot);
     let rel = this.cached(key);
     if (rel) {
       this.stats.cached++;
     } else {
+      if (await stopBefore?.()) throw new CancelledError();
       const t0 = performance.now();
       rel = await runElk(this.elk, g, subs, index, dir, isRoot, this.options);
       this.stats.elkMs += performance.now() - t0;
@@ -61,6 +67,11 @@ export class Layouter {
     this.cache.set(key, rel);
     rels.set(g, rel);
     return rel;
+  }
+
+  /** Groups elkjs laid out in the current (or last) layout, one that stopped included. */
+  get laidOutSoFar(): number {
+    return this.stats.laidOut;
   }
 
   private cached(key: string): Relative | undefined {
