@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { CancelledError } from '../../src/core/base/cancel';
 import type { LayoutGroup } from '../../src/core/graph/layout/types';
 import { LayoutThread, type LayoutServerOptions } from '../../src/worker/layout/client';
-import { buildLayoutSnapshot, layoutSnapshot } from '../../src/worker/layout/snapshot-blob';
+import { buildLayoutSnapshot, layoutSnapshot, LAYOUT_PROCESS_FLAGS } from '../../src/worker/layout/snapshot-blob';
 import { buildWorker, fixture, root, workerPath } from './build-worker';
 import { WorkerClient } from '../../src/extension/worker-client';
 import { LayoutRequest, OpenViewRequest } from '../../src/worker/protocol';
@@ -61,8 +61,12 @@ describe('layout process from the layout snapshot (worker/layout/snapshot-blob.t
     const p = server({ snapshot: true });
     assert.equal(p.startFromSnapshot(), true);
     assert.equal(p.kind, 'process');
-    // The process sets elkjs up with a small layout of its own while no layout waits.
-    await until(() => p.primedMs ?? undefined, 30_000);
+    // elkjs was set up when the snapshot was built: no layout of its own ahead of the view's.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(p.primedMs, null);
+    // It runs with the flags its snapshot was built with (a snapshot loads only with those).
+    const args = fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of LAYOUT_PROCESS_FLAGS) assert.ok(args.includes(flag), args.join(' '));
     const fromProcess = await p.layout(chain(6, 100), 'DOWN');
     const fromThread = await server({ snapshot: false }).layout(chain(6, 100), 'DOWN');
     assert.deepEqual(fromProcess.boxes, fromThread.boxes);

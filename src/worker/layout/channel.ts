@@ -6,11 +6,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { LAYOUT_DATA_ENV, type FromLayoutThread, type LayoutThreadData, type ToLayoutThread } from './messages';
+import { LAYOUT_PROCESS_FLAGS } from './snapshot-blob';
 
 export type LayoutServerKind = 'thread' | 'process';
 
 export interface LayoutChannel {
   readonly kind: LayoutServerKind;
+  /** The layout process's id (none for a thread). */
+  readonly pid?: number;
   post(m: ToLayoutThread): void;
   /** Ends the server (a layout it runs is lost). */
   stop(): Promise<void>;
@@ -36,8 +39,8 @@ export function startThread(script: string, data: LayoutThreadData, on: ChannelE
 export function forkLayoutProcess(snapshot: string, bundle: string, data: LayoutThreadData): ChildProcess {
   return fork(bundle, [], {
     execPath: process.execPath,
-    // Not the worker's own flags (an inspector port, for one): only the snapshot.
-    execArgv: ['--snapshot-blob', snapshot],
+    // Not the worker's own flags (an inspector port, for one): the snapshot's.
+    execArgv: [...LAYOUT_PROCESS_FLAGS, '--snapshot-blob', snapshot],
     env: { ...process.env, [LAYOUT_DATA_ENV]: JSON.stringify(data) },
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -85,6 +88,7 @@ export function processChannel(child: ChildProcess, on: ChannelEvents, earlier?:
   }
   return {
     kind: 'process',
+    pid: child.pid,
     post: (m) => { if (child.connected) child.send(m); },
     stop: async () => {
       if (!exited) child.kill();

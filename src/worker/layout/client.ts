@@ -50,6 +50,8 @@ export class LayoutThread {
   primedMs: number | null = null;
   /** What serves the layouts now: a thread, or a process started from the snapshot (undefined until started). */
   get kind(): LayoutServerKind | undefined { return this.channel?.kind; }
+  /** The layout process's id, when a process serves. */
+  get pid(): number | undefined { return this.channel?.pid; }
   private useSnapshot: boolean;
   private readonly snapshotBundle: string;
   private buildTimer?: NodeJS.Timeout;

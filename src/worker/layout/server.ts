@@ -24,8 +24,13 @@ export interface LayoutPort {
 /** Epoch ms: each answer carries its times (LayoutThreadTiming), for the open's settle breakdown. */
 const epoch = (): number => performance.timeOrigin + performance.now();
 
-/** Serves `port` with `elk`; `early`: what arrived while elkjs loaded, handled first. */
-export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkLike, early: ToLayoutThread[] = []): void {
+/**
+ * Serves `port` with `elk`; `early`: what arrived while elkjs loaded, handled first. `prime`: set
+ * elkjs up with a small layout while none waits (`setUp` below); a process from the snapshot was
+ * set up when the snapshot was built, and a layout of its own there only held up the view's
+ * (by 84-96 ms in a cold open's traces, where it ran as the first screen's request came).
+ */
+export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkLike, early: ToLayoutThread[] = [], prime = true): void {
   const { cacheFile, warmUp: warmAtStart } = data;
   const layouter = new Layouter(elk);
   let saveTimer: NodeJS.Timeout | undefined;
@@ -54,7 +59,7 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
   port.post({ ready: readyAt });
   for (const m of early) receive(m);
   if (warmAtStart) startWarmUp();
-  else if (!warmed) prime();
+  else if (!warmed && prime) setUp();
   port.onMessage(receive);
 
   function startWarmUp(): void {
@@ -74,9 +79,9 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
    * page draws its first frame, if it has loaded before the view's layout arrives. Not a warm-up
    * (`warmUp` still runs one); reported as `primed`.
    */
-  function prime(): void {
+  function setUp(): void {
     queue = queue.then(async () => {
-      // A layout process's first messages arrive after this is queued: one turn lets them in.
+      // Messages sent meanwhile arrive after this is queued: one turn lets them in.
       await new Promise((r) => setImmediate(r));
       if (layouts > 0) return;
       const t0 = performance.now();

@@ -30,7 +30,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   serveLayouts({
     post: (m) => process.send!(m),
     onMessage: (receive) => process.on('message', (m) => receive(m as ToLayoutThread)),
-  }, data, elk);
+  }, data, elk, [], false);
   // The worker went away: nobody is left to answer.
   process.on('disconnect', () => process.exit(0));
 });
