@@ -32,9 +32,7 @@ import type { TrainJobResult } from '../core/jobs/train';
 import type { EpochReport, StepEvent } from '../core/runtime/train-loop';
 import type { TrainRequestOptions } from '../core/jobs/train-process';
 import type { SimulatedRound } from '../fl/round-report';
-
 import type { ModelParams, ProgressParams } from './params-protocol';
-export type { ModelParams, ProgressParams } from './params-protocol';
 
 /** The one rule from a job's options to the wire: all of them but the caller's hooks (signal, progress, warn). */
 export type WireOptions<Options> = Omit<Options, keyof JobHooks>;
@@ -350,7 +348,8 @@ export namespace TrainRequest {
   export const type = new RequestType<TrainParams, TrainResult, void>(method);
 }
 
-/** Areas with a file of their own, part of this protocol: the edit session, the model diff, the graph view's open and layouts, federated simulation. */
+/** Areas with a file of their own, part of this protocol: the params most requests share, the edit session, the model diff, the graph view's open and layouts, federated simulation. */
+export type { ModelParams, ProgressParams } from './params-protocol';
 export * from './edit-protocol';
 export * from './diff-protocol';
 export * from './view-protocol';
