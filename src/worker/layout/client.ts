@@ -111,7 +111,11 @@ export class LayoutThread {
     let ready = false;
     const events: ChannelEvents = {
       message: (m) => {
-        if ('ready' in m) { ready = true; return; }
+        if ('ready' in m) {
+          ready = true;
+          trace(`layout: the ${channel.kind} was ready ${Math.round(m.ready - performance.timeOrigin)} ms after this worker started`);
+          return;
+        }
         if ('warm' in m) { this.warmMs = m.warm; return; }
         if ('primed' in m) { this.primedMs = m.primed; return; }
         if (channel !== this.channel) return;
