@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancelledError } from '../../src/core/base/cancel';
-import type { LayoutGroup } from '../../src/core/graph/layout/types';
 import { LayoutThread, type LayoutServerOptions } from '../../src/worker/layout/client';
 import { buildLayoutSnapshot, layoutSnapshot, LAYOUT_PROCESS_FLAGS } from '../../src/worker/layout/snapshot-blob';
+import { chain } from './layout-chain';
 import { buildWorker, fixture, root, workerPath } from './build-worker';
 import { WorkerClient } from '../../src/extension/worker-client';
 import { LayoutRequest, OpenViewRequest } from '../../src/worker/protocol';
@@ -14,11 +14,6 @@ import { until } from '../helpers/until';
 
 const script = path.join(root, 'dist', 'layout-thread.js');
 const bundle = path.join(root, 'dist', 'layout-snapshot.js');
-
-function chain(n: number, w = 80): LayoutGroup {
-  const items = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, w, h: 40 }));
-  return { id: '', items, edges: items.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] };
-}
 
 describe('layout process from the layout snapshot (worker/layout/snapshot-blob.ts, channel.ts)', function () {
   this.timeout(90_000);

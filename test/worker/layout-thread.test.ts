@@ -6,15 +6,10 @@ import { CancelledError } from '../../src/core/base/cancel';
 import type { LayoutGroup } from '../../src/core/graph/layout/types';
 import { LayoutThread } from '../../src/worker/layout/client';
 import { CACHE_STAMP, readLayoutCache, writeLayoutCache } from '../../src/worker/layout/cache-file';
+import { chain } from './layout-chain';
 import { buildWorker, root } from './build-worker';
 
 const script = path.join(root, 'dist', 'layout-thread.js');
-
-/** A chain of `n` nodes of width `w` (a different `w` is a different shape). */
-function chain(n: number, w = 80): LayoutGroup {
-  const items = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, w, h: 40 }));
-  return { id: '', items, edges: items.slice(1).map((it, i) => ({ from: `n${i}`, to: it.id, value: `v${i}` })), inPorts: [], outPorts: [] };
-}
 
 async function waitForFile(file: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
