@@ -176,16 +176,16 @@ export class App {
         return ok;
       });
     }
-    // elkjs's layout is asked for before the quick one is made and drawn: the worker works on it meanwhile.
-    const tree = model.layoutTree(this.expanded), elk = this.clock.elkAsked(() => this.layout.layout(tree, this.direction));
-    elk.catch(() => undefined); // refine() reports it
+    // elkjs's layout, where the own one does not fit, is asked for before the own one is made and drawn: the worker works on it meanwhile.
+    const tree = model.layoutTree(this.expanded), elk = this.layout.ownFits(tree) ? undefined : this.clock.elkAsked(() => this.layout.layout(tree, this.direction));
+    elk?.catch(() => undefined); // refine() reports it
     const drawn = this.relayout(true, undefined, undefined, { quick: true, tree });
-    return drawn.then((ok) => { void this.refine(model, first, ok, elk); return ok; });
+    return drawn.then((ok) => { void this.refine(model, first, ok && !!elk, elk); return ok; });
   }
 
   /**
-   * elkjs's layout of the groups `first` (`asked`: asked for already) replaces the quick one drawn unless the user
-   * expanded or collapsed something meanwhile; refitted unless the user moved the view, else its first item stays put.
+   * `drawn`: the page's own layout is drawn and elkjs's of the groups `first` (`asked`: asked for already) replaces it, unless the
+   * user expanded or collapsed something meanwhile; refitted unless the user moved the view, else its first item stays put. Then settled.
    */
   private async refine(model: GraphModel, first: Set<string>, drawn: boolean, asked?: Promise<LayoutResult>): Promise<void> {
     const same = (): boolean => this.model === model && this.expanded.size === first.size && [...first].every((g) => this.expanded.has(g));
@@ -282,8 +282,8 @@ export class App {
     const previous = new Set(this.expanded);
     const all = new Set(model.allGroups());
     this.expanded = new Set(all);
-    const drawn = await this.relayout(true, previous, undefined, { quick: true });
-    void this.refine(model, all, drawn);
+    const tree = model.layoutTree(all), drawn = await this.relayout(true, previous, undefined, { quick: true, tree });
+    void this.refine(model, all, drawn && !this.layout.ownFits(tree));
     return performance.now() - t0;
   }
 

@@ -64,9 +64,8 @@ export class ViewClock {
     const t = this.timing;
     if (!t || this.settling) return;
     if (!t.layoutAnsweredAt) t.layoutAnsweredAt = epochNow();
-    // The last answer before the view settles is elkjs's.
-    Object.assign(t, { elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached });
-    if (!quick) Object.assign(t, { elkAnsweredAt: epochNow(), thread: r.thread });
+    // elkjs's figures; a view its own layout settles has none.
+    if (!quick) Object.assign(t, { elkMs: r.elkMs, laidOut: r.laidOut, cached: r.cached, elkAnsweredAt: epochNow(), thread: r.thread });
   }
 
   /** The first layout was drawn to the canvas: the next frame shows it. */
@@ -81,7 +80,7 @@ export class ViewClock {
     });
   }
 
-  /** elkjs's layout, which follows the quick first one, was drawn (or was not needed). */
+  /** elkjs's layout, which follows the page's own first one, was drawn (or was not needed: the own one is settled). */
   settled(items: number): void {
     const t = this.timing;
     if (!t || this.settling) return;

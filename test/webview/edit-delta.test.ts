@@ -56,7 +56,10 @@ describe('graph page: edited versions sent as deltas', function () {
       whole: (v: number) => g!.post({ type: 'model', file, graph: v === 1 ? vb : va, summary: v === 1 ? summary.b : summary.a, editable: true, edited: true }),
     };
     // The edited block is open, so the edit shows.
-    await page.evaluate(() => { const app = (globalThis as unknown as { edgewise: { toggleGroup(g: string): void } }).edgewise; app.toggleGroup('encoder/block.5'); });
+    await page.evaluate(() => {
+      const app = (globalThis as unknown as { edgewise: { expanded: Set<string>; toggleGroup(g: string): void } }).edgewise;
+      if (!app.expanded.has('encoder/block.5')) app.toggleGroup('encoder/block.5');
+    });
     await until(page, () => (globalThis as unknown as { edgewise: { scene: { byId: Map<string, unknown> } } }).edgewise.scene.byId.has('G:encoder/block.5/unit.3'));
 
     post.delta(0, 1);

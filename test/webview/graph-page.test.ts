@@ -3,7 +3,11 @@
  * narrow editor, in the inspector, after a search, on a model that does not open, at the first zoom.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { saveModel } from '../../src/core/formats/onnx/io';
+import { deepModel } from '../fixtures/deep-model';
 import type { Browser, Page } from 'playwright-core';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
 import type { ViewTiming } from '../../webview/messages';
@@ -14,6 +18,8 @@ import { buildWorker } from '../worker/build-worker';
 import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
 
 const CNN = path.resolve(__dirname, '../fixtures/fmnist_cnn.onnx');
+/** A first screen with a group of 300 members: more than the page's own layout takes (quick-layout.ts), so elkjs's is asked for. */
+const WIDE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-page-')), 'wide_300.onnx');
 
 /** The characters on each side of every line break inside `selector`'s text (e.g. '/C' for a break between / and C). */
 async function lineBreaks(page: Page, selector: string): Promise<{ text: string; breaks: string[] }[]> {
@@ -56,10 +62,14 @@ describe('graph view in Chromium', function () {
 
   before(async () => {
     buildWorker();
+    saveModel(deepModel(300, 1), WIDE);
     browser = await launchChromium();
   });
   afterEach(async () => { for (const g of open.splice(0)) await g.close(); });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+    fs.rmSync(path.dirname(WIDE), { recursive: true, force: true });
+  });
 
   it("says 'ready' before its bundle runs (the model travels meanwhile), and hands the app the messages that came before it, in order", async () => {
     // When main.ts sets globalThis.edgewise (the app is built, its messages not yet handed over): was 'ready' posted, and a message
@@ -245,8 +255,19 @@ describe('graph view in Chromium', function () {
     assert.ok(v.firstInView, 'the first node is in view');
   });
 
-  it('draws the first frame and an expand-all with its own quick layout, asking the host only for elkjs\'s', async () => {
+  it('settles a view its own layout fits at the first frame, asking the host for no layout', async () => {
     const g = await show({ file: CNN }, 1000, 700);
+    const end = Date.now() + 10_000;
+    let settled: ViewTiming | undefined;
+    while (!(settled = g.posted.flatMap((m) => (m.type === 'drawn' && m.timing.settledAt ? [m.timing] : []))[0]) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(settled && settled.paintedAt > 0 && settled.settledAt >= settled.paintedAt && settled.elkAskedAt === 0, JSON.stringify(settled));
+    assert.equal(settled.settledItems, settled.firstItems);
+    await g.page.evaluate(() => (globalThis as unknown as { edgewise: { expandAll(): Promise<number> } }).edgewise.expandAll());
+    assert.equal(g.posted.filter((m) => m.type === 'layout').length, 0, 'no layout asked of the host, expand-all included');
+  });
+
+  it('draws the first frame and an expand-all with its own layout where a group is too large for it, asking the host only for elkjs\'s', async () => {
+    const g = await show({ file: WIDE }, 1000, 700);
     // Opened and settled: the one layout asked of the host was elkjs's (a quick one was asked first before).
     const before = g.posted.filter((m) => m.type === 'layout').length;
     assert.equal(before, 1);
@@ -272,9 +293,9 @@ describe('graph view in Chromium', function () {
 
   it("asks for the first layout the worker laid out ahead (the same request from the host's label widths), and offers its own font's widths", async () => {
     const kept: TextMetrics = { font: 'Kept Sans', normal: BUILT_IN_METRICS.normal.map((w) => w * 1.2), bold: BUILT_IN_METRICS.bold.map((w) => w * 1.2) };
-    const given = await show({ file: CNN }, 1000, 700, undefined, kept);
-    const plain = await show({ file: CNN }, 1000, 700);
-    const graph = openModel(CNN).viewGraph();
+    const given = await show({ file: WIDE }, 1000, 700, undefined, kept);
+    const plain = await show({ file: WIDE }, 1000, 700);
+    const graph = openModel(WIDE).viewGraph();
     for (const [g, metrics] of [[given, kept], [plain, BUILT_IN_METRICS]] as const) {
       const asked = g.posted.find((m) => m.type === 'layout');
       assert.ok(asked?.type === 'layout');

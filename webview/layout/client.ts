@@ -1,15 +1,16 @@
 /**
- * Layouts for the view. elkjs's are made by the worker process's layout thread (src/worker/layout/),
- * where elkjs stays compiled across models: requests go to the extension host, which relays them,
- * and answers come back through App.handle. Cancelling rejects what is waiting at once; the worker
- * drops a queued layout and stops the running one before its next group. The quick layout of a first
- * frame or an expand-all (core/graph/layout/quick-layout.ts) is made here, in the page: milliseconds
- * of work, where the round trip through the host and the worker (the request of a whole expanded
- * model as JSON, twice) cost more than the layout and waited for a worker busy decoding.
+ * Layouts for the view. Edgewise's own layered layout (core/graph/layout/quick-layout.ts) is made
+ * here, in the page: the first frame, an expand-all, and every layout of a view whose groups it
+ * lays out as well as elkjs (ownLayoutFits). Milliseconds of work, where the round trip through
+ * the host and the worker (the request as JSON, twice) costs more and waits for a busy worker.
+ * elkjs's layouts, of views with larger groups, are made by the worker process's layout thread
+ * (src/worker/layout/), where elkjs stays compiled across models: requests go to the extension
+ * host, which relays them, and answers come back through App.handle. Cancelling rejects what is
+ * waiting at once; the worker drops a queued layout and stops the running one before its next group.
  */
 import type { Direction, LayoutGroup, LayoutResult } from '../../src/core/graph/layout/types';
 import { layoutResultOf } from '../../src/core/graph/layout/packed-result';
-import { quickLayout } from '../../src/core/graph/layout/quick-layout';
+import { ownLayoutFits, quickLayout } from '../../src/core/graph/layout/quick-layout';
 import type { Host } from '../host';
 import type { HostToWebview } from '../messages';
 
@@ -25,9 +26,9 @@ export class LayoutClient {
 
   constructor(private readonly host: Host) {}
 
-  /** `quick`: the fast layered layout, for a first frame, made here; else elkjs's, in the worker. */
+  /** `quick`: Edgewise's own layout, made here, even where elkjs's would follow (a first frame); else elkjs's, in the worker, unless the own one fits. */
   layout(root: LayoutGroup, direction: Direction, quick = false): Promise<LayoutResult> {
-    if (quick) {
+    if (quick || this.ownFits(root)) {
       try {
         return Promise.resolve(quickLayout(root, direction));
       } catch (e) {
@@ -39,6 +40,11 @@ export class LayoutClient {
       this.waiting.set(requestId, { resolve, reject });
       this.host.post({ type: 'layout', requestId, root, direction });
     });
+  }
+
+  /** Whether the layout made here is `root`'s settled layout: elkjs would lay it out no better. */
+  ownFits(root: LayoutGroup): boolean {
+    return ownLayoutFits(root);
   }
 
   /** An answer from the host. */

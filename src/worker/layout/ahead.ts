@@ -4,8 +4,10 @@
  * first-screen.ts, with the text metrics the host gave both) and the layout thread answers it
  * from its layout cache, or right after this one if it still runs. elkjs's layout of the first
  * screen (cold, hundreds of ms on PP-OCR's) so no longer starts only when the page has drawn.
+ * A first screen whose groups the page's own layout lays out as well needs no elkjs at all.
  */
 import { firstScreen, firstScreenModel, FIRST_DIRECTION } from '../../core/graph/first-screen';
+import { ownLayoutFits } from '../../core/graph/layout/quick-layout';
 import { viewGraphOf, type PackedViewGraphText } from '../../core/graph/packed';
 import type { TextMetrics } from '../../core/graph/text-metrics';
 import type { LayoutThread } from './client';
@@ -22,6 +24,10 @@ export const AHEAD_MAX_NODES = 5000;
 export async function layOutAhead(graph: PackedViewGraphText, metrics: TextMetrics, layout: LayoutThread, signal?: AbortSignal): Promise<boolean> {
   try {
     const { tree } = firstScreen(firstScreenModel(viewGraphOf(graph), metrics));
+    if (ownLayoutFits(tree)) {
+      trace('first screen: not laid out ahead (the page lays it out itself)');
+      return false;
+    }
     trace('first screen: layout request made');
     const r = await layout.layout(tree, FIRST_DIRECTION, signal);
     trace(`first screen: laid out ahead (${r.laidOut} groups, elkjs ${formatDuration(r.elkMs)})`);

