@@ -138,6 +138,8 @@ describe('layout thread (dist/layout-thread.js) and its cache file', function ()
 
   it('cancels the running layout by restarting the thread, and still serves the queued ones', async () => {
     const t = start();
+    // The thread is up (its start can take longer than the wait below): the big layout runs as soon as it is sent.
+    await t.layout(chain(2), 'DOWN');
     const big = chain(1500);
     const controller = new AbortController();
     const running = t.layout(big, 'DOWN', controller.signal);
