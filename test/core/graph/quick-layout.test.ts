@@ -129,6 +129,19 @@ describe("quickLayout (Edgewise's own layered layout)", () => {
     assert.equal(assignSlots([]).count, 0);
   });
 
+  it('lays out a fan of 5,000 edges into one box: no deep recursion, its gap at most 48 edge lines high', () => {
+    const n = 5000;
+    const fan: LayoutGroup = {
+      id: '', inPorts: [], outPorts: [],
+      items: [{ id: 'x', w: 60, h: 40 }, ...Array.from({ length: n }, (_, i) => ({ id: `n${i}`, w: 60, h: 40 })), { id: 'concat', w: 80, h: 40 }],
+      edges: Array.from({ length: n }, (_, i) => [{ from: 'x', to: `n${i}`, value: `a${i}` }, { from: `n${i}`, to: 'concat', value: `b${i}` }]).flat(),
+    };
+    const r = quickLayout(fan, 'DOWN');
+    checkLayout(fan, r, 'fan');
+    const gap = r.boxes.concat.y - (r.boxes.n0.y + r.boxes.n0.h);
+    assert.ok(gap <= 2 * 12 + 47 * 8 + 1, `the gap above concat is ${gap} px`);
+  });
+
   it('ownLayoutFits: groups of at most OWN_LAYOUT_MAX_ITEMS members', () => {
     const group = (n: number): LayoutGroup => ({ id: `g${n}`, inPorts: [], outPorts: [], edges: [], items: Array.from({ length: n }, (_, i) => ({ id: `g${n}.${i}`, w: 10, h: 10 })) });
     assert.ok(ownLayoutFits(group(OWN_LAYOUT_MAX_ITEMS)));

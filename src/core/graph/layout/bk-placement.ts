@@ -11,6 +11,8 @@
  * and Zink, 2020) advises instead of its single pass.
  */
 
+import { topologicalOrder } from './topological';
+
 /** How far a block of lined-up vertices may reach beyond its widest member. */
 const MAX_LEAN = 44;
 
@@ -122,18 +124,18 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
 
   const before = new Int32Array(n).fill(-1);
   for (const l of order) for (let i = 1; i < l.length; i++) before[l[i]] = l[i - 1];
-  const x = new Float64Array(n).fill(NaN);
+  // Blocks placed after the blocks left of them (no recursion: a group can have thousands of lane vertices).
+  const x = new Float64Array(n);
   const sink = Int32Array.from({ length: n }, (_, i) => i);
   const between: { from: number; to: number; u: number; v: number; sep: number }[] = [];
-  const placeBlock = (v: number): void => {
-    if (!Number.isNaN(x[v])) return;
-    x[v] = 0;
+  const leftOf: number[][] = Array.from({ length: n }, () => []);
+  for (let w = 0; w < n; w++) if (before[w] >= 0) leftOf[root[before[w]]].push(root[w]);
+  for (const v of topologicalOrder(n, leftOf, (v) => root[v] === v)) {
     let w = v;
     do {
       const q = before[w];
       if (q >= 0) {
         const u = root[q];
-        placeBlock(u);
         if (sink[v] === v) sink[v] = sink[u];
         const sep = inner[q] + vs[q].w + gap(q, w) - inner[w];
         if (sink[v] === sink[u]) x[v] = Math.max(x[v], x[u] + sep);
@@ -141,35 +143,25 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
       }
       w = align[w];
     } while (w !== v);
-  };
-  for (let v = 0; v < n; v++) if (root[v] === v) placeBlock(v);
+  }
 
   // Classes (blocks packed against one sink) packed against each other: a longest path.
-  const need = new Map<number, { from: number; by: number }[]>();
+  const need: { from: number; by: number }[][] = Array.from({ length: n }, () => []);
+  const classRight: number[][] = Array.from({ length: n }, () => []);
   for (const b of between) {
-    const by = x[b.u] + b.sep - x[b.v];
-    (need.get(b.to) ?? need.set(b.to, []).get(b.to)!).push({ from: b.from, by });
+    need[b.to].push({ from: b.from, by: x[b.u] + b.sep - x[b.v] });
+    classRight[b.from].push(b.to);
   }
-  const shift = new Float64Array(n).fill(NaN);
-  const visiting = new Uint8Array(n);
-  const classShift = (c: number): number => {
-    if (!Number.isNaN(shift[c])) return shift[c];
-    if (visiting[c]) return 0;
-    visiting[c] = 1;
-    let s = 0;
-    let any = false;
-    for (const e of need.get(c) ?? []) {
-      const t = classShift(e.from) + e.by;
-      s = any ? Math.max(s, t) : t;
-      any = true;
-    }
-    visiting[c] = 0;
-    return (shift[c] = s);
-  };
+  const shift = new Float64Array(n);
+  for (const c of topologicalOrder(n, classRight, (c) => sink[c] === c)) {
+    let most = -Infinity;
+    for (const e of need[c]) most = Math.max(most, shift[e.from] + e.by);
+    if (need[c].length) shift[c] = most;
+  }
   const out = new Float64Array(n);
   for (let v = 0; v < n; v++) {
     const r0 = root[v];
-    const own = x[r0] + classShift(sink[r0]) + inner[v];
+    const own = x[r0] + shift[sink[r0]] + inner[v];
     out[v] = left ? own : -(own + vs[v].w);
   }
   return out;

@@ -5,6 +5,12 @@
  * crosses the other's vertical parts less often goes above it, and each run sits as high as the
  * runs that must be above it allow (a longest path).
  */
+import { topologicalOrder } from './topological';
+
+/** Beyond this many runs in one gap, heights are given first-fit, without weighing crossings pair by pair. */
+const PAIRWISE_MAX = 400;
+/** Most heights in one gap. */
+const MAX_SLOTS = 48;
 
 /** A horizontal run: it comes down at `x0` and goes on down at `x1`; `source` names the point it comes from. */
 export interface Run { x0: number; x1: number; source: string }
@@ -25,6 +31,7 @@ export function assignSlots(runs: Run[]): { slot: Int32Array; count: number } {
     forkOf[i] = f;
   });
   const m = forks.length;
+  if (m > PAIRWISE_MAX) return firstFit(forks, forkOf, runs.length);
   const inside = (x: number, f: { lo: number; hi: number }) => x > f.lo + 0.5 && x < f.hi - 0.5;
   // A run above another crosses the other's descent from above with its own descents below.
   const crossings = (a: (typeof forks)[number], b: (typeof forks)[number]) => a.downs.filter((x) => inside(x, b)).length + (inside(b.x0, a) ? 1 : 0);
@@ -38,20 +45,40 @@ export function assignSlots(runs: Run[]): { slot: Int32Array; count: number } {
       else above[i].push(j);
     }
   }
-  // Longest path from the top; an edge that would close a cycle is ignored (its two runs still differ by depth-first order).
+  // Longest path from the top; runs in a cycle of preferences (rare) take what is above them so far.
+  const below: number[][] = Array.from({ length: m }, () => []);
+  above.forEach((gs, f) => { for (const g of gs) below[g].push(f); });
   const level = new Int32Array(m).fill(-1);
-  const onStack = new Uint8Array(m);
-  const depth = (f: number): number => {
-    if (level[f] >= 0) return level[f];
-    if (onStack[f]) return -1;
-    onStack[f] = 1;
+  for (const f of topologicalOrder(m, below, () => true)) {
     let d = 0;
-    for (const g of above[f]) d = Math.max(d, depth(g) + 1);
-    onStack[f] = 0;
-    return (level[f] = d);
-  };
+    for (const g of above[f]) if (level[g] >= 0) d = Math.max(d, level[g] + 1);
+    level[f] = d;
+  }
   let count = 0;
-  for (let f = 0; f < m; f++) count = Math.max(count, depth(f) + 1);
+  for (let f = 0; f < m; f++) count = Math.max(count, level[f] + 1);
   runs.forEach((_, i) => { slot[i] = level[forkOf[i]]; });
-  return { slot, count };
+  return capped(slot, count);
+}
+
+/** A gap with hundreds of runs (a fan of that many edges into one box): each at the first height free over its span, left to right. */
+function firstFit(forks: { lo: number; hi: number }[], forkOf: Int32Array, runs: number): { slot: Int32Array; count: number } {
+  const order = forks.map((_, f) => f).sort((a, b) => forks[a].lo - forks[b].lo);
+  const level = new Int32Array(forks.length);
+  const freeFrom: number[] = [];
+  for (const f of order) {
+    let s = freeFrom.findIndex((x) => x < forks[f].lo - 1);
+    if (s < 0) s = freeFrom.push(0) - 1;
+    freeFrom[s] = forks[f].hi;
+    level[f] = s;
+  }
+  const slot = new Int32Array(runs);
+  for (let i = 0; i < runs; i++) slot[i] = level[forkOf[i]];
+  return capped(slot, freeFrom.length);
+}
+
+/** At most MAX_SLOTS heights: beyond that, runs share them (the gap would otherwise grow by 8 px a run). */
+function capped(slot: Int32Array, count: number): { slot: Int32Array; count: number } {
+  if (count <= MAX_SLOTS) return { slot, count };
+  for (let i = 0; i < slot.length; i++) slot[i] = Math.floor((slot[i] * MAX_SLOTS) / count);
+  return { slot, count: MAX_SLOTS };
 }
