@@ -7,12 +7,9 @@
 import * as path from 'node:path';
 import { loadWithCodeCache } from '../core/base/code-cache';
 import { trace } from '../core/base/trace';
-import { forkEarly, layoutDataOf } from './layout/early';
 
 /** Late enough for a first open to have compiled its functions, early enough to be written in most sessions. */
 const WRITE_AFTER_MS = 4000;
 
-// The layout process reads its snapshot while this compiles (layout/early.ts).
-forkEarly(__dirname, layoutDataOf(process.argv));
 const { cache } = loadWithCodeCache(path.join(__dirname, 'worker-main.js'), { name: 'worker', writeAfterMs: WRITE_AFTER_MS });
 trace(`worker: compiled, code cache ${cache}`);

@@ -9,7 +9,7 @@ import { registerModelHandlers } from './handlers/model';
 import { registerViewHandlers } from './handlers/view';
 import { registerWorkerHandlers } from './handlers/worker';
 import { LayoutThread } from './layout/client';
-import { layoutDataOf } from './layout/early';
+import { layoutDataOf } from './layout/messages';
 import { EditSessions } from './edit-sessions';
 import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
@@ -30,30 +30,20 @@ const startHandlers: ((services: WorkerServices) => void)[] = [
  */
 const jobHandlers = lazyModule(() => (require('./job-handlers') as typeof import('./job-handlers')).jobHandlerModules);
 
-/** How long the worker waits for an open before warming elkjs up anyway. */
-const IDLE_WARM_MS = 300;
-
 function main(): void {
   if (!process.send) {
     process.stderr.write('edgewise worker: start me with an IPC channel (child_process.fork)\n');
     process.exit(2);
   }
-  // With the layout snapshot (layout/snapshot-blob.ts), the layout server is a process in which
-  // elkjs is loaded already: dist/worker.js forked it before loading this bundle (layout/early.ts),
-  // and it is taken over here, ready for the first view's layout.
-  // Without it, the layout thread starts once the first view is answered (handlers/view.ts): on a
-  // small machine, loading elkjs earlier slowed the worker's start and the decode, which the first
-  // frame waits for (started at the view's request, ResNet-50's decode took 347 ms instead of 97,
-  // medians of 5, load 5-7). elkjs's warm-up takes a core for a few hundred ms: during an open it
-  // would slow the page too, and delay the view's own elkjs layout, which warms elkjs as well. So
-  // it runs only when the worker was started ahead of any open and nothing came for a moment.
+  // elkjs lays out only views with a group too large for the page's own layout (webview/layout/
+  // client.ts): its server (a process from the layout snapshot when there is one, else a thread)
+  // starts when the first such view is opened (layout/ahead.ts) or asks, not with every worker,
+  // where reading the snapshot took a core from the worker's start and the page's first frame.
   const layout = new LayoutThread(layoutDataOf(process.argv), undefined, false);
-  layout.startFromSnapshot();
-  const idle = setTimeout(() => layout.warm(), IDLE_WARM_MS);
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const server = new WorkerServer(connection, (line) => process.stderr.write(`${line}\n`));
   const models = new ModelCache();
-  const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0, opening: () => clearTimeout(idle) };
+  const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0 };
   for (const register of startHandlers) register(services);
   services.server.onFirstUnhandled(() => { for (const register of jobHandlers()) register(services); });
   // The extension host went away: nobody is left to answer.

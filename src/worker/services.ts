@@ -9,10 +9,8 @@ export interface WorkerServices {
   models: ModelCache;
   /** The graph editors' edit sessions (edits, undo/redo, save). */
   edits: EditSessions;
-  /** The layout thread, started with the worker so elkjs is compiled before the first layout. */
+  /** elkjs's layout server, started at the first view that needs it (main.ts). */
   layout: LayoutThread;
   /** When the worker was ready to answer (epoch ms). */
   readyAt: number;
-  /** A view is being opened (the worker no longer warms elkjs up on its own: main.ts). */
-  opening: () => void;
 }

@@ -16,7 +16,6 @@ export function registerViewHandlers(services: WorkerServices): void {
   let lastAhead = 0;
   server.on(OpenViewRequest.type, async ({ file, textMetrics }, ctx) => {
     const receivedAt = now();
-    services.opening();
     ctx.progress('Reading model', 0);
     const reader = models.get(file);
     const decodedAt = now();
@@ -25,13 +24,12 @@ export function registerViewHandlers(services: WorkerServices): void {
     const packed = reader.packedView?.() ?? packView(reader.viewGraph());
     const summary = reader.summary();
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
-    // Once this answer is on its way (main.ts says why not before): the thread loads elkjs while the
-    // first screen's request is made, then lays it out ahead of the page.
+    // Once this answer is on its way: the first screen's request is made and, if the page's own
+    // layout does not settle it, elkjs's server starts and lays it out ahead of the page.
     const ahead = packed.nodes <= AHEAD_MAX_NODES ? `${process.pid}.${++lastAhead}` : undefined;
     const stop = new AbortController();
     if (ahead) aheads.set(ahead, stop);
     setImmediate(() => {
-      layout.prepare();
       if (!ahead) return;
       void layOutAhead(packed.text, checkTextMetrics(textMetrics) ?? BUILT_IN_METRICS, layout, stop.signal).finally(() => aheads.delete(ahead));
     });

@@ -28,6 +28,7 @@ export async function layOutAhead(graph: PackedViewGraphText, metrics: TextMetri
       trace('first screen: not laid out ahead (the page lays it out itself)');
       return false;
     }
+    layout.prepare();
     trace('first screen: layout request made');
     const r = await layout.layout(tree, FIRST_DIRECTION, signal);
     trace(`first screen: laid out ahead (${r.laidOut} groups, elkjs ${formatDuration(r.elkMs)})`);

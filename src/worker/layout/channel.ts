@@ -47,14 +47,8 @@ export function forkLayoutProcess(snapshot: string, bundle: string, data: Layout
   });
 }
 
-/** What a layout process forked before anyone listened did meanwhile (early.ts). */
-export type ProcessEvent = { message: FromLayoutThread } | { exit: number | null } | { error: Error };
-
-/**
- * The channel of layout process `child`. `earlier`: what it did before (early.ts), told to `on`
- * first, on the next turn (the caller has its channel by then).
- */
-export function processChannel(child: ChildProcess, on: ChannelEvents, earlier?: { events: ProcessEvent[]; stopRecording(): void }): LayoutChannel {
+/** The channel of layout process `child`. */
+export function processChannel(child: ChildProcess, on: ChannelEvents): LayoutChannel {
   let exited = false;
   let ended!: () => void;
   const exit = new Promise<void>((resolve) => { ended = resolve; });
@@ -68,24 +62,9 @@ export function processChannel(child: ChildProcess, on: ChannelEvents, earlier?:
     if (child.pid === undefined) { exited = true; ended(); }
     on.error(e);
   };
-  const listen = (): void => {
-    child.once('exit', (code, signal) => onExit(code ?? (signal ? 1 : null)));
-    child.on('message', (m) => on.message(m as FromLayoutThread));
-    child.on('error', onError);
-  };
-  if (!earlier) listen();
-  else {
-    setImmediate(() => {
-      // One synchronous step: nothing the process sends falls between the record and the listeners.
-      earlier.stopRecording();
-      for (const e of earlier.events) {
-        if ('message' in e) on.message(e.message);
-        else if ('error' in e) onError(e.error);
-        else return onExit(e.exit);
-      }
-      listen();
-    });
-  }
+  child.once('exit', (code, signal) => onExit(code ?? (signal ? 1 : null)));
+  child.on('message', (m) => on.message(m as FromLayoutThread));
+  child.on('error', onError);
   return {
     kind: 'process',
     pid: child.pid,

@@ -15,7 +15,6 @@ import { CancelledError } from '../../core/base/cancel';
 import { trace } from '../../core/base/trace';
 import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layout/types';
 import { forkLayoutProcess, processChannel, startThread, type ChannelEvents, type LayoutChannel, type LayoutServerKind } from './channel';
-import { takeEarly, type EarlyLayoutProcess } from './early';
 import type { LayoutThreadData, ToLayoutThread } from './messages';
 import { buildLayoutSnapshot, layoutSnapshot, markSnapshotFailed } from './snapshot-blob';
 
@@ -85,29 +84,12 @@ export class LayoutThread {
     if (!this.channel) this.start(false);
   }
 
-  /**
-   * Starts a layout process now if this Node has the layout snapshot (elkjs needs no loading in
-   * it, only the snapshot's reading: tens of ms of a core), so that it is ready when the first
-   * view's layout comes; else the server starts later, as before. Whether it started.
-   */
-  startFromSnapshot(): boolean {
-    const early = takeEarly(this.snapshotBundle);
-    if (this.channel || !this.useSnapshot) {
-      early?.child.kill();
-      return false;
-    }
-    if (early) this.start(false, early);
-    else if (layoutSnapshot(this.snapshotBundle).state === 'ready') this.start(false);
-    return this.kind === 'process';
-  }
-
-  /** `early`: the process dist/worker.js forked already (early.ts), taken over. */
-  private start(warmUp: boolean, early?: EarlyLayoutProcess): void {
+  private start(warmUp: boolean): void {
     this.warmMs = this.primedMs = null;
     this.unanswered.clear();
     this.startedAt = performance.timeOrigin + performance.now();
     const data: LayoutThreadData = { ...this.data, warmUp };
-    const snapshot = early ? { state: 'ready' as const, file: early.snapshot } : this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
+    const snapshot = this.useSnapshot ? layoutSnapshot(this.snapshotBundle) : { state: 'unusable' as const };
     let ready = false;
     const events: ChannelEvents = {
       message: (m) => {
@@ -139,11 +121,10 @@ export class LayoutThread {
         this.start(true);
       },
     };
-    const channel = early ? processChannel(early.child, events, early)
-      : snapshot.state === 'ready' ? processChannel(forkLayoutProcess(snapshot.file, this.snapshotBundle, data), events)
+    const channel = snapshot.state === 'ready' ? processChannel(forkLayoutProcess(snapshot.file, this.snapshotBundle, data), events)
       : startThread(this.script, data, events);
     this.channel = channel;
-    trace(early ? 'layout: took over the process dist/worker.js forked' : `layout: started a ${channel.kind}`);
+    trace(`layout: started a ${channel.kind}`);
     if (snapshot.state === 'missing') this.buildSnapshotLater(snapshot.file);
   }
 

@@ -8,6 +8,12 @@ export interface LayoutThreadData {
   warmUp?: boolean;
 }
 
+/** The worker's layout data from its arguments (worker-client.ts `args`: --layout-cache=FILE). */
+export function layoutDataOf(argv: string[]): LayoutThreadData {
+  const arg = argv.find((a) => a.startsWith('--layout-cache='));
+  return { cacheFile: arg?.slice('--layout-cache='.length) };
+}
+
 /** The layout process's LayoutThreadData, as JSON: a process started from a snapshot has no workerData. */
 export const LAYOUT_DATA_ENV = 'EDGEWISE_LAYOUT_DATA';
 
