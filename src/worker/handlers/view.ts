@@ -1,7 +1,7 @@
 import { packView } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { BUILT_IN_METRICS, checkTextMetrics } from '../../core/graph/text-metrics';
-import { AHEAD_MAX_NODES, layOutAhead } from '../layout/ahead';
+import { layOutAhead, mayLayOutAhead } from '../layout/ahead';
 import { DropLayoutAheadNotification, LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 import { trace } from '../../core/base/trace';
@@ -26,7 +26,7 @@ export function registerViewHandlers(services: WorkerServices): void {
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
     // Once this answer is on its way: the first screen's request is made and, if the page's own
     // layout does not settle it, elkjs's server starts and lays it out ahead of the page.
-    const ahead = packed.nodes <= AHEAD_MAX_NODES ? `${process.pid}.${++lastAhead}` : undefined;
+    const ahead = mayLayOutAhead(packed.nodes, summary.inputs.length + summary.outputs.length) ? `${process.pid}.${++lastAhead}` : undefined;
     const stop = new AbortController();
     if (ahead) aheads.set(ahead, stop);
     setImmediate(() => {

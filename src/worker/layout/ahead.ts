@@ -7,7 +7,7 @@
  * A first screen whose groups the page's own layout lays out as well needs no elkjs at all.
  */
 import { firstScreen, firstScreenModel, FIRST_DIRECTION } from '../../core/graph/first-screen';
-import { ownLayoutFits } from '../../core/graph/layout/quick-layout';
+import { OWN_LAYOUT_MAX_ITEMS, ownLayoutFits } from '../../core/graph/layout/quick-layout';
 import { viewGraphOf, type PackedViewGraphText } from '../../core/graph/packed';
 import type { TextMetrics } from '../../core/graph/text-metrics';
 import type { LayoutThread } from './client';
@@ -15,7 +15,17 @@ import { trace } from '../../core/base/trace';
 import { formatDuration } from '../../core/base/units';
 
 /** Larger graphs are not laid out ahead (handlers/view.ts): unpacking and modelling them costs the worker more than the page's wait. */
-export const AHEAD_MAX_NODES = 5000;
+const AHEAD_MAX_NODES = 5000;
+
+/**
+ * Whether a model of `nodes` nodes and `io` graph inputs and outputs may have a first screen for
+ * elkjs. A group's members are nodes, groups of nodes, and the root's inputs and outputs, so in a
+ * model of at most OWN_LAYOUT_MAX_ITEMS of them every group fits the page's own layout, and its
+ * first screen is not even made here (tens of ms of the worker while the page draws).
+ */
+export function mayLayOutAhead(nodes: number, io: number): boolean {
+  return nodes <= AHEAD_MAX_NODES && nodes + io > OWN_LAYOUT_MAX_ITEMS;
+}
 
 /**
  * Starts the layout; resolves whether it ran (false: failed or cancelled, which only loses the
