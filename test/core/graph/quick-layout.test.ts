@@ -142,6 +142,25 @@ describe("quickLayout (Edgewise's own layered layout)", () => {
     assert.ok(gap <= 2 * 12 + 47 * 8 + 1, `the gap above concat is ${gap} px`);
   });
 
+  it('draws copies of a block alike (laid out once, by shape): members at the same places within each copy', () => {
+    const block = (id: string): LayoutGroup => ({
+      id, inPorts: ['in'], outPorts: ['out'], title: { w: 60, h: 20 },
+      items: [{ id: `${id}/a`, w: 70, h: 40 }, { id: `${id}/b`, w: 90, h: 40 }, { id: `${id}/c`, w: 70, h: 40 }],
+      edges: [{ from: '^in:in', to: `${id}/a`, value: 'in' }, { from: `${id}/a`, to: `${id}/b`, value: `${id}1` }, { from: `${id}/a`, to: `${id}/c`, value: `${id}2` }, { from: `${id}/b`, to: `${id}/c`, value: `${id}3` }, { from: `${id}/c`, to: '^out:out', value: 'out' }],
+    });
+    const tree: LayoutGroup = {
+      id: '', inPorts: [], outPorts: [],
+      items: [{ id: 'x', w: 60, h: 30 }, { id: 'G:b1', w: 0, h: 0, sub: block('b1') }, { id: 'G:b2', w: 0, h: 0, sub: block('b2') }],
+      edges: [{ from: 'x', to: 'G:b1', toPort: 'in', value: 'in' }, { from: 'G:b1', fromPort: 'out', to: 'G:b2', toPort: 'in', value: 'mid' }],
+    };
+    const r = quickLayout(tree, 'DOWN');
+    checkLayout(tree, r, 'copies');
+    for (const m of ['a', 'b', 'c']) {
+      const [p, q] = [r.boxes[`b1/${m}`], r.boxes[`b2/${m}`]];
+      assert.deepEqual([p.x - r.boxes['G:b1'].x, p.y - r.boxes['G:b1'].y], [q.x - r.boxes['G:b2'].x, q.y - r.boxes['G:b2'].y], m);
+    }
+  });
+
   it('ownLayoutFits: groups of at most OWN_LAYOUT_MAX_ITEMS members', () => {
     const group = (n: number): LayoutGroup => ({ id: `g${n}`, inPorts: [], outPorts: [], edges: [], items: Array.from({ length: n }, (_, i) => ({ id: `g${n}.${i}`, w: 10, h: 10 })) });
     assert.ok(ownLayoutFits(group(OWN_LAYOUT_MAX_ITEMS)));

@@ -7,7 +7,7 @@
  */
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
 import { CancelledError } from '../../base/cancel';
-import { memberIndex, place, reachBorder, resolveEnd, type Relative } from './relative';
+import { endpoint, memberIndex, place, reachBorder, shapeKey, type Relative } from './relative';
 import { GROUP_HEADER, GROUP_PAD, type Direction, type LayoutGroup, type LayoutResult } from './types';
 
 /** The part of an elkjs instance this module uses. */
@@ -97,23 +97,6 @@ export class Layouter {
   }
 }
 
-/** Everything the layout depends on, without names: equal keys give equal layouts. */
-function shapeKey(g: LayoutGroup, subs: (Relative | undefined)[], index: Map<string, number>, dir: Direction, isRoot: boolean): string {
-  const parts: string[] = [dir, isRoot ? 'r' : 'g', String(g.inPorts.length), String(g.outPorts.length), g.title ? `t${g.title.w}x${g.title.h}` : ''];
-  g.items.forEach((it, i) => {
-    const s = subs[i];
-    parts.push(s ? `${s.w}x${s.h}[${s.inPorts.join(',')}|${s.outPorts.join(',')}]` : `${it.w}x${it.h}`);
-  });
-  for (const e of g.edges) parts.push(`${endpoint(g, e.from, e.fromPort, index, 'out')}>${endpoint(g, e.to, e.toPort, index, 'in')}`);
-  return parts.join(';');
-}
-
-function endpoint(g: LayoutGroup, id: string, port: string | undefined, index: Map<string, number>, side: 'in' | 'out'): string {
-  const end = resolveEnd(g, id, port, index, side);
-  if (end.kind === 'in') return `vi${end.port}`;
-  if (end.kind === 'out') return `vo${end.port}`;
-  return end.port === undefined ? `n${end.index}` : `n${end.index}.${side === 'out' ? 'o' : 'i'}${end.port}`;
-}
 
 export const BASE_OPTIONS: Record<string, string> = {
   'elk.algorithm': 'layered',

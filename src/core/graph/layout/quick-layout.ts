@@ -17,7 +17,7 @@
 import { placeAcross } from './bk-placement';
 import { assignSlots, type Run } from './edge-slots';
 import { orderLayers } from './layer-order';
-import { memberIndex, place, reachBorder, resolveEnd, type EdgeEnd, type Relative } from './relative';
+import { memberIndex, place, reachBorder, resolveEnd, shapeKey, type EdgeEnd, type Relative } from './relative';
 import { GROUP_HEADER, GROUP_PAD, type Direction, type LayoutGroup, type LayoutResult } from './types';
 
 /** As elk-layout.ts's BASE_OPTIONS: between layers, between boxes in a layer. */
@@ -44,9 +44,13 @@ export function ownLayoutFits(root: LayoutGroup): boolean {
 /** Lays out `root` and its expanded groups; `laidOut` counts the groups, `elkMs` is 0. */
 export function quickLayout(root: LayoutGroup, direction: Direction): LayoutResult {
   const rels = new Map<LayoutGroup, Relative>();
+  // A group's layout depends on its shape alone: copies of a block (a transformer's layers) are laid out once.
+  const byShape = new Map<string, Relative>();
   const walk = (g: LayoutGroup, isRoot: boolean): Relative => {
     const subs = g.items.map((it) => (it.sub ? walk(it.sub, false) : undefined));
-    const rel = layoutGroup(g, subs, direction, isRoot);
+    const key = shapeKey(g, subs, memberIndex(g), direction, isRoot);
+    let rel = byShape.get(key);
+    if (!rel) byShape.set(key, (rel = layoutGroup(g, subs, direction, isRoot)));
     rels.set(g, rel);
     return rel;
   };
