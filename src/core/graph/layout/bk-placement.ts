@@ -6,9 +6,9 @@
  * the four positions, averaged. Most edges come out straight, long edges above all. Boxes have
  * their own widths and edges their own attachment points, so an aligned edge is straight from
  * where it leaves one box to where it enters the next. Segments that cross a long edge's inner
- * segment are not aligned (type-1 conflicts), so long edges stay straight. Packing classes
- * against each other is a longest path over the classes, as the paper's erratum (Brandes, Walter
- * and Zink, 2020) advises instead of its single pass.
+ * segment are not aligned (type-1 conflicts), so long edges stay straight. Classes (blocks packed
+ * against one sink) are then packed against each other by a longest path over the classes, not by
+ * the paper's single shifting pass, in which an erratum (Brandes, Walter and Zink, 2020) finds flaws.
  */
 
 import { topologicalOrder } from './topological';
