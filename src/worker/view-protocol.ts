@@ -19,8 +19,6 @@ export interface WorkerOpenTiming {
   receivedAt: number;
   decodedAt: number;
   builtAt: number;
-  /** The layout thread's warm-up layout took this long (ms), or is still running (null). */
-  layoutWarmMs: number | null;
 }
 
 export interface OpenedView {
@@ -56,9 +54,9 @@ export interface LayoutParams {
 }
 
 /**
- * Lays out a graph view's expanded groups with elkjs in the worker's layout thread
+ * Lays out a graph view's expanded groups with elkjs in the worker's layout server
  * (src/worker/layout/); answers packed (core/graph/layout/packed-result.ts), for the host to relay
- * as it is. The view makes its quick first-frame layouts itself (webview/layout/client.ts).
+ * as it is. Only a view with a group too large for its own layout asks (webview/layout/client.ts).
  */
 export namespace LayoutRequest {
   export const method = 'edgewise/layout';

@@ -112,7 +112,7 @@ describe('graph session: the relay between a graph view and the worker', functio
     };
     const t: OpenTiming = {
       file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, view,
-      worker: { processStartAt: o + 2, readyAt: o + 70, receivedAt: o + 72, decodedAt: o + 100, builtAt: o + 110, layoutWarmMs: null },
+      worker: { processStartAt: o + 2, readyAt: o + 70, receivedAt: o + 72, decodedAt: o + 100, builtAt: o + 110 },
       layoutRelay: { heardAt: o + 145, answeredAt: o + 243 },
     };
     assert.deepEqual(openBreakdown(t), {

@@ -23,7 +23,7 @@ export function registerViewHandlers(services: WorkerServices): void {
     ctx.progress('Building the graph', 0.5);
     const packed = reader.packedView?.() ?? packView(reader.viewGraph());
     const summary = reader.summary();
-    const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now(), layoutWarmMs: layout.warmMs };
+    const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now() };
     // Once this answer is on its way: the first screen's request is made and, if the page's own
     // layout does not settle it, elkjs's server starts and lays it out ahead of the page.
     const ahead = mayLayOutAhead(packed.nodes, summary.inputs.length + summary.outputs.length) ? `${process.pid}.${++lastAhead}` : undefined;

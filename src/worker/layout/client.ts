@@ -1,6 +1,6 @@
 /**
- * The worker's side of its layout server (server.ts): starts it (at once, on `warm()` or with the
- * first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued
+ * The worker's side of its layout server (server.ts): starts it (at once, on `warm()`, on
+ * `prepare()` or with the first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued
  * layout drops it; the running one stops before its next group, and elkjs stays warm. elkjs cannot
  * be interrupted within a group: one still running STOP_GRACE_MS later ends the server, and a
  * fresh one gets the queued layouts of other graphs again.
