@@ -66,7 +66,7 @@ export function annotateText(text: ModelText, findings: readonly Finding[], fact
     if (line !== undefined) hovers[line] = hoverMarkdown(nodeId, fact);
   }
   const timed = Object.entries(facts).filter(([id, f]) => f.latencyUs !== undefined && text.nodeLines[id] !== undefined)
-    .sort((a, b) => b[1].latencyUs! - a[1].latencyUs!).slice(0, topLayers);
+    .sort((a, b) => b[1].latencyUs! - a[1].latencyUs! || text.nodeLines[a[0]] - text.nodeLines[b[0]]).slice(0, topLayers);
   const lenses = timed.map(([nodeId, f], i) => ({
     line: text.nodeLines[nodeId], nodeId,
     title: `#${i + 1} by time: ${formatMicros(f.latencyUs!)}${f.share !== undefined ? ` (${formatPercent(f.share)})` : ''}` +

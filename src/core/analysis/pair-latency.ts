@@ -137,7 +137,10 @@ export function pairLatency(floatModel: Model, quantModel: Model, floatRun: Benc
   const runMs = (p: LayerProfile) => p.runMedianMs ?? p.runMeanMs;
   const kernelsUs = (p: LayerProfile) => robust(p.nodes).reduce((a, n) => a + n.meanUs, 0);
   const kernelUs = kernelsUs(fp);
-  const shares = Object.entries(floatUs).map(([nodeId, meanUs]) => ({ nodeId, meanUs, share: meanUs / kernelUs })).sort((a, b) => b.meanUs - a.meanUs);
+  // Medians of whole microseconds often tie: ties keep the model's order, as the CodeLens ranking does.
+  const order = new Map(floatIds.map((id, i) => [id, i]));
+  const shares = Object.entries(floatUs).map(([nodeId, meanUs]) => ({ nodeId, meanUs, share: meanUs / kernelUs }))
+    .sort((a, b) => b.meanUs - a.meanUs || order.get(a.nodeId)! - order.get(b.nodeId)!);
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0) / 1000;
   return {
     float: { file: floatRun.model, kernelMs: kernelUs / 1000, runMs: runMs(fp), p50Ms: floatRun.latency.p50Ms, layersMs: sum(floatUs) },

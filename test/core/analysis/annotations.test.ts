@@ -35,4 +35,15 @@ describe('analysis/annotations', () => {
     assert.deepEqual(overlays.map((o) => o.id), ['analysis.sqnr', 'analysis.gain', 'analysis.latency']);
     assert.deepEqual(overlays[0].values, { [dw]: 12 });
   });
+
+  it('ranks layers of equal time in the model\'s order, as the run-time shares do', () => {
+    // Medians of whole microseconds tie often; the facts' own order (errors first) must not decide.
+    const facts = nodeFacts({
+      tensorErrors: [{ tensor: 't', quantTensor: 'q', layer: gemm, opType: 'Gemm', sqnrDb: 30, cosine: 1, relativeError: 0.01, maxAbsError: 0.1 }],
+      latency: [{ nodeId: gemm, meanUs: 40, share: 0.1 }, { nodeId: dw, meanUs: 40, share: 0.1 }, { nodeId: conv0, meanUs: 40, share: 0.1 }],
+    });
+    const ids = annotateText(text, [], facts).lenses.map((l) => l.nodeId);
+    assert.deepEqual(ids, [conv0, dw, gemm]);
+    assert.ok(text.nodeLines[conv0] < text.nodeLines[dw] && text.nodeLines[dw] < text.nodeLines[gemm]);
+  });
 });
