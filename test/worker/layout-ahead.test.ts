@@ -75,7 +75,7 @@ describe('the worker lays out the first screen ahead of the page (worker/layout/
         await new Promise((r) => setTimeout(r, 300));
         assert.ok(!lines.some((l) => l.includes('first screen')), lines.join('\n'));
       } else {
-        await until(() => lines.find((l) => l.includes('first screen: not laid out ahead (the page lays it out itself)')));
+        await until(() => lines.find((l) => l.includes('first screen: not laid out ahead (every group fits the page\'s own layout)')));
       }
       assert.ok(result.laidOut > 0, `${path.basename(file)}: elkjs laid it out at the request, nothing ahead`);
       assert.ok(!lines.some((l) => l.includes('first screen: layout request made')), lines.join('\n'));

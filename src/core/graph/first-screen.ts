@@ -5,7 +5,8 @@
  * out while the page is still loading (worker/layout/ahead.ts).
  */
 import { initialExpansion } from './expansion';
-import { GraphModel } from './graph-model';
+import { GraphModel, viewHierarchy } from './graph-model';
+import { OWN_LAYOUT_MAX_ITEMS } from './layout/quick-layout';
 import type { Direction, LayoutGroup } from './layout/types';
 import { tableMeasure, type TextMetrics } from './text-metrics';
 import type { ViewGraph } from './types';
@@ -28,4 +29,18 @@ export function firstExpansion(model: GraphModel): Set<string> {
 export function firstScreen(model: GraphModel): { expanded: Set<string>; tree: LayoutGroup } {
   const expanded = firstExpansion(model);
   return { expanded, tree: model.layoutTree(expanded) };
+}
+
+/**
+ * Whether every group of `graph`, open or not, has few enough members for the page's own layout
+ * (quick-layout.ts): then no screen of it needs elkjs. A group's members are its subgroups and its
+ * own nodes, and the root's also the graph's inputs and outputs, as in GraphModel.layoutTree. Known
+ * from the groups alone, without modelling the first screen (its labels measured).
+ */
+export function everyGroupFitsOwnLayout(graph: ViewGraph): boolean {
+  const io = graph.inputs.length + graph.outputs.length;
+  for (const g of viewHierarchy(graph, { showConstants: FIRST_SHOW_CONSTANTS }).groups.values()) {
+    if (g.groups.length + g.nodes.length + (g.id === '' ? io : 0) > OWN_LAYOUT_MAX_ITEMS) return false;
+  }
+  return true;
 }

@@ -41,6 +41,12 @@ export interface GraphModelOptions {
   partSize?: number;
 }
 
+/** The groups the page draws for `graph`: Constant nodes without inputs are left out unless shown. */
+export function viewHierarchy(graph: ViewGraph, options: Pick<GraphModelOptions, 'showConstants' | 'maxChildren' | 'partSize'>): Hierarchy {
+  const include = (n: ViewNode): boolean => options.showConstants || !(n.opType === 'Constant' && n.inputs.length === 0);
+  return buildHierarchy(graph, { include, maxChildren: options.maxChildren, partSize: options.partSize });
+}
+
 export class GraphModel {
   readonly hierarchy: Hierarchy;
   readonly leaves = new Map<string, Leaf>();
@@ -52,8 +58,7 @@ export class GraphModel {
   readonly groupSize = new Map<string, { w: number; h: number }>();
 
   constructor(readonly graph: ViewGraph, readonly options: GraphModelOptions) {
-    const include = (n: ViewNode): boolean => options.showConstants || !(n.opType === 'Constant' && n.inputs.length === 0);
-    this.hierarchy = buildHierarchy(graph, { include, maxChildren: options.maxChildren, partSize: options.partSize });
+    this.hierarchy = viewHierarchy(graph, options);
     const m = options.measure;
     const producer = new Map<string, string>();
     for (const v of graph.inputs) {

@@ -6,7 +6,7 @@
  * screen (cold, hundreds of ms on PP-OCR's) so no longer starts only when the page has drawn.
  * A first screen whose groups the page's own layout lays out as well needs no elkjs at all.
  */
-import { firstScreen, firstScreenModel, FIRST_DIRECTION } from '../../core/graph/first-screen';
+import { everyGroupFitsOwnLayout, firstScreen, firstScreenModel, FIRST_DIRECTION } from '../../core/graph/first-screen';
 import { OWN_LAYOUT_MAX_ITEMS, ownLayoutFits } from '../../core/graph/layout/quick-layout';
 import { viewGraphOf, type PackedViewGraphText } from '../../core/graph/packed';
 import type { TextMetrics } from '../../core/graph/text-metrics';
@@ -33,7 +33,14 @@ export function mayLayOutAhead(nodes: number, io: number): boolean {
  */
 export async function layOutAhead(graph: PackedViewGraphText, metrics: TextMetrics, layout: LayoutThread, signal?: AbortSignal): Promise<boolean> {
   try {
-    const { tree } = firstScreen(firstScreenModel(viewGraphOf(graph), metrics));
+    // Most models' groups all fit: their first screen is not modelled (tens of ms of this worker
+    // while the page unpacks, lays out and draws the model, as cold code under load).
+    const view = viewGraphOf(graph);
+    if (everyGroupFitsOwnLayout(view)) {
+      trace('first screen: not laid out ahead (every group fits the page\'s own layout)');
+      return false;
+    }
+    const { tree } = firstScreen(firstScreenModel(view, metrics));
     if (ownLayoutFits(tree)) {
       trace('first screen: not laid out ahead (the page lays it out itself)');
       return false;

