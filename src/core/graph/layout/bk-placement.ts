@@ -38,7 +38,7 @@ export interface Gaps { node: number; nodeLane: number; lane: number }
 export function placeAcross(vs: PlacedVertex[], layers: number[][], gaps: Gaps): Float64Array {
   const n = vs.length;
   const pos = new Int32Array(n);
-  for (const l of layers) l.forEach((v, i) => { pos[v] = i; });
+  for (const l of layers) for (let i = 0; i < l.length; i++) pos[l[i]] = i;
   const gap = (a: number, b: number) => (vs[a].lane && vs[b].lane ? gaps.lane : vs[a].lane || vs[b].lane ? gaps.nodeLane : gaps.node);
   const marked = typeOneConflicts(vs, layers, pos);
   const runs: Float64Array[] = [];
@@ -81,13 +81,13 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
   // The pass's frame: layers in scanning order, each in scanning order; mirrored offsets when scanning from the right.
   const order = (up ? layers : [...layers].reverse()).map((l) => (left ? l : [...l].reverse()));
   const p = new Int32Array(n);
-  for (const l of order) l.forEach((v, i) => { p[v] = i; });
-  const off = (v: number, o: number) => (left ? o : vs[v].w - o);
-  const root = Int32Array.from({ length: n }, (_, i) => i);
-  const align = Int32Array.from({ length: n }, (_, i) => i);
+  for (const l of order) for (let i = 0; i < l.length; i++) p[l[i]] = i;
+  // A pass runs on a fresh page's first frame, in V8's interpreter: plain loops, no per-vertex closures or arrays.
+  const w = new Float64Array(n), root = new Int32Array(n), align = new Int32Array(n);
+  for (let v = 0; v < n; v++) { w[v] = vs[v].w; root[v] = align[v] = v; }
   // Inner shift of each vertex within its block: its left side relative to the block's root; the block's span and widest member.
   const inner = new Float64Array(n);
-  const spanLo = new Float64Array(n), spanHi = Float64Array.from(vs, (v) => v.w), widest = Float64Array.from(vs, (v) => v.w);
+  const spanLo = new Float64Array(n), spanHi = w.slice(), widest = w.slice();
 
   for (let li = 1; li < order.length; li++) {
     let r = -1;
@@ -102,10 +102,10 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
         const k = ns[(i === 0) === left ? lo : hi];
         const u = up ? k.from : k.to;
         if (marked.has(k) || r >= p[u]) continue;
-        // Straight: u's attachment point over v's.
-        const [ou, ov] = up ? [k.fromOff, k.toOff] : [k.toOff, k.fromOff];
-        const at = inner[u] + off(u, ou) - off(v, ov), b = root[u];
-        const l0 = Math.min(spanLo[b], at), h0 = Math.max(spanHi[b], at + vs[v].w), w0 = Math.max(widest[b], vs[v].w);
+        // Straight: u's attachment point over v's (offsets mirrored when scanning from the right).
+        const ou = up ? k.fromOff : k.toOff, ov = up ? k.toOff : k.fromOff;
+        const at = inner[u] + (left ? ou : w[u] - ou) - (left ? ov : w[v] - ov), b = root[u];
+        const l0 = Math.min(spanLo[b], at), h0 = Math.max(spanHi[b], at + w[v]), w0 = Math.max(widest[b], w[v]);
         // Groups whose ports are off centre would lean further with each one lined up: a block stays about as wide as its widest member.
         if (h0 - l0 > w0 + MAX_LEAN) continue;
         spanLo[b] = l0; spanHi[b] = h0; widest[b] = w0;
@@ -126,9 +126,11 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
   for (const l of order) for (let i = 1; i < l.length; i++) before[l[i]] = l[i - 1];
   // Blocks placed after the blocks left of them (no recursion: a group can have thousands of lane vertices).
   const x = new Float64Array(n);
-  const sink = Int32Array.from({ length: n }, (_, i) => i);
+  const sink = new Int32Array(n);
+  const leftOf: number[][] = new Array(n), classRight: number[][] = new Array(n);
+  const need: { from: number; by: number }[][] = new Array(n);
+  for (let v = 0; v < n; v++) { sink[v] = v; leftOf[v] = []; classRight[v] = []; need[v] = []; }
   const between: { from: number; to: number; u: number; v: number; sep: number }[] = [];
-  const leftOf: number[][] = Array.from({ length: n }, () => []);
   for (let w = 0; w < n; w++) if (before[w] >= 0) leftOf[root[before[w]]].push(root[w]);
   for (const v of topologicalOrder(n, leftOf, (v) => root[v] === v)) {
     let w = v;
@@ -146,8 +148,6 @@ function onePass(vs: PlacedVertex[], layers: number[][], sorted: Neighbours, mar
   }
 
   // Classes (blocks packed against one sink) packed against each other: a longest path.
-  const need: { from: number; by: number }[][] = Array.from({ length: n }, () => []);
-  const classRight: number[][] = Array.from({ length: n }, () => []);
   for (const b of between) {
     need[b.to].push({ from: b.from, by: x[b.u] + b.sep - x[b.v] });
     classRight[b.from].push(b.to);
@@ -177,14 +177,16 @@ function balance(vs: PlacedVertex[], layers: number[][], runs: Float64Array[], g
   // Runs 0 and 2 pack to the left: they keep the narrowest's left side; 1 and 3 its right side.
   const moved = runs.map((r, i) => {
     const d = i % 2 === 0 ? lo[best] - lo[i] : hi[best] - hi[i];
-    return r.map((x) => x + d);
+    const m = new Float64Array(n);
+    for (let v = 0; v < n; v++) m[v] = r[v] + d;
+    return m;
   });
+  const [m0, m1, m2, m3] = moved;
   const out = new Float64Array(n);
-  const four = [0, 0, 0, 0];
   for (let v = 0; v < n; v++) {
-    for (let i = 0; i < 4; i++) four[i] = moved[i][v];
-    four.sort((a, b) => a - b);
-    out[v] = (four[1] + four[2]) / 2;
+    // The middle two of four: the larger of the pairs' smaller ones and the smaller of their larger ones.
+    const a = m0[v], b = m1[v], c = m2[v], d = m3[v];
+    out[v] = (Math.max(Math.min(a, b), Math.min(c, d)) + Math.min(Math.max(a, b), Math.max(c, d))) / 2;
   }
   for (const l of layers) {
     for (let i = 1; i < l.length; i++) {
