@@ -1,6 +1,6 @@
 /**
- * The worker's side of its layout server (server.ts): starts it (at once, on `warm()`, on
- * `prepare()` or with the first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued
+ * The worker's side of its layout server (server.ts): starts it (at once, on `prepare()` or with
+ * the first layout) and sends it layouts, which it runs one at a time in order. Cancelling a queued
  * layout drops it; the running one stops before its next group, and elkjs stays warm. elkjs cannot
  * be interrupted within a group: one still running STOP_GRACE_MS later ends the server, and a
  * fresh one gets the queued layouts of other graphs again.
@@ -64,19 +64,13 @@ export class LayoutThread {
 
   /**
    * `script`: dist/layout-thread.js (next to dist/worker.js and dist/layout-snapshot.js).
-   * `startNow`: start the server and its warm-up at once; else on `warm()`, `prepare()` or the first layout.
+   * `startNow`: start the server and its warm-up at once; else on `prepare()` or the first layout, without a warm-up.
    */
   constructor(private readonly data: LayoutThreadData, private readonly script = path.join(__dirname, 'layout-thread.js'), startNow = true, options: LayoutServerOptions = {}) {
     this.useSnapshot = options.snapshot ?? process.env.EDGEWISE_LAYOUT_SNAPSHOT !== '0';
     this.buildAfterMs = options.buildSnapshotAfterMs ?? BUILD_SNAPSHOT_AFTER_MS;
     this.snapshotBundle = path.join(path.dirname(script), 'layout-snapshot.js');
     if (startNow) this.start(true);
-  }
-
-  /** Has elkjs warmed up (on small graphs, stopping when a layout arrives), unless it ran a layout already. */
-  warm(): void {
-    if (!this.channel) this.start(true);
-    else this.channel.post({ warmUp: true });
   }
 
   /** Starts the server (elkjs loads, and sets itself up with one small layout: server.ts) without a warm-up, unless it runs already. */

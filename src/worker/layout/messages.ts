@@ -4,7 +4,7 @@ import type { Direction, LayoutGroup, LayoutResult } from '../../core/graph/layo
 export interface LayoutThreadData {
   /** Where the layout cache lives across restarts; none: in memory only. */
   cacheFile?: string;
-  /** Warm elkjs up as soon as it has loaded, unless a layout is waiting (else: on a `warmUp` message). */
+  /** Warm elkjs up as soon as it has loaded, unless a layout is waiting. */
   warmUp?: boolean;
 }
 
@@ -20,9 +20,7 @@ export const LAYOUT_DATA_ENV = 'EDGEWISE_LAYOUT_DATA';
 export type ToLayoutThread =
   | { id: number; root: LayoutGroup; direction: Direction }
   /** A cancelled layout: drop it when its turn comes, or stop it before its next group. */
-  | { skip: number }
-  /** Warm elkjs up now, unless it has laid something out (or warmed up) already. */
-  | { warmUp: true };
+  | { skip: number };
 
 export type FromLayoutThread =
   /** elkjs has loaded and the server takes requests (epoch ms). */

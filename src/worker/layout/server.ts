@@ -45,7 +45,6 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
   const receive = (m: ToLayoutThread): void => {
     // A layout cancelled while queued is answered `cancelled` at its turn; while running, before its next group.
     if ('skip' in m) { skipped.add(m.skip); return; }
-    if ('warmUp' in m) { startWarmUp(); return; }
     if (!warmed) {
       // This layout compiles elkjs as well, and is wanted: a warm-up first would only delay it.
       warmed = true;
@@ -77,7 +76,7 @@ export function serveLayouts(port: LayoutPort, data: LayoutThreadData, elk: ElkL
    * state, its code paths run once), tens of ms the view's layout would spend otherwise. Started
    * during an open (client.ts `prepare`, once the view is answered), the server does it while the
    * page draws its first frame, if it has loaded before the view's layout arrives. Not a warm-up
-   * (`warmUp` still runs one); reported as `primed`.
+   * (a server started with `warmUp` runs one); reported as `primed`.
    */
   function setUp(): void {
     queue = queue.then(async () => {
