@@ -97,7 +97,6 @@ export class Layouter {
   }
 }
 
-
 export const BASE_OPTIONS: Record<string, string> = {
   'elk.algorithm': 'layered',
   'elk.edgeRouting': 'ORTHOGONAL',
