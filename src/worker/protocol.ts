@@ -62,6 +62,8 @@ export interface WorkerInfo {
   /** Edgewise version the worker was built from. */
   version: string;
   node: string;
+  /** The Node and V8 flags it runs with. */
+  flags: string[];
   /** Files whose opened readers are cached. */
   cachedModels: string[];
 }

@@ -8,6 +8,7 @@ import {
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
+import { workerTieringFlags } from '../../src/extension/worker-flags';
 import { saveModel } from '../../src/core/formats/onnx/io';
 import { makeNode, makeValueInfo } from '../../src/core/formats/onnx/build';
 import { OnnxReader } from '../../src/core/formats/onnx/reader';
@@ -65,6 +66,37 @@ describe('worker client (dist/worker.js over IPC)', () => {
     assert.notEqual(info.pid, process.pid);
     assert.equal(info.version, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
     assert.match(info.node, /^v\d+/);
+    assert.deepEqual(info.flags, workerTieringFlags(process.versions.v8));
+  });
+
+  it('starts the worker with V8\'s tiering flags for its runtime, then the caller\'s', async () => {
+    assert.ok(workerTieringFlags(process.versions.v8).length > 0, `this Node's V8 (${process.versions.v8}) has known tiering flags`);
+    const own = new WorkerClient({ workerPath, execArgv: ['--max-old-space-size=2048'] });
+    try {
+      const info = await own.request(WorkerInfoRequest.type, undefined);
+      assert.deepEqual(info.flags, [...workerTieringFlags(process.versions.v8), '--max-old-space-size=2048']);
+    } finally {
+      own.dispose();
+    }
+  });
+
+  it('starts the worker without the tiering flags when its runtime refuses them, and answers without reporting a crash', async () => {
+    // This Node taken for a V8 whose flags have other names: it refuses them (exit code 9, 'bad option').
+    const lines: string[] = [];
+    const own = new WorkerClient({ workerPath, runtimeV8: process.versions.v8.startsWith('11.') ? '13.6.233' : '11.3.244', execArgv: ['--max-old-space-size=2048'], log: (l) => lines.push(l), onCrash: (c) => crashes.push(c) });
+    try {
+      const info = await own.request(WorkerInfoRequest.type, undefined);
+      assert.deepEqual(info.flags, ['--max-old-space-size=2048']);
+      assert.equal(crashes.length, 0);
+      assert.equal(own.restarts, 0);
+      assert.ok(lines.some((l) => /bad option: --(interrupt-budget|invocation-count)/.test(l)), 'the runtime\'s own line is in the log');
+      assert.ok(lines.some((l) => /refused V8's tiering flags/.test(l)));
+      // The next start keeps to no tiering flags.
+      own.stop();
+      assert.deepEqual((await own.request(WorkerInfoRequest.type, undefined)).flags, ['--max-old-space-size=2048']);
+    } finally {
+      own.dispose();
+    }
   });
 
   it('returns a handler error as a readable message and keeps serving', async () => {

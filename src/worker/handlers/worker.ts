@@ -8,6 +8,7 @@ export function registerWorkerHandlers({ server, models }: WorkerServices): void
     pid: process.pid,
     version,
     node: process.version,
+    flags: process.execArgv,
     cachedModels: models.files(),
   }));
 }
