@@ -20,5 +20,7 @@ function start(): void {
   });
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+// The page's script is the body's last element: its root is parsed already, and the model may be
+// here too (it travels while the bundle loads), so the app starts now, not after the parser's next turns.
+if (document.readyState === 'loading' && !document.getElementById('edgewise-root')) document.addEventListener('DOMContentLoaded', start);
 else start();

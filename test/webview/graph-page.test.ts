@@ -71,15 +71,18 @@ describe('graph view in Chromium', function () {
     fs.rmSync(path.dirname(WIDE), { recursive: true, force: true });
   });
 
-  it("says 'ready' before its bundle runs (the model travels meanwhile), and hands the app the messages that came before it, in order", async () => {
+  it("says 'ready' before its bundle runs (the model travels meanwhile), starts the app as the bundle runs, and hands it the messages that came before it, in order", async () => {
     // When main.ts sets globalThis.edgewise (the app is built, its messages not yet handed over): was 'ready' posted, and a message
     // arriving now (dispatched synchronously) must be kept for the app.
     const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
       Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
       globalThis.readyBeforeApp = (globalThis.edgewiseOutbox ?? []).some((m) => m.type === 'ready');
+      globalThis.documentAtApp = document.readyState;
       window.dispatchEvent(new MessageEvent('message', { data: { type: 'overlay', overlay: { id: 'early', label: 'Early', unit: 'ms', values: {}, scale: 'linear' } } }));
     } })`);
     assert.equal(await g.page.evaluate('globalThis.readyBeforeApp'), true);
+    // The bundle is the body's last element: the app does not wait for DOMContentLoaded.
+    assert.equal(await g.page.evaluate('globalThis.documentAtApp'), 'loading');
     assert.equal(g.posted.filter((m) => m.type === 'ready').length, 1);
     // Said by the page's head script, before the bundle started.
     const drawn = g.posted.find((m) => m.type === 'drawn');
