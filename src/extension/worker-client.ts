@@ -13,7 +13,7 @@ import {
   CANCELLED_CODE, LayoutRequest, ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest,
   ProgressNotification, ValidateRecipeRequest, ViewGraphRequest, WorkerInfoRequest, type ProgressReport,
 } from '../worker/protocol';
-import { workerTieringFlags } from './worker-flags';
+import { v8TieringFlags } from '../core/base/v8-tiering';
 
 /**
  * Requests someone waits on to see a model or a recipe: each must answer within the time budget
@@ -33,7 +33,7 @@ export interface WorkerClientOptions {
   workerPath: string;
   /** The Node executable; defaults to this process's (Electron runs as Node with ELECTRON_RUN_AS_NODE). */
   execPath?: string;
-  /** Extra Node flags, such as `--max-old-space-size=8192` for very large models (after the tiering flags, worker-flags.ts). */
+  /** Extra Node flags, such as `--max-old-space-size=8192` for very large models (after the tiering flags, core/base/v8-tiering.ts). */
   execArgv?: string[];
   /** The V8 version of `execPath`, which names the tiering flags; defaults to this process's. */
   runtimeV8?: string;
@@ -101,7 +101,7 @@ interface Running {
 /** A running worker process and its connection. */
 interface Session {
   proc: ChildProcess;
-  /** It started with the tiering flags (worker-flags.ts). */
+  /** It started with the tiering flags (core/base/v8-tiering.ts). */
   tiering: boolean;
   startedAt: number;
   connection: MessageConnection;
@@ -291,7 +291,7 @@ export class WorkerClient {
   }
 
   private get tieringFlags(): string[] {
-    return this.noTieringFlags ? [] : workerTieringFlags(this.options.runtimeV8 ?? process.versions.v8);
+    return this.noTieringFlags ? [] : v8TieringFlags(this.options.runtimeV8 ?? process.versions.v8);
   }
 
   private onExit(session: Session, code: number | null, signal: NodeJS.Signals | null): void {

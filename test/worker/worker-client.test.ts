@@ -8,7 +8,7 @@ import {
 } from '../../src/extension/worker-client';
 import { ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest, ViewGraphRequest, WorkerInfoRequest } from '../../src/worker/protocol';
 import { buildWorker, fixture, isAlive, root, workerPath } from './build-worker';
-import { workerTieringFlags } from '../../src/extension/worker-flags';
+import { v8TieringFlags } from '../../src/core/base/v8-tiering';
 import { saveModel } from '../../src/core/formats/onnx/io';
 import { makeNode, makeValueInfo } from '../../src/core/formats/onnx/build';
 import { OnnxReader } from '../../src/core/formats/onnx/reader';
@@ -66,15 +66,15 @@ describe('worker client (dist/worker.js over IPC)', () => {
     assert.notEqual(info.pid, process.pid);
     assert.equal(info.version, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
     assert.match(info.node, /^v\d+/);
-    assert.deepEqual(info.flags, workerTieringFlags(process.versions.v8));
+    assert.deepEqual(info.flags, v8TieringFlags(process.versions.v8));
   });
 
   it('starts the worker with V8\'s tiering flags for its runtime, then the caller\'s', async () => {
-    assert.ok(workerTieringFlags(process.versions.v8).length > 0, `this Node's V8 (${process.versions.v8}) has known tiering flags`);
+    assert.ok(v8TieringFlags(process.versions.v8).length > 0, `this Node's V8 (${process.versions.v8}) has known tiering flags`);
     const own = new WorkerClient({ workerPath, execArgv: ['--max-old-space-size=2048'] });
     try {
       const info = await own.request(WorkerInfoRequest.type, undefined);
-      assert.deepEqual(info.flags, [...workerTieringFlags(process.versions.v8), '--max-old-space-size=2048']);
+      assert.deepEqual(info.flags, [...v8TieringFlags(process.versions.v8), '--max-old-space-size=2048']);
     } finally {
       own.dispose();
     }

@@ -11,21 +11,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleCacheFile, removeOlderBuilds, settledBundle } from '../../core/base/bundle-cache';
+import { v8TieringFlags } from '../../core/base/v8-tiering';
 
 const BUILD_TIMEOUT_MS = 60_000;
 
 /**
  * V8's flags of the layout process, at its build and its start (a snapshot only loads with the
- * flags it was built with). elkjs is compiled Java with very large functions: at V8's default
- * interrupt budget they are optimized early, on little type feedback, and deoptimized again, and
- * during an open that compiling competes for the 2 cores with the page. A budget 15 times the
- * default lets a first screen's layout run 1.5 to 2 times sooner: on one core (as while the page
- * loads), the CNN's 97-101 ms instead of 190, ResNet-50's 110-144 instead of 231-300, PP-OCR
- * rec's 377-405 instead of 843-1,000 (scratch, layouts from the snapshot one after another).
+ * flags it was built with): the tiering thresholds 15 times the defaults, named as this Node's V8
+ * names them (core/base/v8-tiering.ts). elkjs is compiled Java with very large functions: at the
+ * default thresholds they are optimized early, on little type feedback, and deoptimized again,
+ * and during an open that compiling competes for the 2 cores with the page. The higher thresholds
+ * let a first screen's layout run 1.5 to 2 times sooner: on one core (as while the page loads),
+ * the CNN's 97-101 ms instead of 190, ResNet-50's 110-144 instead of 231-300, PP-OCR rec's
+ * 377-405 instead of 843-1,000 (Node 20, scratch, layouts from the snapshot one after another).
  * A process warm from several large layouts is up to a fifth slower on the next: the
  * transformer's expand-all laid out a second time took 590-669 ms instead of 478-578.
  */
-export const LAYOUT_PROCESS_FLAGS = ['--interrupt-budget=1000000'];
+export const LAYOUT_PROCESS_FLAGS: readonly string[] = v8TieringFlags(process.versions.v8);
 
 /** Where the snapshot of `bundle` (dist/layout-snapshot.js) for this Node lives; undefined if the bundle is missing. */
 export function layoutSnapshotFile(bundle: string): string | undefined {
