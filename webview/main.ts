@@ -4,6 +4,8 @@ import { host, readyAt, receive } from './early';
 import './webview.css';
 import { App } from './app';
 import { defineChrome, defineChromeAfter } from './chrome';
+import { rehearse, type Rehearsed } from './rehearsal';
+import { BUILT_IN_METRICS } from '../src/core/graph/text-metrics';
 
 function start(): void {
   const root = document.getElementById('edgewise-root') ?? document.body.appendChild(document.createElement('div'));
@@ -14,10 +16,15 @@ function start(): void {
   app.clock.ready(readyAt);
   // The toolbar's and side panel's components come after the graph's first frame (chrome.ts).
   void defineChromeAfter(app.whenLaidOut()).then(() => requestAnimationFrame(() => app.toolbar.fitRow()));
+  let heard = false;
   receive((m) => {
+    heard = true;
     if (m.type === 'error') void defineChrome();
     app.handle(m);
   });
+  // While the worker still decodes the model (unless it is here already). What it did is kept for tests.
+  void rehearse({ theme: app.viewport.theme, metrics: BUILT_IN_METRICS, stop: () => heard })
+    .then((r) => { (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed = r; });
 }
 
 // The page's script is the body's last element: its root is parsed already, and the model may be

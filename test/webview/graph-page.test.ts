@@ -10,12 +10,15 @@ import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
 import type { Browser, Page } from 'playwright-core';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
-import type { ViewTiming } from '../../webview/messages';
+import type { ViewTiming, WebviewToHost } from '../../webview/messages';
 import { openModel } from '../../src/core/formats/open';
 import { FIRST_DIRECTION, firstScreen, firstScreenModel } from '../../src/core/graph/first-screen';
 import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
 import { buildWorker } from '../worker/build-worker';
 import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
+import { prepareGraphPage } from '../../bench/page';
+import { packViewGraphText } from '../../src/core/graph/packed';
+import type { Rehearsed } from '../../webview/rehearsal';
 
 const CNN = path.resolve(__dirname, '../fixtures/fmnist_cnn.onnx');
 /** A first screen with a group of 300 members: more than the page's own layout takes (quick-layout.ts), so elkjs's is asked for. */
@@ -89,6 +92,35 @@ describe('graph view in Chromium', function () {
     assert.ok(drawn && drawn.type === 'drawn' && drawn.timing.readyAt < drawn.timing.scriptAt, 'ready before the bundle ran');
     assert.equal(await g.page.evaluate("globalThis.edgewise.overlays.has('early')"), true);
     assert.ok(await g.page.evaluate('globalThis.edgewise.scene.items.length') as number > 0, 'the model is drawn');
+  });
+
+  it('rehearses a first frame on a built-in graph while the model is on its way, asking the host for nothing, then draws the model', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
+    open.push({ close: () => context.close() } as OpenedGraph);
+    const posted: WebviewToHost[] = [];
+    const view = (await prepareGraphPage(context, (m) => posted.push(m))).navigate();
+    const rehearsed = await until(view.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
+    assert.equal(rehearsed.steps, 4, 'unpacked, modelled, laid out and drawn');
+    // Its 13 nodes, its input and its output, in its groups (all open, as a small model's first screen has them).
+    assert.equal(rehearsed.items, 15);
+    assert.deepEqual(posted.map((m) => m.type), ['ready'], 'no layout request, no label widths: the host hears nothing of it');
+    assert.equal(await view.page.evaluate('globalThis.edgewise.scene'), null, 'nothing of it on the page\'s canvas');
+    const r = openModel(CNN);
+    view.post({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
+    assert.equal(await view.page.evaluate('globalThis.edgewise.metrics.nodes'), r.viewGraph().nodes.length, 'the model is what is drawn');
+  });
+
+  it('does not rehearse once the model is here: the model is not kept waiting', async () => {
+    // The model arrives as the app is built, before it takes its messages.
+    const r = openModel(CNN);
+    const model = JSON.stringify({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
+      Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
+      window.dispatchEvent(new MessageEvent('message', { data: ${model} }));
+    } })`);
+    const rehearsed = await until(g.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
+    assert.deepEqual(rehearsed, { steps: 0, items: 0 });
   });
 
   it('draws the first frame before defining the toolbar\'s and side panel\'s components, which then appear without moving the canvas', async () => {
