@@ -16,7 +16,7 @@ import { commonReason, findMatches, type SearchMatch } from './model/search';
 import { readTheme } from './render/theme';
 import { Scene } from './render/scene';
 import { exportImage } from './render/export-image';
-import { Viewport } from './render/viewport';
+import { afterFrame, Viewport } from './render/viewport';
 import { BusyNote } from './ui/busy';
 import { ErrorNote } from './ui/error-note';
 import { clear, h } from './ui/dom';
@@ -149,8 +149,8 @@ export class App {
     this.overlays.set('weight-bytes', weightBytesOverlay(graph));
     this.refreshOverlays(this.activeOverlay, false);
     clear(this.modelPane);
-    // The Model tab is hidden at first: filled after the first frame (its number formatting starts Intl, tens of ms).
-    void this.rebuild(keep).then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); this.widths.offer(this.viewport.theme.font); });
+    // The Model tab is hidden at first: filled once the graph's frame is on screen, which its making (Intl) and layout would delay.
+    void this.rebuild(keep).then(afterFrame).then(() => { if (this.summary === summary) this.modelPane.append(modelPanel(file, summary)); this.widths.offer(this.viewport.theme.font); });
   }
 
   get frame(): GraphFrame {

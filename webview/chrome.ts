@@ -4,6 +4,8 @@
  * error note), or once the page has waited `IDLE_MS` for a model, whichever comes first. Until then the elements are in the page, undefined and
  * hidden (webview.css), in boxes of their final size: the canvas does not move when they appear.
  */
+import { afterFrame } from './render/viewport';
+
 const IDLE_MS = 1000;
 
 let defined: Promise<void> | undefined;
@@ -20,6 +22,6 @@ export function defineChrome(): Promise<void> {
 /** Defines them once the frame being drawn is on screen (not before its paint), or after `IDLE_MS`. */
 export function defineChromeAfter(firstFrame: Promise<void>): Promise<void> {
   const idle = new Promise<void>((r) => setTimeout(r, IDLE_MS));
-  const painted = firstFrame.then(() => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  const painted = firstFrame.then(afterFrame);
   return Promise.race([painted, idle]).then(defineChrome);
 }

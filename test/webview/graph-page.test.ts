@@ -155,6 +155,19 @@ describe('graph view in Chromium', function () {
     assert.equal(later.visible, 'visible');
   });
 
+  it('fills the Model tab once the graph\'s first frame is on screen, not before it: then with the model\'s facts', async () => {
+    // In the animation frame that shows the graph (the page's clock times its first frame there too): is the panel made yet?
+    const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
+      Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
+      app.whenLaidOut().then(() => requestAnimationFrame(() => { globalThis.panelAtFrame = !!document.querySelector('.model-panel'); }));
+    } })`);
+    assert.equal(await g.page.evaluate('globalThis.panelAtFrame'), false, 'neither made nor laid out for the first frame');
+    await until(g.page, () => document.querySelector('.model-panel'));
+    const panel = await g.page.evaluate(() => ({ title: document.querySelector('.model-panel h2')?.textContent, ops: document.querySelectorAll('.model-panel table.ops tr').length }));
+    const summary = openModel(CNN).summary();
+    assert.deepEqual(panel, { title: path.basename(CNN), ops: Object.keys(summary.ops).length });
+  });
+
   it('keeps the toolbar on one row from a wide editor to a narrow split, every button labelled', async () => {
     for (const width of [1400, 800, 560, 400]) {
       const { page } = await show({ file: CNN }, width, 600);

@@ -196,3 +196,8 @@ function keepFilled(t: number, extent: number, view: number): number {
 function clamp(x: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, x));
 }
+
+/** Resolves once the frame being drawn is on screen: after its paint, not before it (a timer set in its animation frame). */
+export function afterFrame(): Promise<void> {
+  return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+}
