@@ -111,6 +111,30 @@ describe('graph view in Chromium', function () {
     assert.equal(await view.page.evaluate('globalThis.edgewise.metrics.nodes'), r.viewGraph().nodes.length, 'the model is what is drawn');
   });
 
+  it('gives the graph\'s canvas no bitmap before the model (the page\'s background shows): its first context is the first frame\'s', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
+    open.push({ close: () => context.close() } as OpenedGraph);
+    // Counts the contexts asked of the graph's canvas (a canvas's first getContext makes its bitmap).
+    await context.addInitScript(`{ const get = HTMLCanvasElement.prototype.getContext; globalThis.graphContexts = 0;
+      HTMLCanvasElement.prototype.getContext = function (...a) { if (this.classList.contains('graph')) globalThis.graphContexts++; return get.apply(this, a); }; }`);
+    const view = (await prepareGraphPage(context, () => undefined)).navigate();
+    await until(view.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
+    // Frames pass (and the canvas's size is set) while the model is on its way.
+    await view.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await view.page.evaluate('globalThis.graphContexts'), 0);
+    const r = openModel(CNN);
+    view.post({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
+    assert.equal(await view.page.evaluate('globalThis.graphContexts'), 1);
+    // Drawn: the canvas's middle is not the background any more somewhere along its middle row.
+    const drawn = await view.page.evaluate(() => {
+      const c = document.querySelector('canvas.graph') as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, Math.floor(c.height / 2), c.width, 1).data;
+      return new Set(Array.from({ length: c.width }, (_, i) => px.slice(4 * i, 4 * i + 3).join())).size;
+    });
+    assert.ok(drawn > 1, `${drawn} colours along the middle row`);
+  });
+
   it('does not rehearse once the model is here: the model is not kept waiting', async () => {
     // The model arrives as the app is built, before it takes its messages.
     const r = openModel(CNN);

@@ -26,9 +26,8 @@ export class Viewport {
   state: ViewportState = { selected: null, highlighted: new Set(), overlay: null };
   /** Called after each frame with its draw time (ms). */
   onFrame?: (ms: number) => void;
-  private ctx: CanvasRenderingContext2D;
-  private painter: CanvasPainter;
-  private fast: CanvasFastPainter;
+  /** Made at the first frame with a scene: till then the canvas has no bitmap, and shows the page's background. */
+  private pen: Pen | null = null;
   private pending = false;
   private dpr = 1;
   private animation: number | null = null;
@@ -36,9 +35,6 @@ export class Viewport {
 
   constructor(readonly canvas: HTMLCanvasElement, theme: Theme) {
     this.theme = theme;
-    this.ctx = canvas.getContext('2d', { alpha: false })!;
-    this.painter = new CanvasPainter(this.ctx);
-    this.fast = new CanvasFastPainter(this.ctx);
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
   }
@@ -71,8 +67,11 @@ export class Viewport {
   }
 
   drawNow(): void {
+    // Before the model a frame would only fill the background, which the page shows already, and copy the
+    // canvas's bitmap (megabytes) to the compositor while the worker decodes the model.
+    if (!this.scene && !this.pen) return;
     const t0 = performance.now();
-    const c = this.ctx;
+    const { ctx: c, painter, fast } = this.pen ??= penOf(this.canvas);
     c.setTransform(1, 0, 0, 1, 0, 0);
     c.fillStyle = this.theme.background;
     c.fillRect(0, 0, this.canvas.width, this.canvas.height);
@@ -82,7 +81,7 @@ export class Viewport {
       const cached = this.scale < LABEL_SCALE && this.raster.draw(c, this.scene, state, this.rasterKey(), this.dpr, this.theme.background);
       if (!cached) {
         c.setTransform(this.dpr * this.scale, 0, 0, this.dpr * this.scale, this.dpr * this.tx, this.dpr * this.ty);
-        this.scene.draw(this.painter, state, this.fast);
+        this.scene.draw(painter, state, fast);
       }
     }
     this.onFrame?.(performance.now() - t0);
@@ -195,6 +194,14 @@ function keepFilled(t: number, extent: number, view: number): number {
 
 function clamp(x: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, x));
+}
+
+/** The canvas's context and the painters that draw a scene with it. */
+interface Pen { ctx: CanvasRenderingContext2D; painter: CanvasPainter; fast: CanvasFastPainter }
+
+function penOf(canvas: HTMLCanvasElement): Pen {
+  const ctx = canvas.getContext('2d', { alpha: false })!;
+  return { ctx, painter: new CanvasPainter(ctx), fast: new CanvasFastPainter(ctx) };
 }
 
 /** Resolves once the frame being drawn is on screen: after its paint, not before it (a timer set in its animation frame). */
