@@ -13,7 +13,6 @@ import {
   CANCELLED_CODE, LayoutRequest, ModelSummaryRequest, ModelTextRequest, NodeDetailsRequest, OpenViewRequest,
   ProgressNotification, ValidateRecipeRequest, ViewGraphRequest, WorkerInfoRequest, type ProgressReport,
 } from '../worker/protocol';
-import { v8TieringFlags } from '../core/base/v8-tiering';
 
 /**
  * Requests someone waits on to see a model or a recipe: each must answer within the time budget
@@ -33,10 +32,8 @@ export interface WorkerClientOptions {
   workerPath: string;
   /** The Node executable; defaults to this process's (Electron runs as Node with ELECTRON_RUN_AS_NODE). */
   execPath?: string;
-  /** Extra Node flags, such as `--max-old-space-size=8192` for very large models (after the tiering flags, core/base/v8-tiering.ts). */
+  /** Extra Node flags, such as `--max-old-space-size=8192` for very large models (V8's tiering flags the worker sets itself: worker/boot.ts). */
   execArgv?: string[];
-  /** The V8 version of `execPath`, which names the tiering flags; defaults to this process's. */
-  runtimeV8?: string;
   /** Arguments of the worker itself, such as `--layout-cache=FILE` (src/worker/main.ts). */
   args?: string[];
   /** The worker's working folder, asked at each start: where its jobs record runs unless a `.edgewise` folder is nearer the model. */
@@ -101,8 +98,6 @@ interface Running {
 /** A running worker process and its connection. */
 interface Session {
   proc: ChildProcess;
-  /** It started with the tiering flags (core/base/v8-tiering.ts). */
-  tiering: boolean;
   startedAt: number;
   connection: MessageConnection;
   running: Map<number, { description: string } & Running>;
@@ -115,8 +110,6 @@ export class WorkerClient {
   private readonly progress = new Map<string, NonNullable<RequestOptions['onProgress']>>();
   /** Restarts so far (for the output channel and tests). */
   restarts = 0;
-  /** The runtime refused the tiering flags once: its workers start without them. */
-  private noTieringFlags = false;
 
   constructor(private readonly options: WorkerClientOptions) {
     this.options = { ...options };
@@ -213,7 +206,6 @@ export class WorkerClient {
   /** Changes how the worker starts; a running worker is stopped so the next request uses them. */
   configure(options: Pick<WorkerClientOptions, 'execPath' | 'execArgv' | 'requestBudgetMs'>): void {
     Object.assign(this.options, options);
-    this.noTieringFlags = false;
     this.stop();
   }
 
@@ -251,10 +243,9 @@ export class WorkerClient {
 
   private ensureSession(): Session {
     if (this.session) return this.session;
-    const tiering = this.tieringFlags;
     const proc = fork(this.options.workerPath, this.options.args ?? [], {
       execPath: this.options.execPath ?? process.execPath,
-      execArgv: [...tiering, ...(this.options.execArgv ?? [])],
+      execArgv: this.options.execArgv ?? [],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       cwd: this.options.cwd?.(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -263,7 +254,7 @@ export class WorkerClient {
       serialization: 'advanced',
     });
     const connection = createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
-    const session: Session = { proc, tiering: tiering.length > 0, startedAt: performance.timeOrigin + performance.now(), connection, running: new Map() };
+    const session: Session = { proc, startedAt: performance.timeOrigin + performance.now(), connection, running: new Map() };
     connection.onNotification(ProgressNotification.type, ({ token, ...report }) => this.progress.get(token)?.(report));
     // A dead worker shows up as an IPC write error too; 'exit' below is the one place that handles it.
     connection.onError(() => undefined);
@@ -290,22 +281,9 @@ export class WorkerClient {
     return session;
   }
 
-  private get tieringFlags(): string[] {
-    return this.noTieringFlags ? [] : v8TieringFlags(this.options.runtimeV8 ?? process.versions.v8);
-  }
-
   private onExit(session: Session, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.session !== session) return; // stopped on purpose
     this.session = undefined;
-    if (code === 9 && session.tiering) {
-      // Node's exit code for an option it does not know: a runtime newer than the flags' names
-      // (its 'bad option' line is in the log). Not a crash: the requests run again on a worker without them.
-      this.noTieringFlags = true;
-      this.options.log?.(`worker ${session.proc.pid}: the runtime refused V8's tiering flags; starting the worker without them`);
-      for (const r of [...session.running.values()]) r.fail(new WorkerRestartedError(`the Edgewise worker restarted without V8's tiering flags while running ${r.description}`));
-      session.connection.dispose();
-      return;
-    }
     const crash: WorkerCrash = { pid: session.proc.pid, code, signal, failed: [...session.running.values()].map((r) => r.description) };
     this.options.log?.(`worker ${crash.pid} stopped (${describeExit(crash)})${crash.failed.length ? ` while running ${crash.failed.join(', ')}` : ''}`);
     for (const r of [...session.running.values()]) r.fail(new WorkerCrashedError(r.description, crash));

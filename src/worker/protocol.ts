@@ -62,8 +62,10 @@ export interface WorkerInfo {
   /** Edgewise version the worker was built from. */
   version: string;
   node: string;
-  /** The Node and V8 flags it runs with. */
+  /** The Node and V8 flags it was started with. */
   flags: string[];
+  /** V8's flags it set itself as it started (worker/boot.ts: the tiering flags, core/base/v8-tiering.ts). */
+  v8Flags: string[];
   /** Files whose opened readers are cached. */
   cachedModels: string[];
 }
