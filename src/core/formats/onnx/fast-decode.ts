@@ -7,19 +7,20 @@ import { ATTRIBUTE_LISTS, EMPTY_LIST, shareEmptyLists, TENSOR_LISTS } from './em
 
 /**
  * A hand-written reader for the messages a large ONNX file holds by the hundred thousand (the
- * graph's nodes, their plain attributes, its initializers): 0.70 of protobuf-es's generic
- * reader's time on a 200,000-node model (bench/decode-nodes.ts), most of the rest being GC. Its
- * result is exactly what `fromBinary` with the `decode` schema then `adoptPackedFields` give: the
- * same prototypes, own fields in the same order, unknown fields kept, bytes as views of the input;
- * the empty lists of tensors and attributes, and nodes' empty device configurations, are the one
- * frozen empty list (empty-list.ts) that code replaces and never appends to, as with build.ts's.
+ * graph's nodes, their plain attributes and tensor values, its initializers): 0.70 of
+ * protobuf-es's generic reader's time on a 200,000-node model (bench/decode-nodes.ts), most of
+ * the rest being GC. Its result is exactly what `fromBinary` with the `decode` schema then
+ * `adoptPackedFields` give: the same prototypes, own fields in the same order, unknown fields
+ * kept, bytes as views of the input; the empty lists of tensors and attributes, and nodes' empty
+ * device configurations, are the one frozen empty list (empty-list.ts) that code replaces and
+ * never appends to, as with build.ts's.
  *
- * Every other field (value infos, subgraphs, attribute tensors, functions, metadata...) is handed
- * to protobuf-es (`mergeFromBinary` over the run of records, with the depth budget left at that
- * point), which is how the generic reader would have read it. Anything off the well-formed path
- * (a length past its message, a wire type the field does not have, a varint too long, a graph
- * twice) returns undefined: the caller decodes with protobuf-es alone, so results and errors on
- * odd input are protobuf-es's own.
+ * Every other field (value infos, subgraphs, attributes' lists of tensors, functions,
+ * metadata...) is handed to protobuf-es (`mergeFromBinary` over the run of records, with the
+ * depth budget left at that point), which is how the generic reader would have read it. Anything
+ * off the well-formed path (a length past its message, a wire type the field does not have, a
+ * varint too long, a graph twice) returns undefined: the caller decodes with protobuf-es alone,
+ * so results and errors on odd input are protobuf-es's own.
  */
 export function decodeModelFast(bytes: Uint8Array): ModelProto | undefined {
   try {
@@ -154,11 +155,16 @@ function readAttribute(t: Types, end: number): AttributeProto {
       case 9 << 3 | 2: run.flush(t.attribute, a, 4); a.strings.push(readBytes(end)); break;
       case 13 << 3 | 2: run.flush(t.attribute, a, 4); a.docString = readString(end); break;
       case 21 << 3 | 2: run.flush(t.attribute, a, 4); a.refAttrName = readString(end); break;
+      case 5 << 3 | 2: // t: a Constant's value, the weights of models exported with them
+        if (a.t !== undefined) throw OFF_PATH; // a second one merges into the first
+        run.flush(t.attribute, a, 4);
+        a.t = readTensor(t, readEnd(end), 5);
+        break;
       case 20 << 3 | 0:
         run.flush(t.attribute, a, 4);
         a.type = readKnownEnum(t.attributeTypes, end);
         break;
-      default: // t, g, tensors, graphs, sparse tensors, type protos, unknown fields
+      default: // g, tensors, graphs, sparse tensors, type protos, unknown fields
         run.skip(t, t.attribute, start, tag, end);
     }
   }
@@ -166,7 +172,8 @@ function readAttribute(t: Types, end: number): AttributeProto {
   if (pos !== end) throw OFF_PATH;
   shareEmptyLists(a, ATTRIBUTE_LISTS);
   moveUnknownLast(a);
-  if (run.used) walkAfter.push(a);
+  // Its tensor is adopted already: adopting it again would lose its packed lists.
+  if (run.used) walkAfter.push(a.t ? { ...a, t: undefined } : a);
   return a;
 }
 
@@ -239,8 +246,8 @@ class Run {
   }
 }
 
-/** One per nesting depth (1 the model): a node's and an initializer's never overlap. */
-const runs = [0, 1, 2, 3, 4].map(() => new Run());
+/** One per nesting depth (1 the model): a node's and an initializer's never overlap, nor an attribute's tensor's. */
+const runs = [0, 1, 2, 3, 4, 5].map(() => new Run());
 
 /** protobuf-es sets $unknown when a message ends, after its fields. */
 function moveUnknownLast(msg: { $unknown?: unknown }): void {

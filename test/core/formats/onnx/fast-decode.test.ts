@@ -138,21 +138,25 @@ describe('ONNX fast decoder', () => {
       assert.deepEqual(Array.from(d.doubleData), [Math.PI]);
     });
 
-    it('leaves subgraphs, attribute tensors, sparse initializers, device configurations and external data to protobuf-es, in place', () => {
+    it('reads attribute tensors itself, their float_data adopted once, and leaves subgraphs, sparse initializers, device configurations and external data to protobuf-es, in place', () => {
       const sub = cat(field(1, cat(str(1, 'x'), str(2, 'y'), str(4, 'Identity'))), str(2, 'then'));
       const tensor = cat(int(1, 2), int(2, 1), fixed32(4, 7), fixed32(4, 8), str(8, 'c'));
       const attrs = [
         cat(str(1, 'then_branch'), field(6, sub), int(20, 5)),
         cat(str(1, 'value'), field(5, tensor), int(20, 4), str(13, 'after the tensor')),
+        // An unknown field sends part of this attribute to protobuf-es, whose tensors are adopted after: not the one read here.
+        cat(str(1, 'value'), field(92, Buffer.from('??')), field(5, tensor), int(20, 4)),
       ];
       const node = cat(str(1, 'c'), str(2, 'y'), str(4, 'If'), ...attrs.map((a) => field(5, a)), field(10, cat(str(1, 'cfg'))));
       const init = cat(int(1, 1), int(2, 1), str(8, 'e'), int(14, 1), field(13, cat(str(1, 'location'), str(2, 'e.bin'))));
       const bytes = model(cat(field(1, node), field(5, init), field(15, cat(field(1, tensor), field(2, cat(int(1, 1), int(2, 7), int(7, 0))), int(3, 2)))));
       assert.equal(assertSameAsGeneric(bytes, 'delegated'), 'fast');
       const proto = decodeModelFast(bytes)!;
-      const [then, value] = proto.graph!.node[0].attribute;
+      const [then, value, beside] = proto.graph!.node[0].attribute;
       assert.equal(then.g!.node[0].opType, 'Identity');
-      assert.deepEqual(Array.from(value.t!.floatData), [7, 8], 'a tensor read by protobuf-es has its float_data adopted');
+      assert.deepEqual(Array.from(value.t!.floatData), [7, 8], 'an attribute\'s tensor has its float_data adopted');
+      assert.deepEqual(Array.from(beside.t!.floatData), [7, 8], 'and keeps it beside a field protobuf-es read');
+      assert.equal(beside.$unknown?.length, 1);
       assert.ok(proto.graph!.sparseInitializer[0].values!.floatData instanceof Float32Array);
       assert.equal(proto.graph!.node[0].deviceConfigurations[0].configurationId, 'cfg');
       assert.equal(proto.graph!.initializer[0].externalData[0].value, 'e.bin');
