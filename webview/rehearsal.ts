@@ -63,9 +63,9 @@ function draw(model: GraphModel, laidOut: LayoutResult, theme: Theme): number {
 }
 
 /**
- * Two residual blocks in named scopes (so groups, open and closed), convolutions with weights and
- * attributes, shapes on the edges, a long name, and an unscoped head: the kinds of things a first
- * screen draws.
+ * Two residual blocks in named scopes (so groups, all open on so small a first screen),
+ * convolutions with weights and attributes, shapes on the edges, a long input name, and an
+ * unscoped head: the kinds of things a first screen draws.
  */
 function rehearsalGraph(): ViewGraph {
   const values = valueRecord();
