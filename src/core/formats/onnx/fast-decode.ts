@@ -155,11 +155,8 @@ function readAttribute(t: Types, end: number): AttributeProto {
       case 9 << 3 | 2: run.flush(t.attribute, a, 4); a.strings.push(readBytes(end)); break;
       case 13 << 3 | 2: run.flush(t.attribute, a, 4); a.docString = readString(end); break;
       case 21 << 3 | 2: run.flush(t.attribute, a, 4); a.refAttrName = readString(end); break;
-      case 5 << 3 | 2: // t: a Constant's value, the weights of models exported with them
-        if (a.t !== undefined) throw OFF_PATH; // a second one merges into the first
-        run.flush(t.attribute, a, 4);
-        a.t = readTensor(t, readEnd(end), 5);
-        break;
+      // t: a Constant's value, the weights of models exported with them (a second one would merge into the first)
+      case 5 << 3 | 2: if (a.t !== undefined) throw OFF_PATH; run.flush(t.attribute, a, 4); a.t = readTensor(t, readEnd(end), 5); break;
       case 20 << 3 | 0:
         run.flush(t.attribute, a, 4);
         a.type = readKnownEnum(t.attributeTypes, end);
@@ -172,8 +169,7 @@ function readAttribute(t: Types, end: number): AttributeProto {
   if (pos !== end) throw OFF_PATH;
   shareEmptyLists(a, ATTRIBUTE_LISTS);
   moveUnknownLast(a);
-  // Its tensor is adopted already: adopting it again would lose its packed lists.
-  if (run.used) walkAfter.push(a.t ? { ...a, t: undefined } : a);
+  if (run.used) walkAfter.push(a.t ? { ...a, t: undefined } : a); // not its tensor, adopted already: twice loses its packed lists
   return a;
 }
 
@@ -212,7 +208,6 @@ function readTensor(t: Types, end: number, depth: number): TensorProto {
   shareEmptyLists(x, TENSOR_LISTS);
   return x;
 }
-
 
 /** Consecutive records left to protobuf-es, read into their message in one call. */
 class Run {
