@@ -14,9 +14,9 @@ import { packViewGraphText, viewGraphOf } from '../src/core/graph/packed';
 import type { TextMetrics } from '../src/core/graph/text-metrics';
 import type { TensorInfo, ViewGraph, ViewNode, WeightInfo } from '../src/core/graph/types';
 import { valueRecord } from '../src/core/graph/types';
-import { CanvasPainter } from './render/painter';
-import { CanvasFastPainter, Scene } from './render/scene';
+import { Scene } from './render/scene';
 import type { Theme } from './render/theme';
+import { penOf } from './render/viewport';
 
 export interface RehearsalStage {
   theme: Theme;
@@ -52,13 +52,13 @@ export function rehearse(stage: RehearsalStage): Promise<Rehearsed> {
 function draw(model: GraphModel, laidOut: LayoutResult, theme: Theme): number {
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 64;
-  const ctx = canvas.getContext('2d', { alpha: false })!;
+  const { ctx, painter, fast } = penOf(canvas);
   const scene = new Scene(model, laidOut);
   // Everything in view: every item is drawn, and clipped by the canvas.
   const view = { x: -1e9, y: -1e9, w: 2e9, h: 2e9 };
   ctx.fillStyle = theme.background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  scene.draw(new CanvasPainter(ctx), { theme, scale: 1, view, selected: null, highlighted: new Set(), overlay: null }, new CanvasFastPainter(ctx));
+  scene.draw(painter, { theme, scale: 1, view, selected: null, highlighted: new Set(), overlay: null }, fast);
   return scene.items.length;
 }
 

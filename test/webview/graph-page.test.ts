@@ -10,13 +10,12 @@ import { saveModel } from '../../src/core/formats/onnx/io';
 import { deepModel } from '../fixtures/deep-model';
 import type { Browser, Page } from 'playwright-core';
 import type { ViewGraph, ViewNode } from '../../src/core/graph/types';
-import type { ViewTiming, WebviewToHost } from '../../webview/messages';
+import type { ViewTiming } from '../../webview/messages';
 import { openModel } from '../../src/core/formats/open';
 import { FIRST_DIRECTION, firstScreen, firstScreenModel } from '../../src/core/graph/first-screen';
 import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
 import { buildWorker } from '../worker/build-worker';
-import { launchChromium, openGraph, until, type OpenedGraph } from './graph-page';
-import { prepareGraphPage } from '../../bench/page';
+import { launchChromium, openGraph, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
 import { packViewGraphText } from '../../src/core/graph/packed';
 import type { Rehearsed } from '../../webview/rehearsal';
 
@@ -95,36 +94,28 @@ describe('graph view in Chromium', function () {
   });
 
   it('rehearses a first frame on a built-in graph while the model is on its way, asking the host for nothing, then draws the model', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
-    open.push({ close: () => context.close() } as OpenedGraph);
-    const posted: WebviewToHost[] = [];
-    const view = (await prepareGraphPage(context, (m) => posted.push(m))).navigate();
+    const view = await pageAwaitingModel(browser, 1200, 800);
+    open.push(view);
     const rehearsed = await until(view.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
     assert.equal(rehearsed.steps, 4, 'unpacked, modelled, laid out and drawn');
     // Its 13 nodes, its input and its output, in its groups (all open, as a small model's first screen has them).
     assert.equal(rehearsed.items, 15);
-    assert.deepEqual(posted.map((m) => m.type), ['ready'], 'no layout request, no label widths: the host hears nothing of it');
+    assert.deepEqual(view.posted.map((m) => m.type), ['ready'], 'no layout request, no label widths: the host hears nothing of it');
     assert.equal(await view.page.evaluate('globalThis.edgewise.scene'), null, 'nothing of it on the page\'s canvas');
-    const r = openModel(CNN);
-    view.post({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
-    await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
-    assert.equal(await view.page.evaluate('globalThis.edgewise.metrics.nodes'), r.viewGraph().nodes.length, 'the model is what is drawn');
+    await view.send(CNN);
+    assert.equal(await view.page.evaluate('globalThis.edgewise.metrics.nodes'), openModel(CNN).viewGraph().nodes.length, 'the model is what is drawn');
   });
 
   it('gives the graph\'s canvas no bitmap before the model (the page\'s background shows): its first context is the first frame\'s', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
-    open.push({ close: () => context.close() } as OpenedGraph);
     // Counts the contexts asked of the graph's canvas (a canvas's first getContext makes its bitmap).
-    await context.addInitScript(`{ const get = HTMLCanvasElement.prototype.getContext; globalThis.graphContexts = 0;
+    const view = await pageAwaitingModel(browser, 1200, 800, `{ const get = HTMLCanvasElement.prototype.getContext; globalThis.graphContexts = 0;
       HTMLCanvasElement.prototype.getContext = function (...a) { if (this.classList.contains('graph')) globalThis.graphContexts++; return get.apply(this, a); }; }`);
-    const view = (await prepareGraphPage(context, () => undefined)).navigate();
+    open.push(view);
     await until(view.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
     // Frames pass (and the canvas's size is set) while the model is on its way.
     await view.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.equal(await view.page.evaluate('globalThis.graphContexts'), 0);
-    const r = openModel(CNN);
-    view.post({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
-    await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
+    await view.send(CNN);
     assert.equal(await view.page.evaluate('globalThis.graphContexts'), 1);
     // Drawn: the canvas's middle is not the background any more somewhere along its middle row.
     const drawn = await view.page.evaluate(() => {

@@ -65,6 +65,23 @@ export async function openGraph(browser: Browser, source: GraphSource, width: nu
   return { page, posted, post: (m) => view.post(m), close: () => context.close() };
 }
 
+/**
+ * A graph page `width` x `height` whose model is not sent yet (`initScript` runs before the page's):
+ * `send(file)` sends it, packed as the worker sends it, and resolves once its view has settled.
+ */
+export async function pageAwaitingModel(browser: Browser, width: number, height: number, initScript?: string): Promise<OpenedGraph & { send(file: string): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'dark' });
+  if (initScript) await context.addInitScript(initScript);
+  const posted: WebviewToHost[] = [];
+  const view = (await prepareGraphPage(context, (m) => posted.push(m))).navigate();
+  const send = async (file: string): Promise<void> => {
+    const r = openModel(file);
+    view.post({ type: 'model', file, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
+  };
+  return { page: view.page, posted, post: (m) => view.post(m), close: () => context.close(), send };
+}
+
 /** Polls `f` in the page until it returns something truthy (the page's CSP forbids waitForFunction's eval). */
 export async function until<T>(page: Page, f: () => T, ms = 30_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;

@@ -197,9 +197,9 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 /** The canvas's context and the painters that draw a scene with it. */
-interface Pen { ctx: CanvasRenderingContext2D; painter: CanvasPainter; fast: CanvasFastPainter }
+export interface Pen { ctx: CanvasRenderingContext2D; painter: CanvasPainter; fast: CanvasFastPainter }
 
-function penOf(canvas: HTMLCanvasElement): Pen {
+export function penOf(canvas: HTMLCanvasElement): Pen {
   const ctx = canvas.getContext('2d', { alpha: false })!;
   return { ctx, painter: new CanvasPainter(ctx), fast: new CanvasFastPainter(ctx) };
 }
