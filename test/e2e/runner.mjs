@@ -25,7 +25,13 @@ async function runSuite(server, context) {
   const exited = new Promise((resolve) => { report = resolve; });
   await page.exposeFunction('codeAutomationExit', (code) => report(Number(code)));
   const consoleLog = fs.createWriteStream(path.join(work, 'workbench-console.log'));
-  page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+  // The opens the suite timed (suite/graph-editor.test.ts, recordOpen), printed after its report: real VS Code's figures beside bench:open's.
+  const opens = [];
+  page.on('console', (m) => {
+    consoleLog.write(`[${m.type()}] ${m.text()}\n`);
+    const open = /(opened \S+ in \d+ ms to the first frame.*)$/.exec(m.text());
+    if (open) opens.push(open[1]);
+  });
   page.on('pageerror', (e) => log(`workbench page error: ${e.message}`));
   const stopBridge = serveBridge(path.join(suiteDir, 'ui-bridge'), page, shots, log);
   const url = workbenchUrl(server, ws, { extensionDevelopmentPath: root, extensionTestsPath: path.join(suiteDir, 'index.js') });
@@ -37,6 +43,7 @@ async function runSuite(server, context) {
   await page.screenshot({ path: path.join(shots, '00-extension-host-suite.png') }).catch(() => undefined);
   const reportFile = path.join(suiteDir, 'suite-report.txt');
   if (fs.existsSync(reportFile)) process.stdout.write(fs.readFileSync(reportFile, 'utf8'));
+  if (opens.length) process.stdout.write(`\nOpens timed in VS Code (open command -> first frame; the phases as bench:open prints them):\n${opens.map((o) => `  ${o}\n`).join('')}`);
   if (code === 124) log(`the extension-host suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`);
   await page.close();
   return code;
