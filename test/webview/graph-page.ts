@@ -44,8 +44,7 @@ export async function openGraph(browser: Browser, source: GraphSource, width: nu
     ? { type: 'error', file: source.file, message: source.error }
     : 'graph' in source
       ? { type: 'model', file: source.file, graph: source.graph, summary: source.summary, textMetrics }
-      // Packed, as the worker sends a model it opened.
-      : (() => { const r = openModel(source.file); return { type: 'model', file: source.file, graph: packViewGraphText(r.viewGraph()), summary: r.summary(), textMetrics } as const; })();
+      : packedModel(source.file, textMetrics);
   const blank = await prepareGraphPage(context, (m) => {
     posted.push(m);
     if (m.type === 'ready') post(first);
@@ -75,11 +74,16 @@ export async function pageAwaitingModel(browser: Browser, width: number, height:
   const posted: WebviewToHost[] = [];
   const view = (await prepareGraphPage(context, (m) => posted.push(m))).navigate();
   const send = async (file: string): Promise<void> => {
-    const r = openModel(file);
-    view.post({ type: 'model', file, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    view.post(packedModel(file));
     await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number } | null } }).edgewise?.metrics?.settledAt ?? 0);
   };
   return { page: view.page, posted, post: (m) => view.post(m), close: () => context.close(), send };
+}
+
+/** The model message of `file`, packed as the worker sends a model it opened. */
+function packedModel(file: string, textMetrics?: TextMetrics): HostToWebview {
+  const r = openModel(file);
+  return { type: 'model', file, graph: packViewGraphText(r.viewGraph()), summary: r.summary(), textMetrics };
 }
 
 /** Polls `f` in the page until it returns something truthy (the page's CSP forbids waitForFunction's eval). */
