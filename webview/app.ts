@@ -133,16 +133,15 @@ export class App {
    * still there open, the selected node selected, and the view where it is.
    */
   load(m: Extract<HostToWebview, { type: 'model' | 'modelDelta' }>): void {
-    const { file, summary } = m, t0 = performance.now(), graph = this.versions.graphOf(m, this.frames[0]?.graph, this.model);
-    this.toolbar.setUnavailable(m.unavailable ?? {}, this.inspector.editable = !!m.editable);
+    const { file, summary } = m, t0 = performance.now();
     const keep = (m.type === 'modelDelta' || m.edited) && this.model ? { expanded: this.expanded, node: this.selected ? this.nodeOf(this.selected)?.id : undefined, t0 } : undefined;
+    if (!keep) this.clock.received(); // before the graph is unpacked: that is the page's work, not the message's
+    const graph = this.versions.graphOf(m, this.frames[0]?.graph, this.model);
+    this.toolbar.setUnavailable(m.unavailable ?? {}, this.inspector.editable = !!m.editable);
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hide();
     this.widths.take(m);
-    if (!keep) {
-      this.clock.received();
-      this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
-    }
+    if (!keep) this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
     this.file = file;
     this.summary = summary;
     this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];

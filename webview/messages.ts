@@ -46,7 +46,7 @@ export interface ViewTiming {
   pageStartAt: number;
   scriptAt: number;
   readyAt: number;
-  /** The model message arrived. */
+  /** The model message reached the app (before its graph is unpacked). */
   receivedAt: number;
   /** The first layout was asked for, and its answer arrived. */
   layoutRequestedAt: number;

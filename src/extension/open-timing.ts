@@ -33,8 +33,10 @@ export interface OpenBreakdown {
   workerStartMs: number;
   decodeMs: number | null;
   viewGraphMs: number | null;
-  /** Worker answered -> webview received the model (host relay + message passing). */
+  /** Worker answered -> webview received the model (host relay + message passing; the page busy loading delays it too). */
   messageMs: number | null;
+  /** Model received -> first layout asked: the page unpacks the view graph and makes its first screen. */
+  modelMs: number | null;
   /** Open command -> the page posted 'ready' (webview creation, page load, script). */
   pageLoadMs: number | null;
   /** Open command -> the page's document began loading: the editor and VS Code's webview frame before it (in `pageLoadMs`). */
@@ -59,6 +61,7 @@ export function openBreakdown(t: OpenTiming): OpenBreakdown {
     decodeMs: span(w?.receivedAt, w?.decodedAt),
     viewGraphMs: span(w?.decodedAt, w?.builtAt),
     messageMs: span(t.answeredAt, v?.receivedAt),
+    modelMs: span(v?.receivedAt, v?.layoutRequestedAt),
     pageLoadMs: span(t.openAt, v?.readyAt),
     pageStartMs: span(t.openAt, v?.pageStartAt),
     layoutMs: span(v?.layoutRequestedAt, v?.layoutAnsweredAt),
@@ -74,7 +77,7 @@ export function describeOpen(t: OpenTiming): string {
   const name = t.file.split(/[\\/]/).pop();
   return `opened ${name} in ${ms(b.firstFrameMs)} ms to the first frame, ${ms(b.settledMs)} ms settled (${t.coldWorker ? 'cold' : 'warm'} worker: ` +
     `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}, of which before the page began ${ms(b.pageStartMs)}; ` +
-    `layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})${settleText(t)}`;
+    `model ${ms(b.modelMs)}; layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})${settleText(t)}`;
 }
 
 function settleText(t: OpenTiming): string {
