@@ -91,6 +91,11 @@ export class GraphPanel implements vscode.Disposable {
     return this.loaded ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
   }
 
+  /** The host's own work of making this editor (its document, this panel, its page's HTML), for the open's timing. */
+  countHostWork(ms: number): void {
+    this.session.countHostWork(ms);
+  }
+
   /** The open's timing so far: the host's and worker's parts, the view's once it has drawn. */
   get timing(): OpenTiming {
     return this.session.timing;

@@ -190,6 +190,11 @@ export class GraphSession {
     }
   }
 
+  /** Adds the host's own work of making this view (its editor, document and page; this session), as its maker timed it. */
+  countHostWork(ms: number): void {
+    this.timing.hostMs += ms;
+  }
+
   /** Posts to the page, counting the time as the host's own work. */
   send(m: HostToWebview): void {
     const t0 = performance.now();

@@ -20,6 +20,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
   private readonly documents = new Set<ModelDocument>();
   /** Documents whose save the user asked for (saveExplicitly), as opposed to VS Code's auto save. */
   private readonly explicit = new WeakSet<ModelDocument>();
+  /** The host's time opening each document, counted in its first editor's open. */
+  private readonly openWork = new WeakMap<ModelDocument, number>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -39,15 +41,18 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
   }
 
   openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): ModelDocument {
+    const t0 = performance.now();
     // The earliest the extension hears of an open: start the worker (and its layout thread) now.
     this.worker.start();
     const backup = context.backupId ? vscode.Uri.parse(context.backupId) : undefined;
     const doc = new ModelDocument(uri, this.worker, backup?.scheme === 'file' ? backup.fsPath : undefined);
     this.documents.add(doc);
+    this.openWork.set(doc, performance.now() - t0);
     return doc;
   }
 
   resolveCustomEditor(document: ModelDocument, webviewPanel: vscode.WebviewPanel): void {
+    const t0 = performance.now();
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] };
     const openAt = this.panels.takeOpenRequest(document.uri) ?? performance.timeOrigin + performance.now();
@@ -59,6 +64,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
       void panel.whenLoaded().then(() => document.edits.goTo(document.edits.current)).then((v) => document.show(v),
         (e) => void vscode.window.showErrorMessage(`Edgewise: could not restore the unsaved edits of ${document.uri.fsPath}: ${message(e)}`));
     }
+    panel.countHostWork(performance.now() - t0 + (this.openWork.get(document) ?? 0));
+    this.openWork.delete(document);
   }
 
   /** The open document of a model, if its graph editor is open. */

@@ -16,7 +16,7 @@ export interface OpenTiming {
   /** The host had the worker's answer, and had posted the model to the webview. */
   answeredAt: number;
   postedAt: number;
-  /** The host's own synchronous work for this open (relaying messages), ms. */
+  /** The host's own synchronous work for this open (making the editor: its document, panel and page HTML; then relaying messages), ms. */
   hostMs: number;
   view?: ViewTiming;
   /** The page's first layout request (elkjs's, for the settled view) reached the host, and the worker's answer came back to it. */

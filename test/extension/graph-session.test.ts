@@ -42,6 +42,11 @@ describe('graph session: the relay between a graph view and the worker', functio
     assert.ok(model.type === 'model' && typeof model.graph === 'string');
     assert.deepEqual(json(viewGraphOf(model.graph)), json(openModel(fixture).viewGraph()));
     assert.ok(session.timing.postedAt >= answeredAt);
+    // The relay's time, and the making of the editor as its maker timed it (model-editor.ts), are the host's own work.
+    const relayed = session.timing.hostMs;
+    assert.ok(relayed > 0);
+    session.countHostWork(2.5);
+    assert.equal(session.timing.hostMs, relayed + 2.5);
     const w = session.timing.worker!;
     assert.ok(openAt <= w.processStartAt && w.processStartAt <= w.readyAt && w.readyAt <= w.receivedAt && w.receivedAt <= w.decodedAt && w.decodedAt <= w.builtAt,
       `the worker's clock runs in order: ${JSON.stringify(w)}`);
