@@ -141,7 +141,7 @@ export class App {
     // A file fixed on disk after an error reloads here: the old error must go.
     this.message.hide();
     this.widths.take(m);
-    if (!keep) this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: performance.now() };
+    if (!keep) this.metrics = { nodes: graph.nodes.length, edges: 0, groups: 0, visibleNodes: 0, layoutMs: 0, elkMs: 0, renderedAt: 0, settledAt: 0, receivedAt: t0 };
     this.file = file;
     this.summary = summary;
     this.frames = [{ graph, label: file.split(/[\\/]/).pop() ?? file, path: [] }];

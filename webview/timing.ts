@@ -19,6 +19,7 @@ export interface Metrics {
   renderedAt: number;
   /** When elkjs's layout, which follows the quick first one, was drawn. */
   settledAt: number;
+  /** The model message reached the app, before its graph was unpacked (as ViewTiming.receivedAt). */
   receivedAt: number;
 }
 
