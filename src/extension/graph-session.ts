@@ -69,7 +69,7 @@ export class GraphSession {
     const openAt = options.openAt ?? now();
     worker.start();
     const coldWorker = (worker.startedAt ?? 0) >= openAt;
-    this.timing = { file, openAt, coldWorker, answeredAt: 0, postedAt: 0, hostMs: 0 };
+    this.timing = { file, openAt, coldWorker, answeredAt: 0, postedAt: 0, hostMs: 0, hostMakeMs: 0 };
     this.metrics = checkTextMetrics(options.textMetrics?.get()) ?? BUILT_IN_METRICS;
     this.prefetch = this.request();
     this.prefetch.catch(() => undefined); // load() reports it
@@ -111,7 +111,7 @@ export class GraphSession {
     const seq = ++this.loads;
     const first = this.prefetch;
     this.prefetch = undefined;
-    if (!first) Object.assign(this.timing, { openAt: now(), coldWorker: false, answeredAt: 0, postedAt: 0, hostMs: 0, view: undefined, layoutRelay: undefined });
+    if (!first) Object.assign(this.timing, { openAt: now(), coldWorker: false, answeredAt: 0, postedAt: 0, hostMs: 0, hostMakeMs: 0, view: undefined, layoutRelay: undefined });
     try {
       const opened = await (first ?? this.request());
       if (seq !== this.loads) return { kind: 'superseded' };
@@ -193,6 +193,7 @@ export class GraphSession {
   /** Adds the host's own work of making this view (its editor, document and page; this session), as its maker timed it. */
   countHostWork(ms: number): void {
     this.timing.hostMs += ms;
+    this.timing.hostMakeMs += ms;
   }
 
   /** Posts to the page, counting the time as the host's own work. */

@@ -18,6 +18,8 @@ export interface OpenTiming {
   postedAt: number;
   /** The host's own synchronous work for this open (making the editor: its document, panel and page HTML; then relaying messages), ms. */
   hostMs: number;
+  /** Of `hostMs`: making the editor (its document, panel, session and page HTML), as its maker timed it. */
+  hostMakeMs: number;
   view?: ViewTiming;
   /** The page's first layout request (elkjs's, for the settled view) reached the host, and the worker's answer came back to it. */
   layoutRelay?: { heardAt: number; answeredAt: number };
@@ -46,6 +48,7 @@ export interface OpenBreakdown {
   /** Layout answered -> the frame that shows it. */
   paintMs: number | null;
   hostMs: number;
+  hostMakeMs: number;
 }
 
 const span = (a: number | undefined, b: number | undefined): number | null =>
@@ -67,6 +70,7 @@ export function openBreakdown(t: OpenTiming): OpenBreakdown {
     layoutMs: span(v?.layoutRequestedAt, v?.layoutAnsweredAt),
     paintMs: span(v?.layoutAnsweredAt, v?.paintedAt),
     hostMs: t.hostMs,
+    hostMakeMs: t.hostMakeMs,
   };
 }
 
@@ -77,7 +81,7 @@ export function describeOpen(t: OpenTiming): string {
   const name = t.file.split(/[\\/]/).pop();
   return `opened ${name} in ${ms(b.firstFrameMs)} ms to the first frame, ${ms(b.settledMs)} ms settled (${t.coldWorker ? 'cold' : 'warm'} worker: ` +
     `start ${ms(b.workerStartMs)}, decode ${ms(b.decodeMs)}, view graph ${ms(b.viewGraphMs)}; message ${ms(b.messageMs)}; page load ${ms(b.pageLoadMs)}, of which before the page began ${ms(b.pageStartMs)}; ` +
-    `model ${ms(b.modelMs)}; layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)})${settleText(t)}`;
+    `model ${ms(b.modelMs)}; layout ${ms(b.layoutMs)}; paint ${ms(b.paintMs)}; host ${b.hostMs.toFixed(1)}, of which making the editor ${b.hostMakeMs.toFixed(1)})${settleText(t)}`;
 }
 
 function settleText(t: OpenTiming): string {

@@ -45,8 +45,10 @@ describe('graph session: the relay between a graph view and the worker', functio
     // The relay's time, and the making of the editor as its maker timed it (model-editor.ts), are the host's own work.
     const relayed = session.timing.hostMs;
     assert.ok(relayed > 0);
+    assert.equal(session.timing.hostMakeMs, 0);
     session.countHostWork(2.5);
     assert.equal(session.timing.hostMs, relayed + 2.5);
+    assert.equal(session.timing.hostMakeMs, 2.5);
     const w = session.timing.worker!;
     assert.ok(openAt <= w.processStartAt && w.processStartAt <= w.readyAt && w.readyAt <= w.receivedAt && w.receivedAt <= w.decodedAt && w.decodedAt <= w.builtAt,
       `the worker's clock runs in order: ${JSON.stringify(w)}`);
@@ -116,15 +118,15 @@ describe('graph session: the relay between a graph view and the worker', functio
       elkAskedAt: o + 140, elkAnsweredAt: o + 250, thread: { readyAt: o + 190, receivedAt: o + 191, startAt: o + 203, endAt: o + 240 },
     };
     const t: OpenTiming = {
-      file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, view,
+      file: '/m/a.onnx', openAt: o, coldWorker: true, answeredAt: o + 120, postedAt: o + 121, hostMs: 1.5, hostMakeMs: 1.2, view,
       worker: { processStartAt: o + 2, readyAt: o + 70, receivedAt: o + 72, decodedAt: o + 100, builtAt: o + 110 },
       layoutRelay: { heardAt: o + 145, answeredAt: o + 243 },
     };
     assert.deepEqual(openBreakdown(t), {
-      firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, modelMs: 5, pageLoadMs: 80, pageStartMs: 5, layoutMs: 45, paintMs: 20, hostMs: 1.5,
+      firstFrameMs: 200, settledMs: 260, workerStartMs: 70, decodeMs: 28, viewGraphMs: 10, messageMs: 10, modelMs: 5, pageLoadMs: 80, pageStartMs: 5, layoutMs: 45, paintMs: 20, hostMs: 1.5, hostMakeMs: 1.2,
     });
     assert.match(describeOpen(t), /^opened a\.onnx in 200 ms to the first frame, 260 ms settled \(cold worker: start 70, decode 28/);
-    assert.match(describeOpen(t), /; page load 80, of which before the page began 5; model 5; layout 45; paint 20;/);
+    assert.match(describeOpen(t), /; page load 80, of which before the page began 5; model 5; layout 45; paint 20; host 1.5, of which making the editor 1.2\)/);
     assert.match(describeOpen(t), /; settled 60 ms after the first frame \(asked 60 ahead: request 51, of which page -> host 5 and the layout thread starting 50; queue 12; layout 37, elkjs 30; back 10, of which host -> page 7; drawn 10; elkjs's groups: 3 laid out at the page's request, 1 laid out ahead or cached\)$/);
     // Asked at 140, before the first frame (200): the thread, loaded at 190, began at 203 after a layout queued before it.
     assert.deepEqual(settleBreakdown(t), {
