@@ -109,7 +109,7 @@ async function servePage(page: Page, light: boolean, dist: string): Promise<void
   // its page is served without the head script, as that build rendered it (else 'ready' comes twice).
   const headReady = fs.readFileSync(path.join(dist, 'webview.js'), 'utf8').includes('edgewiseEarly');
   const html = renderWebviewHtml({
-    scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css`,
+    scriptUri: `${ORIGIN}/webview.js`, styleUri: `${ORIGIN}/webview.css`, chromeUri: `${ORIGIN}/webview-chrome.js`,
     codiconsUri: `${ORIGIN}/codicons/codicon.css`, cspSource: ORIGIN, nonce, title: 'Edgewise bench',
   }).replace(headReady ? '' : `<script nonce="${attr(nonce)}">${EARLY_SCRIPT}</script>`, '')
     .replace('<body>', `<body class="${light ? 'vscode-light' : 'vscode-dark'}">`)

@@ -29,8 +29,11 @@ const targets = [
   // `edgewise/ota`, the device library for apps: self-contained (no VS Code, no ONNX Runtime).
   { entryPoints: { ota: 'src/ota/client/index.ts' }, platform: 'node', format: 'cjs', target: 'node20' },
   { entryPoints: { 'train-child': 'src/core/jobs/train-child.ts' }, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
-  // Minified, as the chart pages: the page fetches, compiles and starts it at every open (252 kB -> 144 kB).
+  // Minified, as the chart pages: the page fetches, compiles and starts it at every open.
   { entryPoints: { webview: 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css', '.ttf': 'file' }, minify: true },
+  // The chrome's web components (Lit, @vscode-elements), fetched after the graph's first frame (webview/chrome.ts):
+  // a webview's scripts come through VS Code's service worker, compiled afresh at every open.
+  { entryPoints: { 'webview-chrome': 'webview/ui/elements.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   { entryPoints: { 'train-chart': 'webview/train/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   { entryPoints: { 'fl-chart': 'webview/fl/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));

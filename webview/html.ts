@@ -8,6 +8,8 @@ export interface WebviewHtmlOptions {
   scriptUri: string;
   /** URI of dist/webview.css (the bundle's own styles). */
   styleUri?: string;
+  /** URI of dist/webview-chrome.js (the toolbar's and side panel's components, loaded after the first frame: webview/chrome.ts). */
+  chromeUri?: string;
   /** URI of dist/codicons/codicon.css (icons); the link gets the id vscode-elements looks for. */
   codiconsUri?: string;
   /** webview.cspSource. */
@@ -38,7 +40,7 @@ export function renderWebviewHtml(o: WebviewHtmlOptions): string {
     csp: strictCsp(o.cspSource, o.nonce, { blobImages: true, fonts: true }), nonce: o.nonce, scriptUri: o.scriptUri, title: o.title ?? 'Model graph',
     // Codicons are fetched when the chrome's components are defined (chrome.ts), after the first frame: disabled till then.
     head: `<script nonce="${attr(o.nonce)}">${EARLY_SCRIPT}</script>\n${o.codiconsUri ? link(o.codiconsUri, 'vscode-codicon-stylesheet', true) : ''}\n${o.styleUri ? link(o.styleUri) : ''}`,
-    body: '<div id="edgewise-root" class="loading"><p class="loading-text">Loading model…</p></div>',
+    body: `<div id="edgewise-root" class="loading"${o.chromeUri ? ` data-chrome="${attr(o.chromeUri)}"` : ''}><p class="loading-text">Loading model…</p></div>`,
   });
 }
 

@@ -15,6 +15,7 @@ export function graphWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
   return renderWebviewHtml({
     scriptUri,
     styleUri: asset('webview.css'),
+    chromeUri: asset('webview-chrome.js'),
     codiconsUri: asset('codicons', 'codicon.css'),
     cspSource: webview.cspSource,
     nonce: randomBytes(16).toString('base64'),

@@ -146,11 +146,13 @@ describe('graph view in Chromium', function () {
         const c = document.querySelector('canvas.graph');
         globalThis.atFirstFrame = { defined: ['vscode-tabs', 'vscode-toolbar-button', 'vscode-textfield'].filter((t) => customElements.get(t)),
           codicons: performance.getEntriesByType('resource').filter((e) => e.name.includes('codicon')).length,
+          chromeScript: performance.getEntriesByType('resource').filter((e) => e.name.includes('webview-chrome')).length,
           hidden: getComputedStyle(document.querySelector('vscode-tabs')).visibility, canvas: [c.clientWidth, c.clientHeight] };
       });
     } })`);
-    const first = await g.page.evaluate('globalThis.atFirstFrame') as { defined: string[]; codicons: number; hidden: string; canvas: number[] };
+    const first = await g.page.evaluate('globalThis.atFirstFrame') as { defined: string[]; codicons: number; chromeScript: number; hidden: string; canvas: number[] };
     assert.deepEqual(first.defined, [], 'no component defined before the first frame');
+    assert.equal(first.chromeScript, 0, 'their bundle (dist/webview-chrome.js) is not fetched before the first frame');
     assert.equal(first.codicons, 0, 'the icons\' stylesheet is not fetched before the first frame');
     assert.equal(first.hidden, 'hidden', 'undefined components are hidden, not shown unstyled');
     await until(g.page, () => !!customElements.get('vscode-tabs') && !!customElements.get('vscode-toolbar-button') &&
@@ -168,6 +170,18 @@ describe('graph view in Chromium', function () {
     assert.deepEqual(later.canvas, first.canvas, 'the canvas keeps its size when the chrome appears');
     assert.ok(later.button > 0, 'the toolbar buttons are drawn');
     assert.equal(later.visible, 'visible');
+  });
+
+  it('draws the graph and tells the host\'s log when the components\' bundle does not load', async () => {
+    // The root names a bundle that is not there, as the page is parsed (before its script runs).
+    const g = await show({ file: CNN }, 1200, 800, `new MutationObserver((_, o) => { const root = document.getElementById('edgewise-root');
+      if (root) { root.dataset.chrome = location.origin + '/missing-chrome.js'; o.disconnect(); } }).observe(document, { childList: true, subtree: true })`);
+    const end = Date.now() + 10_000;
+    while (!g.posted.some((m) => m.type === 'log') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const log = g.posted.find((m) => m.type === 'log');
+    assert.ok(log?.type === 'log' && log.level === 'error' && /missing-chrome\.js did not load/.test(log.message), JSON.stringify(log));
+    assert.equal(await g.page.evaluate(() => !!customElements.get('vscode-tabs')), false);
+    assert.ok(await g.page.evaluate(() => (globalThis as { edgewise?: { metrics: { visibleNodes: number } | null } }).edgewise?.metrics?.visibleNodes), 'the graph is drawn');
   });
 
   it('fills the Model tab once the graph\'s first frame is on screen, not before it: then with the model\'s facts', async () => {
