@@ -13,7 +13,7 @@
  *   warm   the next model in the same worker, a new webview (the worker has opened one other model);
  *   cached a new worker and webview again, with the layout cache file the cold open wrote
  *          (a model opened again after VS Code restarted);
- *   expand-all in the cold view, from the call to the frame that shows it (the page's own layout), and to
+ *   expand-all in the cold view once the page is idle (its toolbar up), from the call to the frame that shows it (the page's own layout), and to
  *          the settled frame (the same one, unless a group is too large for the own layout and elkjs's follows).
  * Prints medians with the breakdown (worker start, decode, view graph, message, page load, the page unpacking the graph and making its first screen,
  * layout, paint, the host's own work; first frame -> settled and elkjs's own time in it), the targets of issue 21 and the load average,
@@ -155,6 +155,8 @@ async function runModel(browser: Browser, m: BenchModel, next: BenchModel, tmp: 
   const cacheFile = path.join(tmp, `layout-cache-${run}-${path.basename(m.file)}-${dist === DIST ? 'this' : 'ref'}.json`);
   const worker = newWorker(cacheFile, dist);
   const cold = await open(browser, worker, m.file, dist);
+  // Expand all is a toolbar button: the page is idle (its toolbar defined, after the first frame) before a user can press it.
+  await waitForBrowserIdle();
   const expanded = await expandAll(cold.view);
   // The next model, in a new webview of the same window and the same (now warm) worker.
   const warmOfNext = await open(browser, worker, next.file, dist, cold.context);
