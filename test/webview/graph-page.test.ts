@@ -16,6 +16,7 @@ import { FIRST_DIRECTION, firstScreen, firstScreenModel } from '../../src/core/g
 import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
 import { buildWorker } from '../worker/build-worker';
 import { launchChromium, openGraph, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
+import { until as untilHeard } from '../helpers/until';
 import { packViewGraphText } from '../../src/core/graph/packed';
 import type { Rehearsed } from '../../webview/rehearsal';
 
@@ -176,9 +177,7 @@ describe('graph view in Chromium', function () {
     // The root names a bundle that is not there, as the page is parsed (before its script runs).
     const g = await show({ file: CNN }, 1200, 800, `new MutationObserver((_, o) => { const root = document.getElementById('edgewise-root');
       if (root) { root.dataset.chrome = location.origin + '/missing-chrome.js'; o.disconnect(); } }).observe(document, { childList: true, subtree: true })`);
-    const end = Date.now() + 10_000;
-    while (!g.posted.some((m) => m.type === 'log') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    const log = g.posted.find((m) => m.type === 'log');
+    const log = await untilHeard(() => g.posted.find((m) => m.type === 'log'), 10_000);
     assert.ok(log?.type === 'log' && log.level === 'error' && /missing-chrome\.js did not load/.test(log.message), JSON.stringify(log));
     assert.equal(await g.page.evaluate(() => !!customElements.get('vscode-tabs')), false);
     assert.ok(await g.page.evaluate(() => (globalThis as { edgewise?: { metrics: { visibleNodes: number } | null } }).edgewise?.metrics?.visibleNodes), 'the graph is drawn');
