@@ -3,8 +3,9 @@
  * model (the worker is still decoding it): unpacked, modelled, laid out by the page's own layout
  * and drawn to a canvas that is never shown. V8 compiles each function at its first call and the
  * canvas sets up its label font at its first text; done here, in time the page would spend idle,
- * the model's own first frame no longer pays for them. Each step is a task of its own, and none
- * runs once the model is here: it never delays the model by more than one step.
+ * the model's own first frame no longer pays for them. Each step is a task of its own, behind any
+ * other (the model's message first), and none runs once the model is here: it never delays the
+ * model by more than the step it is in.
  */
 import { FIRST_DIRECTION, FIRST_SHOW_CONSTANTS, firstExpansion, firstScreenModel } from '../src/core/graph/first-screen';
 import type { GraphModel } from '../src/core/graph/graph-model';
@@ -42,10 +43,23 @@ export function rehearse(stage: RehearsalStage): Promise<Rehearsed> {
     const next = (): void => {
       if (done.steps === steps.length || stage.stop()) return resolve(done);
       steps[done.steps++]();
-      setTimeout(next, 0);
+      afterOtherTasks(next);
     };
-    setTimeout(next, 0);
+    afterOtherTasks(next);
   });
+}
+
+interface PostTask { postTask(f: () => void, options: { priority: 'background' }): Promise<void> }
+
+/**
+ * Runs `f` after the page's other tasks: a background task of Chromium's scheduler, where the
+ * page has one, so that the model's message, queued after a step was, still comes first (a
+ * timer's task would run before it); else a timer.
+ */
+function afterOtherTasks(f: () => void): void {
+  const scheduler = (globalThis as { scheduler?: Partial<PostTask> }).scheduler;
+  if (typeof scheduler?.postTask === 'function') void scheduler.postTask(f, { priority: 'background' });
+  else setTimeout(f, 0);
 }
 
 /** Draws the laid-out model at full scale (labels and all) onto a canvas outside the document, as the viewport draws a frame. */
