@@ -31,8 +31,10 @@ describe('the page\'s rehearsal in Chromium', function () {
     open.push(view);
     const rehearsed = await until(view.page, () => (globalThis as { edgewiseRehearsed?: Rehearsed }).edgewiseRehearsed);
     assert.deepEqual(rehearsed, { steps: 0, items: 0 }, 'the model came first: no step ran');
-    const nodes = await until(view.page, () => (globalThis as { edgewise?: { metrics: { settledAt: number; nodes: number } | null } }).edgewise?.metrics?.settledAt
-      && (globalThis as { edgewise?: { metrics: { nodes: number } | null } }).edgewise?.metrics?.nodes);
+    const nodes = await until(view.page, () => {
+      const drawn = (globalThis as { edgewise?: { metrics: { settledAt: number; nodes: number } | null } }).edgewise?.metrics;
+      return drawn?.settledAt ? drawn.nodes : 0;
+    });
     assert.equal(nodes, r.viewGraph().nodes.length, 'the model is drawn');
   });
 });
