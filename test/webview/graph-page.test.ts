@@ -15,9 +15,8 @@ import { openModel } from '../../src/core/formats/open';
 import { FIRST_DIRECTION, firstScreen, firstScreenModel } from '../../src/core/graph/first-screen';
 import { BUILT_IN_METRICS, TABLE_CHARS, type TextMetrics } from '../../src/core/graph/text-metrics';
 import { buildWorker } from '../worker/build-worker';
-import { launchChromium, openGraph, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
+import { launchChromium, openGraph, packedModel, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
 import { until as untilHeard } from '../helpers/until';
-import { packViewGraphText } from '../../src/core/graph/packed';
 import type { Rehearsed } from '../../webview/rehearsal';
 
 const CNN = path.resolve(__dirname, '../fixtures/fmnist_cnn.onnx');
@@ -129,8 +128,7 @@ describe('graph view in Chromium', function () {
 
   it('does not rehearse once the model is here: the model is not kept waiting', async () => {
     // The model arrives as the app is built, before it takes its messages.
-    const r = openModel(CNN);
-    const model = JSON.stringify({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    const model = JSON.stringify(packedModel(CNN));
     const g = await show({ file: CNN }, 1200, 800, `Object.defineProperty(globalThis, 'edgewise', { configurable: true, set(app) {
       Object.defineProperty(globalThis, 'edgewise', { value: app, writable: true, configurable: true });
       window.dispatchEvent(new MessageEvent('message', { data: ${model} }));

@@ -81,7 +81,7 @@ export async function pageAwaitingModel(browser: Browser, width: number, height:
 }
 
 /** The model message of `file`, packed as the worker sends a model it opened. */
-function packedModel(file: string, textMetrics?: TextMetrics): HostToWebview {
+export function packedModel(file: string, textMetrics?: TextMetrics): HostToWebview {
   const r = openModel(file);
   return { type: 'model', file, graph: packViewGraphText(r.viewGraph()), summary: r.summary(), textMetrics };
 }

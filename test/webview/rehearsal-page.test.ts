@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { openModel } from '../../src/core/formats/open';
-import { packViewGraphText } from '../../src/core/graph/packed';
 import type { Rehearsed } from '../../webview/rehearsal';
-import { launchChromium, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
+import { launchChromium, packedModel, pageAwaitingModel, until, type OpenedGraph } from './graph-page';
 
 const CNN = path.resolve(__dirname, '../fixtures/fmnist_cnn.onnx');
 
@@ -22,8 +21,7 @@ describe('the page\'s rehearsal in Chromium', function () {
   after(async () => { await browser?.close(); });
 
   it('hears the model\'s message, posted once its first step was queued, before that step runs', async () => {
-    const r = openModel(CNN);
-    const model = JSON.stringify({ type: 'model', file: CNN, graph: packViewGraphText(r.viewGraph()), summary: r.summary() });
+    const model = JSON.stringify(packedModel(CNN));
     // The page's scheduler posts the model's message right after the rehearsal queues its first step
     // (a timer's task, queued as early, would run before the message).
     const view = await pageAwaitingModel(browser, 1200, 800, `{ const post = scheduler.postTask.bind(scheduler); let sent = false;
@@ -35,6 +33,6 @@ describe('the page\'s rehearsal in Chromium', function () {
       const drawn = (globalThis as { edgewise?: { metrics: { settledAt: number; nodes: number } | null } }).edgewise?.metrics;
       return drawn?.settledAt ? drawn.nodes : 0;
     });
-    assert.equal(nodes, r.viewGraph().nodes.length, 'the model is drawn');
+    assert.equal(nodes, openModel(CNN).viewGraph().nodes.length, 'the model is drawn');
   });
 });
