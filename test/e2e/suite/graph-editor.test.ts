@@ -51,6 +51,7 @@ describe('graph editor in VS Code', () => {
     if (panel.state.kind === 'error' && /not supported yet/.test(panel.state.message)) this.skip();
     assert.equal(panel.state.kind, 'model', panel.state.kind === 'error' ? panel.state.message : '');
     assert.ok(panel.state.kind === 'model' && panel.state.nodes >= 3);
+    await recordOpen(panel);
   });
 
   it('shows a corrupt model as a clear error in the editor', async () => {
