@@ -4,9 +4,11 @@
  */
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import { lazyModule } from '../core/base/lazy';
+import { trace } from '../core/base/trace';
 import { registerEditHandlers } from './handlers/edit';
 import { registerModelHandlers } from './handlers/model';
 import { registerViewHandlers } from './handlers/view';
+import { registerTargetHandlers } from './handlers/targets';
 import { registerWorkerHandlers } from './handlers/worker';
 import { LayoutThread } from './layout/client';
 import { layoutDataOf } from './layout/messages';
@@ -15,12 +17,13 @@ import { ModelCache } from './model-cache';
 import { WorkerServer } from './server';
 import type { WorkerServices } from './services';
 
-/** What opening a model's graph needs: registered at start. */
+/** What opening a model's graph needs, and what VS Code asks for as it starts: registered at start. */
 const startHandlers: ((services: WorkerServices) => void)[] = [
   registerWorkerHandlers,
   registerModelHandlers,
   registerViewHandlers,
   registerEditHandlers,
+  registerTargetHandlers,
 ];
 
 /**
@@ -45,7 +48,10 @@ function main(): void {
   const models = new ModelCache();
   const services: WorkerServices = { server, models, edits: new EditSessions(models), layout, readyAt: 0 };
   for (const register of startHandlers) register(services);
-  services.server.onFirstUnhandled(() => { for (const register of jobHandlers()) register(services); });
+  services.server.onFirstUnhandled(() => {
+    for (const register of jobHandlers()) register(services);
+    trace('worker: job modules loaded');
+  });
   // The extension host went away: nobody is left to answer.
   process.on('disconnect', () => process.exit(0));
   connection.onClose(() => process.exit(0));

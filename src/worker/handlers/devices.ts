@@ -1,12 +1,7 @@
-import * as path from 'node:path';
 import { runDeviceInfoJob, runDeviceSetupJob, runFleetJob } from '../../core/jobs/devices';
-import { knownTargets, readUserTargets, userTargetsFile } from '../../core/runtime/devices/catalog';
 import { hostKeyStatus, trustHostKey } from '../../core/runtime/devices/trust';
-import { BUILTIN_TARGETS } from '../../core/runtime/targets';
-import { recipeTargets } from '../../core/recipe/targets';
 import {
-  DeviceHostKeyRequest, DeviceInfoRequest, DeviceSetupRequest, DeviceTrustRequest, FleetBenchmarkRequest, TargetListRequest,
-  type TargetListEntry,
+  DeviceHostKeyRequest, DeviceInfoRequest, DeviceSetupRequest, DeviceTrustRequest, FleetBenchmarkRequest,
 } from '../protocol';
 import type { HandlerContext } from '../server';
 import type { WorkerServices } from '../services';
@@ -27,7 +22,7 @@ async function run<T>(ctx: HandlerContext, job: (h: ReturnType<typeof hooks>) =>
   }
 }
 
-/** Devices: the fleet benchmark, the target list, setup, facts and host keys. */
+/** Devices: the fleet benchmark, setup, facts and host keys (the target list is a start handler: targets.ts). */
 export function registerDeviceHandlers({ server }: WorkerServices): void {
   server.on(FleetBenchmarkRequest.type, ({ file, progressToken, ...options }, ctx) => {
     void progressToken; // the server's, not the job's
@@ -37,15 +32,4 @@ export function registerDeviceHandlers({ server }: WorkerServices): void {
   server.on(DeviceInfoRequest.type, (params, ctx) => run(ctx, async (h) => (await runDeviceInfoJob(params.target, h)).facts));
   server.on(DeviceHostKeyRequest.type, (params) => hostKeyStatus(params.target));
   server.on(DeviceTrustRequest.type, (params) => trustHostKey(params.target, { expectFingerprint: params.fingerprint, replace: params.replace }));
-
-  server.on(TargetListRequest.type, (params) => {
-    const user = readUserTargets();
-    const recipe = params.folder ? recipeTargets(params.folder) : undefined;
-    return knownTargets({ settings: params.settings, recipe, user }).map((target): TargetListEntry => ({
-      target,
-      definedIn: BUILTIN_TARGETS.includes(target) ? 'built in' : params.settings.includes(target) ? 'settings'
-        : recipe?.defined.includes(target) ? path.basename(recipe.file) : userTargetsFile(),
-      kind: target.ssh ? 'ssh' : target.runtime === 'qemu-arm64' ? 'emulated' : 'local',
-    }));
-  });
 }
