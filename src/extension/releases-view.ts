@@ -1,7 +1,9 @@
 /**
  * The Releases view of the Edgewise sidebar: the release repository's channels, their releases
  * with state, rollout and device health, refreshed when the repository changes on disk (also by
- * the CLI). Promote, pause and rollback act on its items (src/extension/releases.ts).
+ * the CLI). Promote, pause and rollback act on its items (src/extension/releases.ts). The status
+ * is first read when the view first shows, not as the extension starts: reading it loads the
+ * worker's job modules, which a model opening as VS Code starts would wait for.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -20,6 +22,8 @@ export class ReleasesView implements vscode.TreeDataProvider<ReleaseNode>, vscod
   private error: string | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private loading: Promise<void> | undefined;
+  private reading = false;
+  private generation = 0;
 
   constructor(
     private readonly repository: () => string | undefined,
@@ -31,23 +35,35 @@ export class ReleasesView implements vscode.TreeDataProvider<ReleaseNode>, vscod
     return this.status;
   }
 
-  /** Reloads the repository's status; resolves when the view has it. */
+  /** Reloads the repository's status; resolves when the view has it (a later reload's, if one began meanwhile). */
   refresh(): Promise<void> {
+    const generation = ++this.generation;
     this.loading = (async () => {
       const repo = this.repository();
       this.watch(repo);
       this.status = undefined;
       this.error = undefined;
-      if (repo) {
-        try {
-          this.status = await this.load(repo);
-        } catch (e) {
-          this.error = e instanceof Error ? e.message : String(e);
-        }
+      this.reading = !!repo;
+      if (repo) this.changed.fire(undefined);
+      let status: RepositoryStatus | undefined;
+      let error: string | undefined;
+      try {
+        status = repo ? await this.load(repo) : undefined;
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
       }
+      if (generation !== this.generation) return this.loading;
+      this.status = status;
+      this.error = error;
+      this.reading = false;
       this.changed.fire(undefined);
     })();
     return this.loading;
+  }
+
+  /** Reads the status again if it was read before (a setting changed); else the view's first show reads it. */
+  refreshIfRead(): void {
+    if (this.generation > 0) void this.refresh();
   }
 
   getTreeItem(n: ReleaseNode): vscode.TreeItem {
@@ -84,6 +100,8 @@ export class ReleasesView implements vscode.TreeDataProvider<ReleaseNode>, vscod
   getChildren(n?: ReleaseNode): ReleaseNode[] {
     if (n?.kind === 'channel') return n.releases.map((release) => ({ kind: 'release', release }));
     if (n) return [];
+    if (this.generation === 0) void this.refresh();
+    if (this.reading) return [{ kind: 'message', text: 'Reading the release repository...', icon: 'loading~spin' }];
     if (this.error) return [{ kind: 'message', text: 'The release repository cannot be read', detail: this.error, icon: 'error' }];
     if (!this.status) return []; // no repository: the welcome view offers to open or create one
     const out: ReleaseNode[] = this.status.channels.map((c) => ({ kind: 'channel', channel: c.channel, releases: c.releases }));

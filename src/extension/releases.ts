@@ -94,10 +94,9 @@ export function registerReleases({ worker, log }: CommandDeps): { api: ReleasesA
       return result;
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('edgewise.releases')) void view.refresh();
+      if (e.affectsConfiguration('edgewise.releases')) view.refreshIfRead();
     }),
   ];
-  void view.refresh();
   return { api: { view, repository }, disposables };
 }
 

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ReleaseNode } from '../../../src/extension/releases-view';
+import { ReleasesView, type ReleaseNode } from '../../../src/extension/releases-view';
+import type { RepositoryStatus } from '../../../src/ota/publisher/status';
 import type { InitResult } from '../../../src/ota/publisher/init';
 import { edgewise, hasUiBridge, screenshot, workspaceFile } from './helpers';
 
@@ -62,5 +63,38 @@ describe('releases in VS Code: Publish Model Release... and the Releases view', 
     assert.equal(node.release.state, 'rolled-back');
     assert.match(String(api.releases.view.getTreeItem(node).description), /rolled back at 25%/);
     if (hasUiBridge()) await screenshot('releases-rolled-back');
+  });
+
+  it('reads the repository when the view first shows, not as the extension starts, and a reload begun meanwhile wins', async () => {
+    const real = (await edgewise()).releases.view.current;
+    assert.ok(real?.channels.length, 'the repository the last test published to');
+    const answers: ((s: RepositoryStatus) => void)[] = [];
+    // A folder of its own: the view watches its repository's timestamp, which the last test's changes may still be reporting.
+    const quiet = fs.mkdtempSync(path.join(os.tmpdir(), 'ew-e2e-quiet-repo-'));
+    const view = new ReleasesView(() => quiet, () => new Promise((r) => answers.push(r)));
+    const shown = () => view.getChildren().map((n) => (n.kind === 'message' ? n.text : n.kind));
+    try {
+      view.refreshIfRead();
+      assert.equal(answers.length, 0, 'a setting changed before the view showed: nothing is read');
+      assert.deepEqual(shown(), ['Reading the release repository...']);
+      assert.equal(answers.length, 1, 'the first show reads it, once');
+      view.refreshIfRead();
+      assert.equal(answers.length, 2, 'a setting changed once it was read: read again');
+      const older = view.refresh();
+      void view.refresh();
+      let olderDone = false;
+      void older.then(() => { olderDone = true; });
+      for (const answer of answers.slice(0, 3)) answer({ ...real, channels: [] });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(olderDone, false, 'the older reload waits for the later one');
+      assert.deepEqual(shown(), ['Reading the release repository...']);
+      answers[3](real);
+      await older;
+      assert.equal(view.current, real);
+      assert.equal(shown()[0], 'channel');
+    } finally {
+      view.dispose();
+      fs.rmSync(quiet, { recursive: true, force: true });
+    }
   });
 });
