@@ -8,6 +8,7 @@ import { trace } from '../core/base/trace';
 import { registerEditHandlers } from './handlers/edit';
 import { registerModelHandlers } from './handlers/model';
 import { registerViewHandlers } from './handlers/view';
+import { registerRecipeHandlers } from './handlers/recipe';
 import { registerTargetHandlers } from './handlers/targets';
 import { registerWorkerHandlers } from './handlers/worker';
 import { LayoutThread } from './layout/client';
@@ -24,6 +25,7 @@ const startHandlers: ((services: WorkerServices) => void)[] = [
   registerViewHandlers,
   registerEditHandlers,
   registerTargetHandlers,
+  registerRecipeHandlers,
 ];
 
 /**
