@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkerClient } from '../../src/extension/worker-client';
+import { NodeFiguresRequest } from '../../src/worker/figures-protocol';
 import { ModelTextRequest, TargetListRequest, ValidateRecipeRequest } from '../../src/worker/protocol';
 import { until } from '../helpers/until';
 import { buildWorker, fixture, workerPath } from './build-worker';
@@ -10,7 +11,7 @@ import { buildWorker, fixture, workerPath } from './build-worker';
 const LOADED = 'worker: job modules loaded';
 const RECIPE = ['model: m.onnx', 'passes: []', 'targets:', '  arm: { runtime: qemu-arm64 }', 'overrides:', '  /nowhere: { precision: float }', ''].join('\n');
 
-describe('what VS Code asks the worker for as it starts: the Targets view\'s list, a recipe\'s check (worker/handlers/targets.ts, recipe.ts)', function () {
+describe('what VS Code asks the worker for as it starts: the Targets view\'s list, a recipe\'s check, a model\'s text (worker/handlers/targets.ts, recipe.ts, model.ts)', function () {
   this.timeout(60_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgewise-startup-requests-'));
   const saved = { trace: process.env.EDGEWISE_TRACE, config: process.env.XDG_CONFIG_HOME };
@@ -46,9 +47,10 @@ describe('what VS Code asks the worker for as it starts: the Targets view\'s lis
     assert.equal(check.model, path.join(tmp, 'project', 'm.onnx'));
     assert.ok(check.nodeNames.length > 5, check.nodeNames.join(', '));
     assert.deepEqual(check.problems.map((p) => p.message.includes('/nowhere')), [true], JSON.stringify(check.problems));
+    assert.match((await client.request(ModelTextRequest.type, { file: fixture })).text, /Conv/);
     assert.ok(!lines.some((l) => l.includes(LOADED)), lines.join('\n'));
     // A job request does load them (the mark is there to be seen).
-    assert.match((await client.request(ModelTextRequest.type, { file: fixture })).text, /Conv/);
+    assert.ok((await client.request(NodeFiguresRequest.type, { file: fixture })).memory.peakBytes > 0);
     await until(() => lines.find((l) => l.includes(LOADED)), 10_000);
   });
 });

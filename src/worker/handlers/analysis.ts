@@ -1,21 +1,12 @@
-import { loadModel } from '../../core/formats/onnx/io';
-import { modelToText } from '../../core/formats/onnx/text';
 import { analysisOverlays } from '../../core/analysis/annotations';
 import { runAnalyzeJob } from '../../core/jobs/analyze';
 import { jsonDb } from '../../core/analysis/metrics';
-import { AnalyzeRequest, ModelTextRequest } from '../protocol';
+import { AnalyzeRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 import { jobHooks } from './job-hooks';
 
-/** The text view and per-layer analysis (a recipe's check is a start handler: recipe.ts). */
+/** Per-layer analysis (the text view and a recipe's check are start handlers: model.ts, recipe.ts). */
 export function registerAnalysisHandlers({ server }: WorkerServices): void {
-  server.on(ModelTextRequest.type, async ({ file }, ctx) => {
-    ctx.progress('Reading model');
-    const model = loadModel(file);
-    await ctx.checkpoint();
-    return modelToText(model);
-  });
-
   server.on(AnalyzeRequest.type, async (params, ctx) => {
     const { file, progressToken: _token, ...options } = params;
     const r = await jobHooks(ctx, (hooks) => runAnalyzeJob(file, { ...options, ...hooks }));
