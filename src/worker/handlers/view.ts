@@ -1,7 +1,7 @@
-import { packView } from '../../core/graph/packed';
 import { packLayoutResultText } from '../../core/graph/layout/packed-result';
 import { BUILT_IN_METRICS, checkTextMetrics } from '../../core/graph/text-metrics';
 import { layOutAhead, mayLayOutAhead } from '../layout/ahead';
+import { openedView } from '../opened-views';
 import { DropLayoutAheadNotification, LayoutRequest, OpenViewRequest } from '../protocol';
 import type { WorkerServices } from '../services';
 import { trace } from '../../core/base/trace';
@@ -21,8 +21,7 @@ export function registerViewHandlers(services: WorkerServices): void {
     const decodedAt = now();
     await ctx.checkpoint();
     ctx.progress('Building the graph', 0.5);
-    const packed = reader.packedView?.() ?? packView(reader.viewGraph());
-    const summary = reader.summary();
+    const { packed, summary } = openedView(reader);
     const timing = { processStartAt: performance.timeOrigin, readyAt: services.readyAt, receivedAt, decodedAt, builtAt: now() };
     // Once this answer is on its way: the first screen's request is made and, if the page's own
     // layout does not settle it, elkjs's server starts and lays it out ahead of the page.
