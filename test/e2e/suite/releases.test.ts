@@ -65,7 +65,7 @@ describe('releases in VS Code: Publish Model Release... and the Releases view', 
     if (hasUiBridge()) await screenshot('releases-rolled-back');
   });
 
-  it('reads the repository when the view first shows, not as the extension starts, and a reload begun meanwhile wins', async () => {
+  it('reads the repository when the view first shows, not before, and a reload begun meanwhile wins', async () => {
     const real = (await edgewise()).releases.view.current;
     assert.ok(real?.channels.length, 'the repository the last test published to');
     const answers: ((s: RepositoryStatus) => void)[] = [];
