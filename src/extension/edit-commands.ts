@@ -37,7 +37,7 @@ export function registerEditCommands(provider: ModelEditorProvider, panels: Grap
       void vscode.window.showErrorMessage(`Edgewise: ${panel.uri.fsPath} cannot be edited: editing works on ONNX models (.onnx) on this machine.`);
       return undefined;
     }
-    await panel.whenLoaded();
+    if (!(await panel.whenLoaded())) return undefined;
     const graph = panel.graph;
     if (!graph) return undefined;
     const edit = given ?? (await pickEdit(graph, graph.nodes.find((n) => n.id === (nodeId ?? panel.selection))));

@@ -24,10 +24,11 @@ export type GraphPanelState =
 export class GraphPanel implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly readyWaiters: (() => void)[] = [];
+  private readonly readyWaiters: ((loaded: boolean) => void)[] = [];
   private readonly drawnWaiters: ((t: OpenTiming) => void)[] = [];
   private readonly session: GraphSession;
   private loaded = false;
+  private closed = false;
   private reloadTimer?: NodeJS.Timeout;
   state: GraphPanelState = { kind: 'loading' };
   /** The version of the edited model shown (0: the file as opened; undefined: the file, not a version of the session). */
@@ -86,9 +87,12 @@ export class GraphPanel implements vscode.Disposable {
     return this.session.graph;
   }
 
-  /** Resolves when the model has been posted (at once if it already has). */
-  whenLoaded(): Promise<void> {
-    return this.loaded ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  /**
+   * True once the model (or its error) has been posted, at once if it has; false if the editor is
+   * closed, or closes before: a command waiting on an editor the user closes ends instead of waiting forever.
+   */
+  whenLoaded(): Promise<boolean> {
+    return this.loaded || this.closed ? Promise.resolve(!this.closed) : new Promise((r) => this.readyWaiters.push(r));
   }
 
   /** The host's own work of making this editor (its document, this panel, its page's HTML), for the open's timing. */
@@ -123,8 +127,7 @@ export class GraphPanel implements vscode.Disposable {
   /** Selects a node and brings it into view, once the graph is there; `preserveFocus` keeps the keyboard where it is. */
   async reveal(nodeId: string, preserveFocus = false): Promise<void> {
     this.webviewPanel.reveal(undefined, preserveFocus);
-    await this.whenLoaded();
-    this.post({ type: 'reveal', nodeId });
+    if (await this.whenLoaded()) this.post({ type: 'reveal', nodeId });
   }
 
   private post(message: HostToWebview): void {
@@ -187,7 +190,7 @@ export class GraphPanel implements vscode.Disposable {
       this.version = undefined; // no version on the page for a delta to apply to
     }
     this.loaded = true;
-    for (const r of this.readyWaiters.splice(0)) r();
+    for (const r of this.readyWaiters.splice(0)) r(true);
   }
 
   private fail(message: string): { kind: 'error'; message: string } {
@@ -226,6 +229,8 @@ export class GraphPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.closed = true;
+    for (const r of this.readyWaiters.splice(0)) r(false);
     clearTimeout(this.reloadTimer);
     this.session.dispose();
     this.selected.dispose();

@@ -61,8 +61,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<ModelDoc
     webview.html = graphWebviewHtml(webview, this.extensionUri, document.uri.path.split('/').pop() ?? 'model');
     // A restored backup: the editor shows the backed-up version once the file's graph is there.
     if (document.backup && !document.edits.hasSession) {
-      void panel.whenLoaded().then(() => document.edits.goTo(document.edits.current)).then((v) => document.show(v),
-        (e) => void vscode.window.showErrorMessage(`Edgewise: could not restore the unsaved edits of ${document.uri.fsPath}: ${message(e)}`));
+      void panel.whenLoaded().then(async (loaded) => { if (loaded) document.show(await document.edits.goTo(document.edits.current)); })
+        .catch((e) => void vscode.window.showErrorMessage(`Edgewise: could not restore the unsaved edits of ${document.uri.fsPath}: ${message(e)}`));
     }
     panel.countHostWork(performance.now() - t0 + (this.openWork.get(document) ?? 0));
     this.openWork.delete(document);

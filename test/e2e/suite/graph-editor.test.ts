@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { GraphPanel } from '../../../src/extension/graph-panel';
+import { EDIT_COMMAND } from '../../../src/extension/edit-commands';
 import { GRAPH_VIEW_TYPE } from '../../../src/extension/graph-panels';
 import { describeOpen, openBreakdown, settleBreakdown } from '../../../src/extension/open-timing';
 import { closeAllEditors, edgewise, openGraph, workspaceFile } from './helpers';
@@ -61,6 +62,21 @@ describe('graph editor in VS Code', () => {
     // The reader's own words (core/formats/onnx/codec.ts), without the file name the webview adds.
     assert.match(panel.state.message, /truncated or corrupt/);
     assert.doesNotMatch(panel.state.message, /corrupt\.onnx/);
+  });
+
+  it('ends a command waiting for a model to load when its editor closes first', async () => {
+    const api = await edgewise();
+    // The next open starts the worker again: its model is still on its way when the editor closes.
+    await vscode.commands.executeCommand('edgewise.restartWorker');
+    const uri = workspaceFile('fmnist_cnn.onnx');
+    await vscode.commands.executeCommand('edgewise.openModelGraph', uri);
+    const panel = api.panels.forFile(uri)[0];
+    assert.ok(panel && !panel.isLoaded, 'the model is still loading');
+    const editing = vscode.commands.executeCommand(EDIT_COMMAND, uri, undefined, { kind: 'bypass', node: '/8/Relu' });
+    await closeAllEditors();
+    const ended = await Promise.race([editing.then((v) => ({ v })), new Promise((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
+    assert.deepEqual(ended, { v: undefined }, 'the edit ends, applying nothing');
+    assert.equal(await panel.whenLoaded(), false, 'a closed editor answers at once');
   });
 
   it('uses the active model when run from the palette', async () => {

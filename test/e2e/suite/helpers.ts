@@ -24,7 +24,7 @@ export async function openGraph(name: string): Promise<GraphPanel> {
   await vscode.commands.executeCommand('edgewise.openModelGraph', uri);
   const panel = api.panels.forFile(uri)[0];
   if (!panel) throw new Error(`no graph panel for ${name}`);
-  await panel.whenLoaded();
+  if (!(await panel.whenLoaded())) throw new Error(`the graph editor of ${name} closed before its model loaded`);
   return panel;
 }
 
